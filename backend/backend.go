@@ -1,0 +1,113 @@
+// Package backend defines the one interface every ECS backend implements (the real API and
+// the simulator), its errors, and the decorators that wrap any Backend.
+package backend
+
+import (
+	"context"
+	"errors"
+
+	"ecs-redeploy/model"
+)
+
+// Backend is everything the console, the CLI and the SSH server need from ECS.
+type Backend interface {
+	// Regions lists the regions the account can use.
+	Regions(ctx context.Context) ([]model.Region, error)
+	// Instances lists the instances that have at least one pending system event, with
+	// those events attached, in the regions of q.
+	Instances(ctx context.Context, q Query) ([]model.Instance, error)
+	// Redeploy calls RedeployInstance once. It is never retried blindly: it has no
+	// idempotency token.
+	Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, error)
+	// Tasks reports the status of tasks in one region.
+	Tasks(ctx context.Context, region string, taskIDs []string) ([]model.Task, error)
+}
+
+// Query scopes Instances. No regions means every region the backend knows.
+type Query struct {
+	Regions []string
+	// InstanceIDs, when set, restricts the answer to these instances.
+	InstanceIDs []string
+}
+
+// RedeployRequest is one RedeployInstance call.
+type RedeployRequest struct {
+	RegionID   string
+	InstanceID string
+	ForceStop  bool
+	// Actor names who asked (local user, or SSH user and key fingerprint) for the audit log.
+	Actor string
+}
+
+// TaskRef identifies the task a redeploy started.
+type TaskRef struct {
+	TaskID     string `json:"TaskId"`
+	RegionID   string `json:"RegionId"`
+	InstanceID string `json:"InstanceId"`
+	RequestID  string `json:"RequestId"`
+	// Reconciled is set when the reply was lost and the task was found through DescribeTasks.
+	Reconciled bool `json:"Reconciled,omitempty"`
+}
+
+// APIError is an error answered by ECS (or the simulator), with everything a support
+// ticket needs.
+type APIError struct {
+	Code       string
+	HTTPStatus int
+	Message    string
+	RequestID  string
+	Recommend  string
+}
+
+func (e *APIError) Error() string {
+	s := e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += " (RequestId " + e.RequestID + ")"
+	}
+	return s
+}
+
+// Codes that clients handle specially.
+const (
+	CodeThrottling         = "Throttling"
+	CodeInternalError      = "InternalError"
+	CodeServiceUnavailable = "ServiceUnavailable"
+	CodeReadOnly           = "ReadOnly"
+)
+
+// ErrReadOnly is returned by the read-only guard for every Redeploy.
+var ErrReadOnly = &APIError{Code: CodeReadOnly, HTTPStatus: 403,
+	Message: "this console is read-only; restart without --read-only (or as an operator) to redeploy"}
+
+// NewAPIError builds an APIError from an eligibility block.
+func NewAPIError(b model.Block, requestID string) *APIError {
+	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: b.Message, RequestID: requestID}
+}
+
+// AsAPIError unwraps err to an *APIError, if there is one.
+func AsAPIError(err error) (*APIError, bool) {
+	var ae *APIError
+	ok := errors.As(err, &ae)
+	return ae, ok
+}
+
+// Code returns the API code inside err, or "".
+func Code(err error) string {
+	if ae, ok := AsAPIError(err); ok {
+		return ae.Code
+	}
+	return ""
+}
+
+// Retryable reports whether a read may be retried after err: throttling and server errors.
+// Redeploy must never use this to retry; it reconciles instead.
+func Retryable(err error) bool {
+	ae, ok := AsAPIError(err)
+	if !ok {
+		return false
+	}
+	return ae.Code == CodeThrottling || ae.HTTPStatus >= 500
+}

@@ -1,0 +1,126 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// Backend is the engine's in-process face: a backend.Backend for --demo and tests.
+type Backend struct {
+	E *Engine
+}
+
+// NewBackend wraps engine e as a backend.Backend.
+func NewBackend(e *Engine) *Backend { return &Backend{E: e} }
+
+var _ backend.Backend = (*Backend)(nil)
+
+// inject applies the configured fault for one call. It returns a non-nil error when the
+// call must fail before doing anything; lost is true when the call must be applied and
+// then fail.
+func (b *Backend) inject(ctx context.Context, action, region string) (lost bool, err error) {
+	if d := b.E.Faults().Latency; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
+	switch b.E.Fault(action, region) {
+	case FaultThrottle:
+		return false, ThrottlingError(b.E.NewRequestID())
+	case FaultServerError:
+		return false, &backend.APIError{Code: backend.CodeInternalError, HTTPStatus: 500,
+			Message: "The request processing has failed due to some unknown error.", RequestID: b.E.NewRequestID()}
+	case FaultHang:
+		<-ctx.Done()
+		return false, fmt.Errorf("%s: %w", action, ctx.Err())
+	case FaultLostReply:
+		return true, nil
+	}
+	return false, ctx.Err()
+}
+
+// ThrottlingError is the API's answer to a call over its rate.
+func ThrottlingError(requestID string) *backend.APIError {
+	return &backend.APIError{Code: backend.CodeThrottling, HTTPStatus: 400,
+		Message: "Request was denied due to request throttling.", RequestID: requestID}
+}
+
+// LostReplyError is what a client sees when the reply to an applied call is lost.
+func LostReplyError(requestID string) *backend.APIError {
+	return &backend.APIError{Code: backend.CodeServiceUnavailable, HTTPStatus: 503,
+		Message: "The request has failed due to a temporary failure of the server.", RequestID: requestID}
+}
+
+// Regions lists the fleet's regions.
+func (b *Backend) Regions(ctx context.Context) ([]model.Region, error) {
+	if lost, err := b.inject(ctx, "DescribeRegions", ""); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	return b.E.Regions(), nil
+}
+
+// Instances lists instances with pending events.
+func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	for _, r := range q.Regions {
+		if !b.E.HasRegion(r) {
+			return nil, &backend.APIError{Code: "InvalidRegionId.NotFound", HTTPStatus: 404,
+				Message: fmt.Sprintf("The specified RegionId %q does not exist.", r), RequestID: b.E.NewRequestID()}
+		}
+	}
+	if lost, err := b.inject(ctx, "DescribeInstanceHistoryEvents", firstOr(q.Regions)); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	return b.E.PendingInstances(q.Regions, q.InstanceIDs), nil
+}
+
+// Redeploy starts a redeploy in the engine.
+func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
+	lost, err := b.inject(ctx, "RedeployInstance", req.RegionID)
+	if err != nil {
+		return backend.TaskRef{}, err
+	}
+	t, err := b.E.Redeploy(req.RegionID, req.InstanceID, req.ForceStop)
+	if err != nil {
+		return backend.TaskRef{}, err
+	}
+	if lost {
+		return backend.TaskRef{}, LostReplyError(b.E.NewRequestID())
+	}
+	return backend.TaskRef{TaskID: t.ID, RegionID: req.RegionID, InstanceID: req.InstanceID, RequestID: b.E.NewRequestID()}, nil
+}
+
+// Tasks reports task status.
+func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]model.Task, error) {
+	if lost, err := b.inject(ctx, "DescribeTasks", region); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return b.E.Tasks(region, TaskFilter{TaskIDs: ids}), nil
+}
+
+func orLost(err error, lost bool, e *Engine) error {
+	if err != nil {
+		return err
+	}
+	if lost {
+		return LostReplyError(e.NewRequestID())
+	}
+	return nil
+}
+
+func firstOr(s []string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}

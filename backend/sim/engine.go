@@ -1,0 +1,406 @@
+// Package sim is the offline ECS simulator: an in-memory fleet on a clock it owns, with the
+// RedeployInstance lifecycle, the API's refusals and injectable faults. It backs --demo and
+// tests in-process, and the sim-server HTTP endpoint.
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// Options tune an engine.
+type Options struct {
+	// Seed drives every random decision the engine makes after the fleet exists.
+	Seed int64
+	// FailureRate is the fraction of redeploys that fail and roll back (0..1).
+	FailureRate float64
+	// Faults are injected into the API faces (in-process Backend and HTTP server).
+	Faults Faults
+}
+
+// Phase durations of a redeploy at real speed. The ScaledClock compresses them for demos.
+var (
+	StoppingDuration      = 90 * time.Second
+	ForceStopDuration     = 10 * time.Second
+	MigrationDuration     = 3 * time.Minute
+	StartingDuration      = 100 * time.Second
+	StoppedStartDuration  = 4 * time.Minute // Stopped instances: migrate and boot in Starting
+	FailureRollbackReason = "The target host could not accept the instance; it was returned to its original host"
+)
+
+type phase struct {
+	status model.InstanceStatus
+	until  time.Time
+}
+
+type taskState struct {
+	task       model.Task
+	inst       *instState
+	origStatus model.InstanceStatus
+	eventID    string
+	phases     []phase
+	fail       bool
+}
+
+type instState struct {
+	model.Instance
+	// wipes counts local-disk re-initializations, so tests can see data was wiped.
+	wipes int
+	// active is the in-flight redeploy, if any.
+	active *taskState
+}
+
+// Engine is the simulated ECS account. All methods are safe for concurrent use.
+type Engine struct {
+	mu        sync.Mutex
+	clock     Clock
+	opts      Options
+	rng       *rand.Rand
+	regions   []model.Region
+	insts     []*instState
+	byID      map[string]*instState
+	tasks     map[string]*taskState
+	taskOrder []*taskState
+	inflight  []*taskState
+	faults    *faultState
+}
+
+// New makes an engine over fleet f. The engine owns a copy; f is not changed.
+func New(f *Fleet, clock Clock, opts Options) *Engine {
+	e := &Engine{
+		clock:   clock,
+		opts:    opts,
+		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		regions: slices.Clone(f.Regions),
+		byID:    make(map[string]*instState, len(f.Instances)),
+		tasks:   make(map[string]*taskState),
+	}
+	e.faults = newFaultState(opts.Faults, opts.Seed)
+	e.insts = make([]*instState, len(f.Instances))
+	for i := range f.Instances {
+		st := &instState{Instance: f.Instances[i]}
+		st.Events = slices.Clone(st.Events)
+		e.insts[i] = st
+		e.byID[st.ID] = st
+	}
+	return e
+}
+
+// Now is the engine's current time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Clock is the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Regions lists the fleet's regions.
+func (e *Engine) Regions() []model.Region { return slices.Clone(e.regions) }
+
+// HasRegion reports whether id is one of the fleet's regions.
+func (e *Engine) HasRegion(id string) bool {
+	for _, r := range e.regions {
+		if r.RegionID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// settle advances every in-flight redeploy to now. Work is O(in-flight tasks).
+func (e *Engine) settle(now time.Time) {
+	if len(e.inflight) == 0 {
+		return
+	}
+	keep := e.inflight[:0]
+	for _, t := range e.inflight {
+		if !e.advance(t, now) {
+			keep = append(keep, t)
+		}
+	}
+	clear(e.inflight[len(keep):])
+	e.inflight = keep
+}
+
+// advance moves one task along its phases; it reports whether the task ended.
+func (e *Engine) advance(t *taskState, now time.Time) bool {
+	in := t.inst
+	for _, p := range t.phases {
+		if now.Before(p.until) {
+			in.Status = p.status
+			return false
+		}
+	}
+	end := t.phases[len(t.phases)-1].until
+	t.task.FinishedTime = end
+	in.active = nil
+	if t.fail {
+		in.Status = t.origStatus
+		t.task.Status = model.TaskFailed
+		t.task.FailedReason = FailureRollbackReason
+		return true
+	}
+	in.Status = model.StatusRunning
+	t.task.Status = model.TaskFinished
+	for i := range in.Events {
+		if in.Events[i].ID == t.eventID {
+			in.Events[i].CycleStatus = model.CycleAvoided
+			in.Events[i].FinishTime = end
+		}
+	}
+	if in.HasLocalDisks() {
+		in.wipes++
+	}
+	return true
+}
+
+// Redeploy starts a redeploy of instance id in region, or refuses it with the API's error.
+func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	e.settle(now)
+	in, ok := e.byID[id]
+	if !ok || in.RegionID != region {
+		return model.Task{}, &backend.APIError{Code: model.CodeInstanceNotFound, HTTPStatus: 404,
+			Message: "The specified InstanceId does not exist.", RequestID: e.requestIDLocked()}
+	}
+	el := model.Evaluate(&in.Instance, now, forceStop)
+	if b := el.FirstBlock(); b != nil {
+		return model.Task{}, backend.NewAPIError(*b, e.requestIDLocked())
+	}
+	t := &taskState{
+		inst:       in,
+		origStatus: in.Status,
+		eventID:    el.Event.ID,
+		fail:       e.opts.FailureRate > 0 && e.rng.Float64() < e.opts.FailureRate,
+	}
+	t.task = model.Task{
+		ID:           "t-" + in.ID[2:5] + randID(e.rng, 17),
+		Action:       model.ActionRedeployInstance,
+		RegionID:     region,
+		ResourceID:   id,
+		Status:       model.TaskProcessing,
+		CreationTime: now,
+	}
+	at := now
+	add := func(s model.InstanceStatus, d time.Duration) {
+		at = at.Add(d)
+		t.phases = append(t.phases, phase{status: s, until: at})
+	}
+	if in.Status == model.StatusRunning {
+		stop := StoppingDuration
+		if forceStop {
+			stop = ForceStopDuration
+		}
+		add(model.StatusStopping, stop)
+		add(model.StatusStopped, MigrationDuration)
+		if !t.fail {
+			add(model.StatusStarting, StartingDuration)
+		}
+	} else {
+		add(model.StatusStarting, StoppedStartDuration)
+	}
+	in.Status = t.phases[0].status
+	in.active = t
+	e.tasks[t.task.ID] = t
+	e.taskOrder = append(e.taskOrder, t)
+	e.inflight = append(e.inflight, t)
+	return t.task, nil
+}
+
+// Instances returns copies of the instances in region ("" for all) in fleet order, with
+// every event, pending and final. ids restricts the answer when not empty.
+func (e *Engine) Instances(region string, ids []string) []model.Instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	var out []model.Instance
+	if len(ids) > 0 {
+		for _, id := range ids {
+			if in, ok := e.byID[id]; ok && (region == "" || in.RegionID == region) {
+				out = append(out, in.copy(false))
+			}
+		}
+		return out
+	}
+	for _, in := range e.insts {
+		if region == "" || in.RegionID == region {
+			out = append(out, in.copy(false))
+		}
+	}
+	return out
+}
+
+// PendingInstances returns copies of the instances that have a pending event, with only
+// their pending events, in the regions given (all when empty).
+func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	want := func(in *instState) bool {
+		if len(regions) > 0 && !slices.Contains(regions, in.RegionID) {
+			return false
+		}
+		for i := range in.Events {
+			if in.Events[i].CycleStatus.Pending() {
+				return true
+			}
+		}
+		return false
+	}
+	var out []model.Instance
+	if len(ids) > 0 {
+		for _, id := range ids {
+			if in, ok := e.byID[id]; ok && want(in) {
+				out = append(out, in.copy(true))
+			}
+		}
+		return out
+	}
+	out = make([]model.Instance, 0, len(e.insts))
+	for _, in := range e.insts {
+		if want(in) {
+			out = append(out, in.copy(true))
+		}
+	}
+	return out
+}
+
+func (in *instState) copy(pendingOnly bool) model.Instance {
+	c := in.Instance
+	c.Events = make([]model.Event, 0, len(in.Events))
+	for _, ev := range in.Events {
+		if !pendingOnly || ev.CycleStatus.Pending() {
+			c.Events = append(c.Events, ev)
+		}
+	}
+	return c
+}
+
+// EventFilter selects events as DescribeInstanceHistoryEvents does. Empty fields match all.
+type EventFilter struct {
+	Region        string
+	InstanceIDs   []string
+	EventIDs      []string
+	CycleStatuses []model.EventCycleStatus
+	Types         []model.EventType
+}
+
+// Events returns the events that match f, in fleet order, soonest deadline first within an
+// instance.
+func (e *Engine) Events(f EventFilter) []model.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	match := func(ev *model.Event) bool {
+		return (len(f.EventIDs) == 0 || slices.Contains(f.EventIDs, ev.ID)) &&
+			(len(f.CycleStatuses) == 0 || slices.Contains(f.CycleStatuses, ev.CycleStatus)) &&
+			(len(f.Types) == 0 || slices.Contains(f.Types, ev.Type))
+	}
+	var out []model.Event
+	scan := func(in *instState) {
+		if f.Region != "" && in.RegionID != f.Region {
+			return
+		}
+		for i := range in.Events {
+			if match(&in.Events[i]) {
+				out = append(out, in.Events[i])
+			}
+		}
+	}
+	if len(f.InstanceIDs) > 0 {
+		for _, id := range f.InstanceIDs {
+			if in, ok := e.byID[id]; ok {
+				scan(in)
+			}
+		}
+		return out
+	}
+	for _, in := range e.insts {
+		scan(in)
+	}
+	return out
+}
+
+// TaskFilter selects tasks as DescribeTasks does. Empty fields match all.
+type TaskFilter struct {
+	TaskIDs     []string
+	Action      string
+	Status      model.TaskStatus
+	ResourceIDs []string
+}
+
+// Tasks returns the tasks in region that match f, newest first.
+func (e *Engine) Tasks(region string, f TaskFilter) []model.Task {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	var out []model.Task
+	for i := len(e.taskOrder) - 1; i >= 0; i-- {
+		t := &e.taskOrder[i].task
+		if t.RegionID != region ||
+			(len(f.TaskIDs) > 0 && !slices.Contains(f.TaskIDs, t.ID)) ||
+			(f.Action != "" && t.Action != f.Action) ||
+			(f.Status != "" && t.Status != f.Status) ||
+			(len(f.ResourceIDs) > 0 && !slices.Contains(f.ResourceIDs, t.ResourceID)) {
+			continue
+		}
+		out = append(out, *t)
+	}
+	return out
+}
+
+// Wipes reports how many times instance id's local disks were re-initialized.
+func (e *Engine) Wipes(id string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	if in, ok := e.byID[id]; ok {
+		return in.wipes
+	}
+	return 0
+}
+
+// Phase reports the instance status a task has reached, for task panels.
+func (e *Engine) Phase(taskID string) model.InstanceStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(e.clock.Now())
+	if t, ok := e.tasks[taskID]; ok {
+		return t.inst.Status
+	}
+	return ""
+}
+
+// NewRequestID returns a RequestId shaped like ECS's.
+func (e *Engine) NewRequestID() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.requestIDLocked()
+}
+
+func (e *Engine) requestIDLocked() string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 36)
+	for i := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			b[i] = '-'
+		default:
+			b[i] = hex[e.rng.IntN(16)]
+		}
+	}
+	return string(b)
+}
+
+// String describes the engine for logs.
+func (e *Engine) String() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fmt.Sprintf("sim: %d instances in %d regions", len(e.insts), len(e.regions))
+}

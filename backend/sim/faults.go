@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Faults are failures injected into the simulator's API faces, for testing clients.
+type Faults struct {
+	// ThrottleRate is the fraction of calls answered 400 Throttling.
+	ThrottleRate float64
+	// RetryAfter is advertised in x-acs-retry-after on throttled replies (0: no header).
+	RetryAfter time.Duration
+	// ServerErrorRate is the fraction of calls answered 500 InternalError or 503.
+	ServerErrorRate float64
+	// HangRate is the fraction of calls that never answer (until the client gives up).
+	HangRate float64
+	// LostReplyRate is the fraction of calls applied and then answered with a failure: the
+	// case that tempts clients into submitting a redeploy twice.
+	LostReplyRate float64
+	// Latency is added to every call.
+	Latency time.Duration
+	// RegionQPS limits calls per region and action per second like the real API (0: none).
+	RegionQPS float64
+}
+
+// Fault is what the simulator does to one call.
+type Fault int
+
+// Faults a call can meet.
+const (
+	FaultNone Fault = iota
+	FaultThrottle
+	FaultServerError
+	FaultHang
+	FaultLostReply
+)
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+type faultState struct {
+	cfg     Faults
+	mu      sync.Mutex
+	rng     *rand.Rand
+	buckets map[string]*bucket
+}
+
+func newFaultState(cfg Faults, seed int64) *faultState {
+	return &faultState{cfg: cfg, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17)), buckets: map[string]*bucket{}}
+}
+
+// Faults returns the engine's fault configuration.
+func (e *Engine) Faults() Faults { return e.faults.cfg }
+
+// SetFaults replaces the fault configuration, for tests that turn faults on mid-run.
+func (e *Engine) SetFaults(f Faults) {
+	e.faults.mu.Lock()
+	e.faults.cfg = f
+	e.faults.mu.Unlock()
+}
+
+// Fault decides what happens to one call of action in region at the engine's now. The
+// QPS limit is a token bucket per region and action on the engine's clock, so a stepped
+// clock makes throttling deterministic.
+func (e *Engine) Fault(action, region string) Fault {
+	now := e.clock.Now()
+	fs := e.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	c := fs.cfg
+	if c.RegionQPS > 0 {
+		key := region + "/" + action
+		b, ok := fs.buckets[key]
+		if !ok {
+			b = &bucket{tokens: c.RegionQPS, last: now}
+			fs.buckets[key] = b
+		}
+		b.tokens = min(c.RegionQPS, b.tokens+now.Sub(b.last).Seconds()*c.RegionQPS)
+		b.last = now
+		if b.tokens < 1 {
+			return FaultThrottle
+		}
+		b.tokens--
+	}
+	roll := func(rate float64) bool { return rate > 0 && fs.rng.Float64() < rate }
+	switch {
+	case roll(c.ThrottleRate):
+		return FaultThrottle
+	case roll(c.ServerErrorRate):
+		return FaultServerError
+	case roll(c.HangRate):
+		return FaultHang
+	case roll(c.LostReplyRate):
+		return FaultLostReply
+	}
+	return FaultNone
+}

@@ -1,0 +1,282 @@
+// Package model is the pure domain of ecs-redeploy: instances, system events, tasks and
+// the rules of the RedeployInstance API page. It does no I/O.
+package model
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// InstanceStatus is an ECS instance's Status as the API reports it.
+type InstanceStatus string
+
+// Instance statuses (DescribeInstances Status).
+const (
+	StatusPending  InstanceStatus = "Pending"
+	StatusStarting InstanceStatus = "Starting"
+	StatusRunning  InstanceStatus = "Running"
+	StatusStopping InstanceStatus = "Stopping"
+	StatusStopped  InstanceStatus = "Stopped"
+)
+
+// EventType is a system event's EventType.Name.
+type EventType string
+
+// System event types. The redeploy-answerable ones are SystemMaintenance.Reboot,
+// SystemMaintenance.Redeploy and (local-disk only) SystemFailure.Reboot.
+const (
+	EventMaintenanceReboot       EventType = "SystemMaintenance.Reboot"
+	EventMaintenanceRedeploy     EventType = "SystemMaintenance.Redeploy"
+	EventMaintenanceRebootReinit EventType = "SystemMaintenance.RebootAndReInitErrorDisk"
+	EventMaintenanceIsolateDisk  EventType = "SystemMaintenance.RebootAndIsolateErrorDisk"
+	EventFailureReboot           EventType = "SystemFailure.Reboot"
+	EventFailureRedeploy         EventType = "SystemFailure.Redeploy"
+	EventFailureDelete           EventType = "SystemFailure.Delete"
+	EventInstanceFailureReboot   EventType = "InstanceFailure.Reboot"
+	EventExpirationStop          EventType = "InstanceExpiration.Stop"
+	EventExpirationDelete        EventType = "InstanceExpiration.Delete"
+	EventUnbalancedStop          EventType = "AccountUnbalanced.Stop"
+	EventUnbalancedDelete        EventType = "AccountUnbalanced.Delete"
+)
+
+// AllEventTypes lists every event type the console knows, in a stable order.
+var AllEventTypes = []EventType{
+	EventMaintenanceReboot, EventMaintenanceRedeploy, EventMaintenanceRebootReinit,
+	EventMaintenanceIsolateDisk, EventFailureReboot, EventFailureRedeploy, EventFailureDelete,
+	EventInstanceFailureReboot, EventExpirationStop, EventExpirationDelete,
+	EventUnbalancedStop, EventUnbalancedDelete,
+}
+
+// EventCycleStatus is a system event's EventCycleStatus.Name.
+type EventCycleStatus string
+
+// Event cycle statuses: the first three are pending, the rest are final.
+const (
+	CycleInquiring EventCycleStatus = "Inquiring"
+	CycleScheduled EventCycleStatus = "Scheduled"
+	CycleExecuting EventCycleStatus = "Executing"
+	CycleAvoided   EventCycleStatus = "Avoided"
+	CycleExecuted  EventCycleStatus = "Executed"
+	CycleCanceled  EventCycleStatus = "Canceled"
+	CycleFailed    EventCycleStatus = "Failed"
+)
+
+// PendingCycleStatuses are the statuses DescribeInstanceHistoryEvents must be asked for
+// explicitly: by default the API returns only final events.
+var PendingCycleStatuses = []EventCycleStatus{CycleScheduled, CycleExecuting, CycleInquiring}
+
+// Pending reports whether the event still waits to happen.
+func (s EventCycleStatus) Pending() bool {
+	return s == CycleInquiring || s == CycleScheduled || s == CycleExecuting
+}
+
+// EventTypeCode is the numeric code the API pairs with each event type name.
+func EventTypeCode(t EventType) int {
+	switch t {
+	case EventMaintenanceReboot:
+		return 1
+	case EventFailureReboot:
+		return 65
+	case EventMaintenanceRedeploy:
+		return 34
+	case EventFailureRedeploy:
+		return 33
+	case EventFailureDelete:
+		return 36
+	case EventInstanceFailureReboot:
+		return 71
+	case EventMaintenanceRebootReinit:
+		return 67
+	case EventMaintenanceIsolateDisk:
+		return 66
+	case EventExpirationStop:
+		return 1024
+	case EventExpirationDelete:
+		return 1025
+	case EventUnbalancedStop:
+		return 1026
+	case EventUnbalancedDelete:
+		return 1027
+	}
+	return 0
+}
+
+// CycleStatusCode is the numeric code the API pairs with each cycle status name.
+func CycleStatusCode(s EventCycleStatus) int {
+	switch s {
+	case CycleScheduled:
+		return 24
+	case CycleAvoided:
+		return 18
+	case CycleExecuting:
+		return 32
+	case CycleExecuted:
+		return 48
+	case CycleCanceled:
+		return 64
+	case CycleFailed:
+		return 65
+	case CycleInquiring:
+		return 16
+	}
+	return 0
+}
+
+// LockReason is one of an instance's OperationLocks.
+type LockReason string
+
+// Operation lock reasons.
+const (
+	LockFinancial              LockReason = "financial"
+	LockSecurity               LockReason = "security"
+	LockRecycling              LockReason = "recycling"
+	LockDedicatedHostFinancial LockReason = "dedicatedhostfinancial"
+	LockRefunded               LockReason = "refunded"
+)
+
+// Charge types.
+const (
+	PrePaid  = "PrePaid"
+	PostPaid = "PostPaid"
+)
+
+// Region is an ECS region as DescribeRegions reports it.
+type Region struct {
+	RegionID  string `json:"RegionId"`
+	LocalName string `json:"LocalName"`
+}
+
+// Event is one system event on an instance.
+type Event struct {
+	ID          string           `json:"EventId"`
+	InstanceID  string           `json:"InstanceId"`
+	Type        EventType        `json:"EventType"`
+	CycleStatus EventCycleStatus `json:"EventCycleStatus"`
+	PublishTime time.Time        `json:"EventPublishTime"`
+	// NotBefore is the deadline: the platform acts on the instance at this time.
+	NotBefore   time.Time `json:"NotBefore"`
+	FinishTime  time.Time `json:"EventFinishTime,omitzero"`
+	Reason      string    `json:"Reason,omitempty"`
+	ImpactLevel string    `json:"ImpactLevel,omitempty"`
+}
+
+// Instance is an ECS instance with the attributes that decide a redeploy.
+type Instance struct {
+	ID           string         `json:"InstanceId"`
+	Name         string         `json:"InstanceName"`
+	RegionID     string         `json:"RegionId"`
+	ZoneID       string         `json:"ZoneId"`
+	InstanceType string         `json:"InstanceType"`
+	Family       string         `json:"InstanceTypeFamily"`
+	Status       InstanceStatus `json:"Status"`
+	ChargeType   string         `json:"InstanceChargeType"`
+	// ExpiredTime matters only for PrePaid instances.
+	ExpiredTime          time.Time         `json:"ExpiredTime,omitzero"`
+	LocalStorageAmount   int               `json:"LocalStorageAmount"`
+	LocalStorageCapacity int64             `json:"LocalStorageCapacity"`
+	DedicatedHostID      string            `json:"DedicatedHostId,omitempty"`
+	OperationLocks       []LockReason      `json:"OperationLocks,omitempty"`
+	DeploymentSetID      string            `json:"DeploymentSetId,omitempty"`
+	Tags                 map[string]string `json:"Tags,omitempty"`
+	// Events are the instance's pending system events, soonest deadline first.
+	Events []Event `json:"Events"`
+}
+
+// HasLock reports whether the instance carries an operation lock with reason r.
+func (in *Instance) HasLock(r LockReason) bool {
+	for _, l := range in.OperationLocks {
+		if l == r {
+			return true
+		}
+	}
+	return false
+}
+
+// HasLocalDisks reports whether a redeploy would re-initialize local disks.
+func (in *Instance) HasLocalDisks() bool { return in.LocalStorageAmount > 0 }
+
+// OnDedicatedHost reports whether the instance runs on a dedicated host.
+func (in *Instance) OnDedicatedHost() bool { return in.DedicatedHostID != "" }
+
+// Expired reports whether the instance is expired or in arrears at now.
+func (in *Instance) Expired(now time.Time) bool {
+	if in.HasLock(LockFinancial) || in.HasLock(LockDedicatedHostFinancial) {
+		return true
+	}
+	return in.ChargeType == PrePaid && !in.ExpiredTime.IsZero() && !in.ExpiredTime.After(now)
+}
+
+// NextEvent is the pending event with the earliest deadline, or nil.
+func (in *Instance) NextEvent() *Event {
+	var best *Event
+	for i := range in.Events {
+		e := &in.Events[i]
+		if !e.CycleStatus.Pending() {
+			continue
+		}
+		if best == nil || e.NotBefore.Before(best.NotBefore) {
+			best = e
+		}
+	}
+	return best
+}
+
+// Deadline is the NotBefore of the next pending event, or the zero time.
+func (in *Instance) Deadline() time.Time {
+	if e := in.NextEvent(); e != nil {
+		return e.NotBefore
+	}
+	return time.Time{}
+}
+
+// TaskStatus is a DescribeTasks TaskStatus.
+type TaskStatus string
+
+// Task statuses.
+const (
+	TaskProcessing TaskStatus = "Processing"
+	TaskFinished   TaskStatus = "Finished"
+	TaskFailed     TaskStatus = "Failed"
+)
+
+// Final reports whether the task has ended.
+func (s TaskStatus) Final() bool { return s == TaskFinished || s == TaskFailed }
+
+// ActionRedeployInstance is the TaskAction of a redeploy task.
+const ActionRedeployInstance = "RedeployInstance"
+
+// Task is an asynchronous ECS task, such as the one RedeployInstance starts.
+type Task struct {
+	ID           string     `json:"TaskId"`
+	Action       string     `json:"TaskAction"`
+	RegionID     string     `json:"RegionId"`
+	ResourceID   string     `json:"ResourceId"`
+	Status       TaskStatus `json:"TaskStatus"`
+	CreationTime time.Time  `json:"CreationTime"`
+	FinishedTime time.Time  `json:"FinishedTime,omitzero"`
+	FailedReason string     `json:"FailedReason,omitempty"`
+}
+
+// FamilyOf derives the instance type family from a type name: ecs.i2.xlarge → ecs.i2.
+func FamilyOf(instanceType string) string {
+	if i := strings.LastIndex(instanceType, "."); i > 0 {
+		return instanceType[:i]
+	}
+	return instanceType
+}
+
+// SortByDeadline orders instances by their next pending deadline, then id; instances with
+// no pending event go last.
+func SortByDeadline(ins []Instance) {
+	sort.SliceStable(ins, func(a, b int) bool {
+		da, db := ins[a].Deadline(), ins[b].Deadline()
+		if da.IsZero() != db.IsZero() {
+			return !da.IsZero()
+		}
+		if !da.Equal(db) {
+			return da.Before(db)
+		}
+		return ins[a].ID < ins[b].ID
+	})
+}
