@@ -1,0 +1,186 @@
+// Command ecs-redeploy is a terminal console for Alibaba Cloud ECS system events: list the
+// instances with pending events, redeploy them safely, and watch the tasks finish.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/sim"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	// Simulator (--demo, and sim-server).
+	Demo        bool
+	Seed        int64
+	Instances   int
+	Scenario    string
+	SimSpeed    float64
+	FailureRate float64
+
+	// Real API.
+	Regions  []string
+	Profile  string
+	Endpoint string
+
+	ReadOnly bool
+}
+
+// env is what a command runs against, built once from the flags.
+type env struct {
+	Backend backend.Backend
+	// Engine is set on --demo, for commands that want to show simulator facts.
+	Engine *sim.Engine
+	// Now is the backend's clock: the simulator's on --demo, the wall clock otherwise.
+	Now func() time.Time
+	// Regions is the scope asked for (empty: every region).
+	Regions []string
+}
+
+// usageError marks errors caused by how the command was called (exit status 2).
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+oneLine(err))
+		var ue usageError
+		var ee exitError
+		switch {
+		case errors.As(err, &ee):
+			os.Exit(ee.code)
+		case errors.As(err, &ue):
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError carries a specific exit status.
+type exitError struct {
+	error
+	code int
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "ecs-redeploy",
+		Short: "Triage Alibaba Cloud ECS system events and redeploy instances safely",
+		Long: `ecs-redeploy lists every ECS instance with a pending system event, sorted by deadline,
+with the warnings that matter, and redeploys them (RedeployInstance) behind a confirmation
+that states every consequence. With no subcommand it opens the console.
+
+Run it on the built-in simulator, no credentials needed:
+  ecs-redeploy --demo`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConsole(cmd, g)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see --help)", err)}
+	})
+	pf := root.PersistentFlags()
+	pf.BoolVar(&g.Demo, "demo", false, "run on the built-in simulator (no credentials)")
+	pf.Int64Var(&g.Seed, "seed", 1, "simulator: seed of the generated fleet")
+	pf.IntVar(&g.Instances, "instances", 60, "simulator: number of instances with pending events")
+	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file")
+	pf.Float64Var(&g.SimSpeed, "sim-speed", 1, "simulator: clock speed (60 runs a 10-minute redeploy in 10s)")
+	pf.Float64Var(&g.FailureRate, "sim-failure-rate", 0, "simulator: fraction of redeploys that fail and roll back (0..1)")
+	pf.StringSliceVar(&g.Regions, "region", nil, "regions to scope to: a list (cn-hangzhou,cn-beijing) or all")
+	pf.StringVar(&g.Profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: ALIBABA_CLOUD_PROFILE or current)")
+	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")
+	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
+	addCloudFlags(root, g)
+
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g))
+	return root
+}
+
+// validateSim checks the simulator flags before anything is built.
+func (g *globalOptions) validateSim() error {
+	switch {
+	case g.Instances < 0 || g.Instances > 1_000_000:
+		return usageError{fmt.Errorf("--instances must be between 0 and 1000000, got %d", g.Instances)}
+	case g.SimSpeed <= 0 || g.SimSpeed > 100_000:
+		return usageError{fmt.Errorf("--sim-speed must be above 0 and at most 100000, got %g", g.SimSpeed)}
+	case g.FailureRate < 0 || g.FailureRate > 1:
+		return usageError{fmt.Errorf("--sim-failure-rate must be between 0 and 1, got %g", g.FailureRate)}
+	}
+	return nil
+}
+
+// newEngine builds the simulator from the flags: a scenario file or a generated fleet, on
+// a clock running at --sim-speed.
+func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
+	if err := g.validateSim(); err != nil {
+		return nil, err
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	var fleet *sim.Fleet
+	if g.Scenario != "" {
+		f, err := sim.LoadScenario(g.Scenario, start)
+		if err != nil {
+			return nil, err
+		}
+		fleet = f
+	} else {
+		fleet = sim.Generate(g.Seed, g.Instances, start)
+	}
+	var clock sim.Clock = sim.RealClock{}
+	if g.SimSpeed != 1 {
+		clock = sim.NewScaledClock(start, g.SimSpeed)
+	}
+	return sim.New(fleet, clock, sim.Options{Seed: g.Seed, FailureRate: g.FailureRate, Faults: faults}), nil
+}
+
+// open builds the backend the flags ask for, wrapped in the decorators.
+func (g *globalOptions) open(ctx context.Context) (*env, error) {
+	e := &env{Now: time.Now}
+	if g.Demo {
+		eng, err := g.newEngine(sim.Faults{})
+		if err != nil {
+			return nil, err
+		}
+		e.Engine = eng
+		e.Backend = sim.NewBackend(eng)
+		e.Now = eng.Now
+		for _, r := range g.Regions {
+			if r == "all" {
+				continue
+			}
+			if !eng.HasRegion(r) {
+				return nil, usageError{fmt.Errorf("--region %s: the simulator has no such region (try cn-hangzhou, or all)", r)}
+			}
+			e.Regions = append(e.Regions, r)
+		}
+	} else {
+		b, regions, err := openCloudBackend(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		e.Backend, e.Regions = b, regions
+	}
+	if g.ReadOnly {
+		e.Backend = backend.ReadOnly(e.Backend)
+	}
+	return e, nil
+}
