@@ -1,8 +1,52 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
 
-// runConsole opens the interactive console. Until the console lands it prints help.
-func runConsole(cmd *cobra.Command, _ *globalOptions) error {
-	return cmd.Help()
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/ui"
+)
+
+// runConsole opens the interactive console on the backend the flags choose.
+func runConsole(cmd *cobra.Command, g *globalOptions) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	e, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
+	go view.Run(ctx)
+
+	m := ui.New(ui.Deps{
+		Fleet:    view,
+		Now:      e.Now,
+		Wall:     time.Now,
+		Renderer: lipgloss.NewRenderer(os.Stdout),
+		Actor:    localActor(),
+		ReadOnly: view.ReadOnly(),
+		Context:  ctx,
+	})
+	defer m.Close()
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// localActor names the engineer at this terminal for the audit log.
+func localActor() string {
+	if u, err := user.Current(); err == nil {
+		return "local:" + u.Username
+	}
+	return "local"
 }

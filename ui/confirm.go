@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+// dialogFocus is what the confirm dialog's keyboard focus is on.
+type dialogFocus int
+
+const (
+	focusCancel dialogFocus = iota
+	focusInput
+	focusConfirm
+)
+
+// dialogResult is what a key did to the dialog.
+type dialogResult int
+
+const (
+	dialogOpen dialogResult = iota
+	dialogCancelled
+	dialogConfirmed
+)
+
+// confirm is the redeploy confirmation: it names the instances and every consequence the
+// eligibility rules give, starts with Cancel focused, and arms Redeploy for a destructive
+// case only once the instance id (or, for a batch, the count) is typed.
+type confirm struct {
+	targets   []*fleet.Row
+	skipped   []string // batch members that cannot be redeployed, with why
+	forceStop bool
+	focus     dialogFocus
+	input     textinput.Model
+}
+
+func newConfirm(targets []*fleet.Row, skipped []string, st *Styles) *confirm {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ns := st.r.NewStyle
+	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
+	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
+	ti.CharLimit = 64
+	return &confirm{targets: targets, skipped: skipped, input: ti}
+}
+
+func (c *confirm) batch() bool { return len(c.targets) > 1 }
+
+// anyRunning reports whether ForceStop means anything here: it only changes how a Running
+// instance is stopped.
+func (c *confirm) anyRunning() bool {
+	for _, r := range c.targets {
+		if r.Inst.Status == model.StatusRunning {
+			return true
+		}
+	}
+	return false
+}
+
+// destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
+func (c *confirm) destructive(now time.Time) bool {
+	if c.batch() {
+		return true
+	}
+	return model.Evaluate(c.targets[0].Inst, now, c.forceStop).Destructive()
+}
+
+// want is what must be typed to arm a destructive confirm.
+func (c *confirm) want() string {
+	if c.batch() {
+		return strconv.Itoa(len(c.targets))
+	}
+	return c.targets[0].Inst.ID
+}
+
+func (c *confirm) armed(now time.Time) bool {
+	return !c.destructive(now) || strings.TrimSpace(c.input.Value()) == c.want()
+}
+
+// focusOrder is the tab ring: the input exists only in destructive cases.
+func (c *confirm) focusOrder(now time.Time) []dialogFocus {
+	if c.destructive(now) {
+		return []dialogFocus{focusCancel, focusInput, focusConfirm}
+	}
+	return []dialogFocus{focusCancel, focusConfirm}
+}
+
+func (c *confirm) moveFocus(now time.Time, d int) {
+	ring := c.focusOrder(now)
+	at := 0
+	for i, f := range ring {
+		if f == c.focus {
+			at = i
+		}
+	}
+	c.setFocus(ring[(at+d+len(ring))%len(ring)])
+}
+
+func (c *confirm) setFocus(f dialogFocus) {
+	c.focus = f
+	if f == focusInput {
+		c.input.Focus()
+	} else {
+		c.input.Blur()
+	}
+}
+
+// update handles one key. Only enter on an armed Redeploy button confirms.
+func (c *confirm) update(msg tea.KeyMsg, km KeyMap, now time.Time) (dialogResult, tea.Cmd) {
+	switch {
+	case msg.Type == tea.KeyEsc:
+		return dialogCancelled, nil
+	case msg.Type == tea.KeyTab:
+		c.moveFocus(now, 1)
+		return dialogOpen, nil
+	case msg.Type == tea.KeyShiftTab:
+		c.moveFocus(now, -1)
+		return dialogOpen, nil
+	}
+	if c.focus == focusInput {
+		if msg.Type == tea.KeyEnter {
+			if c.armed(now) {
+				c.setFocus(focusConfirm)
+			}
+			return dialogOpen, nil
+		}
+		var cmd tea.Cmd
+		c.input, cmd = c.input.Update(msg)
+		return dialogOpen, cmd
+	}
+	switch {
+	case key.Matches(msg, km.Choose):
+		if c.focus == focusConfirm && c.armed(now) {
+			return dialogConfirmed, nil
+		}
+		if c.focus == focusCancel {
+			return dialogCancelled, nil
+		}
+	case key.Matches(msg, km.ForceStop):
+		if c.anyRunning() {
+			c.forceStop = !c.forceStop
+			if c.focus == focusConfirm && !c.armed(now) {
+				c.setFocus(focusCancel)
+			}
+		}
+	case key.Matches(msg, km.NextButton):
+		c.moveFocus(now, 1)
+	case key.Matches(msg, km.PrevButton):
+		c.moveFocus(now, -1)
+	}
+	return dialogOpen, nil
+}
+
+// view renders the dialog box to fit width×height.
+func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int) string {
+	inner := max(min(width-4, 84), 20)
+	var lines []string
+	add := func(s string) { lines = append(lines, wrap(s, inner)...) }
+	destructive := c.destructive(now)
+
+	if c.batch() {
+		regions := map[string]int{}
+		for _, r := range c.targets {
+			regions[r.Inst.RegionID]++
+		}
+		var rs []string
+		for _, r := range c.targets {
+			if n, ok := regions[r.Inst.RegionID]; ok {
+				rs = append(rs, fmt.Sprintf("%s (%d)", r.Inst.RegionID, n))
+				delete(regions, r.Inst.RegionID)
+			}
+		}
+		add(st.Header.on(fmt.Sprintf("Redeploy %d instances?", len(c.targets))))
+		add("regions: " + strings.Join(rs, ", "))
+		ids := make([]string, 0, len(c.targets))
+		for _, r := range c.targets {
+			ids = append(ids, r.Inst.ID)
+		}
+		add("instances: " + strings.Join(ids, " "))
+	} else {
+		in := c.targets[0].Inst
+		add(st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
+		add(fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
+		if el := model.Evaluate(in, now, c.forceStop); el.Event != nil {
+			add(fmt.Sprintf("answers %s (%s), deadline %s", el.Event.Type, el.Event.CycleStatus, model.Countdown(el.Event.NotBefore, now)))
+		}
+	}
+	lines = append(lines, "")
+	add("What will happen:")
+	for _, w := range c.consequences(now) {
+		add(w)
+	}
+	for _, s := range c.skipped {
+		add("  skipped: " + s)
+	}
+	lines = append(lines, "")
+	switch {
+	case !c.anyRunning():
+		add("ForceStop: not applicable (nothing is Running)")
+	case c.forceStop:
+		add(st.Bad.on("ForceStop: [x] ON") + "  (f turns it off)")
+	default:
+		add("ForceStop: [ ] off  (f turns it on: a hard power-off)")
+	}
+	if destructive {
+		what := "the instance id"
+		if c.batch() {
+			what = "the number of instances"
+		}
+		add(fmt.Sprintf("This loses data. Type %s (%s) to arm Redeploy:", what, c.want()))
+		c.input.Width = inner - 4
+		lines = append(lines, c.input.View())
+	}
+	lines = append(lines, "")
+	lines = append(lines, c.buttons(st, now))
+	lines = append(lines, hint)
+
+	// Keep the buttons when the terminal is short: drop detail lines from the middle.
+	if room := height - 2; room > 0 && len(lines) > room {
+		head := lines[:max(room-4, 1)]
+		tail := lines[len(lines)-3:]
+		lines = append(append(append([]string{}, head...), "…"), tail...)
+		if len(lines) > room {
+			lines = lines[len(lines)-room:]
+		}
+	}
+	box := st.Box.Width(inner + 2).Render(strings.Join(lines, "\n"))
+	return st.r.PlaceHorizontal(width, lipgloss.Center, box)
+}
+
+// consequences are the warnings of every target, worded for someone woken at 3 a.m.
+func (c *confirm) consequences(now time.Time) []string {
+	if !c.batch() {
+		el := model.Evaluate(c.targets[0].Inst, now, c.forceStop)
+		var out []string
+		for _, w := range el.Warnings {
+			out = append(out, warningLine(w.Destructive, w.Message))
+		}
+		return out
+	}
+	type agg struct {
+		n           int
+		destructive bool
+		first       string
+	}
+	var order []model.WarningKind
+	by := map[model.WarningKind]*agg{}
+	for _, r := range c.targets {
+		for _, w := range model.Evaluate(r.Inst, now, c.forceStop).Warnings {
+			a := by[w.Kind]
+			if a == nil {
+				a = &agg{destructive: w.Destructive, first: w.Message}
+				by[w.Kind] = a
+				order = append(order, w.Kind)
+			}
+			a.n++
+		}
+	}
+	var out []string
+	for _, k := range order {
+		a := by[k]
+		msg := a.first
+		if a.n > 1 {
+			msg = fmt.Sprintf("%d instances: %s", a.n, batchWording(k, a.first))
+		}
+		out = append(out, warningLine(a.destructive, msg))
+	}
+	return out
+}
+
+// batchWording words a consequence for several instances at once.
+func batchWording(k model.WarningKind, first string) string {
+	switch k {
+	case model.WarnLocalDiskWipe:
+		return "local disks are re-initialized: ALL DATA ON THEM IS WIPED"
+	case model.WarnDowntime:
+		return "Running: Stopping → Stopped → Starting → Running; expect downtime"
+	case model.WarnStartOnly:
+		return "Stopped: Starting → Running, and left running"
+	case model.WarnForceStop:
+		return "ForceStop is like pulling the power: data not yet written to disk is lost"
+	case model.WarnDeadlineNear:
+		return "deadline within the hour"
+	case model.WarnDeadlinePast:
+		return "deadline passed: the platform may act at any moment"
+	}
+	return first
+}
+
+func warningLine(destructive bool, msg string) string {
+	if destructive {
+		return "  ! DATA LOSS: " + msg
+	}
+	return "  - " + msg
+}
+
+func (c *confirm) buttons(st *Styles, now time.Time) string {
+	label := "Redeploy"
+	if c.batch() {
+		label = fmt.Sprintf("Redeploy %d", len(c.targets))
+	}
+	cancel := st.Button.Render("  Cancel  ")
+	if c.focus == focusCancel {
+		cancel = st.ButtonFocused.Render("> Cancel <")
+	}
+	var ok string
+	switch {
+	case !c.armed(now):
+		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
+	case c.focus == focusConfirm:
+		ok = st.ButtonFocused.Render("> " + label + " <")
+	default:
+		ok = st.Button.Render("  " + label + "  ")
+	}
+	return cancel + "    " + ok
+}
+
+// wrap breaks s into lines of at most w columns at spaces.
+func wrap(s string, w int) []string {
+	if lipgloss.Width(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	line := ""
+	indent := ""
+	if strings.HasPrefix(s, "  ") {
+		indent = "    "
+	}
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+			if len(out) == 0 && indent != "" {
+				line = s[:strings.Index(s, word)] + word
+			}
+		case lipgloss.Width(line)+1+lipgloss.Width(word) <= w:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = indent + word
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	for i, l := range out {
+		if lipgloss.Width(l) > w {
+			out[i] = fit(l, w)
+		}
+	}
+	return out
+}

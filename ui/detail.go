@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+// detail is the pane behind enter: every attribute that matters to the decision.
+type detail struct {
+	id     string
+	offset int
+}
+
+const stamp = "2006-01-02 15:04 MST"
+
+// detailLines builds the pane's content for row r.
+func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []string {
+	in := r.Inst
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	title := in.ID
+	if in.Name != "" {
+		title += " (" + in.Name + ")"
+	}
+	out = append(out, st.Header.on(title))
+	add("region %s · zone %s · %s (%s) · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Family, in.Status)
+	charge := in.ChargeType
+	if in.ChargeType == model.PrePaid && !in.ExpiredTime.IsZero() {
+		charge += ", expires " + in.ExpiredTime.UTC().Format(stamp)
+	}
+	add("charge: %s", charge)
+	if in.HasLocalDisks() {
+		add("local disks: %d, %d GiB in all (a redeploy re-initializes them)", in.LocalStorageAmount, in.LocalStorageCapacity)
+	} else {
+		add("local disks: none (cloud disks only)")
+	}
+	if in.OnDedicatedHost() {
+		add("dedicated host: %s", in.DedicatedHostID)
+	}
+	if in.DeploymentSetID != "" {
+		add("deployment set: %s", in.DeploymentSetID)
+	}
+	locks := "none"
+	if len(in.OperationLocks) > 0 {
+		ls := make([]string, len(in.OperationLocks))
+		for i, l := range in.OperationLocks {
+			ls[i] = string(l)
+		}
+		locks = strings.Join(ls, ", ")
+	}
+	add("operation locks: %s", locks)
+	if len(r.Badges) > 0 {
+		add("badges: %s", strings.Join(r.Badges, ", "))
+	}
+
+	out = append(out, "", st.Header.on("Events"))
+	for _, ev := range in.Events {
+		when := model.Countdown(ev.NotBefore, now)
+		if !ev.CycleStatus.Pending() {
+			when = "final"
+		}
+		add("  %s  %s  deadline %s (%s)", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when)
+		add("    id %s · impact level %s · published %s", ev.ID, orDash(ev.ImpactLevel), ev.PublishTime.UTC().Format(stamp))
+		if ev.Reason != "" {
+			add("    reason: %s", ev.Reason)
+		}
+	}
+
+	el := model.Evaluate(in, now, false)
+	out = append(out, "")
+	switch {
+	case r.InProgress:
+		out = append(out, st.Busy.on("Eligibility: IN PROGRESS")+" (a redeploy is running)")
+	case el.Allowed:
+		out = append(out, st.Good.on("Eligibility: can be redeployed"))
+	default:
+		out = append(out, st.Bad.on("Eligibility: BLOCKED"))
+	}
+	for _, b := range el.Blocks {
+		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
+	}
+	for _, w := range el.Warnings {
+		out = append(out, warningLine(w.Destructive, w.Message))
+	}
+
+	out = append(out, "", st.Header.on("Redeploy tasks"))
+	n := 0
+	for _, t := range tasks {
+		if t.InstanceID != in.ID {
+			continue
+		}
+		n++
+		line := fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, orDash(string(t.Phase)), t.Created.UTC().Format(stamp))
+		if t.FailedReason != "" {
+			line += "  reason: " + t.FailedReason
+		}
+		if t.RequestID != "" {
+			line += "  RequestId " + t.RequestID
+		}
+		out = append(out, line)
+	}
+	if n == 0 {
+		out = append(out, "  none from this console")
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

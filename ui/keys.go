@@ -1,0 +1,88 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every binding the console answers to. Update matches on these bindings and the
+// footer and help overlay are generated from them, so what is documented is what works.
+type KeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+
+	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Help, Quit, Back key.Binding
+
+	// Dialog keys.
+	ForceStop, NextButton, PrevButton, Choose key.Binding
+}
+
+// DefaultKeyMap is the k9s-like key map the README documents.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+
+		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Select:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
+		Redeploy: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "redeploy")),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+
+		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
+		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next")),
+		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "previous")),
+		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+	}
+}
+
+// readOnly disables every action that changes the fleet, in this one place.
+func (k KeyMap) readOnly() KeyMap {
+	k.Redeploy.SetEnabled(false)
+	k.Select.SetEnabled(false)
+	k.ForceStop.SetEnabled(false)
+	return k
+}
+
+// listHelp is the footer of the list.
+func (k KeyMap) listHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Detail, k.Filter, k.Select, k.Redeploy, k.Refresh, k.Sort, k.Tasks, k.Help, k.Quit}
+}
+
+// fullHelp is the help overlay, column by column.
+func (k KeyMap) fullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
+		{k.Tasks, k.Help, k.Back, k.Quit},
+		{k.ForceStop, k.NextButton, k.PrevButton, k.Choose},
+	}
+}
+
+func (k KeyMap) filterHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+	}
+}
+
+func (k KeyMap) detailHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Redeploy, k.Back, k.Help, k.Quit}
+}
+
+func (k KeyMap) dialogHelp() []key.Binding {
+	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.Back}
+}
+
+func (k KeyMap) tasksHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Tasks, k.Back, k.Help, k.Quit}
+}
+
+func (k KeyMap) helpHelp() []key.Binding {
+	return []key.Binding{k.Back, k.Help, k.Quit}
+}

@@ -1,0 +1,250 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"ecs-redeploy/backend/fleet"
+)
+
+// sortKey is one of the orders `s` cycles through.
+type sortKey int
+
+const (
+	sortDeadline sortKey = iota
+	sortStatus
+	sortEvent
+	sortZone
+	sortInstance
+	numSortKeys
+)
+
+var sortNames = [numSortKeys]string{"deadline", "status", "event", "zone", "instance"}
+
+// list is the instance table: the rows the filter keeps, in the chosen order, a cursor and
+// a window of visible rows. Rendering is O(visible rows) and a row is rendered again only
+// when its data, its countdown text, its marks or the width change.
+type list struct {
+	snap     *fleet.Snapshot
+	idx      []int32
+	filter   string
+	terms    []string
+	sort     sortKey
+	cursor   int
+	offset   int
+	height   int
+	lay      layout
+	selected map[string]bool
+	cache    map[*fleet.Row]*rowCache
+}
+
+type rowCache struct {
+	at     time.Time
+	cd     string
+	inProg bool
+	styled string
+	plain  string
+}
+
+// maxCache bounds the row cache; it is rebuilt from scratch past this size.
+const maxCache = 4096
+
+func newList() list {
+	return list{selected: map[string]bool{}, cache: map[*fleet.Row]*rowCache{}, lay: newLayout(80)}
+}
+
+func (l *list) setWidth(w int) {
+	if w != l.lay.width {
+		l.lay = newLayout(w)
+		clear(l.cache)
+	}
+}
+
+func (l *list) setHeight(h int) {
+	l.height = max(h, 1)
+	l.clamp()
+}
+
+// setSnapshot shows a new snapshot, keeping the cursor on the same instance.
+func (l *list) setSnapshot(s *fleet.Snapshot) {
+	keep := ""
+	if r := l.current(); r != nil {
+		keep = r.Inst.ID
+	}
+	l.snap = s
+	l.rebuild(false)
+	if keep != "" {
+		for i, ix := range l.idx {
+			if s.Rows[ix].Inst.ID == keep {
+				l.cursor = i
+				break
+			}
+		}
+	}
+	if len(l.cache) > maxCache {
+		clear(l.cache)
+	}
+	l.clamp()
+}
+
+// setFilter filters as the engineer types. A filter that only grows narrows the rows
+// already kept instead of scanning the whole fleet again.
+func (l *list) setFilter(f string) {
+	if f == l.filter {
+		return
+	}
+	narrower := l.filter != "" && strings.HasPrefix(f, l.filter)
+	l.filter = f
+	l.terms = strings.Fields(strings.ToLower(f))
+	l.rebuild(narrower)
+	l.cursor, l.offset = 0, 0
+}
+
+func (l *list) cycleSort() {
+	l.sort = (l.sort + 1) % numSortKeys
+	l.rebuild(false)
+	l.cursor, l.offset = 0, 0
+}
+
+func (l *list) matches(r *fleet.Row) bool {
+	for _, t := range l.terms {
+		if !strings.Contains(r.Search, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuild recomputes the visible order: filter, then sort.
+func (l *list) rebuild(narrow bool) {
+	if l.snap == nil {
+		l.idx = l.idx[:0]
+		return
+	}
+	rows := l.snap.Rows
+	if narrow {
+		keep := l.idx[:0]
+		for _, ix := range l.idx {
+			if l.matches(rows[ix]) {
+				keep = append(keep, ix)
+			}
+		}
+		l.idx = keep
+		return
+	}
+	idx := l.idx[:0]
+	if cap(idx) < len(rows) {
+		idx = make([]int32, 0, len(rows))
+	}
+	for i, r := range rows {
+		if len(l.terms) == 0 || l.matches(r) {
+			idx = append(idx, int32(i))
+		}
+	}
+	l.idx = idx
+	if l.sort != sortDeadline {
+		by := l.sortKeyFunc()
+		slices.SortStableFunc(l.idx, func(a, b int32) int { return by(rows[a], rows[b]) })
+	}
+}
+
+// sortKeyFunc compares rows by the chosen key; ties keep deadline order (stable sort).
+func (l *list) sortKeyFunc() func(a, b *fleet.Row) int {
+	switch l.sort {
+	case sortStatus:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.Status, b.Inst.Status) }
+	case sortEvent:
+		return func(a, b *fleet.Row) int {
+			var ta, tb string
+			if a.Event != nil {
+				ta = string(a.Event.Type)
+			}
+			if b.Event != nil {
+				tb = string(b.Event.Type)
+			}
+			return cmp.Compare(ta, tb)
+		}
+	case sortZone:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ZoneID, b.Inst.ZoneID) }
+	case sortInstance:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ID, b.Inst.ID) }
+	}
+	return func(a, b *fleet.Row) int { return 0 }
+}
+
+func (l *list) len() int { return len(l.idx) }
+
+// current is the row under the cursor, or nil.
+func (l *list) current() *fleet.Row {
+	if l.snap == nil || l.cursor < 0 || l.cursor >= len(l.idx) {
+		return nil
+	}
+	return l.snap.Rows[l.idx[l.cursor]]
+}
+
+func (l *list) move(d int) {
+	l.cursor += d
+	l.clamp()
+}
+
+func (l *list) top()    { l.cursor = 0; l.clamp() }
+func (l *list) bottom() { l.cursor = len(l.idx) - 1; l.clamp() }
+
+// clamp keeps the cursor on a row and the window around the cursor.
+func (l *list) clamp() {
+	l.cursor = max(min(l.cursor, len(l.idx)-1), 0)
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+l.height {
+		l.offset = l.cursor - l.height + 1
+	}
+	l.offset = max(min(l.offset, len(l.idx)-l.height), 0)
+}
+
+// render writes the visible rows, each exactly the layout's width, one per line.
+func (l *list) render(b *strings.Builder, st *Styles, now time.Time, pending map[string]bool) {
+	end := min(l.offset+l.height, len(l.idx))
+	for i := l.offset; i < end; i++ {
+		r := l.snap.Rows[l.idx[i]]
+		inProg := r.InProgress || pending[r.Inst.ID]
+		c := l.cache[r]
+		if c == nil {
+			c = &rowCache{}
+			l.cache[r] = c
+		}
+		if c.styled == "" || !c.at.Equal(now) || c.inProg != inProg {
+			cd := c.cd
+			if !c.at.Equal(now) || c.styled == "" {
+				cd = countdown(r, now)
+			}
+			if c.styled == "" || cd != c.cd || c.inProg != inProg {
+				c.styled, c.plain = l.lay.renderRow(r, cd, now, inProg, st)
+			}
+			c.at, c.cd, c.inProg = now, cd, inProg
+		}
+		sel := l.selected[r.Inst.ID]
+		cur := i == l.cursor
+		switch {
+		case cur && sel:
+			b.WriteString(">*")
+		case cur:
+			b.WriteString("> ")
+		case sel:
+			b.WriteString(" *")
+		default:
+			b.WriteString("  ")
+		}
+		if cur {
+			b.WriteString(st.Cursor.on(c.plain))
+		} else {
+			b.WriteString(c.styled)
+		}
+		b.WriteByte('\n')
+	}
+	for i := end - l.offset; i < l.height; i++ {
+		b.WriteByte('\n')
+	}
+}
