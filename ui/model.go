@@ -666,7 +666,7 @@ func (m *Model) View() string {
 	if m.snap != nil {
 		tasks = m.snap.Tasks
 	}
-	frame := spinner.Dot.Frames[m.frame%len(spinner.Dot.Frames)]
+	frame := strings.TrimSpace(spinner.Dot.Frames[m.frame%len(spinner.Dot.Frames)])
 	m.tasks.render(&b, tasks, m.taskRows(), m.width, m.mode == modeTasks, frame, m.now, &m.st)
 	if s, isErr := m.noticeText(); s != "" {
 		if isErr {

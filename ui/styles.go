@@ -39,7 +39,7 @@ type Styles struct {
 	Title, Header, Dim, Cursor, Good, Warn, Bad, Busy, Notice paint
 
 	Box, Button, ButtonFocused, ButtonDisarmed lipgloss.Style
-	HelpKey, HelpDesc, HelpSep             lipgloss.Style
+	HelpKey, HelpDesc, HelpSep                 lipgloss.Style
 }
 
 // NewStyles builds the styles for renderer r.

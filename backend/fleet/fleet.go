@@ -197,8 +197,10 @@ func (v *View) Refresh(ctx context.Context) error {
 	idx := make(map[string]int, len(insts))
 	for i := range insts {
 		in := &insts[i]
-		delete(v.resolved, in.ID)
-		rows[i] = newRow(in, now, false)
+		if res, ok := v.resolved[in.ID]; ok {
+			v.mergeResolved(in, res)
+		}
+		rows[i] = newRow(in, now, v.inProgressLocked(in.ID))
 	}
 	sortRows(rows)
 	for i, r := range rows {
@@ -335,6 +337,26 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) {
 			v.lastShift = now
 		}
 	}
+}
+
+// mergeResolved reconciles a refreshed instance with the redeploy that finished on it. A
+// refresh that still lists the avoided event as pending started before the finish, so the
+// finished state wins; otherwise the instance has another pending event, and the avoided
+// one is kept beside it for the record.
+func (v *View) mergeResolved(in *model.Instance, res model.Instance) {
+	for _, av := range res.Events {
+		if av.CycleStatus != model.CycleAvoided {
+			continue
+		}
+		for _, ev := range in.Events {
+			if ev.ID == av.ID && ev.CycleStatus.Pending() {
+				*in = res
+				return
+			}
+		}
+		in.Events = append(slices.Clone(in.Events), av)
+	}
+	delete(v.resolved, in.ID)
 }
 
 // instanceLocked finds the freshest known state of instance id.
