@@ -55,6 +55,8 @@ const gutter = 2
 type layout struct {
 	width int
 	cols  []column
+	// overflow is set when even the columns that never drop are wider than the terminal.
+	overflow bool
 }
 
 // newLayout picks the columns for width: all of them when they fit, else drop them in
@@ -90,7 +92,7 @@ func newLayout(width int) layout {
 			keep[i].width = max(width-used, 0)
 		}
 	}
-	return layout{width: width, cols: keep}
+	return layout{width: width, cols: keep, overflow: used+minBadges > width}
 }
 
 // headerLine is the column titles.

@@ -222,6 +222,10 @@ func (l *list) render(b *strings.Builder, st *Styles, now time.Time, pending map
 			}
 			if c.styled == "" || cd != c.cd || c.inProg != inProg {
 				c.styled, c.plain = l.lay.renderRow(r, cd, now, inProg, st)
+				if l.lay.overflow {
+					c.plain = fit(c.plain, l.lay.width-gutter)
+					c.styled = c.plain
+				}
 			}
 			c.at, c.cd, c.inProg = now, cd, inProg
 		}

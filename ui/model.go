@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -135,6 +136,8 @@ func New(deps Deps) *Model {
 	fi.PromptStyle, fi.TextStyle, fi.PlaceholderStyle, fi.CompletionStyle = ns(), ns(), ns(), ns()
 	fi.Cursor.Style, fi.Cursor.TextStyle = ns().Reverse(true), ns()
 	fi.Placeholder = "id, name, zone, event, badge…"
+	// A blinking cursor would redraw the screen twice a second for nothing.
+	fi.Cursor.SetMode(cursor.CursorStatic)
 	m := &Model{
 		deps:    deps,
 		keys:    km,
@@ -297,10 +300,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	// input each rune is its own key press.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() {
 		var cmds []tea.Cmd
-		for _, r := range msg.Runes {
+		for i, r := range msg.Runes {
 			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-			if m.typing() {
+			if rest := msg.Runes[i+1:]; m.typing() && len(rest) > 0 {
 				// The rest of the burst is text now (for example "/web").
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: rest, Alt: msg.Alt}))
 				break
 			}
 		}
@@ -677,7 +681,13 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
-	return b.String()
+	out := b.String()
+	if strings.Count(out, "\n") >= m.height {
+		// Smaller than the fixed lines: show the top of the screen, never more than fits.
+		lines := strings.SplitN(out, "\n", m.height+1)
+		out = strings.Join(lines[:m.height], "\n")
+	}
+	return out
 }
 
 // renderLines writes exactly n lines, each cut to the width.

@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+)
+
+// ready builds a console at 120×40 that has seen the first snapshot.
+func ready(t *testing.T, h *harness) *Model {
+	t.Helper()
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	return m
+}
+
+// press sends keys and runs the commands they return once, feeding their messages back.
+// Commands that wait (timers, the next snapshot) are left behind after a short grace.
+func press(m *Model, keys ...tea.KeyMsg) {
+	for _, k := range keys {
+		_, cmd := m.Update(k)
+		for _, msg := range run(cmd) {
+			m.Update(msg)
+		}
+	}
+}
+
+func run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	c := make(chan tea.Msg, 1)
+	go func() { c <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-c:
+	case <-time.After(200 * time.Millisecond):
+		return nil
+	}
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, sub := range b {
+			out = append(out, run(sub)...)
+		}
+		return out
+	}
+	if _, ok := msg.(snapshotMsg); ok || msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// filterTo narrows the list to one instance, so R acts on it.
+func filterTo(m *Model, id string) {
+	press(m, runes("/"), runes(id), keyEnter)
+}
+
+func TestDialogOpensWithCancelFocused(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"))
+	if m.mode != modeDialog || m.dialog == nil {
+		t.Fatalf("R did not open the dialog (mode %d, notice %q)", m.mode, m.notice)
+	}
+	if m.dialog.focus != focusCancel {
+		t.Fatalf("focus %d, want Cancel", m.dialog.focus)
+	}
+	if v := m.View(); !strings.Contains(v, "> Cancel <") {
+		t.Fatalf("Cancel not shown focused:\n%s", v)
+	}
+}
+
+func TestEscAndEnterOnCancelNeverRedeploy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	for _, k := range []tea.KeyMsg{keyEsc, keyEnter} {
+		press(m, runes("R"))
+		if m.mode != modeDialog {
+			t.Fatal("no dialog")
+		}
+		press(m, k)
+		if m.mode != modeList || m.dialog != nil {
+			t.Fatalf("%s left the dialog open", k)
+		}
+	}
+	// Cancel is focused again after moving away and back.
+	press(m, runes("R"), keyTab, keyTab, keyEnter)
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("backend saw %d redeploys, want none", n)
+	}
+	if len(m.pending) != 0 || m.list.current().InProgress {
+		t.Fatal("nothing should be in progress")
+	}
+}
+
+func TestDestructiveRedeployNeedsTheTypedID(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idLocal)
+	press(m, runes("R"))
+	if !m.dialog.destructive(m.now) {
+		t.Fatal("local disks must make the dialog destructive")
+	}
+	// Straight to the button and enter: not armed, nothing happens.
+	press(m, keyTab, keyTab, keyEnter)
+	if m.mode != modeDialog || h.backend.redeploys.Load() != 0 {
+		t.Fatal("an unarmed Redeploy must not confirm")
+	}
+	// A wrong id, even as a pasted burst, does not arm it.
+	press(m, keyTab, runes("i-bp1localssd000000002"), keyEnter, keyTab, keyEnter)
+	if m.mode != modeDialog || h.backend.redeploys.Load() != 0 {
+		t.Fatal("a wrong id must not arm Redeploy")
+	}
+	m.dialog.input.SetValue("")
+	m.dialog.setFocus(focusInput)
+	press(m, runes(idLocal), keyEnter)
+	if m.dialog.focus != focusConfirm {
+		t.Fatalf("the typed id should arm and focus Redeploy, focus %d", m.dialog.focus)
+	}
+	press(m, keyEnter)
+	if n := h.backend.redeploys.Load(); n != 1 {
+		t.Fatalf("backend saw %d redeploys, want 1", n)
+	}
+}
+
+func TestForceStopMakesAPlainRedeployDestructive(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"))
+	if m.dialog.forceStop || m.dialog.destructive(m.now) {
+		t.Fatal("ForceStop must start off and a plain Running redeploy is not destructive")
+	}
+	press(m, runes("f"))
+	if !m.dialog.forceStop || !m.dialog.destructive(m.now) || m.dialog.armed(m.now) {
+		t.Fatal("ForceStop on must require the typed id")
+	}
+	if v := m.View(); !strings.Contains(v, "pulling the power") {
+		t.Fatalf("ForceStop warning missing:\n%s", v)
+	}
+	press(m, keyTab, keyTab, keyEnter)
+	if h.backend.redeploys.Load() != 0 {
+		t.Fatal("ForceStop redeploy confirmed without the id")
+	}
+}
+
+func TestSecondRedeployOnInProgressDoesNothing(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab)
+	if m.dialog.focus != focusConfirm {
+		t.Fatal("tab should reach Redeploy")
+	}
+	// Confirm, but hold the command's result back: the row must already say IN PROGRESS.
+	_, cmd := m.Update(keyEnter)
+	if !strings.Contains(m.View(), "IN PROGRESS") {
+		t.Fatal("row should show IN PROGRESS at once")
+	}
+	press(m, runes("R"))
+	if m.mode == modeDialog {
+		t.Fatal("second R on an in-progress instance opened a dialog")
+	}
+	for _, msg := range run(cmd) {
+		m.Update(msg)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	press(m, runes("R"))
+	if m.mode == modeDialog {
+		t.Fatal("R after the fleet reported the task opened a dialog")
+	}
+	if n := h.backend.redeploys.Load(); n != 1 {
+		t.Fatalf("backend saw %d redeploys, want 1", n)
+	}
+}
+
+func TestBlockedInstanceOpensNoDialogAndSaysWhy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idLocked)
+	press(m, runes("R"))
+	if m.mode != modeList {
+		t.Fatal("a blocked instance must not open the dialog")
+	}
+	if !strings.Contains(m.notice, "InstanceLockedForSecurity") {
+		t.Fatalf("notice %q does not say why", m.notice)
+	}
+}
+
+func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
+	h := newHarness(t, sim.Options{}, true)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter, keyEnter)
+	// Even a dialog forced open cannot get through: the guard refuses in one place.
+	m.dialog = newConfirm([]*fleet.Row{m.list.current()}, nil, &m.st)
+	m.mode = modeDialog
+	press(m, keyTab, keyEnter)
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("read-only console reached the backend %d times", n)
+	}
+	v := m.View()
+	if !strings.Contains(v, "READ-ONLY") || strings.Contains(v, "R redeploy") {
+		t.Fatalf("read-only screen should say READ-ONLY and hide R:\n%s", v)
+	}
+	if !strings.Contains(m.notice, "ReadOnly") {
+		t.Fatalf("the refusal should be shown, notice %q", m.notice)
+	}
+}
+
+func TestBurstOfKeysMovesOncePerKey(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	press(m, runes("jjj"))
+	if m.list.cursor != 3 {
+		t.Fatalf("cursor %d after \"jjj\", want 3", m.list.cursor)
+	}
+	press(m, runes("k/web"))
+	if m.mode != modeFilter || m.filter.Value() != "web" {
+		t.Fatalf("a burst starting a filter should type the rest: mode %d value %q", m.mode, m.filter.Value())
+	}
+}
+
+func TestBatchNeedsTheCountTyped(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	press(m, runes("/"), runes("cn-hangzhou-h"), keyEnter)
+	press(m, keySpace, keySpace, keySpace)
+	if len(m.list.selected) != 3 {
+		t.Fatalf("%d selected", len(m.list.selected))
+	}
+	press(m, runes("R"))
+	if m.mode != modeDialog || !m.dialog.batch() {
+		t.Fatalf("no batch dialog; notice %q", m.notice)
+	}
+	n := len(m.dialog.targets)
+	press(m, keyTab, runes(itoa(n+1)), keyEnter, keyTab, keyEnter)
+	if h.backend.redeploys.Load() != 0 {
+		t.Fatal("a wrong count armed the batch")
+	}
+	m.dialog.input.SetValue("")
+	m.dialog.setFocus(focusInput)
+	press(m, runes(itoa(n)), keyEnter, keyEnter)
+	if got := h.backend.redeploys.Load(); int(got) != n {
+		t.Fatalf("backend saw %d redeploys, want %d", got, n)
+	}
+}
+
+func TestResizeNeverOverflows(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	for _, size := range [][2]int{{120, 40}, {80, 24}, {60, 20}, {30, 8}, {200, 60}, {1, 1}} {
+		for _, mode := range []func(){
+			func() {},
+			func() { press(m, keyEnter) },
+			func() { press(m, runes("?")) },
+		} {
+			m.mode = modeList
+			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			mode()
+			lines := strings.Split(m.View(), "\n")
+			if len(lines) > size[1] {
+				t.Errorf("%dx%d mode %d: %d lines", size[0], size[1], m.mode, len(lines))
+			}
+			for _, l := range lines {
+				if w := lipgloss.Width(l); w > size[0] {
+					t.Errorf("%dx%d mode %d: line of %d columns: %q", size[0], size[1], m.mode, w, l)
+				}
+			}
+		}
+	}
+}
