@@ -163,11 +163,35 @@ func (c *confirm) update(msg tea.KeyMsg, km KeyMap, now time.Time) (dialogResult
 	return dialogOpen, nil
 }
 
+// Line priorities: when the terminal is short, the dialog drops its lowest-priority
+// lines first. The buttons, the instance, the consequences and the typed id never go.
+const (
+	prioBlank = iota
+	prioHint
+	prioHeading
+	prioEvent
+	prioRegion
+	prioSkipped
+	prioForceStop
+	prioPrompt
+	prioMust
+)
+
+type dialogLine struct {
+	text string
+	prio int
+}
+
 // view renders the dialog box to fit width×height.
 func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int) string {
 	inner := max(min(width-4, 84), 20)
-	var lines []string
-	add := func(s string) { lines = append(lines, wrap(s, inner)...) }
+	var lines []dialogLine
+	add := func(prio int, s string) {
+		for _, l := range wrap(s, inner) {
+			lines = append(lines, dialogLine{l, prio})
+		}
+	}
+	blank := func() { lines = append(lines, dialogLine{"", prioBlank}) }
 	destructive := c.destructive(now)
 
 	if c.batch() {
@@ -182,61 +206,69 @@ func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int
 				delete(regions, r.Inst.RegionID)
 			}
 		}
-		add(st.Header.on(fmt.Sprintf("Redeploy %d instances?", len(c.targets))))
-		add("regions: " + strings.Join(rs, ", "))
+		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %d instances?", len(c.targets))))
+		add(prioRegion, "regions: "+strings.Join(rs, ", "))
 		ids := make([]string, 0, len(c.targets))
 		for _, r := range c.targets {
 			ids = append(ids, r.Inst.ID)
 		}
-		add("instances: " + strings.Join(ids, " "))
+		add(prioEvent, "instances: "+strings.Join(ids, " "))
 	} else {
 		in := c.targets[0].Inst
-		add(st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
-		add(fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
+		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
+		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
 		if el := model.Evaluate(in, now, c.forceStop); el.Event != nil {
-			add(fmt.Sprintf("answers %s (%s), deadline %s", el.Event.Type, el.Event.CycleStatus, model.Countdown(el.Event.NotBefore, now)))
+			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", el.Event.Type, el.Event.CycleStatus, model.Countdown(el.Event.NotBefore, now)))
 		}
 	}
-	lines = append(lines, "")
-	add("What will happen:")
+	blank()
+	add(prioHeading, "What will happen:")
 	for _, w := range c.consequences(now) {
-		add(w)
+		add(prioMust, w)
 	}
 	for _, s := range c.skipped {
-		add("  skipped: " + s)
+		add(prioSkipped, "  skipped: "+s)
 	}
-	lines = append(lines, "")
+	blank()
 	switch {
 	case !c.anyRunning():
-		add("ForceStop: not applicable (nothing is Running)")
+		add(prioForceStop, "ForceStop: not applicable (nothing is Running)")
 	case c.forceStop:
-		add(st.Bad.on("ForceStop: [x] ON") + "  (f turns it off)")
+		add(prioMust, st.Bad.on("ForceStop: [x] ON")+"  (f turns it off)")
 	default:
-		add("ForceStop: [ ] off  (f turns it on: a hard power-off)")
+		add(prioForceStop, "ForceStop: [ ] off  (f turns it on: a hard power-off)")
 	}
 	if destructive {
 		what := "the instance id"
 		if c.batch() {
 			what = "the number of instances"
 		}
-		add(fmt.Sprintf("This loses data. Type %s (%s) to arm Redeploy:", what, c.want()))
+		add(prioPrompt, fmt.Sprintf("This loses data. Type %s (%s) to arm Redeploy:", what, c.want()))
 		c.input.Width = inner - 4
-		lines = append(lines, c.input.View())
+		add(prioMust, c.input.View())
 	}
-	lines = append(lines, "")
-	lines = append(lines, c.buttons(st, now))
-	lines = append(lines, hint)
+	blank()
+	add(prioMust, c.buttons(st, now))
+	add(prioHint, hint)
 
-	// Keep the buttons when the terminal is short: drop detail lines from the middle.
-	if room := height - 2; room > 0 && len(lines) > room {
-		head := lines[:max(room-4, 1)]
-		tail := lines[len(lines)-3:]
-		lines = append(append(append([]string{}, head...), "…"), tail...)
-		if len(lines) > room {
-			lines = lines[len(lines)-room:]
+	// The box's border takes two lines.
+	for room := height - 2; len(lines) > room; {
+		drop := -1
+		for i := len(lines) - 1; i >= 0; i-- {
+			if lines[i].prio < prioMust && (drop < 0 || lines[i].prio < lines[drop].prio) {
+				drop = i
+			}
 		}
+		if drop < 0 {
+			break
+		}
+		lines = append(lines[:drop], lines[drop+1:]...)
 	}
-	box := st.Box.Width(inner + 2).Render(strings.Join(lines, "\n"))
+	text := make([]string, len(lines))
+	for i, l := range lines {
+		text[i] = l.text
+	}
+	box := st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
 	return st.r.PlaceHorizontal(width, lipgloss.Center, box)
 }
 

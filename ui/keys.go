@@ -51,7 +51,7 @@ func (k KeyMap) readOnly() KeyMap {
 
 // listHelp is the footer of the list.
 func (k KeyMap) listHelp() []key.Binding {
-	return []key.Binding{k.Down, k.Up, k.Detail, k.Filter, k.Select, k.Redeploy, k.Refresh, k.Sort, k.Tasks, k.Help, k.Quit}
+	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Refresh, k.Quit, k.Down, k.Up}
 }
 
 // fullHelp is the help overlay, column by column.

@@ -598,7 +598,7 @@ func oneLine(err error) string { return strings.Join(strings.Fields(err.Error())
 func (m *Model) taskRows() int {
 	n := 0
 	if m.snap != nil {
-		n = len(m.snap.Tasks)
+		n = panelLines(m.snap.Tasks)
 	}
 	return panelRows(m.height, n)
 }
@@ -646,7 +646,13 @@ func (m *Model) View() string {
 	case modeDetail:
 		m.renderLines(&b, m.detailView(), body)
 	case modeDialog:
-		m.renderLines(&b, strings.Split(m.dialog.view(&m.st, m.hint(m.keys.dialogHelp()), m.now, m.width, body), "\n"), body)
+		// The dialog takes the whole screen between header and footer: on a short
+		// terminal every line of it matters more than the list behind it.
+		body = max(m.height-2, 1)
+		dlg := m.dialog.view(&m.st, m.hint(m.keys.dialogHelp()), m.now, m.width, body)
+		m.renderLines(&b, strings.Split(dlg, "\n"), body)
+		b.WriteString(m.footerLine())
+		return b.String()
 	case modeHelp:
 		m.renderLines(&b, m.helpView(), body)
 	default:
@@ -719,41 +725,41 @@ func (m *Model) headerLine() string {
 	if m.snap != nil && len(m.snap.Scope) > 0 {
 		scope = strings.Join(m.snap.Scope, ",")
 	}
-	parts := []string{"scope " + scope}
-	var stale, ro string
+	// Segments in the order they leave a narrow header: title, then scope.
+	title := m.st.Title.on("ECS REDEPLOY")
+	scopeSeg := "scope " + scope
+	var facts, marks []string
+	plainMarks := 0
 	if m.snap != nil && !m.snap.Loading {
 		c := m.snap.Counts
-		parts = append(parts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress")
+		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress")
 		if !m.snap.Updated.IsZero() {
-			parts = append(parts, "updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+			facts = append(facts, "updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
 		}
 		if m.snap.Err != nil {
-			stale = "STALE"
+			marks = append(marks, m.st.Bad.on("STALE"))
+			plainMarks += len(" │ STALE")
 		}
 	}
 	if m.deps.ReadOnly {
-		ro = "READ-ONLY"
+		marks = append(marks, m.st.Warn.on("READ-ONLY"))
+		plainMarks += len(" │ READ-ONLY")
 	}
-	const title = "ECS REDEPLOY"
-	rest := " │ " + strings.Join(parts, " · ")
-	plain := title + rest
-	if stale != "" {
-		plain += " │ " + stale
+	body := strings.Join(facts, " · ")
+	tail := ""
+	for _, mk := range marks {
+		tail += " │ " + mk
 	}
-	if ro != "" {
-		plain += " │ " + ro
+	w := len([]rune(body)) + plainMarks
+	switch {
+	case len("ECS REDEPLOY │ ")+len(scopeSeg)+len(" · ")+w <= m.width:
+		return title + " │ " + scopeSeg + " · " + body + tail
+	case len("ECS REDEPLOY │ ")+w <= m.width:
+		return title + " │ " + body + tail
+	case w <= m.width:
+		return body + tail
 	}
-	if len([]rune(plain)) > m.width {
-		return fit(plain, m.width)
-	}
-	s := m.st.Title.on(title) + rest
-	if stale != "" {
-		s += " │ " + m.st.Bad.on(stale)
-	}
-	if ro != "" {
-		s += " │ " + m.st.Warn.on(ro)
-	}
-	return s
+	return fitStyled(strings.TrimPrefix(tail, " │ ")+" │ "+body, m.width)
 }
 
 func (m *Model) infoLine() string {

@@ -30,6 +30,24 @@ func panelRows(height, tasks int) int {
 	return max(min(tasks, limit), 1)
 }
 
+// panelLines is how many lines the tasks take: a failed task gets a second line for its
+// reason, which is too long to share a line with the RequestId.
+func panelLines(tasks []fleet.Task) int {
+	n := len(tasks)
+	for i := range tasks {
+		if tasks[i].Status == model.TaskFailed {
+			n++
+		}
+	}
+	return n
+}
+
+type panelLine struct {
+	text string
+	p    paint
+	task int
+}
+
 // render writes the title and exactly rows task lines.
 func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width int, focused bool, frame string, now time.Time, st *Styles) {
 	var running, finished, failed int
@@ -45,7 +63,7 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width i
 	}
 	title := "TASKS  " + itoa(running) + " running · " + itoa(finished) + " finished · " + itoa(failed) + " failed"
 	if focused {
-		title += "  (focused: j/k move, t or esc back)"
+		title += "  (focused: j/k move, enter goes to the row, t or esc back)"
 	}
 	b.WriteString(st.Header.on(fit(title, width)))
 	b.WriteByte('\n')
@@ -54,29 +72,42 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width i
 		b.WriteByte('\n')
 		return
 	}
+	var lines []panelLine
+	first := 0
 	p.cursor = max(min(p.cursor, len(tasks)-1), 0)
-	if p.cursor < p.offset {
-		p.offset = p.cursor
+	for i := range tasks {
+		if i == p.cursor {
+			first = len(lines)
+		}
+		text, pt := taskLine(&tasks[i], frame, now, st)
+		lines = append(lines, panelLine{text, pt, i})
+		if tasks[i].Status == model.TaskFailed {
+			lines = append(lines, panelLine{"    reason: " + orDash(tasks[i].FailedReason) + "; now " + orDash(string(tasks[i].Phase)), pt, i})
+		}
 	}
-	if p.cursor >= p.offset+rows {
-		p.offset = p.cursor - rows + 1
+	if first < p.offset {
+		p.offset = first
 	}
-	p.offset = max(min(p.offset, len(tasks)-rows), 0)
+	if first >= p.offset+rows {
+		p.offset = first - rows + 1
+	}
+	p.offset = max(min(p.offset, len(lines)-rows), 0)
 	for i := p.offset; i < p.offset+rows; i++ {
-		if i >= len(tasks) {
+		if i >= len(lines) {
 			b.WriteByte('\n')
 			continue
 		}
-		line, pt := taskLine(&tasks[i], frame, now, st)
+		l := lines[i]
+		cur := focused && l.task == p.cursor
 		mark := "  "
-		if focused && i == p.cursor {
+		if cur && i == first {
 			mark = "> "
 		}
-		text := fit(mark+line, width)
-		if focused && i == p.cursor {
+		text := fit(mark+l.text, width)
+		if cur {
 			b.WriteString(st.Cursor.on(text))
 		} else {
-			b.WriteString(pt.on(text))
+			b.WriteString(l.p.on(text))
 		}
 		b.WriteByte('\n')
 	}
@@ -100,7 +131,7 @@ func taskLine(t *fleet.Task, frame string, now time.Time, st *Styles) (string, p
 	case model.TaskFinished:
 		return "✓ " + who + "  Finished  " + orDash(string(t.Phase)) + "  took " + elapsed + "  " + t.ID, st.Good
 	case model.TaskFailed:
-		s := "✗ " + who + "  Failed after " + elapsed + ": " + orDash(t.FailedReason)
+		s := "✗ " + who + "  Failed after " + elapsed
 		if t.RequestID != "" {
 			s += "  RequestId " + t.RequestID
 		}

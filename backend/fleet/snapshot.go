@@ -86,12 +86,23 @@ func newRow(in *model.Instance, now time.Time, inProgress bool) *Row {
 	if r.Event != nil {
 		r.Deadline = r.Event.NotBefore
 	}
-	r.Badges = model.Badges(in, now, inProgress)
-	for _, b := range r.Badges {
-		if b == model.BadgeBlocked {
+	// Status words first, so a narrow badge column still says what can be done.
+	var status, facts []string
+	for _, b := range model.Badges(in, now, inProgress) {
+		switch b {
+		case model.BadgeBlocked:
+			if r.Resolved {
+				continue // nothing is left to redeploy, so nothing blocks it
+			}
 			r.Blocked = true
+			status = append(status, b)
+		case model.BadgeInProgress:
+			status = append(status, b)
+		default:
+			facts = append(facts, b)
 		}
 	}
+	r.Badges = append(status, facts...)
 	var sb strings.Builder
 	sb.Grow(128)
 	for _, s := range []string{in.ID, in.Name, in.ZoneID, in.RegionID, string(in.Status), in.InstanceType} {

@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"ecs-redeploy/backend/sim"
+)
+
+// screen runs the console in teatest at w×h, lets steps drive it, quits and compares the
+// final View with testdata/<test name>.golden (go test ./ui -run Golden -update rewrites).
+func screen(t *testing.T, h *harness, w, hgt int, steps func(tm *teatest.TestModel)) {
+	t.Helper()
+	tm := teatest.NewTestModel(t, h.model(), teatest.WithInitialTermSize(w, hgt))
+	waitFor(t, tm, "pending")
+	if steps != nil {
+		steps(tm)
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	golden.RequireEqual(t, []byte(fm.View()))
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+func send(tm *teatest.TestModel, keys ...tea.KeyMsg) {
+	for _, k := range keys {
+		tm.Send(k)
+	}
+}
+
+// only filters the list down to one instance.
+func only(tm *teatest.TestModel, id string) {
+	send(tm, runes("/"))
+	tm.Type(id)
+	send(tm, keyEnter)
+}
+
+func TestGoldenList(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"60x20", 60, 20}} {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, nil)
+		})
+	}
+}
+
+func TestGoldenFilter(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		send(tm, runes("/"))
+		tm.Type("local disk")
+	})
+}
+
+func TestGoldenDetail(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idLocal)
+		send(tm, keyEnter)
+	})
+}
+
+func TestGoldenDialog(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		id    string
+		steps func(tm *teatest.TestModel)
+	}{
+		{"running", idPlain, nil},
+		{"stopped", idStopped, nil},
+		{"local-disk", idLocal, nil},
+		{"local-disk-typed", idLocal, func(tm *teatest.TestModel) {
+			send(tm, keyTab)
+			tm.Type(idLocal)
+			send(tm, keyEnter)
+		}},
+		{"force-stop", idPlain, func(tm *teatest.TestModel) { send(tm, runes("f")) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+				only(tm, c.id)
+				send(tm, runes("R"))
+				if c.steps != nil {
+					c.steps(tm)
+				}
+			})
+		})
+	}
+}
+
+func TestGoldenDialogNarrow(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 60, 20, func(tm *teatest.TestModel) {
+		only(tm, idLocal)
+		send(tm, runes("R"))
+	})
+}
+
+func TestGoldenBlocked(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idLocked)
+		send(tm, runes("R"))
+	})
+}
+
+func TestGoldenHelp(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		send(tm, runes("?"))
+	})
+}
+
+func TestGoldenReadOnly(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, true), 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idPlain)
+		send(tm, runes("R"))
+	})
+}
+
+// redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.
+func redeploy(t *testing.T, tm *teatest.TestModel) {
+	only(tm, idPlain)
+	send(tm, runes("R"), keyTab, keyEnter)
+	waitFor(t, tm, "started: task")
+}
+
+func TestGoldenTasks(t *testing.T) {
+	t.Run("stopping", func(t *testing.T) {
+		h := newHarness(t, sim.Options{}, false)
+		screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+			redeploy(t, tm)
+			h.poll(30 * time.Second)
+			waitFor(t, tm, "Stopping")
+		})
+	})
+	t.Run("finished", func(t *testing.T) {
+		h := newHarness(t, sim.Options{}, false)
+		screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+			redeploy(t, tm)
+			for _, step := range []struct {
+				d    time.Duration
+				want string
+			}{{30 * time.Second, "Stopping"}, {2 * time.Minute, "Stopped"}, {3 * time.Minute, "Starting"}, {2 * time.Minute, "Finished"}} {
+				h.poll(step.d)
+				waitFor(t, tm, step.want)
+			}
+			// The API forgets the instance once its event is Avoided; the row must stay.
+			if err := h.view.Refresh(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("failed", func(t *testing.T) {
+		h := newHarness(t, sim.Options{FailureRate: 1}, false)
+		screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+			redeploy(t, tm)
+			h.poll(30 * time.Second)
+			waitFor(t, tm, "Stopping")
+			h.poll(10 * time.Minute)
+			waitFor(t, tm, "Failed")
+		})
+	})
+}
