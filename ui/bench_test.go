@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/table"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+var benchSizes = []int{1000, 10000, 100000}
+
+var (
+	benchMu     sync.Mutex
+	benchFleets = map[int]*benchFleet{}
+)
+
+type benchFleet struct {
+	clock *sim.StepClock
+	view  *fleet.View
+}
+
+// fleetOf builds (once per size) a fleet view over a generated fleet of n instances.
+func fleetOf(b *testing.B, n int) *benchFleet {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if f, ok := benchFleets[n]; ok {
+		return f
+	}
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(sim.Generate(1, n, sim.Epoch), clock, sim.Options{Seed: 1})
+	v := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	if err := v.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	f := &benchFleet{clock: clock, view: v}
+	benchFleets[n] = f
+	return f
+}
+
+func benchModel(b *testing.B, f *benchFleet) *Model {
+	m := New(Deps{Fleet: f.view, Now: f.clock.Now, Wall: f.clock.Now, Renderer: asciiRenderer(), Tick: -1})
+	b.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{f.view.Snapshot()})
+	return m
+}
+
+// cursorKey walks down 500 rows and back up, so the window scrolls as it would in use.
+func cursorKey(i int) tea.KeyMsg {
+	if (i/500)%2 == 0 {
+		return tea.KeyMsg{Type: tea.KeyDown}
+	}
+	return tea.KeyMsg{Type: tea.KeyUp}
+}
+
+// BenchmarkKeypress is Update+View for one cursor key press.
+func BenchmarkKeypress(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := benchModel(b, fleetOf(b, n))
+			m.View()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m.Update(cursorKey(i))
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkKeypressTable is the same rows through bubbles/table, for comparison.
+func BenchmarkKeypressTable(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := fleetOf(b, n)
+			now := f.clock.Now()
+			lay := newLayout(120)
+			cols := make([]table.Column, len(lay.cols))
+			for i, c := range lay.cols {
+				cols[i] = table.Column{Title: c.title, Width: c.width}
+			}
+			snap := f.view.Snapshot()
+			rows := make([]table.Row, len(snap.Rows))
+			for i, r := range snap.Rows {
+				ev := ""
+				cycle := ""
+				if r.Event != nil {
+					ev, cycle = shortEventType(r.Event.Type), string(r.Event.CycleStatus)
+				}
+				badges := ""
+				for j, bd := range r.Badges {
+					if j > 0 {
+						badges += " "
+					}
+					badges += bd
+				}
+				rows[i] = table.Row{r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, string(r.Inst.Status), ev, cycle, countdown(r, now), badges}
+			}
+			t := table.New(table.WithColumns(cols), table.WithRows(rows), table.WithHeight(34), table.WithFocused(true))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t, _ = t.Update(cursorKey(i))
+				_ = t.View()
+			}
+		})
+	}
+}
+
+// BenchmarkFrame is one animation frame while redeploys run: the spinner turns and the
+// clock moves 100 ms, so countdowns change every tenth frame.
+func BenchmarkFrame(b *testing.B) {
+	b.Run("100000", func(b *testing.B) {
+		clock := sim.NewStepClock(sim.Epoch)
+		eng := sim.New(sim.Generate(1, 100000, sim.Epoch), clock, sim.Options{Seed: 1})
+		v := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
+		ctx := context.Background()
+		if err := v.Refresh(ctx); err != nil {
+			b.Fatal(err)
+		}
+		started := 0
+		for _, r := range v.Snapshot().Rows {
+			if started == 3 {
+				break
+			}
+			if model.Evaluate(r.Inst, clock.Now(), false).Allowed {
+				if _, err := v.Redeploy(ctx, backend.RedeployRequest{RegionID: r.Inst.RegionID, InstanceID: r.Inst.ID}); err != nil {
+					b.Fatal(err)
+				}
+				started++
+			}
+		}
+		v.PollTasks(ctx)
+		m := New(Deps{Fleet: v, Now: clock.Now, Wall: clock.Now, Renderer: asciiRenderer(), Tick: -1})
+		b.Cleanup(m.Close)
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		m.Update(snapshotMsg{v.Snapshot()})
+		if !m.animating() {
+			b.Fatal("no task is animating")
+		}
+		m.View()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			clock.Advance(100 * time.Millisecond)
+			m.Update(frameMsg{})
+			_ = m.View()
+		}
+	})
+}
+
+// BenchmarkFilter is one key stroke typed into the filter over 100,000 instances: "first"
+// is the first letter (a scan of the whole fleet), "typing" averages over a whole word.
+func BenchmarkFilter(b *testing.B) {
+	b.Run("100000/first", func(b *testing.B) {
+		m := benchModel(b, fleetOf(b, 100000))
+		m.Update(runes("/"))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			m.Update(runes("k"))
+			_ = m.View()
+			b.StopTimer()
+			m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+			b.StartTimer()
+		}
+	})
+	b.Run("100000/typing", func(b *testing.B) {
+		m := benchModel(b, fleetOf(b, 100000))
+		const word = "kafka-prod"
+		m.Update(runes("/"))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			k := i % len(word)
+			if k == 0 && i > 0 {
+				b.StopTimer()
+				m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+				m.Update(runes("/"))
+				b.StartTimer()
+			}
+			m.Update(runes(word[k : k+1]))
+			_ = m.View()
+		}
+	})
+}
