@@ -146,6 +146,5 @@ var (
 	keyEnter = tea.KeyMsg{Type: tea.KeyEnter}
 	keyEsc   = tea.KeyMsg{Type: tea.KeyEsc}
 	keyTab   = tea.KeyMsg{Type: tea.KeyTab}
-	keyDown  = tea.KeyMsg{Type: tea.KeyDown}
 	keySpace = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
 )

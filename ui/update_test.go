@@ -279,3 +279,29 @@ func TestResizeNeverOverflows(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendErrorsAreOneLineNotices(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	h.engine.SetFaults(sim.Faults{ServerErrorRate: 1})
+	if err := h.view.Refresh(t.Context()); err == nil {
+		t.Fatal("refresh should fail")
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	v := m.View()
+	for _, want := range []string{"STALE", "InternalError", "RequestId", idPlain} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen after a failed refresh lacks %q:\n%s", want, v)
+		}
+	}
+	// A refused redeploy: the row is released and the code and RequestId shown.
+	h.engine.SetFaults(sim.Faults{ThrottleRate: 1})
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	if !strings.Contains(m.notice, "Throttling") || !strings.Contains(m.notice, "RequestId") || strings.Contains(m.notice, "\n") {
+		t.Fatalf("notice %q", m.notice)
+	}
+	if m.pending[idPlain] || m.list.current().InProgress {
+		t.Fatal("a refused redeploy must not leave the row in progress")
+	}
+}
