@@ -250,7 +250,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// refreshingNotice stays until the refresh it announces has answered.
+const refreshingNotice = "refreshing…"
+
 func (m *Model) setSnapshot(s *fleet.Snapshot) {
+	if m.notice == refreshingNotice && m.snap != nil && (!s.Updated.Equal(m.snap.Updated) || s.Err != nil) {
+		m.notice = ""
+	}
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
 	for id := range m.done {
@@ -432,7 +438,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.startRedeploy(false)
 	case key.Matches(msg, km.Refresh):
 		f := m.deps.Fleet
-		m.setNotice(false, "refreshing…")
+		m.setNotice(false, refreshingNotice)
 		return func() tea.Msg { f.RequestRefresh(); return nil }
 	case key.Matches(msg, km.Sort):
 		m.list.cycleSort()
