@@ -765,6 +765,11 @@ func (m *Model) headerLine() string {
 	case w <= m.width:
 		return body + tail
 	}
+	// Narrowest: marks first, and "updated" goes without saying.
+	body = strings.Replace(body, "updated ", "", 1)
+	if tail == "" {
+		return fitStyled(body, m.width)
+	}
 	return fitStyled(strings.TrimPrefix(tail, " │ ")+" │ "+body, m.width)
 }
 
