@@ -102,7 +102,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.BoolVar(&g.Demo, "demo", false, "run on the built-in simulator (no credentials)")
 	pf.Int64Var(&g.Seed, "seed", 1, "simulator: seed of the generated fleet")
 	pf.IntVar(&g.Instances, "instances", 60, "simulator: number of instances with pending events")
-	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file")
+	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file (implies --demo)")
 	pf.Float64Var(&g.SimSpeed, "sim-speed", 1, "simulator: clock speed (60 runs a 10-minute redeploy in 10s)")
 	pf.Float64Var(&g.FailureRate, "sim-failure-rate", 0, "simulator: fraction of redeploys that fail and roll back (0..1)")
 	pf.StringSliceVar(&g.Regions, "region", nil, "regions to scope to: a list (cn-hangzhou,cn-beijing) or all")
@@ -155,7 +155,7 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 // open builds the backend the flags ask for, wrapped in the decorators.
 func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	e := &env{Now: time.Now}
-	if g.Demo {
+	if g.Demo || g.Scenario != "" {
 		eng, err := g.newEngine(sim.Faults{})
 		if err != nil {
 			return nil, err
