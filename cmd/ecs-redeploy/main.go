@@ -36,6 +36,7 @@ type globalOptions struct {
 	Endpoint string
 
 	ReadOnly bool
+	AuditLog string
 }
 
 // env is what a command runs against, built once from the flags.
@@ -109,6 +110,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.StringVar(&g.Profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: ALIBABA_CLOUD_PROFILE or current)")
 	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
+	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g))
@@ -178,6 +180,14 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Backend, e.Regions = b, regions
+	}
+	// Decorators, outermost first: read-only guard → audit → backend.
+	if g.AuditLog != "" {
+		f, err := os.OpenFile(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("--audit-log: %w", err)
+		}
+		e.Backend = backend.Audit(e.Backend, f, e.Now)
 	}
 	if g.ReadOnly {
 		e.Backend = backend.ReadOnly(e.Backend)
