@@ -44,6 +44,7 @@ func FuzzServeHTTP(f *testing.F) {
 		"Action=DescribeInstances&RegionId=cn-hangzhou&ResourceId.0=x&PageSize=-1&InstanceIds=[1,2",
 		"Action=DescribeInstanceHistoryEvents&RegionId=cn-hangzhou&ResourceId.99999999999999999999=x",
 		"%zz=1&Action",
+		"Action=DescribeInstances&RegionId=cn-hangzhou&InstanceName=%22%5C%0A%01%E2%80%A8%FF%3C",
 		"",
 	}
 	for _, q := range seeds {
@@ -94,10 +95,20 @@ func FuzzServeHTTP(f *testing.F) {
 			}
 		}
 
-		// The server's escaping is the SDK's, for every string the fuzzer invents.
 		for _, s := range []string{rawQuery, body, method} {
+			// The server's escaping is the SDK's, for every string the fuzzer invents.
 			if got, want := percentEncode(s), sdkEscape(s); got != want {
 				t.Fatalf("percentEncode(%q) = %q, SDK escapes %q", s, got, want)
+			}
+			// The hand-written JSON string encoder reads back as encoding/json's does.
+			std, _ := json.Marshal(s)
+			var got, want string
+			if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil {
+				t.Fatalf("appendJSONString(%q) is not JSON: %v", s, err)
+			}
+			json.Unmarshal(std, &want)
+			if got != want {
+				t.Fatalf("appendJSONString(%q) reads back %q, encoding/json %q", s, got, want)
 			}
 		}
 	})
