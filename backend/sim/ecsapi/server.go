@@ -61,6 +61,8 @@ type Server struct {
 	nonces  *nonceCache
 	logMu   sync.Mutex
 	lost    atomic.Uint64
+	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
+	hanging atomic.Int64
 	closing chan struct{}
 	once    sync.Once
 }
