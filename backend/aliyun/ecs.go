@@ -261,6 +261,10 @@ func toInstance(in *ecs.Instance, region string) model.Instance {
 	if m.RegionID == "" {
 		m.RegionID = region
 	}
+	if m.ChargeType != model.PrePaid {
+		// Pay-as-you-go instances report a far-future placeholder (2099-12-31T15:59Z).
+		m.ExpiredTime = time.Time{}
+	}
 	if m.Family == "" {
 		m.Family = model.FamilyOf(m.InstanceType)
 	}
