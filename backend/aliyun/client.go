@@ -204,7 +204,9 @@ func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) 
 	if b.o.Endpoint != "" {
 		c.Domain = b.o.Endpoint
 	}
-	c.SetReadTimeout(b.o.Timeout)
+	// The attempt's context is the deadline; the SDK's own timeout is set past it only so
+	// that it never fires first and hides which limit ended the call.
+	c.SetReadTimeout(2*b.o.Timeout + time.Second)
 	c.SetConnectTimeout(b.o.ConnectTimeout)
 	return c, nil
 }
@@ -287,7 +289,8 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	if ctx.Err() != nil {
 		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outCanceled}
 	}
-	if errors.Is(actx.Err(), context.DeadlineExceeded) {
+	var ne net.Error
+	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return attemptResult{err: &TimeoutError{Action: action, Region: region, Host: b.host(), After: b.o.Timeout}, out: outTimeout}
 	}
 	if !sent {
