@@ -311,6 +311,9 @@ func metadataRole(role, askedBy string) (*Credentials, error) {
 		WithHttpOptions(&credentials.HttpOptions{ConnectTimeout: time.Second, ReadTimeout: 5 * time.Second}).
 		Build()
 	if err != nil {
+		if strings.EqualFold(os.Getenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED"), "true") {
+			err = fmt.Errorf("%w (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true forbids the metadata service)", err)
+		}
 		return nil, fmt.Errorf("ECS instance RAM role %q (from %s): %w", role, askedBy, err)
 	}
 	return &Credentials{Provider: locked(prov), Source: fmt.Sprintf("ECS instance RAM role %q (from %s)", role, askedBy)}, nil
