@@ -161,6 +161,14 @@ func (b *Backend) Stats() Stats {
 	return Stats{Calls: b.calls.Load(), Throttled: b.throttled.Load(), Retried: b.retried.Load()}
 }
 
+// CloseIdleConnections closes the connections the backend keeps open between calls. Call it
+// when done with the backend; calls may still be made after it.
+func (b *Backend) CloseIdleConnections() {
+	if c, ok := b.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func (b *Backend) limiter(region string) *limiter {
 	if l, ok := b.limiters.Load(region); ok {
 		return l.(*limiter)

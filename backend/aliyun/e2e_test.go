@@ -358,7 +358,7 @@ func TestHungCallTimesOutWithAClearError(t *testing.T) {
 func faultOnRedeploy(f func() *sim.Engine, faults sim.Faults) func(*aliyun.Options) {
 	return func(o *aliyun.Options) {
 		o.Transport = &actionHook{
-			base:   http.DefaultTransport,
+			base:   &http.Transport{},
 			action: "RedeployInstance",
 			before: func() { f().SetFaults(faults) },
 			after:  func() { f().SetFaults(sim.Faults{}) },
