@@ -48,8 +48,8 @@ type Options struct {
 	// BaseBackoff is the first backoff; it doubles per retry up to MaxBackoff (defaults
 	// 200ms and 20s). A Throttling reply's x-acs-retry-after replaces it when longer.
 	BaseBackoff, MaxBackoff time.Duration
-	// RegionQPS and RegionBurst pace the calls to each region (defaults 10 and 10; a
-	// negative QPS turns pacing off).
+	// RegionQPS and RegionBurst pace the calls to each region (defaults 20 and 20, so a
+	// listing of a few thousand instances goes out at once; a negative QPS turns pacing off).
 	RegionQPS   float64
 	RegionBurst int
 	// RegionConcurrency bounds the regions listed at once (default 8).
@@ -124,10 +124,10 @@ func New(o Options) (*Backend, error) {
 	}
 	o.ThrottleRetries = max(o.ThrottleRetries, 0)
 	if o.RegionQPS == 0 {
-		o.RegionQPS = 10
+		o.RegionQPS = 20
 	}
 	if o.RegionBurst <= 0 {
-		o.RegionBurst = 10
+		o.RegionBurst = 20
 	}
 	if o.RegionConcurrency <= 0 {
 		o.RegionConcurrency = 8
