@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,15 +224,16 @@ func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) 
 type outcome int
 
 const (
-	outOK        outcome = iota
-	outThrottled         // 400 Throttling: refused before anything ran; safe to repeat
-	outRefused           // a definite answer with a code: returned as is
-	outServer            // 5xx: the call may or may not have run
-	outTimeout           // no complete reply within the attempt's timeout
-	outTransport         // connection refused, reset, dropped mid-reply
-	outCanceled          // the caller's context ended
-	outLocal             // failed before anything was sent (credentials, parameters)
-	outGarbled           // a 2xx reply that could not be parsed
+	outOK          outcome = iota
+	outThrottled           // 400 Throttling: refused before anything ran; safe to repeat
+	outRefused             // a definite answer with a code: returned as is
+	outServer              // 5xx: the call may or may not have run
+	outTimeout             // no complete reply within the attempt's timeout
+	outTransport           // reset or dropped after the request went out
+	outUnreachable         // no connection: the request never reached the server
+	outCanceled            // the caller's context ended while the call was out
+	outLocal               // failed before anything was sent (credentials, parameters, cancelled)
+	outGarbled             // a 2xx reply that could not be parsed
 )
 
 // ambiguous reports whether a call with this outcome may have run on the server.
@@ -250,7 +252,7 @@ type attemptResult struct {
 // and calls the client.
 func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
 	if err := b.limiter(region).wait(ctx, b.o.Now, b.o.Sleep); err != nil {
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outCanceled}
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
 	}
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
 	defer cancel()
@@ -294,15 +296,27 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 		}
 		return attemptResult{err: ae, out: outRefused}
 	}
-	if ctx.Err() != nil {
+	// The SDK's transport errors are *url.Error, whose text repeats the whole signed URL:
+	// keep the cause, drop the URL.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	unreached := !sent || (errors.As(err, &oe) && oe.Op == "dial")
+	switch {
+	case unreached && ctx.Err() != nil:
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outLocal}
+	case !sent:
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
+	case unreached:
+		return attemptResult{err: fmt.Errorf("%s in %s: cannot reach %s: %w", action, region, b.host(), err), out: outUnreachable}
+	case ctx.Err() != nil:
 		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outCanceled}
 	}
 	var ne net.Error
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return attemptResult{err: &TimeoutError{Action: action, Region: region, Host: b.host(), After: b.o.Timeout}, out: outTimeout}
-	}
-	if !sent {
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
 	}
 	var ce *sdkerrors.ClientError
 	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
@@ -416,7 +430,7 @@ func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.
 				return fmt.Errorf("%s in %s: still throttled after %d retries: %w", action, region, b.o.ThrottleRetries, r.err)
 			}
 			n = throttles
-		case outServer, outTimeout, outTransport, outGarbled:
+		case outServer, outTimeout, outTransport, outUnreachable, outGarbled:
 			failures++
 			if failures > b.o.Retries {
 				return fmt.Errorf("%s in %s failed %d times: %w", action, region, failures, r.err)

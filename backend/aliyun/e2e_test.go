@@ -3,6 +3,7 @@ package aliyun_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -438,5 +439,27 @@ func TestRejectedCredentialsGiveAOneLineError(t *testing.T) {
 				t.Errorf("%d calls; a refusal of the credentials is not retried", s.Calls)
 			}
 		})
+	}
+}
+
+func TestUnreachableEndpointSaysSo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	f := &fixture{addr: addr, time: newFakeTime()}
+	b := f.backend(t, testKeyID, testSecret, func(o *aliyun.Options) { o.Retries = 1 })
+	_, err = b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
+	if err == nil || !strings.Contains(err.Error(), "cannot reach "+addr) || strings.Contains(err.Error(), "Signature") {
+		t.Fatalf("error %v", err)
+	}
+	if s := b.Stats(); s.Calls != 2 {
+		t.Errorf("%d calls; want 2 (one and one retry)", s.Calls)
+	}
+	_, err = b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-bp1x"})
+	if err == nil || !strings.Contains(err.Error(), "not started") {
+		t.Fatalf("redeploy: %v", err)
 	}
 }

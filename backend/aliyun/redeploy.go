@@ -75,6 +75,8 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			b.limiter(region).hold(b.o.Now(), b.backoff(throttles, r.retryAfter))
 		case r.out.ambiguous():
 			return b.reconcile(ctx, req, known, r.err)
+		case r.out == outUnreachable || r.out == outLocal:
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w", id, r.err)
 		default:
 			// A refusal with a code, or a failure before anything was sent.
 			return backend.TaskRef{}, r.err
