@@ -463,3 +463,21 @@ func TestUnreachableEndpointSaysSo(t *testing.T) {
 		t.Fatalf("redeploy: %v", err)
 	}
 }
+
+func TestCallerGivingUpMidRedeployStillLearnsTheOutcome(t *testing.T) {
+	var eng *sim.Engine
+	f := newFixture(t, sim.Generate(13, 300, sim.Epoch), sim.Options{Seed: 13},
+		faultOnRedeploy(func() *sim.Engine { return eng }, sim.Faults{HangRate: 1}))
+	eng = f.eng
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	// The caller's deadline ends the hung call long before the backend's own timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := f.b.Redeploy(ctx, backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if !errors.Is(err, aliyun.ErrRedeployNotStarted) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v; want ErrRedeployNotStarted after the caller's deadline", err)
+	}
+	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
+		t.Fatalf("engine has %d tasks", n)
+	}
+}
