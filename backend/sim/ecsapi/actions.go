@@ -31,13 +31,6 @@ func fmtMinute(t time.Time) string {
 	return t.UTC().Format(minuteLayout)
 }
 
-func fmtSecond(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(secondLayout)
-}
-
 // requireRegion checks RegionId: it is mandatory and must be one of the fleet's regions.
 func (s *Server) requireRegion(r *request) (string, *apiError) {
 	region := r.get("RegionId")
@@ -366,35 +359,6 @@ func shape(instanceType string) (cpu, memMiB int) {
 
 // ---- DescribeInstanceHistoryEvents ----
 
-type nameCode struct {
-	Name string `json:"Name"`
-	Code int    `json:"Code"`
-}
-
-type eventJSON struct {
-	EventID          string   `json:"EventId"`
-	InstanceID       string   `json:"InstanceId"`
-	ResourceType     string   `json:"ResourceType"`
-	EventType        nameCode `json:"EventType"`
-	EventCycleStatus nameCode `json:"EventCycleStatus"`
-	EventPublishTime string   `json:"EventPublishTime"`
-	NotBefore        string   `json:"NotBefore"`
-	EventFinishTime  string   `json:"EventFinishTime,omitempty"`
-	Reason           string   `json:"Reason"`
-	ImpactLevel      string   `json:"ImpactLevel,omitempty"`
-}
-
-type describeEventsReply struct {
-	RequestID              string `json:"RequestId"`
-	TotalCount             int    `json:"TotalCount"`
-	PageNumber             int    `json:"PageNumber,omitempty"`
-	PageSize               int    `json:"PageSize"`
-	NextToken              string `json:"NextToken,omitempty"`
-	InstanceSystemEventSet struct {
-		InstanceSystemEventType []eventJSON `json:"InstanceSystemEventType"`
-	} `json:"InstanceSystemEventSet"`
-}
-
 // finalCycleStatuses are what DescribeInstanceHistoryEvents answers when no cycle status
 // is asked for: the history, not the pending events.
 var finalCycleStatuses = []model.EventCycleStatus{model.CycleAvoided, model.CycleExecuted, model.CycleCanceled, model.CycleFailed}
@@ -451,25 +415,7 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 		evs = slices.CompactFunc(evs, func(a, b model.Event) bool { return a.ID == b.ID })
 	}
 	lo, hi, next := p.slice(len(evs), func(i int) int { return s.eventSeq[evs[i].ID] })
-	out := describeEventsReply{RequestID: s.e.NewRequestID(), TotalCount: len(evs),
-		PageNumber: p.pageNumber(), PageSize: p.size, NextToken: next}
-	out.InstanceSystemEventSet.InstanceSystemEventType = make([]eventJSON, 0, hi-lo)
-	for i := lo; i < hi; i++ {
-		ev := &evs[i]
-		out.InstanceSystemEventSet.InstanceSystemEventType = append(out.InstanceSystemEventSet.InstanceSystemEventType, eventJSON{
-			EventID:          ev.ID,
-			InstanceID:       ev.InstanceID,
-			ResourceType:     "instance",
-			EventType:        nameCode{string(ev.Type), model.EventTypeCode(ev.Type)},
-			EventCycleStatus: nameCode{string(ev.CycleStatus), model.CycleStatusCode(ev.CycleStatus)},
-			EventPublishTime: fmtSecond(ev.PublishTime),
-			NotBefore:        fmtSecond(ev.NotBefore),
-			EventFinishTime:  fmtSecond(ev.FinishTime),
-			Reason:           ev.Reason,
-			ImpactLevel:      ev.ImpactLevel,
-		})
-	}
-	return out, nil
+	return appendEventsReply(make([]byte, 0, 512+400*(hi-lo)), s.e.NewRequestID(), len(evs), p.pageNumber(), p.size, next, evs[lo:hi]), nil
 }
 
 // ---- RedeployInstance ----

@@ -72,7 +72,7 @@ func (s *Server) authenticate(r *request) (action, *apiError) {
 			message: "Specified time stamp or date value is expired: " + r.get("Timestamp") +
 				" is more than 15 minutes from the server time " + now.UTC().Format("2006-01-02T15:04:05Z") + "."}
 	}
-	sts := stringToSign(r.method, r.params)
+	sts := StringToSign(r.method, r.params)
 	if subtle.ConstantTimeCompare([]byte(Sign(sts, s.opts.AccessKeySecret)), []byte(r.get("Signature"))) != 1 {
 		// The SDK compares this string with its own to tell a wrong secret from a bug.
 		return nil, &apiError{status: 400, code: "SignatureDoesNotMatch",

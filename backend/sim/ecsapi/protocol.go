@@ -117,9 +117,9 @@ func parseRequest(r *http.Request) (*request, *apiError) {
 	return &request{method: r.Method, host: hostOf(r), params: q}, nil
 }
 
-// stringToSign builds the RPC signature v1.0 string to sign: the method, the escaped "/",
+// StringToSign builds the RPC signature v1.0 string to sign: the method, the escaped "/",
 // and the escaped canonical query of every parameter but Signature, sorted by name.
-func stringToSign(method string, params url.Values) string {
+func StringToSign(method string, params url.Values) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		if k != "Signature" {
@@ -199,7 +199,7 @@ func SignParams(method string, params url.Values, accessKeyID, secret string, no
 		params.Set("Version", APIVersion)
 	}
 	params.Del("Signature")
-	params.Set("Signature", Sign(stringToSign(method, params), secret))
+	params.Set("Signature", Sign(StringToSign(method, params), secret))
 }
 
 // parseTimestamp accepts the ISO 8601 UTC forms clients send: the SDK's

@@ -210,7 +210,11 @@ func hostOf(r *http.Request) string {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, ok := v.(rawJSON)
+	var err error
+	if !ok {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = 500
 		b = []byte(`{"Code":"InternalError","Message":"the simulator could not encode its reply"}`)
