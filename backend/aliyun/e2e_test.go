@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -479,5 +480,33 @@ func TestCallerGivingUpMidRedeployStillLearnsTheOutcome(t *testing.T) {
 	}
 	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
 		t.Fatalf("engine has %d tasks", n)
+	}
+}
+
+// The console, events and redeploy run on any backend.Backend: over HTTP this backend must
+// answer what the in-process simulator answers for the same fleet.
+func TestSameAnswersAsTheInProcessSimulator(t *testing.T) {
+	f := newFixture(t, sim.Generate(14, 800, sim.Epoch), sim.Options{Seed: 14}, nil)
+	ctx := context.Background()
+	q := backend.Query{Regions: []string{"cn-hangzhou", "cn-shanghai", "us-west-1"}}
+	overHTTP, err := f.b.Instances(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inProcess, err := sim.NewBackend(f.eng).Instances(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model.SortByDeadline(inProcess)
+	if len(overHTTP) != len(inProcess) {
+		t.Fatalf("%d instances over HTTP, %d in process", len(overHTTP), len(inProcess))
+	}
+	for i := range inProcess {
+		want := inProcess[i]
+		// The API states expiry to the minute.
+		want.ExpiredTime = want.ExpiredTime.Truncate(time.Minute)
+		if got := overHTTP[i]; !reflect.DeepEqual(got, want) {
+			t.Fatalf("instance %d differs:\nover HTTP  %+v\nin process %+v", i, got, want)
+		}
 	}
 }
