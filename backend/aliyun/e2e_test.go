@@ -509,4 +509,29 @@ func TestSameAnswersAsTheInProcessSimulator(t *testing.T) {
 			t.Fatalf("instance %d differs:\nover HTTP  %+v\nin process %+v", i, got, want)
 		}
 	}
+
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	ref, err := f.b.Redeploy(ctx, backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []time.Duration{0, 15 * time.Minute} {
+		f.clock.Advance(step)
+		got, err := f.b.Tasks(ctx, in.RegionID, []string{ref.TaskID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := sim.NewBackend(f.eng).Tasks(ctx, in.RegionID, []string{ref.TaskID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			// DescribeTasks states times to the minute.
+			want[i].CreationTime = want[i].CreationTime.Truncate(time.Minute)
+			want[i].FinishedTime = want[i].FinishedTime.Truncate(time.Minute)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("after %v, tasks differ:\nover HTTP  %+v\nin process %+v", step, got, want)
+		}
+	}
 }
