@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
@@ -533,5 +536,35 @@ func TestSameAnswersAsTheInProcessSimulator(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("after %v, tasks differ:\nover HTTP  %+v\nin process %+v", step, got, want)
 		}
+	}
+}
+
+// refuseTransport records where a request would go and sends nothing.
+type refuseTransport struct{ urls chan *url.URL }
+
+func (r refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.urls <- req.URL
+	return nil, errors.New("test: not sending")
+}
+
+func TestRealEndpointIsRegionalHTTPS(t *testing.T) {
+	rt := refuseTransport{urls: make(chan *url.URL, 10)}
+	b, err := aliyun.New(aliyun.Options{
+		Credentials: &aliyun.Credentials{Provider: credentials.NewStaticAKCredentialsProvider(testKeyID, testSecret)},
+		Transport:   rt,
+		Retries:     -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Tasks(context.Background(), "eu-central-1", []string{"t-1"}); err == nil {
+		t.Fatal("no error from a transport that sends nothing")
+	}
+	u := <-rt.urls
+	if u.Scheme != "https" || u.Host != "ecs.eu-central-1.aliyuncs.com" {
+		t.Fatalf("request to %s://%s; want https://ecs.eu-central-1.aliyuncs.com", u.Scheme, u.Host)
+	}
+	if len(rt.urls) != 0 {
+		t.Fatalf("more than one request: %v", <-rt.urls)
 	}
 }
