@@ -568,3 +568,12 @@ func TestRealEndpointIsRegionalHTTPS(t *testing.T) {
 		t.Fatalf("more than one request: %v", <-rt.urls)
 	}
 }
+
+func TestListingRefusalSurfacesUnchanged(t *testing.T) {
+	f := newFixture(t, sim.Generate(15, 50, sim.Epoch), sim.Options{Seed: 15}, nil)
+	_, err := f.b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou", "mars-north-1"}})
+	ae, ok := backend.AsAPIError(err)
+	if !ok || ae.Code != "InvalidRegionId.NotFound" || ae.HTTPStatus != 404 || ae.RequestID == "" {
+		t.Fatalf("error %v; want InvalidRegionId.NotFound 404 with its RequestId", err)
+	}
+}
