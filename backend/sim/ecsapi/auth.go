@@ -107,24 +107,27 @@ func newNonceCache(max int) *nonceCache {
 func (c *nonceCache) add(nonce string, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.head < len(c.order) {
-		old := c.order[c.head]
-		if now.Sub(old.at) < 2*TimestampWindow && len(c.seen) < c.max {
-			break
-		}
-		delete(c.seen, old.nonce)
-		c.order[c.head] = nonceAt{}
-		c.head++
+	for c.head < len(c.order) && now.Sub(c.order[c.head].at) >= 2*TimestampWindow {
+		c.popOldest()
+	}
+	if _, dup := c.seen[nonce]; dup {
+		return false
+	}
+	for len(c.seen) >= c.max && c.head < len(c.order) {
+		c.popOldest()
 	}
 	// Compact the queue once its dead prefix dominates, so memory follows the live set.
 	if c.head > 1024 && c.head*2 > len(c.order) {
 		c.order = append(c.order[:0], c.order[c.head:]...)
 		c.head = 0
 	}
-	if _, dup := c.seen[nonce]; dup {
-		return false
-	}
 	c.seen[nonce] = struct{}{}
 	c.order = append(c.order, nonceAt{nonce, now})
 	return true
+}
+
+func (c *nonceCache) popOldest() {
+	delete(c.seen, c.order[c.head].nonce)
+	c.order[c.head] = nonceAt{}
+	c.head++
 }

@@ -42,6 +42,8 @@ func (s *Server) inject(ctx context.Context, action, region string) (sim.Fault, 
 			message: "The request processing has failed due to some unknown error."}
 	case sim.FaultHang:
 		// Never answer: the client's timeout is what is under test.
+		s.hanging.Add(1)
+		defer s.hanging.Add(-1)
 		select {
 		case <-ctx.Done():
 		case <-s.closing:

@@ -58,9 +58,11 @@ type Server struct {
 	// created is a fixed CreationTime base, so DescribeInstances is stable across calls.
 	created time.Time
 
-	nonces  *nonceCache
-	logMu   sync.Mutex
-	lost    atomic.Uint64
+	nonces *nonceCache
+	logMu  sync.Mutex
+	lost   atomic.Uint64
+	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
+	hanging atomic.Int64
 	closing chan struct{}
 	once    sync.Once
 }
