@@ -78,10 +78,15 @@ func Resolve(l Lookup) (*Credentials, error) {
 	if l.MetadataRole != "" {
 		return metadataRole(l.MetadataRole, "--ecs-metadata-role")
 	}
-	cliPath := filepath.Join(home, ".aliyun", "config.json")
-	iniPath := getenv(EnvCredentialsFile)
-	if iniPath == "" {
+	// Without a home directory there are no per-user files; "" reads as absent, where a
+	// relative path would read whatever the working directory holds.
+	var cliPath, iniPath string
+	if home != "" {
+		cliPath = filepath.Join(home, ".aliyun", "config.json")
 		iniPath = filepath.Join(home, ".alibabacloud", "credentials")
+	}
+	if p := getenv(EnvCredentialsFile); p != "" {
+		iniPath = p
 	}
 	if l.Profile != "" {
 		return namedProfile(l.Profile, "--profile", cliPath, iniPath)
@@ -191,6 +196,9 @@ type cliConfig struct {
 
 // readCLIConfig reads the aliyun CLI's config file; a missing file is (nil, nil).
 func readCLIConfig(path string) (*cliConfig, error) {
+	if path == "" {
+		return nil, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -365,6 +373,9 @@ func iniCredentials(name string, s map[string]string, path string) (*Credentials
 // readINI reads the credentials file's sections; a missing file has none. The format is
 // plain enough (sections, key = value, # and ; comments) not to need a library.
 func readINI(path string) (map[string]map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -214,3 +214,12 @@ func TestChosenProfileSignsTheCalls(t *testing.T) {
 		}
 	}
 }
+
+func TestNoHomeReadsNoFilesFromTheWorkingDirectory(t *testing.T) {
+	t.Chdir(home(t, map[string]string{".aliyun/config.json": twoProfiles}))
+	t.Setenv("HOME", "")
+	_, err := aliyun.Resolve(aliyun.Lookup{Getenv: envOf(nil)})
+	if !errors.Is(err, aliyun.ErrNoCredentials) {
+		t.Fatalf("%v; want ErrNoCredentials", err)
+	}
+}

@@ -72,7 +72,7 @@ func (b *Backend) allRegions(ctx context.Context) ([]string, error) {
 // the query's regions, all regions when it names none. Regions are listed concurrently, at
 // most RegionConcurrency at once; the first failure cancels the rest.
 func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
-	regions := q.Regions
+	regions := slices.Compact(slices.Sorted(slices.Values(q.Regions)))
 	if len(regions) == 0 {
 		var err error
 		if regions, err = b.allRegions(ctx); err != nil {
