@@ -577,3 +577,36 @@ func TestListingRefusalSurfacesUnchanged(t *testing.T) {
 		t.Fatalf("error %v; want InvalidRegionId.NotFound 404 with its RequestId", err)
 	}
 }
+
+func TestThrottledRedeployIsRepeatedOnceAfterRetryAfter(t *testing.T) {
+	var eng *sim.Engine
+	first := true
+	f := newFixture(t, sim.Generate(16, 300, sim.Epoch), sim.Options{Seed: 16}, func(o *aliyun.Options) {
+		o.Transport = &actionHook{
+			base:   &http.Transport{},
+			action: "RedeployInstance",
+			before: func() {
+				if first {
+					eng.SetFaults(sim.Faults{ThrottleRate: 1, RetryAfter: 700 * time.Millisecond})
+				}
+				first = false
+			},
+			after: func() { eng.SetFaults(sim.Faults{}) },
+		}
+	})
+	eng = f.eng
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusStopped)
+	ref, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tasks := f.eng.Tasks(in.RegionID, sim.TaskFilter{}); len(tasks) != 1 || tasks[0].ID != ref.TaskID || ref.Reconciled {
+		t.Fatalf("engine tasks %+v, TaskRef %+v; want exactly the one returned", tasks, ref)
+	}
+	if s := f.b.Stats(); s.Throttled != 1 || s.Calls != 3 {
+		t.Errorf("stats %+v; want 1 throttled of 3 calls (DescribeTasks, RedeployInstance twice)", s)
+	}
+	if w := f.time.Sleeps(); len(w) != 1 || w[0] < 700*time.Millisecond {
+		t.Errorf("waits %v; want one of at least the 700ms retry-after", w)
+	}
+}
