@@ -118,7 +118,9 @@ func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, kn
 			return unknown("DescribeInstances failed", err)
 		}
 		if len(ins) == 0 {
-			return unknown("the instance is no longer listed", nil)
+			// No such instance in the region: nothing can be redeploying it.
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeInstances lists no such instance in %s",
+				id, ErrRedeployNotStarted, cause, region)
 		}
 		status = ins[0].Status
 		if status == model.StatusRunning || status == model.StatusStopped {
