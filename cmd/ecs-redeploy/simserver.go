@@ -128,7 +128,10 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	if source == "generated" {
 		shownSecret = secret + " (generated)"
 	}
-	region := eng.Regions()[0].RegionID
+	region := "cn-hangzhou" // for the banner's examples; a scenario may have other regions
+	if rs := eng.Regions(); len(rs) > 0 {
+		region = rs[0].RegionID
+	}
 	fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
 listening on http://%[4]s
 AccessKeyId:     %[5]s

@@ -105,3 +105,16 @@ func TestNonceCache(t *testing.T) {
 		t.Errorf("%d nonces kept, max 3", len(c.seen))
 	}
 }
+
+func TestLogFieldIsOneToken(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "-",
+		"DescribeInstances":    "DescribeInstances",
+		"x\n12:00:00 Fake 200": `"x\n12:00:00 Fake 200"`,
+		"cn hangzhou":          `"cn hangzhou"`,
+	} {
+		if got := logField(in); got != want {
+			t.Errorf("logField(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

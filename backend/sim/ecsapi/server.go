@@ -1,4 +1,4 @@
-// Package ecsapi serves a sim.Engine as an ECS-compatible RPC endpoint that the official SDK and the aliyun CLI use unchanged.
+// Package ecsapi serves a sim.Engine as an ECS RPC endpoint for the official SDK and CLI.
 //
 // In-process use, e.g. from a test:
 //
@@ -21,6 +21,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -122,16 +123,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = "dropped"
 		}
 		line := fmt.Sprintf("%s %s %s %s %s %s\n", time.Now().UTC().Format("15:04:05.000"),
-			orDash(o.action), orDash(o.region), status, code, time.Since(start).Round(10*time.Microsecond))
+			logField(o.action), logField(o.region), status, code, time.Since(start).Round(10*time.Microsecond))
 		s.logMu.Lock()
 		io.WriteString(s.opts.Log, line)
 		s.logMu.Unlock()
 	}
 }
 
-func orDash(s string) string {
+// logField renders a client-supplied value for the log: "-" when empty, quoted when it
+// holds anything but printable ASCII, so a request cannot forge or split log lines.
+func logField(s string) string {
 	if s == "" {
 		return "-"
+	}
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return strconv.QuoteToASCII(s)
+		}
 	}
 	return s
 }
@@ -190,7 +201,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, o outcome, e *apiE
 		HostID:    hostOf(r),
 		Code:      e.code,
 		Message:   e.message,
-		Recommend: "https://api.aliyun.com/troubleshoot?q=" + e.code + "&product=Ecs&requestId=" + id,
+		Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.code) + "&product=Ecs&requestId=" + id,
 	})
 	o.status, o.code = e.status, e.code
 	return o
