@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,37 +13,21 @@ import (
 	"ecs-redeploy/backend/aliyun"
 )
 
-// cloudOptions are the flags only the real API needs.
-type cloudOptions struct {
-	MetadataRole string
-	APITimeout   time.Duration
-}
-
-// cloudFlags holds each root command's cloud flags. globalOptions belongs to main.go, so
-// the flags this file adds are kept beside it rather than in it.
-var cloudFlags sync.Map // *globalOptions → *cloudOptions
-
 // addCloudFlags adds the flags only the real API needs.
 func addCloudFlags(root *cobra.Command, g *globalOptions) {
-	co := &cloudOptions{}
-	cloudFlags.Store(g, co)
 	pf := root.PersistentFlags()
-	pf.StringVar(&co.MetadataRole, "ecs-metadata-role", "",
+	pf.StringVar(&g.MetadataRole, "ecs-metadata-role", "",
 		"use the RAM role ROLE of the ECS instance this runs on (asks the metadata service at 100.100.100.200; default: ALIBABA_CLOUD_ECS_METADATA, never probed otherwise)")
-	pf.DurationVar(&co.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
+	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
 }
 
 // openCloudBackend builds the real Alibaba Cloud backend from the flags and environment,
 // and returns it with the region scope (empty: every region).
 func openCloudBackend(_ context.Context, g *globalOptions) (backend.Backend, []string, error) {
-	co := &cloudOptions{APITimeout: 10 * time.Second}
-	if v, ok := cloudFlags.Load(g); ok {
-		co = v.(*cloudOptions)
+	if g.APITimeout <= 0 {
+		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", g.APITimeout)}
 	}
-	if co.APITimeout <= 0 {
-		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", co.APITimeout)}
-	}
-	creds, err := aliyun.Resolve(aliyun.Lookup{Profile: g.Profile, MetadataRole: co.MetadataRole})
+	creds, err := aliyun.Resolve(aliyun.Lookup{Profile: g.Profile, MetadataRole: g.MetadataRole})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +63,7 @@ func openCloudBackend(_ context.Context, g *globalOptions) (backend.Backend, []s
 	if region == "" && len(scope) > 0 {
 		region = scope[0]
 	}
-	b, err := aliyun.New(aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: co.APITimeout})
+	b, err := aliyun.New(aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout})
 	if err != nil {
 		return nil, nil, usageError{err}
 	}

@@ -31,9 +31,11 @@ type globalOptions struct {
 	FailureRate float64
 
 	// Real API.
-	Regions  []string
-	Profile  string
-	Endpoint string
+	Regions      []string
+	Profile      string
+	Endpoint     string
+	MetadataRole string
+	APITimeout   time.Duration
 
 	ReadOnly bool
 	AuditLog string
