@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -180,7 +181,7 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 		fail:       e.opts.FailureRate > 0 && e.rng.Float64() < e.opts.FailureRate,
 	}
 	t.task = model.Task{
-		ID:           "t-" + in.ID[2:5] + randID(e.rng, 17),
+		ID:           "t-" + idStem(in.ID) + randID(e.rng, 17),
 		Action:       model.ActionRedeployInstance,
 		RegionID:     region,
 		ResourceID:   id,
@@ -375,6 +376,13 @@ func (e *Engine) Phase(taskID string) model.InstanceStatus {
 		return t.inst.Status
 	}
 	return ""
+}
+
+// idStem is the region part of an instance id (i-bp1… → bp1), which ECS reuses in the ids
+// of the instance's events and tasks.
+func idStem(id string) string {
+	s := strings.TrimPrefix(id, "i-")
+	return s[:min(3, len(s))]
 }
 
 // NewRequestID returns a RequestId shaped like ECS's.

@@ -54,7 +54,11 @@ func newFaultState(cfg Faults, seed int64) *faultState {
 }
 
 // Faults returns the engine's fault configuration.
-func (e *Engine) Faults() Faults { return e.faults.cfg }
+func (e *Engine) Faults() Faults {
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	return e.faults.cfg
+}
 
 // SetFaults replaces the fault configuration, for tests that turn faults on mid-run.
 func (e *Engine) SetFaults(f Faults) {

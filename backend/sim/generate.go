@@ -181,7 +181,7 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 func genEvents(r *rand.Rand, in *model.Instance, now time.Time) []model.Event {
 	newEvent := func(t model.EventType, s model.EventCycleStatus, notBefore time.Time, reason string) model.Event {
 		return model.Event{
-			ID:          "e-" + in.ID[2:5] + randID(r, 17),
+			ID:          "e-" + idStem(in.ID) + randID(r, 17),
 			InstanceID:  in.ID,
 			Type:        t,
 			CycleStatus: s,

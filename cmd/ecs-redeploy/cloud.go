@@ -2,18 +2,70 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
 )
 
 // addCloudFlags adds the flags only the real API needs.
-func addCloudFlags(_ *cobra.Command, _ *globalOptions) {}
+func addCloudFlags(root *cobra.Command, g *globalOptions) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.MetadataRole, "ecs-metadata-role", "",
+		"use the RAM role ROLE of the ECS instance this runs on (asks the metadata service at 100.100.100.200; default: ALIBABA_CLOUD_ECS_METADATA, never probed otherwise)")
+	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
+}
 
 // openCloudBackend builds the real Alibaba Cloud backend from the flags and environment,
-// and returns it with the region scope.
-func openCloudBackend(_ context.Context, _ *globalOptions) (backend.Backend, []string, error) {
-	return nil, nil, errors.New("the real Alibaba Cloud backend is not available yet; run with --demo to use the built-in simulator")
+// and returns it with the region scope (empty: every region).
+func openCloudBackend(_ context.Context, g *globalOptions) (backend.Backend, []string, error) {
+	if g.APITimeout <= 0 {
+		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", g.APITimeout)}
+	}
+	creds, err := aliyun.Resolve(aliyun.Lookup{Profile: g.Profile, MetadataRole: g.MetadataRole})
+	if err != nil {
+		return nil, nil, err
+	}
+	endpoint := g.Endpoint
+	if endpoint == "" {
+		endpoint = os.Getenv(aliyun.EnvEndpoint)
+	}
+	region := os.Getenv(aliyun.EnvRegion)
+	if region == "" {
+		region = creds.Region
+	}
+	var scope []string
+	all := false
+	for _, r := range g.Regions {
+		for _, r := range strings.Split(r, ",") {
+			switch r = strings.TrimSpace(r); r {
+			case "":
+			case "all":
+				all = true
+			default:
+				scope = append(scope, r)
+			}
+		}
+	}
+	switch {
+	case all && len(scope) > 0:
+		return nil, nil, usageError{fmt.Errorf("--region all cannot be combined with named regions (%s)", strings.Join(scope, ","))}
+	case !all && len(scope) == 0 && region == "":
+		return nil, nil, usageError{fmt.Errorf("no region: pass --region (cn-hangzhou; several: cn-hangzhou,cn-beijing; every region: all), set %s, or set region_id in the profile", aliyun.EnvRegion)}
+	case !all && len(scope) == 0:
+		scope = []string{region}
+	}
+	if region == "" && len(scope) > 0 {
+		region = scope[0]
+	}
+	b, err := aliyun.New(aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout})
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return b, scope, nil
 }

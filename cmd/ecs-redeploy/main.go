@@ -31,11 +31,14 @@ type globalOptions struct {
 	FailureRate float64
 
 	// Real API.
-	Regions  []string
-	Profile  string
-	Endpoint string
+	Regions      []string
+	Profile      string
+	Endpoint     string
+	MetadataRole string
+	APITimeout   time.Duration
 
 	ReadOnly bool
+	AuditLog string
 }
 
 // env is what a command runs against, built once from the flags.
@@ -102,13 +105,14 @@ Run it on the built-in simulator, no credentials needed:
 	pf.BoolVar(&g.Demo, "demo", false, "run on the built-in simulator (no credentials)")
 	pf.Int64Var(&g.Seed, "seed", 1, "simulator: seed of the generated fleet")
 	pf.IntVar(&g.Instances, "instances", 60, "simulator: number of instances with pending events")
-	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file")
+	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file (implies --demo)")
 	pf.Float64Var(&g.SimSpeed, "sim-speed", 1, "simulator: clock speed (60 runs a 10-minute redeploy in 10s)")
 	pf.Float64Var(&g.FailureRate, "sim-failure-rate", 0, "simulator: fraction of redeploys that fail and roll back (0..1)")
 	pf.StringSliceVar(&g.Regions, "region", nil, "regions to scope to: a list (cn-hangzhou,cn-beijing) or all")
 	pf.StringVar(&g.Profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: ALIBABA_CLOUD_PROFILE or current)")
 	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
+	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g))
@@ -155,7 +159,7 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 // open builds the backend the flags ask for, wrapped in the decorators.
 func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	e := &env{Now: time.Now}
-	if g.Demo {
+	if g.Demo || g.Scenario != "" {
 		eng, err := g.newEngine(sim.Faults{})
 		if err != nil {
 			return nil, err
@@ -178,6 +182,14 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Backend, e.Regions = b, regions
+	}
+	// Decorators, outermost first: read-only guard → audit → backend.
+	if g.AuditLog != "" {
+		f, err := os.OpenFile(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("--audit-log: %w", err)
+		}
+		e.Backend = backend.Audit(e.Backend, f, e.Now)
 	}
 	if g.ReadOnly {
 		e.Backend = backend.ReadOnly(e.Backend)

@@ -1,18 +1,156 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/backend/sim/ecsapi"
 )
 
+// simServerOptions are sim-server's own flags; the fleet comes from the shared ones.
+type simServerOptions struct {
+	Listen          string
+	AccessKeyID     string
+	AccessKeySecret string
+	Faults          sim.Faults
+}
+
 // newSimServerCmd serves the simulator as an ECS-compatible HTTP endpoint.
-func newSimServerCmd(_ *globalOptions) *cobra.Command {
-	return &cobra.Command{
+func newSimServerCmd(g *globalOptions) *cobra.Command {
+	o := &simServerOptions{}
+	cmd := &cobra.Command{
 		Use:   "sim-server",
-		Short: "Serve the simulator as an ECS HTTP API endpoint (not yet available)",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("sim-server is not available yet")
+		Short: "Serve the simulator as an ECS HTTP API endpoint for the SDK and the aliyun CLI",
+		Long: `sim-server answers the ECS RPC API (DescribeRegions, DescribeInstances,
+DescribeInstanceHistoryEvents, RedeployInstance, DescribeTasks) over plain HTTP from the
+simulated fleet, checking signatures like ECS does. Point the official Go SDK
+(client.Domain = "HOST:PORT"), the aliyun CLI (--endpoint HOST:PORT --insecure) or
+ecs-redeploy itself (--endpoint HOST:PORT) at it.
+
+The access key is --access-key-id/--access-key-secret, else ALIBABA_CLOUD_ACCESS_KEY_ID
+and ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a pair generated and printed at start.`,
+		Example: `  ecs-redeploy sim-server --listen 127.0.0.1:8080 --instances 500 --sim-speed 60
+  ecs-redeploy sim-server --listen 127.0.0.1:0 --throttle-rate 0.1 --retry-after 2s --lost-reply-rate 0.05`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSimServer(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o)
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HOST:PORT to listen on (port 0 picks a free one)")
+	fl.StringVar(&o.AccessKeyID, "access-key-id", "", "AccessKeyId clients must sign with (default: ALIBABA_CLOUD_ACCESS_KEY_ID, else generated)")
+	fl.StringVar(&o.AccessKeySecret, "access-key-secret", "", "AccessKeySecret clients must sign with (default: ALIBABA_CLOUD_ACCESS_KEY_SECRET, else generated)")
+	fl.Float64Var(&o.Faults.ThrottleRate, "throttle-rate", 0, "fault: fraction of calls answered 400 Throttling (0..1)")
+	fl.DurationVar(&o.Faults.RetryAfter, "retry-after", time.Second, "fault: x-acs-retry-after advertised on throttled replies (0: no header)")
+	fl.Float64Var(&o.Faults.ServerErrorRate, "server-error-rate", 0, "fault: fraction of calls answered 500 InternalError (0..1)")
+	fl.Float64Var(&o.Faults.HangRate, "hang-rate", 0, "fault: fraction of calls that never answer (0..1)")
+	fl.Float64Var(&o.Faults.LostReplyRate, "lost-reply-rate", 0, "fault: fraction of calls applied whose reply is then lost: a 503 or a dropped connection (0..1)")
+	fl.DurationVar(&o.Faults.Latency, "latency", 0, "fault: delay added to every call")
+	fl.Float64Var(&o.Faults.RegionQPS, "region-qps", 0, "fault: calls per second per region and action before Throttling, on the simulator's clock (0: no limit)")
+	return cmd
+}
+
+func (o *simServerOptions) validate() error {
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--throttle-rate", o.Faults.ThrottleRate}, {"--server-error-rate", o.Faults.ServerErrorRate},
+		{"--hang-rate", o.Faults.HangRate}, {"--lost-reply-rate", o.Faults.LostReplyRate}} {
+		if r.v < 0 || r.v > 1 {
+			return usageError{fmt.Errorf("%s must be between 0 and 1, got %g", r.name, r.v)}
+		}
+	}
+	switch {
+	case o.Faults.RetryAfter < 0:
+		return usageError{fmt.Errorf("--retry-after must not be negative, got %s", o.Faults.RetryAfter)}
+	case o.Faults.Latency < 0:
+		return usageError{fmt.Errorf("--latency must not be negative, got %s", o.Faults.Latency)}
+	case o.Faults.RegionQPS < 0:
+		return usageError{fmt.Errorf("--region-qps must not be negative, got %g", o.Faults.RegionQPS)}
+	case (o.AccessKeyID == "") != (o.AccessKeySecret == ""):
+		return usageError{errors.New("--access-key-id and --access-key-secret go together; give both or neither")}
+	}
+	return nil
+}
+
+// keys picks the access key: flags, then the environment, then a generated pair. It says
+// where the pair came from, so the banner can show a generated secret and hide a given one.
+func (o *simServerOptions) keys() (id, secret, source string, err error) {
+	if o.AccessKeyID != "" {
+		return o.AccessKeyID, o.AccessKeySecret, "from --access-key-id/--access-key-secret", nil
+	}
+	id, secret = os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	switch {
+	case id != "" && secret != "":
+		return id, secret, "from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET", nil
+	case id != "" || secret != "":
+		return "", "", "", usageError{errors.New("ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET go together; set both or neither")}
+	}
+	return "LTAI" + randomAlnum(20), randomAlnum(30), "generated", nil
+}
+
+func randomAlnum(n int) string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o *simServerOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	id, secret, source, err := o.keys()
+	if err != nil {
+		return err
+	}
+	eng, err := g.newEngine(o.Faults)
+	if err != nil {
+		return err
+	}
+	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: id, AccessKeySecret: secret, Log: logw})
+	ep, err := srv.Start(o.Listen)
+	if err != nil {
+		return err
+	}
+	shownSecret := "(" + source + ")"
+	if source == "generated" {
+		shownSecret = secret + " (generated)"
+	}
+	region := "cn-hangzhou" // for the banner's examples; a scenario may have other regions
+	if rs := eng.Regions(); len(rs) > 0 {
+		region = rs[0].RegionID
+	}
+	fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
+listening on http://%[4]s
+AccessKeyId:     %[5]s
+AccessKeySecret: %[6]s
+
+Go SDK:     client, _ := ecs.NewClientWithAccessKey("%[7]s", ID, SECRET)
+            client.Domain = "%[4]s" // plain HTTP is the SDK's default scheme
+aliyun CLI: aliyun ecs DescribeRegions --endpoint %[4]s --insecure --region %[7]s --access-key-id ID --access-key-secret SECRET
+console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s
+
+one line per call: time action region status code duration. Ctrl-C stops.
+`, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)
+
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ep.Shutdown(sctx); err != nil {
+		return fmt.Errorf("sim-server shutdown: %w", err)
+	}
+	fmt.Fprintln(out, "sim-server stopped")
+	return nil
 }

@@ -1,0 +1,461 @@
+// Package aliyun is the real Alibaba Cloud ECS backend, on the official Go SDK, with the
+// credentials, rate limiting, retries and redeploy reconciliation a careful operator needs.
+package aliyun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"ecs-redeploy/backend"
+)
+
+// Options configure a Backend. Only Credentials is required.
+type Options struct {
+	Credentials *Credentials
+	// Region is where region-less calls (DescribeRegions) go; default cn-hangzhou.
+	Region string
+	// Endpoint, HOST:PORT, sends every call there over plain HTTP (a sim-server). Empty
+	// means the real regional endpoints over HTTPS.
+	Endpoint string
+
+	// Timeout bounds one attempt of one call, reply included (default 10s).
+	Timeout time.Duration
+	// ConnectTimeout bounds establishing a connection (default 5s).
+	ConnectTimeout time.Duration
+	// ReconcileTimeout bounds finding out what a RedeployInstance with a lost reply did
+	// (default 30s). It runs even when the caller's context is already cancelled: the
+	// answer is what the user needs most then.
+	ReconcileTimeout time.Duration
+	// Retries is how many times a read is retried after a 5xx, a timeout or a transport
+	// error (default 2, negative for none). RedeployInstance is never retried after those.
+	Retries int
+	// ThrottleRetries is how many Throttling replies a call survives (default 6, negative
+	// for none).
+	ThrottleRetries int
+	// BaseBackoff is the first backoff; it doubles per retry up to MaxBackoff (defaults
+	// 200ms and 20s). A Throttling reply's x-acs-retry-after replaces it when longer.
+	BaseBackoff, MaxBackoff time.Duration
+	// RegionQPS and RegionBurst pace the calls to each region (defaults 20 and 20, so a
+	// listing of a few thousand instances goes out at once; a negative QPS turns pacing off).
+	RegionQPS   float64
+	RegionBurst int
+	// RegionConcurrency bounds the regions listed at once (default 8).
+	RegionConcurrency int
+
+	// Sleep waits between retries and for the limiter; tests inject one that does not
+	// sleep. Default: a timer that honours ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the limiter's clock (default time.Now).
+	Now func() time.Time
+	// Jitter returns a number in [0,1) that spreads backoffs (default math/rand).
+	Jitter func() float64
+	// Transport is the HTTP transport under every call (default a pooled http.Transport).
+	Transport http.RoundTripper
+}
+
+// Stats count what a Backend sent, for benchmarks and diagnostics.
+type Stats struct {
+	// Calls is the number of HTTP requests sent, retries included.
+	Calls int64
+	// Throttled counts Throttling replies; Retried counts every retry.
+	Throttled, Retried int64
+}
+
+// Backend is the real ECS API as a backend.Backend. It is safe for concurrent use.
+type Backend struct {
+	o        Options
+	base     http.RoundTripper
+	limiters sync.Map // region → *limiter
+
+	calls, throttled, retried atomic.Int64
+
+	regionsMu sync.Mutex
+	regions   []string // DescribeRegions, cached once it succeeds
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// initEndpoints fills the SDK's lazily built global endpoint map once: building ECS clients
+// concurrently would otherwise race on it.
+var initEndpoints sync.Once
+
+// New builds a Backend. It does not call the API.
+func New(o Options) (*Backend, error) {
+	if o.Credentials == nil || o.Credentials.Provider == nil {
+		return nil, ErrNoCredentials
+	}
+	if o.Endpoint != "" {
+		if _, _, err := net.SplitHostPort(o.Endpoint); err != nil {
+			return nil, fmt.Errorf("endpoint %q: want HOST:PORT, e.g. 127.0.0.1:8080: %w", o.Endpoint, err)
+		}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.Timeout, 10*time.Second)
+	def(&o.ConnectTimeout, 5*time.Second)
+	def(&o.ReconcileTimeout, 30*time.Second)
+	def(&o.BaseBackoff, 200*time.Millisecond)
+	def(&o.MaxBackoff, 20*time.Second)
+	if o.Region == "" {
+		o.Region = "cn-hangzhou"
+	}
+	if o.Retries == 0 {
+		o.Retries = 2
+	}
+	o.Retries = max(o.Retries, 0)
+	if o.ThrottleRetries == 0 {
+		o.ThrottleRetries = 6
+	}
+	o.ThrottleRetries = max(o.ThrottleRetries, 0)
+	if o.RegionQPS == 0 {
+		o.RegionQPS = 20
+	}
+	if o.RegionBurst <= 0 {
+		o.RegionBurst = 20
+	}
+	if o.RegionConcurrency <= 0 {
+		o.RegionConcurrency = 8
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
+	b := &Backend{o: o, base: o.Transport}
+	if b.base == nil {
+		b.base = &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout: o.ConnectTimeout,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		}
+	}
+	initEndpoints.Do(func() { ecs.GetEndpointMap() })
+	return b, nil
+}
+
+// Stats reports what the backend has sent so far.
+func (b *Backend) Stats() Stats {
+	return Stats{Calls: b.calls.Load(), Throttled: b.throttled.Load(), Retried: b.retried.Load()}
+}
+
+// CloseIdleConnections closes the connections the backend keeps open between calls. Call it
+// when done with the backend; calls may still be made after it.
+func (b *Backend) CloseIdleConnections() {
+	if c, ok := b.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (b *Backend) limiter(region string) *limiter {
+	if l, ok := b.limiters.Load(region); ok {
+		return l.(*limiter)
+	}
+	l, _ := b.limiters.LoadOrStore(region, newLimiter(b.o.RegionQPS, b.o.RegionBurst))
+	return l.(*limiter)
+}
+
+// boundTransport ties one SDK call to a context. The SDK (v1) builds its http.Request
+// without one, so without this neither a caller's cancel nor our deadline could stop a call.
+type boundTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+	b    *Backend
+	sent *atomic.Bool
+}
+
+func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.b.calls.Add(1)
+	t.sent.Store(true)
+	return t.base.RoundTrip(r.WithContext(t.ctx))
+}
+
+// client builds an ECS client for one attempt. A client per attempt, because the SDK's
+// client rewrites its own http.Client fields on every call and so cannot be shared between
+// goroutines; building one is cheap (no I/O).
+func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) (*ecs.Client, error) {
+	cfg := sdk.NewConfig()
+	cfg.AutoRetry = false // retries are ours: the SDK's would retry RedeployInstance blindly
+	cfg.MaxRetryTime = 0
+	cfg.UserAgent = "ecs-redeploy"
+	cfg.Transport = &boundTransport{ctx: ctx, base: b.base, b: b, sent: sent}
+	cfg.Scheme = "HTTPS"
+	if b.o.Endpoint != "" {
+		cfg.Scheme = "HTTP"
+	}
+	c, err := ecs.NewClientWithOptions(region, cfg, b.o.Credentials.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("region %q: %w", region, err)
+	}
+	if b.o.Endpoint != "" {
+		c.Domain = b.o.Endpoint
+	}
+	// The attempt's context is the deadline; the SDK's own timeout is set past it only so
+	// that it never fires first and hides which limit ended the call.
+	c.SetReadTimeout(2*b.o.Timeout + time.Second)
+	c.SetConnectTimeout(b.o.ConnectTimeout)
+	return c, nil
+}
+
+// outcome is what one attempt came to.
+type outcome int
+
+const (
+	outOK          outcome = iota
+	outThrottled           // 400 Throttling: refused before anything ran; safe to repeat
+	outRefused             // a definite answer with a code: returned as is
+	outServer              // 5xx: the call may or may not have run
+	outTimeout             // no complete reply within the attempt's timeout
+	outTransport           // reset or dropped after the request went out
+	outUnreachable         // no connection: the request never reached the server
+	outCanceled            // the caller's context ended while the call was out
+	outLocal               // failed before anything was sent (credentials, parameters, cancelled)
+	outGarbled             // a 2xx reply that could not be parsed
+)
+
+// ambiguous reports whether a call with this outcome may have run on the server.
+func (o outcome) ambiguous() bool {
+	return o == outServer || o == outTimeout || o == outTransport || o == outCanceled || o == outGarbled
+}
+
+// attemptResult is one attempt's outcome and the error to report for it.
+type attemptResult struct {
+	err        error
+	out        outcome
+	retryAfter time.Duration
+}
+
+// attempt makes one paced, time-bounded call of action in region. do builds the request
+// and calls the client.
+func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
+	if err := b.limiter(region).wait(ctx, b.o.Now, b.o.Sleep); err != nil {
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
+	}
+	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
+	defer cancel()
+	var sent atomic.Bool
+	c, err := b.client(actx, region, &sent)
+	if err != nil {
+		return attemptResult{err: err, out: outLocal}
+	}
+	err = do(c)
+	return b.classify(ctx, actx, region, action, err, sent.Load())
+}
+
+// classify turns what the SDK returned into an outcome and an error that keeps the API's
+// Code, HTTP status, Message and RequestId.
+func (b *Backend) classify(ctx, actx context.Context, region, action string, err error, sent bool) attemptResult {
+	if err == nil {
+		return attemptResult{out: outOK}
+	}
+	var se *sdkerrors.ServerError
+	if errors.As(err, &se) {
+		ae := &backend.APIError{
+			Code:       se.ErrorCode(),
+			HTTPStatus: se.HttpStatus(),
+			Message:    se.Message(),
+			RequestID:  se.RequestId(),
+			Recommend:  se.Recommend(),
+		}
+		if ae.Code == "" {
+			// Not an ECS error body (a proxy's page, say): say what came back, briefly.
+			ae.Code = "HTTP" + strconv.Itoa(ae.HTTPStatus)
+			ae.Message = "unexpected reply from " + b.host() + ": " + clip(strings.Join(strings.Fields(ae.Message), " "), 200)
+		}
+		switch {
+		case ae.Code == backend.CodeThrottling:
+			return attemptResult{err: ae, out: outThrottled, retryAfter: retryAfter(se.RespHeaders)}
+		case ae.HTTPStatus >= 500:
+			return attemptResult{err: ae, out: outServer}
+		}
+		if ce := credentialError(ae); ce != nil {
+			return attemptResult{err: ce, out: outRefused}
+		}
+		return attemptResult{err: ae, out: outRefused}
+	}
+	// The SDK's transport errors are *url.Error, whose text repeats the whole signed URL:
+	// keep the cause, drop the URL.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	unreached := !sent || (errors.As(err, &oe) && oe.Op == "dial")
+	switch {
+	case unreached && ctx.Err() != nil:
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outLocal}
+	case !sent:
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
+	case unreached:
+		return attemptResult{err: fmt.Errorf("%s in %s: cannot reach %s: %w", action, region, b.host(), err), out: outUnreachable}
+	case ctx.Err() != nil:
+		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outCanceled}
+	}
+	var ne net.Error
+	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return attemptResult{err: &TimeoutError{Action: action, Region: region, Host: b.host(), After: b.o.Timeout}, out: outTimeout}
+	}
+	var ce *sdkerrors.ClientError
+	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
+		return attemptResult{err: fmt.Errorf("%s in %s: the reply could not be read: %w", action, region, err), out: outGarbled}
+	}
+	return attemptResult{err: fmt.Errorf("%s in %s: %s: %w", action, region, b.host(), err), out: outTransport}
+}
+
+func (b *Backend) host() string {
+	if b.o.Endpoint != "" {
+		return b.o.Endpoint
+	}
+	return "the ECS endpoint"
+}
+
+// TimeoutError is a call that got no complete reply in time.
+type TimeoutError struct {
+	Action, Region, Host string
+	After                time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s in %s: no reply from %s within %s (raise --api-timeout if the network is slow)", e.Action, e.Region, e.Host, e.After)
+}
+
+// Timeout marks the error as a timeout for net.Error-style checks.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// CredentialError is the API refusing the credentials themselves: a wrong secret, an
+// unknown or disabled key, an expired token. Its message says what to check; the API's
+// error (Code, RequestId) stays reachable through errors.As.
+type CredentialError struct {
+	Hint string
+	Err  *backend.APIError
+}
+
+func (e *CredentialError) Error() string {
+	s := e.Hint + " (" + e.Err.Code
+	if e.Err.RequestID != "" {
+		s += ", RequestId " + e.Err.RequestID
+	}
+	return s + ")"
+}
+
+func (e *CredentialError) Unwrap() error { return e.Err }
+
+func credentialError(ae *backend.APIError) *CredentialError {
+	var hint string
+	switch {
+	case ae.Code == "SignatureDoesNotMatch" || ae.Code == "IncompleteSignature":
+		hint = "the AccessKey secret does not match the AccessKey ID: check " + EnvAccessKeySecret + " or the profile's access_key_secret"
+	case ae.Code == "InvalidAccessKeyId.NotFound" || ae.Code == "InvalidAccessKeyId":
+		hint = "the AccessKey ID is unknown to Alibaba Cloud: check " + EnvAccessKeyID + " or the profile's access_key_id"
+	case ae.Code == "InvalidAccessKeyId.Inactive":
+		hint = "the AccessKey is disabled: enable it in the RAM console or use another"
+	case strings.HasPrefix(ae.Code, "InvalidSecurityToken"):
+		hint = "the STS security token is invalid or expired: get a new one"
+	default:
+		return nil
+	}
+	return &CredentialError{Hint: hint, Err: ae}
+}
+
+// retryAfter reads x-acs-retry-after (milliseconds) from a Throttling reply. The SDK keeps
+// the reply's headers on ServerError.RespHeaders.
+func retryAfter(h map[string][]string) time.Duration {
+	v := http.Header(h).Get("X-Acs-Retry-After")
+	if v == "" {
+		return 0
+	}
+	ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || ms <= 0 {
+		return 0
+	}
+	// A server asking for more than a minute is not believed beyond one: the user is waiting.
+	return min(time.Duration(ms*float64(time.Millisecond)), time.Minute)
+}
+
+// backoff is the wait before retry n (1-based): exponential with jitter over its upper
+// half, and never shorter than the server's retry-after.
+func (b *Backend) backoff(n int, retryAfter time.Duration) time.Duration {
+	d := b.o.BaseBackoff << min(n-1, 20)
+	if d > b.o.MaxBackoff || d <= 0 {
+		d = b.o.MaxBackoff
+	}
+	d = d/2 + time.Duration(b.o.Jitter()*float64(d/2))
+	if retryAfter > 0 {
+		// Jitter on top of retry-after, so callers told the same instant do not return at it together.
+		d = retryAfter + time.Duration(b.o.Jitter()*float64(retryAfter/10))
+	}
+	return d
+}
+
+// read calls a read-only action with the read policy: throttling is waited out, and 5xx,
+// timeouts and transport errors are retried within the budget.
+func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.Client) error) error {
+	var failures, throttles int
+	for {
+		r := b.attempt(ctx, region, action, do)
+		var n int
+		switch r.out {
+		case outOK:
+			return nil
+		case outThrottled:
+			b.throttled.Add(1)
+			throttles++
+			if throttles > b.o.ThrottleRetries {
+				return fmt.Errorf("%s in %s: still throttled after %d retries: %w", action, region, b.o.ThrottleRetries, r.err)
+			}
+			n = throttles
+		case outServer, outTimeout, outTransport, outUnreachable, outGarbled:
+			failures++
+			if failures > b.o.Retries {
+				return fmt.Errorf("%s in %s failed %d times: %w", action, region, failures, r.err)
+			}
+			n = failures
+		default:
+			return r.err
+		}
+		b.retried.Add(1)
+		d := b.backoff(n, r.retryAfter)
+		if r.out == outThrottled {
+			// The region's limiter makes this caller, and every other caller of the
+			// region, wait it out before their next call.
+			b.limiter(region).hold(b.o.Now(), d)
+			continue
+		}
+		if err := b.o.Sleep(ctx, d); err != nil {
+			return fmt.Errorf("%s in %s: %w (while retrying after: %w)", action, region, err, r.err)
+		}
+	}
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,349 @@
+package aliyun
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// Page sizes are the API's maxima: fewer calls for the same answer.
+const (
+	eventsPageSize     = 100 // DescribeInstanceHistoryEvents MaxResults (10–100)
+	instancesPerCall   = 100 // DescribeInstances InstanceIds (≤100)
+	tasksPerCall       = 100 // DescribeTasks TaskIds and PageSize (≤100)
+	resourceIDsPerCall = 100 // DescribeInstanceHistoryEvents ResourceId.N
+)
+
+// Regions lists the regions the account can use (DescribeRegions).
+func (b *Backend) Regions(ctx context.Context) ([]model.Region, error) {
+	var out []model.Region
+	err := b.read(ctx, b.o.Region, "DescribeRegions", func(c *ecs.Client) error {
+		req := ecs.CreateDescribeRegionsRequest()
+		resp := ecs.CreateDescribeRegionsResponse()
+		if err := c.DoAction(req, resp); err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, r := range resp.Regions.Region {
+			out = append(out, model.Region{RegionID: r.RegionId, LocalName: r.LocalName})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(out))
+	for i, r := range out {
+		ids[i] = r.RegionID
+	}
+	b.regionsMu.Lock()
+	b.regions = ids
+	b.regionsMu.Unlock()
+	return out, nil
+}
+
+// allRegions is every region, asked once and then remembered.
+func (b *Backend) allRegions(ctx context.Context) ([]string, error) {
+	b.regionsMu.Lock()
+	ids := b.regions
+	b.regionsMu.Unlock()
+	if ids != nil {
+		return ids, nil
+	}
+	if _, err := b.Regions(ctx); err != nil {
+		return nil, err
+	}
+	b.regionsMu.Lock()
+	defer b.regionsMu.Unlock()
+	return b.regions, nil
+}
+
+// Instances lists the instances with a pending event (Scheduled, Executing, Inquiring) in
+// the query's regions, all regions when it names none. Regions are listed concurrently, at
+// most RegionConcurrency at once; the first failure cancels the rest.
+func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	regions := slices.Compact(slices.Sorted(slices.Values(q.Regions)))
+	if len(regions) == 0 {
+		var err error
+		if regions, err = b.allRegions(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu  sync.Mutex
+		out []model.Instance
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, b.o.RegionConcurrency)
+	)
+	for _, region := range regions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			ins, err := b.regionInstances(ctx, region, q.InstanceIDs)
+			if err != nil {
+				cancel(err) // the first failure becomes the cause; later ones are its echoes
+				return
+			}
+			mu.Lock()
+			out = append(out, ins...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	model.SortByDeadline(out)
+	return out, nil
+}
+
+// regionInstances lists one region: every pending event, then the instances behind them.
+func (b *Backend) regionInstances(ctx context.Context, region string, only []string) ([]model.Instance, error) {
+	var events []model.Event
+	if len(only) == 0 {
+		ev, err := b.pendingEvents(ctx, region, nil)
+		if err != nil {
+			return nil, err
+		}
+		events = ev
+	}
+	for chunk := range slices.Chunk(only, resourceIDsPerCall) {
+		ev, err := b.pendingEvents(ctx, region, chunk)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev...)
+	}
+	byInstance := map[string][]model.Event{}
+	var ids []string
+	for _, e := range events {
+		if _, ok := byInstance[e.InstanceID]; !ok {
+			ids = append(ids, e.InstanceID)
+		}
+		byInstance[e.InstanceID] = append(byInstance[e.InstanceID], e)
+	}
+	out := make([]model.Instance, 0, len(ids))
+	for chunk := range slices.Chunk(ids, instancesPerCall) {
+		ins, err := b.describeInstances(ctx, region, chunk)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range ins {
+			evs := byInstance[in.ID]
+			if evs == nil {
+				continue
+			}
+			slices.SortStableFunc(evs, func(x, y model.Event) int { return x.NotBefore.Compare(y.NotBefore) })
+			in.Events = evs
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// pendingEvents pages through DescribeInstanceHistoryEvents for the pending cycle statuses,
+// which must be named: by default the API returns only final events.
+func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs []string) ([]model.Event, error) {
+	statuses := make([]string, len(model.PendingCycleStatuses))
+	for i, s := range model.PendingCycleStatuses {
+		statuses[i] = string(s)
+	}
+	var out []model.Event
+	token := ""
+	for page := 1; ; page++ {
+		var next string
+		err := b.read(ctx, region, "DescribeInstanceHistoryEvents", func(c *ecs.Client) error {
+			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
+			req.RegionId = region
+			req.InstanceEventCycleStatus = &statuses
+			req.MaxResults = requests.NewInteger(eventsPageSize)
+			req.NextToken = token
+			if len(instanceIDs) > 0 {
+				ids := slices.Clone(instanceIDs)
+				req.ResourceId = &ids
+			}
+			resp := ecs.CreateDescribeInstanceHistoryEventsResponse()
+			if err := c.DoAction(req, resp); err != nil {
+				return err
+			}
+			for _, e := range resp.InstanceSystemEventSet.InstanceSystemEventType {
+				ev := model.Event{
+					ID:          e.EventId,
+					InstanceID:  e.InstanceId,
+					Type:        model.EventType(e.EventType.Name),
+					CycleStatus: model.EventCycleStatus(e.EventCycleStatus.Name),
+					PublishTime: parseTime(e.EventPublishTime),
+					NotBefore:   parseTime(e.NotBefore),
+					FinishTime:  parseTime(e.EventFinishTime),
+					Reason:      e.Reason,
+					ImpactLevel: e.ImpactLevel,
+				}
+				// The filter is the server's; a final event slipping through is not shown.
+				if ev.CycleStatus.Pending() && ev.InstanceID != "" {
+					out = append(out, ev)
+				}
+			}
+			next = resp.NextToken
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if next == "" || next == token {
+			return out, nil
+		}
+		if page > 100_000 {
+			return nil, fmt.Errorf("DescribeInstanceHistoryEvents in %s: pagination does not end", region)
+		}
+		token = next
+	}
+}
+
+// describeInstances fetches up to 100 instances by id.
+func (b *Backend) describeInstances(ctx context.Context, region string, ids []string) ([]model.Instance, error) {
+	idJSON, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Instance
+	err = b.read(ctx, region, "DescribeInstances", func(c *ecs.Client) error {
+		req := ecs.CreateDescribeInstancesRequest()
+		req.RegionId = region
+		req.InstanceIds = string(idJSON)
+		req.PageSize = requests.NewInteger(instancesPerCall)
+		resp := ecs.CreateDescribeInstancesResponse()
+		if err := c.DoAction(req, resp); err != nil {
+			return err
+		}
+		out = out[:0]
+		for i := range resp.Instances.Instance {
+			out = append(out, toInstance(&resp.Instances.Instance[i], region))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func toInstance(in *ecs.Instance, region string) model.Instance {
+	m := model.Instance{
+		ID:                   in.InstanceId,
+		Name:                 in.InstanceName,
+		RegionID:             in.RegionId,
+		ZoneID:               in.ZoneId,
+		InstanceType:         in.InstanceType,
+		Family:               in.InstanceTypeFamily,
+		Status:               model.InstanceStatus(in.Status),
+		ChargeType:           in.InstanceChargeType,
+		ExpiredTime:          parseTime(in.ExpiredTime),
+		LocalStorageAmount:   in.LocalStorageAmount,
+		LocalStorageCapacity: in.LocalStorageCapacity,
+		DedicatedHostID:      in.DedicatedHostAttribute.DedicatedHostId,
+		DeploymentSetID:      in.DeploymentSetId,
+	}
+	if m.RegionID == "" {
+		m.RegionID = region
+	}
+	if m.ChargeType != model.PrePaid {
+		// Pay-as-you-go instances report a far-future placeholder (2099-12-31T15:59Z).
+		m.ExpiredTime = time.Time{}
+	}
+	if m.Family == "" {
+		m.Family = model.FamilyOf(m.InstanceType)
+	}
+	for _, l := range in.OperationLocks.LockReason {
+		m.OperationLocks = append(m.OperationLocks, model.LockReason(l.LockReason))
+	}
+	for _, t := range in.Tags.Tag {
+		k, v := t.TagKey, t.TagValue
+		if k == "" {
+			k, v = t.Key, t.Value
+		}
+		if k == "" {
+			continue
+		}
+		if m.Tags == nil {
+			m.Tags = map[string]string{}
+		}
+		m.Tags[k] = v
+	}
+	return m
+}
+
+// Tasks reports tasks in region (DescribeTasks, 100 ids a call).
+func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]model.Task, error) {
+	var out []model.Task
+	for chunk := range slices.Chunk(ids, tasksPerCall) {
+		ts, _, err := b.describeTasks(ctx, region, func(req *ecs.DescribeTasksRequest) {
+			req.TaskIds = strings.Join(chunk, ",")
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// describeTasks is one DescribeTasks page of up to 100 tasks, with its RequestId.
+func (b *Backend) describeTasks(ctx context.Context, region string, set func(*ecs.DescribeTasksRequest)) ([]model.Task, string, error) {
+	var out []model.Task
+	var reqID string
+	err := b.read(ctx, region, "DescribeTasks", func(c *ecs.Client) error {
+		req := ecs.CreateDescribeTasksRequest()
+		req.RegionId = region
+		req.PageSize = requests.NewInteger(tasksPerCall)
+		set(req)
+		resp := ecs.CreateDescribeTasksResponse()
+		if err := c.DoAction(req, resp); err != nil {
+			return err
+		}
+		reqID = resp.RequestId
+		out = out[:0]
+		for _, t := range resp.TaskSet.Task {
+			out = append(out, model.Task{
+				ID:           t.TaskId,
+				Action:       t.TaskAction,
+				RegionID:     region,
+				ResourceID:   t.ResourceId,
+				Status:       model.TaskStatus(t.TaskStatus),
+				CreationTime: parseTime(t.CreationTime),
+				FinishedTime: parseTime(t.FinishedTime),
+				FailedReason: t.FailedReason,
+			})
+		}
+		return nil
+	})
+	return out, reqID, err
+}
+
+// parseTime reads the API's timestamps, which come with and without seconds
+// (2026-11-25T03:00:00Z, 2026-11-25T03:00Z). Unparseable or empty is the zero time.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}

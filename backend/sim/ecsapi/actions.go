@@ -1,0 +1,538 @@
+package ecsapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+// Time layouts as ECS writes them: DescribeInstances and DescribeTasks to the minute,
+// system events to the second.
+const (
+	minuteLayout = "2006-01-02T15:04Z"
+	secondLayout = "2006-01-02T15:04:05Z"
+)
+
+// neverExpires is the ExpiredTime ECS reports for pay-as-you-go instances.
+const neverExpires = "2099-12-31T15:59Z"
+
+func fmtMinute(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(minuteLayout)
+}
+
+// requireRegion checks RegionId: it is mandatory and must be one of the fleet's regions.
+func (s *Server) requireRegion(r *request) (string, *apiError) {
+	region := r.get("RegionId")
+	if region == "" {
+		return "", errMissing("RegionId")
+	}
+	if !s.e.HasRegion(region) {
+		return "", &apiError{status: 404, code: "InvalidRegionId.NotFound",
+			message: fmt.Sprintf("The specified RegionId %q does not exist.", region)}
+	}
+	return region, nil
+}
+
+// ---- DescribeRegions ----
+
+type regionJSON struct {
+	RegionID       string `json:"RegionId"`
+	LocalName      string `json:"LocalName"`
+	RegionEndpoint string `json:"RegionEndpoint"`
+	Status         string `json:"Status"`
+}
+
+type describeRegionsReply struct {
+	RequestID string `json:"RequestId"`
+	Regions   struct {
+		Region []regionJSON `json:"Region"`
+	} `json:"Regions"`
+}
+
+func (s *Server) describeRegions(r *request) (any, *apiError) {
+	var out describeRegionsReply
+	out.RequestID = s.e.NewRequestID()
+	out.Regions.Region = []regionJSON{}
+	for _, rg := range s.e.Regions() {
+		// Every region is served here: a client that routes by RegionEndpoint stays on the
+		// simulator. The Host header is what the client dialled.
+		out.Regions.Region = append(out.Regions.Region, regionJSON{
+			RegionID: rg.RegionID, LocalName: rg.LocalName, RegionEndpoint: r.host, Status: "available"})
+	}
+	return out, nil
+}
+
+// ---- pagination ----
+
+// page is where one paginated answer starts and how long it is, in one of the two styles
+// ECS offers: PageNumber/PageSize, or NextToken/MaxResults.
+type page struct {
+	tokens bool
+	number int
+	size   int
+	after  int // token style: answer items whose sequence is above this (-1: from the start)
+	kind   byte
+}
+
+func intParam(r *request, name string, def, lo, hi int) (int, *apiError) {
+	v := r.get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errInvalid(name, fmt.Sprintf("it must be an integer from %d to %d", lo, hi))
+	}
+	return n, nil
+}
+
+// parsePage reads either pagination style. kind tags tokens so one action's token is
+// refused by another.
+func parsePage(r *request, kind byte, minResults int) (page, *apiError) {
+	p := page{kind: kind, after: -1}
+	if r.get("NextToken") != "" || r.get("MaxResults") != "" {
+		p.tokens = true
+		var aerr *apiError
+		if p.size, aerr = intParam(r, "MaxResults", max(10, minResults), minResults, 100); aerr != nil {
+			return p, aerr
+		}
+		if tok := r.get("NextToken"); tok != "" {
+			after, ok := parseToken(tok, kind)
+			if !ok {
+				return p, &apiError{status: 400, code: "InvalidNextToken.Malformed",
+					message: "The specified NextToken is not valid; pass the NextToken of the previous page unchanged."}
+			}
+			p.after = after
+		}
+		return p, nil
+	}
+	var aerr *apiError
+	if p.number, aerr = intParam(r, "PageNumber", 1, 1, 1<<30); aerr != nil {
+		return p, aerr
+	}
+	if p.size, aerr = intParam(r, "PageSize", 10, 1, 100); aerr != nil {
+		return p, aerr
+	}
+	return p, nil
+}
+
+// NextToken is a cursor on the fleet's order, not an offset, so a page does not skip or
+// repeat items when an earlier one leaves the filter (an event going Scheduled → Avoided).
+func makeToken(kind byte, seq int) string {
+	return string(kind) + strconv.FormatInt(int64(seq), 36)
+}
+
+func parseToken(tok string, kind byte) (int, bool) {
+	if len(tok) < 2 || len(tok) > 14 || tok[0] != kind {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(tok[1:], 36, 64)
+	if err != nil || n < 0 || n > 1<<40 {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// slice cuts one page out of n items ordered by seq(i), returning the bounds and the next
+// token ("" on the last page).
+func (p page) slice(n int, seq func(int) int) (lo, hi int, next string) {
+	if p.tokens {
+		lo = sort.Search(n, func(i int) bool { return seq(i) > p.after })
+		hi = min(n, lo+p.size)
+		if hi < n {
+			next = makeToken(p.kind, seq(hi-1))
+		}
+		return lo, hi, next
+	}
+	lo = min(n, (p.number-1)*p.size)
+	return lo, min(n, lo+p.size), ""
+}
+
+// pageNumber is what the reply reports as PageNumber: 0 in token style, as the SDK then
+// ignores it.
+func (p page) pageNumber() int {
+	if p.tokens {
+		return 0
+	}
+	return p.number
+}
+
+// ---- DescribeInstances ----
+
+type lockJSON struct {
+	LockReason string `json:"LockReason"`
+	LockMsg    string `json:"LockMsg,omitempty"`
+}
+
+type tagJSON struct {
+	TagKey   string `json:"TagKey"`
+	TagValue string `json:"TagValue"`
+}
+
+type dedicatedHostJSON struct {
+	DedicatedHostID        string `json:"DedicatedHostId"`
+	DedicatedHostName      string `json:"DedicatedHostName"`
+	DedicatedHostClusterID string `json:"DedicatedHostClusterId"`
+}
+
+type instanceJSON struct {
+	InstanceID             string            `json:"InstanceId"`
+	InstanceName           string            `json:"InstanceName"`
+	HostName               string            `json:"HostName"`
+	Description            string            `json:"Description"`
+	RegionID               string            `json:"RegionId"`
+	ZoneID                 string            `json:"ZoneId"`
+	InstanceType           string            `json:"InstanceType"`
+	InstanceTypeFamily     string            `json:"InstanceTypeFamily"`
+	Cpu                    int               `json:"Cpu"`
+	Memory                 int               `json:"Memory"`
+	Status                 string            `json:"Status"`
+	InstanceChargeType     string            `json:"InstanceChargeType"`
+	InternetChargeType     string            `json:"InternetChargeType"`
+	InstanceNetworkType    string            `json:"InstanceNetworkType"`
+	OSType                 string            `json:"OSType"`
+	CreationTime           string            `json:"CreationTime"`
+	StartTime              string            `json:"StartTime"`
+	ExpiredTime            string            `json:"ExpiredTime"`
+	LocalStorageAmount     int               `json:"LocalStorageAmount"`
+	LocalStorageCapacity   int64             `json:"LocalStorageCapacity"`
+	DeploymentSetID        string            `json:"DeploymentSetId"`
+	DedicatedHostAttribute dedicatedHostJSON `json:"DedicatedHostAttribute"`
+	OperationLocks         struct {
+		LockReason []lockJSON `json:"LockReason"`
+	} `json:"OperationLocks"`
+	Tags struct {
+		Tag []tagJSON `json:"Tag"`
+	} `json:"Tags"`
+}
+
+type describeInstancesReply struct {
+	RequestID  string `json:"RequestId"`
+	TotalCount int    `json:"TotalCount"`
+	PageNumber int    `json:"PageNumber,omitempty"`
+	PageSize   int    `json:"PageSize"`
+	NextToken  string `json:"NextToken,omitempty"`
+	Instances  struct {
+		Instance []instanceJSON `json:"Instance"`
+	} `json:"Instances"`
+}
+
+// lockMessages are the LockMsg texts shown beside each LockReason.
+var lockMessages = map[model.LockReason]string{
+	model.LockSecurity:               "The instance is locked for security reasons.",
+	model.LockFinancial:              "The instance is locked because the account is in arrears.",
+	model.LockRecycling:              "The instance is being recycled.",
+	model.LockDedicatedHostFinancial: "The dedicated host of the instance is in arrears.",
+	model.LockRefunded:               "The instance was refunded.",
+}
+
+func (s *Server) describeInstances(r *request) (any, *apiError) {
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var ids []string
+	if raw := r.get("InstanceIds"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &ids); err != nil || len(ids) > 100 {
+			return nil, &apiError{status: 400, code: "InvalidInstanceIds.Malformed",
+				message: `The specified parameter InstanceIds is not valid: it is a JSON array of at most 100 instance IDs, e.g. ["i-bp1…","i-bp2…"].`}
+		}
+		if len(ids) == 0 {
+			ids = nil
+		}
+	}
+	p, aerr := parsePage(r, 'i', 1)
+	if aerr != nil {
+		return nil, aerr
+	}
+	status, zone, itype, family, lock := r.get("Status"), r.get("ZoneId"), r.get("InstanceType"), r.get("InstanceTypeFamily"), r.get("LockReason")
+	all := s.e.Instances(region, ids)
+	if ids != nil {
+		sort.SliceStable(all, func(a, b int) bool { return s.instSeq[all[a].ID] < s.instSeq[all[b].ID] })
+		all = slices.CompactFunc(all, func(a, b model.Instance) bool { return a.ID == b.ID })
+	}
+	list := all[:0]
+	for _, in := range all {
+		if (status == "" || string(in.Status) == status) && (zone == "" || in.ZoneID == zone) &&
+			(itype == "" || in.InstanceType == itype) && (family == "" || in.Family == family) &&
+			(lock == "" || in.HasLock(model.LockReason(lock))) {
+			list = append(list, in)
+		}
+	}
+	lo, hi, next := p.slice(len(list), func(i int) int { return s.instSeq[list[i].ID] })
+	out := describeInstancesReply{RequestID: s.e.NewRequestID(), TotalCount: len(list),
+		PageNumber: p.pageNumber(), PageSize: p.size, NextToken: next}
+	out.Instances.Instance = make([]instanceJSON, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		out.Instances.Instance = append(out.Instances.Instance, s.instanceJSON(&list[i]))
+	}
+	return out, nil
+}
+
+func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
+	// CreationTime is not in the model; derive a stable one from the id.
+	h := fnv.New32a()
+	h.Write([]byte(in.ID))
+	created := s.created.Add(-time.Duration(30+h.Sum32()%700) * 24 * time.Hour).Add(time.Duration(h.Sum32()%1440) * time.Minute)
+	cpu, mem := shape(in.InstanceType)
+	j := instanceJSON{
+		InstanceID:           in.ID,
+		InstanceName:         in.Name,
+		HostName:             in.Name,
+		RegionID:             in.RegionID,
+		ZoneID:               in.ZoneID,
+		InstanceType:         in.InstanceType,
+		InstanceTypeFamily:   in.Family,
+		Cpu:                  cpu,
+		Memory:               mem,
+		Status:               string(in.Status),
+		InstanceChargeType:   in.ChargeType,
+		InternetChargeType:   "PayByTraffic",
+		InstanceNetworkType:  "vpc",
+		OSType:               "linux",
+		CreationTime:         fmtMinute(created),
+		StartTime:            fmtMinute(created),
+		ExpiredTime:          fmtMinute(in.ExpiredTime),
+		LocalStorageAmount:   in.LocalStorageAmount,
+		LocalStorageCapacity: in.LocalStorageCapacity,
+		DeploymentSetID:      in.DeploymentSetID,
+	}
+	if in.ExpiredTime.IsZero() {
+		j.ExpiredTime = neverExpires
+	}
+	if in.DedicatedHostID != "" {
+		j.DedicatedHostAttribute = dedicatedHostJSON{DedicatedHostID: in.DedicatedHostID,
+			DedicatedHostName: "dh-" + in.ZoneID, DedicatedHostClusterID: "dc-" + in.ZoneID}
+	}
+	j.OperationLocks.LockReason = make([]lockJSON, 0, len(in.OperationLocks))
+	for _, l := range in.OperationLocks {
+		j.OperationLocks.LockReason = append(j.OperationLocks.LockReason, lockJSON{LockReason: string(l), LockMsg: lockMessages[l]})
+	}
+	keys := make([]string, 0, len(in.Tags))
+	for k := range in.Tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	j.Tags.Tag = make([]tagJSON, 0, len(keys))
+	for _, k := range keys {
+		j.Tags.Tag = append(j.Tags.Tag, tagJSON{TagKey: k, TagValue: in.Tags[k]})
+	}
+	return j
+}
+
+// shape estimates vCPUs and memory (MiB) from an instance type such as ecs.g7.2xlarge.
+func shape(instanceType string) (cpu, memMiB int) {
+	size := instanceType[strings.LastIndex(instanceType, ".")+1:]
+	switch size {
+	case "large":
+		cpu = 2
+	case "xlarge":
+		cpu = 4
+	default:
+		if n, err := strconv.Atoi(strings.TrimSuffix(size, "xlarge")); err == nil && n > 0 {
+			cpu = 4 * n
+		} else {
+			cpu = 2
+		}
+	}
+	perCPU := 4
+	fam := strings.TrimPrefix(model.FamilyOf(instanceType), "ecs.")
+	switch {
+	case strings.HasPrefix(fam, "c"):
+		perCPU = 2
+	case strings.HasPrefix(fam, "r"), strings.HasPrefix(fam, "i"):
+		perCPU = 8
+	}
+	return cpu, cpu * perCPU * 1024
+}
+
+// ---- DescribeInstanceHistoryEvents ----
+
+// finalCycleStatuses are what DescribeInstanceHistoryEvents answers when no cycle status
+// is asked for: the history, not the pending events.
+var finalCycleStatuses = []model.EventCycleStatus{model.CycleAvoided, model.CycleExecuted, model.CycleCanceled, model.CycleFailed}
+
+func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	f := sim.EventFilter{Region: region}
+	ids, aerr := r.list("ResourceId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if id := r.get("InstanceId"); id != "" {
+		ids = append(ids, id)
+	}
+	f.InstanceIDs = ids
+	if f.EventIDs, aerr = r.list("EventId"); aerr != nil {
+		return nil, aerr
+	}
+	statuses, aerr := r.list("InstanceEventCycleStatus")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if st := r.get("EventCycleStatus"); st != "" {
+		statuses = append(statuses, st)
+	}
+	for _, st := range statuses {
+		f.CycleStatuses = append(f.CycleStatuses, model.EventCycleStatus(st))
+	}
+	if len(f.CycleStatuses) == 0 {
+		f.CycleStatuses = finalCycleStatuses
+	}
+	types, aerr := r.list("InstanceEventType")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if t := r.get("EventType"); t != "" {
+		types = append(types, t)
+	}
+	for _, t := range types {
+		f.Types = append(f.Types, model.EventType(t))
+	}
+	p, aerr := parsePage(r, 'e', 10)
+	if aerr != nil {
+		return nil, aerr
+	}
+	evs := s.e.Events(f)
+	if len(ids) > 0 {
+		// The engine answers in the order the ids were given, possibly twice; the cursor
+		// needs fleet order.
+		sort.SliceStable(evs, func(a, b int) bool { return s.eventSeq[evs[a].ID] < s.eventSeq[evs[b].ID] })
+		evs = slices.CompactFunc(evs, func(a, b model.Event) bool { return a.ID == b.ID })
+	}
+	lo, hi, next := p.slice(len(evs), func(i int) int { return s.eventSeq[evs[i].ID] })
+	return appendEventsReply(make([]byte, 0, 512+400*(hi-lo)), s.e.NewRequestID(), len(evs), p.pageNumber(), p.size, next, evs[lo:hi]), nil
+}
+
+// ---- RedeployInstance ----
+
+type redeployReply struct {
+	RequestID string `json:"RequestId"`
+	TaskID    string `json:"TaskId"`
+}
+
+func (s *Server) redeployInstance(r *request) (any, *apiError) {
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	id := r.get("InstanceId")
+	if id == "" {
+		return nil, errMissing("InstanceId")
+	}
+	force := false
+	switch v := r.get("ForceStop"); strings.ToLower(v) {
+	case "", "false":
+	case "true":
+		force = true
+	default:
+		return nil, errInvalid("ForceStop", "it must be true or false, not "+strconv.Quote(v))
+	}
+	t, err := s.e.Redeploy(region, id, force)
+	if err != nil {
+		return nil, fromBackend(err)
+	}
+	return redeployReply{RequestID: s.e.NewRequestID(), TaskID: t.ID}, nil
+}
+
+// ---- DescribeTasks ----
+
+type taskJSON struct {
+	TaskID        string `json:"TaskId"`
+	TaskAction    string `json:"TaskAction"`
+	TaskStatus    string `json:"TaskStatus"`
+	ResourceID    string `json:"ResourceId"`
+	CreationTime  string `json:"CreationTime"`
+	FinishedTime  string `json:"FinishedTime,omitempty"`
+	SupportCancel string `json:"SupportCancel"`
+	FailedReason  string `json:"FailedReason,omitempty"`
+}
+
+type describeTasksReply struct {
+	RequestID  string `json:"RequestId"`
+	RegionID   string `json:"RegionId"`
+	TotalCount int    `json:"TotalCount"`
+	PageNumber int    `json:"PageNumber"`
+	PageSize   int    `json:"PageSize"`
+	TaskSet    struct {
+		Task []taskJSON `json:"Task"`
+	} `json:"TaskSet"`
+}
+
+// taskIDs reads TaskIds: a comma-separated list as the API documents it; a JSON array is
+// accepted too, as the RedeployInstance page's example writes one.
+func taskIDs(raw string) ([]string, *apiError) {
+	if raw == "" {
+		return nil, nil
+	}
+	var ids []string
+	if strings.HasPrefix(strings.TrimSpace(raw), "[") {
+		if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+			return nil, errInvalid("TaskIds", "it is a comma-separated list of task IDs")
+		}
+	} else {
+		for _, id := range strings.Split(raw, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) > 100 {
+		return nil, errInvalid("TaskIds", "at most 100 task IDs per call")
+	}
+	return ids, nil
+}
+
+func (s *Server) describeTasks(r *request) (any, *apiError) {
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	f := sim.TaskFilter{Action: r.get("TaskAction"), Status: model.TaskStatus(r.get("TaskStatus"))}
+	if f.TaskIDs, aerr = taskIDs(r.get("TaskIds")); aerr != nil {
+		return nil, aerr
+	}
+	if f.ResourceIDs, aerr = r.list("ResourceIds"); aerr != nil {
+		return nil, aerr
+	}
+	number, aerr := intParam(r, "PageNumber", 1, 1, 1<<30)
+	if aerr != nil {
+		return nil, aerr
+	}
+	size, aerr := intParam(r, "PageSize", 10, 1, 100)
+	if aerr != nil {
+		return nil, aerr
+	}
+	tasks := s.e.Tasks(region, f)
+	lo := min(len(tasks), (number-1)*size)
+	hi := min(len(tasks), lo+size)
+	out := describeTasksReply{RequestID: s.e.NewRequestID(), RegionID: region, TotalCount: len(tasks), PageNumber: number, PageSize: size}
+	out.TaskSet.Task = make([]taskJSON, 0, hi-lo)
+	for _, t := range tasks[lo:hi] {
+		out.TaskSet.Task = append(out.TaskSet.Task, taskJSON{
+			TaskID:        t.ID,
+			TaskAction:    t.Action,
+			TaskStatus:    string(t.Status),
+			ResourceID:    t.ResourceID,
+			CreationTime:  fmtMinute(t.CreationTime),
+			FinishedTime:  fmtMinute(t.FinishedTime),
+			SupportCancel: "false",
+			FailedReason:  t.FailedReason,
+		})
+	}
+	return out, nil
+}

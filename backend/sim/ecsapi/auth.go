@@ -1,0 +1,133 @@
+package ecsapi
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// action answers one parsed, authenticated call with the body to encode as JSON.
+type action func(s *Server, r *request) (any, *apiError)
+
+// actions are the calls the simulator answers; everything else is InvalidAction.NotFound.
+var actions map[string]action
+
+func init() {
+	actions = map[string]action{
+		"DescribeRegions":               (*Server).describeRegions,
+		"DescribeInstances":             (*Server).describeInstances,
+		"DescribeInstanceHistoryEvents": (*Server).describeInstanceHistoryEvents,
+		"RedeployInstance":              (*Server).redeployInstance,
+		"DescribeTasks":                 (*Server).describeTasks,
+	}
+}
+
+// authenticate checks the common parameters and the signature, in the order the ECS
+// gateway reports problems, and returns the action to run.
+func (s *Server) authenticate(r *request) (action, *apiError) {
+	name := r.get("Action")
+	if name == "" {
+		return nil, errMissing("Action")
+	}
+	if v := r.get("Version"); v == "" {
+		return nil, errMissing("Version")
+	} else if v != APIVersion {
+		return nil, &apiError{status: 400, code: "InvalidVersion",
+			message: "Specified parameter Version " + strconv.Quote(v) + " is not valid; the simulator speaks " + APIVersion + "."}
+	}
+	act, ok := actions[name]
+	if !ok {
+		return nil, &apiError{status: 404, code: "InvalidAction.NotFound",
+			message: "Specified api " + strconv.Quote(name) + " is not found, please check your url and method."}
+	}
+	for _, p := range []string{"AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp"} {
+		if r.get(p) == "" {
+			if p == "Signature" {
+				return nil, &apiError{status: 400, code: "IncompleteSignature",
+					message: "The request signature does not conform to Aliyun standards: Signature is missing."}
+			}
+			return nil, errMissing(p)
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(r.get("AccessKeyId")), []byte(s.opts.AccessKeyID)) != 1 {
+		return nil, &apiError{status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found."}
+	}
+	if m := r.get("SignatureMethod"); m != "HMAC-SHA1" {
+		return nil, &apiError{status: 400, code: "InvalidSignatureMethod",
+			message: "Specified signature method " + strconv.Quote(m) + " is not supported; use HMAC-SHA1."}
+	}
+	if v := r.get("SignatureVersion"); v != "" && v != "1.0" {
+		return nil, &apiError{status: 400, code: "InvalidSignatureVersion",
+			message: "Specified signature version " + strconv.Quote(v) + " is not supported; use 1.0."}
+	}
+	ts, ok := parseTimestamp(r.get("Timestamp"))
+	if !ok {
+		return nil, &apiError{status: 400, code: "InvalidTimeStamp.Format",
+			message: "Specified time stamp or date value is not well formatted; use YYYY-MM-DDThh:mm:ssZ in UTC."}
+	}
+	now := s.opts.Now()
+	if d := now.Sub(ts); d > TimestampWindow || d < -TimestampWindow {
+		return nil, &apiError{status: 400, code: "InvalidTimeStamp.Expired",
+			message: "Specified time stamp or date value is expired: " + r.get("Timestamp") +
+				" is more than 15 minutes from the server time " + now.UTC().Format("2006-01-02T15:04:05Z") + "."}
+	}
+	sts := StringToSign(r.method, r.params)
+	if subtle.ConstantTimeCompare([]byte(Sign(sts, s.opts.AccessKeySecret)), []byte(r.get("Signature"))) != 1 {
+		// The SDK compares this string with its own to tell a wrong secret from a bug.
+		return nil, &apiError{status: 400, code: "SignatureDoesNotMatch",
+			message: "Specified signature is not matched with our calculation. server string to sign is:" + sts}
+	}
+	if !s.nonces.add(r.get("SignatureNonce"), now) {
+		return nil, &apiError{status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already."}
+	}
+	return act, nil
+}
+
+// nonceCache remembers the nonces of accepted calls for twice the Timestamp window: a
+// replay older than that already fails the Timestamp check.
+type nonceCache struct {
+	mu    sync.Mutex
+	max   int
+	seen  map[string]struct{}
+	order []nonceAt
+	head  int
+}
+
+type nonceAt struct {
+	nonce string
+	at    time.Time
+}
+
+func newNonceCache(max int) *nonceCache {
+	return &nonceCache{max: max, seen: map[string]struct{}{}}
+}
+
+// add records nonce; it reports false when the nonce was seen before.
+func (c *nonceCache) add(nonce string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.head < len(c.order) && now.Sub(c.order[c.head].at) >= 2*TimestampWindow {
+		c.popOldest()
+	}
+	if _, dup := c.seen[nonce]; dup {
+		return false
+	}
+	for len(c.seen) >= c.max && c.head < len(c.order) {
+		c.popOldest()
+	}
+	// Compact the queue once its dead prefix dominates, so memory follows the live set.
+	if c.head > 1024 && c.head*2 > len(c.order) {
+		c.order = append(c.order[:0], c.order[c.head:]...)
+		c.head = 0
+	}
+	c.seen[nonce] = struct{}{}
+	c.order = append(c.order, nonceAt{nonce, now})
+	return true
+}
+
+func (c *nonceCache) popOldest() {
+	delete(c.seen, c.order[c.head].nonce)
+	c.order[c.head] = nonceAt{}
+	c.head++
+}

@@ -1,0 +1,291 @@
+// Package ecsapi serves a sim.Engine as an ECS RPC endpoint for the official SDK and CLI.
+//
+// In-process use, e.g. from a test:
+//
+//	eng := sim.New(sim.Generate(1, 150, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 1})
+//	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "id", AccessKeySecret: "secret"})
+//	ep, err := srv.Start("127.0.0.1:0") // ep.Addr is "127.0.0.1:PORT"
+//	defer ep.Close()
+//	client, _ := ecs.NewClientWithAccessKey("cn-hangzhou", "id", "secret")
+//	client.Domain = ep.Addr // the SDK's default scheme is HTTP
+//
+// A *Server is also a plain http.Handler (httptest.NewServer(srv) works). Set
+// ALIBABA_CLOUD_ECS_METADATA_DISABLED=true wherever an SDK client is built in tests.
+package ecsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/sim"
+)
+
+// Options configure a Server.
+type Options struct {
+	// AccessKeyID and AccessKeySecret are the one key pair the server accepts.
+	AccessKeyID     string
+	AccessKeySecret string
+	// Log receives one line per request (action, region, status, code, duration); nil
+	// logs nothing. The secret is never logged.
+	Log io.Writer
+	// Now is the wall clock that Timestamp is checked against (nil: time.Now). It is not
+	// the engine's clock: clients stamp requests with real time even when --sim-speed
+	// runs the fleet faster.
+	Now func() time.Time
+	// MaxNonces bounds the replay cache (0: 1,000,000). When full, the oldest nonces are
+	// forgotten first.
+	MaxNonces int
+}
+
+// Server answers ECS RPC calls from one engine. It is safe for concurrent use.
+type Server struct {
+	e    *sim.Engine
+	opts Options
+	// seq orders instances and events as the fleet does, for stable NextToken cursors;
+	// the engine never adds or removes either, so it is built once.
+	instSeq  map[string]int
+	eventSeq map[string]int
+	// created is a fixed CreationTime base, so DescribeInstances is stable across calls.
+	created time.Time
+
+	nonces *nonceCache
+	logMu  sync.Mutex
+	lost   atomic.Uint64
+	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
+	hanging atomic.Int64
+	closing chan struct{}
+	once    sync.Once
+}
+
+// NewServer serves engine e with opts.
+func NewServer(e *sim.Engine, opts Options) *Server {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxNonces <= 0 {
+		opts.MaxNonces = 1_000_000
+	}
+	s := &Server{
+		e:        e,
+		opts:     opts,
+		instSeq:  map[string]int{},
+		eventSeq: map[string]int{},
+		created:  e.Now().UTC().Truncate(24 * time.Hour),
+		nonces:   newNonceCache(opts.MaxNonces),
+		closing:  make(chan struct{}),
+	}
+	n := 0
+	for i, in := range e.Instances("", nil) {
+		s.instSeq[in.ID] = i
+		for _, ev := range in.Events {
+			s.eventSeq[ev.ID] = n
+			n++
+		}
+	}
+	return s
+}
+
+// Engine is the engine the server answers from.
+func (s *Server) Engine() *sim.Engine { return s.e }
+
+// release ends hung and delayed calls, so a shutdown does not wait for them.
+func (s *Server) release() { s.once.Do(func() { close(s.closing) }) }
+
+// outcome is what one call came to, for the log line.
+type outcome struct {
+	action, region string
+	status         int
+	code           string
+}
+
+// ServeHTTP answers one RPC call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	o := s.serve(w, r)
+	if s.opts.Log != nil {
+		code := o.code
+		if code == "" {
+			code = "-"
+		}
+		status := strconv.Itoa(o.status)
+		if o.status == 0 {
+			status = "dropped"
+		}
+		line := fmt.Sprintf("%s %s %s %s %s %s\n", time.Now().UTC().Format("15:04:05.000"),
+			logField(o.action), logField(o.region), status, code, time.Since(start).Round(10*time.Microsecond))
+		s.logMu.Lock()
+		io.WriteString(s.opts.Log, line)
+		s.logMu.Unlock()
+	}
+}
+
+// logField renders a client-supplied value for the log: "-" when empty, quoted when it
+// holds anything but printable ASCII, so a request cannot forge or split log lines.
+func logField(s string) string {
+	if s == "" {
+		return "-"
+	}
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
+	req, aerr := parseRequest(r)
+	if aerr != nil {
+		return s.fail(w, r, o, aerr)
+	}
+	o.action, o.region = req.get("Action"), req.get("RegionId")
+	act, aerr := s.authenticate(req)
+	if aerr != nil {
+		return s.fail(w, r, o, aerr)
+	}
+	fault, aerr := s.inject(r.Context(), o.action, o.region)
+	if aerr != nil {
+		return s.fail(w, r, o, aerr)
+	}
+	body, aerr := act(s, req)
+	if aerr != nil {
+		return s.fail(w, r, o, aerr)
+	}
+	if fault == sim.FaultLostReply {
+		return s.loseReply(w, r, o)
+	}
+	o.status = http.StatusOK
+	writeJSON(w, http.StatusOK, body)
+	return o
+}
+
+// errorBody is the ECS error document; the SDK reads RequestId, HostId, Code, Message and
+// Recommend from it.
+type errorBody struct {
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, o outcome, e *apiError) outcome {
+	if e == errDrop {
+		if drop(w) {
+			o.status, o.code = 0, e.code
+			return o
+		}
+		e = &apiError{status: 503, code: backend.CodeServiceUnavailable,
+			message: "The request has failed due to a temporary failure of the server."}
+	}
+	for k, v := range e.header {
+		w.Header().Set(k, v)
+	}
+	id := s.e.NewRequestID()
+	writeJSON(w, e.status, errorBody{
+		RequestID: id,
+		HostID:    hostOf(r),
+		Code:      e.code,
+		Message:   e.message,
+		Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.code) + "&product=Ecs&requestId=" + id,
+	})
+	o.status, o.code = e.status, e.code
+	return o
+}
+
+// fromBackend converts an engine refusal into the reply ECS would give.
+func fromBackend(err error) *apiError {
+	if ae, ok := backend.AsAPIError(err); ok {
+		return &apiError{status: ae.HTTPStatus, code: ae.Code, message: ae.Message}
+	}
+	return &apiError{status: 500, code: backend.CodeInternalError, message: err.Error()}
+}
+
+func hostOf(r *http.Request) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	return "ecs.aliyuncs.com"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, ok := v.(rawJSON)
+	var err error
+	if !ok {
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		status = 500
+		b = []byte(`{"Code":"InternalError","Message":"the simulator could not encode its reply"}`)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// Endpoint is a Server listening on a TCP address.
+type Endpoint struct {
+	// Addr is the HOST:PORT clients dial, with the real port when :0 was asked for.
+	Addr string
+	srv  *Server
+	hs   *http.Server
+	done chan error
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves in the background until Shutdown
+// or Close.
+func (s *Server) Start(addr string) (*Endpoint, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	ep := &Endpoint{
+		Addr: ln.Addr().String(),
+		srv:  s,
+		hs:   &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
+		done: make(chan error, 1),
+	}
+	go func() {
+		err := ep.hs.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		ep.done <- err
+	}()
+	return ep, nil
+}
+
+// Shutdown stops accepting calls, ends hung ones, and waits for the rest until ctx ends.
+func (ep *Endpoint) Shutdown(ctx context.Context) error {
+	ep.srv.release()
+	err := ep.hs.Shutdown(ctx)
+	if err != nil {
+		ep.hs.Close()
+	}
+	if serr := <-ep.done; err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Close shuts the endpoint down, giving in-flight calls five seconds.
+func (ep *Endpoint) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return ep.Shutdown(ctx)
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const scenario = "../../backend/sim/scenarios/oncall.yaml"
+
+// run executes the CLI in-process, as a user would call it.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestEventsJSONSchema(t *testing.T) {
+	out, err := run(t, "events", "--demo", "--scenario", scenario, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(rows) != 7 {
+		t.Fatalf("%d rows, want 7", len(rows))
+	}
+	for _, key := range []string{"InstanceId", "InstanceName", "RegionId", "ZoneId", "Status", "InstanceType",
+		"EventId", "EventType", "EventCycleStatus", "NotBefore", "Badges", "Events", "Eligibility", "LocalStorage", "OperationLocks"} {
+		if _, ok := rows[0][key]; !ok {
+			t.Errorf("row lacks %s", key)
+		}
+	}
+	// Deadline order: the overdue hdfs failure first, the kafka reboot in 40m next.
+	if rows[0]["InstanceName"] != "hdfs-dn-prod-007" || rows[1]["InstanceName"] != "kafka-prod-002" {
+		t.Errorf("order: %v, %v", rows[0]["InstanceName"], rows[1]["InstanceName"])
+	}
+	el := rows[1]["Eligibility"].(map[string]any)
+	if el["Allowed"] != true || len(el["Warnings"].([]any)) == 0 {
+		t.Errorf("kafka eligibility = %v", el)
+	}
+}
+
+func TestEventsTable(t *testing.T) {
+	out, err := run(t, "events", "--demo", "--scenario", scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DEADLINE", "SECURITY LOCK", "no: InstanceLockedForSecurity", "DEDICATED HOST", "EXPIRED", "LOCAL DISK",
+		"7 instances with pending events, 4 can be redeployed, 3 blocked."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRedeployRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		want  string
+		usage bool
+	}{
+		{"security lock", []string{"i-uf6locked00000000004"}, "refused: InstanceLockedForSecurity", false},
+		{"expired", []string{"i-uf6expired000000006"}, "refused: InstanceExpiredOrInArrears", false},
+		{"local disks need --yes", []string{"i-bp1kafka000000000002"}, "re-run with --yes", true},
+		{"force stop needs --yes", []string{"i-bp1webprod0000000001", "--force-stop"}, "re-run with --yes", true},
+		{"unknown instance", []string{"i-nope"}, "has no pending system event", false},
+		{"no id", nil, "exactly one INSTANCE_ID", true},
+		{"bad region", []string{"i-nope", "--region", "mars-1"}, "no such region", true},
+		{"bad flag", []string{"--frobnicate"}, "unknown flag", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"redeploy", "--demo", "--scenario", scenario}, tc.args...)
+			_, err := run(t, args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			var ue usageError
+			if errors.As(err, &ue) != tc.usage {
+				t.Errorf("usage error = %v, want %v", !tc.usage, tc.usage)
+			}
+		})
+	}
+}
+
+func TestRedeployStartsTask(t *testing.T) {
+	out, err := run(t, "redeploy", "--demo", "--scenario", scenario, "i-bp1kafka000000000002", "--yes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DATA LOSS:", "ALL DATA ON THEM IS WIPED", "started task t-bp1", "RequestId"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadSimFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"events", "--demo", "--sim-speed", "0"},
+		{"events", "--demo", "--instances", "-1"},
+		{"events", "--demo", "--sim-failure-rate", "2"},
+		{"events", "--demo", "--scenario", "/nonexistent/x.yaml"},
+	} {
+		if _, err := run(t, args...); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: err = %v, want one line", args, err)
+		}
+	}
+}
