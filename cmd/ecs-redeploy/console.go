@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/user"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -41,12 +40,4 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
-}
-
-// localActor names the engineer at this terminal for the audit log.
-func localActor() string {
-	if u, err := user.Current(); err == nil {
-		return "local:" + u.Username
-	}
-	return "local"
 }
