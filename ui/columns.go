@@ -124,6 +124,15 @@ var shortEventTypes = map[model.EventType]string{
 	model.EventUnbalancedDelete:        "Unbalanced.Delete",
 }
 
+// shortEventSearch lets a filter match the short names the list shows.
+var shortEventSearch = func() map[model.EventType]string {
+	m := make(map[model.EventType]string, len(shortEventTypes))
+	for t, s := range shortEventTypes {
+		m[t] = strings.ToLower(s)
+	}
+	return m
+}()
+
 func shortEventType(t model.EventType) string {
 	if s, ok := shortEventTypes[t]; ok {
 		return s

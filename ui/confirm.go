@@ -77,6 +77,16 @@ func (c *confirm) destructive(now time.Time) bool {
 	return model.Evaluate(c.targets[0].Inst, now, c.forceStop).Destructive()
 }
 
+// losesData reports whether any target's redeploy destroys data.
+func (c *confirm) losesData(now time.Time) bool {
+	for _, r := range c.targets {
+		if model.Evaluate(r.Inst, now, c.forceStop).Destructive() {
+			return true
+		}
+	}
+	return false
+}
+
 // want is what must be typed to arm a destructive confirm.
 func (c *confirm) want() string {
 	if c.batch() {
@@ -243,7 +253,11 @@ func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int
 		if c.batch() {
 			what = "the number of instances"
 		}
-		add(prioPrompt, fmt.Sprintf("This loses data. Type %s (%s) to arm Redeploy:", what, c.want()))
+		why := "This loses data."
+		if !c.losesData(now) {
+			why = "This is a batch."
+		}
+		add(prioPrompt, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		c.input.Width = inner - 4
 		add(prioMust, c.input.View())
 	}

@@ -171,3 +171,23 @@ func TestGoldenTasks(t *testing.T) {
 		})
 	})
 }
+
+func TestGoldenStale(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+		h.clock.Advance(40 * time.Second)
+		h.engine.SetFaults(sim.Faults{ServerErrorRate: 1})
+		if err := h.view.Refresh(t.Context()); err == nil {
+			t.Fatal("refresh should fail")
+		}
+		waitFor(t, tm, "STALE")
+	})
+}
+
+func TestGoldenBatchDialog(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		send(tm, runes("/"))
+		tm.Type("cn-hangzhou-h")
+		send(tm, keyEnter, keySpace, keySpace, keySpace, keySpace, runes("R"))
+	})
+}

@@ -110,7 +110,7 @@ func (l *list) cycleSort() {
 
 func (l *list) matches(r *fleet.Row) bool {
 	for _, t := range l.terms {
-		if !strings.Contains(r.Search, t) {
+		if !strings.Contains(r.Search, t) && (r.Event == nil || !strings.Contains(shortEventSearch[r.Event.Type], t)) {
 			return false
 		}
 	}

@@ -586,7 +586,7 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 			m.setNotice(true, msg.instanceID+": "+fleet.ErrInProgress.Error())
 			return
 		}
-		m.setNotice(true, "RedeployInstance failed: "+oneLine(msg.err))
+		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID+" failed", msg.err))
 		return
 	}
 	m.done[msg.instanceID] = true
@@ -597,7 +597,23 @@ func (m *Model) setNotice(isErr bool, s string) {
 	m.notice, m.noticeIsErr = s, isErr
 }
 
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// errLine words a backend error for the notice line: code and RequestId first, so that a
+// narrow terminal cuts the prose, not what a support ticket needs.
+func errLine(what string, err error) string {
+	if ae, ok := backend.AsAPIError(err); ok {
+		s := what + ": " + ae.Code
+		if ae.RequestID != "" {
+			s += " · RequestId " + ae.RequestID
+		}
+		if ae.Message != "" {
+			s += " · " + ae.Message
+		}
+		return oneLine(s)
+	}
+	return oneLine(what + ": " + err.Error())
+}
 
 // Layout arithmetic: header, info line, body, task panel, notice, footer.
 
@@ -614,10 +630,10 @@ func (m *Model) noticeText() (string, bool) {
 		return m.notice, m.noticeIsErr
 	}
 	if m.snap != nil && m.snap.Err != nil {
-		return oneLine(m.snap.Err) + " · retrying with backoff; the list is stale", true
+		return errLine("refresh failed, retrying", m.snap.Err), true
 	}
 	if m.snap != nil && m.snap.TaskErr != nil {
-		return oneLine(m.snap.TaskErr) + " · retrying", true
+		return errLine("task status unknown (retrying)", m.snap.TaskErr), true
 	}
 	return "", false
 }
@@ -669,8 +685,11 @@ func (m *Model) View() string {
 			b.WriteByte('\n')
 			if len(m.list.idx) == 0 {
 				msg := "  no instance has a pending event"
-				if m.list.filter != "" {
+				switch {
+				case m.list.filter != "":
 					msg = "  nothing matches the filter; esc clears it"
+				case m.snap.Updated.IsZero() && m.snap.Err != nil:
+					msg = "  the fleet could not be loaded yet; retrying (the notice below says why)"
 				}
 				m.renderLines(&b, []string{msg}, body-1)
 			} else {
