@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+func (m *Model) inProgress(r *fleet.Row) bool { return r.InProgress || m.pending[r.Inst.ID] }
+
+// startRedeploy opens the confirm dialog for the selection, or the row under the cursor.
+// An instance in progress gets nothing; a blocked one gets the reason and no dialog.
+func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
+	if m.deps.ReadOnly || m.snap == nil {
+		return nil
+	}
+	var targets []*fleet.Row
+	if len(m.list.selected) > 0 && !fromDetail {
+		for _, r := range m.snap.Rows {
+			if m.list.selected[r.Inst.ID] {
+				targets = append(targets, r)
+			}
+		}
+	} else if r := m.currentRow(); r != nil {
+		targets = []*fleet.Row{r}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	var ok []*fleet.Row
+	var skipped []string
+	for _, r := range targets {
+		switch why := m.refusal(r); {
+		case why != "" && len(targets) == 1:
+			m.setNotice(true, why)
+			return nil
+		case why != "":
+			skipped = append(skipped, why)
+		default:
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		m.setNotice(true, fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
+		return nil
+	}
+	m.dialog = newConfirm(ok, skipped, &m.st)
+	m.mode = modeDialog
+	m.notice = ""
+	return nil
+}
+
+// refusal says why r cannot be redeployed now, or "".
+func (m *Model) refusal(r *fleet.Row) string {
+	if m.inProgress(r) {
+		return r.Inst.ID + ": a redeploy is already in progress"
+	}
+	el := model.Evaluate(r.Inst, m.now, false)
+	if b := el.FirstBlock(); b != nil {
+		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
+		if n := len(el.Blocks) - 1; n > 0 {
+			s += fmt.Sprintf(" (and %d more reason(s); enter shows them)", n)
+		}
+		return s
+	}
+	return ""
+}
+
+// currentRow is the row the keys act on: the detail pane's instance, or the cursor's.
+func (m *Model) currentRow() *fleet.Row {
+	if m.mode == modeDetail && m.snap != nil {
+		for _, r := range m.snap.Rows {
+			if r.Inst.ID == m.detail.id {
+				return r
+			}
+		}
+		return nil
+	}
+	return m.list.current()
+}
+func (m *Model) closeDialog() {
+	m.dialog = nil
+	m.mode = modeList
+}
+
+// submit sends the confirmed redeploys. The rows show IN PROGRESS from this moment.
+func (m *Model) submit() tea.Cmd {
+	d := m.dialog
+	m.closeDialog()
+	var cmds []tea.Cmd
+	var ids []string
+	for _, r := range d.targets {
+		in := r.Inst
+		m.pending[in.ID] = true
+		ids = append(ids, in.ID)
+		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Actor: m.deps.Actor}
+		f, ctx := m.deps.Fleet, m.deps.Context
+		cmds = append(cmds, func() tea.Msg {
+			ref, err := f.Redeploy(ctx, req)
+			return redeployDoneMsg{instanceID: req.InstanceID, ref: ref, err: err}
+		})
+	}
+	clear(m.list.selected)
+	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
+	cmds = append(cmds, m.startFrames())
+	return tea.Batch(cmds...)
+}
+func (m *Model) redeployDone(msg redeployDoneMsg) {
+	if msg.err != nil {
+		delete(m.pending, msg.instanceID)
+		delete(m.done, msg.instanceID)
+		if errors.Is(msg.err, fleet.ErrInProgress) {
+			m.setNotice(true, msg.instanceID+": "+fleet.ErrInProgress.Error())
+			return
+		}
+		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID+" failed", msg.err))
+		return
+	}
+	m.done[msg.instanceID] = true
+	m.setNotice(false, fmt.Sprintf("redeploy of %s started: task %s (RequestId %s)", msg.instanceID, msg.ref.TaskID, msg.ref.RequestID))
+}
+func (m *Model) setNotice(isErr bool, s string) {
+	m.notice, m.noticeIsErr = s, isErr
+}
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// errLine words a backend error for the notice line: code and RequestId first, so that a
+// narrow terminal cuts the prose, not what a support ticket needs.
+func errLine(what string, err error) string {
+	if ae, ok := backend.AsAPIError(err); ok {
+		s := what + ": " + ae.Code
+		if ae.RequestID != "" {
+			s += " · RequestId " + ae.RequestID
+		}
+		if ae.Message != "" {
+			s += " · " + ae.Message
+		}
+		return oneLine(s)
+	}
+	return oneLine(what + ": " + err.Error())
+}

@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/lipgloss"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+// Layout, top to bottom: header, info line, body, task panel, notice, footer.
+
+func (m *Model) taskRows() int {
+	n := 0
+	if m.snap != nil {
+		n = panelLines(m.snap.Tasks)
+	}
+	return panelRows(m.height, n)
+}
+func (m *Model) noticeText() (string, bool) {
+	if m.notice != "" {
+		return m.notice, m.noticeIsErr
+	}
+	if m.snap != nil && m.snap.Err != nil {
+		return errLine("refresh failed, retrying", m.snap.Err), true
+	}
+	if m.snap != nil && m.snap.TaskErr != nil {
+		return errLine("task status unknown (retrying)", m.snap.TaskErr), true
+	}
+	return "", false
+}
+func (m *Model) bodyRows() int {
+	fixed := 3 + 1 + m.taskRows()
+	if s, _ := m.noticeText(); s != "" {
+		fixed++
+	}
+	return max(m.height-fixed, 1)
+}
+func (m *Model) listRows() int { return max(m.bodyRows()-1, 1) }
+
+// View renders the screen from state alone.
+func (m *Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if m.list.height != m.listRows() {
+		// The notice line or the task panel changed size since the last key.
+		m.list.setHeight(m.listRows())
+	}
+	var b strings.Builder
+	b.Grow(m.width * (m.height + 2) * 2)
+	b.WriteString(m.headerLine())
+	b.WriteByte('\n')
+	b.WriteString(m.infoLine())
+	b.WriteByte('\n')
+	body := m.bodyRows()
+	switch m.mode {
+	case modeDetail:
+		m.renderLines(&b, m.detailView(), body)
+	case modeDialog:
+		// The dialog takes the whole screen between header and footer: on a short
+		// terminal every line of it matters more than the list behind it.
+		body = max(m.height-2, 1)
+		dlg := m.dialog.view(&m.st, m.hint(m.keys.dialogHelp()), m.now, m.width, body)
+		m.renderLines(&b, strings.Split(dlg, "\n"), body)
+		b.WriteString(m.footerLine())
+		return b.String()
+	case modeHelp:
+		m.renderLines(&b, m.helpView(), body)
+	default:
+		if m.snap == nil || m.snap.Loading {
+			m.renderLines(&b, []string{"", "  loading the fleet…"}, body)
+		} else {
+			b.WriteString(m.list.lay.headerLine(&m.st))
+			b.WriteByte('\n')
+			if len(m.list.idx) == 0 {
+				msg := "  no instance has a pending event"
+				switch {
+				case m.list.filter != "":
+					msg = "  nothing matches the filter; esc clears it"
+				case m.snap.Updated.IsZero() && m.snap.Err != nil:
+					msg = "  the fleet could not be loaded yet; retrying (the notice below says why)"
+				}
+				m.renderLines(&b, []string{msg}, body-1)
+			} else {
+				m.list.render(&b, &m.st, m.now, m.pending)
+			}
+		}
+	}
+	var tasks []fleet.Task
+	if m.snap != nil {
+		tasks = m.snap.Tasks
+	}
+	frame := strings.TrimSpace(spinner.Dot.Frames[m.frame%len(spinner.Dot.Frames)])
+	m.tasks.render(&b, tasks, m.taskRows(), m.width, m.mode == modeTasks, frame, m.now, &m.st)
+	if s, isErr := m.noticeText(); s != "" {
+		if isErr {
+			b.WriteString(m.st.Notice.on(fit("! "+s, m.width)))
+		} else {
+			b.WriteString(fit(s, m.width))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.footerLine())
+	out := b.String()
+	if strings.Count(out, "\n") >= m.height {
+		// Smaller than the fixed lines: show the top of the screen, never more than fits.
+		lines := strings.SplitN(out, "\n", m.height+1)
+		out = strings.Join(lines[:m.height], "\n")
+	}
+	return out
+}
+
+// renderLines writes exactly n lines, each cut to the width.
+func (m *Model) renderLines(b *strings.Builder, lines []string, n int) {
+	for i := 0; i < n; i++ {
+		if i < len(lines) {
+			b.WriteString(fitStyled(lines[i], m.width))
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// fitStyled cuts a line that may carry escape codes to w columns, without padding.
+func fitStyled(s string, w int) string {
+	if isASCII(s) {
+		if len(s) > w {
+			return fit(s, w)
+		}
+		return s
+	}
+	if lipgloss.Width(s) > w {
+		return fit(s, w)
+	}
+	return s
+}
+func (m *Model) headerLine() string {
+	scope := "all regions"
+	if m.snap != nil && len(m.snap.Scope) > 0 {
+		scope = strings.Join(m.snap.Scope, ",")
+	}
+	// Segments in the order they leave a narrow header: title, then scope.
+	title := m.st.Title.on("ECS REDEPLOY")
+	scopeSeg := "scope " + scope
+	var facts, marks []string
+	plainMarks := 0
+	if m.snap != nil && !m.snap.Loading {
+		c := m.snap.Counts
+		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress")
+		if !m.snap.Updated.IsZero() {
+			facts = append(facts, "updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+		}
+		if m.snap.Err != nil {
+			marks = append(marks, m.st.Bad.on("STALE"))
+			plainMarks += len(" │ STALE")
+		}
+	}
+	if m.deps.ReadOnly {
+		marks = append(marks, m.st.Warn.on("READ-ONLY"))
+		plainMarks += len(" │ READ-ONLY")
+	}
+	body := strings.Join(facts, " · ")
+	tail := ""
+	for _, mk := range marks {
+		tail += " │ " + mk
+	}
+	w := len([]rune(body)) + plainMarks
+	switch {
+	case len("ECS REDEPLOY │ ")+len(scopeSeg)+len(" · ")+w <= m.width:
+		return title + " │ " + scopeSeg + " · " + body + tail
+	case len("ECS REDEPLOY │ ")+w <= m.width:
+		return title + " │ " + body + tail
+	case w <= m.width:
+		return body + tail
+	}
+	// Narrowest: marks first, and "updated" goes without saying.
+	body = strings.Replace(body, "updated ", "", 1)
+	if tail == "" {
+		return fitStyled(body, m.width)
+	}
+	return fitStyled(strings.TrimPrefix(tail, " │ ")+" │ "+body, m.width)
+}
+func (m *Model) infoLine() string {
+	if m.mode == modeFilter {
+		m.filter.Width = max(m.width-20, 10)
+		return fitStyled(m.filter.View(), m.width)
+	}
+	s := "sort " + sortNames[m.list.sort] + " (s)"
+	if m.snap != nil {
+		s += " · showing " + itoa(m.list.len()) + " of " + itoa(len(m.snap.Rows))
+	}
+	if m.list.filter != "" {
+		s += " · filter /" + m.list.filter + " (esc clears)"
+	}
+	if n := len(m.list.selected); n > 0 {
+		s += " · " + itoa(n) + " selected"
+	}
+	return m.st.Dim.on(fit(s, m.width))
+}
+
+// hint renders a key hint line from bindings, the same ones Update matches.
+func (m *Model) hint(bs []key.Binding) string {
+	m.help.Width = m.width
+	return m.help.ShortHelpView(bs)
+}
+func (m *Model) footerLine() string {
+	var bs []key.Binding
+	switch m.mode {
+	case modeFilter:
+		bs = m.keys.filterHelp()
+	case modeDetail:
+		bs = m.keys.detailHelp()
+	case modeDialog:
+		bs = m.keys.dialogHelp()
+	case modeTasks:
+		bs = m.keys.tasksHelp()
+	case modeHelp:
+		bs = m.keys.helpHelp()
+	default:
+		bs = m.keys.listHelp()
+	}
+	k := fmt.Sprintf("%d/%d", m.mode, m.width)
+	if k != m.footerKey {
+		m.footerKey, m.footer = k, fitStyled(m.hint(bs), m.width)
+	}
+	return m.footer
+}
+func (m *Model) detailView() []string {
+	r := m.currentRow()
+	if r == nil {
+		return []string{"", "  this instance is no longer listed (its event is no longer pending)"}
+	}
+	var tasks []fleet.Task
+	if m.snap != nil {
+		tasks = m.snap.Tasks
+	}
+	lines := detailLines(r, tasks, m.now, &m.st)
+	body := m.bodyRows()
+	m.detail.offset = max(min(m.detail.offset, len(lines)-body), 0)
+	return lines[m.detail.offset:]
+}
+func (m *Model) helpView() []string {
+	m.help.Width = m.width
+	lines := []string{m.st.Header.on("Keys"), ""}
+	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.fullHelp()), "\n")...)
+	lines = append(lines, "",
+		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
+		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is",
+		"always focused first; local disks, ForceStop and batches need the id or count typed.",
+		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED.")
+	if m.deps.ReadOnly {
+		lines = append(lines, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+	}
+	return lines
+}
