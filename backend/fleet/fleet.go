@@ -97,8 +97,11 @@ type View struct {
 	tasks      []*tracked // oldest first
 	active     map[string]*tracked
 	submitting map[string]model.Instance
-	// current holds instance states newer than the last refresh, learned by the tracker.
-	current map[string]model.Instance
+	// current holds instance states newer than the last refresh, learned by the tracker;
+	// learnedAt numbers each lesson so a refresh only forgets what it has seen again.
+	current   map[string]model.Instance
+	learnedAt map[string]uint64
+	lessons   uint64
 	// resolved keeps instances whose redeploy finished: the API stops listing them once
 	// their event is Avoided, but the engineer wants to see that it was.
 	resolved  map[string]model.Instance
@@ -119,6 +122,7 @@ func New(b backend.Backend, opt Options) *View {
 		active:     map[string]*tracked{},
 		submitting: map[string]model.Instance{},
 		current:    map[string]model.Instance{},
+		learnedAt:  map[string]uint64{},
 		resolved:   map[string]model.Instance{},
 		subs:       map[*Subscription]struct{}{},
 	}
@@ -181,6 +185,9 @@ func (v *View) Refresh(ctx context.Context) error {
 		return ErrBusy
 	}
 	defer v.refreshing.Store(false)
+	v.mu.Lock()
+	since := v.lessons
+	v.mu.Unlock()
 	insts, err := v.b.Instances(ctx, backend.Query{Regions: v.opt.Regions})
 	now := v.opt.Now()
 	v.mu.Lock()
@@ -192,7 +199,13 @@ func (v *View) Refresh(ctx context.Context) error {
 		return v.refreshErr
 	}
 	v.refreshErr, v.failures, v.updated = nil, 0, v.opt.Wall()
-	clear(v.current)
+	// What the tracker learned while this refresh ran is newer than the refresh.
+	for id, n := range v.learnedAt {
+		if n <= since {
+			delete(v.current, id)
+			delete(v.learnedAt, id)
+		}
+	}
 	rows := make([]*Row, len(insts))
 	idx := make(map[string]int, len(insts))
 	for i := range insts {
@@ -253,6 +266,7 @@ func (v *View) PollTasks(ctx context.Context) int {
 	}
 	v.mu.Unlock()
 	var errs []error
+	changed := false
 	for _, region := range regions {
 		ids := byRegion[region]
 		tasks, err := v.b.Tasks(ctx, region, ids)
@@ -268,27 +282,43 @@ func (v *View) PollTasks(ctx context.Context) int {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("instance status in %s: %w", region, err))
 		}
-		v.apply(tasks, insts, err == nil)
+		if v.apply(tasks, insts, err == nil) {
+			changed = true
+		}
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.taskErr = errors.Join(errs...)
+	taskErr := errors.Join(errs...)
+	if fmt.Sprint(taskErr) != fmt.Sprint(v.taskErr) {
+		changed = true
+	}
+	v.taskErr = taskErr
 	n := 0
 	for _, t := range v.tasks {
 		if t.task.Status == model.TaskProcessing {
 			n++
 		}
 	}
-	if len(regions) > 0 {
+	if changed {
+		v.pruneLocked()
 		v.publishLocked()
 	}
 	return n
 }
 
-// apply folds one region's task answers and instance states into the view.
-func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) {
+// apply folds one region's task answers and instance states into the view, and reports
+// whether anything a session shows changed.
+func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (changed bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.lessons++
+	learn := func(in model.Instance) {
+		if old, ok := v.current[in.ID]; !ok || old.Status != in.Status {
+			changed = true
+		}
+		v.current[in.ID] = in
+		v.learnedAt[in.ID] = v.lessons
+	}
 	now := v.opt.Now()
 	latest := map[string]model.Instance{}
 	for _, in := range insts {
@@ -319,15 +349,16 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) {
 			}
 			v.resolved[in.ID] = in
 			delete(v.current, in.ID)
+			delete(v.learnedAt, in.ID)
 			delete(v.active, in.ID)
 		case model.TaskFailed:
 			delete(v.active, in.ID)
 			if seen && instsOK {
-				v.current[in.ID] = in
+				learn(in)
 			}
 		default:
 			if seen && instsOK {
-				v.current[in.ID] = in
+				learn(in)
 			}
 		}
 		if seen {
@@ -335,8 +366,38 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) {
 		}
 		if t.task != before {
 			v.lastShift = now
+			changed = true
 		}
 	}
+	return changed
+}
+
+// keepFinished bounds the finished and failed tasks kept for review, so a server that runs
+// for weeks does not grow without end.
+const keepFinished = 200
+
+// pruneLocked drops the oldest final tasks beyond keepFinished.
+func (v *View) pruneLocked() {
+	final := 0
+	for _, t := range v.tasks {
+		if t.task.Status.Final() {
+			final++
+		}
+	}
+	if final <= keepFinished {
+		return
+	}
+	drop := final - keepFinished
+	keep := v.tasks[:0]
+	for _, t := range v.tasks {
+		if drop > 0 && t.task.Status.Final() {
+			drop--
+			continue
+		}
+		keep = append(keep, t)
+	}
+	clear(v.tasks[len(keep):])
+	v.tasks = keep
 }
 
 // mergeResolved reconciles a refreshed instance with the redeploy that finished on it. A

@@ -22,11 +22,12 @@ type counting struct {
 }
 
 func (c *counting) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	insts, err := c.Backend.Instances(ctx, q)
 	c.instances.Add(1)
-	if c.gate != nil {
-		<-c.gate
+	if c.gate != nil && len(q.InstanceIDs) == 0 {
+		<-c.gate // the answer is computed, then held: it grows stale in flight
 	}
-	return c.Backend.Instances(ctx, q)
+	return insts, err
 }
 
 func (c *counting) Redeploy(ctx context.Context, r backend.RedeployRequest) (backend.TaskRef, error) {
@@ -338,5 +339,47 @@ func TestTaskLoopIdlesWithoutTasks(t *testing.T) {
 	}
 	if c.tasks.Load() != calls {
 		t.Fatal("idle loop kept polling")
+	}
+}
+
+func TestPollWithoutChangePublishesNothing(t *testing.T) {
+	v, _, _, clock := setup(t, sim.Options{})
+	ctx := context.Background()
+	_ = v.Refresh(ctx)
+	if _, err := v.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-bp1soon000000000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	v.PollTasks(ctx)
+	before := v.Snapshot().Version
+	clock.Advance(10 * time.Second) // still Stopping
+	v.PollTasks(ctx)
+	if after := v.Snapshot().Version; after != before {
+		t.Fatalf("a poll that changed nothing published snapshot %d after %d", after, before)
+	}
+}
+
+func TestStaleRefreshDoesNotUndoWhatTheTrackerLearned(t *testing.T) {
+	v, c, _, clock := setup(t, sim.Options{})
+	ctx := context.Background()
+	_ = v.Refresh(ctx)
+	id := "i-bp1soon000000000000001"
+	if _, err := v.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id}); err != nil {
+		t.Fatal(err)
+	}
+	v.PollTasks(ctx) // Stopping
+	c.gate = make(chan struct{})
+	done := make(chan error)
+	go func() { done <- v.Refresh(ctx) }() // reads Stopping, then is held
+	for c.instances.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	clock.Advance(2 * time.Minute)
+	v.PollTasks(ctx) // learns Stopped while the refresh is in flight
+	close(c.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := row(t, v.Snapshot(), id).Inst.Status; got != model.StatusStopped {
+		t.Fatalf("row status %s after a stale refresh, want Stopped", got)
 	}
 }
