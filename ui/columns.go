@@ -48,6 +48,9 @@ var columns = []column{
 // minBadges is the narrowest the badge column may get before another column drops.
 const minBadges = 14
 
+// wideBadges is the badge width kept before other columns grow on a wide terminal.
+const wideBadges = 30
+
 // gutter is the cursor and selection marks before each row.
 const gutter = 2
 
@@ -85,6 +88,17 @@ func newLayout(width int) layout {
 	for _, c := range keep {
 		if c.id != colBadges {
 			used += c.width + 1
+		}
+	}
+	// A wide terminal first gives names and zones their full length, then the badges.
+	grow := map[colID]int{colName: 22, colZone: 16}
+	for i := range keep {
+		if want, ok := grow[keep[i].id]; ok {
+			extra := min(want-keep[i].width, width-used-wideBadges)
+			if extra > 0 {
+				keep[i].width += extra
+				used += extra
+			}
 		}
 	}
 	for i := range keep {
