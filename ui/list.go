@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
 )
 
 // sortKey is one of the orders `s` cycles through.
@@ -31,6 +32,7 @@ type list struct {
 	idx      []int32
 	filter   string
 	terms    []string
+	aliases  []map[model.EventType]bool
 	sort     sortKey
 	cursor   int
 	offset   int
@@ -98,6 +100,7 @@ func (l *list) setFilter(f string) {
 	narrower := l.filter != "" && strings.HasPrefix(f, l.filter)
 	l.filter = f
 	l.terms = strings.Fields(strings.ToLower(f))
+	l.aliases = aliasesFor(l.terms)
 	l.rebuild(narrower)
 	l.cursor, l.offset = 0, 0
 }
@@ -109,12 +112,32 @@ func (l *list) cycleSort() {
 }
 
 func (l *list) matches(r *fleet.Row) bool {
-	for _, t := range l.terms {
-		if !strings.Contains(r.Search, t) && (r.Event == nil || !strings.Contains(shortEventSearch[r.Event.Type], t)) {
+	for i, t := range l.terms {
+		if strings.Contains(r.Search, t) {
+			continue
+		}
+		// Only terms that hit a short event name the list shows cost a lookup.
+		if alias := l.aliases[i]; alias == nil || r.Event == nil || !alias[r.Event.Type] {
 			return false
 		}
 	}
 	return true
+}
+
+// aliasesFor finds, per term, the event types whose short list name contains it.
+func aliasesFor(terms []string) []map[model.EventType]bool {
+	out := make([]map[model.EventType]bool, len(terms))
+	for i, t := range terms {
+		for et, short := range shortEventSearch {
+			if strings.Contains(short, t) {
+				if out[i] == nil {
+					out[i] = map[model.EventType]bool{}
+				}
+				out[i][et] = true
+			}
+		}
+	}
+	return out
 }
 
 // rebuild recomputes the visible order: filter, then sort.

@@ -305,3 +305,26 @@ func TestBackendErrorsAreOneLineNotices(t *testing.T) {
 		t.Fatal("a refused redeploy must not leave the row in progress")
 	}
 }
+
+func TestFilterMatchesWhatTheListShows(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	for _, c := range []struct {
+		query string
+		has   string
+	}{
+		{"maint.redeploy kafka-prod-042", idLocal}, // the short event name the list shows
+		{"SystemMaintenance.Redeploy web-prod-001", idPlain},
+		{"security lock api-prod-013", idLocked},
+		{"cn-beijing-g stopping", idStopping},
+	} {
+		press(m, runes("/"), runes(c.query), keyEnter)
+		if m.list.len() != 1 || m.list.current().Inst.ID != c.has {
+			t.Errorf("filter %q kept %d rows, want just %s", c.query, m.list.len(), c.has)
+		}
+		press(m, keyEsc)
+		if m.list.len() != len(h.view.Snapshot().Rows) {
+			t.Fatalf("esc did not clear filter %q", c.query)
+		}
+	}
+}
