@@ -216,33 +216,58 @@ func (m *Model) startFrames() tea.Cmd {
 
 // Update changes state and returns commands; it does no I/O.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.relayout()
+	return m, cmd
+}
+
+// relayout keeps windows and scroll offsets consistent with the screen after any change:
+// the notice line and the task panel change how many rows the list gets.
+func (m *Model) relayout() {
+	if h := m.listRows(); m.list.height != h {
+		m.list.setHeight(h)
+	}
+	var tasks []fleet.Task
+	if m.snap != nil {
+		tasks = m.snap.Tasks
+	}
+	m.tasks.follow(tasks, m.taskRows())
+	if m.mode == modeDetail {
+		if r := m.currentRow(); r != nil {
+			n := len(detailLines(r, tasks, m.now, &m.st))
+			m.detail.offset = max(min(m.detail.offset, n-m.bodyRows()), 0)
+		}
+	}
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.list.setWidth(m.width)
 		m.list.setHeight(m.listRows())
-		return m, nil
+		return nil
 	case snapshotMsg:
 		m.setSnapshot(msg.snap)
-		return m, tea.Batch(waitSnapshot(m.sub), m.startFrames())
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames())
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
-		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+		return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 	case frameMsg:
 		m.frame++
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
 		m.ticking = false
-		return m, m.startFrames()
+		return m.startFrames()
 	case redeployDoneMsg:
 		m.redeployDone(msg)
-		return m, nil
+		return nil
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	}
 	if m.mode == modeFilter || (m.mode == modeDialog && m.dialog != nil && m.dialog.focus == focusInput) {
-		return m, m.updateInput(msg)
+		return m.updateInput(msg)
 	}
-	return m, nil
+	return nil
 }
 
 // refreshingNotice stays until the refresh it announces has answered.

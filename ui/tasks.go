@@ -30,6 +30,25 @@ func panelRows(height, tasks int) int {
 	return max(min(tasks, limit), 1)
 }
 
+// follow keeps the cursor on a task and its lines inside the panel's window.
+func (p *taskPanel) follow(tasks []fleet.Task, rows int) {
+	p.cursor = max(min(p.cursor, len(tasks)-1), 0)
+	first := 0
+	for i := 0; i < p.cursor; i++ {
+		first++
+		if tasks[i].Status == model.TaskFailed {
+			first++
+		}
+	}
+	if first < p.offset {
+		p.offset = first
+	}
+	if first >= p.offset+rows {
+		p.offset = first - rows + 1
+	}
+	p.offset = max(min(p.offset, panelLines(tasks)-rows), 0)
+}
+
 // panelLines is how many lines the tasks take: a failed task gets a second line for its
 // reason, which is too long to share a line with the RequestId.
 func panelLines(tasks []fleet.Task) int {
@@ -74,7 +93,6 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width i
 	}
 	var lines []panelLine
 	first := 0
-	p.cursor = max(min(p.cursor, len(tasks)-1), 0)
 	for i := range tasks {
 		if i == p.cursor {
 			first = len(lines)
@@ -85,14 +103,8 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width i
 			lines = append(lines, panelLine{"    reason: " + orDash(tasks[i].FailedReason) + "; now " + orDash(string(tasks[i].Phase)), pt, i})
 		}
 	}
-	if first < p.offset {
-		p.offset = first
-	}
-	if first >= p.offset+rows {
-		p.offset = first - rows + 1
-	}
-	p.offset = max(min(p.offset, len(lines)-rows), 0)
-	for i := p.offset; i < p.offset+rows; i++ {
+	offset := max(min(p.offset, len(lines)-rows), 0)
+	for i := offset; i < offset+rows; i++ {
 		if i >= len(lines) {
 			b.WriteByte('\n')
 			continue

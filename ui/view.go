@@ -47,10 +47,6 @@ func (m *Model) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	if m.list.height != m.listRows() {
-		// The notice line or the task panel changed size since the last key.
-		m.list.setHeight(m.listRows())
-	}
 	var b strings.Builder
 	b.Grow(m.width * (m.height + 2) * 2)
 	b.WriteString(m.headerLine())
@@ -239,9 +235,7 @@ func (m *Model) detailView() []string {
 		tasks = m.snap.Tasks
 	}
 	lines := detailLines(r, tasks, m.now, &m.st)
-	body := m.bodyRows()
-	m.detail.offset = max(min(m.detail.offset, len(lines)-body), 0)
-	return lines[m.detail.offset:]
+	return lines[min(m.detail.offset, len(lines)):]
 }
 func (m *Model) helpView() []string {
 	m.help.Width = m.width
