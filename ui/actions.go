@@ -51,6 +51,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		return nil
 	}
 	m.dialog = newConfirm(ok, skipped, &m.st)
+	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
 	return nil
@@ -84,15 +85,18 @@ func (m *Model) currentRow() *fleet.Row {
 	}
 	return m.list.current()
 }
+
+// closeDialog goes back to where R was pressed: the list, or the detail pane.
 func (m *Model) closeDialog() {
 	m.dialog = nil
-	m.mode = modeList
+	m.mode = m.dialogFrom
 }
 
 // submit sends the confirmed redeploys. The rows show IN PROGRESS from this moment.
 func (m *Model) submit() tea.Cmd {
 	d := m.dialog
 	m.closeDialog()
+	m.mode = modeList // where the row shows IN PROGRESS
 	var cmds []tea.Cmd
 	var ids []string
 	for _, r := range d.targets {

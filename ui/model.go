@@ -75,14 +75,16 @@ type Model struct {
 	width  int
 	height int
 
-	mode    mode
-	list    list
-	filter  textinput.Model
-	detail  detail
-	dialog  *confirm
-	tasks   taskPanel
-	frame   int
-	ticking bool
+	mode   mode
+	list   list
+	filter textinput.Model
+	detail detail
+	dialog *confirm
+	// dialogFrom is the mode the dialog returns to when cancelled.
+	dialogFrom mode
+	tasks      taskPanel
+	frame      int
+	ticking    bool
 
 	// pending are instances this session confirmed whose redeploy the fleet has not yet
 	// reported; done marks those whose call has returned.

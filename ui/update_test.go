@@ -328,3 +328,21 @@ func TestFilterMatchesWhatTheListShows(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelFromTheDetailPaneReturnsThere(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, keyEnter, runes("R"))
+	if m.mode != modeDialog {
+		t.Fatal("R in the detail pane should open the dialog")
+	}
+	press(m, keyEsc)
+	if m.mode != modeDetail {
+		t.Fatalf("mode %d after esc, want the detail pane", m.mode)
+	}
+	press(m, runes("R"), keyTab, keyEnter)
+	if m.mode != modeList || !strings.Contains(m.View(), "IN PROGRESS") {
+		t.Fatal("after confirming, the list should show the row IN PROGRESS")
+	}
+}
