@@ -73,6 +73,9 @@ var ErrInProgress = errors.New("a redeploy of this instance is already in progre
 // tracked is one redeploy the tracker follows.
 type tracked struct {
 	task Task
+	// inst is the instance as last known, for when a refresh no longer lists it: the API
+	// drops it the moment its event is Avoided, which can be before the tracker notices.
+	inst model.Instance
 	// eventID is the event the redeploy answers; it becomes Avoided when the task finishes.
 	eventID string
 }
@@ -335,6 +338,12 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (
 		if !seen {
 			in, seen = v.instanceLocked(mt.ResourceID)
 		}
+		if !seen {
+			in, seen = t.inst, t.inst.ID != ""
+		}
+		if seen {
+			t.inst = in
+		}
 		switch mt.Status {
 		case model.TaskFinished:
 			// The API stops listing the instance once its event is Avoided, so the view
@@ -347,12 +356,14 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (
 					in.Events[i].FinishTime = mt.FinishedTime
 				}
 			}
-			v.resolved[in.ID] = in
-			delete(v.current, in.ID)
-			delete(v.learnedAt, in.ID)
-			delete(v.active, in.ID)
+			if seen {
+				v.resolved[in.ID] = in
+			}
+			delete(v.current, mt.ResourceID)
+			delete(v.learnedAt, mt.ResourceID)
+			delete(v.active, mt.ResourceID)
 		case model.TaskFailed:
-			delete(v.active, in.ID)
+			delete(v.active, mt.ResourceID)
 			if seen && instsOK {
 				learn(in)
 			}
@@ -431,6 +442,9 @@ func (v *View) instanceLocked(id string) (model.Instance, bool) {
 	if i, ok := v.baseIndex[id]; ok {
 		return *v.base[i].Inst, true
 	}
+	if t := v.active[id]; t != nil && t.inst.ID != "" {
+		return t.inst, true
+	}
 	return model.Instance{}, false
 }
 
@@ -457,7 +471,7 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 		return ref, fmt.Errorf("redeploy %s: %w", req.InstanceID, err)
 	}
 	now := v.opt.Now()
-	t := &tracked{task: Task{
+	t := &tracked{inst: in, task: Task{
 		ID: ref.TaskID, RegionID: req.RegionID, InstanceID: req.InstanceID, InstanceName: in.Name,
 		Status: model.TaskProcessing, ForceStop: req.ForceStop, Actor: req.Actor,
 		RequestID: ref.RequestID, Created: now,
@@ -504,10 +518,12 @@ func (v *View) publishLocked() {
 			patch(in)
 		}
 	}
-	for id := range v.active {
+	for id, t := range v.active {
 		if _, ok := v.current[id]; !ok {
 			if i, ok := v.baseIndex[id]; ok {
 				patch(*v.base[i].Inst)
+			} else if t.inst.ID != "" {
+				patch(t.inst)
 			}
 		}
 	}

@@ -383,3 +383,39 @@ func TestStaleRefreshDoesNotUndoWhatTheTrackerLearned(t *testing.T) {
 		t.Fatalf("row status %s after a stale refresh, want Stopped", got)
 	}
 }
+
+func TestFinishSeenByARefreshBeforeTheTracker(t *testing.T) {
+	v, _, _, clock := setup(t, sim.Options{})
+	ctx := context.Background()
+	_ = v.Refresh(ctx)
+	id := "i-bp1soon000000000000001"
+	if _, err := v.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id}); err != nil {
+		t.Fatal(err)
+	}
+	v.PollTasks(ctx)
+	clock.Advance(10 * time.Minute)
+	// The refresh runs first: the API no longer lists the instance, its event is Avoided.
+	if err := v.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, v.Snapshot(), id); !r.InProgress {
+		t.Fatal("until the tracker knows, the row stays in progress")
+	}
+	v.PollTasks(ctx)
+	s := v.Snapshot()
+	r := row(t, s, id)
+	if !r.Resolved || r.Inst.Status != model.StatusRunning || r.Event.CycleStatus != model.CycleAvoided {
+		t.Fatalf("row after finish: resolved=%v status=%s event=%s", r.Resolved, r.Inst.Status, r.Event.CycleStatus)
+	}
+	if tk := s.Tasks[0]; tk.Status != model.TaskFinished || tk.Phase != model.StatusRunning {
+		t.Fatalf("task %s phase %s", tk.Status, tk.Phase)
+	}
+	for _, r := range s.Rows {
+		if r.Inst.ID == "" {
+			t.Fatal("a row without an instance id")
+		}
+	}
+	if len(s.Rows) != 3 || s.Counts.Pending != 2 {
+		t.Fatalf("%d rows, counts %+v", len(s.Rows), s.Counts)
+	}
+}
