@@ -496,8 +496,10 @@ func (v *View) publishLocked() {
 	now := v.opt.Now()
 	rows := slices.Clone(v.base)
 	changed := false
+	patched := map[string]*Row{}
 	patch := func(in model.Instance) {
 		r := newRow(&in, now, v.inProgressLocked(in.ID))
+		patched[in.ID] = r
 		if i, ok := v.baseIndex[in.ID]; ok {
 			rows[i] = r
 			return
@@ -554,7 +556,13 @@ func (v *View) publishLocked() {
 	}
 	s.Tasks = make([]Task, len(v.tasks))
 	for i, t := range v.tasks {
-		s.Tasks[len(v.tasks)-1-i] = t.task
+		task := t.task
+		// A running task's phase is its instance's status in this very snapshot, so the
+		// panel and the row never disagree.
+		if r := patched[task.InstanceID]; r != nil && task.Status == model.TaskProcessing && task.Phase != "" {
+			task.Phase = r.Inst.Status
+		}
+		s.Tasks[len(v.tasks)-1-i] = task
 	}
 	v.snap = s
 	for sub := range v.subs {
