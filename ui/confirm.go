@@ -259,6 +259,11 @@ func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int
 		}
 		add(prioPrompt, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		c.input.Width = inner - 4
+		// The prompt marks the focus in words too, for terminals without colour.
+		c.input.Prompt = "  "
+		if c.focus == focusInput {
+			c.input.Prompt = "> "
+		}
 		add(prioMust, c.input.View())
 	}
 	blank()
