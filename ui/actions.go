@@ -115,6 +115,7 @@ func (m *Model) submit() tea.Cmd {
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
 }
+
 func (m *Model) redeployDone(msg redeployDoneMsg) {
 	if msg.err != nil {
 		delete(m.pending, msg.instanceID)
@@ -129,9 +130,11 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 	m.done[msg.instanceID] = true
 	m.setNotice(false, fmt.Sprintf("redeploy of %s started: task %s (RequestId %s)", msg.instanceID, msg.ref.TaskID, msg.ref.RequestID))
 }
+
 func (m *Model) setNotice(isErr bool, s string) {
 	m.notice, m.noticeIsErr = s, isErr
 }
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // errLine words a backend error for the notice line: code and RequestId first, so that a

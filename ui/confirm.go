@@ -47,7 +47,7 @@ type confirm struct {
 
 func newConfirm(targets []*fleet.Row, skipped []string, st *Styles) *confirm {
 	ti := textinput.New()
-	ti.Prompt = "> "
+	ti.Prompt = "  "
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ns := st.r.NewStyle
 	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
@@ -120,12 +120,23 @@ func (c *confirm) moveFocus(now time.Time, d int) {
 
 func (c *confirm) setFocus(f dialogFocus) {
 	c.focus = f
+	// The prompt marks the focus in words too, for terminals without colour.
 	if f == focusInput {
 		c.input.Focus()
+		c.input.Prompt = "> "
 	} else {
 		c.input.Blur()
+		c.input.Prompt = "  "
 	}
 }
+
+// setWidth fits the dialog, and its input, to a screen width.
+func (c *confirm) setWidth(width int) {
+	c.input.Width = dialogInner(width) - 4
+}
+
+// dialogInner is the dialog's text width on a screen width.
+func dialogInner(width int) int { return max(min(width-4, 84), 20) }
 
 // update handles one key. Only enter on an armed Redeploy button confirms.
 func (c *confirm) update(msg tea.KeyMsg, km KeyMap, now time.Time) (dialogResult, tea.Cmd) {
@@ -194,7 +205,7 @@ type dialogLine struct {
 
 // view renders the dialog box to fit width×height.
 func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int) string {
-	inner := max(min(width-4, 84), 20)
+	inner := dialogInner(width)
 	var lines []dialogLine
 	add := func(prio int, s string) {
 		for _, l := range wrap(s, inner) {
@@ -258,12 +269,6 @@ func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int
 			why = "This is a batch."
 		}
 		add(prioPrompt, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
-		c.input.Width = inner - 4
-		// The prompt marks the focus in words too, for terminals without colour.
-		c.input.Prompt = "  "
-		if c.focus == focusInput {
-			c.input.Prompt = "> "
-		}
 		add(prioMust, c.input.View())
 	}
 	blank()

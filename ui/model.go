@@ -208,6 +208,7 @@ func (m *Model) animating() bool {
 	}
 	return false
 }
+
 func (m *Model) startFrames() tea.Cmd {
 	if m.ticking || m.deps.Tick < 0 || !m.animating() {
 		return nil
@@ -234,6 +235,10 @@ func (m *Model) relayout() {
 		tasks = m.snap.Tasks
 	}
 	m.tasks.follow(tasks, m.taskRows())
+	if m.dialog != nil {
+		m.dialog.setWidth(m.width)
+	}
+	m.filter.Width = max(m.width-20, 10)
 	if m.mode == modeDetail {
 		if r := m.currentRow(); r != nil {
 			n := len(detailLines(r, tasks, m.now, &m.st))
@@ -319,6 +324,7 @@ func (m *Model) refreshDialog() {
 func (m *Model) typing() bool {
 	return m.mode == modeFilter || (m.mode == modeDialog && m.dialog != nil && m.dialog.focus == focusInput)
 }
+
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit

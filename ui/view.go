@@ -21,6 +21,7 @@ func (m *Model) taskRows() int {
 	}
 	return panelRows(m.height, n)
 }
+
 func (m *Model) noticeText() (string, bool) {
 	if m.notice != "" {
 		return m.notice, m.noticeIsErr
@@ -33,6 +34,7 @@ func (m *Model) noticeText() (string, bool) {
 	}
 	return "", false
 }
+
 func (m *Model) bodyRows() int {
 	fixed := 3 + 1 + m.taskRows()
 	if s, _ := m.noticeText(); s != "" {
@@ -40,6 +42,7 @@ func (m *Model) bodyRows() int {
 	}
 	return max(m.height-fixed, 1)
 }
+
 func (m *Model) listRows() int { return max(m.bodyRows()-1, 1) }
 
 // View renders the screen from state alone.
@@ -134,6 +137,7 @@ func fitStyled(s string, w int) string {
 	}
 	return s
 }
+
 func (m *Model) headerLine() string {
 	scope := "all regions"
 	if m.snap != nil && len(m.snap.Scope) > 0 {
@@ -180,9 +184,9 @@ func (m *Model) headerLine() string {
 	}
 	return fitStyled(strings.TrimPrefix(tail, " │ ")+" │ "+body, m.width)
 }
+
 func (m *Model) infoLine() string {
 	if m.mode == modeFilter {
-		m.filter.Width = max(m.width-20, 10)
 		return fitStyled(m.filter.View(), m.width)
 	}
 	s := "sort " + sortNames[m.list.sort] + " (s)"
@@ -203,6 +207,7 @@ func (m *Model) hint(bs []key.Binding) string {
 	m.help.Width = m.width
 	return m.help.ShortHelpView(bs)
 }
+
 func (m *Model) footerLine() string {
 	var bs []key.Binding
 	switch m.mode {
@@ -225,6 +230,7 @@ func (m *Model) footerLine() string {
 	}
 	return m.footer
 }
+
 func (m *Model) detailView() []string {
 	r := m.currentRow()
 	if r == nil {
@@ -237,6 +243,7 @@ func (m *Model) detailView() []string {
 	lines := detailLines(r, tasks, m.now, &m.st)
 	return lines[min(m.detail.offset, len(lines)):]
 }
+
 func (m *Model) helpView() []string {
 	m.help.Width = m.width
 	lines := []string{m.st.Header.on("Keys"), ""}
