@@ -32,7 +32,7 @@ type list struct {
 	idx      []int32
 	filter   string
 	terms    []string
-	aliases  []map[model.EventType]bool
+	aliases  [][]model.EventType
 	sort     sortKey
 	cursor   int
 	offset   int
@@ -116,8 +116,8 @@ func (l *list) matches(r *fleet.Row) bool {
 		if strings.Contains(r.Search, t) {
 			continue
 		}
-		// Only terms that hit a short event name the list shows cost a lookup.
-		if alias := l.aliases[i]; alias == nil || r.Event == nil || !alias[r.Event.Type] {
+		// Only terms that hit a short event name the list shows cost a look at the type.
+		if alias := l.aliases[i]; len(alias) == 0 || r.Event == nil || !slices.Contains(alias, r.Event.Type) {
 			return false
 		}
 	}
@@ -125,15 +125,12 @@ func (l *list) matches(r *fleet.Row) bool {
 }
 
 // aliasesFor finds, per term, the event types whose short list name contains it.
-func aliasesFor(terms []string) []map[model.EventType]bool {
-	out := make([]map[model.EventType]bool, len(terms))
+func aliasesFor(terms []string) [][]model.EventType {
+	out := make([][]model.EventType, len(terms))
 	for i, t := range terms {
-		for et, short := range shortEventSearch {
-			if strings.Contains(short, t) {
-				if out[i] == nil {
-					out[i] = map[model.EventType]bool{}
-				}
-				out[i][et] = true
+		for _, et := range model.AllEventTypes {
+			if strings.Contains(shortEventSearch[et], t) {
+				out[i] = append(out[i], et)
 			}
 		}
 	}
