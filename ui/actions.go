@@ -75,13 +75,8 @@ func (m *Model) refusal(r *fleet.Row) string {
 
 // currentRow is the row the keys act on: the detail pane's instance, or the cursor's.
 func (m *Model) currentRow() *fleet.Row {
-	if m.mode == modeDetail && m.snap != nil {
-		for _, r := range m.snap.Rows {
-			if r.Inst.ID == m.detail.id {
-				return r
-			}
-		}
-		return nil
+	if m.mode == modeDetail {
+		return m.detail.row
 	}
 	return m.list.current()
 }

@@ -11,7 +11,10 @@ import (
 
 // detail is the pane behind enter: every attribute that matters to the decision.
 type detail struct {
-	id     string
+	id string
+	// row is the instance's row in the latest snapshot (nil once it is no longer listed),
+	// found once per snapshot rather than per frame.
+	row    *fleet.Row
 	offset int
 }
 

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -14,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
@@ -107,7 +109,9 @@ func New(deps Deps) *Model {
 		deps.Wall = deps.Now
 	}
 	if deps.Renderer == nil {
-		deps.Renderer = lipgloss.NewRenderer(nil)
+		// No terminal was named: plain text, which every terminal can show.
+		deps.Renderer = lipgloss.NewRenderer(io.Discard)
+		deps.Renderer.SetColorProfile(termenv.Ascii)
 	}
 	if deps.Context == nil {
 		deps.Context = context.Background()
@@ -271,7 +275,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	}
-	if m.mode == modeFilter || (m.mode == modeDialog && m.dialog != nil && m.dialog.focus == focusInput) {
+	if m.typing() {
 		return m.updateInput(msg)
 	}
 	return nil
@@ -292,6 +296,15 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) {
 	}
 	m.list.setSnapshot(s)
 	m.list.setHeight(m.listRows())
+	if m.detail.id != "" {
+		m.detail.row = nil
+		for _, r := range s.Rows {
+			if r.Inst.ID == m.detail.id {
+				m.detail.row = r
+				break
+			}
+		}
+	}
 	if m.dialog != nil {
 		m.refreshDialog()
 	}
@@ -436,7 +449,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.list.bottom()
 	case key.Matches(msg, km.Detail):
 		if r := m.list.current(); r != nil {
-			m.detail = detail{id: r.Inst.ID}
+			m.detail = detail{id: r.Inst.ID, row: r}
 			m.mode = modeDetail
 		}
 	case key.Matches(msg, km.Filter):
