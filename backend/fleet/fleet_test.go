@@ -419,3 +419,31 @@ func TestFinishSeenByARefreshBeforeTheTracker(t *testing.T) {
 		t.Fatalf("%d rows, counts %+v", len(s.Rows), s.Counts)
 	}
 }
+
+func TestFiftySessionsCostOneRefresh(t *testing.T) {
+	v, c, _, _ := setup(t, sim.Options{})
+	subs := make([]*Subscription, 50)
+	for i := range subs {
+		subs[i] = v.Subscribe()
+		defer subs[i].Close()
+	}
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range subs {
+		if snap := <-s.C(); snap.Loading || len(snap.Rows) != 3 {
+			t.Fatalf("session %d got loading=%v rows=%d", i, snap.Loading, len(snap.Rows))
+		}
+	}
+	if n := c.instances.Load(); n != 1 {
+		t.Fatalf("50 sessions cost %d refreshes, want 1", n)
+	}
+	// A session that stopped reading does not hold the others back.
+	subs[0].Close()
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if snap := <-subs[1].C(); snap.Version != v.Snapshot().Version {
+		t.Fatal("a live session missed the newest snapshot")
+	}
+}
