@@ -50,7 +50,8 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		m.setNotice(true, fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
-	m.dialog = newConfirm(ok, skipped, &m.st)
+	m.dialog = newConfirm(m.common(), ok, skipped)
+	m.dialog.SetSize(m.width, max(m.height-2, 1))
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""

@@ -38,6 +38,7 @@ const (
 // eligibility rules give, starts with Cancel focused, and arms Redeploy for a destructive
 // case only once the instance id (or, for a batch, the count) is typed.
 type confirm struct {
+	common
 	targets   []*fleet.Row
 	skipped   []string // batch members that cannot be redeployed, with why
 	forceStop bool
@@ -45,7 +46,8 @@ type confirm struct {
 	input     textinput.Model
 }
 
-func newConfirm(targets []*fleet.Row, skipped []string, st *Styles) *confirm {
+func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
+	st := c.st
 	ti := textinput.New()
 	ti.Prompt = "  "
 	ti.Cursor.SetMode(cursor.CursorStatic)
@@ -53,7 +55,7 @@ func newConfirm(targets []*fleet.Row, skipped []string, st *Styles) *confirm {
 	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
-	return &confirm{targets: targets, skipped: skipped, input: ti}
+	return &confirm{common: c, targets: targets, skipped: skipped, input: ti}
 }
 
 func (c *confirm) batch() bool { return len(c.targets) > 1 }
@@ -130,16 +132,24 @@ func (c *confirm) setFocus(f dialogFocus) {
 	}
 }
 
-// setWidth fits the dialog, and its input, to a screen width.
-func (c *confirm) setWidth(width int) {
+// SetSize fits the dialog, and its input, to the screen it has.
+func (c *confirm) SetSize(width, height int) {
+	c.common.SetSize(width, height)
 	c.input.Width = dialogInner(width) - 4
 }
+
+// ShortHelp is the dialog's footer.
+func (c *confirm) ShortHelp() []key.Binding { return c.keys.dialogHelp() }
+
+// FullHelp is the dialog's keys.
+func (c *confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
 
 // dialogInner is the dialog's text width on a screen width.
 func dialogInner(width int) int { return max(min(width-4, 84), 20) }
 
 // update handles one key. Only enter on an armed Redeploy button confirms.
-func (c *confirm) update(msg tea.KeyMsg, km KeyMap, now time.Time) (dialogResult, tea.Cmd) {
+func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) {
+	km := c.keys
 	switch {
 	case msg.Type == tea.KeyEsc:
 		return dialogCancelled, nil
@@ -204,7 +214,8 @@ type dialogLine struct {
 }
 
 // view renders the dialog box to fit width×height.
-func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int) string {
+func (c *confirm) view(hint string, now time.Time) string {
+	st, width, height := c.st, c.width, c.height
 	inner := dialogInner(width)
 	var lines []dialogLine
 	add := func(prio int, s string) {
@@ -272,7 +283,7 @@ func (c *confirm) view(st *Styles, hint string, now time.Time, width, height int
 		add(prioMust, c.input.View())
 	}
 	blank()
-	add(prioMust, c.buttons(st, now))
+	add(prioMust, c.buttons(now))
 	add(prioHint, hint)
 
 	// The box's border takes two lines.
@@ -362,7 +373,8 @@ func warningLine(destructive bool, msg string) string {
 	return "  - " + msg
 }
 
-func (c *confirm) buttons(st *Styles, now time.Time) string {
+func (c *confirm) buttons(now time.Time) string {
+	st := c.st
 	label := "Redeploy"
 	if c.batch() {
 		label = fmt.Sprintf("Redeploy %d", len(c.targets))

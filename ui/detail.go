@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
 	"strings"
 	"time"
 
@@ -11,12 +13,19 @@ import (
 
 // detail is the pane behind enter: every attribute that matters to the decision.
 type detail struct {
+	common
 	id string
 	// row is the instance's row in the latest snapshot (nil once it is no longer listed),
 	// found once per snapshot rather than per frame.
 	row    *fleet.Row
 	offset int
 }
+
+// ShortHelp is the detail pane's footer.
+func (d *detail) ShortHelp() []key.Binding { return d.keys.detailHelp() }
+
+// FullHelp is the detail pane's keys.
+func (d *detail) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
 
 const stamp = "2006-01-02 15:04 MST"
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 )
@@ -28,6 +30,7 @@ var sortNames = [numSortKeys]string{"deadline", "status", "event", "zone", "inst
 // a window of visible rows. Rendering is O(visible rows) and a row is rendered again only
 // when its data, its countdown text, its marks or the width change.
 type list struct {
+	common
 	snap     *fleet.Snapshot
 	idx      []int32
 	filter   string
@@ -36,7 +39,6 @@ type list struct {
 	sort     sortKey
 	cursor   int
 	offset   int
-	height   int
 	lay      layout
 	selected map[string]bool
 	cache    map[*fleet.Row]*rowCache
@@ -53,11 +55,24 @@ type rowCache struct {
 // maxCache bounds the row cache; it is rebuilt from scratch past this size.
 const maxCache = 4096
 
-func newList() list {
-	return list{selected: map[string]bool{}, cache: map[*fleet.Row]*rowCache{}, lay: newLayout(80)}
+func newList(c common) list {
+	return list{common: c, selected: map[string]bool{}, cache: map[*fleet.Row]*rowCache{}, lay: newLayout(80)}
 }
 
+// SetSize fits the list to width×height rows of instances.
+func (l *list) SetSize(width, height int) {
+	l.setWidth(width)
+	l.setHeight(height)
+}
+
+// ShortHelp is the list's footer.
+func (l *list) ShortHelp() []key.Binding { return l.keys.listHelp() }
+
+// FullHelp is every key of the console.
+func (l *list) FullHelp() [][]key.Binding { return l.keys.fullHelp() }
+
 func (l *list) setWidth(w int) {
+	l.width = w
 	if w != l.lay.width {
 		l.lay = newLayout(w)
 		clear(l.cache)
@@ -225,7 +240,8 @@ func (l *list) clamp() {
 }
 
 // render writes the visible rows, each exactly the layout's width, one per line.
-func (l *list) render(b *strings.Builder, st *Styles, now time.Time, pending map[string]bool) {
+func (l *list) render(b *strings.Builder, now time.Time, pending map[string]bool) {
+	st := l.st
 	end := min(l.offset+l.height, len(l.idx))
 	for i := l.offset; i < end; i++ {
 		r := l.snap.Rows[l.idx[i]]

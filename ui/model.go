@@ -145,7 +145,6 @@ func New(deps Deps) *Model {
 		keys:    km,
 		st:      st,
 		help:    h,
-		list:    newList(),
 		filter:  fi,
 		pending: map[string]bool{},
 		done:    map[string]bool{},
@@ -154,9 +153,17 @@ func New(deps Deps) *Model {
 		width:   80,
 		height:  24,
 	}
+	// The components share the model's styles and keys; m is a pointer, so they stay put.
+	m.list = newList(m.common())
+	m.tasks = taskPanel{common: m.common()}
+	m.detail = detail{common: m.common()}
+	m.relayout()
 	m.sub = deps.Fleet.Subscribe()
 	return m
 }
+
+// common is the part of the session every component shares.
+func (m *Model) common() common { return common{st: &m.st, keys: &m.keys} }
 
 // Close ends the model's subscription; call it when the session ends.
 func (m *Model) Close() { m.sub.Close() }
@@ -231,18 +238,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // relayout keeps windows and scroll offsets consistent with the screen after any change:
 // the notice line and the task panel change how many rows the list gets.
 func (m *Model) relayout() {
-	if h := m.listRows(); m.list.height != h {
-		m.list.setHeight(h)
+	if m.list.width != m.width || m.list.height != m.listRows() {
+		m.list.SetSize(m.width, m.listRows())
 	}
 	var tasks []fleet.Task
 	if m.snap != nil {
 		tasks = m.snap.Tasks
 	}
-	m.tasks.follow(tasks, m.taskRows())
+	m.tasks.SetSize(m.width, m.taskRows())
+	m.tasks.follow(tasks)
 	if m.dialog != nil {
-		m.dialog.setWidth(m.width)
+		// The dialog takes the screen between header and footer.
+		m.dialog.SetSize(m.width, max(m.height-2, 1))
 	}
 	m.filter.Width = max(m.width-20, 10)
+	m.detail.SetSize(m.width, m.bodyRows())
 	if m.mode == modeDetail {
 		if r := m.currentRow(); r != nil {
 			n := len(detailLines(r, tasks, m.now, &m.st))
@@ -251,12 +261,27 @@ func (m *Model) relayout() {
 	}
 }
 
+// focused is the help.KeyMap of what has the keyboard: the footer is generated from it.
+func (m *Model) focused() help.KeyMap {
+	switch m.mode {
+	case modeFilter:
+		return bindings(m.keys.filterHelp())
+	case modeDetail:
+		return &m.detail
+	case modeDialog:
+		return m.dialog
+	case modeTasks:
+		return &m.tasks
+	case modeHelp:
+		return bindings(m.keys.helpHelp())
+	}
+	return &m.list
+}
+
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.list.setWidth(m.width)
-		m.list.setHeight(m.listRows())
 		return nil
 	case snapshotMsg:
 		m.setSnapshot(msg.snap)
@@ -295,7 +320,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) {
 		delete(m.done, id)
 	}
 	m.list.setSnapshot(s)
-	m.list.setHeight(m.listRows())
+	m.list.SetSize(m.width, m.listRows())
 	if m.detail.id != "" {
 		m.detail.row = nil
 		for _, r := range s.Rows {
@@ -373,7 +398,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.updateInput(msg)
 	case modeDialog:
-		res, cmd := m.dialog.update(msg, *km, m.now)
+		res, cmd := m.dialog.update(msg, m.now)
 		switch res {
 		case dialogCancelled:
 			m.closeDialog()
@@ -449,7 +474,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.list.bottom()
 	case key.Matches(msg, km.Detail):
 		if r := m.list.current(); r != nil {
-			m.detail = detail{id: r.Inst.ID, row: r}
+			m.detail = detail{common: m.common(), id: r.Inst.ID, row: r}
 			m.mode = modeDetail
 		}
 	case key.Matches(msg, km.Filter):

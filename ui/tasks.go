@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
 	"time"
 
 	"ecs-redeploy/backend/fleet"
@@ -11,8 +13,15 @@ import (
 // taskPanel is the live list of redeploys at the bottom of the screen; finished and failed
 // tasks stay for review.
 type taskPanel struct {
+	common
 	cursor, offset int
 }
+
+// ShortHelp is the focused panel's footer.
+func (p *taskPanel) ShortHelp() []key.Binding { return p.keys.tasksHelp() }
+
+// FullHelp is the panel's keys.
+func (p *taskPanel) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
 
 func (p *taskPanel) move(d, n int) {
 	p.cursor = max(min(p.cursor+d, n-1), 0)
@@ -31,7 +40,8 @@ func panelRows(height, tasks int) int {
 }
 
 // follow keeps the cursor on a task and its lines inside the panel's window.
-func (p *taskPanel) follow(tasks []fleet.Task, rows int) {
+func (p *taskPanel) follow(tasks []fleet.Task) {
+	rows := p.height
 	p.cursor = max(min(p.cursor, len(tasks)-1), 0)
 	first := 0
 	for i := 0; i < p.cursor; i++ {
@@ -68,7 +78,8 @@ type panelLine struct {
 }
 
 // render writes the title and exactly rows task lines.
-func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, rows, width int, focused bool, frame string, now time.Time, st *Styles) {
+func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, focused bool, frame string, now time.Time) {
+	st, width, rows := p.st, p.width, p.height
 	var running, finished, failed int
 	for _, t := range tasks {
 		switch t.Status {

@@ -202,7 +202,7 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab, keyEnter, keyEnter)
 	// Even a dialog forced open cannot get through: the guard refuses in one place.
-	m.dialog = newConfirm([]*fleet.Row{m.list.current()}, nil, &m.st)
+	m.dialog = newConfirm(m.common(), []*fleet.Row{m.list.current()}, nil)
 	m.mode = modeDialog
 	press(m, keyTab, keyEnter)
 	if n := h.backend.redeploys.Load(); n != 0 {

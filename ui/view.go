@@ -64,7 +64,7 @@ func (m *Model) View() string {
 		// The dialog takes the whole screen between header and footer: on a short
 		// terminal every line of it matters more than the list behind it.
 		body = max(m.height-2, 1)
-		dlg := m.dialog.view(&m.st, m.hint(m.keys.dialogHelp()), m.now, m.width, body)
+		dlg := m.dialog.view(m.hint(m.dialog.ShortHelp()), m.now)
 		m.renderLines(&b, strings.Split(dlg, "\n"), body)
 		b.WriteString(m.footerLine())
 		return b.String()
@@ -86,7 +86,7 @@ func (m *Model) View() string {
 				}
 				m.renderLines(&b, []string{msg}, body-1)
 			} else {
-				m.list.render(&b, &m.st, m.now, m.pending)
+				m.list.render(&b, m.now, m.pending)
 			}
 		}
 	}
@@ -95,7 +95,7 @@ func (m *Model) View() string {
 		tasks = m.snap.Tasks
 	}
 	frame := strings.TrimSpace(spinner.Dot.Frames[m.frame%len(spinner.Dot.Frames)])
-	m.tasks.render(&b, tasks, m.taskRows(), m.width, m.mode == modeTasks, frame, m.now, &m.st)
+	m.tasks.render(&b, tasks, m.mode == modeTasks, frame, m.now)
 	if s, isErr := m.noticeText(); s != "" {
 		if isErr {
 			b.WriteString(m.st.Notice.on(fit("! "+s, m.width)))
@@ -209,24 +209,9 @@ func (m *Model) hint(bs []key.Binding) string {
 }
 
 func (m *Model) footerLine() string {
-	var bs []key.Binding
-	switch m.mode {
-	case modeFilter:
-		bs = m.keys.filterHelp()
-	case modeDetail:
-		bs = m.keys.detailHelp()
-	case modeDialog:
-		bs = m.keys.dialogHelp()
-	case modeTasks:
-		bs = m.keys.tasksHelp()
-	case modeHelp:
-		bs = m.keys.helpHelp()
-	default:
-		bs = m.keys.listHelp()
-	}
 	k := fmt.Sprintf("%d/%d", m.mode, m.width)
 	if k != m.footerKey {
-		m.footerKey, m.footer = k, fitStyled(m.hint(bs), m.width)
+		m.footerKey, m.footer = k, fitStyled(m.hint(m.focused().ShortHelp()), m.width)
 	}
 	return m.footer
 }
