@@ -81,6 +81,28 @@ func TestShutdownReleasesHungCalls(t *testing.T) {
 	}
 }
 
+// A deferred Close after a Shutdown (sim-server's own pattern in tests) returns at once
+// with the same result.
+func TestShutdownTwiceDoesNotHang(t *testing.T) {
+	ep, err := hangingServer(t).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- ep.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("close after shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second): // a guard against the hang, not a wait
+		t.Fatal("Close after Shutdown hangs")
+	}
+}
+
 func TestNonceCache(t *testing.T) {
 	c := newNonceCache(3)
 	t0 := sim.Epoch

@@ -244,7 +244,11 @@ type Endpoint struct {
 	Addr string
 	srv  *Server
 	hs   *http.Server
-	done chan error
+	done chan error // the Serve loop's result, received once
+	// stopped makes a second Shutdown or Close (a deferred Close after a Shutdown, say)
+	// return the first one's result instead of waiting forever on done.
+	stopped sync.Once
+	err     error
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background until Shutdown
@@ -272,15 +276,17 @@ func (s *Server) Start(addr string) (*Endpoint, error) {
 
 // Shutdown stops accepting calls, ends hung ones, and waits for the rest until ctx ends.
 func (ep *Endpoint) Shutdown(ctx context.Context) error {
-	ep.srv.release()
-	err := ep.hs.Shutdown(ctx)
-	if err != nil {
-		ep.hs.Close()
-	}
-	if serr := <-ep.done; err == nil {
-		err = serr
-	}
-	return err
+	ep.stopped.Do(func() {
+		ep.srv.release()
+		ep.err = ep.hs.Shutdown(ctx)
+		if ep.err != nil {
+			ep.hs.Close()
+		}
+		if serr := <-ep.done; ep.err == nil {
+			ep.err = serr
+		}
+	})
+	return ep.err
 }
 
 // Close shuts the endpoint down, giving in-flight calls five seconds.
