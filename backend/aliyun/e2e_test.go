@@ -303,6 +303,9 @@ func TestGivingUpOnThrottlingKeepsTheCode(t *testing.T) {
 	if ae, _ := backend.AsAPIError(err); ae.RequestID == "" {
 		t.Error("RequestId lost")
 	}
+	if msg := err.Error(); !strings.HasSuffix(msg, "try again in a minute") {
+		t.Errorf("message %q does not end with what to do", msg)
+	}
 	if s := f.b.Stats(); s.Calls != 3 {
 		t.Errorf("%d calls; want 3 (one and two retries)", s.Calls)
 	}
@@ -315,6 +318,9 @@ func TestServerErrorsAreRetriedWithinBudget(t *testing.T) {
 	ae, ok := backend.AsAPIError(err)
 	if !ok || ae.Code != backend.CodeInternalError || ae.HTTPStatus != 500 || ae.RequestID == "" {
 		t.Fatalf("error %v; want InternalError 500 with its RequestId", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "RequestId "+ae.RequestID) || !strings.Contains(msg, "try again later") {
+		t.Errorf("message %q does not keep the RequestId and say what to do", msg)
 	}
 	if s := f.b.Stats(); s.Calls != 3 {
 		t.Errorf("%d calls; want 3 (one and two retries)", s.Calls)
@@ -339,7 +345,8 @@ func TestHungCallTimesOutWithAClearError(t *testing.T) {
 		t.Fatalf("error %T %v; want a TimeoutError", err, err)
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "no reply from "+f.addr+" within 150ms") || strings.Contains(msg, "\n") {
+	if !strings.Contains(msg, "no reply from "+f.addr+" within 150ms") || strings.Contains(msg, "\n") ||
+		strings.Count(msg, "DescribeInstanceHistoryEvents") != 1 || !strings.HasSuffix(msg, "raise --api-timeout if the network is slow") {
 		t.Errorf("message %q", msg)
 	}
 	if s := f.b.Stats(); s.Calls != 2 {
@@ -456,7 +463,8 @@ func TestUnreachableEndpointSaysSo(t *testing.T) {
 	f := &fixture{addr: addr, time: newFakeTime()}
 	b := f.backend(t, testKeyID, testSecret, func(o *aliyun.Options) { o.Retries = 1 })
 	_, err = b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
-	if err == nil || !strings.Contains(err.Error(), "cannot reach "+addr) || strings.Contains(err.Error(), "Signature") {
+	if err == nil || !strings.Contains(err.Error(), "cannot reach "+addr) || strings.Contains(err.Error(), "Signature") ||
+		strings.Count(err.Error(), "DescribeInstanceHistoryEvents") != 1 || !strings.HasSuffix(err.Error(), "check the network connection and --endpoint") {
 		t.Fatalf("error %v", err)
 	}
 	if s := b.Stats(); s.Calls != 2 {

@@ -69,16 +69,18 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			b.throttled.Add(1)
 			throttles++
 			if throttles > b.o.ThrottleRetries {
-				return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: still throttled after %d retries: %w", id, b.o.ThrottleRetries, r.err)
+				return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: still throttled after %d retries: %w; %s", id, b.o.ThrottleRetries, r.err, adviceThrottled)
 			}
 			b.retried.Add(1)
 			b.limiter(region).hold(b.o.Now(), b.backoff(throttles, r.retryAfter))
 		case r.out.ambiguous():
 			return b.reconcile(ctx, req, known, r.err)
-		case r.out == outUnreachable || r.out == outLocal:
+		case r.out == outUnreachable:
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w; %s", id, r.err, advice(r.out))
+		case r.out == outLocal:
 			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w", id, r.err)
 		default:
-			// A refusal with a code, or a failure before anything was sent.
+			// A refusal with a code: the API's answer, unchanged.
 			return backend.TaskRef{}, r.err
 		}
 	}
