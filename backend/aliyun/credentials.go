@@ -196,15 +196,9 @@ type cliConfig struct {
 
 // readCLIConfig reads the aliyun CLI's config file; a missing file is (nil, nil).
 func readCLIConfig(path string) (*cliConfig, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	data, err := readOptional(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	var cfg cliConfig
 	if err := json.Unmarshal(data, &cfg); err != nil {
@@ -373,15 +367,9 @@ func iniCredentials(name string, s map[string]string, path string) (*Credentials
 // readINI reads the credentials file's sections; a missing file has none. The format is
 // plain enough (sections, key = value, # and ; comments) not to need a library.
 func readINI(path string) (map[string]map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	data, err := readOptional(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	out := map[string]map[string]string{}
 	var cur map[string]string
@@ -406,6 +394,24 @@ func readINI(path string) (map[string]map[string]string, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// readOptional reads a credentials file that may not exist: no path (no home directory)
+// or no file is (nil, nil); an empty file is not nil.
+func readOptional(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	case data == nil:
+		return []byte{}, nil
+	}
+	return data, nil
 }
 
 // lockedProvider serializes a provider: the SDK's refreshing providers (RAM role, ECS role)
