@@ -100,7 +100,7 @@ func New(o Options) (*Backend, error) {
 	}
 	if o.Endpoint != "" {
 		if _, _, err := net.SplitHostPort(o.Endpoint); err != nil {
-			return nil, fmt.Errorf("endpoint %q: want HOST:PORT, e.g. 127.0.0.1:8080: %w", o.Endpoint, err)
+			return nil, fmt.Errorf("endpoint %q: %w; give HOST:PORT, e.g. 127.0.0.1:8080", o.Endpoint, err)
 		}
 	}
 	def := func(d *time.Duration, v time.Duration) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
 )
@@ -87,7 +88,7 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	if o.AccessKeyID != "" {
 		return o.AccessKeyID, o.AccessKeySecret, "from --access-key-id/--access-key-secret", nil
 	}
-	id, secret = os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	id, secret = os.Getenv(aliyun.EnvAccessKeyID), os.Getenv(aliyun.EnvAccessKeySecret)
 	switch {
 	case id != "" && secret != "":
 		return id, secret, "from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET", nil
@@ -122,7 +123,7 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: id, AccessKeySecret: secret, Log: logw})
 	ep, err := srv.Start(o.Listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("sim-server: %w; choose another address with --listen HOST:PORT (port 0 picks a free one)", err)
 	}
 	shownSecret := "(" + source + ")"
 	if source == "generated" {
