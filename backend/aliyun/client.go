@@ -417,8 +417,9 @@ func (b *Backend) backoff(n int, retryAfter time.Duration) time.Duration {
 	}
 	d = d/2 + time.Duration(b.o.Jitter()*float64(d/2))
 	if retryAfter > 0 {
-		// Jitter on top of retry-after, so callers told the same instant do not return at it together.
-		d = retryAfter + time.Duration(b.o.Jitter()*float64(retryAfter/10))
+		// Jitter on top of retry-after, so callers told the same instant do not return at it
+		// together; a call throttled again and again still backs off past it.
+		d = max(d, retryAfter+time.Duration(b.o.Jitter()*float64(retryAfter/10)))
 	}
 	return d
 }

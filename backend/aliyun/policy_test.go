@@ -73,6 +73,7 @@ func TestBackoff(t *testing.T) {
 		{0, 60, 0, time.Second},                  // no overflow
 		{0, 1, 3 * time.Second, 3 * time.Second},
 		{0.5, 1, 3 * time.Second, 3*time.Second + 150*time.Millisecond},
+		{0, 5, 300 * time.Millisecond, time.Second}, // retry-after is a floor, not a replacement
 	} {
 		b.o.Jitter = func() float64 { return c.jitter }
 		if got := b.backoff(c.n, c.retryAfter); got.Round(time.Millisecond) != c.want {
