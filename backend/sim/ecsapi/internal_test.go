@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -100,6 +101,34 @@ func TestShutdownTwiceDoesNotHang(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second): // a guard against the hang, not a wait
 		t.Fatal("Close after Shutdown hangs")
+	}
+}
+
+// A connection no request has come on (a client pool's spare) does not hold the shutdown:
+// net/http alone would wait five seconds for it.
+func TestShutdownClosesFreshConnections(t *testing.T) {
+	ep, err := hangingServer(t).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", ep.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for {
+		ep.connMu.Lock()
+		n := len(ep.fresh)
+		ep.connMu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := ep.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a fresh connection open: %v", err)
 	}
 }
 

@@ -249,6 +249,13 @@ type Endpoint struct {
 	// return the first one's result instead of waiting forever on done.
 	stopped sync.Once
 	err     error
+
+	// fresh are the connections no request has arrived on yet. http.Server.Shutdown waits
+	// up to five seconds for such a connection, which every HTTP client pool leaves behind
+	// now and then; sim-server closes them at once instead, as nothing runs on them.
+	connMu   sync.Mutex
+	fresh    map[net.Conn]struct{}
+	stopping bool
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background until Shutdown
@@ -259,11 +266,12 @@ func (s *Server) Start(addr string) (*Endpoint, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	ep := &Endpoint{
-		Addr: ln.Addr().String(),
-		srv:  s,
-		hs:   &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
-		done: make(chan error, 1),
+		Addr:  ln.Addr().String(),
+		srv:   s,
+		done:  make(chan error, 1),
+		fresh: map[net.Conn]struct{}{},
 	}
+	ep.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: ep.track}
 	go func() {
 		err := ep.hs.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -278,6 +286,7 @@ func (s *Server) Start(addr string) (*Endpoint, error) {
 func (ep *Endpoint) Shutdown(ctx context.Context) error {
 	ep.stopped.Do(func() {
 		ep.srv.release()
+		ep.dropFresh()
 		ep.err = ep.hs.Shutdown(ctx)
 		if ep.err != nil {
 			ep.hs.Close()
@@ -287,6 +296,31 @@ func (ep *Endpoint) Shutdown(ctx context.Context) error {
 		}
 	})
 	return ep.err
+}
+
+// track keeps the set of fresh connections; once stopping, a new one is closed on arrival.
+func (ep *Endpoint) track(c net.Conn, st http.ConnState) {
+	ep.connMu.Lock()
+	defer ep.connMu.Unlock()
+	switch {
+	case st == http.StateNew && ep.stopping:
+		c.Close()
+	case st == http.StateNew:
+		ep.fresh[c] = struct{}{}
+	default:
+		delete(ep.fresh, c)
+	}
+}
+
+// dropFresh closes the connections no request has arrived on.
+func (ep *Endpoint) dropFresh() {
+	ep.connMu.Lock()
+	defer ep.connMu.Unlock()
+	ep.stopping = true
+	for c := range ep.fresh {
+		c.Close()
+	}
+	clear(ep.fresh)
 }
 
 // Close shuts the endpoint down, giving in-flight calls five seconds.
