@@ -34,7 +34,7 @@ func newSimServerCmd(g *globalOptions) *cobra.Command {
 DescribeInstanceHistoryEvents, RedeployInstance, DescribeTasks) over plain HTTP from the
 simulated fleet, checking signatures like ECS does. Point the official Go SDK
 (client.Domain = "HOST:PORT"), the aliyun CLI (--endpoint HOST:PORT --insecure) or
-ecs-redeploy itself (--endpoint HOST:PORT) at it.
+ecs-redeploy itself (--endpoint HOST:PORT --region all) at it.
 
 The access key is --access-key-id/--access-key-secret, else ALIBABA_CLOUD_ACCESS_KEY_ID
 and ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a pair generated and printed at start.`,
@@ -141,7 +141,7 @@ AccessKeySecret: %[6]s
 Go SDK:     client, _ := ecs.NewClientWithAccessKey("%[7]s", ID, SECRET)
             client.Domain = "%[4]s" // plain HTTP is the SDK's default scheme
 aliyun CLI: aliyun ecs DescribeRegions --endpoint %[4]s --insecure --region %[7]s --access-key-id ID --access-key-secret SECRET
-console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s
+console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s --region all
 
 one line per call: time action region status code duration. Ctrl-C stops.
 `, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)
