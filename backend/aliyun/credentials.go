@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,6 +133,11 @@ func Resolve(l Lookup) (*Credentials, error) {
 	if role := getenv(EnvECSMetadata); role != "" {
 		return metadataRole(role, EnvECSMetadata)
 	}
+	if cfg != nil && len(cfg.Profiles) > 1 {
+		// Not "no credentials": there are several, and nothing says which.
+		return nil, fmt.Errorf("%s has profiles %s but no current one: pass --profile or set %s",
+			cliPath, strings.Join(cfg.names(), ", "), EnvProfile)
+	}
 	return nil, ErrNoCredentials
 }
 
@@ -156,9 +162,7 @@ func namedProfile(name, askedBy, cliPath, iniPath string) (*Credentials, error) 
 	}
 	var known []string
 	if cfg != nil {
-		for _, p := range cfg.Profiles {
-			known = append(known, p.Name)
-		}
+		known = cfg.names()
 	}
 	for s := range sections {
 		known = append(known, s)
@@ -204,12 +208,22 @@ func readCLIConfig(path string) (*cliConfig, error) {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return nil, fmt.Errorf("%s is not a valid aliyun CLI config: %w", path, err)
 	}
+	// A hand-edited file may hold null profiles; nothing below need check for them.
+	cfg.Profiles = slices.DeleteFunc(cfg.Profiles, func(p *cliProfile) bool { return p == nil })
 	return &cfg, nil
+}
+
+func (c *cliConfig) names() []string {
+	var out []string
+	for _, p := range c.Profiles {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 func (c *cliConfig) find(name string) *cliProfile {
 	for _, p := range c.Profiles {
-		if p != nil && p.Name == name {
+		if p.Name == name {
 			return p
 		}
 	}
