@@ -287,7 +287,7 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 			ae.Message = "unexpected reply from " + b.host() + ": " + clip(strings.Join(strings.Fields(ae.Message), " "), 200)
 		}
 		switch {
-		case throttling(ae.Code):
+		case backend.IsThrottling(ae.Code):
 			return attemptResult{err: ae, out: outThrottled, retryAfter: retryAfter(se.RespHeaders)}
 		case ae.HTTPStatus >= 500:
 			return attemptResult{err: ae, out: outServer}
@@ -383,14 +383,6 @@ func credentialError(ae *backend.APIError) *CredentialError {
 		return nil
 	}
 	return &CredentialError{Hint: hint, Err: ae}
-}
-
-// throttling reports whether code refuses a call for its rate. Besides the plain Throttling
-// the simulator sends, the real gateway answers Throttling.User (the account's rate) and
-// Throttling.Api (the API's); all are refused before the call runs, so waiting them out is
-// safe even for RedeployInstance.
-func throttling(code string) bool {
-	return code == backend.CodeThrottling || strings.HasPrefix(code, backend.CodeThrottling+".")
 }
 
 // retryAfter reads x-acs-retry-after (milliseconds) from a Throttling reply. The SDK keeps

@@ -402,7 +402,8 @@ func TestLostRedeployReplyIsReconciledNotResubmitted(t *testing.T) {
 	}
 }
 
-func TestHungRedeployIsReportedNotStarted(t *testing.T) {
+// A hung call may still be applied after the check, so it is never reported safe to retry.
+func TestHungRedeployIsReportedUnknownNotSafe(t *testing.T) {
 	var eng *sim.Engine
 	f := newFixture(t, sim.Generate(10, 300, sim.Epoch), sim.Options{Seed: 10}, func(o *aliyun.Options) {
 		o.Timeout = 150 * time.Millisecond
@@ -411,10 +412,11 @@ func TestHungRedeployIsReportedNotStarted(t *testing.T) {
 	eng = f.eng
 	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
 	_, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
-	if !errors.Is(err, aliyun.ErrRedeployNotStarted) {
-		t.Fatalf("error %v; want ErrRedeployNotStarted", err)
+	if !errors.Is(err, aliyun.ErrRedeployOutcomeUnknown) || errors.Is(err, aliyun.ErrRedeployNotStarted) {
+		t.Fatalf("error %v; want ErrRedeployOutcomeUnknown", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "safe to try again") || !strings.Contains(msg, "within 150ms") {
+	if msg := err.Error(); strings.Contains(msg, "safe to try again") || !strings.Contains(msg, "may still be applied") ||
+		!strings.Contains(msg, "before trying again") || !strings.Contains(msg, "within 150ms") {
 		t.Errorf("message %q", msg)
 	}
 	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
@@ -486,8 +488,8 @@ func TestCallerGivingUpMidRedeployStillLearnsTheOutcome(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := f.b.Redeploy(ctx, backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
-	if !errors.Is(err, aliyun.ErrRedeployNotStarted) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error %v; want ErrRedeployNotStarted after the caller's deadline", err)
+	if !errors.Is(err, aliyun.ErrRedeployOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v; want ErrRedeployOutcomeUnknown after the caller's deadline", err)
 	}
 	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
 		t.Fatalf("engine has %d tasks", n)
@@ -616,5 +618,29 @@ func TestThrottledRedeployIsRepeatedOnceAfterRetryAfter(t *testing.T) {
 	}
 	if w := f.time.Sleeps(); len(w) != 1 || w[0] < 700*time.Millisecond {
 		t.Errorf("waits %v; want one of at least the 700ms retry-after", w)
+	}
+}
+
+// A 5xx that the server answered and that left no task and an unmoved instance is the one
+// lost reply that is safe to retry; the call is still never repeated by the backend.
+func TestRedeployAnswered5xxWithNothingStartedIsNotStarted(t *testing.T) {
+	var eng *sim.Engine
+	f := newFixture(t, sim.Generate(15, 300, sim.Epoch), sim.Options{Seed: 15},
+		faultOnRedeploy(func() *sim.Engine { return eng }, sim.Faults{ServerErrorRate: 1}))
+	eng = f.eng
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	_, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if !errors.Is(err, aliyun.ErrRedeployNotStarted) || backend.Code(err) != backend.CodeInternalError {
+		t.Fatalf("error %v; want ErrRedeployNotStarted keeping InternalError", err)
+	}
+	if !strings.Contains(err.Error(), "safe to try again") {
+		t.Errorf("message %q", err)
+	}
+	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
+		t.Fatalf("engine has %d tasks", n)
+	}
+	// DescribeTasks before, the one RedeployInstance, then DescribeTasks and DescribeInstances.
+	if s := f.b.Stats(); s.Calls != 4 {
+		t.Errorf("%d calls; want 4", s.Calls)
 	}
 }
