@@ -5,6 +5,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"ecs-redeploy/model"
 )
@@ -109,5 +110,11 @@ func Retryable(err error) bool {
 	if !ok {
 		return false
 	}
-	return ae.Code == CodeThrottling || ae.HTTPStatus >= 500
+	return IsThrottling(ae.Code) || ae.HTTPStatus >= 500
+}
+
+// IsThrottling reports whether code is a throttling refusal: Throttling, or the gateway's
+// Throttling.User and Throttling.Api. They refuse a call before it runs.
+func IsThrottling(code string) bool {
+	return code == CodeThrottling || strings.HasPrefix(code, CodeThrottling+".")
 }

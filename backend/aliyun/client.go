@@ -100,7 +100,7 @@ func New(o Options) (*Backend, error) {
 	}
 	if o.Endpoint != "" {
 		if _, _, err := net.SplitHostPort(o.Endpoint); err != nil {
-			return nil, fmt.Errorf("endpoint %q: want HOST:PORT, e.g. 127.0.0.1:8080: %w", o.Endpoint, err)
+			return nil, fmt.Errorf("endpoint %q: %w; give HOST:PORT, e.g. 127.0.0.1:8080", o.Endpoint, err)
 		}
 	}
 	def := func(d *time.Duration, v time.Duration) {
@@ -225,7 +225,7 @@ type outcome int
 
 const (
 	outOK          outcome = iota
-	outThrottled           // 400 Throttling: refused before anything ran; safe to repeat
+	outThrottled           // 400 Throttling, Throttling.User, …: refused before anything ran; safe to repeat
 	outRefused             // a definite answer with a code: returned as is
 	outServer              // 5xx: the call may or may not have run
 	outTimeout             // no complete reply within the attempt's timeout
@@ -252,7 +252,7 @@ type attemptResult struct {
 // and calls the client.
 func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
 	if err := b.limiter(region).wait(ctx, b.o.Now, b.o.Sleep); err != nil {
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
+		return attemptResult{err: err, out: outLocal}
 	}
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
 	defer cancel()
@@ -266,7 +266,8 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 }
 
 // classify turns what the SDK returned into an outcome and an error that keeps the API's
-// Code, HTTP status, Message and RequestId.
+// Code, HTTP status, Message and RequestId. The error does not name the action: read and
+// Redeploy name it once, with what the user can do, when they give up.
 func (b *Backend) classify(ctx, actx context.Context, region, action string, err error, sent bool) attemptResult {
 	if err == nil {
 		return attemptResult{out: outOK}
@@ -286,7 +287,7 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 			ae.Message = "unexpected reply from " + b.host() + ": " + clip(strings.Join(strings.Fields(ae.Message), " "), 200)
 		}
 		switch {
-		case ae.Code == backend.CodeThrottling:
+		case backend.IsThrottling(ae.Code):
 			return attemptResult{err: ae, out: outThrottled, retryAfter: retryAfter(se.RespHeaders)}
 		case ae.HTTPStatus >= 500:
 			return attemptResult{err: ae, out: outServer}
@@ -306,13 +307,13 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	unreached := !sent || (errors.As(err, &oe) && oe.Op == "dial")
 	switch {
 	case unreached && ctx.Err() != nil:
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outLocal}
+		return attemptResult{err: ctx.Err(), out: outLocal}
 	case !sent:
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, err), out: outLocal}
+		return attemptResult{err: err, out: outLocal}
 	case unreached:
-		return attemptResult{err: fmt.Errorf("%s in %s: cannot reach %s: %w", action, region, b.host(), err), out: outUnreachable}
+		return attemptResult{err: fmt.Errorf("cannot reach %s: %w", b.host(), err), out: outUnreachable}
 	case ctx.Err() != nil:
-		return attemptResult{err: fmt.Errorf("%s in %s: %w", action, region, ctx.Err()), out: outCanceled}
+		return attemptResult{err: ctx.Err(), out: outCanceled}
 	}
 	var ne net.Error
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
@@ -320,9 +321,9 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	}
 	var ce *sdkerrors.ClientError
 	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
-		return attemptResult{err: fmt.Errorf("%s in %s: the reply could not be read: %w", action, region, err), out: outGarbled}
+		return attemptResult{err: fmt.Errorf("the reply could not be read: %w", err), out: outGarbled}
 	}
-	return attemptResult{err: fmt.Errorf("%s in %s: %s: %w", action, region, b.host(), err), out: outTransport}
+	return attemptResult{err: fmt.Errorf("%s: %w", b.host(), err), out: outTransport}
 }
 
 func (b *Backend) host() string {
@@ -332,14 +333,15 @@ func (b *Backend) host() string {
 	return "the ECS endpoint"
 }
 
-// TimeoutError is a call that got no complete reply in time.
+// TimeoutError is a call that got no complete reply in time. Its message does not repeat
+// the action and region: the error that wraps it names them.
 type TimeoutError struct {
 	Action, Region, Host string
 	After                time.Duration
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s in %s: no reply from %s within %s (raise --api-timeout if the network is slow)", e.Action, e.Region, e.Host, e.After)
+	return fmt.Sprintf("no reply from %s within %s", e.Host, e.After)
 }
 
 // Timeout marks the error as a timeout for net.Error-style checks.
@@ -407,8 +409,9 @@ func (b *Backend) backoff(n int, retryAfter time.Duration) time.Duration {
 	}
 	d = d/2 + time.Duration(b.o.Jitter()*float64(d/2))
 	if retryAfter > 0 {
-		// Jitter on top of retry-after, so callers told the same instant do not return at it together.
-		d = retryAfter + time.Duration(b.o.Jitter()*float64(retryAfter/10))
+		// Jitter on top of retry-after, so callers told the same instant do not return at it
+		// together; a call throttled again and again still backs off past it.
+		d = max(d, retryAfter+time.Duration(b.o.Jitter()*float64(retryAfter/10)))
 	}
 	return d
 }
@@ -427,17 +430,20 @@ func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.
 			b.throttled.Add(1)
 			throttles++
 			if throttles > b.o.ThrottleRetries {
-				return fmt.Errorf("%s in %s: still throttled after %d retries: %w", action, region, b.o.ThrottleRetries, r.err)
+				return fmt.Errorf("%s in %s: still throttled after %d retries: %w; %s", action, region, b.o.ThrottleRetries, r.err, adviceThrottled)
 			}
 			n = throttles
 		case outServer, outTimeout, outTransport, outUnreachable, outGarbled:
 			failures++
 			if failures > b.o.Retries {
-				return fmt.Errorf("%s in %s failed %d times: %w", action, region, failures, r.err)
+				return fmt.Errorf("%s in %s failed %d times: %w; %s", action, region, failures, r.err, advice(r.out))
 			}
 			n = failures
-		default:
+		case outRefused:
+			// The API's own answer (or a CredentialError's hint) says it all.
 			return r.err
+		default:
+			return fmt.Errorf("%s in %s: %w", action, region, r.err)
 		}
 		b.retried.Add(1)
 		d := b.backoff(n, r.retryAfter)
@@ -448,8 +454,25 @@ func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.
 			continue
 		}
 		if err := b.o.Sleep(ctx, d); err != nil {
-			return fmt.Errorf("%s in %s: %w (while retrying after: %w)", action, region, err, r.err)
+			return fmt.Errorf("%s in %s: %w while waiting to retry after: %w", action, region, err, r.err)
 		}
+	}
+}
+
+// adviceThrottled ends the message of a call that stayed throttled.
+const adviceThrottled = "the account's ECS API rate for this region is spent (other tools share it): try again in a minute"
+
+// advice is what the user can do about a call that kept failing with outcome o.
+func advice(o outcome) string {
+	switch o {
+	case outTimeout:
+		return "raise --api-timeout if the network is slow"
+	case outUnreachable:
+		return "check the network connection and --endpoint"
+	case outServer:
+		return "ECS is failing: try again later, and quote the RequestId to Alibaba Cloud support if it persists"
+	default:
+		return "try again later"
 	}
 }
 

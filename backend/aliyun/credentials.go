@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,6 +133,11 @@ func Resolve(l Lookup) (*Credentials, error) {
 	if role := getenv(EnvECSMetadata); role != "" {
 		return metadataRole(role, EnvECSMetadata)
 	}
+	if cfg != nil && len(cfg.Profiles) > 1 {
+		// Not "no credentials": there are several, and nothing says which.
+		return nil, fmt.Errorf("%s has profiles %s but no current one: pass --profile or set %s",
+			cliPath, strings.Join(cfg.names(), ", "), EnvProfile)
+	}
 	return nil, ErrNoCredentials
 }
 
@@ -156,9 +162,7 @@ func namedProfile(name, askedBy, cliPath, iniPath string) (*Credentials, error) 
 	}
 	var known []string
 	if cfg != nil {
-		for _, p := range cfg.Profiles {
-			known = append(known, p.Name)
-		}
+		known = cfg.names()
 	}
 	for s := range sections {
 		known = append(known, s)
@@ -196,26 +200,30 @@ type cliConfig struct {
 
 // readCLIConfig reads the aliyun CLI's config file; a missing file is (nil, nil).
 func readCLIConfig(path string) (*cliConfig, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	data, err := readOptional(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	var cfg cliConfig
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return nil, fmt.Errorf("%s is not a valid aliyun CLI config: %w", path, err)
 	}
+	// A hand-edited file may hold null profiles; nothing below need check for them.
+	cfg.Profiles = slices.DeleteFunc(cfg.Profiles, func(p *cliProfile) bool { return p == nil })
 	return &cfg, nil
+}
+
+func (c *cliConfig) names() []string {
+	var out []string
+	for _, p := range c.Profiles {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 func (c *cliConfig) find(name string) *cliProfile {
 	for _, p := range c.Profiles {
-		if p != nil && p.Name == name {
+		if p.Name == name {
 			return p
 		}
 	}
@@ -373,15 +381,9 @@ func iniCredentials(name string, s map[string]string, path string) (*Credentials
 // readINI reads the credentials file's sections; a missing file has none. The format is
 // plain enough (sections, key = value, # and ; comments) not to need a library.
 func readINI(path string) (map[string]map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	data, err := readOptional(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	out := map[string]map[string]string{}
 	var cur map[string]string
@@ -406,6 +408,24 @@ func readINI(path string) (map[string]map[string]string, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// readOptional reads a credentials file that may not exist: no path (no home directory)
+// or no file is (nil, nil); an empty file is not nil.
+func readOptional(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	case data == nil:
+		return []byte{}, nil
+	}
+	return data, nil
 }
 
 // lockedProvider serializes a provider: the SDK's refreshing providers (RAM role, ECS role)

@@ -303,6 +303,9 @@ func TestGivingUpOnThrottlingKeepsTheCode(t *testing.T) {
 	if ae, _ := backend.AsAPIError(err); ae.RequestID == "" {
 		t.Error("RequestId lost")
 	}
+	if msg := err.Error(); !strings.HasSuffix(msg, "try again in a minute") {
+		t.Errorf("message %q does not end with what to do", msg)
+	}
 	if s := f.b.Stats(); s.Calls != 3 {
 		t.Errorf("%d calls; want 3 (one and two retries)", s.Calls)
 	}
@@ -315,6 +318,9 @@ func TestServerErrorsAreRetriedWithinBudget(t *testing.T) {
 	ae, ok := backend.AsAPIError(err)
 	if !ok || ae.Code != backend.CodeInternalError || ae.HTTPStatus != 500 || ae.RequestID == "" {
 		t.Fatalf("error %v; want InternalError 500 with its RequestId", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "RequestId "+ae.RequestID) || !strings.Contains(msg, "try again later") {
+		t.Errorf("message %q does not keep the RequestId and say what to do", msg)
 	}
 	if s := f.b.Stats(); s.Calls != 3 {
 		t.Errorf("%d calls; want 3 (one and two retries)", s.Calls)
@@ -339,7 +345,8 @@ func TestHungCallTimesOutWithAClearError(t *testing.T) {
 		t.Fatalf("error %T %v; want a TimeoutError", err, err)
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "no reply from "+f.addr+" within 150ms") || strings.Contains(msg, "\n") {
+	if !strings.Contains(msg, "no reply from "+f.addr+" within 150ms") || strings.Contains(msg, "\n") ||
+		strings.Count(msg, "DescribeInstanceHistoryEvents") != 1 || !strings.HasSuffix(msg, "raise --api-timeout if the network is slow") {
 		t.Errorf("message %q", msg)
 	}
 	if s := f.b.Stats(); s.Calls != 2 {
@@ -395,7 +402,8 @@ func TestLostRedeployReplyIsReconciledNotResubmitted(t *testing.T) {
 	}
 }
 
-func TestHungRedeployIsReportedNotStarted(t *testing.T) {
+// A hung call may still be applied after the check, so it is never reported safe to retry.
+func TestHungRedeployIsReportedUnknownNotSafe(t *testing.T) {
 	var eng *sim.Engine
 	f := newFixture(t, sim.Generate(10, 300, sim.Epoch), sim.Options{Seed: 10}, func(o *aliyun.Options) {
 		o.Timeout = 150 * time.Millisecond
@@ -404,10 +412,11 @@ func TestHungRedeployIsReportedNotStarted(t *testing.T) {
 	eng = f.eng
 	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
 	_, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
-	if !errors.Is(err, aliyun.ErrRedeployNotStarted) {
-		t.Fatalf("error %v; want ErrRedeployNotStarted", err)
+	if !errors.Is(err, aliyun.ErrRedeployOutcomeUnknown) || errors.Is(err, aliyun.ErrRedeployNotStarted) {
+		t.Fatalf("error %v; want ErrRedeployOutcomeUnknown", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "safe to try again") || !strings.Contains(msg, "within 150ms") {
+	if msg := err.Error(); strings.Contains(msg, "safe to try again") || !strings.Contains(msg, "may still be applied") ||
+		!strings.Contains(msg, "before trying again") || !strings.Contains(msg, "within 150ms") {
 		t.Errorf("message %q", msg)
 	}
 	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
@@ -456,7 +465,8 @@ func TestUnreachableEndpointSaysSo(t *testing.T) {
 	f := &fixture{addr: addr, time: newFakeTime()}
 	b := f.backend(t, testKeyID, testSecret, func(o *aliyun.Options) { o.Retries = 1 })
 	_, err = b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
-	if err == nil || !strings.Contains(err.Error(), "cannot reach "+addr) || strings.Contains(err.Error(), "Signature") {
+	if err == nil || !strings.Contains(err.Error(), "cannot reach "+addr) || strings.Contains(err.Error(), "Signature") ||
+		strings.Count(err.Error(), "DescribeInstanceHistoryEvents") != 1 || !strings.HasSuffix(err.Error(), "check the network connection and --endpoint") {
 		t.Fatalf("error %v", err)
 	}
 	if s := b.Stats(); s.Calls != 2 {
@@ -478,8 +488,8 @@ func TestCallerGivingUpMidRedeployStillLearnsTheOutcome(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := f.b.Redeploy(ctx, backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
-	if !errors.Is(err, aliyun.ErrRedeployNotStarted) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error %v; want ErrRedeployNotStarted after the caller's deadline", err)
+	if !errors.Is(err, aliyun.ErrRedeployOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v; want ErrRedeployOutcomeUnknown after the caller's deadline", err)
 	}
 	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
 		t.Fatalf("engine has %d tasks", n)
@@ -608,5 +618,29 @@ func TestThrottledRedeployIsRepeatedOnceAfterRetryAfter(t *testing.T) {
 	}
 	if w := f.time.Sleeps(); len(w) != 1 || w[0] < 700*time.Millisecond {
 		t.Errorf("waits %v; want one of at least the 700ms retry-after", w)
+	}
+}
+
+// A 5xx that the server answered and that left no task and an unmoved instance is the one
+// lost reply that is safe to retry; the call is still never repeated by the backend.
+func TestRedeployAnswered5xxWithNothingStartedIsNotStarted(t *testing.T) {
+	var eng *sim.Engine
+	f := newFixture(t, sim.Generate(15, 300, sim.Epoch), sim.Options{Seed: 15},
+		faultOnRedeploy(func() *sim.Engine { return eng }, sim.Faults{ServerErrorRate: 1}))
+	eng = f.eng
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	_, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if !errors.Is(err, aliyun.ErrRedeployNotStarted) || backend.Code(err) != backend.CodeInternalError {
+		t.Fatalf("error %v; want ErrRedeployNotStarted keeping InternalError", err)
+	}
+	if !strings.Contains(err.Error(), "safe to try again") {
+		t.Errorf("message %q", err)
+	}
+	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{})); n != 0 {
+		t.Fatalf("engine has %d tasks", n)
+	}
+	// DescribeTasks before, the one RedeployInstance, then DescribeTasks and DescribeInstances.
+	if s := f.b.Stats(); s.Calls != 4 {
+		t.Errorf("%d calls; want 4", s.Calls)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+
 	"ecs-redeploy/backend"
 )
 
@@ -71,6 +73,7 @@ func TestBackoff(t *testing.T) {
 		{0, 60, 0, time.Second},                  // no overflow
 		{0, 1, 3 * time.Second, 3 * time.Second},
 		{0.5, 1, 3 * time.Second, 3*time.Second + 150*time.Millisecond},
+		{0, 5, 300 * time.Millisecond, time.Second}, // retry-after is a floor, not a replacement
 	} {
 		b.o.Jitter = func() float64 { return c.jitter }
 		if got := b.backoff(c.n, c.retryAfter); got.Round(time.Millisecond) != c.want {
@@ -114,6 +117,29 @@ func TestCredentialErrorIsOneLineAndKeepsTheAPIError(t *testing.T) {
 	}
 	if credentialError(&backend.APIError{Code: "IncorrectInstanceStatus"}) != nil {
 		t.Error("a refusal of the action taken for a credentials problem")
+	}
+}
+
+// The real gateway's Throttling.User and Throttling.Api are waited out like Throttling, with
+// their retry-after; a code that merely starts with the same letters is not.
+func TestThrottlingCodesAreWaitedOut(t *testing.T) {
+	b := &Backend{}
+	ctx := context.Background()
+	for code, want := range map[string]outcome{
+		"Throttling":          outThrottled,
+		"Throttling.User":     outThrottled,
+		"Throttling.Api":      outThrottled,
+		"ThrottlingSomething": outRefused,
+	} {
+		se := sdkerrors.NewServerError(400, `{"Code":"`+code+`","Message":"m","RequestId":"R-1"}`, "").(*sdkerrors.ServerError)
+		se.RespHeaders = map[string][]string{"X-Acs-Retry-After": {"800"}}
+		r := b.classify(ctx, ctx, "cn-hangzhou", "DescribeTasks", se, true)
+		if r.out != want || backend.Code(r.err) != code {
+			t.Errorf("%s: outcome %d, error %v; want outcome %d keeping the code", code, r.out, r.err, want)
+		}
+		if want == outThrottled && r.retryAfter != 800*time.Millisecond {
+			t.Errorf("%s: retry-after %v; want 800ms", code, r.retryAfter)
+		}
 	}
 }
 

@@ -29,7 +29,8 @@ const reconcileRounds = 4
 // Redeploy calls RedeployInstance. The API has no idempotency token, so the call is never
 // repeated after a reply that may hide a success (5xx, timeout, dropped connection):
 // instead DescribeTasks and the instance status say whether it started, and the answer is
-// the real task (TaskRef.Reconciled) or an error saying it did not start. Only Throttling,
+// the real task (TaskRef.Reconciled), an error saying it did not start (the server answered
+// 5xx and nothing moved), or ErrRedeployOutcomeUnknown (no answer, nothing seen yet). Only Throttling,
 // which refuses a call before it runs, is waited out and repeated. A definite refusal
 // (IncorrectInstanceStatus, InstanceLockedForSecurity, …) is returned as the *APIError.
 func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
@@ -69,16 +70,18 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			b.throttled.Add(1)
 			throttles++
 			if throttles > b.o.ThrottleRetries {
-				return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: still throttled after %d retries: %w", id, b.o.ThrottleRetries, r.err)
+				return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: still throttled after %d retries: %w; %s", id, b.o.ThrottleRetries, r.err, adviceThrottled)
 			}
 			b.retried.Add(1)
 			b.limiter(region).hold(b.o.Now(), b.backoff(throttles, r.retryAfter))
 		case r.out.ambiguous():
 			return b.reconcile(ctx, req, known, r.err)
-		case r.out == outUnreachable || r.out == outLocal:
+		case r.out == outUnreachable:
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w; %s", id, r.err, advice(r.out))
+		case r.out == outLocal:
 			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w", id, r.err)
 		default:
-			// A refusal with a code, or a failure before anything was sent.
+			// A refusal with a code: the API's answer, unchanged.
 			return backend.TaskRef{}, r.err
 		}
 	}
@@ -124,6 +127,12 @@ func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, kn
 		}
 		status = ins[0].Status
 		if status == model.StatusRunning || status == model.StatusStopped {
+			// Only a server that answered (5xx) has finished with the call. After a timeout or
+			// a dropped connection it may still apply it after this check, so "no task yet"
+			// must not be read as "safe to try again".
+			if ae, ok := backend.AsAPIError(cause); !ok || ae.HTTPStatus < 500 {
+				return unknown(fmt.Sprintf("no new redeploy task is listed yet and the instance is still %s, but the call got no answer and may still be applied", status), nil)
+			}
 			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeTasks shows no new redeploy task and the instance is still %s; it is safe to try again",
 				id, ErrRedeployNotStarted, cause, status)
 		}

@@ -416,6 +416,17 @@ func TestInstancesAreCopies(t *testing.T) {
 	}
 }
 
+// Listed instances share one backing array of events; appending to one must not overwrite
+// its neighbour's.
+func TestListedEventsDoNotAlias(t *testing.T) {
+	e, _ := newTestEngine(t, Options{}, model.Instance{ID: "i-1"}, model.Instance{ID: "i-2"})
+	got := e.PendingInstances(nil, nil)
+	got[0].Events = append(got[0].Events, model.Event{ID: "e-extra"})
+	if got[1].Events[0].ID != "e-i-2" {
+		t.Fatalf("appending to i-1's events changed i-2's: %+v", got[1].Events)
+	}
+}
+
 func BenchmarkListInstances(b *testing.B) {
 	for _, n := range []int{1000, 100000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -23,7 +22,7 @@ func addCloudFlags(root *cobra.Command, g *globalOptions) {
 
 // openCloudBackend builds the real Alibaba Cloud backend from the flags and environment,
 // and returns it with the region scope (empty: every region).
-func openCloudBackend(_ context.Context, g *globalOptions) (backend.Backend, []string, error) {
+func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if g.APITimeout <= 0 {
 		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", g.APITimeout)}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -59,7 +58,7 @@ func TestOpenCloudBackendRegionScope(t *testing.T) {
 			cloudEnv(t, cfg)
 			t.Setenv(aliyun.EnvRegion, c.envRegion)
 			g := cloudOptionsWith(c.regions...)
-			b, scope, err := openCloudBackend(context.Background(), g)
+			b, scope, err := openCloudBackend(g)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +72,7 @@ func TestOpenCloudBackendRegionScope(t *testing.T) {
 func TestOpenCloudBackendFailures(t *testing.T) {
 	t.Run("no credentials", func(t *testing.T) {
 		cloudEnv(t, "")
-		_, _, err := openCloudBackend(context.Background(), cloudOptionsWith("cn-hangzhou"))
+		_, _, err := openCloudBackend(cloudOptionsWith("cn-hangzhou"))
 		if !errors.Is(err, aliyun.ErrNoCredentials) || !strings.Contains(oneLine(err), "--demo") {
 			t.Fatalf("%v", err)
 		}
@@ -82,7 +81,7 @@ func TestOpenCloudBackendFailures(t *testing.T) {
 		cloudEnv(t, "")
 		t.Setenv(aliyun.EnvAccessKeyID, "LTAI")
 		t.Setenv(aliyun.EnvAccessKeySecret, "s")
-		_, _, err := openCloudBackend(context.Background(), cloudOptionsWith())
+		_, _, err := openCloudBackend(cloudOptionsWith())
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--region") || !strings.Contains(err.Error(), aliyun.EnvRegion) {
 			t.Fatalf("%v", err)
@@ -92,7 +91,7 @@ func TestOpenCloudBackendFailures(t *testing.T) {
 		cloudEnv(t, "")
 		t.Setenv(aliyun.EnvAccessKeyID, "LTAI")
 		t.Setenv(aliyun.EnvAccessKeySecret, "s")
-		_, _, err := openCloudBackend(context.Background(), cloudOptionsWith("all,cn-hangzhou"))
+		_, _, err := openCloudBackend(cloudOptionsWith("all,cn-hangzhou"))
 		var ue usageError
 		if !errors.As(err, &ue) {
 			t.Fatalf("%v", err)
@@ -103,7 +102,7 @@ func TestOpenCloudBackendFailures(t *testing.T) {
 		t.Setenv(aliyun.EnvAccessKeyID, "LTAI")
 		t.Setenv(aliyun.EnvAccessKeySecret, "s")
 		t.Setenv(aliyun.EnvEndpoint, "no-port")
-		_, _, err := openCloudBackend(context.Background(), cloudOptionsWith("cn-hangzhou"))
+		_, _, err := openCloudBackend(cloudOptionsWith("cn-hangzhou"))
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "HOST:PORT") {
 			t.Fatalf("%v", err)

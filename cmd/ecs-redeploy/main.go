@@ -177,7 +177,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			e.Regions = append(e.Regions, r)
 		}
 	} else {
-		b, regions, err := openCloudBackend(ctx, g)
+		b, regions, err := openCloudBackend(g)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
 )
@@ -33,7 +34,7 @@ func newSimServerCmd(g *globalOptions) *cobra.Command {
 DescribeInstanceHistoryEvents, RedeployInstance, DescribeTasks) over plain HTTP from the
 simulated fleet, checking signatures like ECS does. Point the official Go SDK
 (client.Domain = "HOST:PORT"), the aliyun CLI (--endpoint HOST:PORT --insecure) or
-ecs-redeploy itself (--endpoint HOST:PORT) at it.
+ecs-redeploy itself (--endpoint HOST:PORT --region all) at it.
 
 The access key is --access-key-id/--access-key-secret, else ALIBABA_CLOUD_ACCESS_KEY_ID
 and ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a pair generated and printed at start.`,
@@ -87,7 +88,7 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	if o.AccessKeyID != "" {
 		return o.AccessKeyID, o.AccessKeySecret, "from --access-key-id/--access-key-secret", nil
 	}
-	id, secret = os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	id, secret = os.Getenv(aliyun.EnvAccessKeyID), os.Getenv(aliyun.EnvAccessKeySecret)
 	switch {
 	case id != "" && secret != "":
 		return id, secret, "from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET", nil
@@ -122,7 +123,7 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: id, AccessKeySecret: secret, Log: logw})
 	ep, err := srv.Start(o.Listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("sim-server: %w; choose another address with --listen HOST:PORT (port 0 picks a free one)", err)
 	}
 	shownSecret := "(" + source + ")"
 	if source == "generated" {
@@ -140,7 +141,7 @@ AccessKeySecret: %[6]s
 Go SDK:     client, _ := ecs.NewClientWithAccessKey("%[7]s", ID, SECRET)
             client.Domain = "%[4]s" // plain HTTP is the SDK's default scheme
 aliyun CLI: aliyun ecs DescribeRegions --endpoint %[4]s --insecure --region %[7]s --access-key-id ID --access-key-secret SECRET
-console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s
+console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s --region all
 
 one line per call: time action region status code duration. Ctrl-C stops.
 `, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)

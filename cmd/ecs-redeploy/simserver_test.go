@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"ecs-redeploy/backend/aliyun"
 )
 
 // TestSimServerCommand runs the command as a user does, on a free port, answers one SDK
@@ -37,15 +39,19 @@ func TestSimServerCommand(t *testing.T) {
 	sc := bufio.NewScanner(pr)
 	var banner []string
 	addrRE := regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
-	addr := ""
-	for addr == "" && sc.Scan() {
+	consoleRE := regexp.MustCompile(`^console:.* ecs-redeploy (.*)$`)
+	addr, console := "", ""
+	for console == "" && sc.Scan() {
 		banner = append(banner, sc.Text())
 		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
 			addr = m[1]
 		}
+		if m := consoleRE.FindStringSubmatch(sc.Text()); m != nil {
+			console = m[1]
+		}
 	}
-	if addr == "" {
-		t.Fatalf("no address in the banner:\n%s\n(err %v)", strings.Join(banner, "\n"), <-done)
+	if addr == "" || console == "" {
+		t.Fatalf("no address or console command in the banner:\n%s\n(err %v)", strings.Join(banner, "\n"), <-done)
 	}
 	go io.Copy(io.Discard, pr)
 
@@ -60,6 +66,16 @@ func TestSimServerCommand(t *testing.T) {
 	}
 	if len(resp.Regions.Region) == 0 {
 		t.Error("no regions")
+	}
+
+	// The console command the banner shows works as printed, with only the keys filled in
+	// (events instead of the interactive console).
+	cloudEnv(t, "")
+	t.Setenv(aliyun.EnvAccessKeyID, "cmdtest")
+	t.Setenv(aliyun.EnvAccessKeySecret, "cmdsecret")
+	out, err := run(t, append(strings.Fields(console), "events", "--json")...)
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "[") || !strings.Contains(out, "InstanceId") {
+		t.Errorf("the banner's console command %q: %v\n%s", console, err, out)
 	}
 	cancel()
 	if err := <-done; err != nil {

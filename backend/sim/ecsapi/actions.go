@@ -369,46 +369,27 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 		return nil, aerr
 	}
 	f := sim.EventFilter{Region: region}
-	ids, aerr := r.list("ResourceId")
-	if aerr != nil {
+	if f.InstanceIDs, aerr = filterParam[string](r, "ResourceId", "InstanceId"); aerr != nil {
 		return nil, aerr
 	}
-	if id := r.get("InstanceId"); id != "" {
-		ids = append(ids, id)
-	}
-	f.InstanceIDs = ids
 	if f.EventIDs, aerr = r.list("EventId"); aerr != nil {
 		return nil, aerr
 	}
-	statuses, aerr := r.list("InstanceEventCycleStatus")
-	if aerr != nil {
+	if f.CycleStatuses, aerr = filterParam[model.EventCycleStatus](r, "InstanceEventCycleStatus", "EventCycleStatus"); aerr != nil {
 		return nil, aerr
-	}
-	if st := r.get("EventCycleStatus"); st != "" {
-		statuses = append(statuses, st)
-	}
-	for _, st := range statuses {
-		f.CycleStatuses = append(f.CycleStatuses, model.EventCycleStatus(st))
 	}
 	if len(f.CycleStatuses) == 0 {
 		f.CycleStatuses = finalCycleStatuses
 	}
-	types, aerr := r.list("InstanceEventType")
-	if aerr != nil {
+	if f.Types, aerr = filterParam[model.EventType](r, "InstanceEventType", "EventType"); aerr != nil {
 		return nil, aerr
-	}
-	if t := r.get("EventType"); t != "" {
-		types = append(types, t)
-	}
-	for _, t := range types {
-		f.Types = append(f.Types, model.EventType(t))
 	}
 	p, aerr := parsePage(r, 'e', 10)
 	if aerr != nil {
 		return nil, aerr
 	}
 	evs := s.e.Events(f)
-	if len(ids) > 0 {
+	if len(f.InstanceIDs) > 0 {
 		// The engine answers in the order the ids were given, possibly twice; the cursor
 		// needs fleet order.
 		sort.SliceStable(evs, func(a, b int) bool { return s.eventSeq[evs[a].ID] < s.eventSeq[evs[b].ID] })
@@ -416,6 +397,23 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 	}
 	lo, hi, next := p.slice(len(evs), func(i int) int { return s.eventSeq[evs[i].ID] })
 	return appendEventsReply(make([]byte, 0, 512+400*(hi-lo)), s.e.NewRequestID(), len(evs), p.pageNumber(), p.size, next, evs[lo:hi]), nil
+}
+
+// filterParam reads a filter sent as repeated parameters (repeated.1 … repeated.N) plus
+// the single-valued parameter the API also accepts for it; nil when neither is given.
+func filterParam[T ~string](r *request, repeated, single string) ([]T, *apiError) {
+	vs, aerr := r.list(repeated)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if v := r.get(single); v != "" {
+		vs = append(vs, v)
+	}
+	var out []T
+	for _, v := range vs {
+		out = append(out, T(v))
+	}
+	return out, nil
 }
 
 // ---- RedeployInstance ----

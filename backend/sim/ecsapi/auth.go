@@ -11,16 +11,12 @@ import (
 type action func(s *Server, r *request) (any, *apiError)
 
 // actions are the calls the simulator answers; everything else is InvalidAction.NotFound.
-var actions map[string]action
-
-func init() {
-	actions = map[string]action{
-		"DescribeRegions":               (*Server).describeRegions,
-		"DescribeInstances":             (*Server).describeInstances,
-		"DescribeInstanceHistoryEvents": (*Server).describeInstanceHistoryEvents,
-		"RedeployInstance":              (*Server).redeployInstance,
-		"DescribeTasks":                 (*Server).describeTasks,
-	}
+var actions = map[string]action{
+	"DescribeRegions":               (*Server).describeRegions,
+	"DescribeInstances":             (*Server).describeInstances,
+	"DescribeInstanceHistoryEvents": (*Server).describeInstanceHistoryEvents,
+	"RedeployInstance":              (*Server).redeployInstance,
+	"DescribeTasks":                 (*Server).describeTasks,
 }
 
 // authenticate checks the common parameters and the signature, in the order the ECS

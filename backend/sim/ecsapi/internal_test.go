@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -78,6 +79,56 @@ func TestShutdownReleasesHungCalls(t *testing.T) {
 	}
 	if err := <-errc; err == nil {
 		t.Error("the hung call was answered; want a dropped connection")
+	}
+}
+
+// A deferred Close after a Shutdown (sim-server's own pattern in tests) returns at once
+// with the same result.
+func TestShutdownTwiceDoesNotHang(t *testing.T) {
+	ep, err := hangingServer(t).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- ep.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("close after shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second): // a guard against the hang, not a wait
+		t.Fatal("Close after Shutdown hangs")
+	}
+}
+
+// A connection no request has come on (a client pool's spare) does not hold the shutdown:
+// net/http alone would wait five seconds for it.
+func TestShutdownClosesFreshConnections(t *testing.T) {
+	ep, err := hangingServer(t).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", ep.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for {
+		ep.connMu.Lock()
+		n := len(ep.fresh)
+		ep.connMu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := ep.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a fresh connection open: %v", err)
 	}
 }
 

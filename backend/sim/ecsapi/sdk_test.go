@@ -153,6 +153,9 @@ func TestDescribeInstancesPagination(t *testing.T) {
 	t.Run("PageNumber", func(t *testing.T) {
 		var got []string
 		for page := 1; ; page++ {
+			if page > len(want)/100+2 {
+				t.Fatalf("page %d of %d instances: the pages never run out", page, len(want))
+			}
 			req := ecs.CreateDescribeInstancesRequest()
 			req.PageNumber = requests.NewInteger(page)
 			req.PageSize = requests.NewInteger(100)
@@ -179,6 +182,9 @@ func TestDescribeInstancesPagination(t *testing.T) {
 		var got []string
 		token, calls := "", 0
 		for {
+			if calls > len(want)/100+1 {
+				t.Fatalf("%d calls for %d instances: NextToken never runs out", calls, len(want))
+			}
 			req := ecs.CreateDescribeInstancesRequest()
 			req.MaxResults = requests.NewInteger(100)
 			req.NextToken = token
@@ -229,7 +235,10 @@ func TestDescribeInstanceHistoryEvents(t *testing.T) {
 		t.Helper()
 		var out []ecs.InstanceSystemEventType
 		token := ""
-		for {
+		for page := 1; ; page++ {
+			if page > 1000 {
+				t.Fatalf("%d pages of %d: NextToken never runs out", page, maxResults)
+			}
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.MaxResults = requests.NewInteger(maxResults)
 			req.NextToken = token
@@ -267,6 +276,9 @@ func TestDescribeInstanceHistoryEvents(t *testing.T) {
 	t.Run("pending with PageNumber", func(t *testing.T) {
 		var got []string
 		for page := 1; ; page++ {
+			if page > len(pending)/100+2 {
+				t.Fatalf("page %d of %d events: the pages never run out", page, len(pending))
+			}
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.InstanceEventCycleStatus = pendingStatuses()
 			req.PageNumber = requests.NewInteger(page)

@@ -244,7 +244,18 @@ type Endpoint struct {
 	Addr string
 	srv  *Server
 	hs   *http.Server
-	done chan error
+	done chan error // the Serve loop's result, received once
+	// stopped makes a second Shutdown or Close (a deferred Close after a Shutdown, say)
+	// return the first one's result instead of waiting forever on done.
+	stopped sync.Once
+	err     error
+
+	// fresh are the connections no request has arrived on yet. http.Server.Shutdown waits
+	// up to five seconds for such a connection, which every HTTP client pool leaves behind
+	// now and then; sim-server closes them at once instead, as nothing runs on them.
+	connMu   sync.Mutex
+	fresh    map[net.Conn]struct{}
+	stopping bool
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background until Shutdown
@@ -255,11 +266,12 @@ func (s *Server) Start(addr string) (*Endpoint, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	ep := &Endpoint{
-		Addr: ln.Addr().String(),
-		srv:  s,
-		hs:   &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
-		done: make(chan error, 1),
+		Addr:  ln.Addr().String(),
+		srv:   s,
+		done:  make(chan error, 1),
+		fresh: map[net.Conn]struct{}{},
 	}
+	ep.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: ep.track}
 	go func() {
 		err := ep.hs.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -272,15 +284,43 @@ func (s *Server) Start(addr string) (*Endpoint, error) {
 
 // Shutdown stops accepting calls, ends hung ones, and waits for the rest until ctx ends.
 func (ep *Endpoint) Shutdown(ctx context.Context) error {
-	ep.srv.release()
-	err := ep.hs.Shutdown(ctx)
-	if err != nil {
-		ep.hs.Close()
+	ep.stopped.Do(func() {
+		ep.srv.release()
+		ep.dropFresh()
+		ep.err = ep.hs.Shutdown(ctx)
+		if ep.err != nil {
+			ep.hs.Close()
+		}
+		if serr := <-ep.done; ep.err == nil {
+			ep.err = serr
+		}
+	})
+	return ep.err
+}
+
+// track keeps the set of fresh connections; once stopping, a new one is closed on arrival.
+func (ep *Endpoint) track(c net.Conn, st http.ConnState) {
+	ep.connMu.Lock()
+	defer ep.connMu.Unlock()
+	switch {
+	case st == http.StateNew && ep.stopping:
+		c.Close()
+	case st == http.StateNew:
+		ep.fresh[c] = struct{}{}
+	default:
+		delete(ep.fresh, c)
 	}
-	if serr := <-ep.done; err == nil {
-		err = serr
+}
+
+// dropFresh closes the connections no request has arrived on.
+func (ep *Endpoint) dropFresh() {
+	ep.connMu.Lock()
+	defer ep.connMu.Unlock()
+	ep.stopping = true
+	for c := range ep.fresh {
+		c.Close()
 	}
-	return err
+	clear(ep.fresh)
 }
 
 // Close shuts the endpoint down, giving in-flight calls five seconds.
