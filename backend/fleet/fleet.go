@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -193,14 +194,38 @@ func (v *View) Refresh(ctx context.Context) error {
 	v.mu.Unlock()
 	insts, err := v.b.Instances(ctx, backend.Query{Regions: v.opt.Regions})
 	now := v.opt.Now()
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	if err != nil {
+		v.mu.Lock()
+		defer v.mu.Unlock()
 		v.refreshErr = fmt.Errorf("refresh: %w", err)
 		v.failures++
 		v.publishLocked()
 		return v.refreshErr
 	}
+
+	// Rows are derived outside the lock: at 100,000 instances that takes longer than a
+	// session should wait to subscribe or to redeploy. In-progress marks are patched on
+	// at publish time, so the base rows do not need them.
+	v.mu.Lock()
+	resolved := maps.Clone(v.resolved)
+	v.mu.Unlock()
+	var settled []string
+	rows := make([]*Row, len(insts))
+	for i := range insts {
+		in := &insts[i]
+		if res, ok := resolved[in.ID]; ok && mergeResolved(in, res) {
+			settled = append(settled, in.ID)
+		}
+		rows[i] = newRow(in, now, false)
+	}
+	sortRows(rows)
+	idx := make(map[string]int, len(rows))
+	for i, r := range rows {
+		idx[r.Inst.ID] = i
+	}
+
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.refreshErr, v.failures, v.updated = nil, 0, v.opt.Wall()
 	// What the tracker learned while this refresh ran is newer than the refresh.
 	for id, n := range v.learnedAt {
@@ -209,18 +234,8 @@ func (v *View) Refresh(ctx context.Context) error {
 			delete(v.learnedAt, id)
 		}
 	}
-	rows := make([]*Row, len(insts))
-	idx := make(map[string]int, len(insts))
-	for i := range insts {
-		in := &insts[i]
-		if res, ok := v.resolved[in.ID]; ok {
-			v.mergeResolved(in, res)
-		}
-		rows[i] = newRow(in, now, v.inProgressLocked(in.ID))
-	}
-	sortRows(rows)
-	for i, r := range rows {
-		idx[r.Inst.ID] = i
+	for _, id := range settled {
+		delete(v.resolved, id)
 	}
 	v.base, v.baseIndex = rows, idx
 	v.publishLocked()
@@ -413,9 +428,10 @@ func (v *View) pruneLocked() {
 
 // mergeResolved reconciles a refreshed instance with the redeploy that finished on it. A
 // refresh that still lists the avoided event as pending started before the finish, so the
-// finished state wins; otherwise the instance has another pending event, and the avoided
-// one is kept beside it for the record.
-func (v *View) mergeResolved(in *model.Instance, res model.Instance) {
+// finished state wins and stays recorded (false). Otherwise the instance has another
+// pending event: the avoided one is kept beside it for the record, and the refresh has
+// caught up (true).
+func mergeResolved(in *model.Instance, res model.Instance) bool {
 	for _, av := range res.Events {
 		if av.CycleStatus != model.CycleAvoided {
 			continue
@@ -423,12 +439,12 @@ func (v *View) mergeResolved(in *model.Instance, res model.Instance) {
 		for _, ev := range in.Events {
 			if ev.ID == av.ID && ev.CycleStatus.Pending() {
 				*in = res
-				return
+				return false
 			}
 		}
 		in.Events = append(slices.Clone(in.Events), av)
 	}
-	delete(v.resolved, in.ID)
+	return true
 }
 
 // instanceLocked finds the freshest known state of instance id.
