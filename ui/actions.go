@@ -128,7 +128,7 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 }
 
 func (m *Model) setNotice(isErr bool, s string) {
-	m.notice, m.noticeIsErr = s, isErr
+	m.notice, m.noticeIsErr, m.noticeAt = s, isErr, m.deps.Wall()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -95,6 +95,7 @@ type Model struct {
 
 	notice      string
 	noticeIsErr bool
+	noticeAt    time.Time
 
 	footerKey string
 	footer    string

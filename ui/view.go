@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -22,8 +23,12 @@ func (m *Model) taskRows() int {
 	return panelRows(m.height, n)
 }
 
+// noticeFades is how long a notice that is not an error stays on screen.
+const noticeFades = 8 * time.Second
+
 func (m *Model) noticeText() (string, bool) {
-	if m.notice != "" {
+	// Errors stay until esc or the next notice; news fades after a few seconds.
+	if m.notice != "" && (m.noticeIsErr || m.wall.Sub(m.noticeAt) < noticeFades) {
 		return m.notice, m.noticeIsErr
 	}
 	if m.snap != nil && m.snap.Err != nil {
