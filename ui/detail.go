@@ -85,6 +85,9 @@ func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []
 	el := model.Evaluate(in, now, false)
 	out = append(out, "")
 	switch {
+	case r.Resolved:
+		out = append(out, st.Good.on("Eligibility: nothing left to do")+" (the redeploy avoided the event)")
+		return append(out, taskLines(in.ID, tasks, st)...)
 	case r.InProgress:
 		out = append(out, st.Busy.on("Eligibility: IN PROGRESS")+" (a redeploy is running)")
 	case el.Allowed:
@@ -99,10 +102,15 @@ func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []
 		out = append(out, warningLine(w.Destructive, w.Message))
 	}
 
-	out = append(out, "", st.Header.on("Redeploy tasks"))
+	return append(out, taskLines(in.ID, tasks, st)...)
+}
+
+// taskLines are the redeploys of instance id this console knows.
+func taskLines(id string, tasks []fleet.Task, st *Styles) []string {
+	out := []string{"", st.Header.on("Redeploy tasks")}
 	n := 0
 	for _, t := range tasks {
-		if t.InstanceID != in.ID {
+		if t.InstanceID != id {
 			continue
 		}
 		n++

@@ -346,3 +346,17 @@ func TestCancelFromTheDetailPaneReturnsThere(t *testing.T) {
 		t.Fatal("after confirming, the list should show the row IN PROGRESS")
 	}
 }
+
+func TestDetailOfAFinishedRedeploySaysNothingIsLeft(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	h.poll(10 * time.Minute)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	press(m, keyEnter)
+	v := m.View()
+	if !strings.Contains(v, "nothing left to do") || strings.Contains(v, "BLOCKED") || !strings.Contains(v, "Finished") {
+		t.Fatalf("detail of a finished redeploy:\n%s", v)
+	}
+}
