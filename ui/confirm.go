@@ -55,6 +55,8 @@ func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
 	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
+	// Without colour an empty field is invisible: say where it is.
+	ti.Placeholder = "(tab here and type it)"
 	return &confirm{common: c, targets: targets, skipped: skipped, input: ti}
 }
 
