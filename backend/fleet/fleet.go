@@ -244,18 +244,22 @@ func (v *View) Refresh(ctx context.Context) error {
 
 func (v *View) taskLoop(ctx context.Context) {
 	for {
-		pending := v.PollTasks(ctx)
-		var wait <-chan time.Time
-		if pending > 0 {
-			wait = v.opt.After(v.taskInterval())
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-wait:
+		case <-v.taskWait(v.PollTasks(ctx)):
 		case <-v.taskWake:
 		}
 	}
+}
+
+// taskWait is the tracker's next timer: none at all while nothing is in flight (a
+// redeploy wakes it), so an idle console makes no task calls.
+func (v *View) taskWait(inFlight int) <-chan time.Time {
+	if inFlight == 0 {
+		return nil
+	}
+	return v.opt.After(v.taskInterval())
 }
 
 // taskInterval is fast while tasks are changing and slow once they have been quiet.

@@ -17,14 +17,17 @@ import (
 type counting struct {
 	backend.Backend
 	instances, redeploys, tasks atomic.Int32
-	// gate, when set, holds Instances until it is closed.
-	gate chan struct{}
+	// gate, when set, holds a full listing's answer until it is closed; entered says the
+	// answer is computed and held.
+	gate    chan struct{}
+	entered chan struct{}
 }
 
 func (c *counting) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
 	insts, err := c.Backend.Instances(ctx, q)
 	c.instances.Add(1)
 	if c.gate != nil && len(q.InstanceIDs) == 0 {
+		c.entered <- struct{}{}
 		<-c.gate // the answer is computed, then held: it grows stale in flight
 	}
 	return insts, err
@@ -215,12 +218,10 @@ func TestRefreshFailureMarksStaleAndBacksOff(t *testing.T) {
 
 func TestRefreshesNeverOverlap(t *testing.T) {
 	v, c, _, _ := setup(t, sim.Options{})
-	c.gate = make(chan struct{})
+	c.gate, c.entered = make(chan struct{}), make(chan struct{}, 1)
 	done := make(chan error)
 	go func() { done <- v.Refresh(context.Background()) }()
-	for c.instances.Load() == 0 {
-		time.Sleep(time.Millisecond) // wait for the first call to be inside the backend
-	}
+	<-c.entered // the first refresh is inside the backend
 	if err := v.Refresh(context.Background()); !errors.Is(err, ErrBusy) {
 		t.Fatalf("overlapping refresh: %v, want ErrBusy", err)
 	}
@@ -247,6 +248,12 @@ func (f *fakeTimer) After(d time.Duration) <-chan time.Time {
 	f.mu.Unlock()
 	f.fire <- c
 	return c
+}
+
+func (f *fakeTimer) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.waits)
 }
 
 func (f *fakeTimer) last() time.Duration {
@@ -321,24 +328,23 @@ func TestTaskLoopIdlesWithoutTasks(t *testing.T) {
 	if got := ft.last(); got != 2*time.Second {
 		t.Fatalf("quiet poll wait %v, want 2s", got)
 	}
+	sub := v.Subscribe()
+	defer sub.Close()
 	clock.Advance(10 * time.Minute)
 	tick <- sim.Epoch
-	// The task finishes; with nothing in flight the loop waits only for a wake-up.
-	deadline := time.Now().Add(5 * time.Second)
-	for v.Snapshot().Tasks[0].Status != model.TaskFinished {
-		if time.Now().After(deadline) {
-			t.Fatal("task never finished")
+	for s := range sub.C() { // the loop polls and the task finishes
+		if s.Tasks[0].Status == model.TaskFinished {
+			break
 		}
-		time.Sleep(time.Millisecond)
 	}
-	calls := c.tasks.Load()
-	select {
-	case <-ft.fire:
-		t.Fatal("idle loop should not arm a timer")
-	case <-time.After(50 * time.Millisecond):
+	// With nothing in flight the loop arms no timer and makes no call: only a redeploy
+	// wakes it.
+	calls, waits := c.tasks.Load(), ft.count()
+	if v.taskWait(v.PollTasks(ctx)) != nil {
+		t.Fatal("an idle tracker armed a timer")
 	}
-	if c.tasks.Load() != calls {
-		t.Fatal("idle loop kept polling")
+	if c.tasks.Load() != calls || ft.count() != waits {
+		t.Fatal("an idle tracker called the backend or asked for a timer")
 	}
 }
 
@@ -367,12 +373,10 @@ func TestStaleRefreshDoesNotUndoWhatTheTrackerLearned(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.PollTasks(ctx) // Stopping
-	c.gate = make(chan struct{})
+	c.gate, c.entered = make(chan struct{}), make(chan struct{}, 1)
 	done := make(chan error)
 	go func() { done <- v.Refresh(ctx) }() // reads Stopping, then is held
-	for c.instances.Load() < 3 {
-		time.Sleep(time.Millisecond)
-	}
+	<-c.entered
 	clock.Advance(2 * time.Minute)
 	v.PollTasks(ctx) // learns Stopped while the refresh is in flight
 	close(c.gate)
