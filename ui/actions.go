@@ -51,7 +51,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		return nil
 	}
 	m.dialog = newConfirm(m.common(), ok, skipped)
-	m.dialog.SetSize(m.width, max(m.height-2, 1))
+	m.dialog.SetSize(m.width, m.dialogHeight())
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""

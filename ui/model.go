@@ -250,7 +250,7 @@ func (m *Model) relayout() {
 	m.tasks.follow(tasks)
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
-		m.dialog.SetSize(m.width, max(m.height-2, 1))
+		m.dialog.SetSize(m.width, m.dialogHeight())
 	}
 	m.filter.Width = max(m.width-20, 10)
 	m.detail.SetSize(m.width, m.bodyRows())

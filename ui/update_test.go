@@ -263,6 +263,8 @@ func TestResizeNeverOverflows(t *testing.T) {
 			func() {},
 			func() { press(m, keyEnter) },
 			func() { press(m, runes("?")) },
+			func() { filterTo(m, idPlain); press(m, runes("R")) },
+			func() { press(m, runes("t")) },
 		} {
 			m.mode = modeList
 			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
@@ -271,6 +273,12 @@ func TestResizeNeverOverflows(t *testing.T) {
 			if len(lines) > size[1] {
 				t.Errorf("%dx%d mode %d: %d lines", size[0], size[1], m.mode, len(lines))
 			}
+			// Every screen that fits keeps its header on top and its key hints at the bottom.
+			if size[1] >= 8 && (!strings.Contains(lines[0], "pending") || lines[len(lines)-1] != m.footerLine()) {
+				t.Errorf("%dx%d mode %d: first line %q, last line %q", size[0], size[1], m.mode, lines[0], lines[len(lines)-1])
+			}
+			press(m, keyEsc)
+			press(m, keyEsc)
 			for _, l := range lines {
 				if w := lipgloss.Width(l); w > size[0] {
 					t.Errorf("%dx%d mode %d: line of %d columns: %q", size[0], size[1], m.mode, w, l)

@@ -68,11 +68,11 @@ func (m *Model) View() string {
 	case modeDialog:
 		// The dialog takes the whole screen between header and footer: on a short
 		// terminal every line of it matters more than the list behind it.
-		body = max(m.height-2, 1)
+		body = m.dialogHeight()
 		dlg := m.dialog.view(m.hint(m.dialog.ShortHelp()), m.now)
 		m.renderLines(&b, strings.Split(dlg, "\n"), body)
 		b.WriteString(m.footerLine())
-		return b.String()
+		return m.clip(b.String())
 	case modeHelp:
 		m.renderLines(&b, m.helpView(), body)
 	default:
@@ -110,9 +110,17 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
-	out := b.String()
+	return m.clip(b.String())
+}
+
+// dialogHeight is the room the dialog has: the screen less the header, the info line and
+// the footer.
+func (m *Model) dialogHeight() int { return max(m.height-3, 1) }
+
+// clip keeps a screen to the terminal's height: on a terminal smaller than the fixed lines
+// it shows the top of the screen, never more than fits.
+func (m *Model) clip(out string) string {
 	if strings.Count(out, "\n") >= m.height {
-		// Smaller than the fixed lines: show the top of the screen, never more than fits.
 		lines := strings.SplitN(out, "\n", m.height+1)
 		out = strings.Join(lines[:m.height], "\n")
 	}
