@@ -56,7 +56,7 @@ func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
 	// Without colour an empty field is invisible: say where it is.
-	ti.Placeholder = "(tab here and type it)"
+	ti.Placeholder = "(type it here)"
 	return &confirm{common: c, targets: targets, skipped: skipped, input: ti}
 }
 
@@ -161,6 +161,12 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 	case msg.Type == tea.KeyShiftTab:
 		c.moveFocus(now, -1)
 		return dialogOpen, nil
+	}
+	if c.focus != focusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
+		(len(msg.Runes) > 1 || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
+		// Typing is for the field, whatever has the focus: an id typed or pasted while
+		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
+		c.setFocus(focusInput)
 	}
 	if c.focus == focusInput {
 		if msg.Type == tea.KeyEnter {

@@ -369,8 +369,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	}
 	// Bubble Tea merges a burst of printable bytes into one message ("jjj"). Outside a text
-	// input each rune is its own key press.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() {
+	// input each rune is its own key press, except in the dialog: a burst there is a pasted
+	// id, and none of its letters may act as a key (f would turn ForceStop on).
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() && m.mode != modeDialog {
 		var cmds []tea.Cmd
 		for i, r := range msg.Runes {
 			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))

@@ -368,3 +368,41 @@ func TestDetailOfAFinishedRedeploySaysNothingIsLeft(t *testing.T) {
 		t.Fatalf("detail of a finished redeploy:\n%s", v)
 	}
 }
+
+// An engineer who types or pastes the id without tabbing to the field first must not turn
+// ForceStop on with the id's f, nor walk the focus with its h and l.
+func TestTypingTheIDWithCancelFocusedFillsTheField(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		keys []tea.KeyMsg
+	}{
+		{"pasted", []tea.KeyMsg{runes(idFailing)}},
+		{"typed", func() (ks []tea.KeyMsg) {
+			for _, r := range idFailing {
+				ks = append(ks, runes(string(r)))
+			}
+			return ks
+		}()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			m := ready(t, h)
+			filterTo(m, idFailing)
+			press(m, runes("R"))
+			if m.mode != modeDialog || m.dialog.focus != focusCancel || !m.dialog.destructive(m.now) {
+				t.Fatalf("want a destructive dialog with Cancel focused; notice %q", m.notice)
+			}
+			press(m, c.keys...)
+			if m.dialog.forceStop {
+				t.Fatal("typing the id turned ForceStop on")
+			}
+			if got := m.dialog.input.Value(); got != idFailing {
+				t.Fatalf("field holds %q, want %q", got, idFailing)
+			}
+			press(m, keyEnter, keyEnter)
+			if n := h.backend.redeploys.Load(); n != 1 {
+				t.Fatalf("backend saw %d redeploys, want 1", n)
+			}
+		})
+	}
+}
