@@ -2,10 +2,10 @@ package ui
 
 import (
 	"fmt"
-
-	"github.com/charmbracelet/bubbles/key"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/bubbles/key"
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
@@ -29,8 +29,18 @@ func (d *detail) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp
 
 const stamp = "2006-01-02 15:04 MST"
 
-// detailLines builds the pane's content for row r.
-func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []string {
+// detailLines builds the pane's content for row r, wrapped to width: the pane is where
+// a failure's whole reason and RequestId must be readable, so nothing here is cut.
+func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles, width int) []string {
+	var out []string
+	for _, l := range detailText(r, tasks, now, st) {
+		out = append(out, wrap(l, width)...)
+	}
+	return out
+}
+
+// detailText is the pane's content, one line per fact.
+func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []string {
 	in := r.Inst
 	var out []string
 	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
@@ -114,14 +124,13 @@ func taskLines(id string, tasks []fleet.Task, st *Styles) []string {
 			continue
 		}
 		n++
-		line := fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, orDash(string(t.Phase)), t.Created.UTC().Format(stamp))
-		if t.FailedReason != "" {
-			line += "  reason: " + t.FailedReason
-		}
+		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, orDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
 		if t.RequestID != "" {
-			line += "  RequestId " + t.RequestID
+			out = append(out, "    RequestId "+t.RequestID)
 		}
-		out = append(out, line)
+		if t.FailedReason != "" {
+			out = append(out, "    reason: "+t.FailedReason)
+		}
 	}
 	if n == 0 {
 		out = append(out, "  none from this console")

@@ -406,3 +406,29 @@ func TestTypingTheIDWithCancelFocusedFillsTheField(t *testing.T) {
 		})
 	}
 }
+
+// A failed redeploy's RequestId is what a support ticket needs: at 80 columns the task
+// panel and the detail pane must both show it whole, and the detail its whole reason.
+func TestFailedTaskShowsItsRequestIdAt80Columns(t *testing.T) {
+	h := newHarness(t, sim.Options{FailureRate: 1}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	h.poll(30 * time.Second)
+	h.poll(10 * time.Minute)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	task := h.view.Snapshot().Tasks[0]
+	if task.Status != "Failed" || task.RequestID == "" || task.FailedReason == "" {
+		t.Fatalf("want a failed task with a RequestId and a reason, got %+v", task)
+	}
+	if v := m.View(); !strings.Contains(v, task.RequestID) {
+		t.Errorf("task panel cuts RequestId %s:\n%s", task.RequestID, v)
+	}
+	press(m, keyEnter)
+	v := m.View()
+	words := strings.Fields(task.FailedReason)
+	if !strings.Contains(v, task.RequestID) || !strings.Contains(v, words[len(words)-1]) {
+		t.Errorf("detail pane cuts RequestId %s or reason %q:\n%s", task.RequestID, task.FailedReason, v)
+	}
+}

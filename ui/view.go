@@ -238,7 +238,7 @@ func (m *Model) detailView() []string {
 	if m.snap != nil {
 		tasks = m.snap.Tasks
 	}
-	lines := detailLines(r, tasks, m.now, &m.st)
+	lines := detailLines(r, tasks, m.now, &m.st, m.width)
 	return lines[min(m.detail.offset, len(lines)):]
 }
 
