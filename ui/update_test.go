@@ -432,3 +432,34 @@ func TestFailedTaskShowsItsRequestIdAt80Columns(t *testing.T) {
 		t.Errorf("detail pane cuts RequestId %s or reason %q:\n%s", task.RequestID, task.FailedReason, v)
 	}
 }
+
+// A fleet that never loaded is not a fleet with nothing pending.
+func TestHeaderNeverSaysZeroPendingBeforeTheFirstLoad(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(scenario(), clock, sim.Options{Faults: sim.Faults{ServerErrorRate: 1}})
+	v := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	m := New(Deps{Fleet: v, Now: clock.Now, Renderer: asciiRenderer(), Tick: -1})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{v.Snapshot()})
+	if hd := m.headerLine(); !strings.Contains(hd, "loading…") || strings.HasSuffix(hd, "· ") {
+		t.Errorf("header while loading: %q", hd)
+	}
+	if err := v.Refresh(t.Context()); err == nil {
+		t.Fatal("refresh should fail")
+	}
+	m.Update(snapshotMsg{v.Snapshot()})
+	if hd := m.headerLine(); strings.Contains(hd, "0 pending") || !strings.Contains(hd, "not loaded yet") || !strings.Contains(hd, "STALE") {
+		t.Errorf("header after a failed first load: %q", hd)
+	}
+}
+
+func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 40})
+	press(m, runes("?"))
+	if v := m.View(); !strings.Contains(v, "PROGRESS, BLOCKED.") {
+		t.Errorf("help prose cut at 80 columns:\n%s", v)
+	}
+}

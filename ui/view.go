@@ -161,12 +161,18 @@ func (m *Model) headerLine() string {
 	scopeSeg := "scope " + scope
 	var facts, marks []string
 	plainMarks := 0
-	if m.snap != nil && !m.snap.Loading {
+	switch {
+	case m.snap == nil || m.snap.Loading:
+		facts = append(facts, "loading…")
+	case m.snap.Updated.IsZero():
+		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
+		facts = append(facts, "not loaded yet")
+	default:
 		c := m.snap.Counts
-		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress")
-		if !m.snap.Updated.IsZero() {
-			facts = append(facts, "updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
-		}
+		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress",
+			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+	}
+	if m.snap != nil && !m.snap.Loading {
 		if m.snap.Err != nil {
 			marks = append(marks, m.st.Bad.on("STALE"))
 			plainMarks += len(" │ STALE")
@@ -246,13 +252,16 @@ func (m *Model) helpView() []string {
 	m.help.Width = m.width
 	lines := []string{m.st.Header.on("Keys"), ""}
 	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.fullHelp()), "\n")...)
-	lines = append(lines, "",
+	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
-		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is",
-		"always focused first; local disks, ForceStop and batches need the id or count typed.",
-		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED.")
+		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is " +
+			"always focused first; local disks, ForceStop and batches need the id or count typed.",
+		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED."}
 	if m.deps.ReadOnly {
-		lines = append(lines, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+		prose = append(prose, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+	}
+	for _, p := range prose {
+		lines = append(lines, wrap(p, m.width)...)
 	}
 	return lines
 }
