@@ -67,7 +67,7 @@ func (m *Model) refusal(r *fleet.Row) string {
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
-			s += fmt.Sprintf(" (and %d more reason(s); enter shows them)", n)
+			s += fmt.Sprintf(" (and %d more: the detail pane lists them)", n)
 		}
 		return s
 	}

@@ -326,7 +326,7 @@ func (c *confirm) consequences(now time.Time) []string {
 		return out
 	}
 	type agg struct {
-		n           int
+		ids         []string
 		destructive bool
 		first       string
 	}
@@ -340,15 +340,20 @@ func (c *confirm) consequences(now time.Time) []string {
 				by[w.Kind] = a
 				order = append(order, w.Kind)
 			}
-			a.n++
+			a.ids = append(a.ids, r.Inst.ID)
 		}
 	}
 	var out []string
 	for _, k := range order {
 		a := by[k]
-		msg := a.first
-		if a.n > 1 {
-			msg = fmt.Sprintf("%d instances: %s", a.n, batchWording(k, a.first))
+		// In a batch a consequence names whom it hits: "local disks are wiped" is no use
+		// without which instance's.
+		msg := a.ids[0] + ": " + a.first
+		if n := len(a.ids); n > 1 {
+			msg = fmt.Sprintf("%d instances: %s", n, batchWording(k, a.first))
+			if a.destructive {
+				msg += " (" + strings.Join(a.ids, ", ") + ")"
+			}
 		}
 		out = append(out, warningLine(a.destructive, msg))
 	}

@@ -463,3 +463,25 @@ func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
 		t.Errorf("help prose cut at 80 columns:\n%s", v)
 	}
 }
+
+// "Local disks are wiped" in a batch is no use without whose.
+func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	var rows []*fleet.Row
+	for _, r := range h.view.Snapshot().Rows {
+		if r.Inst.ID == idPlain || r.Inst.ID == idLocal {
+			rows = append(rows, r)
+		}
+	}
+	d := newConfirm(m.common(), rows, nil)
+	text := strings.Join(d.consequences(m.now), "\n")
+	if !strings.Contains(text, "DATA LOSS: "+idLocal+": ") {
+		t.Errorf("the local-disk wipe does not name %s:\n%s", idLocal, text)
+	}
+	d.forceStop = true
+	text = strings.Join(d.consequences(m.now), "\n")
+	if !strings.Contains(text, idPlain) || !strings.Contains(text, "2 instances: ForceStop") {
+		t.Errorf("ForceStop on both does not name them:\n%s", text)
+	}
+}
