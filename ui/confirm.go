@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -219,6 +220,9 @@ const (
 type dialogLine struct {
 	text string
 	prio int
+	// fact numbers the sentence a line belongs to: a sentence wrapped over several lines
+	// leaves whole, never as a half ending in "deadline".
+	fact int
 }
 
 // view renders the dialog box to fit width×height.
@@ -226,12 +230,14 @@ func (c *confirm) view(hint string, now time.Time) string {
 	st, width, height := c.st, c.width, c.height
 	inner := dialogInner(width)
 	var lines []dialogLine
+	fact := 0
 	add := func(prio int, s string) {
+		fact++
 		for _, l := range wrap(s, inner) {
-			lines = append(lines, dialogLine{l, prio})
+			lines = append(lines, dialogLine{l, prio, fact})
 		}
 	}
-	blank := func() { lines = append(lines, dialogLine{"", prioBlank}) }
+	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
 	destructive := c.destructive(now)
 
 	if c.batch() {
@@ -305,7 +311,8 @@ func (c *confirm) view(hint string, now time.Time) string {
 		if drop < 0 {
 			break
 		}
-		lines = append(lines[:drop], lines[drop+1:]...)
+		gone := lines[drop].fact
+		lines = slices.DeleteFunc(lines, func(l dialogLine) bool { return l.fact == gone })
 	}
 	text := make([]string, len(lines))
 	for i, l := range lines {

@@ -485,3 +485,22 @@ func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
 		t.Errorf("ForceStop on both does not name them:\n%s", text)
 	}
 }
+
+// A short terminal drops the dialog's least important sentences whole: never the second
+// half of a wrapped one, which left "…, deadline" with no deadline.
+func TestShortDialogDropsWholeSentences(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	h.clock.Advance(time.Hour) // idLocal's deadline passes: one more line to fit
+	m.Update(clockMsg{})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	filterTo(m, idLocal)
+	press(m, runes("R"))
+	v := m.View()
+	if strings.Contains(v, "answers") && !strings.Contains(v, "overdue 15m") {
+		t.Fatalf("half a sentence kept:\n%s", v)
+	}
+	if !strings.Contains(v, "DATA LOSS") || !strings.Contains(v, "Cancel") {
+		t.Fatalf("the consequences and buttons must stay:\n%s", v)
+	}
+}
