@@ -207,7 +207,6 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 // lines first. The buttons, the instance, the consequences and the typed id never go.
 const (
 	prioBlank = iota
-	prioHint
 	prioHeading
 	prioEvent
 	prioRegion
@@ -226,7 +225,7 @@ type dialogLine struct {
 }
 
 // view renders the dialog box to fit width×height.
-func (c *confirm) view(hint string, now time.Time) string {
+func (c *confirm) view(now time.Time) string {
 	st, width, height := c.st, c.width, c.height
 	inner := dialogInner(width)
 	var lines []dialogLine
@@ -298,7 +297,6 @@ func (c *confirm) view(hint string, now time.Time) string {
 	}
 	blank()
 	add(prioMust, c.buttons(now))
-	add(prioHint, hint)
 
 	// The box's border takes two lines.
 	for room := height - 2; len(lines) > room; {

@@ -69,7 +69,7 @@ func (m *Model) View() string {
 		// The dialog takes the whole screen between header and footer: on a short
 		// terminal every line of it matters more than the list behind it.
 		body = m.dialogHeight()
-		dlg := m.dialog.view(m.hint(m.dialog.ShortHelp()), m.now)
+		dlg := m.dialog.view(m.now)
 		m.renderLines(&b, strings.Split(dlg, "\n"), body)
 		b.WriteString(m.footerLine())
 		return m.clip(b.String())
