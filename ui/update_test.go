@@ -22,7 +22,8 @@ func ready(t *testing.T, h *harness) *Model {
 }
 
 // press sends keys and runs the commands they return once, feeding their messages back.
-// Commands that wait (timers, the next snapshot) are left behind after a short grace.
+// With Tick < 0 no key returns a command that waits (timers, the next snapshot), so the
+// bound in run is only a backstop against a hung command, not a sleep tests rely on.
 func press(m *Model, keys ...tea.KeyMsg) {
 	for _, k := range keys {
 		_, cmd := m.Update(k)
@@ -41,8 +42,8 @@ func run(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-c:
-	case <-time.After(200 * time.Millisecond):
-		return nil
+	case <-time.After(10 * time.Second):
+		panic("a command returned by a key press did not return")
 	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		var out []tea.Msg
@@ -502,5 +503,24 @@ func TestShortDialogDropsWholeSentences(t *testing.T) {
 	}
 	if !strings.Contains(v, "DATA LOSS") || !strings.Contains(v, "Cancel") {
 		t.Fatalf("the consequences and buttons must stay:\n%s", v)
+	}
+}
+
+// A session that ends must not leave its snapshot wait behind: under serve that is one
+// goroutine per closed SSH session.
+func TestCloseEndsTheSnapshotWait(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := h.model()
+	<-m.sub.C() // the snapshot Subscribe offered: the next wait blocks
+	done := make(chan tea.Msg, 1)
+	go func() { done <- waitSnapshot(m.sub)() }()
+	m.Close()
+	select {
+	case msg := <-done:
+		if msg != nil {
+			t.Fatalf("a closed session's wait returned %T, want nil", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close left the snapshot wait blocked")
 	}
 }
