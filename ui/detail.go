@@ -19,6 +19,30 @@ type detail struct {
 	// found once per snapshot rather than per frame.
 	row    *fleet.Row
 	offset int
+	// lines are the pane's content, built in Update when what they show changes (View
+	// only renders); built says from what.
+	lines []string
+	built detailKey
+}
+
+type detailKey struct {
+	row   *fleet.Row
+	snap  *fleet.Snapshot
+	now   time.Time
+	width int
+}
+
+// build makes the pane's lines for row r of snap at now, unless they are already made.
+func (d *detail) build(r *fleet.Row, snap *fleet.Snapshot, now time.Time) {
+	k := detailKey{r, snap, now, d.width}
+	if k == d.built && d.lines != nil {
+		return
+	}
+	var tasks []fleet.Task
+	if snap != nil {
+		tasks = snap.Tasks
+	}
+	d.lines, d.built = detailLines(r, tasks, now, d.st, d.width), k
 }
 
 // ShortHelp is the detail pane's footer.

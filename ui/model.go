@@ -256,8 +256,8 @@ func (m *Model) relayout() {
 	m.detail.SetSize(m.width, m.bodyRows())
 	if m.mode == modeDetail {
 		if r := m.currentRow(); r != nil {
-			n := len(detailLines(r, tasks, m.now, &m.st, m.width))
-			m.detail.offset = max(min(m.detail.offset, n-m.bodyRows()), 0)
+			m.detail.build(r, m.snap, m.now)
+			m.detail.offset = max(min(m.detail.offset, len(m.detail.lines)-m.bodyRows()), 0)
 		}
 	}
 }

@@ -240,11 +240,7 @@ func (m *Model) detailView() []string {
 	if r == nil {
 		return []string{"", "  this instance is no longer listed (its event is no longer pending)"}
 	}
-	var tasks []fleet.Task
-	if m.snap != nil {
-		tasks = m.snap.Tasks
-	}
-	lines := detailLines(r, tasks, m.now, &m.st, m.width)
+	lines := m.detail.lines
 	return lines[min(m.detail.offset, len(lines)):]
 }
 
