@@ -206,7 +206,12 @@ func (m *Model) headerLine() string {
 
 func (m *Model) infoLine() string {
 	if m.mode == modeFilter {
-		return fitStyled(m.filter.View(), m.width)
+		// The count answers "did I type it right?" while typing.
+		count := ""
+		if m.snap != nil {
+			count = " " + m.st.Dim.on(itoa(m.list.len())+" of "+itoa(len(m.snap.Rows)))
+		}
+		return fitStyled(m.filter.View()+count, m.width)
 	}
 	s := "sort " + sortNames[m.list.sort] + " (s)"
 	if m.snap != nil {
