@@ -120,11 +120,20 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 			m.setNotice(true, msg.instanceID+": "+fleet.ErrInProgress.Error())
 			return
 		}
-		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID+" failed", msg.err))
+		// Not "failed": a lost reply leaves open whether it started, and the backend's own
+		// words say which.
+		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID, msg.err))
 		return
 	}
 	m.done[msg.instanceID] = true
-	m.setNotice(false, fmt.Sprintf("redeploy of %s started: task %s (RequestId %s)", msg.instanceID, msg.ref.TaskID, msg.ref.RequestID))
+	s := fmt.Sprintf("redeploy of %s started: task %s", msg.instanceID, msg.ref.TaskID)
+	if msg.ref.Reconciled {
+		s += " (its reply was lost; the task was found by DescribeTasks)"
+	}
+	if msg.ref.RequestID != "" {
+		s += " · RequestId " + msg.ref.RequestID
+	}
+	m.setNotice(false, s)
 }
 
 func (m *Model) setNotice(isErr bool, s string) {
@@ -134,17 +143,24 @@ func (m *Model) setNotice(isErr bool, s string) {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // errLine words a backend error for the notice line: code and RequestId first, so that a
-// narrow terminal cuts the prose, not what a support ticket needs.
+// narrow terminal cuts the prose, not what a support ticket needs. The prose is the API's
+// message when the API error is all there is, else the whole error: a lost reply or a
+// refresh that gave up after retries says more than the API error that caused it.
 func errLine(what string, err error) string {
+	text := err.Error()
+	s := what + ": "
 	if ae, ok := backend.AsAPIError(err); ok {
-		s := what + ": " + ae.Code
+		s += ae.Code
 		if ae.RequestID != "" {
 			s += " · RequestId " + ae.RequestID
 		}
-		if ae.Message != "" {
-			s += " · " + ae.Message
+		if text == ae.Error() {
+			text = ae.Message
 		}
-		return oneLine(s)
+		if text != "" {
+			s += " · "
+		}
 	}
-	return oneLine(what + ": " + err.Error())
+	// Backends name the call themselves ("RedeployInstance i-…: not started: …").
+	return oneLine(s + strings.TrimPrefix(text, what+": "))
 }

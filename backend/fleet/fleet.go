@@ -197,7 +197,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	if err != nil {
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		v.refreshErr = fmt.Errorf("refresh: %w", err)
+		v.refreshErr = err
 		v.failures++
 		v.publishLocked()
 		return v.refreshErr
@@ -469,7 +469,8 @@ func (v *View) instanceLocked(id string) (model.Instance, bool) {
 }
 
 // Redeploy submits one redeploy through the backend and tracks its task. It refuses an
-// instance that already has a redeploy in flight, whichever session started it.
+// instance that already has a redeploy in flight, whichever session started it. The
+// backend's errors come back unwrapped: the caller knows which instance it asked for.
 func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
 	v.mu.Lock()
 	if _, busy := v.submitting[req.InstanceID]; busy || v.active[req.InstanceID] != nil {
@@ -488,7 +489,7 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 	delete(v.submitting, req.InstanceID)
 	if err != nil {
 		v.publishLocked()
-		return ref, fmt.Errorf("redeploy %s: %w", req.InstanceID, err)
+		return ref, err
 	}
 	now := v.opt.Now()
 	t := &tracked{inst: in, task: Task{
