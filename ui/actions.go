@@ -38,7 +38,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 	for _, r := range targets {
 		switch why := m.refusal(r); {
 		case why != "" && len(targets) == 1:
-			m.setNotice(true, why)
+			m.setRefusal(why)
 			return nil
 		case why != "":
 			skipped = append(skipped, why)
@@ -47,7 +47,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		}
 	}
 	if len(ok) == 0 {
-		m.setNotice(true, fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
+		m.setRefusal(fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
 	m.dialog = newConfirm(m.common(), ok, skipped)
@@ -117,7 +117,7 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		delete(m.pending, msg.instanceID)
 		delete(m.done, msg.instanceID)
 		if errors.Is(msg.err, fleet.ErrInProgress) {
-			m.setNotice(true, msg.instanceID+": "+fleet.ErrInProgress.Error())
+			m.setRefusal(msg.instanceID + ": " + fleet.ErrInProgress.Error())
 			return
 		}
 		// Not "failed": a lost reply leaves open whether it started, and the backend's own
@@ -136,8 +136,17 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 	m.setNotice(false, s)
 }
 
+// setNotice shows news (it fades) or an error (it stays until esc or the next notice).
 func (m *Model) setNotice(isErr bool, s string) {
-	m.notice, m.noticeIsErr, m.noticeAt = s, isErr, m.deps.Wall()
+	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, isErr, m.deps.Wall()
+}
+
+// setRefusal answers a key the console refused (blocked, already in progress). It is
+// marked like an error but fades like news: the row's badge keeps saying it, and "a
+// redeploy is already in progress" must not outlive the redeploy.
+func (m *Model) setRefusal(s string) {
+	m.setNotice(true, s)
+	m.noticeSticky = false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -95,7 +95,9 @@ type Model struct {
 
 	notice      string
 	noticeIsErr bool
-	noticeAt    time.Time
+	// noticeSticky keeps the notice until esc; others fade after noticeFades.
+	noticeSticky bool
+	noticeAt     time.Time
 
 	footerKey string
 	footer    string

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -522,5 +523,28 @@ func TestCloseEndsTheSnapshotWait(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close left the snapshot wait blocked")
+	}
+}
+
+// "a redeploy is already in progress" must not outlive the redeploy; a backend error
+// stays until esc.
+func TestRefusalsFadeButErrorsStay(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idLocked)
+	press(m, runes("R"))
+	if s, isErr := m.noticeText(); !isErr || !strings.Contains(s, "InstanceLockedForSecurity") {
+		t.Fatalf("refusal %q (error mark %v)", s, isErr)
+	}
+	h.clock.Advance(noticeFades + time.Second)
+	m.Update(clockMsg{})
+	if s, _ := m.noticeText(); s != "" {
+		t.Fatalf("refusal still shown after %v: %q", noticeFades, s)
+	}
+	m.redeployDone(redeployDoneMsg{instanceID: idPlain, err: errors.New("connection reset")})
+	h.clock.Advance(time.Hour)
+	m.Update(clockMsg{})
+	if s, _ := m.noticeText(); !strings.Contains(s, "connection reset") {
+		t.Fatalf("a backend error faded: %q", s)
 	}
 }

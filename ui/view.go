@@ -27,8 +27,8 @@ func (m *Model) taskRows() int {
 const noticeFades = 8 * time.Second
 
 func (m *Model) noticeText() (string, bool) {
-	// Errors stay until esc or the next notice; news fades after a few seconds.
-	if m.notice != "" && (m.noticeIsErr || m.wall.Sub(m.noticeAt) < noticeFades) {
+	// Errors stay until esc or the next notice; news and refusals fade after a few seconds.
+	if m.notice != "" && (m.noticeSticky || m.wall.Sub(m.noticeAt) < noticeFades) {
 		return m.notice, m.noticeIsErr
 	}
 	if m.snap != nil && m.snap.Err != nil {
