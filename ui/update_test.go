@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -546,5 +547,28 @@ func TestRefusalsFadeButErrorsStay(t *testing.T) {
 	m.Update(clockMsg{})
 	if s, _ := m.noticeText(); !strings.Contains(s, "connection reset") {
 		t.Fatalf("a backend error faded: %q", s)
+	}
+}
+
+func TestSelectionForgetsInstancesNoLongerListed(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, keySpace)
+	press(m, keyEsc)
+	filterTo(m, idStopped)
+	press(m, keySpace)
+	if len(m.list.selected) != 2 {
+		t.Fatalf("%d selected, want 2", len(m.list.selected))
+	}
+	// The next snapshot no longer lists idStopped.
+	s := *h.view.Snapshot()
+	s.Rows = slices.DeleteFunc(slices.Clone(s.Rows), func(r *fleet.Row) bool { return r.Inst.ID == idStopped })
+	m.Update(snapshotMsg{&s})
+	if len(m.list.selected) != 1 || !m.list.selected[idPlain] {
+		t.Fatalf("selection %v, want just %s", m.list.selected, idPlain)
+	}
+	if v := m.View(); !strings.Contains(v, "1 selected") {
+		t.Fatalf("info line should count 1:\n%s", v)
 	}
 }
