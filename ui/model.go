@@ -99,6 +99,9 @@ type Model struct {
 	noticeSticky bool
 	noticeAt     time.Time
 
+	// quitArmed is set once q was refused while a redeploy call was in flight.
+	quitArmed bool
+
 	footerKey string
 	footer    string
 }
@@ -415,7 +418,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if key.Matches(msg, km.Back, km.Help) {
 			m.mode = modeList
 		} else if key.Matches(msg, km.Quit) {
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case modeDetail:
@@ -435,7 +438,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, km.Help):
 			m.mode = modeHelp
 		case key.Matches(msg, km.Quit):
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case modeTasks:
@@ -458,7 +461,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, km.Help):
 			m.mode = modeHelp
 		case key.Matches(msg, km.Quit):
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	}
@@ -516,8 +519,26 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Help):
 		m.mode = modeHelp
 	case key.Matches(msg, km.Quit):
+		return m.quit()
+	}
+	return nil
+}
+
+// quit ends the session, unless a RedeployInstance call this session made has not
+// answered: quitting cancels it mid-flight, and whether it started would then be known to
+// no one. The first q says so; a second q (or ctrl+c) quits anyway.
+func (m *Model) quit() tea.Cmd {
+	inFlight := 0
+	for id := range m.pending {
+		if !m.done[id] {
+			inFlight++
+		}
+	}
+	if inFlight == 0 || m.quitArmed {
 		return tea.Quit
 	}
+	m.quitArmed = true
+	m.setNotice(true, itoa(inFlight)+" RedeployInstance call(s) not answered yet: quitting now leaves their outcome unknown. q again quits anyway")
 	return nil
 }
 

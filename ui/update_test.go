@@ -572,3 +572,40 @@ func TestSelectionForgetsInstancesNoLongerListed(t *testing.T) {
 		t.Fatalf("info line should count 1:\n%s", v)
 	}
 }
+
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+// q while a RedeployInstance call is unanswered would cancel it mid-flight.
+func TestQuitWaitsForAnUnansweredRedeploy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab)
+	m.Update(keyEnter) // confirmed; the call's command is never run, so it never answers
+	if _, cmd := m.Update(runes("q")); quits(cmd) {
+		t.Fatal("q quit with a redeploy call in flight")
+	}
+	if !strings.Contains(m.notice, "q again") {
+		t.Fatalf("notice %q does not say why", m.notice)
+	}
+	if _, cmd := m.Update(runes("q")); !quits(cmd) {
+		t.Fatal("a second q must quit")
+	}
+
+	m = ready(t, h)
+	filterTo(m, idStopped)
+	press(m, runes("R"), keyTab)
+	_, call := m.Update(keyEnter)
+	for _, msg := range run(call) {
+		m.Update(msg)
+	}
+	if _, cmd := m.Update(runes("q")); !quits(cmd) {
+		t.Fatal("q must quit once the call has answered")
+	}
+}
