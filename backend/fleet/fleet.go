@@ -130,7 +130,7 @@ func New(b backend.Backend, opt Options) *View {
 		resolved:   map[string]model.Instance{},
 		subs:       map[*Subscription]struct{}{},
 	}
-	v.snap = &Snapshot{Scope: slices.Clone(opt.Regions), ReadOnly: backend.IsReadOnly(b), Loading: true}
+	v.snap = &Snapshot{Scope: slices.Clone(opt.Regions), Loading: true}
 	return v
 }
 
@@ -555,14 +555,13 @@ func (v *View) publishLocked() {
 	}
 	v.version++
 	s := &Snapshot{
-		Version:  v.version,
-		Rows:     rows,
-		Scope:    slices.Clone(v.opt.Regions),
-		Updated:  v.updated,
-		Err:      v.refreshErr,
-		TaskErr:  v.taskErr,
-		ReadOnly: backend.IsReadOnly(v.b),
-		Loading:  v.updated.IsZero() && v.refreshErr == nil,
+		Version: v.version,
+		Rows:    rows,
+		Scope:   slices.Clone(v.opt.Regions),
+		Updated: v.updated,
+		Err:     v.refreshErr,
+		TaskErr: v.taskErr,
+		Loading: v.updated.IsZero() && v.refreshErr == nil,
 	}
 	for _, r := range rows {
 		switch {
