@@ -85,6 +85,7 @@ type Model struct {
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	tasks      taskPanel
+	helpOffset int
 	frame      int
 	ticking    bool
 
@@ -259,6 +260,10 @@ func (m *Model) relayout() {
 	}
 	m.filter.Width = max(m.width-20, 10)
 	m.detail.SetSize(m.width, m.bodyRows())
+	if m.mode == modeHelp {
+		// On a short terminal the overlay scrolls; it stops where its last line shows.
+		m.helpOffset = max(min(m.helpOffset, len(m.helpView())-m.bodyRows()), 0)
+	}
 	if m.mode == modeDetail {
 		if r := m.currentRow(); r != nil {
 			m.detail.build(r, m.snap, m.now)
@@ -415,9 +420,14 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	case modeHelp:
-		if key.Matches(msg, km.Back, km.Help) {
-			m.mode = modeList
-		} else if key.Matches(msg, km.Quit) {
+		switch {
+		case key.Matches(msg, km.Back, km.Help):
+			m.mode, m.helpOffset = modeList, 0
+		case key.Matches(msg, km.Down):
+			m.helpOffset++
+		case key.Matches(msg, km.Up):
+			m.helpOffset = max(m.helpOffset-1, 0)
+		case key.Matches(msg, km.Quit):
 			return m.quit()
 		}
 		return nil

@@ -609,3 +609,25 @@ func TestQuitWaitsForAnUnansweredRedeploy(t *testing.T) {
 		t.Fatal("q must quit once the call has answered")
 	}
 }
+
+// On 60×20 the help overlay is longer than the screen: j scrolls to its last line.
+func TestHelpScrollsOnAShortTerminal(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	press(m, runes("?"))
+	last := "PROGRESS, BLOCKED."
+	if strings.Contains(m.View(), last) {
+		t.Fatal("the test needs an overlay longer than the screen")
+	}
+	for range 30 {
+		press(m, runes("j"))
+	}
+	v := m.View()
+	if !strings.Contains(v, last) {
+		t.Fatalf("j did not reach the end of the help:\n%s", v)
+	}
+	if lines := strings.Split(v, "\n"); len(lines) != 20 || !strings.Contains(lines[len(lines)-1], "esc back") {
+		t.Fatalf("scrolled help broke the screen:\n%s", v)
+	}
+}

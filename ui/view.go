@@ -74,7 +74,8 @@ func (m *Model) View() string {
 		b.WriteString(m.footerLine())
 		return m.clip(b.String())
 	case modeHelp:
-		m.renderLines(&b, m.helpView(), body)
+		help := m.helpView()
+		m.renderLines(&b, help[min(m.helpOffset, len(help)):], body)
 	default:
 		if m.snap == nil || m.snap.Loading {
 			m.renderLines(&b, []string{"", "  loading the fleet…"}, body)
@@ -253,6 +254,8 @@ func (m *Model) helpView() []string {
 	m.help.Width = m.width
 	lines := []string{m.st.Header.on("Keys"), ""}
 	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.fullHelp()), "\n")...)
+	lines = append(lines, "", m.st.Header.on("In the confirm dialog"), "")
+	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.dialogFullHelp()), "\n")...)
 	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
 		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is " +
