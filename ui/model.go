@@ -443,6 +443,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.detail.offset += m.bodyRows()
 		case key.Matches(msg, km.PageUp):
 			m.detail.offset = max(m.detail.offset-m.bodyRows(), 0)
+		case key.Matches(msg, km.Top):
+			m.detail.offset = 0
+		case key.Matches(msg, km.Bottom):
+			m.detail.offset = len(m.detail.lines) // relayout stops it at the last line
 		case key.Matches(msg, km.Redeploy):
 			return m.startRedeploy(true)
 		case key.Matches(msg, km.Help):

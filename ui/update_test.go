@@ -631,3 +631,23 @@ func TestHelpScrollsOnAShortTerminal(t *testing.T) {
 		t.Fatalf("scrolled help broke the screen:\n%s", v)
 	}
 }
+
+// G in the detail pane shows its end, where the redeploy tasks are, as it does in the list.
+func TestDetailGGoesToTheEnd(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 16})
+	filterTo(m, idLocal)
+	press(m, keyEnter)
+	if strings.Contains(m.View(), "none from this console") {
+		t.Fatal("the test needs a pane longer than the screen")
+	}
+	press(m, runes("G"))
+	if !strings.Contains(m.View(), "none from this console") {
+		t.Fatalf("G did not reach the end:\n%s", m.View())
+	}
+	press(m, runes("g"))
+	if !strings.Contains(m.View(), idLocal+" (kafka-prod-042)") {
+		t.Fatalf("g did not go back to the top:\n%s", m.View())
+	}
+}
