@@ -570,13 +570,21 @@ func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// jumpTo puts the list cursor on instance id, if the list shows it.
+// jumpTo puts the list cursor on instance id, clearing a filter that hides it.
 func (m *Model) jumpTo(id string) {
-	for i, ix := range m.list.idx {
-		if m.snap.Rows[ix].Inst.ID == id {
-			m.list.cursor = i
-			m.list.clamp()
-			return
+	find := func() bool {
+		for i, ix := range m.list.idx {
+			if m.snap.Rows[ix].Inst.ID == id {
+				m.list.cursor = i
+				m.list.clamp()
+				return true
+			}
 		}
+		return false
+	}
+	if !find() && m.list.filter != "" {
+		m.filter.Reset()
+		m.list.setFilter("")
+		find()
 	}
 }

@@ -651,3 +651,18 @@ func TestDetailGGoesToTheEnd(t *testing.T) {
 		t.Fatalf("g did not go back to the top:\n%s", m.View())
 	}
 }
+
+// enter on a task goes to its row even when the filter hides it.
+func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	press(m, keyEsc)
+	filterTo(m, idStopped)
+	press(m, runes("t"), keyEnter)
+	if r := m.list.current(); m.mode != modeList || r == nil || r.Inst.ID != idPlain {
+		t.Fatalf("mode %d, cursor on %v; want the list on %s", m.mode, r, idPlain)
+	}
+}
