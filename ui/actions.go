@@ -38,7 +38,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 	for _, r := range targets {
 		switch why := m.refusal(r); {
 		case why != "" && len(targets) == 1:
-			m.setNotice(true, why)
+			m.setRefusal(why)
 			return nil
 		case why != "":
 			skipped = append(skipped, why)
@@ -47,7 +47,7 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		}
 	}
 	if len(ok) == 0 {
-		m.setNotice(true, fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
+		m.setRefusal(fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
 	m.dialog = newConfirm(m.common(), ok, skipped)
@@ -67,7 +67,7 @@ func (m *Model) refusal(r *fleet.Row) string {
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
-			s += fmt.Sprintf(" (and %d more reason(s); enter shows them)", n)
+			s += fmt.Sprintf(" (and %d more: the detail pane lists them)", n)
 		}
 		return s
 	}
@@ -117,34 +117,59 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		delete(m.pending, msg.instanceID)
 		delete(m.done, msg.instanceID)
 		if errors.Is(msg.err, fleet.ErrInProgress) {
-			m.setNotice(true, msg.instanceID+": "+fleet.ErrInProgress.Error())
+			m.setRefusal(msg.instanceID + ": " + fleet.ErrInProgress.Error())
 			return
 		}
-		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID+" failed", msg.err))
+		// Not "failed": a lost reply leaves open whether it started, and the backend's own
+		// words say which.
+		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID, msg.err))
 		return
 	}
 	m.done[msg.instanceID] = true
-	m.setNotice(false, fmt.Sprintf("redeploy of %s started: task %s (RequestId %s)", msg.instanceID, msg.ref.TaskID, msg.ref.RequestID))
+	s := fmt.Sprintf("redeploy of %s started: task %s", msg.instanceID, msg.ref.TaskID)
+	if msg.ref.Reconciled {
+		s += " (its reply was lost; the task was found by DescribeTasks)"
+	}
+	if msg.ref.RequestID != "" {
+		s += " · RequestId " + msg.ref.RequestID
+	}
+	m.setNotice(false, s)
 }
 
+// setNotice shows news (it fades) or an error (it stays until esc or the next notice).
 func (m *Model) setNotice(isErr bool, s string) {
-	m.notice, m.noticeIsErr, m.noticeAt = s, isErr, m.deps.Wall()
+	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, isErr, m.deps.Wall()
+}
+
+// setRefusal answers a key the console refused (blocked, already in progress). It is
+// marked like an error but fades like news: the row's badge keeps saying it, and "a
+// redeploy is already in progress" must not outlive the redeploy.
+func (m *Model) setRefusal(s string) {
+	m.setNotice(true, s)
+	m.noticeSticky = false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // errLine words a backend error for the notice line: code and RequestId first, so that a
-// narrow terminal cuts the prose, not what a support ticket needs.
+// narrow terminal cuts the prose, not what a support ticket needs. The prose is the API's
+// message when the API error is all there is, else the whole error: a lost reply or a
+// refresh that gave up after retries says more than the API error that caused it.
 func errLine(what string, err error) string {
+	text := err.Error()
+	s := what + ": "
 	if ae, ok := backend.AsAPIError(err); ok {
-		s := what + ": " + ae.Code
+		s += ae.Code
 		if ae.RequestID != "" {
 			s += " · RequestId " + ae.RequestID
 		}
-		if ae.Message != "" {
-			s += " · " + ae.Message
+		if text == ae.Error() {
+			text = ae.Message
 		}
-		return oneLine(s)
+		if text != "" {
+			s += " · "
+		}
 	}
-	return oneLine(what + ": " + err.Error())
+	// Backends name the call themselves ("RedeployInstance i-…: not started: …").
+	return oneLine(s + strings.TrimPrefix(text, what+": "))
 }

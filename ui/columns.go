@@ -41,12 +41,17 @@ var columns = []column{
 	{colStatus, "STATUS", 8, 5},
 	{colEvent, "EVENT", 18, 4},
 	{colCycle, "EV.STATUS", 9, 2},
-	{colDeadline, "DEADLINE", 11, 0},
+	{colDeadline, "DEADLINE", deadlineWidth, 0},
 	{colBadges, "BADGES", 0, 0},
 }
 
-// minBadges is the narrowest the badge column may get before another column drops.
-const minBadges = 14
+// deadlineWidth fits the longest countdown, "overdue 23h59m": a cut countdown ("overdue
+// 1h…") hides the one number the list is sorted by.
+const deadlineWidth = len("overdue 23h59m")
+
+// minBadges is the narrowest the badge column may get before another column drops: the
+// longest status badge, IN PROGRESS.
+const minBadges = len("IN PROGRESS")
 
 // wideBadges is the badge width kept before other columns grow on a wide terminal.
 const wideBadges = 30
@@ -154,9 +159,13 @@ func shortEventType(t model.EventType) string {
 	return string(t)
 }
 
-// countdown is the deadline cell's text.
+// countdown is the deadline cell's text. A resolved row says so here, in a column that
+// never drops, rather than only in EV.STATUS, which narrow terminals lose.
 func countdown(r *fleet.Row, now time.Time) string {
-	if r.Resolved || r.Event == nil {
+	switch {
+	case r.Resolved:
+		return "avoided"
+	case r.Event == nil:
 		return "-"
 	}
 	return model.Countdown(r.Deadline, now)
@@ -209,7 +218,9 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 			switch {
 			case strings.HasPrefix(cd, "overdue"):
 				p = st.Bad
-			case !r.Resolved && r.Deadline.Sub(now) < model.DeadlineNear:
+			case r.Resolved:
+				p = st.Good
+			case r.Deadline.Sub(now) < model.DeadlineNear:
 				p = st.Warn
 			}
 		case colBadges:
@@ -250,19 +261,22 @@ func badgeCell(badges []string, inProgress bool, width int, st *Styles) (styled,
 		}
 		// Take this badge only if it, and a count of the rest, still fit.
 		if used+sep+len(b)+len(more) > width && !(i == len(badges)-1 && used+sep+len(b) <= width) {
-			tail := "+" + itoa(len(badges)-i)
-			if i > 0 {
-				tail = " " + tail
+			if i == 0 {
+				// The first badge says whether anything can be done (BLOCKED, IN
+				// PROGRESS): even cut, it beats a bare count; the detail pane lists the rest.
+				cell := b
+				if len(cell) > width {
+					cell = fit(cell, width)
+				}
+				sb.WriteString(badgePaint(b, st).on(cell))
+				pb.WriteString(cell)
+				used = len(cell)
+				break
 			}
-			if used+len(tail) <= width {
+			if tail := " +" + itoa(len(badges)-i); used+len(tail) <= width {
 				sb.WriteString(tail)
 				pb.WriteString(tail)
 				used += len(tail)
-			} else if i == 0 {
-				cell := fit(b, width)
-				sb.WriteString(badgePaint(b, st).on(cell))
-				pb.WriteString(cell)
-				used = width
 			}
 			break
 		}

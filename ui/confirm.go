@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
 	// Without colour an empty field is invisible: say where it is.
-	ti.Placeholder = "(tab here and type it)"
+	ti.Placeholder = "(type it here)"
 	return &confirm{common: c, targets: targets, skipped: skipped, input: ti}
 }
 
@@ -162,6 +163,12 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 		c.moveFocus(now, -1)
 		return dialogOpen, nil
 	}
+	if c.focus != focusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
+		(len(msg.Runes) > 1 || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
+		// Typing is for the field, whatever has the focus: an id typed or pasted while
+		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
+		c.setFocus(focusInput)
+	}
 	if c.focus == focusInput {
 		if msg.Type == tea.KeyEnter {
 			if c.armed(now) {
@@ -200,7 +207,6 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 // lines first. The buttons, the instance, the consequences and the typed id never go.
 const (
 	prioBlank = iota
-	prioHint
 	prioHeading
 	prioEvent
 	prioRegion
@@ -213,19 +219,24 @@ const (
 type dialogLine struct {
 	text string
 	prio int
+	// fact numbers the sentence a line belongs to: a sentence wrapped over several lines
+	// leaves whole, never as a half ending in "deadline".
+	fact int
 }
 
 // view renders the dialog box to fit width×height.
-func (c *confirm) view(hint string, now time.Time) string {
+func (c *confirm) view(now time.Time) string {
 	st, width, height := c.st, c.width, c.height
 	inner := dialogInner(width)
 	var lines []dialogLine
+	fact := 0
 	add := func(prio int, s string) {
+		fact++
 		for _, l := range wrap(s, inner) {
-			lines = append(lines, dialogLine{l, prio})
+			lines = append(lines, dialogLine{l, prio, fact})
 		}
 	}
-	blank := func() { lines = append(lines, dialogLine{"", prioBlank}) }
+	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
 	destructive := c.destructive(now)
 
 	if c.batch() {
@@ -286,7 +297,6 @@ func (c *confirm) view(hint string, now time.Time) string {
 	}
 	blank()
 	add(prioMust, c.buttons(now))
-	add(prioHint, hint)
 
 	// The box's border takes two lines.
 	for room := height - 2; len(lines) > room; {
@@ -299,7 +309,8 @@ func (c *confirm) view(hint string, now time.Time) string {
 		if drop < 0 {
 			break
 		}
-		lines = append(lines[:drop], lines[drop+1:]...)
+		gone := lines[drop].fact
+		lines = slices.DeleteFunc(lines, func(l dialogLine) bool { return l.fact == gone })
 	}
 	text := make([]string, len(lines))
 	for i, l := range lines {
@@ -320,7 +331,7 @@ func (c *confirm) consequences(now time.Time) []string {
 		return out
 	}
 	type agg struct {
-		n           int
+		ids         []string
 		destructive bool
 		first       string
 	}
@@ -334,15 +345,20 @@ func (c *confirm) consequences(now time.Time) []string {
 				by[w.Kind] = a
 				order = append(order, w.Kind)
 			}
-			a.n++
+			a.ids = append(a.ids, r.Inst.ID)
 		}
 	}
 	var out []string
 	for _, k := range order {
 		a := by[k]
-		msg := a.first
-		if a.n > 1 {
-			msg = fmt.Sprintf("%d instances: %s", a.n, batchWording(k, a.first))
+		// In a batch a consequence names whom it hits: "local disks are wiped" is no use
+		// without which instance's.
+		msg := a.ids[0] + ": " + a.first
+		if n := len(a.ids); n > 1 {
+			msg = fmt.Sprintf("%d instances: %s", n, batchWording(k, a.first))
+			if a.destructive {
+				msg += " (" + strings.Join(a.ids, ", ") + ")"
+			}
 		}
 		out = append(out, warningLine(a.destructive, msg))
 	}

@@ -2,10 +2,10 @@ package ui
 
 import (
 	"fmt"
-
-	"github.com/charmbracelet/bubbles/key"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/bubbles/key"
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
@@ -19,6 +19,30 @@ type detail struct {
 	// found once per snapshot rather than per frame.
 	row    *fleet.Row
 	offset int
+	// lines are the pane's content, built in Update when what they show changes (View
+	// only renders); built says from what.
+	lines []string
+	built detailKey
+}
+
+type detailKey struct {
+	row   *fleet.Row
+	snap  *fleet.Snapshot
+	now   time.Time
+	width int
+}
+
+// build makes the pane's lines for row r of snap at now, unless they are already made.
+func (d *detail) build(r *fleet.Row, snap *fleet.Snapshot, now time.Time) {
+	k := detailKey{r, snap, now, d.width}
+	if k == d.built && d.lines != nil {
+		return
+	}
+	var tasks []fleet.Task
+	if snap != nil {
+		tasks = snap.Tasks
+	}
+	d.lines, d.built = detailLines(r, tasks, now, d.st, d.width), k
 }
 
 // ShortHelp is the detail pane's footer.
@@ -29,8 +53,18 @@ func (d *detail) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp
 
 const stamp = "2006-01-02 15:04 MST"
 
-// detailLines builds the pane's content for row r.
-func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []string {
+// detailLines builds the pane's content for row r, wrapped to width: the pane is where
+// a failure's whole reason and RequestId must be readable, so nothing here is cut.
+func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles, width int) []string {
+	var out []string
+	for _, l := range detailText(r, tasks, now, st) {
+		out = append(out, wrap(l, width)...)
+	}
+	return out
+}
+
+// detailText is the pane's content, one line per fact.
+func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []string {
 	in := r.Inst
 	var out []string
 	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
@@ -114,14 +148,13 @@ func taskLines(id string, tasks []fleet.Task, st *Styles) []string {
 			continue
 		}
 		n++
-		line := fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, orDash(string(t.Phase)), t.Created.UTC().Format(stamp))
-		if t.FailedReason != "" {
-			line += "  reason: " + t.FailedReason
-		}
+		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, orDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
 		if t.RequestID != "" {
-			line += "  RequestId " + t.RequestID
+			out = append(out, "    RequestId "+t.RequestID)
 		}
-		out = append(out, line)
+		if t.FailedReason != "" {
+			out = append(out, "    reason: "+t.FailedReason)
+		}
 	}
 	if n == 0 {
 		out = append(out, "  none from this console")

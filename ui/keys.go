@@ -54,14 +54,19 @@ func (k KeyMap) listHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Refresh, k.Quit, k.Down, k.Up}
 }
 
-// fullHelp is the help overlay, column by column.
+// fullHelp is the help overlay's list keys, column by column.
 func (k KeyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
 		{k.Tasks, k.Help, k.Back, k.Quit},
-		{k.ForceStop, k.NextButton, k.PrevButton, k.Choose},
 	}
+}
+
+// dialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
+// beside the list's keys, "enter choose" read as a second meaning of "enter detail".
+func (k KeyMap) dialogFullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop}}
 }
 
 func (k KeyMap) filterHelp() []key.Binding {
@@ -84,5 +89,5 @@ func (k KeyMap) tasksHelp() []key.Binding {
 }
 
 func (k KeyMap) helpHelp() []key.Binding {
-	return []key.Binding{k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Back, k.Help, k.Down, k.Up, k.Quit}
 }

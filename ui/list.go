@@ -91,6 +91,7 @@ func (l *list) setSnapshot(s *fleet.Snapshot) {
 		keep = r.Inst.ID
 	}
 	l.snap = s
+	l.pruneSelection()
 	l.rebuild(false)
 	if keep != "" {
 		for i, ix := range l.idx {
@@ -118,6 +119,30 @@ func (l *list) setFilter(f string) {
 	l.aliases = aliasesFor(l.terms)
 	l.rebuild(narrower)
 	l.cursor, l.offset = 0, 0
+}
+
+// pruneSelection forgets selected instances the snapshot no longer lists (their event was
+// cancelled or executed): "2 selected" must count what R would act on.
+func (l *list) pruneSelection() {
+	if len(l.selected) == 0 {
+		return
+	}
+	listed := 0
+	for _, r := range l.snap.Rows {
+		if l.selected[r.Inst.ID] {
+			listed++
+		}
+	}
+	if listed == len(l.selected) {
+		return
+	}
+	keep := make(map[string]bool, listed)
+	for _, r := range l.snap.Rows {
+		if l.selected[r.Inst.ID] {
+			keep[r.Inst.ID] = true
+		}
+	}
+	l.selected = keep
 }
 
 func (l *list) cycleSort() {

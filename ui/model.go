@@ -85,6 +85,7 @@ type Model struct {
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	tasks      taskPanel
+	helpOffset int
 	frame      int
 	ticking    bool
 
@@ -95,7 +96,12 @@ type Model struct {
 
 	notice      string
 	noticeIsErr bool
-	noticeAt    time.Time
+	// noticeSticky keeps the notice until esc; others fade after noticeFades.
+	noticeSticky bool
+	noticeAt     time.Time
+
+	// quitArmed is set once q was refused while a redeploy call was in flight.
+	quitArmed bool
 
 	footerKey string
 	footer    string
@@ -254,10 +260,14 @@ func (m *Model) relayout() {
 	}
 	m.filter.Width = max(m.width-20, 10)
 	m.detail.SetSize(m.width, m.bodyRows())
+	if m.mode == modeHelp {
+		// On a short terminal the overlay scrolls; it stops where its last line shows.
+		m.helpOffset = max(min(m.helpOffset, len(m.helpView())-m.bodyRows()), 0)
+	}
 	if m.mode == modeDetail {
 		if r := m.currentRow(); r != nil {
-			n := len(detailLines(r, tasks, m.now, &m.st))
-			m.detail.offset = max(min(m.detail.offset, n-m.bodyRows()), 0)
+			m.detail.build(r, m.snap, m.now)
+			m.detail.offset = max(min(m.detail.offset, len(m.detail.lines)-m.bodyRows()), 0)
 		}
 	}
 }
@@ -369,8 +379,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	}
 	// Bubble Tea merges a burst of printable bytes into one message ("jjj"). Outside a text
-	// input each rune is its own key press.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() {
+	// input each rune is its own key press, except in the dialog: a burst there is a pasted
+	// id, and none of its letters may act as a key (f would turn ForceStop on).
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() && m.mode != modeDialog {
 		var cmds []tea.Cmd
 		for i, r := range msg.Runes {
 			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
@@ -409,10 +420,15 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	case modeHelp:
-		if key.Matches(msg, km.Back, km.Help) {
-			m.mode = modeList
-		} else if key.Matches(msg, km.Quit) {
-			return tea.Quit
+		switch {
+		case key.Matches(msg, km.Back, km.Help):
+			m.mode, m.helpOffset = modeList, 0
+		case key.Matches(msg, km.Down):
+			m.helpOffset++
+		case key.Matches(msg, km.Up):
+			m.helpOffset = max(m.helpOffset-1, 0)
+		case key.Matches(msg, km.Quit):
+			return m.quit()
 		}
 		return nil
 	case modeDetail:
@@ -427,12 +443,16 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.detail.offset += m.bodyRows()
 		case key.Matches(msg, km.PageUp):
 			m.detail.offset = max(m.detail.offset-m.bodyRows(), 0)
+		case key.Matches(msg, km.Top):
+			m.detail.offset = 0
+		case key.Matches(msg, km.Bottom):
+			m.detail.offset = len(m.detail.lines) // relayout stops it at the last line
 		case key.Matches(msg, km.Redeploy):
 			return m.startRedeploy(true)
 		case key.Matches(msg, km.Help):
 			m.mode = modeHelp
 		case key.Matches(msg, km.Quit):
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case modeTasks:
@@ -455,7 +475,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, km.Help):
 			m.mode = modeHelp
 		case key.Matches(msg, km.Quit):
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	}
@@ -513,8 +533,26 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Help):
 		m.mode = modeHelp
 	case key.Matches(msg, km.Quit):
+		return m.quit()
+	}
+	return nil
+}
+
+// quit ends the session, unless a RedeployInstance call this session made has not
+// answered: quitting cancels it mid-flight, and whether it started would then be known to
+// no one. The first q says so; a second q (or ctrl+c) quits anyway.
+func (m *Model) quit() tea.Cmd {
+	inFlight := 0
+	for id := range m.pending {
+		if !m.done[id] {
+			inFlight++
+		}
+	}
+	if inFlight == 0 || m.quitArmed {
 		return tea.Quit
 	}
+	m.quitArmed = true
+	m.setNotice(true, itoa(inFlight)+" RedeployInstance call(s) not answered yet: quitting now leaves their outcome unknown. q again quits anyway")
 	return nil
 }
 
@@ -532,13 +570,21 @@ func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// jumpTo puts the list cursor on instance id, if the list shows it.
+// jumpTo puts the list cursor on instance id, clearing a filter that hides it.
 func (m *Model) jumpTo(id string) {
-	for i, ix := range m.list.idx {
-		if m.snap.Rows[ix].Inst.ID == id {
-			m.list.cursor = i
-			m.list.clamp()
-			return
+	find := func() bool {
+		for i, ix := range m.list.idx {
+			if m.snap.Rows[ix].Inst.ID == id {
+				m.list.cursor = i
+				m.list.clamp()
+				return true
+			}
 		}
+		return false
+	}
+	if !find() && m.list.filter != "" {
+		m.filter.Reset()
+		m.list.setFilter("")
+		find()
 	}
 }

@@ -2,9 +2,10 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"time"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
@@ -98,7 +99,11 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, focused bool,
 	b.WriteString(st.Header.on(fit(title, width)))
 	b.WriteByte('\n')
 	if len(tasks) == 0 {
-		b.WriteString(st.Dim.on(fit("  no redeploys yet: R on a row starts one", width)))
+		empty := "  no redeploys yet: R on a row starts one"
+		if !p.keys.Redeploy.Enabled() {
+			empty = "  no redeploys yet (read-only: this console cannot start one)"
+		}
+		b.WriteString(st.Dim.on(fit(empty, width)))
 		b.WriteByte('\n')
 		return
 	}
@@ -111,7 +116,7 @@ func (p *taskPanel) render(b *strings.Builder, tasks []fleet.Task, focused bool,
 		text, pt := taskLine(&tasks[i], frame, now, st)
 		lines = append(lines, panelLine{text, pt, i})
 		if tasks[i].Status == model.TaskFailed {
-			lines = append(lines, panelLine{"    reason: " + orDash(tasks[i].FailedReason) + "; now " + orDash(string(tasks[i].Phase)), pt, i})
+			lines = append(lines, panelLine{failureLine(&tasks[i], width), pt, i})
 		}
 	}
 	offset := max(min(p.offset, len(lines)-rows), 0)
@@ -154,15 +159,26 @@ func taskLine(t *fleet.Task, frame string, now time.Time, st *Styles) (string, p
 	case model.TaskFinished:
 		return "✓ " + who + "  Finished  " + orDash(string(t.Phase)) + "  took " + elapsed + "  " + t.ID, st.Good
 	case model.TaskFailed:
-		s := "✗ " + who + "  Failed after " + elapsed
-		if t.RequestID != "" {
-			s += "  RequestId " + t.RequestID
-		}
-		return s, st.Bad
+		return "✗ " + who + "  Failed after " + elapsed + "  now " + orDash(string(t.Phase)) + "  " + t.ID, st.Bad
 	}
 	phase := string(t.Phase)
 	if phase == "" {
 		phase = "submitted"
 	}
 	return frame + " " + who + "  " + phase + "  " + elapsed + "  " + t.ID, paint{}
+}
+
+// failureLine is a failed task's second line: its reason and RequestId. When both do not
+// fit, the RequestId goes first: it is what a support ticket needs, and the detail pane
+// has the whole reason.
+func failureLine(t *fleet.Task, width int) string {
+	reason := "reason: " + orDash(t.FailedReason)
+	if t.RequestID == "" {
+		return "    " + reason
+	}
+	id := "RequestId " + t.RequestID
+	if s := "    " + reason + " · " + id; gutter+ansi.StringWidth(s) <= width {
+		return s
+	}
+	return "    " + id + " · " + reason
 }

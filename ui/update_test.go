@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,8 @@ func ready(t *testing.T, h *harness) *Model {
 }
 
 // press sends keys and runs the commands they return once, feeding their messages back.
-// Commands that wait (timers, the next snapshot) are left behind after a short grace.
+// With Tick < 0 no key returns a command that waits (timers, the next snapshot), so the
+// bound in run is only a backstop against a hung command, not a sleep tests rely on.
 func press(m *Model, keys ...tea.KeyMsg) {
 	for _, k := range keys {
 		_, cmd := m.Update(k)
@@ -41,8 +44,8 @@ func run(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-c:
-	case <-time.After(200 * time.Millisecond):
-		return nil
+	case <-time.After(10 * time.Second):
+		panic("a command returned by a key press did not return")
 	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		var out []tea.Msg
@@ -366,5 +369,300 @@ func TestDetailOfAFinishedRedeploySaysNothingIsLeft(t *testing.T) {
 	v := m.View()
 	if !strings.Contains(v, "nothing left to do") || strings.Contains(v, "BLOCKED") || !strings.Contains(v, "Finished") {
 		t.Fatalf("detail of a finished redeploy:\n%s", v)
+	}
+}
+
+// An engineer who types or pastes the id without tabbing to the field first must not turn
+// ForceStop on with the id's f, nor walk the focus with its h and l.
+func TestTypingTheIDWithCancelFocusedFillsTheField(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		keys []tea.KeyMsg
+	}{
+		{"pasted", []tea.KeyMsg{runes(idFailing)}},
+		{"typed", func() (ks []tea.KeyMsg) {
+			for _, r := range idFailing {
+				ks = append(ks, runes(string(r)))
+			}
+			return ks
+		}()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			m := ready(t, h)
+			filterTo(m, idFailing)
+			press(m, runes("R"))
+			if m.mode != modeDialog || m.dialog.focus != focusCancel || !m.dialog.destructive(m.now) {
+				t.Fatalf("want a destructive dialog with Cancel focused; notice %q", m.notice)
+			}
+			press(m, c.keys...)
+			if m.dialog.forceStop {
+				t.Fatal("typing the id turned ForceStop on")
+			}
+			if got := m.dialog.input.Value(); got != idFailing {
+				t.Fatalf("field holds %q, want %q", got, idFailing)
+			}
+			press(m, keyEnter, keyEnter)
+			if n := h.backend.redeploys.Load(); n != 1 {
+				t.Fatalf("backend saw %d redeploys, want 1", n)
+			}
+		})
+	}
+}
+
+// A failed redeploy's RequestId is what a support ticket needs: at 80 columns the task
+// panel and the detail pane must both show it whole, and the detail its whole reason.
+func TestFailedTaskShowsItsRequestIdAt80Columns(t *testing.T) {
+	h := newHarness(t, sim.Options{FailureRate: 1}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	h.poll(30 * time.Second)
+	h.poll(10 * time.Minute)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	task := h.view.Snapshot().Tasks[0]
+	if task.Status != "Failed" || task.RequestID == "" || task.FailedReason == "" {
+		t.Fatalf("want a failed task with a RequestId and a reason, got %+v", task)
+	}
+	if v := m.View(); !strings.Contains(v, task.RequestID) {
+		t.Errorf("task panel cuts RequestId %s:\n%s", task.RequestID, v)
+	}
+	press(m, keyEnter)
+	v := m.View()
+	words := strings.Fields(task.FailedReason)
+	if !strings.Contains(v, task.RequestID) || !strings.Contains(v, words[len(words)-1]) {
+		t.Errorf("detail pane cuts RequestId %s or reason %q:\n%s", task.RequestID, task.FailedReason, v)
+	}
+}
+
+// A fleet that never loaded is not a fleet with nothing pending.
+func TestHeaderNeverSaysZeroPendingBeforeTheFirstLoad(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(scenario(), clock, sim.Options{Faults: sim.Faults{ServerErrorRate: 1}})
+	v := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	m := New(Deps{Fleet: v, Now: clock.Now, Renderer: asciiRenderer(), Tick: -1})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{v.Snapshot()})
+	if hd := m.headerLine(); !strings.Contains(hd, "loading…") || strings.HasSuffix(hd, "· ") {
+		t.Errorf("header while loading: %q", hd)
+	}
+	if err := v.Refresh(t.Context()); err == nil {
+		t.Fatal("refresh should fail")
+	}
+	m.Update(snapshotMsg{v.Snapshot()})
+	if hd := m.headerLine(); strings.Contains(hd, "0 pending") || !strings.Contains(hd, "not loaded yet") || !strings.Contains(hd, "STALE") {
+		t.Errorf("header after a failed first load: %q", hd)
+	}
+}
+
+func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 40})
+	press(m, runes("?"))
+	if v := m.View(); !strings.Contains(v, "PROGRESS, BLOCKED.") {
+		t.Errorf("help prose cut at 80 columns:\n%s", v)
+	}
+}
+
+// "Local disks are wiped" in a batch is no use without whose.
+func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	var rows []*fleet.Row
+	for _, r := range h.view.Snapshot().Rows {
+		if r.Inst.ID == idPlain || r.Inst.ID == idLocal {
+			rows = append(rows, r)
+		}
+	}
+	d := newConfirm(m.common(), rows, nil)
+	text := strings.Join(d.consequences(m.now), "\n")
+	if !strings.Contains(text, "DATA LOSS: "+idLocal+": ") {
+		t.Errorf("the local-disk wipe does not name %s:\n%s", idLocal, text)
+	}
+	d.forceStop = true
+	text = strings.Join(d.consequences(m.now), "\n")
+	if !strings.Contains(text, idPlain) || !strings.Contains(text, "2 instances: ForceStop") {
+		t.Errorf("ForceStop on both does not name them:\n%s", text)
+	}
+}
+
+// A short terminal drops the dialog's least important sentences whole: never the second
+// half of a wrapped one, which left "…, deadline" with no deadline.
+func TestShortDialogDropsWholeSentences(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	h.clock.Advance(time.Hour) // idLocal's deadline passes: one more line to fit
+	m.Update(clockMsg{})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	filterTo(m, idLocal)
+	press(m, runes("R"))
+	v := m.View()
+	if strings.Contains(v, "answers") && !strings.Contains(v, "overdue 15m") {
+		t.Fatalf("half a sentence kept:\n%s", v)
+	}
+	if !strings.Contains(v, "DATA LOSS") || !strings.Contains(v, "Cancel") {
+		t.Fatalf("the consequences and buttons must stay:\n%s", v)
+	}
+}
+
+// A session that ends must not leave its snapshot wait behind: under serve that is one
+// goroutine per closed SSH session.
+func TestCloseEndsTheSnapshotWait(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := h.model()
+	<-m.sub.C() // the snapshot Subscribe offered: the next wait blocks
+	done := make(chan tea.Msg, 1)
+	go func() { done <- waitSnapshot(m.sub)() }()
+	m.Close()
+	select {
+	case msg := <-done:
+		if msg != nil {
+			t.Fatalf("a closed session's wait returned %T, want nil", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close left the snapshot wait blocked")
+	}
+}
+
+// "a redeploy is already in progress" must not outlive the redeploy; a backend error
+// stays until esc.
+func TestRefusalsFadeButErrorsStay(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idLocked)
+	press(m, runes("R"))
+	if s, isErr := m.noticeText(); !isErr || !strings.Contains(s, "InstanceLockedForSecurity") {
+		t.Fatalf("refusal %q (error mark %v)", s, isErr)
+	}
+	h.clock.Advance(noticeFades + time.Second)
+	m.Update(clockMsg{})
+	if s, _ := m.noticeText(); s != "" {
+		t.Fatalf("refusal still shown after %v: %q", noticeFades, s)
+	}
+	m.redeployDone(redeployDoneMsg{instanceID: idPlain, err: errors.New("connection reset")})
+	h.clock.Advance(time.Hour)
+	m.Update(clockMsg{})
+	if s, _ := m.noticeText(); !strings.Contains(s, "connection reset") {
+		t.Fatalf("a backend error faded: %q", s)
+	}
+}
+
+func TestSelectionForgetsInstancesNoLongerListed(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, keySpace)
+	press(m, keyEsc)
+	filterTo(m, idStopped)
+	press(m, keySpace)
+	if len(m.list.selected) != 2 {
+		t.Fatalf("%d selected, want 2", len(m.list.selected))
+	}
+	// The next snapshot no longer lists idStopped.
+	s := *h.view.Snapshot()
+	s.Rows = slices.DeleteFunc(slices.Clone(s.Rows), func(r *fleet.Row) bool { return r.Inst.ID == idStopped })
+	m.Update(snapshotMsg{&s})
+	if len(m.list.selected) != 1 || !m.list.selected[idPlain] {
+		t.Fatalf("selection %v, want just %s", m.list.selected, idPlain)
+	}
+	if v := m.View(); !strings.Contains(v, "1 selected") {
+		t.Fatalf("info line should count 1:\n%s", v)
+	}
+}
+
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+// q while a RedeployInstance call is unanswered would cancel it mid-flight.
+func TestQuitWaitsForAnUnansweredRedeploy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab)
+	m.Update(keyEnter) // confirmed; the call's command is never run, so it never answers
+	if _, cmd := m.Update(runes("q")); quits(cmd) {
+		t.Fatal("q quit with a redeploy call in flight")
+	}
+	if !strings.Contains(m.notice, "q again") {
+		t.Fatalf("notice %q does not say why", m.notice)
+	}
+	if _, cmd := m.Update(runes("q")); !quits(cmd) {
+		t.Fatal("a second q must quit")
+	}
+
+	m = ready(t, h)
+	filterTo(m, idStopped)
+	press(m, runes("R"), keyTab)
+	_, call := m.Update(keyEnter)
+	for _, msg := range run(call) {
+		m.Update(msg)
+	}
+	if _, cmd := m.Update(runes("q")); !quits(cmd) {
+		t.Fatal("q must quit once the call has answered")
+	}
+}
+
+// On 60×20 the help overlay is longer than the screen: j scrolls to its last line.
+func TestHelpScrollsOnAShortTerminal(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	press(m, runes("?"))
+	last := "PROGRESS, BLOCKED."
+	if strings.Contains(m.View(), last) {
+		t.Fatal("the test needs an overlay longer than the screen")
+	}
+	for range 30 {
+		press(m, runes("j"))
+	}
+	v := m.View()
+	if !strings.Contains(v, last) {
+		t.Fatalf("j did not reach the end of the help:\n%s", v)
+	}
+	if lines := strings.Split(v, "\n"); len(lines) != 20 || !strings.Contains(lines[len(lines)-1], "esc back") {
+		t.Fatalf("scrolled help broke the screen:\n%s", v)
+	}
+}
+
+// G in the detail pane shows its end, where the redeploy tasks are, as it does in the list.
+func TestDetailGGoesToTheEnd(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 16})
+	filterTo(m, idLocal)
+	press(m, keyEnter)
+	if strings.Contains(m.View(), "none from this console") {
+		t.Fatal("the test needs a pane longer than the screen")
+	}
+	press(m, runes("G"))
+	if !strings.Contains(m.View(), "none from this console") {
+		t.Fatalf("G did not reach the end:\n%s", m.View())
+	}
+	press(m, runes("g"))
+	if !strings.Contains(m.View(), idLocal+" (kafka-prod-042)") {
+		t.Fatalf("g did not go back to the top:\n%s", m.View())
+	}
+}
+
+// enter on a task goes to its row even when the filter hides it.
+func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	press(m, keyEsc)
+	filterTo(m, idStopped)
+	press(m, runes("t"), keyEnter)
+	if r := m.list.current(); m.mode != modeList || r == nil || r.Inst.ID != idPlain {
+		t.Fatalf("mode %d, cursor on %v; want the list on %s", m.mode, r, idPlain)
 	}
 }

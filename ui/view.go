@@ -27,8 +27,8 @@ func (m *Model) taskRows() int {
 const noticeFades = 8 * time.Second
 
 func (m *Model) noticeText() (string, bool) {
-	// Errors stay until esc or the next notice; news fades after a few seconds.
-	if m.notice != "" && (m.noticeIsErr || m.wall.Sub(m.noticeAt) < noticeFades) {
+	// Errors stay until esc or the next notice; news and refusals fade after a few seconds.
+	if m.notice != "" && (m.noticeSticky || m.wall.Sub(m.noticeAt) < noticeFades) {
 		return m.notice, m.noticeIsErr
 	}
 	if m.snap != nil && m.snap.Err != nil {
@@ -69,12 +69,13 @@ func (m *Model) View() string {
 		// The dialog takes the whole screen between header and footer: on a short
 		// terminal every line of it matters more than the list behind it.
 		body = m.dialogHeight()
-		dlg := m.dialog.view(m.hint(m.dialog.ShortHelp()), m.now)
+		dlg := m.dialog.view(m.now)
 		m.renderLines(&b, strings.Split(dlg, "\n"), body)
 		b.WriteString(m.footerLine())
 		return m.clip(b.String())
 	case modeHelp:
-		m.renderLines(&b, m.helpView(), body)
+		help := m.helpView()
+		m.renderLines(&b, help[min(m.helpOffset, len(help)):], body)
 	default:
 		if m.snap == nil || m.snap.Loading {
 			m.renderLines(&b, []string{"", "  loading the fleet…"}, body)
@@ -161,12 +162,18 @@ func (m *Model) headerLine() string {
 	scopeSeg := "scope " + scope
 	var facts, marks []string
 	plainMarks := 0
-	if m.snap != nil && !m.snap.Loading {
+	switch {
+	case m.snap == nil || m.snap.Loading:
+		facts = append(facts, "loading…")
+	case m.snap.Updated.IsZero():
+		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
+		facts = append(facts, "not loaded yet")
+	default:
 		c := m.snap.Counts
-		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress")
-		if !m.snap.Updated.IsZero() {
-			facts = append(facts, "updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
-		}
+		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress",
+			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+	}
+	if m.snap != nil && !m.snap.Loading {
 		if m.snap.Err != nil {
 			marks = append(marks, m.st.Bad.on("STALE"))
 			plainMarks += len(" │ STALE")
@@ -200,7 +207,12 @@ func (m *Model) headerLine() string {
 
 func (m *Model) infoLine() string {
 	if m.mode == modeFilter {
-		return fitStyled(m.filter.View(), m.width)
+		// The count answers "did I type it right?" while typing.
+		count := ""
+		if m.snap != nil {
+			count = " " + m.st.Dim.on(itoa(m.list.len())+" of "+itoa(len(m.snap.Rows)))
+		}
+		return fitStyled(m.filter.View()+count, m.width)
 	}
 	s := "sort " + sortNames[m.list.sort] + " (s)"
 	if m.snap != nil {
@@ -234,11 +246,7 @@ func (m *Model) detailView() []string {
 	if r == nil {
 		return []string{"", "  this instance is no longer listed (its event is no longer pending)"}
 	}
-	var tasks []fleet.Task
-	if m.snap != nil {
-		tasks = m.snap.Tasks
-	}
-	lines := detailLines(r, tasks, m.now, &m.st)
+	lines := m.detail.lines
 	return lines[min(m.detail.offset, len(lines)):]
 }
 
@@ -246,13 +254,18 @@ func (m *Model) helpView() []string {
 	m.help.Width = m.width
 	lines := []string{m.st.Header.on("Keys"), ""}
 	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.fullHelp()), "\n")...)
-	lines = append(lines, "",
+	lines = append(lines, "", m.st.Header.on("In the confirm dialog"), "")
+	lines = append(lines, strings.Split(m.help.FullHelpView(m.keys.dialogFullHelp()), "\n")...)
+	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
-		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is",
-		"always focused first; local disks, ForceStop and batches need the id or count typed.",
-		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED.")
+		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is " +
+			"always focused first; local disks, ForceStop and batches need the id or count typed.",
+		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED."}
 	if m.deps.ReadOnly {
-		lines = append(lines, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+		prose = append(prose, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+	}
+	for _, p := range prose {
+		lines = append(lines, wrap(p, m.width)...)
 	}
 	return lines
 }

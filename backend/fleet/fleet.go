@@ -130,7 +130,7 @@ func New(b backend.Backend, opt Options) *View {
 		resolved:   map[string]model.Instance{},
 		subs:       map[*Subscription]struct{}{},
 	}
-	v.snap = &Snapshot{Scope: slices.Clone(opt.Regions), ReadOnly: backend.IsReadOnly(b), Loading: true}
+	v.snap = &Snapshot{Scope: slices.Clone(opt.Regions), Loading: true}
 	return v
 }
 
@@ -197,7 +197,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	if err != nil {
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		v.refreshErr = fmt.Errorf("refresh: %w", err)
+		v.refreshErr = err
 		v.failures++
 		v.publishLocked()
 		return v.refreshErr
@@ -469,7 +469,8 @@ func (v *View) instanceLocked(id string) (model.Instance, bool) {
 }
 
 // Redeploy submits one redeploy through the backend and tracks its task. It refuses an
-// instance that already has a redeploy in flight, whichever session started it.
+// instance that already has a redeploy in flight, whichever session started it. The
+// backend's errors come back unwrapped: the caller knows which instance it asked for.
 func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
 	v.mu.Lock()
 	if _, busy := v.submitting[req.InstanceID]; busy || v.active[req.InstanceID] != nil {
@@ -488,7 +489,7 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 	delete(v.submitting, req.InstanceID)
 	if err != nil {
 		v.publishLocked()
-		return ref, fmt.Errorf("redeploy %s: %w", req.InstanceID, err)
+		return ref, err
 	}
 	now := v.opt.Now()
 	t := &tracked{inst: in, task: Task{
@@ -554,14 +555,13 @@ func (v *View) publishLocked() {
 	}
 	v.version++
 	s := &Snapshot{
-		Version:  v.version,
-		Rows:     rows,
-		Scope:    slices.Clone(v.opt.Regions),
-		Updated:  v.updated,
-		Err:      v.refreshErr,
-		TaskErr:  v.taskErr,
-		ReadOnly: backend.IsReadOnly(v.b),
-		Loading:  v.updated.IsZero() && v.refreshErr == nil,
+		Version: v.version,
+		Rows:    rows,
+		Scope:   slices.Clone(v.opt.Regions),
+		Updated: v.updated,
+		Err:     v.refreshErr,
+		TaskErr: v.taskErr,
+		Loading: v.updated.IsZero() && v.refreshErr == nil,
 	}
 	for _, r := range rows {
 		switch {

@@ -24,8 +24,7 @@ type Snapshot struct {
 	// Err is the last refresh's error; the rows are stale while it is set.
 	Err error
 	// TaskErr is the last task poll's error.
-	TaskErr  error
-	ReadOnly bool
+	TaskErr error
 	// Loading is true until the first refresh answers.
 	Loading bool
 }
