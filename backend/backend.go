@@ -79,6 +79,11 @@ const (
 	CodeReadOnly           = "ReadOnly"
 )
 
+// ErrOutcomeUnknown is wrapped by a Redeploy whose reply was lost and whose outcome could
+// not be found out: the redeploy may have started. Callers must not offer to submit it
+// again until they have seen the instance's state.
+var ErrOutcomeUnknown = errors.New("whether the redeploy started is unknown")
+
 // ErrReadOnly is returned by the read-only guard for every Redeploy.
 var ErrReadOnly = &APIError{Code: CodeReadOnly, HTTPStatus: 403,
 	Message: "this console is read-only; restart without --read-only (or as an operator) to redeploy"}

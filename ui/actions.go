@@ -116,8 +116,8 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 	if msg.err != nil {
 		delete(m.pending, msg.instanceID)
 		delete(m.done, msg.instanceID)
-		if errors.Is(msg.err, fleet.ErrInProgress) {
-			m.setRefusal(msg.instanceID + ": " + fleet.ErrInProgress.Error())
+		if errors.Is(msg.err, fleet.ErrInProgress) || errors.Is(msg.err, fleet.ErrOutcomeHold) {
+			m.setRefusal(msg.instanceID + ": " + msg.err.Error())
 			return
 		}
 		// Not "failed": a lost reply leaves open whether it started, and the backend's own

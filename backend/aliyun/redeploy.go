@@ -19,7 +19,9 @@ var (
 	ErrRedeployNotStarted = errors.New("the redeploy did not start")
 	// ErrRedeployOutcomeUnknown: the reply was lost and what happened could not be found
 	// out. Trying again is NOT safe until DescribeTasks or the console says so.
-	ErrRedeployOutcomeUnknown = errors.New("whether the redeploy started is unknown")
+	// It is backend.ErrOutcomeUnknown, so callers that know only the backend package (the
+	// fleet view) recognise it too.
+	ErrRedeployOutcomeUnknown = backend.ErrOutcomeUnknown
 )
 
 // reconcileRounds is how often a lost reply is re-checked while the instance is moving but

@@ -71,6 +71,21 @@ var ErrBusy = errors.New("fleet: a refresh is already running")
 // flight, from this session or any other.
 var ErrInProgress = errors.New("a redeploy of this instance is already in progress")
 
+// ErrOutcomeHold is returned by Redeploy for an instance whose last redeploy got no answer
+// (backend.ErrOutcomeUnknown) until a refresh has shown it at rest for UnsureHold.
+var ErrOutcomeHold = errors.New("the last redeploy of this instance got no answer and may have started; wait until the console shows its state (about two minutes) or check DescribeTasks")
+
+// UnsureHold is how long after an unanswered redeploy the instance must be seen Running or
+// Stopped before it may be redeployed again. An applied RedeployInstance moves the instance
+// within seconds; two minutes leaves room for a slow API without blocking the engineer long.
+const UnsureHold = 2 * time.Minute
+
+// unsureMark is when a redeploy's answer was lost and the status the instance had then.
+type unsureMark struct {
+	at     time.Time
+	status model.InstanceStatus
+}
+
 // tracked is one redeploy the tracker follows.
 type tracked struct {
 	task Task
@@ -101,6 +116,9 @@ type View struct {
 	tasks      []*tracked // oldest first
 	active     map[string]*tracked
 	submitting map[string]model.Instance
+	// unsure holds instances whose redeploy got no answer: a second RedeployInstance could
+	// move the instance twice, so they count as in progress.
+	unsure map[string]unsureMark
 	// current holds instance states newer than the last refresh, learned by the tracker;
 	// learnedAt numbers each lesson so a refresh only forgets what it has seen again.
 	current   map[string]model.Instance
@@ -125,6 +143,7 @@ func New(b backend.Backend, opt Options) *View {
 		taskWake:   make(chan struct{}, 1),
 		active:     map[string]*tracked{},
 		submitting: map[string]model.Instance{},
+		unsure:     map[string]unsureMark{},
 		current:    map[string]model.Instance{},
 		learnedAt:  map[string]uint64{},
 		resolved:   map[string]model.Instance{},
@@ -236,6 +255,15 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	for _, id := range settled {
 		delete(v.resolved, id)
+	}
+	// An unanswered redeploy is released once the instance, long enough after the call that
+	// an applied one would have moved it, still has the status it had then (or is no longer
+	// listed: its event is gone). A Running instance seen Stopped is mid-redeploy: held.
+	for id, mark := range v.unsure {
+		i, listed := idx[id]
+		if now.Sub(mark.at) >= UnsureHold && (!listed || rows[i].Inst.Status == mark.status) {
+			delete(v.unsure, id)
+		}
 	}
 	v.base, v.baseIndex = rows, idx
 	v.publishLocked()
@@ -477,6 +505,10 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 		v.mu.Unlock()
 		return backend.TaskRef{}, ErrInProgress
 	}
+	if _, held := v.unsure[req.InstanceID]; held {
+		v.mu.Unlock()
+		return backend.TaskRef{}, ErrOutcomeHold
+	}
 	in, _ := v.instanceLocked(req.InstanceID)
 	v.submitting[req.InstanceID] = in
 	v.publishLocked()
@@ -488,6 +520,9 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 	defer v.mu.Unlock()
 	delete(v.submitting, req.InstanceID)
 	if err != nil {
+		if errors.Is(err, backend.ErrOutcomeUnknown) {
+			v.unsure[req.InstanceID] = unsureMark{at: v.opt.Now(), status: in.Status}
+		}
 		v.publishLocked()
 		return ref, err
 	}
@@ -541,6 +576,13 @@ func (v *View) publishLocked() {
 			patch(in)
 		}
 	}
+	for id := range v.unsure {
+		if _, done := patched[id]; !done {
+			if i, ok := v.baseIndex[id]; ok {
+				patch(*v.base[i].Inst)
+			}
+		}
+	}
 	for id, t := range v.active {
 		if _, ok := v.current[id]; !ok {
 			if i, ok := v.baseIndex[id]; ok {
@@ -592,7 +634,8 @@ func (v *View) publishLocked() {
 
 func (v *View) inProgressLocked(id string) bool {
 	_, sub := v.submitting[id]
-	return sub || v.active[id] != nil
+	_, held := v.unsure[id]
+	return sub || held || v.active[id] != nil
 }
 
 // Snapshot returns the latest snapshot.

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -449,5 +450,78 @@ func TestFiftySessionsCostOneRefresh(t *testing.T) {
 	}
 	if snap := <-subs[1].C(); snap.Version != v.Snapshot().Version {
 		t.Fatal("a live session missed the newest snapshot")
+	}
+}
+
+// unanswered makes every Redeploy end as a lost reply whose outcome is unknown, after the
+// engine applied it or not, as the aliyun backend reports a timed-out call.
+type unanswered struct {
+	*counting
+	apply bool
+}
+
+func (u *unanswered) Redeploy(ctx context.Context, r backend.RedeployRequest) (backend.TaskRef, error) {
+	u.redeploys.Add(1)
+	if u.apply {
+		if _, err := u.Backend.Redeploy(ctx, r); err != nil {
+			return backend.TaskRef{}, err
+		}
+	}
+	return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the call timed out", r.InstanceID, backend.ErrOutcomeUnknown)
+}
+
+func TestUnansweredRedeployHoldsTheInstance(t *testing.T) {
+	for _, applied := range []bool{false, true} {
+		t.Run(fmt.Sprintf("applied=%v", applied), func(t *testing.T) {
+			clock := sim.NewStepClock(sim.Epoch)
+			eng := sim.New(plainFleet(), clock, sim.Options{})
+			u := &unanswered{counting: &counting{Backend: sim.NewBackend(eng)}, apply: applied}
+			v := New(u, Options{Now: clock.Now, Wall: clock.Now})
+			ctx := context.Background()
+			if err := v.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			id := "i-bp1soon000000000000001"
+			req := backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id}
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, backend.ErrOutcomeUnknown) {
+				t.Fatalf("first redeploy: %v", err)
+			}
+			if r := row(t, v.Snapshot(), id); !r.InProgress {
+				t.Fatal("an unanswered redeploy left the row free for a second R")
+			}
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrOutcomeHold) {
+				t.Fatalf("second redeploy: %v, want ErrOutcomeHold", err)
+			}
+			if n := u.redeploys.Load(); n != 1 {
+				t.Fatalf("%d RedeployInstance calls reached the backend, want 1", n)
+			}
+			// A refresh before the hold has passed changes nothing.
+			clock.Advance(time.Minute)
+			if err := v.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrOutcomeHold) {
+				t.Fatalf("after 1m: %v, want ErrOutcomeHold", err)
+			}
+			clock.Advance(UnsureHold)
+			if err := v.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r := row(t, v.Snapshot(), id)
+			if !applied {
+				// Seen at rest long after the call: it did not start; the row is free again.
+				if r.InProgress {
+					t.Fatal("still held after the instance was seen at rest past the hold")
+				}
+				return
+			}
+			// Applied: the instance is moving (Stopped, mid-redeploy), so it stays held.
+			if !r.InProgress || r.Inst.Status == model.StatusRunning {
+				t.Fatalf("applied redeploy released while the instance moves: %s, in progress %v", r.Inst.Status, r.InProgress)
+			}
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrOutcomeHold) {
+				t.Fatalf("while moving: %v, want ErrOutcomeHold", err)
+			}
+		})
 	}
 }
