@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend/fleet"
@@ -21,6 +23,9 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	e, err := g.open(ctx)
 	if err != nil {
 		return err
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
 	}
 	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
 	go view.Run(ctx)
