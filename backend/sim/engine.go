@@ -4,7 +4,6 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -95,9 +94,6 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
-
-// Clock is the engine's clock.
-func (e *Engine) Clock() Clock { return e.clock }
 
 // Regions lists the fleet's regions.
 func (e *Engine) Regions() []model.Region { return slices.Clone(e.regions) }
@@ -385,17 +381,6 @@ func (e *Engine) Wipes(id string) int {
 	return 0
 }
 
-// Phase reports the instance status a task has reached, for task panels.
-func (e *Engine) Phase(taskID string) model.InstanceStatus {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
-	if t, ok := e.tasks[taskID]; ok {
-		return t.inst.Status
-	}
-	return ""
-}
-
 // idStem is the region part of an instance id (i-bp1… → bp1), which ECS reuses in the ids
 // of the instance's events and tasks.
 func idStem(id string) string {
@@ -422,11 +407,4 @@ func (e *Engine) requestIDLocked() string {
 		}
 	}
 	return string(b)
-}
-
-// String describes the engine for logs.
-func (e *Engine) String() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return fmt.Sprintf("sim: %d instances in %d regions", len(e.insts), len(e.regions))
 }
