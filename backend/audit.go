@@ -11,7 +11,7 @@ import (
 // AuditRecord is one line of the audit log: who asked for which redeploy, and what happened.
 type AuditRecord struct {
 	Time       time.Time `json:"time"`
-	Actor      string    `json:"actor"`
+	Identity   Identity  `json:"identity"`
 	RegionID   string    `json:"region"`
 	InstanceID string    `json:"instance"`
 	ForceStop  bool      `json:"force_stop"`
@@ -38,7 +38,7 @@ func Audit(b Backend, w io.Writer, now func() time.Time) Backend {
 func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, error) {
 	ref, err := a.Backend.Redeploy(ctx, req)
 	rec := AuditRecord{
-		Time: a.now().UTC(), Actor: req.Actor, RegionID: req.RegionID, InstanceID: req.InstanceID,
+		Time: a.now().UTC(), Identity: req.Identity, RegionID: req.RegionID, InstanceID: req.InstanceID,
 		ForceStop: req.ForceStop, TaskID: ref.TaskID, Reconciled: ref.Reconciled, RequestID: ref.RequestID,
 	}
 	if err != nil {

@@ -23,11 +23,11 @@ func TestAuditRecordsGrantedAndRefused(t *testing.T) {
 	var log bytes.Buffer
 	b := backend.Audit(sim.NewBackend(sim.New(f, clock, sim.Options{})), &log, clock.Now)
 	ctx := context.Background()
-	ref, err := b.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-ok", Actor: "ssh:alice SHA256:abc"})
+	ref, err := b.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-ok", Identity: backend.Identity{Name: "alice", KeyFingerprint: "SHA256:abc", Role: backend.RoleOperator}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-locked", Actor: "local:bob", ForceStop: true}); err == nil {
+	if _, err := b.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-locked", Identity: backend.Identity{Name: "bob", Role: backend.RoleOperator}, ForceStop: true}); err == nil {
 		t.Fatal("locked instance redeployed")
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
@@ -41,7 +41,7 @@ func TestAuditRecordsGrantedAndRefused(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &refused); err != nil {
 		t.Fatal(err)
 	}
-	if ok.Actor != "ssh:alice SHA256:abc" || ok.TaskID != ref.TaskID || ok.Error != "" || !ok.Time.Equal(sim.Epoch) {
+	if ok.Identity.KeyFingerprint != "SHA256:abc" || ok.TaskID != ref.TaskID || ok.Error != "" || !ok.Time.Equal(sim.Epoch) {
 		t.Errorf("granted record = %+v", ok)
 	}
 	if refused.Code != model.CodeInstanceLockedForSecurity || refused.RequestID == "" || !refused.ForceStop || refused.TaskID != "" {

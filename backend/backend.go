@@ -22,6 +22,19 @@ type Backend interface {
 	Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, error)
 	// Tasks reports the status of tasks in one region.
 	Tasks(ctx context.Context, region string, taskIDs []string) ([]model.Task, error)
+	// ListTasks lists the RedeployInstance tasks of one region that match q, every page
+	// (DescribeTasks with TaskAction=RedeployInstance), newest first.
+	ListTasks(ctx context.Context, q TaskQuery) ([]model.Task, error)
+}
+
+// TaskQuery selects RedeployInstance tasks in one region, as DescribeTasks filters them.
+// Empty fields match all.
+type TaskQuery struct {
+	RegionID string
+	// ResourceIDs are instance ids (DescribeTasks ResourceIds, a JSON list).
+	ResourceIDs []string
+	// Status is Processing, Finished or Failed (DescribeTasks TaskStatus).
+	Status model.TaskStatus
 }
 
 // Query scopes Instances. No regions means every region the backend knows.
@@ -36,8 +49,8 @@ type RedeployRequest struct {
 	RegionID   string
 	InstanceID string
 	ForceStop  bool
-	// Actor names who asked (local user, or SSH user and key fingerprint) for the audit log.
-	Actor string
+	// Identity is who asked: the guard checks its role, the audit log records it.
+	Identity Identity
 }
 
 // TaskRef identifies the task a redeploy started.
@@ -76,17 +89,12 @@ const (
 	CodeThrottling         = "Throttling"
 	CodeInternalError      = "InternalError"
 	CodeServiceUnavailable = "ServiceUnavailable"
-	CodeReadOnly           = "ReadOnly"
 )
 
 // ErrOutcomeUnknown is wrapped by a Redeploy whose reply was lost and whose outcome could
 // not be found out: the redeploy may have started. Callers must not offer to submit it
 // again until they have seen the instance's state.
 var ErrOutcomeUnknown = errors.New("whether the redeploy started is unknown")
-
-// ErrReadOnly is returned by the read-only guard for every Redeploy.
-var ErrReadOnly = &APIError{Code: CodeReadOnly, HTTPStatus: 403,
-	Message: "this console is read-only; restart without --read-only (or as an operator) to redeploy"}
 
 // NewAPIError builds an APIError from an eligibility block.
 func NewAPIError(b model.Block, requestID string) *APIError {

@@ -17,7 +17,7 @@ func (m *Model) inProgress(r *fleet.Row) bool { return r.InProgress || m.pending
 // startRedeploy opens the confirm dialog for the selection, or the row under the cursor.
 // An instance in progress gets nothing; a blocked one gets the reason and no dialog.
 func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
-	if m.deps.ReadOnly || m.snap == nil {
+	if !m.deps.Identity.CanRedeploy() || m.snap == nil {
 		return nil
 	}
 	var targets []*fleet.Row
@@ -99,7 +99,7 @@ func (m *Model) submit() tea.Cmd {
 		in := r.Inst
 		m.pending[in.ID] = true
 		ids = append(ids, in.ID)
-		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Actor: m.deps.Actor}
+		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Identity: m.deps.Identity}
 		f, ctx := m.deps.Fleet, m.deps.Context
 		cmds = append(cmds, func() tea.Msg {
 			ref, err := f.Redeploy(ctx, req)

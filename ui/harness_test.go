@@ -93,6 +93,7 @@ type harness struct {
 	engine  *sim.Engine
 	backend *counting
 	view    *fleet.View
+	id      backend.Identity
 }
 
 func newHarness(t *testing.T, opts sim.Options, readOnly bool) *harness {
@@ -100,15 +101,15 @@ func newHarness(t *testing.T, opts sim.Options, readOnly bool) *harness {
 	clock := sim.NewStepClock(sim.Epoch)
 	eng := sim.New(scenario(), clock, opts)
 	c := &counting{Backend: sim.NewBackend(eng)}
-	var b backend.Backend = c
+	id := backend.Identity{Name: "test", Role: backend.RoleOperator}
 	if readOnly {
-		b = backend.ReadOnly(c)
+		id.Role = backend.RoleViewer
 	}
-	v := fleet.New(b, fleet.Options{Now: clock.Now, Wall: clock.Now})
+	v := fleet.New(backend.Guard(c), fleet.Options{Now: clock.Now, Wall: clock.Now})
 	if err := v.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, clock: clock, engine: eng, backend: c, view: v}
+	return &harness{t: t, clock: clock, engine: eng, backend: c, view: v, id: id}
 }
 
 // asciiRenderer is a renderer with no colours, like NO_COLOR.
@@ -124,8 +125,7 @@ func (h *harness) model() *Model {
 		Now:      h.clock.Now,
 		Wall:     h.clock.Now,
 		Renderer: asciiRenderer(),
-		Actor:    "test",
-		ReadOnly: h.view.ReadOnly(),
+		Identity: h.id,
 		Tick:     -1,
 	})
 	h.t.Cleanup(m.Close)

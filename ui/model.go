@@ -41,10 +41,9 @@ type Deps struct {
 	Renderer *lipgloss.Renderer
 	// Keys defaults to DefaultKeyMap.
 	Keys *KeyMap
-	// Actor names the engineer for the audit log.
-	Actor string
-	// ReadOnly hides every action; the backend guard enforces it.
-	ReadOnly bool
+	// Identity is who drives this session; its role hides the actions it cannot take
+	// (the backend guard enforces it).
+	Identity backend.Identity
 	// Context bounds redeploy calls.
 	Context context.Context
 	// Tick is the animation interval (100 ms by default); negative turns every timer off,
@@ -130,7 +129,7 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	if deps.ReadOnly {
+	if !deps.Identity.CanRedeploy() {
 		km = km.readOnly()
 	}
 	st := NewStyles(deps.Renderer)

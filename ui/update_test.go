@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 )
@@ -215,7 +216,7 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	if !strings.Contains(v, "READ-ONLY") || strings.Contains(v, "R redeploy") {
 		t.Fatalf("read-only screen should say READ-ONLY and hide R:\n%s", v)
 	}
-	if !strings.Contains(m.notice, "ReadOnly") {
+	if !strings.Contains(m.notice, backend.CodeForbiddenRole) {
 		t.Fatalf("the refusal should be shown, notice %q", m.notice)
 	}
 }

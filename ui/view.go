@@ -179,7 +179,7 @@ func (m *Model) headerLine() string {
 			plainMarks += len(" │ STALE")
 		}
 	}
-	if m.deps.ReadOnly {
+	if !m.deps.Identity.CanRedeploy() {
 		marks = append(marks, m.st.Warn.on("READ-ONLY"))
 		plainMarks += len(" │ READ-ONLY")
 	}
@@ -261,7 +261,7 @@ func (m *Model) helpView() []string {
 		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is " +
 			"always focused first; local disks, ForceStop and batches need the id or count typed.",
 		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED."}
-	if m.deps.ReadOnly {
+	if !m.deps.Identity.CanRedeploy() {
 		prose = append(prose, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
 	}
 	for _, p := range prose {

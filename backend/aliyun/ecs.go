@@ -302,6 +302,20 @@ func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]mod
 	return out, nil
 }
 
+// ListTasks lists the region's RedeployInstance tasks that match q (DescribeTasks).
+// TODO(safety): page through every page.
+func (b *Backend) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
+	ts, _, err := b.describeTasks(ctx, q.RegionID, func(req *ecs.DescribeTasksRequest) {
+		req.TaskAction = model.ActionRedeployInstance
+		req.TaskStatus = string(q.Status)
+		if len(q.ResourceIDs) > 0 {
+			ids := slices.Clone(q.ResourceIDs)
+			req.ResourceIds = &ids
+		}
+	})
+	return ts, err
+}
+
 // describeTasks is one DescribeTasks page of up to 100 tasks, with its RequestId.
 func (b *Backend) describeTasks(ctx context.Context, region string, set func(*ecs.DescribeTasksRequest)) ([]model.Task, string, error) {
 	var out []model.Task

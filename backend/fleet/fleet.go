@@ -153,9 +153,6 @@ func New(b backend.Backend, opt Options) *View {
 	return v
 }
 
-// ReadOnly reports whether the backend refuses redeploys.
-func (v *View) ReadOnly() bool { return backend.IsReadOnly(v.b) }
-
 // Now is the backend's clock.
 func (v *View) Now() time.Time { return v.opt.Now() }
 
@@ -529,7 +526,7 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 	now := v.opt.Now()
 	t := &tracked{inst: in, task: Task{
 		ID: ref.TaskID, RegionID: req.RegionID, InstanceID: req.InstanceID, InstanceName: in.Name,
-		Status: model.TaskProcessing, ForceStop: req.ForceStop, Actor: req.Actor,
+		Status: model.TaskProcessing, ForceStop: req.ForceStop, StartedBy: req.Identity,
 		RequestID: ref.RequestID, Created: now,
 	}}
 	if ev := model.AnsweredEvent(&in); ev != nil {

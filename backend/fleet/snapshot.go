@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
 )
 
@@ -62,7 +63,7 @@ type Task struct {
 	// Phase is the instance's status as last seen: Stopping, Stopped, Starting, Running.
 	Phase        model.InstanceStatus
 	ForceStop    bool
-	Actor        string
+	StartedBy    backend.Identity
 	RequestID    string
 	Created      time.Time
 	Finished     time.Time

@@ -108,6 +108,14 @@ func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]mod
 	return b.E.Tasks(region, TaskFilter{TaskIDs: ids}), nil
 }
 
+// ListTasks lists the region's RedeployInstance tasks that match q, newest first.
+func (b *Backend) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
+	if lost, err := b.inject(ctx, "DescribeTasks", q.RegionID); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	return b.E.Tasks(q.RegionID, TaskFilter{Action: model.ActionRedeployInstance, Status: q.Status, ResourceIDs: q.ResourceIDs}), nil
+}
+
 func orLost(err error, lost bool, e *Engine) error {
 	if err != nil {
 		return err

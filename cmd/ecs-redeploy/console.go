@@ -35,8 +35,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Now:      e.Now,
 		Wall:     time.Now,
 		Renderer: lipgloss.NewRenderer(os.Stdout),
-		Actor:    localActor(),
-		ReadOnly: view.ReadOnly(),
+		Identity: g.localIdentity(),
 		Context:  ctx,
 	})
 	defer m.Close()

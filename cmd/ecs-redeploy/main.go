@@ -183,7 +183,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 		}
 		e.Backend, e.Regions = b, regions
 	}
-	// Decorators, outermost first: read-only guard → audit → backend.
+	// Decorators, outermost first: role guard → audit → backend.
 	if g.AuditLog != "" {
 		f, err := os.OpenFile(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -191,8 +191,6 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 		}
 		e.Backend = backend.Audit(e.Backend, f, e.Now)
 	}
-	if g.ReadOnly {
-		e.Backend = backend.ReadOnly(e.Backend)
-	}
+	e.Backend = backend.Guard(e.Backend)
 	return e, nil
 }

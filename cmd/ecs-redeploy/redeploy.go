@@ -77,7 +77,7 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 				return usageError{fmt.Errorf("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
 			}
 			ref, err := e.Backend.Redeploy(ctx, backend.RedeployRequest{
-				RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Actor: localActor(),
+				RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Identity: g.localIdentity(),
 			})
 			if err != nil {
 				return fmt.Errorf("redeploy %s: %w", in.ID, err)
@@ -137,12 +137,17 @@ func orDash(s string) string {
 	return s
 }
 
-// localActor names the local user for the audit trail.
-func localActor() string {
+// localIdentity is the local user, as user@host for the audit trail: an operator, or a
+// viewer with --read-only (the guard below the hub enforces it).
+func (g *globalOptions) localIdentity() backend.Identity {
 	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
 	host, _ := os.Hostname()
-	return "local:" + name + "@" + host
+	role := backend.RoleOperator
+	if g.ReadOnly {
+		role = backend.RoleViewer
+	}
+	return backend.Identity{Name: name + "@" + host, Role: role}
 }
