@@ -26,7 +26,7 @@ var (
 
 type benchFleet struct {
 	clock *sim.StepClock
-	view  *fleet.View
+	view  *fleet.Hub
 }
 
 // fleetOf builds (once per size) a fleet view over a generated fleet of n instances.

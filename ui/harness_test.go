@@ -92,7 +92,7 @@ type harness struct {
 	clock   *sim.StepClock
 	engine  *sim.Engine
 	backend *counting
-	view    *fleet.View
+	view    *fleet.Hub
 	id      backend.Identity
 }
 

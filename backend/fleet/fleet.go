@@ -17,7 +17,7 @@ import (
 	"ecs-redeploy/model"
 )
 
-// Options tune a View. Zero values take the defaults.
+// Options tune a Hub. Zero values take the defaults.
 type Options struct {
 	// Regions scopes every refresh (empty: all regions).
 	Regions []string
@@ -96,9 +96,9 @@ type tracked struct {
 	eventID string
 }
 
-// View is the process-wide fleet: the latest instances, the tracked tasks, and the
+// Hub is the process-wide fleet: the latest instances, the tracked tasks, and the
 // sessions subscribed to both. All methods are safe for concurrent use.
-type View struct {
+type Hub struct {
 	b   backend.Backend
 	opt Options
 
@@ -133,10 +133,10 @@ type View struct {
 	subs      map[*Subscription]struct{}
 }
 
-// New makes a View over b. Nothing is fetched until Run or Refresh.
-func New(b backend.Backend, opt Options) *View {
+// New makes a Hub over b. Nothing is fetched until Run or Refresh.
+func New(b backend.Backend, opt Options) *Hub {
 	opt.defaults()
-	v := &View{
+	v := &Hub{
 		b:          b,
 		opt:        opt,
 		refreshReq: make(chan struct{}, 1),
@@ -154,10 +154,10 @@ func New(b backend.Backend, opt Options) *View {
 }
 
 // Now is the backend's clock.
-func (v *View) Now() time.Time { return v.opt.Now() }
+func (v *Hub) Now() time.Time { return v.opt.Now() }
 
 // Run drives the refresh loop and the task tracker until ctx ends.
-func (v *View) Run(ctx context.Context) {
+func (v *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); v.refreshLoop(ctx) }()
@@ -165,7 +165,7 @@ func (v *View) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-func (v *View) refreshLoop(ctx context.Context) {
+func (v *Hub) refreshLoop(ctx context.Context) {
 	for {
 		_ = v.Refresh(ctx)
 		select {
@@ -179,7 +179,7 @@ func (v *View) refreshLoop(ctx context.Context) {
 
 // NextRefresh is how long the loop waits before the next refresh: the interval, doubled
 // for each consecutive failure up to MaxBackoff.
-func (v *View) NextRefresh() time.Duration {
+func (v *Hub) NextRefresh() time.Duration {
 	v.mu.Lock()
 	n := v.failures
 	v.mu.Unlock()
@@ -191,7 +191,7 @@ func (v *View) NextRefresh() time.Duration {
 }
 
 // RequestRefresh asks the loop to refresh now. Requests made while one is pending merge.
-func (v *View) RequestRefresh() {
+func (v *Hub) RequestRefresh() {
 	select {
 	case v.refreshReq <- struct{}{}:
 	default:
@@ -200,7 +200,7 @@ func (v *View) RequestRefresh() {
 
 // Refresh fetches the instances once and publishes the result. It returns ErrBusy instead
 // of starting a second refresh while one runs.
-func (v *View) Refresh(ctx context.Context) error {
+func (v *Hub) Refresh(ctx context.Context) error {
 	if !v.refreshing.CompareAndSwap(false, true) {
 		return ErrBusy
 	}
@@ -267,7 +267,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	return nil
 }
 
-func (v *View) taskLoop(ctx context.Context) {
+func (v *Hub) taskLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -280,7 +280,7 @@ func (v *View) taskLoop(ctx context.Context) {
 
 // taskWait is the tracker's next timer: none at all while nothing is in flight (a
 // redeploy wakes it), so an idle console makes no task calls.
-func (v *View) taskWait(inFlight int) <-chan time.Time {
+func (v *Hub) taskWait(inFlight int) <-chan time.Time {
 	if inFlight == 0 {
 		return nil
 	}
@@ -288,7 +288,7 @@ func (v *View) taskWait(inFlight int) <-chan time.Time {
 }
 
 // taskInterval is fast while tasks are changing and slow once they have been quiet.
-func (v *View) taskInterval() time.Duration {
+func (v *Hub) taskInterval() time.Duration {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.opt.Now().Sub(v.lastShift) > quietAfter {
@@ -299,7 +299,7 @@ func (v *View) taskInterval() time.Duration {
 
 // PollTasks asks the backend once about every in-flight task and the instances they move,
 // publishes what changed, and returns how many tasks are still in flight.
-func (v *View) PollTasks(ctx context.Context) int {
+func (v *Hub) PollTasks(ctx context.Context) int {
 	v.mu.Lock()
 	byRegion := map[string][]string{}
 	var regions []string
@@ -355,7 +355,7 @@ func (v *View) PollTasks(ctx context.Context) int {
 
 // apply folds one region's task answers and instance states into the view, and reports
 // whether anything a session shows changed.
-func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (changed bool) {
+func (v *Hub) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (changed bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.lessons++
@@ -432,7 +432,7 @@ func (v *View) apply(tasks []model.Task, insts []model.Instance, instsOK bool) (
 const keepFinished = 200
 
 // pruneLocked drops the oldest final tasks beyond keepFinished.
-func (v *View) pruneLocked() {
+func (v *Hub) pruneLocked() {
 	final := 0
 	for _, t := range v.tasks {
 		if t.task.Status.Final() {
@@ -477,7 +477,7 @@ func mergeResolved(in *model.Instance, res model.Instance) bool {
 }
 
 // instanceLocked finds the freshest known state of instance id.
-func (v *View) instanceLocked(id string) (model.Instance, bool) {
+func (v *Hub) instanceLocked(id string) (model.Instance, bool) {
 	if in, ok := v.current[id]; ok {
 		return in, true
 	}
@@ -496,7 +496,7 @@ func (v *View) instanceLocked(id string) (model.Instance, bool) {
 // Redeploy submits one redeploy through the backend and tracks its task. It refuses an
 // instance that already has a redeploy in flight, whichever session started it. The
 // backend's errors come back unwrapped: the caller knows which instance it asked for.
-func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
+func (v *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
 	v.mu.Lock()
 	if _, busy := v.submitting[req.InstanceID]; busy || v.active[req.InstanceID] != nil {
 		v.mu.Unlock()
@@ -545,7 +545,7 @@ func (v *View) Redeploy(ctx context.Context, req backend.RedeployRequest) (backe
 }
 
 // publishLocked builds a snapshot from the current state and hands it to every subscriber.
-func (v *View) publishLocked() {
+func (v *Hub) publishLocked() {
 	now := v.opt.Now()
 	rows := slices.Clone(v.base)
 	changed := false
@@ -629,14 +629,14 @@ func (v *View) publishLocked() {
 	}
 }
 
-func (v *View) inProgressLocked(id string) bool {
+func (v *Hub) inProgressLocked(id string) bool {
 	_, sub := v.submitting[id]
 	_, held := v.unsure[id]
 	return sub || held || v.active[id] != nil
 }
 
 // Snapshot returns the latest snapshot.
-func (v *View) Snapshot() *Snapshot {
+func (v *Hub) Snapshot() *Snapshot {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.snap
@@ -644,7 +644,7 @@ func (v *View) Snapshot() *Snapshot {
 
 // Subscribe returns a subscription that receives the current snapshot at once and every
 // newer one after it. Slow readers skip to the newest snapshot instead of blocking others.
-func (v *View) Subscribe() *Subscription {
+func (v *Hub) Subscribe() *Subscription {
 	s := &Subscription{c: make(chan *Snapshot, 1), done: make(chan struct{}), v: v}
 	v.mu.Lock()
 	v.subs[s] = struct{}{}
@@ -658,7 +658,7 @@ type Subscription struct {
 	c    chan *Snapshot
 	done chan struct{}
 	once sync.Once
-	v    *View
+	v    *Hub
 }
 
 // C delivers snapshots, newest only.

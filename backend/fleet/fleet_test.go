@@ -64,7 +64,7 @@ func plainFleet() *sim.Fleet {
 	}
 }
 
-func setup(t *testing.T, opts sim.Options) (*View, *counting, *sim.Engine, *sim.StepClock) {
+func setup(t *testing.T, opts sim.Options) (*Hub, *counting, *sim.Engine, *sim.StepClock) {
 	t.Helper()
 	clock := sim.NewStepClock(sim.Epoch)
 	eng := sim.New(plainFleet(), clock, opts)
