@@ -690,12 +690,18 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 	ctx, cancel := context.WithTimeout(h.base, h.opt.CallTimeout)
 	defer cancel()
 	var ref backend.TaskRef
+	var panicked bool
 	err := h.recovered("RedeployInstance "+req.InstanceID, func() error {
+		panicked = true
 		var err error
 		ref, err = h.b.Redeploy(ctx, req)
+		panicked = false
 		return err
 	})
-	if err == nil && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
+	if panicked {
+		// The call may have left before the panic: nobody knows whether it started.
+		err = fmt.Errorf("%w: %w", backend.ErrOutcomeUnknown, err)
+	} else if err == nil && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
 		// An answer that names no task, or another instance, proves nothing.
 		err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
