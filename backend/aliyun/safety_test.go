@@ -1,0 +1,91 @@
+package aliyun_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+// Issue 8, kind 1: an id that is not an instance id is refused before any call, on every
+// path that names an instance to the API.
+func TestMalformedInstanceIDSendsNothing(t *testing.T) {
+	f := newFixture(t, sim.Generate(31, 200, sim.Epoch), sim.Options{Seed: 31}, nil)
+	ctx := context.Background()
+	for _, id := range []string{"", "i-", " ", "I-BP1ABC", "i-bp1abc,i-bp1def", `["i-bp1abc"]`} {
+		t.Run(id, func(t *testing.T) {
+			before := f.b.Stats().Calls
+			_, err := f.b.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id})
+			if !errors.Is(err, backend.ErrInvalidInstanceID) {
+				t.Errorf("Redeploy(%q): %v; want ErrInvalidInstanceID", id, err)
+			}
+			if _, err := f.b.Instances(ctx, backend.Query{Regions: []string{"cn-hangzhou"}, InstanceIDs: []string{id}}); !errors.Is(err, backend.ErrInvalidInstanceID) {
+				t.Errorf("Instances(%q): %v; want ErrInvalidInstanceID", id, err)
+			}
+			if _, err := f.b.ListTasks(ctx, backend.TaskQuery{RegionID: "cn-hangzhou", ResourceIDs: []string{id}}); !errors.Is(err, backend.ErrInvalidInstanceID) {
+				t.Errorf("ListTasks(%q): %v; want ErrInvalidInstanceID", id, err)
+			}
+			if n := f.b.Stats().Calls - before; n != 0 {
+				t.Errorf("%d calls sent for id %q", n, id)
+			}
+		})
+	}
+	if n := len(f.eng.Tasks("cn-hangzhou", sim.TaskFilter{})); n != 0 {
+		t.Fatalf("engine has %d tasks", n)
+	}
+}
+
+// An answer about an instance that was not asked for is an error naming the endpoint,
+// never a listing to take the first instance of.
+func TestAnswerAboutAnotherInstanceIsAnError(t *testing.T) {
+	var asked, other string
+	swap := func(_ int, body []byte) (int, []byte) {
+		return 200, bytes.ReplaceAll(body, []byte(asked), []byte(other))
+	}
+	for _, action := range []string{"DescribeInstances", "DescribeInstanceHistoryEvents"} {
+		t.Run(action, func(t *testing.T) {
+			f := newFixture(t, sim.Generate(32, 200, sim.Epoch), sim.Options{Seed: 32}, rewriting(action, swap))
+			pending := f.eng.PendingInstances([]string{"cn-hangzhou"}, nil)
+			asked, other = pending[0].ID, pending[1].ID
+			got, err := f.b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}, InstanceIDs: []string{asked}})
+			if !errors.Is(err, backend.ErrUnprovenReply) || !strings.Contains(err.Error(), f.addr) || !strings.Contains(err.Error(), other) {
+				t.Fatalf("answer about %s when %s was asked: %v, %v; want an error naming the endpoint and the other instance", other, asked, got, err)
+			}
+		})
+	}
+}
+
+// The reconcile after a lost reply matches the instance by id too: a DescribeInstances
+// about another instance does not tell this one's status.
+func TestReconcileIgnoresAnswersAboutAnotherInstance(t *testing.T) {
+	f := newFixture(t, sim.Generate(33, 300, sim.Epoch), sim.Options{Seed: 33}, nil)
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	var other model.Instance
+	for _, o := range f.eng.PendingInstances([]string{"cn-hangzhou"}, nil) {
+		if o.ID != in.ID {
+			other = o
+			break
+		}
+	}
+	b := f.backend(t, testKeyID, testSecret, func(o *aliyun.Options) {
+		o.Transport = &rewriteReply{base: faultTransport(f.eng, "RedeployInstance", sim.Faults{HangRate: 1}), action: "DescribeInstances",
+			rewrite: func(_ int, body []byte) (int, []byte) {
+				return 200, bytes.ReplaceAll(body, []byte(in.ID), []byte(other.ID))
+			}}
+		o.Timeout = 100 * time.Millisecond
+	})
+	_, err := b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if !errors.Is(err, backend.ErrOutcomeUnknown) || strings.Contains(err.Error(), "lists no such instance") {
+		t.Fatalf("error %v; want outcome unknown, never a status read off another instance", err)
+	}
+	if !strings.Contains(err.Error(), "no check of the instance succeeded") {
+		t.Errorf("message %q", err)
+	}
+}
