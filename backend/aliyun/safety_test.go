@@ -89,3 +89,62 @@ func TestReconcileIgnoresAnswersAboutAnotherInstance(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+// Issue 8, kind 3: a redeploy started elsewhere (another console, the aliyun CLI) is under
+// way; while the instance passes through Stopped, Redeploy asks DescribeTasks first and
+// refuses without sending a second RedeployInstance.
+func TestRedeployRefusedWhileAnotherIsProcessing(t *testing.T) {
+	f := newFixture(t, sim.Generate(34, 300, sim.Epoch), sim.Options{Seed: 34}, nil)
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	elsewhere, err := f.eng.Redeploy(in.RegionID, in.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(sim.StoppingDuration + time.Minute)
+	_, err = f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if !errors.Is(err, backend.ErrAlreadyInProgress) || !strings.Contains(err.Error(), elsewhere.ID) || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("error %v; want ErrAlreadyInProgress naming %s", err, elsewhere.ID)
+	}
+	if s := f.b.Stats(); s.Calls != 1 {
+		t.Errorf("%d calls; want only the DescribeTasks", s.Calls)
+	}
+	if n := len(f.eng.Tasks(in.RegionID, sim.TaskFilter{ResourceIDs: []string{in.ID}})); n != 1 {
+		t.Fatalf("engine has %d tasks for the instance; want 1", n)
+	}
+	// Once that task has ended, the instance may be redeployed again.
+	f.clock.Advance(time.Hour)
+	if _, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID}); err != nil && errors.Is(err, backend.ErrAlreadyInProgress) {
+		t.Fatalf("after the task ended: %v", err)
+	}
+}
+
+// ListTasks reads every page of DescribeTasks, not only the first 100 tasks.
+func TestListTasksReadsEveryPage(t *testing.T) {
+	f := newFixture(t, sim.Generate(35, 2500, sim.Epoch), sim.Options{Seed: 35}, nil)
+	for _, in := range f.eng.PendingInstances([]string{"cn-hangzhou"}, nil) {
+		if model.Evaluate(&in, f.eng.Now(), false).Allowed {
+			if _, err := f.eng.Redeploy(in.RegionID, in.ID, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := f.eng.Tasks("cn-hangzhou", sim.TaskFilter{Status: model.TaskProcessing})
+	if len(want) <= 200 {
+		t.Fatalf("fixture: %d Processing tasks; want more than two pages", len(want))
+	}
+	got, err := f.b.ListTasks(context.Background(), backend.TaskQuery{RegionID: "cn-hangzhou", Status: model.TaskProcessing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d tasks; the engine has %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID || got[i].Status != model.TaskProcessing {
+			t.Fatalf("task %d: %+v, want %s", i, got[i], want[i].ID)
+		}
+	}
+	if s, pages := f.b.Stats(), int64((len(want)+99)/100); s.Calls != pages {
+		t.Errorf("%d calls; want %d pages", s.Calls, pages)
+	}
+}
