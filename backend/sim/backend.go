@@ -41,7 +41,7 @@ func (b *Backend) inject(ctx context.Context, action, region string) (lost bool,
 	case FaultHang:
 		<-ctx.Done()
 		return false, fmt.Errorf("%s: %w", action, ctx.Err())
-	case FaultLostReply:
+	case FaultLostReply, FaultBadReply:
 		return true, nil
 	}
 	return false, ctx.Err()
