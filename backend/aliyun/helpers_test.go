@@ -154,6 +154,8 @@ type rewriteReply struct {
 	base    http.RoundTripper
 	action  string
 	rewrite func(status int, body []byte) (int, []byte)
+	// unsent answers without forwarding: the simulator never sees the call.
+	unsent bool
 }
 
 func (h *rewriteReply) CloseIdleConnections() {
@@ -164,6 +166,11 @@ func (h *rewriteReply) CloseIdleConnections() {
 
 func (h *rewriteReply) RoundTrip(r *http.Request) (*http.Response, error) {
 	q, _ := url.ParseQuery(r.URL.RawQuery)
+	if h.unsent && q.Get("Action") == h.action {
+		status, body := h.rewrite(0, nil)
+		return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
 	resp, err := h.base.RoundTrip(r)
 	if err != nil || q.Get("Action") != h.action {
 		return resp, err

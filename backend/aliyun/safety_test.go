@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +147,79 @@ func TestListTasksReadsEveryPage(t *testing.T) {
 	}
 	if s, pages := f.b.Stats(), int64((len(want)+99)/100); s.Calls != pages {
 		t.Errorf("%d calls; want %d pages", s.Calls, pages)
+	}
+}
+
+// Issue 8, kind 4: a 200 whose body proves nothing ({} or empty) is never a started task.
+// Here nothing reached ECS, so after the whole reconcile budget the outcome is unknown.
+func TestRedeployReplyWithoutTaskIDIsNeverSuccess(t *testing.T) {
+	for _, body := range []string{"{}", "", `{"RequestId":"R-1"}`, `{"TaskId":"t-bp1abc"}`} {
+		t.Run(body, func(t *testing.T) {
+			f := newFixture(t, sim.Generate(36, 300, sim.Epoch), sim.Options{Seed: 36}, func(o *aliyun.Options) {
+				o.Transport = &rewriteReply{base: &http.Transport{}, action: "RedeployInstance", unsent: true,
+					rewrite: func(int, []byte) (int, []byte) { return 200, []byte(body) }}
+			})
+			in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+			ref, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+			if !errors.Is(err, backend.ErrOutcomeUnknown) || !errors.Is(err, backend.ErrUnprovenReply) || ref.TaskID != "" {
+				t.Fatalf("ref %+v, error %v; want outcome unknown for a reply that proves nothing", ref, err)
+			}
+			if !strings.Contains(err.Error(), f.addr) || !strings.HasSuffix(err.Error(), "before trying again") {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
+
+// Issue 8, kind 4: reconcile gave up after one failed DescribeTasks, well inside its
+// budget. It keeps checking through 5xx and finds the task the lost call started.
+func TestReconcileRidesOutFailingDescribeTasks(t *testing.T) {
+	var eng *sim.Engine
+	var describes int
+	f := newFixture(t, sim.Generate(37, 300, sim.Epoch), sim.Options{Seed: 37}, func(o *aliyun.Options) {
+		o.Transport = &actionHook{
+			base: &actionHook{base: &http.Transport{}, action: "DescribeTasks", before: func() {
+				describes++
+				if describes == 12 {
+					eng.SetFaults(sim.Faults{})
+				}
+			}},
+			action: "RedeployInstance",
+			before: func() { eng.SetFaults(sim.Faults{LostReplyRate: 1}) },
+			after:  func() { eng.SetFaults(sim.Faults{ServerErrorRate: 1, Actions: []string{"DescribeTasks"}}) },
+		}
+	})
+	eng = f.eng
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	ref, err := f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if err != nil {
+		t.Fatalf("%v (after %d DescribeTasks)", err, describes)
+	}
+	tasks := f.eng.Tasks(in.RegionID, sim.TaskFilter{ResourceIDs: []string{in.ID}})
+	if len(tasks) != 1 || ref.TaskID != tasks[0].ID || !ref.Reconciled {
+		t.Fatalf("ref %+v, engine tasks %+v", ref, tasks)
+	}
+	if describes < 12 {
+		t.Fatalf("%d DescribeTasks; the failures did not bite", describes)
+	}
+}
+
+// A listing whose counts disagree (TotalCount says tasks exist, the page is empty) is not
+// "no tasks": Redeploy does not go ahead on it.
+func TestListingWithInconsistentCountsIsAnError(t *testing.T) {
+	f := newFixture(t, sim.Generate(38, 300, sim.Epoch), sim.Options{Seed: 38}, rewriting("DescribeTasks", func(status int, body []byte) (int, []byte) {
+		return status, bytes.Replace(body, []byte(`"TotalCount":0`), []byte(`"TotalCount":3`), 1)
+	}))
+	in := eligible(t, f.eng, "cn-hangzhou", model.StatusRunning)
+	_, err := f.b.ListTasks(context.Background(), backend.TaskQuery{RegionID: "cn-hangzhou", ResourceIDs: []string{in.ID}})
+	if !errors.Is(err, backend.ErrUnprovenReply) || !strings.Contains(err.Error(), "TotalCount is 3") {
+		t.Fatalf("ListTasks: %v; want a reply that proves nothing", err)
+	}
+	_, err = f.b.Redeploy(context.Background(), backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID})
+	if err == nil || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("Redeploy: %v; want not sent", err)
+	}
+	if n := len(f.eng.Tasks("cn-hangzhou", sim.TaskFilter{})); n != 0 {
+		t.Fatalf("engine has %d tasks", n)
 	}
 }
