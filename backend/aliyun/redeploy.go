@@ -76,7 +76,7 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			}
 			// Without both, a 200 proves nothing: not that a task exists, nor which.
 			if resp.TaskId == "" || resp.RequestId == "" {
-				return b.unproven(actionRedeploy, region, "200 without a TaskId and a RequestId (TaskId %q, RequestId %q)", resp.TaskId, resp.RequestId)
+				return b.unproven(actionRedeploy, region, "a 200 without both TaskId and RequestId (TaskId %q, RequestId %q)", resp.TaskId, resp.RequestId)
 			}
 			ref = backend.TaskRef{TaskID: resp.TaskId, RegionID: region, InstanceID: id, RequestID: resp.RequestId}
 			return nil

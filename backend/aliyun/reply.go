@@ -12,10 +12,11 @@ import (
 // it: the SDK fills a typed response from whatever JSON came, so a proxy's `200 {}` or an
 // empty 200 would otherwise read as "no events" or "no tasks" — an all-clear nobody gave.
 
-// unproven is an error for a reply that does not carry what action must return. It names
-// the endpoint, since whatever answered may not be ECS.
-func (b *Backend) unproven(action, region, format string, args ...any) error {
-	return fmt.Errorf("%s in %s: %w: %s answered %s", action, region, backend.ErrUnprovenReply, b.host(), fmt.Sprintf(format, args...))
+// unproven is an error for a reply to action that does not carry what action must
+// return. It names the endpoint, since whatever answered may not be ECS; the region is
+// named by the caller that gives up (read), as for every other failure.
+func (b *Backend) unproven(action, _, format string, args ...any) error {
+	return fmt.Errorf("%w: %s answered %s: %s", backend.ErrUnprovenReply, b.host(), action, fmt.Sprintf(format, args...))
 }
 
 // requireFields checks that raw, the body of a 2xx reply, is a JSON object with a non-empty
@@ -30,11 +31,11 @@ func (b *Backend) requireFields(action, region string, raw []byte, keys ...strin
 	}
 	var reqID string
 	if json.Unmarshal(m["RequestId"], &reqID) != nil || reqID == "" {
-		return b.unproven(action, region, "without a RequestId")
+		return b.unproven(action, region, "no RequestId")
 	}
 	for _, k := range keys {
 		if v, ok := m[k]; !ok || string(v) == "null" {
-			return b.unproven(action, region, "without %s (RequestId %s)", k, reqID)
+			return b.unproven(action, region, "no %s (RequestId %s)", k, reqID)
 		}
 	}
 	return nil
@@ -62,7 +63,7 @@ func (b *Backend) checkPage(action, region string, n, number, size, total int) e
 // another instance or task is an error, never a target.
 func (b *Backend) onlyAsked(action, region, what string, asked []string, answered string) error {
 	if len(asked) > 0 && !slices.Contains(asked, answered) {
-		return b.unproven(action, region, "about %s %s, which was not asked for (asked: %v)", what, answered, asked)
+		return b.unproven(action, region, "a reply about %s %s, which was not asked for (asked: %v)", what, answered, asked)
 	}
 	return nil
 }
