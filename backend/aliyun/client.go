@@ -36,9 +36,11 @@ type Options struct {
 	Timeout time.Duration
 	// ConnectTimeout bounds establishing a connection (default 5s).
 	ConnectTimeout time.Duration
-	// ReconcileTimeout bounds finding out what a RedeployInstance with a lost reply did
-	// (default 30s). It runs even when the caller's context is already cancelled: the
-	// answer is what the user needs most then.
+	// ReconcileTimeout is the budget for finding out what a RedeployInstance with a lost
+	// reply did (default 30s): DescribeTasks and the instance status are polled, through
+	// transient failures, until the call's task shows or it is spent (measured on Now, and
+	// bounding the real time too). It runs even when the caller's context is already
+	// cancelled: the answer is what the user needs most then.
 	ReconcileTimeout time.Duration
 	// Retries is how many times a read is retried after a 5xx, a timeout or a transport
 	// error (default 2, negative for none). RedeployInstance is never retried after those.

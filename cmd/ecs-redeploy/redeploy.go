@@ -87,9 +87,12 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			ref, err := e.Backend.Redeploy(ctx, backend.RedeployRequest{
 				RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Identity: g.localIdentity(),
 			})
-			if err != nil {
+			if err != nil && (ref.TaskID == "" || !errors.Is(err, backend.ErrAuditResult)) {
 				return fmt.Errorf("redeploy %s: %w", in.ID, err)
 			}
+			// The redeploy started but its audit result line could not be written: say
+			// which task it is, then fail on the audit error.
+			auditErr := err
 			switch {
 			case ref.Reconciled && ref.RequestID == "":
 				fmt.Fprintf(out, "started task %s (the reply was lost; found the task through DescribeTasks)\n", ref.TaskID)
@@ -97,6 +100,9 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 				fmt.Fprintf(out, "started task %s (RequestId %s; the reply was lost; found the task through DescribeTasks)\n", ref.TaskID, ref.RequestID)
 			default:
 				fmt.Fprintf(out, "started task %s (RequestId %s)\n", ref.TaskID, ref.RequestID)
+			}
+			if auditErr != nil {
+				return fmt.Errorf("redeploy %s: %w", in.ID, auditErr)
 			}
 			if !wait {
 				return nil
