@@ -251,3 +251,16 @@ func TestRedeployAuditLogThroughTheAPI(t *testing.T) {
 		t.Errorf("intent %+v\nresult %+v", intent, result)
 	}
 }
+
+func TestSimServerBadReplyFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--bad-reply-rate", "1.5"},
+		{"--bad-reply", "503"},
+	} {
+		_, err := run(t, append([]string{"sim-server", "--listen", "127.0.0.1:0"}, args...)...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: %v; want a usage error", args, err)
+		}
+	}
+}

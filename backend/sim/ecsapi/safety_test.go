@@ -127,3 +127,42 @@ func TestDescribeTasksByResourceAndStatus(t *testing.T) {
 		t.Errorf("empty ResourceIds: %d %s", se.HttpStatus(), se.ErrorCode())
 	}
 }
+
+// The bad-reply fault applies the call and then answers with a reply that proves nothing,
+// only for the actions named.
+func TestBadReplyFault(t *testing.T) {
+	for _, c := range []struct {
+		kind   sim.BadReply
+		status int
+	}{{sim.BadReplyGateway, 502}, {sim.BadReplyEmptyJSON, 200}, {sim.BadReplyEmpty, 200}} {
+		t.Run(string(c.kind), func(t *testing.T) {
+			f := newFixture(t, 300, sim.Options{Seed: 43})
+			var in model.Instance
+			for _, cand := range f.eng.PendingInstances([]string{"cn-hangzhou"}, nil) {
+				if model.Evaluate(&cand, f.eng.Now(), false).Allowed {
+					in = cand
+					break
+				}
+			}
+			f.eng.SetFaults(sim.Faults{BadReplyRate: 1, BadReply: c.kind, Actions: []string{"RedeployInstance"}})
+			cl := f.client(t, "cn-hangzhou", testKeyID, testSecret)
+			// Another action is not touched.
+			if _, err := cl.DescribeRegions(ecs.CreateDescribeRegionsRequest()); err != nil {
+				t.Fatalf("DescribeRegions: %v", oneLine(err))
+			}
+			req := ecs.CreateRedeployInstanceRequest()
+			req.InstanceId = in.ID
+			resp, err := cl.RedeployInstance(req)
+			if c.status == 200 {
+				if err != nil || resp.TaskId != "" || resp.RequestId != "" || resp.GetHttpStatus() != 200 {
+					t.Fatalf("resp %+v, err %v; want a 200 without TaskId and RequestId", resp, err)
+				}
+			} else if se := serverError(t, err); se.HttpStatus() != c.status || se.ErrorCode() != "" || !strings.Contains(se.Message(), "Bad Gateway") {
+				t.Fatalf("%d %q %q; want a 502 page without an ECS code", se.HttpStatus(), se.ErrorCode(), se.Message())
+			}
+			if n := len(f.eng.Tasks("cn-hangzhou", sim.TaskFilter{ResourceIDs: []string{in.ID}})); n != 1 {
+				t.Fatalf("engine has %d tasks; the call is applied before its reply is spoilt", n)
+			}
+		})
+	}
+}
