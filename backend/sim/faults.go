@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,10 +20,41 @@ type Faults struct {
 	// LostReplyRate is the fraction of calls applied and then answered with a failure: the
 	// case that tempts clients into submitting a redeploy twice.
 	LostReplyRate float64
+	// BadReplyRate is the fraction of calls applied and then answered with BadReply: a
+	// reply that proves nothing, as a broken proxy or a gateway sends. The in-process
+	// Backend answers these like a lost reply.
+	BadReplyRate float64
+	// BadReply is what such a call is answered with (default BadReplyGateway).
+	BadReply BadReply
+	// Actions, when set, limits the rate faults above to these API actions
+	// (RedeployInstance, DescribeTasks, …); RegionQPS and Latency still apply to all.
+	Actions []string
 	// Latency is added to every call.
 	Latency time.Duration
 	// RegionQPS limits calls per region and action per second like the real API (0: none).
 	RegionQPS float64
+}
+
+// BadReply is a reply that proves nothing.
+type BadReply string
+
+// Replies that prove nothing, by what a client receives.
+const (
+	// BadReplyGateway is a 502 with an HTML page and no ECS error body.
+	BadReplyGateway BadReply = "502"
+	// BadReplyEmptyJSON is a 200 with the body {}.
+	BadReplyEmptyJSON BadReply = "{}"
+	// BadReplyEmpty is a 200 with no body at all.
+	BadReplyEmpty BadReply = "empty"
+)
+
+// ParseBadReply reads a BadReply as sim-server's --bad-reply flag gives it.
+func ParseBadReply(s string) (BadReply, bool) {
+	switch r := BadReply(s); r {
+	case BadReplyGateway, BadReplyEmptyJSON, BadReplyEmpty:
+		return r, true
+	}
+	return "", false
 }
 
 // Fault is what the simulator does to one call.
@@ -35,6 +67,7 @@ const (
 	FaultServerError
 	FaultHang
 	FaultLostReply
+	FaultBadReply
 )
 
 type bucket struct {
@@ -90,6 +123,9 @@ func (e *Engine) Fault(action, region string) Fault {
 		}
 		b.tokens--
 	}
+	if len(c.Actions) > 0 && !slices.Contains(c.Actions, action) {
+		return FaultNone
+	}
 	roll := func(rate float64) bool { return rate > 0 && fs.rng.Float64() < rate }
 	switch {
 	case roll(c.ThrottleRate):
@@ -100,6 +136,8 @@ func (e *Engine) Fault(action, region string) Fault {
 		return FaultHang
 	case roll(c.LostReplyRate):
 		return FaultLostReply
+	case roll(c.BadReplyRate):
+		return FaultBadReply
 	}
 	return FaultNone
 }

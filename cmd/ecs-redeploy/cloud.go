@@ -20,6 +20,10 @@ func addCloudFlags(root *cobra.Command, g *globalOptions) {
 	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
 }
 
+// adjustCloudOptions, when set, changes the real backend's options before it is built:
+// tests give it a clock and a sleep that do not wait. It is nil in the binary.
+var adjustCloudOptions func(*aliyun.Options)
+
 // openCloudBackend builds the real Alibaba Cloud backend from the flags and environment,
 // and returns it with the region scope (empty: every region).
 func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
@@ -62,7 +66,11 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if region == "" && len(scope) > 0 {
 		region = scope[0]
 	}
-	b, err := aliyun.New(aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout})
+	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout}
+	if adjustCloudOptions != nil {
+		adjustCloudOptions(&o)
+	}
+	b, err := aliyun.New(o)
 	if err != nil {
 		return nil, nil, usageError{err}
 	}

@@ -22,6 +22,7 @@ type simServerOptions struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	Faults          sim.Faults
+	BadReply        string
 }
 
 // newSimServerCmd serves the simulator as an ECS-compatible HTTP endpoint.
@@ -54,6 +55,9 @@ and ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a pair generated and printed at start.
 	fl.Float64Var(&o.Faults.ServerErrorRate, "server-error-rate", 0, "fault: fraction of calls answered 500 InternalError (0..1)")
 	fl.Float64Var(&o.Faults.HangRate, "hang-rate", 0, "fault: fraction of calls that never answer (0..1)")
 	fl.Float64Var(&o.Faults.LostReplyRate, "lost-reply-rate", 0, "fault: fraction of calls applied whose reply is then lost: a 503 or a dropped connection (0..1)")
+	fl.Float64Var(&o.Faults.BadReplyRate, "bad-reply-rate", 0, "fault: fraction of calls applied whose reply then proves nothing (see --bad-reply) (0..1)")
+	fl.StringVar(&o.BadReply, "bad-reply", string(sim.BadReplyGateway), `fault: what --bad-reply-rate answers: 502 (a gateway's HTML page), {} (200 {}), or empty (200, no body)`)
+	fl.StringSliceVar(&o.Faults.Actions, "fault-actions", nil, "fault: apply the rate faults only to these actions (e.g. RedeployInstance,DescribeTasks; default all)")
 	fl.DurationVar(&o.Faults.Latency, "latency", 0, "fault: delay added to every call")
 	fl.Float64Var(&o.Faults.RegionQPS, "region-qps", 0, "fault: calls per second per region and action before Throttling, on the simulator's clock (0: no limit)")
 	return cmd
@@ -64,11 +68,16 @@ func (o *simServerOptions) validate() error {
 		name string
 		v    float64
 	}{{"--throttle-rate", o.Faults.ThrottleRate}, {"--server-error-rate", o.Faults.ServerErrorRate},
-		{"--hang-rate", o.Faults.HangRate}, {"--lost-reply-rate", o.Faults.LostReplyRate}} {
+		{"--hang-rate", o.Faults.HangRate}, {"--lost-reply-rate", o.Faults.LostReplyRate}, {"--bad-reply-rate", o.Faults.BadReplyRate}} {
 		if r.v < 0 || r.v > 1 {
 			return usageError{fmt.Errorf("%s must be between 0 and 1, got %g", r.name, r.v)}
 		}
 	}
+	kind, ok := sim.ParseBadReply(o.BadReply)
+	if !ok {
+		return usageError{fmt.Errorf("--bad-reply must be 502, {} or empty, got %q", o.BadReply)}
+	}
+	o.Faults.BadReply = kind
 	switch {
 	case o.Faults.RetryAfter < 0:
 		return usageError{fmt.Errorf("--retry-after must not be negative, got %s", o.Faults.RetryAfter)}
