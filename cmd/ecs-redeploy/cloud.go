@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,22 +37,11 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if region == "" {
 		region = creds.Region
 	}
-	var scope []string
-	all := false
-	for _, r := range g.Regions {
-		for _, r := range strings.Split(r, ",") {
-			switch r = strings.TrimSpace(r); r {
-			case "":
-			case "all":
-				all = true
-			default:
-				scope = append(scope, r)
-			}
-		}
+	scope, all, err := parseRegions(g.Regions)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch {
-	case all && len(scope) > 0:
-		return nil, nil, usageError{fmt.Errorf("--region all cannot be combined with named regions (%s)", strings.Join(scope, ","))}
 	case !all && len(scope) == 0 && region == "":
 		return nil, nil, usageError{fmt.Errorf("no region: pass --region (cn-hangzhou; several: cn-hangzhou,cn-beijing; every region: all), set %s, or set region_id in the profile", aliyun.EnvRegion)}
 	case !all && len(scope) == 0:
