@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,14 +99,14 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	return "LTAI" + randomAlnum(20), randomAlnum(30), "generated", nil
 }
 
+// randomAlnum returns n characters of crypto/rand.Text's alphabet (A–Z and 2–7, five
+// random bits each, no bias), for generated access keys.
 func randomAlnum(n int) string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(rand.Text())
 	}
-	return string(b)
+	return b.String()[:n]
 }
 
 func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o *simServerOptions) error {

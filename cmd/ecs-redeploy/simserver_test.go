@@ -106,3 +106,25 @@ func (l *lockedWriter) String() string {
 	defer l.mu.Unlock()
 	return l.w.String()
 }
+
+// Without keys given, sim-server generates a pair shaped like Alibaba Cloud's (an id of
+// 24 characters starting LTAI, a 30-character secret), different on every run.
+func TestSimServerGeneratesKeys(t *testing.T) {
+	t.Setenv(aliyun.EnvAccessKeyID, "")
+	t.Setenv(aliyun.EnvAccessKeySecret, "")
+	shape := regexp.MustCompile(`^[A-Z2-7]+$`)
+	seen := map[string]bool{}
+	for range 2 {
+		id, secret, source, err := (&simServerOptions{}).keys()
+		if err != nil || source != "generated" {
+			t.Fatalf("keys: %v from %q", err, source)
+		}
+		if len(id) != 24 || !strings.HasPrefix(id, "LTAI") || len(secret) != 30 || !shape.MatchString(id[4:]) || !shape.MatchString(secret) {
+			t.Fatalf("generated %q / %q; want LTAI+20 and 30 characters of A–Z, 2–7", id, secret)
+		}
+		if seen[id] || seen[secret] {
+			t.Fatal("a generated key repeats")
+		}
+		seen[id], seen[secret] = true, true
+	}
+}
