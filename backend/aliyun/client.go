@@ -272,6 +272,13 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	if err == nil {
 		return attemptResult{out: outOK}
 	}
+	var are *AssumeRoleError
+	if errors.As(err, &are) {
+		// The credentials could not be had: nothing went to ECS, and the error names the
+		// STS call that failed, not the action that needed it. A refusal, so it is neither
+		// retried nor reported as this action's failure.
+		return attemptResult{err: are, out: outRefused}
+	}
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		ae := &backend.APIError{
