@@ -2,6 +2,8 @@ package aliyun_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,9 +26,13 @@ const (
 func TestMain(m *testing.M) {
 	// Never let the SDK probe the ECS metadata service, nor a proxy carry loopback calls
 	// away: these tests talk to 127.0.0.1 only.
-	os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	err := os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
-		os.Unsetenv(k)
+		err = errors.Join(err, os.Unsetenv(k))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cannot make the environment safe for these tests:", err)
+		os.Exit(2)
 	}
 	os.Exit(m.Run())
 }

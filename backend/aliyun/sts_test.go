@@ -64,12 +64,12 @@ func (s *stsServer) serve(w http.ResponseWriter, r *http.Request) {
 	if params.Get("Action") != "AssumeRole" || params.Get("AccessKeyId") != stsUserKeyID ||
 		ecsapi.Sign(ecsapi.StringToSign(r.Method, params), stsUserSecret) != params.Get("Signature") {
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, `{"RequestId":"STS-BAD","Code":"SignatureDoesNotMatch","Message":"not signed by the RAM user"}`)
+		_, _ = fmt.Fprint(w, `{"RequestId":"STS-BAD","Code":"SignatureDoesNotMatch","Message":"not signed by the RAM user"}`)
 		return
 	}
 	status, body := s.answer(params)
 	w.WriteHeader(status)
-	fmt.Fprint(w, body)
+	_, _ = fmt.Fprint(w, body) // a short write shows as a bad reply in the client under test
 }
 
 func (s *stsServer) Calls() []url.Values {
@@ -152,7 +152,9 @@ func TestAssumeRoleFailureNamesTheSTSCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed := l.Addr().String()
-	l.Close() // nothing listens there now
+	if err := l.Close(); err != nil { // nothing listens there now
+		t.Fatal(err)
+	}
 
 	for _, c := range []struct {
 		name, endpoint string
