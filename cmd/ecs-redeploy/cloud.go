@@ -33,9 +33,13 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv(aliyun.EnvEndpoint)
 	}
-	region := os.Getenv(aliyun.EnvRegion)
+	region, regionFrom := os.Getenv(aliyun.EnvRegion), aliyun.EnvRegion
 	if region == "" {
-		region = creds.Region
+		region, regionFrom = creds.Region, "region_id of the "+creds.Source
+	}
+	// Held to the same shape as --region: it becomes part of the endpoint's host name.
+	if region != "" && !regionIDShape.MatchString(region) {
+		return nil, nil, usageError{fmt.Errorf("%s %q is not a region id: set it to one like cn-hangzhou", regionFrom, region)}
 	}
 	scope, all, err := parseRegions(g.Regions)
 	if err != nil {
