@@ -393,13 +393,17 @@ func (c *chain) stsEndpoint(p *cliProfile) (string, error) {
 type AssumeRoleError struct {
 	Endpoint, RoleArn string
 	Err               error
-	// reached is false when no reply came from Endpoint at all.
-	reached bool
+	// noReply is set when nothing came back from Endpoint (unreachable, timed out).
+	noReply bool
 }
 
+// Error says which call failed, how, and what to check, on one line.
 func (e *AssumeRoleError) Error() string {
 	call := "STS AssumeRole of " + e.RoleArn + " at " + e.Endpoint
-	if !e.reached {
+	if e.Err == nil {
+		return call + " failed"
+	}
+	if e.noReply {
 		what := "no reply"
 		var oe *net.OpError
 		if errors.As(e.Err, &oe) && oe.Op == "dial" {
@@ -418,6 +422,7 @@ func (e *AssumeRoleError) Error() string {
 	return call + " failed: " + e.Err.Error()
 }
 
+// Unwrap gives the cause: STS's *backend.APIError when it answered with one.
 func (e *AssumeRoleError) Unwrap() error { return e.Err }
 
 // assumeRoleProvider reports the failures of a RAM role provider as *AssumeRoleError.
@@ -437,7 +442,7 @@ func (a *assumeRoleProvider) GetCredentials() (*credentials.Credentials, error) 
 		// ECS role): that failure is the one to report.
 		return nil, se.err
 	}
-	out := &AssumeRoleError{Endpoint: a.endpoint, RoleArn: a.roleArn, Err: err, reached: true}
+	out := &AssumeRoleError{Endpoint: a.endpoint, RoleArn: a.roleArn, Err: err}
 	var sdkErr *sdkerrors.ServerError
 	var ue *url.Error
 	switch {
@@ -452,7 +457,7 @@ func (a *assumeRoleProvider) GetCredentials() (*credentials.Credentials, error) 
 		out.Err = ae
 	case errors.As(err, &ue):
 		// The SDK's transport error repeats the whole signed URL: keep the cause only.
-		out.Err, out.reached = ue.Err, false
+		out.Err, out.noReply = ue.Err, true
 	}
 	return nil, out
 }
