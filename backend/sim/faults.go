@@ -91,7 +91,7 @@ func (e *Engine) Fault(action, region string) Fault {
 			return FaultThrottle
 		}
 	}
-	roll := func(frac float64) bool { return frac > 0 && fs.rng.Float64() < frac }
+	roll := func(rate float64) bool { return rate > 0 && fs.rng.Float64() < rate }
 	switch {
 	case roll(c.ThrottleRate):
 		return FaultThrottle
