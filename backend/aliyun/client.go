@@ -264,6 +264,13 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 		return attemptResult{err: err, out: outLocal}
 	}
 	err = do(c)
+	var are *AssumeRoleError
+	if errors.As(err, &are) {
+		// The credentials could not be had: nothing went to ECS, and the error names the
+		// STS call that failed, not the action that needed it. A refusal, so it is neither
+		// retried nor reported as this action's failure.
+		return attemptResult{err: are, out: outRefused}
+	}
 	return b.classify(ctx, actx, region, action, err, sent.Load())
 }
 

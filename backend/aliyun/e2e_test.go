@@ -470,7 +470,9 @@ func TestUnreachableEndpointSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	if err := ln.Close(); err != nil { // nothing listens there now
+		t.Fatal(err)
+	}
 	f := &fixture{addr: addr, time: newFakeTime()}
 	b := f.backend(t, testKeyID, testSecret, func(o *aliyun.Options) { o.Retries = 1 })
 	_, err = b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"golang.org/x/sync/errgroup"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
@@ -76,7 +77,7 @@ func (b *Backend) allRegions(ctx context.Context) ([]string, error) {
 
 // Instances lists the instances with a pending event (Scheduled, Executing, Inquiring) in
 // the query's regions, all regions when it names none. Regions are listed concurrently, at
-// most RegionConcurrency at once; the first failure cancels the rest.
+// most RegionConcurrency at once; the first failure cancels the rest and is the error.
 func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
 	// An empty id would be sent as no filter at all: every instance would answer.
 	if err := backend.CheckInstanceIDs(q.InstanceIDs); err != nil {
@@ -89,36 +90,31 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.o.RegionConcurrency)
 	var (
 		mu  sync.Mutex
 		out []model.Instance
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, b.o.RegionConcurrency)
 	)
 	for _, region := range regions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			ins, err := b.regionInstances(ctx, region, q.InstanceIDs)
+		if gctx.Err() != nil {
+			break // a region failed (or the caller gave up): start no more
+		}
+		g.Go(func() error {
+			ins, err := b.regionInstances(gctx, region, q.InstanceIDs)
 			if err != nil {
-				cancel(err) // the first failure becomes the cause; later ones are its echoes
-				return
+				return err
 			}
 			mu.Lock()
 			out = append(out, ins...)
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	model.SortByDeadline(out)

@@ -27,9 +27,14 @@ const (
 func TestMain(m *testing.M) {
 	// Never let the SDK probe the ECS metadata service, nor a proxy carry loopback calls
 	// away: these tests talk to 127.0.0.1 only.
-	os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	// Running on without a safe environment could send a request off this machine: stop.
+	if err := os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"); err != nil {
+		panic("cannot keep the SDK off the metadata service: " + err.Error())
+	}
 	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
-		os.Unsetenv(k)
+		if err := os.Unsetenv(k); err != nil {
+			panic("cannot unset " + k + ": " + err.Error())
+		}
 	}
 	os.Exit(m.Run())
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Faults are failures injected into the simulator's API faces, for testing clients.
@@ -32,6 +34,7 @@ type Faults struct {
 	// Latency is added to every call.
 	Latency time.Duration
 	// RegionQPS limits calls per region and action per second like the real API (0: none).
+	// Up to RegionQPS calls (at least one) may come at once after a quiet second.
 	RegionQPS float64
 }
 
@@ -70,20 +73,15 @@ const (
 	FaultBadReply
 )
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
 type faultState struct {
 	cfg     Faults
 	mu      sync.Mutex
 	rng     *rand.Rand
-	buckets map[string]*bucket
+	buckets map[string]*rate.Limiter // region/action → its QPS bucket
 }
 
 func newFaultState(cfg Faults, seed int64) *faultState {
-	return &faultState{cfg: cfg, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17)), buckets: map[string]*bucket{}}
+	return &faultState{cfg: cfg, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17)), buckets: map[string]*rate.Limiter{}}
 }
 
 // Faults returns the engine's fault configuration.
@@ -96,13 +94,17 @@ func (e *Engine) Faults() Faults {
 // SetFaults replaces the fault configuration, for tests that turn faults on mid-run.
 func (e *Engine) SetFaults(f Faults) {
 	e.faults.mu.Lock()
+	if f.RegionQPS != e.faults.cfg.RegionQPS {
+		// Buckets are sized for the old rate: a new rate starts with full new ones.
+		clear(e.faults.buckets)
+	}
 	e.faults.cfg = f
 	e.faults.mu.Unlock()
 }
 
 // Fault decides what happens to one call of action in region at the engine's now. The
-// QPS limit is a token bucket per region and action on the engine's clock, so a stepped
-// clock makes throttling deterministic.
+// QPS limit is a token bucket (golang.org/x/time/rate) per region and action, asked with
+// the engine's time, so a stepped clock makes throttling deterministic.
 func (e *Engine) Fault(action, region string) Fault {
 	now := e.clock.Now()
 	fs := e.faults
@@ -113,15 +115,14 @@ func (e *Engine) Fault(action, region string) Fault {
 		key := region + "/" + action
 		b, ok := fs.buckets[key]
 		if !ok {
-			b = &bucket{tokens: c.RegionQPS, last: now}
+			// A second's worth of whole calls at once, and at least one: a rate below 1 QPS
+			// still lets a call through now and then.
+			b = rate.NewLimiter(rate.Limit(c.RegionQPS), max(1, int(c.RegionQPS)))
 			fs.buckets[key] = b
 		}
-		b.tokens = min(c.RegionQPS, b.tokens+now.Sub(b.last).Seconds()*c.RegionQPS)
-		b.last = now
-		if b.tokens < 1 {
+		if !b.AllowN(now, 1) {
 			return FaultThrottle
 		}
-		b.tokens--
 	}
 	if len(c.Actions) > 0 && !slices.Contains(c.Actions, action) {
 		return FaultNone

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -107,14 +108,14 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	return "LTAI" + randomAlnum(20), randomAlnum(30), "generated", nil
 }
 
+// randomAlnum returns n characters of crypto/rand.Text's alphabet (A–Z and 2–7, five
+// random bits each, no bias), for generated access keys.
 func randomAlnum(n int) string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(rand.Text())
 	}
-	return string(b)
+	return b.String()[:n]
 }
 
 func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o *simServerOptions) error {
@@ -142,7 +143,7 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	if rs := eng.Regions(); len(rs) > 0 {
 		region = rs[0].RegionID
 	}
-	fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
+	_, err = fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
 listening on http://%[4]s
 AccessKeyId:     %[5]s
 AccessKeySecret: %[6]s
@@ -154,6 +155,11 @@ console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRE
 
 one line per call: time action region status code duration. Ctrl-C stops.
 `, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)
+	if err != nil {
+		// Without the banner nobody learns the address or a generated key: stop, do not
+		// serve unseen.
+		return errors.Join(fmt.Errorf("sim-server: cannot print the banner: %w", err), ep.Close())
+	}
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -161,6 +167,8 @@ one line per call: time action region status code duration. Ctrl-C stops.
 	if err := ep.Shutdown(sctx); err != nil {
 		return fmt.Errorf("sim-server shutdown: %w", err)
 	}
-	fmt.Fprintln(out, "sim-server stopped")
+	if _, err := fmt.Fprintln(out, "sim-server stopped"); err != nil {
+		return fmt.Errorf("sim-server stopped, but saying so failed: %w", err)
+	}
 	return nil
 }
