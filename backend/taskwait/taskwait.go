@@ -135,36 +135,22 @@ func orDash(s string) string {
 }
 
 func poll(ctx context.Context, b backend.Backend, ref backend.TaskRef) (Progress, error) {
-	tasks, err := b.Tasks(ctx, ref.RegionID, []string{ref.TaskID})
-	if err != nil {
+	// The same poll as the console's hub: answers matched by id, never taken by position.
+	states, err := backend.PollTasks(ctx, b, ref.RegionID, []backend.TaskRef{ref})
+	st := states[0]
+	switch {
+	case !st.TaskSeen && err != nil:
 		return Progress{}, err
+	case !st.TaskSeen:
+		return Progress{}, fmt.Errorf("%w: task %s of instance %s not found in %s", errTaskNotFound, ref.TaskID, ref.InstanceID, ref.RegionID)
 	}
-	// Matched by id, never taken by position: a task list about other tasks says nothing
-	// about this one.
-	var p Progress
-	found := false
-	for _, t := range tasks {
-		if t.ID == ref.TaskID {
-			p.Task, found = t, true
-		}
-	}
-	if !found {
-		return Progress{}, fmt.Errorf("%w: task %s not found in %s", errTaskNotFound, ref.TaskID, ref.RegionID)
-	}
-	if p.Task.ResourceID != "" && p.Task.ResourceID != ref.InstanceID {
-		return Progress{}, fmt.Errorf("%w: task %s is about instance %s, not %s", errTaskNotFound, ref.TaskID, p.Task.ResourceID, ref.InstanceID)
+	p := Progress{Task: st.Task}
+	if st.InstanceSeen {
+		p.Status = st.Instance.Status
 	}
 	if p.Task.Status.Final() {
+		// The task's word is final; the instance listing only adds detail.
 		return p, nil
 	}
-	ins, err := b.Instances(ctx, backend.Query{Regions: []string{ref.RegionID}, InstanceIDs: []string{ref.InstanceID}})
-	if err != nil {
-		return p, err
-	}
-	for _, in := range ins {
-		if in.ID == ref.InstanceID {
-			p.Status = in.Status
-		}
-	}
-	return p, nil
+	return p, err
 }
