@@ -52,10 +52,6 @@ type Options struct {
 type Server struct {
 	e    *sim.Engine
 	opts Options
-	// seq orders instances and events as the fleet does, for stable NextToken cursors;
-	// the engine never adds or removes either, so it is built once.
-	instSeq  map[string]int
-	eventSeq map[string]int
 	// created is a fixed CreationTime base, so DescribeInstances is stable across calls.
 	created time.Time
 
@@ -77,21 +73,11 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 		opts.MaxNonces = 1_000_000
 	}
 	s := &Server{
-		e:        e,
-		opts:     opts,
-		instSeq:  map[string]int{},
-		eventSeq: map[string]int{},
-		created:  e.Now().UTC().Truncate(24 * time.Hour),
-		nonces:   newNonceCache(opts.MaxNonces),
-		closing:  make(chan struct{}),
-	}
-	n := 0
-	for i, in := range e.Instances("", nil) {
-		s.instSeq[in.ID] = i
-		for _, ev := range in.Events {
-			s.eventSeq[ev.ID] = n
-			n++
-		}
+		e:       e,
+		opts:    opts,
+		created: e.Now().UTC().Truncate(24 * time.Hour),
+		nonces:  newNonceCache(opts.MaxNonces),
+		closing: make(chan struct{}),
 	}
 	return s
 }
