@@ -43,9 +43,13 @@ type Options struct {
 	// the engine's clock: clients stamp requests with real time even when --sim-speed
 	// runs the fleet faster.
 	Now func() time.Time
-	// MaxNonces bounds the replay cache (0: 1,000,000). When full, the oldest nonces are
-	// forgotten first.
-	MaxNonces int
+	// MaxNonceBytes bounds the replay cache, in bytes of nonces plus their bookkeeping
+	// (0: 64 MiB, about 500,000 SDK nonces). When full, the oldest are forgotten first.
+	MaxNonceBytes int
+	// BodyTimeout bounds the reading of a request's body, from the end of its headers
+	// (0: 10 s), so a client sending a byte a second cannot hold a connection.
+	// Headers have their own bound of 10 s.
+	BodyTimeout time.Duration
 }
 
 // Server answers ECS RPC calls from one engine. It is safe for concurrent use.
@@ -69,14 +73,17 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.MaxNonces <= 0 {
-		opts.MaxNonces = 1_000_000
+	if opts.MaxNonceBytes <= 0 {
+		opts.MaxNonceBytes = 64 << 20
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 10 * time.Second
 	}
 	s := &Server{
 		e:       e,
 		opts:    opts,
 		created: e.Now().UTC().Truncate(24 * time.Hour),
-		nonces:  newNonceCache(opts.MaxNonces),
+		nonces:  newNonceCache(opts.MaxNonceBytes),
 		closing: make(chan struct{}),
 	}
 	return s
@@ -134,10 +141,20 @@ func logField(s string) string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
+	// A deadline for the body only: the call itself may take as long as its faults say
+	// (a hung call must hang), so http.Server's ReadTimeout, which would also cancel the
+	// call once it ran out, is not the tool. A writer that cannot set deadlines (a test
+	// recorder) has no connection to hold.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	req, aerr := parseRequest(r)
 	if aerr != nil {
+		// The rest of an unread body is not waited for: net/http would read it to reuse
+		// the connection, after the deadline was lifted.
+		w.Header().Set("Connection", "close")
 		return s.fail(w, r, o, aerr)
 	}
+	rc.SetReadDeadline(time.Time{})
 	o.action, o.region = req.get("Action"), req.get("RegionId")
 	act, aerr := s.authenticate(req)
 	if aerr != nil {
