@@ -24,6 +24,9 @@ type InstanceFilter struct {
 	// Match, when set, is called for each candidate under the engine's read lock: it must
 	// not keep the pointer or change the instance.
 	Match func(*model.Instance) bool
+	// WithoutEvents leaves the answered instances' Events nil, for callers that do not
+	// read them (DescribeInstances): copying them was most of a page's allocations.
+	WithoutEvents bool
 }
 
 // InstancePage is one page of a listing: copies of the instances, how many match in all,
@@ -42,7 +45,7 @@ func (e *Engine) ListInstances(f InstanceFilter, p Page) InstancePage {
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.IDs)
-	out := InstancePage{Last: -1}
+	out := InstancePage{Last: -1, Instances: make([]model.Instance, 0, min(p.Limit, len(cands)))}
 	from := 0
 	if f.Match == nil {
 		// Every candidate matches: Total is known, and the page starts at After.
@@ -71,7 +74,12 @@ func (e *Engine) ListInstances(f InstanceFilter, p Page) InstancePage {
 			}
 			continue
 		}
-		out.Instances = append(out.Instances, in.copy())
+		if f.WithoutEvents {
+			out.Instances = append(out.Instances, in.Instance)
+			out.Instances[len(out.Instances)-1].Events = nil
+		} else {
+			out.Instances = append(out.Instances, in.copy())
+		}
 		out.Last = in.seq
 	}
 	return out
@@ -144,7 +152,7 @@ func (e *Engine) ListEvents(f EventListFilter, p Page) EventPage {
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.InstanceIDs)
-	out := EventPage{Last: -1}
+	out := EventPage{Last: -1, Events: make([]model.Event, 0, min(p.Limit, 100))}
 	counted := f.countable()
 	from := 0
 	if counted {

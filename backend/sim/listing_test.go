@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -171,5 +172,30 @@ func TestConcurrentReadsSettle(t *testing.T) {
 				t.Errorf("+%s: a reader saw %s, want %s", s.after, got, s.want)
 			}
 		}
+	}
+}
+
+// BenchmarkFirstPageEngine is the engine's share of a first page, without HTTP: what is
+// done under the read lock for the console's poll and for DescribeInstances.
+//
+//	go test -run='^$' -bench=FirstPageEngine -count 5 ./backend/sim/
+func BenchmarkFirstPageEngine(b *testing.B) {
+	for _, n := range []int{1000, 100000} {
+		e := New(Generate(1, n, Epoch), NewStepClock(Epoch), Options{Seed: 1})
+		pending := EventListFilter{EventFilter: EventFilter{Region: "cn-hangzhou", CycleStatuses: model.PendingCycleStatuses}}
+		b.Run("events/instances="+strconv.Itoa(n), func(b *testing.B) {
+			for range b.N {
+				if pg := e.ListEvents(pending, Page{After: -1, Limit: 100}); len(pg.Events) != 100 {
+					b.Fatalf("%d events", len(pg.Events))
+				}
+			}
+		})
+		b.Run("instances/instances="+strconv.Itoa(n), func(b *testing.B) {
+			for range b.N {
+				if pg := e.ListInstances(InstanceFilter{Region: "cn-hangzhou", WithoutEvents: true}, Page{After: -1, Limit: 100}); len(pg.Instances) != 100 {
+					b.Fatalf("%d instances", len(pg.Instances))
+				}
+			}
+		})
 	}
 }

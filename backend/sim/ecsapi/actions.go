@@ -420,7 +420,7 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 	if dry {
 		return nil, &apiError{status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set."}
 	}
-	pg := s.e.ListInstances(sim.InstanceFilter{Region: region, IDs: ids, Match: match}, p.engine())
+	pg := s.e.ListInstances(sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
 	out := describeInstancesReply{RequestID: s.e.NewRequestID(), TotalCount: pg.Total,
 		PageNumber: p.pageNumber(), PageSize: p.size, NextToken: p.nextToken(pg.More, pg.Last)}
 	out.Instances.Instance = make([]instanceJSON, 0, len(pg.Instances))

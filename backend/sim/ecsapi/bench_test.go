@@ -115,3 +115,75 @@ func BenchmarkDescribeInstanceHistoryEventsSDK(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
+
+// BenchmarkFirstPage is the cost of a first page as the fleet grows: the console's poll
+// (100 pending events of cn-hangzhou) and a first DescribeInstances page (100 instances),
+// signed as the SDK sends them, on loopback, 8 clients at once. The budget (issue 12) is a
+// first page at 100,000 instances within 3× its cost at 1,000.
+//
+//	go test -run='^$' -bench=FirstPage -benchtime=2000x ./backend/sim/ecsapi/
+func BenchmarkFirstPage(b *testing.B) {
+	calls := map[string]url.Values{
+		"events": {
+			"Action":                     {"DescribeInstanceHistoryEvents"},
+			"MaxResults":                 {"100"},
+			"InstanceEventCycleStatus.1": {"Scheduled"},
+			"InstanceEventCycleStatus.2": {"Executing"},
+			"InstanceEventCycleStatus.3": {"Inquiring"},
+		},
+		"instances": {"Action": {"DescribeInstances"}, "MaxResults": {"100"}},
+	}
+	// One counter for every run: the testing package calls a sub-benchmark more than once.
+	var nonce atomic.Int64
+	for _, n := range []int{1000, 100000} {
+		f := newFixture(b, n, sim.Options{Seed: 1})
+		for _, name := range []string{"events", "instances"} {
+			b.Run(fmt.Sprintf("%s/instances=%d", name, n), func(b *testing.B) {
+				base := url.Values{"RegionId": {"cn-hangzhou"}, "Format": {"JSON"}, "Version": {ecsapi.APIVersion}}
+				for k, v := range calls[name] {
+					base[k] = v
+				}
+				tr := &http.Transport{MaxIdleConnsPerHost: 8}
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr}
+				call := func(buf *bytes.Buffer) (int, error) {
+					p := url.Values{}
+					for k, v := range base {
+						p[k] = v
+					}
+					ecsapi.SignParams("POST", p, testKeyID, testSecret, time.Now(), fmt.Sprintf("first-%s-%d-%d", name, n, nonce.Add(1)))
+					req, err := http.NewRequest(http.MethodPost, "http://"+f.addr+"/?"+p.Encode(), nil)
+					if err != nil {
+						return 0, err
+					}
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					resp, err := client.Do(req)
+					if err != nil {
+						return 0, err
+					}
+					buf.Reset()
+					_, err = buf.ReadFrom(resp.Body)
+					resp.Body.Close()
+					return resp.StatusCode, err
+				}
+				var buf bytes.Buffer
+				if status, err := call(&buf); err != nil || status != 200 || bytes.Count(buf.Bytes(), []byte(`"InstanceId"`)) != 100 {
+					b.Fatalf("first page: %d %v %.200s", status, err, buf.Bytes())
+				}
+				b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+				b.ResetTimer()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					var buf bytes.Buffer
+					for pb.Next() {
+						if status, err := call(&buf); err != nil || status != 200 {
+							b.Errorf("%d %v", status, err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			})
+		}
+	}
+}
