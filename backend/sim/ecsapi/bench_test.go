@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"sync/atomic"
@@ -186,4 +187,71 @@ func BenchmarkFirstPage(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkFullListing is the server's work for one full listing of a 100,000-instance
+// account as the console's real-API backend makes it: in every region, every page of
+// pending events (MaxResults=100, by NextToken), each followed by DescribeInstances for
+// that page's instances. The calls go straight to ServeHTTP on one goroutine: server-s/op
+// is the time spent in it, the server's CPU for the listing without the network; ns/op
+// adds the benchmark's own signing and decoding.
+//
+//	go test -run='^$' -bench=FullListing -benchtime=3x ./backend/sim/ecsapi/
+func BenchmarkFullListing(b *testing.B) {
+	const n = 100000
+	eng := sim.New(sim.Generate(1, n, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 1})
+	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: testKeyID, AccessKeySecret: testSecret})
+	var nonce atomic.Int64
+	var served time.Duration
+	serve := func(p url.Values, v any) {
+		ecsapi.SignParams("POST", p, testKeyID, testSecret, time.Now(), fmt.Sprintf("full-%d", nonce.Add(1)))
+		req := httptest.NewRequest(http.MethodPost, "/?"+p.Encode(), nil)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		srv.ServeHTTP(rec, req)
+		served += time.Since(start)
+		if rec.Code != 200 {
+			b.Fatalf("%s: %d %.300s", p.Get("Action"), rec.Code, rec.Body.Bytes())
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		events, instances := 0, 0
+		for _, r := range eng.Regions() {
+			token := ""
+			for {
+				p := url.Values{"Action": {"DescribeInstanceHistoryEvents"}, "RegionId": {r.RegionID}, "MaxResults": {"100"},
+					"InstanceEventCycleStatus.1": {"Scheduled"}, "InstanceEventCycleStatus.2": {"Executing"}, "InstanceEventCycleStatus.3": {"Inquiring"}}
+				if token != "" {
+					p.Set("NextToken", token)
+				}
+				var page ecs.DescribeInstanceHistoryEventsResponse
+				serve(p, &page)
+				var ids []string
+				for _, ev := range page.InstanceSystemEventSet.InstanceSystemEventType {
+					if len(ids) == 0 || ids[len(ids)-1] != ev.InstanceId {
+						ids = append(ids, ev.InstanceId)
+					}
+				}
+				events += len(page.InstanceSystemEventSet.InstanceSystemEventType)
+				if len(ids) > 0 {
+					raw, _ := json.Marshal(ids)
+					var ins ecs.DescribeInstancesResponse
+					serve(url.Values{"Action": {"DescribeInstances"}, "RegionId": {r.RegionID}, "InstanceIds": {string(raw)}, "PageSize": {"100"}}, &ins)
+					instances += len(ins.Instances.Instance)
+				}
+				if token = page.NextToken; token == "" {
+					break
+				}
+			}
+		}
+		if instances < n {
+			b.Fatalf("listed %d instances (%d events), want all %d", instances, events, n)
+		}
+	}
+	b.ReportMetric(served.Seconds()/float64(b.N), "server-s/op")
 }
