@@ -117,3 +117,27 @@ func TestBadSimFlags(t *testing.T) {
 		}
 	}
 }
+
+// --demo and the real API read --region by the same rule: `all` mixed with names is a
+// usage error on both (--demo used to take all,cn-hangzhou and list every region).
+func TestRegionFlagIsOneRuleOnBothPaths(t *testing.T) {
+	for _, regions := range []string{"all,cn-hangzhou", "cn-hangzhou,all"} {
+		_, err := run(t, "events", "--demo", "--scenario", scenario, "--region", regions)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--region all cannot be combined") {
+			t.Errorf("--demo --region %s: err = %v; want the usage error", regions, err)
+		}
+		cloudEnv(t, "")
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI")
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")
+		_, _, err = openCloudBackend(cloudOptionsWith(regions))
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--region all cannot be combined") {
+			t.Errorf("cloud --region %s: err = %v; want the usage error", regions, err)
+		}
+	}
+	// Empty items are ignored on --demo too.
+	out, err := run(t, "events", "--demo", "--scenario", scenario, "--region", "cn-hangzhou,,cn-shanghai")
+	if err != nil || !strings.Contains(out, "7 instances with pending events") {
+		t.Errorf("--region cn-hangzhou,,cn-shanghai: %v\n%s", err, out)
+	}
+}
