@@ -698,10 +698,13 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 		panicked = false
 		return err
 	})
+	// A task that started though its audit result line was lost is still a task to follow;
+	// the error goes back to the session.
+	started := ref.TaskID != "" && errors.Is(err, backend.ErrAuditResult)
 	if panicked {
 		// The call may have left before the panic: nobody knows whether it started.
 		err = fmt.Errorf("%w: %w", backend.ErrOutcomeUnknown, err)
-	} else if err == nil && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
+	} else if (err == nil || started) && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
 		// An answer that names no task, or another instance, proves nothing.
 		err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
@@ -720,10 +723,14 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 	case errors.Is(err, backend.ErrOutcomeUnknown):
 		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, rec.inst.Status
 		return ref, err
-	case err != nil:
+	case err != nil && !started:
 		rec.state = prev
 		if prev == StateIdle {
 			rec.by = StartedBy{}
+		}
+		if errors.Is(err, backend.ErrAlreadyInProgress) {
+			// Started elsewhere since the last refresh: the next one adopts its task.
+			h.RequestRefresh()
 		}
 		return ref, err
 	}
@@ -732,7 +739,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 		Status: model.TaskProcessing, Phase: rec.inst.Status, ForceStop: req.ForceStop,
 		StartedBy: StartedBy{Identity: req.Identity}, RequestID: ref.RequestID, Created: now}
 	h.startLocked(rec, task, now)
-	return ref, nil
+	return ref, err
 }
 
 // publishLocked derives the rows that changed, and hands a new snapshot to every

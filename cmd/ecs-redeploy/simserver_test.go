@@ -12,6 +12,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/sim"
 )
 
 // TestSimServerCommand runs the command as a user does, on a free port, answers one SDK
@@ -141,7 +142,7 @@ func TestSimServerFailsWhenItCannotPrintItsBanner(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // were the banner's failure ignored, the server would stop at once and return nil
 	g := &globalOptions{Instances: 5, Seed: 1, SimSpeed: 1}
-	o := &simServerOptions{Listen: "127.0.0.1:0", AccessKeyID: "cmdtest", AccessKeySecret: "cmdsecret"}
+	o := &simServerOptions{Listen: "127.0.0.1:0", AccessKeyID: "cmdtest", AccessKeySecret: "cmdsecret", BadReply: string(sim.BadReplyGateway)}
 	err := runSimServer(ctx, brokenWriter{}, io.Discard, g, o)
 	if err == nil || !strings.Contains(err.Error(), "cannot print the banner") {
 		t.Fatalf("err = %v; want the banner's write error", err)
