@@ -127,7 +127,6 @@ func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, kn
 		lastErr error
 	)
 	for round := 1; ; round++ {
-		lastErr = nil
 		tasks, _, err := b.listTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{id}})
 		if err == nil {
 			for _, t := range tasks {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -139,5 +140,29 @@ func TestRegionFlagIsOneRuleOnBothPaths(t *testing.T) {
 	out, err := run(t, "events", "--demo", "--scenario", scenario, "--region", "cn-hangzhou,,cn-shanghai")
 	if err != nil || !strings.Contains(out, "7 instances with pending events") {
 		t.Errorf("--region cn-hangzhou,,cn-shanghai: %v\n%s", err, out)
+	}
+}
+
+// A command whose stdout is gone (a closed pipe, a full disk) exits non-zero: nobody saw
+// its answer. A redeploy whose consequences could not be shown is not sent.
+func TestAnUnwritableStdoutIsAFailure(t *testing.T) {
+	eng, addr := simServer(t, 3, 50)
+	target := redeployable(t, eng)
+	for _, args := range [][]string{
+		{"events", "--demo", "--scenario", scenario},
+		{"events", "--demo", "--scenario", scenario, "--json"},
+		{"events", "--endpoint", addr, "--region", "cn-hangzhou"},
+		{"redeploy", target.ID, "--endpoint", addr, "--region", "cn-hangzhou", "--yes"},
+	} {
+		cmd := newRootCmd()
+		cmd.SetOut(brokenWriter{})
+		cmd.SetErr(io.Discard)
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("%v: err = %v, want the write error", args, err)
+		}
+	}
+	if n := taskCount(eng); n != 0 {
+		t.Fatalf("a redeploy whose consequences nobody saw was sent (%d tasks)", n)
 	}
 }

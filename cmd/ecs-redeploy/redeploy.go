@@ -62,14 +62,15 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			}
 			now := e.Now()
 			el := model.Evaluate(in, now, forceStop)
-			fmt.Fprintf(out, "%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
+			pr := &printer{w: out}
+			pr.printf("%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
 			if ev := in.NextEvent(); ev != nil {
-				fmt.Fprintf(out, "event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
+				pr.printf("event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
 					ev.NotBefore.UTC().Format(time.RFC3339), model.Countdown(ev.NotBefore, now))
 			}
 			if !el.Allowed {
 				for _, b := range el.Blocks[1:] {
-					fmt.Fprintf(out, "also: %s: %s\n", b.Code, b.Message)
+					pr.printf("also: %s: %s\n", b.Code, b.Message)
 				}
 				b := el.Blocks[0]
 				return fmt.Errorf("refused: %s: %s", b.Code, b.Message)
@@ -79,7 +80,11 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 				if w.Destructive {
 					mark = "DATA LOSS"
 				}
-				fmt.Fprintf(out, "%-9s %s\n", mark+":", w.Message)
+				pr.printf("%-9s %s\n", mark+":", w.Message)
+			}
+			if err := pr.Err(); err != nil {
+				// Nobody saw what this redeploy would do: send nothing.
+				return err
 			}
 			if el.Destructive() && !yes {
 				return usageError{fmt.Errorf("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
@@ -95,17 +100,17 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			auditErr := err
 			switch {
 			case ref.Reconciled && ref.RequestID == "":
-				fmt.Fprintf(out, "started task %s (the reply was lost; found the task through DescribeTasks)\n", ref.TaskID)
+				pr.printf("started task %s (the reply was lost; found the task through DescribeTasks)\n", ref.TaskID)
 			case ref.Reconciled:
-				fmt.Fprintf(out, "started task %s (RequestId %s; the reply was lost; found the task through DescribeTasks)\n", ref.TaskID, ref.RequestID)
+				pr.printf("started task %s (RequestId %s; the reply was lost; found the task through DescribeTasks)\n", ref.TaskID, ref.RequestID)
 			default:
-				fmt.Fprintf(out, "started task %s (RequestId %s)\n", ref.TaskID, ref.RequestID)
+				pr.printf("started task %s (RequestId %s)\n", ref.TaskID, ref.RequestID)
 			}
 			if auditErr != nil {
 				return fmt.Errorf("redeploy %s: %w", in.ID, auditErr)
 			}
 			if !wait {
-				return nil
+				return pr.Err()
 			}
 			ticker := time.NewTicker(poll)
 			defer ticker.Stop()
@@ -113,14 +118,14 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
 				elapsed := model.FormatDuration(p.At.Sub(start))
 				if p.Err != nil {
-					fmt.Fprintf(out, "%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
+					pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
 					return
 				}
 				status := p.Status
 				if p.Task.Status == model.TaskFinished {
 					status = model.StatusRunning
 				}
-				fmt.Fprintf(out, "%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
+				pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
 			})
 			if err != nil {
 				return err
@@ -128,8 +133,8 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			if final.Status != model.TaskFinished {
 				return fmt.Errorf("task %s %s: %s; the instance is back on its original host", final.ID, final.Status, orDash(final.FailedReason))
 			}
-			fmt.Fprintf(out, "redeployed: %s is Running on a new host; its event is Avoided\n", in.ID)
-			return nil
+			pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", in.ID)
+			return pr.Err()
 		},
 	}
 	f := cmd.Flags()

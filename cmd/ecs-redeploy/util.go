@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,4 +43,26 @@ func parseRegions(values []string) (names []string, all bool, err error) {
 			strings.Join(names, ","))}
 	}
 	return names, all, nil
+}
+
+// printer writes a command's output and keeps the first write error, so that a command
+// whose stdout is gone (a closed pipe, a full disk) exits non-zero instead of reporting a
+// success nobody saw.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, a ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, a...)
+	}
+}
+
+// Err is the first write error, wrapped to say what failed.
+func (p *printer) Err() error {
+	if p.err != nil {
+		return fmt.Errorf("writing the output: %w", p.err)
+	}
+	return nil
 }
