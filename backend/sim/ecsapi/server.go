@@ -118,7 +118,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		line := fmt.Sprintf("%s %s %s %s %s %s\n", time.Now().UTC().Format("15:04:05.000"),
 			logField(o.action), logField(o.region), status, code, time.Since(start).Round(10*time.Microsecond))
 		s.logMu.Lock()
-		io.WriteString(s.opts.Log, line)
+		// A call is not failed for its log line, and a log that cannot be written has
+		// nobody left to tell.
+		_, _ = io.WriteString(s.opts.Log, line)
 		s.logMu.Unlock()
 	}
 }
@@ -144,9 +146,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 	// A deadline for the body only: the call itself may take as long as its faults say
 	// (a hung call must hang), so http.Server's ReadTimeout, which would also cancel the
 	// call once it ran out, is not the tool. A writer that cannot set deadlines (a test
-	// recorder) has no connection to hold.
+	// recorder) has no connection to hold, so its ErrNotSupported is no failure.
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	req, aerr := parseRequest(r)
 	if aerr != nil {
 		// The rest of an unread body is not waited for: net/http would read it to reuse
@@ -154,7 +156,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 		w.Header().Set("Connection", "close")
 		return s.fail(w, r, o, aerr)
 	}
-	rc.SetReadDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	o.action, o.region = req.get("Action"), req.get("RegionId")
 	act, aerr := s.authenticate(req)
 	if aerr != nil {
@@ -241,7 +243,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	w.Write(b)
+	// A write fails when the client has gone; there is nobody to answer.
+	_, _ = w.Write(b)
 }
 
 // Endpoint is a Server listening on a TCP address.
@@ -295,7 +298,7 @@ func (ep *Endpoint) Shutdown(ctx context.Context) error {
 		ep.dropFresh()
 		ep.err = ep.hs.Shutdown(ctx)
 		if ep.err != nil {
-			ep.hs.Close()
+			ep.err = errors.Join(ep.err, ep.hs.Close())
 		}
 		if serr := <-ep.done; ep.err == nil {
 			ep.err = serr
@@ -310,7 +313,7 @@ func (ep *Endpoint) track(c net.Conn, st http.ConnState) {
 	defer ep.connMu.Unlock()
 	switch {
 	case st == http.StateNew && ep.stopping:
-		c.Close()
+		_ = c.Close() // refused on arrival: its close error concerns nobody
 	case st == http.StateNew:
 		ep.fresh[c] = struct{}{}
 	default:
@@ -324,7 +327,7 @@ func (ep *Endpoint) dropFresh() {
 	defer ep.connMu.Unlock()
 	ep.stopping = true
 	for c := range ep.fresh {
-		c.Close()
+		_ = c.Close() // idle, never used: its close error concerns nobody
 	}
 	clear(ep.fresh)
 }
