@@ -158,10 +158,11 @@ type Plan struct {
 	store  *PlanStore
 	notify func(Transition)
 
-	mu   sync.Mutex
-	rec  PlanRecord
-	peak int
-	wake chan struct{}
+	mu      sync.Mutex
+	rec     PlanRecord
+	started bool
+	peak    int
+	wake    chan struct{}
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the
@@ -171,9 +172,8 @@ var ErrPlanStore = errors.New("the plan could not be saved")
 
 // NewPlan plans redeploys of ids, as the hub lists them now. Each id becomes a target, or
 // a skipped item with its reason (not listed, blocked, already in progress, already
-// avoided), before anything is sent. Targets are ordered by deadline
-// (model.CompareDeadlines). Nothing is submitted until Step or Run. The error is a bad
-// option or a failure to save the plan.
+// avoided). Targets are ordered by deadline (model.CompareDeadlines). Nothing is saved
+// or submitted until Start, Step or Run. The error is a bad option.
 func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	if opt.MaxInFlight < 0 {
 		return nil, fmt.Errorf("max in flight must be at least 1, got %d", opt.MaxInFlight)
@@ -221,13 +221,32 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	if len(targets) == 0 {
 		p.rec.Phase = PhaseDone
 	}
-	if err := p.save(); err != nil {
-		return nil, err
-	}
-	for _, it := range skipped {
-		p.emit(it, now)
-	}
 	return p, nil
+}
+
+// Start saves the plan and reports its skipped items (OnTransition), before anything is
+// sent; Step starts a plan that was not. A front end shows the plan (Record) and asks
+// first: a plan nobody confirmed is never saved, so --resume never finds it.
+func (p *Plan) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.startLocked()
+}
+
+func (p *Plan) startLocked() error {
+	if p.started {
+		return nil
+	}
+	if err := p.save(); err != nil {
+		return err
+	}
+	p.started = true
+	for _, it := range p.rec.Items {
+		if it.Status == ItemSkipped {
+			p.emit(it, it.Ended)
+		}
+	}
+	return nil
 }
 
 // skipReason is why the row cannot be a target now, or "".
@@ -358,14 +377,18 @@ func (p *Plan) settledLocked() bool {
 // Run steps the plan on every snapshot the hub publishes until it is settled (done,
 // aborted, or paused with nothing in flight) or ctx ends. The hub's loops must be
 // running (Hub.Run) for tasks to be followed.
-func (p *Plan) Run(ctx context.Context) error {
+func (p *Plan) Run(ctx context.Context) error { return p.RunUntil(ctx, nil) }
+
+// RunUntil is Run that also returns as soon as stop, given the plan's counts after a step,
+// says so: `redeploy` without --wait stops once nothing is queued.
+func (p *Plan) RunUntil(ctx context.Context, stop func(Summary) bool) error {
 	sub := p.h.Subscribe(ctx)
 	defer sub.Close()
 	for {
 		if err := p.Step(ctx); err != nil {
 			return err
 		}
-		if p.Settled() {
+		if p.Settled() || (stop != nil && stop(p.Summary())) {
 			return nil
 		}
 		select {
@@ -382,6 +405,9 @@ func (p *Plan) Run(ctx context.Context) error {
 func (p *Plan) Step(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.startLocked(); err != nil {
+		return err
+	}
 	now := p.h.Now()
 	changed := p.followLocked(now)
 	if p.rec.Phase == PhaseRunning {
@@ -575,7 +601,9 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		}
 	}
 	for i := range p.rec.Items {
-		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning {
+		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning || ctx.Err() != nil {
+			// A caller that stopped waiting (ctrl+c) sends nothing more: the hub would
+			// still make the call, with nobody to see its answer.
 			break
 		}
 		it := &p.rec.Items[i]

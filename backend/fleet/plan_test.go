@@ -250,6 +250,12 @@ func TestPlanListsSkippedWithReasonsBeforeSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(trs) != 0 {
+		t.Fatalf("a plan nobody started reported %+v", trs)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]string{
 		wid("lock"):                 "blocked: InstanceLockedForSecurity",
 		wid("zk4"):                  "already in progress (running, task " + elsewhere.ID + ", started by elsewhere)",
@@ -456,6 +462,9 @@ func TestPlanSendsNothingItCouldNotSave(t *testing.T) {
 	store := &PlanStore{Dir: dir}
 	p, err := NewPlan(r.h, ids("s1", "s2"), PlanOptions{Store: store, Identity: operator})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// The state directory's place is taken by a file: nothing can be saved there.

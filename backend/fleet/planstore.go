@@ -122,7 +122,7 @@ const reconcileSlack = 5 * time.Minute
 // `redeploy --resume` call it; opt gives the identity, store and OnTransition (the rules
 // are the saved plan's).
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
-	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1), rec: rec}
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
 	if opt.Identity.Name != "" {
 		// Whoever resumes answers for what is sent from now on.

@@ -76,7 +76,7 @@ func TestRedeployRefusals(t *testing.T) {
 		{"local disks need --yes", []string{"i-bp1kafka000000000002"}, "re-run with --yes", true},
 		{"force stop needs --yes", []string{"i-bp1webprod0000000001", "--force-stop"}, "re-run with --yes", true},
 		{"unknown instance", []string{"i-nope"}, "has no pending system event", false},
-		{"no id", nil, "exactly one INSTANCE_ID", true},
+		{"no id", nil, "redeploy needs an INSTANCE_ID", true},
 		{"bad region", []string{"i-nope", "--region", "mars-1"}, "no such region", true},
 		{"bad flag", []string{"--frobnicate"}, "unknown flag", true},
 	} {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/taskwait"
 	"ecs-redeploy/model"
 )
@@ -17,32 +18,60 @@ import (
 func newRedeployCmd(g *globalOptions) *cobra.Command {
 	var forceStop, yes, wait bool
 	var poll, waitTimeout time.Duration
+	var bo batchOptions
 	cmd := &cobra.Command{
-		Use:   "redeploy INSTANCE_ID",
-		Short: "Redeploy one instance to another host (RedeployInstance)",
-		Long: `Redeploy one instance with a pending system event to another physical host.
+		Use:   "redeploy INSTANCE_ID… | --from-file F | - | --resume",
+		Short: "Redeploy instances to other hosts (RedeployInstance), one or a batch in waves",
+		Long: `Redeploy instances with a pending system event to other physical hosts.
 
-It checks the instance first and refuses what the API would refuse, with the API's error
-code. A destructive redeploy (local disks are wiped, or --force-stop) needs --yes.
-With --wait it follows the task to the end and exits 0 only when it Finished.`,
+One INSTANCE_ID: it checks the instance first and refuses what the API would refuse, with
+the API's error code. A destructive redeploy (local disks are wiped, or --force-stop) needs
+--yes. With --wait it follows the task to the end and exits 0 only when it Finished.
+
+Several ids, --from-file F, or - (ids on standard input): a batch, run as a plan in waves:
+at most --max-in-flight at once, never two instances of one deployment set at once,
+with --one-per-zone never two of one zone, deadline first. It lists the targets, the
+skipped instances with their reasons and every consequence (DATA LOSS first) before
+anything is sent; any destructive case needs --yes. On a failure it aborts the rest
+(--on-failure abort), or stops and keeps the rest for --resume (pause), or goes on
+(continue). The plan and its tasks are kept in $XDG_STATE_HOME/ecs-redeploy; after an
+interruption, --resume reconciles them through DescribeTasks and goes on, never sending a
+redeploy twice. Without --wait it ends once every target was sent; with --wait it exits 0
+only when every instance Finished. --json prints one JSON line per change (instance,
+task, status, time).`,
 		Example: `  ecs-redeploy redeploy --demo --sim-speed 60 i-bp1abc... --wait
-  ecs-redeploy redeploy i-bp1abc... --region cn-hangzhou --yes --wait`,
+  ecs-redeploy redeploy i-bp1abc... --region cn-hangzhou --yes --wait
+  ecs-redeploy redeploy --from-file kafka.txt --max-in-flight 2 --one-per-zone --yes --wait --json
+  ecs-redeploy redeploy --resume --wait`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("redeploy takes exactly one INSTANCE_ID (list them with `ecs-redeploy events`)")}
+			if len(args) == 0 && bo.fromFile == "" && !bo.resume {
+				return usageError{errors.New("redeploy needs an INSTANCE_ID (several, --from-file F or - for a batch); list them with `ecs-redeploy events`")}
+			}
+			if bo.resume && (len(args) > 0 || bo.fromFile != "") {
+				return usageError{errors.New("--resume takes no instance ids: it goes on with the saved plans")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			id := args[0]
 			if poll < 100*time.Millisecond {
 				return usageError{fmt.Errorf("--poll must be at least 100ms, got %s", poll)}
 			}
 			if waitTimeout < poll {
 				return usageError{fmt.Errorf("--wait-timeout must be at least --poll (%s), got %s", poll, waitTimeout)}
 			}
+			if bo.resume {
+				return runResume(cmd, g, bo, wait, poll)
+			}
+			if len(args) != 1 || args[0] == "-" || bo.fromFile != "" || bo.json {
+				ids, err := readTargets(args, bo.fromFile, cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				return runBatch(cmd, g, ids, bo, forceStop, yes, wait, poll)
+			}
+			id := args[0]
 			// Before anything is opened or sent: an empty or malformed id reaches the API as
 			// no filter, and the answer's first instance is someone else's.
 			if err := backend.CheckInstanceID(id); err != nil {
@@ -143,6 +172,12 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 	f.BoolVar(&wait, "wait", false, "follow the task until it ends; exit 0 only when it Finished")
 	f.DurationVar(&poll, "poll", 2*time.Second, "with --wait: how often to ask for the task status")
 	f.DurationVar(&waitTimeout, "wait-timeout", 30*time.Minute, "with --wait: how long to follow the task, through API failures, before giving up on following (the redeploy goes on)")
+	f.StringVar(&bo.fromFile, "from-file", "", "batch: read instance ids from this file (one or more a line, # comments; - for standard input)")
+	f.IntVar(&bo.maxInFlight, "max-in-flight", fleet.DefaultMaxInFlight, "batch: at most this many redeploys at once")
+	f.BoolVar(&bo.onePerZone, "one-per-zone", false, "batch: never two redeploys in one zone at once")
+	f.StringVar(&bo.onFailure, "on-failure", string(fleet.FailureAbort), "batch: on the first failure, abort the rest, pause (keep them for --resume), or continue")
+	f.BoolVar(&bo.json, "json", false, "batch: print one JSON line per change (instance, task, status, time); the plan goes to stderr")
+	f.BoolVar(&bo.resume, "resume", false, "go on with the unfinished plans of the state directory, reconciled through DescribeTasks first")
 	return cmd
 }
 
