@@ -163,6 +163,9 @@ type Plan struct {
 	started bool
 	peak    int
 	wake    chan struct{}
+	// orphanPoll is when the plan last asked DescribeTasks itself about tasks the hub does
+	// not follow.
+	orphanPoll time.Time
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the
@@ -409,7 +412,7 @@ func (p *Plan) Step(ctx context.Context) error {
 		return err
 	}
 	now := p.h.Now()
-	changed := p.followLocked(now)
+	changed := p.followLocked(ctx, now)
 	if p.rec.Phase == PhaseRunning {
 		if err := p.submitLocked(ctx, now); err != nil {
 			return err
@@ -477,7 +480,7 @@ func (h *Hub) planView(ids []string) planView {
 }
 
 // followLocked moves in-flight items along what the hub learned; it reports a change.
-func (p *Plan) followLocked(now time.Time) bool {
+func (p *Plan) followLocked(ctx context.Context, now time.Time) bool {
 	ids := make([]string, 0, len(p.rec.Items))
 	for _, it := range p.rec.Items {
 		if it.Status.InFlight() {
@@ -489,6 +492,7 @@ func (p *Plan) followLocked(now time.Time) bool {
 	}
 	v := p.h.planView(ids)
 	changed := false
+	var orphans []int
 	for i := range p.rec.Items {
 		it := &p.rec.Items[i]
 		if !it.Status.InFlight() {
@@ -500,7 +504,9 @@ func (p *Plan) followLocked(now time.Time) bool {
 		case it.TaskID != "" && t != nil && t.ID == it.TaskID:
 			p.fromTask(it, t, now)
 		case it.TaskID != "":
-			// The hub follows another task, or none: ours is still what we last knew.
+			// The hub does not follow our task (a resumed plan whose instance this hub
+			// does not list): the plan asks DescribeTasks itself, below.
+			orphans = append(orphans, i)
 		case t != nil && (t.Status == model.TaskProcessing || !t.Created.Before(it.Submitted)) && v.state[it.InstanceID] != StateSubmitting:
 			// The call that got no answer (or whose answer we stopped waiting for) did
 			// start: the hub found its task.
@@ -526,6 +532,49 @@ func (p *Plan) followLocked(now time.Time) bool {
 			p.emit(*it, now)
 			if it.Status == ItemFailed {
 				p.failedLocked(it, now)
+			}
+		}
+	}
+	if len(orphans) > 0 && (p.orphanPoll.IsZero() || now.Sub(p.orphanPoll) >= p.h.opt.TaskSlow) {
+		p.orphanPoll = now
+		if p.pollOrphansLocked(ctx, orphans, now) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// pollOrphansLocked asks DescribeTasks about the items idx whose tasks the hub does not
+// follow, at the hub's slow task interval; it reports a change. A failed poll changes
+// nothing: the items stay in flight, and the next step asks again.
+func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) bool {
+	byRegion := map[string][]int{}
+	var regions []string
+	for _, i := range idx {
+		r := p.rec.Items[i].RegionID
+		if byRegion[r] == nil {
+			regions = append(regions, r)
+		}
+		byRegion[r] = append(byRegion[r], i)
+	}
+	changed := false
+	for _, region := range regions {
+		refs := make([]backend.TaskRef, len(byRegion[region]))
+		for k, i := range byRegion[region] {
+			it := p.rec.Items[i]
+			refs[k] = backend.TaskRef{TaskID: it.TaskID, RegionID: region, InstanceID: it.InstanceID}
+		}
+		states, _ := backend.PollTasks(ctx, p.h.b, region, refs) // what failed is asked again next time
+		for k, st := range states {
+			if !st.TaskSeen {
+				continue
+			}
+			it := &p.rec.Items[byRegion[region][k]]
+			before := *it
+			p.fromModelTask(it, &st.Task, now)
+			if *it != before {
+				p.emit(*it, now)
+				changed = true
 			}
 		}
 	}

@@ -526,3 +526,92 @@ func TestStateDirFollowsXDG(t *testing.T) {
 		t.Fatal(d)
 	}
 }
+
+// A resumed plan whose task the hub does not follow (its instance is not listed here)
+// asks DescribeTasks itself, and still ends.
+func TestResumedPlanFollowsATaskTheHubDoesNotList(t *testing.T) {
+	r := newRig(t, waveFleet(), sim.Options{}, false)
+	ctx := context.Background()
+	p, err := NewPlan(r.h, ids("s1"), PlanOptions{Identity: operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := p.Record()
+	if rec.Items[0].Status != ItemRunning {
+		t.Fatalf("%+v", rec.Items[0])
+	}
+	h2 := New(r.w, Options{Now: r.clock.Now, Wall: r.clock.Now}) // never refreshed: lists nothing
+	p2, err := ResumePlan(ctx, h2, rec, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(10 * time.Minute)
+	if err := p2.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := p2.Record(); got.Items[0].Status != ItemFinished || got.Phase != PhaseDone || r.w.calls[wid("s1")] != 1 {
+		t.Fatalf("%s %+v, calls %v", got.Phase, got.Items[0], r.w.calls)
+	}
+}
+
+// fiftyFleet is 50 redeployable instances: ten deployment sets of three spread over
+// three zones, and twenty single instances.
+func fiftyFleet() (*sim.Fleet, []string) {
+	f := &sim.Fleet{Regions: []model.Region{{RegionID: "cn-hangzhou"}}}
+	var targets []string
+	for i := 0; i < 50; i++ {
+		name := fmt.Sprintf("n%02d", i)
+		set := ""
+		if i < 30 {
+			set = fmt.Sprintf("ds-%d", i/3)
+		}
+		id := wid(name)
+		f.Instances = append(f.Instances, model.Instance{ID: id, Name: name, RegionID: "cn-hangzhou",
+			ZoneID: "cn-hangzhou-" + string(rune('h'+i%3)), InstanceType: "ecs.g7.xlarge", Status: model.StatusRunning,
+			DeploymentSetID: set, Events: []model.Event{{ID: "e-" + name, InstanceID: id, Type: model.EventMaintenanceRedeploy,
+				CycleStatus: model.CycleScheduled, NotBefore: sim.Epoch.Add(time.Duration(60+i) * time.Minute), PublishTime: sim.Epoch.Add(-time.Hour)}}})
+		targets = append(targets, id)
+	}
+	return f, targets
+}
+
+// BenchmarkPlan50 plans a 50-instance batch and runs it to its last submission on the
+// in-process simulator, the clock stepped 30 s between steps (the hub's tracker polls
+// in between): the time is the plan's and the hub's own work, never a wait. It reports
+// the peak in flight and how long the batch takes in simulated minutes.
+func BenchmarkPlan50(b *testing.B) {
+	for _, max := range []int{3, 10} {
+		b.Run(fmt.Sprintf("max%d", max), func(b *testing.B) {
+			var peak int
+			var simulated time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				f, targets := fiftyFleet()
+				clock := sim.NewStepClock(sim.Epoch)
+				h := New(sim.NewBackend(sim.New(f, clock, sim.Options{})), Options{Now: clock.Now, Wall: clock.Now})
+				ctx := context.Background()
+				if err := h.Refresh(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				p, err := NewPlan(h, targets, PlanOptions{MaxInFlight: max, Identity: operator})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for p.Summary().Queued > 0 {
+					if err := p.Step(ctx); err != nil {
+						b.Fatal(err)
+					}
+					clock.Advance(30 * time.Second)
+					h.PollTasks(ctx)
+				}
+				peak, simulated = p.Peak(), clock.Now().Sub(sim.Epoch)
+			}
+			b.ReportMetric(float64(peak), "peak-in-flight")
+			b.ReportMetric(simulated.Minutes(), "sim-min")
+		})
+	}
+}

@@ -261,8 +261,11 @@ func TestHeadlessBatchAgainstSimServerKeepsDeploymentSetsApart(t *testing.T) {
 	if len(cs.violations) > 0 {
 		t.Fatalf("the server saw: %v", cs.violations)
 	}
-	if cs.peak != 4 {
-		t.Errorf("peak Processing %d, want the 4 allowed", cs.peak)
+	// The hub's loops move the clock while the plan submits, so a wave's first redeploy
+	// may end before its last is sent: the peak is at most the 4 allowed, and waves did
+	// overlap.
+	if cs.peak > 4 || cs.peak < 2 {
+		t.Errorf("peak Processing %d, want 2 to 4", cs.peak)
 	}
 	for _, id := range cs.ids {
 		if cs.calls[id] != 1 {
