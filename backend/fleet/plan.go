@@ -117,13 +117,17 @@ type PlanRecord struct {
 	OnFailure   OnFailure
 	ForceStop   bool
 	Identity    backend.Identity
-	Phase       PlanPhase
+	// Where names the account the plan runs against (endpoint and profile), so a plan
+	// is only ever resumed against the account it was made for.
+	Where string `json:"Where,omitempty"`
+	Phase PlanPhase
 	// Stopped says what paused or aborted the plan.
 	Stopped string `json:"Stopped,omitempty"`
 	Items   []PlanItem
 }
 
-// Transition is one change of an item's status: a line of `redeploy --json`.
+// Transition is one change of an item's status: a line of `redeploy --json`. Time is
+// when it happened (a task's FinishedTime for finished and failed), on the backend's clock.
 type Transition struct {
 	Time     time.Time  `json:"time"`
 	Plan     string     `json:"plan"`
@@ -146,6 +150,8 @@ type PlanOptions struct {
 	Identity backend.Identity
 	// Store persists the plan; nil keeps it in memory only.
 	Store *PlanStore
+	// Where names the account (PlanRecord.Where).
+	Where string
 	// OnTransition, when set, is called for every item's change of status, in order, from
 	// the goroutine that steps the plan.
 	OnTransition func(Transition)
@@ -194,7 +200,7 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
-		Identity: opt.Identity, Phase: PhaseRunning}
+		Identity: opt.Identity, Where: opt.Where, Phase: PhaseRunning}
 
 	rows := h.rowsOf(ids)
 	var targets, skipped []PlanItem
@@ -587,7 +593,7 @@ func (p *Plan) fromTask(it *PlanItem, t *Task, now time.Time) {
 	case model.TaskFinished:
 		it.Status, it.Ended = ItemFinished, orTime(t.Finished, now)
 	case model.TaskFailed:
-		it.Status, it.Reason, it.Ended = ItemFailed, "task "+t.ID+" Failed: "+orWord(t.FailedReason, "no reason given")+"; the instance is back on its original host", orTime(t.Finished, now)
+		it.Status, it.Reason, it.Ended = ItemFailed, "Failed: "+orWord(t.FailedReason, "no reason given")+"; the instance is back on its original host", orTime(t.Finished, now)
 	default:
 		it.Status = ItemRunning
 	}
@@ -730,10 +736,17 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
+// emit reports an item's new status. Its time is when it happened: a task's FinishedTime
+// from DescribeTasks when the item ended with one, else now, when the plan saw it.
 func (p *Plan) emit(it PlanItem, now time.Time) {
-	if p.notify != nil {
-		p.notify(Transition{Time: now, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason})
+	if p.notify == nil {
+		return
 	}
+	at := now
+	if it.Status.Final() && !it.Ended.IsZero() {
+		at = it.Ended
+	}
+	p.notify(Transition{Time: at, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason})
 }
 
 func (p *Plan) save() error {

@@ -322,7 +322,7 @@ func TestPlanOnFailure(t *testing.T) {
 			if tc.on == FailureContinue {
 				return
 			}
-			if !strings.Contains(rec.Stopped, "failed: task ") || !strings.Contains(rec.Stopped, sim.FailureRollbackReason) {
+			if !strings.Contains(rec.Stopped, "failed: Failed: ") || !strings.Contains(rec.Stopped, sim.FailureRollbackReason) {
 				t.Fatalf("stopped: %q", rec.Stopped)
 			}
 			st := statuses(p)

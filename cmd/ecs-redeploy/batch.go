@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 )
@@ -117,9 +118,14 @@ func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, poll time.D
 	if _, err := fleet.ParseOnFailure(o.onFailure); err != nil {
 		return nil, usageError{fmt.Errorf("--on-failure: %w", err)}
 	}
-	dir, err := fleet.StateDir()
-	if err != nil {
-		return nil, err
+	var store *fleet.PlanStore
+	if !g.demoMode() {
+		// A plan of the in-process simulator dies with it: nothing to resume.
+		dir, err := fleet.StateDir()
+		if err != nil {
+			return nil, err
+		}
+		store = &fleet.PlanStore{Dir: dir}
 	}
 	ctx := cmd.Context()
 	e, err := g.open(ctx)
@@ -134,7 +140,7 @@ func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, poll time.D
 	if err := h.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("listing the instances with pending events: %w", err)
 	}
-	br := &batchRun{g: g, o: o, e: e, hub: h, store: &fleet.PlanStore{Dir: dir}, poll: poll, wait: wait,
+	br := &batchRun{g: g, o: o, e: e, hub: h, store: store, poll: poll, wait: wait,
 		out: &printer{w: cmd.OutOrStdout()}, info: &printer{w: cmd.OutOrStdout()}, start: e.Now()}
 	if o.json {
 		br.info = &printer{w: cmd.ErrOrStderr()}
@@ -172,7 +178,7 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 	}
 	p, err := fleet.NewPlan(br.hub, ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
 		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity(),
-		Store: br.store, OnTransition: br.transition})
+		Store: br.store, Where: g.planWhere(), OnTransition: br.transition})
 	if err != nil {
 		return usageError{err}
 	}
@@ -316,7 +322,7 @@ func (br *batchRun) report(p *fleet.Plan, runErr error) error {
 	for _, it := range running {
 		info.printf("still running: %s task %s\n", it.InstanceID, orDash(it.TaskID))
 	}
-	if len(running) > 0 || (!rec.Ended() && rec.Phase == fleet.PhasePaused) {
+	if (len(running) > 0 || (!rec.Ended() && rec.Phase == fleet.PhasePaused)) && br.store != nil {
 		info.printf("follow or continue it with: ecs-redeploy redeploy --resume --wait (plan %s, kept in %s)\n", rec.ID, br.store.Dir)
 	}
 	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
@@ -338,6 +344,9 @@ func (br *batchRun) report(p *fleet.Plan, runErr error) error {
 // runResume picks up the unfinished plans of the state directory, reconciles them
 // through DescribeTasks, and runs them on.
 func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, poll time.Duration) error {
+	if g.demoMode() {
+		return usageError{errors.New("--resume: a plan of the built-in simulator (--demo) is not kept; resume plans against the account they were made for")}
+	}
 	br, err := openBatch(cmd, g, o, poll, wait)
 	if err != nil {
 		return err
@@ -346,12 +355,17 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 	if err != nil {
 		return err
 	}
-	if len(recs) == 0 {
-		br.info.printf("no unfinished plan in %s\n", br.store.Dir)
-		return br.info.Err()
-	}
+	where := g.planWhere()
 	var errs []error
+	resumed := 0
 	for _, rec := range recs {
+		if rec.Where != where {
+			// Never resumed against another account: its tasks are not there, and its
+			// queued instances were confirmed for that one.
+			br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
+			continue
+		}
+		resumed++
 		br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
 		p, err := fleet.ResumePlan(cmd.Context(), br.hub, rec, fleet.PlanOptions{Store: br.store,
 			Identity: g.localIdentity(), OnTransition: br.transition})
@@ -367,5 +381,32 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 			errs = append(errs, err)
 		}
 	}
+	if resumed == 0 && len(errs) == 0 {
+		br.info.printf("no unfinished plan for %s in %s\n", where, br.store.Dir)
+		return br.info.Err()
+	}
 	return errors.Join(errs...)
+}
+
+// demoMode reports whether the commands run on the in-process simulator.
+func (g *globalOptions) demoMode() bool { return g.Demo || g.Scenario != "" }
+
+// planWhere names the account a plan runs against: the endpoint and the profile, as the
+// flags and the environment give them.
+func (g *globalOptions) planWhere() string {
+	ep := g.Endpoint
+	if ep == "" {
+		ep = os.Getenv(aliyun.EnvEndpoint)
+	}
+	if ep == "" {
+		ep = "the ECS API"
+	}
+	prof := g.Profile
+	if prof == "" {
+		prof = os.Getenv(aliyun.EnvProfile)
+	}
+	if prof == "" {
+		return ep
+	}
+	return ep + ", profile " + prof
 }

@@ -64,9 +64,33 @@ func stateDir(t *testing.T) string {
 	return filepath.Join(d, "ecs-redeploy")
 }
 
+// scenarioServer serves the on-call scenario on 127.0.0.1, as sim-server does.
+func scenarioServer(t *testing.T) (*sim.Engine, string) {
+	t.Helper()
+	cloudEnv(t, "")
+	for _, k := range []string{"HTTP_PROXY", "http_proxy"} {
+		t.Setenv(k, "")
+	}
+	f, err := sim.LoadScenario(scenario, time.Now().UTC().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := sim.New(f, sim.NewStepClock(time.Now()), sim.Options{})
+	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ep.Close() })
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	return eng, ep.Addr
+}
+
 func TestBatchWithDataLossNeedsYesAndSavesNothingWithout(t *testing.T) {
 	dir := stateDir(t)
-	out, err := run(t, "redeploy", "--demo", "--scenario", scenario, "i-bp1webprod0000000001", "i-bp1kafka000000000002", "i-uf6locked00000000004")
+	eng, addr := scenarioServer(t)
+	out, err := run(t, "redeploy", "--endpoint", addr, "--region", "cn-hangzhou,cn-shanghai",
+		"i-bp1webprod0000000001", "i-bp1kafka000000000002", "i-uf6locked00000000004")
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "re-run with --yes") {
 		t.Fatalf("err %v\n%s", err, out)
@@ -81,6 +105,52 @@ func TestBatchWithDataLossNeedsYesAndSavesNothingWithout(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("a refused batch left %d files in the state directory", len(entries))
 	}
+	if n := taskCount(eng); n != 0 {
+		t.Fatalf("a refused batch started %d tasks", n)
+	}
+}
+
+// A plan is resumed only against the account it was made for, and a --demo plan (gone
+// with its simulator) is not kept at all.
+func TestResumeOnlyAgainstThePlansAccount(t *testing.T) {
+	dir := stateDir(t)
+	if _, err := run(t, "redeploy", "--demo", "--scenario", scenario, "--sim-speed", "100000", "--poll", "100ms",
+		"i-bp1webprod0000000001", "i-bp1batch000000000003"); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a --demo plan was kept: %v", entries)
+	}
+	var ue usageError
+	if _, err := run(t, "redeploy", "--demo", "--resume"); !errors.As(err, &ue) {
+		t.Fatalf("--demo --resume: %v", err)
+	}
+	store := &fleet.PlanStore{Dir: dir}
+	eng, addr := scenarioServer(t)
+	elsewhere := fleet.PlanRecord{Version: 1, ID: "p-other", Where: "10.0.0.1:80", Phase: fleet.PhaseRunning,
+		Items: []fleet.PlanItem{{InstanceID: "i-bp1webprod0000000001", RegionID: "cn-hangzhou", Status: fleet.ItemQueued}}}
+	if err := writePlan(store, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "redeploy", "--endpoint", addr, "--region", "cn-hangzhou", "--resume")
+	if err != nil || !strings.Contains(out, "plan p-other was made against 10.0.0.1:80") || !strings.Contains(out, "no unfinished plan for "+addr) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if n := taskCount(eng); n != 0 {
+		t.Fatalf("another account's plan sent %d redeploys here", n)
+	}
+}
+
+// writePlan saves rec as a plan file, as a process that stopped would have left it.
+func writePlan(store *fleet.PlanStore, rec fleet.PlanRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(store.Dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(store.Dir, "plan-"+rec.ID+".json"), data, 0o600)
 }
 
 func TestBatchJSONOneLinePerTransition(t *testing.T) {
