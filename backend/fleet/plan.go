@@ -172,12 +172,18 @@ type Plan struct {
 	// orphanPoll is when the plan last asked DescribeTasks itself about tasks the hub does
 	// not follow.
 	orphanPoll time.Time
+	// unlock releases the plan's lock in its store (nil: not held).
+	unlock func()
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the
 // plan stops submitting, since a redeploy whose record could be lost in a restart might
 // be sent twice.
 var ErrPlanStore = errors.New("the plan could not be saved")
+
+// ErrPlanBusy is wrapped when another process runs the plan already (its lock is held):
+// two runners of one plan could each send its queued instances.
+var ErrPlanBusy = errors.New("another process (a console, serve or redeploy) is running this plan; let it finish, or stop it first")
 
 // NewPlan plans redeploys of ids, as the hub lists them now. Each id becomes a target, or
 // a skipped item with its reason (not listed, blocked, already in progress, already
@@ -246,6 +252,9 @@ func (p *Plan) startLocked() error {
 	if p.started {
 		return nil
 	}
+	if err := p.lockLocked(); err != nil {
+		return err
+	}
 	if err := p.save(); err != nil {
 		return err
 	}
@@ -302,6 +311,30 @@ func (h *Hub) rowsOf(ids []string) map[string]*Row {
 		}
 	}
 	return rows
+}
+
+// lockLocked takes the plan's lock in its store, once.
+func (p *Plan) lockLocked() error {
+	if p.store == nil || p.unlock != nil {
+		return nil
+	}
+	unlock, err := p.store.lock(p.rec.ID)
+	if err != nil {
+		return err
+	}
+	p.unlock = unlock
+	return nil
+}
+
+// Close releases the plan's lock, so another process may resume it. The plan itself is
+// left as it stands; what is in flight goes on.
+func (p *Plan) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.unlock != nil {
+		p.unlock()
+		p.unlock = nil
+	}
 }
 
 // Record is a copy of the plan as it stands.

@@ -407,6 +407,11 @@ func TestPlanResumesAfterARestartWithoutSendingTwice(t *testing.T) {
 	if err := h2.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// While the first runner holds the plan, nobody else resumes it.
+	if _, err := ResumePlan(ctx, h2, recs[0], PlanOptions{Store: store, Identity: operator}); !errors.Is(err, ErrPlanBusy) {
+		t.Fatalf("a second runner: %v, want ErrPlanBusy", err)
+	}
+	p1.Close() // the first process is gone; the kernel drops its lock
 	var trs []Transition
 	p2, err := ResumePlan(ctx, h2, recs[0], PlanOptions{Store: store, Identity: operator, OnTransition: func(tr Transition) { trs = append(trs, tr) }})
 	if err != nil {

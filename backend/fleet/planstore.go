@@ -109,6 +109,39 @@ func (s *PlanStore) Unfinished() ([]PlanRecord, error) {
 	return slices.DeleteFunc(recs, func(r PlanRecord) bool { return r.Ended() }), err
 }
 
+// ResumeUnfinished resumes every unfinished plan of the store made against opt.Where
+// (ResumePlan each, the saved rules kept), and returns them with the unfinished plans of
+// other accounts, which are left alone: their tasks are not in this account, and their
+// queued instances were confirmed for that one. A plan another process runs already
+// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned. The
+// console and serve call it at start; `redeploy --resume` too.
+func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Plan, others []PlanRecord, err error) {
+	if opt.Store == nil {
+		return nil, nil, nil
+	}
+	recs, err := opt.Store.Unfinished()
+	if err != nil {
+		return nil, nil, err
+	}
+	var errs []error
+	for _, rec := range recs {
+		if rec.Where != opt.Where {
+			others = append(others, rec)
+			continue
+		}
+		p, err := ResumePlan(ctx, h, rec, opt)
+		if err != nil {
+			if p != nil {
+				p.Close()
+			}
+			errs = append(errs, err)
+			continue
+		}
+		plans = append(plans, p)
+	}
+	return plans, others, errors.Join(errs...)
+}
+
 // reconcileSlack is how much earlier than its recorded submission a task may say it was
 // created and still be taken as that submission's: ECS stamps tasks with its own clock.
 const reconcileSlack = 5 * time.Minute
@@ -124,6 +157,10 @@ const reconcileSlack = 5 * time.Minute
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
+	// Before anything is asked: a second runner of the plan must not reconcile or send.
+	if err := p.lockLocked(); err != nil {
+		return nil, err
+	}
 	if opt.Identity.Name != "" {
 		// Whoever resumes answers for what is sent from now on.
 		p.rec.Identity = opt.Identity

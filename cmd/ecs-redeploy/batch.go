@@ -197,6 +197,7 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 	if err := p.Start(); err != nil {
 		return err
 	}
+	defer p.Close()
 	return br.run(cmd.Context(), p)
 }
 
@@ -351,39 +352,26 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 	if err != nil {
 		return err
 	}
-	recs, err := br.store.Unfinished()
-	if err != nil {
-		return err
-	}
 	where := g.planWhere()
-	var errs []error
-	resumed := 0
-	for _, rec := range recs {
-		if rec.Where != where {
-			// Never resumed against another account: its tasks are not there, and its
-			// queued instances were confirmed for that one.
-			br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
-			continue
-		}
-		resumed++
-		br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
-		p, err := fleet.ResumePlan(cmd.Context(), br.hub, rec, fleet.PlanOptions{Store: br.store,
-			Identity: g.localIdentity(), OnTransition: br.transition})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := p.Continue(); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := br.run(cmd.Context(), p); err != nil {
-			errs = append(errs, err)
-		}
+	plans, others, err := fleet.ResumeUnfinished(cmd.Context(), br.hub, fleet.PlanOptions{Store: br.store, Where: where,
+		Identity: g.localIdentity(), OnTransition: br.transition})
+	for _, rec := range others {
+		br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
 	}
-	if resumed == 0 && len(errs) == 0 {
+	errs := []error{err}
+	if len(plans) == 0 && err == nil {
 		br.info.printf("no unfinished plan for %s in %s\n", where, br.store.Dir)
 		return br.info.Err()
+	}
+	for _, p := range plans {
+		rec := p.Record()
+		br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
+		if err := p.Continue(); err != nil {
+			errs = append(errs, err)
+		} else if err := br.run(cmd.Context(), p); err != nil {
+			errs = append(errs, err)
+		}
+		p.Close()
 	}
 	return errors.Join(errs...)
 }
