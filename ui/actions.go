@@ -14,18 +14,32 @@ import (
 
 func (m *Model) inProgress(r *fleet.Row) bool { return r.InProgress || m.pending[r.Inst.ID] }
 
-// startRedeploy opens the confirm dialog for the selection, or the row under the cursor.
-// An instance in progress gets nothing; a blocked one gets the reason and no dialog.
+// startRedeploy opens the confirm dialog for the selected rows the list shows, or the row
+// under the cursor (in the detail pane: its instance, whatever is selected). An instance
+// in progress gets nothing; a blocked one gets the reason and no dialog.
+//
+// Selected rows the filter hides are left out and the dialog names them: R acts only on
+// what the engineer can see. When the filter hides every selected row, R refuses rather
+// than fall back to the cursor's row, which the engineer did not select.
 func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 	if !m.deps.Identity.CanRedeploy() || m.snap == nil {
 		return nil
 	}
 	var targets []*fleet.Row
+	var leftOut []string
 	if len(m.list.selected) > 0 && !fromDetail {
 		for _, r := range m.snap.Rows {
-			if m.list.selected[r.Inst.ID] {
+			switch {
+			case !m.list.selected[r.Inst.ID]:
+			case m.list.shows(r):
 				targets = append(targets, r)
+			default:
+				leftOut = append(leftOut, r.Inst.ID+" ("+r.Inst.Name+")")
 			}
+		}
+		if len(targets) == 0 {
+			m.setRefusal(fmt.Sprintf("the %d selected instance(s) are hidden by the filter, so R left them alone: esc clears the filter", len(leftOut)))
+			return nil
 		}
 	} else if r := m.currentRow(); r != nil {
 		targets = []*fleet.Row{r}
@@ -50,12 +64,12 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		m.setRefusal(fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
-	m.dialog = newConfirm(m.common(), ok, skipped)
+	m.dialog = newConfirm(m.common(), ok, skipped, leftOut)
 	m.dialog.SetSize(m.width, m.dialogHeight())
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
-	return nil
+	return m.dialog.unsettle(m.deps.Tick)
 }
 
 // refusal says why r cannot be redeployed now, or "".

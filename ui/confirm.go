@@ -38,16 +38,80 @@ const (
 // confirm is the redeploy confirmation: it names the instances and every consequence the
 // eligibility rules give, starts with Cancel focused, and arms Redeploy for a destructive
 // case only once the instance id (or, for a batch, the count) is typed.
+//
+// It can be confirmed only once it has settled (no key of the burst that opened it was
+// read by anyone) and only while everything it must say is on screen (fits).
 type confirm struct {
 	common
-	targets   []*fleet.Row
-	skipped   []string // batch members that cannot be redeployed, with why
+	targets []*fleet.Row
+	skipped []string // batch members that cannot be redeployed, with why
+	// leftOut are selected instances the filter hides, "id (name)": not targets, and said so.
+	leftOut   []string
 	forceStop bool
 	focus     dialogFocus
 	input     textinput.Model
+	// settled is false until dialogSettles has passed since the dialog opened or changed;
+	// gen tells a settle meant for an older state of the dialog from the current one.
+	settled bool
+	gen     int
+	// cramped is !fits as of the last Update, for the footer, which has no clock.
+	cramped bool
 }
 
-func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
+// dialogSettles is how long a dialog ignores every key but esc after it opens or its
+// content changes. A paste or a burst arrives in microseconds, a person's next key after
+// reading takes far longer; 300 ms is below any reading time and above any burst.
+const dialogSettles = 300 * time.Millisecond
+
+// dialogSettledMsg tells dialog d, in the state numbered gen, that it may take keys.
+type dialogSettledMsg struct {
+	d   *confirm
+	gen int
+}
+
+// unsettle makes the dialog ignore keys until the returned message arrives: at once when
+// the timers are off (tests that step), else after dialogSettles.
+func (c *confirm) unsettle(tick time.Duration) tea.Cmd {
+	c.settled = false
+	c.gen++
+	msg := dialogSettledMsg{d: c, gen: c.gen}
+	if tick < 0 {
+		return func() tea.Msg { return msg }
+	}
+	return tea.Tick(dialogSettles, func(time.Time) tea.Msg { return msg })
+}
+
+// settle applies a dialogSettledMsg addressed to this dialog's current state.
+func (c *confirm) settle(msg dialogSettledMsg) {
+	if msg.d == c && msg.gen == c.gen {
+		c.settled = true
+	}
+}
+
+// statement is what the dialog asks the engineer to agree to, for telling whether a
+// refresh changed it: the targets, their status and the kinds of consequence. Countdowns
+// are left out: they change every second and say nothing new.
+func (c *confirm) statement(now time.Time) string {
+	var b strings.Builder
+	for _, r := range c.targets {
+		b.WriteString(r.Inst.ID + " " + string(r.Inst.Status) + ":")
+		for _, w := range model.Evaluate(r.Inst, now, c.forceStop).Warnings {
+			if w.Kind != model.WarnDeadlineNear && w.Kind != model.WarnDeadlinePast {
+				b.WriteString(" " + string(w.Kind))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// reset puts the dialog back where it opened: Cancel focused, the field empty.
+func (c *confirm) reset() {
+	c.input.SetValue("")
+	c.setFocus(focusCancel)
+}
+
+func newConfirm(c common, targets []*fleet.Row, skipped, leftOut []string) *confirm {
 	st := c.st
 	ti := textinput.New()
 	ti.Prompt = "  "
@@ -58,7 +122,7 @@ func newConfirm(c common, targets []*fleet.Row, skipped []string) *confirm {
 	ti.CharLimit = 64
 	// Without colour an empty field is invisible: say where it is.
 	ti.Placeholder = "(type it here)"
-	return &confirm{common: c, targets: targets, skipped: skipped, input: ti}
+	return &confirm{common: c, targets: targets, skipped: skipped, leftOut: leftOut, input: ti}
 }
 
 func (c *confirm) batch() bool { return len(c.targets) > 1 }
@@ -141,8 +205,13 @@ func (c *confirm) SetSize(width, height int) {
 	c.input.Width = dialogInner(width) - 4
 }
 
-// ShortHelp is the dialog's footer.
-func (c *confirm) ShortHelp() []key.Binding { return c.keys.dialogHelp() }
+// ShortHelp is the dialog's footer: on a screen too small to confirm, only cancelling.
+func (c *confirm) ShortHelp() []key.Binding {
+	if c.cramped {
+		return c.keys.crampedDialogHelp()
+	}
+	return c.keys.dialogHelp()
+}
 
 // FullHelp is the dialog's keys.
 func (c *confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
@@ -150,12 +219,30 @@ func (c *confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHel
 // dialogInner is the dialog's text width on a screen width.
 func dialogInner(width int) int { return max(min(width-4, 84), 20) }
 
-// update handles one key. Only enter on an armed Redeploy button confirms.
+// update handles one key. Only enter on an armed Redeploy button confirms, and only on a
+// settled dialog that fits the screen.
 func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) {
 	km := c.keys
-	switch {
-	case msg.Type == tea.KeyEsc:
+	if msg.Type == tea.KeyEsc {
 		return dialogCancelled, nil
+	}
+	if !c.settled {
+		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
+		// held down): none of them may move the focus, type, or confirm.
+		return dialogOpen, nil
+	}
+	if !c.fits(now) {
+		// Part of what must be said is off screen: enter cancels, nothing else acts.
+		if msg.Type == tea.KeyEnter {
+			return dialogCancelled, nil
+		}
+		return dialogOpen, nil
+	}
+	text := isText(msg)
+	if text && !c.destructive(now) {
+		return dialogOpen, nil // no field to take it, and text is never a key
+	}
+	switch {
 	case msg.Type == tea.KeyTab:
 		c.moveFocus(now, 1)
 		return dialogOpen, nil
@@ -164,7 +251,7 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 		return dialogOpen, nil
 	}
 	if c.focus != focusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
-		(len(msg.Runes) > 1 || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
+		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
 		// Typing is for the field, whatever has the focus: an id typed or pasted while
 		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
 		c.setFocus(focusInput)
@@ -204,7 +291,8 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 }
 
 // Line priorities: when the terminal is short, the dialog drops its lowest-priority
-// lines first. The buttons, the instance, the consequences and the typed id never go.
+// lines first. The buttons, the targets, the consequences, the typed id and what is left
+// out never go; when they do not fit, the dialog cannot be confirmed (fits).
 const (
 	prioBlank = iota
 	prioHeading
@@ -212,7 +300,6 @@ const (
 	prioRegion
 	prioSkipped
 	prioForceStop
-	prioPrompt
 	prioMust
 )
 
@@ -224,10 +311,10 @@ type dialogLine struct {
 	fact int
 }
 
-// view renders the dialog box to fit width×height.
-func (c *confirm) view(now time.Time) string {
-	st, width, height := c.st, c.width, c.height
-	inner := dialogInner(width)
+// content is every line the dialog has, wrapped to inner columns, before a short screen
+// drops any.
+func (c *confirm) content(now time.Time, inner int) []dialogLine {
+	st := c.st
 	var lines []dialogLine
 	fact := 0
 	add := func(prio int, s string) {
@@ -251,13 +338,12 @@ func (c *confirm) view(now time.Time) string {
 				delete(regions, r.Inst.RegionID)
 			}
 		}
-		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %d instances?", len(c.targets))))
-		add(prioRegion, "regions: "+strings.Join(rs, ", "))
-		ids := make([]string, 0, len(c.targets))
+		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
+		// R acts on exactly these: each is named by id and name, and none may be dropped.
 		for _, r := range c.targets {
-			ids = append(ids, r.Inst.ID)
+			add(prioMust, fmt.Sprintf("  %s (%s) · %s · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, r.Inst.Status))
 		}
-		add(prioEvent, "instances: "+strings.Join(ids, " "))
+		add(prioRegion, "regions: "+strings.Join(rs, ", "))
 	} else {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
@@ -265,6 +351,10 @@ func (c *confirm) view(now time.Time) string {
 		if el := model.Evaluate(in, now, c.forceStop); el.Event != nil {
 			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", el.Event.Type, el.Event.CycleStatus, model.Countdown(el.Event.NotBefore, now)))
 		}
+	}
+	if len(c.leftOut) > 0 {
+		// Selected, but hidden by the filter: the engineer must know R leaves them alone.
+		add(prioMust, fmt.Sprintf("left out, hidden by the filter (%d): %s", len(c.leftOut), strings.Join(c.leftOut, ", ")))
 	}
 	blank()
 	add(prioHeading, "What will happen:")
@@ -292,11 +382,68 @@ func (c *confirm) view(now time.Time) string {
 		if !c.losesData(now) {
 			why = "This is a batch."
 		}
-		add(prioPrompt, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
+		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		add(prioMust, c.input.View())
 	}
 	blank()
 	add(prioMust, c.buttons(now))
+	return lines
+}
+
+// minDialogWidth is the narrowest screen a dialog box is drawn on.
+const minDialogWidth = 24
+
+// needs is the smallest screen, in columns and rows (header, info line and footer
+// included), on which everything the dialog must say is shown: every line it never drops,
+// with no word cut.
+func (c *confirm) needs(now time.Time) (width, height int) {
+	width = max(c.width, minDialogWidth)
+	for _, l := range c.content(now, dialogInner(width)) {
+		if l.prio < prioMust {
+			continue
+		}
+		for _, w := range strings.Fields(l.text) {
+			// A box is its text plus a border and a space each side.
+			width = max(width, lipgloss.Width(w)+4)
+		}
+	}
+	must := 0
+	for _, l := range c.content(now, dialogInner(width)) {
+		if l.prio >= prioMust {
+			must++
+		}
+	}
+	return width, must + 2 + 3
+}
+
+// fits reports whether everything the dialog must say is on screen now: the consequences,
+// the typed field when one is needed and both buttons. Only then can it be confirmed.
+func (c *confirm) fits(now time.Time) bool {
+	w, h := c.needs(now)
+	return c.width >= w && c.height+3 >= h
+}
+
+// view renders the dialog box to fit width×height, or, on a screen too small for what it
+// must say, how large the screen must be.
+func (c *confirm) view(now time.Time) string {
+	st, width, height := c.st, c.width, c.height
+	if !c.fits(now) {
+		w, h := c.needs(now)
+		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
+		if !c.batch() {
+			title = fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name)
+		}
+		var out []string
+		for _, s := range []string{st.Header.on(title), "",
+			fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h),
+			"(this one is too small to show all the dialog must say)",
+			"enter or esc cancels: nothing is redeployed"} {
+			out = append(out, wrap(s, max(width, 1))...)
+		}
+		return strings.Join(out, "\n")
+	}
+	inner := dialogInner(width)
+	lines := c.content(now, inner)
 
 	// The box's border takes two lines.
 	for room := height - 2; len(lines) > room; {

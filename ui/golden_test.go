@@ -91,7 +91,7 @@ func TestGoldenDialog(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 				only(tm, c.id)
-				send(tm, runes("R"))
+				openDialog(t, tm)
 				if c.steps != nil {
 					c.steps(tm)
 				}
@@ -127,10 +127,19 @@ func TestGoldenReadOnly(t *testing.T) {
 	})
 }
 
+// openDialog presses R and waits until the dialog is on screen: a dialog ignores the keys
+// sent with the R that opened it, as it would a paste.
+func openDialog(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	send(tm, runes("R"))
+	waitFor(t, tm, "Cancel")
+}
+
 // redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.
 func redeploy(t *testing.T, tm *teatest.TestModel) {
 	only(tm, idPlain)
-	send(tm, runes("R"), keyTab, keyEnter)
+	openDialog(t, tm)
+	send(tm, keyTab, keyEnter)
 	waitFor(t, tm, "started: task")
 }
 

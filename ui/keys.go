@@ -84,6 +84,15 @@ func (k KeyMap) dialogHelp() []key.Binding {
 	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.Back}
 }
 
+// crampedDialogHelp is the footer of a dialog too large for the screen: it can only be
+// cancelled.
+func (k KeyMap) crampedDialogHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "cancel")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
 func (k KeyMap) tasksHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Tasks, k.Back, k.Help, k.Quit}
 }

@@ -151,6 +151,9 @@ func (l *list) cycleSort() {
 	l.cursor, l.offset = 0, 0
 }
 
+// shows reports whether the filter keeps row r.
+func (l *list) shows(r *fleet.Row) bool { return len(l.terms) == 0 || l.matches(r) }
+
 func (l *list) matches(r *fleet.Row) bool {
 	for i, t := range l.terms {
 		if strings.Contains(r.Search, t) {

@@ -256,6 +256,7 @@ func (m *Model) relayout() {
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
+		m.dialog.cramped = !m.dialog.fits(m.now)
 	}
 	m.filter.Width = max(m.width-20, 10)
 	m.detail.SetSize(m.width, m.bodyRows())
@@ -294,8 +295,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.width, m.height = msg.Width, msg.Height
 		return nil
 	case snapshotMsg:
-		m.setSnapshot(msg.snap)
-		return tea.Batch(waitSnapshot(m.sub), m.startFrames())
+		settle := m.setSnapshot(msg.snap)
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle)
+	case dialogSettledMsg:
+		if m.dialog != nil {
+			m.dialog.settle(msg)
+		}
+		return nil
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
 		return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
@@ -319,7 +325,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // refreshingNotice stays until the refresh it announces has answered.
 const refreshingNotice = "refreshing…"
 
-func (m *Model) setSnapshot(s *fleet.Snapshot) {
+// setSnapshot shows snapshot s; the command it returns settles a dialog the snapshot
+// changed.
+func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.notice == refreshingNotice && m.snap != nil && (!s.Updated.Equal(m.snap.Updated) || s.Err != nil) {
 		m.notice = ""
 	}
@@ -341,13 +349,17 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) {
 		}
 	}
 	if m.dialog != nil {
-		m.refreshDialog()
+		return m.refreshDialog()
 	}
+	return nil
 }
 
 // refreshDialog points an open dialog at the newest rows, and closes it if a target can
-// no longer be redeployed: the engineer must never confirm on stale facts.
-func (m *Model) refreshDialog() {
+// no longer be redeployed: the engineer must never confirm on stale facts. When what the
+// dialog says changes, it starts over at Cancel and ignores keys until it settles again:
+// a key pressed for the old text must not confirm the new one.
+func (m *Model) refreshDialog() tea.Cmd {
+	before := m.dialog.statement(m.now)
 	byID := make(map[string]*fleet.Row, len(m.dialog.targets))
 	for _, r := range m.dialog.targets {
 		byID[r.Inst.ID] = nil
@@ -362,10 +374,16 @@ func (m *Model) refreshDialog() {
 		if r == nil || r.InProgress || !model.Evaluate(r.Inst, m.now, false).Allowed {
 			m.closeDialog()
 			m.setNotice(true, old.Inst.ID+" changed while the dialog was open and can no longer be redeployed; nothing was done")
-			return
+			return nil
 		}
 		m.dialog.targets[i] = r
 	}
+	if m.dialog.statement(m.now) == before {
+		return nil
+	}
+	m.dialog.reset()
+	m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
+	return m.dialog.unsettle(m.deps.Tick)
 }
 
 // typing reports whether printable keys go to a text input.
@@ -377,20 +395,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
-	// Bubble Tea merges a burst of printable bytes into one message ("jjj"). Outside a text
-	// input each rune is its own key press, except in the dialog: a burst there is a pasted
-	// id, and none of its letters may act as a key (f would turn ForceStop on).
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() && m.mode != modeDialog {
-		var cmds []tea.Cmd
-		for i, r := range msg.Runes {
-			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-			if rest := msg.Runes[i+1:]; m.typing() && len(rest) > 0 {
-				// The rest of the burst is text now (for example "/web").
-				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: rest, Alt: msg.Alt}))
-				break
-			}
-		}
-		return tea.Batch(cmds...)
+	if isText(msg) && m.mode != modeFilter && m.mode != modeDialog {
+		// Only the filter and the dialog's typed-confirmation field take text.
+		m.setNotice(false, "pasted text is not a key and was ignored; / then paste filters by it")
+		return nil
 	}
 	km := &m.keys
 	switch m.mode {
@@ -535,6 +543,15 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.quit()
 	}
 	return nil
+}
+
+// isText reports whether a key message is text rather than a key press: a paste, or a
+// burst of printable bytes, which Bubble Tea v1 merges into one message ("Redeploy"). A
+// key typed by a person arrives one rune per message; text goes to a focused text field
+// or nowhere, never to key bindings (issue 8: a pasted "Redeploy\n" opened the dialog,
+// moved the focus with its l and confirmed with the newline).
+func isText(msg tea.KeyMsg) bool {
+	return msg.Paste || (msg.Type == tea.KeyRunes && len(msg.Runes) > 1)
 }
 
 // quit ends the session, unless a RedeployInstance call this session made has not

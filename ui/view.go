@@ -234,7 +234,7 @@ func (m *Model) hint(bs []key.Binding) string {
 }
 
 func (m *Model) footerLine() string {
-	k := fmt.Sprintf("%d/%d", m.mode, m.width)
+	k := fmt.Sprintf("%d/%d/%v", m.mode, m.width, m.dialog != nil && m.dialog.cramped)
 	if k != m.footerKey {
 		m.footerKey, m.footer = k, fitStyled(m.hint(m.focused().ShortHelp()), m.width)
 	}
