@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +27,7 @@ type eventRow struct {
 	EventType        model.EventType        `json:"EventType"`
 	EventCycleStatus model.EventCycleStatus `json:"EventCycleStatus"`
 	NotBefore        time.Time              `json:"NotBefore"`
-	Badges           []string               `json:"Badges"`
+	Badges           []model.Badge          `json:"Badges"`
 	LocalStorage     localStorage           `json:"LocalStorage"`
 	DedicatedHostID  string                 `json:"DedicatedHostId"`
 	OperationLocks   []model.LockReason     `json:"OperationLocks"`
@@ -124,7 +123,7 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 			verdict = "no: " + b.Code
 			blocked++
 		}
-		warn := strings.Join(r.Badges, ", ")
+		warn := model.JoinBadges(r.Badges, ", ")
 		if warn == "" {
 			warn = "-"
 		}
