@@ -9,10 +9,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
-	"ecs-redeploy/model"
 )
-
-func (m *Model) inProgress(r *fleet.Row) bool { return r.InProgress || m.pending[r.Inst.ID] }
 
 // startRedeploy opens the confirm dialog for the selected rows the list shows, or the row
 // under the cursor (in the detail pane: its instance, whatever is selected). An instance
@@ -74,10 +71,14 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 
 // refusal says why r cannot be redeployed now, or "".
 func (m *Model) refusal(r *fleet.Row) string {
-	if m.inProgress(r) {
-		return r.Inst.ID + ": a redeploy is already in progress"
+	if r.InProgress {
+		s := r.Inst.ID + ": a redeploy is already in progress"
+		if by := r.StartedBy.String(); by != "" {
+			s += " (started by " + by + ")"
+		}
+		return s
 	}
-	el := model.Evaluate(r.Inst, m.now, false)
+	el := r.Eligibility
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
@@ -102,7 +103,9 @@ func (m *Model) closeDialog() {
 	m.mode = m.dialogFrom
 }
 
-// submit sends the confirmed redeploys. The rows show IN PROGRESS from this moment.
+// submit asks the hub for the confirmed redeploys. The hub marks each row submitting the
+// moment it is asked, and every session sees it IN PROGRESS from the next snapshot; the
+// hub refuses a second redeploy of an instance in progress anywhere.
 func (m *Model) submit() tea.Cmd {
 	d := m.dialog
 	m.closeDialog()
@@ -111,7 +114,6 @@ func (m *Model) submit() tea.Cmd {
 	var ids []string
 	for _, r := range d.targets {
 		in := r.Inst
-		m.pending[in.ID] = true
 		ids = append(ids, in.ID)
 		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Identity: m.deps.Identity}
 		f, ctx := m.deps.Fleet, m.deps.Context
@@ -128,8 +130,9 @@ func (m *Model) submit() tea.Cmd {
 
 func (m *Model) redeployDone(msg redeployDoneMsg) {
 	if msg.err != nil {
-		delete(m.pending, msg.instanceID)
-		delete(m.done, msg.instanceID)
+		if errors.Is(msg.err, fleet.ErrDetached) {
+			return // the session stopped waiting; the hub's snapshot shows the outcome
+		}
 		if errors.Is(msg.err, fleet.ErrInProgress) || errors.Is(msg.err, fleet.ErrOutcomeHold) {
 			m.setRefusal(msg.instanceID + ": " + msg.err.Error())
 			return
@@ -139,7 +142,6 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID, msg.err))
 		return
 	}
-	m.done[msg.instanceID] = true
 	s := fmt.Sprintf("redeploy of %s started: task %s", msg.instanceID, msg.ref.TaskID)
 	if msg.ref.Reconciled {
 		s += " (its reply was lost; the task was found by DescribeTasks)"

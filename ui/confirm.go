@@ -95,7 +95,7 @@ func (c *confirm) statement(now time.Time) string {
 	var b strings.Builder
 	for _, r := range c.targets {
 		b.WriteString(r.Inst.ID + " " + string(r.Inst.Status) + ":")
-		for _, w := range model.Evaluate(r.Inst, now, c.forceStop).Warnings {
+		for _, w := range consequencesOf(r, c.forceStop) {
 			if w.Kind != model.WarnDeadlineNear && w.Kind != model.WarnDeadlinePast {
 				b.WriteString(" " + string(w.Kind))
 			}
@@ -143,13 +143,13 @@ func (c *confirm) destructive(now time.Time) bool {
 	if c.batch() {
 		return true
 	}
-	return model.Evaluate(c.targets[0].Inst, now, c.forceStop).Destructive()
+	return destroysData(c.targets[0], c.forceStop)
 }
 
 // losesData reports whether any target's redeploy destroys data.
 func (c *confirm) losesData(now time.Time) bool {
 	for _, r := range c.targets {
-		if model.Evaluate(r.Inst, now, c.forceStop).Destructive() {
+		if destroysData(r, c.forceStop) {
 			return true
 		}
 	}
@@ -348,8 +348,8 @@ func (c *confirm) content(now time.Time, inner int) []dialogLine {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
 		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
-		if el := model.Evaluate(in, now, c.forceStop); el.Event != nil {
-			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", el.Event.Type, el.Event.CycleStatus, model.Countdown(el.Event.NotBefore, now)))
+		if ev := c.targets[0].Eligibility.Event; ev != nil {
+			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
 		}
 	}
 	if len(c.leftOut) > 0 {
@@ -470,9 +470,8 @@ func (c *confirm) view(now time.Time) string {
 // consequences are the warnings of every target, worded for someone woken at 3 a.m.
 func (c *confirm) consequences(now time.Time) []string {
 	if !c.batch() {
-		el := model.Evaluate(c.targets[0].Inst, now, c.forceStop)
 		var out []string
-		for _, w := range el.Warnings {
+		for _, w := range consequencesOf(c.targets[0], c.forceStop) {
 			out = append(out, warningLine(w.Destructive, w.Message))
 		}
 		return out
@@ -485,7 +484,7 @@ func (c *confirm) consequences(now time.Time) []string {
 	var order []model.WarningKind
 	by := map[model.WarningKind]*agg{}
 	for _, r := range c.targets {
-		for _, w := range model.Evaluate(r.Inst, now, c.forceStop).Warnings {
+		for _, w := range consequencesOf(r, c.forceStop) {
 			a := by[w.Kind]
 			if a == nil {
 				a = &agg{destructive: w.Destructive, first: w.Message}

@@ -24,14 +24,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// counting wraps a Backend and counts the redeploys that reach it.
+// counting wraps a Backend and counts the redeploys that reach it. With hold set, each
+// redeploy waits until hold is closed: a RedeployInstance call that has not answered.
 type counting struct {
 	backend.Backend
 	redeploys atomic.Int32
+	hold      chan struct{}
 }
 
 func (c *counting) Redeploy(ctx context.Context, r backend.RedeployRequest) (backend.TaskRef, error) {
 	c.redeploys.Add(1)
+	if c.hold != nil {
+		<-c.hold
+	}
 	return c.Backend.Redeploy(ctx, r)
 }
 
@@ -130,6 +135,18 @@ func (h *harness) model() *Model {
 	})
 	h.t.Cleanup(m.Close)
 	return m
+}
+
+// row is instance id's row in the hub's latest snapshot: what every session is shown.
+func (h *harness) row(id string) *fleet.Row {
+	h.t.Helper()
+	for _, r := range h.view.Snapshot().Rows {
+		if r.Inst.ID == id {
+			return r
+		}
+	}
+	h.t.Fatalf("the hub does not list %s", id)
+	return nil
 }
 
 // poll advances the clock and lets the tracker look at the tasks once.

@@ -268,12 +268,12 @@ func (l *list) clamp() {
 }
 
 // render writes the visible rows, each exactly the layout's width, one per line.
-func (l *list) render(b *strings.Builder, now time.Time, pending map[string]bool) {
+func (l *list) render(b *strings.Builder, now time.Time) {
 	st := l.st
 	end := min(l.offset+l.height, len(l.idx))
 	for i := l.offset; i < end; i++ {
 		r := l.snap.Rows[l.idx[i]]
-		inProg := r.InProgress || pending[r.Inst.ID]
+		inProg := r.InProgress
 		c := l.cache[r]
 		if c == nil {
 			c = &rowCache{}

@@ -89,19 +89,11 @@ type Model struct {
 	frame      int
 	ticking    bool
 
-	// pending are instances this session confirmed whose redeploy the fleet has not yet
-	// reported; done marks those whose call has returned.
-	pending map[string]bool
-	done    map[string]bool
-
 	notice      string
 	noticeIsErr bool
 	// noticeSticky keeps the notice until esc; others fade after noticeFades.
 	noticeSticky bool
 	noticeAt     time.Time
-
-	// quitArmed is set once q was refused while a redeploy call was in flight.
-	quitArmed bool
 
 	footerKey string
 	footer    string
@@ -148,17 +140,15 @@ func New(deps Deps) *Model {
 	// A blinking cursor would redraw the screen twice a second for nothing.
 	fi.Cursor.SetMode(cursor.CursorStatic)
 	m := &Model{
-		deps:    deps,
-		keys:    km,
-		st:      st,
-		help:    h,
-		filter:  fi,
-		pending: map[string]bool{},
-		done:    map[string]bool{},
-		now:     deps.Now(),
-		wall:    deps.Wall(),
-		width:   80,
-		height:  24,
+		deps:   deps,
+		keys:   km,
+		st:     st,
+		help:   h,
+		filter: fi,
+		now:    deps.Now(),
+		wall:   deps.Wall(),
+		width:  80,
+		height: 24,
 	}
 	// The components share the model's styles and keys; m is a pointer, so they stay put.
 	m.list = newList(m.common())
@@ -214,10 +204,10 @@ func (m *Model) Init() tea.Cmd {
 
 // animating reports whether any task needs its spinner turning.
 func (m *Model) animating() bool {
-	if len(m.pending) > 0 {
-		return true
-	}
 	if m.snap != nil {
+		if m.snap.Counts.InProgress > 0 {
+			return true // a call not answered yet has no task, but is in progress
+		}
 		for i := range m.snap.Tasks {
 			if m.snap.Tasks[i].Status == model.TaskProcessing {
 				return true
@@ -334,10 +324,6 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	}
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
-	for id := range m.done {
-		delete(m.pending, id)
-		delete(m.done, id)
-	}
 	m.list.setSnapshot(s)
 	m.list.SetSize(m.width, m.listRows())
 	if m.detail.id != "" {
@@ -372,7 +358,7 @@ func (m *Model) refreshDialog() tea.Cmd {
 	}
 	for i, old := range m.dialog.targets {
 		r := byID[old.Inst.ID]
-		if r == nil || r.InProgress || !model.Evaluate(r.Inst, m.now, false).Allowed {
+		if r == nil || r.InProgress || !r.Eligibility.Allowed {
 			m.closeDialog()
 			m.setNotice(true, old.Inst.ID+" changed while the dialog was open and can no longer be redeployed; nothing was done")
 			return nil
@@ -555,23 +541,9 @@ func isText(msg tea.KeyMsg) bool {
 	return msg.Paste || (msg.Type == tea.KeyRunes && len(msg.Runes) > 1)
 }
 
-// quit ends the session, unless a RedeployInstance call this session made has not
-// answered: quitting cancels it mid-flight, and whether it started would then be known to
-// no one. The first q says so; a second q (or ctrl+c) quits anyway.
-func (m *Model) quit() tea.Cmd {
-	inFlight := 0
-	for id := range m.pending {
-		if !m.done[id] {
-			inFlight++
-		}
-	}
-	if inFlight == 0 || m.quitArmed {
-		return tea.Quit
-	}
-	m.quitArmed = true
-	m.setNotice(true, itoa(inFlight)+" RedeployInstance call(s) not answered yet: quitting now leaves their outcome unknown. q again quits anyway")
-	return nil
-}
+// quit ends the session. A RedeployInstance call this session asked for goes on: the hub
+// makes it on its own context, and every session sees its outcome.
+func (m *Model) quit() tea.Cmd { return tea.Quit }
 
 // updateInput feeds a message to the focused text input.
 func (m *Model) updateInput(msg tea.Msg) tea.Cmd {

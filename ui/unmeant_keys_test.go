@@ -56,7 +56,7 @@ func TestPastedTextIsNeverAKey(t *testing.T) {
 			if n := h.backend.redeploys.Load(); n != 0 {
 				t.Fatalf("a paste reached the backend %d times", n)
 			}
-			if len(m.pending) != 0 || m.list.current().InProgress {
+			if h.row(idPlain).InProgress {
 				t.Fatal("a paste left the row in progress")
 			}
 		})
@@ -244,8 +244,8 @@ func TestDialogNamesSelectedRowsTheFilterLeavesOut(t *testing.T) {
 	if n := h.backend.redeploys.Load(); n != 1 {
 		t.Fatalf("backend saw %d redeploys, want 1", n)
 	}
-	if got := m.pending; !got[idLocal] || got[idFailing] {
-		t.Fatalf("in flight %v, want just %s", got, idLocal)
+	if !h.row(idLocal).InProgress || h.row(idFailing).InProgress {
+		t.Fatalf("want just %s in progress", idLocal)
 	}
 }
 

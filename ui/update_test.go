@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func TestEscAndEnterOnCancelNeverRedeploy(t *testing.T) {
 	if n := h.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("backend saw %d redeploys, want none", n)
 	}
-	if len(m.pending) != 0 || m.list.current().InProgress {
+	if h.row(idPlain).InProgress {
 		t.Fatal("nothing should be in progress")
 	}
 }
@@ -159,22 +160,31 @@ func TestForceStopMakesAPlainRedeployDestructive(t *testing.T) {
 
 func TestSecondRedeployOnInProgressDoesNothing(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
+	h.backend.hold = make(chan struct{})
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab)
 	if m.dialog.focus != focusConfirm {
 		t.Fatal("tab should reach Redeploy")
 	}
-	// Confirm, but hold the command's result back: the row must already say IN PROGRESS.
+	// Confirm, and hold the call unanswered: the hub marks the row submitting at once, and
+	// the row must say IN PROGRESS from the next snapshot.
 	_, cmd := m.Update(keyEnter)
+	answered := make(chan []tea.Msg, 1)
+	go func() { answered <- run(cmd) }()
+	for !h.row(idPlain).InProgress {
+		runtime.Gosched() // the command runs on its own goroutine, as under tea.Program
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
 	if !strings.Contains(m.View(), "IN PROGRESS") {
-		t.Fatal("row should show IN PROGRESS at once")
+		t.Fatal("row should show IN PROGRESS while its call is unanswered")
 	}
 	press(m, runes("R"))
 	if m.mode == modeDialog {
 		t.Fatal("second R on an in-progress instance opened a dialog")
 	}
-	for _, msg := range run(cmd) {
+	close(h.backend.hold)
+	for _, msg := range <-answered {
 		m.Update(msg)
 	}
 	m.Update(snapshotMsg{h.view.Snapshot()})
@@ -302,7 +312,8 @@ func TestBackendErrorsAreOneLineNotices(t *testing.T) {
 	if !strings.Contains(m.notice, "Throttling") || !strings.Contains(m.notice, "RequestId") || strings.Contains(m.notice, "\n") {
 		t.Fatalf("notice %q", m.notice)
 	}
-	if m.pending[idPlain] || m.list.current().InProgress {
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if h.row(idPlain).InProgress || m.list.current().InProgress {
 		t.Fatal("a refused redeploy must not leave the row in progress")
 	}
 }
@@ -343,6 +354,7 @@ func TestCancelFromTheDetailPaneReturnsThere(t *testing.T) {
 		t.Fatalf("mode %d after esc, want the detail pane", m.mode)
 	}
 	press(m, runes("R"), keyTab, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
 	if m.mode != modeList || !strings.Contains(m.View(), "IN PROGRESS") {
 		t.Fatal("after confirming, the list should show the row IN PROGRESS")
 	}
@@ -571,32 +583,27 @@ func quits(cmd tea.Cmd) bool {
 	return ok
 }
 
-// q while a RedeployInstance call is unanswered would cancel it mid-flight.
-func TestQuitWaitsForAnUnansweredRedeploy(t *testing.T) {
+// The hub makes the RedeployInstance call on its own context: q quits at once, and the
+// call a session asked for still answers and is tracked.
+func TestQuitLeavesAnUnansweredRedeployToTheHub(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
+	h.backend.hold = make(chan struct{})
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab)
-	m.Update(keyEnter) // confirmed; the call's command is never run, so it never answers
-	if _, cmd := m.Update(runes("q")); quits(cmd) {
-		t.Fatal("q quit with a redeploy call in flight")
-	}
-	if !strings.Contains(m.notice, "q again") {
-		t.Fatalf("notice %q does not say why", m.notice)
-	}
-	if _, cmd := m.Update(runes("q")); !quits(cmd) {
-		t.Fatal("a second q must quit")
-	}
-
-	m = ready(t, h)
-	filterTo(m, idStopped)
-	press(m, runes("R"), keyTab)
 	_, call := m.Update(keyEnter)
-	for _, msg := range run(call) {
-		m.Update(msg)
+	answered := make(chan []tea.Msg, 1)
+	go func() { answered <- run(call) }()
+	for h.backend.redeploys.Load() == 0 {
+		runtime.Gosched()
 	}
 	if _, cmd := m.Update(runes("q")); !quits(cmd) {
-		t.Fatal("q must quit once the call has answered")
+		t.Fatal("q must quit: the hub owns the call")
+	}
+	close(h.backend.hold)
+	<-answered
+	if r := h.row(idPlain); r.Task == nil || r.State != fleet.StateRunning {
+		t.Fatalf("the call of a session that quit was not tracked: state %s task %v", r.State, r.Task)
 	}
 }
 

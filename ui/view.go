@@ -92,7 +92,7 @@ func (m *Model) View() string {
 				}
 				m.renderLines(&b, []string{msg}, body-1)
 			} else {
-				m.list.render(&b, m.now, m.pending)
+				m.list.render(&b, m.now)
 			}
 		}
 	}
