@@ -663,3 +663,29 @@ func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
 		t.Fatalf("mode %d, cursor on %v; want the list on %s", m.mode, r, idPlain)
 	}
 }
+
+// The header measures columns, not bytes: "│" and "·" are one column but three and two
+// bytes, and the scope segment used to appear only three columns after it fit.
+func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
+	h := newHarness(t, sim.Options{}, true) // READ-ONLY: a mark with a "│" of its own
+	m := ready(t, h)
+	full := m.headerLine()
+	if !strings.Contains(full, "scope all regions") {
+		t.Fatalf("the test needs a header with its scope at 120 columns: %q", full)
+	}
+	need := lipgloss.Width(full)
+	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
+	if got := m.headerLine(); got != full {
+		t.Errorf("at %d columns, all the header needs, got %q", need, got)
+	}
+	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
+	if got := m.headerLine(); strings.Contains(got, "scope") || lipgloss.Width(got) > need-1 {
+		t.Errorf("at %d columns the scope cannot fit, got %q", need-1, got)
+	}
+	for w := 1; w <= 120; w++ {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 40})
+		if got := m.headerLine(); lipgloss.Width(got) > w {
+			t.Errorf("at %d columns the header takes %d: %q", w, lipgloss.Width(got), got)
+		}
+	}
+}

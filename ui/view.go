@@ -161,7 +161,6 @@ func (m *Model) headerLine() string {
 	title := m.st.Title.on("ECS REDEPLOY")
 	scopeSeg := "scope " + scope
 	var facts, marks []string
-	plainMarks := 0
 	switch {
 	case m.snap == nil || m.snap.Loading:
 		facts = append(facts, "loading…")
@@ -173,26 +172,25 @@ func (m *Model) headerLine() string {
 		facts = append(facts, itoa(c.Pending)+" pending", itoa(c.Blocked)+" blocked", itoa(c.InProgress)+" in progress",
 			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
 	}
-	if m.snap != nil && !m.snap.Loading {
-		if m.snap.Err != nil {
-			marks = append(marks, m.st.Bad.on("STALE"))
-			plainMarks += len(" │ STALE")
-		}
+	if m.snap != nil && !m.snap.Loading && m.snap.Err != nil {
+		marks = append(marks, m.st.Bad.on("STALE"))
 	}
 	if !m.deps.Identity.CanRedeploy() {
 		marks = append(marks, m.st.Warn.on("READ-ONLY"))
-		plainMarks += len(" │ READ-ONLY")
 	}
 	body := strings.Join(facts, " · ")
 	tail := ""
 	for _, mk := range marks {
 		tail += " │ " + mk
 	}
-	w := len([]rune(body)) + plainMarks
+	// Columns, not bytes: "│" and "·" take one column each (lipgloss.Width also skips the
+	// marks' escape codes).
+	w := lipgloss.Width(body + tail)
+	lead := "ECS REDEPLOY │ "
 	switch {
-	case len("ECS REDEPLOY │ ")+len(scopeSeg)+len(" · ")+w <= m.width:
+	case lipgloss.Width(lead+scopeSeg+" · ")+w <= m.width:
 		return title + " │ " + scopeSeg + " · " + body + tail
-	case len("ECS REDEPLOY │ ")+w <= m.width:
+	case lipgloss.Width(lead)+w <= m.width:
 		return title + " │ " + body + tail
 	case w <= m.width:
 		return body + tail
