@@ -9,45 +9,27 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/ui/components/confirm"
 )
 
-// startRedeploy opens the confirm dialog for the selected rows the list shows, or the row
-// under the cursor (in the detail pane: its instance, whatever is selected). An instance
-// in progress gets nothing; a blocked one gets the reason and no dialog.
-//
-// Selected rows the filter hides are left out and the dialog names them: R acts only on
-// what the engineer can see. When the filter hides every selected row, R refuses rather
-// than fall back to the cursor's row, which the engineer did not select.
-func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
+// startRedeploy opens the confirm dialog for targets, which the list or the detail pane
+// chose (see list.RedeployMsg). An instance in progress gets nothing; a blocked one gets
+// the reason and no dialog. When the filter hides every selected row there are no targets,
+// and R says so rather than fall back to the cursor's row, which nobody selected.
+func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 	if !m.deps.Identity.CanRedeploy() || m.snap == nil {
 		return nil
 	}
-	var targets []*fleet.Row
-	var leftOut []string
-	if len(m.list.selected) > 0 && !fromDetail {
-		for _, r := range m.snap.Rows {
-			switch {
-			case !m.list.selected[r.Inst.ID]:
-			case m.list.shows(r):
-				targets = append(targets, r)
-			default:
-				leftOut = append(leftOut, r.Inst.ID+" ("+r.Inst.Name+")")
-			}
-		}
-		if len(targets) == 0 {
-			m.setRefusal(fmt.Sprintf("the %d selected instance(s) are hidden by the filter, so R left them alone: esc clears the filter", len(leftOut)))
-			return nil
-		}
-	} else if r := m.currentRow(); r != nil {
-		targets = []*fleet.Row{r}
-	}
 	if len(targets) == 0 {
+		if len(leftOut) > 0 {
+			m.setRefusal(fmt.Sprintf("the %d selected instance(s) are hidden by the filter, so R left them alone: esc clears the filter", len(leftOut)))
+		}
 		return nil
 	}
 	var ok []*fleet.Row
 	var skipped []string
 	for _, r := range targets {
-		switch why := m.refusal(r); {
+		switch why := refusal(r); {
 		case why != "" && len(targets) == 1:
 			m.setRefusal(why)
 			return nil
@@ -61,16 +43,17 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		m.setRefusal(fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
-	m.dialog = newConfirm(m.common(), ok, skipped, leftOut)
-	m.dialog.SetSize(m.width, m.dialogHeight())
+	d, settle := confirm.New(m.common(), ok, skipped, leftOut)
+	d.SetSize(m.width, m.dialogHeight())
+	m.dialog = d
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
-	return m.dialog.unsettle(m.deps.Tick)
+	return settle
 }
 
-// refusal says why r cannot be redeployed now, or "".
-func (m *Model) refusal(r *fleet.Row) string {
+// refusal says why r cannot be redeployed now, or "", from the hub's verdict.
+func refusal(r *fleet.Row) string {
 	if r.InProgress {
 		s := r.Inst.ID + ": a redeploy is already in progress"
 		if by := r.StartedBy.String(); by != "" {
@@ -89,14 +72,6 @@ func (m *Model) refusal(r *fleet.Row) string {
 	return ""
 }
 
-// currentRow is the row the keys act on: the detail pane's instance, or the cursor's.
-func (m *Model) currentRow() *fleet.Row {
-	if m.mode == modeDetail {
-		return m.detail.row
-	}
-	return m.list.current()
-}
-
 // closeDialog goes back to where R was pressed: the list, or the detail pane.
 func (m *Model) closeDialog() {
 	m.dialog = nil
@@ -106,23 +81,22 @@ func (m *Model) closeDialog() {
 // submit asks the hub for the confirmed redeploys. The hub marks each row submitting the
 // moment it is asked, and every session sees it IN PROGRESS from the next snapshot; the
 // hub refuses a second redeploy of an instance in progress anywhere.
-func (m *Model) submit() tea.Cmd {
-	d := m.dialog
-	m.closeDialog()
-	m.mode = modeList // where the row shows IN PROGRESS
+func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
+	m.dialog = nil
+	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
 	var cmds []tea.Cmd
 	var ids []string
-	for _, r := range d.targets {
+	for _, r := range msg.Targets {
 		in := r.Inst
 		ids = append(ids, in.ID)
-		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Identity: m.deps.Identity}
+		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: msg.ForceStop, Identity: m.deps.Identity}
 		f, ctx := m.deps.Fleet, m.deps.Context
 		cmds = append(cmds, func() tea.Msg {
 			ref, err := f.Redeploy(ctx, req)
 			return redeployDoneMsg{instanceID: req.InstanceID, ref: ref, err: err}
 		})
 	}
-	clear(m.list.selected)
+	m.list.ClearSelection()
 	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)

@@ -69,6 +69,7 @@ func TestGoldenDetail(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idLocal)
 		send(tm, keyEnter)
+		waitFor(t, tm, "Redeploy tasks")
 	})
 }
 
@@ -103,7 +104,7 @@ func TestGoldenDialog(t *testing.T) {
 func TestGoldenDialogNarrow(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 60, 20, func(tm *teatest.TestModel) {
 		only(tm, idLocal)
-		send(tm, runes("R"))
+		openDialog(t, tm)
 	})
 }
 
@@ -111,6 +112,7 @@ func TestGoldenBlocked(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idLocked)
 		send(tm, runes("R"))
+		waitFor(t, tm, "cannot be redeployed")
 	})
 }
 
@@ -198,6 +200,7 @@ func TestGoldenBatchDialog(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		send(tm, runes("/"))
 		tm.Type("cn-hangzhou-h")
-		send(tm, keyEnter, keySpace, keySpace, keySpace, keySpace, runes("R"))
+		send(tm, keyEnter, keySpace, keySpace, keySpace, keySpace)
+		openDialog(t, tm)
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui/components/confirm"
 )
 
 // Issue 8, kind 2: keys the operator did not mean. Every test here drives the console the
@@ -25,9 +26,7 @@ func burst(m *Model, keys ...tea.KeyMsg) {
 		cmds = append(cmds, cmd)
 	}
 	for _, cmd := range cmds {
-		for _, msg := range run(cmd) {
-			m.Update(msg)
-		}
+		feed(m, cmd)
 	}
 }
 
@@ -68,18 +67,19 @@ func TestPastedTextIsNeverAKey(t *testing.T) {
 func TestBurstIsTextNotKeys(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
 	m := ready(t, h)
+	first := m.list.Current()
 	press(m, runes("jjj"))
-	if m.list.cursor != 0 {
-		t.Fatalf("cursor %d after the burst \"jjj\", want 0", m.list.cursor)
+	if m.list.Current() != first {
+		t.Fatalf("the burst \"jjj\" moved the cursor to %s", m.list.Current().Inst.ID)
 	}
 	press(m, runes("k/web"))
-	if m.mode != modeList || m.list.filter != "" {
-		t.Fatalf("a burst acted as keys: mode %d filter %q", m.mode, m.list.filter)
+	if m.mode != modeList || m.list.Filter() != "" {
+		t.Fatalf("a burst acted as keys: mode %d filter %q", m.mode, m.list.Filter())
 	}
 	// The filter is a text field: a paste there is its text.
 	press(m, runes("/"), paste("web-prod"), keyEnter)
-	if m.list.filter != "web-prod" {
-		t.Fatalf("a paste into the filter gave %q", m.list.filter)
+	if m.list.Filter() != "web-prod" {
+		t.Fatalf("a paste into the filter gave %q", m.list.Filter())
 	}
 }
 
@@ -90,8 +90,8 @@ func TestBurstInTheHelpOverlayDoesNothing(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	press(m, runes("?"))
 	_, cmd := m.Update(runes("jjjq"))
-	if m.helpOffset != 0 || quits(cmd) || m.mode != modeHelp {
-		t.Fatalf("a burst in the help overlay acted: offset %d quit %v mode %d", m.helpOffset, quits(cmd), m.mode)
+	if m.overlay.Offset() != 0 || quits(cmd) || m.mode != modeHelp {
+		t.Fatalf("a burst in the help overlay acted: offset %d quit %v mode %d", m.overlay.Offset(), quits(cmd), m.mode)
 	}
 }
 
@@ -167,7 +167,7 @@ func TestCrampedDialogCannotBeConfirmed(t *testing.T) {
 	// Armed on a large screen, then the terminal shrinks: enter cancels.
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	press(m, runes("R"), keyTab, runes(idLocal), keyEnter)
-	if m.dialog == nil || m.dialog.focus != focusConfirm {
+	if m.dialog == nil || m.dialog.Focus() != confirm.FocusConfirm {
 		t.Fatal("the typed id should arm and focus Redeploy at 120x40")
 	}
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 11})
@@ -198,13 +198,13 @@ func TestRActsOnlyOnRowsTheFilterShows(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
 	m := ready(t, h)
 	selectRows(m, idLocal, idFailing)
-	if len(m.list.selected) != 2 {
-		t.Fatalf("%d selected", len(m.list.selected))
+	if m.list.Selected() != 2 {
+		t.Fatalf("%d selected", m.list.Selected())
 	}
 	filterTo(m, idPlain)
 	press(m, runes("R"))
 	if m.dialog != nil {
-		for _, r := range m.dialog.targets {
+		for _, r := range m.dialog.Targets() {
 			if r.Inst.ID != idPlain {
 				t.Errorf("the dialog targets %s, which the filter hides", r.Inst.ID)
 			}
@@ -217,7 +217,7 @@ func TestRActsOnlyOnRowsTheFilterShows(t *testing.T) {
 	if !strings.Contains(m.notice, "hidden by the filter") {
 		t.Fatalf("the refusal must say the selection is hidden, notice %q", m.notice)
 	}
-	if len(m.list.selected) != 2 {
+	if m.list.Selected() != 2 {
 		t.Fatal("the refusal must keep the selection")
 	}
 }
@@ -233,7 +233,7 @@ func TestDialogNamesSelectedRowsTheFilterLeavesOut(t *testing.T) {
 	if m.mode != modeDialog {
 		t.Fatalf("no dialog; notice %q", m.notice)
 	}
-	if ids := targetIDs(m.dialog.targets); !slices.Equal(ids, []string{idLocal}) {
+	if ids := targetIDs(m.dialog.Targets()); !slices.Equal(ids, []string{idLocal}) {
 		t.Fatalf("targets %v, want just %s", ids, idLocal)
 	}
 	v := m.View()
@@ -255,11 +255,11 @@ func TestBatchDialogListsEachTargetWithItsName(t *testing.T) {
 	m := ready(t, h)
 	press(m, runes("/"), runes("cn-hangzhou-h"), keyEnter, keySpace, keySpace, keySpace)
 	press(m, runes("R"))
-	if m.mode != modeDialog || !m.dialog.batch() {
+	if m.mode != modeDialog || !m.dialog.Batch() {
 		t.Fatalf("no batch dialog; notice %q", m.notice)
 	}
 	v := m.View()
-	for _, r := range m.dialog.targets {
+	for _, r := range m.dialog.Targets() {
 		if !strings.Contains(v, r.Inst.ID) || !strings.Contains(v, r.Inst.Name) {
 			t.Errorf("target %s (%s) not named:\n%s", r.Inst.ID, r.Inst.Name, v)
 		}
@@ -276,7 +276,7 @@ func TestRInTheDetailPaneActsOnItsInstanceOnly(t *testing.T) {
 	if m.mode != modeDialog {
 		t.Fatalf("no dialog; notice %q", m.notice)
 	}
-	if ids := targetIDs(m.dialog.targets); !slices.Equal(ids, []string{idPlain}) {
+	if ids := targetIDs(m.dialog.Targets()); !slices.Equal(ids, []string{idPlain}) {
 		t.Fatalf("targets %v, want just %s", ids, idPlain)
 	}
 }
@@ -288,7 +288,7 @@ func TestDialogChangedByARefreshStartsOverAtCancel(t *testing.T) {
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab)
-	if m.dialog == nil || m.dialog.focus != focusConfirm {
+	if m.dialog == nil || m.dialog.Focus() != confirm.FocusConfirm {
 		t.Fatal("tab should reach Redeploy")
 	}
 	s := *h.view.Snapshot()

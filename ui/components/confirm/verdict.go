@@ -1,4 +1,4 @@
-package ui
+package confirm
 
 import (
 	"ecs-redeploy/backend/fleet"

@@ -1,4 +1,8 @@
-package ui
+// Package confirm is the redeploy confirmation dialog. It names the instances and every
+// consequence the hub's verdict gives, starts with Cancel focused, arms Redeploy for a
+// destructive case only once the instance id (or, for a batch, the count) is typed, and
+// tells the root the outcome with SubmitMsg or CancelMsg.
+package confirm
 
 import (
 	"fmt"
@@ -15,47 +19,62 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
 )
 
-// dialogFocus is what the confirm dialog's keyboard focus is on.
-type dialogFocus int
+// SubmitMsg is the engineer's confirmation: redeploy exactly Targets, with ForceStop.
+type SubmitMsg struct {
+	Targets   []*fleet.Row
+	ForceStop bool
+	d         *Model
+}
 
+// CancelMsg says the dialog was cancelled: nothing is to be redeployed.
+type CancelMsg struct{ d *Model }
+
+// From reports whether dialog d said this. A root acts on a SubmitMsg only from the dialog
+// it has open: one that a refresh closed in the meantime proves nothing.
+func (s SubmitMsg) From(d *Model) bool { return d != nil && s.d == d }
+
+// From reports whether dialog d said this.
+func (c CancelMsg) From(d *Model) bool { return d != nil && c.d == d }
+
+// SettledMsg tells the dialog that keys sent since it opened or changed have passed (see
+// dialogSettles); the root routes it back to the dialog.
+type SettledMsg struct {
+	d   *Model
+	gen int
+}
+
+// Focus is what the dialog's keyboard focus is on.
+type Focus int
+
+// Focus targets, in tab order.
 const (
-	focusCancel dialogFocus = iota
-	focusInput
-	focusConfirm
+	FocusCancel Focus = iota
+	FocusInput
+	FocusConfirm
 )
 
-// dialogResult is what a key did to the dialog.
-type dialogResult int
-
-const (
-	dialogOpen dialogResult = iota
-	dialogCancelled
-	dialogConfirmed
-)
-
-// confirm is the redeploy confirmation: it names the instances and every consequence the
-// eligibility rules give, starts with Cancel focused, and arms Redeploy for a destructive
-// case only once the instance id (or, for a batch, the count) is typed.
-//
-// It can be confirmed only once it has settled (no key of the burst that opened it was
-// read by anyone) and only while everything it must say is on screen (fits).
-type confirm struct {
-	common
+// Model is the dialog. It can be confirmed only once it has settled (no key of the burst
+// that opened it was read by anyone) and only while everything it must say is on screen
+// (Fits); once it has said SubmitMsg or CancelMsg it takes no more keys.
+type Model struct {
+	common.Common
 	targets []*fleet.Row
 	skipped []string // batch members that cannot be redeployed, with why
 	// leftOut are selected instances the filter hides, "id (name)": not targets, and said so.
 	leftOut   []string
 	forceStop bool
-	focus     dialogFocus
+	focus     Focus
 	input     textinput.Model
+	// over is set once the dialog has emitted its outcome: a key that arrives before the
+	// root closes it must not submit twice.
+	over bool
 	// settled is false until dialogSettles has passed since the dialog opened or changed;
 	// gen tells a settle meant for an older state of the dialog from the current one.
 	settled bool
 	gen     int
-	// cramped is !fits as of the last Update, for the footer, which has no clock.
-	cramped bool
 }
 
 // dialogSettles is how long a dialog ignores every key but esc after it opens or its
@@ -63,35 +82,22 @@ type confirm struct {
 // reading takes far longer; 300 ms is below any reading time and above any burst.
 const dialogSettles = 300 * time.Millisecond
 
-// dialogSettledMsg tells dialog d, in the state numbered gen, that it may take keys.
-type dialogSettledMsg struct {
-	d   *confirm
-	gen int
-}
-
 // unsettle makes the dialog ignore keys until the returned message arrives: at once when
 // the timers are off (tests that step), else after dialogSettles.
-func (c *confirm) unsettle(tick time.Duration) tea.Cmd {
+func (c *Model) unsettle() tea.Cmd {
 	c.settled = false
 	c.gen++
-	msg := dialogSettledMsg{d: c, gen: c.gen}
-	if tick < 0 {
-		return func() tea.Msg { return msg }
+	msg := SettledMsg{d: c, gen: c.gen}
+	if !c.Timers {
+		return common.Emit(msg)
 	}
 	return tea.Tick(dialogSettles, func(time.Time) tea.Msg { return msg })
-}
-
-// settle applies a dialogSettledMsg addressed to this dialog's current state.
-func (c *confirm) settle(msg dialogSettledMsg) {
-	if msg.d == c && msg.gen == c.gen {
-		c.settled = true
-	}
 }
 
 // statement is what the dialog asks the engineer to agree to, for telling whether a
 // refresh changed it: the targets, their status and the kinds of consequence. Countdowns
 // are left out: they change every second and say nothing new.
-func (c *confirm) statement(now time.Time) string {
+func (c *Model) statement(now time.Time) string {
 	var b strings.Builder
 	for _, r := range c.targets {
 		b.WriteString(r.Inst.ID + " " + string(r.Inst.Status) + ":")
@@ -106,30 +112,84 @@ func (c *confirm) statement(now time.Time) string {
 }
 
 // reset puts the dialog back where it opened: Cancel focused, the field empty.
-func (c *confirm) reset() {
+func (c *Model) reset() {
 	c.input.SetValue("")
-	c.setFocus(focusCancel)
+	c.setFocus(FocusCancel)
 }
 
-func newConfirm(c common, targets []*fleet.Row, skipped, leftOut []string) *confirm {
-	st := c.st
+// New opens a dialog for targets (none of them blocked or in progress). skipped are batch
+// members that cannot be redeployed, with why; leftOut are selected rows the filter hides.
+// The command settles it: run it, or the dialog never takes a key but esc.
+func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fleet.Row) (*Model, tea.Cmd) {
+	st := c.Styles
 	ti := textinput.New()
 	ti.Prompt = "  "
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	ns := st.r.NewStyle
+	ns := st.R.NewStyle
 	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
 	// Without colour an empty field is invisible: say where it is.
 	ti.Placeholder = "(type it here)"
-	return &confirm{common: c, targets: targets, skipped: skipped, leftOut: leftOut, input: ti}
+	out := make([]string, len(leftOut))
+	for i, r := range leftOut {
+		out[i] = r.Inst.ID + " (" + r.Inst.Name + ")"
+	}
+	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti}
+	return m, m.unsettle()
 }
 
-func (c *confirm) batch() bool { return len(c.targets) > 1 }
+// Targets are the rows the dialog would redeploy.
+func (c *Model) Targets() []*fleet.Row { return c.targets }
+
+// Focus is what has the dialog's keyboard.
+func (c *Model) Focus() Focus { return c.focus }
+
+// ForceStop reports whether ForceStop is on.
+func (c *Model) ForceStop() bool { return c.forceStop }
+
+// Destructive reports whether confirming needs the id, or the count, typed.
+func (c *Model) Destructive() bool { return c.destructive(c.Now()) }
+
+// Armed reports whether Redeploy can be pressed.
+func (c *Model) Armed() bool { return c.armed(c.Now()) }
+
+// Batch reports whether the dialog is for more than one instance.
+func (c *Model) Batch() bool { return c.batch() }
+
+// Typed is what the confirmation field holds.
+func (c *Model) Typed() string { return c.input.Value() }
+
+// Init does nothing: New returned the command that settles the dialog.
+func (c *Model) Init() tea.Cmd { return nil }
+
+// Refresh points the dialog at the rows of a new snapshot (find looks one up by id). It
+// returns the id of a target that can no longer be redeployed, for the root to close the
+// dialog on: the engineer must never confirm on stale facts. When what the dialog says
+// changed, it starts over at Cancel and ignores keys until it settles again (the command):
+// a key pressed for the old text must not confirm the new one.
+func (c *Model) Refresh(find func(id string) *fleet.Row) (gone string, changed bool, cmd tea.Cmd) {
+	now := c.Now()
+	before := c.statement(now)
+	for i, old := range c.targets {
+		r := find(old.Inst.ID)
+		if r == nil || r.InProgress || !r.Eligibility.Allowed {
+			return old.Inst.ID, false, nil
+		}
+		c.targets[i] = r
+	}
+	if c.statement(now) == before {
+		return "", false, nil
+	}
+	c.reset()
+	return "", true, c.unsettle()
+}
+
+func (c *Model) batch() bool { return len(c.targets) > 1 }
 
 // anyRunning reports whether ForceStop means anything here: it only changes how a Running
 // instance is stopped.
-func (c *confirm) anyRunning() bool {
+func (c *Model) anyRunning() bool {
 	for _, r := range c.targets {
 		if r.Inst.Status == model.StatusRunning {
 			return true
@@ -139,7 +199,7 @@ func (c *confirm) anyRunning() bool {
 }
 
 // destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
-func (c *confirm) destructive(now time.Time) bool {
+func (c *Model) destructive(now time.Time) bool {
 	if c.batch() {
 		return true
 	}
@@ -147,7 +207,7 @@ func (c *confirm) destructive(now time.Time) bool {
 }
 
 // losesData reports whether any target's redeploy destroys data.
-func (c *confirm) losesData(now time.Time) bool {
+func (c *Model) losesData(now time.Time) bool {
 	for _, r := range c.targets {
 		if destroysData(r, c.forceStop) {
 			return true
@@ -157,26 +217,26 @@ func (c *confirm) losesData(now time.Time) bool {
 }
 
 // want is what must be typed to arm a destructive confirm.
-func (c *confirm) want() string {
+func (c *Model) want() string {
 	if c.batch() {
 		return strconv.Itoa(len(c.targets))
 	}
 	return c.targets[0].Inst.ID
 }
 
-func (c *confirm) armed(now time.Time) bool {
+func (c *Model) armed(now time.Time) bool {
 	return !c.destructive(now) || strings.TrimSpace(c.input.Value()) == c.want()
 }
 
 // focusOrder is the tab ring: the input exists only in destructive cases.
-func (c *confirm) focusOrder(now time.Time) []dialogFocus {
+func (c *Model) focusOrder(now time.Time) []Focus {
 	if c.destructive(now) {
-		return []dialogFocus{focusCancel, focusInput, focusConfirm}
+		return []Focus{FocusCancel, FocusInput, FocusConfirm}
 	}
-	return []dialogFocus{focusCancel, focusConfirm}
+	return []Focus{FocusCancel, FocusConfirm}
 }
 
-func (c *confirm) moveFocus(now time.Time, d int) {
+func (c *Model) moveFocus(now time.Time, d int) {
 	ring := c.focusOrder(now)
 	at := 0
 	for i, f := range ring {
@@ -187,10 +247,10 @@ func (c *confirm) moveFocus(now time.Time, d int) {
 	c.setFocus(ring[(at+d+len(ring))%len(ring)])
 }
 
-func (c *confirm) setFocus(f dialogFocus) {
+func (c *Model) setFocus(f Focus) {
 	c.focus = f
 	// The prompt marks the focus in words too, for terminals without colour.
-	if f == focusInput {
+	if f == FocusInput {
 		c.input.Focus()
 		c.input.Prompt = "> "
 	} else {
@@ -199,87 +259,124 @@ func (c *confirm) setFocus(f dialogFocus) {
 	}
 }
 
-// SetSize fits the dialog, and its input, to the screen it has.
-func (c *confirm) SetSize(width, height int) {
-	c.common.SetSize(width, height)
+// SetSize fits the dialog, and its input, to the screen it has: the rows between the
+// console's header lines and its footer.
+func (c *Model) SetSize(width, height int) {
+	c.Common.SetSize(width, height)
 	c.input.Width = dialogInner(width) - 4
 }
 
 // ShortHelp is the dialog's footer: on a screen too small to confirm, only cancelling.
-func (c *confirm) ShortHelp() []key.Binding {
-	if c.cramped {
-		return c.keys.crampedDialogHelp()
+func (c *Model) ShortHelp() []key.Binding {
+	if !c.Fits() {
+		return c.Keys.CrampedDialogHelp()
 	}
-	return c.keys.dialogHelp()
+	return c.Keys.DialogHelp()
 }
 
 // FullHelp is the dialog's keys.
-func (c *confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+func (c *Model) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
 
 // dialogInner is the dialog's text width on a screen width.
 func dialogInner(width int) int { return max(min(width-4, 84), 20) }
 
-// update handles one key. Only enter on an armed Redeploy button confirms, and only on a
-// settled dialog that fits the screen.
-func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) {
-	km := c.keys
+// Update handles its settle message and keys. Only enter on an armed Redeploy button
+// confirms (SubmitMsg), and only on a settled dialog that fits the screen; esc, and enter
+// on Cancel, cancel (CancelMsg).
+func (c *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case SettledMsg:
+		if msg.d == c && msg.gen == c.gen {
+			c.settled = true
+		}
+		return c, nil
+	case tea.KeyMsg:
+		if c.over {
+			return c, nil
+		}
+		switch res, cmd := c.key(msg, c.Now()); res {
+		case cancelled:
+			c.over = true
+			return c, common.Emit(CancelMsg{d: c})
+		case confirmed:
+			c.over = true
+			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, d: c})
+		default:
+			return c, cmd
+		}
+	}
+	return c, nil
+}
+
+// result is what a key did to the dialog.
+type result int
+
+const (
+	open result = iota
+	cancelled
+	confirmed
+)
+
+// key handles one key.
+func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
+	km := c.Keys
 	if msg.Type == tea.KeyEsc {
-		return dialogCancelled, nil
+		return cancelled, nil
 	}
 	if !c.settled {
 		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
 		// held down): none of them may move the focus, type, or confirm.
-		return dialogOpen, nil
+		return open, nil
 	}
 	if !c.fits(now) {
 		// Part of what must be said is off screen: enter cancels, nothing else acts.
 		if msg.Type == tea.KeyEnter {
-			return dialogCancelled, nil
+			return cancelled, nil
 		}
-		return dialogOpen, nil
+		return open, nil
 	}
-	text := isText(msg)
+	text := common.IsText(msg)
 	if text && !c.destructive(now) {
-		return dialogOpen, nil // no field to take it, and text is never a key
+		return open, nil // no field to take it, and text is never a key
 	}
 	switch {
 	case msg.Type == tea.KeyTab:
 		c.moveFocus(now, 1)
-		return dialogOpen, nil
+		return open, nil
 	case msg.Type == tea.KeyShiftTab:
 		c.moveFocus(now, -1)
-		return dialogOpen, nil
+		return open, nil
 	}
-	if c.focus != focusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
+	if c.focus != FocusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
 		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
 		// Typing is for the field, whatever has the focus: an id typed or pasted while
 		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
-		c.setFocus(focusInput)
+		c.setFocus(FocusInput)
 	}
-	if c.focus == focusInput {
+	if c.focus == FocusInput {
 		if msg.Type == tea.KeyEnter {
 			if c.armed(now) {
-				c.setFocus(focusConfirm)
+				c.setFocus(FocusConfirm)
 			}
-			return dialogOpen, nil
+			return open, nil
 		}
 		var cmd tea.Cmd
 		c.input, cmd = c.input.Update(msg)
-		return dialogOpen, cmd
+		return open, cmd
 	}
 	switch {
 	case key.Matches(msg, km.Choose):
-		if c.focus == focusConfirm && c.armed(now) {
-			return dialogConfirmed, nil
+		if c.focus == FocusConfirm && c.armed(now) {
+			return confirmed, nil
 		}
-		if c.focus == focusCancel {
-			return dialogCancelled, nil
+		if c.focus == FocusCancel {
+			return cancelled, nil
 		}
 	case key.Matches(msg, km.ForceStop):
 		if c.anyRunning() {
 			c.forceStop = !c.forceStop
-			if c.focus == focusConfirm && !c.armed(now) {
-				c.setFocus(focusCancel)
+			if c.focus == FocusConfirm && !c.armed(now) {
+				c.setFocus(FocusCancel)
 			}
 		}
 	case key.Matches(msg, km.NextButton):
@@ -287,7 +384,7 @@ func (c *confirm) update(msg tea.KeyMsg, now time.Time) (dialogResult, tea.Cmd) 
 	case key.Matches(msg, km.PrevButton):
 		c.moveFocus(now, -1)
 	}
-	return dialogOpen, nil
+	return open, nil
 }
 
 // Line priorities: when the terminal is short, the dialog drops its lowest-priority
@@ -313,13 +410,13 @@ type dialogLine struct {
 
 // content is every line the dialog has, wrapped to inner columns, before a short screen
 // drops any.
-func (c *confirm) content(now time.Time, inner int) []dialogLine {
-	st := c.st
+func (c *Model) content(now time.Time, inner int) []dialogLine {
+	st := c.Styles
 	var lines []dialogLine
 	fact := 0
 	add := func(prio int, s string) {
 		fact++
-		for _, l := range wrap(s, inner) {
+		for _, l := range common.Wrap(s, inner) {
 			lines = append(lines, dialogLine{l, prio, fact})
 		}
 	}
@@ -338,7 +435,7 @@ func (c *confirm) content(now time.Time, inner int) []dialogLine {
 				delete(regions, r.Inst.RegionID)
 			}
 		}
-		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
+		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
 		// R acts on exactly these: each is named by id and name, and none may be dropped.
 		for _, r := range c.targets {
 			add(prioMust, fmt.Sprintf("  %s (%s) · %s · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, r.Inst.Status))
@@ -346,7 +443,7 @@ func (c *confirm) content(now time.Time, inner int) []dialogLine {
 		add(prioRegion, "regions: "+strings.Join(rs, ", "))
 	} else {
 		in := c.targets[0].Inst
-		add(prioMust, st.Header.on(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
+		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
 		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
 		if ev := c.targets[0].Eligibility.Event; ev != nil {
 			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
@@ -369,7 +466,7 @@ func (c *confirm) content(now time.Time, inner int) []dialogLine {
 	case !c.anyRunning():
 		add(prioForceStop, "ForceStop: not applicable (nothing is Running)")
 	case c.forceStop:
-		add(prioMust, st.Bad.on("ForceStop: [x] ON")+"  (f turns it off)")
+		add(prioMust, st.Bad.On("ForceStop: [x] ON")+"  (f turns it off)")
 	default:
 		add(prioForceStop, "ForceStop: [ ] off  (f turns it on: a hard power-off)")
 	}
@@ -396,8 +493,8 @@ const minDialogWidth = 24
 // needs is the smallest screen, in columns and rows (header, info line and footer
 // included), on which everything the dialog must say is shown: every line it never drops,
 // with no word cut.
-func (c *confirm) needs(now time.Time) (width, height int) {
-	width = max(c.width, minDialogWidth)
+func (c *Model) needs(now time.Time) (width, height int) {
+	width = max(c.Width, minDialogWidth)
 	for _, l := range c.content(now, dialogInner(width)) {
 		if l.prio < prioMust {
 			continue
@@ -416,17 +513,21 @@ func (c *confirm) needs(now time.Time) (width, height int) {
 	return width, must + 2 + 3
 }
 
-// fits reports whether everything the dialog must say is on screen now: the consequences,
-// the typed field when one is needed and both buttons. Only then can it be confirmed.
-func (c *confirm) fits(now time.Time) bool {
+// Fits reports whether everything the dialog must say is on screen: the targets, the
+// consequences, the typed field when one is needed and both buttons. Only then can it be
+// confirmed.
+func (c *Model) Fits() bool { return c.fits(c.Now()) }
+
+func (c *Model) fits(now time.Time) bool {
 	w, h := c.needs(now)
-	return c.width >= w && c.height+3 >= h
+	return c.Width >= w && c.Height+3 >= h
 }
 
-// view renders the dialog box to fit width×height, or, on a screen too small for what it
-// must say, how large the screen must be.
-func (c *confirm) view(now time.Time) string {
-	st, width, height := c.st, c.width, c.height
+// View renders the dialog box to fit its size, or, on a screen too small for what it must
+// say, how large the screen must be.
+func (c *Model) View() string {
+	now := c.Now()
+	st, width, height := c.Styles, c.Width, c.Height
 	if !c.fits(now) {
 		w, h := c.needs(now)
 		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
@@ -434,11 +535,11 @@ func (c *confirm) view(now time.Time) string {
 			title = fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name)
 		}
 		var out []string
-		for _, s := range []string{st.Header.on(title), "",
+		for _, s := range []string{st.Header.On(title), "",
 			fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h),
 			"(this one is too small to show all the dialog must say)",
 			"enter or esc cancels: nothing is redeployed"} {
-			out = append(out, wrap(s, max(width, 1))...)
+			out = append(out, common.Wrap(s, max(width, 1))...)
 		}
 		return strings.Join(out, "\n")
 	}
@@ -464,15 +565,15 @@ func (c *confirm) view(now time.Time) string {
 		text[i] = l.text
 	}
 	box := st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
-	return st.r.PlaceHorizontal(width, lipgloss.Center, box)
+	return st.R.PlaceHorizontal(width, lipgloss.Center, box)
 }
 
 // consequences are the warnings of every target, worded for someone woken at 3 a.m.
-func (c *confirm) consequences(now time.Time) []string {
+func (c *Model) consequences(now time.Time) []string {
 	if !c.batch() {
 		var out []string
 		for _, w := range consequencesOf(c.targets[0], c.forceStop) {
-			out = append(out, warningLine(w.Destructive, w.Message))
+			out = append(out, common.WarningLine(w.Destructive, w.Message))
 		}
 		return out
 	}
@@ -506,7 +607,7 @@ func (c *confirm) consequences(now time.Time) []string {
 				msg += " (" + strings.Join(a.ids, ", ") + ")"
 			}
 		}
-		out = append(out, warningLine(a.destructive, msg))
+		out = append(out, common.WarningLine(a.destructive, msg))
 	}
 	return out
 }
@@ -530,67 +631,24 @@ func batchWording(k model.WarningKind, first string) string {
 	return first
 }
 
-func warningLine(destructive bool, msg string) string {
-	if destructive {
-		return "  ! DATA LOSS: " + msg
-	}
-	return "  - " + msg
-}
-
-func (c *confirm) buttons(now time.Time) string {
-	st := c.st
+func (c *Model) buttons(now time.Time) string {
+	st := c.Styles
 	label := "Redeploy"
 	if c.batch() {
 		label = fmt.Sprintf("Redeploy %d", len(c.targets))
 	}
 	cancel := st.Button.Render("  Cancel  ")
-	if c.focus == focusCancel {
+	if c.focus == FocusCancel {
 		cancel = st.ButtonFocused.Render("> Cancel <")
 	}
 	var ok string
 	switch {
 	case !c.armed(now):
 		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
-	case c.focus == focusConfirm:
+	case c.focus == FocusConfirm:
 		ok = st.ButtonFocused.Render("> " + label + " <")
 	default:
 		ok = st.Button.Render("  " + label + "  ")
 	}
 	return cancel + "    " + ok
-}
-
-// wrap breaks s into lines of at most w columns at spaces.
-func wrap(s string, w int) []string {
-	if lipgloss.Width(s) <= w {
-		return []string{s}
-	}
-	var out []string
-	line := ""
-	indent := ""
-	if strings.HasPrefix(s, "  ") {
-		indent = "    "
-	}
-	for _, word := range strings.Fields(s) {
-		switch {
-		case line == "":
-			line = word
-			if len(out) == 0 && indent != "" {
-				line = s[:strings.Index(s, word)] + word
-			}
-		case lipgloss.Width(line)+1+lipgloss.Width(word) <= w:
-			line += " " + word
-		default:
-			out = append(out, line)
-			line = indent + word
-		}
-	}
-	if line != "" {
-		out = append(out, line)
-	}
-	for i, l := range out {
-		if lipgloss.Width(l) > w {
-			out[i] = fit(l, w)
-		}
-	}
-	return out
 }
