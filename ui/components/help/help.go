@@ -96,7 +96,7 @@ func (h *Model) build() []string {
 	lines = append(lines, strings.Split(h.help.FullHelpView(h.Keys.DialogFullHelp()), "\n")...)
 	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
-		"R redeploys the selected rows (space selects), or the row under the cursor. Cancel is " +
+		"R redeploys the selected rows the filter shows (space selects), or the row under the cursor. Cancel is " +
 			"always focused first; local disks, ForceStop and batches need the id or count typed.",
 		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED."}
 	if !h.Identity.CanRedeploy() {

@@ -172,7 +172,7 @@ func countdown(r *fleet.Row, now time.Time) string {
 
 // renderRow renders one row's cells to exactly l.width-gutter columns, once styled and
 // once plain (the cursor row is painted over the plain text).
-func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress bool, st *common.Styles) (styled, plain string) {
+func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Styles) (styled, plain string) {
 	var sb, pb strings.Builder
 	sb.Grow(l.width * 2)
 	pb.Grow(l.width)
@@ -223,7 +223,7 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 				p = st.Warn
 			}
 		case colBadges:
-			bs, bp := badgeCell(r.Badges, inProgress, c.width, st)
+			bs, bp := badgeCell(r.Badges, c.width, st)
 			sb.WriteString(bs)
 			pb.WriteString(bp)
 			continue
@@ -235,18 +235,9 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 	return sb.String(), pb.String()
 }
 
-// badgeCell fits as many whole badges as the width allows and counts the rest (+2).
-func badgeCell(badges []model.Badge, inProgress bool, width int, st *common.Styles) (styled, plain string) {
-	if inProgress && (len(badges) == 0 || badges[0] != model.BadgeInProgress) {
-		// The session knows before the fleet does: its own redeploy was just confirmed.
-		bs := []model.Badge{model.BadgeInProgress}
-		for _, b := range badges {
-			if b != model.BadgeBlocked {
-				bs = append(bs, b)
-			}
-		}
-		badges = bs
-	}
+// badgeCell fits as many whole badges as the width allows and counts the rest (+2). The
+// badges are the hub's, status words first: the list derives none of its own.
+func badgeCell(badges []model.Badge, width int, st *common.Styles) (styled, plain string) {
 	var sb, pb strings.Builder
 	used := 0
 	for i, b := range badges {

@@ -21,7 +21,7 @@ func TestFirstBadgeBeatsABareCount(t *testing.T) {
 		{[]model.Badge{"BLOCKED", "LOCAL DISK", "EXPIRED"}, 11, "BLOCKED +2 "},
 		{[]model.Badge{"SECURITY LOCK"}, 11, "SECURITY L…"},
 	} {
-		if _, got := badgeCell(c.badges, false, c.width, &st); got != c.want {
+		if _, got := badgeCell(c.badges, c.width, &st); got != c.want {
 			t.Errorf("%q in %d columns: %q, want %q", c.badges, c.width, got, c.want)
 		}
 	}

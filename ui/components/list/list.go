@@ -62,19 +62,21 @@ type Model struct {
 	offset   int
 	lay      layout
 	selected map[string]bool
-	cache    map[*fleet.Row]*rowCache
+	// cache holds the rendered text of the rows shown. A Row is replaced, never changed,
+	// when its data changes, so the row is the key. It keeps only what the last frame
+	// showed past a new snapshot (frame): no cache may keep an old snapshot's rows, and
+	// the fleet they point into, alive (issue 9).
+	cache map[*fleet.Row]*rowCache
+	frame uint64
 }
 
 type rowCache struct {
 	at     time.Time
 	cd     string
-	inProg bool
+	frame  uint64
 	styled string
 	plain  string
 }
-
-// maxCache bounds the row cache; it is rebuilt from scratch past this size.
-const maxCache = 4096
 
 // New builds an empty list; SetSnapshot gives it rows.
 func New(c common.Common) *Model {
@@ -283,8 +285,10 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 			}
 		}
 	}
-	if len(l.cache) > maxCache {
-		clear(l.cache)
+	for r, c := range l.cache {
+		if c.frame != l.frame {
+			delete(l.cache, r)
+		}
 	}
 	l.clamp()
 }
@@ -467,27 +471,25 @@ func (l *Model) View() string {
 	b.WriteString(l.lay.headerLine(st))
 	b.WriteByte('\n')
 	end := min(l.offset+l.rows, len(l.idx))
+	l.frame++
 	for i := l.offset; i < end; i++ {
 		r := l.snap.Rows[l.idx[i]]
-		inProg := r.InProgress
 		c := l.cache[r]
 		if c == nil {
 			c = &rowCache{}
 			l.cache[r] = c
 		}
-		if c.styled == "" || !c.at.Equal(now) || c.inProg != inProg {
-			cd := c.cd
-			if !c.at.Equal(now) || c.styled == "" {
-				cd = countdown(r, now)
-			}
-			if c.styled == "" || cd != c.cd || c.inProg != inProg {
-				c.styled, c.plain = l.lay.renderRow(r, cd, now, inProg, st)
+		c.frame = l.frame
+		if c.styled == "" || !c.at.Equal(now) {
+			cd := countdown(r, now)
+			if c.styled == "" || cd != c.cd {
+				c.styled, c.plain = l.lay.renderRow(r, cd, now, st)
 				if l.lay.overflow {
 					c.plain = common.Fit(c.plain, l.lay.width-gutter)
 					c.styled = c.plain
 				}
 			}
-			c.at, c.cd, c.inProg = now, cd, inProg
+			c.at, c.cd = now, cd
 		}
 		sel := l.selected[r.Inst.ID]
 		cur := i == l.cursor

@@ -88,3 +88,22 @@ func TestEnterAsksForTheDetailOfTheCursorsRow(t *testing.T) {
 		t.Fatalf("enter said %+v", msg)
 	}
 }
+
+// The row cache keeps, past a new snapshot, only the rows the last frame showed: a console
+// left open must not keep old snapshots' rows alive however far it scrolled.
+func TestRowCacheKeepsOnlyWhatTheLastFrameShowed(t *testing.T) {
+	hub, _ := uitest.Fleet(t)
+	l := scenarioList(t)
+	l.View()
+	for range 40 {
+		said(l, runes("j"))
+		l.View()
+	}
+	if len(l.cache) <= l.rows {
+		t.Fatalf("the test needs more rows cached (%d) than shown (%d)", len(l.cache), l.rows)
+	}
+	l.SetSnapshot(hub.Snapshot())
+	if len(l.cache) > l.rows {
+		t.Fatalf("%d rows cached after a new snapshot, %d shown", len(l.cache), l.rows)
+	}
+}

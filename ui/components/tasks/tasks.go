@@ -17,6 +17,9 @@ import (
 	"ecs-redeploy/ui/common"
 )
 
+// markWidth is the cursor mark before each task line ("> ").
+const markWidth = 2
+
 // GoToMsg asks the list to put its cursor on InstanceID (enter on a task).
 type GoToMsg struct{ InstanceID string }
 
@@ -236,7 +239,7 @@ func failureLine(t *fleet.Task, width int) string {
 		return "    " + reason
 	}
 	id := "RequestId " + t.RequestID
-	if s := "    " + reason + " · " + id; 2+ansi.StringWidth(s) <= width {
+	if s := "    " + reason + " · " + id; markWidth+ansi.StringWidth(s) <= width {
 		return s
 	}
 	return "    " + id + " · " + reason
