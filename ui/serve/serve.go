@@ -75,7 +75,8 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[ssh.Session]*session
 	closing  bool
-	// changed is closed and replaced whenever a session starts or ends.
+	// changed is closed and replaced whenever a session starts, ends or answers a
+	// keepalive.
 	changed chan struct{}
 
 	sweepStop chan struct{}

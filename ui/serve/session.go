@@ -191,6 +191,9 @@ func (ss *session) keepalive(now time.Time) {
 		// Any reply proves the peer alive: OpenSSH answers this request with a failure.
 		if _, _, err := ss.conn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
 			ss.kaWaiting.Store(false)
+			ss.s.mu.Lock()
+			ss.s.notifyLocked()
+			ss.s.mu.Unlock()
 		}
 	}()
 }
@@ -282,10 +285,12 @@ func (m *sessionModel) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	return m.update(msg)
 }
 
-func (m *sessionModel) update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (m *sessionModel) update(msg tea.Msg) (model tea.Model, cmd tea.Cmd) {
 	if m.broken {
 		return m, nil
 	}
+	// On a panic the named results are what Bubble Tea gets: never a nil model.
+	model = m
 	defer m.recover(&cmd)
 	inner, cmd := m.inner.Update(msg)
 	m.inner = inner
