@@ -144,7 +144,7 @@ func (s *syncBuffer) String() string {
 }
 
 // waitFor waits until the text, with escape sequences stripped, contains every want.
-func (s *syncBuffer) waitFor(t *testing.T, what string, want ...string) {
+func (s *syncBuffer) waitFor(t testing.TB, what string, want ...string) {
 	t.Helper()
 	deadline := time.After(wait)
 	for {
@@ -175,7 +175,7 @@ func tail(s string, n int) string {
 
 // env is a server on 127.0.0.1 over the simulator, on stepped clocks.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *Server
 	addr    string
 	hub     *fleet.Hub
@@ -192,7 +192,7 @@ type env struct {
 
 type envOption func(*Options)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), audit: newSyncBuffer(), logs: newSyncBuffer()}
 	e.clock, e.wall = sim.NewStepClock(sim.Epoch), sim.NewStepClock(sim.Epoch)
@@ -251,7 +251,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	return e
 }
 
-func newSigner(t *testing.T) gossh.Signer {
+func newSigner(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -265,7 +265,7 @@ func newSigner(t *testing.T) gossh.Signer {
 }
 
 // writeKeys writes an authorized_keys file with options and comments, as people do.
-func writeKeys(t *testing.T, path, head string, keys ...gossh.Signer) {
+func writeKeys(t testing.TB, path, head string, keys ...gossh.Signer) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(head)
@@ -298,7 +298,7 @@ const termAnswer = "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c"
 
 // client is one SSH session with a terminal.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *gossh.Client
 	sess   *gossh.Session
 	stdin  io.Writer
