@@ -160,22 +160,36 @@ func NewKeyring(viewers, operators string) (*Keyring, error) {
 	return kr, nil
 }
 
-// Role returns the role the key is granted, re-reading any file that changed on disk
-// first, so an edit takes effect at the next login without a restart. ok is false for a
-// key in neither file.
-func (kr *Keyring) Role(key gossh.PublicKey) (role backend.Role, ok bool) {
+// Grant is what the key files say about one key.
+type Grant struct {
+	Role backend.Role
+	// Comment is the text after the key in its file, often who it belongs to
+	// (alice@laptop). Unlike the SSH user name, the client cannot choose it.
+	Comment string
+}
+
+// Lookup returns what the key is granted, re-reading any file that changed on disk first,
+// so an edit takes effect at the next login without a restart. ok is false for a key in
+// neither file. A key in both is an operator.
+func (kr *Keyring) Lookup(key gossh.PublicKey) (g Grant, ok bool) {
 	fp := gossh.FingerprintSHA256(key)
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	kr.reloadLocked()
 	for _, f := range kr.files {
-		if _, listed := f.keys[fp]; listed {
+		if comment, listed := f.keys[fp]; listed {
 			if !ok || f.role == backend.RoleOperator {
-				role, ok = f.role, true
+				g, ok = Grant{Role: f.role, Comment: comment}, true
 			}
 		}
 	}
-	return role, ok
+	return g, ok
+}
+
+// Role is Lookup's role.
+func (kr *Keyring) Role(key gossh.PublicKey) (backend.Role, bool) {
+	g, ok := kr.Lookup(key)
+	return g.Role, ok
 }
 
 // Reload re-reads every file that changed (SIGHUP does this; Role does it on each login).

@@ -81,6 +81,8 @@ type Server struct {
 
 	sweepStop chan struct{}
 	sweepDone chan struct{}
+	// sweeping serializes Sweep: its keepalive counters have one writer.
+	sweeping sync.Mutex
 
 	// newModelFunc is newModel; tests replace it to make a session misbehave.
 	newModelFunc func(sess ssh.Session, id backend.Identity, r *lipgloss.Renderer) (tea.Model, func())
@@ -144,6 +146,11 @@ func New(opt Options) (*Server, error) {
 			// working directory.
 			srv.HostSigners = []ssh.Signer{opt.HostKey}
 			srv.ServerConfigCallback = s.serverConfig
+			// A connection that moves no byte for the idle timeout is closed: it covers
+			// what the per-session timer cannot see, a login that never opens a session
+			// (ssh -N) or stalls halfway. A session's console redraws every second, so
+			// this never ends a live one; Sweep judges those by their input.
+			srv.IdleTimeout = opt.IdleTimeout
 			srv.ConnCallback = func(ctx ssh.Context, c net.Conn) net.Conn {
 				s.log.Info("connect", "remote", c.RemoteAddr().String())
 				return c
@@ -192,15 +199,17 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 // authPublicKey accepts a key listed in the viewers' or the operators' file, re-reading
 // them if they changed.
 func (s *Server) authPublicKey(ctx ssh.Context, key ssh.PublicKey) bool {
-	role, ok := s.opt.Keys.Role(key)
+	g, ok := s.opt.Keys.Lookup(key)
 	fp := gossh.FingerprintSHA256(key)
 	if !ok {
 		s.log.Warn("auth refused", "user", ctx.User(), "remote", ctx.RemoteAddr().String(),
 			"fingerprint", fp, "reason", "key not in --authorized-keys or --operator-keys")
 		return false
 	}
+	// The user name is whatever the client said; the fingerprint and the key's comment in
+	// the file are who it is.
 	s.log.Info("auth accepted", "user", ctx.User(), "remote", ctx.RemoteAddr().String(),
-		"fingerprint", fp, "role", s.role(role))
+		"fingerprint", fp, "key_comment", g.Comment, "role", s.role(g.Role))
 	return true
 }
 
@@ -332,13 +341,13 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		fp := gossh.FingerprintSHA256(key)
 		// The key is checked again per session: one removed from the file since this
 		// connection logged in opens no new session.
-		role, ok := s.opt.Keys.Role(key)
+		g, ok := s.opt.Keys.Lookup(key)
 		if !ok {
 			s.log.Warn("session refused", "user", sess.User(), "remote", remote, "fingerprint", fp, "reason", "key no longer authorized")
 			refuse(sess, "your key is no longer authorized on this server; ask its administrator")
 			return
 		}
-		id := backend.Identity{Name: sess.User(), KeyFingerprint: fp, Role: s.role(role)}
+		id := backend.Identity{Name: sess.User(), KeyFingerprint: fp, Role: s.role(g.Role)}
 		if _, _, isPty := sess.Pty(); !isPty {
 			s.log.Warn("session refused", "user", id.Name, "remote", remote, "fingerprint", fp, "reason", "no pty")
 			refuse(sess, "this server needs a terminal: connect with plain `ssh -p PORT host` (no -T, no -N, no command)")
@@ -361,7 +370,7 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		start := s.opt.Clock()
 		pty, _, _ := sess.Pty()
-		s.log.Info("session start", "user", id.Name, "remote", remote, "fingerprint", fp, "role", id.Role,
+		s.log.Info("session start", "user", id.Name, "remote", remote, "fingerprint", fp, "key_comment", g.Comment, "role", id.Role,
 			"term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 		defer func() {
 			ss.close()

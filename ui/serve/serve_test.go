@@ -25,7 +25,7 @@ func TestAuthorizedKeySeesTheList(t *testing.T) {
 	o := e.connect("oscar", e.operator, 120, 30)
 	o.out.waitFor(t, "operator's first screen", idFirst, "R redeploy")
 	e.logs.waitFor(t, "log", "auth accepted", "role=viewer", "role=operator",
-		gossh.FingerprintSHA256(e.viewer.PublicKey()), "session start")
+		gossh.FingerprintSHA256(e.viewer.PublicKey()), "key_comment=someone@laptop", "session start")
 }
 
 func TestUnknownKeyPasswordAndNoPTYAreRefused(t *testing.T) {
@@ -544,4 +544,20 @@ func TestKeepalivesCloseADeadConnection(t *testing.T) {
 	}
 	e.waitSessions(0)
 	e.logs.waitFor(t, "logged", "keepalive unanswered", "reason=keepalive")
+}
+
+func TestAConnectionWithoutASessionIsClosedWhenIdle(t *testing.T) {
+	// The connection-level timeout runs on real deadlines; a short one keeps this quick.
+	e := newEnv(t, func(o *Options) { o.IdleTimeout = 300 * time.Millisecond })
+	conn, err := e.dial("lurker", gossh.PublicKeys(e.viewer)) // like ssh -N: no session
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- conn.Wait() }()
+	select {
+	case <-closed:
+	case <-time.After(wait):
+		t.Fatal("a connection with no session and no traffic was never closed")
+	}
 }

@@ -153,6 +153,8 @@ func (a activityReader) Read(p []byte) (int, error) {
 
 // Sweep ends idle sessions and sends keepalives; the server runs it every SweepEvery.
 func (s *Server) Sweep() {
+	s.sweeping.Lock()
+	defer s.sweeping.Unlock()
 	now := s.opt.Clock()
 	for _, ss := range s.snapshot() {
 		if d := s.opt.IdleTimeout; d > 0 && now.Sub(time.Unix(0, ss.lastInput.Load())) >= d {
