@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,6 +138,12 @@ func TestServeCommandServesTheDemoAndShutsDownOnSignal(t *testing.T) {
 		_, _ = io.WriteString(in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
 		return sess, out, errOut, in
 	}
+	// SIGHUP re-reads the key files (and does not end the process).
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitMatch(t, regexp.MustCompile(`reload key files`))
+
 	_, vOut, vErr, _ := connect("vera", viewer)
 	vOut.waitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
 	vOut.waitMatch(t, regexp.MustCompile(`READ-ONLY`))

@@ -76,8 +76,9 @@ type keyFile struct {
 	stat fs.FileInfo
 	// keys maps the SHA256 fingerprint of each key to its comment.
 	keys map[string]string
-	// skipped counts lines that are neither keys, blank nor comments.
-	skipped int
+	// skipped counts lines that are neither keys, blank nor comments; optioned counts keys
+	// with options (from=, command=…), which are not enforced.
+	skipped, optioned int
 }
 
 // changed reports whether the file on disk is not the one the keys came from.
@@ -103,7 +104,7 @@ func (k *keyFile) load() (reloaded bool, err error) {
 		k.stat, k.keys = nil, nil
 		return true, fmt.Errorf("%s keys %s: %w", k.role, k.path, err)
 	}
-	k.keys, k.skipped = parseAuthorizedKeys(data)
+	k.keys, k.skipped, k.optioned = parseAuthorizedKeys(data)
 	k.stat = fi
 	return true, nil
 }
@@ -111,8 +112,9 @@ func (k *keyFile) load() (reloaded bool, err error) {
 // parseAuthorizedKeys reads OpenSSH authorized_keys lines: options before the key type
 // and comments after it are allowed (sshd(8), AUTHORIZED_KEYS FILE FORMAT). A line that is
 // not a key is skipped rather than voiding the file, so one typo does not lock a whole
-// team out. Options such as from= are not enforced: the file only says who may log in.
-func parseAuthorizedKeys(data []byte) (keys map[string]string, skipped int) {
+// team out. Options such as from= are not enforced: the file only says who may log in;
+// optioned counts the keys that have some, so the log can say so.
+func parseAuthorizedKeys(data []byte) (keys map[string]string, skipped, optioned int) {
 	keys = map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
@@ -121,14 +123,17 @@ func parseAuthorizedKeys(data []byte) (keys map[string]string, skipped int) {
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		pk, comment, _, _, err := gossh.ParseAuthorizedKey(line)
+		pk, comment, options, _, err := gossh.ParseAuthorizedKey(line)
 		if err != nil {
 			skipped++
 			continue
 		}
+		if len(options) > 0 {
+			optioned++
+		}
 		keys[gossh.FingerprintSHA256(pk)] = comment
 	}
-	return keys, skipped
+	return keys, skipped, optioned
 }
 
 // Keyring decides the role of a public key from two authorized_keys files: viewers and
@@ -137,7 +142,7 @@ type Keyring struct {
 	mu    sync.Mutex
 	files []*keyFile
 	// onReload is told about each file that was re-read (or failed to be).
-	onReload func(path string, role backend.Role, keys, skipped int, err error)
+	onReload func(f *keyFile, err error)
 }
 
 // NewKeyring reads the viewers' file (required) and the operators' file (optional: "").
@@ -204,7 +209,7 @@ func (kr *Keyring) reloadLocked() {
 		reloaded, err := f.load()
 		// A file that stays missing is reported once, when its keys go, not at every login.
 		if reloaded && kr.onReload != nil {
-			kr.onReload(f.path, f.role, len(f.keys), f.skipped, err)
+			kr.onReload(f, err)
 		}
 	}
 }

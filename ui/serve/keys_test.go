@@ -76,9 +76,9 @@ func TestAuthorizedKeysToleratesOptionsCommentsAndTypos(t *testing.T) {
 		"   " + line(b),
 		"# " + line(c) + " removed last week",
 	}, "\n")
-	keys, skipped := parseAuthorizedKeys([]byte(file))
-	if skipped != 1 {
-		t.Errorf("skipped %d lines, want 1 (the typo)", skipped)
+	keys, skipped, optioned := parseAuthorizedKeys([]byte(file))
+	if skipped != 1 || optioned != 1 {
+		t.Errorf("skipped %d lines, %d keys with options; want 1 (the typo) and 1 (alice)", skipped, optioned)
 	}
 	for _, s := range []gossh.Signer{a, b} {
 		if _, ok := keys[gossh.FingerprintSHA256(s.PublicKey())]; !ok {

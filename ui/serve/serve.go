@@ -130,12 +130,17 @@ func New(opt Options) (*Server, error) {
 	s.fleet = &callTracker{Fleet: opt.Fleet, s: s}
 	s.newModelFunc = s.newModel
 	opt.Keys.mu.Lock()
-	opt.Keys.onReload = func(path string, role backend.Role, keys, skipped int, err error) {
+	opt.Keys.onReload = func(f *keyFile, err error) {
 		if err != nil {
-			s.log.Warn("key file unreadable: its keys are locked out", "path", path, "role", role, "err", err)
+			s.log.Warn("key file unreadable: its keys are locked out", "path", f.path, "role", f.role, "err", err)
 			return
 		}
-		s.log.Info("key file loaded", "path", path, "role", role, "keys", keys, "skipped_lines", skipped)
+		kv := []any{"path", f.path, "role", f.role, "keys", len(f.keys), "skipped_lines", f.skipped}
+		if f.optioned > 0 {
+			// from="…" in an authorized_keys line reads like a restriction; say it is not one.
+			kv = append(kv, "keys_with_ignored_options", f.optioned)
+		}
+		s.log.Info("key file loaded", kv...)
 	}
 	opt.Keys.mu.Unlock()
 

@@ -197,7 +197,7 @@ func TestRemovedKeyIsLockedOutWithoutRestart(t *testing.T) {
 	e.srv.Reload() // SIGHUP
 	s := e.connect("sam", second, 120, 30)
 	s.out.waitFor(t, "promoted key", idFirst, "R redeploy")
-	e.logs.waitFor(t, "reloads are logged", "key file loaded")
+	e.logs.waitFor(t, "reloads are logged", "key file loaded", "keys_with_ignored_options=1")
 }
 
 func TestMaxSessionsRefusesTheNextPolitely(t *testing.T) {
