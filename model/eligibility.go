@@ -152,7 +152,7 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	case StatusRunning:
 		warn(WarnDowntime, false, "instance is Running: it goes Stopping → Stopped → Starting → Running; expect downtime")
 		if forceStop {
-			warn(WarnForceStop, true, "ForceStop is like pulling the power: data not yet written to disk is lost")
+			el.Warnings = append(el.Warnings, ForceStopWarnings(in)...)
 		}
 	case StatusStopped:
 		warn(WarnStartOnly, false, "instance is Stopped: it goes Starting → Running and is left running")
@@ -166,6 +166,16 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 		}
 	}
 	return el
+}
+
+// ForceStopWarnings are the consequences ForceStop adds to a redeploy of in: only a Running
+// instance is stopped, so only there is ForceStop like pulling the power.
+func ForceStopWarnings(in *Instance) []Warning {
+	if in.Status != StatusRunning {
+		return nil
+	}
+	return []Warning{{Kind: WarnForceStop, Destructive: true,
+		Message: "ForceStop is like pulling the power: data not yet written to disk is lost"}}
 }
 
 // FormatDuration renders a duration compactly for countdowns: 45s, 12m, 3h12m, 2d4h.

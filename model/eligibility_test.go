@@ -184,7 +184,7 @@ func TestBadges(t *testing.T) {
 	in.OperationLocks = []LockReason{LockSecurity}
 	in.DedicatedHostID = "dh-1"
 	got := Badges(&in, now, false)
-	want := []string{BadgeLocalDisk, BadgeSecurityLock, BadgeDedicatedHost, BadgeBlocked}
+	want := []Badge{BadgeBlocked, BadgeLocalDisk, BadgeSecurityLock, BadgeDedicatedHost}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Badges = %v, want %v", got, want)
 	}

@@ -3,7 +3,7 @@
 package model
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -269,14 +269,22 @@ func FamilyOf(instanceType string) string {
 // SortByDeadline orders instances by their next pending deadline, then id; instances with
 // no pending event go last.
 func SortByDeadline(ins []Instance) {
-	sort.SliceStable(ins, func(a, b int) bool {
-		da, db := ins[a].Deadline(), ins[b].Deadline()
-		if da.IsZero() != db.IsZero() {
-			return !da.IsZero()
-		}
-		if !da.Equal(db) {
-			return da.Before(db)
-		}
-		return ins[a].ID < ins[b].ID
+	slices.SortStableFunc(ins, func(a, b Instance) int {
+		return CompareDeadlines(a.Deadline(), a.ID, b.Deadline(), b.ID)
 	})
+}
+
+// CompareDeadlines is the one deadline order (the list, events, the hub): the earlier
+// deadline first, then the instance id; a zero deadline (no pending event) goes last.
+func CompareDeadlines(da time.Time, ida string, db time.Time, idb string) int {
+	if da.IsZero() != db.IsZero() {
+		if da.IsZero() {
+			return 1
+		}
+		return -1
+	}
+	if c := da.Compare(db); c != 0 {
+		return c
+	}
+	return strings.Compare(ida, idb)
 }

@@ -105,13 +105,7 @@ func BenchmarkKeypressTable(b *testing.B) {
 				if r.Event != nil {
 					ev, cycle = shortEventType(r.Event.Type), string(r.Event.CycleStatus)
 				}
-				badges := ""
-				for j, bd := range r.Badges {
-					if j > 0 {
-						badges += " "
-					}
-					badges += bd
-				}
+				badges := model.JoinBadges(r.Badges, " ")
 				rows[i] = table.Row{r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, string(r.Inst.Status), ev, cycle, countdown(r, now), badges}
 			}
 			t := table.New(table.WithColumns(cols), table.WithRows(rows), table.WithHeight(34), table.WithFocused(true))

@@ -237,10 +237,10 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 }
 
 // badgeCell fits as many whole badges as the width allows and counts the rest (+2).
-func badgeCell(badges []string, inProgress bool, width int, st *Styles) (styled, plain string) {
+func badgeCell(badges []model.Badge, inProgress bool, width int, st *Styles) (styled, plain string) {
 	if inProgress && (len(badges) == 0 || badges[0] != model.BadgeInProgress) {
 		// The session knows before the fleet does: its own redeploy was just confirmed.
-		bs := []string{model.BadgeInProgress}
+		bs := []model.Badge{model.BadgeInProgress}
 		for _, b := range badges {
 			if b != model.BadgeBlocked {
 				bs = append(bs, b)
@@ -264,7 +264,7 @@ func badgeCell(badges []string, inProgress bool, width int, st *Styles) (styled,
 			if i == 0 {
 				// The first badge says whether anything can be done (BLOCKED, IN
 				// PROGRESS): even cut, it beats a bare count; the detail pane lists the rest.
-				cell := b
+				cell := string(b)
 				if len(cell) > width {
 					cell = fit(cell, width)
 				}
@@ -284,8 +284,8 @@ func badgeCell(badges []string, inProgress bool, width int, st *Styles) (styled,
 			sb.WriteByte(' ')
 			pb.WriteByte(' ')
 		}
-		sb.WriteString(badgePaint(b, st).on(b))
-		pb.WriteString(b)
+		sb.WriteString(badgePaint(b, st).on(string(b)))
+		pb.WriteString(string(b))
 		used += sep + len(b)
 	}
 	if pad := width - used; pad > 0 {
@@ -296,7 +296,7 @@ func badgeCell(badges []string, inProgress bool, width int, st *Styles) (styled,
 	return sb.String(), pb.String()
 }
 
-func badgePaint(b string, st *Styles) paint {
+func badgePaint(b model.Badge, st *Styles) paint {
 	switch b {
 	case model.BadgeBlocked, model.BadgeSecurityLock, model.BadgeExpired:
 		return st.Bad

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"ecs-redeploy/model"
 	"strings"
 	"testing"
 	"time"
@@ -28,15 +29,15 @@ func TestCountdownIsNeverCut(t *testing.T) {
 func TestFirstBadgeBeatsABareCount(t *testing.T) {
 	st := NewStyles(asciiRenderer())
 	for _, c := range []struct {
-		badges []string
+		badges []model.Badge
 		width  int
 		want   string
 	}{
-		{[]string{"IN PROGRESS", "LOCAL DISK"}, 11, "IN PROGRESS"},
-		{[]string{"IN PROGRESS", "LOCAL DISK"}, 13, "IN PROGRESS  "},
-		{[]string{"IN PROGRESS", "LOCAL DISK"}, 14, "IN PROGRESS +1"},
-		{[]string{"BLOCKED", "LOCAL DISK", "EXPIRED"}, 11, "BLOCKED +2 "},
-		{[]string{"SECURITY LOCK"}, 11, "SECURITY L…"},
+		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 11, "IN PROGRESS"},
+		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 13, "IN PROGRESS  "},
+		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 14, "IN PROGRESS +1"},
+		{[]model.Badge{"BLOCKED", "LOCAL DISK", "EXPIRED"}, 11, "BLOCKED +2 "},
+		{[]model.Badge{"SECURITY LOCK"}, 11, "SECURITY L…"},
 	} {
 		if _, got := badgeCell(c.badges, false, c.width, &st); got != c.want {
 			t.Errorf("%q in %d columns: %q, want %q", c.badges, c.width, got, c.want)

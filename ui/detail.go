@@ -100,7 +100,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []s
 	}
 	add("operation locks: %s", locks)
 	if len(r.Badges) > 0 {
-		add("badges: %s", strings.Join(r.Badges, ", "))
+		add("badges: %s", model.JoinBadges(r.Badges, ", "))
 	}
 
 	out = append(out, "", st.Header.on("Events"))
@@ -116,7 +116,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *Styles) []s
 		}
 	}
 
-	el := model.Evaluate(in, now, false)
+	el := r.Eligibility
 	out = append(out, "")
 	switch {
 	case r.Resolved:

@@ -41,10 +41,14 @@ type list struct {
 	offset   int
 	lay      layout
 	selected map[string]bool
-	cache    map[*fleet.Row]*rowCache
+	// cache holds the rendered visible rows by instance id. An entry is good only for the
+	// row it was rendered from, and entries are dropped with the snapshot they came from:
+	// a cache keyed by row pointers kept every old snapshot alive.
+	cache map[string]*rowCache
 }
 
 type rowCache struct {
+	row    *fleet.Row
 	at     time.Time
 	cd     string
 	inProg bool
@@ -52,11 +56,8 @@ type rowCache struct {
 	plain  string
 }
 
-// maxCache bounds the row cache; it is rebuilt from scratch past this size.
-const maxCache = 4096
-
 func newList(c common) list {
-	return list{common: c, selected: map[string]bool{}, cache: map[*fleet.Row]*rowCache{}, lay: newLayout(80)}
+	return list{common: c, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80)}
 }
 
 // SetSize fits the list to width×height rows of instances.
@@ -101,10 +102,16 @@ func (l *list) setSnapshot(s *fleet.Snapshot) {
 			}
 		}
 	}
-	if len(l.cache) > maxCache {
-		clear(l.cache)
-	}
 	l.clamp()
+	// Keep only what the new snapshot still shows, unchanged, on screen.
+	shown := make(map[string]*rowCache, l.height)
+	for i := l.offset; i < min(l.offset+l.height, len(l.idx)); i++ {
+		r := s.Rows[l.idx[i]]
+		if c := l.cache[r.Inst.ID]; c != nil && c.row == r {
+			shown[r.Inst.ID] = c
+		}
+	}
+	l.cache = shown
 }
 
 // setFilter filters as the engineer types. A filter that only grows narrows the rows
@@ -271,10 +278,10 @@ func (l *list) render(b *strings.Builder, now time.Time, pending map[string]bool
 	for i := l.offset; i < end; i++ {
 		r := l.snap.Rows[l.idx[i]]
 		inProg := r.InProgress || pending[r.Inst.ID]
-		c := l.cache[r]
-		if c == nil {
-			c = &rowCache{}
-			l.cache[r] = c
+		c := l.cache[r.Inst.ID]
+		if c == nil || c.row != r {
+			c = &rowCache{row: r}
+			l.cache[r.Inst.ID] = c
 		}
 		if c.styled == "" || !c.at.Equal(now) || c.inProg != inProg {
 			cd := c.cd

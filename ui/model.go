@@ -24,7 +24,7 @@ import (
 
 // Fleet is what the console needs from the shared fleet view.
 type Fleet interface {
-	Subscribe() *fleet.Subscription
+	Subscribe(ctx context.Context) *fleet.Subscription
 	Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 	RequestRefresh()
 }
@@ -44,7 +44,8 @@ type Deps struct {
 	// Identity is who drives this session; its role hides the actions it cannot take
 	// (the backend guard enforces it).
 	Identity backend.Identity
-	// Context bounds redeploy calls.
+	// Context is the session's: its end closes the subscription. It bounds only the
+	// wait for a redeploy's answer; the hub owns the call.
 	Context context.Context
 	// Tick is the animation interval (100 ms by default); negative turns every timer off,
 	// for tests that step the clock themselves.
@@ -164,7 +165,7 @@ func New(deps Deps) *Model {
 	m.tasks = taskPanel{common: m.common()}
 	m.detail = detail{common: m.common()}
 	m.relayout()
-	m.sub = deps.Fleet.Subscribe()
+	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
 }
 

@@ -86,7 +86,7 @@ func row(t *testing.T, s *Snapshot, id string) *Row {
 
 func TestRefreshPublishesSortedRowsToEverySubscriber(t *testing.T) {
 	v, _, _, _ := setup(t, sim.Options{})
-	a, b := v.Subscribe(), v.Subscribe()
+	a, b := v.Subscribe(context.Background()), v.Subscribe(context.Background())
 	defer a.Close()
 	defer b.Close()
 	if s := <-a.C(); !s.Loading {
@@ -147,11 +147,15 @@ func TestRedeployIsTrackedThroughItsPhasesToAvoided(t *testing.T) {
 		if task.ID != ref.TaskID || task.Phase != step.phase || task.Status != step.status {
 			t.Fatalf("after %v: task %s %s phase %s, want %s phase %s", step.advance, task.ID, task.Status, task.Phase, step.status, step.phase)
 		}
-		if want := 1; step.status.Final() {
+		want := 1
+		if step.status.Final() {
 			want = 0
-			if left != want {
-				t.Fatalf("in flight %d, want %d", left, want)
-			}
+		}
+		if left != want {
+			t.Fatalf("after %v: in flight %d, want %d", step.advance, left, want)
+		}
+		if snap := v.Snapshot(); row(t, snap, id).InProgress != (want == 1) || snap.Counts.InProgress != want {
+			t.Fatalf("after %v: row in progress %v, %d counted, want %d", step.advance, row(t, snap, id).InProgress, snap.Counts.InProgress, want)
 		}
 	}
 	// The API no longer lists the instance; the view keeps it, Running and Avoided.
@@ -329,7 +333,7 @@ func TestTaskLoopIdlesWithoutTasks(t *testing.T) {
 	if got := ft.last(); got != 2*time.Second {
 		t.Fatalf("quiet poll wait %v, want 2s", got)
 	}
-	sub := v.Subscribe()
+	sub := v.Subscribe(context.Background())
 	defer sub.Close()
 	clock.Advance(10 * time.Minute)
 	tick <- sim.Epoch
@@ -429,7 +433,7 @@ func TestFiftySessionsCostOneRefresh(t *testing.T) {
 	v, c, _, _ := setup(t, sim.Options{})
 	subs := make([]*Subscription, 50)
 	for i := range subs {
-		subs[i] = v.Subscribe()
+		subs[i] = v.Subscribe(context.Background())
 		defer subs[i].Close()
 	}
 	if err := v.Refresh(context.Background()); err != nil {
@@ -482,7 +486,8 @@ func TestUnansweredRedeployHoldsTheInstance(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := "i-bp1soon000000000000001"
-			req := backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id}
+			req := backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id,
+				Identity: backend.Identity{Name: "alice", Role: backend.RoleOperator}}
 			if _, err := v.Redeploy(ctx, req); !errors.Is(err, backend.ErrOutcomeUnknown) {
 				t.Fatalf("first redeploy: %v", err)
 			}
@@ -495,13 +500,22 @@ func TestUnansweredRedeployHoldsTheInstance(t *testing.T) {
 			if n := u.redeploys.Load(); n != 1 {
 				t.Fatalf("%d RedeployInstance calls reached the backend, want 1", n)
 			}
-			// A refresh before the hold has passed changes nothing.
+			// A refresh before the hold has passed releases nothing. When the call was
+			// applied, the refresh finds its task Processing and adopts it as ours.
 			clock.Advance(time.Minute)
 			if err := v.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrOutcomeHold) {
-				t.Fatalf("after 1m: %v, want ErrOutcomeHold", err)
+			want := ErrOutcomeHold
+			if applied {
+				want = ErrInProgress
+				r := row(t, v.Snapshot(), id)
+				if r.State != StateRunning || r.Task == nil || r.StartedBy.Elsewhere || r.StartedBy.Identity != req.Identity {
+					t.Fatalf("the applied call's task was not adopted as ours: %v %+v %+v", r.State, r.Task, r.StartedBy)
+				}
+			}
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, want) {
+				t.Fatalf("after 1m: %v, want %v", err, want)
 			}
 			clock.Advance(UnsureHold)
 			if err := v.Refresh(ctx); err != nil {
@@ -519,8 +533,8 @@ func TestUnansweredRedeployHoldsTheInstance(t *testing.T) {
 			if !r.InProgress || r.Inst.Status == model.StatusRunning {
 				t.Fatalf("applied redeploy released while the instance moves: %s, in progress %v", r.Inst.Status, r.InProgress)
 			}
-			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrOutcomeHold) {
-				t.Fatalf("while moving: %v, want ErrOutcomeHold", err)
+			if _, err := v.Redeploy(ctx, req); !errors.Is(err, ErrInProgress) {
+				t.Fatalf("while moving: %v, want ErrInProgress", err)
 			}
 		})
 	}

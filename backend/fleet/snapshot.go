@@ -1,10 +1,11 @@
 package fleet
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
-	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
 )
 
@@ -16,7 +17,8 @@ type Snapshot struct {
 	// Rows are the instances with a pending event (and those whose redeploy finished
 	// here), deadline first. A Row is replaced, never changed, when its data changes.
 	Rows []*Row
-	// Tasks are the redeploys this process started, newest first, finished ones included.
+	// Tasks are the redeploys this hub follows, newest first, finished ones included; tasks
+	// found Processing that were started elsewhere are among them (StartedBy.Elsewhere).
 	Tasks  []Task
 	Counts Counts
 	Scope  []string
@@ -24,7 +26,8 @@ type Snapshot struct {
 	Updated time.Time
 	// Err is the last refresh's error; the rows are stale while it is set.
 	Err error
-	// TaskErr is the last task poll's error.
+	// TaskErr is the last task poll's error, or a failure to learn the tasks started
+	// elsewhere.
 	TaskErr error
 	// Loading is true until the first refresh answers.
 	Loading bool
@@ -35,22 +38,40 @@ type Counts struct {
 	Pending, Blocked, InProgress int
 }
 
-// Row is one instance as the list shows it, with everything derived once per change so
-// sessions never evaluate rules per frame.
+// Row is one instance as a screen shows it, with everything derived once per change so
+// sessions never evaluate rules per frame. A Row and what it points to are immutable.
 type Row struct {
+	// Inst is the row's own copy of the instance: it points into no backend answer, so an
+	// old row never keeps a whole old listing alive.
 	Inst *model.Instance
 	// Event is the event the row shows: the next pending one, or the one a finished
 	// redeploy avoided.
-	Event      *model.Event
-	Deadline   time.Time
-	Badges     []string
-	Blocked    bool
+	Event    *model.Event
+	Deadline time.Time
+	// Eligibility is model.Evaluate with ForceStop off, at derivation time.
+	Eligibility model.Eligibility
+	// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings).
+	ForceStop []model.Warning
+	// Badges are status words first (IN PROGRESS, BLOCKED), then facts.
+	Badges []model.Badge
+	// State is the redeploy's state; StartedBy who started it (zero when idle).
+	State     RedeployState
+	StartedBy StartedBy
+	// Task is the instance's current or last redeploy task, nil when there is none.
+	Task *Task
+	// InProgress, Blocked and Resolved are State and Eligibility as the list reads them:
+	// a redeploy may be moving the instance; it cannot be redeployed; no pending event is
+	// left because a redeploy here answered it.
 	InProgress bool
-	// Resolved means no pending event is left: a redeploy here answered it.
-	Resolved bool
+	Blocked    bool
+	Resolved   bool
 	// Search is the lower-case text a filter matches: id, name, zone, region, status,
-	// event type and status, badges.
+	// instance type, event type and status, badges.
 	Search string
+
+	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
+	// warning) may change; the hub derives the row again after it.
+	validUntil time.Time
 }
 
 // Task is a tracked redeploy as the task panel shows it.
@@ -61,18 +82,48 @@ type Task struct {
 	InstanceName string
 	Status       model.TaskStatus
 	// Phase is the instance's status as last seen: Stopping, Stopped, Starting, Running.
-	Phase        model.InstanceStatus
-	ForceStop    bool
-	StartedBy    backend.Identity
-	RequestID    string
-	Created      time.Time
-	Finished     time.Time
+	Phase     model.InstanceStatus
+	ForceStop bool
+	StartedBy StartedBy
+	RequestID string
+	Created   time.Time
+	Finished  time.Time
+	// FailedReason is DescribeTasks' reason for a Failed task.
 	FailedReason string
 }
 
-// newRow derives a row from an instance at now.
-func newRow(in *model.Instance, now time.Time, inProgress bool) *Row {
-	r := &Row{Inst: in, InProgress: inProgress}
+// ownCopy copies in deep enough that nothing of a backend's answer is shared: the events
+// of a listing share one backing array, and one kept event would keep them all.
+func ownCopy(in *model.Instance) *model.Instance {
+	c := *in
+	c.Events = slices.Clone(in.Events)
+	c.OperationLocks = slices.Clone(in.OperationLocks)
+	c.Tags = maps.Clone(in.Tags)
+	return &c
+}
+
+// sameInstance reports whether a and b say the same thing: a refresh that changes nothing
+// re-derives nothing.
+func sameInstance(a, b *model.Instance) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.RegionID == b.RegionID && a.ZoneID == b.ZoneID &&
+		a.InstanceType == b.InstanceType && a.Family == b.Family && a.Status == b.Status &&
+		a.ChargeType == b.ChargeType && a.ExpiredTime.Equal(b.ExpiredTime) &&
+		a.LocalStorageAmount == b.LocalStorageAmount && a.LocalStorageCapacity == b.LocalStorageCapacity &&
+		a.DedicatedHostID == b.DedicatedHostID && a.DeploymentSetID == b.DeploymentSetID &&
+		slices.Equal(a.OperationLocks, b.OperationLocks) && maps.Equal(a.Tags, b.Tags) &&
+		slices.EqualFunc(a.Events, b.Events, sameEvent)
+}
+
+func sameEvent(a, b model.Event) bool {
+	return a.ID == b.ID && a.InstanceID == b.InstanceID && a.Type == b.Type && a.CycleStatus == b.CycleStatus &&
+		a.PublishTime.Equal(b.PublishTime) && a.NotBefore.Equal(b.NotBefore) && a.FinishTime.Equal(b.FinishTime) &&
+		a.Reason == b.Reason && a.ImpactLevel == b.ImpactLevel
+}
+
+// deriveRow derives a row from an instance (owned by the row from now on) and its redeploy
+// at now.
+func deriveRow(in *model.Instance, now time.Time, state RedeployState, by StartedBy, task *Task) *Row {
+	r := &Row{Inst: in, State: state, StartedBy: by, Task: task, InProgress: state.InProgress()}
 	r.Event = in.NextEvent()
 	if r.Event == nil && len(in.Events) > 0 {
 		r.Resolved = true
@@ -86,23 +137,18 @@ func newRow(in *model.Instance, now time.Time, inProgress bool) *Row {
 	if r.Event != nil {
 		r.Deadline = r.Event.NotBefore
 	}
-	// Status words first, so a narrow badge column still says what can be done.
-	var status, facts []string
-	for _, b := range model.Badges(in, now, inProgress) {
-		switch b {
-		case model.BadgeBlocked:
-			if r.Resolved {
-				continue // nothing is left to redeploy, so nothing blocks it
-			}
-			r.Blocked = true
-			status = append(status, b)
-		case model.BadgeInProgress:
-			status = append(status, b)
-		default:
-			facts = append(facts, b)
+	r.Eligibility = model.Evaluate(in, now, false)
+	r.ForceStop = model.ForceStopWarnings(in)
+	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
+	r.Blocked = !r.InProgress && !r.Resolved && !r.Eligibility.Allowed
+	for _, b := range model.BadgesOf(in, r.Eligibility, r.InProgress) {
+		if b == model.BadgeBlocked && !r.Blocked {
+			continue
 		}
+		r.Badges = append(r.Badges, b)
 	}
-	r.Badges = append(status, facts...)
+	r.validUntil = validUntil(in, now)
+
 	var sb strings.Builder
 	sb.Grow(128)
 	for _, s := range []string{in.ID, in.Name, in.ZoneID, in.RegionID, string(in.Status), in.InstanceType} {
@@ -116,9 +162,43 @@ func newRow(in *model.Instance, now time.Time, inProgress bool) *Row {
 		sb.WriteByte(' ')
 	}
 	for _, b := range r.Badges {
-		sb.WriteString(b)
+		sb.WriteString(string(b))
 		sb.WriteByte(' ')
 	}
 	r.Search = strings.ToLower(sb.String())
 	return r
+}
+
+// validUntil is the first instant after now at which model.Evaluate may answer differently
+// for in with nothing else changed: a PrePaid expiry, the deadline coming within
+// model.DeadlineNear, or (inside that hour, and after the deadline) the next minute, since
+// the warning counts minutes. The zero time means never.
+func validUntil(in *model.Instance, now time.Time) time.Time {
+	var until time.Time
+	earlier := func(t time.Time) {
+		if t.After(now) && (until.IsZero() || t.Before(until)) {
+			until = t
+		}
+	}
+	if in.ChargeType == model.PrePaid {
+		earlier(in.ExpiredTime)
+	}
+	if ev := in.NextEvent(); ev != nil {
+		if near := ev.NotBefore.Add(-model.DeadlineNear); near.After(now) {
+			earlier(near)
+		} else {
+			earlier(now.Add(time.Minute))
+		}
+	}
+	return until
+}
+
+// stale reports whether the row's verdict may have changed by now.
+func (r *Row) stale(now time.Time) bool {
+	return !r.validUntil.IsZero() && !now.Before(r.validUntil)
+}
+
+// compareRows is the list's deadline order (model.CompareDeadlines).
+func compareRows(a, b *Row) int {
+	return model.CompareDeadlines(a.Deadline, a.Inst.ID, b.Deadline, b.Inst.ID)
 }

@@ -4,6 +4,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -165,6 +166,13 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 	if !ok || in.RegionID != region {
 		return model.Task{}, &backend.APIError{Code: model.CodeInstanceNotFound, HTTPStatus: 404,
 			Message: "The specified InstanceId does not exist.", RequestID: e.requestIDLocked()}
+	}
+	// ECS refuses a second redeploy while one is under way, whoever started it; the
+	// instance passes through Stopped, where the eligibility rules alone would accept it.
+	if t := in.active; t != nil {
+		return model.Task{}, &backend.APIError{Code: model.CodeIncorrectInstanceStatus, HTTPStatus: 403,
+			Message:   fmt.Sprintf("The instance is being redeployed by task %s (Processing); wait for it to end.", t.task.ID),
+			RequestID: e.requestIDLocked()}
 	}
 	el := model.Evaluate(&in.Instance, now, forceStop)
 	if b := el.FirstBlock(); b != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +27,7 @@ type eventRow struct {
 	EventType        model.EventType        `json:"EventType"`
 	EventCycleStatus model.EventCycleStatus `json:"EventCycleStatus"`
 	NotBefore        time.Time              `json:"NotBefore"`
-	Badges           []string               `json:"Badges"`
+	Badges           []model.Badge          `json:"Badges"`
 	LocalStorage     localStorage           `json:"LocalStorage"`
 	DedicatedHostID  string                 `json:"DedicatedHostId"`
 	OperationLocks   []model.LockReason     `json:"OperationLocks"`
@@ -115,8 +114,9 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEADLINE\tINSTANCE\tNAME\tZONE\tSTATUS\tEVENT\tEVENT STATUS\tREDEPLOY\tWARNINGS")
+	tabs := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := &printer{w: tabs}
+	tw.printf("DEADLINE\tINSTANCE\tNAME\tZONE\tSTATUS\tEVENT\tEVENT STATUS\tREDEPLOY\tWARNINGS\n")
 	blocked := 0
 	for _, r := range toRows(ins, now) {
 		verdict := "allowed"
@@ -124,16 +124,19 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 			verdict = "no: " + b.Code
 			blocked++
 		}
-		warn := strings.Join(r.Badges, ", ")
+		warn := model.JoinBadges(r.Badges, ", ")
 		if warn == "" {
 			warn = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		tw.printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID, r.Status,
 			r.EventType, r.EventCycleStatus, verdict, warn)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.Err(); err != nil {
 		return err
+	}
+	if err := tabs.Flush(); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
 	}
 	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked.\n", len(ins), len(ins)-blocked, blocked)
 	return err

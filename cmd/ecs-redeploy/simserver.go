@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type simServerOptions struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	Faults          sim.Faults
+	BadReply        string
 }
 
 // newSimServerCmd serves the simulator as an ECS-compatible HTTP endpoint.
@@ -54,6 +56,9 @@ and ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a pair generated and printed at start.
 	fl.Float64Var(&o.Faults.ServerErrorRate, "server-error-rate", 0, "fault: fraction of calls answered 500 InternalError (0..1)")
 	fl.Float64Var(&o.Faults.HangRate, "hang-rate", 0, "fault: fraction of calls that never answer (0..1)")
 	fl.Float64Var(&o.Faults.LostReplyRate, "lost-reply-rate", 0, "fault: fraction of calls applied whose reply is then lost: a 503 or a dropped connection (0..1)")
+	fl.Float64Var(&o.Faults.BadReplyRate, "bad-reply-rate", 0, "fault: fraction of calls applied whose reply then proves nothing (see --bad-reply) (0..1)")
+	fl.StringVar(&o.BadReply, "bad-reply", string(sim.BadReplyGateway), `fault: what --bad-reply-rate answers: 502 (a gateway's HTML page), {} (200 {}), or empty (200, no body)`)
+	fl.StringSliceVar(&o.Faults.Actions, "fault-actions", nil, "fault: apply the rate faults only to these actions (e.g. RedeployInstance,DescribeTasks; default all)")
 	fl.DurationVar(&o.Faults.Latency, "latency", 0, "fault: delay added to every call")
 	fl.Float64Var(&o.Faults.RegionQPS, "region-qps", 0, "fault: calls per second per region and action before Throttling, on the simulator's clock (0: no limit)")
 	return cmd
@@ -64,11 +69,16 @@ func (o *simServerOptions) validate() error {
 		name string
 		v    float64
 	}{{"--throttle-rate", o.Faults.ThrottleRate}, {"--server-error-rate", o.Faults.ServerErrorRate},
-		{"--hang-rate", o.Faults.HangRate}, {"--lost-reply-rate", o.Faults.LostReplyRate}} {
+		{"--hang-rate", o.Faults.HangRate}, {"--lost-reply-rate", o.Faults.LostReplyRate}, {"--bad-reply-rate", o.Faults.BadReplyRate}} {
 		if r.v < 0 || r.v > 1 {
 			return usageError{fmt.Errorf("%s must be between 0 and 1, got %g", r.name, r.v)}
 		}
 	}
+	kind, ok := sim.ParseBadReply(o.BadReply)
+	if !ok {
+		return usageError{fmt.Errorf("--bad-reply must be 502, {} or empty, got %q", o.BadReply)}
+	}
+	o.Faults.BadReply = kind
 	switch {
 	case o.Faults.RetryAfter < 0:
 		return usageError{fmt.Errorf("--retry-after must not be negative, got %s", o.Faults.RetryAfter)}
@@ -98,14 +108,14 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	return "LTAI" + randomAlnum(20), randomAlnum(30), "generated", nil
 }
 
+// randomAlnum returns n characters of crypto/rand.Text's alphabet (A–Z and 2–7, five
+// random bits each, no bias), for generated access keys.
 func randomAlnum(n int) string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(rand.Text())
 	}
-	return string(b)
+	return b.String()[:n]
 }
 
 func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o *simServerOptions) error {
@@ -133,7 +143,7 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	if rs := eng.Regions(); len(rs) > 0 {
 		region = rs[0].RegionID
 	}
-	fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
+	_, err = fmt.Fprintf(out, `ecs-redeploy sim-server: %d instances in %d regions, clock speed %gx
 listening on http://%[4]s
 AccessKeyId:     %[5]s
 AccessKeySecret: %[6]s
@@ -145,6 +155,11 @@ console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRE
 
 one line per call: time action region status code duration. Ctrl-C stops.
 `, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)
+	if err != nil {
+		// Without the banner nobody learns the address or a generated key: stop, do not
+		// serve unseen.
+		return errors.Join(fmt.Errorf("sim-server: cannot print the banner: %w", err), ep.Close())
+	}
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -152,6 +167,8 @@ one line per call: time action region status code duration. Ctrl-C stops.
 	if err := ep.Shutdown(sctx); err != nil {
 		return fmt.Errorf("sim-server shutdown: %w", err)
 	}
-	fmt.Fprintln(out, "sim-server stopped")
+	if _, err := fmt.Fprintln(out, "sim-server stopped"); err != nil {
+		return fmt.Errorf("sim-server stopped, but saying so failed: %w", err)
+	}
 	return nil
 }

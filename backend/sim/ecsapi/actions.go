@@ -495,6 +495,32 @@ func taskIDs(raw string) ([]string, *apiError) {
 	return ids, nil
 }
 
+// resourceIDs reads DescribeTasks' ResourceIds: a JSON list as the API documents it
+// (ResourceIds=["i-…"]), or repeated ResourceIds.N as the Go SDK sends it. An empty list
+// or an empty id is refused: read as no filter, it would answer about every instance.
+func resourceIDs(r *request) ([]string, *apiError) {
+	ids, aerr := r.list("ResourceIds")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if raw, ok := r.params["ResourceIds"]; ok {
+		var list []string
+		if err := json.Unmarshal([]byte(raw[0]), &list); err != nil || len(list) == 0 {
+			return nil, errInvalid("ResourceIds", `it is a JSON list of resource IDs, e.g. ["i-bp1…"]`)
+		}
+		ids = append(ids, list...)
+	}
+	if len(ids) > 100 {
+		return nil, errInvalid("ResourceIds", "at most 100 resource IDs per call")
+	}
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return nil, errInvalid("ResourceIds", "a resource ID is empty")
+		}
+	}
+	return ids, nil
+}
+
 func (s *Server) describeTasks(r *request) (any, *apiError) {
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
@@ -504,7 +530,7 @@ func (s *Server) describeTasks(r *request) (any, *apiError) {
 	if f.TaskIDs, aerr = taskIDs(r.get("TaskIds")); aerr != nil {
 		return nil, aerr
 	}
-	if f.ResourceIDs, aerr = r.list("ResourceIds"); aerr != nil {
+	if f.ResourceIDs, aerr = resourceIDs(r); aerr != nil {
 		return nil, aerr
 	}
 	number, aerr := intParam(r, "PageNumber", 1, 1, 1<<30)

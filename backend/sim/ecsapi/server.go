@@ -165,8 +165,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 	if aerr != nil {
 		return s.fail(w, r, o, aerr)
 	}
-	if fault == sim.FaultLostReply {
+	switch fault {
+	case sim.FaultLostReply:
 		return s.loseReply(w, r, o)
+	case sim.FaultBadReply:
+		return s.badReply(w, o)
 	}
 	o.status = http.StatusOK
 	writeJSON(w, http.StatusOK, body)
