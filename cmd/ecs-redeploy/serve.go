@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -124,7 +125,8 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	if err != nil {
 		return err
 	}
-	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
+	// The hub's panics and loop failures go to the server log too.
+	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Logger: slog.New(logger)})
 	go hub.Run(hubCtx)
 
 	srv, err := serve.New(serve.Options{
@@ -154,9 +156,11 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 			sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 			err := srv.Shutdown(sctx)
 			cancel()
-			<-served
+			if serr := <-served; serr != nil && err == nil {
+				err = serr
+			}
 			if err != nil {
-				return fmt.Errorf("shutdown after %s: %w (redeploy calls still in flight were cancelled; check their tasks)", o.ShutdownTimeout, err)
+				return fmt.Errorf("shutdown after %s: %w (they end with the process: check their tasks with DescribeTasks)", o.ShutdownTimeout, err)
 			}
 			return nil
 		}

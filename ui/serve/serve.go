@@ -20,14 +20,24 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui"
 )
 
+// Hub is what the server needs from the process-wide fleet hub (*fleet.Hub).
+type Hub interface {
+	// Fleet is what each session's console subscribes to and asks redeploys of: sessions
+	// never call the backend themselves, so API calls do not grow with sessions.
+	ui.Fleet
+	// Drain waits until every RedeployInstance call in flight has answered, or ctx ends;
+	// the hub runs each call on its own context, whoever asked and whether they still wait.
+	Drain(ctx context.Context) error
+}
+
 // Options configure a Server. Fleet, Keys and HostKey are required.
 type Options struct {
-	// Fleet is the process-wide hub every session subscribes to: sessions never call the
-	// backend themselves, so API calls do not grow with sessions.
-	Fleet ui.Fleet
+	// Fleet is the hub every session shares.
+	Fleet Hub
 	// Now is the backend's clock (the simulator's on --demo); Wall is the wall clock for
 	// "updated Ns ago". Both default to time.Now.
 	Now, Wall func() time.Time
@@ -66,11 +76,9 @@ type Server struct {
 	ssh   *ssh.Server
 	fleet ui.Fleet
 
-	// callCtx bounds the redeploy calls sessions make. It is not any session's context:
-	// a session that drops must not cancel a RedeployInstance in flight (DESIGN §1).
-	callCtx    context.Context
-	cancelCall context.CancelFunc
-	calls      inflight
+	// calls counts the sessions waiting for a redeploy's answer, and refuses new ones
+	// once Shutdown begins.
+	calls inflight
 
 	mu       sync.Mutex
 	sessions map[ssh.Session]*session
@@ -126,7 +134,6 @@ func New(opt Options) (*Server, error) {
 		sessions: map[ssh.Session]*session{},
 		changed:  make(chan struct{}),
 	}
-	s.callCtx, s.cancelCall = context.WithCancel(context.Background())
 	s.fleet = &callTracker{Fleet: opt.Fleet, s: s}
 	s.newModelFunc = s.newModel
 	opt.Keys.mu.Lock()
@@ -245,15 +252,16 @@ func (s *Server) Reload() {
 }
 
 // newModel is the one place a session gets its console: the shared hub (behind the
-// call tracker), this session's renderer and identity, and the server's call context.
-func (s *Server) newModel(_ ssh.Session, id backend.Identity, r *lipgloss.Renderer) (tea.Model, func()) {
+// call tracker), this session's renderer and identity, and its context, which ends its
+// subscription and its waits, never a RedeployInstance call (the hub owns those).
+func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Renderer) (tea.Model, func()) {
 	m := ui.New(ui.Deps{
 		Fleet:    s.fleet,
 		Now:      s.opt.Now,
 		Wall:     s.opt.Wall,
 		Renderer: r,
 		Identity: id,
-		Context:  s.callCtx,
+		Context:  sess.Context(),
 		Tick:     s.opt.Tick,
 	})
 	return m, m.Close
@@ -421,9 +429,10 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 }
 
 // Shutdown stops accepting connections, tells every session, waits for the redeploy
-// calls in flight to answer (the audit gets its result line), then ends the sessions and
-// closes the connections. If ctx ends first, what remains is closed and ctx's error
-// returned; redeploy calls still running are then cancelled.
+// calls in flight to answer (the audit gets its result line), those of sessions that have
+// left included, then ends the sessions and closes the connections. If ctx ends first,
+// the sessions are closed all the same and the error says calls are still in flight:
+// they end with the process, their outcome unknown.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	already := s.closing
@@ -442,9 +451,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, ss := range s.snapshot() {
 		ss.send(shutdownMsg{inFlight: n})
 	}
+	// First the sessions still waiting for an answer (none can start a call now), then
+	// every call the hub runs, those whose session left included.
 	err := s.calls.wait(ctx)
+	if err == nil {
+		err = s.opt.Fleet.Drain(ctx)
+	}
 	if err != nil {
-		s.log.Error("shutdown: redeploy calls still in flight are cancelled; check their tasks with DescribeTasks", "redeploys_in_flight", s.calls.count(), "err", err)
+		s.log.Error("shutdown: redeploy calls still in flight; check their tasks with DescribeTasks", "err", err)
 	}
 	for _, ss := range s.snapshot() {
 		ss.end("the server is shutting down; reconnect in a minute", "shutdown")
@@ -454,8 +468,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Clients keep their connections open after the session ends; close them.
 	_ = s.ssh.Close()
-	<-stopped
-	s.cancelCall()
+	if serr := <-stopped; serr != nil {
+		s.log.Debug("closing the listener", "err", serr)
+	}
 	s.log.Info("stopped")
 	return err
 }
@@ -479,6 +494,10 @@ func (c *callTracker) Redeploy(ctx context.Context, req backend.RedeployRequest)
 		"region", req.RegionID, "instance", req.InstanceID, "force_stop", req.ForceStop}
 	c.s.log.Info("redeploy asked", kv...)
 	ref, err := c.Fleet.Redeploy(ctx, req)
+	if errors.Is(err, fleet.ErrDetached) {
+		c.s.log.Info("redeploy detached: the session stopped waiting; the hub finishes the call and audits it", kv...)
+		return ref, err
+	}
 	if err != nil {
 		kv = append(kv, "err", err)
 		if ae, ok := backend.AsAPIError(err); ok {

@@ -155,6 +155,7 @@ func TestDisconnectMidRedeployLetsTheCallFinish(t *testing.T) {
 	// The laptop goes away while RedeployInstance is in flight.
 	_ = o.conn.Close()
 	e.waitSessions(1)
+	e.logs.waitFor(t, "the session stopped waiting", "redeploy detached")
 	release()
 	e.audit.waitFor(t, "the call's result is audited", `"name":"oscar"`, `"task_id":"t-`)
 	if strings.Contains(e.audit.String(), `"error"`) {
@@ -560,4 +561,29 @@ func TestAConnectionWithoutASessionIsClosedWhenIdle(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("a connection with no session and no traffic was never closed")
 	}
+}
+
+func TestShutdownWaitsForTheCallOfASessionThatLeft(t *testing.T) {
+	e := newEnv(t)
+	entered, release := e.backend.holdRedeploys()
+	defer release()
+	o := e.connect("oscar", e.operator, 120, 30)
+	o.out.waitFor(t, "screen", idFirst)
+	openDialogAndConfirm(t, o)
+	select {
+	case <-entered:
+	case <-time.After(wait):
+		t.Fatal("the redeploy never reached the backend")
+	}
+	_ = o.conn.Close() // nobody waits for the call any more; the hub still runs it
+	e.waitSessions(0)
+	// The call never answers within the shutdown's deadline: Shutdown must say so, not
+	// report a clean stop with a RedeployInstance in flight.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := e.srv.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("shutdown with a call in flight: %v, want the deadline", err)
+	}
+	e.logs.waitFor(t, "logged", "redeploy calls still in flight")
 }
