@@ -78,7 +78,7 @@ func (s *Server) badReply(w http.ResponseWriter, o outcome) outcome {
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		o.status = http.StatusOK
 		w.WriteHeader(o.status)
-		io.WriteString(w, "{}")
+		_, _ = io.WriteString(w, "{}") // a client that left cannot be answered anyway
 	case sim.BadReplyEmpty:
 		o.status = http.StatusOK
 		w.Header().Set("Content-Length", "0")
@@ -87,7 +87,7 @@ func (s *Server) badReply(w http.ResponseWriter, o outcome) outcome {
 		w.Header().Set("Content-Type", "text/html")
 		o.status = http.StatusBadGateway
 		w.WriteHeader(o.status)
-		io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n")
+		_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n")
 	}
 	return o
 }
@@ -103,6 +103,6 @@ func drop(w http.ResponseWriter) bool {
 	if err != nil {
 		return false
 	}
-	conn.Close()
+	_ = conn.Close() // the drop is the point; how the close went concerns nobody
 	return true
 }
