@@ -114,7 +114,8 @@ const keepFinished = 200
 // record is everything the hub knows about one instance. Its redeploy state has one
 // owner, this record, whatever session asked.
 type record struct {
-	// inst is the freshest known state, the record's own copy (ownCopy).
+	// inst is the freshest known state, the record's own copy (ownCopy). It is replaced,
+	// never changed in place, so the row derived from it shares it.
 	inst *model.Instance
 	// listed is whether the last successful refresh listed the instance.
 	listed bool
@@ -795,7 +796,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 			task = &t
 		}
 		old := rec.row
-		rec.row = deriveRow(ownCopy(rec.inst), now, rec.state, rec.by, task)
+		rec.row = deriveRow(rec.inst, now, rec.state, rec.by, task)
 		if old == nil || !old.Deadline.Equal(rec.row.Deadline) {
 			resort = true
 		}
@@ -804,7 +805,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 		rows := make([]*Row, 0, len(h.records))
 		for _, rec := range h.records {
 			if rec.row == nil { // a record made outside a refresh
-				rec.row = deriveRow(ownCopy(rec.inst), now, rec.state, rec.by, nil)
+				rec.row = deriveRow(rec.inst, now, rec.state, rec.by, nil)
 			}
 			rows = append(rows, rec.row)
 		}
