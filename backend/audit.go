@@ -2,25 +2,63 @@ package backend
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
 
-// AuditRecord is one line of the audit log: who asked for which redeploy, and what happened.
+// Audit phases: an intent line before RedeployInstance is sent, a result line after.
+const (
+	AuditIntent = "intent"
+	AuditResult = "result"
+)
+
+// Audit outcomes of a result line.
+const (
+	// AuditStarted: the redeploy started; TaskID names its task.
+	AuditStarted = "started"
+	// AuditUnknown: the call was sent and whether it started is unknown (ErrOutcomeUnknown).
+	AuditUnknown = "unknown"
+	// AuditFailed: it did not start: refused by ECS (Code, RequestID), or not sent.
+	AuditFailed = "failed"
+)
+
+// AuditRecord is one line of the audit log. Each redeploy writes two lines with the same
+// ID: the intent (who asks for which redeploy), synced to disk before RedeployInstance is
+// sent, then the result. Code and RequestID are those of the RedeployInstance call only,
+// never of a DescribeTasks made before or after it. No secret is ever recorded: the
+// identity is a name, a role and a public key's fingerprint.
 type AuditRecord struct {
-	Time       time.Time `json:"time"`
-	Identity   Identity  `json:"identity"`
-	RegionID   string    `json:"region"`
-	InstanceID string    `json:"instance"`
-	ForceStop  bool      `json:"force_stop"`
-	TaskID     string    `json:"task_id,omitempty"`
-	Reconciled bool      `json:"reconciled,omitempty"`
-	Code       string    `json:"code,omitempty"`
-	RequestID  string    `json:"request_id,omitempty"`
-	Error      string    `json:"error,omitempty"`
+	Time time.Time `json:"time"`
+	// ID links a result to its intent: random (crypto/rand.Text), unique per redeploy.
+	ID         string   `json:"id"`
+	Phase      string   `json:"phase"`
+	Identity   Identity `json:"identity"`
+	RegionID   string   `json:"region"`
+	InstanceID string   `json:"instance"`
+	ForceStop  bool     `json:"force_stop"`
+	// Outcome, on result lines: started, unknown or failed.
+	Outcome    string `json:"outcome,omitempty"`
+	TaskID     string `json:"task_id,omitempty"`
+	Reconciled bool   `json:"reconciled,omitempty"`
+	Code       string `json:"code,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
+
+// ErrAuditIntent is wrapped when the intent line could not be written and synced: the
+// redeploy was not sent.
+var ErrAuditIntent = errors.New("the audit log could not record the intent, so the redeploy was not sent")
+
+// ErrAuditResult is wrapped when the redeploy went out but its result line could not be
+// written. The TaskRef returned beside it is the redeploy's own: if it names a task, the
+// redeploy started.
+var ErrAuditResult = errors.New("the audit log could not record the result")
 
 type audit struct {
 	Backend
@@ -29,27 +67,70 @@ type audit struct {
 	now func() time.Time
 }
 
-// Audit wraps b so that every Redeploy, granted or refused, is written to w as one JSON
-// line. Reads pass through unlogged.
+// Audit wraps b so that every Redeploy that reaches it is written to w as JSON lines: an
+// intent line written and synced (w's Sync, as *os.File has) before b's Redeploy is
+// entered — when that fails, nothing is sent and the error wraps ErrAuditIntent — and a
+// result line after, linked by ID. Reads pass through unlogged.
 func Audit(b Backend, w io.Writer, now func() time.Time) Backend {
 	return &audit{Backend: b, w: w, now: now}
 }
 
 func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, error) {
-	ref, err := a.Backend.Redeploy(ctx, req)
 	rec := AuditRecord{
-		Time: a.now().UTC(), Identity: req.Identity, RegionID: req.RegionID, InstanceID: req.InstanceID,
-		ForceStop: req.ForceStop, TaskID: ref.TaskID, Reconciled: ref.Reconciled, RequestID: ref.RequestID,
+		Time: a.now().UTC(), ID: rand.Text(), Phase: AuditIntent, Identity: req.Identity,
+		RegionID: req.RegionID, InstanceID: req.InstanceID, ForceStop: req.ForceStop,
+	}
+	if err := a.write(rec); err != nil {
+		return TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: %w; fix --audit-log (a full disk, a read-only file) and run it again", req.InstanceID, ErrAuditIntent, err)
+	}
+	ref, err := a.Backend.Redeploy(ctx, req)
+	rec.Time, rec.Phase = a.now().UTC(), AuditResult
+	rec.TaskID, rec.Reconciled, rec.RequestID = ref.TaskID, ref.Reconciled, ref.RequestID
+	switch {
+	case err == nil:
+		rec.Outcome = AuditStarted
+	case errors.Is(err, ErrOutcomeUnknown):
+		rec.Outcome = AuditUnknown
+	default:
+		rec.Outcome = AuditFailed
 	}
 	if err != nil {
-		rec.Error = err.Error()
-		if ae, ok := AsAPIError(err); ok {
+		rec.Error = strings.Join(strings.Fields(err.Error()), " ")
+		rec.Code, rec.RequestID = "", ""
+		if ae, ok := CallError(err, "RedeployInstance"); ok {
 			rec.Code, rec.RequestID = ae.Code, ae.RequestID
 		}
 	}
-	line, _ := json.Marshal(rec)
-	a.mu.Lock()
-	_, _ = a.w.Write(append(line, '\n'))
-	a.mu.Unlock()
+	if werr := a.write(rec); werr != nil {
+		what := "it did not start"
+		switch rec.Outcome {
+		case AuditStarted:
+			what = "it started task " + ref.TaskID
+		case AuditUnknown:
+			what = "whether it started is unknown"
+		}
+		if err != nil {
+			return ref, fmt.Errorf("%w; and %w (intent %s): %w", err, ErrAuditResult, rec.ID, werr)
+		}
+		return ref, fmt.Errorf("RedeployInstance %s: %s, but %w (intent %s): %w; add the result to the log by hand", req.InstanceID, what, ErrAuditResult, rec.ID, werr)
+	}
 	return ref, err
+}
+
+// write appends one line and syncs it, so that a process killed right after still leaves
+// it on disk.
+func (a *audit) write(rec AuditRecord) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.w.Write(append(line, '\n')); err != nil {
+		return err
+	}
+	if s, ok := a.w.(interface{ Sync() error }); ok {
+		return s.Sync()
+	}
+	return nil
 }

@@ -31,15 +31,18 @@ func TestAuditRecordsGrantedAndRefused(t *testing.T) {
 		t.Fatal("locked instance redeployed")
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("%d audit lines, want 2:\n%s", len(lines), log.String())
+	if len(lines) != 4 {
+		t.Fatalf("%d audit lines, want an intent and a result for each redeploy:\n%s", len(lines), log.String())
 	}
 	var ok, refused backend.AuditRecord
-	if err := json.Unmarshal([]byte(lines[0]), &ok); err != nil {
+	if err := json.Unmarshal([]byte(lines[1]), &ok); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(lines[1]), &refused); err != nil {
+	if err := json.Unmarshal([]byte(lines[3]), &refused); err != nil {
 		t.Fatal(err)
+	}
+	if ok.Outcome != backend.AuditStarted || refused.Outcome != backend.AuditFailed {
+		t.Errorf("outcomes %q, %q", ok.Outcome, refused.Outcome)
 	}
 	if ok.Identity.KeyFingerprint != "SHA256:abc" || ok.TaskID != ref.TaskID || ok.Error != "" || !ok.Time.Equal(sim.Epoch) {
 		t.Errorf("granted record = %+v", ok)

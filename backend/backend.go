@@ -5,6 +5,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"ecs-redeploy/model"
@@ -71,6 +72,10 @@ type APIError struct {
 	Message    string
 	RequestID  string
 	Recommend  string
+	// Action is the API action that answered (DescribeTasks, RedeployInstance, …), when the
+	// backend knows it: a redeploy's audit line takes Code and RequestId only from the
+	// RedeployInstance call, never from a listing made before or after it.
+	Action string
 }
 
 func (e *APIError) Error() string {
@@ -96,6 +101,44 @@ const (
 // again until they have seen the instance's state.
 var ErrOutcomeUnknown = errors.New("whether the redeploy started is unknown")
 
+// ErrInvalidInstanceID is wrapped by every refusal of an id that is not shaped like an ECS
+// instance id (model.ValidInstanceID). Nothing is sent for such an id: an empty one reaches
+// the API as no filter at all, and "the first instance of the answer" is then someone else.
+var ErrInvalidInstanceID = errors.New("not an ECS instance id")
+
+// CheckInstanceID returns nil for an id shaped like an ECS instance id, and otherwise an
+// error wrapping ErrInvalidInstanceID that quotes the id and shows the shape. Every path
+// that names an instance to the API calls it first: the CLI, both backends' Redeploy and
+// Instances, and taskwait.
+func CheckInstanceID(id string) error {
+	if model.ValidInstanceID(id) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q; an instance id is i- followed by lowercase letters and digits, e.g. i-bp1azkttqpldxgtedxxx (list them with `ecs-redeploy events`)", ErrInvalidInstanceID, id)
+}
+
+// CheckInstanceIDs is CheckInstanceID for each id; the first bad one is the error.
+func CheckInstanceIDs(ids []string) error {
+	for _, id := range ids {
+		if err := CheckInstanceID(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrAlreadyInProgress is wrapped by a Redeploy refused before it was sent because the
+// instance already has a Processing RedeployInstance task, started by this process or by
+// any other (a second console, the aliyun CLI, the cloud console). The message names the
+// task. Nothing was sent; the task under way goes on.
+var ErrAlreadyInProgress = errors.New("a redeploy of this instance is already in progress")
+
+// ErrUnprovenReply is wrapped by an error for a reply that does not carry what its action
+// must return (RedeployInstance without TaskId or RequestId, a listing without its set or
+// with counts that disagree, an empty 200, a gateway's page instead of ECS's error body).
+// Such a reply proves nothing: never success, never "empty", never "did not start".
+var ErrUnprovenReply = errors.New("the reply proves nothing")
+
 // NewAPIError builds an APIError from an eligibility block.
 func NewAPIError(b model.Block, requestID string) *APIError {
 	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: b.Message, RequestID: requestID}
@@ -106,6 +149,35 @@ func AsAPIError(err error) (*APIError, bool) {
 	var ae *APIError
 	ok := errors.As(err, &ae)
 	return ae, ok
+}
+
+// CallError returns the *APIError in err's tree that the API answered to action, or to an
+// unnamed action (an error built without one). Errors of other calls wrapped beside it —
+// a DescribeTasks that failed while reconciling a redeploy — are skipped.
+func CallError(err error, action string) (*APIError, bool) {
+	for _, e := range walk(err) {
+		if ae, ok := e.(*APIError); ok && (ae.Action == "" || ae.Action == action) {
+			return ae, true
+		}
+	}
+	return nil, false
+}
+
+// walk lists err and everything it wraps, depth first, in the order errors.As visits them.
+func walk(err error) []error {
+	if err == nil {
+		return nil
+	}
+	out := []error{err}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		out = append(out, walk(u.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, walk(e)...)
+		}
+	}
+	return out
 }
 
 // Code returns the API code inside err, or "".

@@ -36,9 +36,11 @@ type Options struct {
 	Timeout time.Duration
 	// ConnectTimeout bounds establishing a connection (default 5s).
 	ConnectTimeout time.Duration
-	// ReconcileTimeout bounds finding out what a RedeployInstance with a lost reply did
-	// (default 30s). It runs even when the caller's context is already cancelled: the
-	// answer is what the user needs most then.
+	// ReconcileTimeout is the budget for finding out what a RedeployInstance with a lost
+	// reply did (default 30s): DescribeTasks and the instance status are polled, through
+	// transient failures, until the call's task shows or it is spent (measured on Now, and
+	// bounding the real time too). It runs even when the caller's context is already
+	// cancelled: the answer is what the user needs most then.
 	ReconcileTimeout time.Duration
 	// Retries is how many times a read is retried after a 5xx, a timeout or a transport
 	// error (default 2, negative for none). RedeployInstance is never retried after those.
@@ -233,7 +235,7 @@ const (
 	outUnreachable         // no connection: the request never reached the server
 	outCanceled            // the caller's context ended while the call was out
 	outLocal               // failed before anything was sent (credentials, parameters, cancelled)
-	outGarbled             // a 2xx reply that could not be parsed
+	outGarbled             // a reply that proves nothing: unreadable, lacking what the action returns, or not ECS's error body
 )
 
 // ambiguous reports whether a call with this outcome may have run on the server.
@@ -262,6 +264,13 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 		return attemptResult{err: err, out: outLocal}
 	}
 	err = do(c)
+	var are *AssumeRoleError
+	if errors.As(err, &are) {
+		// The credentials could not be had: nothing went to ECS, and the error names the
+		// STS call that failed, not the action that needed it. A refusal, so it is neither
+		// retried nor reported as this action's failure.
+		return attemptResult{err: are, out: outRefused}
+	}
 	return b.classify(ctx, actx, region, action, err, sent.Load())
 }
 
@@ -272,6 +281,10 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	if err == nil {
 		return attemptResult{out: outOK}
 	}
+	if errors.Is(err, backend.ErrUnprovenReply) {
+		// A reply came, but not one its action can return: it proves nothing either way.
+		return attemptResult{err: err, out: outGarbled}
+	}
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		ae := &backend.APIError{
@@ -280,11 +293,16 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 			Message:    se.Message(),
 			RequestID:  se.RequestId(),
 			Recommend:  se.Recommend(),
+			Action:     action,
 		}
-		if ae.Code == "" {
-			// Not an ECS error body (a proxy's page, say): say what came back, briefly.
-			ae.Code = "HTTP" + strconv.Itoa(ae.HTTPStatus)
+		if ae.Code == "" || ae.RequestID == "" {
+			// Not ECS's error body (a gateway's or a proxy's page): it does not say whether
+			// ECS got the call, so it is no refusal. Say what came back, briefly.
+			if ae.Code == "" {
+				ae.Code = "HTTP" + strconv.Itoa(ae.HTTPStatus)
+			}
 			ae.Message = "unexpected reply from " + b.host() + ": " + clip(strings.Join(strings.Fields(ae.Message), " "), 200)
+			return attemptResult{err: fmt.Errorf("%w: %w", backend.ErrUnprovenReply, ae), out: outGarbled}
 		}
 		switch {
 		case backend.IsThrottling(ae.Code):
@@ -321,7 +339,7 @@ func (b *Backend) classify(ctx, actx context.Context, region, action string, err
 	}
 	var ce *sdkerrors.ClientError
 	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
-		return attemptResult{err: fmt.Errorf("the reply could not be read: %w", err), out: outGarbled}
+		return attemptResult{err: fmt.Errorf("%w: the reply from %s could not be read: %w", backend.ErrUnprovenReply, b.host(), err), out: outGarbled}
 	}
 	return attemptResult{err: fmt.Errorf("%s: %w", b.host(), err), out: outTransport}
 }
@@ -416,8 +434,47 @@ func (b *Backend) backoff(n int, retryAfter time.Duration) time.Duration {
 	return d
 }
 
+// ReadError is a read that gave up: what failed, and what the user can do about it. The
+// advice is kept apart so that a caller giving its own (reconcile: "check before trying
+// again") never ends a sentence with two contradicting ones.
+type ReadError struct {
+	// What says which call failed and how, without advice.
+	What   string
+	Advice string
+	// Transient is true when trying later may succeed (throttling, 5xx, timeouts, dropped
+	// connections, replies that prove nothing).
+	Transient bool
+	Err       error
+}
+
+func (e *ReadError) Error() string { return e.What + ": " + e.Err.Error() + "; " + e.Advice }
+
+// Unwrap keeps the API's Code and RequestId reachable.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Bare is the error without its advice.
+func (e *ReadError) Bare() string { return e.What + ": " + e.Err.Error() }
+
+// bare is err's text without a ReadError's advice.
+func bare(err error) string {
+	var re *ReadError
+	if errors.As(err, &re) && re == err {
+		return re.Bare()
+	}
+	return err.Error()
+}
+
+// transient reports whether a failed read may succeed when tried again later.
+func transient(err error) bool {
+	var re *ReadError
+	if errors.As(err, &re) {
+		return re.Transient
+	}
+	return false
+}
+
 // read calls a read-only action with the read policy: throttling is waited out, and 5xx,
-// timeouts and transport errors are retried within the budget.
+// timeouts, transport errors and replies that prove nothing are retried within the budget.
 func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.Client) error) error {
 	var failures, throttles int
 	for {
@@ -430,13 +487,15 @@ func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.
 			b.throttled.Add(1)
 			throttles++
 			if throttles > b.o.ThrottleRetries {
-				return fmt.Errorf("%s in %s: still throttled after %d retries: %w; %s", action, region, b.o.ThrottleRetries, r.err, adviceThrottled)
+				return &ReadError{What: fmt.Sprintf("%s in %s: still throttled after %d retries", action, region, b.o.ThrottleRetries),
+					Advice: adviceThrottled, Transient: true, Err: r.err}
 			}
 			n = throttles
 		case outServer, outTimeout, outTransport, outUnreachable, outGarbled:
 			failures++
 			if failures > b.o.Retries {
-				return fmt.Errorf("%s in %s failed %d times: %w; %s", action, region, failures, r.err, advice(r.out))
+				return &ReadError{What: fmt.Sprintf("%s in %s failed %d times", action, region, failures),
+					Advice: advice(r.out), Transient: true, Err: r.err}
 			}
 			n = failures
 		case outRefused:
@@ -471,6 +530,8 @@ func advice(o outcome) string {
 		return "check the network connection and --endpoint"
 	case outServer:
 		return "ECS is failing: try again later, and quote the RequestId to Alibaba Cloud support if it persists"
+	case outGarbled:
+		return "something between here and ECS (a proxy or gateway) answers instead of ECS: check --endpoint and the proxy settings"
 	default:
 		return "try again later"
 	}

@@ -7,15 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+
+	"ecs-redeploy/backend"
 )
 
 // Environment variables read while resolving credentials, named as Alibaba's tools name them.
@@ -28,6 +34,14 @@ const (
 	EnvEndpoint        = "ALIBABA_CLOUD_ENDPOINT"
 	EnvECSMetadata     = "ALIBABA_CLOUD_ECS_METADATA"
 	EnvCredentialsFile = "ALIBABA_CLOUD_CREDENTIALS_FILE"
+	// EnvSTSEndpoint is the STS endpoint (HOST or HOST:PORT) that RAM role profiles assume
+	// their role at, when the profile has no sts_endpoint of its own: inside a VPC that
+	// cannot reach sts.aliyuncs.com, e.g. sts-vpc.cn-hangzhou.aliyuncs.com.
+	EnvSTSEndpoint = "ALIBABA_CLOUD_STS_ENDPOINT"
+	// EnvSTSRegion and EnvVPCEndpoint pick the regional (and VPC) STS endpoint when no
+	// endpoint is named, as the SDK and the aliyun CLI read them.
+	EnvSTSRegion   = "ALIBABA_CLOUD_STS_REGION"
+	EnvVPCEndpoint = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"
 )
 
 // ErrNoCredentials says how to give the tool credentials; it is the whole message a user
@@ -66,6 +80,13 @@ type Credentials struct {
 // keys, then ~/.aliyun/config.json (ALIBABA_CLOUD_PROFILE or the file's current profile),
 // then ~/.alibabacloud/credentials, then ALIBABA_CLOUD_ECS_METADATA. With nothing at all it
 // returns ErrNoCredentials.
+//
+// The order and the files are ours; each mode's provider is the SDK's own
+// (sdk/auth/credentials: static AK, static STS token, RAM role ARN, ECS RAM role). A RAM
+// role assumes its role at the profile's sts_endpoint, else ALIBABA_CLOUD_STS_ENDPOINT,
+// else the regional endpoint of sts_region (ALIBABA_CLOUD_STS_REGION; sts-vpc with
+// enable_vpc or ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true), else sts.aliyuncs.com; when
+// that call fails, the error is an *AssumeRoleError naming it.
 func Resolve(l Lookup) (*Credentials, error) {
 	getenv := l.Getenv
 	if getenv == nil {
@@ -89,8 +110,9 @@ func Resolve(l Lookup) (*Credentials, error) {
 	if p := getenv(EnvCredentialsFile); p != "" {
 		iniPath = p
 	}
+	c := &chain{getenv: getenv, cliPath: cliPath, iniPath: iniPath}
 	if l.Profile != "" {
-		return namedProfile(l.Profile, "--profile", cliPath, iniPath)
+		return c.namedProfile(l.Profile, "--profile")
 	}
 	id, secret := getenv(EnvAccessKeyID), getenv(EnvAccessKeySecret)
 	switch {
@@ -108,27 +130,27 @@ func Resolve(l Lookup) (*Credentials, error) {
 		return nil, fmt.Errorf("%s is set but %s is not; set both", EnvAccessKeySecret, EnvAccessKeyID)
 	}
 	if p := getenv(EnvProfile); p != "" {
-		return namedProfile(p, EnvProfile, cliPath, iniPath)
+		return c.namedProfile(p, EnvProfile)
 	}
-	cfg, err := readCLIConfig(cliPath)
+	cfg, err := readCLIConfig(c.cliPath)
 	if err != nil {
 		return nil, err
 	}
 	if cfg != nil && cfg.Current != "" {
 		if p := cfg.find(cfg.Current); p != nil {
-			return cfg.credentials(p, cliPath, 0)
+			return c.profileCredentials(cfg, p, 0)
 		}
 		return nil, fmt.Errorf("%s: current profile %q is not in the file", cliPath, cfg.Current)
 	}
 	if cfg != nil && len(cfg.Profiles) == 1 {
-		return cfg.credentials(cfg.Profiles[0], cliPath, 0)
+		return c.profileCredentials(cfg, cfg.Profiles[0], 0)
 	}
-	sections, err := readINI(iniPath)
+	sections, err := readINI(c.iniPath)
 	if err != nil {
 		return nil, err
 	}
 	if s, ok := sections["default"]; ok {
-		return iniCredentials("default", s, iniPath)
+		return c.iniCredentials("default", s)
 	}
 	if role := getenv(EnvECSMetadata); role != "" {
 		return metadataRole(role, EnvECSMetadata)
@@ -141,24 +163,31 @@ func Resolve(l Lookup) (*Credentials, error) {
 	return nil, ErrNoCredentials
 }
 
+// chain is where one Resolve looks: the environment and the two per-user files ("" for a
+// file that cannot exist).
+type chain struct {
+	getenv           func(string) string
+	cliPath, iniPath string
+}
+
 // namedProfile resolves a profile asked for by name: from the aliyun CLI's config.json if it
 // is there, else from the credentials ini file.
-func namedProfile(name, askedBy, cliPath, iniPath string) (*Credentials, error) {
-	cfg, err := readCLIConfig(cliPath)
+func (c *chain) namedProfile(name, askedBy string) (*Credentials, error) {
+	cfg, err := readCLIConfig(c.cliPath)
 	if err != nil {
 		return nil, err
 	}
 	if cfg != nil {
 		if p := cfg.find(name); p != nil {
-			return cfg.credentials(p, cliPath, 0)
+			return c.profileCredentials(cfg, p, 0)
 		}
 	}
-	sections, err := readINI(iniPath)
+	sections, err := readINI(c.iniPath)
 	if err != nil {
 		return nil, err
 	}
 	if s, ok := sections[name]; ok {
-		return iniCredentials(name, s, iniPath)
+		return c.iniCredentials(name, s)
 	}
 	var known []string
 	if cfg != nil {
@@ -172,7 +201,7 @@ func namedProfile(name, askedBy, cliPath, iniPath string) (*Credentials, error) 
 	if len(known) > 0 {
 		hint = "known profiles: " + strings.Join(known, ", ")
 	}
-	return nil, fmt.Errorf("profile %q (from %s) is not in %s or %s; %s", name, askedBy, cliPath, iniPath, hint)
+	return nil, fmt.Errorf("profile %q (from %s) is not in %s or %s; %s", name, askedBy, c.cliPath, c.iniPath, hint)
 }
 
 // cliProfile is one profile of the aliyun CLI's ~/.aliyun/config.json.
@@ -187,6 +216,8 @@ type cliProfile struct {
 	RAMSessionName  string `json:"ram_session_name"`
 	ExpiredSeconds  int    `json:"expired_seconds"`
 	StsRegion       string `json:"sts_region"`
+	StsEndpoint     string `json:"sts_endpoint"`
+	EnableVpc       bool   `json:"enable_vpc"`
 	RAMRoleName     string `json:"ram_role_name"`
 	SourceProfile   string `json:"source_profile"`
 	Policy          string `json:"policy"`
@@ -230,10 +261,10 @@ func (c *cliConfig) find(name string) *cliProfile {
 	return nil
 }
 
-// credentials builds the provider of one profile. depth bounds source_profile chains,
-// which a config file could make circular.
-func (c *cliConfig) credentials(p *cliProfile, path string, depth int) (*Credentials, error) {
-	where := fmt.Sprintf("profile %q in %s", p.Name, path)
+// profileCredentials builds the provider of one profile of cfg. depth bounds
+// source_profile chains, which a config file could make circular.
+func (c *chain) profileCredentials(cfg *cliConfig, p *cliProfile, depth int) (*Credentials, error) {
+	where := fmt.Sprintf("profile %q in %s", p.Name, c.cliPath)
 	out := &Credentials{Source: where, Region: p.RegionID}
 	need := func(fields ...string) error {
 		for i := 0; i < len(fields); i += 2 {
@@ -258,7 +289,7 @@ func (c *cliConfig) credentials(p *cliProfile, path string, depth int) (*Credent
 		if err := need("access_key_id", p.AccessKeyID, "access_key_secret", p.AccessKeySecret, "ram_role_arn", p.RAMRoleArn); err != nil {
 			return nil, err
 		}
-		prov, err := ramRole(credentials.NewStaticAKCredentialsProvider(p.AccessKeyID, p.AccessKeySecret), p)
+		prov, err := c.ramRole(credentials.NewStaticAKCredentialsProvider(p.AccessKeyID, p.AccessKeySecret), p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -267,15 +298,15 @@ func (c *cliConfig) credentials(p *cliProfile, path string, depth int) (*Credent
 		if err := need("source_profile", p.SourceProfile, "ram_role_arn", p.RAMRoleArn); err != nil {
 			return nil, err
 		}
-		src := c.find(p.SourceProfile)
+		src := cfg.find(p.SourceProfile)
 		if src == nil || depth > 4 {
 			return nil, fmt.Errorf("%s: source_profile %q is missing or the chain is circular", where, p.SourceProfile)
 		}
-		base, err := c.credentials(src, path, depth+1)
+		base, err := c.profileCredentials(cfg, src, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		prov, err := ramRole(base.Provider, p)
+		prov, err := c.ramRole(base.Provider, p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -296,19 +327,25 @@ func (c *cliConfig) credentials(p *cliProfile, path string, depth int) (*Credent
 	return out, nil
 }
 
-// ramRole assumes a RAM role through STS with base's keys; the SDK refreshes the session.
-func ramRole(base credentials.CredentialsProvider, p *cliProfile) (credentials.CredentialsProvider, error) {
+// ramRole assumes a RAM role through STS with base's keys; the SDK's provider makes the
+// AssumeRole call and refreshes the session. We name the endpoint ourselves (stsEndpoint)
+// and hand it to the SDK, so the endpoint an error names is the one that was called.
+func (c *chain) ramRole(base credentials.CredentialsProvider, p *cliProfile) (credentials.CredentialsProvider, error) {
+	endpoint, err := c.stsEndpoint(p)
+	if err != nil {
+		return nil, err
+	}
 	session := p.RAMSessionName
 	if session == "" {
 		session = "ecs-redeploy"
 	}
 	b := credentials.NewRAMRoleARNCredentialsProviderBuilder().
-		WithCredentialsProvider(base).
+		WithCredentialsProvider(sourceOf(base)).
 		WithRoleArn(p.RAMRoleArn).
 		WithRoleSessionName(session).
 		WithPolicy(p.Policy).
 		WithExternalId(p.ExternalID).
-		WithStsRegion(p.StsRegion)
+		WithStsEndpoint(endpoint)
 	if p.ExpiredSeconds > 0 {
 		b = b.WithDurationSeconds(p.ExpiredSeconds)
 	}
@@ -316,7 +353,136 @@ func ramRole(base credentials.CredentialsProvider, p *cliProfile) (credentials.C
 	if err != nil {
 		return nil, err
 	}
-	return locked(prov), nil
+	return &assumeRoleProvider{CredentialsProvider: locked(prov), endpoint: endpoint, roleArn: p.RAMRoleArn}, nil
+}
+
+// stsEndpoint is the host (HOST or HOST:PORT) a RAM role profile assumes its role at. An
+// endpoint named for the profile wins over the environment's, and a named endpoint over a
+// region; the regional names are the SDK's (sts.REGION.aliyuncs.com, sts-vpc.… in a VPC).
+func (c *chain) stsEndpoint(p *cliProfile) (string, error) {
+	for _, e := range []struct{ v, from string }{{p.StsEndpoint, "sts_endpoint"}, {c.getenv(EnvSTSEndpoint), EnvSTSEndpoint}} {
+		if e.v == "" {
+			continue
+		}
+		// The SDK calls STS over HTTPS only: an https:// prefix is allowed and dropped,
+		// anything else that is not a host is refused here rather than failing later.
+		host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(e.v), "https://"), "/")
+		if host == "" || strings.ContainsAny(host, "/?#@ ") {
+			return "", fmt.Errorf("%s %q is not an STS host: give HOST or HOST:PORT, e.g. sts-vpc.cn-hangzhou.aliyuncs.com (STS is called over HTTPS)", e.from, e.v)
+		}
+		return host, nil
+	}
+	region := p.StsRegion
+	if region == "" {
+		region = c.getenv(EnvSTSRegion)
+	}
+	if region == "" {
+		return "sts.aliyuncs.com", nil
+	}
+	prefix := "sts"
+	if p.EnableVpc || strings.EqualFold(c.getenv(EnvVPCEndpoint), "true") {
+		prefix = "sts-vpc"
+	}
+	return prefix + "." + region + ".aliyuncs.com", nil
+}
+
+// AssumeRoleError is the STS AssumeRole call of a RAM role profile failing: it runs before
+// an ECS call can be signed, so it is reported as itself, naming the endpoint called and
+// the role, never as the ECS action that needed the credentials. When STS answered with an
+// error body, Err is a *backend.APIError with STS's Code, HTTP status and RequestId.
+type AssumeRoleError struct {
+	Endpoint, RoleArn string
+	Err               error
+	// noReply is set when nothing came back from Endpoint (unreachable, timed out).
+	noReply bool
+}
+
+// Error says which call failed, how, and what to check, on one line.
+func (e *AssumeRoleError) Error() string {
+	call := "STS AssumeRole of " + e.RoleArn + " at " + e.Endpoint
+	if e.Err == nil {
+		return call + " failed"
+	}
+	if e.noReply {
+		what := "no reply"
+		var oe *net.OpError
+		if errors.As(e.Err, &oe) && oe.Op == "dial" {
+			what = "cannot reach it"
+		}
+		return call + ": " + what + " (" + e.Err.Error() + "); check the network, or set the profile's sts_endpoint (or " +
+			EnvSTSEndpoint + ") to an STS endpoint this machine reaches, e.g. sts-vpc.REGION.aliyuncs.com inside a VPC"
+	}
+	var ae *backend.APIError
+	if errors.As(e.Err, &ae) {
+		if ce := credentialError(ae); ce != nil {
+			return call + " refused: " + ce.Error()
+		}
+		return call + " refused: " + ae.Error() + "; check that the profile's AccessKey may assume the role (its RAM policy and the role's trust policy)"
+	}
+	return call + " failed: " + e.Err.Error()
+}
+
+// Unwrap gives the cause: STS's *backend.APIError when it answered with one.
+func (e *AssumeRoleError) Unwrap() error { return e.Err }
+
+// assumeRoleProvider reports the failures of a RAM role provider as *AssumeRoleError.
+type assumeRoleProvider struct {
+	credentials.CredentialsProvider
+	endpoint, roleArn string
+}
+
+func (a *assumeRoleProvider) GetCredentials() (*credentials.Credentials, error) {
+	cc, err := a.CredentialsProvider.GetCredentials()
+	if err == nil {
+		return cc, nil
+	}
+	var se sourceError
+	if errors.As(err, &se) {
+		// The keys the role is assumed with failed first (a source profile's own role, an
+		// ECS role): that failure is the one to report.
+		return nil, se.err
+	}
+	out := &AssumeRoleError{Endpoint: a.endpoint, RoleArn: a.roleArn, Err: err}
+	var sdkErr *sdkerrors.ServerError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &sdkErr):
+		ae := &backend.APIError{Code: sdkErr.ErrorCode(), HTTPStatus: sdkErr.HttpStatus(), Message: sdkErr.Message(),
+			RequestID: sdkErr.RequestId(), Recommend: sdkErr.Recommend()}
+		if ae.Code == "" {
+			// Not an STS error body (a proxy's page, say): say what came back, briefly.
+			ae.Code = "HTTP" + strconv.Itoa(ae.HTTPStatus)
+			ae.Message = clip(strings.Join(strings.Fields(ae.Message), " "), 200)
+		}
+		out.Err = ae
+	case errors.As(err, &ue):
+		// The SDK's transport error repeats the whole signed URL: keep the cause only.
+		out.Err, out.noReply = ue.Err, true
+	}
+	return nil, out
+}
+
+// sourceError marks a failure of the keys a role is assumed with, so that the role's
+// provider passes it through instead of blaming AssumeRole.
+type sourceError struct{ err error }
+
+func (e sourceError) Error() string { return e.err.Error() }
+func (e sourceError) Unwrap() error { return e.err }
+
+type sourceProvider struct {
+	credentials.CredentialsProvider
+}
+
+func sourceOf(p credentials.CredentialsProvider) credentials.CredentialsProvider {
+	return sourceProvider{p}
+}
+
+func (s sourceProvider) GetCredentials() (*credentials.Credentials, error) {
+	cc, err := s.CredentialsProvider.GetCredentials()
+	if err != nil {
+		return nil, sourceError{err}
+	}
+	return cc, nil
 }
 
 // metadataRole uses the ECS instance RAM role, which only exists on an ECS instance. Short
@@ -336,8 +502,8 @@ func metadataRole(role, askedBy string) (*Credentials, error) {
 }
 
 // iniCredentials builds the provider of one section of ~/.alibabacloud/credentials.
-func iniCredentials(name string, s map[string]string, path string) (*Credentials, error) {
-	where := fmt.Sprintf("profile [%s] in %s", name, path)
+func (c *chain) iniCredentials(name string, s map[string]string) (*Credentials, error) {
+	where := fmt.Sprintf("profile [%s] in %s", name, c.iniPath)
 	out := &Credentials{Source: where, Region: s["region_id"]}
 	id, secret := s["access_key_id"], s["access_key_secret"]
 	switch t := s["type"]; t {
@@ -357,8 +523,9 @@ func iniCredentials(name string, s map[string]string, path string) (*Credentials
 		if id == "" || secret == "" || s["role_arn"] == "" {
 			return nil, fmt.Errorf("%s needs access_key_id, access_key_secret and role_arn", where)
 		}
-		prov, err := ramRole(credentials.NewStaticAKCredentialsProvider(id, secret), &cliProfile{
-			RAMRoleArn: s["role_arn"], RAMSessionName: s["role_session_name"], Policy: s["policy"]})
+		prov, err := c.ramRole(credentials.NewStaticAKCredentialsProvider(id, secret), &cliProfile{
+			RAMRoleArn: s["role_arn"], RAMSessionName: s["role_session_name"], Policy: s["policy"],
+			StsEndpoint: s["sts_endpoint"], StsRegion: s["sts_region"]})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"golang.org/x/sync/errgroup"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
@@ -32,6 +33,12 @@ func (b *Backend) Regions(ctx context.Context) ([]model.Region, error) {
 		resp := ecs.CreateDescribeRegionsResponse()
 		if err := c.DoAction(req, resp); err != nil {
 			return err
+		}
+		if err := b.requireFields("DescribeRegions", b.o.Region, resp.GetHttpContentBytes(), "Regions"); err != nil {
+			return err
+		}
+		if len(resp.Regions.Region) == 0 {
+			return b.unproven("DescribeRegions", b.o.Region, "no region at all (RequestId %s)", resp.RequestId)
 		}
 		out = out[:0]
 		for _, r := range resp.Regions.Region {
@@ -70,8 +77,12 @@ func (b *Backend) allRegions(ctx context.Context) ([]string, error) {
 
 // Instances lists the instances with a pending event (Scheduled, Executing, Inquiring) in
 // the query's regions, all regions when it names none. Regions are listed concurrently, at
-// most RegionConcurrency at once; the first failure cancels the rest.
+// most RegionConcurrency at once; the first failure cancels the rest and is the error.
 func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	// An empty id would be sent as no filter at all: every instance would answer.
+	if err := backend.CheckInstanceIDs(q.InstanceIDs); err != nil {
+		return nil, err
+	}
 	regions := slices.Compact(slices.Sorted(slices.Values(q.Regions)))
 	if len(regions) == 0 {
 		var err error
@@ -79,36 +90,31 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.o.RegionConcurrency)
 	var (
 		mu  sync.Mutex
 		out []model.Instance
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, b.o.RegionConcurrency)
 	)
 	for _, region := range regions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			ins, err := b.regionInstances(ctx, region, q.InstanceIDs)
+		if gctx.Err() != nil {
+			break // a region failed (or the caller gave up): start no more
+		}
+		g.Go(func() error {
+			ins, err := b.regionInstances(gctx, region, q.InstanceIDs)
 			if err != nil {
-				cancel(err) // the first failure becomes the cause; later ones are its echoes
-				return
+				return err
 			}
 			mu.Lock()
 			out = append(out, ins...)
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	model.SortByDeadline(out)
@@ -148,9 +154,6 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 		}
 		for _, in := range ins {
 			evs := byInstance[in.ID]
-			if evs == nil {
-				continue
-			}
 			slices.SortStableFunc(evs, func(x, y model.Event) int { return x.NotBefore.Compare(y.NotBefore) })
 			in.Events = evs
 			out = append(out, in)
@@ -170,7 +173,9 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 	token := ""
 	for page := 1; ; page++ {
 		var next string
+		var got []model.Event // this page's, kept only once the whole page checked out
 		err := b.read(ctx, region, "DescribeInstanceHistoryEvents", func(c *ecs.Client) error {
+			got = got[:0]
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.RegionId = region
 			req.InstanceEventCycleStatus = &statuses
@@ -184,7 +189,21 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 			if err := c.DoAction(req, resp); err != nil {
 				return err
 			}
+			const action = "DescribeInstanceHistoryEvents"
+			if err := b.requireFields(action, region, resp.GetHttpContentBytes(), "InstanceSystemEventSet", "TotalCount"); err != nil {
+				return err
+			}
+			n := len(resp.InstanceSystemEventSet.InstanceSystemEventType)
+			switch {
+			case n > eventsPageSize || n > resp.TotalCount:
+				return b.unproven(action, region, "%d events on a page of at most %d, TotalCount %d (RequestId %s)", n, eventsPageSize, resp.TotalCount, resp.RequestId)
+			case n == 0 && resp.TotalCount > 0 && token == "":
+				return b.unproven(action, region, "an empty first page while TotalCount is %d (RequestId %s)", resp.TotalCount, resp.RequestId)
+			}
 			for _, e := range resp.InstanceSystemEventSet.InstanceSystemEventType {
+				if err := b.onlyAsked(action, region, "instance", instanceIDs, e.InstanceId); err != nil {
+					return err
+				}
 				ev := model.Event{
 					ID:          e.EventId,
 					InstanceID:  e.InstanceId,
@@ -198,7 +217,7 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 				}
 				// The filter is the server's; a final event slipping through is not shown.
 				if ev.CycleStatus.Pending() && ev.InstanceID != "" {
-					out = append(out, ev)
+					got = append(got, ev)
 				}
 			}
 			next = resp.NextToken
@@ -207,6 +226,7 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, got...)
 		if next == "" || next == token {
 			return out, nil
 		}
@@ -217,8 +237,16 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 	}
 }
 
-// describeInstances fetches up to 100 instances by id.
+// describeInstances fetches up to 100 instances by id. The answer is only ever about those
+// ids: an instance not asked for makes it an error, never a listing to pick from.
 func (b *Backend) describeInstances(ctx context.Context, region string, ids []string) ([]model.Instance, error) {
+	if len(ids) == 0 {
+		// "[]" is no filter at all to the API: it would list every instance.
+		return nil, nil
+	}
+	if err := backend.CheckInstanceIDs(ids); err != nil {
+		return nil, err
+	}
 	idJSON, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
@@ -233,9 +261,24 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		if err := c.DoAction(req, resp); err != nil {
 			return err
 		}
+		const action = "DescribeInstances"
+		if err := b.requireFields(action, region, resp.GetHttpContentBytes(), "Instances", "TotalCount"); err != nil {
+			return err
+		}
+		// Every id fits one page of 100, so the page is the whole answer.
+		if err := b.checkPage(action, region, len(resp.Instances.Instance), 1, instancesPerCall, resp.TotalCount); err != nil {
+			return err
+		}
+		if n := len(resp.Instances.Instance); n != resp.TotalCount {
+			return b.unproven(action, region, "%d instances while TotalCount is %d (RequestId %s)", n, resp.TotalCount, resp.RequestId)
+		}
 		out = out[:0]
 		for i := range resp.Instances.Instance {
-			out = append(out, toInstance(&resp.Instances.Instance[i], region))
+			in := &resp.Instances.Instance[i]
+			if err := b.onlyAsked(action, region, "instance", ids, in.InstanceId); err != nil {
+				return err
+			}
+			out = append(out, toInstance(in, region))
 		}
 		return nil
 	})
@@ -287,52 +330,121 @@ func toInstance(in *ecs.Instance, region string) model.Instance {
 	return m
 }
 
-// Tasks reports tasks in region (DescribeTasks, 100 ids a call).
+// Tasks reports tasks in region (DescribeTasks, 100 ids a call). Only the tasks asked for
+// are answered; a task id the API does not list is left out.
 func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]model.Task, error) {
 	var out []model.Task
 	for chunk := range slices.Chunk(ids, tasksPerCall) {
-		ts, _, err := b.describeTasks(ctx, region, func(req *ecs.DescribeTasksRequest) {
+		ts, _, err := b.describeTasks(ctx, region, 1, func(req *ecs.DescribeTasksRequest) {
 			req.TaskIds = strings.Join(chunk, ",")
-		})
+		}, taskMatch{ids: chunk})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ts...)
+		out = append(out, ts.tasks...)
 	}
 	return out, nil
 }
 
-// ListTasks lists the region's RedeployInstance tasks that match q (DescribeTasks).
-// TODO(safety): page through every page.
+// ListTasks lists the region's RedeployInstance tasks that match q (DescribeTasks), every
+// page, newest first as the API orders them.
 func (b *Backend) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
-	ts, _, err := b.describeTasks(ctx, q.RegionID, func(req *ecs.DescribeTasksRequest) {
+	if err := backend.CheckInstanceIDs(q.ResourceIDs); err != nil {
+		return nil, err
+	}
+	ts, _, err := b.listTasks(ctx, q)
+	return ts, err
+}
+
+// listTasks pages through DescribeTasks for q, returning the RequestId of the first page.
+// A task that moves between pages while they are read (a new one pushes the rest down) is
+// listed once.
+func (b *Backend) listTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, string, error) {
+	set := func(req *ecs.DescribeTasksRequest) {
 		req.TaskAction = model.ActionRedeployInstance
 		req.TaskStatus = string(q.Status)
 		if len(q.ResourceIDs) > 0 {
 			ids := slices.Clone(q.ResourceIDs)
 			req.ResourceIds = &ids
 		}
-	})
-	return ts, err
+	}
+	match := taskMatch{action: model.ActionRedeployInstance, resources: q.ResourceIDs, status: q.Status}
+	var out []model.Task
+	var firstID string
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		p, reqID, err := b.describeTasks(ctx, q.RegionID, page, set, match)
+		if err != nil {
+			return nil, "", err
+		}
+		if page == 1 {
+			firstID = reqID
+		}
+		for _, t := range p.tasks {
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				out = append(out, t)
+			}
+		}
+		if len(p.tasks) == 0 || page*tasksPerCall >= p.total {
+			return out, firstID, nil
+		}
+		if page > 100_000 {
+			return nil, "", fmt.Errorf("DescribeTasks in %s: pagination does not end", q.RegionID)
+		}
+	}
 }
 
-// describeTasks is one DescribeTasks page of up to 100 tasks, with its RequestId.
-func (b *Backend) describeTasks(ctx context.Context, region string, set func(*ecs.DescribeTasksRequest)) ([]model.Task, string, error) {
-	var out []model.Task
+// taskMatch is what a DescribeTasks answer was asked for; a task outside it makes the
+// reply an error. Empty fields match all.
+type taskMatch struct {
+	ids       []string
+	action    string
+	resources []string
+	status    model.TaskStatus
+}
+
+type taskPage struct {
+	tasks []model.Task
+	total int
+}
+
+// describeTasks is page number of DescribeTasks (100 tasks a page), checked against what
+// was asked, with its RequestId.
+func (b *Backend) describeTasks(ctx context.Context, region string, number int, set func(*ecs.DescribeTasksRequest), m taskMatch) (taskPage, string, error) {
+	const action = "DescribeTasks"
+	var out taskPage
 	var reqID string
-	err := b.read(ctx, region, "DescribeTasks", func(c *ecs.Client) error {
+	err := b.read(ctx, region, action, func(c *ecs.Client) error {
 		req := ecs.CreateDescribeTasksRequest()
 		req.RegionId = region
 		req.PageSize = requests.NewInteger(tasksPerCall)
+		req.PageNumber = requests.NewInteger(number)
 		set(req)
 		resp := ecs.CreateDescribeTasksResponse()
 		if err := c.DoAction(req, resp); err != nil {
 			return err
 		}
+		if err := b.requireFields(action, region, resp.GetHttpContentBytes(), "TaskSet", "TotalCount"); err != nil {
+			return err
+		}
+		if err := b.checkPage(action, region, len(resp.TaskSet.Task), number, tasksPerCall, resp.TotalCount); err != nil {
+			return err
+		}
 		reqID = resp.RequestId
-		out = out[:0]
+		out = taskPage{total: resp.TotalCount}
 		for _, t := range resp.TaskSet.Task {
-			out = append(out, model.Task{
+			if err := b.onlyAsked(action, region, "task", m.ids, t.TaskId); err != nil {
+				return err
+			}
+			if err := b.onlyAsked(action, region, "instance", m.resources, t.ResourceId); err != nil {
+				return err
+			}
+			if (m.action != "" && t.TaskAction != m.action) || (m.status != "" && t.TaskStatus != string(m.status)) {
+				return b.unproven(action, region, "task %s (%s, %s) when only %s tasks %s were asked for (RequestId %s)",
+					t.TaskId, t.TaskAction, t.TaskStatus, m.action, orAny(string(m.status)), resp.RequestId)
+			}
+			out.tasks = append(out.tasks, model.Task{
 				ID:           t.TaskId,
 				Action:       t.TaskAction,
 				RegionID:     region,
@@ -346,6 +458,13 @@ func (b *Backend) describeTasks(ctx context.Context, region string, set func(*ec
 		return nil
 	})
 	return out, reqID, err
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "in any status"
+	}
+	return s
 }
 
 // parseTime reads the API's timestamps, which come with and without seconds

@@ -19,7 +19,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	defer ep.Close()
+	defer func() { _ = ep.Close() }() // the output is printed by then; a shutdown error cannot change it
 
 	creds, err := aliyun.Resolve(aliyun.Lookup{Getenv: func(k string) string {
 		return map[string]string{aliyun.EnvAccessKeyID: "LTAIexample", aliyun.EnvAccessKeySecret: "example-secret"}[k]

@@ -1,10 +1,13 @@
 package aliyun_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +27,14 @@ const (
 func TestMain(m *testing.M) {
 	// Never let the SDK probe the ECS metadata service, nor a proxy carry loopback calls
 	// away: these tests talk to 127.0.0.1 only.
-	os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	// Running on without a safe environment could send a request off this machine: stop.
+	if err := os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"); err != nil {
+		panic("cannot keep the SDK off the metadata service: " + err.Error())
+	}
 	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
-		os.Unsetenv(k)
+		if err := os.Unsetenv(k); err != nil {
+			panic("cannot unset " + k + ": " + err.Error())
+		}
 	}
 	os.Exit(m.Run())
 }
@@ -142,4 +150,62 @@ func (h *actionHook) RoundTrip(r *http.Request) (*http.Response, error) {
 		h.after()
 	}
 	return resp, err
+}
+
+// rewriteReply is a client-side transport that lets each call go to the simulator (so it
+// is applied there) and then replaces the reply of one action, as a broken proxy or a
+// confused gateway would: the test sees what the backend makes of a reply it cannot trust.
+type rewriteReply struct {
+	base    http.RoundTripper
+	action  string
+	rewrite func(status int, body []byte) (int, []byte)
+	// unsent answers without forwarding: the simulator never sees the call.
+	unsent bool
+}
+
+func (h *rewriteReply) CloseIdleConnections() {
+	if c, ok := h.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (h *rewriteReply) RoundTrip(r *http.Request) (*http.Response, error) {
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	if h.unsent && q.Get("Action") == h.action {
+		status, body := h.rewrite(0, nil)
+		return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
+	resp, err := h.base.RoundTrip(r)
+	if err != nil || q.Get("Action") != h.action {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.StatusCode, body = h.rewrite(resp.StatusCode, body)
+	resp.Status = strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// rewriting sets a backend's transport to rewrite the replies of action.
+func rewriting(action string, rewrite func(status int, body []byte) (int, []byte)) func(*aliyun.Options) {
+	return func(o *aliyun.Options) {
+		o.Transport = &rewriteReply{base: &http.Transport{}, action: action, rewrite: rewrite}
+	}
+}
+
+// faultTransport turns eng's faults on for the calls of one action only.
+func faultTransport(eng *sim.Engine, action string, faults sim.Faults) http.RoundTripper {
+	return &actionHook{
+		base:   &http.Transport{},
+		action: action,
+		before: func() { eng.SetFaults(faults) },
+		after:  func() { eng.SetFaults(sim.Faults{}) },
+	}
 }

@@ -14,11 +14,17 @@ import (
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
+// delay is how long a call booked at now waits.
+func delay(l *limiter, now time.Time) time.Duration {
+	_, d := l.reserve(now)
+	return d
+}
+
 func TestLimiterAllowsABurstThenPaces(t *testing.T) {
 	l := newLimiter(10, 3) // one call per 100ms, three at once
 	var waits []time.Duration
 	for range 5 {
-		waits = append(waits, l.reserve(t0))
+		waits = append(waits, delay(l, t0))
 	}
 	want := []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond}
 	for i := range want {
@@ -27,34 +33,70 @@ func TestLimiterAllowsABurstThenPaces(t *testing.T) {
 		}
 	}
 	// After a quiet second the burst is back.
-	if d := l.reserve(t0.Add(time.Second)); d != 0 {
+	if d := delay(l, t0.Add(time.Second)); d != 0 {
 		t.Errorf("after a pause: wait %v", d)
 	}
 }
 
 func TestLimiterHoldStopsTheRegion(t *testing.T) {
 	l := newLimiter(0, 0) // unpaced: only hold applies
-	if d := l.reserve(t0); d != 0 {
+	if d := delay(l, t0); d != 0 {
 		t.Fatalf("unpaced wait %v", d)
 	}
 	l.hold(t0, 1500*time.Millisecond)
 	l.hold(t0, 500*time.Millisecond) // a shorter hold does not shorten it
-	if d := l.reserve(t0.Add(time.Second)); d != 500*time.Millisecond {
+	if d := delay(l, t0.Add(time.Second)); d != 500*time.Millisecond {
 		t.Errorf("during hold: wait %v; want 500ms", d)
 	}
-	if d := l.reserve(t0.Add(2 * time.Second)); d != 0 {
+	if d := delay(l, t0.Add(2*time.Second)); d != 0 {
 		t.Errorf("after hold: wait %v", d)
+	}
+}
+
+// The calls that wait out a hold leave at its end as the bucket allows, not all at once.
+func TestLimiterPacesTheCallsAfterAHold(t *testing.T) {
+	l := newLimiter(10, 2) // one call per 100ms, two at once
+	for range 2 {
+		delay(l, t0) // the burst is spent
+	}
+	l.hold(t0, time.Second)
+	var waits []time.Duration
+	for range 4 {
+		waits = append(waits, delay(l, t0))
+	}
+	// At t0+1s the bucket has refilled (two calls), then one per 100ms.
+	want := []time.Duration{time.Second, time.Second, 1100 * time.Millisecond, 1200 * time.Millisecond}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("waits %v; want %v", waits, want)
+		}
 	}
 }
 
 func TestLimiterWaitHonoursTheContext(t *testing.T) {
 	l := newLimiter(1, 1)
-	l.reserve(t0)
+	delay(l, t0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := l.wait(ctx, func() time.Time { return t0 }, sleepCtx)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait on a cancelled context: %v", err)
+	}
+}
+
+// A caller that gives up while waiting hands its slot back: the next caller is not made to
+// wait behind a call that will never be made.
+func TestLimiterWaitGivesBackTheSlotOfACallerThatGaveUp(t *testing.T) {
+	l := newLimiter(1, 1)
+	delay(l, t0) // the one token is spent: the next call waits 1s
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gaveUp := func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	if err := l.wait(ctx, func() time.Time { return t0 }, gaveUp); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait: %v", err)
+	}
+	if d := delay(l, t0); d != time.Second {
+		t.Errorf("next caller waits %v; want 1s (as if the abandoned call had never been booked)", d)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -14,46 +15,57 @@ import (
 
 // Errors a Redeploy whose reply was lost can end in. Both wrap the failure that lost it.
 var (
-	// ErrRedeployNotStarted: the reply was lost, and DescribeTasks and the instance status
-	// show that the redeploy did not start. Trying again is safe.
+	// ErrRedeployNotStarted: the reply was lost, and DescribeInstances lists no such
+	// instance in the region, so nothing can be redeploying it.
 	ErrRedeployNotStarted = errors.New("the redeploy did not start")
-	// ErrRedeployOutcomeUnknown: the reply was lost and what happened could not be found
-	// out. Trying again is NOT safe until DescribeTasks or the console says so.
+	// ErrRedeployOutcomeUnknown: the reply was lost or proved nothing, and no task of this
+	// call was found within the reconcile budget. The redeploy may have started: trying
+	// again is NOT safe until the instance's tasks say so.
 	// It is backend.ErrOutcomeUnknown, so callers that know only the backend package (the
-	// fleet view) recognise it too.
+	// fleet hub) recognise it too.
 	ErrRedeployOutcomeUnknown = backend.ErrOutcomeUnknown
 )
 
-// reconcileRounds is how often a lost reply is re-checked while the instance is moving but
-// its task is not yet listed.
-const reconcileRounds = 4
+const actionRedeploy = "RedeployInstance"
 
-// Redeploy calls RedeployInstance. The API has no idempotency token, so the call is never
-// repeated after a reply that may hide a success (5xx, timeout, dropped connection):
-// instead DescribeTasks and the instance status say whether it started, and the answer is
-// the real task (TaskRef.Reconciled), an error saying it did not start (the server answered
-// 5xx and nothing moved), or ErrRedeployOutcomeUnknown (no answer, nothing seen yet). Only Throttling,
-// which refuses a call before it runs, is waited out and repeated. A definite refusal
-// (IncorrectInstanceStatus, InstanceLockedForSecurity, …) is returned as the *APIError.
+// Redeploy calls RedeployInstance. Right before the call it lists the instance's
+// RedeployInstance tasks (DescribeTasks, ResourceIds=[id], every page) and refuses, with
+// backend.ErrAlreadyInProgress naming the task, when one is Processing — started here or
+// anywhere else. The API has no idempotency token, so the call is never repeated after a
+// reply that may hide a success: only ECS's own refusal (its error body, with Code and
+// RequestId) proves that nothing started. A Throttling refusal is waited out and the call
+// repeated; any other refusal is returned as the *APIError. Every other failure after the
+// request left — a 5xx, a timeout, a dropped connection, a reply without TaskId and
+// RequestId, a gateway's page — is reconciled: DescribeTasks and the instance status are
+// polled for ReconcileTimeout, and the answer is the real task (TaskRef.Reconciled) or
+// ErrRedeployOutcomeUnknown.
 func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
 	region, id := req.RegionID, req.InstanceID
-	if region == "" || id == "" {
-		return backend.TaskRef{}, fmt.Errorf("RedeployInstance: region and instance id are required (got %q, %q)", region, id)
+	if region == "" {
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: no region given", id)
 	}
-	// The redeploy tasks that exist before the call: after a lost reply, a task not among
+	if err := backend.CheckInstanceID(id); err != nil {
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance: not sent: %w", err)
+	}
+	// One listing of every state, not TaskStatus=Processing alone: the tasks it lists are
+	// also the ones that existed before the call, so after a lost reply a task not among
 	// them is ours, whatever the clocks of this machine and the API say.
-	before, _, err := b.redeployTasks(ctx, region, id)
+	before, _, err := b.listTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{id}})
 	if err != nil {
-		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: could not list its existing tasks first: %w", id, err)
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: could not list its redeploy tasks first: %w", id, err)
 	}
 	known := make(map[string]bool, len(before))
 	for _, t := range before {
 		known[t.ID] = true
+		if t.Status == model.TaskProcessing {
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
+				id, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+		}
 	}
 	var throttles int
 	for {
 		var ref backend.TaskRef
-		r := b.attempt(ctx, region, "RedeployInstance", func(c *ecs.Client) error {
+		r := b.attempt(ctx, region, actionRedeploy, func(c *ecs.Client) error {
 			call := ecs.CreateRedeployInstanceRequest()
 			call.RegionId = region
 			call.InstanceId = id
@@ -61,6 +73,10 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			resp := ecs.CreateRedeployInstanceResponse()
 			if err := c.DoAction(call, resp); err != nil {
 				return err
+			}
+			// Without both, a 200 proves nothing: not that a task exists, nor which.
+			if resp.TaskId == "" || resp.RequestId == "" {
+				return b.unproven(actionRedeploy, region, "a 200 without both TaskId and RequestId (TaskId %q, RequestId %q)", resp.TaskId, resp.RequestId)
 			}
 			ref = backend.TaskRef{TaskID: resp.TaskId, RegionID: region, InstanceID: id, RequestID: resp.RequestId}
 			return nil
@@ -79,81 +95,87 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 		case r.out.ambiguous():
 			return b.reconcile(ctx, req, known, r.err)
 		case r.out == outUnreachable:
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w; %s", id, r.err, advice(r.out))
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w; %s", id, r.err, advice(r.out))
 		case r.out == outLocal:
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not started: %w", id, r.err)
+			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w", id, r.err)
 		default:
-			// A refusal with a code: the API's answer, unchanged.
+			// A refusal with ECS's code and RequestId: the API's answer, unchanged.
 			return backend.TaskRef{}, r.err
 		}
 	}
 }
 
-// reconcile finds out what a RedeployInstance whose reply was lost did.
+// reconcile finds out what a RedeployInstance whose reply was lost, or proved nothing,
+// did. It polls the instance's tasks and status, through transient failures, until a task
+// that was not there before the call is listed or the budget (ReconcileTimeout, on the
+// backend's clock) is spent.
 func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, known map[string]bool, cause error) (backend.TaskRef, error) {
 	region, id := req.RegionID, req.InstanceID
 	// The caller may have given up (that may be why the reply was lost), but the user
 	// still needs to know whether the instance is being redeployed.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.o.ReconcileTimeout)
 	defer cancel()
-	unknown := func(why string, err error) (backend.TaskRef, error) {
-		if err != nil {
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w) and %s: %w; check DescribeTasks or the console before trying again",
-				id, ErrRedeployOutcomeUnknown, cause, why, err)
-		}
-		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w) and %s; check DescribeTasks or the console before trying again",
-			id, ErrRedeployOutcomeUnknown, cause, why)
+	deadline := b.o.Now().Add(b.o.ReconcileTimeout)
+	// The RequestId of a TaskRef is the RedeployInstance call's, never a listing's: when
+	// the lost reply carried none, there is none to give.
+	var reqID string
+	if ae, ok := backend.CallError(cause, actionRedeploy); ok {
+		reqID = ae.RequestID
 	}
-	var status model.InstanceStatus
+	var (
+		status  model.InstanceStatus
+		lastErr error
+	)
 	for round := 1; ; round++ {
-		tasks, reqID, err := b.redeployTasks(ctx, region, id)
-		if err != nil {
-			return unknown("DescribeTasks failed", err)
-		}
-		for _, t := range tasks {
-			if !known[t.ID] && t.ResourceID == id {
-				if ae, ok := backend.AsAPIError(cause); ok && ae.RequestID != "" {
-					reqID = ae.RequestID
+		tasks, _, err := b.listTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{id}})
+		if err == nil {
+			for _, t := range tasks {
+				if !known[t.ID] && t.ResourceID == id {
+					return backend.TaskRef{TaskID: t.ID, RegionID: region, InstanceID: id, RequestID: reqID, Reconciled: true}, nil
 				}
-				return backend.TaskRef{TaskID: t.ID, RegionID: region, InstanceID: id, RequestID: reqID, Reconciled: true}, nil
+			}
+			var ins []model.Instance
+			if ins, err = b.describeInstances(ctx, region, []string{id}); err == nil {
+				in := findInstance(ins, id)
+				if in == nil {
+					// No such instance in the region: nothing can be redeploying it.
+					return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeInstances lists no such instance in %s",
+						id, ErrRedeployNotStarted, cause, region)
+				}
+				status = in.Status
 			}
 		}
-		ins, err := b.describeInstances(ctx, region, []string{id})
-		if err != nil {
-			return unknown("DescribeInstances failed", err)
+		lastErr = err
+		if (err != nil && !transient(err)) || !b.o.Now().Before(deadline) || ctx.Err() != nil {
+			break
 		}
-		if len(ins) == 0 {
-			// No such instance in the region: nothing can be redeploying it.
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeInstances lists no such instance in %s",
-				id, ErrRedeployNotStarted, cause, region)
-		}
-		status = ins[0].Status
-		if status == model.StatusRunning || status == model.StatusStopped {
-			// Only a server that answered (5xx) has finished with the call. After a timeout or
-			// a dropped connection it may still apply it after this check, so "no task yet"
-			// must not be read as "safe to try again".
-			if ae, ok := backend.AsAPIError(cause); !ok || ae.HTTPStatus < 500 {
-				return unknown(fmt.Sprintf("no new redeploy task is listed yet and the instance is still %s, but the call got no answer and may still be applied", status), nil)
-			}
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeTasks shows no new redeploy task and the instance is still %s; it is safe to try again",
-				id, ErrRedeployNotStarted, cause, status)
-		}
-		// Stopping or Starting with no task listed yet: the task list may lag the instance.
-		if round == reconcileRounds {
-			return unknown(fmt.Sprintf("the instance is %s but no new redeploy task is listed", status), nil)
-		}
-		if err := b.o.Sleep(ctx, b.backoff(round, 0)); err != nil {
-			return unknown("checking took too long", err)
+		// Stopping or Starting with no task listed yet (the task list may lag the
+		// instance), or still unmoved after a call that may yet be applied: look again.
+		d := min(b.backoff(round, 0), deadline.Sub(b.o.Now()))
+		if err := b.o.Sleep(ctx, d); err != nil {
+			break
 		}
 	}
+	seen := "no check of the instance succeeded"
+	if status != "" {
+		seen = fmt.Sprintf("no new redeploy task was listed and the instance was last %s", status)
+	}
+	if lastErr != nil {
+		// The check's own error is quoted, not wrapped: its Code and RequestId belong to
+		// DescribeTasks or DescribeInstances, not to the redeploy.
+		seen += " (last check: " + bare(lastErr) + ")"
+	}
+	return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the call was sent but its reply was lost or proves nothing (%w), and within %s %s; check the instance's redeploy tasks (the console, or DescribeTasks with ResourceIds [%q]) before trying again",
+		id, ErrRedeployOutcomeUnknown, cause, b.o.ReconcileTimeout, seen, id)
 }
 
-// redeployTasks lists the instance's RedeployInstance tasks, newest first as the API
-// returns them, with the RequestId of the listing.
-func (b *Backend) redeployTasks(ctx context.Context, region, id string) ([]model.Task, string, error) {
-	return b.describeTasks(ctx, region, func(req *ecs.DescribeTasksRequest) {
-		req.TaskAction = model.ActionRedeployInstance
-		ids := []string{id}
-		req.ResourceIds = &ids
-	})
+// findInstance is the instance whose id is id, or nil: answers are matched by id, never
+// taken by position.
+func findInstance(ins []model.Instance, id string) *model.Instance {
+	for i := range ins {
+		if ins[i].ID == id {
+			return &ins[i]
+		}
+	}
+	return nil
 }

@@ -147,11 +147,15 @@ func TestRedeployIsTrackedThroughItsPhasesToAvoided(t *testing.T) {
 		if task.ID != ref.TaskID || task.Phase != step.phase || task.Status != step.status {
 			t.Fatalf("after %v: task %s %s phase %s, want %s phase %s", step.advance, task.ID, task.Status, task.Phase, step.status, step.phase)
 		}
-		if want := 1; step.status.Final() {
+		want := 1
+		if step.status.Final() {
 			want = 0
-			if left != want {
-				t.Fatalf("in flight %d, want %d", left, want)
-			}
+		}
+		if left != want {
+			t.Fatalf("after %v: in flight %d, want %d", step.advance, left, want)
+		}
+		if snap := v.Snapshot(); row(t, snap, id).InProgress != (want == 1) || snap.Counts.InProgress != want {
+			t.Fatalf("after %v: row in progress %v, %d counted, want %d", step.advance, row(t, snap, id).InProgress, snap.Counts.InProgress, want)
 		}
 	}
 	// The API no longer lists the instance; the view keeps it, Running and Avoided.

@@ -114,7 +114,8 @@ const keepFinished = 200
 // record is everything the hub knows about one instance. Its redeploy state has one
 // owner, this record, whatever session asked.
 type record struct {
-	// inst is the freshest known state, the record's own copy (ownCopy).
+	// inst is the freshest known state, the record's own copy (ownCopy). It is replaced,
+	// never changed in place, so the row derived from it shares it.
 	inst *model.Instance
 	// listed is whether the last successful refresh listed the instance.
 	listed bool
@@ -690,12 +691,21 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 	ctx, cancel := context.WithTimeout(h.base, h.opt.CallTimeout)
 	defer cancel()
 	var ref backend.TaskRef
+	var panicked bool
 	err := h.recovered("RedeployInstance "+req.InstanceID, func() error {
+		panicked = true
 		var err error
 		ref, err = h.b.Redeploy(ctx, req)
+		panicked = false
 		return err
 	})
-	if err == nil && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
+	// A task that started though its audit result line was lost is still a task to follow;
+	// the error goes back to the session.
+	started := ref.TaskID != "" && errors.Is(err, backend.ErrAuditResult)
+	if panicked {
+		// The call may have left before the panic: nobody knows whether it started.
+		err = fmt.Errorf("%w: %w", backend.ErrOutcomeUnknown, err)
+	} else if (err == nil || started) && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
 		// An answer that names no task, or another instance, proves nothing.
 		err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
@@ -714,10 +724,14 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 	case errors.Is(err, backend.ErrOutcomeUnknown):
 		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, rec.inst.Status
 		return ref, err
-	case err != nil:
+	case err != nil && !started:
 		rec.state = prev
 		if prev == StateIdle {
 			rec.by = StartedBy{}
+		}
+		if errors.Is(err, backend.ErrAlreadyInProgress) {
+			// Started elsewhere since the last refresh: the next one adopts its task.
+			h.RequestRefresh()
 		}
 		return ref, err
 	}
@@ -726,7 +740,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 		Status: model.TaskProcessing, Phase: rec.inst.Status, ForceStop: req.ForceStop,
 		StartedBy: StartedBy{Identity: req.Identity}, RequestID: ref.RequestID, Created: now}
 	h.startLocked(rec, task, now)
-	return ref, nil
+	return ref, err
 }
 
 // publishLocked derives the rows that changed, and hands a new snapshot to every
@@ -782,7 +796,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 			task = &t
 		}
 		old := rec.row
-		rec.row = deriveRow(ownCopy(rec.inst), now, rec.state, rec.by, task)
+		rec.row = deriveRow(rec.inst, now, rec.state, rec.by, task)
 		if old == nil || !old.Deadline.Equal(rec.row.Deadline) {
 			resort = true
 		}
@@ -791,7 +805,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 		rows := make([]*Row, 0, len(h.records))
 		for _, rec := range h.records {
 			if rec.row == nil { // a record made outside a refresh
-				rec.row = deriveRow(ownCopy(rec.inst), now, rec.state, rec.by, nil)
+				rec.row = deriveRow(rec.inst, now, rec.state, rec.by, nil)
 			}
 			rows = append(rows, rec.row)
 		}

@@ -41,7 +41,7 @@ func (b *Backend) inject(ctx context.Context, action, region string) (lost bool,
 	case FaultHang:
 		<-ctx.Done()
 		return false, fmt.Errorf("%s: %w", action, ctx.Err())
-	case FaultLostReply:
+	case FaultLostReply, FaultBadReply:
 		return true, nil
 	}
 	return false, ctx.Err()
@@ -69,6 +69,9 @@ func (b *Backend) Regions(ctx context.Context) ([]model.Region, error) {
 
 // Instances lists instances with pending events.
 func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	if err := backend.CheckInstanceIDs(q.InstanceIDs); err != nil {
+		return nil, err
+	}
 	for _, r := range q.Regions {
 		if !b.E.HasRegion(r) {
 			return nil, &backend.APIError{Code: "InvalidRegionId.NotFound", HTTPStatus: 404,
@@ -83,6 +86,15 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 
 // Redeploy starts a redeploy in the engine.
 func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
+	if err := backend.CheckInstanceID(req.InstanceID); err != nil {
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance: not sent: %w", err)
+	}
+	// As the real backend does, right before the call: a redeploy under way refuses.
+	if ts := b.E.Tasks(req.RegionID, TaskFilter{Action: model.ActionRedeployInstance, Status: model.TaskProcessing, ResourceIDs: []string{req.InstanceID}}); len(ts) > 0 {
+		t := ts[0] // the filter is this instance's Processing tasks: any one refuses
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
+			req.InstanceID, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+	}
 	lost, err := b.inject(ctx, "RedeployInstance", req.RegionID)
 	if err != nil {
 		return backend.TaskRef{}, err
@@ -110,6 +122,9 @@ func (b *Backend) Tasks(ctx context.Context, region string, ids []string) ([]mod
 
 // ListTasks lists the region's RedeployInstance tasks that match q, newest first.
 func (b *Backend) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
+	if err := backend.CheckInstanceIDs(q.ResourceIDs); err != nil {
+		return nil, err
+	}
 	if lost, err := b.inject(ctx, "DescribeTasks", q.RegionID); err != nil || lost {
 		return nil, orLost(err, lost, b.E)
 	}

@@ -4,6 +4,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -54,42 +55,101 @@ type instState struct {
 	wipes int
 	// active is the in-flight redeploy, if any.
 	active *taskState
+	// seq is the instance's place in fleet order, and firstEvent the number of its first
+	// event: events are numbered in fleet order, then in the instance's order. Neither
+	// changes (the engine never adds or removes instances or events), so they are the
+	// cursors that NextToken carries.
+	seq, firstEvent int
 }
 
-// Engine is the simulated ECS account. All methods are safe for concurrent use.
+// eventCount keys the number of events of one region, cycle status and type, kept up to
+// date as events change so a page's TotalCount does not cost a scan of the region.
+type eventCount struct {
+	region string
+	status model.EventCycleStatus
+	typ    model.EventType
+}
+
+// Engine is the simulated ECS account. All methods are safe for concurrent use; reads
+// share the lock and do not wait for each other.
 type Engine struct {
-	mu        sync.Mutex
+	// mu guards the fleet and the tasks. Reads hold it shared; settling in-flight
+	// redeploys and starting one hold it alone.
+	mu        sync.RWMutex
 	clock     Clock
 	opts      Options
 	rng       *rand.Rand
 	regions   []model.Region
 	insts     []*instState
 	byID      map[string]*instState
+	byRegion  map[string][]*instState // fleet order
+	counts    map[eventCount]int
 	tasks     map[string]*taskState
 	taskOrder []*taskState
 	inflight  []*taskState
 	faults    *faultState
+	// settledLen and nextChange say when a read must settle first: when a redeploy was
+	// started since the last settle, or an in-flight one reaches its next phase.
+	settledLen int
+	nextChange time.Time
+	// Request ids draw from their own generator under their own lock, so a read that
+	// answers with a RequestId does not take mu exclusively.
+	ridMu  sync.Mutex
+	ridRng *rand.Rand
 }
 
 // New makes an engine over fleet f. The engine owns a copy; f is not changed.
 func New(f *Fleet, clock Clock, opts Options) *Engine {
 	e := &Engine{
-		clock:   clock,
-		opts:    opts,
-		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
-		regions: slices.Clone(f.Regions),
-		byID:    make(map[string]*instState, len(f.Instances)),
-		tasks:   make(map[string]*taskState),
+		clock:    clock,
+		opts:     opts,
+		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		regions:  slices.Clone(f.Regions),
+		byID:     make(map[string]*instState, len(f.Instances)),
+		byRegion: make(map[string][]*instState),
+		counts:   make(map[eventCount]int),
+		tasks:    make(map[string]*taskState),
+		ridRng:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x1d)),
 	}
 	e.faults = newFaultState(opts.Faults, opts.Seed)
 	e.insts = make([]*instState, len(f.Instances))
+	nEvents := 0
 	for i := range f.Instances {
-		st := &instState{Instance: f.Instances[i]}
+		st := &instState{Instance: f.Instances[i], seq: i, firstEvent: nEvents}
 		st.Events = slices.Clone(st.Events)
+		nEvents += len(st.Events)
 		e.insts[i] = st
 		e.byID[st.ID] = st
+		e.byRegion[st.RegionID] = append(e.byRegion[st.RegionID], st)
+		for j := range st.Events {
+			e.countEvent(st, &st.Events[j], +1)
+		}
 	}
 	return e
+}
+
+func (e *Engine) countEvent(in *instState, ev *model.Event, n int) {
+	e.counts[eventCount{in.RegionID, ev.CycleStatus, ev.Type}] += n
+}
+
+// rlock takes mu shared with every in-flight redeploy settled to now. Settling changes
+// state, so when it is due the lock is taken alone for it first; a redeploy started in
+// between is settled by the next read.
+func (e *Engine) rlock() {
+	e.mu.RLock()
+	if e.settleDue(e.clock.Now()) {
+		e.mu.RUnlock()
+		e.mu.Lock()
+		// The clock is read under the exclusive lock, so settles run in time order and
+		// a status never steps back.
+		e.settle(e.clock.Now())
+		e.mu.Unlock()
+		e.mu.RLock()
+	}
+}
+
+func (e *Engine) settleDue(now time.Time) bool {
+	return len(e.inflight) != e.settledLen || (len(e.inflight) > 0 && !now.Before(e.nextChange))
 }
 
 // Now is the engine's current time.
@@ -111,16 +171,32 @@ func (e *Engine) HasRegion(id string) bool {
 // settle advances every in-flight redeploy to now. Work is O(in-flight tasks).
 func (e *Engine) settle(now time.Time) {
 	if len(e.inflight) == 0 {
+		e.settledLen = 0
 		return
 	}
 	keep := e.inflight[:0]
+	e.nextChange = time.Time{}
 	for _, t := range e.inflight {
 		if !e.advance(t, now) {
 			keep = append(keep, t)
+			if next := t.nextPhaseEnd(now); e.nextChange.IsZero() || next.Before(e.nextChange) {
+				e.nextChange = next
+			}
 		}
 	}
 	clear(e.inflight[len(keep):])
 	e.inflight = keep
+	e.settledLen = len(keep)
+}
+
+// nextPhaseEnd is when the task's current phase ends: the next time settling changes it.
+func (t *taskState) nextPhaseEnd(now time.Time) time.Time {
+	for _, p := range t.phases {
+		if now.Before(p.until) {
+			return p.until
+		}
+	}
+	return now
 }
 
 // advance moves one task along its phases; it reports whether the task ended.
@@ -143,16 +219,27 @@ func (e *Engine) advance(t *taskState, now time.Time) bool {
 	}
 	in.Status = model.StatusRunning
 	t.task.Status = model.TaskFinished
+	// The instance now runs on another host, so every pending event about its old host
+	// is Avoided, not only the one answered; expiry and account events follow the
+	// instance and stay.
 	for i := range in.Events {
-		if in.Events[i].ID == t.eventID {
-			in.Events[i].CycleStatus = model.CycleAvoided
-			in.Events[i].FinishTime = end
+		if ev := &in.Events[i]; ev.CycleStatus.Pending() && hostEvent(ev.Type) {
+			e.countEvent(in, ev, -1)
+			ev.CycleStatus = model.CycleAvoided
+			ev.FinishTime = end
+			e.countEvent(in, ev, +1)
 		}
 	}
 	if in.HasLocalDisks() {
 		in.wipes++
 	}
 	return true
+}
+
+// hostEvent reports whether an event of type t is about the physical host (ECS's
+// SystemMaintenance.* and SystemFailure.* families), which a move to another host answers.
+func hostEvent(t model.EventType) bool {
+	return strings.HasPrefix(string(t), "SystemMaintenance.") || strings.HasPrefix(string(t), "SystemFailure.")
 }
 
 // Redeploy starts a redeploy of instance id in region, or refuses it with the API's error.
@@ -165,6 +252,13 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 	if !ok || in.RegionID != region {
 		return model.Task{}, &backend.APIError{Code: model.CodeInstanceNotFound, HTTPStatus: 404,
 			Message: "The specified InstanceId does not exist.", RequestID: e.requestIDLocked()}
+	}
+	// ECS refuses a second redeploy while one is under way, whoever started it; the
+	// instance passes through Stopped, where the eligibility rules alone would accept it.
+	if t := in.active; t != nil {
+		return model.Task{}, &backend.APIError{Code: model.CodeIncorrectInstanceStatus, HTTPStatus: 403,
+			Message:   fmt.Sprintf("The instance is being redeployed by task %s (Processing); wait for it to end.", t.task.ID),
+			RequestID: e.requestIDLocked()}
 	}
 	el := model.Evaluate(&in.Instance, now, forceStop)
 	if b := el.FirstBlock(); b != nil {
@@ -213,9 +307,8 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 // Instances returns copies of the instances in region ("" for all) in fleet order, with
 // every event, pending and final. ids restricts the answer when not empty.
 func (e *Engine) Instances(region string, ids []string) []model.Instance {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
+	e.rlock()
+	defer e.mu.RUnlock()
 	var out []model.Instance
 	if len(ids) > 0 {
 		for _, id := range ids {
@@ -236,9 +329,8 @@ func (e *Engine) Instances(region string, ids []string) []model.Instance {
 // PendingInstances returns copies of the instances that have a pending event, with only
 // their pending events, in the regions given (all when empty).
 func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instance {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
+	e.rlock()
+	defer e.mu.RUnlock()
 	// Two passes: count, then copy every pending event into one backing array, so a
 	// listing of 100,000 instances costs two allocations instead of one per instance.
 	pending := func(in *instState) int {
@@ -309,9 +401,8 @@ type EventFilter struct {
 // Events returns the events that match f, in fleet order, soonest deadline first within an
 // instance.
 func (e *Engine) Events(f EventFilter) []model.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
+	e.rlock()
+	defer e.mu.RUnlock()
 	match := func(ev *model.Event) bool {
 		return (len(f.EventIDs) == 0 || slices.Contains(f.EventIDs, ev.ID)) &&
 			(len(f.CycleStatuses) == 0 || slices.Contains(f.CycleStatuses, ev.CycleStatus)) &&
@@ -352,9 +443,8 @@ type TaskFilter struct {
 
 // Tasks returns the tasks in region that match f, newest first.
 func (e *Engine) Tasks(region string, f TaskFilter) []model.Task {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
+	e.rlock()
+	defer e.mu.RUnlock()
 	var out []model.Task
 	for i := len(e.taskOrder) - 1; i >= 0; i-- {
 		t := &e.taskOrder[i].task
@@ -372,9 +462,8 @@ func (e *Engine) Tasks(region string, f TaskFilter) []model.Task {
 
 // Wipes reports how many times instance id's local disks were re-initialized.
 func (e *Engine) Wipes(id string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settle(e.clock.Now())
+	e.rlock()
+	defer e.mu.RUnlock()
 	if in, ok := e.byID[id]; ok {
 		return in.wipes
 	}
@@ -390,21 +479,20 @@ func idStem(id string) string {
 
 // NewRequestID returns a RequestId shaped like ECS's.
 func (e *Engine) NewRequestID() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.requestIDLocked()
-}
-
-func (e *Engine) requestIDLocked() string {
 	const hex = "0123456789ABCDEF"
 	b := make([]byte, 36)
+	e.ridMu.Lock()
+	defer e.ridMu.Unlock()
 	for i := range b {
 		switch i {
 		case 8, 13, 18, 23:
 			b[i] = '-'
 		default:
-			b[i] = hex[e.rng.IntN(16)]
+			b[i] = hex[e.ridRng.IntN(16)]
 		}
 	}
 	return string(b)
 }
+
+// requestIDLocked is NewRequestID for callers holding mu; request ids have their own lock.
+func (e *Engine) requestIDLocked() string { return e.NewRequestID() }

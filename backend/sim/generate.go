@@ -111,141 +111,206 @@ func pickFamily(r *rand.Rand) familySpec {
 
 // Generate builds a fleet of n instances that looks like a real account with pending
 // events, deterministic in seed and now: the same arguments give the same fleet.
+//
+// The rules it keeps, each pinned by a test:
+//   - deployment sets group clusters of 3–7 instances of one region, role, environment and
+//     instance type, named alike (kafka-prod-040, kafka-prod-041, …) and spread over zones;
+//   - an InstanceExpiration event only on a PrePaid instance, at its ExpiredTime: .Stop for
+//     one that expires within days, .Delete ("expired, will be released") for one already
+//     expired; an AccountUnbalanced event only on a PostPaid instance in arrears (financial
+//     lock); a PostPaid instance has no ExpiredTime;
+//   - local-disk events (SystemMaintenance.RebootAndReInitErrorDisk/IsolateErrorDisk) only
+//     on instances with local disks;
+//   - every publish time is before its deadline (NotBefore) and before now;
+//   - every instance has a pending event, and several have two.
 func Generate(seed int64, n int, now time.Time) *Fleet {
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
 	now = now.UTC().Truncate(time.Second)
 	f := &Fleet{Regions: AllRegions()}
 	f.Instances = make([]model.Instance, 0, n)
 	seen := make(map[string]bool, n)
-	for i := 0; i < n; i++ {
+	newID := func(prefix string) string {
+		id := "i-" + prefix + randID(r, 17)
+		for seen[id] {
+			id = "i-" + prefix + randID(r, 17)
+		}
+		seen[id] = true
+		return id
+	}
+	for len(f.Instances) < n {
 		// Regions are skewed like a real account: most instances in the first few.
 		reg := genRegions[min(r.IntN(len(genRegions)), r.IntN(len(genRegions)))]
 		fam := pickFamily(r)
 		si := r.IntN(len(sizes))
-		id := "i-" + reg.prefix + randID(r, 17)
-		for seen[id] {
-			id = "i-" + reg.prefix + randID(r, 17)
-		}
-		seen[id] = true
 		role := roles[r.IntN(len(roles))]
 		env := envs[r.IntN(len(envs))]
-		in := model.Instance{
-			ID:                   id,
-			Name:                 fmt.Sprintf("%s-%s-%03d", role, env, r.IntN(1000)),
-			RegionID:             reg.id,
-			ZoneID:               reg.id + "-" + reg.zones[r.IntN(len(reg.zones))],
-			InstanceType:         fam.family + "." + sizes[si],
-			Family:               fam.family,
-			Status:               model.StatusRunning,
-			ChargeType:           model.PostPaid,
-			LocalStorageAmount:   fam.disks[si],
-			LocalStorageCapacity: fam.diskGiB[si],
-			Tags:                 map[string]string{"team": role, "env": env},
+		first := r.IntN(1000)
+		// About a fifth of the instances are in a deployment set: a cluster spread over
+		// hosts, whose members are named alike and share type, role and billing.
+		size, set := 1, ""
+		if r.IntN(100) < 5 && n-len(f.Instances) >= 3 {
+			size = min(3+r.IntN(5), n-len(f.Instances))
+			set = "ds-" + reg.prefix + randID(r, 17)
+			first = r.IntN(1000 - size)
 		}
-		if r.IntN(100) < 35 {
-			in.ChargeType = model.PrePaid
-			in.ExpiredTime = now.Add(time.Duration(30+r.IntN(300)) * 24 * time.Hour).Truncate(time.Hour)
+		prepaid := r.IntN(100) < 35
+		for k := 0; k < size; k++ {
+			in := model.Instance{
+				ID:                   newID(reg.prefix),
+				Name:                 fmt.Sprintf("%s-%s-%03d", role, env, first+k),
+				RegionID:             reg.id,
+				ZoneID:               reg.id + "-" + reg.zones[r.IntN(len(reg.zones))],
+				InstanceType:         fam.family + "." + sizes[si],
+				Family:               fam.family,
+				Status:               model.StatusRunning,
+				ChargeType:           model.PostPaid,
+				LocalStorageAmount:   fam.disks[si],
+				LocalStorageCapacity: fam.diskGiB[si],
+				DeploymentSetID:      set,
+				Tags:                 map[string]string{"team": role, "env": env},
+			}
+			if set != "" {
+				in.ZoneID = reg.id + "-" + reg.zones[k%len(reg.zones)]
+				in.Tags["cluster"] = fmt.Sprintf("%s-%s", role, env)
+			}
+			if prepaid {
+				in.ChargeType = model.PrePaid
+				in.ExpiredTime = now.Add(time.Duration(30+r.IntN(300)) * 24 * time.Hour).Truncate(time.Hour)
+			}
+			genInstance(r, &in, now)
+			f.Instances = append(f.Instances, in)
 		}
-		switch p := r.IntN(100); {
-		case p < 12:
-			in.Status = model.StatusStopped
-		case p < 14:
-			in.Status = model.StatusStarting
-		case p < 15:
-			in.Status = model.StatusStopping
-		case p < 16:
-			in.Status = model.StatusPending
-		}
-		switch p := r.IntN(100); {
-		case p < 3:
-			in.OperationLocks = []model.LockReason{model.LockSecurity}
-		case p < 5:
-			in.OperationLocks = []model.LockReason{model.LockFinancial}
-		case p < 8:
-			in.ChargeType = model.PrePaid
-			in.ExpiredTime = now.Add(-time.Duration(1+r.IntN(72)) * time.Hour).Truncate(time.Hour)
-		}
-		if r.IntN(100) < 3 {
-			in.DedicatedHostID = "dh-" + reg.prefix + randID(r, 17)
-		}
-		if r.IntN(100) < 20 {
-			in.DeploymentSetID = "ds-" + reg.prefix + randID(r, 17)
-		}
-		in.Events = genEvents(r, &in, now)
-		sort.Slice(in.Events, func(a, b int) bool { return in.Events[a].NotBefore.Before(in.Events[b].NotBefore) })
-		f.Instances = append(f.Instances, in)
 	}
 	return f
 }
 
-func genEvents(r *rand.Rand, in *model.Instance, now time.Time) []model.Event {
-	newEvent := func(t model.EventType, s model.EventCycleStatus, notBefore time.Time, reason string) model.Event {
-		return model.Event{
-			ID:          "e-" + idStem(in.ID) + randID(r, 17),
-			InstanceID:  in.ID,
-			Type:        t,
-			CycleStatus: s,
-			PublishTime: notBefore.Add(-time.Duration(24+r.IntN(72)) * time.Hour).Truncate(time.Minute),
-			NotBefore:   notBefore,
-			Reason:      reason,
-			ImpactLevel: fmt.Sprint(1 + r.IntN(3)),
-		}
-	}
-	// Deadlines run from under an hour to two days out, a few already overdue.
-	deadline := func() time.Time {
-		switch p := r.IntN(100); {
-		case p < 4:
-			return now.Add(-time.Duration(1+r.IntN(40)) * time.Minute)
-		case p < 20:
-			return now.Add(time.Duration(10+r.IntN(50)) * time.Minute)
-		default:
-			return now.Add(time.Duration(60+r.IntN(47*60)) * time.Minute)
-		}
-	}
-	maint := maintenanceReasons[r.IntN(len(maintenanceReasons))]
-	var evs []model.Event
+// genInstance draws an instance's state, billing and events, keeping them in agreement.
+func genInstance(r *rand.Rand, in *model.Instance, now time.Time) {
 	switch p := r.IntN(100); {
-	case p < 34:
-		st := model.CycleScheduled
-		if r.IntN(100) < 15 {
-			st = model.CycleInquiring
-		}
-		evs = append(evs, newEvent(model.EventMaintenanceReboot, st, deadline(), maint))
-	case p < 62:
-		st := model.CycleScheduled
-		if r.IntN(100) < 20 {
-			st = model.CycleInquiring
-		}
-		evs = append(evs, newEvent(model.EventMaintenanceRedeploy, st, deadline(), maint))
-	case p < 72:
-		// A host failure in progress: Executing, deadline already reached.
-		evs = append(evs, newEvent(model.EventFailureReboot, model.CycleExecuting,
-			now.Add(-time.Duration(1+r.IntN(20))*time.Minute), failureReasons[r.IntN(len(failureReasons))]))
-	case p < 78:
-		evs = append(evs, newEvent(model.EventMaintenanceRebootReinit, model.CycleScheduled, deadline(), "Local disk errors: the damaged disk is re-initialized on reboot"))
-	case p < 81:
-		evs = append(evs, newEvent(model.EventMaintenanceIsolateDisk, model.CycleScheduled, deadline(), "Local disk errors: the damaged disk is isolated on reboot"))
-	case p < 84:
-		evs = append(evs, newEvent(model.EventFailureRedeploy, model.CycleExecuting, now.Add(-time.Duration(1+r.IntN(20))*time.Minute), failureReasons[0]))
-	case p < 92:
-		evs = append(evs, newEvent(model.EventExpirationStop, model.CycleScheduled, deadline(), "Subscription expires; the instance will be stopped"))
-	case p < 95:
-		evs = append(evs, newEvent(model.EventUnbalancedStop, model.CycleScheduled, deadline(), "Account balance overdue; the instance will be stopped"))
-	case p < 97:
-		evs = append(evs, newEvent(model.EventExpirationDelete, model.CycleScheduled, deadline(), "Subscription expired; the instance will be released"))
-	default:
-		evs = append(evs, newEvent(model.EventInstanceFailureReboot, model.CycleExecuting, now.Add(-time.Duration(1+r.IntN(10))*time.Minute), "Guest OS kernel panic detected"))
+	case p < 12:
+		in.Status = model.StatusStopped
+	case p < 14:
+		in.Status = model.StatusStarting
+	case p < 15:
+		in.Status = model.StatusStopping
+	case p < 16:
+		in.Status = model.StatusPending
 	}
-	// Some instances carry a second pending event, and some a history of final ones.
+	if r.IntN(100) < 3 {
+		in.OperationLocks = []model.LockReason{model.LockSecurity}
+	}
+	if r.IntN(100) < 3 {
+		in.DedicatedHostID = "dh-" + idStem(in.ID) + randID(r, 17)
+	}
+	g := eventGen{r: r, in: in, now: now}
+	maint := maintenanceReasons[r.IntN(len(maintenanceReasons))]
+	// Billing first: an instance about to expire, expired or in arrears carries the event
+	// that says so, and only such an instance does.
+	billing := false
+	switch p := r.IntN(100); {
+	case p < 4 && in.ChargeType == model.PrePaid:
+		// Expires within days: stopped at expiry unless renewed.
+		in.ExpiredTime = g.deadline().Truncate(time.Hour)
+		if !in.ExpiredTime.After(now) {
+			in.ExpiredTime = now.Add(time.Hour).Truncate(time.Hour)
+		}
+		g.add(model.EventExpirationStop, model.CycleScheduled, in.ExpiredTime, "Subscription expires; the instance will be stopped")
+		billing = true
+	case p < 8 && in.ChargeType == model.PrePaid:
+		// Expired hours ago and stopped; released fifteen days after expiry unless renewed.
+		in.ExpiredTime = now.Add(-time.Duration(1+r.IntN(72)) * time.Hour).Truncate(time.Hour)
+		in.Status = model.StatusStopped
+		g.add(model.EventExpirationDelete, model.CycleScheduled, in.ExpiredTime.Add(15*24*time.Hour), "Subscription expired; the instance will be released")
+		billing = true
+	case p < 5 && in.ChargeType == model.PostPaid:
+		in.OperationLocks = append(in.OperationLocks, model.LockFinancial)
+		g.add(model.EventUnbalancedStop, model.CycleScheduled, g.deadline(), "Account balance overdue; the instance will be stopped")
+		billing = true
+	}
+	// Host events: most instances have one; an instance with a billing event has one
+	// only sometimes, which makes it an instance with two pending events.
+	if !billing || r.IntN(100) < 30 {
+		g.hostEvent(maint)
+	}
+	// Some instances carry a second maintenance event, and some a history of final ones.
 	if r.IntN(100) < 8 {
-		evs = append(evs, newEvent(model.EventMaintenanceReboot, model.CycleScheduled, deadline(), maint))
+		g.add(model.EventMaintenanceReboot, model.CycleScheduled, g.deadline(), maint)
 	}
 	if r.IntN(100) < 25 {
 		past := now.Add(-time.Duration(2+r.IntN(60)) * 24 * time.Hour)
 		final := []model.EventCycleStatus{model.CycleExecuted, model.CycleAvoided, model.CycleCanceled}[r.IntN(3)]
-		ev := newEvent(model.EventMaintenanceReboot, final, past, maint)
+		ev := g.add(model.EventMaintenanceReboot, final, past, maint)
 		ev.FinishTime = past.Add(time.Duration(5+r.IntN(30)) * time.Minute)
-		evs = append(evs, ev)
 	}
-	return evs
+	sort.SliceStable(in.Events, func(a, b int) bool { return in.Events[a].NotBefore.Before(in.Events[b].NotBefore) })
+}
+
+// eventGen draws the events of one instance.
+type eventGen struct {
+	r   *rand.Rand
+	in  *model.Instance
+	now time.Time
+}
+
+// add appends an event; ECS publishes an event hours to days before its deadline, and
+// never in the future.
+func (g eventGen) add(t model.EventType, s model.EventCycleStatus, notBefore time.Time, reason string) *model.Event {
+	published := notBefore
+	if g.now.Before(published) {
+		published = g.now
+	}
+	g.in.Events = append(g.in.Events, model.Event{
+		ID:          "e-" + idStem(g.in.ID) + randID(g.r, 17),
+		InstanceID:  g.in.ID,
+		Type:        t,
+		CycleStatus: s,
+		PublishTime: published.Add(-time.Duration(60+g.r.IntN(72*60)) * time.Minute).Truncate(time.Minute),
+		NotBefore:   notBefore,
+		Reason:      reason,
+		ImpactLevel: fmt.Sprint(1 + g.r.IntN(3)),
+	})
+	return &g.in.Events[len(g.in.Events)-1]
+}
+
+// deadline draws a NotBefore from under an hour to two days out, a few already overdue.
+func (g eventGen) deadline() time.Time {
+	switch p := g.r.IntN(100); {
+	case p < 4:
+		return g.now.Add(-time.Duration(1+g.r.IntN(40)) * time.Minute)
+	case p < 20:
+		return g.now.Add(time.Duration(10+g.r.IntN(50)) * time.Minute)
+	default:
+		return g.now.Add(time.Duration(60+g.r.IntN(47*60)) * time.Minute)
+	}
+}
+
+// hostEvent adds one pending event about the instance's host or guest.
+func (g eventGen) hostEvent(maint string) {
+	r := g.r
+	failing := func(ago int) time.Time { return g.now.Add(-time.Duration(1+r.IntN(ago)) * time.Minute) }
+	switch p := r.IntN(100); {
+	case p < 38:
+		st := model.CycleScheduled
+		if r.IntN(100) < 15 {
+			st = model.CycleInquiring
+		}
+		g.add(model.EventMaintenanceReboot, st, g.deadline(), maint)
+	case p < 70:
+		st := model.CycleScheduled
+		if r.IntN(100) < 20 {
+			st = model.CycleInquiring
+		}
+		g.add(model.EventMaintenanceRedeploy, st, g.deadline(), maint)
+	case p < 82:
+		// A host failure in progress: Executing, deadline already reached.
+		g.add(model.EventFailureReboot, model.CycleExecuting, failing(20), failureReasons[r.IntN(len(failureReasons))])
+	case p < 88 && g.in.HasLocalDisks():
+		g.add(model.EventMaintenanceRebootReinit, model.CycleScheduled, g.deadline(), "Local disk errors: the damaged disk is re-initialized on reboot")
+	case p < 92 && g.in.HasLocalDisks():
+		g.add(model.EventMaintenanceIsolateDisk, model.CycleScheduled, g.deadline(), "Local disk errors: the damaged disk is isolated on reboot")
+	case p < 96:
+		g.add(model.EventFailureRedeploy, model.CycleExecuting, failing(20), failureReasons[0])
+	default:
+		g.add(model.EventInstanceFailureReboot, model.CycleExecuting, failing(10), "Guest OS kernel panic detected")
+	}
 }

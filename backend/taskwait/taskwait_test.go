@@ -36,7 +36,7 @@ func follow(t *testing.T, e *sim.Engine, clock *sim.StepClock, ref backend.TaskR
 	var seen []Progress
 	go func() {
 		defer close(done)
-		task, err = Follow(context.Background(), sim.NewBackend(e), ref, ticks, clock.Now, func(p Progress) { seen = append(seen, p) })
+		task, err = Follow(context.Background(), sim.NewBackend(e), ref, ticks, clock.Now, 0, func(p Progress) { seen = append(seen, p) })
 	}()
 	for i := 0; i < 100; i++ {
 		clock.Advance(step)
@@ -91,7 +91,7 @@ func TestFollowRidesOutThrottling(t *testing.T) {
 	done := make(chan error, 1)
 	var throttled int
 	go func() {
-		_, err := Follow(context.Background(), sim.NewBackend(e), ref, ticks, clock.Now, func(p Progress) {
+		_, err := Follow(context.Background(), sim.NewBackend(e), ref, ticks, clock.Now, 0, func(p Progress) {
 			if backend.Code(p.Err) == backend.CodeThrottling {
 				throttled++
 			}
@@ -121,12 +121,12 @@ func TestFollowStopsOnHardErrorAndCancel(t *testing.T) {
 	e, clock, ref := setup(t, sim.Options{})
 	bad := ref
 	bad.TaskID = "t-missing"
-	if _, err := Follow(context.Background(), sim.NewBackend(e), bad, nil, clock.Now, func(Progress) {}); err == nil {
+	if _, err := Follow(context.Background(), sim.NewBackend(e), bad, nil, clock.Now, 0, func(Progress) {}); err == nil {
 		t.Fatal("unknown task did not end the wait")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Follow(ctx, sim.NewBackend(e), ref, make(chan time.Time), clock.Now, func(Progress) {}); err == nil {
+	if _, err := Follow(ctx, sim.NewBackend(e), ref, make(chan time.Time), clock.Now, 0, func(Progress) {}); err == nil {
 		t.Fatal("cancelled wait did not end")
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +19,10 @@ func addCloudFlags(root *cobra.Command, g *globalOptions) {
 	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
 }
 
+// adjustCloudOptions, when set, changes the real backend's options before it is built:
+// tests give it a clock and a sleep that do not wait. It is nil in the binary.
+var adjustCloudOptions func(*aliyun.Options)
+
 // openCloudBackend builds the real Alibaba Cloud backend from the flags and environment,
 // and returns it with the region scope (empty: every region).
 func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
@@ -34,26 +37,19 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv(aliyun.EnvEndpoint)
 	}
-	region := os.Getenv(aliyun.EnvRegion)
+	region, regionFrom := os.Getenv(aliyun.EnvRegion), aliyun.EnvRegion
 	if region == "" {
-		region = creds.Region
+		region, regionFrom = creds.Region, "region_id of the "+creds.Source
 	}
-	var scope []string
-	all := false
-	for _, r := range g.Regions {
-		for _, r := range strings.Split(r, ",") {
-			switch r = strings.TrimSpace(r); r {
-			case "":
-			case "all":
-				all = true
-			default:
-				scope = append(scope, r)
-			}
-		}
+	// Held to the same shape as --region: it becomes part of the endpoint's host name.
+	if region != "" && !regionIDShape.MatchString(region) {
+		return nil, nil, usageError{fmt.Errorf("%s %q is not a region id: set it to one like cn-hangzhou", regionFrom, region)}
+	}
+	scope, all, err := parseRegions(g.Regions)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch {
-	case all && len(scope) > 0:
-		return nil, nil, usageError{fmt.Errorf("--region all cannot be combined with named regions (%s)", strings.Join(scope, ","))}
 	case !all && len(scope) == 0 && region == "":
 		return nil, nil, usageError{fmt.Errorf("no region: pass --region (cn-hangzhou; several: cn-hangzhou,cn-beijing; every region: all), set %s, or set region_id in the profile", aliyun.EnvRegion)}
 	case !all && len(scope) == 0:
@@ -62,7 +58,11 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if region == "" && len(scope) > 0 {
 		region = scope[0]
 	}
-	b, err := aliyun.New(aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout})
+	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout}
+	if adjustCloudOptions != nil {
+		adjustCloudOptions(&o)
+	}
+	b, err := aliyun.New(o)
 	if err != nil {
 		return nil, nil, usageError{err}
 	}

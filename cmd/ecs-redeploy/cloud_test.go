@@ -97,6 +97,25 @@ func TestOpenCloudBackendFailures(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+	t.Run("environment region not a region id", func(t *testing.T) {
+		cloudEnv(t, "")
+		t.Setenv(aliyun.EnvAccessKeyID, "LTAI")
+		t.Setenv(aliyun.EnvAccessKeySecret, "s")
+		t.Setenv(aliyun.EnvRegion, "cn-hangzhou.evil.example")
+		_, _, err := openCloudBackend(cloudOptionsWith())
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), aliyun.EnvRegion) || !strings.Contains(err.Error(), "not a region id") {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("profile region not a region id", func(t *testing.T) {
+		cloudEnv(t, `{"current":"p","profiles":[{"name":"p","mode":"AK","access_key_id":"LTAI","access_key_secret":"s","region_id":"Hangzhou"}]}`)
+		_, _, err := openCloudBackend(cloudOptionsWith())
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), `region_id of the profile "p"`) {
+			t.Fatalf("%v", err)
+		}
+	})
 	t.Run("bad endpoint", func(t *testing.T) {
 		cloudEnv(t, "")
 		t.Setenv(aliyun.EnvAccessKeyID, "LTAI")

@@ -114,8 +114,9 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEADLINE\tINSTANCE\tNAME\tZONE\tSTATUS\tEVENT\tEVENT STATUS\tREDEPLOY\tWARNINGS")
+	tabs := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := &printer{w: tabs}
+	tw.printf("DEADLINE\tINSTANCE\tNAME\tZONE\tSTATUS\tEVENT\tEVENT STATUS\tREDEPLOY\tWARNINGS\n")
 	blocked := 0
 	for _, r := range toRows(ins, now) {
 		verdict := "allowed"
@@ -127,12 +128,15 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		if warn == "" {
 			warn = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		tw.printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID, r.Status,
 			r.EventType, r.EventCycleStatus, verdict, warn)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.Err(); err != nil {
 		return err
+	}
+	if err := tabs.Flush(); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
 	}
 	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked.\n", len(ins), len(ins)-blocked, blocked)
 	return err

@@ -115,7 +115,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g), newServeCmd(g))
 	return root
 }
 
@@ -167,15 +167,17 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 		e.Engine = eng
 		e.Backend = sim.NewBackend(eng)
 		e.Now = eng.Now
-		for _, r := range g.Regions {
-			if r == "all" {
-				continue
-			}
+		// --region all and no --region both mean every region of the simulator.
+		names, _, err := parseRegions(g.Regions)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range names {
 			if !eng.HasRegion(r) {
 				return nil, usageError{fmt.Errorf("--region %s: the simulator has no such region (try cn-hangzhou, or all)", r)}
 			}
-			e.Regions = append(e.Regions, r)
 		}
+		e.Regions = names
 	} else {
 		b, regions, err := openCloudBackend(g)
 		if err != nil {

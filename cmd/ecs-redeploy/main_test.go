@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,53 @@ func TestBadSimFlags(t *testing.T) {
 		if _, err := run(t, args...); err == nil || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: err = %v, want one line", args, err)
 		}
+	}
+}
+
+// --demo and the real API read --region by the same rule: `all` mixed with names is a
+// usage error on both (--demo used to take all,cn-hangzhou and list every region).
+func TestRegionFlagIsOneRuleOnBothPaths(t *testing.T) {
+	for _, regions := range []string{"all,cn-hangzhou", "cn-hangzhou,all"} {
+		_, err := run(t, "events", "--demo", "--scenario", scenario, "--region", regions)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--region all cannot be combined") {
+			t.Errorf("--demo --region %s: err = %v; want the usage error", regions, err)
+		}
+		cloudEnv(t, "")
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI")
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")
+		_, _, err = openCloudBackend(cloudOptionsWith(regions))
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--region all cannot be combined") {
+			t.Errorf("cloud --region %s: err = %v; want the usage error", regions, err)
+		}
+	}
+	// Empty items are ignored on --demo too.
+	out, err := run(t, "events", "--demo", "--scenario", scenario, "--region", "cn-hangzhou,,cn-shanghai")
+	if err != nil || !strings.Contains(out, "7 instances with pending events") {
+		t.Errorf("--region cn-hangzhou,,cn-shanghai: %v\n%s", err, out)
+	}
+}
+
+// A command whose stdout is gone (a closed pipe, a full disk) exits non-zero: nobody saw
+// its answer. A redeploy whose consequences could not be shown is not sent.
+func TestAnUnwritableStdoutIsAFailure(t *testing.T) {
+	eng, addr := simServer(t, 3, 50)
+	target := redeployable(t, eng)
+	for _, args := range [][]string{
+		{"events", "--demo", "--scenario", scenario},
+		{"events", "--demo", "--scenario", scenario, "--json"},
+		{"events", "--endpoint", addr, "--region", "cn-hangzhou"},
+		{"redeploy", target.ID, "--endpoint", addr, "--region", "cn-hangzhou", "--yes"},
+	} {
+		cmd := newRootCmd()
+		cmd.SetOut(brokenWriter{})
+		cmd.SetErr(io.Discard)
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("%v: err = %v, want the write error", args, err)
+		}
+	}
+	if n := taskCount(eng); n != 0 {
+		t.Fatalf("a redeploy whose consequences nobody saw was sent (%d tasks)", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/sim"
 )
 
 // TestSimServerCommand runs the command as a user does, on a free port, answers one SDK
@@ -33,7 +34,7 @@ func TestSimServerCommand(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- cmd.ExecuteContext(ctx)
-		pw.Close()
+		_ = pw.Close() // an io.Pipe's Close always returns nil
 	}()
 
 	sc := bufio.NewScanner(pr)
@@ -53,7 +54,7 @@ func TestSimServerCommand(t *testing.T) {
 	if addr == "" || console == "" {
 		t.Fatalf("no address or console command in the banner:\n%s\n(err %v)", strings.Join(banner, "\n"), <-done)
 	}
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }() // drain the rest; only the banner is checked
 
 	c, err := ecs.NewClientWithAccessKey("cn-hangzhou", "cmdtest", "cmdsecret")
 	if err != nil {
@@ -105,4 +106,45 @@ func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.String()
+}
+
+// Without keys given, sim-server generates a pair shaped like Alibaba Cloud's (an id of
+// 24 characters starting LTAI, a 30-character secret), different on every run.
+func TestSimServerGeneratesKeys(t *testing.T) {
+	t.Setenv(aliyun.EnvAccessKeyID, "")
+	t.Setenv(aliyun.EnvAccessKeySecret, "")
+	shape := regexp.MustCompile(`^[A-Z2-7]+$`)
+	seen := map[string]bool{}
+	for range 2 {
+		id, secret, source, err := (&simServerOptions{}).keys()
+		if err != nil || source != "generated" {
+			t.Fatalf("keys: %v from %q", err, source)
+		}
+		if len(id) != 24 || !strings.HasPrefix(id, "LTAI") || len(secret) != 30 || !shape.MatchString(id[4:]) || !shape.MatchString(secret) {
+			t.Fatalf("generated %q / %q; want LTAI+20 and 30 characters of A–Z, 2–7", id, secret)
+		}
+		if seen[id] || seen[secret] {
+			t.Fatal("a generated key repeats")
+		}
+		seen[id], seen[secret] = true, true
+	}
+}
+
+// brokenWriter is a stdout that is gone (a closed pipe, a full disk).
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// A sim-server that cannot print its banner (address, keys) says so and exits non-zero,
+// instead of serving where nobody can see how to reach it.
+func TestSimServerFailsWhenItCannotPrintItsBanner(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // were the banner's failure ignored, the server would stop at once and return nil
+	g := &globalOptions{Instances: 5, Seed: 1, SimSpeed: 1}
+	o := &simServerOptions{Listen: "127.0.0.1:0", AccessKeyID: "cmdtest", AccessKeySecret: "cmdsecret", BadReply: string(sim.BadReplyGateway)}
+	err := runSimServer(ctx, brokenWriter{}, io.Discard, g, o)
+	if err == nil || !strings.Contains(err.Error(), "cannot print the banner") {
+		t.Fatalf("err = %v; want the banner's write error", err)
+	}
 }

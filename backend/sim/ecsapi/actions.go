@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,15 +59,55 @@ type describeRegionsReply struct {
 	} `json:"Regions"`
 }
 
+// englishNames are the regions' LocalName for AcceptLanguage en-US; a region missing here
+// (from a scenario file) is named by its id.
+var englishNames = map[string]string{
+	"cn-hangzhou": "China (Hangzhou)", "cn-shanghai": "China (Shanghai)", "cn-beijing": "China (Beijing)",
+	"cn-shenzhen": "China (Shenzhen)", "cn-zhangjiakou": "China (Zhangjiakou)", "cn-hongkong": "China (Hong Kong)",
+	"ap-southeast-1": "Singapore", "ap-northeast-1": "Japan (Tokyo)", "eu-central-1": "Germany (Frankfurt)",
+	"us-west-1": "US (Silicon Valley)",
+}
+
 func (s *Server) describeRegions(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "DescribeRegions"); aerr != nil {
+		return nil, aerr
+	}
+	// Every region sells every charge type and every kind of disk; what the simulator
+	// does not sell is refused rather than answered as if it were.
+	switch r.get("InstanceChargeType") {
+	case "", "PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo":
+	default:
+		return nil, errInvalid("InstanceChargeType", "it is PrePaid, PostPaid, SpotWithPriceLimit or SpotAsPriceGo")
+	}
+	switch r.get("ResourceType") {
+	case "", "instance", "disk":
+	case "reservedinstance", "scu":
+		return nil, errInvalid("ResourceType", "the simulator sells no reserved instances or storage capacity units")
+	default:
+		return nil, errInvalid("ResourceType", "it is instance, disk, reservedinstance or scu")
+	}
+	english := false
+	switch r.get("AcceptLanguage") {
+	case "", "zh-CN":
+	case "en-US":
+		english = true
+	default:
+		return nil, errInvalid("AcceptLanguage", "the simulator answers zh-CN or en-US")
+	}
 	var out describeRegionsReply
 	out.RequestID = s.e.NewRequestID()
 	out.Regions.Region = []regionJSON{}
 	for _, rg := range s.e.Regions() {
+		name := rg.LocalName
+		if english {
+			if name = englishNames[rg.RegionID]; name == "" {
+				name = rg.RegionID
+			}
+		}
 		// Every region is served here: a client that routes by RegionEndpoint stays on the
 		// simulator. The Host header is what the client dialled.
 		out.Regions.Region = append(out.Regions.Region, regionJSON{
-			RegionID: rg.RegionID, LocalName: rg.LocalName, RegionEndpoint: r.host, Status: "available"})
+			RegionID: rg.RegionID, LocalName: name, RegionEndpoint: r.host, Status: "available"})
 	}
 	return out, nil
 }
@@ -144,19 +183,20 @@ func parseToken(tok string, kind byte) (int, bool) {
 	return int(n), true
 }
 
-// slice cuts one page out of n items ordered by seq(i), returning the bounds and the next
-// token ("" on the last page).
-func (p page) slice(n int, seq func(int) int) (lo, hi int, next string) {
+// engine is the page as the engine's listings take it.
+func (p page) engine() sim.Page {
 	if p.tokens {
-		lo = sort.Search(n, func(i int) bool { return seq(i) > p.after })
-		hi = min(n, lo+p.size)
-		if hi < n {
-			next = makeToken(p.kind, seq(hi-1))
-		}
-		return lo, hi, next
+		return sim.Page{After: p.after, Limit: p.size}
 	}
-	lo = min(n, (p.number-1)*p.size)
-	return lo, min(n, lo+p.size), ""
+	return sim.Page{After: -1, Skip: (p.number - 1) * p.size, Limit: p.size}
+}
+
+// nextToken is the reply's NextToken: set in token style while more items follow.
+func (p page) nextToken(more bool, last int) string {
+	if !p.tokens || !more {
+		return ""
+	}
+	return makeToken(p.kind, last)
 }
 
 // pageNumber is what the reply reports as PageNumber: 0 in token style, as the SDK then
@@ -166,6 +206,109 @@ func (p page) pageNumber() int {
 		return 0
 	}
 	return p.number
+}
+
+// ---- filters shared by DescribeInstances and DescribeInstanceHistoryEvents ----
+
+type tagFilter struct{ key, value string }
+
+// tagsParam reads Tag.N.Key / Tag.N.Value (N from 1 to 20), as both actions take them.
+func tagsParam(r *request) ([]tagFilter, *apiError) {
+	byN := map[int]*tagFilter{}
+	for k := range r.params {
+		rest, ok := strings.CutPrefix(k, "Tag.")
+		if !ok {
+			continue
+		}
+		ns, field, _ := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(ns)
+		if err != nil || n < 1 || n > 20 || (field != "Key" && field != "Value") {
+			return nil, errInvalid(k, "tags are Tag.N.Key and Tag.N.Value, N from 1 to 20")
+		}
+		if byN[n] == nil {
+			byN[n] = &tagFilter{}
+		}
+		if field == "Key" {
+			byN[n].key = r.get(k)
+		} else {
+			byN[n].value = r.get(k)
+		}
+	}
+	ns := make([]int, 0, len(byN))
+	for n, t := range byN {
+		if t.key == "" {
+			return nil, errInvalid("Tag."+strconv.Itoa(n)+".Key", "a tag value needs its key")
+		}
+		ns = append(ns, n)
+	}
+	sort.Ints(ns)
+	out := make([]tagFilter, len(ns))
+	for i, n := range ns {
+		out[i] = *byN[n]
+	}
+	return out, nil
+}
+
+// hasTags reports whether in carries every tag of tags; a filter without a value matches
+// any value of its key.
+func hasTags(in *model.Instance, tags []tagFilter) bool {
+	for _, t := range tags {
+		v, ok := in.Tags[t.key]
+		if !ok || (t.value != "" && v != t.value) {
+			return false
+		}
+	}
+	return true
+}
+
+// timeParam reads an optional UTC time such as NotBefore.Start.
+func timeParam(r *request, name string) (time.Time, *apiError) {
+	v := r.get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{secondLayout, minuteLayout, time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errInvalid(name, "it is a UTC time such as 2026-11-30T08:00:00Z")
+}
+
+// boolParam reads an optional true/false.
+func boolParam(r *request, name string) (set, value bool, aerr *apiError) {
+	switch v := r.get(name); strings.ToLower(v) {
+	case "":
+		return false, false, nil
+	case "true":
+		return true, true, nil
+	case "false":
+		return true, false, nil
+	default:
+		return false, false, errInvalid(name, "it must be true or false, not "+strconv.Quote(v))
+	}
+}
+
+// matchName matches an instance name against InstanceName, where * stands for any run
+// of characters.
+func matchName(pattern, name string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, p)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(p):]
+	}
+	return strings.HasSuffix(name, last)
 }
 
 // ---- DescribeInstances ----
@@ -184,6 +327,14 @@ type dedicatedHostJSON struct {
 	DedicatedHostID        string `json:"DedicatedHostId"`
 	DedicatedHostName      string `json:"DedicatedHostName"`
 	DedicatedHostClusterID string `json:"DedicatedHostClusterId"`
+}
+
+type vpcJSON struct {
+	VpcID            string `json:"VpcId"`
+	VSwitchID        string `json:"VSwitchId"`
+	PrivateIPAddress struct {
+		IPAddress []string `json:"IpAddress"`
+	} `json:"PrivateIpAddress"`
 }
 
 type instanceJSON struct {
@@ -208,6 +359,8 @@ type instanceJSON struct {
 	LocalStorageAmount     int               `json:"LocalStorageAmount"`
 	LocalStorageCapacity   int64             `json:"LocalStorageCapacity"`
 	DeploymentSetID        string            `json:"DeploymentSetId"`
+	IoOptimized            bool              `json:"IoOptimized"`
+	VpcAttributes          vpcJSON           `json:"VpcAttributes"`
 	DedicatedHostAttribute dedicatedHostJSON `json:"DedicatedHostAttribute"`
 	OperationLocks         struct {
 		LockReason []lockJSON `json:"LockReason"`
@@ -238,6 +391,9 @@ var lockMessages = map[model.LockReason]string{
 }
 
 func (s *Server) describeInstances(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "DescribeInstances"); aerr != nil {
+		return nil, aerr
+	}
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
 		return nil, aerr
@@ -248,36 +404,99 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 			return nil, &apiError{status: 400, code: "InvalidInstanceIds.Malformed",
 				message: `The specified parameter InstanceIds is not valid: it is a JSON array of at most 100 instance IDs, e.g. ["i-bp1…","i-bp2…"].`}
 		}
-		if len(ids) == 0 {
-			ids = nil
-		}
 	}
 	p, aerr := parsePage(r, 'i', 1)
 	if aerr != nil {
 		return nil, aerr
 	}
-	status, zone, itype, family, lock := r.get("Status"), r.get("ZoneId"), r.get("InstanceType"), r.get("InstanceTypeFamily"), r.get("LockReason")
-	all := s.e.Instances(region, ids)
-	if ids != nil {
-		sort.SliceStable(all, func(a, b int) bool { return s.instSeq[all[a].ID] < s.instSeq[all[b].ID] })
-		all = slices.CompactFunc(all, func(a, b model.Instance) bool { return a.ID == b.ID })
+	match, aerr := instanceMatch(r)
+	if aerr != nil {
+		return nil, aerr
 	}
-	list := all[:0]
-	for _, in := range all {
-		if (status == "" || string(in.Status) == status) && (zone == "" || in.ZoneID == zone) &&
-			(itype == "" || in.InstanceType == itype) && (family == "" || in.Family == family) &&
-			(lock == "" || in.HasLock(model.LockReason(lock))) {
-			list = append(list, in)
-		}
+	_, dry, aerr := boolParam(r, "DryRun")
+	if aerr != nil {
+		return nil, aerr
 	}
-	lo, hi, next := p.slice(len(list), func(i int) int { return s.instSeq[list[i].ID] })
-	out := describeInstancesReply{RequestID: s.e.NewRequestID(), TotalCount: len(list),
-		PageNumber: p.pageNumber(), PageSize: p.size, NextToken: next}
-	out.Instances.Instance = make([]instanceJSON, 0, hi-lo)
-	for i := lo; i < hi; i++ {
-		out.Instances.Instance = append(out.Instances.Instance, s.instanceJSON(&list[i]))
+	if dry {
+		return nil, &apiError{status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set."}
+	}
+	pg := s.e.ListInstances(sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
+	out := describeInstancesReply{RequestID: s.e.NewRequestID(), TotalCount: pg.Total,
+		PageNumber: p.pageNumber(), PageSize: p.size, NextToken: p.nextToken(pg.More, pg.Last)}
+	out.Instances.Instance = make([]instanceJSON, 0, len(pg.Instances))
+	for i := range pg.Instances {
+		out.Instances.Instance = append(out.Instances.Instance, s.instanceJSON(&pg.Instances[i]))
 	}
 	return out, nil
+}
+
+// instanceMatch builds DescribeInstances' filter from its parameters; nil when none is
+// given, so the engine answers the page without scanning the region.
+func instanceMatch(r *request) (func(*model.Instance) bool, *apiError) {
+	var preds []func(*model.Instance) bool
+	eq := func(name string, field func(*model.Instance) string) {
+		if v := r.get(name); v != "" {
+			preds = append(preds, func(in *model.Instance) bool { return field(in) == v })
+		}
+	}
+	if v := r.get("InstanceName"); v != "" {
+		preds = append(preds, func(in *model.Instance) bool { return matchName(v, in.Name) })
+	}
+	eq("Status", func(in *model.Instance) string { return string(in.Status) })
+	eq("ZoneId", func(in *model.Instance) string { return in.ZoneID })
+	eq("InstanceType", func(in *model.Instance) string { return in.InstanceType })
+	eq("InstanceTypeFamily", func(in *model.Instance) string { return in.Family })
+	eq("InstanceChargeType", func(in *model.Instance) string { return in.ChargeType })
+	eq("InternetChargeType", func(*model.Instance) string { return internetChargeType })
+	eq("InstanceNetworkType", func(*model.Instance) string { return networkType })
+	eq("VpcId", vpcID)
+	eq("VSwitchId", vSwitchID)
+	if v := r.get("LockReason"); v != "" {
+		preds = append(preds, func(in *model.Instance) bool { return in.HasLock(model.LockReason(v)) })
+	}
+	if set, io, aerr := boolParam(r, "IoOptimized"); aerr != nil {
+		return nil, aerr
+	} else if set {
+		preds = append(preds, func(*model.Instance) bool { return io })
+	}
+	tags, aerr := tagsParam(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if len(tags) > 0 {
+		preds = append(preds, func(in *model.Instance) bool { return hasTags(in, tags) })
+	}
+	if len(preds) == 0 {
+		return nil, nil
+	}
+	return func(in *model.Instance) bool {
+		for _, p := range preds {
+			if !p(in) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// What every simulated instance is: I/O optimized, in a VPC, paying for traffic.
+const (
+	internetChargeType = "PayByTraffic"
+	networkType        = "vpc"
+)
+
+// vpcID is the instance's VPC: one per region and environment tag, named as ECS names
+// VPCs (vpc- and the region's id stem). The model has no network, so it is derived.
+func vpcID(in *model.Instance) string { return "vpc-" + netID(in, in.RegionID) }
+
+// vSwitchID is the instance's vSwitch: one per zone and environment tag.
+func vSwitchID(in *model.Instance) string { return "vsw-" + netID(in, in.ZoneID) }
+
+func netID(in *model.Instance, scope string) string {
+	h := fnv.New64a()
+	h.Write([]byte(scope + "/" + in.Tags["env"]))
+	stem := strings.TrimPrefix(in.ID, "i-")
+	return stem[:min(3, len(stem))] + strconv.FormatUint(h.Sum64(), 36)
 }
 
 func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
@@ -298,8 +517,8 @@ func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
 		Memory:               mem,
 		Status:               string(in.Status),
 		InstanceChargeType:   in.ChargeType,
-		InternetChargeType:   "PayByTraffic",
-		InstanceNetworkType:  "vpc",
+		InternetChargeType:   internetChargeType,
+		InstanceNetworkType:  networkType,
 		OSType:               "linux",
 		CreationTime:         fmtMinute(created),
 		StartTime:            fmtMinute(created),
@@ -307,7 +526,10 @@ func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
 		LocalStorageAmount:   in.LocalStorageAmount,
 		LocalStorageCapacity: in.LocalStorageCapacity,
 		DeploymentSetID:      in.DeploymentSetID,
+		IoOptimized:          true,
 	}
+	j.VpcAttributes.VpcID, j.VpcAttributes.VSwitchID = vpcID(in), vSwitchID(in)
+	j.VpcAttributes.PrivateIPAddress.IPAddress = []string{}
 	if in.ExpiredTime.IsZero() {
 		j.ExpiredTime = neverExpires
 	}
@@ -364,16 +586,25 @@ func shape(instanceType string) (cpu, memMiB int) {
 var finalCycleStatuses = []model.EventCycleStatus{model.CycleAvoided, model.CycleExecuted, model.CycleCanceled, model.CycleFailed}
 
 func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "DescribeInstanceHistoryEvents"); aerr != nil {
+		return nil, aerr
+	}
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
 		return nil, aerr
 	}
-	f := sim.EventFilter{Region: region}
+	f := sim.EventListFilter{EventFilter: sim.EventFilter{Region: region}}
 	if f.InstanceIDs, aerr = filterParam[string](r, "ResourceId", "InstanceId"); aerr != nil {
 		return nil, aerr
 	}
 	if f.EventIDs, aerr = r.list("EventId"); aerr != nil {
 		return nil, aerr
+	}
+	if len(f.InstanceIDs) > 100 {
+		return nil, errInvalid("ResourceId.N", "at most 100 instances per call")
+	}
+	if len(f.EventIDs) > 100 {
+		return nil, errInvalid("EventId.N", "at most 100 events per call")
 	}
 	if f.CycleStatuses, aerr = filterParam[model.EventCycleStatus](r, "InstanceEventCycleStatus", "EventCycleStatus"); aerr != nil {
 		return nil, aerr
@@ -384,19 +615,40 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 	if f.Types, aerr = filterParam[model.EventType](r, "InstanceEventType", "EventType"); aerr != nil {
 		return nil, aerr
 	}
+	for name, t := range map[string]*time.Time{"NotBefore.Start": &f.NotBeforeStart, "NotBefore.End": &f.NotBeforeEnd,
+		"EventPublishTime.Start": &f.PublishedStart, "EventPublishTime.End": &f.PublishedEnd} {
+		if *t, aerr = timeParam(r, name); aerr != nil {
+			return nil, aerr
+		}
+	}
+	f.ImpactLevel = r.get("ImpactLevel")
+	tags, aerr := tagsParam(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if len(tags) > 0 {
+		f.Instance = func(in *model.Instance) bool { return hasTags(in, tags) }
+	}
+	// Every simulated event is about an instance: dedicated hosts (ddh) and managed hosts
+	// have none, so asking for them answers nothing rather than the instances' events.
+	hostEvents := false
+	switch r.get("ResourceType") {
+	case "", "instance":
+	case "ddh", "managehost":
+		hostEvents = true
+	default:
+		return nil, errInvalid("ResourceType", "it is instance, ddh or managehost")
+	}
 	p, aerr := parsePage(r, 'e', 10)
 	if aerr != nil {
 		return nil, aerr
 	}
-	evs := s.e.Events(f)
-	if len(f.InstanceIDs) > 0 {
-		// The engine answers in the order the ids were given, possibly twice; the cursor
-		// needs fleet order.
-		sort.SliceStable(evs, func(a, b int) bool { return s.eventSeq[evs[a].ID] < s.eventSeq[evs[b].ID] })
-		evs = slices.CompactFunc(evs, func(a, b model.Event) bool { return a.ID == b.ID })
+	pg := sim.EventPage{Last: -1}
+	if !hostEvents {
+		pg = s.e.ListEvents(f, p.engine())
 	}
-	lo, hi, next := p.slice(len(evs), func(i int) int { return s.eventSeq[evs[i].ID] })
-	return appendEventsReply(make([]byte, 0, 512+400*(hi-lo)), s.e.NewRequestID(), len(evs), p.pageNumber(), p.size, next, evs[lo:hi]), nil
+	return appendEventsReply(make([]byte, 0, 512+400*len(pg.Events)), s.e.NewRequestID(), pg.Total,
+		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Events), nil
 }
 
 // filterParam reads a filter sent as repeated parameters (repeated.1 … repeated.N) plus
@@ -495,6 +747,32 @@ func taskIDs(raw string) ([]string, *apiError) {
 	return ids, nil
 }
 
+// resourceIDs reads DescribeTasks' ResourceIds: a JSON list as the API documents it
+// (ResourceIds=["i-…"]), or repeated ResourceIds.N as the Go SDK sends it. An empty list
+// or an empty id is refused: read as no filter, it would answer about every instance.
+func resourceIDs(r *request) ([]string, *apiError) {
+	ids, aerr := r.list("ResourceIds")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if raw, ok := r.params["ResourceIds"]; ok {
+		var list []string
+		if err := json.Unmarshal([]byte(raw[0]), &list); err != nil || len(list) == 0 {
+			return nil, errInvalid("ResourceIds", `it is a JSON list of resource IDs, e.g. ["i-bp1…"]`)
+		}
+		ids = append(ids, list...)
+	}
+	if len(ids) > 100 {
+		return nil, errInvalid("ResourceIds", "at most 100 resource IDs per call")
+	}
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return nil, errInvalid("ResourceIds", "a resource ID is empty")
+		}
+	}
+	return ids, nil
+}
+
 func (s *Server) describeTasks(r *request) (any, *apiError) {
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
@@ -504,7 +782,7 @@ func (s *Server) describeTasks(r *request) (any, *apiError) {
 	if f.TaskIDs, aerr = taskIDs(r.get("TaskIds")); aerr != nil {
 		return nil, aerr
 	}
-	if f.ResourceIDs, aerr = r.list("ResourceIds"); aerr != nil {
+	if f.ResourceIDs, aerr = resourceIDs(r); aerr != nil {
 		return nil, aerr
 	}
 	number, aerr := intParam(r, "PageNumber", 1, 1, 1<<30)

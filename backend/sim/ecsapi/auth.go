@@ -2,7 +2,9 @@ package ecsapi
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -74,20 +76,35 @@ func (s *Server) authenticate(r *request) (action, *apiError) {
 		return nil, &apiError{status: 400, code: "SignatureDoesNotMatch",
 			message: "Specified signature is not matched with our calculation. server string to sign is:" + sts}
 	}
-	if !s.nonces.add(r.get("SignatureNonce"), now) {
+	nonce := r.get("SignatureNonce")
+	if len(nonce) > MaxNonceLength {
+		return nil, errInvalid("SignatureNonce", fmt.Sprintf("it is at most %d bytes; the SDK sends a 32-character UUID", MaxNonceLength))
+	}
+	if !s.nonces.add(nonce, now) {
 		return nil, &apiError{status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already."}
 	}
 	return act, nil
 }
 
+// MaxNonceLength bounds a SignatureNonce, so the replay cache is bounded by bytes.
+const MaxNonceLength = 128
+
+// nonceCost is what one remembered nonce costs beside its bytes: its map entry and queue
+// slot, roughly.
+const nonceCost = 96
+
 // nonceCache remembers the nonces of accepted calls for twice the Timestamp window: a
-// replay older than that already fails the Timestamp check.
+// replay older than that already fails the Timestamp check. It keeps a copy of each nonce
+// only: a nonce read from a parsed query shares the memory of the whole request, and a
+// cache of those held every request line. maxBytes bounds it; when full, the oldest
+// nonces are forgotten first.
 type nonceCache struct {
-	mu    sync.Mutex
-	max   int
-	seen  map[string]struct{}
-	order []nonceAt
-	head  int
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	seen     map[string]struct{}
+	order    []nonceAt
+	head     int
 }
 
 type nonceAt struct {
@@ -95,8 +112,8 @@ type nonceAt struct {
 	at    time.Time
 }
 
-func newNonceCache(max int) *nonceCache {
-	return &nonceCache{max: max, seen: map[string]struct{}{}}
+func newNonceCache(maxBytes int) *nonceCache {
+	return &nonceCache{maxBytes: maxBytes, seen: map[string]struct{}{}}
 }
 
 // add records nonce; it reports false when the nonce was seen before.
@@ -109,7 +126,7 @@ func (c *nonceCache) add(nonce string, now time.Time) bool {
 	if _, dup := c.seen[nonce]; dup {
 		return false
 	}
-	for len(c.seen) >= c.max && c.head < len(c.order) {
+	for c.bytes+len(nonce)+nonceCost > c.maxBytes && c.head < len(c.order) {
 		c.popOldest()
 	}
 	// Compact the queue once its dead prefix dominates, so memory follows the live set.
@@ -117,12 +134,15 @@ func (c *nonceCache) add(nonce string, now time.Time) bool {
 		c.order = append(c.order[:0], c.order[c.head:]...)
 		c.head = 0
 	}
+	nonce = strings.Clone(nonce)
 	c.seen[nonce] = struct{}{}
 	c.order = append(c.order, nonceAt{nonce, now})
+	c.bytes += len(nonce) + nonceCost
 	return true
 }
 
 func (c *nonceCache) popOldest() {
+	c.bytes -= len(c.order[c.head].nonce) + nonceCost
 	delete(c.seen, c.order[c.head].nonce)
 	c.order[c.head] = nonceAt{}
 	c.head++

@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -64,6 +65,33 @@ func (s *Server) loseReply(w http.ResponseWriter, r *http.Request, o outcome) ou
 	return s.fail(w, r, o, errDrop)
 }
 
+// badReply answers a call that was applied with a reply that proves nothing: what a
+// broken proxy or a gateway in front of ECS sends.
+func (s *Server) badReply(w http.ResponseWriter, o outcome) outcome {
+	kind := s.e.Faults().BadReply
+	if kind == "" {
+		kind = sim.BadReplyGateway
+	}
+	o.code = "BadReply" + string(kind)
+	switch kind {
+	case sim.BadReplyEmptyJSON:
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		o.status = http.StatusOK
+		w.WriteHeader(o.status)
+		_, _ = io.WriteString(w, "{}") // a client that left cannot be answered anyway
+	case sim.BadReplyEmpty:
+		o.status = http.StatusOK
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(o.status)
+	default:
+		w.Header().Set("Content-Type", "text/html")
+		o.status = http.StatusBadGateway
+		w.WriteHeader(o.status)
+		_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n")
+	}
+	return o
+}
+
 // drop closes the client's connection without a reply. A ResponseWriter that cannot be
 // hijacked (a recorder, HTTP/2) gets a 503 instead.
 func drop(w http.ResponseWriter) bool {
@@ -75,6 +103,6 @@ func drop(w http.ResponseWriter) bool {
 	if err != nil {
 		return false
 	}
-	conn.Close()
+	_ = conn.Close() // the drop is the point; how the close went concerns nobody
 	return true
 }

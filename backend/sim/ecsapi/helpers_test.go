@@ -2,6 +2,7 @@ package ecsapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -103,3 +104,5 @@ func serverError(t testing.TB, err error) *sdkerrors.ServerError {
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

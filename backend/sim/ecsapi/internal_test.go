@@ -133,7 +133,7 @@ func TestShutdownClosesFreshConnections(t *testing.T) {
 }
 
 func TestNonceCache(t *testing.T) {
-	c := newNonceCache(3)
+	c := newNonceCache(3 * (1 + nonceCost))
 	t0 := sim.Epoch
 	for _, n := range []string{"a", "b", "c"} {
 		if !c.add(n, t0) {

@@ -43,19 +43,19 @@ type Options struct {
 	// the engine's clock: clients stamp requests with real time even when --sim-speed
 	// runs the fleet faster.
 	Now func() time.Time
-	// MaxNonces bounds the replay cache (0: 1,000,000). When full, the oldest nonces are
-	// forgotten first.
-	MaxNonces int
+	// MaxNonceBytes bounds the replay cache, in bytes of nonces plus their bookkeeping
+	// (0: 64 MiB, about 500,000 SDK nonces). When full, the oldest are forgotten first.
+	MaxNonceBytes int
+	// BodyTimeout bounds the reading of a request's body, from the end of its headers
+	// (0: 10 s), so a client sending a byte a second cannot hold a connection.
+	// Headers have their own bound of 10 s.
+	BodyTimeout time.Duration
 }
 
 // Server answers ECS RPC calls from one engine. It is safe for concurrent use.
 type Server struct {
 	e    *sim.Engine
 	opts Options
-	// seq orders instances and events as the fleet does, for stable NextToken cursors;
-	// the engine never adds or removes either, so it is built once.
-	instSeq  map[string]int
-	eventSeq map[string]int
 	// created is a fixed CreationTime base, so DescribeInstances is stable across calls.
 	created time.Time
 
@@ -73,25 +73,18 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.MaxNonces <= 0 {
-		opts.MaxNonces = 1_000_000
+	if opts.MaxNonceBytes <= 0 {
+		opts.MaxNonceBytes = 64 << 20
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 10 * time.Second
 	}
 	s := &Server{
-		e:        e,
-		opts:     opts,
-		instSeq:  map[string]int{},
-		eventSeq: map[string]int{},
-		created:  e.Now().UTC().Truncate(24 * time.Hour),
-		nonces:   newNonceCache(opts.MaxNonces),
-		closing:  make(chan struct{}),
-	}
-	n := 0
-	for i, in := range e.Instances("", nil) {
-		s.instSeq[in.ID] = i
-		for _, ev := range in.Events {
-			s.eventSeq[ev.ID] = n
-			n++
-		}
+		e:       e,
+		opts:    opts,
+		created: e.Now().UTC().Truncate(24 * time.Hour),
+		nonces:  newNonceCache(opts.MaxNonceBytes),
+		closing: make(chan struct{}),
 	}
 	return s
 }
@@ -125,7 +118,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		line := fmt.Sprintf("%s %s %s %s %s %s\n", time.Now().UTC().Format("15:04:05.000"),
 			logField(o.action), logField(o.region), status, code, time.Since(start).Round(10*time.Microsecond))
 		s.logMu.Lock()
-		io.WriteString(s.opts.Log, line)
+		// A call is not failed for its log line, and a log that cannot be written has
+		// nobody left to tell.
+		_, _ = io.WriteString(s.opts.Log, line)
 		s.logMu.Unlock()
 	}
 }
@@ -148,10 +143,20 @@ func logField(s string) string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
+	// A deadline for the body only: the call itself may take as long as its faults say
+	// (a hung call must hang), so http.Server's ReadTimeout, which would also cancel the
+	// call once it ran out, is not the tool. A writer that cannot set deadlines (a test
+	// recorder) has no connection to hold, so its ErrNotSupported is no failure.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
 	req, aerr := parseRequest(r)
 	if aerr != nil {
+		// The rest of an unread body is not waited for: net/http would read it to reuse
+		// the connection, after the deadline was lifted.
+		w.Header().Set("Connection", "close")
 		return s.fail(w, r, o, aerr)
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	o.action, o.region = req.get("Action"), req.get("RegionId")
 	act, aerr := s.authenticate(req)
 	if aerr != nil {
@@ -165,8 +170,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 	if aerr != nil {
 		return s.fail(w, r, o, aerr)
 	}
-	if fault == sim.FaultLostReply {
+	switch fault {
+	case sim.FaultLostReply:
 		return s.loseReply(w, r, o)
+	case sim.FaultBadReply:
+		return s.badReply(w, o)
 	}
 	o.status = http.StatusOK
 	writeJSON(w, http.StatusOK, body)
@@ -235,7 +243,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	w.Write(b)
+	// A write fails when the client has gone; there is nobody to answer.
+	_, _ = w.Write(b)
 }
 
 // Endpoint is a Server listening on a TCP address.
@@ -289,7 +298,7 @@ func (ep *Endpoint) Shutdown(ctx context.Context) error {
 		ep.dropFresh()
 		ep.err = ep.hs.Shutdown(ctx)
 		if ep.err != nil {
-			ep.hs.Close()
+			ep.err = errors.Join(ep.err, ep.hs.Close())
 		}
 		if serr := <-ep.done; ep.err == nil {
 			ep.err = serr
@@ -304,7 +313,7 @@ func (ep *Endpoint) track(c net.Conn, st http.ConnState) {
 	defer ep.connMu.Unlock()
 	switch {
 	case st == http.StateNew && ep.stopping:
-		c.Close()
+		_ = c.Close() // refused on arrival: its close error concerns nobody
 	case st == http.StateNew:
 		ep.fresh[c] = struct{}{}
 	default:
@@ -318,7 +327,7 @@ func (ep *Endpoint) dropFresh() {
 	defer ep.connMu.Unlock()
 	ep.stopping = true
 	for c := range ep.fresh {
-		c.Close()
+		_ = c.Close() // idle, never used: its close error concerns nobody
 	}
 	clear(ep.fresh)
 }

@@ -62,18 +62,17 @@ type Model struct {
 	offset   int
 	lay      layout
 	selected map[string]bool
-	// cache holds the rendered text of the rows shown. A Row is replaced, never changed,
-	// when its data changes, so the row is the key. It keeps only what the last frame
-	// showed past a new snapshot (frame): no cache may keep an old snapshot's rows, and
-	// the fleet they point into, alive (issue 9).
-	cache map[*fleet.Row]*rowCache
-	frame uint64
+	// cache holds the rendered visible rows by instance id. An entry is good only for the
+	// row it was rendered from (a Row is replaced, never changed), and entries are dropped
+	// with the snapshot they came from: a cache keyed by row pointers kept every old
+	// snapshot alive (issue 9).
+	cache map[string]*rowCache
 }
 
 type rowCache struct {
+	row    *fleet.Row
 	at     time.Time
 	cd     string
-	frame  uint64
 	styled string
 	plain  string
 }
@@ -88,7 +87,7 @@ func New(c common.Common) *Model {
 	fi.Placeholder = "id, name, zone, event, badge…"
 	// A blinking cursor would redraw the screen twice a second for nothing.
 	fi.Cursor.SetMode(cursor.CursorStatic)
-	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[*fleet.Row]*rowCache{}, lay: newLayout(80), rows: 1}
+	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80), rows: 1}
 }
 
 // SetSize fits the list, its column titles included, to width×height.
@@ -285,12 +284,16 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 			}
 		}
 	}
-	for r, c := range l.cache {
-		if c.frame != l.frame {
-			delete(l.cache, r)
+	l.clamp()
+	// Keep only what the new snapshot still shows, unchanged, on screen.
+	shown := make(map[string]*rowCache, l.rows)
+	for i := l.offset; i < min(l.offset+l.rows, len(l.idx)); i++ {
+		r := s.Rows[l.idx[i]]
+		if c := l.cache[r.Inst.ID]; c != nil && c.row == r {
+			shown[r.Inst.ID] = c
 		}
 	}
-	l.clamp()
+	l.cache = shown
 }
 
 // setFilter filters as the engineer types. A filter that only grows narrows the rows
@@ -471,15 +474,13 @@ func (l *Model) View() string {
 	b.WriteString(l.lay.headerLine(st))
 	b.WriteByte('\n')
 	end := min(l.offset+l.rows, len(l.idx))
-	l.frame++
 	for i := l.offset; i < end; i++ {
 		r := l.snap.Rows[l.idx[i]]
-		c := l.cache[r]
-		if c == nil {
-			c = &rowCache{}
-			l.cache[r] = c
+		c := l.cache[r.Inst.ID]
+		if c == nil || c.row != r {
+			c = &rowCache{row: r}
+			l.cache[r.Inst.ID] = c
 		}
-		c.frame = l.frame
 		if c.styled == "" || !c.at.Equal(now) {
 			cd := countdown(r, now)
 			if c.styled == "" || cd != c.cd {

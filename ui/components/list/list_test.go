@@ -89,8 +89,8 @@ func TestEnterAsksForTheDetailOfTheCursorsRow(t *testing.T) {
 	}
 }
 
-// The row cache keeps, past a new snapshot, only the rows the last frame showed: a console
-// left open must not keep old snapshots' rows alive however far it scrolled.
+// The row cache keeps, past a new snapshot, only the rows it still shows: a console left
+// open must not keep old snapshots' rows alive however far it scrolled.
 func TestRowCacheKeepsOnlyWhatTheLastFrameShowed(t *testing.T) {
 	hub, _ := uitest.Fleet(t)
 	l := scenarioList(t)

@@ -1,0 +1,165 @@
+package ecsapi
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// ParamRule is what the simulator does with one parameter that ECS documents for an
+// action (the SDK's request struct in services/ecs, v1.63.107): it is applied, or the call
+// is answered 400 InvalidParameter naming it. None is ignored, so a client is never
+// trained on a filter that did nothing. Repeated parameters are written Name.N.
+type ParamRule struct {
+	Action  string
+	Name    string
+	Applied bool
+	// Does says what the simulator does with the parameter, or why it refuses it.
+	Does string
+}
+
+// refused is a ParamRule for a parameter about something the simulator does not model.
+func refused(action, name, why string) ParamRule {
+	return ParamRule{Action: action, Name: name, Does: why}
+}
+
+func applied(action, name, does string) ParamRule {
+	return ParamRule{Action: action, Name: name, Applied: true, Does: does}
+}
+
+const (
+	oneAccount  = "refused: the simulator is one account, with no resource owners or resellers"
+	noResGroups = "refused: the simulator has no resource groups"
+)
+
+// ParamRules is the table README.md shows under "Parameters, applied or refused"; a
+// test walks it against a running server.
+var ParamRules = []ParamRule{
+	applied("DescribeRegions", "InstanceChargeType", "PrePaid, PostPaid, SpotWithPriceLimit, SpotAsPriceGo: every region sells each; other values refused"),
+	applied("DescribeRegions", "ResourceType", "instance, disk: every region; reservedinstance, scu refused (none are sold)"),
+	applied("DescribeRegions", "AcceptLanguage", "zh-CN (default) gives LocalName in Chinese, en-US in English; other values refused"),
+	refused("DescribeRegions", "OwnerId", oneAccount),
+	refused("DescribeRegions", "OwnerAccount", oneAccount),
+	refused("DescribeRegions", "ResourceOwnerId", oneAccount),
+	refused("DescribeRegions", "ResourceOwnerAccount", oneAccount),
+
+	applied("DescribeInstances", "InstanceIds", "JSON array of at most 100 ids; ids of other regions are not answered"),
+	applied("DescribeInstances", "InstanceName", "exact name; `*` matches any run of characters"),
+	applied("DescribeInstances", "Status", "Pending, Running, Starting, Stopping, Stopped"),
+	applied("DescribeInstances", "ZoneId", "exact zone"),
+	applied("DescribeInstances", "InstanceType", "exact type, e.g. ecs.g7.large"),
+	applied("DescribeInstances", "InstanceTypeFamily", "exact family, e.g. ecs.g7"),
+	applied("DescribeInstances", "LockReason", "instances with that OperationLocks reason"),
+	applied("DescribeInstances", "InstanceChargeType", "PrePaid or PostPaid"),
+	applied("DescribeInstances", "InternetChargeType", "every simulated instance is PayByTraffic"),
+	applied("DescribeInstances", "InstanceNetworkType", "every simulated instance is in a vpc; classic answers none"),
+	applied("DescribeInstances", "VpcId", "the VPC shown in VpcAttributes (one per region and environment)"),
+	applied("DescribeInstances", "VSwitchId", "the vSwitch shown in VpcAttributes (one per zone and environment)"),
+	applied("DescribeInstances", "IoOptimized", "every simulated instance is I/O optimized: true answers all, false none"),
+	applied("DescribeInstances", "Tag.N.Key", "instances with every tag given (up to 20); a key alone matches any value"),
+	applied("DescribeInstances", "Tag.N.Value", "the value Tag.N.Key must have"),
+	applied("DescribeInstances", "DryRun", "true answers 400 DryRunOperation after checking the request, as ECS does"),
+	applied("DescribeInstances", "PageNumber", "page style, from 1; PageSize 1–100, default 10"),
+	applied("DescribeInstances", "PageSize", "1–100, default 10"),
+	applied("DescribeInstances", "MaxResults", "token style, 1–100, default 10; NextToken in the reply while more follow"),
+	applied("DescribeInstances", "NextToken", "the previous page's NextToken, a cursor on fleet order"),
+	refused("DescribeInstances", "Filter.N.Key", "refused: creation and expiry time filters are not simulated"),
+	refused("DescribeInstances", "Filter.N.Value", "refused: creation and expiry time filters are not simulated"),
+	refused("DescribeInstances", "InnerIpAddresses", "refused: classic-network addresses are not simulated"),
+	refused("DescribeInstances", "PrivateIpAddresses", "refused: private addresses are not simulated"),
+	refused("DescribeInstances", "PublicIpAddresses", "refused: public addresses are not simulated"),
+	refused("DescribeInstances", "EipAddresses", "refused: elastic IP addresses are not simulated"),
+	refused("DescribeInstances", "RdmaIpAddresses", "refused: RDMA addresses are not simulated"),
+	refused("DescribeInstances", "Ipv6Address.N", "refused: IPv6 addresses are not simulated"),
+	refused("DescribeInstances", "HpcClusterId", "refused: HPC clusters are not simulated"),
+	refused("DescribeInstances", "KeyPairName", "refused: key pairs are not simulated"),
+	refused("DescribeInstances", "ImageId", "refused: images are not simulated"),
+	refused("DescribeInstances", "SecurityGroupId", "refused: security groups are not simulated"),
+	refused("DescribeInstances", "DeviceAvailable", "refused: disk attachment is not simulated"),
+	refused("DescribeInstances", "NeedSaleCycle", "refused: sale cycles are not simulated"),
+	refused("DescribeInstances", "AdditionalAttributes.N", "refused: the additional attributes (META_OPTIONS, …) are not simulated"),
+	refused("DescribeInstances", "HttpEndpoint", "refused: the metadata service options are not simulated"),
+	refused("DescribeInstances", "HttpTokens", "refused: the metadata service options are not simulated"),
+	refused("DescribeInstances", "HttpPutResponseHopLimit", "refused: the metadata service options are not simulated"),
+	refused("DescribeInstances", "ResourceGroupId", noResGroups),
+	refused("DescribeInstances", "OwnerId", oneAccount),
+	refused("DescribeInstances", "OwnerAccount", oneAccount),
+	refused("DescribeInstances", "ResourceOwnerId", oneAccount),
+	refused("DescribeInstances", "ResourceOwnerAccount", oneAccount),
+
+	applied("DescribeInstanceHistoryEvents", "InstanceId", "that instance's events"),
+	applied("DescribeInstanceHistoryEvents", "ResourceId.N", "those instances' events (up to 100)"),
+	applied("DescribeInstanceHistoryEvents", "EventId.N", "those events (up to 100)"),
+	applied("DescribeInstanceHistoryEvents", "InstanceEventCycleStatus.N", "those cycle statuses; without it or EventCycleStatus, final events only, as ECS"),
+	applied("DescribeInstanceHistoryEvents", "EventCycleStatus", "one cycle status, added to InstanceEventCycleStatus.N"),
+	applied("DescribeInstanceHistoryEvents", "InstanceEventType.N", "those event types"),
+	applied("DescribeInstanceHistoryEvents", "EventType", "one event type, added to InstanceEventType.N"),
+	applied("DescribeInstanceHistoryEvents", "NotBefore.Start", "deadline at or after, UTC yyyy-MM-ddTHH:mm:ssZ"),
+	applied("DescribeInstanceHistoryEvents", "NotBefore.End", "deadline at or before"),
+	applied("DescribeInstanceHistoryEvents", "EventPublishTime.Start", "published at or after"),
+	applied("DescribeInstanceHistoryEvents", "EventPublishTime.End", "published at or before"),
+	applied("DescribeInstanceHistoryEvents", "ImpactLevel", "exact impact level"),
+	applied("DescribeInstanceHistoryEvents", "ResourceType", "instance answers every event; ddh and managehost answer none (no host events are simulated); other values refused"),
+	applied("DescribeInstanceHistoryEvents", "Tag.N.Key", "events of instances with every tag given; a key alone matches any value"),
+	applied("DescribeInstanceHistoryEvents", "Tag.N.Value", "the value Tag.N.Key must have"),
+	applied("DescribeInstanceHistoryEvents", "PageNumber", "page style, from 1; PageSize 1–100, default 10"),
+	applied("DescribeInstanceHistoryEvents", "PageSize", "1–100, default 10"),
+	applied("DescribeInstanceHistoryEvents", "MaxResults", "token style, 10–100, default 10; NextToken in the reply while more follow"),
+	applied("DescribeInstanceHistoryEvents", "NextToken", "the previous page's NextToken, a cursor on fleet order"),
+	refused("DescribeInstanceHistoryEvents", "ResourceGroupId", noResGroups),
+	refused("DescribeInstanceHistoryEvents", "OwnerId", oneAccount),
+	refused("DescribeInstanceHistoryEvents", "OwnerAccount", oneAccount),
+	refused("DescribeInstanceHistoryEvents", "ResourceOwnerId", oneAccount),
+	refused("DescribeInstanceHistoryEvents", "ResourceOwnerAccount", oneAccount),
+}
+
+// commonParams are the RPC protocol's own parameters, checked by authenticate, and
+// RegionId, which the SDK sends on every call.
+var commonParams = map[string]bool{
+	"Action": true, "Version": true, "Format": true, "AccessKeyId": true, "Signature": true,
+	"SignatureMethod": true, "SignatureVersion": true, "SignatureNonce": true, "SignatureType": true,
+	"Timestamp": true, "SecurityToken": true, "BearerToken": true, "RegionId": true,
+}
+
+// paramsByAction indexes ParamRules for checkParams.
+var paramsByAction = func() map[string]map[string]ParamRule {
+	m := map[string]map[string]ParamRule{}
+	for _, p := range ParamRules {
+		if m[p.Action] == nil {
+			m[p.Action] = map[string]ParamRule{}
+		}
+		m[p.Action][p.Name] = p
+	}
+	return m
+}()
+
+var repeatedIndex = regexp.MustCompile(`\.[0-9]+(\.|$)`)
+
+// checkParams refuses a call to action that carries a parameter the simulator would not
+// apply: one of its refused rows, or one ECS does not document for the action. An action
+// without rows is not checked.
+func checkParams(r *request, action string) *apiError {
+	rules := paramsByAction[action]
+	if rules == nil {
+		return nil
+	}
+	// In name order, so a call with two such parameters is always refused for the same one.
+	keys := make([]string, 0, len(r.params))
+	for k := range r.params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if commonParams[k] || r.params.Get(k) == "" {
+			continue
+		}
+		rule, ok := rules[repeatedIndex.ReplaceAllString(k, ".N$1")]
+		switch {
+		case !ok:
+			return errInvalid(k, action+" has no such parameter; the simulator refuses what it would not apply")
+		case !rule.Applied:
+			return errInvalid(k, strings.TrimPrefix(rule.Does, "refused: "))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package sim
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"ecs-redeploy/model"
+)
+
+// Page is where a listing starts and how long it is, in either of ECS's two styles:
+// NextToken (After is the number of the last item already answered, -1 for none) or
+// PageNumber (Skip matching items first).
+type Page struct {
+	After int
+	Skip  int
+	Limit int
+}
+
+// InstanceFilter selects instances as DescribeInstances does. Empty fields match all.
+type InstanceFilter struct {
+	Region string
+	IDs    []string
+	// Match, when set, is called for each candidate under the engine's read lock: it must
+	// not keep the pointer or change the instance.
+	Match func(*model.Instance) bool
+	// WithoutEvents leaves the answered instances' Events nil, for callers that do not
+	// read them (DescribeInstances): copying them was most of a page's allocations.
+	WithoutEvents bool
+}
+
+// InstancePage is one page of a listing: copies of the instances, how many match in all,
+// the number of the last one answered (for the next NextToken) and whether more follow.
+type InstancePage struct {
+	Instances []model.Instance
+	Total     int
+	Last      int
+	More      bool
+}
+
+// ListInstances answers one page of the instances that match f, in fleet order. Its cost
+// is the page, not the region, when f has neither IDs nor Match; with a Match it counts
+// the region to report Total, without copying.
+func (e *Engine) ListInstances(f InstanceFilter, p Page) InstancePage {
+	e.rlock()
+	defer e.mu.RUnlock()
+	cands := e.candidates(f.Region, f.IDs)
+	out := InstancePage{Last: -1, Instances: make([]model.Instance, 0, min(p.Limit, len(cands)))}
+	from := 0
+	if f.Match == nil {
+		// Every candidate matches: Total is known, and the page starts at After.
+		out.Total = len(cands)
+		from = sort.Search(len(cands), func(i int) bool { return cands[i].seq > p.After })
+	}
+	skip := p.Skip
+	for _, in := range cands[from:] {
+		if f.Match != nil {
+			if !f.Match(&in.Instance) {
+				continue
+			}
+			out.Total++
+		}
+		if in.seq <= p.After {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out.Instances) == p.Limit {
+			out.More = true
+			if f.Match == nil {
+				break
+			}
+			continue
+		}
+		if f.WithoutEvents {
+			out.Instances = append(out.Instances, in.Instance)
+			out.Instances[len(out.Instances)-1].Events = nil
+		} else {
+			out.Instances = append(out.Instances, in.copy())
+		}
+		out.Last = in.seq
+	}
+	return out
+}
+
+// candidates are the instances a listing walks, in fleet order: the region's (all when
+// region is ""), or those of ids found in it, each once.
+func (e *Engine) candidates(region string, ids []string) []*instState {
+	if len(ids) == 0 {
+		if region == "" {
+			return e.insts
+		}
+		return e.byRegion[region]
+	}
+	var out []*instState
+	for _, id := range ids {
+		if in, ok := e.byID[id]; ok && (region == "" || in.RegionID == region) {
+			out = append(out, in)
+		}
+	}
+	slices.SortFunc(out, func(a, b *instState) int { return a.seq - b.seq })
+	return slices.Compact(out)
+}
+
+// EventListFilter selects events as DescribeInstanceHistoryEvents does. Empty fields
+// match all.
+type EventListFilter struct {
+	EventFilter
+	// NotBefore and Published bound the deadline and the publish time, inclusive; zero
+	// ends are open.
+	NotBeforeStart, NotBeforeEnd time.Time
+	PublishedStart, PublishedEnd time.Time
+	ImpactLevel                  string
+	// Instance, when set, is called for each candidate instance under the engine's read
+	// lock (tags, say): it must not keep the pointer or change the instance.
+	Instance func(*model.Instance) bool
+}
+
+// EventPage is one page of events, as InstancePage.
+type EventPage struct {
+	Events []model.Event
+	Total  int
+	Last   int
+	More   bool
+}
+
+// countable reports whether Total can come from the kept counts instead of a scan.
+func (f *EventListFilter) countable() bool {
+	return len(f.InstanceIDs) == 0 && len(f.EventIDs) == 0 && f.Instance == nil && f.ImpactLevel == "" &&
+		f.NotBeforeStart.IsZero() && f.NotBeforeEnd.IsZero() && f.PublishedStart.IsZero() && f.PublishedEnd.IsZero()
+}
+
+func (f *EventListFilter) match(ev *model.Event) bool {
+	return (len(f.EventIDs) == 0 || slices.Contains(f.EventIDs, ev.ID)) &&
+		(len(f.CycleStatuses) == 0 || slices.Contains(f.CycleStatuses, ev.CycleStatus)) &&
+		(len(f.Types) == 0 || slices.Contains(f.Types, ev.Type)) &&
+		(f.ImpactLevel == "" || ev.ImpactLevel == f.ImpactLevel) &&
+		within(ev.NotBefore, f.NotBeforeStart, f.NotBeforeEnd) &&
+		within(ev.PublishTime, f.PublishedStart, f.PublishedEnd)
+}
+
+func within(t, start, end time.Time) bool {
+	return (start.IsZero() || !t.Before(start)) && (end.IsZero() || !t.After(end))
+}
+
+// ListEvents answers one page of the events that match f, in fleet order (an instance's
+// events in its order, soonest deadline first). For the console's poll (region and cycle
+// statuses, maybe types) its cost is the page; other filters count the region for Total.
+func (e *Engine) ListEvents(f EventListFilter, p Page) EventPage {
+	e.rlock()
+	defer e.mu.RUnlock()
+	cands := e.candidates(f.Region, f.InstanceIDs)
+	out := EventPage{Last: -1, Events: make([]model.Event, 0, min(p.Limit, 100))}
+	counted := f.countable()
+	from := 0
+	if counted {
+		out.Total = e.countEvents(f.Region, f.CycleStatuses, f.Types)
+		// The first instance with an event numbered above After.
+		from = sort.Search(len(cands), func(i int) bool {
+			return cands[i].firstEvent+len(cands[i].Events)-1 > p.After
+		})
+	}
+	skip := p.Skip
+	for _, in := range cands[from:] {
+		if f.Instance != nil && !f.Instance(&in.Instance) {
+			continue
+		}
+		for j := range in.Events {
+			ev := &in.Events[j]
+			if !f.match(ev) {
+				continue
+			}
+			if !counted {
+				out.Total++
+			}
+			if in.firstEvent+j <= p.After {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(out.Events) == p.Limit {
+				out.More = true
+				if counted {
+					return out
+				}
+				continue
+			}
+			out.Events = append(out.Events, *ev)
+			out.Last = in.firstEvent + j
+		}
+	}
+	return out
+}
+
+// countEvents sums the kept counts of region's events in statuses and types (all when
+// empty).
+func (e *Engine) countEvents(region string, statuses []model.EventCycleStatus, types []model.EventType) int {
+	n := 0
+	for k, c := range e.counts {
+		if (region == "" || k.region == region) &&
+			(len(statuses) == 0 || slices.Contains(statuses, k.status)) &&
+			(len(types) == 0 || slices.Contains(types, k.typ)) {
+			n += c
+		}
+	}
+	return n
+}
