@@ -316,3 +316,37 @@ func targetIDs(rows []*fleet.Row) []string {
 	}
 	return out
 }
+
+// The dialog says SubmitMsg; a refresh that closes the dialog (its target went in progress
+// elsewhere) before the root reads it must win: a closed dialog's word proves nothing.
+func TestSubmitFromADialogARefreshClosedIsDropped(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab)
+	_, said := m.Update(keyEnter) // SubmitMsg, not yet delivered
+	s := *h.view.Snapshot()
+	s.Rows = slices.Clone(s.Rows)
+	for i, r := range s.Rows {
+		if r.Inst.ID == idPlain {
+			nr := *r
+			nr.InProgress = true
+			s.Rows[i] = &nr
+		}
+	}
+	m.Update(snapshotMsg{&s})
+	if m.dialog != nil {
+		t.Fatal("a target in progress elsewhere must close the dialog")
+	}
+	// The user opens R again on another row before the old word arrives.
+	press(m, keyEsc)
+	filterTo(m, idStopped)
+	press(m, runes("R"))
+	feed(m, said)
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("a closed dialog's SubmitMsg reached the backend (%d calls)", n)
+	}
+	if m.dialog == nil || m.dialog.Targets()[0].Inst.ID != idStopped {
+		t.Fatalf("the dialog open now must be left as it is: mode %d notice %q", m.mode, m.notice)
+	}
+}
