@@ -61,7 +61,7 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(m.list.InfoLine())
 	b.WriteByte('\n')
-	var body common.Component = m.list
+	var body common.Component
 	switch m.mode {
 	case modeDialog:
 		// The dialog takes the whole screen between header and footer: on a short
@@ -74,8 +74,12 @@ func (m *Model) View() string {
 	case modeHelp:
 		body = m.overlay
 	}
-	b.WriteString(body.View())
-	b.WriteByte('\n')
+	if body == nil {
+		m.list.Render(&b) // the hot path: no second copy of the rows
+	} else {
+		b.WriteString(body.View())
+		b.WriteByte('\n')
+	}
 	b.WriteString(m.tasks.View())
 	b.WriteByte('\n')
 	if s, isErr := m.noticeText(); s != "" {

@@ -456,10 +456,19 @@ func (l *Model) clamp() {
 func (l *Model) View() string {
 	var b strings.Builder
 	b.Grow(l.Width * (l.Height + 1) * 2)
+	l.Render(&b)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Render writes View to b, each line ending in a newline: the root's hot path, without a
+// second copy of the screen.
+func (l *Model) Render(b *strings.Builder) {
 	st := l.Styles
 	switch {
 	case l.snap == nil || l.snap.Loading:
-		return l.lines(l.Height, "", "  loading the fleet…")
+		b.WriteString(l.lines(l.Height, "", "  loading the fleet…"))
+		b.WriteByte('\n')
+		return
 	case len(l.idx) == 0:
 		msg := "  no instance has a pending event"
 		switch {
@@ -468,7 +477,9 @@ func (l *Model) View() string {
 		case l.snap.Updated.IsZero() && l.snap.Err != nil:
 			msg = "  the fleet could not be loaded yet; retrying (the notice below says why)"
 		}
-		return l.lay.headerLine(st) + "\n" + l.lines(l.Height-1, msg)
+		b.WriteString(l.lay.headerLine(st) + "\n" + l.lines(l.Height-1, msg))
+		b.WriteByte('\n')
+		return
 	}
 	now := l.Now()
 	b.WriteString(l.lay.headerLine(st))
@@ -514,7 +525,6 @@ func (l *Model) View() string {
 	for i := end - l.offset; i < l.rows; i++ {
 		b.WriteByte('\n')
 	}
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // lines is text cut to the width, exactly n lines.
