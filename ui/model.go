@@ -100,6 +100,10 @@ type Model struct {
 
 	footerKey footerKey
 	footer    string
+
+	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
+	// gets a one-line answer instead of silence.
+	redeployKey key.Binding
 }
 
 // New builds a console over deps and subscribes it to the fleet hub.
@@ -125,6 +129,8 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
+	redeployKey := km.Redeploy
+	redeployKey.SetEnabled(true)
 	if !deps.Identity.CanRedeploy() {
 		km = km.ReadOnly()
 	}
@@ -143,6 +149,8 @@ func New(deps Deps) *Model {
 		wall:   deps.Wall(),
 		width:  80,
 		height: 24,
+
+		redeployKey: redeployKey,
 	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
@@ -421,6 +429,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Help) && m.mode != modeHelp:
 		m.mode = modeHelp
 		m.overlay.Open()
+		return nil
+	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.redeployKey):
+		// The key is off for a viewer; say why rather than ignore it. The guard below the
+		// hub is what refuses, whatever the console does.
+		m.setRefusal("read-only: " + m.deps.Identity.String() + " cannot redeploy; an operator can")
 		return nil
 	}
 	switch m.mode {

@@ -217,7 +217,11 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	h := newHarness(t, sim.Options{}, true)
 	m := ready(t, h)
 	filterTo(m, idPlain)
-	press(m, runes("R"), keyTab, keyEnter, keyEnter)
+	press(m, runes("R"))
+	if m.mode != modeList || !strings.Contains(m.notice, "read-only: test (viewer) cannot redeploy") {
+		t.Fatalf("R in a read-only console must answer in one line, notice %q", m.notice)
+	}
+	press(m, keyTab, keyEnter, keyEnter)
 	// Even a dialog forced open cannot get through: the guard refuses in one place.
 	d, settle := confirm.New(m.common(), []*fleet.Row{m.list.Current()}, nil, nil)
 	m.dialog, m.mode = d, modeDialog
