@@ -356,7 +356,10 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	if c.focus == FocusInput {
 		if msg.Type == tea.KeyEnter {
 			if c.armed(now) {
+				// Enter now means Redeploy: an enter held down, or pasted after the id,
+				// must not press it before anyone has seen it focused.
 				c.setFocus(FocusConfirm)
+				return open, c.unsettle()
 			}
 			return open, nil
 		}

@@ -34,13 +34,19 @@ func opened(t *testing.T, w, h int, ids ...string) *Model {
 	return d
 }
 
-// said is the message a key makes the dialog say, or nil.
+// said is the message a key makes the dialog say to the root, or nil. A SettledMsg goes
+// back to the dialog at once, as the root routes it when the timers are off.
 func said(d *Model, k tea.KeyMsg) tea.Msg {
 	_, cmd := d.Update(k)
 	if cmd == nil {
 		return nil
 	}
-	return cmd()
+	msg := cmd()
+	if s, ok := msg.(SettledMsg); ok {
+		d.Update(s)
+		return nil
+	}
+	return msg
 }
 
 func TestCancelIsFocusedAndEnterOnItCancels(t *testing.T) {
@@ -179,5 +185,24 @@ func TestRefreshThatChangesTheDialogStartsItOver(t *testing.T) {
 	blocked.InProgress = true
 	if gone, _, _ := d.Refresh(func(string) *fleet.Row { return &blocked }); gone != uitest.IDPlain {
 		t.Fatal("a target now in progress must close the dialog")
+	}
+}
+
+// Enter in the field arms Redeploy and focuses it: a second enter in the same burst (held
+// down, or pasted after the id) must not press it before it was shown focused.
+func TestEnterThatArmsCannotAlsoConfirm(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDLocal)
+	said(d, keyTab)
+	said(d, runes(uitest.IDLocal))
+	_, settle := d.Update(keyEnter)
+	if d.Focus() != FocusConfirm || settle == nil {
+		t.Fatalf("enter on the typed id should focus Redeploy and settle again, focus %d", d.Focus())
+	}
+	if said(d, keyEnter) != nil {
+		t.Fatal("the enter right after arming pressed Redeploy")
+	}
+	d.Update(settle())
+	if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
+		t.Fatal("once Redeploy was shown focused, enter must press it")
 	}
 }
