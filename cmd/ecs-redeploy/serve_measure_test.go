@@ -116,12 +116,14 @@ func TestMeasureServe(t *testing.T) {
 	idle50 := measure("idle", sessions, append([]*session{first}, all...))
 
 	// The operator redeploys web-prod-001 (Running: minutes of Stopping, Starting).
-	_, _ = io.WriteString(first.in, "/web-prod-001")
+	_, _ = io.WriteString(first.in, "/")
+	first.out.waitMatch(t, regexp.MustCompile(`(?m)^/`))
+	_, _ = io.WriteString(first.in, "web-prod-001")
 	first.out.waitMatch(t, regexp.MustCompile(`1 of 7`))
 	_, _ = io.WriteString(first.in, "\r")
 	_, _ = io.WriteString(first.in, "R")
 	first.out.waitMatch(t, regexp.MustCompile(`ForceStop:`))
-	_, _ = io.WriteString(first.in, "\t")
+	first.out.pressUntil(t, first.in, "\t", regexp.MustCompile(`> Redeploy <`))
 	_, _ = io.WriteString(first.in, "\r")
 	first.out.waitMatch(t, regexp.MustCompile(`started: task`))
 	for _, s := range all {

@@ -44,6 +44,37 @@ func (l *lockedBuffer) waitMatch(t *testing.T, re *regexp.Regexp) string {
 	return l.wait(t, re, ansi.Strip)
 }
 
+// pressUntil sends key until the screen matches re: the dialog ignores keys until it has
+// settled (300 ms on the server's real clock), as it ignores the rest of a burst.
+func (l *lockedBuffer) pressUntil(t *testing.T, in io.Writer, key string, re *regexp.Regexp) {
+	t.Helper()
+	for range 30 {
+		_, _ = io.WriteString(in, key)
+		if l.within(re, 500*time.Millisecond) {
+			return
+		}
+	}
+	t.Fatalf("%q never brought %s", key, re)
+}
+
+// within reports whether the screen matches re before d has passed.
+func (l *lockedBuffer) within(re *regexp.Regexp, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		l.mu.Lock()
+		text, ch := ansi.Strip(l.b.String()), l.changed
+		l.mu.Unlock()
+		if re.MatchString(text) {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
 func (l *lockedBuffer) wait(t *testing.T, re *regexp.Regexp, clean func(string) string) string {
 	t.Helper()
 	deadline := time.After(15 * time.Second)
@@ -151,12 +182,15 @@ func TestServeCommandServesTheDemoAndShutsDownOnSignal(t *testing.T) {
 	// The operator finds the web instance (no local disks: no id to type) with the filter.
 	_, oOut, _, oIn := connect("oscar", operator)
 	oOut.waitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
-	_, _ = io.WriteString(oIn, "/web-prod-001")
+	// Typed, not pasted: a burst outside a text field is never a key.
+	_, _ = io.WriteString(oIn, "/")
+	oOut.waitMatch(t, regexp.MustCompile(`(?m)^/`))
+	_, _ = io.WriteString(oIn, "web-prod-001")
 	oOut.waitMatch(t, regexp.MustCompile(`1 of 7`))
 	_, _ = io.WriteString(oIn, "\r")
 	_, _ = io.WriteString(oIn, "R")
 	oOut.waitMatch(t, regexp.MustCompile(`ForceStop:`))
-	_, _ = io.WriteString(oIn, "\t")
+	oOut.pressUntil(t, oIn, "\t", regexp.MustCompile(`> Redeploy <`))
 	_, _ = io.WriteString(oIn, "\r")
 	task := oOut.waitMatch(t, regexp.MustCompile(`started: task (t-[0-9a-z]+)`))
 	vOut.waitMatch(t, regexp.MustCompile(`IN PROGRESS`))
