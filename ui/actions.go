@@ -9,34 +9,27 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
-	"ecs-redeploy/model"
+	"ecs-redeploy/ui/components/confirm"
 )
 
-func (m *Model) inProgress(r *fleet.Row) bool { return r.InProgress || m.pending[r.Inst.ID] }
-
-// startRedeploy opens the confirm dialog for the selection, or the row under the cursor.
-// An instance in progress gets nothing; a blocked one gets the reason and no dialog.
-func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
+// startRedeploy opens the confirm dialog for targets, which the list or the detail pane
+// chose (see list.RedeployMsg). An instance in progress gets nothing; a blocked one gets
+// the reason and no dialog. When the filter hides every selected row there are no targets,
+// and R says so rather than fall back to the cursor's row, which nobody selected.
+func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 	if !m.deps.Identity.CanRedeploy() || m.snap == nil {
 		return nil
 	}
-	var targets []*fleet.Row
-	if len(m.list.selected) > 0 && !fromDetail {
-		for _, r := range m.snap.Rows {
-			if m.list.selected[r.Inst.ID] {
-				targets = append(targets, r)
-			}
-		}
-	} else if r := m.currentRow(); r != nil {
-		targets = []*fleet.Row{r}
-	}
 	if len(targets) == 0 {
+		if len(leftOut) > 0 {
+			m.setRefusal(fmt.Sprintf("the %d selected instance(s) are hidden by the filter, so R left them alone: esc clears the filter", len(leftOut)))
+		}
 		return nil
 	}
 	var ok []*fleet.Row
 	var skipped []string
 	for _, r := range targets {
-		switch why := m.refusal(r); {
+		switch why := refusal(r); {
 		case why != "" && len(targets) == 1:
 			m.setRefusal(why)
 			return nil
@@ -50,20 +43,25 @@ func (m *Model) startRedeploy(fromDetail bool) tea.Cmd {
 		m.setRefusal(fmt.Sprintf("none of the %d selected instances can be redeployed: %s", len(targets), skipped[0]))
 		return nil
 	}
-	m.dialog = newConfirm(m.common(), ok, skipped)
-	m.dialog.SetSize(m.width, m.dialogHeight())
+	d, settle := confirm.New(m.common(), ok, skipped, leftOut)
+	d.SetSize(m.width, m.dialogHeight())
+	m.dialog = d
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
-	return nil
+	return settle
 }
 
-// refusal says why r cannot be redeployed now, or "".
-func (m *Model) refusal(r *fleet.Row) string {
-	if m.inProgress(r) {
-		return r.Inst.ID + ": a redeploy is already in progress"
+// refusal says why r cannot be redeployed now, or "", from the hub's verdict.
+func refusal(r *fleet.Row) string {
+	if r.InProgress {
+		s := r.Inst.ID + ": a redeploy is already in progress"
+		if by := r.StartedBy.String(); by != "" {
+			s += " (started by " + by + ")"
+		}
+		return s
 	}
-	el := model.Evaluate(r.Inst, m.now, false)
+	el := r.Eligibility
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
@@ -74,39 +72,31 @@ func (m *Model) refusal(r *fleet.Row) string {
 	return ""
 }
 
-// currentRow is the row the keys act on: the detail pane's instance, or the cursor's.
-func (m *Model) currentRow() *fleet.Row {
-	if m.mode == modeDetail {
-		return m.detail.row
-	}
-	return m.list.current()
-}
-
 // closeDialog goes back to where R was pressed: the list, or the detail pane.
 func (m *Model) closeDialog() {
 	m.dialog = nil
 	m.mode = m.dialogFrom
 }
 
-// submit sends the confirmed redeploys. The rows show IN PROGRESS from this moment.
-func (m *Model) submit() tea.Cmd {
-	d := m.dialog
-	m.closeDialog()
-	m.mode = modeList // where the row shows IN PROGRESS
+// submit asks the hub for the confirmed redeploys. The hub marks each row submitting the
+// moment it is asked, and every session sees it IN PROGRESS from the next snapshot; the
+// hub refuses a second redeploy of an instance in progress anywhere.
+func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
+	m.dialog = nil
+	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
 	var cmds []tea.Cmd
 	var ids []string
-	for _, r := range d.targets {
+	for _, r := range msg.Targets {
 		in := r.Inst
-		m.pending[in.ID] = true
 		ids = append(ids, in.ID)
-		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: d.forceStop, Identity: m.deps.Identity}
+		req := backend.RedeployRequest{RegionID: in.RegionID, InstanceID: in.ID, ForceStop: msg.ForceStop, Identity: m.deps.Identity}
 		f, ctx := m.deps.Fleet, m.deps.Context
 		cmds = append(cmds, func() tea.Msg {
 			ref, err := f.Redeploy(ctx, req)
 			return redeployDoneMsg{instanceID: req.InstanceID, ref: ref, err: err}
 		})
 	}
-	clear(m.list.selected)
+	m.list.ClearSelection()
 	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
@@ -114,8 +104,9 @@ func (m *Model) submit() tea.Cmd {
 
 func (m *Model) redeployDone(msg redeployDoneMsg) {
 	if msg.err != nil {
-		delete(m.pending, msg.instanceID)
-		delete(m.done, msg.instanceID)
+		if errors.Is(msg.err, fleet.ErrDetached) {
+			return // the session stopped waiting; the hub's snapshot shows the outcome
+		}
 		if errors.Is(msg.err, fleet.ErrInProgress) || errors.Is(msg.err, fleet.ErrOutcomeHold) {
 			m.setRefusal(msg.instanceID + ": " + msg.err.Error())
 			return
@@ -125,7 +116,6 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		m.setNotice(true, errLine("RedeployInstance "+msg.instanceID, msg.err))
 		return
 	}
-	m.done[msg.instanceID] = true
 	s := fmt.Sprintf("redeploy of %s started: task %s", msg.instanceID, msg.ref.TaskID)
 	if msg.ref.Reconciled {
 		s += " (its reply was lost; the task was found by DescribeTasks)"

@@ -8,13 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
-	"ecs-redeploy/model"
 )
 
 var benchSizes = []int{1000, 10000, 100000}
@@ -86,38 +84,6 @@ func BenchmarkKeypress(b *testing.B) {
 	}
 }
 
-// BenchmarkKeypressTable is the same rows through bubbles/table, for comparison.
-func BenchmarkKeypressTable(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			f := fleetOf(b, n)
-			now := f.clock.Now()
-			lay := newLayout(120)
-			cols := make([]table.Column, len(lay.cols))
-			for i, c := range lay.cols {
-				cols[i] = table.Column{Title: c.title, Width: c.width}
-			}
-			snap := f.view.Snapshot()
-			rows := make([]table.Row, len(snap.Rows))
-			for i, r := range snap.Rows {
-				ev := ""
-				cycle := ""
-				if r.Event != nil {
-					ev, cycle = shortEventType(r.Event.Type), string(r.Event.CycleStatus)
-				}
-				badges := model.JoinBadges(r.Badges, " ")
-				rows[i] = table.Row{r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, string(r.Inst.Status), ev, cycle, countdown(r, now), badges}
-			}
-			t := table.New(table.WithColumns(cols), table.WithRows(rows), table.WithHeight(34), table.WithFocused(true))
-			settle(b)
-			for i := 0; i < b.N; i++ {
-				t, _ = t.Update(cursorKey(i))
-				_ = t.View()
-			}
-		})
-	}
-}
-
 // BenchmarkFrame is one animation frame while redeploys run: the spinner turns and the
 // clock moves 100 ms, so countdowns change every tenth frame.
 func BenchmarkFrame(b *testing.B) {
@@ -134,7 +100,7 @@ func BenchmarkFrame(b *testing.B) {
 			if started == 3 {
 				break
 			}
-			if model.Evaluate(r.Inst, clock.Now(), false).Allowed {
+			if r.Eligibility.Allowed {
 				if _, err := v.Redeploy(ctx, backend.RedeployRequest{RegionID: r.Inst.RegionID, InstanceID: r.Inst.ID}); err != nil {
 					b.Fatal(err)
 				}
@@ -188,30 +154,6 @@ func BenchmarkFilter(b *testing.B) {
 				b.StartTimer()
 			}
 			m.Update(runes(word[k : k+1]))
-			_ = m.View()
-		}
-	})
-}
-
-// BenchmarkSnapshot is what one session spends on a new snapshot of 100,000 instances:
-// under serve, every session pays it once per refresh (5 s) and per task change.
-func BenchmarkSnapshot(b *testing.B) {
-	b.Run("100000", func(b *testing.B) {
-		f := fleetOf(b, 100000)
-		m := benchModel(b, f)
-		// Two refreshes, so that the list really changes snapshot each time.
-		snaps := []*fleet.Snapshot{f.view.Snapshot(), nil}
-		if err := f.view.Refresh(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		snaps[1] = f.view.Snapshot()
-		m.list.move(500)
-		settle(b)
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			clear(m.list.cache) // as if every row were new
-			b.StartTimer()
-			m.Update(snapshotMsg{snaps[i%2]})
 			_ = m.View()
 		}
 	})

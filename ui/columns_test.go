@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"ecs-redeploy/model"
 	"strings"
 	"testing"
 	"time"
@@ -22,25 +21,6 @@ func TestCountdownIsNeverCut(t *testing.T) {
 		filterTo(m, idFailing)
 		if v := m.View(); !strings.Contains(v, "overdue 1h05m") {
 			t.Errorf("%dx%d: countdown cut:\n%s", size[0], size[1], v)
-		}
-	}
-}
-
-func TestFirstBadgeBeatsABareCount(t *testing.T) {
-	st := NewStyles(asciiRenderer())
-	for _, c := range []struct {
-		badges []model.Badge
-		width  int
-		want   string
-	}{
-		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 11, "IN PROGRESS"},
-		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 13, "IN PROGRESS  "},
-		{[]model.Badge{"IN PROGRESS", "LOCAL DISK"}, 14, "IN PROGRESS +1"},
-		{[]model.Badge{"BLOCKED", "LOCAL DISK", "EXPIRED"}, 11, "BLOCKED +2 "},
-		{[]model.Badge{"SECURITY LOCK"}, 11, "SECURITY L…"},
-	} {
-		if _, got := badgeCell(c.badges, false, c.width, &st); got != c.want {
-			t.Errorf("%q in %d columns: %q, want %q", c.badges, c.width, got, c.want)
 		}
 	}
 }

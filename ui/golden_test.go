@@ -69,6 +69,7 @@ func TestGoldenDetail(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idLocal)
 		send(tm, keyEnter)
+		waitFor(t, tm, "Redeploy tasks")
 	})
 }
 
@@ -91,7 +92,7 @@ func TestGoldenDialog(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 				only(tm, c.id)
-				send(tm, runes("R"))
+				openDialog(t, tm)
 				if c.steps != nil {
 					c.steps(tm)
 				}
@@ -103,7 +104,7 @@ func TestGoldenDialog(t *testing.T) {
 func TestGoldenDialogNarrow(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 60, 20, func(tm *teatest.TestModel) {
 		only(tm, idLocal)
-		send(tm, runes("R"))
+		openDialog(t, tm)
 	})
 }
 
@@ -111,6 +112,7 @@ func TestGoldenBlocked(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idLocked)
 		send(tm, runes("R"))
+		waitFor(t, tm, "cannot be redeployed")
 	})
 }
 
@@ -127,10 +129,19 @@ func TestGoldenReadOnly(t *testing.T) {
 	})
 }
 
+// openDialog presses R and waits until the dialog is on screen: a dialog ignores the keys
+// sent with the R that opened it, as it would a paste.
+func openDialog(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	send(tm, runes("R"))
+	waitFor(t, tm, "Cancel")
+}
+
 // redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.
 func redeploy(t *testing.T, tm *teatest.TestModel) {
 	only(tm, idPlain)
-	send(tm, runes("R"), keyTab, keyEnter)
+	openDialog(t, tm)
+	send(tm, keyTab, keyEnter)
 	waitFor(t, tm, "started: task")
 }
 
@@ -189,6 +200,7 @@ func TestGoldenBatchDialog(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
 		send(tm, runes("/"))
 		tm.Type("cn-hangzhou-h")
-		send(tm, keyEnter, keySpace, keySpace, keySpace, keySpace, runes("R"))
+		send(tm, keyEnter, keySpace, keySpace, keySpace, keySpace)
+		openDialog(t, tm)
 	})
 }

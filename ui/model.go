@@ -1,7 +1,7 @@
-// Package ui is the Bubble Tea console: the list of instances with pending events, the
-// detail pane, the confirm dialog, the task panel and help. It reads a shared fleet view
-// and never calls a Backend itself, so the same model runs locally, in tests and per SSH
-// session.
+// Package ui is the root of the Bubble Tea console: it holds the session's subscription to
+// the fleet hub, lays the screen out, and routes messages between its components (list,
+// confirm dialog, detail pane, task panel, help: ui/components). It never calls a Backend
+// itself, so the same model runs locally, in tests and per SSH session.
 package ui
 
 import (
@@ -9,10 +9,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
+	bhelp "github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -20,9 +18,15 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/confirm"
+	"ecs-redeploy/ui/components/detail"
+	"ecs-redeploy/ui/components/help"
+	"ecs-redeploy/ui/components/list"
+	"ecs-redeploy/ui/components/tasks"
 )
 
-// Fleet is what the console needs from the shared fleet view.
+// Fleet is what the console needs from the fleet hub.
 type Fleet interface {
 	Subscribe(ctx context.Context) *fleet.Subscription
 	Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
@@ -39,8 +43,8 @@ type Deps struct {
 	Wall func() time.Time
 	// Renderer is this session's renderer (its terminal's colour profile).
 	Renderer *lipgloss.Renderer
-	// Keys defaults to DefaultKeyMap.
-	Keys *KeyMap
+	// Keys defaults to common.DefaultKeyMap.
+	Keys *common.KeyMap
 	// Identity is who drives this session; its role hides the actions it cannot take
 	// (the backend guard enforces it).
 	Identity backend.Identity
@@ -52,12 +56,12 @@ type Deps struct {
 	Tick time.Duration
 }
 
-// mode is what has the keyboard.
+// mode is what has the keyboard. The filter is the list's: it has the keyboard in
+// modeList while list.Filtering.
 type mode int
 
 const (
 	modeList mode = iota
-	modeFilter
 	modeDetail
 	modeDialog
 	modeHelp
@@ -67,9 +71,9 @@ const (
 // Model is the root of the console.
 type Model struct {
 	deps   Deps
-	keys   KeyMap
-	st     Styles
-	help   help.Model
+	keys   common.KeyMap
+	st     common.Styles
+	help   bhelp.Model
 	sub    *fleet.Subscription
 	snap   *fleet.Snapshot
 	now    time.Time
@@ -77,22 +81,16 @@ type Model struct {
 	width  int
 	height int
 
-	mode   mode
-	list   list
-	filter textinput.Model
-	detail detail
-	dialog *confirm
+	mode    mode
+	list    *list.Model
+	detail  *detail.Model // nil unless the pane is open
+	dialog  *confirm.Model
+	tasks   *tasks.Model
+	overlay *help.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
-	tasks      taskPanel
-	helpOffset int
 	frame      int
 	ticking    bool
-
-	// pending are instances this session confirmed whose redeploy the fleet has not yet
-	// reported; done marks those whose call has returned.
-	pending map[string]bool
-	done    map[string]bool
 
 	notice      string
 	noticeIsErr bool
@@ -100,14 +98,15 @@ type Model struct {
 	noticeSticky bool
 	noticeAt     time.Time
 
-	// quitArmed is set once q was refused while a redeploy call was in flight.
-	quitArmed bool
-
-	footerKey string
+	footerKey footerKey
 	footer    string
+
+	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
+	// gets a one-line answer instead of silence.
+	redeployKey key.Binding
 }
 
-// New builds a console over deps and subscribes it to the fleet view.
+// New builds a console over deps and subscribes it to the fleet hub.
 func New(deps Deps) *Model {
 	if deps.Now == nil {
 		deps.Now = time.Now
@@ -126,53 +125,50 @@ func New(deps Deps) *Model {
 	if deps.Tick == 0 {
 		deps.Tick = 100 * time.Millisecond
 	}
-	km := DefaultKeyMap()
+	km := common.DefaultKeyMap()
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
+	redeployKey := km.Redeploy
+	redeployKey.SetEnabled(true)
 	if !deps.Identity.CanRedeploy() {
-		km = km.readOnly()
+		km = km.ReadOnly()
 	}
-	st := NewStyles(deps.Renderer)
-	h := help.New()
-	h.Styles = help.Styles{
+	st := common.NewStyles(deps.Renderer)
+	h := bhelp.New()
+	h.Styles = bhelp.Styles{
 		ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep, Ellipsis: st.HelpSep,
 		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep,
 	}
-	fi := textinput.New()
-	fi.Prompt = "/"
-	ns := deps.Renderer.NewStyle
-	fi.PromptStyle, fi.TextStyle, fi.PlaceholderStyle, fi.CompletionStyle = ns(), ns(), ns(), ns()
-	fi.Cursor.Style, fi.Cursor.TextStyle = ns().Reverse(true), ns()
-	fi.Placeholder = "id, name, zone, event, badge…"
-	// A blinking cursor would redraw the screen twice a second for nothing.
-	fi.Cursor.SetMode(cursor.CursorStatic)
 	m := &Model{
-		deps:    deps,
-		keys:    km,
-		st:      st,
-		help:    h,
-		filter:  fi,
-		pending: map[string]bool{},
-		done:    map[string]bool{},
-		now:     deps.Now(),
-		wall:    deps.Wall(),
-		width:   80,
-		height:  24,
+		deps:   deps,
+		keys:   km,
+		st:     st,
+		help:   h,
+		now:    deps.Now(),
+		wall:   deps.Wall(),
+		width:  80,
+		height: 24,
+
+		redeployKey: redeployKey,
 	}
-	// The components share the model's styles and keys; m is a pointer, so they stay put.
-	m.list = newList(m.common())
-	m.tasks = taskPanel{common: m.common()}
-	m.detail = detail{common: m.common()}
+	m.list = list.New(m.common())
+	m.tasks = tasks.New(m.common())
+	m.overlay = help.New(m.common(), h)
 	m.relayout()
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
 }
 
-// common is the part of the session every component shares.
-func (m *Model) common() common { return common{st: &m.st, keys: &m.keys} }
+// common is what this session's components share. m is a pointer, so the styles, keys
+// and clock they point at stay put.
+func (m *Model) common() common.Common {
+	return common.Common{Styles: &m.st, Keys: &m.keys, Identity: m.deps.Identity,
+		Now: func() time.Time { return m.now }, Timers: m.deps.Tick > 0}
+}
 
-// Close ends the model's subscription; call it when the session ends.
+// Close ends the model's subscription; call it when the session ends (a session whose
+// Deps.Context ends is closed by the hub too).
 func (m *Model) Close() { m.sub.Close() }
 
 // snapshotMsg carries a new fleet snapshot.
@@ -184,7 +180,7 @@ type clockMsg struct{}
 // frameMsg advances the task spinners.
 type frameMsg struct{}
 
-// redeployDoneMsg reports one RedeployInstance call.
+// redeployDoneMsg is the hub's answer to one redeploy this session asked for.
 type redeployDoneMsg struct {
 	instanceID string
 	ref        backend.TaskRef
@@ -212,16 +208,18 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// animating reports whether any task needs its spinner turning.
+// animating reports whether any redeploy needs its spinner turning: one in progress (a
+// call not answered yet has no task) or a task Processing.
 func (m *Model) animating() bool {
-	if len(m.pending) > 0 {
+	if m.snap == nil {
+		return false
+	}
+	if m.snap.Counts.InProgress > 0 {
 		return true
 	}
-	if m.snap != nil {
-		for i := range m.snap.Tasks {
-			if m.snap.Tasks[i].Status == model.TaskProcessing {
-				return true
-			}
+	for i := range m.snap.Tasks {
+		if m.snap.Tasks[i].Status == model.TaskProcessing {
+			return true
 		}
 	}
 	return false
@@ -242,51 +240,38 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// relayout keeps windows and scroll offsets consistent with the screen after any change:
-// the notice line and the task panel change how many rows the list gets.
+// relayout gives every component its part of the screen after any change: the notice
+// line and the task panel change how many rows the body gets.
 func (m *Model) relayout() {
-	if m.list.width != m.width || m.list.height != m.listRows() {
-		m.list.SetSize(m.width, m.listRows())
-	}
-	var tasks []fleet.Task
-	if m.snap != nil {
-		tasks = m.snap.Tasks
-	}
+	body := m.bodyRows()
+	m.list.SetSize(m.width, body)
 	m.tasks.SetSize(m.width, m.taskRows())
-	m.tasks.follow(tasks)
+	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
 	}
-	m.filter.Width = max(m.width-20, 10)
-	m.detail.SetSize(m.width, m.bodyRows())
-	if m.mode == modeHelp {
-		// On a short terminal the overlay scrolls; it stops where its last line shows.
-		m.helpOffset = max(min(m.helpOffset, len(m.helpView())-m.bodyRows()), 0)
+	if m.detail != nil {
+		m.detail.SetSize(m.width, body)
 	}
-	if m.mode == modeDetail {
-		if r := m.currentRow(); r != nil {
-			m.detail.build(r, m.snap, m.now)
-			m.detail.offset = max(min(m.detail.offset, len(m.detail.lines)-m.bodyRows()), 0)
-		}
+	if m.mode == modeHelp {
+		m.overlay.SetSize(m.width, body)
 	}
 }
 
-// focused is the help.KeyMap of what has the keyboard: the footer is generated from it.
-func (m *Model) focused() help.KeyMap {
+// focused is the component that has the keyboard: the footer is generated from its keys.
+func (m *Model) focused() common.Component {
 	switch m.mode {
-	case modeFilter:
-		return bindings(m.keys.filterHelp())
 	case modeDetail:
-		return &m.detail
+		return m.detail
 	case modeDialog:
 		return m.dialog
 	case modeTasks:
-		return &m.tasks
+		return m.tasks
 	case modeHelp:
-		return bindings(m.keys.helpHelp())
+		return m.overlay
 	}
-	return &m.list
+	return m.list
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -295,8 +280,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.width, m.height = msg.Width, msg.Height
 		return nil
 	case snapshotMsg:
-		m.setSnapshot(msg.snap)
-		return tea.Batch(waitSnapshot(m.sub), m.startFrames())
+		settle := m.setSnapshot(msg.snap)
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle)
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
 		return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
@@ -310,9 +295,72 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+
+	// What the components ask for, acted on only while the component that asked still has
+	// the keyboard: a key that arrived in the same burst as the one that moved it elsewhere
+	// (enter right after R) must not act on the new screen.
+	case list.OpenDetailMsg:
+		if m.mode != modeList {
+			return nil
+		}
+		m.detail = detail.New(m.common(), msg.Row)
+		if m.snap != nil {
+			m.detail.SetSnapshot(m.snap)
+		}
+		m.mode = modeDetail
+		return nil
+	case list.RedeployMsg:
+		if m.mode != modeList {
+			return nil
+		}
+		return m.startRedeploy(msg.Targets, msg.LeftOut)
+	case detail.RedeployMsg:
+		if m.mode != modeDetail {
+			return nil
+		}
+		return m.startRedeploy([]*fleet.Row{msg.Row}, nil)
+	case detail.CloseMsg:
+		if m.mode == modeDetail {
+			m.mode, m.detail = modeList, nil
+		}
+		return nil
+	case confirm.SettledMsg:
+		if m.dialog != nil {
+			_, cmd := m.dialog.Update(msg)
+			return cmd
+		}
+		return nil
+	case confirm.CancelMsg:
+		if msg.From(m.dialog) {
+			m.closeDialog()
+			m.setNotice(false, "cancelled: nothing was redeployed")
+		}
+		return nil
+	case confirm.SubmitMsg:
+		if msg.From(m.dialog) {
+			return m.submit(msg)
+		}
+		return nil
+	case tasks.GoToMsg:
+		if m.mode == modeTasks {
+			m.list.JumpTo(msg.InstanceID)
+			m.mode = modeList
+		}
+		return nil
+	case tasks.CloseMsg:
+		if m.mode == modeTasks {
+			m.mode = modeList
+		}
+		return nil
+	case help.CloseMsg:
+		if m.mode == modeHelp {
+			m.mode = modeList
+		}
+		return nil
 	}
-	if m.typing() {
-		return m.updateInput(msg)
+	if m.mode == modeList && m.list.Filtering() {
+		_, cmd := m.list.Update(msg) // the filter field's own messages
+		return cmd
 	}
 	return nil
 }
@@ -320,271 +368,98 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // refreshingNotice stays until the refresh it announces has answered.
 const refreshingNotice = "refreshing…"
 
-func (m *Model) setSnapshot(s *fleet.Snapshot) {
+// setSnapshot shows snapshot s; the command it returns settles a dialog the snapshot
+// changed.
+func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.notice == refreshingNotice && m.snap != nil && (!s.Updated.Equal(m.snap.Updated) || s.Err != nil) {
 		m.notice = ""
 	}
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
-	for id := range m.done {
-		delete(m.pending, id)
-		delete(m.done, id)
+	m.list.SetSnapshot(s)
+	m.tasks.SetTasks(s.Tasks)
+	if m.detail != nil {
+		m.detail.SetSnapshot(s)
 	}
-	m.list.setSnapshot(s)
-	m.list.SetSize(m.width, m.listRows())
-	if m.detail.id != "" {
-		m.detail.row = nil
-		for _, r := range s.Rows {
-			if r.Inst.ID == m.detail.id {
-				m.detail.row = r
-				break
-			}
-		}
-	}
-	if m.dialog != nil {
-		m.refreshDialog()
-	}
-}
-
-// refreshDialog points an open dialog at the newest rows, and closes it if a target can
-// no longer be redeployed: the engineer must never confirm on stale facts.
-func (m *Model) refreshDialog() {
-	byID := make(map[string]*fleet.Row, len(m.dialog.targets))
-	for _, r := range m.dialog.targets {
-		byID[r.Inst.ID] = nil
-	}
-	for _, r := range m.snap.Rows {
-		if _, ok := byID[r.Inst.ID]; ok {
-			byID[r.Inst.ID] = r
-		}
-	}
-	for i, old := range m.dialog.targets {
-		r := byID[old.Inst.ID]
-		if r == nil || r.InProgress || !model.Evaluate(r.Inst, m.now, false).Allowed {
-			m.closeDialog()
-			m.setNotice(true, old.Inst.ID+" changed while the dialog was open and can no longer be redeployed; nothing was done")
-			return
-		}
-		m.dialog.targets[i] = r
-	}
-}
-
-// typing reports whether printable keys go to a text input.
-func (m *Model) typing() bool {
-	return m.mode == modeFilter || (m.mode == modeDialog && m.dialog != nil && m.dialog.focus == focusInput)
-}
-
-func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
-	if msg.Type == tea.KeyCtrlC {
-		return tea.Quit
-	}
-	// Bubble Tea merges a burst of printable bytes into one message ("jjj"). Outside a text
-	// input each rune is its own key press, except in the dialog: a burst there is a pasted
-	// id, and none of its letters may act as a key (f would turn ForceStop on).
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !m.typing() && m.mode != modeDialog {
-		var cmds []tea.Cmd
-		for i, r := range msg.Runes {
-			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-			if rest := msg.Runes[i+1:]; m.typing() && len(rest) > 0 {
-				// The rest of the burst is text now (for example "/web").
-				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: rest, Alt: msg.Alt}))
-				break
-			}
-		}
-		return tea.Batch(cmds...)
-	}
-	km := &m.keys
-	switch m.mode {
-	case modeFilter:
-		switch msg.Type {
-		case tea.KeyEsc:
-			m.filter.Reset()
-			m.filter.Blur()
-			m.list.setFilter("")
-			m.mode = modeList
-			return nil
-		case tea.KeyEnter:
-			m.filter.Blur()
-			m.mode = modeList
-			return nil
-		}
-		return m.updateInput(msg)
-	case modeDialog:
-		res, cmd := m.dialog.update(msg, m.now)
-		switch res {
-		case dialogCancelled:
-			m.closeDialog()
-			m.setNotice(false, "cancelled: nothing was redeployed")
-		case dialogConfirmed:
-			return m.submit()
-		}
-		return cmd
-	case modeHelp:
-		switch {
-		case key.Matches(msg, km.Back, km.Help):
-			m.mode, m.helpOffset = modeList, 0
-		case key.Matches(msg, km.Down):
-			m.helpOffset++
-		case key.Matches(msg, km.Up):
-			m.helpOffset = max(m.helpOffset-1, 0)
-		case key.Matches(msg, km.Quit):
-			return m.quit()
-		}
-		return nil
-	case modeDetail:
-		switch {
-		case key.Matches(msg, km.Back, km.Detail):
-			m.mode = modeList
-		case key.Matches(msg, km.Down):
-			m.detail.offset++
-		case key.Matches(msg, km.Up):
-			m.detail.offset = max(m.detail.offset-1, 0)
-		case key.Matches(msg, km.PageDown):
-			m.detail.offset += m.bodyRows()
-		case key.Matches(msg, km.PageUp):
-			m.detail.offset = max(m.detail.offset-m.bodyRows(), 0)
-		case key.Matches(msg, km.Top):
-			m.detail.offset = 0
-		case key.Matches(msg, km.Bottom):
-			m.detail.offset = len(m.detail.lines) // relayout stops it at the last line
-		case key.Matches(msg, km.Redeploy):
-			return m.startRedeploy(true)
-		case key.Matches(msg, km.Help):
-			m.mode = modeHelp
-		case key.Matches(msg, km.Quit):
-			return m.quit()
-		}
-		return nil
-	case modeTasks:
-		n := 0
-		if m.snap != nil {
-			n = len(m.snap.Tasks)
-		}
-		switch {
-		case key.Matches(msg, km.Back, km.Tasks):
-			m.mode = modeList
-		case key.Matches(msg, km.Down):
-			m.tasks.move(1, n)
-		case key.Matches(msg, km.Up):
-			m.tasks.move(-1, n)
-		case key.Matches(msg, km.Detail):
-			if n > 0 {
-				m.jumpTo(m.snap.Tasks[m.tasks.cursor].InstanceID)
-				m.mode = modeList
-			}
-		case key.Matches(msg, km.Help):
-			m.mode = modeHelp
-		case key.Matches(msg, km.Quit):
-			return m.quit()
-		}
+	if m.dialog == nil {
 		return nil
 	}
-
+	want := make(map[string]*fleet.Row, len(m.dialog.Targets()))
+	for _, r := range m.dialog.Targets() {
+		want[r.Inst.ID] = nil
+	}
+	for _, r := range s.Rows {
+		if _, ok := want[r.Inst.ID]; ok {
+			want[r.Inst.ID] = r
+		}
+	}
+	gone, changed, cmd := m.dialog.Refresh(func(id string) *fleet.Row { return want[id] })
 	switch {
-	case key.Matches(msg, km.Down):
-		m.list.move(1)
-	case key.Matches(msg, km.Up):
-		m.list.move(-1)
-	case key.Matches(msg, km.PageDown):
-		m.list.move(m.list.height)
-	case key.Matches(msg, km.PageUp):
-		m.list.move(-m.list.height)
-	case key.Matches(msg, km.Top):
-		m.list.top()
-	case key.Matches(msg, km.Bottom):
-		m.list.bottom()
-	case key.Matches(msg, km.Detail):
-		if r := m.list.current(); r != nil {
-			m.detail = detail{common: m.common(), id: r.Inst.ID, row: r}
-			m.mode = modeDetail
-		}
-	case key.Matches(msg, km.Filter):
-		m.mode = modeFilter
-		m.filter.SetValue(m.list.filter)
-		m.filter.CursorEnd()
-		return m.filter.Focus()
-	case key.Matches(msg, km.Back):
-		if m.list.filter != "" {
-			m.filter.Reset()
-			m.list.setFilter("")
-		} else if len(m.list.selected) > 0 {
-			clear(m.list.selected)
-		}
-		m.notice = ""
-	case key.Matches(msg, km.Select):
-		if r := m.list.current(); r != nil {
-			if m.list.selected[r.Inst.ID] {
-				delete(m.list.selected, r.Inst.ID)
-			} else {
-				m.list.selected[r.Inst.ID] = true
-			}
-			m.list.move(1)
-		}
-	case key.Matches(msg, km.Redeploy):
-		return m.startRedeploy(false)
-	case key.Matches(msg, km.Refresh):
-		f := m.deps.Fleet
-		m.setNotice(false, refreshingNotice)
-		return func() tea.Msg { f.RequestRefresh(); return nil }
-	case key.Matches(msg, km.Sort):
-		m.list.cycleSort()
-	case key.Matches(msg, km.Tasks):
-		m.mode = modeTasks
-	case key.Matches(msg, km.Help):
-		m.mode = modeHelp
-	case key.Matches(msg, km.Quit):
-		return m.quit()
-	}
-	return nil
-}
-
-// quit ends the session, unless a RedeployInstance call this session made has not
-// answered: quitting cancels it mid-flight, and whether it started would then be known to
-// no one. The first q says so; a second q (or ctrl+c) quits anyway.
-func (m *Model) quit() tea.Cmd {
-	inFlight := 0
-	for id := range m.pending {
-		if !m.done[id] {
-			inFlight++
-		}
-	}
-	if inFlight == 0 || m.quitArmed {
-		return tea.Quit
-	}
-	m.quitArmed = true
-	m.setNotice(true, itoa(inFlight)+" RedeployInstance call(s) not answered yet: quitting now leaves their outcome unknown. q again quits anyway")
-	return nil
-}
-
-// updateInput feeds a message to the focused text input.
-func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	if m.mode == modeFilter {
-		m.filter, cmd = m.filter.Update(msg)
-		m.list.setFilter(m.filter.Value())
-		return cmd
-	}
-	if m.dialog != nil {
-		m.dialog.input, cmd = m.dialog.input.Update(msg)
+	case gone != "":
+		m.closeDialog()
+		m.setNotice(true, gone+" changed while the dialog was open and can no longer be redeployed; nothing was done")
+	case changed:
+		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
 	}
 	return cmd
 }
 
-// jumpTo puts the list cursor on instance id, clearing a filter that hides it.
-func (m *Model) jumpTo(id string) {
-	find := func() bool {
-		for i, ix := range m.list.idx {
-			if m.snap.Rows[ix].Inst.ID == id {
-				m.list.cursor = i
-				m.list.clamp()
-				return true
-			}
-		}
-		return false
+// handleKey routes a key: to the dialog or the filter when they have the keyboard, else
+// through the keys every screen shares, else to the focused component.
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type == tea.KeyCtrlC {
+		return tea.Quit
 	}
-	if !find() && m.list.filter != "" {
-		m.filter.Reset()
-		m.list.setFilter("")
-		find()
+	switch {
+	case m.mode == modeDialog:
+		return m.route(m.dialog, msg)
+	case m.mode == modeList && m.list.Filtering():
+		return m.route(m.list, msg)
+	case common.IsText(msg):
+		// Only the filter and the dialog's typed-confirmation field take text.
+		m.setNotice(false, "pasted text is not a key and was ignored; / then paste filters by it")
+		return nil
 	}
+	km := &m.keys
+	switch {
+	case key.Matches(msg, km.Quit):
+		// A redeploy this session asked for goes on: the hub makes the call on its own
+		// context, and every session sees its outcome.
+		return tea.Quit
+	case key.Matches(msg, km.Help) && m.mode != modeHelp:
+		m.mode = modeHelp
+		m.overlay.Open()
+		return nil
+	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.redeployKey):
+		// The key is off for a viewer; say why rather than ignore it. The guard below the
+		// hub is what refuses, whatever the console does.
+		m.setRefusal("read-only: " + m.deps.Identity.String() + " cannot redeploy; an operator can")
+		return nil
+	}
+	switch m.mode {
+	case modeHelp:
+		return m.route(m.overlay, msg)
+	case modeDetail:
+		return m.route(m.detail, msg)
+	case modeTasks:
+		return m.route(m.tasks, msg)
+	}
+	switch {
+	case key.Matches(msg, km.Tasks):
+		m.mode = modeTasks
+		return nil
+	case key.Matches(msg, km.Refresh):
+		f := m.deps.Fleet
+		m.setNotice(false, refreshingNotice)
+		return func() tea.Msg { f.RequestRefresh(); return nil }
+	case key.Matches(msg, km.Back):
+		m.notice = ""
+	}
+	return m.route(m.list, msg)
+}
+
+// route hands a message to component c.
+func (m *Model) route(c common.Component, msg tea.Msg) tea.Cmd {
+	_, cmd := c.Update(msg)
+	return cmd
 }

@@ -13,6 +13,8 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/confirm"
 )
 
 // ready builds a console at 120×40 that has seen the first snapshot.
@@ -24,15 +26,22 @@ func ready(t *testing.T, h *harness) *Model {
 	return m
 }
 
-// press sends keys and runs the commands they return once, feeding their messages back.
+// press sends keys and runs the commands they return, feeding their messages back.
 // With Tick < 0 no key returns a command that waits (timers, the next snapshot), so the
 // bound in run is only a backstop against a hung command, not a sleep tests rely on.
 func press(m *Model, keys ...tea.KeyMsg) {
 	for _, k := range keys {
 		_, cmd := m.Update(k)
-		for _, msg := range run(cmd) {
-			m.Update(msg)
-		}
+		feed(m, cmd)
+	}
+}
+
+// feed runs cmd and gives its messages to m, and theirs in turn: the components talk to
+// the root with messages, as they do under tea.Program.
+func feed(m *Model, cmd tea.Cmd) {
+	for _, msg := range run(cmd) {
+		_, next := m.Update(msg)
+		feed(m, next)
 	}
 }
 
@@ -74,8 +83,8 @@ func TestDialogOpensWithCancelFocused(t *testing.T) {
 	if m.mode != modeDialog || m.dialog == nil {
 		t.Fatalf("R did not open the dialog (mode %d, notice %q)", m.mode, m.notice)
 	}
-	if m.dialog.focus != focusCancel {
-		t.Fatalf("focus %d, want Cancel", m.dialog.focus)
+	if m.dialog.Focus() != confirm.FocusCancel {
+		t.Fatalf("focus %d, want Cancel", m.dialog.Focus())
 	}
 	if v := m.View(); !strings.Contains(v, "> Cancel <") {
 		t.Fatalf("Cancel not shown focused:\n%s", v)
@@ -101,7 +110,7 @@ func TestEscAndEnterOnCancelNeverRedeploy(t *testing.T) {
 	if n := h.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("backend saw %d redeploys, want none", n)
 	}
-	if len(m.pending) != 0 || m.list.current().InProgress {
+	if h.row(idPlain).InProgress {
 		t.Fatal("nothing should be in progress")
 	}
 }
@@ -111,7 +120,7 @@ func TestDestructiveRedeployNeedsTheTypedID(t *testing.T) {
 	m := ready(t, h)
 	filterTo(m, idLocal)
 	press(m, runes("R"))
-	if !m.dialog.destructive(m.now) {
+	if !m.dialog.Destructive() {
 		t.Fatal("local disks must make the dialog destructive")
 	}
 	// Straight to the button and enter: not armed, nothing happens.
@@ -124,11 +133,10 @@ func TestDestructiveRedeployNeedsTheTypedID(t *testing.T) {
 	if m.mode != modeDialog || h.backend.redeploys.Load() != 0 {
 		t.Fatal("a wrong id must not arm Redeploy")
 	}
-	m.dialog.input.SetValue("")
-	m.dialog.setFocus(focusInput)
+	press(m, keyShiftTab, keyCtrlU) // back to the field, and clear it
 	press(m, runes(idLocal), keyEnter)
-	if m.dialog.focus != focusConfirm {
-		t.Fatalf("the typed id should arm and focus Redeploy, focus %d", m.dialog.focus)
+	if m.dialog.Focus() != confirm.FocusConfirm {
+		t.Fatalf("the typed id should arm and focus Redeploy, focus %d", m.dialog.Focus())
 	}
 	press(m, keyEnter)
 	if n := h.backend.redeploys.Load(); n != 1 {
@@ -141,11 +149,11 @@ func TestForceStopMakesAPlainRedeployDestructive(t *testing.T) {
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"))
-	if m.dialog.forceStop || m.dialog.destructive(m.now) {
+	if m.dialog.ForceStop() || m.dialog.Destructive() {
 		t.Fatal("ForceStop must start off and a plain Running redeploy is not destructive")
 	}
 	press(m, runes("f"))
-	if !m.dialog.forceStop || !m.dialog.destructive(m.now) || m.dialog.armed(m.now) {
+	if !m.dialog.ForceStop() || !m.dialog.Destructive() || m.dialog.Armed() {
 		t.Fatal("ForceStop on must require the typed id")
 	}
 	if v := m.View(); !strings.Contains(v, "pulling the power") {
@@ -159,22 +167,27 @@ func TestForceStopMakesAPlainRedeployDestructive(t *testing.T) {
 
 func TestSecondRedeployOnInProgressDoesNothing(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
+	release := h.holdRedeploys()
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab)
-	if m.dialog.focus != focusConfirm {
+	if m.dialog.Focus() != confirm.FocusConfirm {
 		t.Fatal("tab should reach Redeploy")
 	}
-	// Confirm, but hold the command's result back: the row must already say IN PROGRESS.
-	_, cmd := m.Update(keyEnter)
+	// Confirm, and hold the call unanswered: the hub marks the row submitting at once, and
+	// the row must say IN PROGRESS from the next snapshot.
+	answered := confirmHeld(m)
+	h.awaitCall()
+	m.Update(snapshotMsg{h.view.Snapshot()})
 	if !strings.Contains(m.View(), "IN PROGRESS") {
-		t.Fatal("row should show IN PROGRESS at once")
+		t.Fatal("row should show IN PROGRESS while its call is unanswered")
 	}
 	press(m, runes("R"))
 	if m.mode == modeDialog {
 		t.Fatal("second R on an in-progress instance opened a dialog")
 	}
-	for _, msg := range run(cmd) {
+	release()
+	for _, msg := range <-answered {
 		m.Update(msg)
 	}
 	m.Update(snapshotMsg{h.view.Snapshot()})
@@ -204,10 +217,15 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	h := newHarness(t, sim.Options{}, true)
 	m := ready(t, h)
 	filterTo(m, idPlain)
-	press(m, runes("R"), keyTab, keyEnter, keyEnter)
+	press(m, runes("R"))
+	if m.mode != modeList || !strings.Contains(m.notice, "read-only: test (viewer) cannot redeploy") {
+		t.Fatalf("R in a read-only console must answer in one line, notice %q", m.notice)
+	}
+	press(m, keyTab, keyEnter, keyEnter)
 	// Even a dialog forced open cannot get through: the guard refuses in one place.
-	m.dialog = newConfirm(m.common(), []*fleet.Row{m.list.current()}, nil)
-	m.mode = modeDialog
+	d, settle := confirm.New(m.common(), []*fleet.Row{m.list.Current()}, nil, nil)
+	m.dialog, m.mode = d, modeDialog
+	m.Update(settle())
 	press(m, keyTab, keyEnter)
 	if n := h.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("read-only console reached the backend %d times", n)
@@ -221,39 +239,25 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	}
 }
 
-func TestBurstOfKeysMovesOncePerKey(t *testing.T) {
-	h := newHarness(t, sim.Options{}, false)
-	m := ready(t, h)
-	press(m, runes("jjj"))
-	if m.list.cursor != 3 {
-		t.Fatalf("cursor %d after \"jjj\", want 3", m.list.cursor)
-	}
-	press(m, runes("k/web"))
-	if m.mode != modeFilter || m.filter.Value() != "web" {
-		t.Fatalf("a burst starting a filter should type the rest: mode %d value %q", m.mode, m.filter.Value())
-	}
-}
-
 func TestBatchNeedsTheCountTyped(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
 	m := ready(t, h)
 	press(m, runes("/"), runes("cn-hangzhou-h"), keyEnter)
 	press(m, keySpace, keySpace, keySpace)
-	if len(m.list.selected) != 3 {
-		t.Fatalf("%d selected", len(m.list.selected))
+	if m.list.Selected() != 3 {
+		t.Fatalf("%d selected", m.list.Selected())
 	}
 	press(m, runes("R"))
-	if m.mode != modeDialog || !m.dialog.batch() {
+	if m.mode != modeDialog || !m.dialog.Batch() {
 		t.Fatalf("no batch dialog; notice %q", m.notice)
 	}
-	n := len(m.dialog.targets)
-	press(m, keyTab, runes(itoa(n+1)), keyEnter, keyTab, keyEnter)
+	n := len(m.dialog.Targets())
+	press(m, keyTab, runes(common.Itoa(n+1)), keyEnter, keyTab, keyEnter)
 	if h.backend.redeploys.Load() != 0 {
 		t.Fatal("a wrong count armed the batch")
 	}
-	m.dialog.input.SetValue("")
-	m.dialog.setFocus(focusInput)
-	press(m, runes(itoa(n)), keyEnter, keyEnter)
+	press(m, keyShiftTab, keyCtrlU)
+	press(m, runes(common.Itoa(n)), keyEnter, keyEnter)
 	if got := h.backend.redeploys.Load(); int(got) != n {
 		t.Fatalf("backend saw %d redeploys, want %d", got, n)
 	}
@@ -313,7 +317,8 @@ func TestBackendErrorsAreOneLineNotices(t *testing.T) {
 	if !strings.Contains(m.notice, "Throttling") || !strings.Contains(m.notice, "RequestId") || strings.Contains(m.notice, "\n") {
 		t.Fatalf("notice %q", m.notice)
 	}
-	if m.pending[idPlain] || m.list.current().InProgress {
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if h.row(idPlain).InProgress || m.list.Current().InProgress {
 		t.Fatal("a refused redeploy must not leave the row in progress")
 	}
 }
@@ -331,11 +336,11 @@ func TestFilterMatchesWhatTheListShows(t *testing.T) {
 		{"cn-beijing-g stopping", idStopping},
 	} {
 		press(m, runes("/"), runes(c.query), keyEnter)
-		if m.list.len() != 1 || m.list.current().Inst.ID != c.has {
-			t.Errorf("filter %q kept %d rows, want just %s", c.query, m.list.len(), c.has)
+		if m.list.Len() != 1 || m.list.Current().Inst.ID != c.has {
+			t.Errorf("filter %q kept %d rows, want just %s", c.query, m.list.Len(), c.has)
 		}
 		press(m, keyEsc)
-		if m.list.len() != len(h.view.Snapshot().Rows) {
+		if m.list.Len() != len(h.view.Snapshot().Rows) {
 			t.Fatalf("esc did not clear filter %q", c.query)
 		}
 	}
@@ -354,6 +359,7 @@ func TestCancelFromTheDetailPaneReturnsThere(t *testing.T) {
 		t.Fatalf("mode %d after esc, want the detail pane", m.mode)
 	}
 	press(m, runes("R"), keyTab, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
 	if m.mode != modeList || !strings.Contains(m.View(), "IN PROGRESS") {
 		t.Fatal("after confirming, the list should show the row IN PROGRESS")
 	}
@@ -393,14 +399,14 @@ func TestTypingTheIDWithCancelFocusedFillsTheField(t *testing.T) {
 			m := ready(t, h)
 			filterTo(m, idFailing)
 			press(m, runes("R"))
-			if m.mode != modeDialog || m.dialog.focus != focusCancel || !m.dialog.destructive(m.now) {
+			if m.mode != modeDialog || m.dialog.Focus() != confirm.FocusCancel || !m.dialog.Destructive() {
 				t.Fatalf("want a destructive dialog with Cancel focused; notice %q", m.notice)
 			}
 			press(m, c.keys...)
-			if m.dialog.forceStop {
+			if m.dialog.ForceStop() {
 				t.Fatal("typing the id turned ForceStop on")
 			}
-			if got := m.dialog.input.Value(); got != idFailing {
+			if got := m.dialog.Typed(); got != idFailing {
 				t.Fatalf("field holds %q, want %q", got, idFailing)
 			}
 			press(m, keyEnter, keyEnter)
@@ -465,28 +471,6 @@ func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
 	press(m, runes("?"))
 	if v := m.View(); !strings.Contains(v, "PROGRESS, BLOCKED.") {
 		t.Errorf("help prose cut at 80 columns:\n%s", v)
-	}
-}
-
-// "Local disks are wiped" in a batch is no use without whose.
-func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
-	h := newHarness(t, sim.Options{}, false)
-	m := ready(t, h)
-	var rows []*fleet.Row
-	for _, r := range h.view.Snapshot().Rows {
-		if r.Inst.ID == idPlain || r.Inst.ID == idLocal {
-			rows = append(rows, r)
-		}
-	}
-	d := newConfirm(m.common(), rows, nil)
-	text := strings.Join(d.consequences(m.now), "\n")
-	if !strings.Contains(text, "DATA LOSS: "+idLocal+": ") {
-		t.Errorf("the local-disk wipe does not name %s:\n%s", idLocal, text)
-	}
-	d.forceStop = true
-	text = strings.Join(d.consequences(m.now), "\n")
-	if !strings.Contains(text, idPlain) || !strings.Contains(text, "2 instances: ForceStop") {
-		t.Errorf("ForceStop on both does not name them:\n%s", text)
 	}
 }
 
@@ -559,19 +543,33 @@ func TestSelectionForgetsInstancesNoLongerListed(t *testing.T) {
 	press(m, keyEsc)
 	filterTo(m, idStopped)
 	press(m, keySpace)
-	if len(m.list.selected) != 2 {
-		t.Fatalf("%d selected, want 2", len(m.list.selected))
+	if m.list.Selected() != 2 {
+		t.Fatalf("%d selected, want 2", m.list.Selected())
 	}
 	// The next snapshot no longer lists idStopped.
 	s := *h.view.Snapshot()
 	s.Rows = slices.DeleteFunc(slices.Clone(s.Rows), func(r *fleet.Row) bool { return r.Inst.ID == idStopped })
 	m.Update(snapshotMsg{&s})
-	if len(m.list.selected) != 1 || !m.list.selected[idPlain] {
-		t.Fatalf("selection %v, want just %s", m.list.selected, idPlain)
+	if m.list.Selected() != 1 || !m.list.IsSelected(idPlain) {
+		t.Fatalf("%d selected, want just %s", m.list.Selected(), idPlain)
 	}
 	if v := m.View(); !strings.Contains(v, "1 selected") {
 		t.Fatalf("info line should count 1:\n%s", v)
 	}
+}
+
+// confirmHeld presses enter on the focused Redeploy and runs the call it asks the hub for
+// on its own goroutine, as tea.Program would: its messages come on the channel once the
+// call answers.
+func confirmHeld(m *Model) <-chan []tea.Msg {
+	_, cmd := m.Update(keyEnter)
+	var call tea.Cmd
+	for _, msg := range run(cmd) {
+		_, call = m.Update(msg) // the dialog's SubmitMsg: the root asks the hub
+	}
+	answered := make(chan []tea.Msg, 1)
+	go func() { answered <- run(call) }()
+	return answered
 }
 
 func quits(cmd tea.Cmd) bool {
@@ -582,32 +580,23 @@ func quits(cmd tea.Cmd) bool {
 	return ok
 }
 
-// q while a RedeployInstance call is unanswered would cancel it mid-flight.
-func TestQuitWaitsForAnUnansweredRedeploy(t *testing.T) {
+// The hub makes the RedeployInstance call on its own context: q quits at once, and the
+// call a session asked for still answers and is tracked.
+func TestQuitLeavesAnUnansweredRedeployToTheHub(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
+	release := h.holdRedeploys()
 	m := ready(t, h)
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab)
-	m.Update(keyEnter) // confirmed; the call's command is never run, so it never answers
-	if _, cmd := m.Update(runes("q")); quits(cmd) {
-		t.Fatal("q quit with a redeploy call in flight")
-	}
-	if !strings.Contains(m.notice, "q again") {
-		t.Fatalf("notice %q does not say why", m.notice)
-	}
+	answered := confirmHeld(m)
+	h.awaitCall()
 	if _, cmd := m.Update(runes("q")); !quits(cmd) {
-		t.Fatal("a second q must quit")
+		t.Fatal("q must quit: the hub owns the call")
 	}
-
-	m = ready(t, h)
-	filterTo(m, idStopped)
-	press(m, runes("R"), keyTab)
-	_, call := m.Update(keyEnter)
-	for _, msg := range run(call) {
-		m.Update(msg)
-	}
-	if _, cmd := m.Update(runes("q")); !quits(cmd) {
-		t.Fatal("q must quit once the call has answered")
+	release()
+	<-answered
+	if r := h.row(idPlain); r.Task == nil || r.State != fleet.StateRunning {
+		t.Fatalf("the call of a session that quit was not tracked: state %s task %v", r.State, r.Task)
 	}
 }
 
@@ -663,7 +652,33 @@ func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
 	press(m, keyEsc)
 	filterTo(m, idStopped)
 	press(m, runes("t"), keyEnter)
-	if r := m.list.current(); m.mode != modeList || r == nil || r.Inst.ID != idPlain {
+	if r := m.list.Current(); m.mode != modeList || r == nil || r.Inst.ID != idPlain {
 		t.Fatalf("mode %d, cursor on %v; want the list on %s", m.mode, r, idPlain)
+	}
+}
+
+// The header measures columns, not bytes: "│" and "·" are one column but three and two
+// bytes, and the scope segment used to appear only three columns after it fit.
+func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
+	h := newHarness(t, sim.Options{}, true) // READ-ONLY: a mark with a "│" of its own
+	m := ready(t, h)
+	full := m.headerLine()
+	if !strings.Contains(full, "scope all regions") {
+		t.Fatalf("the test needs a header with its scope at 120 columns: %q", full)
+	}
+	need := lipgloss.Width(full)
+	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
+	if got := m.headerLine(); got != full {
+		t.Errorf("at %d columns, all the header needs, got %q", need, got)
+	}
+	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
+	if got := m.headerLine(); strings.Contains(got, "scope") || lipgloss.Width(got) > need-1 {
+		t.Errorf("at %d columns the scope cannot fit, got %q", need-1, got)
+	}
+	for w := 1; w <= 120; w++ {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 40})
+		if got := m.headerLine(); lipgloss.Width(got) > w {
+			t.Errorf("at %d columns the header takes %d: %q", w, lipgloss.Width(got), got)
+		}
 	}
 }

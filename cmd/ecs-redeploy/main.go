@@ -115,7 +115,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g), newServeCmd(g))
 	return root
 }
 

@@ -1,4 +1,4 @@
-package ui
+package common
 
 import "github.com/charmbracelet/bubbles/key"
 
@@ -41,21 +41,21 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// readOnly disables every action that changes the fleet, in this one place.
-func (k KeyMap) readOnly() KeyMap {
+// ReadOnly disables every action that changes the fleet, in this one place.
+func (k KeyMap) ReadOnly() KeyMap {
 	k.Redeploy.SetEnabled(false)
 	k.Select.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
 	return k
 }
 
-// listHelp is the footer of the list.
-func (k KeyMap) listHelp() []key.Binding {
+// ListHelp is the footer of the list.
+func (k KeyMap) ListHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Refresh, k.Quit, k.Down, k.Up}
 }
 
-// fullHelp is the help overlay's list keys, column by column.
-func (k KeyMap) fullHelp() [][]key.Binding {
+// FullHelp is the help overlay's list keys, column by column.
+func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
@@ -63,31 +63,45 @@ func (k KeyMap) fullHelp() [][]key.Binding {
 	}
 }
 
-// dialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
+// DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
-func (k KeyMap) dialogFullHelp() [][]key.Binding {
+func (k KeyMap) DialogFullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop}}
 }
 
-func (k KeyMap) filterHelp() []key.Binding {
+// FilterHelp is the footer while the filter is typed.
+func (k KeyMap) FilterHelp() []key.Binding {
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
 	}
 }
 
-func (k KeyMap) detailHelp() []key.Binding {
+// DetailHelp is the detail pane's footer.
+func (k KeyMap) DetailHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Redeploy, k.Back, k.Help, k.Quit}
 }
 
-func (k KeyMap) dialogHelp() []key.Binding {
+// DialogHelp is the confirm dialog's footer.
+func (k KeyMap) DialogHelp() []key.Binding {
 	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.Back}
 }
 
-func (k KeyMap) tasksHelp() []key.Binding {
+// CrampedDialogHelp is the footer of a dialog too large for the screen: it can only be
+// cancelled.
+func (k KeyMap) CrampedDialogHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "cancel")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+// TasksHelp is the focused task panel's footer.
+func (k KeyMap) TasksHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Tasks, k.Back, k.Help, k.Quit}
 }
 
-func (k KeyMap) helpHelp() []key.Binding {
+// HelpHelp is the help overlay's footer.
+func (k KeyMap) HelpHelp() []key.Binding {
 	return []key.Binding{k.Back, k.Help, k.Down, k.Up, k.Quit}
 }

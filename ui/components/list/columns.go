@@ -1,13 +1,12 @@
-package ui
+package list
 
 import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
 )
 
 // colID names a list column.
@@ -115,16 +114,16 @@ func newLayout(width int) layout {
 }
 
 // headerLine is the column titles.
-func (l layout) headerLine(st *Styles) string {
+func (l layout) headerLine(st *common.Styles) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", gutter))
 	for i, c := range l.cols {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(fit(c.title, c.width))
+		b.WriteString(common.Fit(c.title, c.width))
 	}
-	return st.Header.on(fit(b.String(), l.width))
+	return st.Header.On(common.Fit(b.String(), l.width))
 }
 
 // shortEventTypes fit the list's event column; the detail pane shows the full names.
@@ -173,7 +172,7 @@ func countdown(r *fleet.Row, now time.Time) string {
 
 // renderRow renders one row's cells to exactly l.width-gutter columns, once styled and
 // once plain (the cursor row is painted over the plain text).
-func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress bool, st *Styles) (styled, plain string) {
+func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Styles) (styled, plain string) {
 	var sb, pb strings.Builder
 	sb.Grow(l.width * 2)
 	pb.Grow(l.width)
@@ -184,7 +183,7 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 			pb.WriteByte(' ')
 		}
 		var text string
-		var p paint
+		var p common.Paint
 		switch c.id {
 		case colInstance:
 			text = in.ID
@@ -224,36 +223,27 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, inProgress boo
 				p = st.Warn
 			}
 		case colBadges:
-			bs, bp := badgeCell(r.Badges, inProgress, c.width, st)
+			bs, bp := badgeCell(r.Badges, c.width, st)
 			sb.WriteString(bs)
 			pb.WriteString(bp)
 			continue
 		}
-		cell := fit(text, c.width)
-		sb.WriteString(p.on(cell))
+		cell := common.Fit(text, c.width)
+		sb.WriteString(p.On(cell))
 		pb.WriteString(cell)
 	}
 	return sb.String(), pb.String()
 }
 
-// badgeCell fits as many whole badges as the width allows and counts the rest (+2).
-func badgeCell(badges []model.Badge, inProgress bool, width int, st *Styles) (styled, plain string) {
-	if inProgress && (len(badges) == 0 || badges[0] != model.BadgeInProgress) {
-		// The session knows before the fleet does: its own redeploy was just confirmed.
-		bs := []model.Badge{model.BadgeInProgress}
-		for _, b := range badges {
-			if b != model.BadgeBlocked {
-				bs = append(bs, b)
-			}
-		}
-		badges = bs
-	}
+// badgeCell fits as many whole badges as the width allows and counts the rest (+2). The
+// badges are the hub's, status words first: the list derives none of its own.
+func badgeCell(badges []model.Badge, width int, st *common.Styles) (styled, plain string) {
 	var sb, pb strings.Builder
 	used := 0
 	for i, b := range badges {
 		more := ""
 		if rest := len(badges) - i - 1; rest > 0 {
-			more = " +" + itoa(rest)
+			more = " +" + common.Itoa(rest)
 		}
 		sep := 0
 		if i > 0 {
@@ -266,14 +256,14 @@ func badgeCell(badges []model.Badge, inProgress bool, width int, st *Styles) (st
 				// PROGRESS): even cut, it beats a bare count; the detail pane lists the rest.
 				cell := string(b)
 				if len(cell) > width {
-					cell = fit(cell, width)
+					cell = common.Fit(cell, width)
 				}
-				sb.WriteString(badgePaint(b, st).on(cell))
+				sb.WriteString(badgePaint(b, st).On(cell))
 				pb.WriteString(cell)
 				used = len(cell)
 				break
 			}
-			if tail := " +" + itoa(len(badges)-i); used+len(tail) <= width {
+			if tail := " +" + common.Itoa(len(badges)-i); used+len(tail) <= width {
 				sb.WriteString(tail)
 				pb.WriteString(tail)
 				used += len(tail)
@@ -284,7 +274,7 @@ func badgeCell(badges []model.Badge, inProgress bool, width int, st *Styles) (st
 			sb.WriteByte(' ')
 			pb.WriteByte(' ')
 		}
-		sb.WriteString(badgePaint(b, st).on(string(b)))
+		sb.WriteString(badgePaint(b, st).On(string(b)))
 		pb.WriteString(string(b))
 		used += sep + len(b)
 	}
@@ -296,7 +286,7 @@ func badgeCell(badges []model.Badge, inProgress bool, width int, st *Styles) (st
 	return sb.String(), pb.String()
 }
 
-func badgePaint(b model.Badge, st *Styles) paint {
+func badgePaint(b model.Badge, st *common.Styles) common.Paint {
 	switch b {
 	case model.BadgeBlocked, model.BadgeSecurityLock, model.BadgeExpired:
 		return st.Bad
@@ -306,72 +296,4 @@ func badgePaint(b model.Badge, st *Styles) paint {
 		return st.Warn
 	}
 	return st.Dim
-}
-
-// fit pads or truncates s to exactly w terminal columns.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if isASCII(s) {
-		switch {
-		case len(s) == w:
-			return s
-		case len(s) < w:
-			return s + spaces(w-len(s))
-		case w == 1:
-			return "…"
-		default:
-			return s[:w-1] + "…"
-		}
-	}
-	n := ansi.StringWidth(s)
-	if n > w {
-		s = ansi.Truncate(s, w, "…")
-		n = ansi.StringWidth(s)
-	}
-	if n < w {
-		s += spaces(w - n)
-	}
-	return s
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] < 0x20 {
-			return false
-		}
-	}
-	return true
-}
-
-const spaceRun = "                                                                                                                                "
-
-func spaces(n int) string {
-	if n <= len(spaceRun) {
-		return spaceRun[:n]
-	}
-	return strings.Repeat(" ", n)
-}
-
-func itoa(n int) string {
-	if n >= 0 && n < 10 {
-		return string(rune('0' + n))
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/charmbracelet/log"
+	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/ui/serve"
+)
+
+// serveOptions are serve's own flags; the backend comes from the shared ones.
+type serveOptions struct {
+	Listen          string
+	HostKey         string
+	AuthorizedKeys  string
+	OperatorKeys    string
+	IdleTimeout     time.Duration
+	MaxSessions     int
+	Keepalive       time.Duration
+	ShutdownTimeout time.Duration
+	LogFormat       string
+}
+
+// newServeCmd serves the console over SSH.
+func newServeCmd(g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the console to a team over SSH (public keys, viewer and operator roles)",
+		Long: `serve runs one backend and one fleet hub and serves the console to every engineer who
+connects with ssh: API calls do not grow with sessions, and a redeploy started in one
+session shows live in every other.
+
+Authentication is by public key only. A key in --authorized-keys is a viewer; a key in
+--operator-keys is an operator who may redeploy (--read-only makes everyone a viewer).
+Both are OpenSSH authorized_keys files; edits take effect at the next login, and SIGHUP
+re-reads them at once. Every redeploy is audited (--audit-log) with the SSH user and the
+key's SHA256 fingerprint. SIGTERM stops accepting, lets redeploy calls in flight answer,
+then closes the sessions.`,
+		Example: `  ecs-redeploy serve --demo --authorized-keys team.pub --operator-keys oncall.pub
+  ssh -p 2222 127.0.0.1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), g, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Listen, "listen", "127.0.0.1:2222", "HOST:PORT to listen on (port 0 picks a free one)")
+	fl.StringVar(&o.HostKey, "host-key", "ecs-redeploy_host_ed25519", "host private key; generated (Ed25519, mode 0600) if missing")
+	fl.StringVar(&o.AuthorizedKeys, "authorized-keys", "", "authorized_keys file of viewers (may look, cannot redeploy)")
+	fl.StringVar(&o.OperatorKeys, "operator-keys", "", "authorized_keys file of operators (may redeploy)")
+	fl.DurationVar(&o.IdleTimeout, "idle-timeout", 15*time.Minute, "close a session after this long without input (0: never)")
+	fl.IntVar(&o.MaxSessions, "max-sessions", 50, "most concurrent sessions; the next is refused (0: no cap)")
+	fl.DurationVar(&o.Keepalive, "keepalive", 15*time.Second, "send an SSH keepalive this often; 3 unanswered close the connection (0: none)")
+	fl.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 2*time.Minute, "on SIGTERM, how long to wait for redeploy calls in flight")
+	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
+	return cmd
+}
+
+func (o *serveOptions) validate() error {
+	switch {
+	case o.AuthorizedKeys == "" && o.OperatorKeys == "":
+		return usageError{errors.New("serve needs --authorized-keys FILE (viewers) and/or --operator-keys FILE (operators)")}
+	case o.IdleTimeout < 0:
+		return usageError{fmt.Errorf("--idle-timeout must not be negative, got %s", o.IdleTimeout)}
+	case o.MaxSessions < 0:
+		return usageError{fmt.Errorf("--max-sessions must not be negative, got %d", o.MaxSessions)}
+	case o.Keepalive < 0:
+		return usageError{fmt.Errorf("--keepalive must not be negative, got %s", o.Keepalive)}
+	case o.ShutdownTimeout <= 0:
+		return usageError{fmt.Errorf("--shutdown-timeout must be positive, got %s", o.ShutdownTimeout)}
+	case o.HostKey == "":
+		return usageError{errors.New("--host-key must name a file")}
+	}
+	return nil
+}
+
+func (o *serveOptions) logger(w io.Writer) (*log.Logger, error) {
+	l := log.NewWithOptions(w, log.Options{ReportTimestamp: true, TimeFormat: time.RFC3339, Prefix: "serve"})
+	switch o.LogFormat {
+	case "text":
+	case "logfmt":
+		l.SetFormatter(log.LogfmtFormatter)
+	case "json":
+		l.SetFormatter(log.JSONFormatter)
+	default:
+		return nil, usageError{fmt.Errorf("--log-format must be text, logfmt or json, got %q", o.LogFormat)}
+	}
+	return l, nil
+}
+
+// runServe serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully.
+func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	logger, err := o.logger(logw)
+	if err != nil {
+		return err
+	}
+	hostKey, err := serve.LoadHostKey(o.HostKey)
+	if err != nil {
+		return err
+	}
+	keys, err := serve.NewKeyring(o.AuthorizedKeys, o.OperatorKeys)
+	if err != nil {
+		return err
+	}
+	// The hub and the backend outlive the signal: redeploy calls in flight must answer,
+	// and the sessions keep following them, until the drain is over.
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHub()
+	e, err := g.open(hubCtx)
+	if err != nil {
+		return err
+	}
+	// The hub's panics and loop failures go to the server log too.
+	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Logger: slog.New(logger)})
+	go hub.Run(hubCtx)
+
+	srv, err := serve.New(serve.Options{
+		Fleet: hub, Now: e.Now, Keys: keys, HostKey: hostKey, ReadOnly: g.ReadOnly,
+		IdleTimeout: o.IdleTimeout, MaxSessions: o.MaxSessions, KeepaliveInterval: o.Keepalive,
+		Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.Listen, err)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	for {
+		select {
+		case <-hup:
+			srv.Reload()
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+			err := srv.Shutdown(sctx)
+			cancel()
+			if serr := <-served; serr != nil && err == nil {
+				err = serr
+			}
+			if err != nil {
+				return fmt.Errorf("shutdown after %s: %w (they end with the process: check their tasks with DescribeTasks)", o.ShutdownTimeout, err)
+			}
+			return nil
+		}
+	}
+}

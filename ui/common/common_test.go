@@ -1,0 +1,39 @@
+package common
+
+import (
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// A key a person types is one rune per message; anything else is text (issue 8).
+func TestIsText(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		msg  tea.KeyMsg
+		text bool
+	}{
+		{"one rune", tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("R")}, false},
+		{"a burst", tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Redeploy")}, true},
+		{"a bracketed paste of one rune", tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("R"), Paste: true}, true},
+		{"enter", tea.KeyMsg{Type: tea.KeyEnter}, false},
+		{"space", tea.KeyMsg{Type: tea.KeySpace, Runes: []rune(" ")}, false},
+		{"alt+f", tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("f"), Alt: true}, false},
+	} {
+		if got := IsText(c.msg); got != c.text {
+			t.Errorf("%s: IsText %v, want %v", c.name, got, c.text)
+		}
+	}
+}
+
+func TestWrapNeverCutsAWordThatFits(t *testing.T) {
+	lines := Wrap("  ! DATA LOSS: 2 local disk(s), 3576 GiB, are re-initialized", 30)
+	for _, l := range lines {
+		if len([]rune(l)) > 30 {
+			t.Errorf("line of %d columns: %q", len([]rune(l)), l)
+		}
+	}
+	if len(lines) < 2 || lines[1][:4] != "    " {
+		t.Errorf("an indented sentence continues indented: %q", lines)
+	}
+}

@@ -1,0 +1,657 @@
+// Package confirm is the redeploy confirmation dialog. It names the instances and every
+// consequence the hub's verdict gives, starts with Cancel focused, arms Redeploy for a
+// destructive case only once the instance id (or, for a batch, the count) is typed, and
+// tells the root the outcome with SubmitMsg or CancelMsg.
+package confirm
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
+)
+
+// SubmitMsg is the engineer's confirmation: redeploy exactly Targets, with ForceStop.
+type SubmitMsg struct {
+	Targets   []*fleet.Row
+	ForceStop bool
+	d         *Model
+}
+
+// CancelMsg says the dialog was cancelled: nothing is to be redeployed.
+type CancelMsg struct{ d *Model }
+
+// From reports whether dialog d said this. A root acts on a SubmitMsg only from the dialog
+// it has open: one that a refresh closed in the meantime proves nothing.
+func (s SubmitMsg) From(d *Model) bool { return d != nil && s.d == d }
+
+// From reports whether dialog d said this.
+func (c CancelMsg) From(d *Model) bool { return d != nil && c.d == d }
+
+// SettledMsg tells the dialog that keys sent since it opened or changed have passed (see
+// dialogSettles); the root routes it back to the dialog.
+type SettledMsg struct {
+	d   *Model
+	gen int
+}
+
+// Focus is what the dialog's keyboard focus is on.
+type Focus int
+
+// Focus targets, in tab order.
+const (
+	FocusCancel Focus = iota
+	FocusInput
+	FocusConfirm
+)
+
+// Model is the dialog. It can be confirmed only once it has settled (no key of the burst
+// that opened it was read by anyone) and only while everything it must say is on screen
+// (Fits); once it has said SubmitMsg or CancelMsg it takes no more keys.
+type Model struct {
+	common.Common
+	targets []*fleet.Row
+	skipped []string // batch members that cannot be redeployed, with why
+	// leftOut are selected instances the filter hides, "id (name)": not targets, and said so.
+	leftOut   []string
+	forceStop bool
+	focus     Focus
+	input     textinput.Model
+	// over is set once the dialog has emitted its outcome: a key that arrives before the
+	// root closes it must not submit twice.
+	over bool
+	// settled is false until dialogSettles has passed since the dialog opened or changed;
+	// gen tells a settle meant for an older state of the dialog from the current one.
+	settled bool
+	gen     int
+}
+
+// dialogSettles is how long a dialog ignores every key but esc after it opens or its
+// content changes. A paste or a burst arrives in microseconds, a person's next key after
+// reading takes far longer; 300 ms is below any reading time and above any burst.
+const dialogSettles = 300 * time.Millisecond
+
+// unsettle makes the dialog ignore keys until the returned message arrives: at once when
+// the timers are off (tests that step), else after dialogSettles.
+func (c *Model) unsettle() tea.Cmd {
+	c.settled = false
+	c.gen++
+	msg := SettledMsg{d: c, gen: c.gen}
+	if !c.Timers {
+		return common.Emit(msg)
+	}
+	return tea.Tick(dialogSettles, func(time.Time) tea.Msg { return msg })
+}
+
+// statement is what the dialog asks the engineer to agree to, for telling whether a
+// refresh changed it: the targets, their status and the kinds of consequence. Countdowns
+// are left out: they change every second and say nothing new.
+func (c *Model) statement(now time.Time) string {
+	var b strings.Builder
+	for _, r := range c.targets {
+		b.WriteString(r.Inst.ID + " " + string(r.Inst.Status) + ":")
+		for _, w := range consequencesOf(r, c.forceStop) {
+			if w.Kind != model.WarnDeadlineNear && w.Kind != model.WarnDeadlinePast {
+				b.WriteString(" " + string(w.Kind))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// reset puts the dialog back where it opened: Cancel focused, the field empty.
+func (c *Model) reset() {
+	c.input.SetValue("")
+	c.setFocus(FocusCancel)
+}
+
+// New opens a dialog for targets (none of them blocked or in progress). skipped are batch
+// members that cannot be redeployed, with why; leftOut are selected rows the filter hides.
+// The command settles it: run it, or the dialog never takes a key but esc.
+func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fleet.Row) (*Model, tea.Cmd) {
+	st := c.Styles
+	ti := textinput.New()
+	ti.Prompt = "  "
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ns := st.R.NewStyle
+	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
+	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
+	ti.CharLimit = 64
+	// Without colour an empty field is invisible: say where it is.
+	ti.Placeholder = "(type it here)"
+	out := make([]string, len(leftOut))
+	for i, r := range leftOut {
+		out[i] = r.Inst.ID + " (" + r.Inst.Name + ")"
+	}
+	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti}
+	return m, m.unsettle()
+}
+
+// Targets are the rows the dialog would redeploy.
+func (c *Model) Targets() []*fleet.Row { return c.targets }
+
+// Focus is what has the dialog's keyboard.
+func (c *Model) Focus() Focus { return c.focus }
+
+// ForceStop reports whether ForceStop is on.
+func (c *Model) ForceStop() bool { return c.forceStop }
+
+// Destructive reports whether confirming needs the id, or the count, typed.
+func (c *Model) Destructive() bool { return c.destructive(c.Now()) }
+
+// Armed reports whether Redeploy can be pressed.
+func (c *Model) Armed() bool { return c.armed(c.Now()) }
+
+// Batch reports whether the dialog is for more than one instance.
+func (c *Model) Batch() bool { return c.batch() }
+
+// Typed is what the confirmation field holds.
+func (c *Model) Typed() string { return c.input.Value() }
+
+// Init does nothing: New returned the command that settles the dialog.
+func (c *Model) Init() tea.Cmd { return nil }
+
+// Refresh points the dialog at the rows of a new snapshot (find looks one up by id). It
+// returns the id of a target that can no longer be redeployed, for the root to close the
+// dialog on: the engineer must never confirm on stale facts. When what the dialog says
+// changed, it starts over at Cancel and ignores keys until it settles again (the command):
+// a key pressed for the old text must not confirm the new one.
+func (c *Model) Refresh(find func(id string) *fleet.Row) (gone string, changed bool, cmd tea.Cmd) {
+	now := c.Now()
+	before := c.statement(now)
+	for i, old := range c.targets {
+		r := find(old.Inst.ID)
+		if r == nil || r.InProgress || !r.Eligibility.Allowed {
+			return old.Inst.ID, false, nil
+		}
+		c.targets[i] = r
+	}
+	if c.statement(now) == before {
+		return "", false, nil
+	}
+	c.reset()
+	return "", true, c.unsettle()
+}
+
+func (c *Model) batch() bool { return len(c.targets) > 1 }
+
+// anyRunning reports whether ForceStop means anything here: it only changes how a Running
+// instance is stopped.
+func (c *Model) anyRunning() bool {
+	for _, r := range c.targets {
+		if r.Inst.Status == model.StatusRunning {
+			return true
+		}
+	}
+	return false
+}
+
+// destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
+func (c *Model) destructive(now time.Time) bool {
+	if c.batch() {
+		return true
+	}
+	return destroysData(c.targets[0], c.forceStop)
+}
+
+// losesData reports whether any target's redeploy destroys data.
+func (c *Model) losesData(now time.Time) bool {
+	for _, r := range c.targets {
+		if destroysData(r, c.forceStop) {
+			return true
+		}
+	}
+	return false
+}
+
+// want is what must be typed to arm a destructive confirm.
+func (c *Model) want() string {
+	if c.batch() {
+		return strconv.Itoa(len(c.targets))
+	}
+	return c.targets[0].Inst.ID
+}
+
+func (c *Model) armed(now time.Time) bool {
+	return !c.destructive(now) || strings.TrimSpace(c.input.Value()) == c.want()
+}
+
+// focusOrder is the tab ring: the input exists only in destructive cases.
+func (c *Model) focusOrder(now time.Time) []Focus {
+	if c.destructive(now) {
+		return []Focus{FocusCancel, FocusInput, FocusConfirm}
+	}
+	return []Focus{FocusCancel, FocusConfirm}
+}
+
+func (c *Model) moveFocus(now time.Time, d int) {
+	ring := c.focusOrder(now)
+	at := 0
+	for i, f := range ring {
+		if f == c.focus {
+			at = i
+		}
+	}
+	c.setFocus(ring[(at+d+len(ring))%len(ring)])
+}
+
+func (c *Model) setFocus(f Focus) {
+	c.focus = f
+	// The prompt marks the focus in words too, for terminals without colour.
+	if f == FocusInput {
+		c.input.Focus()
+		c.input.Prompt = "> "
+	} else {
+		c.input.Blur()
+		c.input.Prompt = "  "
+	}
+}
+
+// SetSize fits the dialog, and its input, to the screen it has: the rows between the
+// console's header lines and its footer.
+func (c *Model) SetSize(width, height int) {
+	c.Common.SetSize(width, height)
+	c.input.Width = dialogInner(width) - 4
+}
+
+// ShortHelp is the dialog's footer: on a screen too small to confirm, only cancelling.
+func (c *Model) ShortHelp() []key.Binding {
+	if !c.Fits() {
+		return c.Keys.CrampedDialogHelp()
+	}
+	return c.Keys.DialogHelp()
+}
+
+// FullHelp is the dialog's keys.
+func (c *Model) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+
+// dialogInner is the dialog's text width on a screen width.
+func dialogInner(width int) int { return max(min(width-4, 84), 20) }
+
+// Update handles its settle message and keys. Only enter on an armed Redeploy button
+// confirms (SubmitMsg), and only on a settled dialog that fits the screen; esc, and enter
+// on Cancel, cancel (CancelMsg).
+func (c *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case SettledMsg:
+		if msg.d == c && msg.gen == c.gen {
+			c.settled = true
+		}
+		return c, nil
+	case tea.KeyMsg:
+		if c.over {
+			return c, nil
+		}
+		switch res, cmd := c.key(msg, c.Now()); res {
+		case cancelled:
+			c.over = true
+			return c, common.Emit(CancelMsg{d: c})
+		case confirmed:
+			c.over = true
+			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, d: c})
+		default:
+			return c, cmd
+		}
+	}
+	return c, nil
+}
+
+// result is what a key did to the dialog.
+type result int
+
+const (
+	open result = iota
+	cancelled
+	confirmed
+)
+
+// key handles one key.
+func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
+	km := c.Keys
+	if msg.Type == tea.KeyEsc {
+		return cancelled, nil
+	}
+	if !c.settled {
+		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
+		// held down): none of them may move the focus, type, or confirm.
+		return open, nil
+	}
+	if !c.fits(now) {
+		// Part of what must be said is off screen: enter cancels, nothing else acts.
+		if msg.Type == tea.KeyEnter {
+			return cancelled, nil
+		}
+		return open, nil
+	}
+	text := common.IsText(msg)
+	if text && !c.destructive(now) {
+		return open, nil // no field to take it, and text is never a key
+	}
+	switch {
+	case msg.Type == tea.KeyTab:
+		c.moveFocus(now, 1)
+		return open, nil
+	case msg.Type == tea.KeyShiftTab:
+		c.moveFocus(now, -1)
+		return open, nil
+	}
+	if c.focus != FocusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
+		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
+		// Typing is for the field, whatever has the focus: an id typed or pasted while
+		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
+		c.setFocus(FocusInput)
+	}
+	if c.focus == FocusInput {
+		if msg.Type == tea.KeyEnter {
+			if c.armed(now) {
+				// Enter now means Redeploy: an enter held down, or pasted after the id,
+				// must not press it before anyone has seen it focused.
+				c.setFocus(FocusConfirm)
+				return open, c.unsettle()
+			}
+			return open, nil
+		}
+		var cmd tea.Cmd
+		c.input, cmd = c.input.Update(msg)
+		return open, cmd
+	}
+	switch {
+	case key.Matches(msg, km.Choose):
+		if c.focus == FocusConfirm && c.armed(now) {
+			return confirmed, nil
+		}
+		if c.focus == FocusCancel {
+			return cancelled, nil
+		}
+	case key.Matches(msg, km.ForceStop):
+		if c.anyRunning() {
+			c.forceStop = !c.forceStop
+			if c.focus == FocusConfirm && !c.armed(now) {
+				c.setFocus(FocusCancel)
+			}
+		}
+	case key.Matches(msg, km.NextButton):
+		c.moveFocus(now, 1)
+	case key.Matches(msg, km.PrevButton):
+		c.moveFocus(now, -1)
+	}
+	return open, nil
+}
+
+// Line priorities: when the terminal is short, the dialog drops its lowest-priority
+// lines first. The buttons, the targets, the consequences, the typed id and what is left
+// out never go; when they do not fit, the dialog cannot be confirmed (fits).
+const (
+	prioBlank = iota
+	prioHeading
+	prioEvent
+	prioRegion
+	prioSkipped
+	prioForceStop
+	prioMust
+)
+
+type dialogLine struct {
+	text string
+	prio int
+	// fact numbers the sentence a line belongs to: a sentence wrapped over several lines
+	// leaves whole, never as a half ending in "deadline".
+	fact int
+}
+
+// content is every line the dialog has, wrapped to inner columns, before a short screen
+// drops any.
+func (c *Model) content(now time.Time, inner int) []dialogLine {
+	st := c.Styles
+	var lines []dialogLine
+	fact := 0
+	add := func(prio int, s string) {
+		fact++
+		for _, l := range common.Wrap(s, inner) {
+			lines = append(lines, dialogLine{l, prio, fact})
+		}
+	}
+	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
+	destructive := c.destructive(now)
+
+	if c.batch() {
+		regions := map[string]int{}
+		for _, r := range c.targets {
+			regions[r.Inst.RegionID]++
+		}
+		var rs []string
+		for _, r := range c.targets {
+			if n, ok := regions[r.Inst.RegionID]; ok {
+				rs = append(rs, fmt.Sprintf("%s (%d)", r.Inst.RegionID, n))
+				delete(regions, r.Inst.RegionID)
+			}
+		}
+		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
+		// R acts on exactly these: each is named by id and name, and none may be dropped.
+		for _, r := range c.targets {
+			add(prioMust, fmt.Sprintf("  %s (%s) · %s · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, r.Inst.Status))
+		}
+		add(prioRegion, "regions: "+strings.Join(rs, ", "))
+	} else {
+		in := c.targets[0].Inst
+		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
+		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
+		if ev := c.targets[0].Eligibility.Event; ev != nil {
+			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+		}
+	}
+	if len(c.leftOut) > 0 {
+		// Selected, but hidden by the filter: the engineer must know R leaves them alone.
+		add(prioMust, fmt.Sprintf("left out, hidden by the filter (%d): %s", len(c.leftOut), strings.Join(c.leftOut, ", ")))
+	}
+	blank()
+	add(prioHeading, "What will happen:")
+	for _, w := range c.consequences(now) {
+		add(prioMust, w)
+	}
+	for _, s := range c.skipped {
+		add(prioSkipped, "  skipped: "+s)
+	}
+	blank()
+	switch {
+	case !c.anyRunning():
+		add(prioForceStop, "ForceStop: not applicable (nothing is Running)")
+	case c.forceStop:
+		add(prioMust, st.Bad.On("ForceStop: [x] ON")+"  (f turns it off)")
+	default:
+		add(prioForceStop, "ForceStop: [ ] off  (f turns it on: a hard power-off)")
+	}
+	if destructive {
+		what := "the instance id"
+		if c.batch() {
+			what = "the number of instances"
+		}
+		why := "This loses data."
+		if !c.losesData(now) {
+			why = "This is a batch."
+		}
+		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
+		add(prioMust, c.input.View())
+	}
+	blank()
+	add(prioMust, c.buttons(now))
+	return lines
+}
+
+// minDialogWidth is the narrowest screen a dialog box is drawn on.
+const minDialogWidth = 24
+
+// needs is the smallest screen, in columns and rows (header, info line and footer
+// included), on which everything the dialog must say is shown: every line it never drops,
+// with no word cut.
+func (c *Model) needs(now time.Time) (width, height int) {
+	width = max(c.Width, minDialogWidth)
+	for _, l := range c.content(now, dialogInner(width)) {
+		if l.prio < prioMust {
+			continue
+		}
+		for _, w := range strings.Fields(l.text) {
+			// A box is its text plus a border and a space each side.
+			width = max(width, lipgloss.Width(w)+4)
+		}
+	}
+	must := 0
+	for _, l := range c.content(now, dialogInner(width)) {
+		if l.prio >= prioMust {
+			must++
+		}
+	}
+	return width, must + 2 + 3
+}
+
+// Fits reports whether everything the dialog must say is on screen: the targets, the
+// consequences, the typed field when one is needed and both buttons. Only then can it be
+// confirmed.
+func (c *Model) Fits() bool { return c.fits(c.Now()) }
+
+func (c *Model) fits(now time.Time) bool {
+	w, h := c.needs(now)
+	return c.Width >= w && c.Height+3 >= h
+}
+
+// View renders the dialog box to fit its size, or, on a screen too small for what it must
+// say, how large the screen must be.
+func (c *Model) View() string {
+	now := c.Now()
+	st, width, height := c.Styles, c.Width, c.Height
+	if !c.fits(now) {
+		w, h := c.needs(now)
+		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
+		if !c.batch() {
+			title = fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name)
+		}
+		var out []string
+		for _, s := range []string{st.Header.On(title), "",
+			fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h),
+			"(this one is too small to show all the dialog must say)",
+			"enter or esc cancels: nothing is redeployed"} {
+			out = append(out, common.Wrap(s, max(width, 1))...)
+		}
+		return strings.Join(out, "\n")
+	}
+	inner := dialogInner(width)
+	lines := c.content(now, inner)
+
+	// The box's border takes two lines.
+	for room := height - 2; len(lines) > room; {
+		drop := -1
+		for i := len(lines) - 1; i >= 0; i-- {
+			if lines[i].prio < prioMust && (drop < 0 || lines[i].prio < lines[drop].prio) {
+				drop = i
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		gone := lines[drop].fact
+		lines = slices.DeleteFunc(lines, func(l dialogLine) bool { return l.fact == gone })
+	}
+	text := make([]string, len(lines))
+	for i, l := range lines {
+		text[i] = l.text
+	}
+	box := st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
+	return st.R.PlaceHorizontal(width, lipgloss.Center, box)
+}
+
+// consequences are the warnings of every target, worded for someone woken at 3 a.m.
+func (c *Model) consequences(now time.Time) []string {
+	if !c.batch() {
+		var out []string
+		for _, w := range consequencesOf(c.targets[0], c.forceStop) {
+			out = append(out, common.WarningLine(w.Destructive, w.Message))
+		}
+		return out
+	}
+	type agg struct {
+		ids         []string
+		destructive bool
+		first       string
+	}
+	var order []model.WarningKind
+	by := map[model.WarningKind]*agg{}
+	for _, r := range c.targets {
+		for _, w := range consequencesOf(r, c.forceStop) {
+			a := by[w.Kind]
+			if a == nil {
+				a = &agg{destructive: w.Destructive, first: w.Message}
+				by[w.Kind] = a
+				order = append(order, w.Kind)
+			}
+			a.ids = append(a.ids, r.Inst.ID)
+		}
+	}
+	var out []string
+	for _, k := range order {
+		a := by[k]
+		// In a batch a consequence names whom it hits: "local disks are wiped" is no use
+		// without which instance's.
+		msg := a.ids[0] + ": " + a.first
+		if n := len(a.ids); n > 1 {
+			msg = fmt.Sprintf("%d instances: %s", n, batchWording(k, a.first))
+			if a.destructive {
+				msg += " (" + strings.Join(a.ids, ", ") + ")"
+			}
+		}
+		out = append(out, common.WarningLine(a.destructive, msg))
+	}
+	return out
+}
+
+// batchWording words a consequence for several instances at once.
+func batchWording(k model.WarningKind, first string) string {
+	switch k {
+	case model.WarnLocalDiskWipe:
+		return "local disks are re-initialized: ALL DATA ON THEM IS WIPED"
+	case model.WarnDowntime:
+		return "Running: Stopping → Stopped → Starting → Running; expect downtime"
+	case model.WarnStartOnly:
+		return "Stopped: Starting → Running, and left running"
+	case model.WarnForceStop:
+		return "ForceStop is like pulling the power: data not yet written to disk is lost"
+	case model.WarnDeadlineNear:
+		return "deadline within the hour"
+	case model.WarnDeadlinePast:
+		return "deadline passed: the platform may act at any moment"
+	}
+	return first
+}
+
+func (c *Model) buttons(now time.Time) string {
+	st := c.Styles
+	label := "Redeploy"
+	if c.batch() {
+		label = fmt.Sprintf("Redeploy %d", len(c.targets))
+	}
+	cancel := st.Button.Render("  Cancel  ")
+	if c.focus == FocusCancel {
+		cancel = st.ButtonFocused.Render("> Cancel <")
+	}
+	var ok string
+	switch {
+	case !c.armed(now):
+		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
+	case c.focus == FocusConfirm:
+		ok = st.ButtonFocused.Render("> " + label + " <")
+	default:
+		ok = st.Button.Render("  " + label + "  ")
+	}
+	return cancel + "    " + ok
+}

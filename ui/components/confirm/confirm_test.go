@@ -1,0 +1,208 @@
+package confirm
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui/internal/uitest"
+)
+
+var (
+	keyEnter = tea.KeyMsg{Type: tea.KeyEnter}
+	keyEsc   = tea.KeyMsg{Type: tea.KeyEsc}
+	keyTab   = tea.KeyMsg{Type: tea.KeyTab}
+)
+
+func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+// opened builds a settled dialog for the scenario's rows ids at w×h (h: the rows between the
+// console's header lines and its footer).
+func opened(t *testing.T, w, h int, ids ...string) *Model {
+	t.Helper()
+	rows := uitest.Rows(t)
+	var targets []*fleet.Row
+	for _, id := range ids {
+		targets = append(targets, rows[id])
+	}
+	d, settle := New(uitest.Common(sim.Epoch, w, h), targets, nil, nil)
+	d.SetSize(w, h)
+	d.Update(settle())
+	return d
+}
+
+// said is the message a key makes the dialog say to the root, or nil. A SettledMsg goes
+// back to the dialog at once, as the root routes it when the timers are off.
+func said(d *Model, k tea.KeyMsg) tea.Msg {
+	_, cmd := d.Update(k)
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if s, ok := msg.(SettledMsg); ok {
+		d.Update(s)
+		return nil
+	}
+	return msg
+}
+
+func TestCancelIsFocusedAndEnterOnItCancels(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDPlain)
+	if d.Focus() != FocusCancel || !strings.Contains(d.View(), "> Cancel <") {
+		t.Fatalf("Cancel not focused:\n%s", d.View())
+	}
+	if msg, ok := said(d, keyEnter).(CancelMsg); !ok || !msg.From(d) {
+		t.Fatalf("enter on Cancel said %T, want CancelMsg", msg)
+	}
+	if said(d, keyEnter) != nil {
+		t.Fatal("a dialog that has said its outcome must take no more keys")
+	}
+}
+
+func TestKeysBeforeTheDialogSettlesDoNothingButEsc(t *testing.T) {
+	rows := uitest.Rows(t)
+	d, _ := New(uitest.Common(sim.Epoch, 120, 37), []*fleet.Row{rows[uitest.IDPlain]}, nil, nil)
+	d.SetSize(120, 37)
+	for _, k := range []tea.KeyMsg{keyTab, runes("l"), runes("f"), keyEnter} {
+		if msg := said(d, k); msg != nil {
+			t.Fatalf("%s before the dialog settled said %T", k, msg)
+		}
+	}
+	if d.Focus() != FocusCancel || d.ForceStop() {
+		t.Fatal("keys before the dialog settled moved the focus or turned ForceStop on")
+	}
+	if _, ok := said(d, keyEsc).(CancelMsg); !ok {
+		t.Fatal("esc must cancel at any time")
+	}
+}
+
+func TestLocalDisksNeedTheTypedIDBeforeSubmit(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDLocal)
+	if !d.Destructive() || d.Armed() {
+		t.Fatal("a local-disk redeploy must need the typed id")
+	}
+	said(d, keyTab)
+	said(d, keyTab)
+	if said(d, keyEnter) != nil {
+		t.Fatal("an unarmed Redeploy said something")
+	}
+	said(d, tea.KeyMsg{Type: tea.KeyShiftTab})
+	said(d, runes(uitest.IDLocal))
+	said(d, keyEnter)
+	if d.Focus() != FocusConfirm {
+		t.Fatalf("the typed id should arm and focus Redeploy, focus %d", d.Focus())
+	}
+	msg, ok := said(d, keyEnter).(SubmitMsg)
+	if !ok || !msg.From(d) || len(msg.Targets) != 1 || msg.Targets[0].Inst.ID != uitest.IDLocal || msg.ForceStop {
+		t.Fatalf("enter on the armed Redeploy said %+v", msg)
+	}
+}
+
+// A paste is text: in a dialog without a field it goes nowhere, and "Redeploy" must not
+// move the focus with its l.
+func TestPasteIsNeverAKeyOfTheDialog(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDPlain)
+	said(d, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Redeploy"), Paste: true})
+	said(d, runes("Redeploy"))
+	if d.Focus() != FocusCancel {
+		t.Fatal("a paste moved the focus")
+	}
+}
+
+func TestCrampedDialogSaysHowLargeAndEnterCancels(t *testing.T) {
+	d := opened(t, 80, 8, uitest.IDLocal) // an 80×11 terminal
+	if d.Fits() {
+		t.Fatal("the local-disk dialog cannot fit in 8 rows")
+	}
+	if v := d.View(); !strings.Contains(v, "make the terminal at least 80x") || strings.Contains(v, "Cancel <") {
+		t.Fatalf("a cramped dialog must say how large the terminal must be:\n%s", v)
+	}
+	said(d, runes(uitest.IDLocal))
+	if _, ok := said(d, keyEnter).(CancelMsg); !ok {
+		t.Fatal("enter on a cramped dialog must cancel")
+	}
+	// What it asks for is enough.
+	w, h := d.needs(sim.Epoch)
+	d2 := opened(t, w, h-3, uitest.IDLocal)
+	if !d2.Fits() || !strings.Contains(d2.View(), "Cancel <") || !strings.Contains(d2.View(), "(type it here)") {
+		t.Fatalf("at %dx%d the dialog should show everything:\n%s", w, h, d2.View())
+	}
+}
+
+func TestLeftOutRowsAreNamed(t *testing.T) {
+	rows := uitest.Rows(t)
+	d, settle := New(uitest.Common(sim.Epoch, 120, 37), []*fleet.Row{rows[uitest.IDLocal]}, nil, []*fleet.Row{rows[uitest.IDFailing]})
+	d.SetSize(120, 37)
+	d.Update(settle())
+	v := d.View()
+	if !strings.Contains(v, "left out, hidden by the filter (1): "+uitest.IDFailing+" (hdfs-dn-prod-310)") {
+		t.Fatalf("left-out row not named:\n%s", v)
+	}
+}
+
+// "Local disks are wiped" in a batch is no use without whose.
+func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDPlain, uitest.IDLocal)
+	text := strings.Join(d.consequences(sim.Epoch), "\n")
+	if !strings.Contains(text, "DATA LOSS: "+uitest.IDLocal+": ") {
+		t.Errorf("the local-disk wipe does not name %s:\n%s", uitest.IDLocal, text)
+	}
+	d.forceStop = true
+	text = strings.Join(d.consequences(sim.Epoch), "\n")
+	if !strings.Contains(text, uitest.IDPlain) || !strings.Contains(text, "2 instances: ForceStop") {
+		t.Errorf("ForceStop on both does not name them:\n%s", text)
+	}
+}
+
+// A refresh that changes what the dialog says starts it over at Cancel, unsettled.
+func TestRefreshThatChangesTheDialogStartsItOver(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDPlain)
+	said(d, keyTab)
+	if d.Focus() != FocusConfirm {
+		t.Fatal("tab should reach Redeploy")
+	}
+	old := d.Targets()[0]
+	in := *old.Inst
+	in.Status = "Stopped"
+	changed := *old
+	changed.Inst = &in
+	gone, ok, settle := d.Refresh(func(string) *fleet.Row { return &changed })
+	if gone != "" || !ok || settle == nil || d.Focus() != FocusCancel {
+		t.Fatalf("gone %q changed %v focus %d", gone, ok, d.Focus())
+	}
+	if said(d, keyEnter) != nil {
+		t.Fatal("enter right after the change must do nothing")
+	}
+	// The same rows again change nothing.
+	d.Update(settle())
+	if _, ok, _ := d.Refresh(func(string) *fleet.Row { return &changed }); ok {
+		t.Fatal("an unchanged refresh must not start the dialog over")
+	}
+	blocked := changed
+	blocked.InProgress = true
+	if gone, _, _ := d.Refresh(func(string) *fleet.Row { return &blocked }); gone != uitest.IDPlain {
+		t.Fatal("a target now in progress must close the dialog")
+	}
+}
+
+// Enter in the field arms Redeploy and focuses it: a second enter in the same burst (held
+// down, or pasted after the id) must not press it before it was shown focused.
+func TestEnterThatArmsCannotAlsoConfirm(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDLocal)
+	said(d, keyTab)
+	said(d, runes(uitest.IDLocal))
+	_, settle := d.Update(keyEnter)
+	if d.Focus() != FocusConfirm || settle == nil {
+		t.Fatalf("enter on the typed id should focus Redeploy and settle again, focus %d", d.Focus())
+	}
+	if said(d, keyEnter) != nil {
+		t.Fatal("the enter right after arming pressed Redeploy")
+	}
+	d.Update(settle())
+	if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
+		t.Fatal("once Redeploy was shown focused, enter must press it")
+	}
+}

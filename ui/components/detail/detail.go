@@ -1,0 +1,260 @@
+// Package detail is the pane behind enter: every attribute of one instance that matters
+// to the decision, its events, the hub's verdict and its redeploy tasks. It tells the root
+// CloseMsg (esc) and RedeployMsg (R).
+package detail
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
+)
+
+// CloseMsg asks to go back to the list.
+type CloseMsg struct{}
+
+// RedeployMsg asks for a redeploy of the pane's instance, and of nothing else: a selection
+// behind the pane is not what R means here.
+type RedeployMsg struct{ Row *fleet.Row }
+
+// Model is the pane.
+type Model struct {
+	common.Common
+	id string
+	// row is the instance's row in the latest snapshot (nil once it is no longer listed),
+	// found once per snapshot rather than per frame.
+	row    *fleet.Row
+	tasks  []fleet.Task
+	offset int
+	// lines are the pane's content, built in Update when what they show changes (View
+	// only renders); built says from what.
+	lines []string
+	built builtFrom
+}
+
+type builtFrom struct {
+	row   *fleet.Row
+	tasks *fleet.Task // the first task: a new snapshot's tasks are a new slice
+	now   time.Time
+	width int
+}
+
+// New opens the pane on row r.
+func New(c common.Common, r *fleet.Row) *Model {
+	d := &Model{Common: c, id: r.Inst.ID, row: r}
+	d.build()
+	return d
+}
+
+// ID is the pane's instance.
+func (d *Model) ID() string { return d.id }
+
+// Row is the pane's row in the latest snapshot, or nil once the instance is not listed.
+func (d *Model) Row() *fleet.Row { return d.row }
+
+// SetSnapshot finds the pane's instance in a new snapshot.
+func (d *Model) SetSnapshot(s *fleet.Snapshot) {
+	d.row = nil
+	for _, r := range s.Rows {
+		if r.Inst.ID == d.id {
+			d.row = r
+			break
+		}
+	}
+	d.tasks = s.Tasks
+	d.build()
+}
+
+// SetSize fits the pane; its lines are wrapped to the width.
+func (d *Model) SetSize(width, height int) {
+	d.Common.SetSize(width, height)
+	d.build()
+}
+
+// Init does nothing.
+func (d *Model) Init() tea.Cmd { return nil }
+
+// Update scrolls, and turns esc, enter and R into messages for the root.
+func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || common.IsText(km) {
+		d.build() // a clock tick moves the countdowns
+		return d, nil
+	}
+	keys := d.Keys
+	switch {
+	case key.Matches(km, keys.Back, keys.Detail):
+		return d, common.Emit(CloseMsg{})
+	case key.Matches(km, keys.Down):
+		d.offset++
+	case key.Matches(km, keys.Up):
+		d.offset--
+	case key.Matches(km, keys.PageDown):
+		d.offset += d.Height
+	case key.Matches(km, keys.PageUp):
+		d.offset -= d.Height
+	case key.Matches(km, keys.Top):
+		d.offset = 0
+	case key.Matches(km, keys.Bottom):
+		d.offset = len(d.lines)
+	case key.Matches(km, keys.Redeploy):
+		if d.row != nil {
+			return d, common.Emit(RedeployMsg{Row: d.row})
+		}
+	}
+	d.build()
+	return d, nil
+}
+
+// build makes the pane's lines, unless they are already made from the same row, tasks,
+// clock and width, and keeps the offset where the last line still shows.
+func (d *Model) build() {
+	if d.row != nil {
+		k := builtFrom{d.row, nil, d.Now(), d.Width}
+		if len(d.tasks) > 0 {
+			k.tasks = &d.tasks[0]
+		}
+		if k != d.built || d.lines == nil {
+			d.lines, d.built = detailLines(d.row, d.tasks, k.now, d.Styles, d.Width), k
+		}
+	}
+	d.offset = max(min(d.offset, len(d.lines)-d.Height), 0)
+}
+
+// View is exactly the pane's height of lines from the offset.
+func (d *Model) View() string {
+	lines := []string{"", "  this instance is no longer listed (its event is no longer pending)"}
+	if d.row != nil {
+		lines = d.lines[min(d.offset, len(d.lines)):]
+	}
+	out := make([]string, max(d.Height, 0))
+	for i := range out {
+		if i < len(lines) {
+			out[i] = common.FitStyled(lines[i], d.Width)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// ShortHelp is the detail pane's footer.
+func (d *Model) ShortHelp() []key.Binding { return d.Keys.DetailHelp() }
+
+// FullHelp is the detail pane's keys.
+func (d *Model) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
+
+const stamp = "2006-01-02 15:04 MST"
+
+// detailLines builds the pane's content for row r, wrapped to width: the pane is where
+// a failure's whole reason and RequestId must be readable, so nothing here is cut.
+func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles, width int) []string {
+	var out []string
+	for _, l := range detailText(r, tasks, now, st) {
+		out = append(out, common.Wrap(l, width)...)
+	}
+	return out
+}
+
+// detailText is the pane's content, one line per fact.
+func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles) []string {
+	in := r.Inst
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	title := in.ID
+	if in.Name != "" {
+		title += " (" + in.Name + ")"
+	}
+	out = append(out, st.Header.On(title))
+	add("region %s · zone %s · %s (%s) · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Family, in.Status)
+	charge := in.ChargeType
+	if in.ChargeType == model.PrePaid && !in.ExpiredTime.IsZero() {
+		charge += ", expires " + in.ExpiredTime.UTC().Format(stamp)
+	}
+	add("charge: %s", charge)
+	if in.HasLocalDisks() {
+		add("local disks: %d, %d GiB in all (a redeploy re-initializes them)", in.LocalStorageAmount, in.LocalStorageCapacity)
+	} else {
+		add("local disks: none (cloud disks only)")
+	}
+	if in.OnDedicatedHost() {
+		add("dedicated host: %s", in.DedicatedHostID)
+	}
+	if in.DeploymentSetID != "" {
+		add("deployment set: %s", in.DeploymentSetID)
+	}
+	locks := "none"
+	if len(in.OperationLocks) > 0 {
+		ls := make([]string, len(in.OperationLocks))
+		for i, l := range in.OperationLocks {
+			ls[i] = string(l)
+		}
+		locks = strings.Join(ls, ", ")
+	}
+	add("operation locks: %s", locks)
+	if len(r.Badges) > 0 {
+		add("badges: %s", model.JoinBadges(r.Badges, ", "))
+	}
+
+	out = append(out, "", st.Header.On("Events"))
+	for _, ev := range in.Events {
+		when := model.Countdown(ev.NotBefore, now)
+		if !ev.CycleStatus.Pending() {
+			when = "final"
+		}
+		add("  %s  %s  deadline %s (%s)", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when)
+		add("    id %s · impact level %s · published %s", ev.ID, common.OrDash(ev.ImpactLevel), ev.PublishTime.UTC().Format(stamp))
+		if ev.Reason != "" {
+			add("    reason: %s", ev.Reason)
+		}
+	}
+
+	el := r.Eligibility
+	out = append(out, "")
+	switch {
+	case r.Resolved:
+		out = append(out, st.Good.On("Eligibility: nothing left to do")+" (the redeploy avoided the event)")
+		return append(out, taskLines(in.ID, tasks, st)...)
+	case r.InProgress:
+		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+" (a redeploy is running)")
+	case el.Allowed:
+		out = append(out, st.Good.On("Eligibility: can be redeployed"))
+	default:
+		out = append(out, st.Bad.On("Eligibility: BLOCKED"))
+	}
+	for _, b := range el.Blocks {
+		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
+	}
+	for _, w := range el.Warnings {
+		out = append(out, common.WarningLine(w.Destructive, w.Message))
+	}
+
+	return append(out, taskLines(in.ID, tasks, st)...)
+}
+
+// taskLines are the redeploys of instance id this console knows.
+func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
+	out := []string{"", st.Header.On("Redeploy tasks")}
+	n := 0
+	for _, t := range tasks {
+		if t.InstanceID != id {
+			continue
+		}
+		n++
+		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
+		if t.RequestID != "" {
+			out = append(out, "    RequestId "+t.RequestID)
+		}
+		if t.FailedReason != "" {
+			out = append(out, "    reason: "+t.FailedReason)
+		}
+	}
+	if n == 0 {
+		out = append(out, "  none from this console")
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package detail
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/ui/internal/uitest"
+)
+
+func said(d *Model, k tea.KeyMsg) tea.Msg {
+	_, cmd := d.Update(k)
+	if cmd == nil {
+		return nil
+	}
+	return cmd()
+}
+
+func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+// G shows the pane's end, where the redeploy tasks are; R asks for this instance only;
+// esc goes back.
+func TestDetailScrollsAndAsksForItsOwnInstance(t *testing.T) {
+	hub, clock := uitest.Fleet(t)
+	var d *Model
+	for _, r := range hub.Snapshot().Rows {
+		if r.Inst.ID == uitest.IDLocal {
+			d = New(uitest.Common(clock.Now(), 80, 10), r)
+		}
+	}
+	d.SetSnapshot(hub.Snapshot())
+	d.SetSize(80, 10)
+	if strings.Contains(d.View(), "none from this console") {
+		t.Fatal("the test needs a pane longer than its height")
+	}
+	said(d, runes("G"))
+	if v := d.View(); !strings.Contains(v, "none from this console") || strings.Count(v, "\n") != 9 {
+		t.Fatalf("G did not show the end in exactly 10 lines:\n%s", v)
+	}
+	said(d, runes("g"))
+	if !strings.Contains(d.View(), uitest.IDLocal+" (kafka-prod-042)") {
+		t.Fatalf("g did not go back to the top:\n%s", d.View())
+	}
+	if msg, ok := said(d, runes("R")).(RedeployMsg); !ok || msg.Row.Inst.ID != uitest.IDLocal {
+		t.Fatalf("R said %+v", msg)
+	}
+	if said(d, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Redeploy")}) != nil {
+		t.Fatal("a burst acted as R")
+	}
+	if _, ok := said(d, tea.KeyMsg{Type: tea.KeyEsc}).(CloseMsg); !ok {
+		t.Fatal("esc did not close the pane")
+	}
+}

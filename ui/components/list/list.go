@@ -1,0 +1,564 @@
+// Package list is the console's instance table: the rows the filter keeps, in the chosen
+// order, a cursor, a selection and a window of visible rows, and the filter field that
+// narrows them. It tells the root what the engineer asked for with OpenDetailMsg and
+// RedeployMsg.
+package list
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
+)
+
+// OpenDetailMsg asks for the detail pane of Row (enter).
+type OpenDetailMsg struct{ Row *fleet.Row }
+
+// RedeployMsg asks for a redeploy (R) of Targets: the selected rows the filter shows, or,
+// with nothing selected, the row under the cursor. LeftOut are selected rows the filter
+// hides: never targets, and the dialog names them. Targets is empty when the filter hides
+// every selected row.
+type RedeployMsg struct{ Targets, LeftOut []*fleet.Row }
+
+// sortKey is one of the orders `s` cycles through.
+type sortKey int
+
+const (
+	sortDeadline sortKey = iota
+	sortStatus
+	sortEvent
+	sortZone
+	sortInstance
+	numSortKeys
+)
+
+var sortNames = [numSortKeys]string{"deadline", "status", "event", "zone", "instance"}
+
+// Model is the instance table. Rendering is O(visible rows) and a row is rendered again
+// only when its data, its countdown text, its marks or the width change.
+type Model struct {
+	common.Common
+	snap *fleet.Snapshot
+	// input is the filter field; filtering is true while it has the keyboard.
+	input     textinput.Model
+	filtering bool
+	// rows is how many instance rows fit: the height less the column titles.
+	rows     int
+	idx      []int32
+	filter   string
+	terms    []string
+	aliases  [][]model.EventType
+	sort     sortKey
+	cursor   int
+	offset   int
+	lay      layout
+	selected map[string]bool
+	// cache holds the rendered visible rows by instance id. An entry is good only for the
+	// row it was rendered from (a Row is replaced, never changed), and entries are dropped
+	// with the snapshot they came from: a cache keyed by row pointers kept every old
+	// snapshot alive (issue 9).
+	cache map[string]*rowCache
+}
+
+type rowCache struct {
+	row    *fleet.Row
+	at     time.Time
+	cd     string
+	styled string
+	plain  string
+}
+
+// New builds an empty list; SetSnapshot gives it rows.
+func New(c common.Common) *Model {
+	fi := textinput.New()
+	fi.Prompt = "/"
+	ns := c.Styles.R.NewStyle
+	fi.PromptStyle, fi.TextStyle, fi.PlaceholderStyle, fi.CompletionStyle = ns(), ns(), ns(), ns()
+	fi.Cursor.Style, fi.Cursor.TextStyle = ns().Reverse(true), ns()
+	fi.Placeholder = "id, name, zone, event, badge…"
+	// A blinking cursor would redraw the screen twice a second for nothing.
+	fi.Cursor.SetMode(cursor.CursorStatic)
+	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80), rows: 1}
+}
+
+// SetSize fits the list, its column titles included, to width×height.
+func (l *Model) SetSize(width, height int) {
+	l.Common.SetSize(width, max(height, 2))
+	if width != l.lay.width {
+		l.lay = newLayout(width)
+		clear(l.cache)
+	}
+	l.rows = l.Height - 1
+	l.input.Width = max(width-20, 10)
+	l.clamp()
+}
+
+// ShortHelp is the list's footer, or the filter's while it is typed.
+func (l *Model) ShortHelp() []key.Binding {
+	if l.filtering {
+		return l.Keys.FilterHelp()
+	}
+	return l.Keys.ListHelp()
+}
+
+// FullHelp is every key of the console.
+func (l *Model) FullHelp() [][]key.Binding { return l.Keys.FullHelp() }
+
+// Init does nothing: the root hands the list its snapshots.
+func (l *Model) Init() tea.Cmd { return nil }
+
+// Filtering reports whether the filter field has the keyboard (it takes text).
+func (l *Model) Filtering() bool { return l.filtering }
+
+// Filter is the filter as applied.
+func (l *Model) Filter() string { return l.filter }
+
+// Len is how many rows the filter keeps.
+func (l *Model) Len() int { return len(l.idx) }
+
+// Selected is how many rows are selected.
+func (l *Model) Selected() int { return len(l.selected) }
+
+// IsSelected reports whether instance id is selected.
+func (l *Model) IsSelected(id string) bool { return l.selected[id] }
+
+// Update moves the cursor, selects, sorts and filters; enter and R become OpenDetailMsg and
+// RedeployMsg for the root.
+func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		if l.filtering {
+			var cmd tea.Cmd
+			l.input, cmd = l.input.Update(msg)
+			return l, cmd
+		}
+		return l, nil
+	}
+	if l.filtering {
+		return l, l.updateFilter(km)
+	}
+	if common.IsText(km) {
+		return l, nil // text is never a key
+	}
+	keys := l.Keys
+	switch {
+	case key.Matches(km, keys.Down):
+		l.move(1)
+	case key.Matches(km, keys.Up):
+		l.move(-1)
+	case key.Matches(km, keys.PageDown):
+		l.move(l.rows)
+	case key.Matches(km, keys.PageUp):
+		l.move(-l.rows)
+	case key.Matches(km, keys.Top):
+		l.cursor = 0
+		l.clamp()
+	case key.Matches(km, keys.Bottom):
+		l.cursor = len(l.idx) - 1
+		l.clamp()
+	case key.Matches(km, keys.Detail):
+		if r := l.Current(); r != nil {
+			return l, common.Emit(OpenDetailMsg{Row: r})
+		}
+	case key.Matches(km, keys.Filter):
+		l.filtering = true
+		l.input.SetValue(l.filter)
+		l.input.CursorEnd()
+		return l, l.input.Focus()
+	case key.Matches(km, keys.Back):
+		if l.filter != "" {
+			l.input.Reset()
+			l.setFilter("")
+		} else {
+			clear(l.selected)
+		}
+	case key.Matches(km, keys.Select):
+		if r := l.Current(); r != nil {
+			if l.selected[r.Inst.ID] {
+				delete(l.selected, r.Inst.ID)
+			} else {
+				l.selected[r.Inst.ID] = true
+			}
+			l.move(1)
+		}
+	case key.Matches(km, keys.Redeploy):
+		if msg, ok := l.redeployTargets(); ok {
+			return l, common.Emit(msg)
+		}
+	case key.Matches(km, keys.Sort):
+		l.cycleSort()
+	}
+	return l, nil
+}
+
+// updateFilter is a key while the filter is typed: esc clears it, enter keeps it, and
+// everything else, pastes included, is its text.
+func (l *Model) updateFilter(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		l.input.Reset()
+		l.input.Blur()
+		l.setFilter("")
+		l.filtering = false
+		return nil
+	case tea.KeyEnter:
+		l.input.Blur()
+		l.filtering = false
+		return nil
+	}
+	var cmd tea.Cmd
+	l.input, cmd = l.input.Update(msg)
+	l.setFilter(l.input.Value())
+	return cmd
+}
+
+// redeployTargets is what R acts on: the selected rows the filter shows (those it hides
+// are left out, never targets: R acts only on what the engineer can see), or the row under
+// the cursor when nothing is selected.
+func (l *Model) redeployTargets() (RedeployMsg, bool) {
+	if l.snap == nil {
+		return RedeployMsg{}, false
+	}
+	if len(l.selected) == 0 {
+		r := l.Current()
+		return RedeployMsg{Targets: []*fleet.Row{r}}, r != nil
+	}
+	var msg RedeployMsg
+	for _, r := range l.snap.Rows {
+		switch {
+		case !l.selected[r.Inst.ID]:
+		case l.shows(r):
+			msg.Targets = append(msg.Targets, r)
+		default:
+			msg.LeftOut = append(msg.LeftOut, r)
+		}
+	}
+	return msg, true
+}
+
+// ClearSelection forgets the selection (after the redeploys it named were asked for).
+func (l *Model) ClearSelection() { clear(l.selected) }
+
+// JumpTo puts the cursor on instance id, clearing a filter that hides it.
+func (l *Model) JumpTo(id string) {
+	find := func() bool {
+		for i, ix := range l.idx {
+			if l.snap.Rows[ix].Inst.ID == id {
+				l.cursor = i
+				l.clamp()
+				return true
+			}
+		}
+		return false
+	}
+	if l.snap != nil && !find() && l.filter != "" {
+		l.input.Reset()
+		l.setFilter("")
+		find()
+	}
+}
+
+// SetSnapshot shows a new snapshot, keeping the cursor on the same instance.
+func (l *Model) SetSnapshot(s *fleet.Snapshot) {
+	keep := ""
+	if r := l.Current(); r != nil {
+		keep = r.Inst.ID
+	}
+	l.snap = s
+	l.pruneSelection()
+	l.rebuild(false)
+	if keep != "" {
+		for i, ix := range l.idx {
+			if s.Rows[ix].Inst.ID == keep {
+				l.cursor = i
+				break
+			}
+		}
+	}
+	l.clamp()
+	// Keep only what the new snapshot still shows, unchanged, on screen.
+	shown := make(map[string]*rowCache, l.rows)
+	for i := l.offset; i < min(l.offset+l.rows, len(l.idx)); i++ {
+		r := s.Rows[l.idx[i]]
+		if c := l.cache[r.Inst.ID]; c != nil && c.row == r {
+			shown[r.Inst.ID] = c
+		}
+	}
+	l.cache = shown
+}
+
+// setFilter filters as the engineer types. A filter that only grows narrows the rows
+// already kept instead of scanning the whole fleet again.
+func (l *Model) setFilter(f string) {
+	if f == l.filter {
+		return
+	}
+	narrower := l.filter != "" && strings.HasPrefix(f, l.filter)
+	l.filter = f
+	l.terms = strings.Fields(strings.ToLower(f))
+	l.aliases = aliasesFor(l.terms)
+	l.rebuild(narrower)
+	l.cursor, l.offset = 0, 0
+}
+
+// pruneSelection forgets selected instances the snapshot no longer lists (their event was
+// cancelled or executed): "2 selected" must count what R would act on.
+func (l *Model) pruneSelection() {
+	if len(l.selected) == 0 {
+		return
+	}
+	listed := 0
+	for _, r := range l.snap.Rows {
+		if l.selected[r.Inst.ID] {
+			listed++
+		}
+	}
+	if listed == len(l.selected) {
+		return
+	}
+	keep := make(map[string]bool, listed)
+	for _, r := range l.snap.Rows {
+		if l.selected[r.Inst.ID] {
+			keep[r.Inst.ID] = true
+		}
+	}
+	l.selected = keep
+}
+
+func (l *Model) cycleSort() {
+	l.sort = (l.sort + 1) % numSortKeys
+	l.rebuild(false)
+	l.cursor, l.offset = 0, 0
+}
+
+// shows reports whether the filter keeps row r.
+func (l *Model) shows(r *fleet.Row) bool { return len(l.terms) == 0 || l.matches(r) }
+
+func (l *Model) matches(r *fleet.Row) bool {
+	for i, t := range l.terms {
+		if strings.Contains(r.Search, t) {
+			continue
+		}
+		// Only terms that hit a short event name the list shows cost a look at the type.
+		if alias := l.aliases[i]; len(alias) == 0 || r.Event == nil || !slices.Contains(alias, r.Event.Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// aliasesFor finds, per term, the event types whose short list name contains it.
+func aliasesFor(terms []string) [][]model.EventType {
+	out := make([][]model.EventType, len(terms))
+	for i, t := range terms {
+		for _, et := range model.AllEventTypes {
+			if strings.Contains(shortEventSearch[et], t) {
+				out[i] = append(out[i], et)
+			}
+		}
+	}
+	return out
+}
+
+// rebuild recomputes the visible order: filter, then sort.
+func (l *Model) rebuild(narrow bool) {
+	if l.snap == nil {
+		l.idx = l.idx[:0]
+		return
+	}
+	rows := l.snap.Rows
+	if narrow {
+		keep := l.idx[:0]
+		for _, ix := range l.idx {
+			if l.matches(rows[ix]) {
+				keep = append(keep, ix)
+			}
+		}
+		l.idx = keep
+		return
+	}
+	idx := l.idx[:0]
+	if cap(idx) < len(rows) {
+		idx = make([]int32, 0, len(rows))
+	}
+	for i, r := range rows {
+		if len(l.terms) == 0 || l.matches(r) {
+			idx = append(idx, int32(i))
+		}
+	}
+	l.idx = idx
+	if l.sort != sortDeadline {
+		by := l.sortKeyFunc()
+		slices.SortStableFunc(l.idx, func(a, b int32) int { return by(rows[a], rows[b]) })
+	}
+}
+
+// sortKeyFunc compares rows by the chosen key; ties keep deadline order (stable sort).
+func (l *Model) sortKeyFunc() func(a, b *fleet.Row) int {
+	switch l.sort {
+	case sortStatus:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.Status, b.Inst.Status) }
+	case sortEvent:
+		return func(a, b *fleet.Row) int {
+			var ta, tb string
+			if a.Event != nil {
+				ta = string(a.Event.Type)
+			}
+			if b.Event != nil {
+				tb = string(b.Event.Type)
+			}
+			return cmp.Compare(ta, tb)
+		}
+	case sortZone:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ZoneID, b.Inst.ZoneID) }
+	case sortInstance:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ID, b.Inst.ID) }
+	}
+	return func(a, b *fleet.Row) int { return 0 }
+}
+
+// Current is the row under the cursor, or nil.
+func (l *Model) Current() *fleet.Row {
+	if l.snap == nil || l.cursor < 0 || l.cursor >= len(l.idx) {
+		return nil
+	}
+	return l.snap.Rows[l.idx[l.cursor]]
+}
+
+func (l *Model) move(d int) {
+	l.cursor += d
+	l.clamp()
+}
+
+// clamp keeps the cursor on a row and the window around the cursor.
+func (l *Model) clamp() {
+	l.cursor = max(min(l.cursor, len(l.idx)-1), 0)
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+l.rows {
+		l.offset = l.cursor - l.rows + 1
+	}
+	l.offset = max(min(l.offset, len(l.idx)-l.rows), 0)
+}
+
+// View is the column titles and exactly the rows that fit, each the layout's width; or,
+// with no rows, why.
+func (l *Model) View() string {
+	var b strings.Builder
+	b.Grow(l.Width * (l.Height + 1) * 2)
+	l.Render(&b)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Render writes View to b, each line ending in a newline: the root's hot path, without a
+// second copy of the screen.
+func (l *Model) Render(b *strings.Builder) {
+	st := l.Styles
+	switch {
+	case l.snap == nil || l.snap.Loading:
+		b.WriteString(l.lines(l.Height, "", "  loading the fleet…"))
+		b.WriteByte('\n')
+		return
+	case len(l.idx) == 0:
+		msg := "  no instance has a pending event"
+		switch {
+		case l.filter != "":
+			msg = "  nothing matches the filter; esc clears it"
+		case l.snap.Updated.IsZero() && l.snap.Err != nil:
+			msg = "  the fleet could not be loaded yet; retrying (the notice below says why)"
+		}
+		b.WriteString(l.lay.headerLine(st) + "\n" + l.lines(l.Height-1, msg))
+		b.WriteByte('\n')
+		return
+	}
+	now := l.Now()
+	b.WriteString(l.lay.headerLine(st))
+	b.WriteByte('\n')
+	end := min(l.offset+l.rows, len(l.idx))
+	for i := l.offset; i < end; i++ {
+		r := l.snap.Rows[l.idx[i]]
+		c := l.cache[r.Inst.ID]
+		if c == nil || c.row != r {
+			c = &rowCache{row: r}
+			l.cache[r.Inst.ID] = c
+		}
+		if c.styled == "" || !c.at.Equal(now) {
+			cd := countdown(r, now)
+			if c.styled == "" || cd != c.cd {
+				c.styled, c.plain = l.lay.renderRow(r, cd, now, st)
+				if l.lay.overflow {
+					c.plain = common.Fit(c.plain, l.lay.width-gutter)
+					c.styled = c.plain
+				}
+			}
+			c.at, c.cd = now, cd
+		}
+		sel := l.selected[r.Inst.ID]
+		cur := i == l.cursor
+		switch {
+		case cur && sel:
+			b.WriteString(">*")
+		case cur:
+			b.WriteString("> ")
+		case sel:
+			b.WriteString(" *")
+		default:
+			b.WriteString("  ")
+		}
+		if cur {
+			b.WriteString(st.Cursor.On(c.plain))
+		} else {
+			b.WriteString(c.styled)
+		}
+		b.WriteByte('\n')
+	}
+	for i := end - l.offset; i < l.rows; i++ {
+		b.WriteByte('\n')
+	}
+}
+
+// lines is text cut to the width, exactly n lines.
+func (l *Model) lines(n int, text ...string) string {
+	out := make([]string, max(n, 0))
+	for i, t := range text {
+		if i < len(out) {
+			out[i] = common.FitStyled(t, l.Width)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// InfoLine is the line above the list: the sort, the count, the filter and the selection;
+// while the filter is typed, the field and how many rows it keeps.
+func (l *Model) InfoLine() string {
+	st := l.Styles
+	if l.filtering {
+		// The count answers "did I type it right?" while typing.
+		count := ""
+		if l.snap != nil {
+			count = " " + st.Dim.On(common.Itoa(len(l.idx))+" of "+common.Itoa(len(l.snap.Rows)))
+		}
+		return common.FitStyled(l.input.View()+count, l.Width)
+	}
+	s := "sort " + sortNames[l.sort] + " (s)"
+	if l.snap != nil {
+		s += " · showing " + common.Itoa(len(l.idx)) + " of " + common.Itoa(len(l.snap.Rows))
+	}
+	if l.filter != "" {
+		s += " · filter /" + l.filter + " (esc clears)"
+	}
+	if n := len(l.selected); n > 0 {
+		s += " · " + common.Itoa(n) + " selected"
+	}
+	return st.Dim.On(common.Fit(s, l.Width))
+}

@@ -1,0 +1,415 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/log"
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+func TestMain(m *testing.M) {
+	// The harness builds no SDK client, but a test that does must never probe the ECS
+	// metadata address.
+	_ = os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	os.Exit(m.Run())
+}
+
+// wait is how long a test waits for something the server must do at once; reaching it
+// is a failure, never a pass.
+const wait = 15 * time.Second
+
+// Instances of the test fleet: two plain Running instances, redeployable without typing
+// their ids, the nearer deadline first (the cursor starts on it).
+const (
+	idFirst  = "i-bp1servefirst0000001"
+	idSecond = "i-bp1servesecond000002"
+)
+
+func testFleet() *sim.Fleet {
+	f := sim.Generate(1, 0, sim.Epoch)
+	inst := func(id, name string, d time.Duration) model.Instance {
+		return model.Instance{ID: id, Name: name, RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h",
+			InstanceType: "ecs.g7.xlarge", Family: "ecs.g7", Status: model.StatusRunning, ChargeType: model.PostPaid,
+			Events: []model.Event{{ID: "e-" + id[2:], InstanceID: id, Type: model.EventMaintenanceRedeploy,
+				CycleStatus: model.CycleScheduled, NotBefore: sim.Epoch.Add(d), PublishTime: sim.Epoch.Add(-time.Hour),
+				Reason: "Planned host firmware upgrade", ImpactLevel: "2"}}}
+	}
+	f.Instances = []model.Instance{inst(idFirst, "web-prod-001", time.Hour), inst(idSecond, "web-prod-002", 2*time.Hour)}
+	return f
+}
+
+// counting is a Backend that counts every call, and can hold Redeploy calls until the
+// test releases them (a slow RedeployInstance).
+type counting struct {
+	backend.Backend
+	regions, instances, tasks, listTasks, redeploys atomic.Int32
+
+	mu      sync.Mutex
+	hold    chan struct{} // non-nil: Redeploy waits for it to close
+	entered chan struct{} // told when a held Redeploy has started
+	ctxErrs []error       // ctx.Err() of every Redeploy when it reached the backend
+}
+
+func (c *counting) Regions(ctx context.Context) ([]model.Region, error) {
+	c.regions.Add(1)
+	return c.Backend.Regions(ctx)
+}
+
+func (c *counting) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	c.instances.Add(1)
+	return c.Backend.Instances(ctx, q)
+}
+
+func (c *counting) Tasks(ctx context.Context, region string, ids []string) ([]model.Task, error) {
+	c.tasks.Add(1)
+	return c.Backend.Tasks(ctx, region, ids)
+}
+
+func (c *counting) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
+	c.listTasks.Add(1)
+	return c.Backend.ListTasks(ctx, q)
+}
+
+func (c *counting) Redeploy(ctx context.Context, r backend.RedeployRequest) (backend.TaskRef, error) {
+	c.redeploys.Add(1)
+	c.mu.Lock()
+	hold, entered := c.hold, c.entered
+	c.mu.Unlock()
+	if hold != nil {
+		entered <- struct{}{}
+		<-hold
+	}
+	c.mu.Lock()
+	c.ctxErrs = append(c.ctxErrs, ctx.Err())
+	c.mu.Unlock()
+	return c.Backend.Redeploy(ctx, r)
+}
+
+// holdRedeploys makes the next Redeploy calls wait; entered tells when one has started.
+func (c *counting) holdRedeploys() (entered <-chan struct{}, release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hold, c.entered = make(chan struct{}), make(chan struct{}, 16)
+	hold := c.hold
+	return c.entered, func() { close(hold) }
+}
+
+// calls is every read the backend answered, by method.
+func (c *counting) calls() map[string]int32 {
+	return map[string]int32{"Regions": c.regions.Load(), "Instances": c.instances.Load(),
+		"Tasks": c.tasks.Load(), "ListTasks": c.listTasks.Load(), "Redeploy": c.redeploys.Load()}
+}
+
+// syncBuffer is a writer tests can read while the server writes, and wait on.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := s.b.Write(p)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return n, err
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until the text, with escape sequences stripped, contains every want.
+func (s *syncBuffer) waitFor(t testing.TB, what string, want ...string) {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		s.mu.Lock()
+		text, ch := ansi.Strip(s.b.String()), s.changed
+		s.mu.Unlock()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(text, w)
+		}
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("%s: never saw %q in:\n%s", what, want, tail(text, 3000))
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// env is a server on 127.0.0.1 over the simulator, on stepped clocks.
+type env struct {
+	t       testing.TB
+	srv     *Server
+	addr    string
+	hub     *fleet.Hub
+	backend *counting
+	clock   *sim.StepClock // the simulator's clock
+	wall    *sim.StepClock // the server's clock: idle and keepalive
+	audit   *syncBuffer
+	logs    *syncBuffer
+	dir     string
+
+	viewers, operators string // key files
+	viewer, operator   gossh.Signer
+}
+
+type envOption func(*Options)
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), audit: newSyncBuffer(), logs: newSyncBuffer()}
+	e.clock, e.wall = sim.NewStepClock(sim.Epoch), sim.NewStepClock(sim.Epoch)
+	eng := sim.New(testFleet(), e.clock, sim.Options{Seed: 1})
+	e.backend = &counting{Backend: sim.NewBackend(eng)}
+	// The decorators as `ecs-redeploy serve` stacks them: guard → audit → backend.
+	b := backend.Guard(backend.Audit(e.backend, e.audit, e.clock.Now))
+	never := func(time.Duration) <-chan time.Time { return nil }
+	e.hub = fleet.New(b, fleet.Options{Now: e.clock.Now, Wall: e.clock.Now, After: never})
+	if err := e.hub.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.viewer, e.operator = newSigner(t), newSigner(t)
+	e.viewers, e.operators = filepath.Join(e.dir, "viewers"), filepath.Join(e.dir, "operators")
+	writeKeys(t, e.viewers, "# the team\n", e.viewer)
+	writeKeys(t, e.operators, "", e.operator)
+	keys, err := NewKeyring(e.viewers, e.operators)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostKey, err := LoadHostKey(filepath.Join(e.dir, "host_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{
+		Fleet: e.hub, Now: e.clock.Now, Wall: e.clock.Now, Keys: keys, HostKey: hostKey,
+		IdleTimeout: 15 * time.Minute, MaxSessions: 50, KeepaliveInterval: 15 * time.Second,
+		Clock: e.wall.Now, SweepEvery: -1, Tick: -1,
+		Logger: log.NewWithOptions(e.logs, log.Options{Formatter: log.LogfmtFormatter}),
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.addr = ln.Addr().String()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return e
+}
+
+func newSigner(t testing.TB) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// writeKeys writes an authorized_keys file with options and comments, as people do.
+func writeKeys(t testing.TB, path, head string, keys ...gossh.Signer) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(head)
+	for i, k := range keys {
+		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
+		if i%2 == 0 {
+			line = `no-port-forwarding,from="127.0.0.1" ` + line
+		}
+		b.WriteString(line + " someone@laptop\n")
+	}
+	// Rewritten through a new file, as editors do: the inode changes.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	return gossh.Dial("tcp", e.addr, &gossh.ClientConfig{
+		User: user, Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: wait,
+	})
+}
+
+// termAnswer is what a terminal answers to the renderer's OSC 11 (background colour) and
+// DA1 queries: black, and a VT220.
+const termAnswer = "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c"
+
+// client is one SSH session with a terminal.
+type client struct {
+	t      testing.TB
+	conn   *gossh.Client
+	sess   *gossh.Session
+	stdin  io.Writer
+	out    *syncBuffer
+	errOut *syncBuffer
+	exited chan error
+}
+
+// connect logs in as user with key and opens the console on a w×h terminal.
+func (e *env) connect(user string, key gossh.Signer, w, h int) *client {
+	e.t.Helper()
+	conn, err := e.dial(user, gossh.PublicKeys(key))
+	if err != nil {
+		e.t.Fatalf("dial as %s: %v", user, err)
+	}
+	return e.open(conn, "xterm-256color", w, h, true)
+}
+
+// open starts a session on conn; pty false asks for none.
+func (e *env) open(conn *gossh.Client, term string, w, h int, pty bool) *client {
+	e.t.Helper()
+	sess, err := conn.NewSession()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &client{t: e.t, conn: conn, sess: sess, out: newSyncBuffer(), errOut: newSyncBuffer(), exited: make(chan error, 1)}
+	sess.Stdout, sess.Stderr = c.out, c.errOut
+	if c.stdin, err = sess.StdinPipe(); err != nil {
+		e.t.Fatal(err)
+	}
+	if pty {
+		if err := sess.RequestPty(term, h, w, gossh.TerminalModes{}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if err := sess.Shell(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { c.exited <- sess.Wait() }()
+	if pty {
+		go c.answerQueries()
+	}
+	e.t.Cleanup(func() { _ = conn.Close() })
+	return c
+}
+
+// answerQueries answers the renderer's terminal queries, as a terminal does, once they
+// are asked: a session on a dumb terminal is asked nothing, and must not get keys it did
+// not ask for.
+func (c *client) answerQueries() {
+	for {
+		c.out.mu.Lock()
+		asked, ch := strings.Contains(c.out.b.String(), "\x1b]11;?"), c.out.changed
+		c.out.mu.Unlock()
+		if asked {
+			_, _ = io.WriteString(c.stdin, termAnswer)
+			return
+		}
+		select {
+		case <-ch:
+		case <-time.After(wait):
+			return
+		}
+	}
+}
+
+func (c *client) type_(s string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.stdin, s); err != nil {
+		c.t.Fatalf("type %q: %v", s, err)
+	}
+}
+
+// waitExit waits for the session to end and returns its exit status.
+func (c *client) waitExit() int {
+	c.t.Helper()
+	select {
+	case err := <-c.exited:
+		var ee *gossh.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitStatus()
+		}
+		if err != nil {
+			var missing *gossh.ExitMissingError
+			if errors.As(err, &missing) {
+				return -1
+			}
+			c.t.Fatalf("session: %v", err)
+		}
+		return 0
+	case <-time.After(wait):
+		c.t.Fatalf("the session never ended; stderr: %q", c.errOut.String())
+		return 0
+	}
+}
+
+// waitSessions waits until the server has exactly n sessions.
+func (e *env) waitSessions(n int) {
+	e.t.Helper()
+	deadline := time.After(wait)
+	for {
+		e.srv.mu.Lock()
+		got, ch := len(e.srv.sessions), e.srv.changed
+		e.srv.mu.Unlock()
+		if got == n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			e.t.Fatalf("%d sessions, want %d", got, n)
+		}
+	}
+}
