@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -84,6 +85,9 @@ func (m *Model) closeDialog() {
 func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	m.dialog = nil
 	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
+	if len(msg.Targets) > 1 {
+		return m.submitPlan(msg)
+	}
 	var cmds []tea.Cmd
 	var ids []string
 	for _, r := range msg.Targets {
@@ -100,6 +104,72 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
+}
+
+// submitPlan runs a confirmed batch as a hub plan (issue 11): at most
+// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first, and
+// nothing more sent after the first failure (the console has no continue prompt yet, so
+// a failure aborts the rest; the notice says so). Every call goes through the session's
+// Fleet, so serve logs and guards it like a single redeploy.
+func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
+	ids := make([]string, len(msg.Targets))
+	for i, r := range msg.Targets {
+		ids[i] = r.Inst.ID
+	}
+	m.list.ClearSelection()
+	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
+		OnFailure: fleet.FailureAbort, Submit: m.deps.Fleet.Redeploy})
+	if err != nil {
+		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
+		return nil
+	}
+	m.plans = append(m.plans, p)
+	rec := p.Record()
+	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(ids), rec.Describe()))
+	return tea.Batch(m.stepPlans(), m.startFrames())
+}
+
+// planSteppedMsg says the session's plans took a step.
+type planSteppedMsg struct {
+	plans []*fleet.Plan
+	errs  []error
+}
+
+// stepPlans steps every plan of the session once, off the Update loop: a step may send
+// RedeployInstance calls. It runs on every snapshot, which is when what a plan waits for
+// (a task's end) can have changed.
+func (m *Model) stepPlans() tea.Cmd {
+	if len(m.plans) == 0 {
+		return nil
+	}
+	plans, ctx := slices.Clone(m.plans), m.deps.Context
+	return func() tea.Msg {
+		errs := make([]error, len(plans))
+		for i, p := range plans {
+			errs[i] = p.Step(ctx)
+		}
+		return planSteppedMsg{plans: plans, errs: errs}
+	}
+}
+
+// planStepped drops the plans that settled, each leaving its summary line
+// ("30 redeployed, 2 failed, 8 skipped — 14m").
+func (m *Model) planStepped(msg planSteppedMsg) {
+	for i, p := range msg.plans {
+		if err := msg.errs[i]; err != nil {
+			m.setNotice(true, errLine("batch", err))
+		}
+		if !p.Settled() {
+			continue
+		}
+		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
+		rec, sum := p.Record(), p.Summary()
+		line := "batch: " + sum.String()
+		if rec.Stopped != "" {
+			line += " · stopped: " + rec.Stopped
+		}
+		m.setNotice(sum.Failed > 0, line)
+	}
 }
 
 func (m *Model) redeployDone(msg redeployDoneMsg) {

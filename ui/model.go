@@ -31,6 +31,8 @@ type Fleet interface {
 	Subscribe(ctx context.Context) *fleet.Subscription
 	Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 	RequestRefresh()
+	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
+	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -100,6 +102,10 @@ type Model struct {
 
 	footerKey footerKey
 	footer    string
+
+	// plans are the batches this session started and that have not settled: each is
+	// stepped on every snapshot (see stepPlans).
+	plans []*fleet.Plan
 
 	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
 	// gets a one-line answer instead of silence.
@@ -281,7 +287,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case snapshotMsg:
 		settle := m.setSnapshot(msg.snap)
-		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle)
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+	case planSteppedMsg:
+		m.planStepped(msg)
+		return nil
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
 		return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })

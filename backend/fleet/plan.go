@@ -155,6 +155,10 @@ type PlanOptions struct {
 	// OnTransition, when set, is called for every item's change of status, in order, from
 	// the goroutine that steps the plan.
 	OnTransition func(Transition)
+	// Submit, when set, sends one redeploy instead of Hub.Redeploy; it must end in the
+	// same hub's Redeploy (serve wraps it to log the call and refuse it while shutting
+	// down).
+	Submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 }
 
 // Plan is a batch of redeploys the hub runs in waves. Its methods are safe for concurrent
@@ -163,6 +167,7 @@ type Plan struct {
 	h      *Hub
 	store  *PlanStore
 	notify func(Transition)
+	submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 
 	mu      sync.Mutex
 	rec     PlanRecord
@@ -203,7 +208,7 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 		return nil, err
 	}
 	now := h.Now()
-	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1)}
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
 		Identity: opt.Identity, Where: opt.Where, Phase: PhaseRunning}
@@ -266,6 +271,10 @@ func (p *Plan) startLocked() error {
 	}
 	return nil
 }
+
+// NewPlan is fleet.NewPlan on this hub, for front ends that hold the hub behind an
+// interface (the console's ui.Fleet).
+func (h *Hub) NewPlan(ids []string, opt PlanOptions) (*Plan, error) { return NewPlan(h, ids, opt) }
 
 // skipReason is why the row cannot be a target now, or "".
 func skipReason(r *Row, now time.Time, forceStop bool) string {
@@ -725,7 +734,11 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 			v.sets[it.DeploymentSetID] = it.InstanceID
 		}
 		v.zones[it.ZoneID] = it.InstanceID
-		ref, err := p.h.Redeploy(ctx, backend.RedeployRequest{RegionID: it.RegionID, InstanceID: it.InstanceID,
+		send := p.h.Redeploy
+		if p.submit != nil {
+			send = p.submit
+		}
+		ref, err := send(ctx, backend.RedeployRequest{RegionID: it.RegionID, InstanceID: it.InstanceID,
 			ForceStop: p.rec.ForceStop, Identity: p.rec.Identity})
 		p.submitted(it, ref, err, now)
 		if it.Status.Final() {

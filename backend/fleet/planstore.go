@@ -155,7 +155,7 @@ const reconcileSlack = 5 * time.Minute
 // `redeploy --resume` call it; opt gives the identity, store and OnTransition (the rules
 // are the saved plan's).
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
-	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, wake: make(chan struct{}, 1), rec: rec, started: true}
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
 	// Before anything is asked: a second runner of the plan must not reconcile or send.
 	if err := p.lockLocked(); err != nil {

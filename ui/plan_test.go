@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
+)
+
+// Issue 11: a batch confirmed in the console used to fire every RedeployInstance at once,
+// taking a whole deployment set down together. It runs as the hub's plan: one member of a
+// set at a time, deadline first.
+func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	f := &sim.Fleet{Regions: []model.Region{{RegionID: "cn-hangzhou"}}}
+	for i, name := range []string{"kafka1", "kafka2", "kafka3", "web1"} {
+		id := "i-bp1" + name + strings.Repeat("0", 14)
+		set := "ds-bp1kafka"
+		if name == "web1" {
+			set = ""
+		}
+		f.Instances = append(f.Instances, model.Instance{ID: id, Name: name, RegionID: "cn-hangzhou",
+			ZoneID: "cn-hangzhou-" + string(rune('h'+i%3)), InstanceType: "ecs.g7.xlarge", Status: model.StatusRunning,
+			DeploymentSetID: set, Events: []model.Event{{ID: "e-" + name, InstanceID: id, Type: model.EventMaintenanceRedeploy,
+				CycleStatus: model.CycleScheduled, NotBefore: sim.Epoch.Add(time.Duration(i+1) * time.Hour), PublishTime: sim.Epoch.Add(-time.Hour)}}})
+	}
+	eng := sim.New(f, clock, sim.Options{})
+	c := &counting{Backend: sim.NewBackend(eng)}
+	v := fleet.New(backend.Guard(c), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clock: clock, engine: eng, backend: c, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}
+	m := ready(t, h)
+	press(m, keySpace, keySpace, keySpace, keySpace)
+	press(m, runes("R"))
+	if m.mode != modeDialog || len(m.dialog.Targets()) != 4 {
+		t.Fatalf("no dialog for the 4 selected; notice %q", m.notice)
+	}
+	press(m, keyTab, runes(common.Itoa(4)), keyEnter, keyEnter)
+
+	processing := func() []string {
+		var names []string
+		for _, tk := range eng.Tasks("cn-hangzhou", sim.TaskFilter{Status: model.TaskProcessing}) {
+			names = append(names, strings.TrimRight(strings.TrimPrefix(tk.ResourceID, "i-bp1"), "0"))
+		}
+		return names
+	}
+	// The first wave: the most urgent kafka member and web1; the set holds the others.
+	if got := processing(); len(got) != 2 || c.redeploys.Load() != 2 {
+		t.Fatalf("first wave: %v (%d calls)", got, c.redeploys.Load())
+	}
+	for wave := 2; wave <= 3; wave++ {
+		h.poll(7 * time.Minute)
+		feed(m, m.stepPlans()) // what every snapshot does
+		if got := processing(); len(got) != 1 || !strings.HasPrefix(got[0], "kafka") || int(c.redeploys.Load()) != wave+1 {
+			t.Fatalf("wave %d: %v (%d calls)", wave, got, c.redeploys.Load())
+		}
+	}
+	h.poll(7 * time.Minute)
+	feed(m, m.stepPlans())
+	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped — ") {
+		t.Fatalf("after the last wave: %d plans left, notice %q", len(m.plans), m.notice)
+	}
+}
