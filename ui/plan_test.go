@@ -43,6 +43,9 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	if m.mode != modeDialog || len(m.dialog.Targets()) != 4 {
 		t.Fatalf("no dialog for the 4 selected; notice %q", m.notice)
 	}
+	if v := m.View(); strings.Count(v, "· set ds-bp1kafka ·") != 3 || !strings.Contains(v, "runs in waves") {
+		t.Fatalf("the dialog does not show the deployment sets and the waves:\n%s", v)
+	}
 	press(m, keyTab, runes(common.Itoa(4)), keyEnter, keyEnter)
 
 	processing := func() []string {
