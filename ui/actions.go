@@ -118,7 +118,11 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	m.list.ClearSelection()
 	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
-		OnFailure: fleet.FailureAbort, Submit: m.deps.Fleet.Redeploy})
+		OnFailure: fleet.FailureAbort, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
+	if err == nil {
+		// Saved before anything is sent: a batch that could not be kept is not started.
+		err = p.Start()
+	}
 	if err != nil {
 		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
 		return nil
@@ -163,6 +167,7 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 			continue
 		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
+		p.Close()
 		rec, sum := p.Record(), p.Summary()
 		line := "batch: " + sum.String()
 		if rec.Stopped != "" {

@@ -56,6 +56,13 @@ type Deps struct {
 	// Tick is the animation interval (100 ms by default); negative turns every timer off,
 	// for tests that step the clock themselves.
 	Tick time.Duration
+	// PlanStore keeps the batches this session starts, so a restart resumes them; nil
+	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
+	PlanStore *fleet.PlanStore
+	PlanWhere string
+	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
+	// them like its own.
+	Resumed []*fleet.Plan
 }
 
 // mode is what has the keyboard. The filter is the list's: it has the keyboard in
@@ -158,6 +165,7 @@ func New(deps Deps) *Model {
 
 		redeployKey: redeployKey,
 	}
+	m.plans = append(m.plans, deps.Resumed...)
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)

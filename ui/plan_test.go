@@ -16,15 +16,20 @@ import (
 // Issue 11: a batch confirmed in the console used to fire every RedeployInstance at once,
 // taking a whole deployment set down together. It runs as the hub's plan: one member of a
 // set at a time, deadline first.
-func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
+// kafkaHarness is a console's world of three kafka instances in one deployment set and
+// one web instance, all Running, kafka's deadlines first; ids in deadline order.
+func kafkaHarness(t *testing.T) (*harness, []string) {
+	t.Helper()
 	clock := sim.NewStepClock(sim.Epoch)
 	f := &sim.Fleet{Regions: []model.Region{{RegionID: "cn-hangzhou"}}}
+	var ids []string
 	for i, name := range []string{"kafka1", "kafka2", "kafka3", "web1"} {
 		id := "i-bp1" + name + strings.Repeat("0", 14)
 		set := "ds-bp1kafka"
 		if name == "web1" {
 			set = ""
 		}
+		ids = append(ids, id)
 		f.Instances = append(f.Instances, model.Instance{ID: id, Name: name, RegionID: "cn-hangzhou",
 			ZoneID: "cn-hangzhou-" + string(rune('h'+i%3)), InstanceType: "ecs.g7.xlarge", Status: model.StatusRunning,
 			DeploymentSetID: set, Events: []model.Event{{ID: "e-" + name, InstanceID: id, Type: model.EventMaintenanceRedeploy,
@@ -36,7 +41,12 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	if err := v.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, clock: clock, engine: eng, backend: c, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}
+	return &harness{t: t, clock: clock, engine: eng, backend: c, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}, ids
+}
+
+func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
+	h, _ := kafkaHarness(t)
+	c, eng := h.backend, h.engine
 	m := ready(t, h)
 	press(m, keySpace, keySpace, keySpace, keySpace)
 	press(m, runes("R"))
@@ -70,5 +80,49 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	feed(m, m.stepPlans())
 	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped — ") {
 		t.Fatalf("after the last wave: %d plans left, notice %q", len(m.plans), m.notice)
+	}
+}
+
+// Issue 11: a console that quit mid-batch picks the plan up at its next start
+// (fleet.ResumeUnfinished) and the session steps it on, sending nothing twice.
+func TestConsoleGoesOnWithAResumedPlan(t *testing.T) {
+	h, ids := kafkaHarness(t)
+	ctx := context.Background()
+	store := &fleet.PlanStore{Dir: t.TempDir()}
+	p1, err := h.view.NewPlan(ids, fleet.PlanOptions{Store: store, Where: "sim", Identity: h.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p1.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p1.Close() // the console quit with kafka1 and web1 in flight
+	h.clock.Advance(time.Minute)
+
+	h.view = fleet.New(backend.Guard(h.backend), fleet.Options{Now: h.clock.Now, Wall: h.clock.Now})
+	if err := h.view.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plans, others, err := fleet.ResumeUnfinished(ctx, h.view, fleet.PlanOptions{Store: store, Where: "sim", Identity: h.id})
+	if err != nil || len(plans) != 1 || len(others) != 0 {
+		t.Fatalf("resumed %d, others %d: %v", len(plans), len(others), err)
+	}
+	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1,
+		PlanStore: store, PlanWhere: "sim", Resumed: plans})
+	t.Cleanup(m.Close)
+	for i := 0; i < 4 && len(m.plans) > 0; i++ {
+		h.poll(7 * time.Minute)
+		feed(m, m.stepPlans())
+	}
+	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped") {
+		t.Fatalf("%d plans left, notice %q", len(m.plans), m.notice)
+	}
+	for _, id := range ids {
+		if n := len(h.engine.Tasks("cn-hangzhou", sim.TaskFilter{ResourceIDs: []string{id}})); n != 1 {
+			t.Errorf("%s: %d redeploys", id, n)
+		}
+	}
+	if left, _ := store.Unfinished(); len(left) != 0 {
+		t.Fatalf("%d plans left unfinished on disk", len(left))
 	}
 }
