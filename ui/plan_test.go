@@ -13,9 +13,6 @@ import (
 	"ecs-redeploy/ui/common"
 )
 
-// Issue 11: a batch confirmed in the console used to fire every RedeployInstance at once,
-// taking a whole deployment set down together. It runs as the hub's plan: one member of a
-// set at a time, deadline first.
 // kafkaHarness is a console's world of three kafka instances in one deployment set and
 // one web instance, all Running, kafka's deadlines first; ids in deadline order.
 func kafkaHarness(t *testing.T) (*harness, []string) {
@@ -44,6 +41,9 @@ func kafkaHarness(t *testing.T) (*harness, []string) {
 	return &harness{t: t, clock: clock, engine: eng, backend: c, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}, ids
 }
 
+// Issue 11: a batch confirmed in the console used to fire every RedeployInstance at once,
+// taking a whole deployment set down together. It runs as the hub's plan: one member of a
+// set at a time, deadline first.
 func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	h, _ := kafkaHarness(t)
 	c, eng := h.backend, h.engine
