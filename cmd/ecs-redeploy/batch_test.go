@@ -407,3 +407,44 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 		t.Errorf("a second resume: %v\n%s", err, out3)
 	}
 }
+
+// `redeploy --follow TASK` follows a task this command did not start (one a console that
+// quit left running) to its end; only a task id is accepted.
+func TestFollowATaskStartedElsewhere(t *testing.T) {
+	cloudEnv(t, "")
+	for _, k := range []string{"HTTP_PROXY", "http_proxy"} {
+		t.Setenv(k, "")
+	}
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(sim.Generate(3, 50, sim.Epoch), clock, sim.Options{Seed: 3})
+	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ep.Close() })
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	addr := ep.Addr
+	noWait(t)
+	in := redeployable(t, eng)
+	task, err := eng.Redeploy("cn-hangzhou", in.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server's clock is stepped: the redeploy has ended by the first poll.
+	clock.Advance(10 * time.Minute)
+	out, err := run(t, "redeploy", "--follow", task.ID, "--endpoint", addr, "--region", "cn-hangzhou", "--poll", "100ms")
+	if err != nil || !strings.Contains(out, "task "+task.ID+": RedeployInstance of "+in.ID) || !strings.Contains(out, "redeployed: "+in.ID) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var ue usageError
+	if _, err := run(t, "redeploy", "--follow", "t-bp1 x", "--endpoint", addr, "--region", "cn-hangzhou"); !errors.As(err, &ue) {
+		t.Errorf("a malformed task id: %v", err)
+	}
+	if _, err := run(t, "redeploy", "--follow", "t-bp1nosuchtask", "--endpoint", addr, "--region", "cn-hangzhou"); err == nil || !strings.Contains(err.Error(), "is not in") {
+		t.Errorf("an unknown task: %v", err)
+	}
+	if n := taskCount(eng); n != 1 {
+		t.Fatalf("following sent redeploys: %d tasks", n)
+	}
+}
