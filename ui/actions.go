@@ -10,6 +10,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
 	"ecs-redeploy/ui/components/confirm"
 )
 
@@ -175,6 +176,64 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		}
 		m.setNotice(sum.Failed > 0, line)
 	}
+}
+
+// inFlight is what this session started that is still moving, from the latest snapshot:
+// its redeploys that are Processing or whose call is out, and its batches' instances not
+// sent yet.
+func (m *Model) inFlight() (running []fleet.Task, submitting []string, queued int) {
+	if m.snap != nil {
+		for _, t := range m.snap.Tasks {
+			if t.Status == model.TaskProcessing && !t.StartedBy.Elsewhere && t.StartedBy.Identity == m.deps.Identity {
+				running = append(running, t)
+			}
+		}
+		for _, r := range m.snap.Rows {
+			if (r.State == fleet.StateSubmitting || r.State == fleet.StateOutcomeUnknown) && r.StartedBy.Identity == m.deps.Identity {
+				submitting = append(submitting, r.Inst.ID)
+			}
+		}
+	}
+	for _, p := range m.plans {
+		queued += p.Summary().Queued
+	}
+	return running, submitting, queued
+}
+
+// quit quits, unless this session has work in flight and has not asked yet: then it says
+// what goes on without it and asks for q again (issue 11). Nothing is cancelled either
+// way: the hub owns the calls, ECS the tasks.
+func (m *Model) quit(asked bool) tea.Cmd {
+	running, submitting, queued := m.inFlight()
+	if asked || (len(running) == 0 && len(submitting) == 0 && queued == 0) {
+		return tea.Quit
+	}
+	m.quitAsked = true
+	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
+	if queued > 0 {
+		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
+	}
+	m.setNotice(true, s+". q again quits, any other key stays")
+	return nil
+}
+
+// Farewell is what a console that quits with work in flight prints after its screen is
+// gone: each redeploy still running and how to follow it, and the batches left to resume.
+// Empty when nothing is in flight.
+func (m *Model) Farewell() string {
+	running, submitting, queued := m.inFlight()
+	var b strings.Builder
+	for _, t := range running {
+		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s\n",
+			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID)
+	}
+	for _, id := range submitting {
+		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
+	}
+	if queued > 0 {
+		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait goes on with them (or start the console again)\n", queued)
+	}
+	return b.String()
 }
 
 func (m *Model) redeployDone(msg redeployDoneMsg) {

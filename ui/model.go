@@ -113,6 +113,9 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// quitAsked is set when q (or ctrl+c) was pressed with work in flight and the console
+	// asked first: the next q quits.
+	quitAsked bool
 
 	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
 	// gets a one-line answer instead of silence.
@@ -424,8 +427,11 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
 // through the keys every screen shares, else to the focused component.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	// Any key but a second q or ctrl+c takes back the question quit asked.
+	asked := m.quitAsked
+	m.quitAsked = false
 	if msg.Type == tea.KeyCtrlC {
-		return tea.Quit
+		return m.quit(asked)
 	}
 	switch {
 	case m.mode == modeDialog:
@@ -442,7 +448,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Quit):
 		// A redeploy this session asked for goes on: the hub makes the call on its own
 		// context, and every session sees its outcome.
-		return tea.Quit
+		return m.quit(asked)
 	case key.Matches(msg, km.Help) && m.mode != modeHelp:
 		m.mode = modeHelp
 		m.overlay.Open()

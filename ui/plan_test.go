@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
@@ -125,4 +127,42 @@ func TestConsoleGoesOnWithAResumedPlan(t *testing.T) {
 	if left, _ := store.Unfinished(); len(left) != 0 {
 		t.Fatalf("%d plans left unfinished on disk", len(left))
 	}
+}
+
+// Issue 11: q with a redeploy in flight asks first; the console that quits says what goes
+// on and how to follow it. Nothing in flight: q quits at once.
+func TestQuitWithWorkInFlightAsksFirst(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	if _, cmd := m.Update(runes("q")); cmd == nil || !isQuit(cmd) {
+		t.Fatal("with nothing in flight q should quit at once")
+	}
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	if h.backend.redeploys.Load() != 1 {
+		t.Fatalf("the redeploy was not sent; notice %q", m.notice)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if _, cmd := m.Update(runes("q")); cmd != nil && isQuit(cmd) {
+		t.Fatal("q quit with a redeploy in flight without asking")
+	}
+	if !strings.Contains(m.notice, "1 redeploy(s) in flight go on without this console") {
+		t.Fatalf("notice %q", m.notice)
+	}
+	m.Update(runes("j")) // another key takes the question back
+	if _, cmd := m.Update(runes("q")); cmd != nil && isQuit(cmd) {
+		t.Fatal("the question was not asked again after another key")
+	}
+	if _, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC}); cmd == nil || !isQuit(cmd) {
+		t.Fatal("ctrl+c after the question should quit")
+	}
+	task := h.row(idPlain).Task
+	if bye := m.Farewell(); !strings.Contains(bye, "still running: "+idPlain) || !strings.Contains(bye, "ecs-redeploy redeploy --follow "+task.ID+" --region cn-hangzhou") {
+		t.Fatalf("farewell %q", bye)
+	}
+}
+
+func isQuit(cmd tea.Cmd) bool {
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
 }

@@ -169,6 +169,9 @@ type Plan struct {
 	notify func(Transition)
 	submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 
+	// step makes steps one at a time; mu guards the record and is let go during calls, so
+	// a screen reading the plan (Record, Summary) never waits on the API.
+	step    sync.Mutex
 	mu      sync.Mutex
 	rec     PlanRecord
 	started bool
@@ -454,6 +457,8 @@ func (p *Plan) RunUntil(ctx context.Context, stop func(Summary) bool) error {
 // Step follows the plan's redeploys through the hub's records and submits as many queued
 // targets as the rules allow now. It sends nothing whose intent could not be saved first.
 func (p *Plan) Step(ctx context.Context) error {
+	p.step.Lock()
+	defer p.step.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.startLocked(); err != nil {
@@ -612,7 +617,9 @@ func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) 
 			it := p.rec.Items[i]
 			refs[k] = backend.TaskRef{TaskID: it.TaskID, RegionID: region, InstanceID: it.InstanceID}
 		}
+		p.mu.Unlock() // a screen reading the plan does not wait on DescribeTasks
 		states, _ := backend.PollTasks(ctx, p.h.b, region, refs) // what failed is asked again next time
+		p.mu.Lock()
 		for k, st := range states {
 			if !st.TaskSeen {
 				continue
@@ -738,8 +745,13 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if p.submit != nil {
 			send = p.submit
 		}
-		ref, err := send(ctx, backend.RedeployRequest{RegionID: it.RegionID, InstanceID: it.InstanceID,
-			ForceStop: p.rec.ForceStop, Identity: p.rec.Identity})
+		req := backend.RedeployRequest{RegionID: it.RegionID, InstanceID: it.InstanceID,
+			ForceStop: p.rec.ForceStop, Identity: p.rec.Identity}
+		// The item is saved as submitting: readers may see it while the call is out. Items
+		// are never added or removed, so it still points at the same one after.
+		p.mu.Unlock()
+		ref, err := send(ctx, req)
+		p.mu.Lock()
 		p.submitted(it, ref, err, now)
 		if it.Status.Final() {
 			inFlight--

@@ -53,6 +53,12 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("console: %w", err)
 	}
+	// What goes on without the console, and how to follow it.
+	if bye := m.Farewell(); bye != "" {
+		pr := &printer{w: cmd.OutOrStdout()}
+		pr.printf("%s", bye)
+		return pr.Err()
+	}
 	return nil
 }
 
