@@ -617,7 +617,7 @@ func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) 
 			it := p.rec.Items[i]
 			refs[k] = backend.TaskRef{TaskID: it.TaskID, RegionID: region, InstanceID: it.InstanceID}
 		}
-		p.mu.Unlock() // a screen reading the plan does not wait on DescribeTasks
+		p.mu.Unlock()                                            // a screen reading the plan does not wait on DescribeTasks
 		states, _ := backend.PollTasks(ctx, p.h.b, region, refs) // what failed is asked again next time
 		p.mu.Lock()
 		for k, st := range states {
