@@ -617,8 +617,10 @@ func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) 
 			it := p.rec.Items[i]
 			refs[k] = backend.TaskRef{TaskID: it.TaskID, RegionID: region, InstanceID: it.InstanceID}
 		}
-		p.mu.Unlock()                                            // a screen reading the plan does not wait on DescribeTasks
-		states, _ := backend.PollTasks(ctx, p.h.b, region, refs) // what failed is asked again next time
+		// A screen reading the plan does not wait on DescribeTasks; what failed is asked
+		// again next time.
+		p.mu.Unlock()
+		states, _ := backend.PollTasks(ctx, p.h.b, region, refs)
 		p.mu.Lock()
 		for k, st := range states {
 			if !st.TaskSeen {
