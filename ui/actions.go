@@ -171,11 +171,31 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		p.Close()
 		rec, sum := p.Record(), p.Summary()
 		line := "batch: " + sum.String()
+		m.lastPlan = "last " + line
 		if rec.Stopped != "" {
 			line += " · stopped: " + rec.Stopped
 		}
 		m.setNotice(sum.Failed > 0, line)
 	}
+}
+
+// planLine is where the session's batches stand, for the task panel's title: while one
+// runs, its instances by state; after, the last one's summary.
+func (m *Model) planLine() string {
+	if len(m.plans) == 0 {
+		return m.lastPlan
+	}
+	var s fleet.Summary
+	for _, p := range m.plans {
+		x := p.Summary()
+		s.InFlight += x.InFlight
+		s.Queued += x.Queued
+		s.Redeployed += x.Redeployed
+		s.Failed += x.Failed
+		s.Skipped += x.Skipped
+	}
+	return fmt.Sprintf("batch: %d in flight · %d queued · %d done · %d failed · %d skipped",
+		s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
 }
 
 // inFlight is what this session started that is still moving, from the latest snapshot:

@@ -113,6 +113,9 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// lastPlan is the summary of the session's last batch that ended; it stays on the
+	// task panel's title.
+	lastPlan string
 	// quitAsked is set when q (or ctrl+c) was pressed with work in flight and the console
 	// asked first: the next q quits.
 	quitAsked bool
@@ -264,6 +267,7 @@ func (m *Model) relayout() {
 	m.list.SetSize(m.width, body)
 	m.tasks.SetSize(m.width, m.taskRows())
 	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
+	m.tasks.Plan = m.planLine()
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())

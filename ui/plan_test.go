@@ -71,6 +71,9 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	if got := processing(); len(got) != 2 || c.redeploys.Load() != 2 {
 		t.Fatalf("first wave: %v (%d calls)", got, c.redeploys.Load())
 	}
+	if v := m.View(); !strings.Contains(v, "batch: 2 in flight · 2 queued · 0 done · 0 failed · 0 skipped") {
+		t.Fatalf("the task panel does not show the plan:\n%s", v)
+	}
 	for wave := 2; wave <= 3; wave++ {
 		h.poll(7 * time.Minute)
 		feed(m, m.stepPlans()) // what every snapshot does
@@ -82,6 +85,12 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	feed(m, m.stepPlans())
 	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped — ") {
 		t.Fatalf("after the last wave: %d plans left, notice %q", len(m.plans), m.notice)
+	}
+	// The notice fades; the summary stays on the task panel.
+	h.clock.Advance(time.Minute)
+	m.Update(clockMsg{})
+	if v := m.View(); strings.Contains(v, "! batch:") || !strings.Contains(v, "last batch: 4 redeployed, 0 failed, 0 skipped — ") {
+		t.Fatalf("after the notice faded:\n%s", v)
 	}
 }
 
