@@ -677,6 +677,20 @@ func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
 	if got := m.headerLine(); got != full {
 		t.Errorf("at %d columns, all the header needs, got %q", need, got)
 	}
+	if !strings.Contains(full, "test (viewer)") {
+		t.Fatalf("the header does not say who this is and their role: %q", full)
+	}
+	// Who goes first, then the scope.
+	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
+	noWho := m.headerLine()
+	if strings.Contains(noWho, "(viewer)") || !strings.Contains(noWho, "scope all regions") || lipgloss.Width(noWho) > need-1 {
+		t.Errorf("at %d columns who goes and the scope stays, got %q", need-1, noWho)
+	}
+	need = lipgloss.Width(noWho)
+	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
+	if got := m.headerLine(); got != noWho {
+		t.Errorf("at %d columns, all the header needs without who, got %q", need, got)
+	}
 	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
 	if got := m.headerLine(); strings.Contains(got, "scope") || lipgloss.Width(got) > need-1 {
 		t.Errorf("at %d columns the scope cannot fit, got %q", need-1, got)

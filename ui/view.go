@@ -153,7 +153,14 @@ func (m *Model) headerLine() string {
 	// marks' escape codes).
 	w := lipgloss.Width(body + tail)
 	lead := "ECS REDEPLOY │ "
+	// Who you are and your role (DESIGN §6): the first segment to go on a narrow screen.
+	who := ""
+	if id := m.deps.Identity; id.Name != "" {
+		who = id.Name + " (" + string(id.Role) + ") │ "
+	}
 	switch {
+	case who != "" && lipgloss.Width(lead+who+scopeSeg+" · ")+w <= m.width:
+		return title + " │ " + who + scopeSeg + " · " + body + tail
 	case lipgloss.Width(lead+scopeSeg+" · ")+w <= m.width:
 		return title + " │ " + scopeSeg + " · " + body + tail
 	case lipgloss.Width(lead)+w <= m.width:
