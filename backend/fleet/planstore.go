@@ -114,7 +114,7 @@ func (s *PlanStore) Unfinished() ([]PlanRecord, error) {
 // other accounts, which are left alone: their tasks are not in this account, and their
 // queued instances were confirmed for that one. A plan another process runs already
 // (ErrPlanBusy) or that failed to reconcile is in the error, and not returned. The
-// console and serve call it at start; `redeploy --resume` too.
+// console calls it at start, `redeploy --resume` when asked; serve could at its start.
 func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Plan, others []PlanRecord, err error) {
 	if opt.Store == nil {
 		return nil, nil, nil
