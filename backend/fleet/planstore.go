@@ -151,9 +151,9 @@ const reconcileSlack = 5 * time.Minute
 // ever sent twice. An item with a task takes the task's status; one whose call was out
 // with no task recorded adopts the instance's RedeployInstance task created since (the
 // call did start), and otherwise fails as unknown, never sent again. The hub must have
-// refreshed, so queued targets are judged on today's listing. The console, serve and
-// `redeploy --resume` call it; opt gives the identity, store and OnTransition (the rules
-// are the saved plan's).
+// refreshed, so queued targets are judged on today's listing. ResumeUnfinished calls it
+// for each plan; opt gives the identity, store, Submit and OnTransition (the rules are
+// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy).
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
