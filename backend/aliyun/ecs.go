@@ -121,57 +121,101 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 	return out, nil
 }
 
-// regionInstances lists one region: every pending event, then the instances behind them.
+// regionInstances lists one region: the pending events page by page and, overlapping the
+// pages, the instances behind them (DescribeInstances, 100 ids a call, each id asked once),
+// with at most CallsPerRegion calls out at once. Events are attached to instances by
+// instance id once every page is read, so an instance whose events span pages gets all of
+// them. The first failure stops the region's other calls and is the error.
 func (b *Backend) regionInstances(ctx context.Context, region string, only []string) ([]model.Instance, error) {
-	var events []model.Event
-	if len(only) == 0 {
-		ev, err := b.pendingEvents(ctx, region, nil)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	fetchers := b.o.CallsPerRegion - 1 // the pager holds one call
+	g.SetLimit(max(fetchers, 1))
+	var (
+		mu      sync.Mutex
+		fetched []model.Instance
+	)
+	fetch := func(ids []string) error {
+		ins, err := b.describeInstances(gctx, region, ids)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		events = ev
+		mu.Lock()
+		fetched = append(fetched, ins...)
+		mu.Unlock()
+		return nil
+	}
+	// Only the pager (this goroutine) touches these.
+	byInstance := map[string][]model.Event{}
+	var unasked []string // instances seen on a page, not yet asked for
+	flush := func(all bool) error {
+		for len(unasked) >= instancesPerCall || (all && len(unasked) > 0) {
+			n := min(len(unasked), instancesPerCall)
+			ids := unasked[:n:n]
+			unasked = unasked[n:]
+			if fetchers < 1 {
+				// One call at a time: the instances are fetched between pages.
+				if err := fetch(ids); err != nil {
+					return err
+				}
+				continue
+			}
+			g.Go(func() error { return fetch(ids) }) // waits for a free call: the pager slows to the fetchers' pace
+		}
+		return nil
+	}
+	page := func(events []model.Event) error {
+		for _, e := range events {
+			if _, ok := byInstance[e.InstanceID]; !ok {
+				unasked = append(unasked, e.InstanceID)
+			}
+			byInstance[e.InstanceID] = append(byInstance[e.InstanceID], e)
+		}
+		return flush(false)
+	}
+	var err error
+	if len(only) == 0 {
+		err = b.eventPages(gctx, region, nil, page)
 	}
 	for chunk := range slices.Chunk(only, resourceIDsPerCall) {
-		ev, err := b.pendingEvents(ctx, region, chunk)
 		if err != nil {
-			return nil, err
+			break
 		}
-		events = append(events, ev...)
+		err = b.eventPages(gctx, region, chunk, page)
 	}
-	byInstance := map[string][]model.Event{}
-	var ids []string
-	for _, e := range events {
-		if _, ok := byInstance[e.InstanceID]; !ok {
-			ids = append(ids, e.InstanceID)
-		}
-		byInstance[e.InstanceID] = append(byInstance[e.InstanceID], e)
+	if err == nil {
+		err = flush(true)
 	}
-	out := make([]model.Instance, 0, len(ids))
-	for chunk := range slices.Chunk(ids, instancesPerCall) {
-		ins, err := b.describeInstances(ctx, region, chunk)
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range ins {
-			evs := byInstance[in.ID]
-			slices.SortStableFunc(evs, func(x, y model.Event) int { return x.NotBefore.Compare(y.NotBefore) })
-			in.Events = evs
-			out = append(out, in)
-		}
+	if err != nil {
+		cancel() // the fetchers still out are of no use now
 	}
-	return out, nil
+	// A fetcher's failure cancels gctx and so fails the pager too: the fetcher's error is
+	// the cause, and the one to report.
+	if ferr := g.Wait(); ferr != nil {
+		return nil, ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range fetched {
+		evs := byInstance[fetched[i].ID]
+		slices.SortStableFunc(evs, func(x, y model.Event) int { return x.NotBefore.Compare(y.NotBefore) })
+		fetched[i].Events = evs
+	}
+	return fetched, nil
 }
 
-// pendingEvents pages through DescribeInstanceHistoryEvents for the pending cycle statuses,
-// which must be named: by default the API returns only final events.
-func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs []string) ([]model.Event, error) {
+// eventPages pages through DescribeInstanceHistoryEvents for the pending cycle statuses,
+// which must be named: by default the API returns only final events. Each page's pending
+// events go to page once the whole page checked out, before the next page is asked for.
+func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []string, page func([]model.Event) error) error {
 	statuses := make([]string, len(model.PendingCycleStatuses))
 	for i, s := range model.PendingCycleStatuses {
 		statuses[i] = string(s)
 	}
-	var out []model.Event
 	token := ""
-	for page := 1; ; page++ {
+	for number := 1; ; number++ {
 		var next string
 		var got []model.Event // this page's, kept only once the whole page checked out
 		err := b.read(ctx, region, "DescribeInstanceHistoryEvents", func(c *ecs.Client) error {
@@ -224,14 +268,16 @@ func (b *Backend) pendingEvents(ctx context.Context, region string, instanceIDs 
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, got...)
+		if err := page(got); err != nil {
+			return err
+		}
 		if next == "" || next == token {
-			return out, nil
+			return nil
 		}
-		if page > 100_000 {
-			return nil, fmt.Errorf("DescribeInstanceHistoryEvents in %s: pagination does not end", region)
+		if number > 100_000 {
+			return fmt.Errorf("DescribeInstanceHistoryEvents in %s: pagination does not end", region)
 		}
 		token = next
 	}
@@ -277,6 +323,10 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 			in := &resp.Instances.Instance[i]
 			if err := b.onlyAsked(action, region, "instance", ids, in.InstanceId); err != nil {
 				return err
+			}
+			// Answers are matched by id: one instance twice would be two rows.
+			if slices.ContainsFunc(out, func(m model.Instance) bool { return m.ID == in.InstanceId }) {
+				return b.unproven(action, region, "instance %s twice in one reply (RequestId %s)", in.InstanceId, resp.RequestId)
 			}
 			out = append(out, toInstance(in, region))
 		}
