@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +157,41 @@ func TestInstancesRefuseAReplyRepeatingAnInstance(t *testing.T) {
 	_, err := f.b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
 	if !errors.Is(err, backend.ErrUnprovenReply) {
 		t.Fatalf("err %v; want ErrUnprovenReply", err)
+	}
+}
+
+// Each part a listing reply must have is checked on the decoded reply: missing or null,
+// the reply proves nothing and the listing says which part was not there.
+func TestListingRepliesLackingAPartProveNothing(t *testing.T) {
+	for _, c := range []struct{ action, key string }{
+		{"DescribeInstanceHistoryEvents", "InstanceSystemEventSet"},
+		{"DescribeInstanceHistoryEvents", "TotalCount"},
+		{"DescribeInstanceHistoryEvents", "RequestId"},
+		{"DescribeInstances", "Instances"},
+		{"DescribeInstances", "TotalCount"},
+		{"DescribeInstances", "RequestId"},
+	} {
+		for _, null := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/%s/null=%v", c.action, c.key, null), func(t *testing.T) {
+				drop := func(status int, body []byte) (int, []byte) {
+					var m map[string]any
+					if json.Unmarshal(body, &m) != nil {
+						return status, body
+					}
+					if null {
+						m[c.key] = nil
+					} else {
+						delete(m, c.key)
+					}
+					out, _ := json.Marshal(m)
+					return status, out
+				}
+				f := newFixture(t, sim.Generate(34, 300, sim.Epoch), sim.Options{Seed: 34}, rewriting(c.action, drop))
+				_, err := f.b.Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
+				if !errors.Is(err, backend.ErrUnprovenReply) || !strings.Contains(err.Error(), "no "+c.key) {
+					t.Fatalf("err %v; want ErrUnprovenReply saying there is no %s", err, c.key)
+				}
+			})
+		}
 	}
 }
