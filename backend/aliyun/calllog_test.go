@@ -83,15 +83,3 @@ func (c *callLog) retryGaps() (gaps []time.Duration, lost []string) {
 	}
 	return gaps, lost
 }
-
-// count is the number of calls logged, and how many of them were throttled.
-func (c *callLog) count() (calls, throttled int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, lc := range c.calls {
-		if lc.throttled {
-			throttled++
-		}
-	}
-	return len(c.calls), throttled
-}

@@ -103,7 +103,7 @@ func TestLimiterGrowsNoFasterThanTwiceTheMeasuredRate(t *testing.T) {
 	now := send(l, t0, 40, 3*time.Second)
 	l.throttled(now, now)
 	// Then one call a second for half a minute: the curve alone would be far above 40.
-	now = send(l, now, 1, 30*time.Second)
+	send(l, now, 1, 30*time.Second)
 	if p := l.pace(); p > 2*l.measured+1e-9 || p > 10 {
 		t.Fatalf("pace %.1f after 30 s at 1 call/s (measured %.1f); want at most twice the measured rate", p, l.measured)
 	}
