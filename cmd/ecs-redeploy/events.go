@@ -165,19 +165,27 @@ func writeEventsJSON(w io.Writer, ins []model.Instance, now time.Time) error {
 }
 
 // encodeRows is the array elements of rows, each indented as inside the array and all but
-// the first of the whole array preceded by a comma.
+// the first of the whole array preceded by a comma. One Encoder for the chunk reuses its
+// buffers from row to row (MarshalIndent allocates two per row).
 func encodeRows(rows []model.Instance, first bool, now time.Time) ([]byte, error) {
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
 	for i := range rows {
-		b, err := json.MarshalIndent(toRow(&rows[i], now), "  ", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("encoding instance %s: %w", rows[i].ID, err)
-		}
 		if !first || i > 0 {
+			// Encode ended the previous row with a newline: the comma goes before it.
+			if buf.Len() > 0 {
+				buf.Truncate(buf.Len() - 1)
+			}
 			buf.WriteString(",\n")
 		}
 		buf.WriteString("  ")
-		buf.Write(b)
+		if err := enc.Encode(toRow(&rows[i], now)); err != nil {
+			return nil, fmt.Errorf("encoding instance %s: %w", rows[i].ID, err)
+		}
+	}
+	if buf.Len() > 0 {
+		buf.Truncate(buf.Len() - 1)
 	}
 	return buf.Bytes(), nil
 }
