@@ -170,6 +170,9 @@ type Hub struct {
 	// elsewhereErr is a failure to learn the tasks started elsewhere.
 	elsewhereErr error
 	tasks        []*Task // oldest first
+	// starters names who started tasks this hub did not send, as a resumed plan knows
+	// them (Follow), for when a refresh finds the task Processing.
+	starters map[string]StartedBy
 	lessons      uint64
 	lastShift    time.Time
 	snap         *Snapshot
@@ -427,7 +430,11 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 	if rec.task != nil && rec.task.ID == t.ID {
 		return
 	}
-	by := StartedBy{Elsewhere: true}
+	by, known := h.starters[t.ID]
+	if !known {
+		by = StartedBy{Elsewhere: true}
+	}
+	delete(h.starters, t.ID)
 	switch rec.state {
 	case StateSubmitting:
 		// Our call is in flight; its answer names the task.
@@ -442,6 +449,29 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 		task.Created = now
 	}
 	h.startLocked(rec, task, now)
+}
+
+// Follow tells the hub who started a task it did not send: a plan resumed after a restart
+// knows its own. A task the hub already follows (adopted by a refresh as started
+// elsewhere) gets its starter at once; otherwise the next refresh that finds it Processing
+// adopts it with by instead of "elsewhere".
+func (h *Hub) Follow(ref backend.TaskRef, by StartedBy) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if rec := h.records[ref.InstanceID]; rec != nil && rec.task != nil && rec.task.ID == ref.TaskID {
+		if rec.by.Elsewhere {
+			rec.by, rec.task.StartedBy = by, by
+			h.markLocked(ref.InstanceID)
+			h.publishLocked()
+		}
+		return
+	}
+	if h.starters == nil {
+		h.starters = map[string]StartedBy{}
+	}
+	if len(h.starters) < keepFinished { // bounded: a resumed plan has few tasks in flight
+		h.starters[ref.TaskID] = by
+	}
 }
 
 // startLocked makes task the instance's running redeploy and wakes the tracker.

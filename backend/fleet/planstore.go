@@ -188,6 +188,13 @@ func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// The plan's tasks still running were started by whoever started the plan: every
+	// session shows them so, not as started elsewhere.
+	for _, it := range p.rec.Items {
+		if it.Status.InFlight() && it.TaskID != "" {
+			h.Follow(backend.TaskRef{TaskID: it.TaskID, RegionID: it.RegionID, InstanceID: it.InstanceID}, StartedBy{Identity: rec.Identity})
+		}
+	}
 	if p.rec.Phase != PhaseDone && p.rec.Phase != PhaseAborted && p.rec.Ended() {
 		p.rec.Phase = PhaseDone
 	}
