@@ -172,11 +172,11 @@ type Hub struct {
 	tasks        []*Task // oldest first
 	// starters names who started tasks this hub did not send, as a resumed plan knows
 	// them (Follow), for when a refresh finds the task Processing.
-	starters map[string]StartedBy
-	lessons      uint64
-	lastShift    time.Time
-	snap         *Snapshot
-	subs         map[*Subscription]struct{}
+	starters  map[string]StartedBy
+	lessons   uint64
+	lastShift time.Time
+	snap      *Snapshot
+	subs      map[*Subscription]struct{}
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
