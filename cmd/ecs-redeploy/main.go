@@ -17,7 +17,8 @@ import (
 	"ecs-redeploy/backend/sim"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…"; --version adds the
+// commit from the build info (version.go).
 var version = "dev"
 
 // globalOptions are the flags every command shares.
@@ -90,7 +91,7 @@ that states every consequence. With no subcommand it opens the console.
 
 Run it on the built-in simulator, no credentials needed:
   ecs-redeploy --demo`,
-		Version:       version,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -98,6 +99,9 @@ Run it on the built-in simulator, no credentials needed:
 			return runConsole(cmd, g)
 		},
 	}
+	// The version text names the program itself, and cobra's default template would add
+	// "ecs-redeploy version" before it.
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see --help)", err)}
 	})
