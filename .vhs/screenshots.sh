@@ -42,8 +42,15 @@ $check || mkdir -p "$out"
 start() {
   local w=$1 h=$2; shift 2
   tm kill-server 2>/dev/null || true
-  tm new-session -d -s shot -x "$w" -y "$h" \
-    "env TERM=xterm-256color COLORTERM=truecolor $work/ecs-redeploy $*; sleep 30"
+  # A server just killed can still hold its socket: try again rather than fail.
+  local try
+  for try in 1 2 3 4 5; do
+    tm new-session -d -s shot -x "$w" -y "$h" \
+      "env TERM=xterm-256color COLORTERM=truecolor $work/ecs-redeploy $*; sleep 30" 2>/dev/null && return
+    sleep 0.5
+  done
+  echo "screenshots: tmux would not start" >&2
+  exit 1
 }
 
 screen() { tm capture-pane -p -t shot; }
