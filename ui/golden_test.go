@@ -51,7 +51,7 @@ func TestGoldenList(t *testing.T) {
 	for _, size := range []struct {
 		name string
 		w, h int
-	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"60x20", 60, 20}} {
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"60x20", 60, 20}, {"40x12", 40, 12}} {
 		t.Run(size.name, func(t *testing.T) {
 			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, nil)
 		})
@@ -99,6 +99,14 @@ func TestGoldenDialog(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The second pending event, in the dialog (issue 13).
+func TestGoldenDialogTwoEvents(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 120, 40, func(tm *teatest.TestModel) {
+		only(tm, "i-bp1twoevents00000001")
+		openDialog(t, tm)
+	})
 }
 
 func TestGoldenDialogNarrow(t *testing.T) {

@@ -767,6 +767,8 @@ func (h *Hub) publishLocked() {
 			continue
 		case r.Blocked:
 			s.Counts.Blocked++
+		case r.NoRedeploy:
+			s.Counts.NoRedeploy++
 		}
 		s.Counts.Pending++
 	}

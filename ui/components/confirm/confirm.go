@@ -448,8 +448,16 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
 		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
-		if ev := c.targets[0].Eligibility.Event; ev != nil {
+		r := c.targets[0]
+		if ev := r.Eligibility.Event; ev != nil {
 			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+		}
+		// A second pending event must not surprise anyone when the first is avoided and
+		// the row flips to it (issue 13).
+		for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
+			if ev != nil && ev != r.Eligibility.Event && ev.CycleStatus.Pending() {
+				add(prioEvent, fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+			}
 		}
 	}
 	if len(c.leftOut) > 0 {

@@ -206,3 +206,14 @@ func TestEnterThatArmsCannotAlsoConfirm(t *testing.T) {
 		t.Fatal("once Redeploy was shown focused, enter must press it")
 	}
 }
+
+// Issue 13: the dialog names the instance's other pending event, so the row flipping to
+// it after this redeploy surprises no one.
+func TestDialogSaysTheInstanceAlsoHasAnotherEvent(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDTwoEvents)
+	v := d.View()
+	if !strings.Contains(v, "answers SystemMaintenance.Redeploy") ||
+		!strings.Contains(v, "the instance also has SystemMaintenance.Reboot pending (Scheduled), deadline in 6h") {
+		t.Fatalf("the second pending event is not in the dialog:\n%s", v)
+	}
+}

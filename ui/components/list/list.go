@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -61,7 +62,10 @@ type Model struct {
 	cursor   int
 	offset   int
 	lay      layout
-	selected map[string]bool
+	// longestName is the widest instance name of the snapshot, in cells: the name column
+	// grows to it when there is room.
+	longestName int
+	selected    map[string]bool
 	// cache holds the rendered visible rows by instance id. An entry is good only for the
 	// row it was rendered from (a Row is replaced, never changed), and entries are dropped
 	// with the snapshot they came from: a cache keyed by row pointers kept every old
@@ -87,14 +91,14 @@ func New(c common.Common) *Model {
 	fi.Placeholder = "id, name, zone, event, badge…"
 	// A blinking cursor would redraw the screen twice a second for nothing.
 	fi.Cursor.SetMode(cursor.CursorStatic)
-	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80), rows: 1}
+	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80, 0), rows: 1}
 }
 
 // SetSize fits the list, its column titles included, to width×height.
 func (l *Model) SetSize(width, height int) {
 	l.Common.SetSize(width, max(height, 2))
 	if width != l.lay.width {
-		l.lay = newLayout(width)
+		l.lay = newLayout(width, l.longestName)
 		clear(l.cache)
 	}
 	l.rows = l.Height - 1
@@ -281,6 +285,11 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 	if !same {
 		l.pruneSelection()
 		l.rebuild(false)
+		if n := longestName(s.Rows); n != l.longestName {
+			l.longestName = n
+			l.lay = newLayout(l.lay.width, n)
+			clear(l.cache)
+		}
 	}
 	if keep != "" {
 		for i, ix := range l.idx {
@@ -300,6 +309,19 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 		}
 	}
 	l.cache = shown
+}
+
+// longestName is the widest name among rows, in terminal cells (CJK and emoji take two).
+func longestName(rows []*fleet.Row) int {
+	n := 0
+	for _, r := range rows {
+		w := len(r.Inst.Name)
+		if !common.IsASCII(r.Inst.Name) {
+			w = ansi.StringWidth(r.Inst.Name)
+		}
+		n = max(n, w)
+	}
+	return n
 }
 
 // setFilter filters as the engineer types. A filter that only grows narrows the rows
@@ -414,13 +436,15 @@ func (l *Model) sortKeyFunc() func(a, b *fleet.Row) int {
 	case sortStatus:
 		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.Status, b.Inst.Status) }
 	case sortEvent:
+		// By what the list shows, the short name: sorting by the full type put
+		// InstanceFailure between Expiration and Unbalanced on screen.
 		return func(a, b *fleet.Row) int {
 			var ta, tb string
 			if a.Event != nil {
-				ta = string(a.Event.Type)
+				ta = shortEventType(a.Event.Type)
 			}
 			if b.Event != nil {
-				tb = string(b.Event.Type)
+				tb = shortEventType(b.Event.Type)
 			}
 			return cmp.Compare(ta, tb)
 		}

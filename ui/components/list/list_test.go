@@ -1,6 +1,11 @@
 package list
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -105,5 +110,111 @@ func TestRowCacheKeepsOnlyWhatTheLastFrameShowed(t *testing.T) {
 	l.SetSnapshot(hub.Snapshot())
 	if len(l.cache) > l.rows {
 		t.Fatalf("%d rows cached after a new snapshot, %d shown", len(l.cache), l.rows)
+	}
+}
+
+// line is the list line that shows instance id, or "".
+func line(l *Model, id string) string {
+	for _, s := range strings.Split(l.View(), "\n") {
+		if strings.Contains(s, id) {
+			return s
+		}
+	}
+	return ""
+}
+
+// Issue 13, "the truth on every row": the reason as a word, NO REDEPLOY apart from a
+// block, the second event marked, and whole names, at each width, in cells.
+func TestRowsSayWhyAndWhatElse(t *testing.T) {
+	hub, clock := uitest.Fleet(t)
+	snap := hub.Snapshot()
+	var noRedeploy string
+	for _, r := range snap.Rows {
+		if r.NoRedeploy && !r.Blocked {
+			noRedeploy = r.Inst.ID
+			break
+		}
+	}
+	if noRedeploy == "" {
+		t.Fatal("the scenario needs a row whose event a redeploy does not answer")
+	}
+	for _, size := range [][2]int{{120, 40}, {80, 24}, {40, 12}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			l := New(uitest.Common(clock.Now(), size[0], size[1]))
+			l.SetSize(size[0], size[1]-2)
+			l.SetSnapshot(snap)
+			for _, s := range strings.Split(l.View(), "\n") {
+				if w := lipgloss.Width(s); w != size[0] && s != "" {
+					t.Errorf("a line %d cells wide, not %d: %q", w, size[0], s)
+				}
+			}
+			for _, c := range []struct{ id, want string }{
+				{uitest.IDLocked, "SECURITY LOCK"},
+				{uitest.IDHost, "DEDICATED HOST"},
+				{uitest.IDStopping, "WRONG STATUS"},
+				{noRedeploy, "NO REDEPLOY"},
+			} {
+				filterTo(l, c.id)
+				if s := line(l, c.id); size[0] >= 80 && !strings.Contains(s, c.want) || strings.Contains(s, "BLOCKED") {
+					t.Errorf("%s: %q, want %s and never a bare BLOCKED", c.id, s, c.want)
+				}
+				said(l, keyEsc)
+			}
+			filterTo(l, uitest.IDTwoEvents)
+			s := line(l, uitest.IDTwoEvents)
+			if size[0] >= 120 && !strings.Contains(s, "Maint.Redeploy +1") {
+				t.Errorf("the second pending event is not marked: %q", s)
+			}
+			if size[0] >= 80 && !strings.Contains(s, "数据库-主-01") {
+				t.Errorf("the name is cut though there is room: %q", s)
+			}
+			said(l, keyEsc)
+		})
+	}
+}
+
+// The name is the last optional column to go, and takes the free room.
+func TestNameDropsLastAndTakesTheRoom(t *testing.T) {
+	for _, c := range []struct {
+		width, longest int
+		name           int // the name column's width, 0 when dropped
+		event, status  bool
+	}{
+		{200, 30, 30, true, true},
+		{120, 22, 22, true, true},
+		{80, 22, 22, false, false},
+		{80, 40, 25, false, false},
+		{64, 22, 9, false, false},
+		{50, 22, 0, false, false},
+		{40, 22, 0, false, false},
+	} {
+		lay := newLayout(c.width, c.longest)
+		name := 0
+		for _, col := range lay.cols {
+			if col.id == colName {
+				name = col.width
+			}
+		}
+		if name != c.name || lay.has(colEvent) != c.event || lay.has(colStatus) != c.status {
+			t.Errorf("%d columns, names of %d: name %d event %v status %v; want %d %v %v",
+				c.width, c.longest, name, lay.has(colEvent), lay.has(colStatus), c.name, c.event, c.status)
+		}
+	}
+}
+
+// The event sort orders by the short names the list shows.
+func TestEventSortIsByWhatIsShown(t *testing.T) {
+	l := scenarioList(t)
+	for l.sort != sortEvent {
+		said(l, runes("s"))
+	}
+	var shown []string
+	for _, ix := range l.idx {
+		if r := l.snap.Rows[ix]; r.Event != nil {
+			shown = append(shown, shortEventType(r.Event.Type))
+		}
+	}
+	if !slices.IsSorted(shown) {
+		t.Fatalf("event sort is not in the order shown: %v", shown)
 	}
 }
