@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
@@ -53,15 +53,15 @@ type Model struct {
 	input     textinput.Model
 	filtering bool
 	// rows is how many instance rows fit: the height less the column titles.
-	rows     int
-	idx      []int32
-	filter   string
-	terms    []string
-	aliases  [][]model.EventType
-	sort     sortKey
-	cursor   int
-	offset   int
-	lay      layout
+	rows    int
+	idx     []int32
+	filter  string
+	terms   []string
+	aliases [][]model.EventType
+	sort    sortKey
+	cursor  int
+	offset  int
+	lay     layout
 	// longestName is the widest instance name of the snapshot, in cells: the name column
 	// grows to it when there is room.
 	longestName int
