@@ -10,6 +10,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui/components/confirm"
+	"ecs-redeploy/ui/components/log"
 )
 
 // startRedeploy opens the confirm dialog for targets, which the list or the detail pane
@@ -98,6 +99,9 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	m.list.ClearSelection()
 	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
+	if len(ids) == 1 {
+		m.about(ids[0])
+	}
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
 }
@@ -109,6 +113,7 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		}
 		if errors.Is(msg.err, fleet.ErrInProgress) || errors.Is(msg.err, fleet.ErrOutcomeHold) {
 			m.setRefusal(msg.instanceID + ": " + msg.err.Error())
+			m.about(msg.instanceID)
 			return
 		}
 		// Not "failed": a lost reply leaves open whether it started, and the backend's own
@@ -124,19 +129,82 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		s += " · RequestId " + msg.ref.RequestID
 	}
 	m.setNotice(false, s)
+	m.about(msg.instanceID)
 }
 
-// setNotice shows news (it fades) or an error (it stays until esc or the next notice).
+// setNotice shows news (it fades) or an error (it stays until esc or the next notice),
+// and keeps it whole in the log (L).
 func (m *Model) setNotice(isErr bool, s string) {
-	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, isErr, m.deps.Wall()
+	kind := log.Notice
+	if isErr {
+		kind = log.Error
+	}
+	m.say(kind, s)
 }
 
 // setRefusal answers a key the console refused (blocked, already in progress). It is
 // marked like an error but fades like news: the row's badge keeps saying it, and "a
 // redeploy is already in progress" must not outlive the redeploy.
-func (m *Model) setRefusal(s string) {
-	m.setNotice(true, s)
-	m.noticeSticky = false
+func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
+
+// say puts s on the notice line and in the log.
+func (m *Model) say(kind log.Kind, s string) {
+	isErr := kind != log.Notice
+	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
+	m.noticeFor, m.noticeState = "", ""
+	if s != refreshingNotice {
+		m.log.Add(log.Entry{At: m.noticeAt, Kind: kind, Text: s})
+	}
+}
+
+// about ties the notice on screen to instance id: it clears once the instance's redeploy
+// has moved on to an end (avoided, failed, or no longer listed), so "started" never stays
+// up beside a task that has Finished.
+func (m *Model) about(id string) {
+	m.noticeFor = id
+	m.noticeState, _ = rowState(m.row(id))
+}
+
+// rowState is what a notice about r depends on, and whether it is an end a notice about
+// the redeploy is outdated by.
+func rowState(r *fleet.Row) (string, bool) {
+	if r == nil {
+		return "unlisted", true
+	}
+	s := r.State.String()
+	if r.Task != nil {
+		s += "/" + r.Task.ID + "/" + string(r.Task.Status)
+	}
+	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Resolved
+}
+
+// followNotice clears a notice about one instance once its redeploy reached an end it did
+// not know of.
+func (m *Model) followNotice() {
+	if m.noticeFor == "" {
+		return
+	}
+	cur, end := rowState(m.row(m.noticeFor))
+	switch {
+	case cur == m.noticeState:
+	case end:
+		m.notice, m.noticeFor = "", ""
+	default:
+		m.noticeState = cur
+	}
+}
+
+// row is instance id's row in the current snapshot, or nil.
+func (m *Model) row(id string) *fleet.Row {
+	if m.snap == nil {
+		return nil
+	}
+	for _, r := range m.snap.Rows {
+		if r.Inst.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

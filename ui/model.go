@@ -23,6 +23,7 @@ import (
 	"ecs-redeploy/ui/components/detail"
 	"ecs-redeploy/ui/components/help"
 	"ecs-redeploy/ui/components/list"
+	"ecs-redeploy/ui/components/log"
 	"ecs-redeploy/ui/components/tasks"
 )
 
@@ -66,6 +67,7 @@ const (
 	modeDialog
 	modeHelp
 	modeTasks
+	modeLog
 )
 
 // Model is the root of the console.
@@ -87,6 +89,7 @@ type Model struct {
 	dialog  *confirm.Model
 	tasks   *tasks.Model
 	overlay *help.Model
+	log     *log.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	frame      int
@@ -97,6 +100,9 @@ type Model struct {
 	// noticeSticky keeps the notice until esc; others fade after noticeFades.
 	noticeSticky bool
 	noticeAt     time.Time
+	// noticeFor is the instance the notice is about, if one; the notice clears when that
+	// instance's redeploy state leaves noticeState.
+	noticeFor, noticeState string
 
 	footerKey footerKey
 	footer    string
@@ -155,6 +161,7 @@ func New(deps Deps) *Model {
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
+	m.log = log.New(m.common())
 	m.relayout()
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
@@ -257,6 +264,7 @@ func (m *Model) relayout() {
 	if m.mode == modeHelp {
 		m.overlay.SetSize(m.width, body)
 	}
+	m.log.SetSize(m.width, body)
 }
 
 // focused is the component that has the keyboard: the footer is generated from its keys.
@@ -270,6 +278,8 @@ func (m *Model) focused() common.Component {
 		return m.tasks
 	case modeHelp:
 		return m.overlay
+	case modeLog:
+		return m.log
 	}
 	return m.list
 }
@@ -357,6 +367,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.mode = modeList
 		}
 		return nil
+	case log.CloseMsg:
+		if m.mode == modeLog {
+			m.mode = modeList
+		}
+		return nil
 	}
 	if m.mode == modeList && m.list.Filtering() {
 		_, cmd := m.list.Update(msg) // the filter field's own messages
@@ -374,8 +389,11 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.notice == refreshingNotice && m.snap != nil && (!s.Updated.Equal(m.snap.Updated) || s.Err != nil) {
 		m.notice = ""
 	}
+	prev := m.snap
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
+	m.logFailures(prev, s)
+	m.followNotice()
 	m.list.SetSnapshot(s)
 	m.tasks.SetTasks(s.Tasks)
 	if m.detail != nil {
@@ -402,6 +420,24 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
 	}
 	return cmd
+}
+
+// logFailures keeps a failed refresh or task poll in the log, once per new error: the
+// notice line shows it only while it lasts.
+func (m *Model) logFailures(prev, s *fleet.Snapshot) {
+	changed := func(a, b error) bool {
+		return b != nil && (a == nil || a.Error() != b.Error())
+	}
+	var pe, pt error
+	if prev != nil {
+		pe, pt = prev.Err, prev.TaskErr
+	}
+	if changed(pe, s.Err) {
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Error, Text: errLine("refresh failed", s.Err)})
+	}
+	if changed(pt, s.TaskErr) {
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Error, Text: errLine("task status unknown", s.TaskErr)})
+	}
 }
 
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
@@ -436,7 +472,14 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.setRefusal("read-only: " + m.deps.Identity.String() + " cannot redeploy; an operator can")
 		return nil
 	}
+	if key.Matches(msg, km.Log) && m.mode != modeLog && m.mode != modeHelp {
+		m.mode = modeLog
+		m.log.Open()
+		return nil
+	}
 	switch m.mode {
+	case modeLog:
+		return m.route(m.log, msg)
 	case modeHelp:
 		return m.route(m.overlay, msg)
 	case modeDetail:

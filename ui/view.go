@@ -73,6 +73,8 @@ func (m *Model) View() string {
 		body = m.detail
 	case modeHelp:
 		body = m.overlay
+	case modeLog:
+		body = m.log
 	}
 	if body == nil {
 		m.list.Render(&b) // the hot path: no second copy of the rows
@@ -84,14 +86,28 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	if s, isErr := m.noticeText(); s != "" {
 		if isErr {
-			b.WriteString(m.st.Notice.On(common.Fit("! "+s, m.width)))
-		} else {
-			b.WriteString(common.Fit(s, m.width))
+			s = "! " + s
 		}
+		s = fitNotice(s, m.width)
+		if isErr {
+			s = m.st.Notice.On(s)
+		}
+		b.WriteString(s)
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
 	return m.clip(b.String())
+}
+
+// cutMark ends a notice the width cut: the log (L) has it whole.
+const cutMark = " (L: all)"
+
+// fitNotice fits a notice to width; a cut one says where to read it whole.
+func fitNotice(s string, width int) string {
+	if lipgloss.Width(s) <= width || width < 2*len(cutMark) {
+		return common.Fit(s, width)
+	}
+	return common.Fit(s, width-len(cutMark)) + cutMark
 }
 
 // dialogHeight is the room the dialog has: the screen less the header, the info line and

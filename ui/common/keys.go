@@ -5,9 +5,9 @@ import "github.com/charmbracelet/bubbles/key"
 // KeyMap is every binding the console answers to. Update matches on these bindings and the
 // footer and help overlay are generated from them, so what is documented is what works.
 type KeyMap struct {
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Up, Down, Top, Bottom, PageUp, PageDown, HalfPageUp, HalfPageDown key.Binding
 
-	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Help, Quit, Back key.Binding
+	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Log, Help, Quit, Back key.Binding
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
@@ -23,6 +23,9 @@ func DefaultKeyMap() KeyMap {
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 
+		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
+
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Select:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
@@ -30,6 +33,7 @@ func DefaultKeyMap() KeyMap {
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -51,15 +55,15 @@ func (k KeyMap) ReadOnly() KeyMap {
 
 // ListHelp is the footer of the list.
 func (k KeyMap) ListHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Refresh, k.Quit, k.Down, k.Up}
+	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Log, k.Refresh, k.Quit, k.Down, k.Up}
 }
 
 // FullHelp is the help overlay's list keys, column by column.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
 		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
-		{k.Tasks, k.Help, k.Back, k.Quit},
+		{k.Tasks, k.Log, k.Help, k.Back, k.Quit},
 	}
 }
 
@@ -99,6 +103,11 @@ func (k KeyMap) CrampedDialogHelp() []key.Binding {
 // TasksHelp is the focused task panel's footer.
 func (k KeyMap) TasksHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Tasks, k.Back, k.Help, k.Quit}
+}
+
+// LogHelp is the log view's footer.
+func (k KeyMap) LogHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Bottom, k.Log, k.Back, k.Quit}
 }
 
 // HelpHelp is the help overlay's footer.

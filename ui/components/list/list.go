@@ -163,6 +163,10 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		l.move(l.rows)
 	case key.Matches(km, keys.PageUp):
 		l.move(-l.rows)
+	case key.Matches(km, keys.HalfPageDown):
+		l.move(max(l.rows/2, 1))
+	case key.Matches(km, keys.HalfPageUp):
+		l.move(-max(l.rows/2, 1))
 	case key.Matches(km, keys.Top):
 		l.cursor = 0
 		l.clamp()
