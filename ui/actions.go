@@ -45,6 +45,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 		return nil
 	}
 	d, settle := confirm.New(m.common(), ok, skipped, leftOut)
+	d.SetStale(m.snap.Err, m.snap.Updated)
 	d.SetSize(m.width, m.dialogHeight())
 	m.dialog = d
 	m.dialogFrom = m.mode

@@ -130,6 +130,37 @@ func TestGoldenHelp(t *testing.T) {
 	})
 }
 
+// At 40 columns the help lists one key a line (issue 13).
+func TestGoldenHelpNarrow(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 40, 12, func(tm *teatest.TestModel) {
+		send(tm, runes("?"))
+	})
+}
+
+// The log view after a refusal and a failed refresh, at each size (issue 13).
+func TestGoldenLog(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"40x12", 40, 12}} {
+		t.Run(size.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			screen(t, h, size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, idLocked)
+				send(tm, runes("R"))
+				waitFor(t, tm, "L: all")
+				h.engine.SetFaults(sim.Faults{ServerErrorRate: 1})
+				if err := h.view.Refresh(t.Context()); err == nil {
+					t.Fatal("refresh should fail")
+				}
+				waitFor(t, tm, "STALE")
+				send(tm, runes("L"))
+				waitFor(t, tm, "unknown error.")
+			})
+		})
+	}
+}
+
 func TestGoldenReadOnly(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, true), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idPlain)

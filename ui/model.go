@@ -107,9 +107,9 @@ type Model struct {
 	footerKey footerKey
 	footer    string
 
-	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
-	// gets a one-line answer instead of silence.
-	redeployKey key.Binding
+	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
+	// presses one gets a one-line answer instead of silence.
+	actionKeys []key.Binding
 }
 
 // New builds a console over deps and subscribes it to the fleet hub.
@@ -135,8 +135,10 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	redeployKey := km.Redeploy
-	redeployKey.SetEnabled(true)
+	actionKeys := []key.Binding{km.Redeploy, km.Select}
+	for i := range actionKeys {
+		actionKeys[i].SetEnabled(true)
+	}
 	if !deps.Identity.CanRedeploy() {
 		km = km.ReadOnly()
 	}
@@ -156,7 +158,7 @@ func New(deps Deps) *Model {
 		width:  80,
 		height: 24,
 
-		redeployKey: redeployKey,
+		actionKeys: actionKeys,
 	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
@@ -380,6 +382,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// readOnlyAnswer is what R and space say in a read-only console (issue 13).
+const readOnlyAnswer = "read-only: redeploy is disabled"
+
 // refreshingNotice stays until the refresh it announces has answered.
 const refreshingNotice = "refreshing…"
 
@@ -411,6 +416,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 			want[r.Inst.ID] = r
 		}
 	}
+	m.dialog.SetStale(s.Err, s.Updated)
 	gone, changed, cmd := m.dialog.Refresh(func(id string) *fleet.Row { return want[id] })
 	switch {
 	case gone != "":
@@ -466,10 +472,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeHelp
 		m.overlay.Open()
 		return nil
-	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.redeployKey):
-		// The key is off for a viewer; say why rather than ignore it. The guard below the
-		// hub is what refuses, whatever the console does.
-		m.setRefusal("read-only: " + m.deps.Identity.String() + " cannot redeploy; an operator can")
+	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.actionKeys...):
+		// The keys are off for a viewer; say why rather than ignore them. The guard below
+		// the hub is what refuses, whatever the console does.
+		m.setRefusal(readOnlyAnswer + " (" + m.deps.Identity.String() + " cannot redeploy; an operator can)")
 		return nil
 	}
 	if key.Matches(msg, km.Log) && m.mode != modeLog && m.mode != modeHelp {

@@ -18,10 +18,10 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup/ctrl+b", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn/ctrl+f", "page down")),
 
 		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
 		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
@@ -35,12 +35,12 @@ func DefaultKeyMap() KeyMap {
 		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
 		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
-		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next")),
-		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "previous")),
+		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
+		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←/h", "previous")),
 		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 	}
 }
@@ -70,7 +70,9 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
 func (k KeyMap) DialogFullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop}}
+	cancel := k.Back
+	cancel.SetHelp("esc", "cancel")
+	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, cancel}}
 }
 
 // FilterHelp is the footer while the filter is typed.
@@ -114,3 +116,7 @@ func (k KeyMap) LogHelp() []key.Binding {
 func (k KeyMap) HelpHelp() []key.Binding {
 	return []key.Binding{k.Back, k.Help, k.Down, k.Up, k.Quit}
 }
+
+// SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
+// same way by the filter's prompt, the help overlay and the README.
+const SearchedFields = "id, name, zone, region, status, type, event, badge or tag (team=kafka)"

@@ -75,6 +75,12 @@ type Model struct {
 	// gen tells a settle meant for an older state of the dialog from the current one.
 	settled bool
 	gen     int
+	// why answers an enter that did nothing (Redeploy not armed, a wrong id typed) until
+	// the next key.
+	why string
+	// staleSince is set while the last refresh failed: the dialog's facts are as of then.
+	staleSince time.Time
+	staleErr   string
 }
 
 // dialogSettles is how long a dialog ignores every key but esc after it opens or its
@@ -228,6 +234,25 @@ func (c *Model) armed(now time.Time) bool {
 	return !c.destructive(now) || strings.TrimSpace(c.input.Value()) == c.want()
 }
 
+// notArmed says why enter did not press Redeploy.
+func (c *Model) notArmed() string {
+	typed := strings.TrimSpace(c.input.Value())
+	if typed == "" {
+		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
+	}
+	return fmt.Sprintf("enter did nothing: the field says %q, not %s; Redeploy stays disarmed", typed, c.want())
+}
+
+// SetStale marks the dialog's facts as of updated, when the last refresh failed with err
+// (nil: they are current).
+func (c *Model) SetStale(err error, updated time.Time) {
+	if err == nil {
+		c.staleSince, c.staleErr = time.Time{}, ""
+		return
+	}
+	c.staleSince, c.staleErr = updated, err.Error()
+}
+
 // focusOrder is the tab ring: the input exists only in destructive cases.
 func (c *Model) focusOrder(now time.Time) []Focus {
 	if c.destructive(now) {
@@ -339,6 +364,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	if text && !c.destructive(now) {
 		return open, nil // no field to take it, and text is never a key
 	}
+	c.why = ""
 	switch {
 	case msg.Type == tea.KeyTab:
 		c.moveFocus(now, 1)
@@ -361,6 +387,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 				c.setFocus(FocusConfirm)
 				return open, c.unsettle()
 			}
+			c.why = c.notArmed()
 			return open, nil
 		}
 		var cmd tea.Cmd
@@ -371,6 +398,9 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	case key.Matches(msg, km.Choose):
 		if c.focus == FocusConfirm && c.armed(now) {
 			return confirmed, nil
+		}
+		if c.focus == FocusConfirm {
+			c.why = c.notArmed()
 		}
 		if c.focus == FocusCancel {
 			return cancelled, nil
@@ -460,6 +490,14 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 			}
 		}
 	}
+	if c.staleErr != "" {
+		// The engineer must not confirm believing these facts are current.
+		when := "never refreshed"
+		if !c.staleSince.IsZero() {
+			when = "as of " + model.FormatDuration(now.Sub(c.staleSince)) + " ago"
+		}
+		add(prioMust, st.Bad.On("STALE")+": the last refresh failed; what this says is "+when+" ("+oneLine(c.staleErr)+")")
+	}
 	if len(c.leftOut) > 0 {
 		// Selected, but hidden by the filter: the engineer must know R leaves them alone.
 		add(prioMust, fmt.Sprintf("left out, hidden by the filter (%d): %s", len(c.leftOut), strings.Join(c.leftOut, ", ")))
@@ -495,6 +533,11 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 	}
 	blank()
 	add(prioMust, c.buttons(now))
+	if c.why != "" {
+		// Lower than what must be said: an answer to a key never makes a dialog that fit
+		// stop fitting.
+		add(prioForceStop, st.Warn.On(c.why))
+	}
 	return lines
 }
 
@@ -623,6 +666,8 @@ func (c *Model) consequences(now time.Time) []string {
 	return out
 }
 
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // batchWording words a consequence for several instances at once.
 func batchWording(k model.WarningKind, first string) string {
 	switch k {
@@ -654,6 +699,9 @@ func (c *Model) buttons(now time.Time) string {
 	}
 	var ok string
 	switch {
+	case !c.armed(now) && c.focus == FocusConfirm:
+		// Focus is marked in words as well as style: NO_COLOR shows it too.
+		ok = st.ButtonDisarmed.Reverse(true).Render("> " + label + " (type to arm) <")
 	case !c.armed(now):
 		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
 	case c.focus == FocusConfirm:

@@ -88,7 +88,7 @@ func New(c common.Common) *Model {
 	ns := c.Styles.R.NewStyle
 	fi.PromptStyle, fi.TextStyle, fi.PlaceholderStyle, fi.CompletionStyle = ns(), ns(), ns(), ns()
 	fi.Cursor.Style, fi.Cursor.TextStyle = ns().Reverse(true), ns()
-	fi.Placeholder = "id, name, zone, event, badge…"
+	fi.Placeholder = common.SearchedFields
 	// A blinking cursor would redraw the screen twice a second for nothing.
 	fi.Cursor.SetMode(cursor.CursorStatic)
 	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80, 0), rows: 1}
