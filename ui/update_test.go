@@ -471,7 +471,7 @@ func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
 	m := ready(t, h)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 40})
-	press(m, runes("?"))
+	press(m, runes("?"), runes("G"))
 	if v := m.View(); !strings.Contains(v, "id or count typed.") {
 		t.Errorf("help prose cut at 80 columns:\n%s", v)
 	}

@@ -7,7 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown, HalfPageUp, HalfPageDown key.Binding
 
-	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Log, Help, Quit, Back key.Binding
+	Detail, Filter, Select, Redeploy, Refresh, Sort, SortColumn, Tasks, Log, Help, Quit, Back key.Binding
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
@@ -32,11 +32,15 @@ func DefaultKeyMap() KeyMap {
 		Redeploy: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "redeploy")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
-		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		// A column's first letter, shifted (k9s): Instance, Name, Zone, Status, Event,
+		// eV.status, Deadline, Badges. Again reverses.
+		SortColumn: key.NewBinding(key.WithKeys("I", "N", "Z", "S", "E", "V", "D", "B"),
+			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column (again: reverse)")),
+		Tasks: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Log:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
+		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:  key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
+		Back:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
@@ -62,7 +66,7 @@ func (k KeyMap) ListHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
-		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
+		{k.Detail, k.Filter, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
 		{k.Tasks, k.Log, k.Help, k.Back, k.Quit},
 	}
 }

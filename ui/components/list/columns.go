@@ -146,15 +146,23 @@ func newLayout(width, longestName int) layout {
 	return layout{width: width, cols: keep, overflow: u+minBadges > width}
 }
 
-// headerLine is the column titles.
-func (l layout) headerLine(st *common.Styles) string {
+// headerLine is the column titles, the sorted one marked ↑ (ascending) or ↓.
+func (l layout) headerLine(st *common.Styles, sorted colID, desc bool) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", gutter))
 	for i, c := range l.cols {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(common.Fit(c.title, c.width))
+		title := c.title
+		if c.id == sorted {
+			if desc {
+				title += "↓"
+			} else {
+				title += "↑"
+			}
+		}
+		b.WriteString(common.Fit(title, c.width))
 	}
 	return st.Header.On(common.Fit(b.String(), l.width))
 }

@@ -218,3 +218,103 @@ func TestEventSortIsByWhatIsShown(t *testing.T) {
 		t.Fatalf("event sort is not in the order shown: %v", shown)
 	}
 }
+
+// Issue 13: sorting keeps the cursor on its instance; a column's letter sorts by it and
+// again reverses, marked in the header; :sort names a column.
+func TestSortKeepsTheCursorAndReverses(t *testing.T) {
+	l := scenarioList(t)
+	said(l, runes("j"), runes("j"), runes("j"))
+	at := l.Current().Inst.ID
+	for _, k := range []string{"s", "N", "N", "Z", "D"} {
+		said(l, runes(k))
+		if got := l.Current().Inst.ID; got != at {
+			t.Fatalf("after %s the cursor is on %s, not %s", k, got, at)
+		}
+	}
+	said(l, runes("N"))
+	names := func() []string {
+		var out []string
+		for _, ix := range l.idx {
+			out = append(out, l.snap.Rows[ix].Inst.Name)
+		}
+		return out
+	}
+	if !slices.IsSorted(names()) || !strings.Contains(l.View(), "NAME↑") {
+		t.Fatalf("N did not sort by name ascending, marked:\n%s", l.View())
+	}
+	said(l, runes("N"))
+	n := names()
+	slices.Reverse(n)
+	if !slices.IsSorted(n) || !strings.Contains(l.View(), "NAME↓") || !strings.Contains(l.InfoLine(), "sort name reversed") {
+		t.Fatalf("N again did not reverse:\n%s", l.View())
+	}
+	if !l.SortBy("deadline") || !strings.Contains(l.View(), "DEADLINE↑") || l.SortBy("nonsense") {
+		t.Fatal(":sort deadline did not sort by deadline, or a nonsense column was taken")
+	}
+}
+
+// Issue 13: ! inverts, /…/ is a regular expression, a|b is either, tags are searchable.
+func TestFilterInvertsMatchesRegexpsAlternativesAndTags(t *testing.T) {
+	l := scenarioList(t)
+	total := l.Len()
+	ids := func() []string {
+		var out []string
+		for _, ix := range l.idx {
+			out = append(out, l.snap.Rows[ix].Inst.ID)
+		}
+		return out
+	}
+	filterTo(l, "team=payments")
+	if got := ids(); len(got) != 1 || got[0] != uitest.IDTwoEvents {
+		t.Fatalf("team=payments kept %v", got)
+	}
+	said(l, keyEsc)
+	filterTo(l, "prod")
+	prod := l.Len()
+	said(l, keyEsc)
+	filterTo(l, "!prod")
+	if l.Len() != total-prod || l.Len() == 0 {
+		t.Fatalf("!prod kept %d of %d, prod %d", l.Len(), total, prod)
+	}
+	said(l, keyEsc)
+	filterTo(l, "kafka-prod-042|web-prod-001")
+	if got := ids(); len(got) != 2 {
+		t.Fatalf("a|b kept %v", got)
+	}
+	said(l, keyEsc)
+	filterTo(l, "/^i-bp1(plain|local)/")
+	if got := ids(); len(got) != 2 || !slices.Contains(got, uitest.IDPlain) || !slices.Contains(got, uitest.IDLocal) {
+		t.Fatalf("/regexp/ kept %v", got)
+	}
+	said(l, keyEsc)
+	filterTo(l, "/(/")
+	if !strings.Contains(l.InfoLine(), "not a regexp") {
+		t.Fatalf("a bad regexp is not said: %s", l.InfoLine())
+	}
+	said(l, keyEsc)
+	// A growing inverted filter must not narrow what the shorter one kept.
+	said(l, runes("/"), runes("!"), runes("p"))
+	a := l.Len()
+	said(l, runes("r"))
+	if l.Len() < a {
+		t.Fatalf("!pr kept %d rows, fewer than !p's %d", l.Len(), a)
+	}
+}
+
+// :region scopes this session's list in place.
+func TestRegionScopeIsAViewFilter(t *testing.T) {
+	l := scenarioList(t)
+	l.SetRegions([]string{"cn-shanghai"})
+	for _, ix := range l.idx {
+		if r := l.snap.Rows[ix]; r.Inst.RegionID != "cn-shanghai" {
+			t.Fatalf("%s of %s shown in a cn-shanghai scope", r.Inst.ID, r.Inst.RegionID)
+		}
+	}
+	if l.Len() == 0 {
+		t.Fatal("the scope kept nothing")
+	}
+	l.SetRegions(nil)
+	if l.Len() != len(l.snap.Rows) {
+		t.Fatal("all did not show every row again")
+	}
+}
