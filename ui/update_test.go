@@ -613,7 +613,7 @@ func TestHelpScrollsOnAShortTerminal(t *testing.T) {
 	if strings.Contains(m.View(), last) {
 		t.Fatal("the test needs an overlay longer than the screen")
 	}
-	for range 30 {
+	for range 80 {
 		press(m, runes("j"))
 	}
 	v := m.View()

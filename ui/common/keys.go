@@ -35,7 +35,7 @@ func DefaultKeyMap() KeyMap {
 		// A column's first letter, shifted (k9s): Instance, Name, Zone, Status, Event,
 		// eV.status, Deadline, Badges. Again reverses.
 		SortColumn: key.NewBinding(key.WithKeys("I", "N", "Z", "S", "E", "V", "D", "B"),
-			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column (again: reverse)")),
+			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column")),
 		Tasks: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
 		Log:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
 		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),

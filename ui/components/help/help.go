@@ -132,7 +132,11 @@ func (h *Model) build() []string {
 		lines = append(lines, h.keyLines(h.Keys.DialogFullHelp())...)
 	}
 	prose := []string{"",
-		"Rows are sorted by deadline; s cycles the order. / filters by " + common.SearchedFields + ".",
+		"Rows are sorted by deadline; s cycles the order, a column's letter sorts by it and again reverses it " +
+			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :q.",
+		"/ filters by " + common.SearchedFields + ". Words are ANDed; !word keeps what does not match, " +
+			"a|b matches either, /regexp/ is a regular expression.",
+		"y copies the instance id to the clipboard (OSC 52: tmux and SSH too), Y the row as JSON.",
 		"BADGES say why a redeploy is refused: WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED. " +
 			"NO REDEPLOY: nothing blocks the instance, a redeploy just does not answer its event. " +
 			"Also LOCAL DISK, IN PROGRESS. +N after an event is N more pending events; after a badge, N more badges (enter shows all).",

@@ -52,7 +52,7 @@ func TestHelpListsEveryKeyAt40Columns(t *testing.T) {
 	c := uitest.Common(sim.Epoch, 40, 12)
 	h := New(c, uitest.Help(c.Styles))
 	h.SetSize(40, 12)
-	all := strings.Join(h.lines, "\n")
+	all := strings.Join(strings.Fields(strings.Join(h.lines, "\n")), " ")
 	groups := append(c.Keys.FullHelp(), c.Keys.DialogFullHelp()...)
 	for _, g := range groups {
 		for _, b := range g {

@@ -88,10 +88,10 @@ type Model struct {
 	input     textinput.Model
 	filtering bool
 	// rows is how many instance rows fit: the height less the column titles.
-	rows    int
-	idx     []int32
-	filter  string
-	terms   []term
+	rows   int
+	idx    []int32
+	filter string
+	terms  []term
 	// filterErr says why part of the filter was taken literally (a bad /regexp/).
 	filterErr string
 	// regions is the session's region scope (:region), nil for every region the hub lists.
