@@ -19,6 +19,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/cmdline"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/detail"
 	"ecs-redeploy/ui/components/help"
@@ -68,6 +69,7 @@ const (
 	modeHelp
 	modeTasks
 	modeLog
+	modeCommand
 )
 
 // Model is the root of the console.
@@ -90,6 +92,7 @@ type Model struct {
 	tasks   *tasks.Model
 	overlay *help.Model
 	log     *log.Model
+	cmdline *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	frame      int
@@ -164,6 +167,7 @@ func New(deps Deps) *Model {
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
 	m.log = log.New(m.common())
+	m.cmdline = cmdline.New(m.common(), list.SortColumns())
 	m.relayout()
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
@@ -267,6 +271,7 @@ func (m *Model) relayout() {
 		m.overlay.SetSize(m.width, body)
 	}
 	m.log.SetSize(m.width, body)
+	m.cmdline.SetSize(m.width, 1)
 }
 
 // focused is the component that has the keyboard: the footer is generated from its keys.
@@ -282,6 +287,8 @@ func (m *Model) focused() common.Component {
 		return m.overlay
 	case modeLog:
 		return m.log
+	case modeCommand:
+		return m.cmdline
 	}
 	return m.list
 }
@@ -374,6 +381,21 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.mode = modeList
 		}
 		return nil
+	case cmdline.CloseMsg:
+		if m.mode == modeCommand {
+			m.mode = modeList
+		}
+		return nil
+	case cmdline.RunMsg:
+		if m.mode != modeCommand {
+			return nil
+		}
+		m.mode = modeList
+		return m.runCommand(msg)
+	}
+	if m.mode == modeCommand {
+		_, cmd := m.cmdline.Update(msg) // the line's own messages
+		return cmd
 	}
 	if m.mode == modeList && m.list.Filtering() {
 		_, cmd := m.list.Update(msg) // the filter field's own messages
@@ -455,6 +477,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
+	case m.mode == modeCommand:
+		return m.route(m.cmdline, msg)
 	case m.mode == modeList && m.list.Filtering():
 		return m.route(m.list, msg)
 	case common.IsText(msg):
@@ -497,6 +521,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil
+	case key.Matches(msg, km.Command):
+		m.mode = modeCommand
+		m.cmdline.SetRegions(m.knownRegions())
+		return m.cmdline.Open()
 	case key.Matches(msg, km.Refresh):
 		f := m.deps.Fleet
 		m.setNotice(false, refreshingNotice)

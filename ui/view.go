@@ -59,7 +59,11 @@ func (m *Model) View() string {
 	b.Grow(m.width * (m.height + 2) * 2)
 	b.WriteString(m.headerLine())
 	b.WriteByte('\n')
-	b.WriteString(m.list.InfoLine())
+	if m.mode == modeCommand {
+		b.WriteString(m.cmdline.View())
+	} else {
+		b.WriteString(m.list.InfoLine())
+	}
 	b.WriteByte('\n')
 	var body common.Component
 	switch m.mode {
@@ -138,6 +142,10 @@ func (m *Model) headerLine() string {
 	scope := "all regions"
 	if m.snap != nil && len(m.snap.Scope) > 0 {
 		scope = strings.Join(m.snap.Scope, ",")
+	}
+	if rs := m.list.Regions(); rs != nil {
+		// This session's view (:region) over the hub's scope.
+		scope = strings.Join(rs, ",") + " (:region)"
 	}
 	// Segments in the order they leave a narrow header: title, then scope.
 	title := m.st.Title.On("ECS REDEPLOY")

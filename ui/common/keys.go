@@ -7,7 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown, HalfPageUp, HalfPageDown key.Binding
 
-	Detail, Filter, Select, Redeploy, Refresh, Sort, SortColumn, Tasks, Log, Help, Quit, Back key.Binding
+	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Tasks, Log, Help, Quit, Back key.Binding
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
@@ -28,6 +28,7 @@ func DefaultKeyMap() KeyMap {
 
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (region, sort, q)")),
 		Select:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
 		Redeploy: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "redeploy")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
@@ -66,7 +67,7 @@ func (k KeyMap) ListHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
-		{k.Detail, k.Filter, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
+		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
 		{k.Tasks, k.Log, k.Help, k.Back, k.Quit},
 	}
 }
