@@ -56,6 +56,9 @@ type Deps struct {
 	// Tick is the animation interval (100 ms by default); negative turns every timer off,
 	// for tests that step the clock themselves.
 	Tick time.Duration
+	// NoMouse leaves the mouse to the terminal (--no-mouse): its own text selection
+	// instead of the wheel scrolling and a click moving the cursor.
+	NoMouse bool
 }
 
 // mode is what has the keyboard. The filter is the list's: it has the keyboard in
@@ -215,6 +218,11 @@ func waitSnapshot(sub *fleet.Subscription) tea.Cmd {
 // Init starts listening to the fleet and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{waitSnapshot(m.sub)}
+	if !m.deps.NoMouse {
+		// From Init, not a program option: the same model turns it on in a local terminal
+		// and in every SSH session.
+		cmds = append(cmds, tea.EnableMouseCellMotion)
+	}
 	if m.deps.Tick > 0 {
 		cmds = append(cmds, tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} }))
 	}
@@ -314,6 +322,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		m.mouse(msg)
+		return nil
+	case copiedMsg:
+		if msg.err != nil {
+			m.setNotice(true, "copy failed: "+msg.err.Error())
+		} else {
+			m.setNotice(false, "copied "+msg.what+" to the clipboard (OSC 52; in tmux: set -g set-clipboard on)")
+		}
+		return nil
 
 	// What the components ask for, acted on only while the component that asked still has
 	// the keyboard: a key that arrived in the same burst as the one that moved it elsewhere
@@ -521,6 +539,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil
+	case key.Matches(msg, km.Copy, km.CopyJSON):
+		return m.copyRow(m.list.Current(), key.Matches(msg, km.CopyJSON))
 	case key.Matches(msg, km.Command):
 		m.mode = modeCommand
 		m.cmdline.SetRegions(m.knownRegions())

@@ -37,6 +37,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Renderer: lipgloss.NewRenderer(os.Stdout),
 		Identity: g.localIdentity(),
 		Context:  ctx,
+		NoMouse:  g.NoMouse,
 	})
 	defer m.Close()
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))

@@ -39,6 +39,8 @@ type globalOptions struct {
 
 	ReadOnly bool
 	AuditLog string
+	// NoMouse leaves the mouse to the terminal (its own selection) instead of the console.
+	NoMouse bool
 }
 
 // env is what a command runs against, built once from the flags.
@@ -113,6 +115,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
+	root.Flags().BoolVar(&g.NoMouse, "no-mouse", false, "console: leave the mouse to the terminal (select text) instead of wheel and click")
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g), newServeCmd(g))

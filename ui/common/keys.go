@@ -7,7 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown, HalfPageUp, HalfPageDown key.Binding
 
-	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Tasks, Log, Help, Quit, Back key.Binding
+	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Copy, CopyJSON, Tasks, Log, Help, Quit, Back key.Binding
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
@@ -37,11 +37,13 @@ func DefaultKeyMap() KeyMap {
 		// eV.status, Deadline, Badges. Again reverses.
 		SortColumn: key.NewBinding(key.WithKeys("I", "N", "Z", "S", "E", "V", "D", "B"),
 			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column")),
-		Tasks: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
-		Log:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
-		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:  key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
-		Back:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy id")),
+		CopyJSON: key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy row as JSON")),
+		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
@@ -68,7 +70,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
 		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
-		{k.Tasks, k.Log, k.Help, k.Back, k.Quit},
+		{k.Copy, k.CopyJSON, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
 	}
 }
 

@@ -298,6 +298,22 @@ func (l *Model) redeployTargets() (RedeployMsg, bool) {
 	return msg, true
 }
 
+// Cursor is the cursor's index among the rows shown.
+func (l *Model) Cursor() int { return l.cursor }
+
+// Scroll moves the window by d rows (the mouse wheel), the cursor with it.
+func (l *Model) Scroll(d int) { l.move(d) }
+
+// ClickRow puts the cursor on the i-th row shown (0 is the first under the column
+// titles); a click below the last row does nothing.
+func (l *Model) ClickRow(i int) {
+	if i < 0 || i >= l.rows || l.offset+i >= len(l.idx) {
+		return
+	}
+	l.cursor = l.offset + i
+	l.clamp()
+}
+
 // ClearSelection forgets the selection (after the redeploys it named were asked for).
 func (l *Model) ClearSelection() { clear(l.selected) }
 
@@ -772,7 +788,15 @@ func (l *Model) InfoLine() string {
 	}
 	s += " (s)"
 	if l.snap != nil {
-		s += " · showing " + common.Itoa(len(l.idx)) + " of " + common.Itoa(len(l.snap.Rows))
+		// Where the cursor is, k9s-like: 1,204/100,000; and how many a filter or scope left.
+		pos := 0
+		if len(l.idx) > 0 {
+			pos = l.cursor + 1
+		}
+		s += " · " + common.Thousands(pos) + "/" + common.Thousands(len(l.idx))
+		if len(l.idx) != len(l.snap.Rows) {
+			s += " of " + common.Thousands(len(l.snap.Rows))
+		}
 	}
 	if l.filter != "" {
 		s += " · filter /" + l.filter + " (esc clears)"
