@@ -77,6 +77,9 @@ func (h *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return h, nil
 }
 
+// Lines are the overlay's whole content at its width, scrolled or not.
+func (h *Model) Lines() []string { return h.lines }
+
 // Offset is how many lines are scrolled off the top.
 func (h *Model) Offset() int { return h.offset }
 
