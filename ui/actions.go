@@ -9,6 +9,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
 )
@@ -64,6 +65,11 @@ func refusal(r *fleet.Row) string {
 		return s
 	}
 	el := r.Eligibility
+	if r.NoRedeploy && !r.Blocked && r.Event != nil {
+		// Nothing is wrong with the instance: say so, rather than "cannot be redeployed".
+		return fmt.Sprintf("%s: NO REDEPLOY: a redeploy does not answer %s (%s); nothing blocks the instance, "+
+			"RedeployInstance just has nothing to do for it (%s)", r.Inst.ID, r.Event.Type, r.Event.CycleStatus, model.CodeInvalidOperation)
+	}
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {

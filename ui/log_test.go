@@ -91,3 +91,21 @@ func TestNoticeAboutAnInstanceClearsWhenItsRedeployEnds(t *testing.T) {
 		t.Fatalf("the log lost the started notice: %+v", es)
 	}
 }
+
+// Issue 13: R on a row whose event a redeploy does not answer says that, not "blocked".
+func TestRedeployOfANoRedeployRowSaysWhy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	var id string
+	for _, r := range m.snap.Rows {
+		if r.NoRedeploy && !r.Blocked {
+			id = r.Inst.ID
+			break
+		}
+	}
+	filterTo(m, id)
+	press(m, runes("R"))
+	if m.mode != modeList || !strings.Contains(m.notice, "NO REDEPLOY: a redeploy does not answer") || strings.Contains(m.notice, "cannot be redeployed") {
+		t.Fatalf("R on %s: mode %d, notice %q", id, m.mode, m.notice)
+	}
+}
