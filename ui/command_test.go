@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"strings"
 	"testing"
 
@@ -31,7 +33,7 @@ func TestCommandLine(t *testing.T) {
 	if m.mode != modeList || m.list.Len() == 0 {
 		t.Fatalf("mode %d, %d rows", m.mode, m.list.Len())
 	}
-	if hd := m.headerLine(); !strings.Contains(hd, "scope cn-shanghai (:region)") {
+	if hd := m.headerLine(); !strings.Contains(hd, "scope cn-shanghai (:region)") || !strings.Contains(hd, itoa(m.list.Len())+" pending") {
 		t.Errorf("header %q does not say the session's scope", hd)
 	}
 	if v := m.View(); strings.Contains(v, "cn-hangzhou-") {
@@ -61,5 +63,26 @@ func TestCommandLine(t *testing.T) {
 	}
 	if !quit {
 		t.Error(":q did not quit")
+	}
+}
+
+// A region outside the hub's --region scope cannot be shown by a session's view over the
+// hub: :region says so and changes nothing.
+func TestRegionOutsideTheHubsScopeIsRefusedAndSaid(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(scenario(), clock, sim.Options{})
+	hub := fleet.New(sim.NewBackend(eng), fleet.Options{Regions: []string{"cn-hangzhou"}, Now: clock.Now, Wall: clock.Now})
+	if err := hub.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Deps{Fleet: hub, Now: clock.Now, Renderer: asciiRenderer(), Tick: -1,
+		Identity: backend.Identity{Name: "test", Role: backend.RoleOperator}})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{hub.Snapshot()})
+	before := m.list.Len()
+	typed(m, "region cn-shanghai")
+	if !strings.Contains(m.notice, "outside this console's scope (cn-hangzhou)") || m.list.Len() != before {
+		t.Fatalf("notice %q, %d rows (was %d)", m.notice, m.list.Len(), before)
 	}
 }

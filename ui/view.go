@@ -158,7 +158,7 @@ func (m *Model) headerLine() string {
 		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
 		facts = append(facts, "not loaded yet")
 	default:
-		c := m.snap.Counts
+		c := m.list.Counts() // the session's :region scope, if it has one
 		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress",
 			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
 	}

@@ -94,8 +94,10 @@ type Model struct {
 	terms  []term
 	// filterErr says why part of the filter was taken literally (a bad /regexp/).
 	filterErr string
-	// regions is the session's region scope (:region), nil for every region the hub lists.
+	// regions is the session's region scope (:region), nil for every region the hub lists;
+	// scoped are the header's counts within it.
 	regions map[string]bool
+	scoped  fleet.Counts
 	sort    sortKey
 	desc    bool
 	cursor  int
@@ -349,6 +351,7 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 	l.snap = s
 	if !same {
 		l.pruneSelection()
+		l.countScope()
 		l.rebuild(false)
 		if n := longestName(s.Rows); n != l.longestName {
 			l.longestName = n
@@ -415,7 +418,43 @@ func (l *Model) SetRegions(regions []string) {
 			l.regions[r] = true
 		}
 	}
+	l.countScope()
 	l.setSort(l.sort, l.desc) // rebuilds, keeping the cursor on its instance if shown
+}
+
+// countScope counts the rows in the session's region scope as the hub counts its own.
+func (l *Model) countScope() {
+	l.scoped = fleet.Counts{}
+	if l.regions == nil || l.snap == nil {
+		return
+	}
+	for _, r := range l.snap.Rows {
+		switch {
+		case !l.regions[r.Inst.RegionID]:
+			continue
+		case r.InProgress:
+			l.scoped.InProgress++
+		case r.Resolved:
+			continue
+		case r.Blocked:
+			l.scoped.Blocked++
+		case r.NoRedeploy:
+			l.scoped.NoRedeploy++
+		}
+		l.scoped.Pending++
+	}
+}
+
+// Counts are the header's numbers for the session's scope: the hub's, or, under
+// :region, those of the rows in it.
+func (l *Model) Counts() fleet.Counts {
+	if l.regions == nil {
+		if l.snap == nil {
+			return fleet.Counts{}
+		}
+		return l.snap.Counts
+	}
+	return l.scoped
 }
 
 // Regions is the session's region scope, sorted; nil for every region.
