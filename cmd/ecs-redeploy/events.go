@@ -176,10 +176,17 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 	// Columns are aligned in terminal cells, not runes: tabwriter counts a CJK or emoji
 	// name (数据库-主-01) as one column a character and misaligns every column after it.
 	table := [][]string{{"DEADLINE", "INSTANCE", "NAME", "ZONE", "STATUS", "EVENT", "EVENT STATUS", "REDEPLOY", "WARNINGS"}}
-	blocked := 0
+	blocked, unanswered := 0, 0
 	for _, r := range toRows(ins, now) {
 		verdict := "allowed"
-		if b := r.Eligibility.FirstBlock(); b != nil {
+		switch b := r.Eligibility.FirstBlock(); {
+		case b == nil:
+		case !r.Eligibility.Blocked():
+			// Nothing blocks it: its events are not ones a redeploy answers (the console's
+			// NO REDEPLOY).
+			verdict = "no redeploy: event not answered"
+			unanswered++
+		default:
 			verdict = "no: " + b.Code
 			blocked++
 		}
@@ -198,6 +205,11 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 	if err := writeTable(w, table); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked.\n", len(ins), len(ins)-blocked, blocked)
+	tail := ""
+	if unanswered > 0 {
+		tail = fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
+	}
+	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked%s.\n",
+		len(ins), len(ins)-blocked-unanswered, blocked, tail)
 	return err
 }

@@ -91,3 +91,35 @@ func TestEventsJSONHasTheAPIsTopLevelFields(t *testing.T) {
 		t.Errorf("kafka-prod-002: LocalStorageAmount %v, LocalStorageCapacity %v", rows[1]["LocalStorageAmount"], rows[1]["LocalStorageCapacity"])
 	}
 }
+
+// Issue 13: an instance whose event a redeploy does not answer is not "blocked".
+func TestEventsTableSetsNoRedeployApartFromBlocked(t *testing.T) {
+	sc := writeScenario(t, `regions: [cn-hangzhou]
+instances:
+  - id: i-bp1expstop0000000001
+    name: exp-stop
+    region: cn-hangzhou
+    status: Running
+    events:
+      - type: InstanceExpiration.Stop
+        not_before: "+1h"
+  - id: i-bp1locked00000000002
+    name: locked
+    region: cn-hangzhou
+    status: Running
+    locks: [security]
+    events:
+      - type: SystemMaintenance.Reboot
+        not_before: "+2h"
+`)
+	out, err := run(t, "events", "--demo", "--scenario", sc)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"no redeploy: event not answered", "no: InstanceLockedForSecurity",
+		"2 instances with pending events, 0 can be redeployed, 1 blocked, 1 with no event a redeploy answers."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
