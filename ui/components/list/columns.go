@@ -71,6 +71,9 @@ type layout struct {
 	cols  []column
 	// overflow is set when even the columns that never drop are wider than the terminal.
 	overflow bool
+	// noBadges is set when the badge column has no room for one badge: the gutter then
+	// marks each row's state (stateMark).
+	noBadges bool
 }
 
 // has reports whether the layout shows column id.
@@ -143,7 +146,7 @@ func newLayout(width, longestName int) layout {
 			keep[i].width = max(width-u, 0)
 		}
 	}
-	return layout{width: width, cols: keep, overflow: u+minBadges > width}
+	return layout{width: width, cols: keep, overflow: u+minBadges > width, noBadges: width-u < len("EXPIRED")}
 }
 
 // headerLine is the column titles, the sorted one marked ↑ (ascending) or ↓.

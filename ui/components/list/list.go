@@ -776,15 +776,19 @@ func (l *Model) Render(b *strings.Builder) {
 		}
 		sel := l.selected[r.Inst.ID]
 		cur := i == l.cursor
+		if cur {
+			b.WriteByte('>')
+		} else {
+			b.WriteByte(' ')
+		}
 		switch {
-		case cur && sel:
-			b.WriteString(">*")
-		case cur:
-			b.WriteString("> ")
 		case sel:
-			b.WriteString(" *")
+			b.WriteByte('*')
+		case l.lay.noBadges:
+			// No room for the badges: one mark keeps the row's truth (help explains it).
+			b.WriteByte(stateMark(r))
 		default:
-			b.WriteString("  ")
+			b.WriteByte(' ')
 		}
 		if cur {
 			b.WriteString(st.Cursor.On(c.plain))
@@ -796,6 +800,20 @@ func (l *Model) Render(b *strings.Builder) {
 	for i := end - l.offset; i < l.rows; i++ {
 		b.WriteByte('\n')
 	}
+}
+
+// stateMark is a row's state in one character, for a width without the badge column:
+// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers.
+func stateMark(r *fleet.Row) byte {
+	switch {
+	case r.InProgress:
+		return '~'
+	case r.Blocked:
+		return '!'
+	case r.NoRedeploy:
+		return '-'
+	}
+	return ' '
 }
 
 // lines is text cut to the width, exactly n lines.

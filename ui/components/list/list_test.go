@@ -318,3 +318,19 @@ func TestRegionScopeIsAViewFilter(t *testing.T) {
 		t.Fatal("all did not show every row again")
 	}
 }
+
+// Issue 13: at 40 columns, with no room for badges, a mark keeps each row's truth.
+func TestNarrowRowsKeepAStateMark(t *testing.T) {
+	hub, clock := uitest.Fleet(t)
+	l := New(uitest.Common(clock.Now(), 40, 12))
+	l.SetSize(40, 10)
+	l.SetSnapshot(hub.Snapshot())
+	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}} {
+		filterTo(l, c.id)
+		said(l, runes("j")) // the cursor's row too: the mark is the second character
+		if s := line(l, c.id); !strings.HasPrefix(s, ">"+c.mark+c.id) {
+			t.Errorf("%s at 40 columns: %q, want mark %q", c.id, s, c.mark)
+		}
+		said(l, keyEsc)
+	}
+}
