@@ -109,3 +109,20 @@ func TestRedeployOfANoRedeployRowSaysWhy(t *testing.T) {
 		t.Fatalf("R on %s: mode %d, notice %q", id, m.mode, m.notice)
 	}
 }
+
+// A redeploy that ends while the session watches is kept in the log, its failure whole.
+func TestLogKeepsTasksThatEnded(t *testing.T) {
+	h := newHarness(t, sim.Options{FailureRate: 1}, false)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"), keyTab, keyEnter)
+	h.poll(30 * time.Second)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	h.poll(10 * time.Minute)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	es := m.log.Entries()
+	last := es[len(es)-1]
+	if !strings.Contains(last.Text, "redeploy of "+idPlain+" Failed: task") || last.Text == "" {
+		t.Fatalf("log entries %+v", es)
+	}
+}

@@ -484,6 +484,30 @@ func (m *Model) logFailures(prev, s *fleet.Snapshot) {
 	if changed(pt, s.TaskErr) {
 		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Error, Text: errLine("task status unknown", s.TaskErr)})
 	}
+	// A task this session saw running that ended: the panel shows the last few, the log
+	// keeps them with their reason and RequestId.
+	if prev == nil || len(prev.Tasks) == 0 {
+		return
+	}
+	was := make(map[string]model.TaskStatus, len(prev.Tasks))
+	for _, t := range prev.Tasks {
+		was[t.ID] = t.Status
+	}
+	for _, t := range s.Tasks {
+		if was[t.ID] != model.TaskProcessing || !t.Status.Final() {
+			continue
+		}
+		text := "redeploy of " + t.InstanceID + " " + string(t.Status) + ": task " + t.ID
+		kind := log.Notice
+		if t.Status == model.TaskFailed {
+			kind = log.Error
+			text += " · " + oneLine(t.FailedReason)
+		}
+		if t.RequestID != "" {
+			text += " · RequestId " + t.RequestID
+		}
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: kind, Text: text})
+	}
 }
 
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
