@@ -87,8 +87,9 @@ func TestNoticeAboutAnInstanceClearsWhenItsRedeployEnds(t *testing.T) {
 	if s, _ := m.noticeText(); strings.Contains(s, "started") {
 		t.Fatalf("notice %q still says started after the task finished", s)
 	}
-	if es := m.log.Entries(); !strings.Contains(es[len(es)-1].Text, "started: task") {
-		t.Fatalf("the log lost the started notice: %+v", es)
+	es := m.log.Entries()
+	if !strings.Contains(es[len(es)-2].Text, "started: task") || !strings.Contains(es[len(es)-1].Text, "Finished: task") {
+		t.Fatalf("the log lost the started notice or the end: %+v", es)
 	}
 }
 
