@@ -77,9 +77,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
 func (k KeyMap) DialogFullHelp() [][]key.Binding {
-	cancel := k.Back
-	cancel.SetHelp("esc", "cancel")
-	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, cancel}}
+	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, k.dialogCancel()}}
 }
 
 // FilterHelp is the footer while the filter is typed.
@@ -97,7 +95,14 @@ func (k KeyMap) DetailHelp() []key.Binding {
 
 // DialogHelp is the confirm dialog's footer.
 func (k KeyMap) DialogHelp() []key.Binding {
-	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.Back}
+	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.dialogCancel()}
+}
+
+// dialogCancel is esc as the dialog means it.
+func (k KeyMap) dialogCancel() key.Binding {
+	cancel := k.Back
+	cancel.SetHelp("esc", "cancel")
+	return cancel
 }
 
 // CrampedDialogHelp is the footer of a dialog too large for the screen: it can only be
