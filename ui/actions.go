@@ -108,10 +108,10 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 }
 
 // submitPlan runs a confirmed batch as a hub plan (issue 11): at most
-// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first, and
-// nothing more sent after the first failure (the console has no continue prompt yet, so
-// a failure aborts the rest; the notice says so). Every call goes through the session's
-// Fleet, so serve logs and guards it like a single redeploy.
+// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first. The
+// first failure pauses it, and the engineer continues (c) or aborts the rest (x). Every
+// call goes through the session's Fleet, so serve logs and guards it like a single
+// redeploy.
 func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	ids := make([]string, len(msg.Targets))
 	for i, r := range msg.Targets {
@@ -119,7 +119,7 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	m.list.ClearSelection()
 	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
-		OnFailure: fleet.FailureAbort, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
+		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
 	if err == nil {
 		// Saved before anything is sent: a batch that could not be kept is not started.
 		err = p.Start()
@@ -167,6 +167,14 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		if !p.Settled() {
 			continue
 		}
+		if rec := p.Record(); rec.Phase == fleet.PhasePaused {
+			// It waits for the engineer, sending nothing; it stays the session's.
+			if m.paused != p {
+				m.paused = p
+				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
+			}
+			continue
+		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
 		p.Close()
 		rec, sum := p.Record(), p.Summary()
@@ -177,6 +185,24 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		}
 		m.setNotice(sum.Failed > 0, line)
 	}
+}
+
+// answerPause continues (c) or aborts (x) the batch that paused on a failure.
+func (m *Model) answerPause(goOn bool) tea.Cmd {
+	p := m.paused
+	m.paused = nil
+	var err error
+	if goOn {
+		err = p.Continue()
+		m.setNotice(false, "batch continues: the next targets go as the rules allow")
+	} else {
+		err = p.Abort("aborted by " + m.deps.Identity.Name + " after a failure")
+		m.setNotice(false, "batch aborted: nothing more is sent; what is in flight goes on")
+	}
+	if err != nil {
+		m.setNotice(true, errLine("batch", err))
+	}
+	return m.stepPlans()
 }
 
 // planLine is where the session's batches stand, for the task panel's title: while one

@@ -113,6 +113,8 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// paused is the session's batch that a failure paused, waiting for c or x.
+	paused *fleet.Plan
 	// lastPlan is the summary of the session's last batch that ended; it stays on the
 	// task panel's title.
 	lastPlan string
@@ -472,6 +474,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.route(m.tasks, msg)
 	}
 	switch {
+	case m.paused != nil && key.Matches(msg, km.Continue):
+		return m.answerPause(true)
+	case m.paused != nil && key.Matches(msg, km.Abort):
+		return m.answerPause(false)
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil

@@ -9,6 +9,9 @@ type KeyMap struct {
 
 	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Help, Quit, Back key.Binding
 
+	// A batch that paused on a failure: go on with it, or send nothing more.
+	Continue, Abort key.Binding
+
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
 }
@@ -33,6 +36,8 @@ func DefaultKeyMap() KeyMap {
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Continue: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
+		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next")),
@@ -46,6 +51,8 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.Redeploy.SetEnabled(false)
 	k.Select.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
+	k.Continue.SetEnabled(false)
+	k.Abort.SetEnabled(false)
 	return k
 }
 
@@ -60,6 +67,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
 		{k.Tasks, k.Help, k.Back, k.Quit},
+		{k.Continue, k.Abort},
 	}
 }
 
