@@ -120,17 +120,30 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	m.list.ClearSelection()
 	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
 		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
-	if err == nil {
-		// Saved before anything is sent: a batch that could not be kept is not started.
-		err = p.Start()
-	}
 	if err != nil {
 		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
 		return nil
 	}
-	m.plans = append(m.plans, p)
-	rec := p.Record()
-	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(ids), rec.Describe()))
+	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
+	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
+	// sent: a batch that could not be kept is not started.
+	return func() tea.Msg { return planStartedMsg{plan: p, err: p.Start()} }
+}
+
+// planStartedMsg says whether a confirmed batch's plan was saved and started.
+type planStartedMsg struct {
+	plan *fleet.Plan
+	err  error
+}
+
+func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setNotice(true, "batch not started: "+oneLine(msg.err.Error()))
+		return nil
+	}
+	m.plans = append(m.plans, msg.plan)
+	rec := msg.plan.Record()
+	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
 	return tea.Batch(m.stepPlans(), m.startFrames())
 }
 
@@ -152,6 +165,9 @@ func (m *Model) stepPlans() tea.Cmd {
 		errs := make([]error, len(plans))
 		for i, p := range plans {
 			errs[i] = p.Step(ctx)
+			if p.Settled() && p.Record().Phase != fleet.PhasePaused {
+				p.Close() // its lock file: I/O belongs here, not in Update
+			}
 		}
 		return planSteppedMsg{plans: plans, errs: errs}
 	}
@@ -176,7 +192,6 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 			continue
 		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
-		p.Close()
 		rec, sum := p.Record(), p.Summary()
 		line := "batch: " + sum.String()
 		m.lastPlan = "last " + line
@@ -189,21 +204,27 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 
 // answerPause continues (c) or aborts (x) the batch that paused on a failure.
 func (m *Model) answerPause(goOn bool) tea.Cmd {
-	p := m.paused
+	p, who := m.paused, m.deps.Identity.Name
 	m.paused = nil
-	var err error
 	if goOn {
-		err = p.Continue()
 		m.setNotice(false, "batch continues: the next targets go as the rules allow")
 	} else {
-		err = p.Abort("aborted by " + m.deps.Identity.Name + " after a failure")
 		m.setNotice(false, "batch aborted: nothing more is sent; what is in flight goes on")
 	}
-	if err != nil {
-		m.setNotice(true, errLine("batch", err))
+	// Continue and Abort save the plan (file I/O): a command, then a step.
+	return func() tea.Msg {
+		var err error
+		if goOn {
+			err = p.Continue()
+		} else {
+			err = p.Abort("aborted by " + who + " after a failure")
+		}
+		return planAnsweredMsg{err: err}
 	}
-	return m.stepPlans()
 }
+
+// planAnsweredMsg says the paused batch was continued or aborted (and saved).
+type planAnsweredMsg struct{ err error }
 
 // planLine is where the session's batches stand, for the task panel's title: while one
 // runs, its instances by state; after, the last one's summary.

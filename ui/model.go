@@ -305,6 +305,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case snapshotMsg:
 		settle := m.setSnapshot(msg.snap)
 		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+	case planStartedMsg:
+		return m.planStarted(msg)
+	case planAnsweredMsg:
+		if msg.err != nil {
+			m.setNotice(true, errLine("batch", msg.err))
+		}
+		return m.stepPlans()
 	case planSteppedMsg:
 		m.planStepped(msg)
 		return nil
