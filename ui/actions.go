@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -92,6 +93,9 @@ func (m *Model) closeDialog() {
 func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	m.dialog = nil
 	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
+	if len(msg.Targets) > 1 {
+		return m.submitPlan(msg)
+	}
 	var cmds []tea.Cmd
 	var ids []string
 	for _, r := range msg.Targets {
@@ -111,6 +115,202 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
+}
+
+// submitPlan runs a confirmed batch as a hub plan (issue 11): at most
+// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first. The
+// first failure pauses it, and the engineer continues (c) or aborts the rest (x). Every
+// call goes through the session's Fleet, so serve logs and guards it like a single
+// redeploy.
+func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
+	ids := make([]string, len(msg.Targets))
+	for i, r := range msg.Targets {
+		ids[i] = r.Inst.ID
+	}
+	m.list.ClearSelection()
+	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
+		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
+	if err != nil {
+		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
+		return nil
+	}
+	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
+	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
+	// sent: a batch that could not be kept is not started.
+	return func() tea.Msg { return planStartedMsg{plan: p, err: p.Start()} }
+}
+
+// planStartedMsg says whether a confirmed batch's plan was saved and started.
+type planStartedMsg struct {
+	plan *fleet.Plan
+	err  error
+}
+
+func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setNotice(true, "batch not started: "+oneLine(msg.err.Error()))
+		return nil
+	}
+	m.plans = append(m.plans, msg.plan)
+	rec := msg.plan.Record()
+	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
+	return tea.Batch(m.stepPlans(), m.startFrames())
+}
+
+// planSteppedMsg says the session's plans took a step.
+type planSteppedMsg struct {
+	plans []*fleet.Plan
+	errs  []error
+}
+
+// stepPlans steps every plan of the session once, off the Update loop: a step may send
+// RedeployInstance calls. It runs on every snapshot, which is when what a plan waits for
+// (a task's end) can have changed.
+func (m *Model) stepPlans() tea.Cmd {
+	if len(m.plans) == 0 {
+		return nil
+	}
+	plans, ctx := slices.Clone(m.plans), m.deps.Context
+	return func() tea.Msg {
+		errs := make([]error, len(plans))
+		for i, p := range plans {
+			errs[i] = p.Step(ctx)
+			if p.Settled() && p.Record().Phase != fleet.PhasePaused {
+				p.Close() // its lock file: I/O belongs here, not in Update
+			}
+		}
+		return planSteppedMsg{plans: plans, errs: errs}
+	}
+}
+
+// planStepped drops the plans that settled, each leaving its summary line
+// ("30 redeployed, 2 failed, 8 skipped — 14m").
+func (m *Model) planStepped(msg planSteppedMsg) {
+	for i, p := range msg.plans {
+		if err := msg.errs[i]; err != nil {
+			m.setNotice(true, errLine("batch", err))
+		}
+		if !p.Settled() {
+			continue
+		}
+		if rec := p.Record(); rec.Phase == fleet.PhasePaused {
+			// It waits for the engineer, sending nothing; it stays the session's.
+			if m.paused != p {
+				m.paused = p
+				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
+			}
+			continue
+		}
+		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
+		rec, sum := p.Record(), p.Summary()
+		line := "batch: " + sum.String()
+		m.lastPlan = "last " + line
+		if rec.Stopped != "" {
+			line += " · stopped: " + rec.Stopped
+		}
+		m.setNotice(sum.Failed > 0, line)
+	}
+}
+
+// answerPause continues (c) or aborts (x) the batch that paused on a failure.
+func (m *Model) answerPause(goOn bool) tea.Cmd {
+	p, who := m.paused, m.deps.Identity.Name
+	m.paused = nil
+	if goOn {
+		m.setNotice(false, "batch continues: the next targets go as the rules allow")
+	} else {
+		m.setNotice(false, "batch aborted: nothing more is sent; what is in flight goes on")
+	}
+	// Continue and Abort save the plan (file I/O): a command, then a step.
+	return func() tea.Msg {
+		var err error
+		if goOn {
+			err = p.Continue()
+		} else {
+			err = p.Abort("aborted by " + who + " after a failure")
+		}
+		return planAnsweredMsg{err: err}
+	}
+}
+
+// planAnsweredMsg says the paused batch was continued or aborted (and saved).
+type planAnsweredMsg struct{ err error }
+
+// planLine is where the session's batches stand, for the task panel's title: while one
+// runs, its instances by state; after, the last one's summary.
+func (m *Model) planLine() string {
+	if len(m.plans) == 0 {
+		return m.lastPlan
+	}
+	var s fleet.Summary
+	for _, p := range m.plans {
+		x := p.Summary()
+		s.InFlight += x.InFlight
+		s.Queued += x.Queued
+		s.Redeployed += x.Redeployed
+		s.Failed += x.Failed
+		s.Skipped += x.Skipped
+	}
+	return fmt.Sprintf("batch: %d in flight · %d queued · %d done · %d failed · %d skipped",
+		s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
+}
+
+// inFlight is what this session started that is still moving, from the latest snapshot:
+// its redeploys that are Processing or whose call is out, and its batches' instances not
+// sent yet.
+func (m *Model) inFlight() (running []fleet.Task, submitting []string, queued int) {
+	if m.snap != nil {
+		for _, t := range m.snap.Tasks {
+			if t.Status == model.TaskProcessing && !t.StartedBy.Elsewhere && t.StartedBy.Identity == m.deps.Identity {
+				running = append(running, t)
+			}
+		}
+		for _, r := range m.snap.Rows {
+			if (r.State == fleet.StateSubmitting || r.State == fleet.StateOutcomeUnknown) && r.StartedBy.Identity == m.deps.Identity {
+				submitting = append(submitting, r.Inst.ID)
+			}
+		}
+	}
+	for _, p := range m.plans {
+		queued += p.Summary().Queued
+	}
+	return running, submitting, queued
+}
+
+// quit quits, unless this session has work in flight and has not asked yet: then it says
+// what goes on without it and asks for q again (issue 11). Nothing is cancelled either
+// way: the hub owns the calls, ECS the tasks.
+func (m *Model) quit(asked bool) tea.Cmd {
+	running, submitting, queued := m.inFlight()
+	if asked || (len(running) == 0 && len(submitting) == 0 && queued == 0) {
+		return tea.Quit
+	}
+	m.quitAsked = true
+	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
+	if queued > 0 {
+		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
+	}
+	m.setNotice(true, s+". q again quits, any other key stays")
+	return nil
+}
+
+// Farewell is what a console that quits with work in flight prints after its screen is
+// gone: each redeploy still running and how to follow it, and the batches left to resume.
+// Empty when nothing is in flight.
+func (m *Model) Farewell() string {
+	running, submitting, queued := m.inFlight()
+	var b strings.Builder
+	for _, t := range running {
+		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s\n",
+			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID)
+	}
+	for _, id := range submitting {
+		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
+	}
+	if queued > 0 {
+		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait goes on with them (or start the console again)\n", queued)
+	}
+	return b.String()
 }
 
 func (m *Model) redeployDone(msg redeployDoneMsg) {

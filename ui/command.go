@@ -15,9 +15,11 @@ func (m *Model) runCommand(c cmdline.RunMsg) tea.Cmd {
 	switch c.Name {
 	case "":
 		return nil
-	case "q", "quit", "q!":
-		// As q: a redeploy this session asked for goes on in the hub.
-		return tea.Quit
+	case "q", "quit":
+		// As q: asks first with work in flight, which goes on in the hub either way.
+		return m.quit(false)
+	case "q!":
+		return m.quit(true)
 	case "sort":
 		if !m.list.SortBy(c.Args) {
 			m.setRefusal(":sort " + c.Args + ": no such column; one of " + strings.Join(list.SortColumns(), ", "))

@@ -33,6 +33,8 @@ type Fleet interface {
 	Subscribe(ctx context.Context) *fleet.Subscription
 	Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 	RequestRefresh()
+	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
+	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -59,6 +61,13 @@ type Deps struct {
 	// NoMouse leaves the mouse to the terminal (--no-mouse): its own text selection
 	// instead of the wheel scrolling and a click moving the cursor.
 	NoMouse bool
+	// PlanStore keeps the batches this session starts, so a restart resumes them; nil
+	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
+	PlanStore *fleet.PlanStore
+	PlanWhere string
+	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
+	// them like its own.
+	Resumed []*fleet.Plan
 }
 
 // mode is what has the keyboard. The filter is the list's: it has the keyboard in
@@ -113,6 +122,18 @@ type Model struct {
 	footerKey footerKey
 	footer    string
 
+	// plans are the batches this session started and that have not settled: each is
+	// stepped on every snapshot (see stepPlans).
+	plans []*fleet.Plan
+	// paused is the session's batch that a failure paused, waiting for c or x.
+	paused *fleet.Plan
+	// lastPlan is the summary of the session's last batch that ended; it stays on the
+	// task panel's title.
+	lastPlan string
+	// quitAsked is set when q (or ctrl+c) was pressed with work in flight and the console
+	// asked first: the next q quits.
+	quitAsked bool
+
 	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
 	// presses one gets a one-line answer instead of silence.
 	actionKeys []key.Binding
@@ -166,6 +187,7 @@ func New(deps Deps) *Model {
 
 		actionKeys: actionKeys,
 	}
+	m.plans = append(m.plans, deps.Resumed...)
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
@@ -268,6 +290,7 @@ func (m *Model) relayout() {
 	m.list.SetSize(m.width, body)
 	m.tasks.SetSize(m.width, m.taskRows())
 	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
+	m.tasks.Plan = m.planLine()
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
@@ -308,7 +331,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case snapshotMsg:
 		settle := m.setSnapshot(msg.snap)
-		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle)
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+	case planStartedMsg:
+		return m.planStarted(msg)
+	case planAnsweredMsg:
+		if msg.err != nil {
+			m.setNotice(true, errLine("batch", msg.err))
+		}
+		return m.stepPlans()
+	case planSteppedMsg:
+		m.planStepped(msg)
+		return nil
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
 		return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
@@ -513,8 +546,11 @@ func (m *Model) logFailures(prev, s *fleet.Snapshot) {
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
 // through the keys every screen shares, else to the focused component.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	// Any key but a second q or ctrl+c takes back the question quit asked.
+	asked := m.quitAsked
+	m.quitAsked = false
 	if msg.Type == tea.KeyCtrlC {
-		return tea.Quit
+		return m.quit(asked)
 	}
 	switch {
 	case m.mode == modeDialog:
@@ -533,7 +569,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Quit):
 		// A redeploy this session asked for goes on: the hub makes the call on its own
 		// context, and every session sees its outcome.
-		return tea.Quit
+		return m.quit(asked)
 	case key.Matches(msg, km.Help) && m.mode != modeHelp:
 		m.mode = modeHelp
 		m.overlay.Open()
@@ -560,6 +596,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.route(m.tasks, msg)
 	}
 	switch {
+	case m.paused != nil && key.Matches(msg, km.Continue):
+		return m.answerPause(true)
+	case m.paused != nil && key.Matches(msg, km.Abort):
+		return m.answerPause(false)
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil

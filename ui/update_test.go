@@ -260,7 +260,13 @@ func TestBatchNeedsTheCountTyped(t *testing.T) {
 		t.Fatal("a wrong count armed the batch")
 	}
 	press(m, keyShiftTab, keyCtrlU)
-	press(m, runes(common.Itoa(n)), keyEnter, keyEnter)
+	// The batch wipes a local disk (hdfs-dn-dev-743): the count alone does not arm it.
+	press(m, runes(common.Itoa(n)), keyEnter, keyTab, keyEnter)
+	if h.backend.redeploys.Load() != 0 {
+		t.Fatal("the count alone armed a batch that wipes local disks")
+	}
+	press(m, keyShiftTab, keyCtrlU)
+	press(m, runes(common.Itoa(n)+" wipe"), keyEnter, keyEnter)
 	if got := h.backend.redeploys.Load(); int(got) != n {
 		t.Fatalf("backend saw %d redeploys, want %d", got, n)
 	}

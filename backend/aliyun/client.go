@@ -51,12 +51,20 @@ type Options struct {
 	// BaseBackoff is the first backoff; it doubles per retry up to MaxBackoff (defaults
 	// 200ms and 20s). A Throttling reply's x-acs-retry-after replaces it when longer.
 	BaseBackoff, MaxBackoff time.Duration
-	// RegionQPS and RegionBurst pace the calls to each region (defaults 20 and 20, so a
-	// listing of a few thousand instances goes out at once; a negative QPS turns pacing off).
+	// RegionQPS is where each region's pace starts, in calls a second, and the most it
+	// ever allows; RegionBurst is how many calls may go at once (defaults 1,000 and 1,000:
+	// in practice unpaced until ECS answers Throttling). A Throttling cuts the region's
+	// pace to 70 % of its measured rate and the pace grows back slowly (limiter: the AWS
+	// SDKs' adaptive mode). A negative RegionQPS turns pacing off: a Throttling then only
+	// holds the region for its back-off.
 	RegionQPS   float64
 	RegionBurst int
 	// RegionConcurrency bounds the regions listed at once (default 8).
 	RegionConcurrency int
+	// CallsPerRegion bounds the calls out at once to one region while listing (default 4):
+	// the event pages, read one after the other, and the DescribeInstances calls for the
+	// instances of the pages already read.
+	CallsPerRegion int
 
 	// Sleep waits between retries and for the limiter; tests inject one that does not
 	// sleep. Default: a timer that honours ctx.
@@ -68,6 +76,10 @@ type Options struct {
 	// Transport is the HTTP transport under every call (default a pooled http.Transport).
 	Transport http.RoundTripper
 }
+
+// defaultRegionQPS is the pace a region starts at: generous, so that only ECS's own
+// Throttling (not a guess of ours) slows a listing down.
+const defaultRegionQPS = 1000
 
 // Stats count what a Backend sent, for benchmarks and diagnostics.
 type Stats struct {
@@ -127,13 +139,16 @@ func New(o Options) (*Backend, error) {
 	}
 	o.ThrottleRetries = max(o.ThrottleRetries, 0)
 	if o.RegionQPS == 0 {
-		o.RegionQPS = 20
+		o.RegionQPS = defaultRegionQPS
 	}
 	if o.RegionBurst <= 0 {
-		o.RegionBurst = 20
+		o.RegionBurst = int(max(o.RegionQPS, 1))
 	}
 	if o.RegionConcurrency <= 0 {
 		o.RegionConcurrency = 8
+	}
+	if o.CallsPerRegion <= 0 {
+		o.CallsPerRegion = 4
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
@@ -253,7 +268,9 @@ type attemptResult struct {
 // attempt makes one paced, time-bounded call of action in region. do builds the request
 // and calls the client.
 func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
-	if err := b.limiter(region).wait(ctx, b.o.Now, b.o.Sleep); err != nil {
+	l := b.limiter(region)
+	left, err := l.wait(ctx, b.o.Now, b.o.Sleep)
+	if err != nil {
 		return attemptResult{err: err, out: outLocal}
 	}
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
@@ -271,7 +288,17 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 		// retried nor reported as this action's failure.
 		return attemptResult{err: are, out: outRefused}
 	}
-	return b.classify(ctx, actx, region, action, err, sent.Load())
+	r := b.classify(ctx, actx, region, action, err, sent.Load())
+	// The region's pace learns from every reply ECS gave; a call that never reached it, or
+	// whose reply nobody waited for, says nothing about its rate.
+	switch r.out {
+	case outThrottled:
+		l.throttled(left, b.o.Now())
+	case outLocal, outUnreachable, outCanceled:
+	default:
+		l.answered(b.o.Now())
+	}
+	return r
 }
 
 // classify turns what the SDK returned into an outcome and an error that keeps the API's

@@ -78,7 +78,7 @@ func TestLimiterWaitHonoursTheContext(t *testing.T) {
 	delay(l, t0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := l.wait(ctx, func() time.Time { return t0 }, sleepCtx)
+	_, err := l.wait(ctx, func() time.Time { return t0 }, sleepCtx)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait on a cancelled context: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestLimiterWaitGivesBackTheSlotOfACallerThatGaveUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	gaveUp := func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	if err := l.wait(ctx, func() time.Time { return t0 }, gaveUp); !errors.Is(err, context.Canceled) {
+	if _, err := l.wait(ctx, func() time.Time { return t0 }, gaveUp); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait: %v", err)
 	}
 	if d := delay(l, t0); d != time.Second {

@@ -13,22 +13,23 @@ import (
 )
 
 // regionGate is a client-side transport that records the calls per region and how many
-// were out at once. The first `meet` calls are held until `meet` of them are out together,
+// regions had calls out at once. The first `meet` calls are held until `meet` of them are out together,
 // which proves that many regions are listed at once, without a sleep; the calls after the
 // meeting go straight through.
 type regionGate struct {
 	base http.RoundTripper
 	meet int
 
-	mu       sync.Mutex
-	arrived  int
-	out, max int
-	met      chan struct{}
-	calls    map[string]int
+	mu      sync.Mutex
+	arrived int
+	out     map[string]int // calls out, per region
+	max     int            // regions with calls out at once, at most
+	met     chan struct{}
+	calls   map[string]int
 }
 
 func newRegionGate(meet int) *regionGate {
-	return &regionGate{base: http.DefaultTransport.(*http.Transport).Clone(), meet: meet, met: make(chan struct{}), calls: map[string]int{}}
+	return &regionGate{base: http.DefaultTransport.(*http.Transport).Clone(), meet: meet, met: make(chan struct{}), calls: map[string]int{}, out: map[string]int{}}
 }
 
 func (g *regionGate) CloseIdleConnections() {
@@ -38,9 +39,10 @@ func (g *regionGate) CloseIdleConnections() {
 func (g *regionGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	q, _ := url.ParseQuery(r.URL.RawQuery)
 	g.mu.Lock()
-	g.calls[q.Get("RegionId")]++
-	g.out++
-	g.max = max(g.max, g.out)
+	region := q.Get("RegionId")
+	g.calls[region]++
+	g.out[region]++
+	g.max = max(g.max, len(g.out))
 	g.arrived++
 	if g.arrived == g.meet {
 		close(g.met)
@@ -49,7 +51,9 @@ func (g *regionGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	g.mu.Unlock()
 	defer func() {
 		g.mu.Lock()
-		g.out--
+		if g.out[region]--; g.out[region] == 0 {
+			delete(g.out, region)
+		}
 		g.mu.Unlock()
 	}()
 	if wait {
@@ -79,9 +83,8 @@ func TestInstancesListsAtMostRegionConcurrencyRegionsAtOnce(t *testing.T) {
 	}
 	gate.mu.Lock()
 	defer gate.mu.Unlock()
-	// Each region has one call out at a time, so calls out at once = regions at once.
 	if gate.max != limit {
-		t.Errorf("%d calls out at once; want exactly RegionConcurrency (%d)", gate.max, limit)
+		t.Errorf("%d regions with calls out at once; want exactly RegionConcurrency (%d)", gate.max, limit)
 	}
 	for _, r := range regions {
 		if gate.calls[r] == 0 {

@@ -297,3 +297,39 @@ func TestOnlyListedInstancesAreTargets(t *testing.T) {
 		t.Fatalf("%d calls reached the backend", n)
 	}
 }
+
+func TestATaskWhoseStarterIsKnownIsNotShownAsElsewhere(t *testing.T) {
+	h, _, eng, _ := setup(t, sim.Options{})
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Two tasks a plan started before a restart: one the hub is told of before the refresh
+	// that finds it, one after a refresh adopted it as started elsewhere.
+	soon, later := "i-bp1soon000000000000001", "i-bp1later00000000000001"
+	t1, err := eng.Redeploy("cn-hangzhou", soon, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Follow(backend.TaskRef{TaskID: t1.ID, RegionID: "cn-hangzhou", InstanceID: soon}, StartedBy{Identity: operator})
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, h.Snapshot(), soon); r.State != StateRunning || r.StartedBy.Elsewhere || r.StartedBy.Identity != operator {
+		t.Fatalf("told before: %v by %v", r.State, r.StartedBy)
+	}
+	t2, err := eng.Redeploy("cn-hangzhou", later, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, h.Snapshot(), later); !r.StartedBy.Elsewhere {
+		t.Fatalf("unknown starter: %v", r.StartedBy)
+	}
+	h.Follow(backend.TaskRef{TaskID: t2.ID, RegionID: "cn-hangzhou", InstanceID: later}, StartedBy{Identity: operator})
+	if r := row(t, h.Snapshot(), later); r.StartedBy.Elsewhere || r.StartedBy.Identity != operator || r.Task.StartedBy.Identity != operator {
+		t.Fatalf("told after: %v, task by %v", r.StartedBy, r.Task.StartedBy)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -28,9 +29,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
 	}
 	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
-	go view.Run(ctx)
-
-	m := ui.New(ui.Deps{
+	deps := ui.Deps{
 		Fleet:    view,
 		Now:      e.Now,
 		Wall:     time.Now,
@@ -38,11 +37,64 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Identity: g.localIdentity(),
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
-	})
+	}
+	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
+		return err
+	}
+	go view.Run(ctx)
+
+	m := ui.New(deps)
 	defer m.Close()
+	defer func() {
+		for _, p := range deps.Resumed {
+			p.Close()
+		}
+	}()
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("console: %w", err)
 	}
+	// What goes on without the console, and how to follow it.
+	if bye := m.Farewell(); bye != "" {
+		pr := &printer{w: cmd.OutOrStdout()}
+		pr.printf("%s", bye)
+		return pr.Err()
+	}
+	return nil
+}
+
+// resumeConsolePlans gives the console the state directory for its batches and picks up
+// the unfinished plans of this account, reconciled through DescribeTasks, for the session
+// to step (fleet.ResumeUnfinished). A --demo console keeps nothing. What cannot be resumed
+// is said on w, and the console starts anyway: those plans stay on disk for --resume.
+func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, deps *ui.Deps, w io.Writer) error {
+	if g.demoMode() {
+		return nil
+	}
+	dir, err := fleet.StateDir()
+	if err != nil {
+		return err
+	}
+	deps.PlanStore, deps.PlanWhere = &fleet.PlanStore{Dir: dir}, g.planWhere()
+	recs, err := deps.PlanStore.Unfinished()
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	// Queued targets are judged on today's listing: one refresh before the plans go on.
+	if err := h.Refresh(ctx); err != nil {
+		return fmt.Errorf("listing the instances before resuming the unfinished plans: %w", err)
+	}
+	plans, others, err := fleet.ResumeUnfinished(ctx, h, fleet.PlanOptions{Store: deps.PlanStore, Where: deps.PlanWhere,
+		Identity: g.localIdentity(), Submit: h.Redeploy})
+	pr := &printer{w: w}
+	for _, rec := range others {
+		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
+	}
+	if err != nil {
+		pr.printf("ecs-redeploy: %s\n", oneLine(err))
+	}
+	deps.Resumed = plans
+	// Only a note before the screen opens: the plans are resumed whether it was seen or not.
+	_ = pr.Err()
 	return nil
 }

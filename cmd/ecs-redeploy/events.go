@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -62,6 +65,12 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
   ecs-redeploy events --region cn-hangzhou,cn-shanghai`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Every instance is held until the last one is listed (the output is sorted by
+			// deadline), so the heap grows to what is live times 1+GOGC/100 at the last
+			// collection. At half the default (1.5× instead of 2×) the peak at 100,000
+			// instances drops from about 290 MiB to about 210 MiB (the output: 147 MiB),
+			// for about a quarter more CPU.
+			defer debug.SetGCPercent(debug.SetGCPercent(listingGCPercent))
 			e, err := g.open(cmd.Context())
 			if err != nil {
 				return err
@@ -82,38 +91,171 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 	return cmd
 }
 
-func toRows(ins []model.Instance, now time.Time) []eventRow {
-	rows := make([]eventRow, 0, len(ins))
-	for i := range ins {
-		in := &ins[i]
-		r := eventRow{
-			InstanceID: in.ID, InstanceName: in.Name, RegionID: in.RegionID, ZoneID: in.ZoneID,
-			Status: in.Status, InstanceType: in.InstanceType,
-			Badges:          nonNil(model.Badges(in, now, false)),
-			LocalStorage:    localStorage{in.LocalStorageAmount, in.LocalStorageCapacity},
-			DedicatedHostID: in.DedicatedHostID,
-			OperationLocks:  nonNil(in.OperationLocks),
-			Events:          nonNil(in.Events),
-			Eligibility:     model.Evaluate(in, now, false),
+// toRow is the row of one instance at now.
+func toRow(in *model.Instance, now time.Time) eventRow {
+	r := eventRow{
+		InstanceID: in.ID, InstanceName: in.Name, RegionID: in.RegionID, ZoneID: in.ZoneID,
+		Status: in.Status, InstanceType: in.InstanceType,
+		Badges:          nonNil(model.Badges(in, now, false)),
+		LocalStorage:    localStorage{in.LocalStorageAmount, in.LocalStorageCapacity},
+		DedicatedHostID: in.DedicatedHostID,
+		OperationLocks:  nonNil(in.OperationLocks),
+		Events:          nonNil(in.Events),
+		Eligibility:     model.Evaluate(in, now, false),
 
-			LocalStorageAmount: in.LocalStorageAmount, LocalStorageCapacity: in.LocalStorageCapacity,
-			DeploymentSetID: in.DeploymentSetID, InstanceChargeType: in.ChargeType, Tags: in.Tags,
-		}
-		if r.Tags == nil {
-			r.Tags = map[string]string{}
-		}
-		if !in.ExpiredTime.IsZero() {
-			t := in.ExpiredTime
-			r.ExpiredTime = &t
-		}
-		r.Eligibility.Blocks = nonNil(r.Eligibility.Blocks)
-		r.Eligibility.Warnings = nonNil(r.Eligibility.Warnings)
-		if ev := in.NextEvent(); ev != nil {
-			r.EventID, r.EventType, r.EventCycleStatus, r.NotBefore = ev.ID, ev.Type, ev.CycleStatus, ev.NotBefore
-		}
-		rows = append(rows, r)
+		LocalStorageAmount: in.LocalStorageAmount, LocalStorageCapacity: in.LocalStorageCapacity,
+		DeploymentSetID: in.DeploymentSetID, InstanceChargeType: in.ChargeType, Tags: in.Tags,
 	}
-	return rows
+	if r.Tags == nil {
+		r.Tags = map[string]string{}
+	}
+	if !in.ExpiredTime.IsZero() {
+		t := in.ExpiredTime
+		r.ExpiredTime = &t
+	}
+	r.Eligibility.Blocks = nonNil(r.Eligibility.Blocks)
+	r.Eligibility.Warnings = nonNil(r.Eligibility.Warnings)
+	if ev := in.NextEvent(); ev != nil {
+		r.EventID, r.EventType, r.EventCycleStatus, r.NotBefore = ev.ID, ev.Type, ev.CycleStatus, ev.NotBefore
+	}
+	return r
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// listingGCPercent is the GOGC while events runs (see RunE).
+const listingGCPercent = 50
+
+// rowsPerChunk is how many rows are encoded together: enough to keep the encoders busy,
+// few enough that the chunks in flight stay small (about 1.5 kB a row).
+const rowsPerChunk = 256
+
+// writeEventsJSON streams the rows of ins, in their order, as one indented JSON array: the
+// bytes json.Encoder with SetIndent("", "  ") writes for the whole slice, without ever
+// holding the whole output (154 MB at 100,000 instances). Chunks of rows are encoded on
+// every CPU at once and written in order; at most a few chunks are held.
+func writeEventsJSON(w io.Writer, ins []model.Instance, now time.Time) error {
+	if len(ins) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	type chunk struct {
+		buf  []byte
+		err  error
+		done chan struct{}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	ordered := make(chan *chunk, workers) // chunks in output order; its size bounds those held
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ordered)
+		for lo := 0; lo < len(ins); lo += rowsPerChunk {
+			c := &chunk{done: make(chan struct{})}
+			select {
+			case ordered <- c:
+			case <-stop:
+				return
+			}
+			go func(rows []model.Instance, first bool) {
+				defer close(c.done)
+				c.buf, c.err = encodeRows(rows, first, now)
+			}(ins[lo:min(lo+rowsPerChunk, len(ins))], lo == 0)
+		}
+	}()
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
+	for c := range ordered {
+		<-c.done
+		if c.err != nil {
+			return c.err
+		}
+		if _, err := w.Write(c.buf); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n]\n")
+	return err
+}
+
+// encodeRows is the array elements of rows, each indented as inside the array and all but
+// the first of the whole array preceded by a comma. One Encoder for the chunk reuses its
+// buffers from row to row (MarshalIndent allocates two per row).
+func encodeRows(rows []model.Instance, first bool, now time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	for i := range rows {
+		if !first || i > 0 {
+			// Encode ended the previous row with a newline: the comma goes before it.
+			if buf.Len() > 0 {
+				buf.Truncate(buf.Len() - 1)
+			}
+			buf.WriteString(",\n")
+		}
+		buf.WriteString("  ")
+		if err := enc.Encode(toRow(&rows[i], now)); err != nil {
+			return nil, fmt.Errorf("encoding instance %s: %w", rows[i].ID, err)
+		}
+	}
+	if buf.Len() > 0 {
+		buf.Truncate(buf.Len() - 1)
+	}
+	return buf.Bytes(), nil
+}
+
+func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
+	if len(ins) == 0 {
+		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
+		return err
+	}
+	// Columns are aligned in terminal cells, not runes: tabwriter counts a CJK or emoji
+	// name (数据库-主-01) as one column a character and misaligns every column after it.
+	table := make([][]string, 0, len(ins)+1)
+	table = append(table, []string{"DEADLINE", "INSTANCE", "NAME", "ZONE", "STATUS", "EVENT", "EVENT STATUS", "REDEPLOY", "WARNINGS"})
+	blocked, unanswered := 0, 0
+	for i := range ins {
+		r := toRow(&ins[i], now)
+		verdict := "allowed"
+		switch b := r.Eligibility.FirstBlock(); {
+		case b == nil:
+		case !r.Eligibility.Blocked():
+			// Nothing blocks it: its events are not ones a redeploy answers (the console's
+			// NO REDEPLOY).
+			verdict = "no redeploy: event not answered"
+			unanswered++
+		default:
+			verdict = "no: " + b.Code
+			blocked++
+		}
+		warn := model.JoinBadges(r.Badges, ", ")
+		if warn == "" {
+			warn = "-"
+		}
+		event := string(r.EventType)
+		if more := len(pendingOf(r.Events)) - 1; more > 0 {
+			// A second pending event, as the console marks it (Maint.Redeploy +1).
+			event += fmt.Sprintf(" +%d", more)
+		}
+		table = append(table, []string{model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID,
+			string(r.Status), event, string(r.EventCycleStatus), verdict, warn})
+	}
+	if err := writeTable(w, table); err != nil {
+		return err
+	}
+	tail := ""
+	if unanswered > 0 {
+		tail = fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
+	}
+	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked%s.\n",
+		len(ins), len(ins)-blocked-unanswered, blocked, tail)
+	return err
 }
 
 // pendingOf is the events that still wait to happen.
@@ -153,63 +295,4 @@ func writeTable(w io.Writer, rows [][]string) error {
 		p.printf("%s", b.String())
 	}
 	return p.Err()
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-func writeEventsJSON(w io.Writer, ins []model.Instance, now time.Time) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(toRows(ins, now))
-}
-
-func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
-	if len(ins) == 0 {
-		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
-		return err
-	}
-	// Columns are aligned in terminal cells, not runes: tabwriter counts a CJK or emoji
-	// name (数据库-主-01) as one column a character and misaligns every column after it.
-	table := [][]string{{"DEADLINE", "INSTANCE", "NAME", "ZONE", "STATUS", "EVENT", "EVENT STATUS", "REDEPLOY", "WARNINGS"}}
-	blocked, unanswered := 0, 0
-	for _, r := range toRows(ins, now) {
-		verdict := "allowed"
-		switch b := r.Eligibility.FirstBlock(); {
-		case b == nil:
-		case !r.Eligibility.Blocked():
-			// Nothing blocks it: its events are not ones a redeploy answers (the console's
-			// NO REDEPLOY).
-			verdict = "no redeploy: event not answered"
-			unanswered++
-		default:
-			verdict = "no: " + b.Code
-			blocked++
-		}
-		warn := model.JoinBadges(r.Badges, ", ")
-		if warn == "" {
-			warn = "-"
-		}
-		event := string(r.EventType)
-		if more := len(pendingOf(r.Events)) - 1; more > 0 {
-			// A second pending event, as the console marks it (Maint.Redeploy +1).
-			event += fmt.Sprintf(" +%d", more)
-		}
-		table = append(table, []string{model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID,
-			string(r.Status), event, string(r.EventCycleStatus), verdict, warn})
-	}
-	if err := writeTable(w, table); err != nil {
-		return err
-	}
-	tail := ""
-	if unanswered > 0 {
-		tail = fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
-	}
-	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked%s.\n",
-		len(ins), len(ins)-blocked-unanswered, blocked, tail)
-	return err
 }

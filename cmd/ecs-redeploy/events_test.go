@@ -1,125 +1,86 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
+	"errors"
 	"testing"
 
-	"github.com/charmbracelet/x/ansi"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
 )
 
-// wideScenario has a CJK name, an emoji name and an instance with two pending events.
-const wideScenario = `regions: [cn-hangzhou]
-instances:
-  - id: i-bp1cjk00000000000001
-    name: 数据库-主-01
-    region: cn-hangzhou
-    zone: cn-hangzhou-h
-    status: Running
-    tags: {team: kafka}
-    events:
-      - type: SystemMaintenance.Redeploy
-        not_before: "+1h"
-      - type: SystemMaintenance.Reboot
-        not_before: "+5h"
-  - id: i-bp1emoji000000000002
-    name: web-🚀-02
-    region: cn-hangzhou
-    zone: cn-hangzhou-h
-    status: Running
-    events:
-      - type: SystemMaintenance.Reboot
-        not_before: "+2h"
-  - id: i-bp1ascii000000000003
-    name: plain-ascii-name-003
-    region: cn-hangzhou
-    zone: cn-hangzhou-h
-    status: Running
-    events:
-      - type: SystemMaintenance.Reboot
-        not_before: "+3h"
-`
-
-func writeScenario(t *testing.T, text string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.yaml")
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+// recordingWriter keeps what is written and the largest single write.
+type recordingWriter struct {
+	bytes.Buffer
+	writes, largest int
 }
 
-// Issue 13: columns line up in terminal cells whatever the names are written in, and a
-// second pending event is marked as the console marks it.
-func TestEventsTableAlignsInCells(t *testing.T) {
-	out, err := run(t, "events", "--demo", "--scenario", writeScenario(t, wideScenario))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.largest = max(w.largest, len(p))
+	return w.Buffer.Write(p)
+}
+
+// The streamed array is, byte for byte, what encoding the whole slice of rows at once gave
+// (the README's schema, indented by two spaces), and no write holds more than a few chunks
+// of rows: the output is never held whole (154 MB at 100,000 instances).
+func TestEventsJSONIsStreamedRowByRow(t *testing.T) {
+	eng := sim.New(sim.Generate(4, 3000, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 4})
+	ins := eng.PendingInstances(nil, nil)
+	model.SortByDeadline(ins)
+	now := eng.Now()
+
+	rows := make([]eventRow, len(ins))
+	for i := range ins {
+		rows[i] = toRow(&ins[i], now)
 	}
-	lines := strings.Split(out, "\n")
-	col := func(line, word string) int { return ansi.StringWidth(line[:strings.Index(line, word)]) }
-	want := col(lines[0], "ZONE")
-	for _, l := range lines[1:4] {
-		if got := col(l, "cn-hangzhou-h"); got != want {
-			t.Errorf("ZONE at cell %d, want %d:\n%s", got, want, out)
+	var whole bytes.Buffer
+	enc := json.NewEncoder(&whole)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rows); err != nil {
+		t.Fatal(err)
+	}
+
+	var got recordingWriter
+	if err := writeEventsJSON(&got, ins, now); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), whole.Bytes()) {
+		n := 0
+		for n < min(got.Len(), whole.Len()) && got.Bytes()[n] == whole.Bytes()[n] {
+			n++
 		}
+		t.Fatalf("streamed output differs from the whole-slice encoding at byte %d of %d:\n%q\nwant\n%q",
+			n, whole.Len(), got.Bytes()[max(0, n-40):min(got.Len(), n+40)], whole.Bytes()[max(0, n-40):min(whole.Len(), n+40)])
 	}
-	if !strings.Contains(lines[1], "SystemMaintenance.Redeploy +1") {
-		t.Errorf("the second pending event is not marked:\n%s", out)
+	if limit := 2 * whole.Len() / (len(ins) / rowsPerChunk); got.largest > limit {
+		t.Errorf("largest write %d bytes of %d; want at most %d (two chunks of %d rows)", got.largest, whole.Len(), limit, rowsPerChunk)
+	}
+
+	var empty bytes.Buffer
+	if err := writeEventsJSON(&empty, nil, now); err != nil || empty.String() != "[]\n" {
+		t.Errorf("no instance: %q, %v; want []", empty.String(), err)
 	}
 }
 
-// Issue 13: DescribeInstances' top-level fields, under the API's names, beside the
-// documented LocalStorage object.
-func TestEventsJSONHasTheAPIsTopLevelFields(t *testing.T) {
-	out, err := run(t, "events", "--demo", "--scenario", scenario, "--json")
-	if err != nil {
-		t.Fatal(err)
+// failingWriter fails from its nth write on.
+type failingWriter struct{ n int }
+
+var errFull = errors.New("no space left on device")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n--; w.n < 0 {
+		return 0, errFull
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range []string{"LocalStorageAmount", "LocalStorageCapacity", "DeploymentSetId", "InstanceChargeType", "ExpiredTime", "Tags", "LocalStorage"} {
-		if _, ok := rows[1][key]; !ok {
-			t.Errorf("row lacks %s: %v", key, rows[1])
-		}
-	}
-	if rows[1]["LocalStorageAmount"] != float64(1) || rows[1]["LocalStorageCapacity"] != float64(1788) {
-		t.Errorf("kafka-prod-002: LocalStorageAmount %v, LocalStorageCapacity %v", rows[1]["LocalStorageAmount"], rows[1]["LocalStorageCapacity"])
-	}
+	return len(p), nil
 }
 
-// Issue 13: an instance whose event a redeploy does not answer is not "blocked".
-func TestEventsTableSetsNoRedeployApartFromBlocked(t *testing.T) {
-	sc := writeScenario(t, `regions: [cn-hangzhou]
-instances:
-  - id: i-bp1expstop0000000001
-    name: exp-stop
-    region: cn-hangzhou
-    status: Running
-    events:
-      - type: InstanceExpiration.Stop
-        not_before: "+1h"
-  - id: i-bp1locked00000000002
-    name: locked
-    region: cn-hangzhou
-    status: Running
-    locks: [security]
-    events:
-      - type: SystemMaintenance.Reboot
-        not_before: "+2h"
-`)
-	out, err := run(t, "events", "--demo", "--scenario", sc)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	for _, want := range []string{"no redeploy: event not answered", "no: InstanceLockedForSecurity",
-		"2 instances with pending events, 0 can be redeployed, 1 blocked, 1 with no event a redeploy answers."} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
+// A write that fails ends the stream with its error (and leaves no encoder behind).
+func TestEventsJSONStopsAtAFailedWrite(t *testing.T) {
+	eng := sim.New(sim.Generate(5, 2000, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 5})
+	ins := eng.PendingInstances(nil, nil)
+	if err := writeEventsJSON(&failingWriter{n: 2}, ins, eng.Now()); !errors.Is(err, errFull) {
+		t.Fatalf("err %v; want the writer's", err)
 	}
 }

@@ -77,7 +77,7 @@ func TestRedeployRefusals(t *testing.T) {
 		{"local disks need --yes", []string{"i-bp1kafka000000000002"}, "re-run with --yes", false},
 		{"force stop needs --yes", []string{"i-bp1webprod0000000001", "--force-stop"}, "re-run with --yes", false},
 		{"unknown instance", []string{"i-nope"}, "has no pending system event", false},
-		{"no id", nil, "exactly one INSTANCE_ID", true},
+		{"no id", nil, "redeploy needs an INSTANCE_ID", true},
 		{"bad region", []string{"i-nope", "--region", "mars-1"}, "no such region", true},
 		{"bad flag", []string{"--frobnicate"}, "unknown flag", true},
 	} {
@@ -184,7 +184,7 @@ func TestExitCodes(t *testing.T) {
 		{"not a duration", []string{"redeploy", "--demo", "--poll", "soon", "i-x"}, 2, "expected a duration"},
 		{"unknown flag", []string{"events", "--frobnicate"}, 2, "unknown flag"},
 		{"bad region", []string{"events", "--demo", "--region", "Mars"}, 2, "not a region id"},
-		{"no instance id", []string{"redeploy", "--demo"}, 2, "exactly one INSTANCE_ID"},
+		{"no instance id", []string{"redeploy", "--demo"}, 2, "needs an INSTANCE_ID"},
 		{"scenario tab on line 1", []string{"events", "--scenario", tab}, 1, tab + ":1:"},
 		{"blocked", []string{"redeploy", "--demo", "--scenario", scenario, "i-uf6locked00000000004"}, 1, "refused: InstanceLockedForSecurity"},
 		{"data loss without --yes", []string{"redeploy", "--demo", "--scenario", scenario, "i-bp1kafka000000000002"}, 1, "re-run with --yes"},

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/user"
+	"regexp"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/taskwait"
 	"ecs-redeploy/model"
 )
@@ -17,32 +20,68 @@ import (
 func newRedeployCmd(g *globalOptions) *cobra.Command {
 	var forceStop, yes, wait bool
 	var poll, waitTimeout time.Duration
+	var bo batchOptions
+	var follow string
 	cmd := &cobra.Command{
-		Use:   "redeploy INSTANCE_ID",
-		Short: "Redeploy one instance to another host (RedeployInstance)",
-		Long: `Redeploy one instance with a pending system event to another physical host.
+		Use:   "redeploy INSTANCE_ID… | --from-file F | - | --resume | --follow TASK",
+		Short: "Redeploy instances to other hosts (RedeployInstance), one or a batch in waves",
+		Long: `Redeploy instances with a pending system event to other physical hosts.
 
-It checks the instance first and refuses what the API would refuse, with the API's error
-code. A destructive redeploy (local disks are wiped, or --force-stop) needs --yes.
-With --wait it follows the task to the end and exits 0 only when it Finished.`,
+One INSTANCE_ID: it checks the instance first and refuses what the API would refuse, with
+the API's error code. A destructive redeploy (local disks are wiped, or --force-stop) needs
+--yes. With --wait it follows the task to the end and exits 0 only when it Finished.
+
+Several ids, --from-file F, or - (ids on standard input): a batch, run as a plan in waves:
+at most --max-in-flight at once, never two instances of one deployment set at once,
+with --one-per-zone never two of one zone, deadline first. It lists the targets, the
+skipped instances with their reasons and every consequence (DATA LOSS first) before
+anything is sent; any destructive case needs --yes. On a failure it aborts the rest
+(--on-failure abort), or stops and keeps the rest for --resume (pause), or goes on
+(continue). The plan and its tasks are kept in $XDG_STATE_HOME/ecs-redeploy; after an
+interruption, --resume reconciles them through DescribeTasks and goes on, never sending a
+redeploy twice. Without --wait it ends once every target was sent; with --wait it exits 0
+only when every instance Finished. --json prints one JSON line per change (instance,
+task, status, time).`,
 		Example: `  ecs-redeploy redeploy --demo --sim-speed 60 i-bp1abc... --wait
-  ecs-redeploy redeploy i-bp1abc... --region cn-hangzhou --yes --wait`,
+  ecs-redeploy redeploy i-bp1abc... --region cn-hangzhou --yes --wait
+  ecs-redeploy redeploy --from-file kafka.txt --max-in-flight 2 --one-per-zone --yes --wait --json
+  ecs-redeploy redeploy --resume --wait
+  ecs-redeploy redeploy --follow t-bp1abc... --region cn-hangzhou`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{errors.New("redeploy takes exactly one INSTANCE_ID (list them with `ecs-redeploy events`)")}
+			if follow != "" && (len(args) > 0 || bo.fromFile != "" || bo.resume) {
+				return usageError{errors.New("--follow TASK takes no instance ids: it follows one task that is already running")}
+			}
+			if len(args) == 0 && bo.fromFile == "" && !bo.resume && follow == "" {
+				return usageError{errors.New("redeploy needs an INSTANCE_ID (several, --from-file F or - for a batch); list them with `ecs-redeploy events`")}
+			}
+			if bo.resume && (len(args) > 0 || bo.fromFile != "") {
+				return usageError{errors.New("--resume takes no instance ids: it goes on with the saved plans")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			id := args[0]
 			if poll < 100*time.Millisecond {
 				return usageError{fmt.Errorf("--poll must be at least 100ms, got %s", poll)}
 			}
 			if waitTimeout < poll {
 				return usageError{fmt.Errorf("--wait-timeout must be at least --poll (%s), got %s", poll, waitTimeout)}
 			}
+			if bo.resume {
+				return runResume(cmd, g, bo, wait, poll)
+			}
+			if follow != "" {
+				return runFollow(cmd, g, follow, poll, waitTimeout)
+			}
+			if len(args) != 1 || args[0] == "-" || bo.fromFile != "" || bo.json {
+				ids, err := readTargets(args, bo.fromFile, cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				return runBatch(cmd, g, ids, bo, forceStop, yes, wait, poll)
+			}
+			id := args[0]
 			// Before anything is opened or sent: an empty or malformed id reaches the API as
 			// no filter, and the answer's first instance is someone else's.
 			if err := backend.CheckInstanceID(id); err != nil {
@@ -113,26 +152,8 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 			if !wait {
 				return pr.Err()
 			}
-			ticker := time.NewTicker(poll)
-			defer ticker.Stop()
-			start := e.Now()
-			final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
-				elapsed := model.FormatDuration(p.At.Sub(start))
-				if p.Err != nil {
-					pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
-					return
-				}
-				status := p.Status
-				if p.Task.Status == model.TaskFinished {
-					status = model.StatusRunning
-				}
-				pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
-			})
-			if err != nil {
+			if err := followTask(ctx, e, ref, poll, waitTimeout, pr); err != nil {
 				return err
-			}
-			if final.Status != model.TaskFinished {
-				return fmt.Errorf("task %s %s: %s; the instance is back on its original host", final.ID, final.Status, orDash(final.FailedReason))
 			}
 			pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", in.ID)
 			return pr.Err()
@@ -144,6 +165,13 @@ With --wait it follows the task to the end and exits 0 only when it Finished.`,
 	f.BoolVar(&wait, "wait", false, "follow the task until it ends; exit 0 only when it Finished")
 	f.DurationVar(&poll, "poll", 2*time.Second, "with --wait: how often to ask for the task status")
 	f.DurationVar(&waitTimeout, "wait-timeout", 30*time.Minute, "with --wait: how long to follow the task, through API failures, before giving up on following (the redeploy goes on)")
+	f.StringVar(&bo.fromFile, "from-file", "", "batch: read instance ids from this file (one or more a line, # comments; - for standard input)")
+	f.IntVar(&bo.maxInFlight, "max-in-flight", fleet.DefaultMaxInFlight, "batch: at most this many redeploys at once")
+	f.BoolVar(&bo.onePerZone, "one-per-zone", false, "batch: never two redeploys in one zone at once")
+	f.StringVar(&bo.onFailure, "on-failure", string(fleet.FailureAbort), "batch: on the first failure, abort the rest, pause (keep them for --resume), or continue")
+	f.BoolVar(&bo.json, "json", false, "batch: print one JSON line per change (instance, task, status, time); the plan goes to stderr")
+	f.BoolVar(&bo.resume, "resume", false, "go on with the unfinished plans of the state directory, reconciled through DescribeTasks first")
+	f.StringVar(&follow, "follow", "", "follow the redeploy task TASK (started here, elsewhere, or by a console that quit) until it ends")
 	return cmd
 }
 
@@ -185,4 +213,85 @@ func (g *globalOptions) localIdentity() backend.Identity {
 		role = backend.RoleViewer
 	}
 	return backend.Identity{Name: name + "@" + host, Role: role}
+}
+
+// followTask follows ref's task with taskwait until it ends, printing each change; the
+// error says how it ended when it did not finish.
+func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTimeout time.Duration, pr *printer) error {
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	start := e.Now()
+	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
+		elapsed := model.FormatDuration(p.At.Sub(start))
+		if p.Err != nil {
+			pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
+			return
+		}
+		status := p.Status
+		if p.Task.Status == model.TaskFinished {
+			status = model.StatusRunning
+		}
+		pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
+	})
+	if err != nil {
+		return err
+	}
+	if final.Status != model.TaskFinished {
+		return fmt.Errorf("task %s %s: %s; the instance is back on its original host", final.ID, final.Status, orDash(final.FailedReason))
+	}
+	return nil
+}
+
+// taskIDShape is what a task id looks like (t-bp1…): it is sent to DescribeTasks, where an
+// empty or listed value would match other tasks.
+var taskIDShape = regexp.MustCompile(`^t-[a-z0-9]+$`)
+
+// runFollow follows one redeploy task to its end: the one a console that quit, a batch
+// that was interrupted, or another tool started. The task is looked up by id in each
+// region of the scope, and matched by id in every answer.
+func runFollow(cmd *cobra.Command, g *globalOptions, id string, poll, waitTimeout time.Duration) error {
+	if !taskIDShape.MatchString(id) {
+		return usageError{fmt.Errorf("--follow %q is not a task id: give one like t-bp1abc… (the console and redeploy print them)", id)}
+	}
+	ctx := cmd.Context()
+	e, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	regions := e.Regions
+	if len(regions) == 0 {
+		rs, err := e.Backend.Regions(ctx)
+		if err != nil {
+			return fmt.Errorf("listing the regions to find task %s: %w", id, err)
+		}
+		for _, r := range rs {
+			regions = append(regions, r.RegionID)
+		}
+	}
+	var found *model.Task
+	for _, region := range regions {
+		ts, err := e.Backend.Tasks(ctx, region, []string{id})
+		if err != nil {
+			return fmt.Errorf("looking for task %s in %s: %w", id, region, err)
+		}
+		for i := range ts {
+			if ts[i].ID == id && backend.CheckInstanceID(ts[i].ResourceID) == nil {
+				found = &ts[i]
+				found.RegionID = region
+			}
+		}
+		if found != nil {
+			break
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("task %s is not in %s: pass the --region it runs in", id, scopeName(regions))
+	}
+	pr := &printer{w: cmd.OutOrStdout()}
+	pr.printf("task %s: RedeployInstance of %s in %s, %s\n", found.ID, found.ResourceID, found.RegionID, found.Status)
+	if err := followTask(ctx, e, backend.TaskRef{TaskID: found.ID, RegionID: found.RegionID, InstanceID: found.ResourceID}, poll, waitTimeout, pr); err != nil {
+		return err
+	}
+	pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", found.ResourceID)
+	return pr.Err()
 }

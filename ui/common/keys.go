@@ -9,6 +9,9 @@ type KeyMap struct {
 
 	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Copy, CopyJSON, Tasks, Log, Help, Quit, Back key.Binding
 
+	// A batch that paused on a failure: go on with it, or send nothing more.
+	Continue, Abort key.Binding
+
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
 }
@@ -44,6 +47,8 @@ func DefaultKeyMap() KeyMap {
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Continue: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
+		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
@@ -57,6 +62,8 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.Redeploy.SetEnabled(false)
 	k.Select.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
+	k.Continue.SetEnabled(false)
+	k.Abort.SetEnabled(false)
 	return k
 }
 
@@ -71,6 +78,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
 		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
 		{k.Copy, k.CopyJSON, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
+		{k.Continue, k.Abort},
 	}
 }
 

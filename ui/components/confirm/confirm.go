@@ -222,16 +222,33 @@ func (c *Model) losesData(now time.Time) bool {
 	return false
 }
 
-// want is what must be typed to arm a destructive confirm.
-func (c *Model) want() string {
-	if c.batch() {
-		return strconv.Itoa(len(c.targets))
+// wipes reports whether a batch wipes some instance's local disks: then the count alone
+// does not arm it (issue 11), the word wipe must be typed too.
+func (c *Model) wipes() bool {
+	for _, r := range c.targets {
+		for _, w := range consequencesOf(r, c.forceStop) {
+			if w.Kind == model.WarnLocalDiskWipe {
+				return true
+			}
+		}
 	}
-	return c.targets[0].Inst.ID
+	return false
+}
+
+// want is what must be typed to arm a destructive confirm: the id; for a batch the
+// count, followed by "wipe" when local disks are wiped.
+func (c *Model) want() string {
+	switch {
+	case !c.batch():
+		return c.targets[0].Inst.ID
+	case c.wipes():
+		return strconv.Itoa(len(c.targets)) + " wipe"
+	}
+	return strconv.Itoa(len(c.targets))
 }
 
 func (c *Model) armed(now time.Time) bool {
-	return !c.destructive(now) || strings.TrimSpace(c.input.Value()) == c.want()
+	return !c.destructive(now) || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
 }
 
 // notArmed says why enter did not press Redeploy.
@@ -471,9 +488,16 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
 		// R acts on exactly these: each is named by id and name, and none may be dropped.
 		for _, r := range c.targets {
-			add(prioMust, fmt.Sprintf("  %s (%s) · %s · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, r.Inst.Status))
+			line := fmt.Sprintf("  %s (%s) · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID)
+			if ds := r.Inst.DeploymentSetID; ds != "" {
+				line += " · set " + ds
+			}
+			add(prioMust, line+" · "+string(r.Inst.Status))
 		}
 		add(prioRegion, "regions: "+strings.Join(rs, ", "))
+		// How the hub runs it (fleet.Plan): the engineer must not expect all at once.
+		add(prioRegion, fmt.Sprintf("runs in waves: at most %d at once, one per deployment set, deadline first; a failure stops the rest",
+			fleet.DefaultMaxInFlight))
 	} else {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
@@ -521,7 +545,10 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 	}
 	if destructive {
 		what := "the instance id"
-		if c.batch() {
+		switch {
+		case c.batch() && c.wipes():
+			what = "the number of instances and the word wipe"
+		case c.batch():
 			what = "the number of instances"
 		}
 		why := "This loses data."
@@ -623,6 +650,9 @@ func (c *Model) View() string {
 }
 
 // consequences are the warnings of every target, worded for someone woken at 3 a.m.
+// A batch lists DATA LOSS first, then downtime, then the rest (issue 11): the worst is
+// read first. One instance keeps model.Evaluate's order, where ForceStop's warning follows
+// the downtime it hardens.
 func (c *Model) consequences(now time.Time) []string {
 	if !c.batch() {
 		var out []string
@@ -649,6 +679,9 @@ func (c *Model) consequences(now time.Time) []string {
 			a.ids = append(a.ids, r.Inst.ID)
 		}
 	}
+	slices.SortStableFunc(order, func(a, b model.WarningKind) int {
+		return gravity(a, by[a].destructive) - gravity(b, by[b].destructive)
+	})
 	var out []string
 	for _, k := range order {
 		a := by[k]
@@ -667,6 +700,17 @@ func (c *Model) consequences(now time.Time) []string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// gravity orders consequences: data loss, then downtime, then the rest.
+func gravity(k model.WarningKind, destructive bool) int {
+	switch {
+	case destructive:
+		return 0
+	case k == model.WarnDowntime:
+		return 1
+	}
+	return 2
+}
 
 // batchWording words a consequence for several instances at once.
 func batchWording(k model.WarningKind, first string) string {

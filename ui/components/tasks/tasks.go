@@ -34,6 +34,9 @@ type Model struct {
 	// Focused is set while the panel has the keyboard; Frame turns the spinners.
 	Focused bool
 	Frame   int
+	// Plan is where the session's batch stands ("batch: 2 in flight · 5 queued · …"), or
+	// the summary of its last one, which stays: shown on the title line.
+	Plan string
 }
 
 // New builds an empty panel.
@@ -155,6 +158,9 @@ func (p *Model) View() string {
 		}
 	}
 	title := "TASKS  " + common.Itoa(running) + " running · " + common.Itoa(finished) + " finished · " + common.Itoa(failed) + " failed"
+	if p.Plan != "" {
+		title += "  │  " + p.Plan
+	}
 	if focused {
 		title += "  (focused: j/k move, enter goes to the row, t or esc back)"
 	}

@@ -67,7 +67,7 @@ func Scenario() *sim.Fleet {
 	stopping := inst(IDStopping, "worker-staging-5", "cn-beijing", "cn-beijing-g", model.StatusStopping,
 		ev(IDStopping, model.EventMaintenanceReboot, model.CycleScheduled, 90*time.Minute))
 
-	two := inst(IDTwoEvents, "数据库-主-01", "cn-hangzhou", "cn-hangzhou-h", model.StatusRunning,
+	two := inst(IDTwoEvents, "数据库-主-01", "cn-hangzhou", "cn-hangzhou-g", model.StatusRunning,
 		append(ev(IDTwoEvents, model.EventMaintenanceReboot, model.CycleScheduled, 6*time.Hour),
 			ev(IDTwoEvents, model.EventMaintenanceRedeploy, model.CycleScheduled, 4*time.Hour)...))
 	two.Events[1].ID = "e-second-" + IDTwoEvents[2:]

@@ -1,0 +1,281 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// PlanStore keeps plans in a state directory, one JSON file per plan (plan-<id>.json),
+// each written whole and atomically: a crash leaves the old file or the new one, never
+// half of one. A plan that ended stays on disk as the record of what it did.
+type PlanStore struct {
+	// Dir is the state directory, made 0700 on the first save.
+	Dir string
+	mu  sync.Mutex
+}
+
+// StateDir is where plans are kept: $XDG_STATE_HOME/ecs-redeploy, or
+// ~/.local/state/ecs-redeploy when XDG_STATE_HOME is unset or relative (the XDG Base
+// Directory specification ignores relative paths).
+func StateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "ecs-redeploy"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory: set XDG_STATE_HOME or HOME: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "ecs-redeploy"), nil
+}
+
+func (s *PlanStore) path(id string) string { return filepath.Join(s.Dir, "plan-"+id+".json") }
+
+// save writes rec atomically: a temporary file in the same directory, synced, renamed
+// over the plan's file, and the directory synced so the rename itself survives a crash.
+func (s *PlanStore) save(rec *PlanRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.Dir, ".plan-*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(append(data, '\n'))
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		_ = os.Remove(tmp) // the write already failed; a leftover temp file is only litter
+		return err
+	}
+	if err := os.Rename(tmp, s.path(rec.ID)); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(s.Dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+// Load reads every plan in the directory, oldest first. A missing directory holds none.
+func (s *PlanStore) Load() ([]PlanRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names, err := filepath.Glob(filepath.Join(s.Dir, "plan-*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var recs []PlanRecord
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading plan %s: %w", name, err)
+		}
+		var rec PlanRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return nil, fmt.Errorf("plan %s is not a plan file: %w", name, err)
+		}
+		if rec.Version != 1 || rec.ID == "" || filepath.Base(name) != "plan-"+rec.ID+".json" {
+			return nil, fmt.Errorf("plan %s: unknown version %d or id %q", name, rec.Version, rec.ID)
+		}
+		recs = append(recs, rec)
+	}
+	slices.SortFunc(recs, func(a, b PlanRecord) int { return a.Created.Compare(b.Created) })
+	return recs, nil
+}
+
+// Unfinished is every plan with an item not ended, oldest first.
+func (s *PlanStore) Unfinished() ([]PlanRecord, error) {
+	recs, err := s.Load()
+	return slices.DeleteFunc(recs, func(r PlanRecord) bool { return r.Ended() }), err
+}
+
+// ResumeUnfinished resumes every unfinished plan of the store made against opt.Where
+// (ResumePlan each, the saved rules kept), and returns them with the unfinished plans of
+// other accounts, which are left alone: their tasks are not in this account, and their
+// queued instances were confirmed for that one. A plan another process runs already
+// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned. The
+// console calls it at start, `redeploy --resume` when asked; serve could at its start.
+func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Plan, others []PlanRecord, err error) {
+	if opt.Store == nil {
+		return nil, nil, nil
+	}
+	recs, err := opt.Store.Unfinished()
+	if err != nil {
+		return nil, nil, err
+	}
+	var errs []error
+	for _, rec := range recs {
+		if rec.Where != opt.Where {
+			others = append(others, rec)
+			continue
+		}
+		p, err := ResumePlan(ctx, h, rec, opt)
+		if err != nil {
+			if p != nil {
+				p.Close()
+			}
+			errs = append(errs, err)
+			continue
+		}
+		plans = append(plans, p)
+	}
+	return plans, others, errors.Join(errs...)
+}
+
+// reconcileSlack is how much earlier than its recorded submission a task may say it was
+// created and still be taken as that submission's: ECS stamps tasks with its own clock.
+const reconcileSlack = 5 * time.Minute
+
+// ResumePlan picks up a plan saved by a process that stopped: it reconciles every item
+// that was in flight through DescribeTasks before anything is sent, so no redeploy is
+// ever sent twice. An item with a task takes the task's status; one whose call was out
+// with no task recorded adopts the instance's RedeployInstance task created since (the
+// call did start), and otherwise fails as unknown, never sent again. The hub must have
+// refreshed, so queued targets are judged on today's listing. ResumeUnfinished calls it
+// for each plan; opt gives the identity, store, Submit and OnTransition (the rules are
+// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy).
+func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1), rec: rec, started: true}
+	p.rec.Items = slices.Clone(rec.Items)
+	// Before anything is asked: a second runner of the plan must not reconcile or send.
+	if err := p.lockLocked(); err != nil {
+		return nil, err
+	}
+	if opt.Identity.Name != "" {
+		// Whoever resumes answers for what is sent from now on.
+		p.rec.Identity = opt.Identity
+	}
+	now := h.Now()
+	byRegion := map[string][]int{}
+	var regions []string
+	for i, it := range p.rec.Items {
+		if it.Status.InFlight() {
+			if byRegion[it.RegionID] == nil {
+				regions = append(regions, it.RegionID)
+			}
+			byRegion[it.RegionID] = append(byRegion[it.RegionID], i)
+		}
+	}
+	var errs []error
+	for _, region := range regions {
+		if err := p.reconcile(ctx, region, byRegion[region], now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		// What is unknown stays in flight: it counts against the limits, and is never sent.
+		return p, fmt.Errorf("resuming plan %s: %w", p.rec.ID, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// The plan's tasks still running were started by whoever started the plan: every
+	// session shows them so, not as started elsewhere.
+	for _, it := range p.rec.Items {
+		if it.Status.InFlight() && it.TaskID != "" {
+			h.Follow(backend.TaskRef{TaskID: it.TaskID, RegionID: it.RegionID, InstanceID: it.InstanceID}, StartedBy{Identity: rec.Identity})
+		}
+	}
+	if p.rec.Phase != PhaseDone && p.rec.Phase != PhaseAborted && p.rec.Ended() {
+		p.rec.Phase = PhaseDone
+	}
+	return p, p.save()
+}
+
+// reconcile settles the in-flight items idx of one region through DescribeTasks.
+func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time.Time) error {
+	var refs []backend.TaskRef
+	var refIdx []int
+	for _, i := range idx {
+		it := &p.rec.Items[i]
+		if it.TaskID != "" {
+			refs = append(refs, backend.TaskRef{TaskID: it.TaskID, RegionID: region, InstanceID: it.InstanceID})
+			refIdx = append(refIdx, i)
+			continue
+		}
+		// The process stopped while the call was out: any RedeployInstance task of this
+		// instance created since is that call's (or someone else's): either way, not ours
+		// to send again.
+		ts, err := p.h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{it.InstanceID}})
+		if err != nil {
+			return fmt.Errorf("looking for the task of %s: %w", it.InstanceID, err)
+		}
+		var found *model.Task
+		for j := range ts {
+			t := &ts[j]
+			if t.ResourceID == it.InstanceID && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
+				t.ID != "" && !t.CreationTime.Before(it.Submitted.Add(-reconcileSlack)) && (found == nil || t.CreationTime.Before(found.CreationTime)) {
+				found = t
+			}
+		}
+		p.mu.Lock()
+		if found == nil {
+			it.Status, it.Ended = ItemFailed, now
+			it.Reason = "the process stopped while RedeployInstance was out, and DescribeTasks lists no task of it; not sent again: check the instance"
+			p.failedLocked(it, now)
+		} else {
+			it.TaskID = found.ID
+			p.fromModelTask(it, found, now)
+		}
+		p.emit(*it, now)
+		p.mu.Unlock()
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	states, err := backend.PollTasks(ctx, p.h.b, region, refs)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, st := range states {
+		if !st.TaskSeen {
+			continue
+		}
+		it := &p.rec.Items[refIdx[k]]
+		before := *it
+		p.fromModelTask(it, &st.Task, now)
+		if *it != before {
+			p.emit(*it, now)
+		}
+	}
+	return err
+}
+
+func (p *Plan) fromModelTask(it *PlanItem, t *model.Task, now time.Time) {
+	p.fromTask(it, &Task{ID: t.ID, Status: t.Status, Finished: t.FinishedTime, FailedReason: t.FailedReason}, now)
+	if it.Status == ItemFailed {
+		p.failedLocked(it, now)
+	}
+}
+
+// Describe is a plan's rules in one line: "at most 3 in flight, one per deployment set,
+// one per zone, on failure abort".
+func (r *PlanRecord) Describe() string {
+	parts := []string{fmt.Sprintf("at most %d in flight", r.MaxInFlight), "one per deployment set"}
+	if r.OnePerZone {
+		parts = append(parts, "one per zone")
+	}
+	if r.ForceStop {
+		parts = append(parts, "ForceStop")
+	}
+	parts = append(parts, "on failure "+string(r.OnFailure))
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,400 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+// batchOptions are the flags of `redeploy` that shape a batch.
+type batchOptions struct {
+	fromFile    string
+	maxInFlight int
+	onePerZone  bool
+	onFailure   string
+	json        bool
+	resume      bool
+}
+
+// adjustHubOptions lets tests drive the batch's hub on a stepped clock.
+var adjustHubOptions func(*fleet.Options)
+
+// readTargets collects the instance ids of a batch: the arguments, the lines of
+// --from-file, or standard input for `-`. Ids are separated by spaces, commas or lines;
+// `#` starts a comment. Every id is checked for shape before anything is opened, and a
+// repeated id counts once.
+func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, error) {
+	var ids []string
+	add := func(src string, r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		for n := 1; sc.Scan(); n++ {
+			line, _, _ := strings.Cut(sc.Text(), "#")
+			for _, id := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
+				if err := backend.CheckInstanceID(id); err != nil {
+					return usageError{fmt.Errorf("%s line %d: %w", src, n, err)}
+				}
+				ids = append(ids, id)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("reading %s: %w", src, err)
+		}
+		return nil
+	}
+	for _, a := range args {
+		if a == "-" {
+			if err := add("standard input", stdin); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := backend.CheckInstanceID(a); err != nil {
+			return nil, usageError{fmt.Errorf("redeploy: %w", err)}
+		}
+		ids = append(ids, a)
+	}
+	switch fromFile {
+	case "":
+	case "-":
+		if err := add("standard input", stdin); err != nil {
+			return nil, err
+		}
+	default:
+		f, err := os.Open(fromFile)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--from-file: %w", err)}
+		}
+		err = add(fromFile, f)
+		_ = f.Close() // read-only: its close error says nothing the read did not
+		if err != nil {
+			return nil, err
+		}
+	}
+	var uniq []string
+	for _, id := range ids {
+		if !slices.Contains(uniq, id) {
+			uniq = append(uniq, id)
+		}
+	}
+	if len(uniq) == 0 {
+		return nil, usageError{errors.New("redeploy: no instance id given (pass ids, --from-file F, or - to read them from standard input)")}
+	}
+	return uniq, nil
+}
+
+// batchRun is what a batch run needs beyond the flags.
+type batchRun struct {
+	g     *globalOptions
+	o     batchOptions
+	e     *env
+	hub   *fleet.Hub
+	store *fleet.PlanStore
+	out   *printer // transitions and the end
+	info  *printer // the plan before it starts: stdout, or stderr with --json
+	start time.Time
+	poll  time.Duration
+	wait  bool
+}
+
+// openBatch opens the backend and a hub over it, refreshed once.
+func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, poll time.Duration, wait bool) (*batchRun, error) {
+	if o.maxInFlight < 1 {
+		return nil, usageError{fmt.Errorf("--max-in-flight must be at least 1, got %d", o.maxInFlight)}
+	}
+	if _, err := fleet.ParseOnFailure(o.onFailure); err != nil {
+		return nil, usageError{fmt.Errorf("--on-failure: %w", err)}
+	}
+	var store *fleet.PlanStore
+	if !g.demoMode() {
+		// A plan of the in-process simulator dies with it: nothing to resume.
+		dir, err := fleet.StateDir()
+		if err != nil {
+			return nil, err
+		}
+		store = &fleet.PlanStore{Dir: dir}
+	}
+	ctx := cmd.Context()
+	e, err := g.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opt := fleet.Options{Regions: e.Regions, Now: e.Now, TaskFast: poll, TaskSlow: 2 * poll}
+	if adjustHubOptions != nil {
+		adjustHubOptions(&opt)
+	}
+	h := fleet.New(e.Backend, opt)
+	if err := h.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("listing the instances with pending events: %w", err)
+	}
+	br := &batchRun{g: g, o: o, e: e, hub: h, store: store, poll: poll, wait: wait,
+		out: &printer{w: cmd.OutOrStdout()}, info: &printer{w: cmd.OutOrStdout()}, start: e.Now()}
+	if o.json {
+		br.info = &printer{w: cmd.ErrOrStderr()}
+	}
+	return br, nil
+}
+
+// transition prints one item's change: a JSON line with --json, else a line for people.
+func (br *batchRun) transition(t fleet.Transition) {
+	if br.o.json {
+		line, err := json.Marshal(t)
+		if err != nil { // a Transition always marshals; never a panic either
+			br.out.printf("{\"error\":%q}\n", err.Error())
+			return
+		}
+		br.out.printf("%s\n", line)
+		return
+	}
+	elapsed := model.FormatDuration(t.Time.Sub(br.start))
+	line := fmt.Sprintf("%7s  %-24s %-16s", elapsed, t.Instance, t.Status)
+	if t.Task != "" {
+		line += " task " + t.Task
+	}
+	if t.Reason != "" {
+		line += "  " + t.Reason
+	}
+	br.out.printf("%s\n", strings.TrimRight(line, " "))
+}
+
+// runBatch plans ids, shows the plan, and runs it when nothing destructive is unconfirmed.
+func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions, forceStop, yes, wait bool, poll time.Duration) error {
+	br, err := openBatch(cmd, g, o, poll, wait)
+	if err != nil {
+		return err
+	}
+	p, err := fleet.NewPlan(br.hub, ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
+		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity(),
+		Store: br.store, Where: g.planWhere(), OnTransition: br.transition})
+	if err != nil {
+		return usageError{err}
+	}
+	destructive := br.preview(p.Record(), forceStop)
+	if err := br.info.Err(); err != nil {
+		// Nobody saw what this batch would do: send nothing.
+		return err
+	}
+	rec := p.Record()
+	if rec.Ended() {
+		return fmt.Errorf("nothing to redeploy: all %d instances are skipped (see above)", len(rec.Items))
+	}
+	if destructive && !yes {
+		return usageError{errors.New("refused: this batch destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
+	}
+	if err := p.Start(); err != nil {
+		return err
+	}
+	defer p.Close()
+	return br.run(cmd.Context(), p)
+}
+
+// preview prints the plan before it starts: its targets in the order they go, the skipped
+// ones with their reasons, and every consequence, DATA LOSS first. It reports whether any
+// consequence destroys data.
+func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive bool) {
+	pr := br.info
+	now := br.e.Now()
+	targets := 0
+	for _, it := range rec.Items {
+		if it.Status != fleet.ItemSkipped {
+			targets++
+		}
+	}
+	pr.printf("plan %s: %d to redeploy, %d skipped; %s\n", rec.ID, targets, len(rec.Items)-targets, rec.Describe())
+	rows := map[string]*fleet.Row{}
+	for _, r := range br.hub.Snapshot().Rows {
+		rows[r.Inst.ID] = r
+	}
+	type consequence struct {
+		w   model.Warning
+		ids []string
+	}
+	var cons []*consequence
+	if targets > 0 {
+		pr.printf("targets, in the order they go (deadline first; one per deployment set at a time):\n")
+	}
+	for _, it := range rec.Items {
+		if it.Status == fleet.ItemSkipped {
+			continue
+		}
+		pr.printf("  %-24s %-20s %-16s %-24s %s\n", it.InstanceID, orDash(it.Name), orDash(it.ZoneID), orDash(it.DeploymentSetID),
+			"deadline "+model.Countdown(it.Deadline, now))
+		r := rows[it.InstanceID]
+		if r == nil {
+			continue
+		}
+		for _, w := range model.Evaluate(r.Inst, now, forceStop).Warnings {
+			// Grouped by what is said: two instances wiping different amounts of data
+			// each keep their own line.
+			i := slices.IndexFunc(cons, func(c *consequence) bool { return c.w.Kind == w.Kind && c.w.Message == w.Message })
+			if i < 0 {
+				cons = append(cons, &consequence{w: w})
+				i = len(cons) - 1
+			}
+			cons[i].ids = append(cons[i].ids, it.InstanceID)
+		}
+	}
+	if targets < len(rec.Items) {
+		pr.printf("skipped:\n")
+		for _, it := range rec.Items {
+			if it.Status == fleet.ItemSkipped {
+				pr.printf("  %-24s %-20s %s\n", it.InstanceID, orDash(it.Name), it.Reason)
+			}
+		}
+	}
+	// Data loss first, then downtime, then the rest: the worst is read first.
+	rank := func(c *consequence) int {
+		switch {
+		case c.w.Destructive:
+			return 0
+		case c.w.Kind == model.WarnDowntime:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(cons, func(a, b *consequence) int { return rank(a) - rank(b) })
+	for _, c := range cons {
+		mark := "note"
+		switch {
+		case c.w.Destructive:
+			mark, destructive = "DATA LOSS", true
+		case c.w.Kind == model.WarnDowntime:
+			mark = "downtime"
+		}
+		pr.printf("%-10s %d of %d: %s\n", mark+":", len(c.ids), targets, c.w.Message)
+		pr.printf("           %s\n", strings.Join(c.ids, ", "))
+	}
+	return destructive
+}
+
+// run runs the plan with the hub's loops, then says how it ended. Without --wait it
+// stops once every target was sent; with --wait once every one has ended.
+func (br *batchRun) run(ctx context.Context, p *fleet.Plan) error {
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() { br.hub.Run(hubCtx); close(hubDone) }()
+	var stop func(fleet.Summary) bool
+	if !br.wait {
+		stop = func(s fleet.Summary) bool { return s.Queued == 0 }
+	}
+	runErr := p.RunUntil(ctx, stop)
+	stopHub()
+	<-hubDone
+	// A call still out (interrupted while waiting) answers before the process ends, so its
+	// audit result line is written; the plan file already says it may have been sent.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	runErr = errors.Join(runErr, br.hub.Drain(drainCtx))
+	return br.report(p, runErr)
+}
+
+// report prints what the plan did and what is left, and decides the exit status: 0 only
+// when every instance finished (with --wait), or was sent and none failed (without).
+func (br *batchRun) report(p *fleet.Plan, runErr error) error {
+	rec := p.Record()
+	s := p.Summary()
+	info := br.out
+	if br.o.json {
+		info = br.info
+	}
+	var running []fleet.PlanItem
+	for _, it := range rec.Items {
+		if it.Status.InFlight() {
+			running = append(running, it)
+		}
+	}
+	info.printf("plan %s %s: %s\n", rec.ID, rec.Phase, s)
+	if rec.Stopped != "" {
+		info.printf("stopped: %s\n", rec.Stopped)
+	}
+	for _, it := range running {
+		info.printf("still running: %s task %s\n", it.InstanceID, orDash(it.TaskID))
+	}
+	if (len(running) > 0 || (!rec.Ended() && rec.Phase == fleet.PhasePaused)) && br.store != nil {
+		info.printf("follow or continue it with: ecs-redeploy redeploy --resume --wait (plan %s, kept in %s)\n", rec.ID, br.store.Dir)
+	}
+	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return fmt.Errorf("plan %s: %w", rec.ID, runErr)
+	}
+	ok := s.Failed == 0 && s.Skipped == 0 && s.Queued == 0
+	if br.wait {
+		ok = ok && s.InFlight == 0
+	}
+	if !ok {
+		return fmt.Errorf("plan %s: %s", rec.ID, s)
+	}
+	return nil
+}
+
+// runResume picks up the unfinished plans of the state directory, reconciles them
+// through DescribeTasks, and runs them on.
+func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, poll time.Duration) error {
+	if g.demoMode() {
+		return usageError{errors.New("--resume: a plan of the built-in simulator (--demo) is not kept; resume plans against the account they were made for")}
+	}
+	br, err := openBatch(cmd, g, o, poll, wait)
+	if err != nil {
+		return err
+	}
+	where := g.planWhere()
+	plans, others, err := fleet.ResumeUnfinished(cmd.Context(), br.hub, fleet.PlanOptions{Store: br.store, Where: where,
+		Identity: g.localIdentity(), OnTransition: br.transition})
+	for _, rec := range others {
+		br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
+	}
+	errs := []error{err}
+	if len(plans) == 0 && err == nil {
+		br.info.printf("no unfinished plan for %s in %s\n", where, br.store.Dir)
+		return br.info.Err()
+	}
+	for _, p := range plans {
+		rec := p.Record()
+		br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
+		if err := p.Continue(); err != nil {
+			errs = append(errs, err)
+		} else if err := br.run(cmd.Context(), p); err != nil {
+			errs = append(errs, err)
+		}
+		p.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// demoMode reports whether the commands run on the in-process simulator.
+func (g *globalOptions) demoMode() bool { return g.Demo || g.Scenario != "" }
+
+// planWhere names the account a plan runs against: the endpoint and the profile, as the
+// flags and the environment give them.
+func (g *globalOptions) planWhere() string {
+	ep := g.Endpoint
+	if ep == "" {
+		ep = os.Getenv(aliyun.EnvEndpoint)
+	}
+	if ep == "" {
+		ep = "the ECS API"
+	}
+	prof := g.Profile
+	if prof == "" {
+		prof = os.Getenv(aliyun.EnvProfile)
+	}
+	if prof == "" {
+		return ep
+	}
+	return ep + ", profile " + prof
+}
