@@ -211,3 +211,71 @@ func TestSortByDeadline(t *testing.T) {
 		t.Fatalf("order = %v, want %v", ids, want)
 	}
 }
+
+// TestReasonBadges pins issue 13: a blocked row says why in a word, and a row whose event a
+// redeploy does not answer reads differently from a blocked one.
+func TestReasonBadges(t *testing.T) {
+	cases := []struct {
+		name       string
+		mutate     func(*Instance)
+		inProgress bool
+		want       []Badge
+		blocked    bool
+		noRedeploy bool
+	}{
+		{name: "allowed", mutate: func(*Instance) {}, want: nil},
+		{name: "security lock", mutate: func(in *Instance) { in.OperationLocks = []LockReason{LockSecurity} },
+			want: []Badge{BadgeSecurityLock}, blocked: true},
+		{name: "dedicated host", mutate: func(in *Instance) { in.DedicatedHostID = "dh-1" },
+			want: []Badge{BadgeDedicatedHost}, blocked: true},
+		{name: "expired", mutate: func(in *Instance) { in.OperationLocks = []LockReason{LockFinancial} },
+			want: []Badge{BadgeExpired}, blocked: true},
+		{name: "wrong status", mutate: func(in *Instance) { in.Status = StatusStarting },
+			want: []Badge{BadgeWrongStatus}, blocked: true},
+		{name: "event with no redeploy", mutate: withEvent(EventExpirationStop, CycleScheduled),
+			want: []Badge{BadgeNoRedeploy}, noRedeploy: true},
+		{name: "disk event on local disks", mutate: func(in *Instance) {
+			withEvent(EventMaintenanceRebootReinit, CycleScheduled)(in)
+			in.LocalStorageAmount = 1
+		}, want: []Badge{BadgeNoRedeploy, BadgeLocalDisk}, noRedeploy: true},
+		{name: "two reasons in the API's order", mutate: func(in *Instance) {
+			in.OperationLocks = []LockReason{LockSecurity}
+			in.Status = StatusStopping
+		}, want: []Badge{BadgeWrongStatus, BadgeSecurityLock}, blocked: true},
+		{name: "blocked and no redeploy", mutate: func(in *Instance) {
+			in.DedicatedHostID = "dh-1"
+			withEvent(EventUnbalancedStop, CycleScheduled)(in)
+		}, want: []Badge{BadgeDedicatedHost, BadgeNoRedeploy}, blocked: true, noRedeploy: true},
+		{name: "in progress first, and nothing of a verdict it outdates", mutate: func(in *Instance) { in.LocalStorageAmount = 1; in.Status = StatusStopping }, inProgress: true,
+			want: []Badge{BadgeInProgress, BadgeLocalDisk}, blocked: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := base()
+			c.mutate(&in)
+			el := Evaluate(&in, now, false)
+			if got := ReasonBadges(&in, el, c.inProgress); !slices.Equal(got, c.want) {
+				t.Errorf("ReasonBadges = %v, want %v", got, c.want)
+			}
+			if el.Blocked() != c.blocked || el.NoRedeploy() != c.noRedeploy {
+				t.Errorf("Blocked, NoRedeploy = %v, %v; want %v, %v", el.Blocked(), el.NoRedeploy(), c.blocked, c.noRedeploy)
+			}
+		})
+	}
+}
+
+func TestPendingEventsByDeadline(t *testing.T) {
+	in := base()
+	in.Events = []Event{
+		{ID: "late", CycleStatus: CycleScheduled, NotBefore: now.Add(5 * time.Hour)},
+		{ID: "done", CycleStatus: CycleAvoided, NotBefore: now.Add(time.Hour)},
+		{ID: "soon", CycleStatus: CycleInquiring, NotBefore: now.Add(2 * time.Hour)},
+	}
+	var ids []string
+	for _, e := range in.PendingEvents() {
+		ids = append(ids, e.ID)
+	}
+	if want := []string{"soon", "late"}; !slices.Equal(ids, want) {
+		t.Fatalf("PendingEvents = %v, want %v", ids, want)
+	}
+}

@@ -222,6 +222,19 @@ func (in *Instance) NextEvent() *Event {
 	return best
 }
 
+// PendingEvents are the instance's pending events, earliest deadline first (ties keep the
+// API's order).
+func (in *Instance) PendingEvents() []*Event {
+	var out []*Event
+	for i := range in.Events {
+		if in.Events[i].CycleStatus.Pending() {
+			out = append(out, &in.Events[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Event) int { return a.NotBefore.Compare(b.NotBefore) })
+	return out
+}
+
 // Deadline is the NotBefore of the next pending event, or the zero time.
 func (in *Instance) Deadline() time.Time {
 	if e := in.NextEvent(); e != nil {

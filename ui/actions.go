@@ -12,6 +12,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/ui/components/confirm"
+	"ecs-redeploy/ui/components/log"
 )
 
 // startRedeploy opens the confirm dialog for targets, which the list or the detail pane
@@ -46,6 +47,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 		return nil
 	}
 	d, settle := confirm.New(m.common(), ok, skipped, leftOut)
+	d.SetStale(m.snap.Err, m.snap.Updated)
 	d.SetSize(m.width, m.dialogHeight())
 	m.dialog = d
 	m.dialogFrom = m.mode
@@ -64,6 +66,11 @@ func refusal(r *fleet.Row) string {
 		return s
 	}
 	el := r.Eligibility
+	if r.NoRedeploy && !r.Blocked && r.Event != nil {
+		// Nothing is wrong with the instance: say so, rather than "cannot be redeployed".
+		return fmt.Sprintf("%s: NO REDEPLOY: a redeploy does not answer %s (%s); nothing blocks the instance, "+
+			"RedeployInstance just has nothing to do for it (%s)", r.Inst.ID, r.Event.Type, r.Event.CycleStatus, model.CodeInvalidOperation)
+	}
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
@@ -103,15 +110,18 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	m.list.ClearSelection()
 	m.setNotice(false, "redeploy submitted: "+strings.Join(ids, ", "))
+	if len(ids) == 1 {
+		m.about(ids[0])
+	}
 	cmds = append(cmds, m.startFrames())
 	return tea.Batch(cmds...)
 }
 
 // submitPlan runs a confirmed batch as a hub plan (issue 11): at most
-// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first, and
-// nothing more sent after the first failure (the console has no continue prompt yet, so
-// a failure aborts the rest; the notice says so). Every call goes through the session's
-// Fleet, so serve logs and guards it like a single redeploy.
+// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first. The
+// first failure pauses it, and the engineer continues (c) or aborts the rest (x). Every
+// call goes through the session's Fleet, so serve logs and guards it like a single
+// redeploy.
 func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	ids := make([]string, len(msg.Targets))
 	for i, r := range msg.Targets {
@@ -119,18 +129,31 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	}
 	m.list.ClearSelection()
 	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
-		OnFailure: fleet.FailureAbort, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
-	if err == nil {
-		// Saved before anything is sent: a batch that could not be kept is not started.
-		err = p.Start()
-	}
+		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
 	if err != nil {
 		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
 		return nil
 	}
-	m.plans = append(m.plans, p)
-	rec := p.Record()
-	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(ids), rec.Describe()))
+	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
+	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
+	// sent: a batch that could not be kept is not started.
+	return func() tea.Msg { return planStartedMsg{plan: p, err: p.Start()} }
+}
+
+// planStartedMsg says whether a confirmed batch's plan was saved and started.
+type planStartedMsg struct {
+	plan *fleet.Plan
+	err  error
+}
+
+func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setNotice(true, "batch not started: "+oneLine(msg.err.Error()))
+		return nil
+	}
+	m.plans = append(m.plans, msg.plan)
+	rec := msg.plan.Record()
+	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
 	return tea.Batch(m.stepPlans(), m.startFrames())
 }
 
@@ -152,6 +175,9 @@ func (m *Model) stepPlans() tea.Cmd {
 		errs := make([]error, len(plans))
 		for i, p := range plans {
 			errs[i] = p.Step(ctx)
+			if p.Settled() && p.Record().Phase != fleet.PhasePaused {
+				p.Close() // its lock file: I/O belongs here, not in Update
+			}
 		}
 		return planSteppedMsg{plans: plans, errs: errs}
 	}
@@ -167,8 +193,15 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		if !p.Settled() {
 			continue
 		}
+		if rec := p.Record(); rec.Phase == fleet.PhasePaused {
+			// It waits for the engineer, sending nothing; it stays the session's.
+			if m.paused != p {
+				m.paused = p
+				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
+			}
+			continue
+		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
-		p.Close()
 		rec, sum := p.Record(), p.Summary()
 		line := "batch: " + sum.String()
 		m.lastPlan = "last " + line
@@ -178,6 +211,30 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		m.setNotice(sum.Failed > 0, line)
 	}
 }
+
+// answerPause continues (c) or aborts (x) the batch that paused on a failure.
+func (m *Model) answerPause(goOn bool) tea.Cmd {
+	p, who := m.paused, m.deps.Identity.Name
+	m.paused = nil
+	if goOn {
+		m.setNotice(false, "batch continues: the next targets go as the rules allow")
+	} else {
+		m.setNotice(false, "batch aborted: nothing more is sent; what is in flight goes on")
+	}
+	// Continue and Abort save the plan (file I/O): a command, then a step.
+	return func() tea.Msg {
+		var err error
+		if goOn {
+			err = p.Continue()
+		} else {
+			err = p.Abort("aborted by " + who + " after a failure")
+		}
+		return planAnsweredMsg{err: err}
+	}
+}
+
+// planAnsweredMsg says the paused batch was continued or aborted (and saved).
+type planAnsweredMsg struct{ err error }
 
 // planLine is where the session's batches stand, for the task panel's title: while one
 // runs, its instances by state; after, the last one's summary.
@@ -263,6 +320,7 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		}
 		if errors.Is(msg.err, fleet.ErrInProgress) || errors.Is(msg.err, fleet.ErrOutcomeHold) {
 			m.setRefusal(msg.instanceID + ": " + msg.err.Error())
+			m.about(msg.instanceID)
 			return
 		}
 		// Not "failed": a lost reply leaves open whether it started, and the backend's own
@@ -278,19 +336,82 @@ func (m *Model) redeployDone(msg redeployDoneMsg) {
 		s += " · RequestId " + msg.ref.RequestID
 	}
 	m.setNotice(false, s)
+	m.about(msg.instanceID)
 }
 
-// setNotice shows news (it fades) or an error (it stays until esc or the next notice).
+// setNotice shows news (it fades) or an error (it stays until esc or the next notice),
+// and keeps it whole in the log (L).
 func (m *Model) setNotice(isErr bool, s string) {
-	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, isErr, m.deps.Wall()
+	kind := log.Notice
+	if isErr {
+		kind = log.Error
+	}
+	m.say(kind, s)
 }
 
 // setRefusal answers a key the console refused (blocked, already in progress). It is
 // marked like an error but fades like news: the row's badge keeps saying it, and "a
 // redeploy is already in progress" must not outlive the redeploy.
-func (m *Model) setRefusal(s string) {
-	m.setNotice(true, s)
-	m.noticeSticky = false
+func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
+
+// say puts s on the notice line and in the log.
+func (m *Model) say(kind log.Kind, s string) {
+	isErr := kind != log.Notice
+	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
+	m.noticeFor, m.noticeState = "", ""
+	if s != refreshingNotice {
+		m.log.Add(log.Entry{At: m.noticeAt, Kind: kind, Text: s})
+	}
+}
+
+// about ties the notice on screen to instance id: it clears once the instance's redeploy
+// has moved on to an end (avoided, failed, or no longer listed), so "started" never stays
+// up beside a task that has Finished.
+func (m *Model) about(id string) {
+	m.noticeFor = id
+	m.noticeState, _ = rowState(m.row(id))
+}
+
+// rowState is what a notice about r depends on, and whether it is an end a notice about
+// the redeploy is outdated by.
+func rowState(r *fleet.Row) (string, bool) {
+	if r == nil {
+		return "unlisted", true
+	}
+	s := r.State.String()
+	if r.Task != nil {
+		s += "/" + r.Task.ID + "/" + string(r.Task.Status)
+	}
+	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Resolved
+}
+
+// followNotice clears a notice about one instance once its redeploy reached an end it did
+// not know of.
+func (m *Model) followNotice() {
+	if m.noticeFor == "" {
+		return
+	}
+	cur, end := rowState(m.row(m.noticeFor))
+	switch {
+	case cur == m.noticeState:
+	case end:
+		m.notice, m.noticeFor = "", ""
+	default:
+		m.noticeState = cur
+	}
+}
+
+// row is instance id's row in the current snapshot, or nil.
+func (m *Model) row(id string) *fleet.Row {
+	if m.snap == nil {
+		return nil
+	}
+	for _, r := range m.snap.Rows {
+		if r.Inst.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -51,7 +51,7 @@ func TestGoldenList(t *testing.T) {
 	for _, size := range []struct {
 		name string
 		w, h int
-	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"60x20", 60, 20}} {
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"60x20", 60, 20}, {"40x12", 40, 12}} {
 		t.Run(size.name, func(t *testing.T) {
 			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, nil)
 		})
@@ -101,6 +101,67 @@ func TestGoldenDialog(t *testing.T) {
 	}
 }
 
+// sizes are the three screens issue 13 asks every item to be seen at.
+var sizes = []struct {
+	name string
+	w, h int
+}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"40x12", 40, 12}}
+
+// The second pending event in the dialog, and the focus on the disarmed Redeploy with
+// why enter did nothing (issue 13), at each size.
+func TestGoldenDialogTwoEvents(t *testing.T) {
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, "i-bp1twoevents00000001")
+				openDialog(t, tm)
+			})
+		})
+	}
+}
+
+func TestGoldenDialogDisarmedFocus(t *testing.T) {
+	for _, size := range sizes[:2] {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, idLocal)
+				openDialog(t, tm)
+				send(tm, keyShiftTab, keyEnter)
+				waitFor(t, tm, "did nothing")
+			})
+		})
+	}
+}
+
+// A dialog open when a refresh fails says STALE (issue 13).
+func TestGoldenDialogStale(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idPlain)
+		openDialog(t, tm)
+		h.clock.Advance(40 * time.Second)
+		h.engine.SetFaults(sim.Faults{ServerErrorRate: 1})
+		if err := h.view.Refresh(t.Context()); err == nil {
+			t.Fatal("refresh should fail")
+		}
+		waitFor(t, tm, "the last refresh failed")
+	})
+}
+
+// The rows' words (reasons, NO REDEPLOY, +1) filtered to the scenario's cases, at each size.
+func TestGoldenRows(t *testing.T) {
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, false), size.w, size.h, func(tm *teatest.TestModel) {
+				send(tm, runes("/"))
+				tm.Type("/^i-(bp1|uf6|2ze)[a-z]+0000/")
+				send(tm, keyEnter)
+				waitFor(t, tm, "of 49")
+			})
+		})
+	}
+}
+
 func TestGoldenDialogNarrow(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, false), 60, 20, func(tm *teatest.TestModel) {
 		only(tm, idLocal)
@@ -122,11 +183,53 @@ func TestGoldenHelp(t *testing.T) {
 	})
 }
 
+// At 40 columns the help lists one key a line (issue 13).
+func TestGoldenHelpNarrow(t *testing.T) {
+	screen(t, newHarness(t, sim.Options{}, false), 40, 12, func(tm *teatest.TestModel) {
+		send(tm, runes("?"))
+	})
+}
+
+// The log view after a refusal and a failed refresh, at each size (issue 13).
+func TestGoldenLog(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"120x40", 120, 40}, {"80x24", 80, 24}, {"40x12", 40, 12}} {
+		t.Run(size.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			screen(t, h, size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, idLocked)
+				send(tm, runes("R"))
+				waitFor(t, tm, "L: all")
+				h.engine.SetFaults(sim.Faults{ServerErrorRate: 1})
+				if err := h.view.Refresh(t.Context()); err == nil {
+					t.Fatal("refresh should fail")
+				}
+				waitFor(t, tm, "STALE")
+				send(tm, runes("L"))
+				waitFor(t, tm, "unknown error.")
+			})
+		})
+	}
+}
+
 func TestGoldenReadOnly(t *testing.T) {
 	screen(t, newHarness(t, sim.Options{}, true), 120, 40, func(tm *teatest.TestModel) {
 		only(tm, idPlain)
 		send(tm, runes("R"))
 	})
+}
+
+// Read-only help leaves the dialog out and says redeploy is disabled (issue 13).
+func TestGoldenReadOnlyHelp(t *testing.T) {
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newHarness(t, sim.Options{}, true), size.w, size.h, func(tm *teatest.TestModel) {
+				send(tm, runes("?"), runes("G"))
+			})
+		})
+	}
 }
 
 // openDialog presses R and waits until the dialog is on screen: a dialog ignores the keys

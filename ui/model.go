@@ -19,10 +19,12 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/cmdline"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/detail"
 	"ecs-redeploy/ui/components/help"
 	"ecs-redeploy/ui/components/list"
+	"ecs-redeploy/ui/components/log"
 	"ecs-redeploy/ui/components/tasks"
 )
 
@@ -56,6 +58,9 @@ type Deps struct {
 	// Tick is the animation interval (100 ms by default); negative turns every timer off,
 	// for tests that step the clock themselves.
 	Tick time.Duration
+	// NoMouse leaves the mouse to the terminal (--no-mouse): its own text selection
+	// instead of the wheel scrolling and a click moving the cursor.
+	NoMouse bool
 	// PlanStore keeps the batches this session starts, so a restart resumes them; nil
 	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
 	PlanStore *fleet.PlanStore
@@ -75,6 +80,8 @@ const (
 	modeDialog
 	modeHelp
 	modeTasks
+	modeLog
+	modeCommand
 )
 
 // Model is the root of the console.
@@ -96,6 +103,8 @@ type Model struct {
 	dialog  *confirm.Model
 	tasks   *tasks.Model
 	overlay *help.Model
+	log     *log.Model
+	cmdline *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	frame      int
@@ -106,6 +115,9 @@ type Model struct {
 	// noticeSticky keeps the notice until esc; others fade after noticeFades.
 	noticeSticky bool
 	noticeAt     time.Time
+	// noticeFor is the instance the notice is about, if one; the notice clears when that
+	// instance's redeploy state leaves noticeState.
+	noticeFor, noticeState string
 
 	footerKey footerKey
 	footer    string
@@ -113,6 +125,8 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// paused is the session's batch that a failure paused, waiting for c or x.
+	paused *fleet.Plan
 	// lastPlan is the summary of the session's last batch that ended; it stays on the
 	// task panel's title.
 	lastPlan string
@@ -120,9 +134,9 @@ type Model struct {
 	// asked first: the next q quits.
 	quitAsked bool
 
-	// redeployKey is R as the key map binds it, enabled or not: a viewer who presses it
-	// gets a one-line answer instead of silence.
-	redeployKey key.Binding
+	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
+	// presses one gets a one-line answer instead of silence.
+	actionKeys []key.Binding
 }
 
 // New builds a console over deps and subscribes it to the fleet hub.
@@ -148,8 +162,10 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	redeployKey := km.Redeploy
-	redeployKey.SetEnabled(true)
+	actionKeys := []key.Binding{km.Redeploy, km.Select}
+	for i := range actionKeys {
+		actionKeys[i].SetEnabled(true)
+	}
 	if !deps.Identity.CanRedeploy() {
 		km = km.ReadOnly()
 	}
@@ -169,12 +185,14 @@ func New(deps Deps) *Model {
 		width:  80,
 		height: 24,
 
-		redeployKey: redeployKey,
+		actionKeys: actionKeys,
 	}
 	m.plans = append(m.plans, deps.Resumed...)
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
+	m.log = log.New(m.common())
+	m.cmdline = cmdline.New(m.common(), list.SortColumns())
 	m.relayout()
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
@@ -222,6 +240,11 @@ func waitSnapshot(sub *fleet.Subscription) tea.Cmd {
 // Init starts listening to the fleet and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{waitSnapshot(m.sub)}
+	if !m.deps.NoMouse {
+		// From Init, not a program option: the same model turns it on in a local terminal
+		// and in every SSH session.
+		cmds = append(cmds, tea.EnableMouseCellMotion)
+	}
 	if m.deps.Tick > 0 {
 		cmds = append(cmds, tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} }))
 	}
@@ -278,6 +301,8 @@ func (m *Model) relayout() {
 	if m.mode == modeHelp {
 		m.overlay.SetSize(m.width, body)
 	}
+	m.log.SetSize(m.width, body)
+	m.cmdline.SetSize(m.width, 1)
 }
 
 // focused is the component that has the keyboard: the footer is generated from its keys.
@@ -291,6 +316,10 @@ func (m *Model) focused() common.Component {
 		return m.tasks
 	case modeHelp:
 		return m.overlay
+	case modeLog:
+		return m.log
+	case modeCommand:
+		return m.cmdline
 	}
 	return m.list
 }
@@ -303,6 +332,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case snapshotMsg:
 		settle := m.setSnapshot(msg.snap)
 		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+	case planStartedMsg:
+		return m.planStarted(msg)
+	case planAnsweredMsg:
+		if msg.err != nil {
+			m.setNotice(true, errLine("batch", msg.err))
+		}
+		return m.stepPlans()
 	case planSteppedMsg:
 		m.planStepped(msg)
 		return nil
@@ -319,6 +355,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		m.mouse(msg)
+		return nil
+	case copiedMsg:
+		if msg.err != nil {
+			m.setNotice(true, "copy failed: "+msg.err.Error())
+		} else {
+			m.setNotice(false, "copied "+msg.what+" to the clipboard (OSC 52; in tmux: set -g set-clipboard on)")
+		}
+		return nil
 
 	// What the components ask for, acted on only while the component that asked still has
 	// the keyboard: a key that arrived in the same burst as the one that moved it elsewhere
@@ -381,6 +427,26 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.mode = modeList
 		}
 		return nil
+	case log.CloseMsg:
+		if m.mode == modeLog {
+			m.mode = modeList
+		}
+		return nil
+	case cmdline.CloseMsg:
+		if m.mode == modeCommand {
+			m.mode = modeList
+		}
+		return nil
+	case cmdline.RunMsg:
+		if m.mode != modeCommand {
+			return nil
+		}
+		m.mode = modeList
+		return m.runCommand(msg)
+	}
+	if m.mode == modeCommand {
+		_, cmd := m.cmdline.Update(msg) // the line's own messages
+		return cmd
 	}
 	if m.mode == modeList && m.list.Filtering() {
 		_, cmd := m.list.Update(msg) // the filter field's own messages
@@ -388,6 +454,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	}
 	return nil
 }
+
+// readOnlyAnswer is what R and space say in a read-only console (issue 13).
+const readOnlyAnswer = "read-only: redeploy is disabled"
 
 // refreshingNotice stays until the refresh it announces has answered.
 const refreshingNotice = "refreshing…"
@@ -398,8 +467,11 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.notice == refreshingNotice && m.snap != nil && (!s.Updated.Equal(m.snap.Updated) || s.Err != nil) {
 		m.notice = ""
 	}
+	prev := m.snap
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
+	m.logFailures(prev, s)
+	m.followNotice()
 	m.list.SetSnapshot(s)
 	m.tasks.SetTasks(s.Tasks)
 	if m.detail != nil {
@@ -417,6 +489,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 			want[r.Inst.ID] = r
 		}
 	}
+	m.dialog.SetStale(s.Err, s.Updated)
 	gone, changed, cmd := m.dialog.Refresh(func(id string) *fleet.Row { return want[id] })
 	switch {
 	case gone != "":
@@ -426,6 +499,48 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
 	}
 	return cmd
+}
+
+// logFailures keeps a failed refresh or task poll in the log, once per new error: the
+// notice line shows it only while it lasts.
+func (m *Model) logFailures(prev, s *fleet.Snapshot) {
+	changed := func(a, b error) bool {
+		return b != nil && (a == nil || a.Error() != b.Error())
+	}
+	var pe, pt error
+	if prev != nil {
+		pe, pt = prev.Err, prev.TaskErr
+	}
+	if changed(pe, s.Err) {
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Error, Text: errLine("refresh failed", s.Err)})
+	}
+	if changed(pt, s.TaskErr) {
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Error, Text: errLine("task status unknown", s.TaskErr)})
+	}
+	// A task this session saw running that ended: the panel shows the last few, the log
+	// keeps them with their reason and RequestId.
+	if prev == nil || len(prev.Tasks) == 0 {
+		return
+	}
+	was := make(map[string]model.TaskStatus, len(prev.Tasks))
+	for _, t := range prev.Tasks {
+		was[t.ID] = t.Status
+	}
+	for _, t := range s.Tasks {
+		if was[t.ID] != model.TaskProcessing || !t.Status.Final() {
+			continue
+		}
+		text := "redeploy of " + t.InstanceID + " " + string(t.Status) + ": task " + t.ID
+		kind := log.Notice
+		if t.Status == model.TaskFailed {
+			kind = log.Error
+			text += " · " + oneLine(t.FailedReason)
+		}
+		if t.RequestID != "" {
+			text += " · RequestId " + t.RequestID
+		}
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: kind, Text: text})
+	}
 }
 
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
@@ -440,6 +555,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
+	case m.mode == modeCommand:
+		return m.route(m.cmdline, msg)
 	case m.mode == modeList && m.list.Filtering():
 		return m.route(m.list, msg)
 	case common.IsText(msg):
@@ -457,13 +574,20 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeHelp
 		m.overlay.Open()
 		return nil
-	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.redeployKey):
-		// The key is off for a viewer; say why rather than ignore it. The guard below the
-		// hub is what refuses, whatever the console does.
-		m.setRefusal("read-only: " + m.deps.Identity.String() + " cannot redeploy; an operator can")
+	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.actionKeys...):
+		// The keys are off for a viewer; say why rather than ignore them. The guard below
+		// the hub is what refuses, whatever the console does.
+		m.setRefusal(readOnlyAnswer + " (" + m.deps.Identity.String() + " cannot redeploy; an operator can)")
+		return nil
+	}
+	if key.Matches(msg, km.Log) && m.mode != modeLog && m.mode != modeHelp {
+		m.mode = modeLog
+		m.log.Open()
 		return nil
 	}
 	switch m.mode {
+	case modeLog:
+		return m.route(m.log, msg)
 	case modeHelp:
 		return m.route(m.overlay, msg)
 	case modeDetail:
@@ -472,9 +596,19 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.route(m.tasks, msg)
 	}
 	switch {
+	case m.paused != nil && key.Matches(msg, km.Continue):
+		return m.answerPause(true)
+	case m.paused != nil && key.Matches(msg, km.Abort):
+		return m.answerPause(false)
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil
+	case key.Matches(msg, km.Copy, km.CopyJSON):
+		return m.copyRow(m.list.Current(), key.Matches(msg, km.CopyJSON))
+	case key.Matches(msg, km.Command):
+		m.mode = modeCommand
+		m.cmdline.SetRegions(m.knownRegions())
+		return m.cmdline.Open()
 	case key.Matches(msg, km.Refresh):
 		f := m.deps.Fleet
 		m.setNotice(false, refreshingNotice)

@@ -19,6 +19,12 @@ import (
 // one web instance, all Running, kafka's deadlines first; ids in deadline order.
 func kafkaHarness(t *testing.T) (*harness, []string) {
 	t.Helper()
+	return kafkaHarnessWith(t, sim.Options{})
+}
+
+// kafkaHarnessWith is kafkaHarness on a simulator with opts (a failure rate).
+func kafkaHarnessWith(t *testing.T, opts sim.Options) (*harness, []string) {
+	t.Helper()
 	clock := sim.NewStepClock(sim.Epoch)
 	f := &sim.Fleet{Regions: []model.Region{{RegionID: "cn-hangzhou"}}}
 	var ids []string
@@ -34,7 +40,7 @@ func kafkaHarness(t *testing.T) (*harness, []string) {
 			DeploymentSetID: set, Events: []model.Event{{ID: "e-" + name, InstanceID: id, Type: model.EventMaintenanceRedeploy,
 				CycleStatus: model.CycleScheduled, NotBefore: sim.Epoch.Add(time.Duration(i+1) * time.Hour), PublishTime: sim.Epoch.Add(-time.Hour)}}})
 	}
-	eng := sim.New(f, clock, sim.Options{})
+	eng := sim.New(f, clock, opts)
 	c := &counting{Backend: sim.NewBackend(eng)}
 	v := fleet.New(backend.Guard(c), fleet.Options{Now: clock.Now, Wall: clock.Now})
 	if err := v.Refresh(context.Background()); err != nil {
@@ -174,4 +180,42 @@ func TestQuitWithWorkInFlightAsksFirst(t *testing.T) {
 func isQuit(cmd tea.Cmd) bool {
 	_, ok := cmd().(tea.QuitMsg)
 	return ok
+}
+
+// Issue 11: the first failure pauses a console batch and asks: c continues with the rest,
+// x aborts it. Until then nothing more is sent.
+func TestAFailurePausesTheBatchAndAsks(t *testing.T) {
+	for _, goOn := range []bool{true, false} {
+		h, _ := kafkaHarnessWith(t, sim.Options{FailureRate: 1})
+		c := h.backend
+		m := ready(t, h)
+		press(m, keySpace, keySpace, keySpace, keySpace, runes("R"))
+		press(m, keyTab, runes(common.Itoa(4)), keyEnter, keyEnter)
+		if n := c.redeploys.Load(); n != 2 {
+			t.Fatalf("first wave: %d calls, want 2", n)
+		}
+		h.poll(10 * time.Minute) // both fail and roll back
+		feed(m, m.stepPlans())
+		if m.paused == nil || !strings.Contains(m.notice, "batch paused") || !strings.Contains(m.notice, "c continues") {
+			t.Fatalf("goOn=%v: not paused and asking; notice %q", goOn, m.notice)
+		}
+		feed(m, m.stepPlans()) // a snapshot while paused sends nothing
+		if n := c.redeploys.Load(); n != 2 {
+			t.Fatalf("a paused batch sent %d calls", n)
+		}
+		key := "x"
+		if goOn {
+			key = "c"
+		}
+		feed(m, m.handleKey(runes(key)))
+		if goOn {
+			if n := c.redeploys.Load(); n != 3 || m.paused != nil {
+				t.Fatalf("after c: %d calls, want the next kafka member sent", n)
+			}
+			continue
+		}
+		if n := c.redeploys.Load(); n != 2 || len(m.plans) != 0 || !strings.Contains(m.lastPlan, "2 skipped") {
+			t.Fatalf("after x: %d calls, %d plans, %q", n, len(m.plans), m.lastPlan)
+		}
+	}
 }

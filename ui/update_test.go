@@ -217,9 +217,12 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	h := newHarness(t, sim.Options{}, true)
 	m := ready(t, h)
 	filterTo(m, idPlain)
-	press(m, runes("R"))
-	if m.mode != modeList || !strings.Contains(m.notice, "read-only: test (viewer) cannot redeploy") {
-		t.Fatalf("R in a read-only console must answer in one line, notice %q", m.notice)
+	for _, k := range []tea.KeyMsg{runes("R"), keySpace} {
+		m.notice = ""
+		press(m, k)
+		if m.mode != modeList || !strings.Contains(m.notice, "read-only: redeploy is disabled (test (viewer) cannot redeploy") {
+			t.Fatalf("%q in a read-only console must answer in one line, notice %q", k, m.notice)
+		}
 	}
 	press(m, keyTab, keyEnter, keyEnter)
 	// Even a dialog forced open cannot get through: the guard refuses in one place.
@@ -474,8 +477,8 @@ func TestHelpProseWrapsOnANarrowTerminal(t *testing.T) {
 	h := newHarness(t, sim.Options{}, false)
 	m := ready(t, h)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 40})
-	press(m, runes("?"))
-	if v := m.View(); !strings.Contains(v, "PROGRESS, BLOCKED.") {
+	press(m, runes("?"), runes("G"))
+	if v := m.View(); !strings.Contains(v, "id or count typed.") {
 		t.Errorf("help prose cut at 80 columns:\n%s", v)
 	}
 }
@@ -612,11 +615,11 @@ func TestHelpScrollsOnAShortTerminal(t *testing.T) {
 	m := ready(t, h)
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	press(m, runes("?"))
-	last := "PROGRESS, BLOCKED."
+	last := "id or count typed."
 	if strings.Contains(m.View(), last) {
 		t.Fatal("the test needs an overlay longer than the screen")
 	}
-	for range 30 {
+	for range 80 {
 		press(m, runes("j"))
 	}
 	v := m.View()

@@ -59,7 +59,11 @@ func (m *Model) View() string {
 	b.Grow(m.width * (m.height + 2) * 2)
 	b.WriteString(m.headerLine())
 	b.WriteByte('\n')
-	b.WriteString(m.list.InfoLine())
+	if m.mode == modeCommand {
+		b.WriteString(m.cmdline.View())
+	} else {
+		b.WriteString(m.list.InfoLine())
+	}
 	b.WriteByte('\n')
 	var body common.Component
 	switch m.mode {
@@ -73,6 +77,8 @@ func (m *Model) View() string {
 		body = m.detail
 	case modeHelp:
 		body = m.overlay
+	case modeLog:
+		body = m.log
 	}
 	if body == nil {
 		m.list.Render(&b) // the hot path: no second copy of the rows
@@ -84,14 +90,28 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	if s, isErr := m.noticeText(); s != "" {
 		if isErr {
-			b.WriteString(m.st.Notice.On(common.Fit("! "+s, m.width)))
-		} else {
-			b.WriteString(common.Fit(s, m.width))
+			s = "! " + s
 		}
+		s = fitNotice(s, m.width)
+		if isErr {
+			s = m.st.Notice.On(s)
+		}
+		b.WriteString(s)
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
 	return m.clip(b.String())
+}
+
+// cutMark ends a notice the width cut: the log (L) has it whole.
+const cutMark = " (L: all)"
+
+// fitNotice fits a notice to width; a cut one says where to read it whole.
+func fitNotice(s string, width int) string {
+	if lipgloss.Width(s) <= width || width < 2*len(cutMark) {
+		return common.Fit(s, width)
+	}
+	return common.Fit(s, width-len(cutMark)) + cutMark
 }
 
 // dialogHeight is the room the dialog has: the screen less the header, the info line and
@@ -123,6 +143,10 @@ func (m *Model) headerLine() string {
 	if m.snap != nil && len(m.snap.Scope) > 0 {
 		scope = strings.Join(m.snap.Scope, ",")
 	}
+	if rs := m.list.Regions(); rs != nil {
+		// This session's view (:region) over the hub's scope.
+		scope = strings.Join(rs, ",") + " (:region)"
+	}
 	// Segments in the order they leave a narrow header: title, then scope.
 	title := m.st.Title.On("ECS REDEPLOY")
 	scopeSeg := "scope " + scope
@@ -134,7 +158,7 @@ func (m *Model) headerLine() string {
 		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
 		facts = append(facts, "not loaded yet")
 	default:
-		c := m.snap.Counts
+		c := m.list.Counts() // the session's :region scope, if it has one
 		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress",
 			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
 	}

@@ -33,9 +33,10 @@ type Snapshot struct {
 	Loading bool
 }
 
-// Counts are the header's numbers.
+// Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is
+// both counts as blocked.
 type Counts struct {
-	Pending, Blocked, InProgress int
+	Pending, Blocked, NoRedeploy, InProgress int
 }
 
 // Row is one instance as a screen shows it, with everything derived once per change so
@@ -48,25 +49,34 @@ type Row struct {
 	// redeploy avoided.
 	Event    *model.Event
 	Deadline time.Time
+	// OtherEvents are the instance's other pending events, earliest deadline first: the
+	// list marks them (Maint.Redeploy +1) so that a row does not flip to an event nobody
+	// saw when the first one is avoided.
+	OtherEvents []*model.Event
 	// Eligibility is model.Evaluate with ForceStop off, at derivation time.
 	Eligibility model.Eligibility
 	// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings).
 	ForceStop []model.Warning
-	// Badges are status words first (IN PROGRESS, BLOCKED), then facts.
+	// Badges are model.ReasonBadges: IN PROGRESS, or each reason a redeploy is refused
+	// (WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED), NO REDEPLOY, then LOCAL DISK.
 	Badges []model.Badge
 	// State is the redeploy's state; StartedBy who started it (zero when idle).
 	State     RedeployState
 	StartedBy StartedBy
 	// Task is the instance's current or last redeploy task, nil when there is none.
 	Task *Task
-	// InProgress, Blocked and Resolved are State and Eligibility as the list reads them:
-	// a redeploy may be moving the instance; it cannot be redeployed; no pending event is
-	// left because a redeploy here answered it.
+	// InProgress, Blocked, NoRedeploy and Resolved are State and Eligibility as the list
+	// reads them: a redeploy may be moving the instance; something about the instance
+	// refuses a redeploy (model.Eligibility.Blocked); no pending event is one a redeploy
+	// answers, so a redeploy would do nothing for it (model.Eligibility.NoRedeploy); no
+	// pending event is left because a redeploy here answered it.
 	InProgress bool
 	Blocked    bool
+	NoRedeploy bool
 	Resolved   bool
 	// Search is the lower-case text a filter matches: id, name, zone, region, status,
-	// instance type, event type and status, badges.
+	// instance type, the type and status of every pending event, badges, and tags as
+	// key=value.
 	Search string
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
@@ -137,12 +147,20 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	if r.Event != nil {
 		r.Deadline = r.Event.NotBefore
 	}
+	if !r.Resolved {
+		for _, ev := range in.PendingEvents() {
+			if ev != r.Event {
+				r.OtherEvents = append(r.OtherEvents, ev)
+			}
+		}
+	}
 	r.Eligibility = model.Evaluate(in, now, false)
 	r.ForceStop = model.ForceStopWarnings(in)
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
-	r.Blocked = !r.InProgress && !r.Resolved && !r.Eligibility.Allowed
-	for _, b := range model.BadgesOf(in, r.Eligibility, r.InProgress) {
-		if b == model.BadgeBlocked && !r.Blocked {
+	r.Blocked = !r.InProgress && !r.Resolved && r.Eligibility.Blocked()
+	r.NoRedeploy = !r.InProgress && !r.Resolved && r.Eligibility.NoRedeploy()
+	for _, b := range model.ReasonBadges(in, r.Eligibility, r.InProgress) {
+		if r.Resolved && (b.Refusal() || b == model.BadgeNoRedeploy) {
 			continue
 		}
 		r.Badges = append(r.Badges, b)
@@ -155,14 +173,22 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 		sb.WriteString(s)
 		sb.WriteByte(' ')
 	}
-	if r.Event != nil {
-		sb.WriteString(string(r.Event.Type))
-		sb.WriteByte(' ')
-		sb.WriteString(string(r.Event.CycleStatus))
-		sb.WriteByte(' ')
+	for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
+		if ev != nil {
+			sb.WriteString(string(ev.Type))
+			sb.WriteByte(' ')
+			sb.WriteString(string(ev.CycleStatus))
+			sb.WriteByte(' ')
+		}
 	}
 	for _, b := range r.Badges {
 		sb.WriteString(string(b))
+		sb.WriteByte(' ')
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
+		sb.WriteString(k)
+		sb.WriteByte('=')
+		sb.WriteString(in.Tags[k])
 		sb.WriteByte(' ')
 	}
 	r.Search = strings.ToLower(sb.String())

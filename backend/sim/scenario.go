@@ -320,7 +320,13 @@ func yamlError(name string, err error) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		return scenarioLineError(name, te.Errors[0])
 	}
-	return scenarioLineError(name, strings.TrimPrefix(err.Error(), "yaml: "))
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if !strings.HasPrefix(msg, "line ") {
+		// yaml.v3 leaves the line out of a syntax error on the first line (its marks count
+		// from 0 and 0 reads as "unknown"): a tab before `regions:` said no FILE:LINE.
+		msg = "line 1: " + msg
+	}
+	return scenarioLineError(name, msg)
 }
 
 func scenarioLineError(name, msg string) error {

@@ -85,6 +85,8 @@ func TestScenarioErrorsNameFileAndLine(t *testing.T) {
 		{"no instances", "regions: [cn-hangzhou]\n", 1, "no instances"},
 		{"top-level key", "instance:\n  - id: i-1\n", 1, `unknown key "instance"`},
 		{"empty", "", 0, "file is empty"},
+		// Issue 13: yaml.v3 leaves out the line of a syntax error on line 1.
+		{"tab on line 1", "\tregions: [cn-hangzhou]\n", 1, "cannot start any token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseScenario("night.yaml", []byte(tc.data), Epoch)

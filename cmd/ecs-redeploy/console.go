@@ -36,6 +36,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Renderer: lipgloss.NewRenderer(os.Stdout),
 		Identity: g.localIdentity(),
 		Context:  ctx,
+		NoMouse:  g.NoMouse,
 	}
 	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
 		return err

@@ -7,9 +7,10 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"text/tabwriter"
+	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
@@ -36,6 +37,15 @@ type eventRow struct {
 	OperationLocks   []model.LockReason     `json:"OperationLocks"`
 	Events           []model.Event          `json:"Events"`
 	Eligibility      model.Eligibility      `json:"Eligibility"`
+
+	// DescribeInstances' own top-level fields, under the API's names, for jq habits from
+	// the aliyun CLI (`jq .LocalStorageAmount`): an addition, LocalStorage above stays.
+	LocalStorageAmount   int               `json:"LocalStorageAmount"`
+	LocalStorageCapacity int64             `json:"LocalStorageCapacity"`
+	DeploymentSetID      string            `json:"DeploymentSetId"`
+	InstanceChargeType   string            `json:"InstanceChargeType"`
+	ExpiredTime          *time.Time        `json:"ExpiredTime"`
+	Tags                 map[string]string `json:"Tags"`
 }
 
 type localStorage struct {
@@ -92,6 +102,16 @@ func toRow(in *model.Instance, now time.Time) eventRow {
 		OperationLocks:  nonNil(in.OperationLocks),
 		Events:          nonNil(in.Events),
 		Eligibility:     model.Evaluate(in, now, false),
+
+		LocalStorageAmount: in.LocalStorageAmount, LocalStorageCapacity: in.LocalStorageCapacity,
+		DeploymentSetID: in.DeploymentSetID, InstanceChargeType: in.ChargeType, Tags: in.Tags,
+	}
+	if r.Tags == nil {
+		r.Tags = map[string]string{}
+	}
+	if !in.ExpiredTime.IsZero() {
+		t := in.ExpiredTime
+		r.ExpiredTime = &t
 	}
 	r.Eligibility.Blocks = nonNil(r.Eligibility.Blocks)
 	r.Eligibility.Warnings = nonNil(r.Eligibility.Warnings)
@@ -195,14 +215,22 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
 		return err
 	}
-	tabs := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	tw := &printer{w: tabs}
-	tw.printf("DEADLINE\tINSTANCE\tNAME\tZONE\tSTATUS\tEVENT\tEVENT STATUS\tREDEPLOY\tWARNINGS\n")
-	blocked := 0
+	// Columns are aligned in terminal cells, not runes: tabwriter counts a CJK or emoji
+	// name (数据库-主-01) as one column a character and misaligns every column after it.
+	table := make([][]string, 0, len(ins)+1)
+	table = append(table, []string{"DEADLINE", "INSTANCE", "NAME", "ZONE", "STATUS", "EVENT", "EVENT STATUS", "REDEPLOY", "WARNINGS"})
+	blocked, unanswered := 0, 0
 	for i := range ins {
 		r := toRow(&ins[i], now)
 		verdict := "allowed"
-		if b := r.Eligibility.FirstBlock(); b != nil {
+		switch b := r.Eligibility.FirstBlock(); {
+		case b == nil:
+		case !r.Eligibility.Blocked():
+			// Nothing blocks it: its events are not ones a redeploy answers (the console's
+			// NO REDEPLOY).
+			verdict = "no redeploy: event not answered"
+			unanswered++
+		default:
 			verdict = "no: " + b.Code
 			blocked++
 		}
@@ -210,16 +238,61 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		if warn == "" {
 			warn = "-"
 		}
-		tw.printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID, r.Status,
-			r.EventType, r.EventCycleStatus, verdict, warn)
+		event := string(r.EventType)
+		if more := len(pendingOf(r.Events)) - 1; more > 0 {
+			// A second pending event, as the console marks it (Maint.Redeploy +1).
+			event += fmt.Sprintf(" +%d", more)
+		}
+		table = append(table, []string{model.Countdown(r.NotBefore, now), r.InstanceID, r.InstanceName, r.ZoneID,
+			string(r.Status), event, string(r.EventCycleStatus), verdict, warn})
 	}
-	if err := tw.Err(); err != nil {
+	if err := writeTable(w, table); err != nil {
 		return err
 	}
-	if err := tabs.Flush(); err != nil {
-		return fmt.Errorf("writing the output: %w", err)
+	tail := ""
+	if unanswered > 0 {
+		tail = fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
 	}
-	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked.\n", len(ins), len(ins)-blocked, blocked)
+	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked%s.\n",
+		len(ins), len(ins)-blocked-unanswered, blocked, tail)
 	return err
+}
+
+// pendingOf is the events that still wait to happen.
+func pendingOf(evs []model.Event) []model.Event {
+	var out []model.Event
+	for _, e := range evs {
+		if e.CycleStatus.Pending() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// writeTable writes rows as columns two spaces apart, each as wide in terminal cells as
+// its widest cell (ansi.StringWidth: CJK and emoji take two).
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], ansi.StringWidth(c))
+		}
+	}
+	p := &printer{w: w}
+	var b strings.Builder
+	for _, row := range rows {
+		b.Reset()
+		for i, c := range row {
+			b.WriteString(c)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+		p.printf("%s", b.String())
+	}
+	return p.Err()
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/sim"
@@ -40,6 +42,8 @@ type globalOptions struct {
 
 	ReadOnly bool
 	AuditLog string
+	// NoMouse leaves the mouse to the terminal (its own selection) instead of the console.
+	NoMouse bool
 }
 
 // env is what a command runs against, built once from the flags.
@@ -62,16 +66,54 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+oneLine(err))
-		var ue usageError
-		var ee exitError
-		switch {
-		case errors.As(err, &ee):
-			os.Exit(ee.code)
-		case errors.As(err, &ue):
-			os.Exit(2)
-		}
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is the exit status for a command's error, as the README documents it: 0 done,
+// 2 a usage mistake (how the command was called), an exitError's own code, and 1 for
+// everything else: a refusal (blocked, data loss without --yes, read-only) or a failure.
+func exitCode(err error) int {
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		return 2
+	}
+	return 1
+}
+
+// flagError words a flag value that does not parse as what the flag expects, instead of
+// Go's `strconv.ParseInt: parsing "abc": invalid syntax`.
+func flagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	want := "a value of type " + ive.GetFlag().Value.Type()
+	switch ive.GetFlag().Value.Type() {
+	case "int", "int64", "int32", "uint", "uint64":
+		want = "a whole number, e.g. --" + ive.GetFlag().Name + " " + orDefault(ive.GetFlag().DefValue, "500")
+	case "float64", "float32":
+		want = "a number, e.g. --" + ive.GetFlag().Name + " " + orDefault(ive.GetFlag().DefValue, "0.5")
+	case "duration":
+		want = "a duration such as 30s, 5m or 1h"
+	case "bool":
+		want = "true or false"
+	}
+	return fmt.Errorf("--%s %q: expected %s", ive.GetFlag().Name, ive.GetValue(), want)
+}
+
+// orDefault is s, or def when s is empty or zero.
+func orDefault(s, def string) string {
+	if s == "" || s == "0" {
+		return def
+	}
+	return s
 }
 
 // exitError carries a specific exit status.
@@ -103,8 +145,20 @@ Run it on the built-in simulator, no credentials needed:
 	// "ecs-redeploy version" before it.
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w (see --help)", err)}
+		return usageError{fmt.Errorf("%w (see --help)", flagError(err))}
 	})
+	// cobra suggests a command only to a root that takes no positional arguments of its
+	// own check; say what was meant (`event` → `events`) and that it is a usage mistake.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q", args[0])
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError{errors.New(msg + " (see --help)")}
+	}
 	pf := root.PersistentFlags()
 	pf.BoolVar(&g.Demo, "demo", false, "run on the built-in simulator (no credentials)")
 	pf.Int64Var(&g.Seed, "seed", 1, "simulator: seed of the generated fleet")
@@ -117,6 +171,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
+	root.Flags().BoolVar(&g.NoMouse, "no-mouse", false, "console: leave the mouse to the terminal (select text) instead of wheel and click")
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newSimServerCmd(g), newServeCmd(g))

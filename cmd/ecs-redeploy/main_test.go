@@ -73,8 +73,9 @@ func TestRedeployRefusals(t *testing.T) {
 	}{
 		{"security lock", []string{"i-uf6locked00000000004"}, "refused: InstanceLockedForSecurity", false},
 		{"expired", []string{"i-uf6expired000000006"}, "refused: InstanceExpiredOrInArrears", false},
-		{"local disks need --yes", []string{"i-bp1kafka000000000002"}, "re-run with --yes", true},
-		{"force stop needs --yes", []string{"i-bp1webprod0000000001", "--force-stop"}, "re-run with --yes", true},
+		// Refusals, not usage mistakes: exit 1 as the README says (issue 13).
+		{"local disks need --yes", []string{"i-bp1kafka000000000002"}, "re-run with --yes", false},
+		{"force stop needs --yes", []string{"i-bp1webprod0000000001", "--force-stop"}, "re-run with --yes", false},
 		{"unknown instance", []string{"i-nope"}, "has no pending system event", false},
 		{"no id", nil, "redeploy needs an INSTANCE_ID", true},
 		{"bad region", []string{"i-nope", "--region", "mars-1"}, "no such region", true},
@@ -164,5 +165,39 @@ func TestAnUnwritableStdoutIsAFailure(t *testing.T) {
 	}
 	if n := taskCount(eng); n != 0 {
 		t.Fatalf("a redeploy whose consequences nobody saw was sent (%d tasks)", n)
+	}
+}
+
+// Issue 13: every refusal exits 1, every usage mistake 2, and the words say what was
+// meant or expected.
+func TestExitCodes(t *testing.T) {
+	tab := writeScenario(t, "\tregions: [cn-hangzhou]\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"events", []string{"events", "--demo", "--scenario", scenario}, 0, ""},
+		{"a command's near miss", []string{"event"}, 2, `unknown command "event"; did you mean events?`},
+		{"not a number", []string{"events", "--demo", "--instances", "abc"}, 2, `--instances "abc": expected a whole number, e.g. --instances 60`},
+		{"not a duration", []string{"redeploy", "--demo", "--poll", "soon", "i-x"}, 2, "expected a duration"},
+		{"unknown flag", []string{"events", "--frobnicate"}, 2, "unknown flag"},
+		{"bad region", []string{"events", "--demo", "--region", "Mars"}, 2, "not a region id"},
+		{"no instance id", []string{"redeploy", "--demo"}, 2, "needs an INSTANCE_ID"},
+		{"scenario tab on line 1", []string{"events", "--scenario", tab}, 1, tab + ":1:"},
+		{"blocked", []string{"redeploy", "--demo", "--scenario", scenario, "i-uf6locked00000000004"}, 1, "refused: InstanceLockedForSecurity"},
+		{"data loss without --yes", []string{"redeploy", "--demo", "--scenario", scenario, "i-bp1kafka000000000002"}, 1, "re-run with --yes"},
+		{"read-only", []string{"redeploy", "--demo", "--scenario", scenario, "--read-only", "--yes", "i-bp1webprod0000000001"}, 1, "read-only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := run(t, tc.args...)
+			if got := exitCode(err); got != tc.code {
+				t.Errorf("exit %d, want %d (err %v)", got, tc.code, err)
+			}
+			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

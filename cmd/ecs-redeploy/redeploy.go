@@ -126,7 +126,8 @@ task, status, time).`,
 				return err
 			}
 			if el.Destructive() && !yes {
-				return usageError{fmt.Errorf("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
+				// A refusal, not a usage mistake: exit 1, as every refusal (README).
+				return errors.New("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")
 			}
 			ref, err := e.Backend.Redeploy(ctx, backend.RedeployRequest{
 				RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Identity: g.localIdentity(),

@@ -37,3 +37,11 @@ func TestWrapNeverCutsAWordThatFits(t *testing.T) {
 		t.Errorf("an indented sentence continues indented: %q", lines)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1204: "1,204", 100000: "100,000", 1234567: "1,234,567", -1000: "-1,000"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

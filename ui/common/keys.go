@@ -5,9 +5,12 @@ import "github.com/charmbracelet/bubbles/key"
 // KeyMap is every binding the console answers to. Update matches on these bindings and the
 // footer and help overlay are generated from them, so what is documented is what works.
 type KeyMap struct {
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Up, Down, Top, Bottom, PageUp, PageDown, HalfPageUp, HalfPageDown key.Binding
 
-	Detail, Filter, Select, Redeploy, Refresh, Sort, Tasks, Help, Quit, Back key.Binding
+	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Copy, CopyJSON, Tasks, Log, Help, Quit, Back key.Binding
+
+	// A batch that paused on a failure: go on with it, or send nothing more.
+	Continue, Abort key.Binding
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
@@ -18,25 +21,38 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup/ctrl+b", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn/ctrl+f", "page down")),
+
+		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
 
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (region, sort, q)")),
 		Select:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
 		Redeploy: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "redeploy")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		// A column's first letter, shifted (k9s): Instance, Name, Zone, Status, Event,
+		// eV.status, Deadline, Badges. Again reverses.
+		SortColumn: key.NewBinding(key.WithKeys("I", "N", "Z", "S", "E", "V", "D", "B"),
+			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column")),
+		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy id")),
+		CopyJSON: key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy row as JSON")),
 		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Continue: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
+		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
-		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next")),
-		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "previous")),
+		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
+		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←/h", "previous")),
 		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 	}
 }
@@ -46,27 +62,30 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.Redeploy.SetEnabled(false)
 	k.Select.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
+	k.Continue.SetEnabled(false)
+	k.Abort.SetEnabled(false)
 	return k
 }
 
 // ListHelp is the footer of the list.
 func (k KeyMap) ListHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Refresh, k.Quit, k.Down, k.Up}
+	return []key.Binding{k.Help, k.Redeploy, k.Detail, k.Filter, k.Select, k.Sort, k.Tasks, k.Log, k.Refresh, k.Quit, k.Down, k.Up}
 }
 
 // FullHelp is the help overlay's list keys, column by column.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Detail, k.Filter, k.Sort, k.Select, k.Redeploy, k.Refresh},
-		{k.Tasks, k.Help, k.Back, k.Quit},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
+		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
+		{k.Copy, k.CopyJSON, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
+		{k.Continue, k.Abort},
 	}
 }
 
 // DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
 func (k KeyMap) DialogFullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop}}
+	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, k.dialogCancel()}}
 }
 
 // FilterHelp is the footer while the filter is typed.
@@ -84,7 +103,14 @@ func (k KeyMap) DetailHelp() []key.Binding {
 
 // DialogHelp is the confirm dialog's footer.
 func (k KeyMap) DialogHelp() []key.Binding {
-	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.Back}
+	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.dialogCancel()}
+}
+
+// dialogCancel is esc as the dialog means it.
+func (k KeyMap) dialogCancel() key.Binding {
+	cancel := k.Back
+	cancel.SetHelp("esc", "cancel")
+	return cancel
 }
 
 // CrampedDialogHelp is the footer of a dialog too large for the screen: it can only be
@@ -101,7 +127,16 @@ func (k KeyMap) TasksHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Tasks, k.Back, k.Help, k.Quit}
 }
 
+// LogHelp is the log view's footer.
+func (k KeyMap) LogHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Bottom, k.Log, k.Back, k.Quit}
+}
+
 // HelpHelp is the help overlay's footer.
 func (k KeyMap) HelpHelp() []key.Binding {
 	return []key.Binding{k.Back, k.Help, k.Down, k.Up, k.Quit}
 }
+
+// SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
+// same way by the filter's prompt, the help overlay and the README.
+const SearchedFields = "id, name, zone, region, status, type, event, badge or tag (team=kafka)"

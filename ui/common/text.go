@@ -78,6 +78,20 @@ func Itoa(n int) string {
 	return string(b[i:])
 }
 
+// Thousands is n with commas between thousands: 100,000.
+func Thousands(n int) string {
+	s := Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
 // Wrap breaks s into lines of at most w columns at spaces.
 func Wrap(s string, w int) []string {
 	if lipgloss.Width(s) <= w {

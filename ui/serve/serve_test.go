@@ -254,7 +254,7 @@ func TestWindowSizesAreClampedAndFollowed(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := e.open(conn, term, 0, 0, true) // a client that does not know its size
-			c.out.waitFor(t, "0×0 gets the 80-column screen", idFirst, "STATUS")
+			c.out.waitFor(t, "0×0 gets the 80-column screen", idFirst, "NAME")
 			if _, err := c.sess.SendRequest("window-change", true, windowPayload(65535, 65535)); err != nil {
 				t.Fatal(err)
 			}

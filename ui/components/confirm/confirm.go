@@ -75,6 +75,12 @@ type Model struct {
 	// gen tells a settle meant for an older state of the dialog from the current one.
 	settled bool
 	gen     int
+	// why answers an enter that did nothing (Redeploy not armed, a wrong id typed) until
+	// the next key.
+	why string
+	// staleSince is set while the last refresh failed: the dialog's facts are as of then.
+	staleSince time.Time
+	staleErr   string
 }
 
 // dialogSettles is how long a dialog ignores every key but esc after it opens or its
@@ -245,6 +251,25 @@ func (c *Model) armed(now time.Time) bool {
 	return !c.destructive(now) || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
 }
 
+// notArmed says why enter did not press Redeploy.
+func (c *Model) notArmed() string {
+	typed := strings.TrimSpace(c.input.Value())
+	if typed == "" {
+		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
+	}
+	return fmt.Sprintf("enter did nothing: the field says %q, not %s; Redeploy stays disarmed", typed, c.want())
+}
+
+// SetStale marks the dialog's facts as of updated, when the last refresh failed with err
+// (nil: they are current).
+func (c *Model) SetStale(err error, updated time.Time) {
+	if err == nil {
+		c.staleSince, c.staleErr = time.Time{}, ""
+		return
+	}
+	c.staleSince, c.staleErr = updated, err.Error()
+}
+
 // focusOrder is the tab ring: the input exists only in destructive cases.
 func (c *Model) focusOrder(now time.Time) []Focus {
 	if c.destructive(now) {
@@ -356,6 +381,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	if text && !c.destructive(now) {
 		return open, nil // no field to take it, and text is never a key
 	}
+	c.why = ""
 	switch {
 	case msg.Type == tea.KeyTab:
 		c.moveFocus(now, 1)
@@ -378,6 +404,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 				c.setFocus(FocusConfirm)
 				return open, c.unsettle()
 			}
+			c.why = c.notArmed()
 			return open, nil
 		}
 		var cmd tea.Cmd
@@ -388,6 +415,9 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	case key.Matches(msg, km.Choose):
 		if c.focus == FocusConfirm && c.armed(now) {
 			return confirmed, nil
+		}
+		if c.focus == FocusConfirm {
+			c.why = c.notArmed()
 		}
 		if c.focus == FocusCancel {
 			return cancelled, nil
@@ -472,9 +502,25 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
 		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
-		if ev := c.targets[0].Eligibility.Event; ev != nil {
+		r := c.targets[0]
+		if ev := r.Eligibility.Event; ev != nil {
 			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
 		}
+		// A second pending event must not surprise anyone when the first is avoided and
+		// the row flips to it (issue 13).
+		for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
+			if ev != nil && ev != r.Eligibility.Event && ev.CycleStatus.Pending() {
+				add(prioEvent, fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+			}
+		}
+	}
+	if c.staleErr != "" {
+		// The engineer must not confirm believing these facts are current.
+		when := "never refreshed"
+		if !c.staleSince.IsZero() {
+			when = "as of " + model.FormatDuration(now.Sub(c.staleSince)) + " ago"
+		}
+		add(prioMust, st.Bad.On("STALE")+": the last refresh failed; what this says is "+when+" ("+oneLine(c.staleErr)+")")
 	}
 	if len(c.leftOut) > 0 {
 		// Selected, but hidden by the filter: the engineer must know R leaves them alone.
@@ -514,6 +560,11 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 	}
 	blank()
 	add(prioMust, c.buttons(now))
+	if c.why != "" {
+		// Lower than what must be said: an answer to a key never makes a dialog that fit
+		// stop fitting.
+		add(prioForceStop, st.Warn.On(c.why))
+	}
 	return lines
 }
 
@@ -648,6 +699,8 @@ func (c *Model) consequences(now time.Time) []string {
 	return out
 }
 
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // gravity orders consequences: data loss, then downtime, then the rest.
 func gravity(k model.WarningKind, destructive bool) int {
 	switch {
@@ -690,6 +743,9 @@ func (c *Model) buttons(now time.Time) string {
 	}
 	var ok string
 	switch {
+	case !c.armed(now) && c.focus == FocusConfirm:
+		// Focus is marked in words as well as style: NO_COLOR shows it too.
+		ok = st.ButtonDisarmed.Reverse(true).Render("> " + label + " (type to arm) <")
 	case !c.armed(now):
 		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
 	case c.focus == FocusConfirm:

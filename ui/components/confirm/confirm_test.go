@@ -1,8 +1,10 @@
 package confirm
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -204,5 +206,65 @@ func TestEnterThatArmsCannotAlsoConfirm(t *testing.T) {
 	d.Update(settle())
 	if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
 		t.Fatal("once Redeploy was shown focused, enter must press it")
+	}
+}
+
+// Issue 13: the dialog names the instance's other pending event, so the row flipping to
+// it after this redeploy surprises no one.
+func TestDialogSaysTheInstanceAlsoHasAnotherEvent(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDTwoEvents)
+	v := d.View()
+	if !strings.Contains(v, "answers SystemMaintenance.Redeploy") ||
+		!strings.Contains(v, "the instance also has SystemMaintenance.Reboot pending (Scheduled), deadline in 6h") {
+		t.Fatalf("the second pending event is not in the dialog:\n%s", v)
+	}
+}
+
+// Issue 13: the focus shows on every control in every state, in words (NO_COLOR), and an
+// enter that did nothing says why.
+func TestFocusShowsOnEveryControlAndEnterSaysWhy(t *testing.T) {
+	for _, size := range [][2]int{{120, 37}, {80, 21}} {
+		d := opened(t, size[0], size[1], uitest.IDLocal) // local disks: the id must be typed
+		if !strings.Contains(d.View(), "> Cancel <") {
+			t.Fatalf("%v: Cancel's focus not shown:\n%s", size, d.View())
+		}
+		said(d, keyTab)
+		if d.Focus() != FocusInput || !strings.Contains(d.View(), "> ") {
+			t.Fatalf("%v: the field's focus not shown:\n%s", size, d.View())
+		}
+		said(d, keyEnter)
+		if v := d.View(); !strings.Contains(v, "enter did nothing") || !strings.Contains(v, "type "+uitest.IDLocal) {
+			t.Errorf("%v: enter in an empty field said nothing:\n%s", size, v)
+		}
+		said(d, runes("abc"))
+		said(d, keyEnter)
+		if v := d.View(); !strings.Contains(v, `the field says "abc"`) {
+			t.Errorf("%v: enter with a wrong id said nothing:\n%s", size, v)
+		}
+		said(d, keyTab)
+		if d.Focus() != FocusConfirm || !strings.Contains(d.View(), "> Redeploy (type to arm) <") {
+			t.Fatalf("%v: focus on the disarmed Redeploy is invisible:\n%s", size, d.View())
+		}
+		if strings.Contains(d.View(), "enter did nothing") {
+			t.Fatalf("%v: the answer outlived the next key:\n%s", size, d.View())
+		}
+		if msg := said(d, keyEnter); msg != nil {
+			t.Fatalf("enter on a disarmed Redeploy said %T", msg)
+		}
+		if v := d.View(); !strings.Contains(v, "enter did nothing: the field says") {
+			t.Errorf("%v: enter on the disarmed button said nothing:\n%s", size, v)
+		}
+	}
+}
+
+// Issue 13: a dialog opened, or left open, on data whose refresh failed says so.
+func TestDialogSaysItsDataIsStale(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDPlain)
+	if strings.Contains(d.View(), "STALE") {
+		t.Fatal("a fresh dialog says STALE")
+	}
+	d.SetStale(errors.New("InternalError: the server failed"), sim.Epoch.Add(-40*time.Second))
+	if v := d.View(); !strings.Contains(v, "STALE: the last refresh failed; what this says is as of 40s ago") {
+		t.Fatalf("stale data not said:\n%s", v)
 	}
 }

@@ -5,6 +5,8 @@ package detail
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,17 +198,35 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		locks = strings.Join(ls, ", ")
 	}
 	add("operation locks: %s", locks)
+	if len(in.Tags) > 0 {
+		// key=value, as the filter matches them (team=kafka).
+		tags := make([]string, 0, len(in.Tags))
+		for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
+			tags = append(tags, k+"="+in.Tags[k])
+		}
+		add("tags: %s", strings.Join(tags, ", "))
+	}
 	if len(r.Badges) > 0 {
 		add("badges: %s", model.JoinBadges(r.Badges, ", "))
 	}
 
+	// Pending events by deadline, the one the list shows first among equals; then the
+	// final ones (an avoided event), as the API listed them.
 	out = append(out, "", st.Header.On("Events"))
-	for _, ev := range in.Events {
+	for _, ev := range eventsByDeadline(in) {
 		when := model.Countdown(ev.NotBefore, now)
 		if !ev.CycleStatus.Pending() {
 			when = "final"
 		}
-		add("  %s  %s  deadline %s (%s)", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when)
+		answer := ""
+		switch {
+		case !ev.CycleStatus.Pending():
+		case model.AnswersEvent(in, ev):
+			answer = " · a redeploy answers it"
+		default:
+			answer = " · a redeploy does not answer it"
+		}
+		add("  %s  %s  deadline %s (%s)%s", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when, answer)
 		add("    id %s · impact level %s · published %s", ev.ID, common.OrDash(ev.ImpactLevel), ev.PublishTime.UTC().Format(stamp))
 		if ev.Reason != "" {
 			add("    reason: %s", ev.Reason)
@@ -223,8 +243,11 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+" (a redeploy is running)")
 	case el.Allowed:
 		out = append(out, st.Good.On("Eligibility: can be redeployed"))
-	default:
+	case r.Blocked:
 		out = append(out, st.Bad.On("Eligibility: BLOCKED"))
+	default:
+		// Nothing about the instance refuses it: its events are not ones a redeploy answers.
+		out = append(out, st.Dim.On("Eligibility: NO REDEPLOY")+" (a redeploy does not answer its pending events)")
 	}
 	for _, b := range el.Blocks {
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
@@ -234,6 +257,17 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	}
 
 	return append(out, taskLines(in.ID, tasks, st)...)
+}
+
+// eventsByDeadline is in's pending events, earliest deadline first, then its final ones.
+func eventsByDeadline(in *model.Instance) []*model.Event {
+	out := in.PendingEvents()
+	for i := range in.Events {
+		if !in.Events[i].CycleStatus.Pending() {
+			out = append(out, &in.Events[i])
+		}
+	}
+	return out
 }
 
 // taskLines are the redeploys of instance id this console knows.

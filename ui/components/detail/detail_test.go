@@ -52,3 +52,24 @@ func TestDetailScrollsAndAsksForItsOwnInstance(t *testing.T) {
 		t.Fatal("esc did not close the pane")
 	}
 }
+
+// Issue 13: the pane lists events by deadline, says which a redeploy answers, and shows
+// the tags the filter searches.
+func TestDetailListsEventsByDeadlineAndTags(t *testing.T) {
+	hub, clock := uitest.Fleet(t)
+	var d *Model
+	for _, r := range hub.Snapshot().Rows {
+		if r.Inst.ID == uitest.IDTwoEvents {
+			d = New(uitest.Common(clock.Now(), 120, 40), r)
+		}
+	}
+	d.SetSize(120, 40)
+	v := d.View()
+	first, second := strings.Index(v, "SystemMaintenance.Redeploy"), strings.Index(v, "SystemMaintenance.Reboot")
+	if first < 0 || second < 0 || first > second {
+		t.Fatalf("events not by deadline (Redeploy in 4h, then Reboot in 6h):\n%s", v)
+	}
+	if !strings.Contains(v, "tags: env=prod, team=payments") {
+		t.Fatalf("tags not shown as the filter matches them:\n%s", v)
+	}
+}

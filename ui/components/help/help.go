@@ -9,6 +9,7 @@ import (
 	bhelp "github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"ecs-redeploy/ui/common"
 )
@@ -59,10 +60,25 @@ func (h *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		h.offset++
 	case key.Matches(km, h.Keys.Up):
 		h.offset--
+	case key.Matches(km, h.Keys.PageDown):
+		h.offset += h.Height
+	case key.Matches(km, h.Keys.PageUp):
+		h.offset -= h.Height
+	case key.Matches(km, h.Keys.HalfPageDown):
+		h.offset += max(h.Height/2, 1)
+	case key.Matches(km, h.Keys.HalfPageUp):
+		h.offset -= max(h.Height/2, 1)
+	case key.Matches(km, h.Keys.Top):
+		h.offset = 0
+	case key.Matches(km, h.Keys.Bottom):
+		h.offset = len(h.lines)
 	}
 	h.clamp()
 	return h, nil
 }
+
+// Lines are the overlay's whole content at its width, scrolled or not.
+func (h *Model) Lines() []string { return h.lines }
 
 // Offset is how many lines are scrolled off the top.
 func (h *Model) Offset() int { return h.offset }
@@ -87,20 +103,53 @@ func (h *Model) ShortHelp() []key.Binding { return h.Keys.HelpHelp() }
 // FullHelp is the overlay's keys.
 func (h *Model) FullHelp() [][]key.Binding { return [][]key.Binding{h.ShortHelp()} }
 
+// keyLines renders groups of bindings in columns when every column fits the width, else
+// one binding a line: bubbles/help drops the columns that do not fit, and a narrow
+// terminal must still list every key.
+func (h *Model) keyLines(groups [][]key.Binding) []string {
+	cols := h.help.FullHelpView(groups)
+	if lipgloss.Width(cols) <= h.Width && !strings.Contains(cols, h.help.Ellipsis) {
+		return strings.Split(cols, "\n")
+	}
+	st := h.help.Styles
+	var out []string
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				out = append(out, common.Wrap(st.FullKey.Render(b.Help().Key)+" "+st.FullDesc.Render(b.Help().Desc), max(h.Width, 1))...)
+			}
+		}
+	}
+	return out
+}
+
 func (h *Model) build() []string {
 	st := h.Styles
 	h.help.Width = h.Width
 	lines := []string{st.Header.On("Keys"), ""}
-	lines = append(lines, strings.Split(h.help.FullHelpView(h.Keys.FullHelp()), "\n")...)
-	lines = append(lines, "", st.Header.On("In the confirm dialog"), "")
-	lines = append(lines, strings.Split(h.help.FullHelpView(h.Keys.DialogFullHelp()), "\n")...)
+	lines = append(lines, h.keyLines(h.Keys.FullHelp())...)
+	readOnly := !h.Identity.CanRedeploy()
+	if !readOnly {
+		// A viewer never sees the dialog: its keys would be help for nothing.
+		lines = append(lines, "", st.Header.On("In the confirm dialog"), "")
+		lines = append(lines, h.keyLines(h.Keys.DialogFullHelp())...)
+	}
 	prose := []string{"",
-		"Rows are sorted by deadline; s cycles the order. / filters by id, name, zone, event or badge.",
-		"R redeploys the selected rows the filter shows (space selects), or the row under the cursor. Cancel is " +
-			"always focused first; local disks, ForceStop and batches need the id or count typed.",
-		"Badges are words: LOCAL DISK, SECURITY LOCK, DEDICATED HOST, EXPIRED, IN PROGRESS, BLOCKED."}
-	if !h.Identity.CanRedeploy() {
-		prose = append(prose, "", "READ-ONLY: this console cannot redeploy; the action keys are off.")
+		"Rows are sorted by deadline; s cycles the order, a column's letter sorts by it and again reverses it " +
+			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :q.",
+		"/ filters by " + common.SearchedFields + ". Words are ANDed; !word keeps what does not match, " +
+			"a|b matches either, /regexp/ is a regular expression.",
+		"y copies the instance id to the clipboard (OSC 52: tmux and SSH too), Y the row as JSON.",
+		"BADGES say why a redeploy is refused: WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED. " +
+			"NO REDEPLOY: nothing blocks the instance, a redeploy just does not answer its event. " +
+			"Also LOCAL DISK, IN PROGRESS. +N after an event is N more pending events; after a badge, N more badges (enter shows all). " +
+			"Too narrow for badges, a mark after the cursor says it: ! refused, - no redeploy, ~ in progress.",
+		"L shows every notice, refusal and error of this session, whole."}
+	if readOnly {
+		prose = append(prose, "", "READ-ONLY: redeploy is disabled; R and space answer so. The detail pane and the log work as usual.")
+	} else {
+		prose = append(prose, "R redeploys the selected rows the filter shows (space selects), or the row under the cursor. Cancel is "+
+			"always focused first; local disks, ForceStop and batches need the id or count typed.")
 	}
 	for _, p := range prose {
 		lines = append(lines, common.Wrap(p, h.Width)...)

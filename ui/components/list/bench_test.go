@@ -86,7 +86,7 @@ func BenchmarkKeypressTable(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			f := fleetOf(b, n)
 			now := f.clock.Now()
-			lay := newLayout(120)
+			lay := newLayout(120, 22)
 			cols := make([]table.Column, len(lay.cols))
 			for i, c := range lay.cols {
 				cols[i] = table.Column{Title: c.title, Width: c.width}

@@ -24,7 +24,8 @@ const (
 )
 
 // column declares one list column: layout is data. drop orders how columns leave as the
-// terminal narrows (1 leaves first); 0 never leaves.
+// terminal narrows (1 leaves first); 0 never leaves. The name leaves last of the optional
+// columns: it is what tells prod from staging (issue 13).
 type column struct {
 	id    colID
 	title string
@@ -32,12 +33,13 @@ type column struct {
 	drop  int
 }
 
-// columns in display order. Badges takes whatever width is left.
+// columns in display order. The name's width is the fleet's longest name; badges take
+// what is left.
 var columns = []column{
 	{colInstance, "INSTANCE", 22, 0},
-	{colName, "NAME", 13, 3},
+	{colName, "NAME", 0, 5},
 	{colZone, "ZONE", 14, 1},
-	{colStatus, "STATUS", 8, 5},
+	{colStatus, "STATUS", 8, 3},
 	{colEvent, "EVENT", 18, 4},
 	{colCycle, "EV.STATUS", 9, 2},
 	{colDeadline, "DEADLINE", deadlineWidth, 0},
@@ -49,11 +51,16 @@ var columns = []column{
 const deadlineWidth = len("overdue 23h59m")
 
 // minBadges is the narrowest the badge column may get before another column drops: the
-// longest status badge, IN PROGRESS.
-const minBadges = len("IN PROGRESS")
+// longest single badge, DEDICATED HOST, so a reason is read whole.
+const minBadges = len("DEDICATED HOST")
 
-// wideBadges is the badge width kept before other columns grow on a wide terminal.
-const wideBadges = 30
+// Name widths: a name is kept whole up to nameKeep columns before an optional column stays
+// (longer names are cut there while other columns need the room); it shrinks to nameMin
+// before it drops; with room to spare it grows to the longest name in the fleet.
+const (
+	nameMin  = 8
+	nameKeep = 24
+)
 
 // gutter is the cursor and selection marks before each row.
 const gutter = 2
@@ -64,64 +71,101 @@ type layout struct {
 	cols  []column
 	// overflow is set when even the columns that never drop are wider than the terminal.
 	overflow bool
+	// noBadges is set when the badge column has no room for one badge: the gutter then
+	// marks each row's state (stateMark).
+	noBadges bool
 }
 
-// newLayout picks the columns for width: all of them when they fit, else drop them in
-// their declared order until the badges keep minBadges.
-func newLayout(width int) layout {
+// has reports whether the layout shows column id.
+func (l layout) has(id colID) bool {
+	for _, c := range l.cols {
+		if c.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// newLayout picks the columns for width when the longest name takes longestName cells:
+// the name gets min(longestName, nameKeep) and the badges minBadges, and columns drop in
+// their declared order until that fits (the name shrinking to nameMin before it goes);
+// then the name grows to longestName, the zone to its full length, and the badges take
+// the rest.
+func newLayout(width, longestName int) layout {
 	keep := make([]column, len(columns))
 	copy(keep, columns)
-	need := func(cs []column) int {
+	nameWant := max(longestName, len("NAME"))
+	for i := range keep {
+		if keep[i].id == colName {
+			keep[i].width = max(min(nameWant, nameKeep), min(nameMin, nameWant))
+		}
+	}
+	used := func() int {
 		n := gutter
-		for _, c := range cs {
+		for _, c := range keep {
 			if c.id != colBadges {
 				n += c.width + 1
 			}
 		}
-		return n + minBadges
+		return n
 	}
-	for step := 1; need(keep) > width && step <= len(columns); step++ {
+	for step := 1; used()+minBadges > width && step <= len(columns); step++ {
 		for i, c := range keep {
-			if c.drop == step {
-				keep = append(keep[:i], keep[i+1:]...)
-				break
+			if c.drop != step {
+				continue
 			}
+			if c.id == colName {
+				if short := keep[i].width - (used() + minBadges - width); short >= min(nameMin, nameWant) {
+					keep[i].width = short
+					break
+				}
+			}
+			keep = append(keep[:i], keep[i+1:]...)
+			break
 		}
 	}
-	used := gutter
-	for _, c := range keep {
-		if c.id != colBadges {
-			used += c.width + 1
-		}
-	}
-	// A wide terminal first gives names and zones their full length, then the badges.
-	grow := map[colID]int{colName: 22, colZone: 16}
-	for i := range keep {
-		if want, ok := grow[keep[i].id]; ok {
-			extra := min(want-keep[i].width, width-used-wideBadges)
-			if extra > 0 {
+	u := used()
+	// Free room goes to the name first, then the zone; the badges keep the rest.
+	grow := []struct {
+		id   colID
+		want int
+	}{{colName, nameWant}, {colZone, 16}}
+	for _, g := range grow {
+		for i := range keep {
+			if keep[i].id != g.id {
+				continue
+			}
+			if extra := min(g.want-keep[i].width, width-u-minBadges); extra > 0 {
 				keep[i].width += extra
-				used += extra
+				u += extra
 			}
 		}
 	}
 	for i := range keep {
 		if keep[i].id == colBadges {
-			keep[i].width = max(width-used, 0)
+			keep[i].width = max(width-u, 0)
 		}
 	}
-	return layout{width: width, cols: keep, overflow: used+minBadges > width}
+	return layout{width: width, cols: keep, overflow: u+minBadges > width, noBadges: width-u < len("EXPIRED")}
 }
 
-// headerLine is the column titles.
-func (l layout) headerLine(st *common.Styles) string {
+// headerLine is the column titles, the sorted one marked ↑ (ascending) or ↓.
+func (l layout) headerLine(st *common.Styles, sorted colID, desc bool) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", gutter))
 	for i, c := range l.cols {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(common.Fit(c.title, c.width))
+		title := c.title
+		if c.id == sorted {
+			if desc {
+				title += "↓"
+			} else {
+				title += "↑"
+			}
+		}
+		b.WriteString(common.Fit(title, c.width))
 	}
 	return st.Header.On(common.Fit(b.String(), l.width))
 }
@@ -150,6 +194,23 @@ var shortEventSearch = func() map[model.EventType]string {
 	}
 	return m
 }()
+
+// eventCell is the event the row shows in its short name, and "+N" when the instance has N
+// more pending events: cut, the name gives way, never the count.
+func eventCell(r *fleet.Row, width int) string {
+	if r.Event == nil {
+		return ""
+	}
+	name := shortEventType(r.Event.Type)
+	if len(r.OtherEvents) == 0 {
+		return name
+	}
+	more := " +" + common.Itoa(len(r.OtherEvents))
+	if len(name)+len(more) > width && width > len(more) {
+		name = common.Fit(name, width-len(more))
+	}
+	return name + more
+}
 
 func shortEventType(t model.EventType) string {
 	if s, ok := shortEventTypes[t]; ok {
@@ -202,8 +263,9 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Sty
 				p = st.Warn
 			}
 		case colEvent:
-			if r.Event != nil {
-				text = shortEventType(r.Event.Type)
+			text = eventCell(r, c.width)
+			if r.NoRedeploy {
+				p = st.Dim
 			}
 		case colCycle:
 			if r.Event != nil {
@@ -286,13 +348,16 @@ func badgeCell(badges []model.Badge, width int, st *common.Styles) (styled, plai
 	return sb.String(), pb.String()
 }
 
+// badgePaint colours a badge; the word says the same without colour. A reason a redeploy
+// is refused is painted as an alarm; NO REDEPLOY is dim, since nothing is wrong with the
+// instance: a redeploy just does not answer its event.
 func badgePaint(b model.Badge, st *common.Styles) common.Paint {
-	switch b {
-	case model.BadgeBlocked, model.BadgeSecurityLock, model.BadgeExpired:
+	switch {
+	case b.Refusal():
 		return st.Bad
-	case model.BadgeInProgress:
+	case b == model.BadgeInProgress:
 		return st.Busy
-	case model.BadgeLocalDisk:
+	case b == model.BadgeLocalDisk:
 		return st.Warn
 	}
 	return st.Dim

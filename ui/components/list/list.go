@@ -6,6 +6,8 @@ package list
 
 import (
 	"cmp"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
@@ -29,7 +32,9 @@ type OpenDetailMsg struct{ Row *fleet.Row }
 // every selected row.
 type RedeployMsg struct{ Targets, LeftOut []*fleet.Row }
 
-// sortKey is one of the orders `s` cycles through.
+// sortKey is an order of the list: one per column. `s` cycles through them; a column's
+// letter (shift+letter, k9s's habit) or `:sort COLUMN` picks one, and picking the same
+// one again reverses it.
 type sortKey int
 
 const (
@@ -38,10 +43,41 @@ const (
 	sortEvent
 	sortZone
 	sortInstance
+	sortName
+	sortCycle
+	sortBadges
 	numSortKeys
 )
 
-var sortNames = [numSortKeys]string{"deadline", "status", "event", "zone", "instance"}
+// sortCols are the sort keys by the column they order, with the letter that picks them
+// and the name `:sort` takes.
+var sortCols = [numSortKeys]struct {
+	col    colID
+	letter string
+	name   string
+}{
+	sortDeadline: {colDeadline, "D", "deadline"},
+	sortStatus:   {colStatus, "S", "status"},
+	sortEvent:    {colEvent, "E", "event"},
+	sortZone:     {colZone, "Z", "zone"},
+	sortInstance: {colInstance, "I", "instance"},
+	sortName:     {colName, "N", "name"},
+	sortCycle:    {colCycle, "V", "ev.status"},
+	sortBadges:   {colBadges, "B", "badges"},
+}
+
+// SortColumns are the names `:sort` takes, in column order.
+func SortColumns() []string {
+	out := make([]string, 0, numSortKeys)
+	for _, c := range columns {
+		for _, sc := range sortCols {
+			if sc.col == c.id {
+				out = append(out, sc.name)
+			}
+		}
+	}
+	return out
+}
 
 // Model is the instance table. Rendering is O(visible rows) and a row is rendered again
 // only when its data, its countdown text, its marks or the width change.
@@ -52,16 +88,25 @@ type Model struct {
 	input     textinput.Model
 	filtering bool
 	// rows is how many instance rows fit: the height less the column titles.
-	rows     int
-	idx      []int32
-	filter   string
-	terms    []string
-	aliases  [][]model.EventType
-	sort     sortKey
-	cursor   int
-	offset   int
-	lay      layout
-	selected map[string]bool
+	rows   int
+	idx    []int32
+	filter string
+	terms  []term
+	// filterErr says why part of the filter was taken literally (a bad /regexp/).
+	filterErr string
+	// regions is the session's region scope (:region), nil for every region the hub lists;
+	// scoped are the header's counts within it.
+	regions map[string]bool
+	scoped  fleet.Counts
+	sort    sortKey
+	desc    bool
+	cursor  int
+	offset  int
+	lay     layout
+	// longestName is the widest instance name of the snapshot, in cells: the name column
+	// grows to it when there is room.
+	longestName int
+	selected    map[string]bool
 	// cache holds the rendered visible rows by instance id. An entry is good only for the
 	// row it was rendered from (a Row is replaced, never changed), and entries are dropped
 	// with the snapshot they came from: a cache keyed by row pointers kept every old
@@ -84,17 +129,17 @@ func New(c common.Common) *Model {
 	ns := c.Styles.R.NewStyle
 	fi.PromptStyle, fi.TextStyle, fi.PlaceholderStyle, fi.CompletionStyle = ns(), ns(), ns(), ns()
 	fi.Cursor.Style, fi.Cursor.TextStyle = ns().Reverse(true), ns()
-	fi.Placeholder = "id, name, zone, event, badge…"
+	fi.Placeholder = common.SearchedFields
 	// A blinking cursor would redraw the screen twice a second for nothing.
 	fi.Cursor.SetMode(cursor.CursorStatic)
-	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80), rows: 1}
+	return &Model{Common: c, input: fi, selected: map[string]bool{}, cache: map[string]*rowCache{}, lay: newLayout(80, 0), rows: 1}
 }
 
 // SetSize fits the list, its column titles included, to width×height.
 func (l *Model) SetSize(width, height int) {
 	l.Common.SetSize(width, max(height, 2))
 	if width != l.lay.width {
-		l.lay = newLayout(width)
+		l.lay = newLayout(width, l.longestName)
 		clear(l.cache)
 	}
 	l.rows = l.Height - 1
@@ -159,6 +204,10 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		l.move(l.rows)
 	case key.Matches(km, keys.PageUp):
 		l.move(-l.rows)
+	case key.Matches(km, keys.HalfPageDown):
+		l.move(max(l.rows/2, 1))
+	case key.Matches(km, keys.HalfPageUp):
+		l.move(-max(l.rows/2, 1))
 	case key.Matches(km, keys.Top):
 		l.cursor = 0
 		l.clamp()
@@ -195,7 +244,13 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return l, common.Emit(msg)
 		}
 	case key.Matches(km, keys.Sort):
-		l.cycleSort()
+		l.setSort((l.sort+1)%numSortKeys, false)
+	case key.Matches(km, keys.SortColumn):
+		for k, sc := range sortCols {
+			if string(km.Runes) == sc.letter {
+				l.pickSort(sortKey(k))
+			}
+		}
 	}
 	return l, nil
 }
@@ -245,6 +300,22 @@ func (l *Model) redeployTargets() (RedeployMsg, bool) {
 	return msg, true
 }
 
+// Cursor is the cursor's index among the rows shown.
+func (l *Model) Cursor() int { return l.cursor }
+
+// Scroll moves the window by d rows (the mouse wheel), the cursor with it.
+func (l *Model) Scroll(d int) { l.move(d) }
+
+// ClickRow puts the cursor on the i-th row shown (0 is the first under the column
+// titles); a click below the last row does nothing.
+func (l *Model) ClickRow(i int) {
+	if i < 0 || i >= l.rows || l.offset+i >= len(l.idx) {
+		return
+	}
+	l.cursor = l.offset + i
+	l.clamp()
+}
+
 // ClearSelection forgets the selection (after the redeploys it named were asked for).
 func (l *Model) ClearSelection() { clear(l.selected) }
 
@@ -280,7 +351,13 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 	l.snap = s
 	if !same {
 		l.pruneSelection()
+		l.countScope()
 		l.rebuild(false)
+		if n := longestName(s.Rows); n != l.longestName {
+			l.longestName = n
+			l.lay = newLayout(l.lay.width, n)
+			clear(l.cache)
+		}
 	}
 	if keep != "" {
 		for i, ix := range l.idx {
@@ -302,18 +379,90 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 	l.cache = shown
 }
 
+// longestName is the widest name among rows, in terminal cells (CJK and emoji take two).
+func longestName(rows []*fleet.Row) int {
+	n := 0
+	for _, r := range rows {
+		w := len(r.Inst.Name)
+		if !common.IsASCII(r.Inst.Name) {
+			w = ansi.StringWidth(r.Inst.Name)
+		}
+		n = max(n, w)
+	}
+	return n
+}
+
 // setFilter filters as the engineer types. A filter that only grows narrows the rows
 // already kept instead of scanning the whole fleet again.
 func (l *Model) setFilter(f string) {
 	if f == l.filter {
 		return
 	}
-	narrower := l.filter != "" && strings.HasPrefix(f, l.filter)
+	// Only plain words narrow as they grow: "!p" → "!pr", "/a/" → "/a|b/" and "a|" → "a|b"
+	// each keep rows the shorter filter dropped.
+	narrower := l.filter != "" && strings.HasPrefix(f, l.filter) && !strings.ContainsAny(f, "!/|")
 	l.filter = f
-	l.terms = strings.Fields(strings.ToLower(f))
-	l.aliases = aliasesFor(l.terms)
+	l.terms, l.filterErr = parseFilter(f)
 	l.rebuild(narrower)
 	l.cursor, l.offset = 0, 0
+}
+
+// SetRegions scopes the list to regions (nil or empty: every region the hub lists). It is
+// this session's view over the hub's rows: the hub, shared by every session, keeps
+// listing its own scope.
+func (l *Model) SetRegions(regions []string) {
+	l.regions = nil
+	if len(regions) > 0 {
+		l.regions = make(map[string]bool, len(regions))
+		for _, r := range regions {
+			l.regions[r] = true
+		}
+	}
+	l.countScope()
+	l.setSort(l.sort, l.desc) // rebuilds, keeping the cursor on its instance if shown
+}
+
+// countScope counts the rows in the session's region scope as the hub counts its own.
+func (l *Model) countScope() {
+	l.scoped = fleet.Counts{}
+	if l.regions == nil || l.snap == nil {
+		return
+	}
+	for _, r := range l.snap.Rows {
+		switch {
+		case !l.regions[r.Inst.RegionID]:
+			continue
+		case r.InProgress:
+			l.scoped.InProgress++
+		case r.Resolved:
+			continue
+		case r.Blocked:
+			l.scoped.Blocked++
+		case r.NoRedeploy:
+			l.scoped.NoRedeploy++
+		}
+		l.scoped.Pending++
+	}
+}
+
+// Counts are the header's numbers for the session's scope: the hub's, or, under
+// :region, those of the rows in it.
+func (l *Model) Counts() fleet.Counts {
+	if l.regions == nil {
+		if l.snap == nil {
+			return fleet.Counts{}
+		}
+		return l.snap.Counts
+	}
+	return l.scoped
+}
+
+// Regions is the session's region scope, sorted; nil for every region.
+func (l *Model) Regions() []string {
+	if l.regions == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(l.regions))
 }
 
 // pruneSelection forgets selected instances the snapshot no longer lists (their event was
@@ -340,39 +489,135 @@ func (l *Model) pruneSelection() {
 	l.selected = keep
 }
 
-func (l *Model) cycleSort() {
-	l.sort = (l.sort + 1) % numSortKeys
-	l.rebuild(false)
-	l.cursor, l.offset = 0, 0
+// pickSort sorts by k, or reverses the order when k is already the sort.
+func (l *Model) pickSort(k sortKey) {
+	desc := false
+	if k == l.sort {
+		desc = !l.desc
+	}
+	l.setSort(k, desc)
 }
 
-// shows reports whether the filter keeps row r.
-func (l *Model) shows(r *fleet.Row) bool { return len(l.terms) == 0 || l.matches(r) }
-
-func (l *Model) matches(r *fleet.Row) bool {
-	for i, t := range l.terms {
-		if strings.Contains(r.Search, t) {
-			continue
+// SortBy sorts by the column named name (as SortColumns names them), reversing when it
+// is already the sort; it reports whether there is such a column.
+func (l *Model) SortBy(name string) bool {
+	for k, sc := range sortCols {
+		if strings.EqualFold(sc.name, name) || strings.EqualFold(sc.letter, name) {
+			l.pickSort(sortKey(k))
+			return true
 		}
-		// Only terms that hit a short event name the list shows cost a look at the type.
-		if alias := l.aliases[i]; len(alias) == 0 || r.Event == nil || !slices.Contains(alias, r.Event.Type) {
+	}
+	return false
+}
+
+// setSort orders the rows by k, keeping the cursor on the instance it was on.
+func (l *Model) setSort(k sortKey, desc bool) {
+	keep := ""
+	if r := l.Current(); r != nil {
+		keep = r.Inst.ID
+	}
+	l.sort, l.desc = k, desc
+	l.rebuild(false)
+	l.cursor = 0
+	if keep != "" {
+		for i, ix := range l.idx {
+			if l.snap.Rows[ix].Inst.ID == keep {
+				l.cursor = i
+				break
+			}
+		}
+	}
+	l.clamp()
+}
+
+// shows reports whether the region scope and the filter keep row r.
+func (l *Model) shows(r *fleet.Row) bool {
+	return (l.regions == nil || l.regions[r.Inst.RegionID]) && (len(l.terms) == 0 || l.matches(r))
+}
+
+// matches reports whether every term of the filter keeps row r.
+func (l *Model) matches(r *fleet.Row) bool {
+	for i := range l.terms {
+		if !l.terms[i].keeps(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// aliasesFor finds, per term, the event types whose short list name contains it.
-func aliasesFor(terms []string) [][]model.EventType {
-	out := make([][]model.EventType, len(terms))
-	for i, t := range terms {
-		for _, et := range model.AllEventTypes {
-			if strings.Contains(shortEventSearch[et], t) {
-				out[i] = append(out[i], et)
+// term is one word of the filter: the words are ANDed. A word is a substring of the row's
+// searchable text (Row.Search: id, name, zone, region, status, type, events, badges, tags
+// as key=value), or any of several (prod|dev), or a regular expression (/^web-/); ! before
+// it keeps the rows it does not match.
+type term struct {
+	not  bool
+	alts []string
+	re   *regexp.Regexp
+	// aliases are the event types whose short list name (Maint.Reboot) the term hits:
+	// the list shows short names, so they match too.
+	aliases []model.EventType
+}
+
+// parseFilter splits a filter into terms; a /regexp/ that does not compile is taken as
+// the words it is, and said (the returned string).
+func parseFilter(f string) ([]term, string) {
+	var out []term
+	bad := ""
+	for _, w := range strings.Fields(f) {
+		var t term
+		if len(w) > 1 && w[0] == '!' {
+			t.not, w = true, w[1:]
+		}
+		if len(w) > 2 && w[0] == '/' && w[len(w)-1] == '/' {
+			re, err := regexp.Compile("(?i)" + w[1:len(w)-1])
+			if err == nil {
+				t.re = re
+				for _, et := range model.AllEventTypes {
+					if re.MatchString(shortEventSearch[et]) {
+						t.aliases = append(t.aliases, et)
+					}
+				}
+				out = append(out, t)
+				continue
+			}
+			bad = "not a regexp, taken as words: " + w
+		}
+		for _, a := range strings.Split(strings.ToLower(w), "|") {
+			if a == "" {
+				continue
+			}
+			t.alts = append(t.alts, a)
+			for _, et := range model.AllEventTypes {
+				if strings.Contains(shortEventSearch[et], a) && !slices.Contains(t.aliases, et) {
+					t.aliases = append(t.aliases, et)
+				}
+			}
+		}
+		if len(t.alts) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out, bad
+}
+
+// keeps reports whether the term keeps row r.
+func (t *term) keeps(r *fleet.Row) bool {
+	hit := false
+	if t.re != nil {
+		hit = t.re.MatchString(r.Search)
+	} else {
+		for _, a := range t.alts {
+			if strings.Contains(r.Search, a) {
+				hit = true
+				break
 			}
 		}
 	}
-	return out
+	// Only terms that hit a short event name the list shows cost a look at the type.
+	if !hit && len(t.aliases) > 0 && r.Event != nil {
+		hit = slices.Contains(t.aliases, r.Event.Type)
+	}
+	return hit != t.not
 }
 
 // rebuild recomputes the visible order: filter, then sort.
@@ -397,7 +642,7 @@ func (l *Model) rebuild(narrow bool) {
 		idx = make([]int32, 0, len(rows))
 	}
 	for i, r := range rows {
-		if len(l.terms) == 0 || l.matches(r) {
+		if l.shows(r) {
 			idx = append(idx, int32(i))
 		}
 	}
@@ -405,6 +650,9 @@ func (l *Model) rebuild(narrow bool) {
 	if l.sort != sortDeadline {
 		by := l.sortKeyFunc()
 		slices.SortStableFunc(l.idx, func(a, b int32) int { return by(rows[a], rows[b]) })
+	}
+	if l.desc {
+		slices.Reverse(l.idx)
 	}
 }
 
@@ -414,13 +662,15 @@ func (l *Model) sortKeyFunc() func(a, b *fleet.Row) int {
 	case sortStatus:
 		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.Status, b.Inst.Status) }
 	case sortEvent:
+		// By what the list shows, the short name: sorting by the full type put
+		// InstanceFailure between Expiration and Unbalanced on screen.
 		return func(a, b *fleet.Row) int {
 			var ta, tb string
 			if a.Event != nil {
-				ta = string(a.Event.Type)
+				ta = shortEventType(a.Event.Type)
 			}
 			if b.Event != nil {
-				tb = string(b.Event.Type)
+				tb = shortEventType(b.Event.Type)
 			}
 			return cmp.Compare(ta, tb)
 		}
@@ -428,8 +678,23 @@ func (l *Model) sortKeyFunc() func(a, b *fleet.Row) int {
 		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ZoneID, b.Inst.ZoneID) }
 	case sortInstance:
 		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.ID, b.Inst.ID) }
+	case sortName:
+		return func(a, b *fleet.Row) int { return cmp.Compare(a.Inst.Name, b.Inst.Name) }
+	case sortCycle:
+		return func(a, b *fleet.Row) int { return cmp.Compare(cycleOf(a), cycleOf(b)) }
+	case sortBadges:
+		return func(a, b *fleet.Row) int {
+			return slices.Compare(a.Badges, b.Badges)
+		}
 	}
 	return func(a, b *fleet.Row) int { return 0 }
+}
+
+func cycleOf(r *fleet.Row) model.EventCycleStatus {
+	if r.Event == nil {
+		return ""
+	}
+	return r.Event.CycleStatus
 }
 
 // Current is the row under the cursor, or nil.
@@ -483,12 +748,12 @@ func (l *Model) Render(b *strings.Builder) {
 		case l.snap.Updated.IsZero() && l.snap.Err != nil:
 			msg = "  the fleet could not be loaded yet; retrying (the notice below says why)"
 		}
-		b.WriteString(l.lay.headerLine(st) + "\n" + l.lines(l.Height-1, msg))
+		b.WriteString(l.lay.headerLine(st, sortCols[l.sort].col, l.desc) + "\n" + l.lines(l.Height-1, msg))
 		b.WriteByte('\n')
 		return
 	}
 	now := l.Now()
-	b.WriteString(l.lay.headerLine(st))
+	b.WriteString(l.lay.headerLine(st, sortCols[l.sort].col, l.desc))
 	b.WriteByte('\n')
 	end := min(l.offset+l.rows, len(l.idx))
 	for i := l.offset; i < end; i++ {
@@ -511,15 +776,19 @@ func (l *Model) Render(b *strings.Builder) {
 		}
 		sel := l.selected[r.Inst.ID]
 		cur := i == l.cursor
+		if cur {
+			b.WriteByte('>')
+		} else {
+			b.WriteByte(' ')
+		}
 		switch {
-		case cur && sel:
-			b.WriteString(">*")
-		case cur:
-			b.WriteString("> ")
 		case sel:
-			b.WriteString(" *")
+			b.WriteByte('*')
+		case l.lay.noBadges:
+			// No room for the badges: one mark keeps the row's truth (help explains it).
+			b.WriteByte(stateMark(r))
 		default:
-			b.WriteString("  ")
+			b.WriteByte(' ')
 		}
 		if cur {
 			b.WriteString(st.Cursor.On(c.plain))
@@ -531,6 +800,20 @@ func (l *Model) Render(b *strings.Builder) {
 	for i := end - l.offset; i < l.rows; i++ {
 		b.WriteByte('\n')
 	}
+}
+
+// stateMark is a row's state in one character, for a width without the badge column:
+// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers.
+func stateMark(r *fleet.Row) byte {
+	switch {
+	case r.InProgress:
+		return '~'
+	case r.Blocked:
+		return '!'
+	case r.NoRedeploy:
+		return '-'
+	}
+	return ' '
 }
 
 // lines is text cut to the width, exactly n lines.
@@ -556,12 +839,27 @@ func (l *Model) InfoLine() string {
 		}
 		return common.FitStyled(l.input.View()+count, l.Width)
 	}
-	s := "sort " + sortNames[l.sort] + " (s)"
+	s := "sort " + sortCols[l.sort].name
+	if l.desc {
+		s += " reversed"
+	}
+	s += " (s)"
 	if l.snap != nil {
-		s += " · showing " + common.Itoa(len(l.idx)) + " of " + common.Itoa(len(l.snap.Rows))
+		// Where the cursor is, k9s-like: 1,204/100,000; and how many a filter or scope left.
+		pos := 0
+		if len(l.idx) > 0 {
+			pos = l.cursor + 1
+		}
+		s += " · " + common.Thousands(pos) + "/" + common.Thousands(len(l.idx))
+		if len(l.idx) != len(l.snap.Rows) {
+			s += " of " + common.Thousands(len(l.snap.Rows))
+		}
 	}
 	if l.filter != "" {
 		s += " · filter /" + l.filter + " (esc clears)"
+	}
+	if l.filterErr != "" {
+		s += " · " + l.filterErr
 	}
 	if n := len(l.selected); n > 0 {
 		s += " · " + common.Itoa(n) + " selected"

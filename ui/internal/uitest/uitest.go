@@ -29,6 +29,8 @@ const (
 	IDExpired  = "i-uf6expired0000000001"
 	IDFailing  = "i-uf6failinghost000001"
 	IDStopping = "i-2zestopping000000001"
+	// IDTwoEvents has two pending events, a name in CJK (two cells a character) and tags.
+	IDTwoEvents = "i-bp1twoevents00000001"
 )
 
 // Scenario is a small fleet with one instance per case the console must show, padded
@@ -65,8 +67,14 @@ func Scenario() *sim.Fleet {
 	stopping := inst(IDStopping, "worker-staging-5", "cn-beijing", "cn-beijing-g", model.StatusStopping,
 		ev(IDStopping, model.EventMaintenanceReboot, model.CycleScheduled, 90*time.Minute))
 
+	two := inst(IDTwoEvents, "数据库-主-01", "cn-hangzhou", "cn-hangzhou-g", model.StatusRunning,
+		append(ev(IDTwoEvents, model.EventMaintenanceReboot, model.CycleScheduled, 6*time.Hour),
+			ev(IDTwoEvents, model.EventMaintenanceRedeploy, model.CycleScheduled, 4*time.Hour)...))
+	two.Events[1].ID = "e-second-" + IDTwoEvents[2:]
+	two.Tags = map[string]string{"team": "payments", "env": "prod"}
+
 	f := sim.Generate(7, 40, sim.Epoch)
-	f.Instances = append([]model.Instance{plain, stopped, local, locked, host, expired, failing, stopping}, f.Instances...)
+	f.Instances = append([]model.Instance{plain, stopped, local, locked, host, expired, failing, stopping, two}, f.Instances...)
 	return f
 }
 
