@@ -109,7 +109,7 @@ shot list
 key /
 text 2zernqkc
 key Enter
-wait_for "showing 1 of"
+wait_for "filter /2zernqkc"
 key Enter
 wait_for "Eligibility"
 shot detail
@@ -129,7 +129,7 @@ wait_for "no redeploys yet"
 key /
 text kafka-prod
 key Enter
-wait_for "showing 6 of"
+wait_for "filter /kafka-prod"
 key Space Space Space Space Space Space
 wait_for "6 selected"
 key R
