@@ -29,7 +29,11 @@ command -v tmux >/dev/null || { echo "screenshots: tmux is not installed (apt-ge
 work=$(mktemp -d)
 sock="ecsr-shots-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  tm kill-server 2>/dev/null || true
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock" # the dead server's socket file
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 echo "screenshots: building ecs-redeploy"

@@ -26,7 +26,11 @@ stop() {
   for pid in $(tm list-panes -a -F '#{pane_pid}' 2>/dev/null); do pkill -TERM -P "$pid" 2>/dev/null || true; done
   tm kill-server 2>/dev/null || true
 }
-cleanup() { stop; rm -rf "$work"; }
+cleanup() {
+  stop
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock" # the dead server's socket file
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 go build -o "$work/bin/ecs-redeploy" ./cmd/ecs-redeploy
