@@ -94,10 +94,16 @@ shot() {
     sed -e 's/\x1b\[39m/\x1b[38;2;196;196;196m/g' -e 's/\x1b\[7m/\x1b[48;2;68;68;68m/g' >"$work/$name.ansi"
   # freeze draws PNGs at 4× the SVG's size, so a 7 px font gives about 16 px per cell row.
   local flags=(--language ansi --font.size 7 --padding 10)
+  # freeze hands the SVG to rsvg-convert when it finds one on PATH, which draws in a
+  # proportional font at 1× (columns no longer line up); its own renderer is the one
+  # these images are made with, so freeze sees no PATH but Go's.
+  local gobin
+  gobin=$(dirname "$(command -v go)")
   if [ -n "${FREEZE:-}" ]; then
-    "$FREEZE" "${flags[@]}" -o "$out/$name.png" "$work/$name.ansi" >/dev/null
+    env PATH="$gobin" "$FREEZE" "${flags[@]}" -o "$out/$name.png" "$work/$name.ansi" >/dev/null
   else
-    go run "github.com/charmbracelet/freeze@${FREEZE_VERSION}" "${flags[@]}" -o "$out/$name.png" "$work/$name.ansi" >/dev/null
+    env PATH="$gobin" go run "github.com/charmbracelet/freeze@${FREEZE_VERSION}" "${flags[@]}" \
+      -o "$out/$name.png" "$work/$name.ansi" >/dev/null
   fi
   go run ./.vhs/pngshrink "$out/$name.png"
   echo "screenshots: wrote $out/$name.png ($(wc -c <"$out/$name.png") bytes)"
