@@ -696,7 +696,8 @@ func (h *Hub) pruneLocked() {
 // and a caller that stops waiting (ErrDetached) cancels nothing; every session sees the
 // outcome. It refuses an instance with a redeploy under way anywhere (ErrInProgress), one
 // whose last call got no answer (ErrOutcomeHold), and one it does not list in
-// req.RegionID or whose redeploy already finished (ErrNotListed). The backend's errors come back unwrapped.
+// req.RegionID or whose redeploy already finished (ErrNotListed). The backend's errors
+// come back unwrapped.
 func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
 	prev, before, err := h.begin(req)
 	if err != nil {
