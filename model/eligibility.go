@@ -160,9 +160,9 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	if ev := in.NextEvent(); ev != nil {
 		switch left := ev.NotBefore.Sub(now); {
 		case left <= 0:
-			warn(WarnDeadlinePast, false, fmt.Sprintf("deadline passed %s ago: the platform may act at any moment", FormatDuration(-left)))
+			warn(WarnDeadlinePast, false, fmt.Sprintf("deadline passed (%s): the platform may act at any moment", ev.NotBefore.UTC().Format("2006-01-02 15:04 UTC")))
 		case left < DeadlineNear:
-			warn(WarnDeadlineNear, false, fmt.Sprintf("deadline in %s", FormatDuration(left)))
+			warn(WarnDeadlineNear, false, fmt.Sprintf("deadline within the hour (%s)", ev.NotBefore.UTC().Format("15:04 UTC")))
 		}
 	}
 	return el

@@ -107,6 +107,11 @@ var (
 // within seconds; two minutes leaves room for a slow API without blocking the engineer long.
 const UnsureHold = 2 * time.Minute
 
+// UnsureCap ends a hold whose instance is at rest (Running or Stopped) with no redeploy
+// task Processing, whatever status it was confirmed on: a redeploy takes minutes, so after
+// half an hour at rest with nothing Processing, nothing is moving it.
+const UnsureCap = 30 * time.Minute
+
 // keepFinished bounds the finished and failed tasks kept for review, so a server that runs
 // for weeks does not grow without end.
 const keepFinished = 200
@@ -292,6 +297,9 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	h.mu.Lock()
 	since := h.lessons
 	h.mu.Unlock()
+	// When the listing was asked for: a hold may be released only by a listing asked for
+	// long enough after the call, never by one that was already on its way.
+	listedAt := h.opt.Now()
 	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions})
 	if err != nil {
 		h.mu.Lock()
@@ -330,16 +338,19 @@ func (h *Hub) Refresh(ctx context.Context) error {
 			// Its event is gone (cancelled, executed, or avoided by someone else).
 			h.dropLocked(id)
 			continue
-		case rec.state == StateOutcomeUnknown && now.Sub(rec.unsureAt) >= UnsureHold:
-			// An unanswered redeploy is released once the instance, long enough after the
-			// call that an applied one would have moved it (and no task of it is listed),
-			// still has the status it had then, or is no longer listed. A Running instance
-			// seen Stopped is mid-redeploy: held.
+		case rec.state == StateOutcomeUnknown && perr == nil && listedAt.Sub(rec.unsureAt) >= UnsureHold:
+			// An unanswered redeploy is released once a listing asked for long enough
+			// after the call that an applied one would have moved the instance shows it
+			// with the status it was confirmed on, or no longer lists it, and no task of it
+			// is Processing (one would have been adopted above; with the task listing
+			// failed, nothing is released). A Running instance seen Stopped is
+			// mid-redeploy: held, until UnsureCap has passed and it is at rest.
 			if !rec.listed {
 				h.dropLocked(id)
 				continue
 			}
-			if rec.inst.Status == rec.unsureStatus {
+			s := rec.inst.Status
+			if s == rec.unsureStatus || (listedAt.Sub(rec.unsureAt) >= UnsureCap && (s == model.StatusRunning || s == model.StatusStopped)) {
 				rec.state, rec.by = StateIdle, StartedBy{}
 				h.markLocked(id)
 			}
@@ -449,7 +460,6 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 	if !known {
 		by = StartedBy{Elsewhere: true}
 	}
-	delete(h.starters, t.ID)
 	switch rec.state {
 	case StateSubmitting:
 		// Our call is in flight; its answer names the task.
@@ -458,6 +468,7 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 		// The call that got no answer did start: this is its task.
 		by = rec.by
 	}
+	delete(h.starters, t.ID)
 	task := &Task{ID: t.ID, RegionID: t.RegionID, InstanceID: t.ResourceID, InstanceName: rec.inst.Name,
 		Status: model.TaskProcessing, Phase: rec.inst.Status, StartedBy: by, Created: t.CreationTime}
 	if task.Created.IsZero() {
@@ -685,43 +696,21 @@ func (h *Hub) pruneLocked() {
 // and a caller that stops waiting (ErrDetached) cancels nothing; every session sees the
 // outcome. It refuses an instance with a redeploy under way anywhere (ErrInProgress), one
 // whose last call got no answer (ErrOutcomeHold), and one it does not list in
-// req.RegionID (ErrNotListed). The backend's errors come back unwrapped.
+// req.RegionID or whose redeploy already finished (ErrNotListed). The backend's errors
+// come back unwrapped.
 func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
-	h.mu.Lock()
-	rec := h.records[req.InstanceID]
-	switch {
-	case rec == nil || rec.inst.RegionID != req.RegionID:
-		h.mu.Unlock()
-		return backend.TaskRef{}, fmt.Errorf("%s in %s: %w", req.InstanceID, req.RegionID, ErrNotListed)
-	case rec.state == StateOutcomeUnknown:
-		h.mu.Unlock()
-		return backend.TaskRef{}, ErrOutcomeHold
-	case rec.state.InProgress():
-		err := fmt.Errorf("%w (%s", ErrInProgress, rec.state)
-		if rec.task != nil {
-			err = fmt.Errorf("%w, task %s", err, rec.task.ID)
-		}
-		if by := rec.by.String(); by != "" {
-			err = fmt.Errorf("%w, started by %s", err, by)
-		}
-		h.mu.Unlock()
-		return backend.TaskRef{}, fmt.Errorf("%w)", err)
+	prev, before, err := h.begin(req)
+	if err != nil {
+		return backend.TaskRef{}, err
 	}
-	prev := rec.state
-	rec.state, rec.by = StateSubmitting, StartedBy{Identity: req.Identity}
-	h.markLocked(req.InstanceID)
-	h.publishLocked()
-	h.mu.Unlock()
-
 	type outcome struct {
 		ref backend.TaskRef
 		err error
 	}
 	done := make(chan outcome, 1)
-	h.calls.Add(1)
 	go func() {
 		defer h.calls.Done()
-		ref, err := h.call(req, prev)
+		ref, err := h.call(req, prev, before)
 		done <- outcome{ref, err}
 	}()
 	select {
@@ -732,9 +721,44 @@ func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backen
 	}
 }
 
+// begin checks that req may be sent and marks its instance submitting. It returns the
+// state to go back to on a refusal, and the status the instance had when the engineer
+// confirmed: the one an unanswered call's hold waits to see again. The call is counted
+// in flight (Drain) before the lock is let go.
+func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceStatus, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rec := h.records[req.InstanceID]
+	switch {
+	case rec == nil || rec.inst.RegionID != req.RegionID:
+		return 0, "", fmt.Errorf("%s in %s: %w", req.InstanceID, req.RegionID, ErrNotListed)
+	case rec.state == StateOutcomeUnknown:
+		return 0, "", ErrOutcomeHold
+	case rec.state.InProgress():
+		err := fmt.Errorf("%w (%s", ErrInProgress, rec.state)
+		if rec.task != nil {
+			err = fmt.Errorf("%w, task %s", err, rec.task.ID)
+		}
+		if by := rec.by.String(); by != "" {
+			err = fmt.Errorf("%w, started by %s", err, by)
+		}
+		return 0, "", fmt.Errorf("%w)", err)
+	case !rec.listed || rec.state == StateAvoided:
+		// Its event was answered (here, or by the platform): nothing pending to redeploy
+		// for, whatever an old screen still shows.
+		return 0, "", fmt.Errorf("%s in %s: its redeploy finished or its event is gone: %w", req.InstanceID, req.RegionID, ErrNotListed)
+	}
+	prev := rec.state
+	rec.state, rec.by = StateSubmitting, StartedBy{Identity: req.Identity}
+	h.calls.Add(1)
+	h.markLocked(req.InstanceID)
+	h.publishLocked()
+	return prev, rec.inst.Status, nil
+}
+
 // call sends one RedeployInstance and records its outcome. A panic in the backend is an
 // unknown outcome, never an instance stuck submitting.
-func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.TaskRef, error) {
+func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model.InstanceStatus) (backend.TaskRef, error) {
 	ctx, cancel := context.WithTimeout(h.base, h.opt.CallTimeout)
 	defer cancel()
 	var ref backend.TaskRef
@@ -754,13 +778,23 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 		err = fmt.Errorf("%w: %w", backend.ErrOutcomeUnknown, err)
 	} else if (err == nil || started) && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
 		// An answer that names no task, or another instance, proves nothing.
-		err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
+		if err == nil {
+			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
+		} else {
+			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q; and %w", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID, err)
+		}
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
 		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", err)
 	}
 	now := h.opt.Now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer func() {
+		// A bug in deriving a row must not leave the hub locked for every session.
+		if p := recover(); p != nil {
+			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+		h.mu.Unlock()
+	}()
 	defer h.publishLocked()
 	rec := h.records[req.InstanceID]
 	if rec == nil { // never dropped while submitting, but never a panic either
@@ -769,7 +803,9 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState) (backend.Tas
 	h.markLocked(req.InstanceID)
 	switch {
 	case errors.Is(err, backend.ErrOutcomeUnknown):
-		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, rec.inst.Status
+		// The hold waits to see the status the engineer confirmed on: a status seen while
+		// the call was out may be a move the call itself started.
+		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, before
 		return ref, err
 	case err != nil && !started:
 		rec.state = prev

@@ -3,7 +3,9 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -331,5 +333,169 @@ func TestATaskWhoseStarterIsKnownIsNotShownAsElsewhere(t *testing.T) {
 	h.Follow(backend.TaskRef{TaskID: t2.ID, RegionID: "cn-hangzhou", InstanceID: later}, StartedBy{Identity: operator})
 	if r := row(t, h.Snapshot(), later); r.StartedBy.Elsewhere || r.StartedBy.Identity != operator || r.Task.StartedBy.Identity != operator {
 		t.Fatalf("told after: %v, task by %v", r.StartedBy, r.Task.StartedBy)
+	}
+}
+
+// reviewBackend bends what a plain simulator answers: statuses seen by listings, a
+// failing task listing, and a RedeployInstance held until released that ends unanswered.
+type reviewBackend struct {
+	*counting
+	mu        sync.Mutex
+	status    map[string]model.InstanceStatus
+	tasksErr  error
+	entered   chan struct{}
+	release   chan struct{}
+	unanswerd bool
+}
+
+func (b *reviewBackend) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	ins, err := b.counting.Instances(ctx, q)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := range ins {
+		if s, ok := b.status[ins[i].ID]; ok {
+			ins[i].Status = s
+		}
+	}
+	return ins, err
+}
+
+func (b *reviewBackend) ListTasks(ctx context.Context, q backend.TaskQuery) ([]model.Task, error) {
+	b.mu.Lock()
+	err := b.tasksErr
+	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return b.counting.ListTasks(ctx, q)
+}
+
+func (b *reviewBackend) Redeploy(ctx context.Context, r backend.RedeployRequest) (backend.TaskRef, error) {
+	if b.entered != nil {
+		b.entered <- struct{}{}
+		<-b.release
+	}
+	if b.unanswerd {
+		b.redeploys.Add(1)
+		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: timed out", r.InstanceID, backend.ErrOutcomeUnknown)
+	}
+	return b.counting.Redeploy(ctx, r)
+}
+
+func (b *reviewBackend) set(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f()
+}
+
+func reviewSetup(t *testing.T) (*Hub, *reviewBackend, *sim.StepClock) {
+	t.Helper()
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(plainFleet(), clock, sim.Options{})
+	b := &reviewBackend{counting: &counting{Backend: sim.NewBackend(eng)}, status: map[string]model.InstanceStatus{}}
+	h := New(b, Options{Now: clock.Now, Wall: clock.Now})
+	if err := h.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return h, b, clock
+}
+
+// A status seen while the call was out (a refresh showed the instance Stopping) used to
+// become the status the hold waited for, so an instance back at Running stayed held for
+// ever. The hold waits for the status the engineer confirmed on.
+func TestAnUnansweredHoldWaitsForTheConfirmedStatus(t *testing.T) {
+	h, b, clock := reviewSetup(t)
+	ctx := context.Background()
+	id := "i-bp1soon000000000000001"
+	b.entered, b.release, b.unanswerd = make(chan struct{}), make(chan struct{}), true
+	answered := make(chan error, 1)
+	go func() {
+		_, err := h.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id, Identity: operator})
+		answered <- err
+	}()
+	<-b.entered
+	b.set(func() { b.status[id] = model.StatusStopping })
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(b.release)
+	if err := <-answered; !errors.Is(err, backend.ErrOutcomeUnknown) {
+		t.Fatal(err)
+	}
+	b.set(func() { delete(b.status, id) }) // back at Running, no task: it did not start
+	clock.Advance(UnsureHold)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, h.Snapshot(), id); r.State != StateIdle {
+		t.Fatalf("held for ever: %v", r.State)
+	}
+}
+
+// A listing already on its way when the call got no answer proves nothing about the call;
+// nor does a refresh whose task listing failed.
+func TestAHoldIsReleasedOnlyByALateEnoughListingWithTasksKnown(t *testing.T) {
+	h, b, clock := reviewSetup(t)
+	ctx := context.Background()
+	id := "i-bp1soon000000000000001"
+	b.unanswerd = true
+	if _, err := h.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id, Identity: operator}); !errors.Is(err, backend.ErrOutcomeUnknown) {
+		t.Fatal(err)
+	}
+	// A listing asked for a minute after the call answers two minutes later.
+	clock.Advance(time.Minute)
+	b.counting.gate, b.counting.entered = make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- h.Refresh(ctx) }()
+	<-b.counting.entered
+	clock.Advance(2 * time.Minute)
+	close(b.counting.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b.counting.gate = nil
+	if r := row(t, h.Snapshot(), id); r.State != StateOutcomeUnknown {
+		t.Fatalf("released by a listing asked for 1m after the call: %v", r.State)
+	}
+	// Late enough, but the task listing failed: still held.
+	b.set(func() { b.tasksErr = errors.New("DescribeTasks: ServiceUnavailable") })
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, h.Snapshot(), id); r.State != StateOutcomeUnknown {
+		t.Fatalf("released while the task listing failed: %v", r.State)
+	}
+	b.set(func() { b.tasksErr = nil })
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := row(t, h.Snapshot(), id); r.State != StateIdle {
+		t.Fatalf("not released by a late listing with the tasks known: %v", r.State)
+	}
+}
+
+// A finished redeploy's instance is not a target again: its event is Avoided, and an old
+// screen's dialog must not send a second RedeployInstance.
+func TestAnAvoidedInstanceIsNotATarget(t *testing.T) {
+	h, c, _, clock := setup(t, sim.Options{})
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := "i-bp1soon000000000000001"
+	req := backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: id, Identity: operator}
+	if _, err := h.Redeploy(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
+	h.PollTasks(ctx)
+	if r := row(t, h.Snapshot(), id); r.State != StateAvoided {
+		t.Fatalf("%v", r.State)
+	}
+	if _, err := h.Redeploy(ctx, req); !errors.Is(err, ErrNotListed) {
+		t.Fatalf("second redeploy of an avoided instance: %v", err)
+	}
+	if n := c.redeploys.Load(); n != 1 {
+		t.Fatalf("%d calls reached the backend", n)
 	}
 }

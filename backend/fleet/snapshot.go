@@ -197,8 +197,8 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 
 // validUntil is the first instant after now at which model.Evaluate may answer differently
 // for in with nothing else changed: a PrePaid expiry, the deadline coming within
-// model.DeadlineNear, or (inside that hour, and after the deadline) the next minute, since
-// the warning counts minutes. The zero time means never.
+// model.DeadlineNear, or the deadline itself. The verdict's words name times, never
+// durations, so nothing else changes with the clock. The zero time means never.
 func validUntil(in *model.Instance, now time.Time) time.Time {
 	var until time.Time
 	earlier := func(t time.Time) {
@@ -210,11 +210,8 @@ func validUntil(in *model.Instance, now time.Time) time.Time {
 		earlier(in.ExpiredTime)
 	}
 	if ev := in.NextEvent(); ev != nil {
-		if near := ev.NotBefore.Add(-model.DeadlineNear); near.After(now) {
-			earlier(near)
-		} else {
-			earlier(now.Add(time.Minute))
-		}
+		earlier(ev.NotBefore.Add(-model.DeadlineNear))
+		earlier(ev.NotBefore)
 	}
 	return until
 }
