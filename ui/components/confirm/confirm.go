@@ -367,8 +367,10 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	}
 	if !c.settled {
 		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
-		// held down): none of them may move the focus, type, or confirm.
-		return open, nil
+		// held down): none of them may move the focus, type, or confirm. Each starts the
+		// window over (a debounce): auto-repeat sends a held key every 30-50 ms, so a held
+		// enter never lets the dialog settle, and only a pause as long as dialogSettles does.
+		return open, c.unsettle()
 	}
 	if !c.fits(now) {
 		// Part of what must be said is off screen: enter cancels, nothing else acts.
