@@ -82,6 +82,10 @@ const (
 	modeTasks
 	modeLog
 	modeCommand
+	// modeDialogGone follows a dialog that a refresh closed: the keys typed for it (the rest
+	// of an id) must not reach the list, where c, x, q, s and space act. Only esc or enter,
+	// pressed after reading why, goes on.
+	modeDialogGone
 )
 
 // Model is the root of the console.
@@ -107,6 +111,8 @@ type Model struct {
 	cmdline *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
+	// dialogGone is the target whose change closed the dialog, while modeDialogGone.
+	dialogGone string
 	frame      int
 	ticking    bool
 
@@ -493,7 +499,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	gone, changed, cmd := m.dialog.Refresh(func(id string) *fleet.Row { return want[id] })
 	switch {
 	case gone != "":
-		m.closeDialog()
+		m.dialog, m.dialogGone, m.mode = nil, gone, modeDialogGone
 		m.setNotice(true, gone+" changed while the dialog was open and can no longer be redeployed; nothing was done")
 	case changed:
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
@@ -553,6 +559,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.quit(asked)
 	}
 	switch {
+	case m.mode == modeDialogGone:
+		if msg.Type == tea.KeyEsc || msg.Type == tea.KeyEnter {
+			m.mode, m.dialogGone = m.dialogFrom, ""
+		}
+		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
 	case m.mode == modeCommand:
