@@ -166,8 +166,11 @@ type planSteppedMsg struct {
 // stepPlans steps every plan of the session once, off the Update loop: a step may send
 // RedeployInstance calls. It runs on every snapshot, which is when what a plan waits for
 // (a task's end) can have changed.
+//
+// A viewer steps nothing: whatever plans it holds are an operator's (the guard would refuse
+// every send with Forbidden.Role, and a plan aborting on failure would be saved aborted).
 func (m *Model) stepPlans() tea.Cmd {
-	if len(m.plans) == 0 {
+	if len(m.plans) == 0 || !m.deps.Identity.CanRedeploy() {
 		return nil
 	}
 	plans, ctx := slices.Clone(m.plans), m.deps.Context
