@@ -137,13 +137,31 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
 	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
 	// sent: a batch that could not be kept is not started.
-	return func() tea.Msg { return planStartedMsg{plan: p, err: p.Start()} }
+	return func() tea.Msg {
+		err := p.Start()
+		return planStartedMsg{plan: p, err: err, look: lookAt(p)}
+	}
+}
+
+// planLook is what the console shows of a plan, read by the command that stepped, started
+// or answered it: Record, Summary and Settled take the plan's lock, which a step holds
+// across the plan's save (an fsync), so Update and View read only this copy.
+type planLook struct {
+	rec     fleet.PlanRecord
+	sum     fleet.Summary
+	settled bool
+}
+
+// lookAt reads p; call it from a command, never from Update or View.
+func lookAt(p *fleet.Plan) planLook {
+	return planLook{rec: p.Record(), sum: p.Summary(), settled: p.Settled()}
 }
 
 // planStartedMsg says whether a confirmed batch's plan was saved and started.
 type planStartedMsg struct {
 	plan *fleet.Plan
 	err  error
+	look planLook
 }
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
@@ -152,7 +170,8 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 		return nil
 	}
 	m.plans = append(m.plans, msg.plan)
-	rec := msg.plan.Record()
+	m.looks[msg.plan] = msg.look
+	rec := msg.look.rec
 	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
 	return tea.Batch(m.stepPlans(), m.startFrames())
 }
@@ -161,6 +180,7 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 type planSteppedMsg struct {
 	plans []*fleet.Plan
 	errs  []error
+	looks []planLook
 }
 
 // stepPlans steps every plan of the session once, off the Update loop: a step may send
@@ -175,14 +195,15 @@ func (m *Model) stepPlans() tea.Cmd {
 	}
 	plans, ctx := slices.Clone(m.plans), m.deps.Context
 	return func() tea.Msg {
-		errs := make([]error, len(plans))
+		errs, looks := make([]error, len(plans)), make([]planLook, len(plans))
 		for i, p := range plans {
 			errs[i] = p.Step(ctx)
-			if p.Settled() && p.Record().Phase != fleet.PhasePaused {
+			looks[i] = lookAt(p)
+			if looks[i].settled && looks[i].rec.Phase != fleet.PhasePaused {
 				p.Close() // its lock file: I/O belongs here, not in Update
 			}
 		}
-		return planSteppedMsg{plans: plans, errs: errs}
+		return planSteppedMsg{plans: plans, errs: errs, looks: looks}
 	}
 }
 
@@ -193,10 +214,15 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		if err := msg.errs[i]; err != nil {
 			m.setNotice(true, errLine("batch", err))
 		}
-		if !p.Settled() {
+		look := msg.looks[i]
+		if !slices.Contains(m.plans, p) {
+			continue // it settled in an earlier step's message already
+		}
+		m.looks[p] = look
+		if !look.settled {
 			continue
 		}
-		if rec := p.Record(); rec.Phase == fleet.PhasePaused {
+		if rec := look.rec; rec.Phase == fleet.PhasePaused {
 			// It waits for the engineer, sending nothing; it stays the session's.
 			if m.paused != p {
 				m.paused = p
@@ -205,7 +231,8 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 			continue
 		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
-		rec, sum := p.Record(), p.Summary()
+		delete(m.looks, p)
+		rec, sum := look.rec, look.sum
 		line := "batch: " + sum.String()
 		m.lastPlan = "last " + line
 		if rec.Stopped != "" {
@@ -232,12 +259,16 @@ func (m *Model) answerPause(goOn bool) tea.Cmd {
 		} else {
 			err = p.Abort("aborted by " + who + " after a failure")
 		}
-		return planAnsweredMsg{err: err}
+		return planAnsweredMsg{plan: p, err: err, look: lookAt(p)}
 	}
 }
 
 // planAnsweredMsg says the paused batch was continued or aborted (and saved).
-type planAnsweredMsg struct{ err error }
+type planAnsweredMsg struct {
+	plan *fleet.Plan
+	err  error
+	look planLook
+}
 
 // planLine is where the session's batches stand, for the task panel's title: while one
 // runs, its instances by state; after, the last one's summary.
@@ -247,7 +278,7 @@ func (m *Model) planLine() string {
 	}
 	var s fleet.Summary
 	for _, p := range m.plans {
-		x := p.Summary()
+		x := m.looks[p].sum
 		s.InFlight += x.InFlight
 		s.Queued += x.Queued
 		s.Redeployed += x.Redeployed
@@ -275,7 +306,7 @@ func (m *Model) inFlight() (running []fleet.Task, submitting []string, queued in
 		}
 	}
 	for _, p := range m.plans {
-		queued += p.Summary().Queued
+		queued += m.looks[p].sum.Queued
 	}
 	return running, submitting, queued
 }

@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	bhelp "github.com/charmbracelet/bubbles/help"
@@ -131,6 +132,9 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// looks are what the last command that touched each plan read of it (planLook): Update
+	// and View never take a plan's lock.
+	looks map[*fleet.Plan]planLook
 	// paused is the session's batch that a failure paused, waiting for c or x.
 	paused *fleet.Plan
 	// lastPlan is the summary of the session's last batch that ended; it stays on the
@@ -194,6 +198,10 @@ func New(deps Deps) *Model {
 		actionKeys: actionKeys,
 	}
 	m.plans = append(m.plans, deps.Resumed...)
+	m.looks = make(map[*fleet.Plan]planLook, len(m.plans))
+	for _, p := range m.plans {
+		m.looks[p] = lookAt(p) // before the program runs: no Update waits on it
+	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
@@ -341,6 +349,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case planStartedMsg:
 		return m.planStarted(msg)
 	case planAnsweredMsg:
+		if slices.Contains(m.plans, msg.plan) {
+			m.looks[msg.plan] = msg.look
+		}
 		if msg.err != nil {
 			m.setNotice(true, errLine("batch", msg.err))
 		}
