@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -150,6 +151,9 @@ type planLook struct {
 	rec     fleet.PlanRecord
 	sum     fleet.Summary
 	settled bool
+	// seq is the first step whose news of the plan is newer than this look (see
+	// Model.stepSeq): a step issued before it read the plan earlier, and is dropped.
+	seq int
 }
 
 // lookAt reads p; call it from a command, never from Update or View.
@@ -170,6 +174,7 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 		return nil
 	}
 	m.plans = append(m.plans, msg.plan)
+	msg.look.seq = m.stepSeq + 1
 	m.looks[msg.plan] = msg.look
 	rec := msg.look.rec
 	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
@@ -181,6 +186,9 @@ type planSteppedMsg struct {
 	plans []*fleet.Plan
 	errs  []error
 	looks []planLook
+	// seq numbers the step (Model.stepSeq): steps run concurrently and may answer out of
+	// order.
+	seq int
 }
 
 // stepPlans steps every plan of the session once, off the Update loop: a step may send
@@ -194,6 +202,8 @@ func (m *Model) stepPlans() tea.Cmd {
 		return nil
 	}
 	plans, ctx := slices.Clone(m.plans), m.deps.Context
+	m.stepSeq++
+	seq := m.stepSeq
 	return func() tea.Msg {
 		errs, looks := make([]error, len(plans)), make([]planLook, len(plans))
 		for i, p := range plans {
@@ -203,7 +213,7 @@ func (m *Model) stepPlans() tea.Cmd {
 				p.Close() // its lock file: I/O belongs here, not in Update
 			}
 		}
-		return planSteppedMsg{plans: plans, errs: errs, looks: looks}
+		return planSteppedMsg{plans: plans, errs: errs, looks: looks, seq: seq}
 	}
 }
 
@@ -215,16 +225,22 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 			m.setNotice(true, errLine("batch", err))
 		}
 		look := msg.looks[i]
-		if !slices.Contains(m.plans, p) {
-			continue // it settled in an earlier step's message already
+		if !slices.Contains(m.plans, p) || msg.seq < m.looks[p].seq {
+			// It settled in an earlier step's message already, or this step read it before
+			// what the console knows now (c or x answered it since): a paused phase here is
+			// old news and must not pause the batch again.
+			continue
 		}
+		look.seq = msg.seq
 		m.looks[p] = look
 		if !look.settled {
 			continue
 		}
 		if rec := look.rec; rec.Phase == fleet.PhasePaused {
-			// It waits for the engineer, sending nothing; it stays the session's.
-			if m.paused != p {
+			// It waits for the engineer, sending nothing; it stays the session's. One is
+			// asked about at a time: a second paused batch is asked about once the first is
+			// answered, rather than the two taking turns at c and x on every step.
+			if m.paused == nil {
 				m.paused = p
 				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
 			}
@@ -246,6 +262,10 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 func (m *Model) answerPause(goOn bool) tea.Cmd {
 	p, who := m.paused, m.deps.Identity.Name
 	m.paused = nil
+	// Until the answer is saved, every step's news of p predates it.
+	look := m.looks[p]
+	look.seq = math.MaxInt
+	m.looks[p] = look
 	if goOn {
 		m.setNotice(false, "batch continues: the next targets go as the rules allow")
 	} else {
@@ -321,7 +341,11 @@ func (m *Model) quit(asked bool) tea.Cmd {
 	}
 	m.quitAsked = true
 	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
-	if queued > 0 {
+	switch {
+	case queued > 0 && m.deps.PlanStore == nil:
+		// serve and --demo keep no plans: nothing can resume them.
+		s += fmt.Sprintf("; %d batch instance(s) not sent yet are dropped (this console keeps no plans)", queued)
+	case queued > 0:
 		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
 	}
 	m.setNotice(true, s+". q again quits, any other key stays")
@@ -341,7 +365,10 @@ func (m *Model) Farewell() string {
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
 	}
-	if queued > 0 {
+	switch {
+	case queued > 0 && m.deps.PlanStore == nil:
+		fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: this console kept no plans\n", queued)
+	case queued > 0:
 		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait goes on with them (or start the console again)\n", queued)
 	}
 	return b.String()

@@ -135,6 +135,9 @@ type Model struct {
 	// looks are what the last command that touched each plan read of it (planLook): Update
 	// and View never take a plan's lock.
 	looks map[*fleet.Plan]planLook
+	// stepSeq numbers the steps issued (stepPlans), so a step's news older than an answer
+	// to a paused batch is told apart.
+	stepSeq int
 	// paused is the session's batch that a failure paused, waiting for c or x.
 	paused *fleet.Plan
 	// lastPlan is the summary of the session's last batch that ended; it stays on the
@@ -350,6 +353,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.planStarted(msg)
 	case planAnsweredMsg:
 		if slices.Contains(m.plans, msg.plan) {
+			// Steps issued from now on read the plan after the answer was saved.
+			msg.look.seq = m.stepSeq + 1
 			m.looks[msg.plan] = msg.look
 		}
 		if msg.err != nil {
