@@ -12,6 +12,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
 )
@@ -417,6 +418,7 @@ func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
 
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
+	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""

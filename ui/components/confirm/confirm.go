@@ -267,7 +267,7 @@ func (c *Model) SetStale(err error, updated time.Time) {
 		c.staleSince, c.staleErr = time.Time{}, ""
 		return
 	}
-	c.staleSince, c.staleErr = updated, err.Error()
+	c.staleSince, c.staleErr = updated, common.Printable(err.Error())
 }
 
 // focusOrder is the tab ring: the input exists only in destructive cases.

@@ -240,7 +240,7 @@ func taskLine(t *fleet.Task, frame string, now time.Time, st *common.Styles) (st
 // fit, the RequestId goes first: it is what a support ticket needs, and the detail pane
 // has the whole reason.
 func failureLine(t *fleet.Task, width int) string {
-	reason := "reason: " + common.OrDash(t.FailedReason)
+	reason := "reason: " + common.OrDash(common.Printable(t.FailedReason))
 	if t.RequestID == "" {
 		return "    " + reason
 	}

@@ -43,3 +43,15 @@ func TestEnterGoesToTheTasksInstance(t *testing.T) {
 		t.Fatal("esc did not give the keyboard back")
 	}
 }
+
+// A FailedReason is the API's text: an escape sequence in it must not reach the terminal.
+func TestFailedReasonShowsNoControlCharacters(t *testing.T) {
+	p := New(uitest.Common(sim.Epoch.Add(90*time.Second), 100, 3))
+	p.SetSize(100, 3)
+	p.SetTasks([]fleet.Task{{ID: "t-2", InstanceID: "i-b", Status: model.TaskFailed, RequestID: "REQ-2",
+		FailedReason: "host\x1b[2J busy\x1b]52;c;cm0gLXJm\x07\u009b", Created: sim.Epoch, Finished: sim.Epoch.Add(time.Minute)}})
+	v := p.View()
+	if strings.ContainsAny(v, "\x1b\x07\u009b") || !strings.Contains(v, "host[2J busy") {
+		t.Fatalf("the panel passed control characters on: %q", v)
+	}
+}
