@@ -319,3 +319,27 @@ func TestEscDoesNotRestartTheSettleWindow(t *testing.T) {
 		t.Fatal("esc while unsettled must cancel")
 	}
 }
+
+// A name wider than the dialog's 84-column cap (ECS allows 128 characters, and one word of
+// them) is shown whole on a screen that has the room, or the dialog says it does not fit:
+// never cut while Fits says everything is shown.
+func TestANameWiderThanTheCapIsShownWholeOrDoesNotFit(t *testing.T) {
+	name := "kafka-" + strings.Repeat("x", 110)
+	for _, w := range []int{200, 110} {
+		rows := uitest.Rows(t)
+		r := *rows[uitest.IDPlain]
+		in := *r.Inst
+		in.Name = name
+		r.Inst = &in
+		d, settle := New(uitest.Common(sim.Epoch, w, 37), []*fleet.Row{&r}, nil, nil)
+		d.SetSize(w, 37)
+		d.Update(settle())
+		v := d.View()
+		if d.Fits() && !strings.Contains(v, name) {
+			t.Errorf("width %d: Fits says all is shown, but the name is cut:\n%s", w, v)
+		}
+		if w == 200 && !d.Fits() {
+			t.Errorf("width %d has the room for the name: the dialog should fit", w)
+		}
+	}
+}
