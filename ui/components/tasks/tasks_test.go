@@ -80,6 +80,7 @@ func TestAFrameFormatsOnlyTheVisibleTasks(t *testing.T) {
 		return testing.AllocsPerRun(20, func() { _ = p.View() })
 	}
 	few, many := allocs(6), allocs(3000)
+	t.Logf("allocations a frame: %.0f with 6 tasks, %.0f with 3000", few, many)
 	if many > few+2 {
 		t.Fatalf("a frame of 3000 tasks made %.0f allocations, of 6 tasks %.0f: it formats tasks it does not show", many, few)
 	}
