@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
 )
@@ -137,13 +139,34 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
 	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
 	// sent: a batch that could not be kept is not started.
-	return func() tea.Msg { return planStartedMsg{plan: p, err: p.Start()} }
+	return func() tea.Msg {
+		err := p.Start()
+		return planStartedMsg{plan: p, err: err, look: lookAt(p)}
+	}
+}
+
+// planLook is what the console shows of a plan, read by the command that stepped, started
+// or answered it: Record, Summary and Settled take the plan's lock, which a step holds
+// across the plan's save (an fsync), so Update and View read only this copy.
+type planLook struct {
+	rec     fleet.PlanRecord
+	sum     fleet.Summary
+	settled bool
+	// seq is the first step whose news of the plan is newer than this look (see
+	// Model.stepSeq): a step issued before it read the plan earlier, and is dropped.
+	seq int
+}
+
+// lookAt reads p; call it from a command, never from Update or View.
+func lookAt(p *fleet.Plan) planLook {
+	return planLook{rec: p.Record(), sum: p.Summary(), settled: p.Settled()}
 }
 
 // planStartedMsg says whether a confirmed batch's plan was saved and started.
 type planStartedMsg struct {
 	plan *fleet.Plan
 	err  error
+	look planLook
 }
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
@@ -152,7 +175,9 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 		return nil
 	}
 	m.plans = append(m.plans, msg.plan)
-	rec := msg.plan.Record()
+	msg.look.seq = m.stepSeq + 1
+	m.looks[msg.plan] = msg.look
+	rec := msg.look.rec
 	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
 	return tea.Batch(m.stepPlans(), m.startFrames())
 }
@@ -161,25 +186,35 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 type planSteppedMsg struct {
 	plans []*fleet.Plan
 	errs  []error
+	looks []planLook
+	// seq numbers the step (Model.stepSeq): steps run concurrently and may answer out of
+	// order.
+	seq int
 }
 
 // stepPlans steps every plan of the session once, off the Update loop: a step may send
 // RedeployInstance calls. It runs on every snapshot, which is when what a plan waits for
 // (a task's end) can have changed.
+//
+// A viewer steps nothing: whatever plans it holds are an operator's (the guard would refuse
+// every send with Forbidden.Role, and a plan aborting on failure would be saved aborted).
 func (m *Model) stepPlans() tea.Cmd {
-	if len(m.plans) == 0 {
+	if len(m.plans) == 0 || !m.deps.Identity.CanRedeploy() {
 		return nil
 	}
 	plans, ctx := slices.Clone(m.plans), m.deps.Context
+	m.stepSeq++
+	seq := m.stepSeq
 	return func() tea.Msg {
-		errs := make([]error, len(plans))
+		errs, looks := make([]error, len(plans)), make([]planLook, len(plans))
 		for i, p := range plans {
 			errs[i] = p.Step(ctx)
-			if p.Settled() && p.Record().Phase != fleet.PhasePaused {
+			looks[i] = lookAt(p)
+			if looks[i].settled && looks[i].rec.Phase != fleet.PhasePaused {
 				p.Close() // its lock file: I/O belongs here, not in Update
 			}
 		}
-		return planSteppedMsg{plans: plans, errs: errs}
+		return planSteppedMsg{plans: plans, errs: errs, looks: looks, seq: seq}
 	}
 }
 
@@ -190,19 +225,31 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 		if err := msg.errs[i]; err != nil {
 			m.setNotice(true, errLine("batch", err))
 		}
-		if !p.Settled() {
+		look := msg.looks[i]
+		if !slices.Contains(m.plans, p) || msg.seq < m.looks[p].seq {
+			// It settled in an earlier step's message already, or this step read it before
+			// what the console knows now (c or x answered it since): a paused phase here is
+			// old news and must not pause the batch again.
 			continue
 		}
-		if rec := p.Record(); rec.Phase == fleet.PhasePaused {
-			// It waits for the engineer, sending nothing; it stays the session's.
-			if m.paused != p {
+		look.seq = msg.seq
+		m.looks[p] = look
+		if !look.settled {
+			continue
+		}
+		if rec := look.rec; rec.Phase == fleet.PhasePaused {
+			// It waits for the engineer, sending nothing; it stays the session's. One is
+			// asked about at a time: a second paused batch is asked about once the first is
+			// answered, rather than the two taking turns at c and x on every step.
+			if m.paused == nil {
 				m.paused = p
 				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
 			}
 			continue
 		}
 		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
-		rec, sum := p.Record(), p.Summary()
+		delete(m.looks, p)
+		rec, sum := look.rec, look.sum
 		line := "batch: " + sum.String()
 		m.lastPlan = "last " + line
 		if rec.Stopped != "" {
@@ -216,6 +263,10 @@ func (m *Model) planStepped(msg planSteppedMsg) {
 func (m *Model) answerPause(goOn bool) tea.Cmd {
 	p, who := m.paused, m.deps.Identity.Name
 	m.paused = nil
+	// Until the answer is saved, every step's news of p predates it.
+	look := m.looks[p]
+	look.seq = math.MaxInt
+	m.looks[p] = look
 	if goOn {
 		m.setNotice(false, "batch continues: the next targets go as the rules allow")
 	} else {
@@ -229,12 +280,16 @@ func (m *Model) answerPause(goOn bool) tea.Cmd {
 		} else {
 			err = p.Abort("aborted by " + who + " after a failure")
 		}
-		return planAnsweredMsg{err: err}
+		return planAnsweredMsg{plan: p, err: err, look: lookAt(p)}
 	}
 }
 
 // planAnsweredMsg says the paused batch was continued or aborted (and saved).
-type planAnsweredMsg struct{ err error }
+type planAnsweredMsg struct {
+	plan *fleet.Plan
+	err  error
+	look planLook
+}
 
 // planLine is where the session's batches stand, for the task panel's title: while one
 // runs, its instances by state; after, the last one's summary.
@@ -244,7 +299,7 @@ func (m *Model) planLine() string {
 	}
 	var s fleet.Summary
 	for _, p := range m.plans {
-		x := p.Summary()
+		x := m.looks[p].sum
 		s.InFlight += x.InFlight
 		s.Queued += x.Queued
 		s.Redeployed += x.Redeployed
@@ -272,7 +327,7 @@ func (m *Model) inFlight() (running []fleet.Task, submitting []string, queued in
 		}
 	}
 	for _, p := range m.plans {
-		queued += p.Summary().Queued
+		queued += m.looks[p].sum.Queued
 	}
 	return running, submitting, queued
 }
@@ -287,7 +342,11 @@ func (m *Model) quit(asked bool) tea.Cmd {
 	}
 	m.quitAsked = true
 	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
-	if queued > 0 {
+	switch {
+	case queued > 0 && m.deps.PlanStore == nil:
+		// serve and --demo keep no plans: nothing can resume them.
+		s += fmt.Sprintf("; %d batch instance(s) not sent yet are dropped (this console keeps no plans)", queued)
+	case queued > 0:
 		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
 	}
 	m.setNotice(true, s+". q again quits, any other key stays")
@@ -307,7 +366,10 @@ func (m *Model) Farewell() string {
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
 	}
-	if queued > 0 {
+	switch {
+	case queued > 0 && m.deps.PlanStore == nil:
+		fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: this console kept no plans\n", queued)
+	case queued > 0:
 		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait goes on with them (or start the console again)\n", queued)
 	}
 	return b.String()
@@ -356,6 +418,7 @@ func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
 
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
+	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""

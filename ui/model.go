@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	bhelp "github.com/charmbracelet/bubbles/help"
@@ -82,6 +83,10 @@ const (
 	modeTasks
 	modeLog
 	modeCommand
+	// modeDialogGone follows a dialog that a refresh closed: the keys typed for it (the rest
+	// of an id) must not reach the list, where c, x, q, s and space act. Only esc or enter,
+	// pressed after reading why, goes on.
+	modeDialogGone
 )
 
 // Model is the root of the console.
@@ -107,6 +112,8 @@ type Model struct {
 	cmdline *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
+	// dialogGone is the target whose change closed the dialog, while modeDialogGone.
+	dialogGone string
 	frame      int
 	ticking    bool
 
@@ -125,6 +132,12 @@ type Model struct {
 	// plans are the batches this session started and that have not settled: each is
 	// stepped on every snapshot (see stepPlans).
 	plans []*fleet.Plan
+	// looks are what the last command that touched each plan read of it (planLook): Update
+	// and View never take a plan's lock.
+	looks map[*fleet.Plan]planLook
+	// stepSeq numbers the steps issued (stepPlans), so a step's news older than an answer
+	// to a paused batch is told apart.
+	stepSeq int
 	// paused is the session's batch that a failure paused, waiting for c or x.
 	paused *fleet.Plan
 	// lastPlan is the summary of the session's last batch that ended; it stays on the
@@ -188,6 +201,10 @@ func New(deps Deps) *Model {
 		actionKeys: actionKeys,
 	}
 	m.plans = append(m.plans, deps.Resumed...)
+	m.looks = make(map[*fleet.Plan]planLook, len(m.plans))
+	for _, p := range m.plans {
+		m.looks[p] = lookAt(p) // before the program runs: no Update waits on it
+	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
 	m.overlay = help.New(m.common(), h)
@@ -335,6 +352,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case planStartedMsg:
 		return m.planStarted(msg)
 	case planAnsweredMsg:
+		if slices.Contains(m.plans, msg.plan) {
+			// Steps issued from now on read the plan after the answer was saved.
+			msg.look.seq = m.stepSeq + 1
+			m.looks[msg.plan] = msg.look
+		}
 		if msg.err != nil {
 			m.setNotice(true, errLine("batch", msg.err))
 		}
@@ -493,7 +515,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	gone, changed, cmd := m.dialog.Refresh(func(id string) *fleet.Row { return want[id] })
 	switch {
 	case gone != "":
-		m.closeDialog()
+		m.dialog, m.dialogGone, m.mode = nil, gone, modeDialogGone
 		m.setNotice(true, gone+" changed while the dialog was open and can no longer be redeployed; nothing was done")
 	case changed:
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
@@ -553,6 +575,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.quit(asked)
 	}
 	switch {
+	case m.mode == modeDialogGone:
+		if msg.Type == tea.KeyEsc || msg.Type == tea.KeyEnter {
+			m.mode, m.dialogGone = m.dialogFrom, ""
+		}
+		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
 	case m.mode == modeCommand:

@@ -219,3 +219,41 @@ func TestAFailurePausesTheBatchAndAsks(t *testing.T) {
 		}
 	}
 }
+
+// A viewer's console that was handed an operator's unfinished plan steps nothing (a
+// reviewer's find): its sends would be refused with Forbidden.Role, and the plan, aborting
+// on failure, would be saved aborted. The plan stays as the operator left it.
+func TestViewerConsoleDoesNotStepPlans(t *testing.T) {
+	h := newHarness(t, sim.Options{}, true) // viewer, as --read-only
+	store := &fleet.PlanStore{Dir: t.TempDir()}
+	op := backend.Identity{Name: "op", Role: backend.RoleOperator}
+	p, err := h.view.NewPlan([]string{idPlain, idStopped}, fleet.PlanOptions{Identity: op, Store: store, OnFailure: fleet.FailureAbort, MaxInFlight: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	plans, _, err := fleet.ResumeUnfinished(context.Background(), h.view, fleet.PlanOptions{Store: store, Identity: h.id, Submit: h.view.Redeploy})
+	if err != nil || len(plans) != 1 {
+		t.Fatalf("resume: %v, %d plan(s)", err, len(plans))
+	}
+	t.Cleanup(plans[0].Close)
+	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Wall: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1,
+		PlanStore: store, Resumed: plans})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	feed(m, func() tea.Msg { return snapshotMsg{h.view.Snapshot()} })
+	feed(m, m.stepPlans())
+	recs, err := store.Load()
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("load: %v, %d plan(s)", err, len(recs))
+	}
+	if recs[0].Phase != fleet.PhaseRunning {
+		t.Fatalf("a read-only console changed an operator's saved plan to %s (stopped: %q)", recs[0].Phase, recs[0].Stopped)
+	}
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("a read-only console sent %d redeploy(s)", n)
+	}
+}

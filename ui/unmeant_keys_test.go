@@ -339,7 +339,7 @@ func TestSubmitFromADialogARefreshClosedIsDropped(t *testing.T) {
 		t.Fatal("a target in progress elsewhere must close the dialog")
 	}
 	// The user opens R again on another row before the old word arrives.
-	press(m, keyEsc)
+	press(m, keyEsc, keyEsc) // the note that the dialog went, then the filter
 	filterTo(m, idStopped)
 	press(m, runes("R"))
 	feed(m, said)

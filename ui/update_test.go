@@ -705,3 +705,28 @@ func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
 		}
 	}
 }
+
+// Enter held after arming (a reviewer's find): the repeats inside the settle window each
+// start it over, so the settle the arming enter asked for comes too early and the next
+// repeat does not redeploy.
+func TestHeldEnterAfterArmingDoesNotRedeploy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	filterTo(m, idLocal)
+	press(m, runes("R"))
+	press(m, runes(idLocal))
+	_, settle := m.Update(keyEnter) // arms, focuses Redeploy, unsettles
+	for i := 0; i < 5; i++ {
+		m.Update(keyEnter) // auto-repeat inside the window; its restarts are not delivered
+	}
+	feed(m, settle) // the arming enter's 300 ms passed
+	_, cmd := m.Update(keyEnter)
+	for _, msg := range run(cmd) {
+		if _, ok := msg.(confirm.SubmitMsg); ok {
+			t.Fatal("a held enter confirmed the redeploy")
+		}
+	}
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("a held enter sent %d RedeployInstance call(s)", n)
+	}
+}

@@ -73,6 +73,11 @@ func (m *Model) View() string {
 		m.renderLines(&b, strings.Split(m.dialog.View(), "\n"), m.dialogHeight())
 		b.WriteString(m.footerLine())
 		return m.clip(b.String())
+	case modeDialogGone:
+		// Where the dialog was, so the eyes that were on it read why it went.
+		m.renderLines(&b, common.Wrap(m.dialogGoneLine(), m.width), m.dialogHeight())
+		b.WriteString(m.footerLine())
+		return m.clip(b.String())
 	case modeDetail:
 		body = m.detail
 	case modeHelp:
@@ -216,7 +221,22 @@ type footerKey struct {
 func (m *Model) footerLine() string {
 	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits()}
 	if k != m.footerKey || m.footer == "" {
-		m.footerKey, m.footer = k, common.FitStyled(m.hint(m.focused().ShortHelp()), m.width)
+		bs := m.focused().ShortHelp()
+		if m.mode == modeDialogGone {
+			bs = dialogGoneHelp
+		}
+		m.footerKey, m.footer = k, common.FitStyled(m.hint(bs), m.width)
 	}
 	return m.footer
+}
+
+// dialogGoneHelp are the only keys the note of a refresh-closed dialog takes.
+var dialogGoneHelp = []key.Binding{
+	key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go on")),
+	key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "go on")),
+}
+
+// dialogGoneLine says why the dialog went, and that the keys typed since did nothing.
+func (m *Model) dialogGoneLine() string {
+	return m.dialogGone + " changed while the dialog was open; nothing was done — esc or enter to go on"
 }

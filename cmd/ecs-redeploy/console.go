@@ -65,8 +65,10 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 
 // resumeConsolePlans gives the console the state directory for its batches and picks up
 // the unfinished plans of this account, reconciled through DescribeTasks, for the session
-// to step (fleet.ResumeUnfinished). A --demo console keeps nothing. What cannot be resumed
-// is said on w, and the console starts anyway: those plans stay on disk for --resume.
+// to step (fleet.ResumeUnfinished). A --demo console keeps nothing; a --read-only one
+// (deps.Identity a viewer) resumes nothing and says how many plans wait for an operator.
+// What cannot be resumed is said on w, and the console starts anyway: those plans stay on
+// disk for --resume.
 func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, deps *ui.Deps, w io.Writer) error {
 	if g.demoMode() {
 		return nil
@@ -75,17 +77,38 @@ func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, dep
 	if err != nil {
 		return err
 	}
-	deps.PlanStore, deps.PlanWhere = &fleet.PlanStore{Dir: dir}, g.planWhere()
-	recs, err := deps.PlanStore.Unfinished()
-	if err != nil || len(recs) == 0 {
+	store, where := &fleet.PlanStore{Dir: dir}, g.planWhere()
+	recs, err := store.Unfinished()
+	if err != nil {
 		return err
+	}
+	if !deps.Identity.CanRedeploy() {
+		// A viewer (--read-only) starts no batch, and must not step an operator's: the guard
+		// refuses its first send with Forbidden.Role, and the plan would be saved aborted.
+		// It keeps no store, and touches no plan (not even the lock).
+		n := 0
+		for _, rec := range recs {
+			if rec.Where == where {
+				n++
+			}
+		}
+		if n > 0 {
+			pr := &printer{w: w}
+			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume\n", n)
+			_ = pr.Err() // only a note before the screen opens
+		}
+		return nil
+	}
+	deps.PlanStore, deps.PlanWhere = store, where
+	if len(recs) == 0 {
+		return nil
 	}
 	// Queued targets are judged on today's listing: one refresh before the plans go on.
 	if err := h.Refresh(ctx); err != nil {
 		return fmt.Errorf("listing the instances before resuming the unfinished plans: %w", err)
 	}
 	plans, others, err := fleet.ResumeUnfinished(ctx, h, fleet.PlanOptions{Store: deps.PlanStore, Where: deps.PlanWhere,
-		Identity: g.localIdentity(), Submit: h.Redeploy})
+		Identity: deps.Identity, Submit: h.Redeploy})
 	pr := &printer{w: w}
 	for _, rec := range others {
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)

@@ -22,6 +22,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui"
+	"ecs-redeploy/ui/common"
 )
 
 // Hub is what the server needs from the process-wide fleet hub (*fleet.Hub).
@@ -360,7 +361,10 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 			refuse(sess, "your key is no longer authorized on this server; ask its administrator")
 			return
 		}
-		id := backend.Identity{Name: sess.User(), KeyFingerprint: fp, Role: s.role(g.Role)}
+		// The user name is the client's to choose: shown in every session's header and
+		// written to the audit log, it carries no control character (an ESC would be a
+		// terminal command on every screen that shows it).
+		id := backend.Identity{Name: common.Printable(sess.User()), KeyFingerprint: fp, Role: s.role(g.Role)}
 		if _, _, isPty := sess.Pty(); !isPty {
 			s.log.Warn("session refused", "user", id.Name, "remote", remote, "fingerprint", fp, "reason", "no pty")
 			refuse(sess, "this server needs a terminal: connect with plain `ssh -p PORT host` (no -T, no -N, no command)")

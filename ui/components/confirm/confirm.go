@@ -267,7 +267,7 @@ func (c *Model) SetStale(err error, updated time.Time) {
 		c.staleSince, c.staleErr = time.Time{}, ""
 		return
 	}
-	c.staleSince, c.staleErr = updated, err.Error()
+	c.staleSince, c.staleErr = updated, common.Printable(err.Error())
 }
 
 // focusOrder is the tab ring: the input exists only in destructive cases.
@@ -319,8 +319,40 @@ func (c *Model) ShortHelp() []key.Binding {
 // FullHelp is the dialog's keys.
 func (c *Model) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
 
-// dialogInner is the dialog's text width on a screen width.
+// dialogInner is the dialog's text width on a screen width, before what it must show
+// widens it (inner).
 func dialogInner(width int) int { return max(min(width-4, 84), 20) }
+
+// inner is the dialog's text width on a screen width: dialogInner, widened past its cap
+// to the widest word it must show (a 128-character instance name) when the screen has
+// the room, so that no such word is cut on a screen that fits.
+func (c *Model) inner(now time.Time, width int) int {
+	return max(dialogInner(width), min(c.widest(now), width-4))
+}
+
+// widest is the width the dialog's text needs so that wrapping cuts no word of a line it
+// never drops: each word with what Wrap puts before it on a line of its own (a first
+// word's own indent, a later one's "    " under an indented line).
+func (c *Model) widest(now time.Time) int {
+	w := 0
+	for _, l := range c.content(now, 1<<15) {
+		if l.prio < prioMust {
+			continue
+		}
+		indent := 0
+		if strings.HasPrefix(l.text, "  ") {
+			indent = 4
+		}
+		for i, word := range strings.Fields(l.text) {
+			lead := indent
+			if i == 0 {
+				lead = lipgloss.Width(l.text[:strings.Index(l.text, word)])
+			}
+			w = max(w, lead+lipgloss.Width(word))
+		}
+	}
+	return w
+}
 
 // Update handles its settle message and keys. Only enter on an armed Redeploy button
 // confirms (SubmitMsg), and only on a settled dialog that fits the screen; esc, and enter
@@ -367,8 +399,10 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	}
 	if !c.settled {
 		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
-		// held down): none of them may move the focus, type, or confirm.
-		return open, nil
+		// held down): none of them may move the focus, type, or confirm. Each starts the
+		// window over (a debounce): auto-repeat sends a held key every 30-50 ms, so a held
+		// enter never lets the dialog settle, and only a pause as long as dialogSettles does.
+		return open, c.unsettle()
 	}
 	if !c.fits(now) {
 		// Part of what must be said is off screen: enter cancels, nothing else acts.
@@ -575,18 +609,10 @@ const minDialogWidth = 24
 // included), on which everything the dialog must say is shown: every line it never drops,
 // with no word cut.
 func (c *Model) needs(now time.Time) (width, height int) {
-	width = max(c.Width, minDialogWidth)
-	for _, l := range c.content(now, dialogInner(width)) {
-		if l.prio < prioMust {
-			continue
-		}
-		for _, w := range strings.Fields(l.text) {
-			// A box is its text plus a border and a space each side.
-			width = max(width, lipgloss.Width(w)+4)
-		}
-	}
+	// A box is its text plus a border and a space each side.
+	width = max(c.Width, minDialogWidth, c.widest(now)+4)
 	must := 0
-	for _, l := range c.content(now, dialogInner(width)) {
+	for _, l := range c.content(now, c.inner(now, width)) {
 		if l.prio >= prioMust {
 			must++
 		}
@@ -624,7 +650,7 @@ func (c *Model) View() string {
 		}
 		return strings.Join(out, "\n")
 	}
-	inner := dialogInner(width)
+	inner := c.inner(now, width)
 	lines := c.content(now, inner)
 
 	// The box's border takes two lines.

@@ -69,7 +69,13 @@ func TestKeysBeforeTheDialogSettlesDoNothingButEsc(t *testing.T) {
 	d, _ := New(uitest.Common(sim.Epoch, 120, 37), []*fleet.Row{rows[uitest.IDPlain]}, nil, nil)
 	d.SetSize(120, 37)
 	for _, k := range []tea.KeyMsg{keyTab, runes("l"), runes("f"), keyEnter} {
-		if msg := said(d, k); msg != nil {
+		// Each key starts the settle window over (its SettledMsg is not delivered here: the
+		// keys come faster than the window).
+		_, cmd := d.Update(k)
+		if cmd == nil {
+			continue
+		}
+		if msg, ok := cmd().(SettledMsg); !ok {
 			t.Fatalf("%s before the dialog settled said %T", k, msg)
 		}
 	}
@@ -266,5 +272,74 @@ func TestDialogSaysItsDataIsStale(t *testing.T) {
 	d.SetStale(errors.New("InternalError: the server failed"), sim.Epoch.Add(-40*time.Second))
 	if v := d.View(); !strings.Contains(v, "STALE: the last refresh failed; what this says is as of 40s ago") {
 		t.Fatalf("stale data not said:\n%s", v)
+	}
+}
+
+// An enter held down after arming: its auto-repeats arrive faster than the dialog settles,
+// and each one starts the settle window over, so the settle the arming enter asked for
+// finds the dialog still unsettled and the next repeat does not press Redeploy. Only a
+// pause as long as the window (its own settle arriving) lets enter act again.
+func TestHeldEnterNeverSettlesTheDialog(t *testing.T) {
+	d := opened(t, 120, 37, uitest.IDLocal)
+	said(d, keyTab)
+	said(d, runes(uitest.IDLocal))
+	_, first := d.Update(keyEnter) // arms and focuses Redeploy, unsettled
+	var last tea.Cmd
+	for i := 0; i < 5; i++ {
+		_, last = d.Update(keyEnter) // auto-repeat inside the window
+		if last == nil {
+			t.Fatal("a key while unsettled must start the settle window over")
+		}
+	}
+	d.Update(first()) // the arming enter's window passed: stale now
+	_, cmd := d.Update(keyEnter)
+	if cmd != nil {
+		if msg, ok := cmd().(SubmitMsg); ok {
+			t.Fatalf("a held enter confirmed: %+v", msg)
+		}
+	}
+	// The engineer lets go: the window passes with no key, and enter presses Redeploy.
+	_, last = d.Update(keyEnter)
+	d.Update(last())
+	if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
+		t.Fatal("after a pause as long as the settle window, enter must press Redeploy")
+	}
+}
+
+// Esc cancels while unsettled and never waits for the window.
+func TestEscDoesNotRestartTheSettleWindow(t *testing.T) {
+	rows := uitest.Rows(t)
+	d, _ := New(uitest.Common(sim.Epoch, 120, 37), []*fleet.Row{rows[uitest.IDPlain]}, nil, nil)
+	d.SetSize(120, 37)
+	_, cmd := d.Update(keyEsc)
+	if cmd == nil {
+		t.Fatal("esc said nothing")
+	}
+	if _, ok := cmd().(CancelMsg); !ok {
+		t.Fatal("esc while unsettled must cancel")
+	}
+}
+
+// A name wider than the dialog's 84-column cap (ECS allows 128 characters, and one word of
+// them) is shown whole on a screen that has the room, or the dialog says it does not fit:
+// never cut while Fits says everything is shown.
+func TestANameWiderThanTheCapIsShownWholeOrDoesNotFit(t *testing.T) {
+	name := "kafka-" + strings.Repeat("x", 110)
+	for _, w := range []int{200, 110} {
+		rows := uitest.Rows(t)
+		r := *rows[uitest.IDPlain]
+		in := *r.Inst
+		in.Name = name
+		r.Inst = &in
+		d, settle := New(uitest.Common(sim.Epoch, w, 37), []*fleet.Row{&r}, nil, nil)
+		d.SetSize(w, 37)
+		d.Update(settle())
+		v := d.View()
+		if d.Fits() && !strings.Contains(v, name) {
+			t.Errorf("width %d: Fits says all is shown, but the name is cut:\n%s", w, v)
+		}
+		if w == 200 && !d.Fits() {
+			t.Errorf("width %d has the room for the name: the dialog should fit", w)
+		}
 	}
 }

@@ -166,7 +166,9 @@ func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Sty
 func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles) []string {
 	in := r.Inst
 	var out []string
-	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	// Every add line is plain text, much of it the API's (tags, reasons, messages): no
+	// control character of it reaches the terminal.
+	add := func(format string, a ...any) { out = append(out, common.Printable(fmt.Sprintf(format, a...))) }
 	title := in.ID
 	if in.Name != "" {
 		title += " (" + in.Name + ")"
@@ -253,7 +255,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
 	}
 	for _, w := range el.Warnings {
-		out = append(out, common.WarningLine(w.Destructive, w.Message))
+		out = append(out, common.WarningLine(w.Destructive, common.Printable(w.Message)))
 	}
 
 	return append(out, taskLines(in.ID, tasks, st)...)
@@ -284,7 +286,7 @@ func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
 			out = append(out, "    RequestId "+t.RequestID)
 		}
 		if t.FailedReason != "" {
-			out = append(out, "    reason: "+t.FailedReason)
+			out = append(out, "    reason: "+common.Printable(t.FailedReason))
 		}
 	}
 	if n == 0 {

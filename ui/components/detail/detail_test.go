@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/model"
 	"ecs-redeploy/ui/internal/uitest"
 )
 
@@ -72,4 +73,34 @@ func TestDetailListsEventsByDeadlineAndTags(t *testing.T) {
 	if !strings.Contains(v, "tags: env=prod, team=payments") {
 		t.Fatalf("tags not shown as the filter matches them:\n%s", v)
 	}
+}
+
+// Tag values and event reasons are the API's text: no control character of theirs reaches
+// the terminal (ESC, BEL, the C1 CSI).
+func TestDetailShowsNoControlCharactersFromTheAPI(t *testing.T) {
+	hub, clock := uitest.Fleet(t)
+	for _, r := range hub.Snapshot().Rows {
+		if r.Inst.ID != uitest.IDLocal {
+			continue
+		}
+		row := *r
+		in := *r.Inst
+		in.Tags = map[string]string{"team": "kafka\x1b]52;c;cm0gLXJm\x07"}
+		in.Events = append([]model.Event(nil), in.Events...)
+		in.Events[0].Reason = "host\x1b[2J\u009b31m failing"
+		row.Inst = &in
+		d := New(uitest.Common(clock.Now(), 120, 60), &row)
+		d.SetSize(120, 60)
+		v := d.View()
+		if strings.ContainsAny(v, "\x1b\x07\u009b") {
+			t.Fatalf("the pane passed control characters on: %q", v)
+		}
+		for _, want := range []string{"team=kafka]52;c;cm0gLXJm", "reason: host[2J31m failing"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("the pane lacks %q:\n%s", want, v)
+			}
+		}
+		return
+	}
+	t.Fatal("no row for the local-disk instance")
 }

@@ -174,20 +174,33 @@ func (p *Model) View() string {
 		b.WriteString(st.Dim.On(common.Fit(empty, width)))
 		return b.String()
 	}
-	var lines []panelLine
-	first := 0
-	for i := range tasks {
+	// Only the lines in the panel's window are formatted: a long session keeps every
+	// task it saw, and the panel shows at most five lines of them on every frame.
+	offset := max(min(p.offset, panelLines(tasks)-rows), 0)
+	lines := make([]panelLine, 0, rows)
+	first, at := -1, 0
+	for i := 0; i < len(tasks) && at < offset+rows; i++ {
+		n := 1
+		if tasks[i].Status == model.TaskFailed {
+			n = 2
+		}
 		if i == p.cursor {
-			first = len(lines)
+			first = at
+		}
+		if at+n <= offset {
+			at += n
+			continue
 		}
 		text, pt := taskLine(&tasks[i], frame, now, st)
-		lines = append(lines, panelLine{text, pt, i})
-		if tasks[i].Status == model.TaskFailed {
+		if at >= offset {
+			lines = append(lines, panelLine{text, pt, i})
+		}
+		if n == 2 && at+1 >= offset && at+1 < offset+rows {
 			lines = append(lines, panelLine{failureLine(&tasks[i], width), pt, i})
 		}
+		at += n
 	}
-	offset := max(min(p.offset, len(lines)-rows), 0)
-	for i := offset; i < offset+rows; i++ {
+	for i := 0; i < rows; i++ {
 		if i >= len(lines) {
 			b.WriteByte('\n')
 			continue
@@ -195,7 +208,7 @@ func (p *Model) View() string {
 		l := lines[i]
 		cur := focused && l.task == p.cursor
 		mark := "  "
-		if cur && i == first {
+		if cur && offset+i == first {
 			mark = "> "
 		}
 		text := common.Fit(mark+l.text, width)
@@ -240,7 +253,7 @@ func taskLine(t *fleet.Task, frame string, now time.Time, st *common.Styles) (st
 // fit, the RequestId goes first: it is what a support ticket needs, and the detail pane
 // has the whole reason.
 func failureLine(t *fleet.Task, width int) string {
-	reason := "reason: " + common.OrDash(t.FailedReason)
+	reason := "reason: " + common.OrDash(common.Printable(t.FailedReason))
 	if t.RequestID == "" {
 		return "    " + reason
 	}

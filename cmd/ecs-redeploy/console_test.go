@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui"
+)
+
+// A --read-only console must leave an operator's unfinished plan as it is (a reviewer's
+// find): resumed under a viewer, its first send was refused with Forbidden.Role and the plan
+// was saved aborted. It says in one line that the plan waits for an operator.
+func TestReadOnlyConsoleLeavesUnfinishedPlansToAnOperator(t *testing.T) {
+	stateDir(t)
+	ctx := context.Background()
+	clock := sim.NewStepClock(sim.Epoch)
+	h := fleet.New(sim.NewBackend(sim.New(sim.Generate(1, 20, sim.Epoch), clock, sim.Options{Seed: 1})), fleet.Options{Now: clock.Now})
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range h.Snapshot().Rows {
+		if r.Eligibility.Allowed && !r.InProgress && len(ids) < 2 {
+			ids = append(ids, r.Inst.ID)
+		}
+	}
+	g := &globalOptions{ReadOnly: true}
+	dir, err := fleet.StateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &fleet.PlanStore{Dir: dir}
+	op := backend.Identity{Name: "op@host", Role: backend.RoleOperator}
+	p, err := h.NewPlan(ids, fleet.PlanOptions{Identity: op, Store: store, Where: g.planWhere(),
+		OnFailure: fleet.FailureAbort, MaxInFlight: 1, Submit: h.Redeploy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close() // the operator's console stopped before sending anything
+
+	var out strings.Builder
+	deps := ui.Deps{Identity: g.localIdentity()}
+	if err := resumeConsolePlans(ctx, g, h, &deps, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(deps.Resumed) != 0 {
+		t.Fatalf("a read-only console resumed %d plan(s)", len(deps.Resumed))
+	}
+	want := "1 unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("it should say %q, said %q", want, out.String())
+	}
+	recs, err := store.Unfinished()
+	if err != nil || len(recs) != 1 || recs[0].Phase != fleet.PhaseRunning {
+		t.Fatalf("the saved plan must stay as the operator left it: %v %+v", err, recs)
+	}
+}
