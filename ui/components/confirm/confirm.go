@@ -530,7 +530,7 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 		}
 		add(prioRegion, "regions: "+strings.Join(rs, ", "))
 		// How the hub runs it (fleet.Plan): the engineer must not expect all at once.
-		add(prioRegion, fmt.Sprintf("runs in waves: at most %d at once, one per deployment set, deadline first; a failure stops the rest",
+		add(prioRegion, fmt.Sprintf("runs in waves: at most %d at once, one per deployment set, deadline first; the first failure pauses it (c continues, x aborts)",
 			fleet.DefaultMaxInFlight))
 	} else {
 		in := c.targets[0].Inst
