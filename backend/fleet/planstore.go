@@ -86,21 +86,37 @@ func (s *PlanStore) Load() ([]PlanRecord, error) {
 	}
 	var recs []PlanRecord
 	for _, name := range names {
-		data, err := os.ReadFile(name)
+		rec, err := readPlan(name)
 		if err != nil {
-			return nil, fmt.Errorf("reading plan %s: %w", name, err)
-		}
-		var rec PlanRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return nil, fmt.Errorf("plan %s is not a plan file: %w", name, err)
-		}
-		if rec.Version != 1 || rec.ID == "" || filepath.Base(name) != "plan-"+rec.ID+".json" {
-			return nil, fmt.Errorf("plan %s: unknown version %d or id %q", name, rec.Version, rec.ID)
+			return nil, err
 		}
 		recs = append(recs, rec)
 	}
 	slices.SortFunc(recs, func(a, b PlanRecord) int { return a.Created.Compare(b.Created) })
 	return recs, nil
+}
+
+// loadOne reads the plan id; the error wraps os.ErrNotExist when it was never saved.
+func (s *PlanStore) loadOne(id string) (PlanRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return readPlan(s.path(id))
+}
+
+// readPlan reads one plan file, checking that it is one.
+func readPlan(name string) (PlanRecord, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return PlanRecord{}, fmt.Errorf("reading plan %s: %w", name, err)
+	}
+	var rec PlanRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return PlanRecord{}, fmt.Errorf("plan %s is not a plan file: %w", name, err)
+	}
+	if rec.Version != 1 || rec.ID == "" || filepath.Base(name) != "plan-"+rec.ID+".json" {
+		return PlanRecord{}, fmt.Errorf("plan %s: unknown version %d or id %q", name, rec.Version, rec.ID)
+	}
+	return rec, nil
 }
 
 // Unfinished is every plan with an item not ended, oldest first.
@@ -130,6 +146,10 @@ func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Pl
 			continue
 		}
 		p, err := ResumePlan(ctx, h, rec, opt)
+		if errors.Is(err, ErrPlanEnded) {
+			// Another process ran it to its end after it was loaded: nothing to resume.
+			continue
+		}
 		if err != nil {
 			if p != nil {
 				p.Close()
@@ -153,13 +173,32 @@ const reconcileSlack = 5 * time.Minute
 // call did start), and otherwise fails as unknown, never sent again. The hub must have
 // refreshed, so queued targets are judged on today's listing. ResumeUnfinished calls it
 // for each plan; opt gives the identity, store, Submit and OnTransition (the rules are
-// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy).
+// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy), and reads the
+// plan again under it: one that ended since rec was loaded is not resumed (ErrPlanEnded).
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
 	// Before anything is asked: a second runner of the plan must not reconcile or send.
 	if err := p.lockLocked(); err != nil {
 		return nil, err
+	}
+	// rec was read before the lock was taken: the process that held it may have run the
+	// plan on (or to its end) since. Only the file read under the lock counts.
+	if p.store != nil {
+		cur, err := p.store.loadOne(rec.ID)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Never saved (a plan nobody started): rec is all there is.
+		case err != nil:
+			p.Close()
+			return nil, fmt.Errorf("resuming plan %s: %w", rec.ID, err)
+		case cur.Ended():
+			p.Close()
+			return nil, fmt.Errorf("plan %s: %w since it was loaded (another process ran it); nothing to resume", rec.ID, ErrPlanEnded)
+		default:
+			rec = cur
+			p.rec = cur
+		}
 	}
 	if opt.Identity.Name != "" {
 		// Whoever resumes answers for what is sent from now on.
@@ -279,3 +318,7 @@ func (r *PlanRecord) Describe() string {
 	parts = append(parts, "on failure "+string(r.OnFailure))
 	return strings.Join(parts, ", ")
 }
+
+// ErrPlanEnded is wrapped by ResumePlan when the plan, read again under its lock, has
+// ended: another process ran it to its end after the caller loaded it.
+var ErrPlanEnded = errors.New("the plan has ended")
