@@ -695,17 +695,7 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 	if len(queued) == 0 || inFlight >= p.rec.MaxInFlight {
 		return nil
 	}
-	v := p.h.planView(queued)
-	// The plan's own items in flight hold their set and zone too, even when the hub has
-	// already settled them differently this instant.
-	for _, it := range p.rec.Items {
-		if it.Status.InFlight() {
-			if it.DeploymentSetID != "" {
-				v.sets[it.DeploymentSetID] = it.InstanceID
-			}
-			v.zones[it.ZoneID] = it.InstanceID
-		}
-	}
+	v := p.viewLocked(queued)
 	for i := range p.rec.Items {
 		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning || ctx.Err() != nil {
 			// A caller that stopped waiting (ctrl+c) sends nothing more: the hub would
@@ -762,8 +752,27 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 			p.rec.Phase, p.rec.Stopped = PhasePaused, err.Error()
 			return err
 		}
+		// The call may have taken minutes, with the lock let go: another session may
+		// have started a member of a set (or zone) the next target is in meanwhile.
+		v = p.viewLocked(queued)
 	}
 	return nil
+}
+
+// viewLocked is the hub's view of the queued ids, with the plan's own items in flight
+// holding their set and zone too, even when the hub has already settled them
+// differently this instant.
+func (p *Plan) viewLocked(queued []string) planView {
+	v := p.h.planView(queued)
+	for _, it := range p.rec.Items {
+		if it.Status.InFlight() {
+			if it.DeploymentSetID != "" {
+				v.sets[it.DeploymentSetID] = it.InstanceID
+			}
+			v.zones[it.ZoneID] = it.InstanceID
+		}
+	}
+	return v
 }
 
 // submitted records the answer of one RedeployInstance call.
