@@ -3,12 +3,14 @@ package fleet
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
 )
 
 // A process that loaded a plan before another ran it to its end (abort on the first
@@ -137,5 +139,49 @@ func TestPlanSaysSoWhenItsTaskStaysUnseen(t *testing.T) {
 	it := p2.Record().Items[0]
 	if it.Status != ItemOutcomeUnknown || !strings.Contains(it.Reason, "t-nowhere") || len(r.w.calls) != 0 {
 		t.Fatalf("%+v, calls %v", it, r.w.calls)
+	}
+}
+
+// hiding lists every instance but hide: its event went away (cancelled, say).
+type hiding struct {
+	backend.Backend
+	hide string
+}
+
+func (h *hiding) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
+	insts, err := h.Backend.Instances(ctx, q)
+	return slices.DeleteFunc(insts, func(in model.Instance) bool { return in.ID == h.hide }), err
+}
+
+// An unanswered redeploy that did not run, whose event went away all the same: with no
+// task in DescribeTasks the item fails as not sent again, on that evidence, never as "the
+// instance did not move" (nobody saw it after the call).
+func TestPlanFailsAnUnansweredCallWhoseEventWentAwayOnlyOnDescribeTasks(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(waveFleet(), clock, sim.Options{})
+	hb := &hiding{Backend: &unanswered{counting: &counting{Backend: sim.NewBackend(eng)}}}
+	h := New(hb, Options{Now: clock.Now, Wall: clock.Now})
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(h, ids("s1"), PlanOptions{Identity: operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hb.hide = wid("s1")
+	clock.Advance(UnsureHold + time.Minute)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	it := p.Record().Items[0]
+	if it.Status != ItemFailed || strings.Contains(it.Reason, "did not move") || !strings.Contains(it.Reason, "DescribeTasks lists no") {
+		t.Fatalf("%+v", it)
 	}
 }

@@ -254,17 +254,9 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 		// The process stopped while the call was out: any RedeployInstance task of this
 		// instance created since is that call's (or someone else's): either way, not ours
 		// to send again.
-		ts, err := p.h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{it.InstanceID}})
+		found, err := p.findTask(ctx, region, it.InstanceID, it.Submitted)
 		if err != nil {
-			return fmt.Errorf("looking for the task of %s: %w", it.InstanceID, err)
-		}
-		var found *model.Task
-		for j := range ts {
-			t := &ts[j]
-			if t.ResourceID == it.InstanceID && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
-				t.ID != "" && !t.CreationTime.Before(it.Submitted.Add(-reconcileSlack)) && (found == nil || t.CreationTime.Before(found.CreationTime)) {
-				found = t
-			}
+			return err
 		}
 		p.mu.Lock()
 		if found == nil {
@@ -284,11 +276,16 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 	states, err := backend.PollTasks(ctx, p.h.b, region, refs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	answered := err == nil || slices.ContainsFunc(states, func(st backend.TaskState) bool { return st.TaskSeen })
 	for k, st := range states {
+		it := &p.rec.Items[refIdx[k]]
 		if !st.TaskSeen {
+			// Not listed (yet): followed on, and said so after UnseenGiveUp.
+			if answered {
+				p.unseenLocked(it, now)
+			}
 			continue
 		}
-		it := &p.rec.Items[refIdx[k]]
 		before := *it
 		p.fromModelTask(it, &st.Task, now)
 		if *it != before {
@@ -296,6 +293,24 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 		}
 	}
 	return err
+}
+
+// findTask is the earliest RedeployInstance task of the instance created since submitted
+// (less reconcileSlack), or nil when DescribeTasks lists none.
+func (p *Plan) findTask(ctx context.Context, region, instanceID string, submitted time.Time) (*model.Task, error) {
+	ts, err := p.h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{instanceID}})
+	if err != nil {
+		return nil, fmt.Errorf("looking for the task of %s: %w", instanceID, err)
+	}
+	var found *model.Task
+	for j := range ts {
+		t := &ts[j]
+		if t.ResourceID == instanceID && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
+			t.ID != "" && !t.CreationTime.Before(submitted.Add(-reconcileSlack)) && (found == nil || t.CreationTime.Before(found.CreationTime)) {
+			found = t
+		}
+	}
+	return found, nil
 }
 
 func (p *Plan) fromModelTask(it *PlanItem, t *model.Task, now time.Time) {
