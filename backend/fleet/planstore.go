@@ -129,7 +129,8 @@ func (s *PlanStore) Unfinished() ([]PlanRecord, error) {
 // (ResumePlan each, the saved rules kept), and returns them with the unfinished plans of
 // other accounts, which are left alone: their tasks are not in this account, and their
 // queued instances were confirmed for that one. A plan another process runs already
-// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned. The
+// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned; one that
+// ended after it was loaded (ErrPlanEnded) is neither returned nor an error. The
 // console calls it at start, `redeploy --resume` when asked; serve could at its start.
 func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Plan, others []PlanRecord, err error) {
 	if opt.Store == nil {
