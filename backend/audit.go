@@ -65,6 +65,9 @@ type audit struct {
 	mu  sync.Mutex
 	w   io.Writer
 	now func() time.Time
+	// torn is set when a write failed or fell short, perhaps leaving part of a line (a
+	// full disk): the next record starts on a line of its own rather than glued to it.
+	torn bool
 }
 
 // Audit wraps b so that every Redeploy that reaches it is written to w as JSON lines: an
@@ -118,7 +121,9 @@ func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, err
 }
 
 // write appends one line and syncs it, so that a process killed right after still leaves
-// it on disk.
+// it on disk. After a failed write the line starts with a newline: the torn part stays
+// a line of its own that no reader takes for a record (it is not JSON), and the log is
+// never truncated, since another process (serve, a CLI) may append to the same file.
 func (a *audit) write(rec AuditRecord) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -126,7 +131,19 @@ func (a *audit) write(rec AuditRecord) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, err := a.w.Write(append(line, '\n')); err != nil {
+	buf := make([]byte, 0, len(line)+2)
+	if a.torn {
+		buf = append(buf, '\n')
+	}
+	buf = append(append(buf, line...), '\n')
+	n, err := a.w.Write(buf)
+	if err == nil && n < len(buf) {
+		err = io.ErrShortWrite
+	}
+	// Any failed write counts as torn, even one reporting no bytes: at worst the next
+	// record is preceded by an empty line.
+	a.torn = err != nil
+	if err != nil {
 		return err
 	}
 	if s, ok := a.w.(interface{ Sync() error }); ok {

@@ -2,7 +2,6 @@ package aliyun
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,18 +12,14 @@ import (
 	"ecs-redeploy/model"
 )
 
-// Errors a Redeploy whose reply was lost can end in. Both wrap the failure that lost it.
-var (
-	// ErrRedeployNotStarted: the reply was lost, and DescribeInstances lists no such
-	// instance in the region, so nothing can be redeploying it.
-	ErrRedeployNotStarted = errors.New("the redeploy did not start")
-	// ErrRedeployOutcomeUnknown: the reply was lost or proved nothing, and no task of this
-	// call was found within the reconcile budget. The redeploy may have started: trying
-	// again is NOT safe until the instance's tasks say so.
-	// It is backend.ErrOutcomeUnknown, so callers that know only the backend package (the
-	// fleet hub) recognise it too.
-	ErrRedeployOutcomeUnknown = backend.ErrOutcomeUnknown
-)
+// ErrRedeployOutcomeUnknown is what a Redeploy whose reply was lost or proved nothing
+// ends in when no task of the call was found (within the reconcile budget, or with the
+// instance not listed at all); it wraps the failure that lost the reply. The redeploy
+// may have started: trying again is NOT safe until the instance's tasks say so. Only
+// ECS's own error body proves a redeploy did not start (DESIGN §5), so no listing is
+// taken as that proof. It is backend.ErrOutcomeUnknown, so callers that know only the
+// backend package (the fleet hub) recognise it too.
+var ErrRedeployOutcomeUnknown = backend.ErrOutcomeUnknown
 
 const actionRedeploy = "RedeployInstance"
 
@@ -138,9 +133,11 @@ func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, kn
 			if ins, err = b.describeInstances(ctx, region, []string{id}); err == nil {
 				in := findInstance(ins, id)
 				if in == nil {
-					// No such instance in the region: nothing can be redeploying it.
-					return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the reply was lost (%w), and DescribeInstances lists no such instance in %s",
-						id, ErrRedeployNotStarted, cause, region)
+					// Not proof that nothing started (only ECS's error body is): a listing
+					// may lag, or the region may be wrong. Say what was seen, and stop
+					// looking: nothing newer will come of this instance here.
+					return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: the call was sent but its reply was lost or proves nothing (%w), DescribeTasks lists no new redeploy task of it, and DescribeInstances lists no such instance in %s; check the instance's redeploy tasks (the console, or DescribeTasks with ResourceIds [%q]) before trying again",
+						id, ErrRedeployOutcomeUnknown, cause, region, id)
 				}
 				status = in.Status
 			}

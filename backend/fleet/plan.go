@@ -180,6 +180,9 @@ type Plan struct {
 	// orphanPoll is when the plan last asked DescribeTasks itself about tasks the hub does
 	// not follow.
 	orphanPoll time.Time
+	// unseen is when DescribeTasks, answering, first did not list an item's task (by
+	// instance id); UnseenGiveUp later the item says so.
+	unseen map[string]time.Time
 	// unlock releases the plan's lock in its store (nil: not held).
 	unlock func()
 }
@@ -545,7 +548,7 @@ func (p *Plan) followLocked(ctx context.Context, now time.Time) bool {
 	}
 	v := p.h.planView(ids)
 	changed := false
-	var orphans []int
+	var orphans, lost []int
 	for i := range p.rec.Items {
 		it := &p.rec.Items[i]
 		if !it.Status.InFlight() {
@@ -570,6 +573,12 @@ func (p *Plan) followLocked(ctx context.Context, now time.Time) bool {
 			case st == StateSubmitting && ok:
 			case st == StateOutcomeUnknown:
 				it.Status = ItemOutcomeUnknown
+			case !ok:
+				// The hub dropped the instance: it is no longer listed, so its event went
+				// away, perhaps by this very redeploy. Nothing says the instance did not
+				// move: DescribeTasks settles it, below.
+				it.Status, it.Reason = ItemOutcomeUnknown, reasonEventGone
+				lost = append(lost, i)
 			case it.Status == ItemSubmitting:
 				// The call answered while nobody waited (ErrDetached), and started nothing
 				// the hub knows of.
@@ -588,11 +597,46 @@ func (p *Plan) followLocked(ctx context.Context, now time.Time) bool {
 			}
 		}
 	}
-	if len(orphans) > 0 && (p.orphanPoll.IsZero() || now.Sub(p.orphanPoll) >= p.h.opt.TaskSlow) {
+	if (len(orphans) > 0 || len(lost) > 0) && (p.orphanPoll.IsZero() || now.Sub(p.orphanPoll) >= p.h.opt.TaskSlow) {
 		p.orphanPoll = now
 		if p.pollOrphansLocked(ctx, orphans, now) {
 			changed = true
 		}
+		if p.findLostLocked(ctx, lost, now) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// reasonEventGone is an unanswered item's reason once the hub no longer lists its instance.
+const reasonEventGone = "RedeployInstance got no answer and the instance's event is gone (the redeploy may have run); looking for its task in DescribeTasks"
+
+// findLostLocked settles the unanswered items idx whose instance the hub dropped through
+// DescribeTasks (ListTasks of the instance): a RedeployInstance task created since the
+// call is adopted; none, long after the hold, means the call did not start. A failed
+// listing changes nothing: the next step asks again.
+func (p *Plan) findLostLocked(ctx context.Context, idx []int, now time.Time) bool {
+	changed := false
+	for _, i := range idx {
+		it := &p.rec.Items[i]
+		region, inst, submitted := it.RegionID, it.InstanceID, it.Submitted
+		p.mu.Unlock()
+		found, err := p.findTask(ctx, region, inst, submitted)
+		p.mu.Lock()
+		if err != nil || it.Status != ItemOutcomeUnknown || it.TaskID != "" {
+			continue
+		}
+		if found == nil {
+			it.Status, it.Ended = ItemFailed, now
+			it.Reason = "RedeployInstance got no answer, the instance's event is gone, and DescribeTasks lists no RedeployInstance task of it since the call; not sent again: check the instance"
+			p.failedLocked(it, now)
+		} else {
+			it.TaskID, it.Reason = found.ID, ""
+			p.fromModelTask(it, found, now)
+		}
+		p.emit(*it, now)
+		changed = true
 	}
 	return changed
 }
@@ -620,15 +664,18 @@ func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) 
 		// A screen reading the plan does not wait on DescribeTasks; what failed is asked
 		// again next time.
 		p.mu.Unlock()
-		states, _ := backend.PollTasks(ctx, p.h.b, region, refs)
+		states, err := backend.PollTasks(ctx, p.h.b, region, refs)
 		p.mu.Lock()
+		answered := err == nil || slices.ContainsFunc(states, func(st backend.TaskState) bool { return st.TaskSeen })
 		for k, st := range states {
-			if !st.TaskSeen {
-				continue
-			}
 			it := &p.rec.Items[byRegion[region][k]]
 			before := *it
-			p.fromModelTask(it, &st.Task, now)
+			if st.TaskSeen {
+				delete(p.unseen, it.InstanceID)
+				p.fromModelTask(it, &st.Task, now)
+			} else if answered {
+				p.unseenLocked(it, now)
+			}
 			if *it != before {
 				p.emit(*it, now)
 				changed = true
@@ -636,6 +683,29 @@ func (p *Plan) pollOrphansLocked(ctx context.Context, idx []int, now time.Time) 
 		}
 	}
 	return changed
+}
+
+// UnseenGiveUp is how long DescribeTasks may go on not listing a plan's recorded task
+// before the item says so (outcome unknown): it lists a task within seconds of its
+// start, so half an hour unseen is no lag. The item stays in flight, never sent again,
+// and is still asked about.
+const UnseenGiveUp = 30 * time.Minute
+
+// unseenLocked notes that DescribeTasks, answering, did not list its task.
+func (p *Plan) unseenLocked(it *PlanItem, now time.Time) {
+	if p.unseen == nil {
+		p.unseen = map[string]time.Time{}
+	}
+	first, ok := p.unseen[it.InstanceID]
+	if !ok {
+		p.unseen[it.InstanceID] = now
+		return
+	}
+	if now.Sub(first) >= UnseenGiveUp && it.Status != ItemOutcomeUnknown {
+		it.Status = ItemOutcomeUnknown
+		it.Reason = fmt.Sprintf("DescribeTasks has not listed task %s for %s; whether the redeploy runs is unknown: check the instance's tasks before anything else (not sent again)",
+			it.TaskID, model.FormatDuration(now.Sub(first)))
+	}
 }
 
 // fromTask sets the item from its task as the hub follows it.
@@ -695,17 +765,7 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 	if len(queued) == 0 || inFlight >= p.rec.MaxInFlight {
 		return nil
 	}
-	v := p.h.planView(queued)
-	// The plan's own items in flight hold their set and zone too, even when the hub has
-	// already settled them differently this instant.
-	for _, it := range p.rec.Items {
-		if it.Status.InFlight() {
-			if it.DeploymentSetID != "" {
-				v.sets[it.DeploymentSetID] = it.InstanceID
-			}
-			v.zones[it.ZoneID] = it.InstanceID
-		}
-	}
+	v := p.viewLocked(queued)
 	for i := range p.rec.Items {
 		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning || ctx.Err() != nil {
 			// A caller that stopped waiting (ctrl+c) sends nothing more: the hub would
@@ -762,8 +822,27 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 			p.rec.Phase, p.rec.Stopped = PhasePaused, err.Error()
 			return err
 		}
+		// The call may have taken minutes, with the lock let go: another session may
+		// have started a member of a set (or zone) the next target is in meanwhile.
+		v = p.viewLocked(queued)
 	}
 	return nil
+}
+
+// viewLocked is the hub's view of the queued ids, with the plan's own items in flight
+// holding their set and zone too, even when the hub has already settled them
+// differently this instant.
+func (p *Plan) viewLocked(queued []string) planView {
+	v := p.h.planView(queued)
+	for _, it := range p.rec.Items {
+		if it.Status.InFlight() {
+			if it.DeploymentSetID != "" {
+				v.sets[it.DeploymentSetID] = it.InstanceID
+			}
+			v.zones[it.ZoneID] = it.InstanceID
+		}
+	}
+	return v
 }
 
 // submitted records the answer of one RedeployInstance call.

@@ -86,21 +86,37 @@ func (s *PlanStore) Load() ([]PlanRecord, error) {
 	}
 	var recs []PlanRecord
 	for _, name := range names {
-		data, err := os.ReadFile(name)
+		rec, err := readPlan(name)
 		if err != nil {
-			return nil, fmt.Errorf("reading plan %s: %w", name, err)
-		}
-		var rec PlanRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return nil, fmt.Errorf("plan %s is not a plan file: %w", name, err)
-		}
-		if rec.Version != 1 || rec.ID == "" || filepath.Base(name) != "plan-"+rec.ID+".json" {
-			return nil, fmt.Errorf("plan %s: unknown version %d or id %q", name, rec.Version, rec.ID)
+			return nil, err
 		}
 		recs = append(recs, rec)
 	}
 	slices.SortFunc(recs, func(a, b PlanRecord) int { return a.Created.Compare(b.Created) })
 	return recs, nil
+}
+
+// loadOne reads the plan id; the error wraps os.ErrNotExist when it was never saved.
+func (s *PlanStore) loadOne(id string) (PlanRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return readPlan(s.path(id))
+}
+
+// readPlan reads one plan file, checking that it is one.
+func readPlan(name string) (PlanRecord, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return PlanRecord{}, fmt.Errorf("reading plan %s: %w", name, err)
+	}
+	var rec PlanRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return PlanRecord{}, fmt.Errorf("plan %s is not a plan file: %w", name, err)
+	}
+	if rec.Version != 1 || rec.ID == "" || filepath.Base(name) != "plan-"+rec.ID+".json" {
+		return PlanRecord{}, fmt.Errorf("plan %s: unknown version %d or id %q", name, rec.Version, rec.ID)
+	}
+	return rec, nil
 }
 
 // Unfinished is every plan with an item not ended, oldest first.
@@ -113,7 +129,8 @@ func (s *PlanStore) Unfinished() ([]PlanRecord, error) {
 // (ResumePlan each, the saved rules kept), and returns them with the unfinished plans of
 // other accounts, which are left alone: their tasks are not in this account, and their
 // queued instances were confirmed for that one. A plan another process runs already
-// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned. The
+// (ErrPlanBusy) or that failed to reconcile is in the error, and not returned; one that
+// ended after it was loaded (ErrPlanEnded) is neither returned nor an error. The
 // console calls it at start, `redeploy --resume` when asked; serve could at its start.
 func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Plan, others []PlanRecord, err error) {
 	if opt.Store == nil {
@@ -130,6 +147,10 @@ func ResumeUnfinished(ctx context.Context, h *Hub, opt PlanOptions) (plans []*Pl
 			continue
 		}
 		p, err := ResumePlan(ctx, h, rec, opt)
+		if errors.Is(err, ErrPlanEnded) {
+			// Another process ran it to its end after it was loaded: nothing to resume.
+			continue
+		}
 		if err != nil {
 			if p != nil {
 				p.Close()
@@ -153,13 +174,32 @@ const reconcileSlack = 5 * time.Minute
 // call did start), and otherwise fails as unknown, never sent again. The hub must have
 // refreshed, so queued targets are judged on today's listing. ResumeUnfinished calls it
 // for each plan; opt gives the identity, store, Submit and OnTransition (the rules are
-// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy).
+// the saved plan's). It holds the plan's lock from the start (ErrPlanBusy), and reads the
+// plan again under it: one that ended since rec was loaded is not resumed (ErrPlanEnded).
 func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1), rec: rec, started: true}
 	p.rec.Items = slices.Clone(rec.Items)
 	// Before anything is asked: a second runner of the plan must not reconcile or send.
 	if err := p.lockLocked(); err != nil {
 		return nil, err
+	}
+	// rec was read before the lock was taken: the process that held it may have run the
+	// plan on (or to its end) since. Only the file read under the lock counts.
+	if p.store != nil {
+		cur, err := p.store.loadOne(rec.ID)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Never saved (a plan nobody started): rec is all there is.
+		case err != nil:
+			p.Close()
+			return nil, fmt.Errorf("resuming plan %s: %w", rec.ID, err)
+		case cur.Ended():
+			p.Close()
+			return nil, fmt.Errorf("plan %s: %w since it was loaded (another process ran it); nothing to resume", rec.ID, ErrPlanEnded)
+		default:
+			rec = cur
+			p.rec = cur
+		}
 	}
 	if opt.Identity.Name != "" {
 		// Whoever resumes answers for what is sent from now on.
@@ -215,17 +255,9 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 		// The process stopped while the call was out: any RedeployInstance task of this
 		// instance created since is that call's (or someone else's): either way, not ours
 		// to send again.
-		ts, err := p.h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{it.InstanceID}})
+		found, err := p.findTask(ctx, region, it.InstanceID, it.Submitted)
 		if err != nil {
-			return fmt.Errorf("looking for the task of %s: %w", it.InstanceID, err)
-		}
-		var found *model.Task
-		for j := range ts {
-			t := &ts[j]
-			if t.ResourceID == it.InstanceID && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
-				t.ID != "" && !t.CreationTime.Before(it.Submitted.Add(-reconcileSlack)) && (found == nil || t.CreationTime.Before(found.CreationTime)) {
-				found = t
-			}
+			return err
 		}
 		p.mu.Lock()
 		if found == nil {
@@ -245,11 +277,16 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 	states, err := backend.PollTasks(ctx, p.h.b, region, refs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	answered := err == nil || slices.ContainsFunc(states, func(st backend.TaskState) bool { return st.TaskSeen })
 	for k, st := range states {
+		it := &p.rec.Items[refIdx[k]]
 		if !st.TaskSeen {
+			// Not listed (yet): followed on, and said so after UnseenGiveUp.
+			if answered {
+				p.unseenLocked(it, now)
+			}
 			continue
 		}
-		it := &p.rec.Items[refIdx[k]]
 		before := *it
 		p.fromModelTask(it, &st.Task, now)
 		if *it != before {
@@ -257,6 +294,24 @@ func (p *Plan) reconcile(ctx context.Context, region string, idx []int, now time
 		}
 	}
 	return err
+}
+
+// findTask is the earliest RedeployInstance task of the instance created since submitted
+// (less reconcileSlack), or nil when DescribeTasks lists none.
+func (p *Plan) findTask(ctx context.Context, region, instanceID string, submitted time.Time) (*model.Task, error) {
+	ts, err := p.h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, ResourceIDs: []string{instanceID}})
+	if err != nil {
+		return nil, fmt.Errorf("looking for the task of %s: %w", instanceID, err)
+	}
+	var found *model.Task
+	for j := range ts {
+		t := &ts[j]
+		if t.ResourceID == instanceID && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
+			t.ID != "" && !t.CreationTime.Before(submitted.Add(-reconcileSlack)) && (found == nil || t.CreationTime.Before(found.CreationTime)) {
+			found = t
+		}
+	}
+	return found, nil
 }
 
 func (p *Plan) fromModelTask(it *PlanItem, t *model.Task, now time.Time) {
@@ -279,3 +334,7 @@ func (r *PlanRecord) Describe() string {
 	parts = append(parts, "on failure "+string(r.OnFailure))
 	return strings.Join(parts, ", ")
 }
+
+// ErrPlanEnded is wrapped by ResumePlan when the plan, read again under its lock, has
+// ended: another process ran it to its end after the caller loaded it.
+var ErrPlanEnded = errors.New("the plan has ended")

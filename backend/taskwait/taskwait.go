@@ -34,10 +34,11 @@ const maxSkip = 16
 //
 // Failures that may pass — throttling, 5xx, timeouts, dropped connections, replies that
 // prove nothing — are reported (Progress.Err) and ridden out for the whole budget, polling
-// less often while they last. A definite refusal (a 4xx with ECS's code, the task not
-// listed) ends the wait at once. When budget (measured on now; 0: none) is spent, or ctx
-// ends, the error is one sentence saying what was last known and that the redeploy goes
-// on in ECS: following it stops, the redeploy does not.
+// less often while they last. A definite refusal (a 4xx with ECS's code) ends the wait at
+// once; the task not listed ends it once ListLag (on now) has passed since the start,
+// since DescribeTasks may lag RedeployInstance. When budget (measured on now; 0: none) is
+// spent, or ctx ends, the error is one sentence saying what was last known and that the
+// redeploy goes on in ECS: following it stops, the redeploy does not.
 func Follow(ctx context.Context, b backend.Backend, ref backend.TaskRef, ticks <-chan time.Time,
 	now func() time.Time, budget time.Duration, report func(Progress)) (model.Task, error) {
 	if ref.TaskID == "" {
@@ -55,6 +56,14 @@ func Follow(ctx context.Context, b backend.Backend, ref backend.TaskRef, ticks <
 		p, err := poll(ctx, b, ref)
 		p.At = now()
 		switch {
+		case errors.Is(err, errTaskNotFound) && p.At.Sub(start) < ListLag:
+			// DescribeTasks may not list a task yet right after RedeployInstance returned
+			// it: look again on the next tick, without backing off.
+			lastErr = err
+			report(Progress{At: p.At, Err: err, Task: last.Task, Status: last.Status})
+		case errors.Is(err, errTaskNotFound):
+			return last.Task, fmt.Errorf("following task %s: DescribeTasks has not listed it for %s (%w); the redeploy may go on in ECS without this command, so follow it in the console or with `ecs-redeploy events`, and do not start another",
+				ref.TaskID, model.FormatDuration(p.At.Sub(start)), err)
 		case err != nil && permanent(err):
 			return last.Task, fmt.Errorf("following task %s: %w", ref.TaskID, err)
 		case err != nil:
@@ -154,3 +163,7 @@ func poll(ctx context.Context, b backend.Backend, ref backend.TaskRef) (Progress
 	}
 	return p, err
 }
+
+// ListLag is how long after the follow starts a task DescribeTasks does not list is taken
+// as its listing lagging behind RedeployInstance, not as a wrong task.
+const ListLag = 30 * time.Second

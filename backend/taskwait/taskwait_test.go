@@ -2,6 +2,7 @@ package taskwait
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -121,8 +122,9 @@ func TestFollowStopsOnHardErrorAndCancel(t *testing.T) {
 	e, clock, ref := setup(t, sim.Options{})
 	bad := ref
 	bad.TaskID = "t-missing"
-	if _, err := Follow(context.Background(), sim.NewBackend(e), bad, nil, clock.Now, 0, func(Progress) {}); err == nil {
-		t.Fatal("unknown task did not end the wait")
+	// Once DescribeTasks has had ListLag to list it.
+	if _, _, err := followEvery(t, sim.NewBackend(e), clock, bad, 10*time.Second); !errors.Is(err, errTaskNotFound) {
+		t.Fatalf("unknown task: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
