@@ -99,8 +99,29 @@ func BenchmarkKeypressTable(b *testing.B) {
 				if r.Event != nil {
 					ev, cycle = shortEventType(r.Event.Type), string(r.Event.CycleStatus)
 				}
-				badges := model.JoinBadges(r.Badges, " ")
-				rows[i] = table.Row{r.Inst.ID, r.Inst.Name, r.Inst.ZoneID, string(r.Inst.Status), ev, cycle, countdown(r, now), badges}
+				// One cell per column the layout keeps, as our list shows them.
+				row := make(table.Row, len(lay.cols))
+				for j, c := range lay.cols {
+					switch c.id {
+					case colInstance:
+						row[j] = r.Inst.ID
+					case colName:
+						row[j] = r.Inst.Name
+					case colZone:
+						row[j] = r.Inst.ZoneID
+					case colStatus:
+						row[j] = string(r.Inst.Status)
+					case colEvent:
+						row[j] = ev
+					case colCycle:
+						row[j] = cycle
+					case colDeadline:
+						row[j] = countdown(r, now)
+					case colBadges:
+						row[j] = model.JoinBadges(r.Badges, " ")
+					}
+				}
+				rows[i] = row
 			}
 			t := table.New(table.WithColumns(cols), table.WithRows(rows), table.WithHeight(34), table.WithFocused(true))
 			settle(b)
