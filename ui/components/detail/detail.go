@@ -93,22 +93,12 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(km, keys.Back, keys.Detail):
 		return d, common.Emit(CloseMsg{})
-	case key.Matches(km, keys.Down):
-		d.offset++
-	case key.Matches(km, keys.Up):
-		d.offset--
-	case key.Matches(km, keys.PageDown):
-		d.offset += d.Height
-	case key.Matches(km, keys.PageUp):
-		d.offset -= d.Height
-	case key.Matches(km, keys.Top):
-		d.offset = 0
-	case key.Matches(km, keys.Bottom):
-		d.offset = len(d.lines)
 	case key.Matches(km, keys.Redeploy):
 		if d.row != nil {
 			return d, common.Emit(RedeployMsg{Row: d.row})
 		}
+	default:
+		d.offset, _ = common.Scroll(km, keys, d.offset, d.Height, len(d.lines))
 	}
 	d.build()
 	return d, nil

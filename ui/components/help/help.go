@@ -53,26 +53,10 @@ func (h *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !ok || common.IsText(km) {
 		return h, nil
 	}
-	switch {
-	case key.Matches(km, h.Keys.Back, h.Keys.Help):
+	if key.Matches(km, h.Keys.Back, h.Keys.Help) {
 		return h, common.Emit(CloseMsg{})
-	case key.Matches(km, h.Keys.Down):
-		h.offset++
-	case key.Matches(km, h.Keys.Up):
-		h.offset--
-	case key.Matches(km, h.Keys.PageDown):
-		h.offset += h.Height
-	case key.Matches(km, h.Keys.PageUp):
-		h.offset -= h.Height
-	case key.Matches(km, h.Keys.HalfPageDown):
-		h.offset += max(h.Height/2, 1)
-	case key.Matches(km, h.Keys.HalfPageUp):
-		h.offset -= max(h.Height/2, 1)
-	case key.Matches(km, h.Keys.Top):
-		h.offset = 0
-	case key.Matches(km, h.Keys.Bottom):
-		h.offset = len(h.lines)
 	}
+	h.offset, _ = common.Scroll(km, h.Keys, h.offset, h.Height, len(h.lines))
 	h.clamp()
 	return h, nil
 }

@@ -121,26 +121,10 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return l, nil
 	}
 	k := l.Keys
-	switch {
-	case key.Matches(km, k.Back, k.Log):
+	if key.Matches(km, k.Back, k.Log) {
 		return l, common.Emit(CloseMsg{})
-	case key.Matches(km, k.Down):
-		l.offset++
-	case key.Matches(km, k.Up):
-		l.offset--
-	case key.Matches(km, k.PageDown):
-		l.offset += l.Height
-	case key.Matches(km, k.PageUp):
-		l.offset -= l.Height
-	case key.Matches(km, k.HalfPageDown):
-		l.offset += max(l.Height/2, 1)
-	case key.Matches(km, k.HalfPageUp):
-		l.offset -= max(l.Height/2, 1)
-	case key.Matches(km, k.Top):
-		l.offset = 0
-	case key.Matches(km, k.Bottom):
-		l.offset = len(l.lines)
 	}
+	l.offset, _ = common.Scroll(km, k, l.offset, l.Height, len(l.lines))
 	l.clamp()
 	// Scrolled to the end, the view follows new entries again.
 	l.follow = l.offset >= len(l.lines)-l.Height
