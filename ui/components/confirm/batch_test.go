@@ -152,3 +152,33 @@ func TestPlusAndMinusSetTheBatchsMaxInFlight(t *testing.T) {
 		t.Fatalf("the submit does not carry the limit: %T %+v", msg, msg)
 	}
 }
+
+// A refresh that changes what a scrolled batch says starts the list over: the targets must
+// be shown again before Redeploy arms.
+func TestARefreshThatChangesALongBatchMustBeScrolledAgain(t *testing.T) {
+	d := batchOf(t, 40, 120, 37)
+	for i := 0; i < 40 && !d.AllShown(); i++ {
+		said(d, keyDown)
+	}
+	if !d.AllShown() {
+		t.Fatal("↓ did not reach the last target")
+	}
+	last := d.Targets()[39]
+	in := *last.Inst
+	in.Status = "Stopped"
+	changed := *last
+	changed.Inst = &in
+	rows := map[string]*fleet.Row{}
+	for _, r := range d.Targets() {
+		rows[r.Inst.ID] = r
+	}
+	rows[in.ID] = &changed
+	if _, ok, settle := d.Refresh(func(id string) *fleet.Row { return rows[id] }); !ok {
+		t.Fatal("a target's new status did not change the dialog")
+	} else {
+		d.Update(settle())
+	}
+	if d.AllShown() || !strings.Contains(d.View(), "targets 1–") {
+		t.Fatalf("after the change the list should start over, not all shown:\n%s", d.View())
+	}
+}
