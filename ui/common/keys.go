@@ -59,10 +59,10 @@ func DefaultKeyMap() KeyMap {
 		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←/h", "previous")),
 		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 
-		TargetsUp:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll a batch's targets up")),
-		TargetsDown:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll a batch's targets down")),
-		MoreInFlight:  key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "more of a batch at once")),
-		FewerInFlight: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "fewer of a batch at once")),
+		TargetsUp:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll targets up")),
+		TargetsDown:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll targets down")),
+		MoreInFlight:  key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "more at once")),
+		FewerInFlight: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "fewer at once")),
 	}
 }
 
@@ -94,8 +94,13 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
 func (k KeyMap) DialogFullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, k.dialogCancel()},
-		{k.TargetsDown, k.TargetsUp, k.MoreInFlight, k.FewerInFlight}}
+	// A batch's keys share the columns, so that the overlay keeps them side by side on a
+	// 120-column screen.
+	pgdn, pgup := k.PageDown, k.PageUp
+	pgdn.SetHelp(k.PageDown.Help().Key, "page targets down")
+	pgup.SetHelp(k.PageUp.Help().Key, "page targets up")
+	return [][]key.Binding{{k.NextButton, k.PrevButton, k.MoreInFlight, k.FewerInFlight}, {k.Choose, k.ForceStop, k.dialogCancel()},
+		{k.TargetsDown, k.TargetsUp, pgdn, pgup}}
 }
 
 // FilterHelp is the footer while the filter is typed.

@@ -182,3 +182,27 @@ func TestARefreshThatChangesALongBatchMustBeScrolledAgain(t *testing.T) {
 		t.Fatalf("after the change the list should start over, not all shown:\n%s", d.View())
 	}
 }
+
+// pgdn moves the window a window on and skips no target: each page starts where the last
+// one ended, and pages reach the end.
+func TestPageDownSkipsNoTarget(t *testing.T) {
+	d := batchOf(t, 40, 120, 37)
+	_, first := d.layout(d.Now(), d.Width, d.Height)
+	said(d, tea.KeyMsg{Type: tea.KeyPgDown})
+	_, next := d.layout(d.Now(), d.Width, d.Height)
+	if next.lo != first.hi || d.seen != next.hi {
+		t.Fatalf("pgdn: window %+v after %+v, seen %d", *next, *first, d.seen)
+	}
+	for range 5 {
+		said(d, tea.KeyMsg{Type: tea.KeyPgDown})
+	}
+	if !d.AllShown() || !strings.Contains(d.View(), "–40 of 40") {
+		t.Fatalf("pgdn did not reach the end:\n%s", d.View())
+	}
+	for range 5 {
+		said(d, tea.KeyMsg{Type: tea.KeyPgUp})
+	}
+	if !strings.Contains(d.View(), "targets 1–") {
+		t.Fatalf("pgup did not go back to the first target:\n%s", d.View())
+	}
+}

@@ -565,7 +565,8 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 }
 
 // batchKey handles a batch's own keys and reports whether msg was one: scrolling the
-// targets (j and k only while the field does not have the focus: there they are typed)
+// targets, a line or a page (j and k only while the field does not have the focus: there
+// they are typed)
 // and + and - (whatever has the focus: the field never needs them).
 func (c *Model) batchKey(msg tea.KeyMsg, now time.Time) bool {
 	km := c.Keys
@@ -577,6 +578,20 @@ func (c *Model) batchKey(msg tea.KeyMsg, now time.Time) bool {
 		}
 	case key.Matches(msg, km.TargetsUp) && !typing:
 		c.top = max(c.top-1, 0)
+	case key.Matches(msg, km.PageDown):
+		// A window on, one target at a time: the next window starts where this one ended,
+		// so a page skips no target unseen.
+		if _, sp := c.layout(now, c.Width, c.Height); sp != nil {
+			for range sp.hi - sp.lo {
+				if _, sp := c.layout(now, c.Width, c.Height); sp.hi < len(c.targets) {
+					c.top++
+				}
+			}
+		}
+	case key.Matches(msg, km.PageUp):
+		if _, sp := c.layout(now, c.Width, c.Height); sp != nil {
+			c.top = max(c.top-(sp.hi-sp.lo), 0)
+		}
 	case key.Matches(msg, km.MoreInFlight):
 		if c.maxInFlight < maxInFlightCap {
 			// More at once widens what one bad wave takes down: the count typed for the
