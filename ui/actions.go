@@ -119,8 +119,9 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// submitPlan runs a confirmed batch as a hub plan (issue 11): at most
-// fleet.DefaultMaxInFlight at once, never two of one deployment set, deadline first. The
+// submitPlan runs a confirmed batch as a hub plan (issue 11): at most msg.MaxInFlight at
+// once (the dialog's + and -; fleet.DefaultMaxInFlight unless changed), never two of one
+// deployment set, deadline first. The
 // first failure pauses it, and the engineer continues (c) or aborts the rest (x). Every
 // call goes through the session's Fleet, so serve logs and guards it like a single
 // redeploy.
@@ -130,7 +131,7 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 		ids[i] = r.Inst.ID
 	}
 	m.list.ClearSelection()
-	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, Identity: m.deps.Identity,
+	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity,
 		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
 	if err != nil {
 		m.setNotice(true, "batch not started: "+oneLine(err.Error()))

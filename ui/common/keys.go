@@ -14,6 +14,10 @@ type KeyMap struct {
 
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
+
+	// A batch dialog's keys: scroll its target list, and change how many of it may be in
+	// flight at once (fleet.PlanOptions.MaxInFlight).
+	TargetsUp, TargetsDown, MoreInFlight, FewerInFlight key.Binding
 }
 
 // DefaultKeyMap is the k9s-like key map the README documents.
@@ -54,6 +58,11 @@ func DefaultKeyMap() KeyMap {
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
 		PrevButton: key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←/h", "previous")),
 		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+
+		TargetsUp:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll targets up")),
+		TargetsDown:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll targets down")),
+		MoreInFlight:  key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "more at once")),
+		FewerInFlight: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "fewer at once")),
 	}
 }
 
@@ -85,7 +94,13 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // DialogFullHelp is the confirm dialog's keys, under their own heading in the overlay:
 // beside the list's keys, "enter choose" read as a second meaning of "enter detail".
 func (k KeyMap) DialogFullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextButton, k.PrevButton}, {k.Choose, k.ForceStop, k.dialogCancel()}}
+	// A batch's keys share the columns, so that the overlay keeps them side by side on a
+	// 120-column screen.
+	pgdn, pgup := k.PageDown, k.PageUp
+	pgdn.SetHelp(k.PageDown.Help().Key, "page targets down")
+	pgup.SetHelp(k.PageUp.Help().Key, "page targets up")
+	return [][]key.Binding{{k.NextButton, k.PrevButton, k.MoreInFlight, k.FewerInFlight}, {k.Choose, k.ForceStop, k.dialogCancel()},
+		{k.TargetsDown, k.TargetsUp, pgdn, pgup}}
 }
 
 // FilterHelp is the footer while the filter is typed.
@@ -104,6 +119,16 @@ func (k KeyMap) DetailHelp() []key.Binding {
 // DialogHelp is the confirm dialog's footer.
 func (k KeyMap) DialogHelp() []key.Binding {
 	return []key.Binding{k.NextButton, k.Choose, k.ForceStop, k.dialogCancel()}
+}
+
+// BatchDialogHelp is a batch dialog's footer; scrolls says its target list scrolls.
+func (k KeyMap) BatchDialogHelp(scrolls bool) []key.Binding {
+	// The footer is one line: each pair of keys under one short word.
+	out := []key.Binding{k.NextButton, k.Choose}
+	if scrolls {
+		out = append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll targets")))
+	}
+	return append(out, key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "at once")), k.ForceStop, k.dialogCancel())
 }
 
 // dialogCancel is esc as the dialog means it.

@@ -22,11 +22,13 @@ import (
 	"ecs-redeploy/ui/common"
 )
 
-// SubmitMsg is the engineer's confirmation: redeploy exactly Targets, with ForceStop.
+// SubmitMsg is the engineer's confirmation: redeploy exactly Targets, with ForceStop. A
+// batch runs at most MaxInFlight at once (fleet.PlanOptions.MaxInFlight, 1..10).
 type SubmitMsg struct {
-	Targets   []*fleet.Row
-	ForceStop bool
-	d         *Model
+	Targets     []*fleet.Row
+	ForceStop   bool
+	MaxInFlight int
+	d           *Model
 }
 
 // CancelMsg says the dialog was cancelled: nothing is to be redeployed.
@@ -81,7 +83,23 @@ type Model struct {
 	// staleSince is set while the last refresh failed: the dialog's facts are as of then.
 	staleSince time.Time
 	staleErr   string
+	// top is the first target a batch's scrolled list shows; seen is how many targets,
+	// from the first, have been on screen. A batch arms only once seen covers them all: a
+	// destructive batch is never confirmed on targets nobody was shown.
+	top, seen int
+	// maxInFlight is how many of a batch may be in flight at once (+ and -).
+	maxInFlight int
 }
+
+// maxInFlightCap is the most a batch may run at once from the console: the CLI's
+// --max-in-flight takes more, a key held down should not.
+const maxInFlightCap = 10
+
+// minWindow is the fewest lines a scrolled target list keeps.
+const minWindow = 3
+
+// span is the targets [lo, hi) a scrolled list shows.
+type span struct{ lo, hi int }
 
 // dialogSettles is how long a dialog ignores every key but esc after it opens or its
 // content changes. A paste or a burst arrives in microseconds, a person's next key after
@@ -141,7 +159,7 @@ func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fle
 	for i, r := range leftOut {
 		out[i] = r.Inst.ID + " (" + r.Inst.Name + ")"
 	}
-	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti}
+	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti, maxInFlight: fleet.DefaultMaxInFlight}
 	return m, m.unsettle()
 }
 
@@ -162,6 +180,12 @@ func (c *Model) Armed() bool { return c.armed(c.Now()) }
 
 // Batch reports whether the dialog is for more than one instance.
 func (c *Model) Batch() bool { return c.batch() }
+
+// MaxInFlight is how many of the batch may be in flight at once.
+func (c *Model) MaxInFlight() int { return c.maxInFlight }
+
+// AllShown reports whether every target has been on screen.
+func (c *Model) AllShown() bool { return c.seen >= len(c.targets) }
 
 // Typed is what the confirmation field holds.
 func (c *Model) Typed() string { return c.input.Value() }
@@ -188,6 +212,9 @@ func (c *Model) Refresh(find func(id string) *fleet.Row) (gone string, changed b
 		return "", false, nil
 	}
 	c.reset()
+	// The targets must be read again: what was shown of them is not what they are now.
+	c.top, c.seen = 0, 0
+	c.markSeen(now)
 	return "", true, c.unsettle()
 }
 
@@ -248,12 +275,21 @@ func (c *Model) want() string {
 }
 
 func (c *Model) armed(now time.Time) bool {
+	return c.AllShown() && c.typedOK(now)
+}
+
+// typedOK reports whether the field holds what arms Redeploy, or none is needed.
+func (c *Model) typedOK(now time.Time) bool {
 	return !c.destructive(now) || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
 }
 
 // notArmed says why enter did not press Redeploy.
 func (c *Model) notArmed() string {
 	typed := strings.TrimSpace(c.input.Value())
+	if !c.AllShown() {
+		return fmt.Sprintf("enter did nothing: Redeploy is not armed until every target was shown; %d not shown yet (↓ scrolls)",
+			len(c.targets)-c.seen)
+	}
 	if typed == "" {
 		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
 	}
@@ -268,6 +304,7 @@ func (c *Model) SetStale(err error, updated time.Time) {
 		return
 	}
 	c.staleSince, c.staleErr = updated, common.Printable(err.Error())
+	c.markSeen(c.Now())
 }
 
 // focusOrder is the tab ring: the input exists only in destructive cases.
@@ -306,12 +343,63 @@ func (c *Model) setFocus(f Focus) {
 func (c *Model) SetSize(width, height int) {
 	c.Common.SetSize(width, height)
 	c.input.Width = dialogInner(width) - 4
+	c.markSeen(c.Now())
+}
+
+// markSeen counts the targets the dialog shows at its size as seen. Called after every
+// change of size, content or scroll: what View draws next is this window.
+func (c *Model) markSeen(now time.Time) {
+	if c.Width <= 0 || !c.fits(now) {
+		return // a cramped dialog shows no target
+	}
+	end := len(c.targets)
+	if _, sp := c.layout(now, c.Width, c.Height); sp != nil {
+		end = sp.hi
+	}
+	c.seen = max(c.seen, end)
+}
+
+// layout is the text width and, when not every target fits in height rows, the window of
+// targets shown (nil: all of them). The window takes the rows every other line leaves,
+// and at least minWindow; it starts at c.top.
+func (c *Model) layout(now time.Time, width, height int) (int, *span) {
+	inner := c.inner(now, width)
+	room := height - 2 // the box's border
+	if !c.batch() || mustLines(c.content(now, inner, nil)) <= room {
+		return inner, nil
+	}
+	others := len(c.content(now, inner, &span{c.top, c.top}))
+	left := max(room-others, minWindow)
+	n := len(c.targets)
+	sp := &span{lo: c.top, hi: c.top}
+	for used := 0; sp.hi < n; sp.hi++ {
+		l := len(common.Wrap(c.targetLine(sp.hi), inner))
+		if sp.hi > sp.lo && used+l > left {
+			break
+		}
+		used += l
+	}
+	return inner, sp
+}
+
+func mustLines(lines []dialogLine) int {
+	n := 0
+	for _, l := range lines {
+		if l.prio >= prioMust {
+			n++
+		}
+	}
+	return n
 }
 
 // ShortHelp is the dialog's footer: on a screen too small to confirm, only cancelling.
 func (c *Model) ShortHelp() []key.Binding {
 	if !c.Fits() {
 		return c.Keys.CrampedDialogHelp()
+	}
+	if c.batch() {
+		_, sp := c.layout(c.Now(), c.Width, c.Height)
+		return c.Keys.BatchDialogHelp(sp != nil)
 	}
 	return c.Keys.DialogHelp()
 }
@@ -335,7 +423,7 @@ func (c *Model) inner(now time.Time, width int) int {
 // word's own indent, a later one's "    " under an indented line).
 func (c *Model) widest(now time.Time) int {
 	w := 0
-	for _, l := range c.content(now, 1<<15) {
+	for _, l := range c.content(now, 1<<15, nil) {
 		if l.prio < prioMust {
 			continue
 		}
@@ -368,13 +456,15 @@ func (c *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if c.over {
 			return c, nil
 		}
-		switch res, cmd := c.key(msg, c.Now()); res {
+		res, cmd := c.key(msg, c.Now())
+		c.markSeen(c.Now())
+		switch res {
 		case cancelled:
 			c.over = true
 			return c, common.Emit(CancelMsg{d: c})
 		case confirmed:
 			c.over = true
-			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, d: c})
+			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, MaxInFlight: c.maxInFlight, d: c})
 		default:
 			return c, cmd
 		}
@@ -424,8 +514,11 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 		c.moveFocus(now, -1)
 		return open, nil
 	}
+	if c.batch() && !text && c.batchKey(msg, now) {
+		return open, nil
+	}
 	if c.focus != FocusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
-		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton)) {
+		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton, km.TargetsUp, km.TargetsDown)) {
 		// Typing is for the field, whatever has the focus: an id typed or pasted while
 		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
 		c.setFocus(FocusInput)
@@ -471,6 +564,51 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	return open, nil
 }
 
+// batchKey handles a batch's own keys and reports whether msg was one: scrolling the
+// targets, a line or a page (j and k only while the field does not have the focus: there
+// they are typed)
+// and + and - (whatever has the focus: the field never needs them).
+func (c *Model) batchKey(msg tea.KeyMsg, now time.Time) bool {
+	km := c.Keys
+	typing := c.focus == FocusInput && msg.Type == tea.KeyRunes
+	switch {
+	case key.Matches(msg, km.TargetsDown) && !typing:
+		if _, sp := c.layout(now, c.Width, c.Height); sp != nil && sp.hi < len(c.targets) {
+			c.top++
+		}
+	case key.Matches(msg, km.TargetsUp) && !typing:
+		c.top = max(c.top-1, 0)
+	case key.Matches(msg, km.PageDown):
+		// A window on, one target at a time: the next window starts where this one ended,
+		// so a page skips no target unseen.
+		if _, sp := c.layout(now, c.Width, c.Height); sp != nil {
+			for range sp.hi - sp.lo {
+				if _, sp := c.layout(now, c.Width, c.Height); sp.hi < len(c.targets) {
+					c.top++
+				}
+			}
+		}
+	case key.Matches(msg, km.PageUp):
+		if _, sp := c.layout(now, c.Width, c.Height); sp != nil {
+			c.top = max(c.top-(sp.hi-sp.lo), 0)
+		}
+	case key.Matches(msg, km.MoreInFlight):
+		if c.maxInFlight < maxInFlightCap {
+			// More at once widens what one bad wave takes down: the count typed for the
+			// smaller limit does not confirm this one.
+			c.maxInFlight++
+			c.reset()
+			c.why = fmt.Sprintf("at most %d at once now: type the confirmation again", c.maxInFlight)
+		}
+	case key.Matches(msg, km.FewerInFlight):
+		// Fewer at once only narrows the blast radius: what was typed still stands.
+		c.maxInFlight = max(c.maxInFlight-1, 1)
+	default:
+		return false
+	}
+	return true
+}
+
 // Line priorities: when the terminal is short, the dialog drops its lowest-priority
 // lines first. The buttons, the targets, the consequences, the typed id and what is left
 // out never go; when they do not fit, the dialog cannot be confirmed (fits).
@@ -492,9 +630,20 @@ type dialogLine struct {
 	fact int
 }
 
+// targetLine is how a batch names target i: id, name, zone, deployment set, status.
+func (c *Model) targetLine(i int) string {
+	r := c.targets[i]
+	line := fmt.Sprintf("  %s (%s) · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID)
+	if ds := r.Inst.DeploymentSetID; ds != "" {
+		line += " · set " + ds
+	}
+	return line + " · " + string(r.Inst.Status)
+}
+
 // content is every line the dialog has, wrapped to inner columns, before a short screen
-// drops any.
-func (c *Model) content(now time.Time, inner int) []dialogLine {
+// drops any. A batch lists the targets of sp, with where the window is, or all of them
+// (sp nil).
+func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	st := c.Styles
 	var lines []dialogLine
 	fact := 0
@@ -520,18 +669,25 @@ func (c *Model) content(now time.Time, inner int) []dialogLine {
 			}
 		}
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
-		// R acts on exactly these: each is named by id and name, and none may be dropped.
-		for _, r := range c.targets {
-			line := fmt.Sprintf("  %s (%s) · %s", r.Inst.ID, r.Inst.Name, r.Inst.ZoneID)
-			if ds := r.Inst.DeploymentSetID; ds != "" {
-				line += " · set " + ds
-			}
-			add(prioMust, line+" · "+string(r.Inst.Status))
+		// R acts on exactly these: each is named by id and name, and none may be dropped;
+		// a long list scrolls, and the dialog arms only once all of it was shown.
+		lo, hi := 0, len(c.targets)
+		if sp != nil {
+			lo, hi = sp.lo, sp.hi
+			add(prioMust, fmt.Sprintf("targets %d–%d of %d (↑/↓ scroll)", lo+1, hi, len(c.targets)))
+		}
+		for i := lo; i < hi; i++ {
+			add(prioMust, c.targetLine(i))
+		}
+		if !c.AllShown() {
+			add(prioMust, st.Warn.On(fmt.Sprintf("Redeploy is not armed until every target was shown: %d not shown yet (↓ scrolls)",
+				len(c.targets)-c.seen)))
 		}
 		add(prioRegion, "regions: "+strings.Join(rs, ", "))
-		// How the hub runs it (fleet.Plan): the engineer must not expect all at once.
-		add(prioRegion, fmt.Sprintf("runs in waves: at most %d at once, one per deployment set, deadline first; the first failure pauses it (c continues, x aborts)",
-			fleet.DefaultMaxInFlight))
+		// How the hub runs it (fleet.Plan): the engineer must not expect all at once. The
+		// limit is the engineer's to set (+ and -), so it is never dropped.
+		add(prioMust, fmt.Sprintf("runs in waves: at most %d at once (+/- change it), one per deployment set, deadline first; the first failure pauses it (c continues, x aborts)",
+			c.maxInFlight))
 	} else {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
@@ -611,10 +767,19 @@ const minDialogWidth = 24
 func (c *Model) needs(now time.Time) (width, height int) {
 	// A box is its text plus a border and a space each side.
 	width = max(c.Width, minDialogWidth, c.widest(now)+4)
-	must := 0
-	for _, l := range c.content(now, c.inner(now, width)) {
-		if l.prio >= prioMust {
-			must++
+	inner := c.inner(now, width)
+	must := mustLines(c.content(now, inner, nil))
+	if c.batch() {
+		// A scrolled list needs only its window: at least minWindow lines, and the
+		// longest target whole.
+		win, all := 0, 0
+		for i := range c.targets {
+			l := len(common.Wrap(c.targetLine(i), inner))
+			win, all = max(win, l), all+l
+		}
+		if all > minWindow {
+			others := mustLines(c.content(now, inner, &span{c.top, c.top}))
+			must = min(must, others+max(win, minWindow))
 		}
 	}
 	return width, must + 2 + 3
@@ -650,8 +815,8 @@ func (c *Model) View() string {
 		}
 		return strings.Join(out, "\n")
 	}
-	inner := c.inner(now, width)
-	lines := c.content(now, inner)
+	inner, sp := c.layout(now, width, height)
+	lines := c.content(now, inner, sp)
 
 	// The box's border takes two lines.
 	for room := height - 2; len(lines) > room; {
@@ -771,13 +936,21 @@ func (c *Model) buttons(now time.Time) string {
 	switch {
 	case !c.armed(now) && c.focus == FocusConfirm:
 		// Focus is marked in words as well as style: NO_COLOR shows it too.
-		ok = st.ButtonDisarmed.Reverse(true).Render("> " + label + " (type to arm) <")
+		ok = st.ButtonDisarmed.Reverse(true).Render("> " + label + " (" + c.toArm(now) + ") <")
 	case !c.armed(now):
-		ok = st.ButtonDisarmed.Render("  " + label + " (type to arm)  ")
+		ok = st.ButtonDisarmed.Render("  " + label + " (" + c.toArm(now) + ")  ")
 	case c.focus == FocusConfirm:
 		ok = st.ButtonFocused.Render("> " + label + " <")
 	default:
 		ok = st.Button.Render("  " + label + "  ")
 	}
 	return cancel + "    " + ok
+}
+
+// toArm says on a disarmed button what arms it.
+func (c *Model) toArm(now time.Time) string {
+	if c.typedOK(now) {
+		return "scroll to arm"
+	}
+	return "type to arm"
 }

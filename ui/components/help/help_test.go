@@ -34,7 +34,7 @@ func TestHelpScrollsToItsLastLineAndNoFurther(t *testing.T) {
 	if h.Offset() != 0 {
 		t.Fatal("a paste scrolled")
 	}
-	for range 50 {
+	for range 100 {
 		said(h, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
 	}
 	v := h.View()
