@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,71 +11,26 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui/internal/uitest"
 )
 
-var benchSizes = []int{1000, 10000, 100000}
-
-var (
-	benchMu     sync.Mutex
-	benchFleets = map[int]*benchFleet{}
-)
-
-type benchFleet struct {
-	clock *sim.StepClock
-	view  *fleet.Hub
-}
-
-// fleetOf builds (once per size) a fleet view over a generated fleet of n instances.
-func fleetOf(b *testing.B, n int) *benchFleet {
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if f, ok := benchFleets[n]; ok {
-		return f
-	}
-	clock := sim.NewStepClock(sim.Epoch)
-	eng := sim.New(sim.Generate(1, n, sim.Epoch), clock, sim.Options{Seed: 1})
-	v := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
-	if err := v.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	f := &benchFleet{clock: clock, view: v}
-	benchFleets[n] = f
-	return f
-}
-
-func benchModel(b *testing.B, f *benchFleet) *Model {
-	m := New(Deps{Fleet: f.view, Now: f.clock.Now, Wall: f.clock.Now, Renderer: asciiRenderer(), Tick: -1})
+func benchModel(b *testing.B, f *uitest.BenchFleet) *Model {
+	m := New(Deps{Fleet: f.Hub, Now: f.Clock.Now, Wall: f.Clock.Now, Renderer: asciiRenderer(), Tick: -1})
 	b.Cleanup(m.Close)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.Update(snapshotMsg{f.view.Snapshot()})
+	m.Update(snapshotMsg{f.Hub.Snapshot()})
 	return m
-}
-
-// settle collects the garbage of building a 100,000-instance fleet before the clock
-// starts, so that the first run does not pay for the setup.
-func settle(b *testing.B) {
-	runtime.GC()
-	b.ReportAllocs()
-	b.ResetTimer()
-}
-
-// cursorKey walks down 500 rows and back up, so the window scrolls as it would in use.
-func cursorKey(i int) tea.KeyMsg {
-	if (i/500)%2 == 0 {
-		return tea.KeyMsg{Type: tea.KeyDown}
-	}
-	return tea.KeyMsg{Type: tea.KeyUp}
 }
 
 // BenchmarkKeypress is Update+View for one cursor key press.
 func BenchmarkKeypress(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range uitest.BenchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			m := benchModel(b, fleetOf(b, n))
+			m := benchModel(b, uitest.FleetOf(b, n))
 			m.View()
-			settle(b)
+			uitest.Settle(b)
 			for i := 0; i < b.N; i++ {
-				m.Update(cursorKey(i))
+				m.Update(uitest.CursorKey(i))
 				_ = m.View()
 			}
 		})
@@ -116,7 +69,7 @@ func BenchmarkFrame(b *testing.B) {
 			b.Fatal("no task is animating")
 		}
 		m.View()
-		settle(b)
+		uitest.Settle(b)
 		for i := 0; i < b.N; i++ {
 			clock.Advance(100 * time.Millisecond)
 			m.Update(frameMsg{})
@@ -129,9 +82,9 @@ func BenchmarkFrame(b *testing.B) {
 // is the first letter (a scan of the whole fleet), "typing" averages over a whole word.
 func BenchmarkFilter(b *testing.B) {
 	b.Run("100000/first", func(b *testing.B) {
-		m := benchModel(b, fleetOf(b, 100000))
+		m := benchModel(b, uitest.FleetOf(b, 100000))
 		m.Update(runes("/"))
-		settle(b)
+		uitest.Settle(b)
 		for i := 0; i < b.N; i++ {
 			m.Update(runes("k"))
 			_ = m.View()
@@ -141,10 +94,10 @@ func BenchmarkFilter(b *testing.B) {
 		}
 	})
 	b.Run("100000/typing", func(b *testing.B) {
-		m := benchModel(b, fleetOf(b, 100000))
+		m := benchModel(b, uitest.FleetOf(b, 100000))
 		const word = "kafka-prod"
 		m.Update(runes("/"))
-		settle(b)
+		uitest.Settle(b)
 		for i := 0; i < b.N; i++ {
 			k := i % len(word)
 			if k == 0 && i > 0 {
