@@ -188,16 +188,6 @@ func Code(err error) string {
 	return ""
 }
 
-// Retryable reports whether a read may be retried after err: throttling and server errors.
-// Redeploy must never use this to retry; it reconciles instead.
-func Retryable(err error) bool {
-	ae, ok := AsAPIError(err)
-	if !ok {
-		return false
-	}
-	return IsThrottling(ae.Code) || ae.HTTPStatus >= 500
-}
-
 // IsThrottling reports whether code is a throttling refusal: Throttling, or the gateway's
 // Throttling.User and Throttling.Api. They refuse a call before it runs.
 func IsThrottling(code string) bool {

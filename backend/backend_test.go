@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestRetryable(t *testing.T) {
+func TestIsThrottling(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
 		want bool
@@ -15,15 +15,14 @@ func TestRetryable(t *testing.T) {
 		{&APIError{Code: "Throttling.User", HTTPStatus: 400}, true},
 		{&APIError{Code: "Throttling.Api", HTTPStatus: 400}, true},
 		{&APIError{Code: "ThrottlingX", HTTPStatus: 400}, false},
-		{&APIError{Code: "InternalError", HTTPStatus: 500}, true},
-		{&APIError{Code: "ServiceUnavailable", HTTPStatus: 503}, true},
+		{&APIError{Code: "InternalError", HTTPStatus: 500}, false},
 		{&APIError{Code: "IncorrectInstanceStatus", HTTPStatus: 403}, false},
 		{fmt.Errorf("listing: %w", &APIError{Code: "Throttling", HTTPStatus: 400}), true},
 		{errors.New("plain"), false},
 		{nil, false},
 	} {
-		if got := Retryable(tc.err); got != tc.want {
-			t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := IsThrottling(Code(tc.err)); got != tc.want {
+			t.Errorf("IsThrottling(Code(%v)) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }
