@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -209,6 +211,31 @@ func TestSortByDeadline(t *testing.T) {
 	}
 	if want := []string{"a", "b", "c", "none"}; !slices.Equal(ids, want) {
 		t.Fatalf("order = %v, want %v", ids, want)
+	}
+}
+
+// SortByDeadline moves each instance once after sorting keys: on random fleets, with
+// deadlines that tie, instances with no pending event, and the same id twice (told apart
+// by Name), it gives exactly the order of a stable sort on CompareDeadlines.
+func TestSortByDeadlineIsTheStableOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		n := r.IntN(60)
+		ins := make([]Instance, n)
+		for i := range ins {
+			ins[i] = Instance{ID: fmt.Sprintf("i-%d", r.IntN(n/2+1)), Name: fmt.Sprint(i)}
+			if r.IntN(5) > 0 {
+				ins[i].Events = []Event{{CycleStatus: CycleScheduled, NotBefore: now.Add(time.Duration(r.IntN(4)) * time.Hour)}}
+			}
+		}
+		want := slices.Clone(ins)
+		slices.SortStableFunc(want, func(a, b Instance) int { return CompareDeadlines(a.Deadline(), a.ID, b.Deadline(), b.ID) })
+		SortByDeadline(ins)
+		for i := range ins {
+			if ins[i].Name != want[i].Name {
+				t.Fatalf("round %d: position %d holds %s (%s), want %s (%s)", round, i, ins[i].Name, ins[i].ID, want[i].Name, want[i].ID)
+			}
+		}
 	}
 }
 
