@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"ecs-redeploy/model"
+)
+
+// rowEncoder writes what encoding/json writes for an eventRow, value for value, for rows
+// whose every field is set and for strings encoding/json escapes (HTML, U+2028, control
+// characters, invalid UTF-8): decoded, the two are the same. Comparing the decoded values
+// also compares the field sets, so a field added to eventRow but not to rowEncoder fails.
+func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	expires := now.Add(40 * time.Hour)
+	full := model.Instance{
+		ID: "i-bp1full", Name: `db <primary> & "replica"` + "\u2028\\\t\x01", RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h",
+		InstanceType: "ecs.i2.xlarge", Family: "ecs.i2", Status: model.StatusRunning, ChargeType: model.PrePaid,
+		ExpiredTime: expires, LocalStorageAmount: 2, LocalStorageCapacity: 1788, DedicatedHostID: "dh-1",
+		DeploymentSetID: "ds-1", OperationLocks: []model.LockReason{model.LockSecurity},
+		Tags: map[string]string{"team": "数据库", "env": "prod", "z": "\xff\xfe"},
+		Events: []model.Event{
+			{ID: "e-1", InstanceID: "i-bp1full", Type: model.EventMaintenanceRedeploy, CycleStatus: model.CycleScheduled,
+				PublishTime: now.Add(-time.Hour), NotBefore: now.Add(30 * time.Minute), Reason: "power <supply>", ImpactLevel: "1"},
+			{ID: "e-2", InstanceID: "i-bp1full", Type: model.EventMaintenanceReboot, CycleStatus: model.CycleScheduled,
+				PublishTime: now.Add(-2 * time.Hour), NotBefore: now.Add(90*time.Minute + 123*time.Millisecond),
+				FinishTime: now.Add(time.Hour)},
+		},
+	}
+	bare := model.Instance{ID: "i-bp1bare", Status: model.StatusStopped}
+	passed := full
+	passed.Events = []model.Event{{ID: "e-3", CycleStatus: model.CycleScheduled, Type: model.EventMaintenanceReboot, NotBefore: now.Add(-time.Minute)}}
+	passed.DedicatedHostID, passed.OperationLocks, passed.Tags = "", nil, nil
+	for _, in := range []model.Instance{full, bare, passed} {
+		r := toRow(&in, now)
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := rowEncoder{}
+		e.row(&r, true)
+		if !json.Valid(e.b) {
+			t.Fatalf("%s: not JSON:\n%s", in.ID, e.b)
+		}
+		var g, w any
+		if err := json.Unmarshal(e.b, &g); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("%s:\n got %s\nwant %s", in.ID, e.b, want)
+		}
+	}
+
+	// Laid out as json.Encoder with SetIndent lays out an element of the array, for strings
+	// it writes unescaped (it escapes U+2028 and, by default, HTML).
+	passed.Name = "plain"
+	r := toRow(&passed, now)
+	var ind bytes.Buffer
+	enc := json.NewEncoder(&ind)
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	e := rowEncoder{}
+	e.row(&r, true)
+	if got, want := string(e.b), "\n  "+strings.TrimSuffix(ind.String(), "\n"); got != want {
+		t.Fatalf("layout:\n got %q\nwant %q", got, want)
+	}
+}
