@@ -245,12 +245,13 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 				ids := slices.Clone(instanceIDs)
 				req.ResourceId = &ids
 			}
-			resp := &eventsReply{BaseResponse: &responses.BaseResponse{}}
-			if err := c.DoAction(req, resp); err != nil {
+			const action = "DescribeInstanceHistoryEvents"
+			raw := responses.NewCommonResponse()
+			if err := c.DoAction(req, raw); err != nil {
 				return err
 			}
-			const action = "DescribeInstanceHistoryEvents"
-			if err := b.replyHas(action, region, resp.GetHttpContentBytes(), resp.RequestId,
+			resp, err := decodeEvents(raw.GetHttpContentBytes())
+			if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
 				part{"InstanceSystemEventSet", resp.InstanceSystemEventSet != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 				return err
 			}
@@ -269,8 +270,8 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 				ev := model.Event{
 					ID:          e.EventId,
 					InstanceID:  e.InstanceId,
-					Type:        model.EventType(intern(e.EventType.Name)),
-					CycleStatus: model.EventCycleStatus(intern(e.EventCycleStatus.Name)),
+					Type:        model.EventType(intern(e.EventType)),
+					CycleStatus: model.EventCycleStatus(intern(e.EventCycleStatus)),
 					PublishTime: parseTime(e.EventPublishTime),
 					NotBefore:   parseTime(e.NotBefore),
 					FinishTime:  parseTime(e.EventFinishTime),
@@ -321,12 +322,13 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		req.RegionId = region
 		req.InstanceIds = string(idJSON)
 		req.PageSize = requests.NewInteger(instancesPerCall)
-		resp := &instancesReply{BaseResponse: &responses.BaseResponse{}}
-		if err := c.DoAction(req, resp); err != nil {
+		const action = "DescribeInstances"
+		raw := responses.NewCommonResponse()
+		if err := c.DoAction(req, raw); err != nil {
 			return err
 		}
-		const action = "DescribeInstances"
-		if err := b.replyHas(action, region, resp.GetHttpContentBytes(), resp.RequestId,
+		resp, err := decodeInstances(raw.GetHttpContentBytes())
+		if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
 			part{"Instances", resp.Instances != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 			return err
 		}
@@ -354,61 +356,53 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 	return out, err
 }
 
-// instancesReply is the part of a DescribeInstances reply the backend reads. The SDK
-// decodes a reply into whatever response it is handed; its ecs.Instance has over a hundred
-// fields, and decoding them was most of a listing's CPU and garbage (at 100,000 instances,
-// 0.6 GB of slices never read). Names, tags and types are the SDK's, so the SDK's lenient
-// decoders read these fields exactly as they read its own.
-//
-// The parts a reply must have are pointers: nil when the key is missing or null, which is
-// how replyHas checks them without parsing the body a second time.
+// instancesReply is the part of a DescribeInstances reply the backend reads (decodeInstances
+// reads it). Names are the API's. The parts a reply must have are pointers: nil when the
+// key is missing or null, which is how replyHas checks them.
 type instancesReply struct {
-	*responses.BaseResponse
-	RequestId  string `json:"RequestId"`
-	TotalCount *int   `json:"TotalCount"`
-	Instances  *struct {
-		Instance []listedInstance `json:"Instance"`
-	} `json:"Instances"`
+	RequestId  string
+	TotalCount *int
+	Instances  *instanceSet
 }
 
-// listedInstance is the part of ecs.Instance that toInstance reads.
+type instanceSet struct {
+	Instance []listedInstance
+}
+
+// listedInstance is the part of a DescribeInstances Instance that toInstance reads.
 type listedInstance struct {
-	InstanceId             string `json:"InstanceId"`
-	InstanceName           string `json:"InstanceName"`
-	RegionId               string `json:"RegionId"`
-	ZoneId                 string `json:"ZoneId"`
-	InstanceType           string `json:"InstanceType"`
-	InstanceTypeFamily     string `json:"InstanceTypeFamily"`
-	Status                 string `json:"Status"`
-	InstanceChargeType     string `json:"InstanceChargeType"`
-	ExpiredTime            string `json:"ExpiredTime"`
-	DeploymentSetId        string `json:"DeploymentSetId"`
-	LocalStorageAmount     int    `json:"LocalStorageAmount"`
-	LocalStorageCapacity   int64  `json:"LocalStorageCapacity"`
-	DedicatedHostAttribute struct {
-		DedicatedHostId string `json:"DedicatedHostId"`
-	} `json:"DedicatedHostAttribute"`
-	OperationLocks ecs.OperationLocksInDescribeInstances `json:"OperationLocks"`
-	Tags           struct {
-		Tag []struct {
-			Key      string `json:"Key"`
-			Value    string `json:"Value"`
-			TagKey   string `json:"TagKey"`
-			TagValue string `json:"TagValue"`
-		} `json:"Tag"`
-	} `json:"Tags"`
+	InstanceId           string
+	InstanceName         string
+	RegionId             string
+	ZoneId               string
+	InstanceType         string
+	InstanceTypeFamily   string
+	Status               string
+	InstanceChargeType   string
+	ExpiredTime          string
+	DeploymentSetId      string
+	LocalStorageAmount   int
+	LocalStorageCapacity int64
+	DedicatedHostId      string   // DedicatedHostAttribute.DedicatedHostId
+	LockReasons          []string // OperationLocks.LockReason[].LockReason
+	Tags                 []listedTag
 }
 
-// eventsReply is the part of a DescribeInstanceHistoryEvents reply the backend reads (see
-// instancesReply).
+type listedTag struct {
+	Key, Value, TagKey, TagValue string
+}
+
+// eventsReply is the part of a DescribeInstanceHistoryEvents reply the backend reads
+// (decodeEvents reads it; see instancesReply).
 type eventsReply struct {
-	*responses.BaseResponse
-	RequestId              string `json:"RequestId"`
-	TotalCount             *int   `json:"TotalCount"`
-	NextToken              string `json:"NextToken"`
-	InstanceSystemEventSet *struct {
-		InstanceSystemEventType []listedEvent `json:"InstanceSystemEventType"`
-	} `json:"InstanceSystemEventSet"`
+	RequestId              string
+	TotalCount             *int
+	NextToken              string
+	InstanceSystemEventSet *eventSet
+}
+
+type eventSet struct {
+	InstanceSystemEventType []listedEvent
 }
 
 // part is one part a reply must have, and whether it came.
@@ -418,11 +412,14 @@ type part struct {
 }
 
 // replyHas is requireFields for a reply decoded into one of the lean types above: raw (the
-// body) is not empty, RequestId is not, and every part is present and not null. The SDK
-// already parsed the body; parsing it again to check it was a third of a listing's CPU.
-func (b *Backend) replyHas(action, region string, raw []byte, requestID string, parts ...part) error {
+// body) is not empty, decoding it did not fail (decodeErr), RequestId is not empty, and
+// every part is present and not null.
+func (b *Backend) replyHas(action, region string, raw []byte, requestID string, decodeErr error, parts ...part) error {
 	if len(raw) == 0 {
 		return b.unproven(action, region, "an empty body")
+	}
+	if decodeErr != nil {
+		return b.unproven(action, region, "a body that is not its reply (%v)", decodeErr)
 	}
 	if requestID == "" {
 		return b.unproven(action, region, "no RequestId")
@@ -435,21 +432,17 @@ func (b *Backend) replyHas(action, region string, raw []byte, requestID string, 
 	return nil
 }
 
-// listedEvent is the part of ecs.InstanceSystemEventType the backend reads.
+// listedEvent is the part of an InstanceSystemEventType the backend reads.
 type listedEvent struct {
-	EventId          string `json:"EventId"`
-	InstanceId       string `json:"InstanceId"`
-	EventPublishTime string `json:"EventPublishTime"`
-	EventFinishTime  string `json:"EventFinishTime"`
-	NotBefore        string `json:"NotBefore"`
-	Reason           string `json:"Reason"`
-	ImpactLevel      string `json:"ImpactLevel"`
-	EventType        struct {
-		Name string `json:"Name"`
-	} `json:"EventType"`
-	EventCycleStatus struct {
-		Name string `json:"Name"`
-	} `json:"EventCycleStatus"`
+	EventId          string
+	InstanceId       string
+	EventPublishTime string
+	EventFinishTime  string
+	NotBefore        string
+	Reason           string
+	ImpactLevel      string
+	EventType        string // EventType.Name
+	EventCycleStatus string // EventCycleStatus.Name
 }
 
 // intern is the one copy of s kept for the whole listing: regions, zones, types, statuses,
@@ -470,7 +463,7 @@ func toInstance(in *listedInstance, region string) model.Instance {
 		ExpiredTime:          parseTime(in.ExpiredTime),
 		LocalStorageAmount:   in.LocalStorageAmount,
 		LocalStorageCapacity: in.LocalStorageCapacity,
-		DedicatedHostID:      in.DedicatedHostAttribute.DedicatedHostId,
+		DedicatedHostID:      in.DedicatedHostId,
 		DeploymentSetID:      in.DeploymentSetId,
 	}
 	if m.RegionID == "" {
@@ -483,10 +476,10 @@ func toInstance(in *listedInstance, region string) model.Instance {
 	if m.Family == "" {
 		m.Family = model.FamilyOf(m.InstanceType)
 	}
-	for _, l := range in.OperationLocks.LockReason {
-		m.OperationLocks = append(m.OperationLocks, model.LockReason(intern(l.LockReason)))
+	for _, l := range in.LockReasons {
+		m.OperationLocks = append(m.OperationLocks, model.LockReason(intern(l)))
 	}
-	for _, t := range in.Tags.Tag {
+	for _, t := range in.Tags {
 		k, v := t.TagKey, t.TagValue
 		if k == "" {
 			k, v = t.Key, t.Value
@@ -495,7 +488,7 @@ func toInstance(in *listedInstance, region string) model.Instance {
 			continue
 		}
 		if m.Tags == nil {
-			m.Tags = make(map[string]string, len(in.Tags.Tag))
+			m.Tags = make(map[string]string, len(in.Tags))
 		}
 		m.Tags[intern(k)] = intern(v)
 	}
@@ -645,10 +638,21 @@ func parseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+	layouts := timeLayouts
+	if len(s) > 16 && s[13] == ':' && s[16] != ':' {
+		// No seconds, the API's usual form: try its layout first, as a failed Parse
+		// allocates its error.
+		layouts = timeLayoutsMinutes
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()
 		}
 	}
 	return time.Time{}
 }
+
+var (
+	timeLayouts        = []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
+	timeLayoutsMinutes = []string{"2006-01-02T15:04Z07:00", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
+)
