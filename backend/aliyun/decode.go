@@ -81,6 +81,36 @@ func readString(d *jsontext.Decoder) (string, error) {
 	return "", fmt.Errorf("%s where a string belongs", kindName(v.Kind()))
 }
 
+// interner hands out the one copy of each string a reply repeats (zones, types, statuses,
+// event types, tag keys), looked up by the bytes read, so that a repeat costs no
+// allocation; the copies are intern's, shared by the whole listing.
+type interner map[string]string
+
+// readInterned is readString for a value the reply repeats.
+func (strs interner) readInterned(d *jsontext.Decoder) (string, error) {
+	v, err := d.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	var b []byte
+	switch v.Kind() {
+	case '"':
+		b = unquote(v)
+	case '0':
+		b = v
+	case 'n':
+		return "", nil
+	default:
+		return "", fmt.Errorf("%s where a string belongs", kindName(v.Kind()))
+	}
+	if s, ok := strs[string(b)]; ok {
+		return s, nil
+	}
+	s := intern(string(b))
+	strs[s] = s
+	return s, nil
+}
+
 // readName reads the name of an object's member, valid until d reads on.
 func readName(d *jsontext.Decoder) ([]byte, error) {
 	v, err := d.ReadValue()
@@ -137,8 +167,8 @@ func readCount(d *jsontext.Decoder) (*int, error) {
 }
 
 // readNamed reads an object of which only the string member name is wanted (the API's
-// {"Name": "..."} and {"LockReason": "..."} wrappers).
-func readNamed(d *jsontext.Decoder, name string) (v string, err error) {
+// {"Name": "..."} and {"LockReason": "..."} wrappers), a value replies repeat.
+func (strs interner) readNamed(d *jsontext.Decoder, name string) (v string, err error) {
 	ok, err := open(d, '{')
 	if !ok {
 		return "", err
@@ -149,7 +179,7 @@ func readNamed(d *jsontext.Decoder, name string) (v string, err error) {
 			return "", err
 		}
 		if string(n) == name {
-			v, err = readString(d)
+			v, err = strs.readInterned(d)
 		} else {
 			err = d.SkipValue()
 		}
@@ -226,6 +256,7 @@ func located(d *jsontext.Decoder, err error) error {
 // decodeInstances reads a DescribeInstances reply body.
 func decodeInstances(body []byte) (r instancesReply, err error) {
 	d := replyDecoder(body)
+	strs := interner{}
 	if ok, err := open(d, '{'); !ok {
 		return r, orNotAnObject(err)
 	}
@@ -244,7 +275,7 @@ func decodeInstances(body []byte) (r instancesReply, err error) {
 			var present bool
 			present, err = readList(d, "Instance", func() error {
 				set.Instance = append(set.Instance, listedInstance{})
-				return readInstance(d, &set.Instance[len(set.Instance)-1])
+				return readInstance(d, strs, &set.Instance[len(set.Instance)-1])
 			})
 			r.Instances = nil
 			if present {
@@ -272,7 +303,7 @@ func orNotAnObject(err error) error {
 }
 
 // readInstance reads one element of Instances.Instance into in.
-func readInstance(d *jsontext.Decoder, in *listedInstance) error {
+func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance) error {
 	if ok, err := open(d, '{'); !ok {
 		return err
 	}
@@ -288,19 +319,19 @@ func readInstance(d *jsontext.Decoder, in *listedInstance) error {
 		case "InstanceName":
 			in.InstanceName, err = readString(d)
 		case "RegionId":
-			in.RegionId, err = readString(d)
+			in.RegionId, err = strs.readInterned(d)
 		case "ZoneId":
-			in.ZoneId, err = readString(d)
+			in.ZoneId, err = strs.readInterned(d)
 		case "InstanceType":
-			in.InstanceType, err = readString(d)
+			in.InstanceType, err = strs.readInterned(d)
 		case "InstanceTypeFamily":
-			in.InstanceTypeFamily, err = readString(d)
+			in.InstanceTypeFamily, err = strs.readInterned(d)
 		case "Status":
-			in.Status, err = readString(d)
+			in.Status, err = strs.readInterned(d)
 		case "InstanceChargeType":
-			in.InstanceChargeType, err = readString(d)
+			in.InstanceChargeType, err = strs.readInterned(d)
 		case "ExpiredTime":
-			in.ExpiredTime, err = readString(d)
+			in.ExpiredTime, err = strs.readInterned(d)
 		case "DeploymentSetId":
 			in.DeploymentSetId, err = readString(d)
 		case "LocalStorageAmount":
@@ -309,11 +340,11 @@ func readInstance(d *jsontext.Decoder, in *listedInstance) error {
 		case "LocalStorageCapacity":
 			in.LocalStorageCapacity, err = readInt(d)
 		case "DedicatedHostAttribute":
-			in.DedicatedHostId, err = readNamed(d, "DedicatedHostId")
+			in.DedicatedHostId, err = strs.readNamed(d, "DedicatedHostId")
 		case "OperationLocks":
 			in.LockReasons = in.LockReasons[:0]
 			_, err = readList(d, "LockReason", func() error {
-				l, err := readNamed(d, "LockReason")
+				l, err := strs.readNamed(d, "LockReason")
 				in.LockReasons = append(in.LockReasons, l)
 				return err
 			})
@@ -321,7 +352,7 @@ func readInstance(d *jsontext.Decoder, in *listedInstance) error {
 			in.Tags = in.Tags[:0]
 			_, err = readList(d, "Tag", func() error {
 				in.Tags = append(in.Tags, listedTag{})
-				return readTag(d, &in.Tags[len(in.Tags)-1])
+				return readTag(d, strs, &in.Tags[len(in.Tags)-1])
 			})
 		default:
 			err = d.SkipValue()
@@ -335,7 +366,7 @@ func readInstance(d *jsontext.Decoder, in *listedInstance) error {
 
 // readTag reads one element of Tags.Tag: ECS names its members TagKey/TagValue, some
 // replies Key/Value.
-func readTag(d *jsontext.Decoder, t *listedTag) error {
+func readTag(d *jsontext.Decoder, strs interner, t *listedTag) error {
 	if ok, err := open(d, '{'); !ok {
 		return err
 	}
@@ -346,13 +377,13 @@ func readTag(d *jsontext.Decoder, t *listedTag) error {
 		}
 		switch string(name) {
 		case "TagKey":
-			t.TagKey, err = readString(d)
+			t.TagKey, err = strs.readInterned(d)
 		case "TagValue":
-			t.TagValue, err = readString(d)
+			t.TagValue, err = strs.readInterned(d)
 		case "Key":
-			t.Key, err = readString(d)
+			t.Key, err = strs.readInterned(d)
 		case "Value":
-			t.Value, err = readString(d)
+			t.Value, err = strs.readInterned(d)
 		default:
 			err = d.SkipValue()
 		}
@@ -366,6 +397,7 @@ func readTag(d *jsontext.Decoder, t *listedTag) error {
 // decodeEvents reads a DescribeInstanceHistoryEvents reply body.
 func decodeEvents(body []byte) (r eventsReply, err error) {
 	d := replyDecoder(body)
+	strs := interner{}
 	if ok, err := open(d, '{'); !ok {
 		return r, orNotAnObject(err)
 	}
@@ -386,7 +418,7 @@ func decodeEvents(body []byte) (r eventsReply, err error) {
 			var present bool
 			present, err = readList(d, "InstanceSystemEventType", func() error {
 				set.InstanceSystemEventType = append(set.InstanceSystemEventType, listedEvent{})
-				return readEvent(d, &set.InstanceSystemEventType[len(set.InstanceSystemEventType)-1])
+				return readEvent(d, strs, &set.InstanceSystemEventType[len(set.InstanceSystemEventType)-1])
 			})
 			r.InstanceSystemEventSet = nil
 			if present {
@@ -406,7 +438,7 @@ func decodeEvents(body []byte) (r eventsReply, err error) {
 }
 
 // readEvent reads one element of InstanceSystemEventSet.InstanceSystemEventType into e.
-func readEvent(d *jsontext.Decoder, e *listedEvent) error {
+func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
 	if ok, err := open(d, '{'); !ok {
 		return err
 	}
@@ -427,13 +459,13 @@ func readEvent(d *jsontext.Decoder, e *listedEvent) error {
 		case "NotBefore":
 			e.NotBefore, err = readString(d)
 		case "Reason":
-			e.Reason, err = readString(d)
+			e.Reason, err = strs.readInterned(d)
 		case "ImpactLevel":
-			e.ImpactLevel, err = readString(d)
+			e.ImpactLevel, err = strs.readInterned(d)
 		case "EventType":
-			e.EventType, err = readNamed(d, "Name")
+			e.EventType, err = strs.readNamed(d, "Name")
 		case "EventCycleStatus":
-			e.EventCycleStatus, err = readNamed(d, "Name")
+			e.EventCycleStatus, err = strs.readNamed(d, "Name")
 		default:
 			err = d.SkipValue()
 		}

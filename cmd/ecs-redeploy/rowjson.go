@@ -1,7 +1,6 @@
 package main
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -111,8 +110,19 @@ func (e *rowEncoder) row(r *eventRow, firstInArray bool) {
 	}
 	e.key("Tags")
 	e.open('{')
-	for _, k := range slices.Sorted(maps.Keys(r.Tags)) { // encoding/json sorts map keys
-		e.str(k, r.Tags[k])
+	// encoding/json sorts map keys. Instances carry a few tags: their keys are sorted in
+	// an array on the stack.
+	var keys [8]string
+	sorted := keys[:0]
+	for k := range r.Tags {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	for _, k := range sorted {
+		e.elem() // a tag key is anybody's text: quoted
+		e.quote(k)
+		e.b = append(e.b, ':', ' ')
+		e.quote(r.Tags[k])
 	}
 	e.close('}')
 	e.close('}')
@@ -176,10 +186,12 @@ func (e *rowEncoder) elem() {
 	e.newline()
 }
 
+// key starts a member named name, one of eventRow's JSON names: plain ASCII, written as is.
 func (e *rowEncoder) key(name string) {
 	e.elem()
-	e.quote(name)
-	e.b = append(e.b, ':', ' ')
+	e.b = append(e.b, '"')
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '"', ':', ' ')
 }
 
 // quote appends s as a JSON string. Invalid UTF-8 is written as U+FFFD; the error that

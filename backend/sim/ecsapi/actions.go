@@ -3,7 +3,6 @@ package ecsapi
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -427,7 +426,7 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 	for i := range pg.Instances {
 		out.Instances.Instance = append(out.Instances.Instance, s.instanceJSON(&pg.Instances[i]))
 	}
-	return out, nil
+	return out.appendJSON(make([]byte, 0, 512+1024*len(out.Instances.Instance))), nil
 }
 
 // instanceMatch builds DescribeInstances' filter from its parameters; nil when none is
@@ -493,18 +492,36 @@ func vpcID(in *model.Instance) string { return "vpc-" + netID(in, in.RegionID) }
 func vSwitchID(in *model.Instance) string { return "vsw-" + netID(in, in.ZoneID) }
 
 func netID(in *model.Instance, scope string) string {
-	h := fnv.New64a()
-	h.Write([]byte(scope + "/" + in.Tags["env"]))
+	// FNV-1a (64-bit) of scope/env, written out: hash/fnv through its interface allocated
+	// the key and the hasher for every instance of every page.
+	h := uint64(14695981039346656037)
+	for _, s := range [...]string{scope, "/", in.Tags["env"]} {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+	}
 	stem := strings.TrimPrefix(in.ID, "i-")
-	return stem[:min(3, len(stem))] + strconv.FormatUint(h.Sum64(), 36)
+	var buf [3 + 13]byte // 13: the base-36 digits of a uint64
+	return string(strconv.AppendUint(append(buf[:0], stem[:min(3, len(stem))]...), h, 36))
+}
+
+// fnv32a is the 32-bit FNV-1a hash of s, as hash/fnv computes it, without its allocations.
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
 	// CreationTime is not in the model; derive a stable one from the id.
-	h := fnv.New32a()
-	h.Write([]byte(in.ID))
-	created := s.created.Add(-time.Duration(30+h.Sum32()%700) * 24 * time.Hour).Add(time.Duration(h.Sum32()%1440) * time.Minute)
+	h := fnv32a(in.ID)
+	created := s.created.Add(-time.Duration(30+h%700) * 24 * time.Hour).Add(time.Duration(h%1440) * time.Minute)
 	cpu, mem := shape(in.InstanceType)
+	createdAt := fmtMinute(created)
 	j := instanceJSON{
 		InstanceID:           in.ID,
 		InstanceName:         in.Name,
@@ -520,8 +537,8 @@ func (s *Server) instanceJSON(in *model.Instance) instanceJSON {
 		InternetChargeType:   internetChargeType,
 		InstanceNetworkType:  networkType,
 		OSType:               "linux",
-		CreationTime:         fmtMinute(created),
-		StartTime:            fmtMinute(created),
+		CreationTime:         createdAt,
+		StartTime:            createdAt,
 		ExpiredTime:          fmtMinute(in.ExpiredTime),
 		LocalStorageAmount:   in.LocalStorageAmount,
 		LocalStorageCapacity: in.LocalStorageCapacity,
