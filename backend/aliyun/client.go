@@ -94,6 +94,7 @@ type Backend struct {
 	o        Options
 	base     http.RoundTripper
 	limiters sync.Map // region → *limiter
+	clients  sync.Map // region → *sync.Pool of *ecs.Client, each used by one attempt at a time
 
 	calls, throttled, retried atomic.Int64
 
@@ -210,31 +211,42 @@ func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r.WithContext(t.ctx))
 }
 
-// client builds an ECS client for one attempt. A client per attempt, because the SDK's
-// client rewrites its own http.Client fields on every call and so cannot be shared between
-// goroutines; building one is cheap (no I/O).
-func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) (*ecs.Client, error) {
-	cfg := sdk.NewConfig()
-	cfg.AutoRetry = false // retries are ours: the SDK's would retry RedeployInstance blindly
-	cfg.MaxRetryTime = 0
-	cfg.UserAgent = "ecs-redeploy"
-	cfg.Transport = &boundTransport{ctx: ctx, base: b.base, b: b, sent: sent}
-	cfg.Scheme = "HTTPS"
-	if b.o.Endpoint != "" {
-		cfg.Scheme = "HTTP"
+// client is an ECS client for one attempt, bound to its context, and the function that
+// hands it back once the attempt is over. The SDK's client rewrites its own http.Client
+// fields on every call, so it is never shared between attempts at once; but it is reused
+// after one: building one (a regular expression compiled, the endpoint tables copied) was
+// 3% of a listing's CPU. The credentials are asked of the provider at every call, so a
+// reused client never signs with stale ones.
+func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) (*ecs.Client, func(), error) {
+	p, _ := b.clients.LoadOrStore(region, &sync.Pool{})
+	pool := p.(*sync.Pool)
+	c, _ := pool.Get().(*ecs.Client)
+	if c == nil {
+		cfg := sdk.NewConfig()
+		cfg.AutoRetry = false // retries are ours: the SDK's would retry RedeployInstance blindly
+		cfg.MaxRetryTime = 0
+		cfg.UserAgent = "ecs-redeploy"
+		cfg.Scheme = "HTTPS"
+		if b.o.Endpoint != "" {
+			cfg.Scheme = "HTTP"
+		}
+		var err error
+		if c, err = ecs.NewClientWithOptions(region, cfg, b.o.Credentials.Provider); err != nil {
+			return nil, nil, fmt.Errorf("region %q: %w", region, err)
+		}
+		if b.o.Endpoint != "" {
+			c.Domain = b.o.Endpoint
+		}
 	}
-	c, err := ecs.NewClientWithOptions(region, cfg, b.o.Credentials.Provider)
-	if err != nil {
-		return nil, fmt.Errorf("region %q: %w", region, err)
-	}
-	if b.o.Endpoint != "" {
-		c.Domain = b.o.Endpoint
-	}
+	c.SetTransport(&boundTransport{ctx: ctx, base: b.base, b: b, sent: sent})
 	// The attempt's context is the deadline; the SDK's own timeout is set past it only so
 	// that it never fires first and hides which limit ended the call.
 	c.SetReadTimeout(2*b.o.Timeout + time.Second)
 	c.SetConnectTimeout(b.o.ConnectTimeout)
-	return c, nil
+	return c, func() {
+		c.SetTransport(nil) // let go of the attempt's context
+		pool.Put(c)
+	}, nil
 }
 
 // outcome is what one attempt came to.
@@ -276,11 +288,12 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
 	defer cancel()
 	var sent atomic.Bool
-	c, err := b.client(actx, region, &sent)
+	c, release, err := b.client(actx, region, &sent)
 	if err != nil {
 		return attemptResult{err: err, out: outLocal}
 	}
 	err = do(c)
+	release()
 	var are *AssumeRoleError
 	if errors.As(err, &are) {
 		// The credentials could not be had: nothing went to ECS, and the error names the

@@ -331,7 +331,7 @@ func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance) error 
 		case "InstanceChargeType":
 			in.InstanceChargeType, err = strs.readInterned(d)
 		case "ExpiredTime":
-			in.ExpiredTime, err = strs.readInterned(d)
+			in.ExpiredTime, err = readString(d) // parsed, then dropped: not interned
 		case "DeploymentSetId":
 			in.DeploymentSetId, err = readString(d)
 		case "LocalStorageAmount":
