@@ -60,8 +60,10 @@ type Server struct {
 	created time.Time
 
 	nonces *nonceCache
-	logMu  sync.Mutex
-	lost   atomic.Uint64
+	// signers are *signer, keyed with AccessKeySecret.
+	signers sync.Pool
+	logMu   sync.Mutex
+	lost    atomic.Uint64
 	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
 	hanging atomic.Int64
 	closing chan struct{}
