@@ -421,14 +421,14 @@ func vSwitchID(in *model.Instance) string { return "vsw-" + netID(in, in.ZoneID)
 func netID(in *model.Instance, scope string) string {
 	stem := strings.TrimPrefix(in.ID, "i-")
 	var buf [3 + 13]byte // 13: the base-36 digits of a uint64
-	return string(strconv.AppendUint(append(buf[:0], stem[:min(3, len(stem))]...), netHash(in, scope), 36))
+	return string(strconv.AppendUint(append(buf[:0], stem[:min(3, len(stem))]...), netHash(scope, in.Tags["env"]), 36))
 }
 
 // netHash is the FNV-1a (64-bit) hash of scope/env, written out: hash/fnv through its
 // interface allocated the key and the hasher for every instance of every page.
-func netHash(in *model.Instance, scope string) uint64 {
+func netHash(scope, env string) uint64 {
 	h := uint64(14695981039346656037)
-	for _, s := range [...]string{scope, "/", in.Tags["env"]} {
+	for _, s := range [...]string{scope, "/", env} {
 		for i := 0; i < len(s); i++ {
 			h ^= uint64(s[i])
 			h *= 1099511628211

@@ -189,6 +189,20 @@ func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNum
 const maxSortedTags = 16
 
 func (s *Server) appendInstance(b []byte, in *model.Instance) []byte {
+	// The tags are read once, in one walk of the map: the env tag names the instance's VPC
+	// and vSwitch, and all of them are answered sorted by key. Looking each up again was a
+	// tenth of a page.
+	var stack [maxSortedTags]tagPair
+	tags := stack[:0]
+	env := ""
+	for k, v := range in.Tags {
+		tags = append(tags, tagPair{k, v})
+		if k == "env" {
+			env = v
+		}
+	}
+	slices.SortFunc(tags, func(a, b tagPair) int { return strings.Compare(a.key, b.key) })
+
 	// CreationTime is not in the model; derive a stable one from the id.
 	h := fnv32a(in.ID)
 	created := s.created.Add(-time.Duration(30+h%700) * 24 * time.Hour).Add(time.Duration(h%1440) * time.Minute)
@@ -234,9 +248,9 @@ func (s *Server) appendInstance(b []byte, in *model.Instance) []byte {
 	b = append(b, `,"DeploymentSetId":`...)
 	b = appendJSONString(b, in.DeploymentSetID)
 	b = append(b, `,"IoOptimized":true,"VpcAttributes":{"VpcId":"vpc-`...)
-	b = appendNetID(b, in, in.RegionID)
+	b = appendNetID(b, in.ID, in.RegionID, env)
 	b = append(b, `","VSwitchId":"vsw-`...)
-	b = appendNetID(b, in, in.ZoneID)
+	b = appendNetID(b, in.ID, in.ZoneID, env)
 	b = append(b, `","PrivateIpAddress":{"IpAddress":[]}},"DedicatedHostAttribute":{"DedicatedHostId":`...)
 	if in.DedicatedHostID == "" {
 		b = append(b, `"","DedicatedHostName":"","DedicatedHostClusterId":""`...)
@@ -262,30 +276,27 @@ func (s *Server) appendInstance(b []byte, in *model.Instance) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `]},"Tags":{"Tag":[`...)
-	var stack [maxSortedTags]string
-	keys := stack[:0]
-	for k := range in.Tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
+	for i, t := range tags {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"TagKey":`...)
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, t.key)
 		b = append(b, `,"TagValue":`...)
-		b = appendJSONString(b, in.Tags[k])
+		b = appendJSONString(b, t.value)
 		b = append(b, '}')
 	}
 	return append(b, "]}}"...)
 }
 
-// appendNetID writes netID(in, scope) escaped for a JSON string, without building it.
-func appendNetID(b []byte, in *model.Instance, scope string) []byte {
-	stem := strings.TrimPrefix(in.ID, "i-")
+type tagPair struct{ key, value string }
+
+// appendNetID writes netID of the instance id with env tag env in scope, escaped for a
+// JSON string, without building it.
+func appendNetID(b []byte, id, scope, env string) []byte {
+	stem := strings.TrimPrefix(id, "i-")
 	b = appendEscaped(b, stem[:min(3, len(stem))])
-	return strconv.AppendUint(b, netHash(in, scope), 36)
+	return strconv.AppendUint(b, netHash(scope, env), 36)
 }
 
 // appendMinute writes t as fmtMinute does (to the minute, in UTC), for t not zero.
