@@ -352,7 +352,7 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 		return nil, &apiError{status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set."}
 	}
 	pg := s.e.ListInstances(sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
-	return s.appendInstancesReply(make([]byte, 0, 512+1024*len(pg.Instances)), s.e.NewRequestID(), pg.Total,
+	return s.appendInstancesReply(s.replyBuf(512+1024*len(pg.Instances)), s.e.NewRequestID(), pg.Total,
 		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Instances), nil
 }
 
@@ -541,7 +541,7 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 	if !hostEvents {
 		pg = s.e.ListEvents(f, p.engine())
 	}
-	return appendEventsReply(make([]byte, 0, 512+400*len(pg.Events)), s.e.NewRequestID(), pg.Total,
+	return appendEventsReply(s.replyBuf(512+400*len(pg.Events)), s.e.NewRequestID(), pg.Total,
 		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Events), nil
 }
 

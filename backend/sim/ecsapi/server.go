@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -62,8 +63,12 @@ type Server struct {
 	nonces *nonceCache
 	// signers are *signer, keyed with AccessKeySecret.
 	signers sync.Pool
-	logMu   sync.Mutex
-	lost    atomic.Uint64
+	// replyBufs are buffers of replies already written, for the next to encode into: a
+	// DescribeInstances page is about 100 KB, and allocating and zeroing one per call was
+	// a tenth of a listing. A channel bounds how many are kept.
+	replyBufs chan []byte
+	logMu     sync.Mutex
+	lost      atomic.Uint64
 	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
 	hanging atomic.Int64
 	closing chan struct{}
@@ -82,11 +87,12 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 		opts.BodyTimeout = 10 * time.Second
 	}
 	s := &Server{
-		e:       e,
-		opts:    opts,
-		created: e.Now().UTC().Truncate(24 * time.Hour),
-		nonces:  newNonceCache(opts.MaxNonceBytes),
-		closing: make(chan struct{}),
+		e:         e,
+		opts:      opts,
+		created:   e.Now().UTC().Truncate(24 * time.Hour),
+		nonces:    newNonceCache(opts.MaxNonceBytes),
+		replyBufs: make(chan []byte, keptReplyBufs),
+		closing:   make(chan struct{}),
 	}
 	return s
 }
@@ -180,7 +186,39 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 	}
 	o.status = http.StatusOK
 	writeJSON(w, http.StatusOK, body)
+	// Written means copied: to the connection's buffer or socket, or a recorder's buffer.
+	if raw, ok := body.(rawJSON); ok {
+		s.recycle(raw)
+	}
 	return o
+}
+
+// How many reply buffers a server keeps, and up to what size: a page of 100 instances
+// with many tags is well under maxKeptReply, and a bigger reply is rare enough to allocate.
+const (
+	keptReplyBufs = 4
+	maxKeptReply  = 1 << 20
+)
+
+// replyBuf returns an empty buffer of at least size bytes for a reply to encode into.
+func (s *Server) replyBuf(size int) []byte {
+	select {
+	case b := <-s.replyBufs:
+		return slices.Grow(b[:0], size)
+	default:
+		return make([]byte, 0, size)
+	}
+}
+
+// recycle hands a written reply's buffer to the next reply; nothing may read it after.
+func (s *Server) recycle(b []byte) {
+	if cap(b) > maxKeptReply {
+		return
+	}
+	select {
+	case s.replyBufs <- b[:0]:
+	default:
+	}
 }
 
 // errorBody is the ECS error document; the SDK reads RequestId, HostId, Code, Message and
