@@ -42,10 +42,20 @@ type InstancePage struct {
 // is the page, not the region, when f has neither IDs nor Match; with a Match it counts
 // the region to report Total, without copying.
 func (e *Engine) ListInstances(f InstanceFilter, p Page) InstancePage {
+	return e.ListInstancesInto(nil, f, p)
+}
+
+// ListInstancesInto is ListInstances answering into dst's memory: the page's Instances
+// are dst[:0] appended to, so a server answering page after page can reuse one slice
+// instead of allocating a page of copies per call. nil dst allocates.
+func (e *Engine) ListInstancesInto(dst []model.Instance, f InstanceFilter, p Page) InstancePage {
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.IDs)
-	out := InstancePage{Last: -1, Instances: make([]model.Instance, 0, min(p.Limit, len(cands)))}
+	if dst == nil {
+		dst = make([]model.Instance, 0, min(p.Limit, len(cands)))
+	}
+	out := InstancePage{Last: -1, Instances: dst[:0]}
 	from := 0
 	if f.Match == nil {
 		// Every candidate matches: Total is known, and the page starts at After.
@@ -149,10 +159,18 @@ func within(t, start, end time.Time) bool {
 // events in its order, soonest deadline first). For the console's poll (region and cycle
 // statuses, maybe types) its cost is the page; other filters count the region for Total.
 func (e *Engine) ListEvents(f EventListFilter, p Page) EventPage {
+	return e.ListEventsInto(nil, f, p)
+}
+
+// ListEventsInto is ListEvents answering into dst's memory, as ListInstancesInto does.
+func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) EventPage {
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.InstanceIDs)
-	out := EventPage{Last: -1, Events: make([]model.Event, 0, min(p.Limit, 100))}
+	if dst == nil {
+		dst = make([]model.Event, 0, min(p.Limit, 100))
+	}
+	out := EventPage{Last: -1, Events: dst[:0]}
 	counted := f.countable()
 	from := 0
 	if counted {

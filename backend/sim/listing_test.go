@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -197,5 +198,45 @@ func BenchmarkFirstPageEngine(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// ListInstancesInto and ListEventsInto answer what ListInstances and ListEvents answer,
+// value for value, into one slice reused page after page: whatever the slice held before
+// (a longer page, other instances) is not in the answer.
+func TestListIntoAnswersAsList(t *testing.T) {
+	e := New(Generate(4, 800, Epoch), NewStepClock(Epoch), Options{Seed: 4})
+	all := e.Instances("cn-hangzhou", nil)
+	stopped := func(in *model.Instance) bool { return in.Status == model.StatusStopped }
+	insts := make([]model.Instance, 3, 100)
+	insts[0].ID, insts[2].Name = "i-stale", "stale"
+	evs := make([]model.Event, 5, 100)
+	evs[4].ID = "e-stale"
+	for _, p := range []Page{{After: -1, Limit: 100}, {After: -1, Limit: 1}, {After: 40, Limit: 7}, {After: -1, Skip: 5, Limit: 3}, {After: 1 << 30, Limit: 10}} {
+		for name, f := range map[string]InstanceFilter{
+			"region":         {Region: "cn-hangzhou", WithoutEvents: true},
+			"region, events": {Region: "cn-hangzhou"},
+			"filter":         {Region: "cn-hangzhou", Match: stopped},
+			"ids":            {Region: "cn-hangzhou", IDs: []string{all[9].ID, all[2].ID, all[2].ID, "i-nosuch"}, WithoutEvents: true},
+		} {
+			want := e.ListInstances(f, p)
+			got := e.ListInstancesInto(insts, f, p)
+			insts = got.Instances
+			if want.Total != got.Total || want.Last != got.Last || want.More != got.More || !reflect.DeepEqual(want.Instances, got.Instances) {
+				t.Errorf("%s %+v: ListInstancesInto answered %d instances %+v, ListInstances %d", name, p, len(got.Instances), got, len(want.Instances))
+			}
+		}
+		for name, f := range map[string]EventListFilter{
+			"pending":  {EventFilter: EventFilter{Region: "cn-hangzhou", CycleStatuses: model.PendingCycleStatuses}},
+			"final":    {EventFilter: EventFilter{Region: "cn-hangzhou", CycleStatuses: []model.EventCycleStatus{model.CycleAvoided, model.CycleExecuted}}},
+			"instance": {EventFilter: EventFilter{Region: "cn-hangzhou", InstanceIDs: []string{all[3].ID}}},
+		} {
+			want := e.ListEvents(f, p)
+			got := e.ListEventsInto(evs, f, p)
+			evs = got.Events
+			if want.Total != got.Total || want.Last != got.Last || want.More != got.More || !reflect.DeepEqual(want.Events, got.Events) {
+				t.Errorf("%s %+v: ListEventsInto answered %d events, ListEvents %d", name, p, len(got.Events), len(want.Events))
+			}
+		}
 	}
 }

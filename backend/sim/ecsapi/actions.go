@@ -351,9 +351,11 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 	if dry {
 		return nil, &apiError{status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set."}
 	}
-	pg := s.e.ListInstances(sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
-	return s.appendInstancesReply(s.replyBuf(512+1024*len(pg.Instances)), s.e.NewRequestID(), pg.Total,
-		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Instances), nil
+	pg := s.e.ListInstancesInto(s.instancePages.get(), sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
+	body := s.appendInstancesReply(s.replyBuf(512+1024*len(pg.Instances)), s.e.NewRequestID(), pg.Total,
+		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Instances)
+	s.instancePages.put(pg.Instances)
+	return body, nil
 }
 
 // instanceMatch builds DescribeInstances' filter from its parameters; nil when none is
@@ -539,10 +541,14 @@ func (s *Server) describeInstanceHistoryEvents(r *request) (any, *apiError) {
 	}
 	pg := sim.EventPage{Last: -1}
 	if !hostEvents {
-		pg = s.e.ListEvents(f, p.engine())
+		pg = s.e.ListEventsInto(s.eventPages.get(), f, p.engine())
 	}
-	return appendEventsReply(s.replyBuf(512+400*len(pg.Events)), s.e.NewRequestID(), pg.Total,
-		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Events), nil
+	body := appendEventsReply(s.replyBuf(512+400*len(pg.Events)), s.e.NewRequestID(), pg.Total,
+		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Events)
+	if pg.Events != nil {
+		s.eventPages.put(pg.Events)
+	}
+	return body, nil
 }
 
 // filterParam reads a filter sent as repeated parameters (repeated.1 … repeated.N) plus
