@@ -103,6 +103,8 @@ func FuzzServeHTTP(f *testing.F) {
 		}
 
 		for _, s := range []string{rawQuery, body, method} {
+			// InstanceIds reads as encoding/json reads it.
+			checkInstanceIDs(t, s)
 			// The server's escaping is the SDK's, for every string the fuzzer invents.
 			if got, want := percentEncode(s), sdkEscape(s); got != want {
 				t.Fatalf("percentEncode(%q) = %q, SDK escapes %q", s, got, want)

@@ -1,9 +1,11 @@
 package ecsapi
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -106,5 +108,47 @@ func TestCheckParamsRefusesTheFirstByName(t *testing.T) {
 	}
 	if refusals < 1000 {
 		t.Fatalf("only %d of 5000 calls refused; the mix needs more", refusals)
+	}
+}
+
+// instanceIDsAsJSON is how InstanceIds was read before instanceIDs: encoding/json alone.
+func instanceIDsAsJSON(raw string) ([]string, bool) {
+	var ids []string
+	if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+		return nil, false
+	}
+	return ids, true
+}
+
+// checkInstanceIDs fails t unless instanceIDs reads raw as encoding/json does: both
+// refuse it, or both answer the same ids (nil and empty alike as encoding/json gives them).
+func checkInstanceIDs(t *testing.T, raw string) {
+	t.Helper()
+	got, gotOK := instanceIDs(raw)
+	want, wantOK := instanceIDsAsJSON(raw)
+	if gotOK != wantOK || !slices.Equal(got, want) || (got == nil) != (want == nil) {
+		t.Fatalf("instanceIDs(%q) = %q, %v; encoding/json %q, %v", raw, got, gotOK, want, wantOK)
+	}
+}
+
+// InstanceIds reads as encoding/json reads it, on what clients send, on JSON the hand
+// reader passes on (escapes, non-ASCII, null), and on near misses of the form.
+func TestInstanceIDsReadAsEncodingJSON(t *testing.T) {
+	for _, raw := range []string{
+		`["i-bp1a","i-bp1b"]`, ` [ "i-bp1a" ,	"i-bp1b"
+ ] `, `[]`, ` [ ] `, `["",""]`, `["a b~*"]`, `null`, `["i-\u00e9"]`, `["数据"]`, `["a\"b"]`, `["a\\b"]`,
+		`["a\/b"]`, "[\"\xff\"]", `["a",]`, `["a""b"]`, `["a"] x`, `["a"`, `[`, `]`, `"a"`, `[1]`, `["a",1]`,
+		`[null]`, `{"a":1}`, `["a"]]`, ` `, `[,]`, `["a" "b"]`, "[\"a\tb\"]", `[["a"]]`,
+	} {
+		checkInstanceIDs(t, raw)
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	const alphabet = `[]", \ab-1:` + "\t\n\x01\xc3\xa9"
+	for range 50000 {
+		b := make([]byte, rng.IntN(16))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		checkInstanceIDs(t, string(b))
 	}
 }
