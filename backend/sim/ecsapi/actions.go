@@ -352,10 +352,11 @@ func (s *Server) describeInstances(r *request) (any, *apiError) {
 	if dry {
 		return nil, &apiError{status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set."}
 	}
-	pg := s.e.ListInstancesInto(s.instancePages.get(), sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true}, p.engine())
+	pg := s.e.ListInstancesInto(s.instancePages.get(),
+		sim.InstanceFilter{Region: region, IDs: ids, Match: match, WithoutEvents: true, SortedTags: true}, p.engine())
 	body := s.appendInstancesReply(s.replyBuf(512+1024*len(pg.Instances)), s.e.NewRequestID(), pg.Total,
-		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Instances)
-	s.instancePages.put(pg.Instances)
+		p.pageNumber(), p.size, p.nextToken(pg.More, pg.Last), pg.Instances, pg.Tags)
+	s.instancePages.put(pg)
 	return body, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 )
 
@@ -159,7 +160,11 @@ var plainByte = func() (t [256]bool) {
 //	{"RequestId","TotalCount","PageNumber"(page style),"PageSize","NextToken"(more pages),
 //	 "Instances":{"Instance":[{"InstanceId",…,"VpcAttributes":{…},
 //	 "DedicatedHostAttribute":{…},"OperationLocks":{"LockReason":[…]},"Tags":{"Tag":[…]}}]}}
-func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNumber, pageSize int, next string, ins []model.Instance) rawJSON {
+//
+// tags, when not nil, are each instance's tags sorted by key, as the engine keeps them;
+// nil has them read from the instances' maps.
+func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNumber, pageSize int, next string,
+	ins []model.Instance, tags [][]sim.Tag) rawJSON {
 	b = append(b, `{"RequestId":`...)
 	b = appendJSONString(b, requestID)
 	b = append(b, `,"TotalCount":`...)
@@ -179,7 +184,11 @@ func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNum
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendInstance(b, &ins[i])
+		var sorted []sim.Tag
+		if tags != nil {
+			sorted = tags[i]
+		}
+		b = s.appendInstance(b, &ins[i], sorted)
 	}
 	return append(b, "]}}"...)
 }
@@ -188,20 +197,24 @@ func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNum
 // with more still answers all of them.
 const maxSortedTags = 16
 
-func (s *Server) appendInstance(b []byte, in *model.Instance) []byte {
-	// The tags are read once, in one walk of the map: the env tag names the instance's VPC
-	// and vSwitch, and all of them are answered sorted by key. Looking each up again was a
-	// tenth of a page.
-	var stack [maxSortedTags]tagPair
-	tags := stack[:0]
+// appendInstance writes one instance; tags are its tags sorted by key, or nil to sort
+// them from its map.
+func (s *Server) appendInstance(b []byte, in *model.Instance, tags []sim.Tag) []byte {
+	if tags == nil && len(in.Tags) > 0 {
+		// At most maxSortedTags are sorted without allocating.
+		tags = make([]sim.Tag, 0, maxSortedTags)
+		for k, v := range in.Tags {
+			tags = append(tags, sim.Tag{Key: k, Value: v})
+		}
+		slices.SortFunc(tags, func(a, b sim.Tag) int { return strings.Compare(a.Key, b.Key) })
+	}
 	env := ""
-	for k, v := range in.Tags {
-		tags = append(tags, tagPair{k, v})
-		if k == "env" {
-			env = v
+	for _, t := range tags {
+		if t.Key == "env" {
+			env = t.Value
+			break
 		}
 	}
-	slices.SortFunc(tags, func(a, b tagPair) int { return strings.Compare(a.key, b.key) })
 
 	// CreationTime is not in the model; derive a stable one from the id.
 	h := fnv32a(in.ID)
@@ -281,15 +294,13 @@ func (s *Server) appendInstance(b []byte, in *model.Instance) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"TagKey":`...)
-		b = appendJSONString(b, t.key)
+		b = appendJSONString(b, t.Key)
 		b = append(b, `,"TagValue":`...)
-		b = appendJSONString(b, t.value)
+		b = appendJSONString(b, t.Value)
 		b = append(b, '}')
 	}
 	return append(b, "]}}"...)
 }
-
-type tagPair struct{ key, value string }
 
 // appendNetID writes netID of the instance id with env tag env in scope, escaped for a
 // JSON string, without building it.

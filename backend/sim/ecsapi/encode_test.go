@@ -18,8 +18,8 @@ import (
 // an instanceJSON per instance (instancejson_test.go), and that is what encoding/json
 // writes for the same reply, value for value: on generated instances (locks, tags,
 // dedicated hosts, local disks, expiry dates among them), on strings encoding/json
-// escapes, on ids too short for a stem, on more tags than are sorted on the stack, and on
-// an empty page. Comparing decoded values compares the member sets too, so a field added
+// escapes, on ids too short for a stem, on more tags than are sorted on the stack, on an
+// empty page, and on a page as the engine answers it, tags sorted. Comparing decoded values compares the member sets too, so a field added
 // to instanceJSON and not to the encoders fails here.
 func TestInstancesReplyEncoderMatchesEncodingJSON(t *testing.T) {
 	eng := sim.New(sim.Generate(5, 300, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 5})
@@ -62,22 +62,34 @@ func TestInstancesReplyEncoderMatchesEncodingJSON(t *testing.T) {
 			locks, tags, hosts, disks, expiring)
 	}
 
+	// A page as DescribeInstances gets it: the engine's copies, with their tags sorted by
+	// the engine, reused from an earlier page.
+	first := eng.ListInstancesInto(sim.InstancePage{}, sim.InstanceFilter{Region: "cn-shanghai", WithoutEvents: true, SortedTags: true},
+		sim.Page{After: -1, Limit: 100})
+	pg := eng.ListInstancesInto(first, sim.InstanceFilter{Region: "cn-hangzhou", WithoutEvents: true, SortedTags: true},
+		sim.Page{After: -1, Limit: 100})
+	if len(pg.Instances) < 50 || len(pg.Tags) != len(pg.Instances) {
+		t.Fatalf("engine page: %d instances, tags of %d", len(pg.Instances), len(pg.Tags))
+	}
+
 	for _, c := range []struct {
 		id                  string
 		total, number, size int
 		next                string
 		ins                 []model.Instance
+		tags                [][]sim.Tag
 	}{
-		{"r-1", len(ins), 0, 100, "t<1>", ins},
-		{"r-2", 7, 3, 10, "", ins[:1]},
-		{"r-3", 0, 1, 10, "", nil},
+		{"r-1", len(ins), 0, 100, "t<1>", ins, nil},
+		{"r-2", 7, 3, 10, "", ins[:1], nil},
+		{"r-3", 0, 1, 10, "", nil, nil},
+		{"r-4", pg.Total, 0, 100, "i9", pg.Instances, pg.Tags},
 	} {
 		ref := describeInstancesReply{RequestID: c.id, TotalCount: c.total, PageNumber: c.number, PageSize: c.size, NextToken: c.next}
 		ref.Instances.Instance = make([]instanceJSON, 0, len(c.ins))
 		for i := range c.ins {
 			ref.Instances.Instance = append(ref.Instances.Instance, s.instanceJSON(&c.ins[i]))
 		}
-		got := s.appendInstancesReply(nil, c.id, c.total, c.number, c.size, c.next, c.ins)
+		got := s.appendInstancesReply(nil, c.id, c.total, c.number, c.size, c.next, c.ins, c.tags)
 		if old := ref.appendJSON(nil); !bytes.Equal(got, old) {
 			i := 0
 			for i < min(len(got), len(old)) && got[i] == old[i] {
@@ -103,9 +115,9 @@ func TestInstancesReplyEncoderMatchesEncodingJSON(t *testing.T) {
 
 	// The reference itself against encoding/json where the direct encoder never goes: nil
 	// lists and a zero instance.
-	nils := describeInstancesReply{RequestID: "r-4", PageNumber: 3}
+	nils := describeInstancesReply{RequestID: "r-5", PageNumber: 3}
 	nils.Instances.Instance = []instanceJSON{{InstanceID: "i-nil"}}
-	for _, r := range []describeInstancesReply{nils, {RequestID: "r-5"}} {
+	for _, r := range []describeInstancesReply{nils, {RequestID: "r-6"}} {
 		want, err := json.Marshal(r)
 		if err != nil {
 			t.Fatal(err)

@@ -67,11 +67,11 @@ type Server struct {
 	// replyBufs are buffers of replies already written, for the next to encode into: a
 	// DescribeInstances page is about 100 KB, and allocating and zeroing one per call was
 	// a tenth of a listing.
-	replyBufs freeList[byte]
+	replyBufs freeList[[]byte]
 	// instancePages and eventPages are the engine's answers already encoded, for the next
 	// page to be copied into: 100 copied instances are 28 KB, 100 events 23 KB.
-	instancePages freeList[model.Instance]
-	eventPages    freeList[model.Event]
+	instancePages freeList[sim.InstancePage]
+	eventPages    freeList[[]model.Event]
 	logMu         sync.Mutex
 	lost          atomic.Uint64
 	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
@@ -96,9 +96,9 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 		opts:          opts,
 		created:       e.Now().UTC().Truncate(24 * time.Hour),
 		nonces:        newNonceCache(opts.MaxNonceBytes),
-		replyBufs:     make(freeList[byte], keptBufs),
-		instancePages: make(freeList[model.Instance], keptBufs),
-		eventPages:    make(freeList[model.Event], keptBufs),
+		replyBufs:     make(freeList[[]byte], keptBufs),
+		instancePages: make(freeList[sim.InstancePage], keptBufs),
+		eventPages:    make(freeList[[]model.Event], keptBufs),
 		closing:       make(chan struct{}),
 	}
 	return s
@@ -209,7 +209,7 @@ const (
 )
 
 // replyBuf returns an empty buffer of at least size bytes for a reply to encode into.
-func (s *Server) replyBuf(size int) []byte { return slices.Grow(s.replyBufs.get(), size) }
+func (s *Server) replyBuf(size int) []byte { return slices.Grow(s.replyBufs.get()[:0], size) }
 
 // recycle hands a written reply's buffer to the next reply; nothing may read it after.
 func (s *Server) recycle(b []byte) {
@@ -218,25 +218,26 @@ func (s *Server) recycle(b []byte) {
 	}
 }
 
-// freeList keeps a few slices for reuse; the channel's capacity bounds how many. Kept
-// slices are not cleared: what they still point to (an instance's strings and tags) is
-// the engine's and lives on anyway.
-type freeList[T any] chan []T
+// freeList keeps a few slices (or pages of them) for reuse; the channel's capacity bounds
+// how many. What is kept is not cleared: what it still points to (an instance's strings
+// and tags) is the engine's and lives on anyway.
+type freeList[T any] chan T
 
-// get returns an empty slice, one kept if there is one, else nil.
-func (l freeList[T]) get() []T {
+// get returns one kept, if there is one, else T's zero value.
+func (l freeList[T]) get() T {
 	select {
-	case b := <-l:
-		return b[:0]
+	case v := <-l:
+		return v
 	default:
-		return nil
+		var zero T
+		return zero
 	}
 }
 
-// put keeps b for a later get, unless enough are kept; nothing may use b after.
-func (l freeList[T]) put(b []T) {
+// put keeps v for a later get, unless enough are kept; nothing may use v after.
+func (l freeList[T]) put(v T) {
 	select {
-	case l <- b[:0]:
+	case l <- v:
 	default:
 	}
 }
