@@ -197,10 +197,17 @@ func percentEncode(s string) string {
 	return string(out)
 }
 
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
+func unreserved(c byte) bool { return unreservedByte[c] }
+
+// unreservedByte marks the bytes percent-encoding keeps: one load per byte instead of up
+// to eight comparisons, for the string to sign of every call.
+var unreservedByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // Sign returns the HMAC-SHA1 signature v1.0 of stringToSign under secret (keyed with
 // secret + "&"), base64-encoded, as the SDK computes it.

@@ -106,3 +106,14 @@ func TestCheckSignatureIsSign(t *testing.T) {
 		}
 	}
 }
+
+// percentEncode keeps or escapes each of the 256 byte values as the SDK's recipe does,
+// so the byte table behind it holds the right bytes.
+func TestPercentEncodeEveryByteAsTheSDK(t *testing.T) {
+	for c := range 256 {
+		s := "a" + string([]byte{byte(c)}) + "z"
+		if got, want := percentEncode(s), sdkEscape(s); got != want {
+			t.Errorf("percentEncode(%q) = %q, the SDK escapes %q", s, got, want)
+		}
+	}
+}
