@@ -60,6 +60,9 @@ type instState struct {
 	// changes (the engine never adds or removes instances or events), so they are the
 	// cursors that NextToken carries.
 	seq, firstEvent int
+	// tags are Tags sorted by key, for listings that answer them in order. Built once, as
+	// an instance's tags never change.
+	tags []Tag
 }
 
 // eventCount keys the number of events of one region, cycle status and type, kept up to
@@ -113,9 +116,20 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 	}
 	e.faults = newFaultState(opts.Faults, opts.Seed)
 	e.insts = make([]*instState, len(f.Instances))
-	nEvents := 0
+	nEvents, nTags := 0, 0
+	for i := range f.Instances {
+		nTags += len(f.Instances[i].Tags)
+	}
+	// Every instance's sorted tags in one array, in fleet order, as pages read them.
+	tags := make([]Tag, 0, nTags)
 	for i := range f.Instances {
 		st := &instState{Instance: f.Instances[i], seq: i, firstEvent: nEvents}
+		start := len(tags)
+		for k, v := range st.Tags {
+			tags = append(tags, Tag{k, v})
+		}
+		slices.SortFunc(tags[start:], func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
+		st.tags = tags[start:len(tags):len(tags)]
 		st.Events = slices.Clone(st.Events)
 		nEvents += len(st.Events)
 		e.insts[i] = st

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,5 +199,74 @@ func BenchmarkFirstPageEngine(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// ListInstancesInto and ListEventsInto answer what ListInstances and ListEvents answer,
+// value for value, into one page reused page after page: whatever the page held before
+// (a longer page, other instances, other tags) is not in the answer. SortedTags answers
+// each instance's tags, sorted by key.
+func TestListIntoAnswersAsList(t *testing.T) {
+	e := New(Generate(4, 800, Epoch), NewStepClock(Epoch), Options{Seed: 4})
+	all := e.Instances("cn-hangzhou", nil)
+	stopped := func(in *model.Instance) bool { return in.Status == model.StatusStopped }
+	insts := InstancePage{Instances: make([]model.Instance, 3, 100), Tags: make([][]Tag, 2, 100)}
+	insts.Instances[0].ID, insts.Instances[2].Name = "i-stale", "stale"
+	insts.Tags[1] = []Tag{{"stale", "x"}}
+	sortedTags := func(in *model.Instance) []Tag {
+		var tags []Tag
+		for k, v := range in.Tags {
+			tags = append(tags, Tag{k, v})
+		}
+		slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
+		return tags
+	}
+	tagged := 0
+	evs := make([]model.Event, 5, 100)
+	evs[4].ID = "e-stale"
+	for _, p := range []Page{{After: -1, Limit: 100}, {After: -1, Limit: 1}, {After: 40, Limit: 7}, {After: -1, Skip: 5, Limit: 3}, {After: 1 << 30, Limit: 10}} {
+		for name, f := range map[string]InstanceFilter{
+			"region":         {Region: "cn-hangzhou", WithoutEvents: true, SortedTags: true},
+			"region, events": {Region: "cn-hangzhou"},
+			"filter":         {Region: "cn-hangzhou", Match: stopped, SortedTags: true},
+			"ids":            {Region: "cn-hangzhou", IDs: []string{all[9].ID, all[2].ID, all[2].ID, "i-nosuch"}, WithoutEvents: true, SortedTags: true},
+		} {
+			want := e.ListInstances(f, p)
+			got := e.ListInstancesInto(insts, f, p)
+			insts = got
+			if want.Total != got.Total || want.Last != got.Last || want.More != got.More || !reflect.DeepEqual(want.Instances, got.Instances) {
+				t.Errorf("%s %+v: ListInstancesInto answered %d instances %+v, ListInstances %d", name, p, len(got.Instances), got, len(want.Instances))
+			}
+			if !f.SortedTags {
+				if got.Tags != nil {
+					t.Errorf("%s %+v: tags answered unasked", name, p)
+				}
+				continue
+			}
+			if len(got.Tags) != len(got.Instances) {
+				t.Fatalf("%s %+v: tags of %d instances, %d instances", name, p, len(got.Tags), len(got.Instances))
+			}
+			for i := range got.Instances {
+				if want := sortedTags(&got.Instances[i]); !slices.Equal(got.Tags[i], want) {
+					t.Errorf("%s %+v: %s tagged %v, want %v", name, p, got.Instances[i].ID, got.Tags[i], want)
+				}
+				tagged += len(got.Tags[i])
+			}
+		}
+		for name, f := range map[string]EventListFilter{
+			"pending":  {EventFilter: EventFilter{Region: "cn-hangzhou", CycleStatuses: model.PendingCycleStatuses}},
+			"final":    {EventFilter: EventFilter{Region: "cn-hangzhou", CycleStatuses: []model.EventCycleStatus{model.CycleAvoided, model.CycleExecuted}}},
+			"instance": {EventFilter: EventFilter{Region: "cn-hangzhou", InstanceIDs: []string{all[3].ID}}},
+		} {
+			want := e.ListEvents(f, p)
+			got := e.ListEventsInto(evs, f, p)
+			evs = got.Events
+			if want.Total != got.Total || want.Last != got.Last || want.More != got.More || !reflect.DeepEqual(want.Events, got.Events) {
+				t.Errorf("%s %+v: ListEventsInto answered %d events, ListEvents %d", name, p, len(got.Events), len(want.Events))
+			}
+		}
+	}
+	if tagged < 100 {
+		t.Fatalf("only %d tags answered; the case needs more", tagged)
 	}
 }

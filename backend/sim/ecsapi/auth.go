@@ -1,8 +1,12 @@
 package ecsapi
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,11 +74,8 @@ func (s *Server) authenticate(r *request) (action, *apiError) {
 			message: "Specified time stamp or date value is expired: " + r.get("Timestamp") +
 				" is more than 15 minutes from the server time " + now.UTC().Format("2006-01-02T15:04:05Z") + "."}
 	}
-	sts := StringToSign(r.method, r.params)
-	if subtle.ConstantTimeCompare([]byte(Sign(sts, s.opts.AccessKeySecret)), []byte(r.get("Signature"))) != 1 {
-		// The SDK compares this string with its own to tell a wrong secret from a bug.
-		return nil, &apiError{status: 400, code: "SignatureDoesNotMatch",
-			message: "Specified signature is not matched with our calculation. server string to sign is:" + sts}
+	if aerr := s.checkSignature(r); aerr != nil {
+		return nil, aerr
 	}
 	nonce := r.get("SignatureNonce")
 	if len(nonce) > MaxNonceLength {
@@ -84,6 +85,45 @@ func (s *Server) authenticate(r *request) (action, *apiError) {
 		return nil, &apiError{status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already."}
 	}
 	return act, nil
+}
+
+// signer checks the signature of one call: an HMAC keyed with the server's secret and
+// the buffers it writes to. The server keeps a few in a pool, so a call costs neither a
+// new HMAC (two SHA-1 states and the key's pads) nor its string to sign as a string.
+type signer struct {
+	mac hash.Hash
+	sts []byte
+	sum [sha1.Size]byte
+	sig [28]byte // a SHA-1 sum in base64
+}
+
+// maxKeptStringToSign bounds the buffer a pooled signer keeps: a call may be a megabyte
+// of form, and the pool should not hold that for the next small one.
+const maxKeptStringToSign = 64 << 10
+
+// checkSignature answers SignatureDoesNotMatch unless r's Signature is
+// Sign(StringToSign(r.method, r.params), secret).
+func (s *Server) checkSignature(r *request) *apiError {
+	sg, _ := s.signers.Get().(*signer)
+	if sg == nil {
+		sg = &signer{mac: hmac.New(sha1.New, []byte(s.opts.AccessKeySecret+"&"))}
+	}
+	defer func() {
+		if cap(sg.sts) > maxKeptStringToSign {
+			sg.sts = nil
+		}
+		s.signers.Put(sg)
+	}()
+	sg.sts = appendStringToSign(sg.sts[:0], r.method, r.params)
+	sg.mac.Reset()
+	sg.mac.Write(sg.sts)
+	base64.StdEncoding.Encode(sg.sig[:], sg.mac.Sum(sg.sum[:0]))
+	if subtle.ConstantTimeCompare(sg.sig[:], []byte(r.get("Signature"))) != 1 {
+		// The SDK compares this string with its own to tell a wrong secret from a bug.
+		return &apiError{status: 400, code: "SignatureDoesNotMatch",
+			message: "Specified signature is not matched with our calculation. server string to sign is:" + string(sg.sts)}
+	}
+	return nil
 }
 
 // MaxNonceLength bounds a SignatureNonce, so the replay cache is bounded by bytes.

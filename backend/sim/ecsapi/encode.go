@@ -1,10 +1,13 @@
 package ecsapi
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 )
 
@@ -78,7 +81,7 @@ func appendEvent(b []byte, ev *model.Event) []byte {
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	if !t.IsZero() {
-		b = t.UTC().AppendFormat(b, secondLayout)
+		b = appendSecond(b, t)
 	}
 	return append(b, '"')
 }
@@ -86,15 +89,20 @@ func appendTime(b []byte, t time.Time) []byte {
 // appendJSONString writes s as a JSON string: quotes, backslashes and control characters
 // escaped, invalid UTF-8 replaced by U+FFFD as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
+	return append(appendEscaped(append(b, '"'), s), '"')
+}
+
+// appendEscaped writes s escaped as appendJSONString does, without the quotes, for a
+// string the encoder writes in pieces ("dh-" and a zone).
+func appendEscaped(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
-	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if plainByte[s[i]] {
 			i++
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
@@ -131,126 +139,206 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
-// appendJSON encodes a DescribeInstances page by hand, as appendEventsReply does an events
-// page: encoding/json's reflection over 100 instances of 28 fields was a fifth of
-// sim-server's CPU in a listing. Fields, order and omissions are describeInstancesReply's
-// tags; TestInstancesReplyEncoderMatchesEncodingJSON keeps the two in step.
-func (o *describeInstancesReply) appendJSON(b []byte) rawJSON {
+// plainByte marks the bytes appendEscaped copies as they are: printable ASCII but '"' and
+// '\\'. One load per byte instead of four comparisons.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendInstancesReply encodes a DescribeInstances page straight from the engine's
+// instances, as appendEventsReply does an events page: building an instanceJSON per
+// instance first (its strings, lock and tag slices) cost more than the writing. Fields,
+// order and omissions are those of instanceJSON's tags; encode_test.go holds the two to
+// the same bytes. The shape is what the SDK's DescribeInstancesResponse unmarshals:
+//
+//	{"RequestId","TotalCount","PageNumber"(page style),"PageSize","NextToken"(more pages),
+//	 "Instances":{"Instance":[{"InstanceId",…,"VpcAttributes":{…},
+//	 "DedicatedHostAttribute":{…},"OperationLocks":{"LockReason":[…]},"Tags":{"Tag":[…]}}]}}
+//
+// tags, when not nil, are each instance's tags sorted by key, as the engine keeps them;
+// nil has them read from the instances' maps.
+func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNumber, pageSize int, next string,
+	ins []model.Instance, tags [][]sim.Tag) rawJSON {
 	b = append(b, `{"RequestId":`...)
-	b = appendJSONString(b, o.RequestID)
+	b = appendJSONString(b, requestID)
 	b = append(b, `,"TotalCount":`...)
-	b = strconv.AppendInt(b, int64(o.TotalCount), 10)
-	if o.PageNumber != 0 {
+	b = strconv.AppendInt(b, int64(total), 10)
+	if pageNumber > 0 {
 		b = append(b, `,"PageNumber":`...)
-		b = strconv.AppendInt(b, int64(o.PageNumber), 10)
+		b = strconv.AppendInt(b, int64(pageNumber), 10)
 	}
 	b = append(b, `,"PageSize":`...)
-	b = strconv.AppendInt(b, int64(o.PageSize), 10)
-	if o.NextToken != "" {
+	b = strconv.AppendInt(b, int64(pageSize), 10)
+	if next != "" {
 		b = append(b, `,"NextToken":`...)
-		b = appendJSONString(b, o.NextToken)
+		b = appendJSONString(b, next)
 	}
-	b = append(b, `,"Instances":{"Instance":`...)
-	if o.Instances.Instance == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range o.Instances.Instance {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = o.Instances.Instance[i].appendJSON(b)
+	b = append(b, `,"Instances":{"Instance":[`...)
+	for i := range ins {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		var sorted []sim.Tag
+		if tags != nil {
+			sorted = tags[i]
+		}
+		b = s.appendInstance(b, &ins[i], sorted)
 	}
-	return append(b, "}}"...)
+	return append(b, "]}}"...)
 }
 
-func (j *instanceJSON) appendJSON(b []byte) []byte {
-	str := func(name, v string) {
-		b = append(b, name...)
-		b = appendJSONString(b, v)
-	}
-	num := func(name string, v int64) {
-		b = append(b, name...)
-		b = strconv.AppendInt(b, v, 10)
-	}
-	str(`{"InstanceId":`, j.InstanceID)
-	str(`,"InstanceName":`, j.InstanceName)
-	str(`,"HostName":`, j.HostName)
-	str(`,"Description":`, j.Description)
-	str(`,"RegionId":`, j.RegionID)
-	str(`,"ZoneId":`, j.ZoneID)
-	str(`,"InstanceType":`, j.InstanceType)
-	str(`,"InstanceTypeFamily":`, j.InstanceTypeFamily)
-	num(`,"Cpu":`, int64(j.Cpu))
-	num(`,"Memory":`, int64(j.Memory))
-	str(`,"Status":`, j.Status)
-	str(`,"InstanceChargeType":`, j.InstanceChargeType)
-	str(`,"InternetChargeType":`, j.InternetChargeType)
-	str(`,"InstanceNetworkType":`, j.InstanceNetworkType)
-	str(`,"OSType":`, j.OSType)
-	str(`,"CreationTime":`, j.CreationTime)
-	str(`,"StartTime":`, j.StartTime)
-	str(`,"ExpiredTime":`, j.ExpiredTime)
-	num(`,"LocalStorageAmount":`, int64(j.LocalStorageAmount))
-	num(`,"LocalStorageCapacity":`, j.LocalStorageCapacity)
-	str(`,"DeploymentSetId":`, j.DeploymentSetID)
-	b = append(b, `,"IoOptimized":`...)
-	b = strconv.AppendBool(b, j.IoOptimized)
-	str(`,"VpcAttributes":{"VpcId":`, j.VpcAttributes.VpcID)
-	str(`,"VSwitchId":`, j.VpcAttributes.VSwitchID)
-	b = append(b, `,"PrivateIpAddress":{"IpAddress":`...)
-	if ips := j.VpcAttributes.PrivateIPAddress.IPAddress; ips == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, ip := range ips {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, ip)
+// maxSortedTags is how many tags appendInstance sorts without allocating; an instance
+// with more still answers all of them.
+const maxSortedTags = 16
+
+// appendInstance writes one instance; tags are its tags sorted by key, or nil to sort
+// them from its map.
+func (s *Server) appendInstance(b []byte, in *model.Instance, tags []sim.Tag) []byte {
+	if tags == nil && len(in.Tags) > 0 {
+		// At most maxSortedTags are sorted without allocating.
+		tags = make([]sim.Tag, 0, maxSortedTags)
+		for k, v := range in.Tags {
+			tags = append(tags, sim.Tag{Key: k, Value: v})
 		}
-		b = append(b, ']')
+		slices.SortFunc(tags, func(a, b sim.Tag) int { return strings.Compare(a.Key, b.Key) })
 	}
-	str(`}},"DedicatedHostAttribute":{"DedicatedHostId":`, j.DedicatedHostAttribute.DedicatedHostID)
-	str(`,"DedicatedHostName":`, j.DedicatedHostAttribute.DedicatedHostName)
-	str(`,"DedicatedHostClusterId":`, j.DedicatedHostAttribute.DedicatedHostClusterID)
-	b = append(b, `},"OperationLocks":{"LockReason":`...)
-	if locks := j.OperationLocks.LockReason; locks == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, l := range locks {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			str(`{"LockReason":`, l.LockReason)
-			if l.LockMsg != "" {
-				str(`,"LockMsg":`, l.LockMsg)
-			}
-			b = append(b, '}')
+	env := ""
+	for _, t := range tags {
+		if t.Key == "env" {
+			env = t.Value
+			break
 		}
-		b = append(b, ']')
 	}
-	b = append(b, `},"Tags":{"Tag":`...)
-	if tags := j.Tags.Tag; tags == nil {
-		b = append(b, "null"...)
+
+	// CreationTime is not in the model; derive a stable one from the id.
+	h := fnv32a(in.ID)
+	created := s.created.Add(-time.Duration(30+h%700) * 24 * time.Hour).Add(time.Duration(h%1440) * time.Minute)
+	cpu, mem := shape(in.InstanceType)
+
+	b = append(b, `{"InstanceId":`...)
+	b = appendJSONString(b, in.ID)
+	b = append(b, `,"InstanceName":`...)
+	b = appendJSONString(b, in.Name)
+	b = append(b, `,"HostName":`...)
+	b = appendJSONString(b, in.Name)
+	b = append(b, `,"Description":"","RegionId":`...)
+	b = appendJSONString(b, in.RegionID)
+	b = append(b, `,"ZoneId":`...)
+	b = appendJSONString(b, in.ZoneID)
+	b = append(b, `,"InstanceType":`...)
+	b = appendJSONString(b, in.InstanceType)
+	b = append(b, `,"InstanceTypeFamily":`...)
+	b = appendJSONString(b, in.Family)
+	b = append(b, `,"Cpu":`...)
+	b = strconv.AppendInt(b, int64(cpu), 10)
+	b = append(b, `,"Memory":`...)
+	b = strconv.AppendInt(b, int64(mem), 10)
+	b = append(b, `,"Status":`...)
+	b = appendJSONString(b, string(in.Status))
+	b = append(b, `,"InstanceChargeType":`...)
+	b = appendJSONString(b, in.ChargeType)
+	b = append(b, `,"InternetChargeType":"`+internetChargeType+`","InstanceNetworkType":"`+networkType+
+		`","OSType":"linux","CreationTime":"`...)
+	b = appendMinute(b, created)
+	b = append(b, `","StartTime":"`...)
+	b = appendMinute(b, created)
+	b = append(b, `","ExpiredTime":"`...)
+	if in.ExpiredTime.IsZero() {
+		b = append(b, neverExpires...)
 	} else {
-		b = append(b, '[')
-		for i, t := range tags {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			str(`{"TagKey":`, t.TagKey)
-			str(`,"TagValue":`, t.TagValue)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = appendMinute(b, in.ExpiredTime)
 	}
-	return append(b, "}}"...)
+	b = append(b, `","LocalStorageAmount":`...)
+	b = strconv.AppendInt(b, int64(in.LocalStorageAmount), 10)
+	b = append(b, `,"LocalStorageCapacity":`...)
+	b = strconv.AppendInt(b, in.LocalStorageCapacity, 10)
+	b = append(b, `,"DeploymentSetId":`...)
+	b = appendJSONString(b, in.DeploymentSetID)
+	b = append(b, `,"IoOptimized":true,"VpcAttributes":{"VpcId":"vpc-`...)
+	b = appendNetID(b, in.ID, in.RegionID, env)
+	b = append(b, `","VSwitchId":"vsw-`...)
+	b = appendNetID(b, in.ID, in.ZoneID, env)
+	b = append(b, `","PrivateIpAddress":{"IpAddress":[]}},"DedicatedHostAttribute":{"DedicatedHostId":`...)
+	if in.DedicatedHostID == "" {
+		b = append(b, `"","DedicatedHostName":"","DedicatedHostClusterId":""`...)
+	} else {
+		b = appendJSONString(b, in.DedicatedHostID)
+		b = append(b, `,"DedicatedHostName":"dh-`...)
+		b = appendEscaped(b, in.ZoneID)
+		b = append(b, `","DedicatedHostClusterId":"dc-`...)
+		b = appendEscaped(b, in.ZoneID)
+		b = append(b, '"')
+	}
+	b = append(b, `},"OperationLocks":{"LockReason":[`...)
+	for i, l := range in.OperationLocks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"LockReason":`...)
+		b = appendJSONString(b, string(l))
+		if msg := lockMessages[l]; msg != "" {
+			b = append(b, `,"LockMsg":`...)
+			b = appendJSONString(b, msg)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `]},"Tags":{"Tag":[`...)
+	for i, t := range tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"TagKey":`...)
+		b = appendJSONString(b, t.Key)
+		b = append(b, `,"TagValue":`...)
+		b = appendJSONString(b, t.Value)
+		b = append(b, '}')
+	}
+	return append(b, "]}}"...)
 }
+
+// appendNetID writes netID of the instance id with env tag env in scope, escaped for a
+// JSON string, without building it.
+func appendNetID(b []byte, id, scope, env string) []byte {
+	stem := strings.TrimPrefix(id, "i-")
+	b = appendEscaped(b, stem[:min(3, len(stem))])
+	return strconv.AppendUint(b, netHash(scope, env), 36)
+}
+
+// appendMinute writes t as fmtMinute does (to the minute, in UTC), for t not zero.
+func appendMinute(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, minuteLayout)
+	}
+	hour, minute, _ := t.Clock()
+	return append(appendDay(b, year, month, day), 'T', digit(hour/10), digit(hour%10), ':', digit(minute/10), digit(minute%10), 'Z')
+}
+
+// appendSecond writes t as ECS writes event times, to the second in UTC, for t not zero:
+// time.AppendFormat walks its layout on every call, which was most of an event's cost.
+func appendSecond(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, secondLayout)
+	}
+	hour, minute, sec := t.Clock()
+	return append(appendDay(b, year, month, day), 'T', digit(hour/10), digit(hour%10), ':',
+		digit(minute/10), digit(minute%10), ':', digit(sec/10), digit(sec%10), 'Z')
+}
+
+// appendDay writes yyyy-mm-dd for a year from 0 to 9999.
+func appendDay(b []byte, year int, month time.Month, day int) []byte {
+	m := int(month)
+	return append(b, digit(year/1000), digit(year/100%10), digit(year/10%10), digit(year%10), '-',
+		digit(m/10), digit(m%10), '-', digit(day/10), digit(day%10))
+}
+
+func digit(n int) byte { return byte('0' + n) }

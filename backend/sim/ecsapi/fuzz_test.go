@@ -95,7 +95,16 @@ func FuzzServeHTTP(f *testing.F) {
 			}
 		}
 
+		// The one-pass string to sign is the recipe's two encodings, on any parameters.
+		if q, err := url.ParseQuery(rawQuery); err == nil {
+			if got, want := StringToSign(method, q), stringToSignTwice(method, q); got != want {
+				t.Fatalf("StringToSign(%q, %q) = %q, the recipe gives %q", method, q, got, want)
+			}
+		}
+
 		for _, s := range []string{rawQuery, body, method} {
+			// InstanceIds reads as encoding/json reads it.
+			checkInstanceIDs(t, s)
 			// The server's escaping is the SDK's, for every string the fuzzer invents.
 			if got, want := percentEncode(s), sdkEscape(s); got != want {
 				t.Fatalf("percentEncode(%q) = %q, SDK escapes %q", s, got, want)

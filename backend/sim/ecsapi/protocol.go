@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,25 +121,54 @@ func parseRequest(r *http.Request) (*request, *apiError) {
 // StringToSign builds the RPC signature v1.0 string to sign: the method, the escaped "/",
 // and the escaped canonical query of every parameter but Signature, sorted by name.
 func StringToSign(method string, params url.Values) string {
-	keys := make([]string, 0, len(params))
+	return string(appendStringToSign(nil, method, params))
+}
+
+// maxSortedParams is how many parameter names appendStringToSign sorts without
+// allocating; a call with more is signed all the same.
+const maxSortedParams = 32
+
+// appendStringToSign writes StringToSign(method, params) to b in one pass. The canonical
+// query is percent-encoded, then encoded again as a whole; encoding twice as it is written
+// (an escape %XX becomes %25XX, & is %26, = is %3D) saves building the query, which
+// for DescribeInstances' 100 ids in JSON was most of the signature check.
+func appendStringToSign(b []byte, method string, params url.Values) []byte {
+	var stack [maxSortedParams]string
+	keys := stack[:0]
 	for k := range params {
 		if k != "Signature" {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
-	var b strings.Builder
+	slices.Sort(keys)
+	b = append(b, method...)
+	b = append(b, "&%2F&"...)
+	first := true
 	for _, k := range keys {
 		for _, v := range params[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
+			if !first {
+				b = append(b, "%26"...)
 			}
-			b.WriteString(percentEncode(k))
-			b.WriteByte('=')
-			b.WriteString(percentEncode(v))
+			first = false
+			b = appendPercentTwice(b, k)
+			b = append(b, "%3D"...)
+			b = appendPercentTwice(b, v)
 		}
 	}
-	return method + "&%2F&" + percentEncode(b.String())
+	return b
+}
+
+// appendPercentTwice writes percentEncode(percentEncode(s)).
+func appendPercentTwice(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', '2', '5', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
 }
 
 // percentEncode is RFC 3986 encoding as Alibaba Cloud signs it: unreserved characters
@@ -167,10 +197,17 @@ func percentEncode(s string) string {
 	return string(out)
 }
 
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
+func unreserved(c byte) bool { return unreservedByte[c] }
+
+// unreservedByte marks the bytes percent-encoding keeps: one load per byte instead of up
+// to eight comparisons, for the string to sign of every call.
+var unreservedByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // Sign returns the HMAC-SHA1 signature v1.0 of stringToSign under secret (keyed with
 // secret + "&"), base64-encoded, as the SDK computes it.

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
 )
 
 // Options configure a Server.
@@ -60,8 +62,18 @@ type Server struct {
 	created time.Time
 
 	nonces *nonceCache
-	logMu  sync.Mutex
-	lost   atomic.Uint64
+	// signers are *signer, keyed with AccessKeySecret.
+	signers sync.Pool
+	// replyBufs are buffers of replies already written, for the next to encode into: a
+	// DescribeInstances page is about 100 KB, and allocating and zeroing one per call was
+	// a tenth of a listing.
+	replyBufs freeList[[]byte]
+	// instancePages and eventPages are the engine's answers already encoded, for the next
+	// page to be copied into: 100 copied instances are 28 KB, 100 events 23 KB.
+	instancePages freeList[sim.InstancePage]
+	eventPages    freeList[[]model.Event]
+	logMu         sync.Mutex
+	lost          atomic.Uint64
 	// hanging counts calls held by FaultHang, so tests can wait for one without sleeping.
 	hanging atomic.Int64
 	closing chan struct{}
@@ -80,11 +92,14 @@ func NewServer(e *sim.Engine, opts Options) *Server {
 		opts.BodyTimeout = 10 * time.Second
 	}
 	s := &Server{
-		e:       e,
-		opts:    opts,
-		created: e.Now().UTC().Truncate(24 * time.Hour),
-		nonces:  newNonceCache(opts.MaxNonceBytes),
-		closing: make(chan struct{}),
+		e:             e,
+		opts:          opts,
+		created:       e.Now().UTC().Truncate(24 * time.Hour),
+		nonces:        newNonceCache(opts.MaxNonceBytes),
+		replyBufs:     make(freeList[[]byte], keptBufs),
+		instancePages: make(freeList[sim.InstancePage], keptBufs),
+		eventPages:    make(freeList[[]model.Event], keptBufs),
+		closing:       make(chan struct{}),
 	}
 	return s
 }
@@ -178,7 +193,53 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (o outcome) {
 	}
 	o.status = http.StatusOK
 	writeJSON(w, http.StatusOK, body)
+	// Written means copied: to the connection's buffer or socket, or a recorder's buffer.
+	if raw, ok := body.(rawJSON); ok {
+		s.recycle(raw)
+	}
 	return o
+}
+
+// How many buffers of each kind a server keeps, and a reply buffer up to what size: a
+// page of 100 instances with many tags is well under maxKeptReply, and a bigger reply is
+// rare enough to allocate.
+const (
+	keptBufs     = 4
+	maxKeptReply = 1 << 20
+)
+
+// replyBuf returns an empty buffer of at least size bytes for a reply to encode into.
+func (s *Server) replyBuf(size int) []byte { return slices.Grow(s.replyBufs.get()[:0], size) }
+
+// recycle hands a written reply's buffer to the next reply; nothing may read it after.
+func (s *Server) recycle(b []byte) {
+	if cap(b) <= maxKeptReply {
+		s.replyBufs.put(b)
+	}
+}
+
+// freeList keeps a few slices (or pages of them) for reuse; the channel's capacity bounds
+// how many. What is kept is not cleared: what it still points to (an instance's strings
+// and tags) is the engine's and lives on anyway.
+type freeList[T any] chan T
+
+// get returns one kept, if there is one, else T's zero value.
+func (l freeList[T]) get() T {
+	select {
+	case v := <-l:
+		return v
+	default:
+		var zero T
+		return zero
+	}
+}
+
+// put keeps v for a later get, unless enough are kept; nothing may use v after.
+func (l freeList[T]) put(v T) {
+	select {
+	case l <- v:
+	default:
+	}
 }
 
 // errorBody is the ECS error document; the SDK reads RequestId, HostId, Code, Message and
