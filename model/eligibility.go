@@ -141,6 +141,10 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	}
 	el.Allowed = len(el.Blocks) == 0
 
+	// Room for the usual warnings (local disks, downtime or start-only, the deadline) at
+	// once: every listed row is evaluated, and growing the slice one warning at a time was
+	// most of what evaluating a row allocated.
+	el.Warnings = make([]Warning, 0, 3)
 	warn := func(kind WarningKind, destructive bool, msg string) {
 		el.Warnings = append(el.Warnings, Warning{Kind: kind, Destructive: destructive, Message: msg})
 	}
