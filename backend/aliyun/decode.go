@@ -2,6 +2,7 @@ package aliyun
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,16 +17,20 @@ import (
 // SDK still signs, sends and reads the call (it is handed a CommonResponse, which it
 // leaves undecoded).
 //
-// The reading is as lenient as the SDK's: a member may be missing or null (read as empty),
-// a number may stand where a string is documented (read as its digits) and a numeric
-// string where a number is (read as its value), unknown members are skipped, and of a
-// name given twice the last wins. Anything else (an object where a string belongs, a body
-// that is not JSON, bytes after the reply) is an error that says where, and the caller
-// makes the reply unproven.
+// The reading is no more lenient than the SDK's, and stricter where leniency could hide a
+// garbled reply. A member may be missing or null (read as empty), a number may stand where
+// a string is documented (read as its digits) and a numeric string where a number is
+// (read as its value), and unknown members are skipped. Anything else is an error that
+// says where, and the caller makes the reply unproven: an object where a string belongs,
+// a count that is not an integer, invalid UTF-8, a body that is not JSON, bytes after the
+// reply, and a name given twice in one object. ECS never repeats a name; the SDK's decoder
+// would keep the last list of two, or merge two objects, and either way read a page
+// other than the one sent: two InstanceSystemEventType lists, or an empty
+// InstanceSystemEventSet after a full one, would have lost or added events without a word.
 
-// replyDecoder is a decoder over one reply body.
+// replyDecoder is a decoder over one reply body. jsontext refuses a name given twice.
 func replyDecoder(body []byte) *jsontext.Decoder {
-	return jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true))
+	return jsontext.NewDecoder(bytes.NewBuffer(body))
 }
 
 // open reads the start of an object or an array, as kind says. A null is none: ok is
@@ -245,12 +250,18 @@ func kindName(k jsontext.Kind) string {
 }
 
 // located says where in the body err happened, as a JSON Pointer (/Instances/Instance/3/
-// ZoneId).
+// ZoneId). jsontext's own errors already say where, with the pointer cut short when it is
+// long: those are returned as they are.
 func located(d *jsontext.Decoder, err error) error {
-	if err == nil {
-		return nil
+	var se *jsontext.SyntacticError
+	if err == nil || errors.As(err, &se) {
+		return err
 	}
-	return fmt.Errorf("at %q: %w", d.StackPointer(), err)
+	p := string(d.StackPointer())
+	if len(p) > 200 {
+		p = p[:200] + "…"
+	}
+	return fmt.Errorf("at %q: %w", p, err)
 }
 
 // decodeInstances reads a DescribeInstances reply body.

@@ -137,12 +137,12 @@ func TestDecodersReadWhatTheSDKReads(t *testing.T) {
 	}
 }
 
-// What the SDK's lenient decoder accepts, the decoders read the same way: numbers and
-// strings standing in for each other, nulls, unknown members, escapes, names given twice.
+// What the SDK's lenient decoder accepts and a reply may carry, the decoders read the same
+// way: numbers and strings standing in for each other, nulls, unknown members, escapes.
 func TestDecodersAreAsLenientAsTheSDK(t *testing.T) {
 	body := `{"RequestId":"r-1","Extra":{"a":[1,{"b":null}]},"TotalCount":"2","Instances":{"Instance":[
 		{"InstanceId":"i-1","InstanceName":"a\u00e9\"b","LocalStorageAmount":"2","LocalStorageCapacity":null,
-		 "Status":"Stopped","Status":"Running","ZoneId":123,"Tags":{"Tag":[{"Key":"k","Value":"v"}]},
+		 "Status":"Running","ZoneId":123,"Tags":{"Tag":[{"Key":"k","Value":"v"}]},
 		 "OperationLocks":{"LockReason":null},"DedicatedHostAttribute":null,"Unknown":[true,false]},
 		{"\u0049nstanceId":"i-2","Tags":null,"OperationLocks":{"LockReason":[{"LockReason":"security"}]},
 		 "DedicatedHostAttribute":{"DedicatedHostId":"dh-1","DedicatedHostName":"x"},"LocalStorageAmount":""}]}}`
@@ -160,7 +160,7 @@ func TestDecodersAreAsLenientAsTheSDK(t *testing.T) {
 	wa, wb := want.Instances.Instance[0], want.Instances.Instance[1]
 	for _, c := range []struct{ what, got, want string }{
 		{"name with escapes", a.InstanceName, wa.InstanceName},
-		{"the last of two Status", a.Status, wa.Status},
+		{"Status", a.Status, wa.Status},
 		{"a number for ZoneId", a.ZoneId, wa.ZoneId},
 		{"an escaped member name", b.InstanceId, wb.InstanceId},
 		{"dedicated host", b.DedicatedHostId, wb.DedicatedHostAttribute.DedicatedHostId},
@@ -191,6 +191,11 @@ func TestDecodersRefuseWhatIsNotAReply(t *testing.T) {
 		{"bytes after the reply", `{"RequestId":"r","TotalCount":0,"Instances":{"Instance":[]}} {}`, "more after the reply"},
 		{"a truncated reply", `{"RequestId":"r","TotalCount":1,"Instances":{"Instance":[{"InstanceId":"i-1"`, "EOF"},
 		{"not JSON", `<html>502 Bad Gateway</html>`, "invalid character"},
+		// A name given twice: the SDK's decoder would keep the second list, or merge the two
+		// objects, and read a page other than the one sent.
+		{"a list given twice", `{"RequestId":"r","TotalCount":2,"Instances":{"Instance":[{"InstanceId":"i-1"}],"Instance":[{"InstanceId":"i-2"}]}}`, "duplicate object member"},
+		{"a set given twice", `{"RequestId":"r","TotalCount":1,"Instances":{"Instance":[{"InstanceId":"i-1"}]},"Instances":{}}`, "duplicate object member"},
+		{"a member given twice", `{"RequestId":"r","TotalCount":1,"Instances":{"Instance":[{"InstanceId":"i-1","Status":"Stopped","Status":"Running"}]}}`, "duplicate object member"},
 		{"null", `null`, "null where the reply object belongs"},
 		{"an array", `[]`, "an array where an object belongs"},
 	} {
@@ -215,6 +220,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add([]byte(`{"RequestId":"r","TotalCount":1,"Instances":{"Instance":[{"InstanceId":"i-1","Tags":{"Tag":[{"TagKey":"a","TagValue":"b"}]}}]}}`))
 	f.Add([]byte(`{"RequestId":"r","TotalCount":1,"NextToken":"n","InstanceSystemEventSet":{"InstanceSystemEventType":[{"EventId":"e-1","EventType":{"Name":"SystemMaintenance.Reboot"}}]}}`))
 	f.Add([]byte(`{"RequestId":"r","TotalCount":"0","Instances":null}`))
+	f.Add([]byte(`{"RequestId":"r","TotalCount":2,"InstanceSystemEventSet":{"InstanceSystemEventType":[{"EventId":"e1","InstanceId":"i-1"}],"InstanceSystemEventType":[{"EventId":"e2","InstanceId":"i-2"}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if r, err := decodeInstances(body); err == nil && r.Instances != nil {
 			var want ecs.DescribeInstancesResponse

@@ -184,9 +184,9 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	}
 	page := func(got []model.Event, total int) error {
 		if seen == nil {
-			// Sized once from the first page's TotalCount (within reason: it is the
-			// server's word), not grown page by page.
-			size := min(total, 1<<16)
+			// Sized from the first page's TotalCount, not grown page by page; within ten
+			// pages, since it is the server's word (append grows it past that).
+			size := min(total, 10*eventsPageSize)
 			events = make([]model.Event, 0, size)
 			seen = make(map[string]struct{}, size)
 		}
@@ -456,6 +456,9 @@ func (b *Backend) replyHas(action, region string, raw []byte, requestID string, 
 		return b.unproven(action, region, "an empty body")
 	}
 	if decodeErr != nil {
+		if requestID != "" {
+			return b.unproven(action, region, "a body that is not its reply (%v; RequestId %s)", decodeErr, requestID)
+		}
 		return b.unproven(action, region, "a body that is not its reply (%v)", decodeErr)
 	}
 	if requestID == "" {
