@@ -51,23 +51,25 @@ done
 cli_loop() {
   local k=(--endpoint "$addr" --insecure --access-key-id "$ALIBABA_CLOUD_ACCESS_KEY_ID"
     --access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-  local r
-  for r in $(HOME=$work/home "$aliyun" ecs DescribeRegions "${k[@]}" --region cn-hangzhou | jq -r '.Regions.Region[].RegionId'); do
+  local r regions
+  regions=$(HOME=$work/home "$aliyun" ecs DescribeRegions "${k[@]}" --region cn-hangzhou | jq -r '.Regions.Region[].RegionId') || return 1
+  for r in $regions; do
     HOME=$work/home "$aliyun" ecs DescribeInstanceHistoryEvents "${k[@]}" --region "$r" \
       --InstanceEventCycleStatus.1 Scheduled --InstanceEventCycleStatus.2 Executing \
       --InstanceEventCycleStatus.3 Inquiring --MaxResults 100 \
-      --pager path=InstanceSystemEventSet.InstanceSystemEventType
-    HOME=$work/home "$aliyun" ecs DescribeInstances "${k[@]}" --region "$r" --MaxResults 100 --pager path=Instances.Instance
+      --pager path=InstanceSystemEventSet.InstanceSystemEventType || return 1
+    HOME=$work/home "$aliyun" ecs DescribeInstances "${k[@]}" --region "$r" --MaxResults 100 --pager path=Instances.Instance || return 1
   done
 }
 events() {
   "$work/ecs-redeploy" events --json --region all --endpoint "$addr"
 }
-# wall CMD OUT: runs CMD with stdout to OUT and prints its wall time in milliseconds.
+# wall CMD OUT: runs CMD with stdout to OUT and prints its wall time in milliseconds; a
+# run that fails ends the measurement (a fast failure is no result).
 wall() {
   local start end
   start=$(date +%s%N)
-  "$1" >"$2"
+  "$1" >"$2" || { echo "listing-vs-aliyun-cli: $1 failed; see above" >&2; return 1; }
   end=$(date +%s%N)
   echo $(((end - start) / 1000000))
 }

@@ -169,6 +169,9 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 			warn(WarnDeadlineNear, false, fmt.Sprintf("deadline within the hour (%s)", ev.NotBefore.UTC().Format("15:04 UTC")))
 		}
 	}
+	if len(el.Warnings) == 0 {
+		el.Warnings = nil // no warning reads as none, as before the room was made
+	}
 	return el
 }
 

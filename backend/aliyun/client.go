@@ -218,7 +218,10 @@ func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // 3% of a listing's CPU. The credentials are asked of the provider at every call, so a
 // reused client never signs with stale ones.
 func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) (*ecs.Client, func(), error) {
-	p, _ := b.clients.LoadOrStore(region, &sync.Pool{})
+	p, ok := b.clients.Load(region)
+	if !ok {
+		p, _ = b.clients.LoadOrStore(region, &sync.Pool{})
+	}
 	pool := p.(*sync.Pool)
 	c, _ := pool.Get().(*ecs.Client)
 	if c == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -70,10 +71,13 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			// is many times what it keeps. A fixed GOGC trades one for the other at every
 			// size; gctuner sets it at each collection so that the heap aims at
 			// listingHeapTarget: a small listing collects rarely (GOGC up to 500), a large
-			// one as often as it must (down to 50) to stay near the target.
-			defer debug.SetGCPercent(debug.SetGCPercent(100)) // until the tuner's first collection
-			gctuner.Tuning(listingHeapTarget)
-			defer gctuner.Tuning(0)
+			// one as often as it must (down to 50) to stay near the target. A GOGC set in
+			// the environment is the user's choice, and kept.
+			if os.Getenv("GOGC") == "" {
+				defer debug.SetGCPercent(debug.SetGCPercent(100)) // until the tuner's first collection
+				gctuner.Tuning(listingHeapTarget)
+				defer gctuner.Tuning(0)
+			}
 			e, err := g.open(cmd.Context())
 			if err != nil {
 				return err

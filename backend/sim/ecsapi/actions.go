@@ -383,7 +383,9 @@ func plainStringArray(s string) ([]string, bool) {
 	if i == len(s) || s[i] != '[' {
 		return nil, false
 	}
-	ids := make([]string, 0, strings.Count(s, ",")+1)
+	// Room for the ids the commas promise, up to the 101 that are already too many: a
+	// request of a megabyte of commas reserves no more than that.
+	ids := make([]string, 0, min(strings.Count(s, ",")+1, 101))
 	i = skipSpace(s, i+1)
 	if i < len(s) && s[i] == ']' {
 		return ids, skipSpace(s, i+1) == len(s)
