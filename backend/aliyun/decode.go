@@ -23,10 +23,11 @@ import (
 // (read as its value), and unknown members are skipped. Anything else is an error that
 // says where, and the caller makes the reply unproven: an object where a string belongs,
 // a count that is not an integer, invalid UTF-8, a body that is not JSON, bytes after the
-// reply, and a name given twice in one object. ECS never repeats a name; the SDK's decoder
-// would keep the last list of two, or merge two objects, and either way read a page
-// other than the one sent: two InstanceSystemEventType lists, or an empty
-// InstanceSystemEventSet after a full one, would have lost or added events without a word.
+// reply, and a member the backend reads given twice in one object. ECS never repeats a
+// name; the SDK's decoder would keep the last list of two, or merge two objects, and
+// either way read a page other than the one sent: two InstanceSystemEventType lists, or an
+// empty InstanceSystemEventSet after a full one, would have lost or added events without
+// a word.
 
 // replyDecoder is a decoder over one reply body. A name given twice is refused by the
 // readers below for the members they read (errMemberTwice), and ignored for the members
