@@ -178,74 +178,63 @@ func readCount(d *jsontext.Decoder) (*int, error) {
 	return &v, nil
 }
 
+// readObject reads the object at d, calling member with each name and d at its value.
+// member reads or skips the value and returns the member's own bit among the object's
+// members it reads (0 for one it skips), so that a member read twice is refused
+// (errMemberTwice). The name is only valid until d reads on. A null is no object: present
+// is false.
+func readObject(d *jsontext.Decoder, member func(name []byte) (bit uint32, err error)) (present bool, err error) {
+	if present, err = open(d, '{'); !present {
+		return false, err
+	}
+	var seen uint32 // the members read so far: each may come once
+	for more(d) {
+		name, err := readName(d)
+		if err != nil {
+			return true, err
+		}
+		bit, err := member(name)
+		if seen&bit != 0 {
+			err = errMemberTwice
+		}
+		seen |= bit
+		if err != nil {
+			return true, err
+		}
+	}
+	return true, closeValue(d)
+}
+
 // readNamed reads an object of which only the string member name is wanted (the API's
 // {"Name": "..."} and {"LockReason": "..."} wrappers), a value replies repeat.
 func (strs interner) readNamed(d *jsontext.Decoder, name string) (v string, err error) {
-	found := false
-	ok, err := open(d, '{')
-	if !ok {
-		return "", err
-	}
-	for more(d) {
-		n, err := readName(d)
-		if err != nil {
-			return "", err
+	_, err = readObject(d, func(n []byte) (uint32, error) {
+		if string(n) != name {
+			return 0, d.SkipValue()
 		}
-		if string(n) == name {
-			if found {
-				return "", errMemberTwice
-			}
-			found = true
-			v, err = strs.readInterned(d)
-		} else {
-			err = d.SkipValue()
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-	return v, closeValue(d)
+		v, err = strs.readInterned(d)
+		return 1, err
+	})
+	return v, err
 }
 
 // readList reads {"item": [...]}, the API's wrapper of every list, calling elem with d at
 // each element of the array, which elem must consume. present is false when the wrapper
 // is null; a wrapper without the array is present and empty.
 func readList(d *jsontext.Decoder, item string, elem func() error) (present bool, err error) {
-	listed := false
-	if present, err = open(d, '{'); !present {
-		return false, err
-	}
-	for more(d) {
-		n, err := readName(d)
-		if err != nil {
-			return true, err
-		}
+	return readObject(d, func(n []byte) (uint32, error) {
 		if string(n) != item {
-			if err := d.SkipValue(); err != nil {
-				return true, err
-			}
-			continue
+			return 0, d.SkipValue()
 		}
-		if listed {
-			return true, errMemberTwice
-		}
-		listed = true
 		ok, err := open(d, '[')
-		if err != nil {
-			return true, err
+		for ok && err == nil && more(d) {
+			err = elem()
 		}
-		for ok && more(d) {
-			if err := elem(); err != nil {
-				return true, err
-			}
+		if ok && err == nil {
+			err = closeValue(d)
 		}
-		if ok {
-			if err := closeValue(d); err != nil {
-				return true, err
-			}
-		}
-	}
-	return true, closeValue(d)
+		return 1, err
+	})
 }
 
 func kindName(k jsontext.Kind) string {
@@ -275,6 +264,9 @@ func located(d *jsontext.Decoder, err error) error {
 		return err
 	}
 	p := string(d.StackPointer())
+	if p == "" {
+		return err // the reply itself: nowhere more precise to point
+	}
 	if len(p) > 200 {
 		p = p[:200] + "…"
 	}
@@ -285,28 +277,17 @@ func located(d *jsontext.Decoder, err error) error {
 func decodeInstances(body []byte) (r instancesReply, err error) {
 	d := replyDecoder(body)
 	strs := interner{}
-	if ok, err := open(d, '{'); !ok {
-		return r, orNotAnObject(err)
-	}
-	var seen uint32 // the members read so far: each may come once
-	for more(d) {
-		name, err := readName(d)
-		if err != nil {
-			return r, err
-		}
-		bit := uint32(0) // the member's own bit in seen, if it is one the backend reads
+	present, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "RequestId":
-			bit = 1 << 0
 			r.RequestId, err = readString(d)
+			return 1 << 0, err
 		case "TotalCount":
-			bit = 1 << 1
 			r.TotalCount, err = readCount(d)
+			return 1 << 1, err
 		case "Instances":
-			bit = 1 << 2
 			set := &instanceSet{Instance: make([]listedInstance, 0, instancesPerCall)}
-			var present bool
-			present, err = readList(d, "Instance", func() error {
+			present, err := readList(d, "Instance", func() error {
 				set.Instance = append(set.Instance, listedInstance{})
 				return readInstance(d, strs, &set.Instance[len(set.Instance)-1])
 			})
@@ -314,183 +295,132 @@ func decodeInstances(body []byte) (r instancesReply, err error) {
 			if present {
 				r.Instances = set
 			}
-		default:
-			err = d.SkipValue()
+			return 1 << 2, err
 		}
-		if seen&bit != 0 {
-			err = errMemberTwice
-		}
-		seen |= bit
-		if err != nil {
-			return r, located(d, err)
-		}
-	}
-	if err := closeValue(d); err != nil {
-		return r, err
-	}
-	return r, endReply(d)
+		return 0, d.SkipValue()
+	})
+	return r, endDecoding(d, present, err)
 }
 
-// orNotAnObject is err, or for a body that is null, an error saying so.
-func orNotAnObject(err error) error {
-	if err == nil {
-		return fmt.Errorf("null where the reply object belongs")
+// endDecoding is the error of a reply read with present and err: where it went wrong, a
+// reply that is null, or bytes after it.
+func endDecoding(d *jsontext.Decoder, present bool, err error) error {
+	switch {
+	case err != nil:
+		return located(d, err)
+	case !present:
+		return errors.New("null where the reply object belongs")
 	}
-	return err
+	return endReply(d)
 }
 
 // readInstance reads one element of Instances.Instance into in.
 func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance) error {
-	if ok, err := open(d, '{'); !ok {
-		return err
-	}
-	var seen uint32 // the members read so far: each may come once
-	for more(d) {
-		name, err := readName(d)
-		if err != nil {
-			return err
-		}
+	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		var n int64
-		bit := uint32(0) // the member's own bit in seen, if it is one the backend reads
 		switch string(name) {
 		case "InstanceId":
-			bit = 1 << 0
 			in.InstanceId, err = readString(d)
+			return 1 << 0, err
 		case "InstanceName":
-			bit = 1 << 1
 			in.InstanceName, err = readString(d)
+			return 1 << 1, err
 		case "RegionId":
-			bit = 1 << 2
 			in.RegionId, err = strs.readInterned(d)
+			return 1 << 2, err
 		case "ZoneId":
-			bit = 1 << 3
 			in.ZoneId, err = strs.readInterned(d)
+			return 1 << 3, err
 		case "InstanceType":
-			bit = 1 << 4
 			in.InstanceType, err = strs.readInterned(d)
+			return 1 << 4, err
 		case "InstanceTypeFamily":
-			bit = 1 << 5
 			in.InstanceTypeFamily, err = strs.readInterned(d)
+			return 1 << 5, err
 		case "Status":
-			bit = 1 << 6
 			in.Status, err = strs.readInterned(d)
+			return 1 << 6, err
 		case "InstanceChargeType":
-			bit = 1 << 7
 			in.InstanceChargeType, err = strs.readInterned(d)
+			return 1 << 7, err
 		case "ExpiredTime":
-			bit = 1 << 8
 			in.ExpiredTime, err = readString(d) // parsed, then dropped: not interned
+			return 1 << 8, err
 		case "DeploymentSetId":
-			bit = 1 << 9
 			in.DeploymentSetId, err = readString(d)
+			return 1 << 9, err
 		case "LocalStorageAmount":
-			bit = 1 << 10
 			n, err = readInt(d)
 			in.LocalStorageAmount = int(n)
+			return 1 << 10, err
 		case "LocalStorageCapacity":
-			bit = 1 << 11
 			in.LocalStorageCapacity, err = readInt(d)
+			return 1 << 11, err
 		case "DedicatedHostAttribute":
-			bit = 1 << 12
 			in.DedicatedHostId, err = strs.readNamed(d, "DedicatedHostId")
+			return 1 << 12, err
 		case "OperationLocks":
-			bit = 1 << 13
 			in.LockReasons = in.LockReasons[:0]
 			_, err = readList(d, "LockReason", func() error {
 				l, err := strs.readNamed(d, "LockReason")
 				in.LockReasons = append(in.LockReasons, l)
 				return err
 			})
+			return 1 << 13, err
 		case "Tags":
-			bit = 1 << 14
 			in.Tags = in.Tags[:0]
 			_, err = readList(d, "Tag", func() error {
 				in.Tags = append(in.Tags, listedTag{})
 				return readTag(d, strs, &in.Tags[len(in.Tags)-1])
 			})
-		default:
-			err = d.SkipValue()
+			return 1 << 14, err
 		}
-		if seen&bit != 0 {
-			err = errMemberTwice
-		}
-		seen |= bit
-		if err != nil {
-			return err
-		}
-	}
-	return closeValue(d)
+		return 0, d.SkipValue()
+	})
+	return err
 }
 
 // readTag reads one element of Tags.Tag: ECS names its members TagKey/TagValue, some
 // replies Key/Value.
 func readTag(d *jsontext.Decoder, strs interner, t *listedTag) error {
-	if ok, err := open(d, '{'); !ok {
-		return err
-	}
-	var seen uint32 // the members read so far: each may come once
-	for more(d) {
-		name, err := readName(d)
-		if err != nil {
-			return err
-		}
-		bit := uint32(0) // the member's own bit in seen, if it is one the backend reads
+	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "TagKey":
-			bit = 1 << 0
 			t.TagKey, err = strs.readInterned(d)
+			return 1 << 0, err
 		case "TagValue":
-			bit = 1 << 1
 			t.TagValue, err = strs.readInterned(d)
+			return 1 << 1, err
 		case "Key":
-			bit = 1 << 2
 			t.Key, err = strs.readInterned(d)
+			return 1 << 2, err
 		case "Value":
-			bit = 1 << 3
 			t.Value, err = strs.readInterned(d)
-		default:
-			err = d.SkipValue()
+			return 1 << 3, err
 		}
-		if seen&bit != 0 {
-			err = errMemberTwice
-		}
-		seen |= bit
-		if err != nil {
-			return err
-		}
-	}
-	return closeValue(d)
+		return 0, d.SkipValue()
+	})
+	return err
 }
 
 // decodeEvents reads a DescribeInstanceHistoryEvents reply body.
 func decodeEvents(body []byte) (r eventsReply, err error) {
 	d := replyDecoder(body)
 	strs := interner{}
-	if ok, err := open(d, '{'); !ok {
-		return r, orNotAnObject(err)
-	}
-	var seen uint32 // the members read so far: each may come once
-	for more(d) {
-		name, err := readName(d)
-		if err != nil {
-			return r, err
-		}
-		bit := uint32(0) // the member's own bit in seen, if it is one the backend reads
+	present, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "RequestId":
-			bit = 1 << 0
 			r.RequestId, err = readString(d)
+			return 1 << 0, err
 		case "TotalCount":
-			bit = 1 << 1
 			r.TotalCount, err = readCount(d)
+			return 1 << 1, err
 		case "NextToken":
-			bit = 1 << 2
 			r.NextToken, err = readString(d)
+			return 1 << 2, err
 		case "InstanceSystemEventSet":
-			bit = 1 << 3
 			set := &eventSet{InstanceSystemEventType: make([]listedEvent, 0, eventsPageSize)}
-			var present bool
-			present, err = readList(d, "InstanceSystemEventType", func() error {
+			present, err := readList(d, "InstanceSystemEventType", func() error {
 				set.InstanceSystemEventType = append(set.InstanceSystemEventType, listedEvent{})
 				return readEvent(d, strs, &set.InstanceSystemEventType[len(set.InstanceSystemEventType)-1])
 			})
@@ -498,73 +428,46 @@ func decodeEvents(body []byte) (r eventsReply, err error) {
 			if present {
 				r.InstanceSystemEventSet = set
 			}
-		default:
-			err = d.SkipValue()
+			return 1 << 3, err
 		}
-		if seen&bit != 0 {
-			err = errMemberTwice
-		}
-		seen |= bit
-		if err != nil {
-			return r, located(d, err)
-		}
-	}
-	if err := closeValue(d); err != nil {
-		return r, err
-	}
-	return r, endReply(d)
+		return 0, d.SkipValue()
+	})
+	return r, endDecoding(d, present, err)
 }
 
 // readEvent reads one element of InstanceSystemEventSet.InstanceSystemEventType into e.
 func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
-	if ok, err := open(d, '{'); !ok {
-		return err
-	}
-	var seen uint32 // the members read so far: each may come once
-	for more(d) {
-		name, err := readName(d)
-		if err != nil {
-			return err
-		}
-		bit := uint32(0) // the member's own bit in seen, if it is one the backend reads
+	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "EventId":
-			bit = 1 << 0
 			e.EventId, err = readString(d)
+			return 1 << 0, err
 		case "InstanceId":
-			bit = 1 << 1
 			e.InstanceId, err = readString(d)
+			return 1 << 1, err
 		case "EventPublishTime":
-			bit = 1 << 2
 			e.EventPublishTime, err = readString(d)
+			return 1 << 2, err
 		case "EventFinishTime":
-			bit = 1 << 3
 			e.EventFinishTime, err = readString(d)
+			return 1 << 3, err
 		case "NotBefore":
-			bit = 1 << 4
 			e.NotBefore, err = readString(d)
+			return 1 << 4, err
 		case "Reason":
-			bit = 1 << 5
 			e.Reason, err = strs.readInterned(d)
+			return 1 << 5, err
 		case "ImpactLevel":
-			bit = 1 << 6
 			e.ImpactLevel, err = strs.readInterned(d)
+			return 1 << 6, err
 		case "EventType":
-			bit = 1 << 7
 			e.EventType, err = strs.readNamed(d, "Name")
+			return 1 << 7, err
 		case "EventCycleStatus":
-			bit = 1 << 8
 			e.EventCycleStatus, err = strs.readNamed(d, "Name")
-		default:
-			err = d.SkipValue()
+			return 1 << 8, err
 		}
-		if seen&bit != 0 {
-			err = errMemberTwice
-		}
-		seen |= bit
-		if err != nil {
-			return err
-		}
-	}
-	return closeValue(d)
+		return 0, d.SkipValue()
+	})
+	return err
 }
