@@ -23,20 +23,7 @@ type rawJSON []byte
 //	 "ResourceType","EventType":{"Name","Code"},"EventCycleStatus":{"Name","Code"},
 //	 "EventPublishTime","NotBefore","EventFinishTime"(final),"Reason","ImpactLevel"}]}}
 func appendEventsReply(b []byte, requestID string, total, pageNumber, pageSize int, next string, evs []model.Event) rawJSON {
-	b = append(b, `{"RequestId":`...)
-	b = appendJSONString(b, requestID)
-	b = append(b, `,"TotalCount":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	if pageNumber > 0 {
-		b = append(b, `,"PageNumber":`...)
-		b = strconv.AppendInt(b, int64(pageNumber), 10)
-	}
-	b = append(b, `,"PageSize":`...)
-	b = strconv.AppendInt(b, int64(pageSize), 10)
-	if next != "" {
-		b = append(b, `,"NextToken":`...)
-		b = appendJSONString(b, next)
-	}
+	b = appendPageHeader(b, requestID, total, pageNumber, pageSize, next)
 	b = append(b, `,"InstanceSystemEventSet":{"InstanceSystemEventType":[`...)
 	for i := range evs {
 		if i > 0 {
@@ -75,6 +62,27 @@ func appendEvent(b []byte, ev *model.Event) []byte {
 		b = appendJSONString(b, ev.ImpactLevel)
 	}
 	return append(b, '}')
+}
+
+// appendPageHeader opens a page of a listing reply with the members every listing action
+// returns: {"RequestId","TotalCount","PageNumber" (page style only),"PageSize","NextToken"
+// (when more pages follow). The caller appends the page's set and closes the object.
+func appendPageHeader(b []byte, requestID string, total, pageNumber, pageSize int, next string) []byte {
+	b = append(b, `{"RequestId":`...)
+	b = appendJSONString(b, requestID)
+	b = append(b, `,"TotalCount":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	if pageNumber > 0 {
+		b = append(b, `,"PageNumber":`...)
+		b = strconv.AppendInt(b, int64(pageNumber), 10)
+	}
+	b = append(b, `,"PageSize":`...)
+	b = strconv.AppendInt(b, int64(pageSize), 10)
+	if next != "" {
+		b = append(b, `,"NextToken":`...)
+		b = appendJSONString(b, next)
+	}
+	return b
 }
 
 // appendTime writes t as ECS writes event times, to the second in UTC; zero is "".
@@ -165,20 +173,7 @@ var plainByte = func() (t [256]bool) {
 // nil has them read from the instances' maps.
 func (s *Server) appendInstancesReply(b []byte, requestID string, total, pageNumber, pageSize int, next string,
 	ins []model.Instance, tags [][]sim.Tag) rawJSON {
-	b = append(b, `{"RequestId":`...)
-	b = appendJSONString(b, requestID)
-	b = append(b, `,"TotalCount":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	if pageNumber > 0 {
-		b = append(b, `,"PageNumber":`...)
-		b = strconv.AppendInt(b, int64(pageNumber), 10)
-	}
-	b = append(b, `,"PageSize":`...)
-	b = strconv.AppendInt(b, int64(pageSize), 10)
-	if next != "" {
-		b = append(b, `,"NextToken":`...)
-		b = appendJSONString(b, next)
-	}
+	b = appendPageHeader(b, requestID, total, pageNumber, pageSize, next)
 	b = append(b, `,"Instances":{"Instance":[`...)
 	for i := range ins {
 		if i > 0 {
