@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"ecs-redeploy/model"
 )
@@ -26,6 +27,27 @@ type Backend interface {
 	// ListTasks lists the RedeployInstance tasks of one region that match q, every page
 	// (DescribeTasks with TaskAction=RedeployInstance), newest first.
 	ListTasks(ctx context.Context, q TaskQuery) ([]model.Task, error)
+	// PendingEvents lists the pending events (Scheduled, Executing, Inquiring) of one
+	// region that match q, every page, without the instances behind them: the cheap
+	// question "what is new?" (DescribeInstanceHistoryEvents with EventPublishTime.Start).
+	PendingEvents(ctx context.Context, q EventQuery) ([]model.Event, error)
+	// Spent counts what the backend has sent so far, for the hub's pace.
+	Spent() Spent
+}
+
+// EventQuery selects pending events in one region, as DescribeInstanceHistoryEvents
+// filters them.
+type EventQuery struct {
+	RegionID string
+	// PublishedSince keeps the events published at or after it (EventPublishTime.Start,
+	// sent to the second in UTC as the API page asks: yyyy-MM-ddTHH:mm:ssZ). Zero: all.
+	PublishedSince time.Time
+}
+
+// Spent is what a backend has sent: calls (retries included) and Throttling replies. A
+// backend that counts nothing answers zeros.
+type Spent struct {
+	Calls, Throttled int64
 }
 
 // TaskQuery selects RedeployInstance tasks in one region, as DescribeTasks filters them.

@@ -59,6 +59,10 @@ type Options struct {
 	// holds the region for its back-off.
 	RegionQPS   float64
 	RegionBurst int
+	// Budget is the most calls a minute the backend sends, across every region and action,
+	// retries included; calls wait their turn. Zero: no budget (the command line's
+	// --api-budget defaults to DefaultBudget).
+	Budget float64
 	// RegionConcurrency bounds the regions listed at once (default 8).
 	RegionConcurrency int
 	// CallsPerRegion bounds the calls out at once to one region while listing (default 4):
@@ -93,6 +97,7 @@ type Stats struct {
 type Backend struct {
 	o        Options
 	base     http.RoundTripper
+	budget   *budget  // every call, all regions and actions
 	limiters sync.Map // region → *limiter
 	clients  sync.Map // region → *sync.Pool of *ecs.Client, each used by one attempt at a time
 
@@ -160,7 +165,7 @@ func New(o Options) (*Backend, error) {
 	if o.Jitter == nil {
 		o.Jitter = rand.Float64
 	}
-	b := &Backend{o: o, base: o.Transport}
+	b := &Backend{o: o, base: o.Transport, budget: newBudget(o.Budget)}
 	if b.base == nil {
 		b.base = &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
@@ -283,6 +288,9 @@ type attemptResult struct {
 // attempt makes one paced, time-bounded call of action in region. do builds the request
 // and calls the client.
 func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
+	if err := b.budget.wait(ctx, b.o.Now, b.o.Sleep); err != nil {
+		return attemptResult{err: err, out: outLocal}
+	}
 	l := b.limiter(region)
 	left, err := l.wait(ctx, b.o.Now, b.o.Sleep)
 	if err != nil {

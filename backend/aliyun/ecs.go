@@ -254,6 +254,13 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 //
 // page is also given the TotalCount the page reported.
 func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []string, page func(events []model.Event, total int) error) error {
+	return b.eventPagesSince(ctx, region, instanceIDs, time.Time{}, page)
+}
+
+// eventPagesSince is eventPages for the events published at or after since (all when
+// zero): EventPublishTime.Start, to the second in UTC, the form the API page gives
+// (yyyy-MM-ddTHH:mm:ssZ).
+func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceIDs []string, since time.Time, page func(events []model.Event, total int) error) error {
 	statuses := make([]string, len(model.PendingCycleStatuses))
 	for i, s := range model.PendingCycleStatuses {
 		statuses[i] = string(s)
@@ -270,6 +277,9 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 			req.InstanceEventCycleStatus = &statuses
 			req.MaxResults = requests.NewInteger(eventsPageSize)
 			req.NextToken = token
+			if !since.IsZero() {
+				req.EventPublishTimeStart = since.UTC().Format(publishTimeLayout)
+			}
 			if len(instanceIDs) > 0 {
 				ids := slices.Clone(instanceIDs)
 				req.ResourceId = &ids

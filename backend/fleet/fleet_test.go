@@ -216,7 +216,9 @@ func TestRefreshFailureMarksStaleAndBacksOff(t *testing.T) {
 		}
 	}
 	eng.SetFaults(sim.Faults{})
-	if err := v.Refresh(ctx); err != nil || v.NextRefresh() != 5*time.Second || v.Snapshot().Err != nil {
+	// Back to the planned cadence: a full listing every EndedWithin less 5 s (it took no
+	// time on the stepped clock), the budget allowing.
+	if err := v.Refresh(ctx); err != nil || v.NextRefresh() != 2*time.Minute-5*time.Second || v.Snapshot().Err != nil {
 		t.Fatalf("recovery: err=%v next=%v", err, v.NextRefresh())
 	}
 }
@@ -272,7 +274,7 @@ func TestLoopRefreshesOnTimerAndOnRequest(t *testing.T) {
 	eng := sim.New(plainFleet(), clock, sim.Options{})
 	c := &counting{Backend: sim.NewBackend(eng)}
 	ft := &fakeTimer{fire: make(chan chan time.Time, 16)}
-	v := New(c, Options{Now: clock.Now, Wall: clock.Now, After: ft.After})
+	v := New(c, Options{Now: clock.Now, Wall: clock.Now, After: ft.After, Interval: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { v.refreshLoop(ctx); close(stopped) }()

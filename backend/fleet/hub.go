@@ -22,7 +22,22 @@ import (
 type Options struct {
 	// Regions scopes every refresh (empty: all regions).
 	Regions []string
-	// Interval between refreshes; 5 s by default.
+	// Budget is the API calls a minute the hub plans its questions for, across every
+	// region (aliyun.DefaultBudget, 600, by default; the real backend enforces it too). See
+	// cadence.go.
+	Budget float64
+	// NewEvery is how often every region is asked what is new (events published since the
+	// last look, redeploys under way) and the instances the hub follows are read by id;
+	// 14 s by default, so anything new shows within 15 s. Longer when the budget requires.
+	NewEvery time.Duration
+	// EndedWithin is how soon the full listing should find an event that ended or an
+	// attribute that changed, when the budget allows; 2 min by default.
+	EndedWithin time.Duration
+	// Overlap is how far before the last look each new-events question starts: ECS may
+	// publish an event late, stamp it to the minute, or keep another clock; 5 min by
+	// default.
+	Overlap time.Duration
+	// Interval, when set, fixes the time between full listings instead of planning it.
 	Interval time.Duration
 	// MaxBackoff caps the wait after repeated refresh failures; 1 min by default.
 	MaxBackoff time.Duration
@@ -45,8 +60,17 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Interval <= 0 {
-		o.Interval = 5 * time.Second
+	if o.Budget <= 0 {
+		o.Budget = DefaultBudget
+	}
+	if o.NewEvery <= 0 {
+		o.NewEvery = 14 * time.Second
+	}
+	if o.EndedWithin <= 0 {
+		o.EndedWithin = 2 * time.Minute
+	}
+	if o.Overlap <= 0 {
+		o.Overlap = 5 * time.Minute
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = time.Minute
@@ -184,6 +208,8 @@ type Hub struct {
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
+	// rf is what the refresh loops know of their own pace (refresh.go, cadence.go).
+	rf refreshState
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
@@ -212,8 +238,9 @@ func (h *Hub) Now() time.Time { return h.opt.Now() }
 // logged with its stack and retried after a back-off; it never ends the process.
 func (h *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.refreshLoop(ctx) }()
+	go func() { defer wg.Done(); h.newsLoop(ctx) }()
 	go func() { defer wg.Done(); h.taskLoop(ctx) }()
 	wg.Wait()
 }

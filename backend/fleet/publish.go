@@ -26,6 +26,7 @@ func (h *Hub) publishLocked() {
 		Err:     h.refreshErr,
 		TaskErr: errors.Join(h.taskErr, h.elsewhereErr),
 		Loading: h.updated.IsZero() && h.refreshErr == nil,
+		Fresh:   h.freshnessLocked(),
 	}
 	for _, r := range h.rows {
 		switch {

@@ -6,7 +6,6 @@ package fleet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -37,17 +36,25 @@ func (h *Hub) refreshLoop(ctx context.Context) {
 	}
 }
 
-// NextRefresh is how long the loop waits before the next refresh: the interval, doubled
-// for each consecutive failure up to MaxBackoff.
+// NextRefresh is how long the loop waits before the next full listing: what is left of
+// the planned period between listings (cadence.go) once the last one's own time is
+// counted; after a failure, retryBase doubled for each consecutive failure up to
+// MaxBackoff.
 func (h *Hub) NextRefresh() time.Duration {
 	h.mu.Lock()
-	n := h.failures
-	h.mu.Unlock()
-	d := h.opt.Interval
-	for i := 0; i < n && d < h.opt.MaxBackoff; i++ {
-		d *= 2
+	defer h.mu.Unlock()
+	if n := h.failures; n > 0 {
+		d := retryBase
+		for i := 0; i < n && d < h.opt.MaxBackoff; i++ {
+			d *= 2
+		}
+		return min(d, h.opt.MaxBackoff)
 	}
-	return min(d, h.opt.MaxBackoff)
+	_, full := h.cadenceLocked(h.opt.Wall())
+	if h.opt.Interval > 0 {
+		return full
+	}
+	return max(full-h.rf.fullTook, retryBase)
 }
 
 // RequestRefresh asks the loop to refresh now. Requests made while one is pending merge.
@@ -58,9 +65,10 @@ func (h *Hub) RequestRefresh() {
 	}
 }
 
-// Refresh fetches the instances and the RedeployInstance tasks Processing in their regions
-// once, and publishes the result. It returns ErrBusy instead of starting a second refresh
-// while one runs.
+// Refresh is the full listing: it fetches every instance with a pending event and the
+// RedeployInstance tasks Processing in their regions once, and publishes the result. It
+// is what finds events that ended and attributes that changed; CheckNew finds what is new
+// in between. It returns ErrBusy instead of starting a second refresh while one runs.
 func (h *Hub) Refresh(ctx context.Context) error {
 	if !h.refreshing.CompareAndSwap(false, true) {
 		return ErrBusy
@@ -71,13 +79,14 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	h.mu.Unlock()
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
-	listedAt := h.opt.Now()
+	listedAt, wallAt := h.opt.Now(), h.opt.Wall()
 	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions})
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.refreshErr = err
 		h.failures++
+		h.noteSpentLocked(h.opt.Wall())
 		h.publishLocked()
 		return err
 	}
@@ -87,6 +96,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.refreshErr, h.failures, h.updated, h.elsewhereErr = nil, 0, h.opt.Wall(), perr
+	h.listedLocked(insts, listedAt, wallAt)
 	h.listing++
 	// A backend lists in the same order each time: the records of the last listing, in its
 	// order, spare most of the 100,000 map look-ups of an idle refresh.
@@ -104,28 +114,19 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	}
 	// One pass over every record: at 100,000 instances each pass costs milliseconds.
 	for id, rec := range h.records {
+		if rec.lesson > since && rec.listing != h.listing {
+			// Read by id (a new event, a re-read) while this listing was out: what that
+			// read said is newer than the listing.
+			continue
+		}
 		rec.listed = rec.listing == h.listing
-		switch {
-		case !rec.listed && (rec.state == StateIdle || rec.state == StateFailed):
+		if !rec.listed && (rec.state == StateIdle || rec.state == StateFailed) {
 			// Its event is gone (cancelled, executed, or avoided by someone else).
 			h.dropLocked(id)
 			continue
-		case rec.state == StateOutcomeUnknown && perr == nil && listedAt.Sub(rec.unsureAt) >= UnsureHold:
-			// An unanswered redeploy is released once a listing asked for long enough
-			// after the call that an applied one would have moved the instance shows it
-			// with the status it was confirmed on, or no longer lists it, and no task of it
-			// is Processing (one would have been adopted above; with the task listing
-			// failed, nothing is released). A Running instance seen Stopped is
-			// mid-redeploy: held, until UnsureCap has passed and it is at rest.
-			if !rec.listed {
-				h.dropLocked(id)
-				continue
-			}
-			s := rec.inst.Status
-			if s == rec.unsureStatus || (listedAt.Sub(rec.unsureAt) >= UnsureCap && (s == model.StatusRunning || s == model.StatusStopped)) {
-				rec.state, rec.by = StateIdle, StartedBy{}
-				h.markLocked(id)
-			}
+		}
+		if h.releaseHoldLocked(id, rec, listedAt, perr) {
+			continue
 		}
 		if rec.row != nil && rec.row.stale(now) {
 			h.markLocked(id)
@@ -133,6 +134,60 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	}
 	h.publishLocked()
 	return nil
+}
+
+// releaseHoldLocked settles an unanswered redeploy's hold on a look at the instance asked
+// for at listedAt (a listing, or a read by id), with the Processing tasks of its region
+// learned (perr nil) and adopted first. It reports whether the record was dropped.
+//
+// An unanswered redeploy is released once a look asked for long enough after the call
+// that an applied one would have moved the instance shows it with the status it was
+// confirmed on, or no longer lists it, and no task of it is Processing (one would have
+// been adopted; with the task listing failed, nothing is released). A Running instance
+// seen Stopped is mid-redeploy: held, until UnsureCap has passed and it is at rest.
+func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr error) bool {
+	if rec.state != StateOutcomeUnknown || perr != nil || listedAt.Sub(rec.unsureAt) < UnsureHold {
+		return false
+	}
+	if !rec.listed {
+		h.dropLocked(id)
+		return true
+	}
+	s := rec.inst.Status
+	if s == rec.unsureStatus || (listedAt.Sub(rec.unsureAt) >= UnsureCap && (s == model.StatusRunning || s == model.StatusStopped)) {
+		rec.state, rec.by = StateIdle, StartedBy{}
+		h.markLocked(id)
+	}
+	return false
+}
+
+// listedLocked records a successful full listing asked for at listedAt (backend clock)
+// and wallAt: it was a look for new events in every region it covered, and its pages are
+// what the next one will cost.
+func (h *Hub) listedLocked(insts []model.Instance, listedAt, wallAt time.Time) {
+	rf := &h.rf
+	if rf.asked == nil {
+		rf.asked, rf.checked = map[string]time.Time{}, map[string]time.Time{}
+	}
+	regions := rf.regions
+	if len(regions) == 0 {
+		regions = h.opt.Regions
+	}
+	covered := slices.Clone(regions)
+	for i := range insts {
+		if r := insts[i].RegionID; !slices.Contains(covered, r) {
+			covered = append(covered, r)
+		}
+	}
+	for _, r := range covered {
+		if listedAt.After(rf.asked[r]) {
+			rf.asked[r], rf.checked[r] = listedAt, wallAt
+		}
+	}
+	rf.fullAsked, rf.fullWall = listedAt, wallAt
+	rf.fullTook = max(h.opt.Wall().Sub(wallAt), 0)
+	rf.fullCost = listingCost(insts, regions)
+	h.noteSpentLocked(h.opt.Wall())
 }
 
 // mergeListedLocked folds one listed instance into its record.
@@ -197,20 +252,7 @@ func (h *Hub) processing(ctx context.Context, insts []model.Instance) ([]model.T
 	g.SetLimit(elsewhereConcurrency)
 	for i, region := range regions {
 		g.Go(func() error {
-			ts, err := h.b.ListTasks(ctx, backend.TaskQuery{RegionID: region, Status: model.TaskProcessing})
-			if err != nil {
-				errs[i] = fmt.Errorf("could not learn the redeploys under way in %s (rows there may read eligible while another tool redeploys them): %w", region, err)
-				return nil
-			}
-			for _, t := range ts {
-				// Only what was asked for counts: a task of another region, action or
-				// status in the answer is not evidence of anything here.
-				if t.Status == model.TaskProcessing && (t.Action == "" || t.Action == model.ActionRedeployInstance) &&
-					(t.RegionID == "" || t.RegionID == region) && t.ID != "" && t.ResourceID != "" {
-					t.RegionID = region
-					found[i] = append(found[i], t)
-				}
-			}
+			found[i], errs[i] = h.processingIn(ctx, region, nil)
 			return nil
 		})
 	}

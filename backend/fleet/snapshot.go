@@ -31,6 +31,9 @@ type Snapshot struct {
 	TaskErr error
 	// Loading is true until the first refresh answers.
 	Loading bool
+	// Fresh says how fresh each kind of data is (new events, the full listing) and how
+	// often each is asked (cadence.go).
+	Fresh Freshness
 }
 
 // Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is

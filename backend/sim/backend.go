@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
+	"sync/atomic"
 	"time"
 
 	"ecs-redeploy/backend"
@@ -12,6 +14,8 @@ import (
 // Backend is the engine's in-process face: a backend.Backend for --demo and tests.
 type Backend struct {
 	E *Engine
+	// calls and throttled count what reached the backend (Spent).
+	calls, throttled atomic.Int64
 }
 
 // NewBackend wraps engine e as a backend.Backend.
@@ -23,6 +27,7 @@ var _ backend.Backend = (*Backend)(nil)
 // call must fail before doing anything; lost is true when the call must be applied and
 // then fail.
 func (b *Backend) inject(ctx context.Context, action, region string) (lost bool, err error) {
+	b.calls.Add(1)
 	if d := b.E.Faults().Latency; d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -34,6 +39,7 @@ func (b *Backend) inject(ctx context.Context, action, region string) (lost bool,
 	}
 	switch b.E.Fault(action, region) {
 	case FaultThrottle:
+		b.throttled.Add(1)
 		return false, ThrottlingError(b.E.NewRequestID())
 	case FaultServerError:
 		return false, &backend.APIError{Code: backend.CodeInternalError, HTTPStatus: 500,
@@ -146,4 +152,22 @@ func firstOr(s []string) string {
 		return s[0]
 	}
 	return ""
+}
+
+// PendingEvents lists the region's pending events published at or after q.PublishedSince.
+func (b *Backend) PendingEvents(ctx context.Context, q backend.EventQuery) ([]model.Event, error) {
+	if !b.E.HasRegion(q.RegionID) {
+		return nil, &backend.APIError{Code: "InvalidRegionId.NotFound", HTTPStatus: 404,
+			Message: fmt.Sprintf("The specified RegionId %q does not exist.", q.RegionID), RequestID: b.E.NewRequestID()}
+	}
+	if lost, err := b.inject(ctx, "DescribeInstanceHistoryEvents", q.RegionID); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	f := EventListFilter{EventFilter: EventFilter{Region: q.RegionID, CycleStatuses: model.PendingCycleStatuses}, PublishedStart: q.PublishedSince}
+	return b.E.ListEvents(f, Page{After: -1, Limit: math.MaxInt}).Events, nil
+}
+
+// Spent counts the calls that reached the simulator and the Throttling it answered.
+func (b *Backend) Spent() backend.Spent {
+	return backend.Spent{Calls: b.calls.Load(), Throttled: b.throttled.Load()}
 }

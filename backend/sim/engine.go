@@ -95,6 +95,9 @@ type Engine struct {
 	// started since the last settle, or an in-flight one reaches its next phase.
 	settledLen int
 	nextChange time.Time
+	// lastPublish is the latest publish time of any event: before it, some event is not
+	// yet published and listings must look at each event's.
+	lastPublish time.Time
 	// Request ids draw from their own generator under their own lock, so a read that
 	// answers with a RequestId does not take mu exclusively.
 	ridMu  sync.Mutex
@@ -137,6 +140,9 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 		e.byRegion[st.RegionID] = append(e.byRegion[st.RegionID], st)
 		for j := range st.Events {
 			e.countEvent(st, &st.Events[j], +1)
+			if p := st.Events[j].PublishTime; p.After(e.lastPublish) {
+				e.lastPublish = p
+			}
 		}
 	}
 	return e
@@ -347,13 +353,14 @@ func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instan
 	defer e.mu.RUnlock()
 	// Two passes: count, then copy every pending event into one backing array, so a
 	// listing of 100,000 instances costs two allocations instead of one per instance.
+	now := e.clock.Now()
 	pending := func(in *instState) int {
 		if len(regions) > 0 && !slices.Contains(regions, in.RegionID) {
 			return 0
 		}
 		n := 0
 		for i := range in.Events {
-			if in.Events[i].CycleStatus.Pending() {
+			if in.Events[i].CycleStatus.Pending() && published(&in.Events[i], now) {
 				n++
 			}
 		}
@@ -385,7 +392,7 @@ func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instan
 		c := in.Instance
 		start := len(evs)
 		for _, ev := range in.Events {
-			if ev.CycleStatus.Pending() {
+			if ev.CycleStatus.Pending() && published(&ev, now) {
 				evs = append(evs, ev)
 			}
 		}
@@ -510,3 +517,27 @@ func (e *Engine) NewRequestID() string {
 
 // requestIDLocked is NewRequestID for callers holding mu; request ids have their own lock.
 func (e *Engine) requestIDLocked() string { return e.NewRequestID() }
+
+// EndEvent ends a pending event as the platform does on its own (executed at its deadline,
+// or cancelled): status is final, and the event's finish time is now. Tests use it for an
+// event that ends without a redeploy.
+func (e *Engine) EndEvent(id string, status model.EventCycleStatus) error {
+	if status.Pending() || model.CycleStatusCode(status) == 0 {
+		return fmt.Errorf("EndEvent %s: %q is not a final cycle status", id, status)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	e.settle(now)
+	for _, in := range e.insts {
+		for i := range in.Events {
+			if ev := &in.Events[i]; ev.ID == id && ev.CycleStatus.Pending() {
+				e.countEvent(in, ev, -1)
+				ev.CycleStatus, ev.FinishTime = status, now
+				e.countEvent(in, ev, +1)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("EndEvent %s: no such pending event", id)
+}

@@ -170,6 +170,11 @@ func (f *EventListFilter) match(ev *model.Event) bool {
 		within(ev.PublishTime, f.PublishedStart, f.PublishedEnd)
 }
 
+// published reports whether ECS has announced ev by now: the platform answers an event
+// from its publish time on, never before (a scenario's "published: +5m" is an event that
+// appears five minutes in).
+func published(ev *model.Event, now time.Time) bool { return !ev.PublishTime.After(now) }
+
 func within(t, start, end time.Time) bool {
 	return (start.IsZero() || !t.Before(start)) && (end.IsZero() || !t.After(end))
 }
@@ -190,7 +195,9 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 		dst = make([]model.Event, 0, min(p.Limit, 100))
 	}
 	out := EventPage{Last: -1, Events: dst[:0]}
-	counted := f.countable()
+	now := e.clock.Now()
+	// The kept counts include events not yet published: while any is, count by scan.
+	counted := f.countable() && !now.Before(e.lastPublish)
 	from := 0
 	if counted {
 		out.Total = e.countEvents(f.Region, f.CycleStatuses, f.Types)
@@ -206,7 +213,7 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 		}
 		for j := range in.Events {
 			ev := &in.Events[j]
-			if !f.match(ev) {
+			if !f.match(ev) || !published(ev, now) {
 				continue
 			}
 			if !counted {

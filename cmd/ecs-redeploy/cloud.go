@@ -17,6 +17,8 @@ func addCloudFlags(root *cobra.Command, g *globalOptions) {
 	pf.StringVar(&g.MetadataRole, "ecs-metadata-role", "",
 		"use the RAM role ROLE of the ECS instance this runs on (asks the metadata service at 100.100.100.200; default: ALIBABA_CLOUD_ECS_METADATA, never probed otherwise)")
 	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
+	pf.Float64Var(&g.APIBudget, "api-budget", aliyun.DefaultBudget,
+		"CALLS/MIN: the most ECS API calls a minute, over every region and action; the console refreshes what changes often and the full listing as rarely as this requires (the account's quota is shared with every other tool)")
 }
 
 // adjustCloudOptions, when set, changes the real backend's options before it is built:
@@ -29,6 +31,7 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if g.APITimeout <= 0 {
 		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", g.APITimeout)}
 	}
+
 	creds, err := aliyun.Resolve(aliyun.Lookup{Profile: g.Profile, MetadataRole: g.MetadataRole})
 	if err != nil {
 		return nil, nil, err
@@ -58,7 +61,7 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if region == "" && len(scope) > 0 {
 		region = scope[0]
 	}
-	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout}
+	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout, Budget: g.APIBudget}
 	if adjustCloudOptions != nil {
 		adjustCloudOptions(&o)
 	}
@@ -67,4 +70,20 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 		return nil, nil, usageError{err}
 	}
 	return b, scope, nil
+}
+
+// minBudget is the smallest --api-budget that still lets the console notice anything:
+// one round of cheap questions over a handful of regions a minute.
+const minBudget = 10
+
+// checkBudget refuses an --api-budget the console cannot work within; 0 (options built
+// without the flag) is the default.
+func checkBudget(perMinute *float64) error {
+	if *perMinute == 0 {
+		*perMinute = aliyun.DefaultBudget
+	}
+	if *perMinute < minBudget {
+		return usageError{fmt.Errorf("--api-budget must be at least %d calls a minute, got %g (default %d)", minBudget, *perMinute, aliyun.DefaultBudget)}
+	}
+	return nil
 }

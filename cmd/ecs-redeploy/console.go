@@ -28,7 +28,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
 	}
-	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
+	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Budget: g.APIBudget})
 	deps := ui.Deps{
 		Fleet:    view,
 		Now:      e.Now,

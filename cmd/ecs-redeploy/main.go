@@ -39,6 +39,9 @@ type globalOptions struct {
 	Endpoint     string
 	MetadataRole string
 	APITimeout   time.Duration
+	// APIBudget is --api-budget: the calls a minute the console may spend (fleet and
+	// aliyun Budget).
+	APIBudget float64
 
 	ReadOnly bool
 	AuditLog string
@@ -218,6 +221,9 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 // open builds the backend the flags ask for, wrapped in the decorators.
 func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	e := &env{Now: time.Now}
+	if err := checkBudget(&g.APIBudget); err != nil {
+		return nil, err
+	}
 	if g.Demo || g.Scenario != "" {
 		eng, err := g.newEngine(sim.Faults{})
 		if err != nil {

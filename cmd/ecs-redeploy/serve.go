@@ -126,7 +126,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		return err
 	}
 	// The hub's panics and loop failures go to the server log too.
-	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Logger: slog.New(logger)})
+	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Budget: g.APIBudget, Logger: slog.New(logger)})
 	go hub.Run(hubCtx)
 
 	srv, err := serve.New(serve.Options{

@@ -1,0 +1,78 @@
+package aliyun
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// DefaultBudget is the calls a minute --api-budget allows by default, across every region
+// and action: 600 (10 a second). ECS throttles per account,
+// region and API, and that quota is shared with everything else on the account — the ECS
+// console, RAM users, Terraform, autoscaling (ECS API throttling page,
+// help.aliyun.com/document_detail/437902, read 2026-12). An idle console must stay a
+// small part of it: 600 is what a listing of 100,000 pending instances needs to finish
+// every few minutes; smaller fleets spend far less (the hub's cadence, fleet.Options).
+const DefaultBudget = 600
+
+// publishTimeLayout is EventPublishTime.Start's form on the API page: UTC to the second.
+const publishTimeLayout = "2006-01-02T15:04:05Z"
+
+// budget is the one account-wide token bucket every call waits for, whatever its region
+// and action, before its region's own pace (limiter). It is a golang.org/x/time/rate
+// Limiter driven with explicit times, like limiter, so tests step time. Its burst is a
+// second's worth of calls: a round of one call per region leaves at once.
+type budget struct {
+	bucket *rate.Limiter
+}
+
+// newBudget spends perMinute calls a minute at most; perMinute <= 0 turns it off.
+func newBudget(perMinute float64) *budget {
+	if perMinute <= 0 {
+		return &budget{bucket: rate.NewLimiter(rate.Inf, 0)}
+	}
+	return &budget{bucket: rate.NewLimiter(rate.Limit(perMinute/60), max(1, int(perMinute/60)))}
+}
+
+// wait blocks until the call may leave under the budget, or until ctx ends; a caller that
+// gives up hands its slot back.
+func (g *budget) wait(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error) error {
+	t := now()
+	r := g.bucket.ReserveN(t, 1)
+	d := r.DelayFrom(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if err := sleep(ctx, d); err != nil {
+		r.CancelAt(now())
+		return err
+	}
+	return nil
+}
+
+// Budget is the calls a minute the backend spends at most (0: no budget).
+func (b *Backend) Budget() float64 {
+	return max(b.o.Budget, 0)
+}
+
+// Spent reports the calls sent so far and the Throttling replies among them.
+func (b *Backend) Spent() backend.Spent {
+	return backend.Spent{Calls: b.calls.Load(), Throttled: b.throttled.Load()}
+}
+
+// PendingEvents lists the region's pending events that q selects (DescribeInstanceHistoryEvents
+// with the pending cycle statuses and EventPublishTime.Start), every page. Publish time
+// is the platform's: when ECS announced the event, not its deadline (NotBefore.Start
+// filters that); finished events are not asked for.
+func (b *Backend) PendingEvents(ctx context.Context, q backend.EventQuery) ([]model.Event, error) {
+	var out []model.Event
+	err := b.eventPagesSince(ctx, q.RegionID, nil, q.PublishedSince, func(evs []model.Event, _ int) error {
+		out = append(out, evs...)
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,186 @@
+// The cadence: how often each kind of question is asked so that what an idle console
+// spends stays inside the budget, and how fresh each kind of answer is.
+
+package fleet
+
+import (
+	"math"
+	"time"
+
+	"ecs-redeploy/model"
+)
+
+// DefaultBudget is the calls a minute the hub plans for when Options.Budget is zero: 600,
+// the command line's --api-budget default (aliyun.DefaultBudget says why).
+const DefaultBudget = 600
+
+// Page sizes of the listing, for its cost: DescribeInstanceHistoryEvents answers 100 events
+// a page, DescribeInstances 100 ids a call (aliyun's page sizes).
+const (
+	eventsPerPage    = 100
+	instancesPerCall = 100
+)
+
+// retryBase is the wait after a failed full listing, doubled per failure up to MaxBackoff.
+const retryBase = 5 * time.Second
+
+// throttleCalm is how long after the last Throttling the pace stays halved.
+const throttleCalm = time.Minute
+
+// refreshState is what the refresh loops know of their own pace. Guarded by Hub.mu.
+type refreshState struct {
+	// regions are the regions the new-events rounds ask: Options.Regions, or every region
+	// the backend has (asked once).
+	regions []string
+	// asked is, per region, when (backend clock) the last successful look for new events
+	// was asked: the next one asks from there, minus Options.Overlap. checked is the same
+	// look on the wall clock, for the header.
+	asked   map[string]time.Time
+	checked map[string]time.Time
+	// fullAsked and fullWall are when the last successful full listing was asked (backend
+	// clock, wall clock); fullTook how long it took on the wall clock; fullCost the calls
+	// it took (its pages).
+	fullAsked time.Time
+	fullWall  time.Time
+	fullTook  time.Duration
+	fullCost  int
+	// spent is what the backend had spent at the last look; throttledUntil is when the
+	// pace goes back to normal after a Throttling.
+	spent          int64
+	throttledUntil time.Time
+	// newsErr is the last new-events round's failure.
+	newsErr error
+	// watched counts, per instance, the sessions that follow it (an open dialog).
+	watched map[string]int
+}
+
+// Freshness says how fresh each kind of data is, for the header: what is new (events
+// published since the last look, redeploys under way) and the full listing (which finds
+// events that ended and attributes that changed).
+type Freshness struct {
+	// NewEvents is when every region was last asked what is new (the oldest region's
+	// look, a full listing included), on the wall clock; zero before the first.
+	NewEvents time.Time
+	// NewEvery is the planned time between those looks.
+	NewEvery time.Duration
+	// Full is when the last full listing finished; FullEvery the planned time between full
+	// listings; FullCost the calls one takes.
+	Full      time.Time
+	FullEvery time.Duration
+	FullCost  int
+	// Budget is the calls a minute planned for.
+	Budget float64
+	// Throttled is set while ECS has lately answered Throttling: both paces are halved.
+	Throttled bool
+	// NewErr is why the last look for new events failed, in some region.
+	NewErr error
+}
+
+// NewLate reports whether the look for new events is late at now: two periods and 10 s
+// have passed without one.
+func (f Freshness) NewLate(now time.Time) bool {
+	return !f.NewEvents.IsZero() && now.Sub(f.NewEvents) > 2*f.NewEvery+10*time.Second
+}
+
+// FullLate reports whether the full listing is late at now: two periods have passed
+// without one.
+func (f Freshness) FullLate(now time.Time) bool {
+	return !f.Full.IsZero() && now.Sub(f.Full) > 2*f.FullEvery
+}
+
+// cadenceLocked plans the two paces from the budget (calls a minute):
+//   - new events every NewEvery: one DescribeInstanceHistoryEvents (EventPublishTime.Start)
+//     and one DescribeTasks (Processing) per region; at most half the budget, or slower;
+//   - the full listing as often as EndedWithin asks (an event that ended leaves the list
+//     within it: the period between starts is EndedWithin less the listing's own time),
+//     or as rarely as its cost in the budget the new-events rounds leave requires.
+//
+// Throttling halves both. Interval, when set, fixes the full listing's period.
+func (h *Hub) cadenceLocked(wall time.Time) (newEvery, fullEvery time.Duration) {
+	budget := h.opt.Budget
+	regions := max(len(h.rf.regions), len(h.opt.Regions), 1)
+	cheap := float64(2 * regions)
+	newEvery = max(h.opt.NewEvery, minutes(cheap/(budget/2)))
+	left := max(budget-cheap*float64(time.Minute)/float64(newEvery), budget/4)
+	fullEvery = max(h.opt.EndedWithin-h.rf.fullTook-5*time.Second, newEvery, minutes(float64(h.rf.fullCost)/left))
+	if h.opt.Interval > 0 {
+		fullEvery = h.opt.Interval
+	}
+	if wall.Before(h.rf.throttledUntil) {
+		newEvery, fullEvery = 2*newEvery, 2*fullEvery
+	}
+	return newEvery, fullEvery
+}
+
+func minutes(m float64) time.Duration {
+	if math.IsInf(m, 0) || math.IsNaN(m) {
+		return time.Hour
+	}
+	return time.Duration(m * float64(time.Minute))
+}
+
+// noteSpentLocked looks at what the backend has spent: a Throttling since the last look
+// halves the pace for throttleCalm.
+func (h *Hub) noteSpentLocked(wall time.Time) {
+	s := h.b.Spent()
+	if s.Throttled > h.rf.spent {
+		h.rf.throttledUntil = wall.Add(throttleCalm)
+	}
+	h.rf.spent = s.Throttled
+}
+
+// freshnessLocked is the header's Freshness.
+func (h *Hub) freshnessLocked() Freshness {
+	wall := h.opt.Wall()
+	newEvery, fullEvery := h.cadenceLocked(wall)
+	f := Freshness{NewEvery: newEvery, Full: h.updated, FullEvery: fullEvery, FullCost: h.rf.fullCost,
+		Budget: h.opt.Budget, Throttled: wall.Before(h.rf.throttledUntil), NewErr: h.rf.newsErr}
+	if h.rf.fullWall.IsZero() {
+		return f
+	}
+	f.NewEvents = h.rf.fullWall
+	oldest := time.Time{}
+	for _, r := range h.rf.regions {
+		c := h.rf.checked[r]
+		if c.Before(h.rf.fullWall) {
+			c = h.rf.fullWall
+		}
+		if oldest.IsZero() || c.Before(oldest) {
+			oldest = c
+		}
+	}
+	if !oldest.IsZero() {
+		f.NewEvents = oldest
+	}
+	return f
+}
+
+// listingCost is the calls a full listing of insts over regions took: per region, its
+// event pages (at least one), its DescribeInstances calls, and one DescribeTasks where it
+// has instances.
+func listingCost(insts []model.Instance, regions []string) int {
+	type tally struct{ events, instances int }
+	per := map[string]*tally{}
+	for _, r := range regions {
+		per[r] = &tally{}
+	}
+	for i := range insts {
+		t := per[insts[i].RegionID]
+		if t == nil {
+			t = &tally{}
+			per[insts[i].RegionID] = t
+		}
+		t.events += len(insts[i].Events)
+		t.instances++
+	}
+	n := 0
+	for _, t := range per {
+		n += max(1, ceilDiv(t.events, eventsPerPage)) + ceilDiv(t.instances, instancesPerCall)
+		if t.instances > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
