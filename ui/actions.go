@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -55,7 +56,9 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
-	return settle
+	ctx := m.deps.Context
+	reread := d.Reread(func(ids []string) (*fleet.Snapshot, time.Time, error) { return m.deps.Fleet.Reread(ctx, ids) })
+	return tea.Batch(settle, reread)
 }
 
 // refusal says why r cannot be redeployed now, or "", from the hub's verdict.

@@ -272,7 +272,7 @@ func TestGoldenTasks(t *testing.T) {
 			if err := h.view.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, tm, "updated 0s ago")
+			waitFor(t, tm, "listed 0s ago")
 		})
 	})
 	t.Run("failed", func(t *testing.T) {

@@ -34,6 +34,12 @@ type Fleet interface {
 	Subscribe(ctx context.Context) *fleet.Subscription
 	Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 	RequestRefresh()
+	// Reread reads instances again now, by id, whatever the cadence (fleet.Hub.Reread):
+	// a dialog asks before it can arm.
+	Reread(ctx context.Context, ids []string) (*fleet.Snapshot, time.Time, error)
+	// Watch keeps instances read on every look for new events until stop is called: an
+	// open dialog's.
+	Watch(ids []string) (stop func())
 	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
 	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
 }
@@ -44,7 +50,7 @@ type Deps struct {
 	Fleet Fleet
 	// Now is the backend's clock: countdowns and elapsed times.
 	Now func() time.Time
-	// Wall measures "updated Ns ago" (defaults to Now).
+	// Wall measures "new/listed Ns ago" (defaults to Now).
 	Wall func() time.Time
 	// Renderer is this session's renderer (its terminal's colour profile).
 	Renderer *lipgloss.Renderer
@@ -102,14 +108,17 @@ type Model struct {
 	width  int
 	height int
 
-	mode    mode
-	list    *list.Model
-	detail  *detail.Model // nil unless the pane is open
-	dialog  *confirm.Model
-	tasks   *tasks.Model
-	overlay *help.Model
-	log     *log.Model
-	cmdline *cmdline.Model
+	mode   mode
+	list   *list.Model
+	detail *detail.Model // nil unless the pane is open
+	dialog *confirm.Model
+	// watching is the dialog whose targets the hub follows; unwatch stops that.
+	watching *confirm.Model
+	unwatch  func()
+	tasks    *tasks.Model
+	overlay  *help.Model
+	log      *log.Model
+	cmdline  *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	// dialogGone is the target whose change closed the dialog, while modeDialogGone.
@@ -224,12 +233,37 @@ func (m *Model) common() common.Common {
 
 // Close ends the model's subscription; call it when the session ends (a session whose
 // Deps.Context ends is closed by the hub too).
-func (m *Model) Close() { m.sub.Close() }
+func (m *Model) Close() {
+	m.sub.Close()
+	if m.unwatch != nil {
+		m.unwatch()
+	}
+}
+
+// watchDialog keeps the hub reading the open dialog's targets on every look for new events
+// (fleet.Hub.Watch), and stops when the dialog closes, however it closed.
+func (m *Model) watchDialog() {
+	if m.dialog == m.watching {
+		return
+	}
+	if m.unwatch != nil {
+		m.unwatch()
+		m.unwatch = nil
+	}
+	m.watching = m.dialog
+	if m.dialog != nil {
+		ids := make([]string, 0, len(m.dialog.Targets()))
+		for _, r := range m.dialog.Targets() {
+			ids = append(ids, r.Inst.ID)
+		}
+		m.unwatch = m.deps.Fleet.Watch(ids)
+	}
+}
 
 // snapshotMsg carries a new fleet snapshot.
 type snapshotMsg struct{ snap *fleet.Snapshot }
 
-// clockMsg advances countdowns and "updated Ns ago" once a second.
+// clockMsg advances countdowns and "new/listed Ns ago" once a second.
 type clockMsg struct{}
 
 // frameMsg advances the task spinners.
@@ -296,6 +330,7 @@ func (m *Model) startFrames() tea.Cmd {
 // Update changes state and returns commands; it does no I/O.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	m.watchDialog()
 	m.relayout()
 	return m, cmd
 }
@@ -347,8 +382,25 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.width, m.height = msg.Width, msg.Height
 		return nil
 	case snapshotMsg:
+		if m.snap != nil && msg.snap.Version < m.snap.Version {
+			// A dialog's re-read already showed a newer one.
+			return waitSnapshot(m.sub)
+		}
 		settle := m.setSnapshot(msg.snap)
 		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+	case confirm.RereadMsg:
+		if !msg.From(m.dialog) {
+			return nil
+		}
+		var settle tea.Cmd
+		if msg.Snap != nil && (m.snap == nil || msg.Snap.Version > m.snap.Version) {
+			// The rows the re-read learned, before the dialog says it read them.
+			settle = m.setSnapshot(msg.Snap)
+		}
+		if msg.From(m.dialog) {
+			m.dialog.SetReread(msg.At, msg.Err)
+		}
+		return settle
 	case planStartedMsg:
 		return m.planStarted(msg)
 	case planAnsweredMsg:

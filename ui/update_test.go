@@ -229,6 +229,7 @@ func TestReadOnlyNeverReachesTheBackend(t *testing.T) {
 	d, settle := confirm.New(m.common(), []*fleet.Row{m.list.Current()}, nil, nil)
 	m.dialog, m.mode = d, modeDialog
 	m.Update(settle())
+	d.SetReread(h.clock.Now(), nil)
 	press(m, keyTab, keyEnter)
 	if n := h.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("read-only console reached the backend %d times", n)
@@ -320,7 +321,8 @@ func TestBackendErrorsAreOneLineNotices(t *testing.T) {
 		}
 	}
 	// A refused redeploy: the row is released and the code and RequestId shown.
-	h.engine.SetFaults(sim.Faults{ThrottleRate: 1})
+	// Only the redeploy is refused: the dialog's re-read must go through for it to arm.
+	h.engine.SetFaults(sim.Faults{ThrottleRate: 1, Actions: []string{"RedeployInstance"}})
 	filterTo(m, idPlain)
 	press(m, runes("R"), keyTab, keyEnter)
 	if !strings.Contains(m.notice, "Throttling") || !strings.Contains(m.notice, "RequestId") || strings.Contains(m.notice, "\n") {
@@ -671,9 +673,10 @@ func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
 func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
 	h := newHarness(t, sim.Options{}, true) // READ-ONLY: a mark with a "│" of its own
 	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
 	full := m.headerLine()
 	if !strings.Contains(full, "scope all regions") {
-		t.Fatalf("the test needs a header with its scope at 120 columns: %q", full)
+		t.Fatalf("the test needs a header with its scope at 160 columns: %q", full)
 	}
 	need := lipgloss.Width(full)
 	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
@@ -698,7 +701,7 @@ func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
 	if got := m.headerLine(); strings.Contains(got, "scope") || lipgloss.Width(got) > need-1 {
 		t.Errorf("at %d columns the scope cannot fit, got %q", need-1, got)
 	}
-	for w := 1; w <= 120; w++ {
+	for w := 1; w <= 160; w++ {
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 40})
 		if got := m.headerLine(); lipgloss.Width(got) > w {
 			t.Errorf("at %d columns the header takes %d: %q", w, lipgloss.Width(got), got)

@@ -164,12 +164,10 @@ func (m *Model) headerLine() string {
 		facts = append(facts, "not loaded yet")
 	default:
 		c := m.list.Counts() // the session's :region scope, if it has one
-		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress",
-			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress")
+		facts = append(facts, freshFacts(m.snap, m.wall)...)
 	}
-	if m.snap != nil && !m.snap.Loading && m.snap.Err != nil {
-		marks = append(marks, m.st.Bad.On("STALE"))
-	}
+	marks = append(marks, m.freshMarks()...)
 	if !m.deps.Identity.CanRedeploy() {
 		marks = append(marks, m.st.Warn.On("READ-ONLY"))
 	}
@@ -197,8 +195,10 @@ func (m *Model) headerLine() string {
 	case w <= m.width:
 		return body + tail
 	}
-	// Narrowest: marks first, and "updated" goes without saying.
-	body = strings.Replace(body, "updated ", "", 1)
+	// Narrowest: marks first, and the full listing's period goes without saying.
+	if i := strings.Index(body, " (every "); i >= 0 {
+		body = body[:i]
+	}
 	if tail == "" {
 		return common.FitStyled(body, m.width)
 	}
@@ -239,4 +239,40 @@ var dialogGoneHelp = []key.Binding{
 // dialogGoneLine says why the dialog went, and that the keys typed since did nothing.
 func (m *Model) dialogGoneLine() string {
 	return m.dialogGone + " changed while the dialog was open; nothing was done — esc or enter to go on"
+}
+
+// freshFacts say how fresh the data is, per kind (fleet.Freshness): when every region was
+// last asked what is new, and when the full listing (events that ended, attributes that
+// changed) last finished, with its period when it is longer than the usual two minutes.
+func freshFacts(s *fleet.Snapshot, wall time.Time) []string {
+	f := s.Fresh
+	full := "listed " + model.FormatDuration(wall.Sub(s.Updated)) + " ago"
+	if f.FullEvery > 2*time.Minute {
+		full += " (every " + model.FormatDuration(f.FullEvery) + ")"
+	}
+	if f.NewEvents.IsZero() {
+		return []string{full}
+	}
+	return []string{"new " + model.FormatDuration(wall.Sub(f.NewEvents)), full}
+}
+
+// freshMarks are the header's marks for late data: STALE when the full listing failed or
+// is late, STALE NEW when the look for new events is, THROTTLED when ECS answered
+// Throttling and the console slowed down.
+func (m *Model) freshMarks() []string {
+	s := m.snap
+	if s == nil || s.Loading {
+		return nil
+	}
+	var marks []string
+	if s.Err != nil || s.Fresh.FullLate(m.wall) {
+		marks = append(marks, m.st.Bad.On("STALE"))
+	}
+	if s.Fresh.NewLate(m.wall) {
+		marks = append(marks, m.st.Bad.On("STALE NEW"))
+	}
+	if s.Fresh.Throttled {
+		marks = append(marks, m.st.Warn.On("THROTTLED: slower refresh"))
+	}
+	return marks
 }

@@ -40,7 +40,7 @@ type Options struct {
 	// Fleet is the hub every session shares.
 	Fleet Hub
 	// Now is the backend's clock (the simulator's on --demo); Wall is the wall clock for
-	// "updated Ns ago". Both default to time.Now.
+	// "new/listed Ns ago". Both default to time.Now.
 	Now, Wall func() time.Time
 	// Keys decides who may log in and with which role.
 	Keys *Keyring

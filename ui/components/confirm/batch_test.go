@@ -34,6 +34,7 @@ func batchOf(t *testing.T, n, w, h int) *Model {
 	d, settle := New(uitest.Common(sim.Epoch, w, h), targets, nil, nil)
 	d.SetSize(w, h)
 	d.Update(settle())
+	d.SetReread(sim.Epoch, nil)
 	return d
 }
 

@@ -48,6 +48,18 @@ type SettledMsg struct {
 	gen int
 }
 
+// RereadMsg is the answer to the dialog's re-read (Reread): the snapshot that holds it,
+// when it was asked (the backend's clock), or why it failed.
+type RereadMsg struct {
+	Snap *fleet.Snapshot
+	At   time.Time
+	Err  error
+	d    *Model
+}
+
+// From reports whether dialog d asked for this re-read.
+func (r RereadMsg) From(d *Model) bool { return d != nil && r.d == d }
+
 // Focus is what the dialog's keyboard focus is on.
 type Focus int
 
@@ -89,6 +101,12 @@ type Model struct {
 	top, seen int
 	// maxInFlight is how many of a batch may be in flight at once (+ and -).
 	maxInFlight int
+	// fresh is set once the targets were read again after the dialog opened (Reread),
+	// readAt when that read was asked; rereadErr is why it failed. The dialog never arms
+	// on what the last listing said, however old.
+	fresh     bool
+	readAt    time.Time
+	rereadErr string
 }
 
 // maxInFlightCap is the most a batch may run at once from the console: the CLI's
@@ -162,6 +180,32 @@ func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fle
 	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti, maxInFlight: fleet.DefaultMaxInFlight}
 	return m, m.unsettle()
 }
+
+// Reread returns the command that reads the dialog's targets again through read (the
+// hub's Reread: their events, attributes and tasks under way), whatever the refresh
+// cadence; its RereadMsg goes to SetReread. The dialog cannot arm before.
+func (c *Model) Reread(read func(ids []string) (*fleet.Snapshot, time.Time, error)) tea.Cmd {
+	ids := make([]string, len(c.targets))
+	for i, r := range c.targets {
+		ids[i] = r.Inst.ID
+	}
+	return func() tea.Msg {
+		s, at, err := read(ids)
+		return RereadMsg{Snap: s, At: at, Err: err, d: c}
+	}
+}
+
+// SetReread records the re-read's answer: asked at at, or failed with err.
+func (c *Model) SetReread(at time.Time, err error) {
+	c.fresh, c.readAt, c.rereadErr = err == nil, at, ""
+	if err != nil {
+		c.rereadErr = common.Printable(err.Error())
+	}
+	c.markSeen(c.Now())
+}
+
+// Fresh reports whether the targets were read again since the dialog opened.
+func (c *Model) Fresh() bool { return c.fresh }
 
 // Targets are the rows the dialog would redeploy.
 func (c *Model) Targets() []*fleet.Row { return c.targets }
@@ -275,7 +319,7 @@ func (c *Model) want() string {
 }
 
 func (c *Model) armed(now time.Time) bool {
-	return c.AllShown() && c.typedOK(now)
+	return c.fresh && c.AllShown() && c.typedOK(now)
 }
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
@@ -286,6 +330,12 @@ func (c *Model) typedOK(now time.Time) bool {
 // notArmed says why enter did not press Redeploy.
 func (c *Model) notArmed() string {
 	typed := strings.TrimSpace(c.input.Value())
+	if !c.fresh {
+		if c.rereadErr != "" {
+			return "enter did nothing: the instance could not be read again, so Redeploy stays disarmed; esc, then R, tries again"
+		}
+		return "enter did nothing: Redeploy is not armed until the instance has been read again from ECS (a moment)"
+	}
 	if !c.AllShown() {
 		return fmt.Sprintf("enter did nothing: Redeploy is not armed until every target was shown; %d not shown yet (↓ scrolls)",
 			len(c.targets)-c.seen)
@@ -711,6 +761,15 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			when = "as of " + model.FormatDuration(now.Sub(c.staleSince)) + " ago"
 		}
 		add(prioMust, st.Bad.On("STALE")+": the last refresh failed; what this says is "+when+" ("+oneLine(c.staleErr)+")")
+	}
+	// How old what the dialog says is: the targets are read again when it opens.
+	switch {
+	case c.rereadErr != "":
+		add(prioMust, st.Bad.On("NOT READ AGAIN")+": "+oneLine(c.rereadErr)+"; Redeploy stays disarmed (esc, then R, tries again)")
+	case !c.fresh:
+		add(prioMust, st.Warn.On("reading it again from ECS…")+" Redeploy arms once the answer is in")
+	default:
+		add(prioMust, "as read from ECS "+model.FormatDuration(now.Sub(c.readAt))+" ago")
 	}
 	if len(c.leftOut) > 0 {
 		// Selected, but hidden by the filter: the engineer must know R leaves them alone.

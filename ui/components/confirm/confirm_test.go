@@ -33,6 +33,7 @@ func opened(t *testing.T, w, h int, ids ...string) *Model {
 	d, settle := New(uitest.Common(sim.Epoch, w, h), targets, nil, nil)
 	d.SetSize(w, h)
 	d.Update(settle())
+	d.SetReread(sim.Epoch, nil)
 	return d
 }
 

@@ -1,0 +1,50 @@
+package confirm
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/ui/internal/uitest"
+)
+
+// Issue 20: a dialog decides on fresh facts. It asks the hub to read its targets again
+// when it opens, whatever the refresh cadence, and cannot arm until the answer is in; a
+// failed read leaves it disarmed and says why; once read, it shows how old what it says is.
+func TestTheDialogArmsOnlyOnAFreshRead(t *testing.T) {
+	rows := uitest.Rows(t)
+	c := uitest.Common(sim.Epoch, 120, 37)
+	d, settle := New(c, []*fleet.Row{rows[uitest.IDPlain]}, nil, nil)
+	d.SetSize(120, 37)
+	d.Update(settle())
+	var asked []string
+	msg := d.Reread(func(ids []string) (*fleet.Snapshot, time.Time, error) {
+		asked = ids
+		return nil, sim.Epoch.Add(-3 * time.Second), nil
+	})().(RereadMsg)
+	if len(asked) != 1 || asked[0] != uitest.IDPlain || !msg.From(d) {
+		t.Fatalf("the re-read asked for %v (from this dialog: %v)", asked, msg.From(d))
+	}
+
+	// Not read yet: Cancel → Redeploy and enter do nothing, and it says why.
+	said(d, keyTab)
+	if d.Armed() || said(d, keyEnter) != nil || !strings.Contains(d.View(), "reading it again from ECS") {
+		t.Fatalf("a dialog not yet read again armed or confirmed (armed %v):\n%s", d.Armed(), d.View())
+	}
+
+	d.SetReread(msg.At, errors.New("DescribeTasks in cn-hangzhou: Throttling"))
+	if v := d.View(); d.Armed() || !strings.Contains(v, "NOT READ AGAIN") || !strings.Contains(v, "Throttling") {
+		t.Fatalf("a failed re-read must leave the dialog disarmed and say why (armed %v):\n%s", d.Armed(), v)
+	}
+
+	d.SetReread(msg.At, nil)
+	if v := d.View(); !d.Armed() || !strings.Contains(v, "as read from ECS 3s ago") {
+		t.Fatalf("after the re-read: armed %v\n%s", d.Armed(), v)
+	}
+	if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
+		t.Fatal("enter on an armed Redeploy did not confirm")
+	}
+}
