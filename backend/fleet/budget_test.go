@@ -311,14 +311,14 @@ func TestTheCadenceFollowsTheBudget(t *testing.T) {
 		throttled       bool
 		newEvery, every time.Duration
 	}{
-		// 10 regions: 20 calls a look, 86 a minute at 14 s.
-		{"1,000 instances", 600, 41, 4 * time.Second, false, 14 * time.Second, 111 * time.Second},
+		// 10 regions: 20 calls a look, 92 a minute at 13 s.
+		{"1,000 instances", 600, 41, 4 * time.Second, false, 13 * time.Second, 111 * time.Second},
 		// An event that ended leaves within every+took = 115 s < 2 min.
-		{"10,000 instances", 600, 227, 25 * time.Second, false, 14 * time.Second, 90 * time.Second},
-		// 2,300 calls in the 514 a minute the looks leave: every 4m28s, which the header shows.
-		{"100,000 instances", 600, 2300, 4 * time.Minute, false, 14 * time.Second, 268 * time.Second},
-		{"throttled", 600, 227, 25 * time.Second, true, 28 * time.Second, 180 * time.Second},
-		// 60 a minute cannot pay 20 calls every 14 s: one look every 40 s, half the budget.
+		{"10,000 instances", 600, 227, 25 * time.Second, false, 13 * time.Second, 90 * time.Second},
+		// 2,300 calls in the 508 a minute the looks leave: every 4m32s, which the header shows.
+		{"100,000 instances", 600, 2300, 4 * time.Minute, false, 13 * time.Second, 272 * time.Second},
+		{"throttled", 600, 227, 25 * time.Second, true, 26 * time.Second, 180 * time.Second},
+		// 60 a minute cannot pay 20 calls every 13 s: one look every 40 s, half the budget.
 		{"a small budget", 60, 41, 4 * time.Second, false, 40 * time.Second, 111 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

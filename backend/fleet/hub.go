@@ -27,8 +27,9 @@ type Options struct {
 	// cadence.go.
 	Budget float64
 	// NewEvery is how often every region is asked what is new (events published since the
-	// last look, redeploys under way) and the instances the hub follows are read by id;
-	// 14 s by default, so anything new shows within 15 s. Longer when the budget requires.
+	// last look, redeploys under way) and the instances the hub follows are read by id,
+	// start to start; 13 s by default, so that anything new shows within 15 s, the look's
+	// own calls included. Longer when the budget requires.
 	NewEvery time.Duration
 	// EndedWithin is how soon the full listing should find an event that ended or an
 	// attribute that changed, when the budget allows; 2 min by default.
@@ -64,7 +65,7 @@ func (o *Options) defaults() {
 		o.Budget = DefaultBudget
 	}
 	if o.NewEvery <= 0 {
-		o.NewEvery = 14 * time.Second
+		o.NewEvery = 13 * time.Second
 	}
 	if o.EndedWithin <= 0 {
 		o.EndedWithin = 2 * time.Minute

@@ -19,6 +19,7 @@ import (
 
 func (h *Hub) newsLoop(ctx context.Context) {
 	for {
+		began := h.opt.Wall()
 		err := h.recovered("new events", func() error { return h.CheckNew(ctx) })
 		if err != nil && ctx.Err() == nil {
 			h.log.Warn("looking for new events failed", "err", err)
@@ -26,10 +27,13 @@ func (h *Hub) newsLoop(ctx context.Context) {
 		h.mu.Lock()
 		every, _ := h.cadenceLocked(h.opt.Wall())
 		h.mu.Unlock()
+		// Start to start: the look's own time (its calls wait for the budget) is part of
+		// the period, so what is new shows within one period of being published.
+		wait := max(every-h.opt.Wall().Sub(began), time.Second)
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.opt.After(every):
+		case <-h.opt.After(wait):
 		}
 	}
 }
