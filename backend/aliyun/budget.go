@@ -24,8 +24,8 @@ const publishTimeLayout = "2006-01-02T15:04:05Z"
 
 // budget is the one account-wide token bucket every call waits for, whatever its region
 // and action, before its region's own pace (limiter). It is a golang.org/x/time/rate
-// Limiter driven with explicit times, like limiter, so tests step time. Its burst is a
-// second's worth of calls: a round of one call per region leaves at once.
+// Limiter driven with explicit times, like limiter, so tests step time. Its burst is two
+// seconds' worth of calls: a look at a region, a few calls, never waits behind itself.
 type budget struct {
 	bucket *rate.Limiter
 }
@@ -35,7 +35,7 @@ func newBudget(perMinute float64) *budget {
 	if perMinute <= 0 {
 		return &budget{bucket: rate.NewLimiter(rate.Inf, 0)}
 	}
-	return &budget{bucket: rate.NewLimiter(rate.Limit(perMinute/60), max(1, int(perMinute/60)))}
+	return &budget{bucket: rate.NewLimiter(rate.Limit(perMinute/60), max(1, int(perMinute/30)))}
 }
 
 // wait blocks until the call may leave under the budget, or until ctx ends; a caller that

@@ -37,19 +37,26 @@ type refreshState struct {
 	// look on the wall clock, for the header.
 	asked   map[string]time.Time
 	checked map[string]time.Time
-	// fullAsked and fullWall are when the last successful full listing was asked (backend
-	// clock, wall clock); fullTook how long it took on the wall clock; fullCost the calls
-	// it took (its pages).
-	fullAsked time.Time
-	fullWall  time.Time
-	fullTook  time.Duration
-	fullCost  int
+	// fullAsked and fullWall are when the last listing of every region at once was asked
+	// (backend clock, wall clock). The listing then goes region by region: regionDone is
+	// when each region's last listing finished (wall clock), regionTook how long it took,
+	// regionCost the calls it took (its pages). fullCost is what listing them all costs,
+	// fullTook the longest region's time.
+	fullAsked  time.Time
+	fullWall   time.Time
+	regionDone map[string]time.Time
+	regionTook map[string]time.Duration
+	regionCost map[string]int
+	fullTook   time.Duration
+	fullCost   int
 	// spent is what the backend had spent at the last look; throttledUntil is when the
 	// pace goes back to normal after a Throttling.
 	spent          int64
 	throttledUntil time.Time
-	// newsErr is the last new-events round's failure.
-	newsErr error
+	// newsErr is why the last look for new events failed, per region (regionErr) and
+	// joined.
+	newsErr   error
+	regionErr map[string]error
 	// watched counts, per instance, the sessions that follow it (an open dialog).
 	watched map[string]int
 }
@@ -91,9 +98,10 @@ func (f Freshness) FullLate(now time.Time) bool {
 // cadenceLocked plans the two paces from the budget (calls a minute):
 //   - new events every NewEvery: one DescribeInstanceHistoryEvents (EventPublishTime.Start)
 //     and one DescribeTasks (Processing) per region; at most half the budget, or slower;
-//   - the full listing as often as EndedWithin asks (an event that ended leaves the list
-//     within it: the period between starts is EndedWithin less the listing's own time),
-//     or as rarely as its cost in the budget the new-events rounds leave requires.
+//   - each region's full listing as often as EndedWithin asks (an event that ended leaves
+//     the list within it: the period between starts is EndedWithin less the listing's own
+//     time), or as rarely as the cost of listing every region in the budget the new-events
+//     rounds leave requires. The regions are listed in turn over that period.
 //
 // Throttling halves both. Interval, when set, fixes the full listing's period.
 func (h *Hub) cadenceLocked(wall time.Time) (newEvery, fullEvery time.Duration) {
@@ -133,7 +141,7 @@ func (h *Hub) noteSpentLocked(wall time.Time) {
 func (h *Hub) freshnessLocked() Freshness {
 	wall := h.opt.Wall()
 	newEvery, fullEvery := h.cadenceLocked(wall)
-	f := Freshness{NewEvery: newEvery, Full: h.updated, FullEvery: fullEvery, FullCost: h.rf.fullCost,
+	f := Freshness{NewEvery: newEvery, Full: h.oldestListingLocked(), FullEvery: fullEvery, FullCost: h.rf.fullCost,
 		Budget: h.opt.Budget, Throttled: wall.Before(h.rf.throttledUntil), NewErr: h.rf.newsErr}
 	if h.rf.fullWall.IsZero() {
 		return f
@@ -184,3 +192,15 @@ func listingCost(insts []model.Instance, regions []string) int {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// oldestListingLocked is when the region listed longest ago was last listed (wall clock):
+// the full listing is as fresh as its oldest part.
+func (h *Hub) oldestListingLocked() time.Time {
+	oldest := h.updated
+	for _, r := range h.rf.regions {
+		if d, ok := h.rf.regionDone[r]; ok && d.Before(oldest) {
+			oldest = d
+		}
+	}
+	return oldest
+}

@@ -27,9 +27,9 @@ type Options struct {
 	// cadence.go.
 	Budget float64
 	// NewEvery is how often every region is asked what is new (events published since the
-	// last look, redeploys under way) and the instances the hub follows are read by id,
-	// start to start; 13 s by default, so that anything new shows within 15 s, the look's
-	// own calls included. Longer when the budget requires.
+	// last look, redeploys under way) and the instances the hub follows are read by id;
+	// the regions are asked in turn, each once a period; 14 s by default, so that anything
+	// new shows within 15 s. Longer when the budget requires.
 	NewEvery time.Duration
 	// EndedWithin is how soon the full listing should find an event that ended or an
 	// attribute that changed, when the budget allows; 2 min by default.
@@ -65,7 +65,7 @@ func (o *Options) defaults() {
 		o.Budget = DefaultBudget
 	}
 	if o.NewEvery <= 0 {
-		o.NewEvery = 13 * time.Second
+		o.NewEvery = 14 * time.Second
 	}
 	if o.EndedWithin <= 0 {
 		o.EndedWithin = 2 * time.Minute
@@ -194,10 +194,10 @@ type Hub struct {
 	updated    time.Time
 	refreshErr error
 	failures   int
-	// listing numbers the successful refreshes; listed are the records of the last one,
-	// in the backend's order.
-	listing uint64
-	listed  []*record
+	// listing numbers the successful listings; listedScope are the records of the last
+	// listing of each scope (all regions "", or one region), in the backend's order.
+	listing     uint64
+	listedScope map[string][]*record
 	taskErr error
 	// elsewhereErr is a failure to learn the tasks started elsewhere.
 	elsewhereErr error

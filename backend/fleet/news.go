@@ -20,22 +20,63 @@ import (
 func (h *Hub) newsLoop(ctx context.Context) {
 	for {
 		began := h.opt.Wall()
-		err := h.recovered("new events", func() error { return h.CheckNew(ctx) })
+		err := h.recovered("new events", func() error { return h.checkNext(ctx) })
 		if err != nil && ctx.Err() == nil {
 			h.log.Warn("looking for new events failed", "err", err)
 		}
 		h.mu.Lock()
 		every, _ := h.cadenceLocked(h.opt.Wall())
+		turn := every / time.Duration(max(len(h.rf.regions), 1))
 		h.mu.Unlock()
-		// Start to start: the look's own time (its calls wait for the budget) is part of
-		// the period, so what is new shows within one period of being published.
-		wait := max(every-h.opt.Wall().Sub(began), time.Second)
+		// The regions are asked in turn, one every period/regions, start to start: each is
+		// asked once a period, and the calls are spread over it instead of leaving in one
+		// burst. The look's own time (its calls wait for the budget) counts.
+		wait := max(turn-h.opt.Wall().Sub(began), 100*time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.opt.After(wait):
 		}
 	}
+}
+
+// checkNext is one turn of the looks for new events: the region asked longest ago.
+func (h *Hub) checkNext(ctx context.Context) error {
+	regions, err := h.newsRegions(ctx)
+	if err != nil {
+		h.mu.Lock()
+		h.rf.newsErr = err
+		h.publishLocked()
+		h.mu.Unlock()
+		return err
+	}
+	h.mu.Lock()
+	based := !h.rf.fullAsked.IsZero()
+	next := ""
+	for _, r := range regions {
+		if next == "" || h.rf.asked[r].Before(h.rf.asked[next]) {
+			next = r
+		}
+	}
+	h.mu.Unlock()
+	if !based || next == "" {
+		return nil
+	}
+	err = h.checkRegion(ctx, next)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rf.regionErr == nil {
+		h.rf.regionErr = map[string]error{}
+	}
+	h.rf.regionErr[next] = err
+	errs := make([]error, 0, len(regions))
+	for _, r := range regions {
+		errs = append(errs, h.rf.regionErr[r])
+	}
+	h.rf.newsErr = errors.Join(errs...)
+	h.noteSpentLocked(h.opt.Wall())
+	h.publishLocked()
+	return err
 }
 
 // CheckNew asks every region once what is new: the pending events published since its

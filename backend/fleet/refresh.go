@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -16,8 +17,10 @@ import (
 )
 
 func (h *Hub) refreshLoop(ctx context.Context) {
+	full := true // the first listing, and one asked for (r), list every region at once
 	for {
-		err := h.recovered("refresh", func() error { return h.Refresh(ctx) })
+		began := h.opt.Wall()
+		err := h.recovered("refresh", func() error { return h.refreshStep(ctx, full) })
 		if err != nil && !errors.Is(err, ErrBusy) && ctx.Err() == nil {
 			h.log.Warn("refresh failed", "err", err)
 			h.mu.Lock()
@@ -27,19 +30,46 @@ func (h *Hub) refreshLoop(ctx context.Context) {
 			}
 			h.mu.Unlock()
 		}
+		full = false
+		wait := h.NextRefresh()
+		if h.opt.Interval <= 0 {
+			wait = max(wait-h.opt.Wall().Sub(began), time.Second)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.opt.After(h.NextRefresh()):
+		case <-h.opt.After(wait):
 		case <-h.refreshReq:
+			full = true
 		}
 	}
 }
 
-// NextRefresh is how long the loop waits before the next full listing: what is left of
-// the planned period between listings (cadence.go) once the last one's own time is
-// counted; after a failure, retryBase doubled for each consecutive failure up to
-// MaxBackoff.
+// refreshStep is one turn of the full listing: every region at once when full is set or
+// the regions are not known yet, else the region listed longest ago. Listing the regions
+// one after another, each every period, spreads the listing's calls evenly over it
+// instead of spending them all in one burst.
+func (h *Hub) refreshStep(ctx context.Context, full bool) error {
+	h.mu.Lock()
+	regions := h.rf.regions
+	next := ""
+	for _, r := range regions {
+		if next == "" || h.rf.regionDone[r].Before(h.rf.regionDone[next]) {
+			next = r
+		}
+	}
+	based := !h.rf.fullAsked.IsZero()
+	h.mu.Unlock()
+	if full || next == "" || !based {
+		return h.Refresh(ctx)
+	}
+	return h.list(ctx, []string{next})
+}
+
+// NextRefresh is how long the loop waits before its next turn of the full listing: the
+// planned period between two listings of a region (cadence.go) over the regions listed in
+// turn, less the turn's own time (the loop counts that); after a failure, retryBase doubled
+// for each consecutive failure up to MaxBackoff.
 func (h *Hub) NextRefresh() time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -54,7 +84,7 @@ func (h *Hub) NextRefresh() time.Duration {
 	if h.opt.Interval > 0 {
 		return full
 	}
-	return max(full-h.rf.fullTook, retryBase)
+	return full / time.Duration(max(len(h.rf.regions), 1))
 }
 
 // RequestRefresh asks the loop to refresh now. Requests made while one is pending merge.
@@ -69,7 +99,11 @@ func (h *Hub) RequestRefresh() {
 // RedeployInstance tasks Processing in their regions once, and publishes the result. It
 // is what finds events that ended and attributes that changed; CheckNew finds what is new
 // in between. It returns ErrBusy instead of starting a second refresh while one runs.
-func (h *Hub) Refresh(ctx context.Context) error {
+func (h *Hub) Refresh(ctx context.Context) error { return h.list(ctx, nil) }
+
+// list is the full listing of scope (nil: every region of the hub's scope at once).
+// Records of other regions are left as they are.
+func (h *Hub) list(ctx context.Context, scope []string) error {
 	if !h.refreshing.CompareAndSwap(false, true) {
 		return ErrBusy
 	}
@@ -80,7 +114,11 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
 	listedAt, wallAt := h.opt.Now(), h.opt.Wall()
-	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions})
+	regions := h.opt.Regions
+	if scope != nil {
+		regions = scope
+	}
+	insts, err := h.b.Instances(ctx, backend.Query{Regions: regions})
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -96,24 +134,32 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.refreshErr, h.failures, h.updated, h.elsewhereErr = nil, 0, h.opt.Wall(), perr
-	h.listedLocked(insts, listedAt, wallAt)
+	h.listedLocked(scope, insts, listedAt, wallAt)
 	h.listing++
-	// A backend lists in the same order each time: the records of the last listing, in its
-	// order, spare most of the 100,000 map look-ups of an idle refresh.
-	last := h.listed
-	h.listed = make([]*record, len(insts))
+	// A backend lists in the same order each time: the records of the last listing of the
+	// same scope, in its order, spare most of the 100,000 map look-ups of an idle refresh.
+	key := strings.Join(scope, ",")
+	if h.listedScope == nil {
+		h.listedScope = map[string][]*record{}
+	}
+	last := h.listedScope[key]
+	listed := make([]*record, len(insts))
 	for i := range insts {
 		var rec *record
 		if i < len(last) && last[i] != nil && !last[i].dropped && last[i].inst.ID == insts[i].ID {
 			rec = last[i]
 		}
-		h.listed[i] = h.mergeListedLocked(rec, &insts[i], since)
+		listed[i] = h.mergeListedLocked(rec, &insts[i], since)
 	}
+	h.listedScope[key] = listed
 	for _, t := range processing {
 		h.adoptLocked(t, now)
 	}
 	// One pass over every record: at 100,000 instances each pass costs milliseconds.
 	for id, rec := range h.records {
+		if scope != nil && !slices.Contains(scope, rec.inst.RegionID) {
+			continue // another region's: this listing says nothing about it
+		}
 		if rec.lesson > since && rec.listing != h.listing {
 			// Read by id (a new event, a re-read) while this listing was out: what that
 			// read said is newer than the listing.
@@ -161,33 +207,47 @@ func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr
 	return false
 }
 
-// listedLocked records a successful full listing asked for at listedAt (backend clock)
-// and wallAt: it was a look for new events in every region it covered, and its pages are
-// what the next one will cost.
-func (h *Hub) listedLocked(insts []model.Instance, listedAt, wallAt time.Time) {
+// listedLocked records a successful listing of scope (nil: the hub's whole scope) asked
+// for at listedAt (backend clock) and wallAt: it was a look for new events in every region
+// it covered, and its pages are what the next listing of those regions will cost.
+func (h *Hub) listedLocked(scope []string, insts []model.Instance, listedAt, wallAt time.Time) {
 	rf := &h.rf
 	if rf.asked == nil {
 		rf.asked, rf.checked = map[string]time.Time{}, map[string]time.Time{}
+		rf.regionDone, rf.regionTook, rf.regionCost = map[string]time.Time{}, map[string]time.Duration{}, map[string]int{}
 	}
-	regions := rf.regions
-	if len(regions) == 0 {
-		regions = h.opt.Regions
-	}
-	covered := slices.Clone(regions)
-	for i := range insts {
-		if r := insts[i].RegionID; !slices.Contains(covered, r) {
-			covered = append(covered, r)
+	covered := slices.Clone(scope)
+	if scope == nil {
+		covered = slices.Clone(rf.regions)
+		if len(covered) == 0 {
+			covered = slices.Clone(h.opt.Regions)
 		}
 	}
+	byRegion := map[string][]model.Instance{}
+	for i := range insts {
+		r := insts[i].RegionID
+		if !slices.Contains(covered, r) {
+			covered = append(covered, r)
+		}
+		byRegion[r] = append(byRegion[r], insts[i])
+	}
+	done := h.opt.Wall()
 	for _, r := range covered {
 		if listedAt.After(rf.asked[r]) {
 			rf.asked[r], rf.checked[r] = listedAt, wallAt
 		}
+		rf.regionDone[r], rf.regionTook[r] = done, max(done.Sub(wallAt), 0)
+		rf.regionCost[r] = listingCost(byRegion[r], []string{r})
 	}
-	rf.fullAsked, rf.fullWall = listedAt, wallAt
-	rf.fullTook = max(h.opt.Wall().Sub(wallAt), 0)
-	rf.fullCost = listingCost(insts, regions)
-	h.noteSpentLocked(h.opt.Wall())
+	if scope == nil {
+		rf.fullAsked, rf.fullWall = listedAt, wallAt
+	}
+	rf.fullCost, rf.fullTook = 0, 0
+	for r, c := range rf.regionCost {
+		rf.fullCost += c
+		rf.fullTook = max(rf.fullTook, rf.regionTook[r])
+	}
+	h.noteSpentLocked(done)
 }
 
 // mergeListedLocked folds one listed instance into its record.
