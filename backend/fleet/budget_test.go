@@ -151,11 +151,11 @@ func (s *stepper) step(t *testing.T, d time.Duration) {
 // new-events loops running on a stepped clock, with one more instance whose event ECS
 // publishes at lateAt.
 type budgetRig struct {
-	h      *Hub
-	eng    *sim.Engine
-	clock  *sim.StepClock
-	st     *stepper
-	calls  *priced
+	h     *Hub
+	eng   *sim.Engine
+	clock *sim.StepClock
+	st    *stepper
+	calls *priced
 	// lateIDs are instances whose event ECS publishes at lateAt, lateAt+1.9s, …
 	lateIDs []string
 	lateAt  time.Time

@@ -198,7 +198,7 @@ type Hub struct {
 	// listing of each scope (all regions "", or one region), in the backend's order.
 	listing     uint64
 	listedScope map[string][]*record
-	taskErr error
+	taskErr     error
 	// elsewhereErr is a failure to learn the tasks started elsewhere.
 	elsewhereErr error
 	tasks        []*Task // oldest first
