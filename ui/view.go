@@ -250,10 +250,15 @@ func freshFacts(s *fleet.Snapshot, wall time.Time) []string {
 	if f.FullEvery > 2*time.Minute {
 		full += " (every " + model.FormatDuration(f.FullEvery) + ")"
 	}
-	if f.NewEvents.IsZero() {
-		return []string{full}
+	var facts []string
+	if f.Loaded < f.Regions {
+		// The first listing shows region by region: the counts are of those listed so far.
+		facts = append(facts, "loading "+common.Itoa(f.Loaded)+"/"+common.Itoa(f.Regions)+" regions")
 	}
-	return []string{"new " + model.FormatDuration(wall.Sub(f.NewEvents)), full}
+	if !f.NewEvents.IsZero() {
+		facts = append(facts, "new "+model.FormatDuration(wall.Sub(f.NewEvents)))
+	}
+	return append(facts, full)
 }
 
 // freshMarks are the header's marks for late data: STALE when the full listing failed or

@@ -37,12 +37,11 @@ type refreshState struct {
 	// look on the wall clock, for the header.
 	asked   map[string]time.Time
 	checked map[string]time.Time
-	// fullAsked and fullWall are when the last listing of every region at once was asked
-	// (backend clock, wall clock). The listing then goes region by region: regionDone is
+	// fullWall is when the last listing of every region at once was asked (wall clock).
+	// The listing goes region by region: regionDone is
 	// when each region's last listing finished (wall clock), regionTook how long it took,
 	// regionCost the calls it took (its pages). fullCost is what listing them all costs,
 	// fullTook the longest region's time.
-	fullAsked  time.Time
 	fullWall   time.Time
 	regionDone map[string]time.Time
 	regionTook map[string]time.Duration
@@ -81,12 +80,15 @@ type Freshness struct {
 	Throttled bool
 	// NewErr is why the last look for new events failed, in some region.
 	NewErr error
+	// Regions is how many regions the hub watches, Loaded how many of them were listed:
+	// the first listing shows region by region.
+	Regions, Loaded int
 }
 
 // NewLate reports whether the look for new events is late at now: two periods and 10 s
 // have passed without one.
 func (f Freshness) NewLate(now time.Time) bool {
-	return !f.NewEvents.IsZero() && now.Sub(f.NewEvents) > 2*f.NewEvery+10*time.Second
+	return f.NewEvery > 0 && !f.NewEvents.IsZero() && now.Sub(f.NewEvents) > 2*f.NewEvery+10*time.Second
 }
 
 // FullLate reports whether the full listing is late at now: two periods have passed
@@ -106,11 +108,14 @@ func (f Freshness) FullLate(now time.Time) bool {
 // Throttling halves both. Interval, when set, fixes the full listing's period.
 func (h *Hub) cadenceLocked(wall time.Time) (newEvery, fullEvery time.Duration) {
 	budget := h.opt.Budget
-	regions := max(len(h.rf.regions), len(h.opt.Regions), 1)
-	cheap := float64(2 * regions)
-	newEvery = max(h.opt.NewEvery, minutes(cheap/(budget/2)))
-	left := max(budget-cheap*float64(time.Minute)/float64(newEvery), budget/4)
-	fullEvery = max(h.opt.EndedWithin-h.rf.fullTook-5*time.Second, newEvery, minutes(float64(h.rf.fullCost)/left))
+	left := budget
+	if h.opt.NewEvery > 0 {
+		regions := max(len(h.rf.regions), len(h.opt.Regions), 1)
+		cheap := float64(2 * regions)
+		newEvery = max(h.opt.NewEvery, minutes(cheap/(budget/2)))
+		left = max(budget-cheap*float64(time.Minute)/float64(newEvery), budget/4)
+	}
+	fullEvery = max(h.opt.EndedWithin-h.rf.fullTook-5*time.Second, h.opt.NewEvery, minutes(float64(h.rf.fullCost)/left))
 	if h.opt.Interval > 0 {
 		fullEvery = h.opt.Interval
 	}
@@ -142,23 +147,21 @@ func (h *Hub) freshnessLocked() Freshness {
 	wall := h.opt.Wall()
 	newEvery, fullEvery := h.cadenceLocked(wall)
 	f := Freshness{NewEvery: newEvery, Full: h.oldestListingLocked(), FullEvery: fullEvery, FullCost: h.rf.fullCost,
-		Budget: h.opt.Budget, Throttled: wall.Before(h.rf.throttledUntil), NewErr: h.rf.newsErr}
-	if h.rf.fullWall.IsZero() {
-		return f
-	}
-	f.NewEvents = h.rf.fullWall
-	oldest := time.Time{}
+		Budget: h.opt.Budget, Throttled: wall.Before(h.rf.throttledUntil), NewErr: h.rf.newsErr,
+		Regions: len(h.rf.regions)}
+	f.Loaded = f.Regions - h.unlistedLocked()
+	// What is new is as fresh as the region looked at longest ago (a listing is a look).
 	for _, r := range h.rf.regions {
-		c := h.rf.checked[r]
-		if c.Before(h.rf.fullWall) {
-			c = h.rf.fullWall
+		c, ok := h.rf.checked[r]
+		if !ok {
+			continue
 		}
-		if oldest.IsZero() || c.Before(oldest) {
-			oldest = c
+		if f.NewEvents.IsZero() || c.Before(f.NewEvents) {
+			f.NewEvents = c
 		}
 	}
-	if !oldest.IsZero() {
-		f.NewEvents = oldest
+	if len(h.rf.regions) == 0 && !h.updated.IsZero() {
+		f.NewEvents = h.rf.fullWall
 	}
 	return f
 }

@@ -29,7 +29,8 @@ type Options struct {
 	// NewEvery is how often every region is asked what is new (events published since the
 	// last look, redeploys under way) and the instances the hub follows are read by id;
 	// the regions are asked in turn, each once a period; 14 s by default, so that anything
-	// new shows within 15 s. Longer when the budget requires.
+	// new shows within 15 s. Longer when the budget requires. Negative: no such looks
+	// (a headless run that follows only its own instances, or a test that steps time).
 	NewEvery time.Duration
 	// EndedWithin is how soon the full listing should find an event that ended or an
 	// attribute that changed, when the budget allows; 2 min by default.
@@ -64,7 +65,7 @@ func (o *Options) defaults() {
 	if o.Budget <= 0 {
 		o.Budget = DefaultBudget
 	}
-	if o.NewEvery <= 0 {
+	if o.NewEvery == 0 {
 		o.NewEvery = 14 * time.Second
 	}
 	if o.EndedWithin <= 0 {
@@ -239,9 +240,12 @@ func (h *Hub) Now() time.Time { return h.opt.Now() }
 // logged with its stack and retried after a back-off; it never ends the process.
 func (h *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(2)
 	go func() { defer wg.Done(); h.refreshLoop(ctx) }()
-	go func() { defer wg.Done(); h.newsLoop(ctx) }()
+	if h.opt.NewEvery > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.newsLoop(ctx) }()
+	}
 	go func() { defer wg.Done(); h.taskLoop(ctx) }()
 	wg.Wait()
 }

@@ -51,15 +51,15 @@ func (h *Hub) checkNext(ctx context.Context) error {
 		return err
 	}
 	h.mu.Lock()
-	based := !h.rf.fullAsked.IsZero()
 	next := ""
 	for _, r := range regions {
-		if next == "" || h.rf.asked[r].Before(h.rf.asked[next]) {
+		// A region is compared with its first listing: not asked before it.
+		if _, listed := h.rf.asked[r]; listed && (next == "" || h.rf.asked[r].Before(h.rf.asked[next])) {
 			next = r
 		}
 	}
 	h.mu.Unlock()
-	if !based || next == "" {
+	if next == "" {
 		return nil
 	}
 	err = h.checkRegion(ctx, next)
@@ -82,9 +82,9 @@ func (h *Hub) checkNext(ctx context.Context) error {
 // CheckNew asks every region once what is new: the pending events published since its
 // last look (less Options.Overlap), and its Processing RedeployInstance tasks (a redeploy
 // started elsewhere); instances with an event the hub does not know, and those it
-// follows (outcome holds, open dialogs), are then read by id. It does nothing until a
-// full listing has given it something to compare with, and skips a region looked at
-// less than half a period ago (a full listing just did). It publishes what it learned.
+// follows (outcome holds, open dialogs), are then read by id. It skips a region not listed
+// yet (nothing to compare with) or looked at less than half a period ago (a listing just
+// did). It publishes what it learned.
 func (h *Hub) CheckNew(ctx context.Context) error {
 	regions, err := h.newsRegions(ctx)
 	if err != nil {
@@ -93,12 +93,6 @@ func (h *Hub) CheckNew(ctx context.Context) error {
 		h.publishLocked()
 		h.mu.Unlock()
 		return err
-	}
-	h.mu.Lock()
-	based := !h.rf.fullAsked.IsZero()
-	h.mu.Unlock()
-	if !based {
-		return nil
 	}
 	errs := make([]error, len(regions))
 	var g errgroup.Group
@@ -146,11 +140,9 @@ func (h *Hub) checkRegion(ctx context.Context, region string) error {
 	h.mu.Lock()
 	now := h.opt.Now()
 	last, ok := h.rf.asked[region]
-	if !ok {
-		last = h.rf.fullAsked // the full listing covered every region
-	}
 	newEvery, _ := h.cadenceLocked(h.opt.Wall())
-	if now.Sub(last) < newEvery/2 {
+	if !ok || now.Sub(last) < newEvery/2 {
+		// Never listed: nothing to compare with yet. Or just looked at (a listing).
 		h.mu.Unlock()
 		return nil
 	}

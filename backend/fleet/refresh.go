@@ -32,7 +32,13 @@ func (h *Hub) refreshLoop(ctx context.Context) {
 		}
 		full = false
 		wait := h.NextRefresh()
-		if h.opt.Interval <= 0 {
+		h.mu.Lock()
+		loading := h.failures == 0 && h.unlistedLocked() > 0
+		h.mu.Unlock()
+		switch {
+		case loading:
+			wait = 0 // the first time round, the next region at once
+		case h.opt.Interval <= 0:
 			wait = max(wait-h.opt.Wall().Sub(began), time.Second)
 		}
 		select {
@@ -45,25 +51,37 @@ func (h *Hub) refreshLoop(ctx context.Context) {
 	}
 }
 
-// refreshStep is one turn of the full listing: every region at once when full is set or
-// the regions are not known yet, else the region listed longest ago. Listing the regions
-// one after another, each every period, spreads the listing's calls evenly over it
-// instead of spending them all in one burst.
+// refreshStep is one turn of the full listing: the region listed longest ago (first, each
+// region not listed yet, one after another, so that a large fleet shows region by region
+// instead of after one long wait), or every region at once when full is set (r) or the
+// regions cannot be learned. Listing the regions one after another, each every period,
+// spreads the listing's calls evenly over it instead of spending them all in one burst.
 func (h *Hub) refreshStep(ctx context.Context, full bool) error {
+	regions, err := h.newsRegions(ctx)
 	h.mu.Lock()
-	regions := h.rf.regions
+	listedAll := len(regions) > 0 && h.unlistedLocked() == 0
 	next := ""
 	for _, r := range regions {
 		if next == "" || h.rf.regionDone[r].Before(h.rf.regionDone[next]) {
 			next = r
 		}
 	}
-	based := !h.rf.fullAsked.IsZero()
 	h.mu.Unlock()
-	if full || next == "" || !based {
+	if err != nil || next == "" || (full && listedAll) {
 		return h.Refresh(ctx)
 	}
 	return h.list(ctx, []string{next})
+}
+
+// unlistedLocked is how many of the regions the hub watches were never listed.
+func (h *Hub) unlistedLocked() int {
+	n := 0
+	for _, r := range h.rf.regions {
+		if _, ok := h.rf.regionDone[r]; !ok {
+			n++
+		}
+	}
+	return n
 }
 
 // NextRefresh is how long the loop waits before its next turn of the full listing: the
@@ -240,7 +258,7 @@ func (h *Hub) listedLocked(scope []string, insts []model.Instance, listedAt, wal
 		rf.regionCost[r] = listingCost(byRegion[r], []string{r})
 	}
 	if scope == nil {
-		rf.fullAsked, rf.fullWall = listedAt, wallAt
+		rf.fullWall = wallAt
 	}
 	rf.fullCost, rf.fullTook = 0, 0
 	for r, c := range rf.regionCost {

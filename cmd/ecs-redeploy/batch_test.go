@@ -302,13 +302,10 @@ func newClusterServer(t *testing.T) *clusterServer {
 	cs.addr = strings.TrimPrefix(front.URL, "http://")
 	adjustHubOptions = func(o *fleet.Options) {
 		o.Interval = 30 * time.Second
-		// The looks for new events (every NewEvery) are left unfired: this clock is moved
-		// by the plan's waits, the full listing's and the task tracker's only.
-		o.NewEvery = 17 * time.Second
+		// No looks for new events: this clock is moved by the plan's waits, the full
+		// listing's and the task tracker's only.
+		o.NewEvery = -1
 		o.After = func(d time.Duration) <-chan time.Time {
-			if d == o.NewEvery {
-				return nil
-			}
 			cs.mu.Lock()
 			cs.clock.Advance(d)
 			cs.mu.Unlock()
