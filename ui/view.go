@@ -246,7 +246,11 @@ func (m *Model) dialogGoneLine() string {
 // changed) last finished, with its period when it is longer than the usual two minutes.
 func freshFacts(s *fleet.Snapshot, wall time.Time) []string {
 	f := s.Fresh
-	full := "listed " + model.FormatDuration(wall.Sub(s.Updated)) + " ago"
+	listed := f.Full // the region listed longest ago
+	if listed.IsZero() {
+		listed = s.Updated
+	}
+	full := "listed " + model.FormatDuration(wall.Sub(listed)) + " ago"
 	if f.FullEvery > 2*time.Minute {
 		full += " (every " + model.FormatDuration(f.FullEvery) + ")"
 	}

@@ -337,7 +337,16 @@ func TestAnIdleConsoleKeepsItsBudgetAndItsPromises(t *testing.T) {
 			if perMin > tc.perMin || busiest > tc.perMin {
 				t.Errorf("%d calls a minute idle at %d instances (busiest minute %d), want at most %d: %v", perMin, tc.n, busiest, tc.perMin, r.calls.calls)
 			}
+			// The header's freshness: every region looked at within a period, every region
+			// listed within a listing period.
 			f := r.h.Snapshot().Fresh
+			now := r.clock.Now()
+			if age := now.Sub(f.NewEvents); age > f.NewEvery {
+				t.Errorf("the oldest look for new events is %v old, the period %v", age, f.NewEvery)
+			}
+			if age := now.Sub(f.Full); age > f.FullEvery || age < f.FullEvery/2 || f.Loaded != f.Regions {
+				t.Errorf("the oldest region's listing is %v old, the period %v (%d/%d regions listed)", age, f.FullEvery, f.Loaded, f.Regions)
+			}
 			t.Logf("%d instances: %d calls a minute, busiest minute %d; new events every %s, full listing (%d calls) every %s",
 				tc.n, perMin, busiest, f.NewEvery, f.FullCost, f.FullEvery)
 		})
