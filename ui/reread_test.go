@@ -74,4 +74,12 @@ func TestTheHeaderSaysHowFreshEachKindIs(t *testing.T) {
 	if v := m.headerLine(); !strings.Contains(v, "new 0s · listed 5m ago") || !strings.Contains(v, "STALE") || strings.Contains(v, "STALE NEW") {
 		t.Fatalf("after five minutes without a listing: %q", v)
 	}
+	// ECS answers Throttling: the console slows down and says so.
+	h.clock.Advance(time.Minute)
+	h.engine.SetFaults(sim.Faults{ThrottleRate: 1, Actions: []string{"DescribeTasks"}})
+	_ = h.view.CheckNew(t.Context())
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if v := m.headerLine(); !strings.Contains(v, "THROTTLED: slower refresh") {
+		t.Fatalf("after a Throttling: %q", v)
+	}
 }

@@ -457,3 +457,32 @@ func TestWatchedInstancesAreReadOnEveryLook(t *testing.T) {
 		t.Fatalf("%d reads by id after the dialog closed", n)
 	}
 }
+
+// TestThrottlingSlowsThePaceAndSaysSo: once ECS answers Throttling, both paces are halved
+// for a minute and the snapshot says so, for the header.
+func TestThrottlingSlowsThePaceAndSaysSo(t *testing.T) {
+	h, _, eng, clock := setup(t, sim.Options{})
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	newEvery, fullEvery := h.Snapshot().Fresh.NewEvery, h.Snapshot().Fresh.FullEvery
+	clock.Advance(time.Minute)
+	eng.SetFaults(sim.Faults{ThrottleRate: 1, Actions: []string{"DescribeTasks"}})
+	if err := h.CheckNew(ctx); err == nil {
+		t.Fatal("a look whose DescribeTasks was throttled should say so")
+	}
+	f := h.Snapshot().Fresh
+	if !f.Throttled || f.NewEvery != 2*newEvery || f.FullEvery != 2*fullEvery {
+		t.Fatalf("after a Throttling: throttled %v, new events every %v (was %v), full listing every %v (was %v)",
+			f.Throttled, f.NewEvery, newEvery, f.FullEvery, fullEvery)
+	}
+	eng.SetFaults(sim.Faults{})
+	clock.Advance(throttleCalm + time.Second)
+	if err := h.CheckNew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f := h.Snapshot().Fresh; f.Throttled || f.NewEvery != newEvery {
+		t.Fatalf("a minute after the last Throttling: throttled %v, new events every %v", f.Throttled, f.NewEvery)
+	}
+}
