@@ -30,12 +30,15 @@ type budget struct {
 	bucket *rate.Limiter
 }
 
-// newBudget spends perMinute calls a minute at most; perMinute <= 0 turns it off.
+// newBudget spends perMinute calls a minute at most; perMinute <= 0 turns it off. A token
+// bucket lets through at most its burst plus its rate times any span, so the rate is the
+// budget less the burst: no minute, however it is cut, sees more than perMinute calls.
 func newBudget(perMinute float64) *budget {
 	if perMinute <= 0 {
 		return &budget{bucket: rate.NewLimiter(rate.Inf, 0)}
 	}
-	return &budget{bucket: rate.NewLimiter(rate.Limit(perMinute/60), max(1, int(perMinute/30)))}
+	burst := max(1, int(perMinute/30))
+	return &budget{bucket: rate.NewLimiter(rate.Limit(max(perMinute-float64(burst), 1)/60), burst)}
 }
 
 // wait blocks until the call may leave under the budget, or until ctx ends; a caller that
