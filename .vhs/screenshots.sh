@@ -111,7 +111,7 @@ shot() {
 
 # 1. The list: the generated fleet of --seed 1, soonest deadline first.
 start 120 36 --demo --seed 1 --sim-speed 60
-wait_for "updated"
+wait_for "listed"
 wait_for "no redeploys yet"
 shot list
 
