@@ -48,6 +48,8 @@ type refreshState struct {
 	regionCost map[string]int
 	fullTook   time.Duration
 	fullCost   int
+	// lastStep is the region the last listing listed alone ("" for several).
+	lastStep string
 	// spent is what the backend had spent at the last look; throttledUntil is when the
 	// pace goes back to normal after a Throttling.
 	spent          int64

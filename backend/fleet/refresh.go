@@ -85,9 +85,9 @@ func (h *Hub) unlistedLocked() int {
 }
 
 // NextRefresh is how long the loop waits before its next turn of the full listing: the
-// planned period between two listings of a region (cadence.go) over the regions listed in
-// turn, less the turn's own time (the loop counts that); after a failure, retryBase doubled
-// for each consecutive failure up to MaxBackoff.
+// share of the planned period between two listings of a region (cadence.go) that the
+// region just listed costs, less the turn's own time (the loop counts that); after a
+// failure, retryBase doubled for each consecutive failure up to MaxBackoff.
 func (h *Hub) NextRefresh() time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -102,7 +102,14 @@ func (h *Hub) NextRefresh() time.Duration {
 	if h.opt.Interval > 0 {
 		return full
 	}
-	return full / time.Duration(max(len(h.rf.regions), 1))
+	// Each turn takes the share of the period its region costs, so one round of every
+	// region takes the period and the calls spread evenly over it, a large region's as
+	// much as a small one's.
+	share := 1.0
+	if r := h.rf.lastStep; r != "" && h.rf.fullCost > 0 {
+		share = float64(h.rf.regionCost[r]) / float64(h.rf.fullCost)
+	}
+	return time.Duration(float64(full) * share)
 }
 
 // RequestRefresh asks the loop to refresh now. Requests made while one is pending merge.
@@ -256,6 +263,10 @@ func (h *Hub) listedLocked(scope []string, insts []model.Instance, listedAt, wal
 		}
 		rf.regionDone[r], rf.regionTook[r] = done, max(done.Sub(wallAt), 0)
 		rf.regionCost[r] = listingCost(byRegion[r], []string{r})
+	}
+	rf.lastStep = ""
+	if len(scope) == 1 {
+		rf.lastStep = scope[0]
 	}
 	if scope == nil {
 		rf.fullWall = wallAt
