@@ -139,9 +139,14 @@ var ErrAlreadyInProgress = errors.New("a redeploy of this instance is already in
 // Such a reply proves nothing: never success, never "empty", never "did not start".
 var ErrUnprovenReply = errors.New("the reply proves nothing")
 
-// NewAPIError builds an APIError from an eligibility block.
+// NewAPIError builds an APIError from an eligibility block: the API's documented text for
+// the code where the docs give one, else the block's own words.
 func NewAPIError(b model.Block, requestID string) *APIError {
-	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: b.Message, RequestID: requestID}
+	msg := b.Message
+	if b.APIMessage != "" {
+		msg = b.APIMessage
+	}
+	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: msg, RequestID: requestID}
 }
 
 // AsAPIError unwraps err to an *APIError, if there is one.

@@ -20,6 +20,8 @@ const (
 	// BadgeWrongStatus says the instance is neither Running nor Stopped
 	// (IncorrectInstanceStatus).
 	BadgeWrongStatus Badge = "WRONG STATUS"
+	// BadgeDiskBusy says the damaged disk is being re-initialized (DiskError).
+	BadgeDiskBusy Badge = "DISK BUSY"
 	// BadgeNoRedeploy says the pending event is not one RedeployInstance answers
 	// (InstanceExpiration.Stop, AccountUnbalanced.Stop, the disk events…): nothing blocks
 	// the instance, a redeploy just does nothing for that event.
@@ -37,6 +39,8 @@ func (k BlockKind) Badge() Badge {
 		return BadgeDedicatedHost
 	case BlockExpired:
 		return BadgeExpired
+	case BlockDisk:
+		return BadgeDiskBusy
 	}
 	return BadgeNoRedeploy
 }
@@ -105,7 +109,7 @@ func (b Badge) Status() bool { return b == BadgeInProgress || b == BadgeBlocked 
 // Refusal reports whether the badge is a reason a redeploy is refused.
 func (b Badge) Refusal() bool {
 	switch b {
-	case BadgeBlocked, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired:
+	case BadgeBlocked, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired, BadgeDiskBusy:
 		return true
 	}
 	return false

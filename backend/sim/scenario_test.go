@@ -36,7 +36,7 @@ func TestLoadScenarioExample(t *testing.T) {
 		"kafka-prod-002":      "destructive",
 		"batch-dev-003":       "allowed",
 		"pg-replica-prod-004": model.CodeInstanceLockedForSecurity,
-		"clickhouse-prod-005": model.CodeDedicatedHostUnsupported,
+		"clickhouse-prod-005": model.CodeInvalidOperation,
 		"api-staging-006":     model.CodeInstanceExpiredOrInArrears,
 		"hdfs-dn-prod-007":    "destructive",
 	}

@@ -243,6 +243,9 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	}
 	for _, b := range el.Blocks {
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
+		if b.Next != "" {
+			add("    next: %s", b.Next)
+		}
 	}
 	for _, w := range el.Warnings {
 		out = append(out, common.WarningLine(w.Destructive, common.Printable(w.Message)))
