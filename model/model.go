@@ -35,14 +35,14 @@ const (
 	// steps without a reboot: the damaged disk is isolated, later re-initialized.
 	EventMaintenanceIsolateOnly EventType = "SystemMaintenance.IsolateErrorDisk"
 	EventMaintenanceReInitOnly  EventType = "SystemMaintenance.ReInitErrorDisk"
-	EventFailureReboot           EventType = "SystemFailure.Reboot"
-	EventFailureRedeploy         EventType = "SystemFailure.Redeploy"
-	EventFailureDelete           EventType = "SystemFailure.Delete"
-	EventInstanceFailureReboot   EventType = "InstanceFailure.Reboot"
-	EventExpirationStop          EventType = "InstanceExpiration.Stop"
-	EventExpirationDelete        EventType = "InstanceExpiration.Delete"
-	EventUnbalancedStop          EventType = "AccountUnbalanced.Stop"
-	EventUnbalancedDelete        EventType = "AccountUnbalanced.Delete"
+	EventFailureReboot          EventType = "SystemFailure.Reboot"
+	EventFailureRedeploy        EventType = "SystemFailure.Redeploy"
+	EventFailureDelete          EventType = "SystemFailure.Delete"
+	EventInstanceFailureReboot  EventType = "InstanceFailure.Reboot"
+	EventExpirationStop         EventType = "InstanceExpiration.Stop"
+	EventExpirationDelete       EventType = "InstanceExpiration.Delete"
+	EventUnbalancedStop         EventType = "AccountUnbalanced.Stop"
+	EventUnbalancedDelete       EventType = "AccountUnbalanced.Delete"
 )
 
 // AllEventTypes lists every event type the console knows, in a stable order.
