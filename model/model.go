@@ -220,6 +220,13 @@ type InactiveDisk struct {
 	DeviceType     string `json:"DeviceType,omitempty"`
 }
 
+// IsZero reports whether the attribute says nothing.
+func (a *ExtendedAttribute) IsZero() bool {
+	return a.Device == "" && a.DiskID == "" && len(a.InactiveDisks) == 0 && a.HostID == "" && a.HostType == "" &&
+		a.Rack == "" && a.Code == "" && a.CanAccept == "" && a.InitialNotBefore.IsZero() && len(a.MigrationOptions) == 0 &&
+		a.OnlineRepairPolicy == "" && a.ResponseResult == "" && a.PunishType == "" && a.PunishDomain == "" && a.PunishURL == ""
+}
+
 // Attr is the event's ExtendedAttribute, or an empty one: never nil.
 func (ev *Event) Attr() *ExtendedAttribute {
 	if ev.ExtendedAttribute == nil {
