@@ -533,7 +533,7 @@ func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedA
 			a.PunishURL, err = readString(d)
 			return 1 << 12, err
 		case "MigrationOptions":
-			a.MigrationOptions = a.MigrationOptions[:0]
+			a.MigrationOptions = make([]string, 0, 2) // the API lists one or two
 			_, err = readList(d, "MigrationOption", func() error {
 				o, err := strs.readInterned(d)
 				a.MigrationOptions = append(a.MigrationOptions, o)

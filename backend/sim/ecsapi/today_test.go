@@ -58,7 +58,9 @@ func (f *fixture) acceptable(t *testing.T, can bool) model.Event {
 
 type tasksReply struct {
 	TotalCount int
-	TaskSet    struct{ Task []struct{ TaskId, TaskStatus, ResourceId string } }
+	TaskSet    struct {
+		Task []struct{ TaskId, TaskStatus, ResourceId string }
+	}
 }
 
 // todaysCases are TestParamRules' cases for RedeployInstance, DescribeTasks and the
