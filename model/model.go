@@ -227,6 +227,21 @@ func (a *ExtendedAttribute) IsZero() bool {
 		a.OnlineRepairPolicy == "" && a.ResponseResult == "" && a.PunishType == "" && a.PunishDomain == "" && a.PunishURL == ""
 }
 
+// Equal reports whether a and b say the same; nil says the same as an empty attribute.
+func (a *ExtendedAttribute) Equal(b *ExtendedAttribute) bool {
+	if a == nil {
+		a = &noAttr
+	}
+	if b == nil {
+		b = &noAttr
+	}
+	return a == b || (a.Device == b.Device && a.DiskID == b.DiskID && slices.Equal(a.InactiveDisks, b.InactiveDisks) &&
+		a.HostID == b.HostID && a.HostType == b.HostType && a.Rack == b.Rack && a.Code == b.Code && a.CanAccept == b.CanAccept &&
+		a.InitialNotBefore.Equal(b.InitialNotBefore) && slices.Equal(a.MigrationOptions, b.MigrationOptions) &&
+		a.OnlineRepairPolicy == b.OnlineRepairPolicy && a.ResponseResult == b.ResponseResult && a.PunishType == b.PunishType &&
+		a.PunishDomain == b.PunishDomain && a.PunishURL == b.PunishURL)
+}
+
 // Attr is the event's ExtendedAttribute, or an empty one: never nil.
 func (ev *Event) Attr() *ExtendedAttribute {
 	if ev.ExtendedAttribute == nil {

@@ -127,7 +127,8 @@ func sameInstance(a, b *model.Instance) bool {
 func sameEvent(a, b model.Event) bool {
 	return a.ID == b.ID && a.InstanceID == b.InstanceID && a.Type == b.Type && a.CycleStatus == b.CycleStatus &&
 		a.PublishTime.Equal(b.PublishTime) && a.NotBefore.Equal(b.NotBefore) && a.FinishTime.Equal(b.FinishTime) &&
-		a.Reason == b.Reason && a.ImpactLevel == b.ImpactLevel
+		a.Reason == b.Reason && a.ImpactLevel == b.ImpactLevel && a.ReasonCode == b.ReasonCode &&
+		a.Simulated == b.Simulated && a.ExtendedAttribute.Equal(b.ExtendedAttribute)
 }
 
 // deriveRow derives a row from an instance (owned by the row from now on) and its redeploy
