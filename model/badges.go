@@ -22,6 +22,9 @@ const (
 	BadgeWrongStatus Badge = "WRONG STATUS"
 	// BadgeDiskBusy says the damaged disk is being re-initialized (DiskError).
 	BadgeDiskBusy Badge = "DISK BUSY"
+	// BadgeMoved says the platform moved the next event's deadline (NotBefore differs from
+	// its InitialNotBefore).
+	BadgeMoved Badge = "MOVED"
 	// BadgeNoRedeploy says the pending event is not one RedeployInstance answers
 	// (InstanceExpiration.Stop, AccountUnbalanced.Stop, the disk events…): nothing blocks
 	// the instance, a redeploy just does nothing for that event.
@@ -98,6 +101,9 @@ func ReasonBadges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	}
 	if in.HasLocalDisks() {
 		b = append(b, BadgeLocalDisk)
+	}
+	if ev := in.NextEvent(); ev != nil && ev.DeadlineMoved() {
+		b = append(b, BadgeMoved)
 	}
 	return b
 }

@@ -224,7 +224,7 @@ func noEventNext(in *Instance) string {
 	}
 	for _, ev := range in.PendingEvents() {
 		if ev.Acceptable() {
-			return "accept the Inquiring event to let the platform act now (key a, or ecs-redeploy accept " + ev.ID + ")"
+			return "accept the Inquiring event to let the platform act now (key A, or ecs-redeploy accept " + ev.ID + ")"
 		}
 	}
 	return "nothing to redeploy for: the platform acts at the deadline; renew or top up for billing events"
@@ -278,8 +278,14 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 		el.Warnings = append(el.Warnings, Warning{Kind: kind, Destructive: destructive, Message: msg})
 	}
 	if in.HasLocalDisks() {
-		warn(WarnLocalDiskWipe, true, fmt.Sprintf(
-			"%d local disk(s), %d GiB, are re-initialized: ALL DATA ON THEM IS WIPED", in.LocalStorageAmount, in.LocalStorageCapacity))
+		msg := fmt.Sprintf("%d local disk(s), %d GiB, are re-initialized: ALL DATA ON THEM IS WIPED", in.LocalStorageAmount, in.LocalStorageCapacity)
+		// The damaged disk the event names, so the engineer reads which one before typing.
+		if el.Event != nil {
+			if disks := el.Event.DiskNames(); disks != "" {
+				msg += "; the event's damaged disk: " + disks
+			}
+		}
+		warn(WarnLocalDiskWipe, true, msg)
 	}
 	switch in.Status {
 	case StatusRunning:

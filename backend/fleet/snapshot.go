@@ -75,8 +75,8 @@ type Row struct {
 	NoRedeploy bool
 	Resolved   bool
 	// Search is the lower-case text a filter matches: id, name, zone, region, status,
-	// instance type, the type and status of every pending event, badges, and tags as
-	// key=value.
+	// instance type, the type and status of every pending event, its host and rack as
+	// host=… rack=…, badges, and tags as key=value.
 	Search string
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
@@ -180,6 +180,10 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 			sb.WriteByte(' ')
 			sb.WriteString(string(ev.CycleStatus))
 			sb.WriteByte(' ')
+			// host= and rack= as the filter names them: instances on one host match together.
+			if a := ev.Attr(); a.HostID != "" || a.Rack != "" {
+				sb.WriteString("host=" + a.HostID + " rack=" + a.Rack + " ")
+			}
 		}
 	}
 	for _, b := range r.Badges {
