@@ -211,3 +211,16 @@ func TestAcceptableAndMovedDeadline(t *testing.T) {
 		t.Fatal("Scheduled events are not accepted")
 	}
 }
+
+// The wipe warning names the damaged disk the answered event names, so the dialog shows it
+// before the typed confirmation.
+func TestWipeWarningNamesTheDamagedDisk(t *testing.T) {
+	in := withLocalDisks(true)
+	in.Events[0].Type, in.Events[0].CycleStatus = EventMaintenanceRebootReinit, CycleInquiring
+	in.Events[0].ExtendedAttribute = &ExtendedAttribute{DiskID: "d-bp1bad", Device: "/dev/vdc"}
+	el := Evaluate(&in, now, false)
+	if !el.Allowed || len(el.Warnings) == 0 || el.Warnings[0].Kind != WarnLocalDiskWipe ||
+		!strings.Contains(el.Warnings[0].Message, "d-bp1bad (/dev/vdc)") {
+		t.Fatalf("allowed %v, warnings %+v", el.Allowed, el.Warnings)
+	}
+}
