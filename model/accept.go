@@ -50,3 +50,7 @@ func (ev *Event) DiskNames() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// DestroysData reports whether the default action of an event of type t wipes data (the
+// damaged disk re-initialized), so accepting it must be typed, as a destructive redeploy is.
+func (t EventType) DestroysData() bool { return t.reInit() }

@@ -1,13 +1,17 @@
 // Package accept is the dialog that accepts an Inquiring system event: it says what the
 // platform will do and when, starts with Cancel focused, and asks the root to accept only
-// when Accept is focused and chosen, with everything it says on screen.
+// when Accept is focused and chosen, with everything it says on screen. When the event's
+// action wipes data (a damaged disk re-initialized), Accept arms only once the event id is
+// typed, as a destructive redeploy's does.
 package accept
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend/fleet"
@@ -40,11 +44,31 @@ type Model struct {
 	// accept is true when the Accept button has the focus; Cancel has it at first.
 	accept bool
 	why    string
+	// input takes the event id when the action wipes data; typing goes to it whatever
+	// has the focus.
+	input textinput.Model
 }
 
 // New opens the dialog for event ev of row r.
 func New(c common.Common, r *fleet.Row, ev *model.Event) *Model {
-	return &Model{Common: c, row: r, ev: *ev}
+	ti := textinput.New()
+	ti.Prompt = "  "
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ns := c.Styles.R.NewStyle
+	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
+	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
+	ti.CharLimit = 64
+	ti.Placeholder = "(type it here)"
+	return &Model{Common: c, row: r, ev: *ev, input: ti}
+}
+
+// Destructive reports whether accepting wipes data, so the event id must be typed.
+func (d *Model) Destructive() bool { return d.ev.Type.DestroysData() }
+
+// Armed reports whether choosing Accept would accept: always for a harmless action; for
+// one that wipes data, once the event id is typed.
+func (d *Model) Armed() bool {
+	return !d.Destructive() || strings.TrimSpace(d.input.Value()) == d.ev.ID
 }
 
 // Event is the event the dialog would accept.
@@ -81,6 +105,23 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !ok {
 		return d, nil
 	}
+	if d.Destructive() && km.Type == tea.KeyRunes && !km.Alt {
+		// Text is for the field, typed or pasted, whatever has the focus.
+		var cmd tea.Cmd
+		d.input.Focus()
+		d.input, cmd = d.input.Update(km)
+		d.why = ""
+		if !d.Armed() && d.accept {
+			d.accept = false
+		}
+		return d, cmd
+	}
+	if km.Type == tea.KeyBackspace && d.Destructive() {
+		var cmd tea.Cmd
+		d.input, cmd = d.input.Update(km)
+		d.accept = d.accept && d.Armed()
+		return d, cmd
+	}
 	if common.IsText(km) {
 		d.why = "pasted text is not a key and was ignored"
 		return d, nil
@@ -93,6 +134,10 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case key.Matches(km, d.Keys.Choose):
 		if !d.accept {
 			return d, common.Emit(CancelMsg{d})
+		}
+		if !d.Armed() {
+			d.why = "Accept is not armed: type the event id " + d.ev.ID + " first"
+			return d, nil
 		}
 		if !d.Fits() {
 			d.why = "the terminal is too small to show all the dialog says: enlarge it, then choose Accept"
@@ -137,6 +182,10 @@ func (d *Model) View() string {
 		add(fmt.Sprintf("host %s · rack %s", common.OrDash(a.HostID), common.OrDash(a.Rack)))
 	}
 	add("A redeploy answers the event instead, when it is allowed: cancel here and press R.")
+	if d.Destructive() {
+		add("This loses data. Type the event id (" + d.ev.ID + ") to arm Accept:")
+		text = append(text, d.input.View())
+	}
 	if d.why != "" {
 		text = append(text, st.Notice.On(d.why))
 	}
@@ -146,9 +195,13 @@ func (d *Model) View() string {
 
 func (d *Model) buttons() string {
 	st := d.Styles
-	cancel, ok := st.ButtonFocused.Render("> Cancel <"), st.Button.Render("  Accept  ")
+	label := "Accept"
+	if !d.Armed() {
+		label = "Accept (type to arm)"
+	}
+	cancel, ok := st.ButtonFocused.Render("> Cancel <"), st.Button.Render("  "+label+"  ")
 	if d.accept {
-		cancel, ok = st.Button.Render("  Cancel  "), st.ButtonFocused.Render("> Accept <")
+		cancel, ok = st.Button.Render("  Cancel  "), st.ButtonFocused.Render("> "+label+" <")
 	}
 	return cancel + "    " + ok
 }
