@@ -110,10 +110,9 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		d.input.Focus()
 		d.input, cmd = d.input.Update(km)
-		d.why = ""
-		if !d.Armed() && d.accept {
-			d.accept = false
-		}
+		// Typing takes the focus off Accept: an enter that follows a pasted id must not
+		// press it before anyone has seen it focused.
+		d.why, d.accept = "", false
 		return d, cmd
 	}
 	if km.Type == tea.KeyBackspace && d.Destructive() {
