@@ -164,7 +164,7 @@ func (m *Model) headerLine() string {
 		facts = append(facts, "not loaded yet")
 	default:
 		c := m.list.Counts() // the session's :region scope, if it has one
-		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress",
+		facts = append(facts, common.Thousands(c.Pending)+" pending", common.Thousands(c.Blocked)+" blocked", common.Thousands(c.InProgress)+" in progress",
 			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
 	}
 	if m.snap != nil && !m.snap.Loading && m.snap.Err != nil {

@@ -122,7 +122,7 @@ func (h *Model) build() []string {
 		"Rows are sorted by deadline; s cycles the order, a column's letter sorts by it and again reverses it " +
 			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :q.",
 		"/ filters by " + common.SearchedFields + ". Words are ANDed; !word keeps what does not match, " +
-			"a|b matches either, /regexp/ is a regular expression.",
+			"a|b matches either, /regexp/ is a regular expression matched against each field on its own (/^web-prod/ for names, /671$/ for ids or names that end so).",
 		"y copies the instance id to the clipboard (OSC 52: tmux and SSH too), Y the row as JSON.",
 		"BADGES say why a redeploy is refused: WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED. " +
 			"NO REDEPLOY: nothing blocks the instance, a redeploy just does not answer its event. " +

@@ -157,7 +157,7 @@ func (p *Model) View() string {
 			running++
 		}
 	}
-	title := "TASKS  " + common.Itoa(running) + " running · " + common.Itoa(finished) + " finished · " + common.Itoa(failed) + " failed"
+	title := "TASKS  " + common.Thousands(running) + " running · " + common.Thousands(finished) + " finished · " + common.Thousands(failed) + " failed"
 	if p.Plan != "" {
 		title += "  │  " + p.Plan
 	}
