@@ -150,13 +150,36 @@ func OrDash(s string) string {
 	return s
 }
 
-// WarningLine words one consequence of a redeploy; a destructive one says DATA LOSS in
-// words, for terminals without colour.
+// DangerMark starts a consequence that loses data. Words and a mark: without colour
+// (NO_COLOR, the Ascii profile keeps neither bold nor reverse) they are what stands out.
+const DangerMark = "!! DATA LOSS:"
+
+// WarningLine words one consequence of a redeploy; a destructive one starts with
+// DangerMark. It is plain text: wrap it, then PaintWarning each line.
 func WarningLine(destructive bool, msg string) string {
 	if destructive {
-		return "  ! DATA LOSS: " + msg
+		return "  " + DangerMark + " " + msg
 	}
 	return "  - " + msg
+}
+
+// PaintWarning paints the wrapped lines of one WarningLine: a destructive one's mark in
+// st.Danger and its words in st.Bad, on every line it wraps to, so that data loss is the
+// most visible thing on the screen; other consequences as they are.
+func PaintWarning(st *Styles, destructive bool, lines []string) []string {
+	if !destructive {
+		return lines
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if j := strings.Index(l, DangerMark); j >= 0 {
+			out[i] = l[:j] + st.Danger.On(DangerMark) + st.Bad.On(l[j+len(DangerMark):])
+			continue
+		}
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		out[i] = l[:lead] + st.Bad.On(l[lead:])
+	}
+	return out
 }
 
 // Printable is s without the C0 and C1 control characters (U+0000–U+001F, U+007F,

@@ -654,6 +654,15 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		}
 	}
 	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
+	// warn adds one consequence (common.WarningLine), data loss painted on every line it
+	// wraps to.
+	warn := func(s string) {
+		fact++
+		loss := strings.HasPrefix(s, "  "+common.DangerMark)
+		for _, l := range common.PaintWarning(st, loss, common.Wrap(s, inner)) {
+			lines = append(lines, dialogLine{l, prioMust, fact})
+		}
+	}
 	destructive := c.destructive(now)
 
 	if c.batch() {
@@ -719,7 +728,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	blank()
 	add(prioHeading, "What will happen:")
 	for _, w := range c.consequences(now) {
-		add(prioMust, w)
+		warn(w)
 	}
 	for _, s := range c.skipped {
 		add(prioSkipped, "  skipped: "+s)
@@ -744,6 +753,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		why := "This loses data."
 		if !c.losesData(now) {
 			why = "This is a batch."
+		}
+		if c.losesData(now) {
+			why = st.Bad.On(why)
 		}
 		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		add(prioMust, c.input.View())

@@ -127,7 +127,7 @@ func (h *Model) build() []string {
 		"BADGES say why a redeploy is refused: WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED. " +
 			"NO REDEPLOY: nothing blocks the instance, a redeploy just does not answer its event. " +
 			"Also LOCAL DISK, IN PROGRESS. +N after an event is N more pending events; after a badge, N more badges (enter shows all). " +
-			"Too narrow for badges, a mark after the cursor says it: ! refused, - no redeploy, ~ in progress.",
+			"Too narrow for badges, a mark after the cursor says it: ! refused, - no redeploy, ~ in progress, # LOCAL DISK (a redeploy wipes it).",
 		"L shows every notice, refusal and error of this session, whole."}
 	if readOnly {
 		prose = append(prose, "", "READ-ONLY: redeploy is disabled; R and space answer so. The detail pane and the log work as usual.")

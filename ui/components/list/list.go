@@ -775,7 +775,11 @@ func (l *Model) Render(b *strings.Builder) {
 			b.WriteByte('*')
 		case l.lay.noBadges:
 			// No room for the badges: one mark keeps the row's truth (help explains it).
-			b.WriteByte(stateMark(r))
+			if mk := stateMark(r); mk == markLocalDisk {
+				b.WriteString(st.Danger.On(string(mk)))
+			} else {
+				b.WriteByte(mk)
+			}
 		default:
 			b.WriteByte(' ')
 		}
@@ -791,8 +795,13 @@ func (l *Model) Render(b *strings.Builder) {
 	}
 }
 
+// markLocalDisk marks, at a width without badges, a row whose redeploy wipes its local
+// disks (LOCAL DISK): data loss is never left unsaid.
+const markLocalDisk = '#'
+
 // stateMark is a row's state in one character, for a width without the badge column:
-// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers.
+// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers,
+// # local disks a redeploy would wipe.
 func stateMark(r *fleet.Row) byte {
 	switch {
 	case r.InProgress:
@@ -801,6 +810,8 @@ func stateMark(r *fleet.Row) byte {
 		return '!'
 	case r.NoRedeploy:
 		return '-'
+	case r.Inst.HasLocalDisks():
+		return markLocalDisk
 	}
 	return ' '
 }

@@ -325,7 +325,7 @@ func TestNarrowRowsKeepAStateMark(t *testing.T) {
 	l := New(uitest.Common(clock.Now(), 40, 12))
 	l.SetSize(40, 10)
 	l.SetSnapshot(hub.Snapshot())
-	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}} {
+	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}, {uitest.IDLocal, "#"}} {
 		filterTo(l, c.id)
 		said(l, runes("j")) // the cursor's row too: the mark is the second character
 		if s := line(l, c.id); !strings.HasPrefix(s, ">"+c.mark+c.id) {
