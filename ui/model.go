@@ -66,6 +66,9 @@ type Deps struct {
 	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
 	PlanStore *fleet.PlanStore
 	PlanWhere string
+	// Regions are the regions the backend has, which :region may name (model.CheckRegion,
+	// as --region); nil when not known here: then only a region id's shape is checked.
+	Regions []string
 	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
 	// them like its own.
 	Resumed []*fleet.Plan

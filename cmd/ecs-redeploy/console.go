@@ -38,6 +38,9 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
 	}
+	if e.Engine != nil {
+		deps.Regions = regionIDs(e.Engine)
+	}
 	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
 		return err
 	}
