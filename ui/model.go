@@ -66,6 +66,10 @@ type Deps struct {
 	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
 	PlanStore *fleet.PlanStore
 	PlanWhere string
+	// KeyClock says when each key arrives, for telling a burst (a paste, with or without
+	// the terminal's brackets) from typing. nil: time.Now, except with the timers off
+	// (Tick < 0), where tests send keys at machine speed: there nil turns it off.
+	KeyClock func() time.Time
 	// Regions are the regions the backend has, which :region may name (model.CheckRegion,
 	// as --region); nil when not known here: then only a region id's shape is checked.
 	Regions []string
@@ -150,6 +154,10 @@ type Model struct {
 	// asked first: the next q quits.
 	quitAsked bool
 
+	// keyAt is when the last key arrived (Deps.KeyClock): a key hard on its heels is part
+	// of a burst.
+	keyAt time.Time
+
 	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
 	// presses one gets a one-line answer instead of silence.
 	actionKeys []key.Binding
@@ -173,6 +181,9 @@ func New(deps Deps) *Model {
 	}
 	if deps.Tick == 0 {
 		deps.Tick = 100 * time.Millisecond
+	}
+	if deps.KeyClock == nil && deps.Tick > 0 {
+		deps.KeyClock = time.Now
 	}
 	km := common.DefaultKeyMap()
 	if deps.Keys != nil {
@@ -571,6 +582,10 @@ func (m *Model) logFailures(prev, s *fleet.Snapshot) {
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
 // through the keys every screen shares, else to the focused component.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	msg, drop := m.burst(msg)
+	if drop {
+		return nil
+	}
 	// Any key but a second q or ctrl+c takes back the question quit asked.
 	asked := m.quitAsked
 	m.quitAsked = false
@@ -647,6 +662,42 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.notice = ""
 	}
 	return m.route(m.list, msg)
+}
+
+// burstGap is the longest gap between two keys of one burst. A paste arrives as keys
+// microseconds apart whether or not the terminal brackets it (tmux paste-buffer of "\rR":
+// enter, then R 50 µs later, as two messages); keys typed by a person, even two scripted
+// tmux send-keys, are 15 ms or more apart, and auto-repeat 30 ms.
+const burstGap = 5 * time.Millisecond
+
+// burstNotice answers a key a burst carried.
+const burstNotice = "keys that came faster than anyone types were taken as pasted text, not keys: nothing was done"
+
+// burst turns a key that arrived within burstGap of the one before into text: runes and
+// space become pasted text (for a focused field, else nothing), and any other key (enter,
+// tab, arrows) is dropped (drop), so a paste never reaches a key binding. The first key of
+// a burst cannot be told from a typed one and acts as typed; what it opens (the dialog)
+// settles before it takes a key. esc and ctrl+c always act: they only cancel or quit.
+func (m *Model) burst(msg tea.KeyMsg) (_ tea.KeyMsg, drop bool) {
+	if m.deps.KeyClock == nil {
+		return msg, false
+	}
+	at := m.deps.KeyClock()
+	inBurst := !m.keyAt.IsZero() && at.Sub(m.keyAt) < burstGap
+	m.keyAt = at
+	if !inBurst || msg.Paste || msg.Type == tea.KeyCtrlC || msg.Type == tea.KeyEsc {
+		return msg, false
+	}
+	switch msg.Type {
+	case tea.KeyRunes:
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes, Alt: msg.Alt, Paste: true}, false
+	case tea.KeySpace:
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{' '}, Paste: true}, false
+	}
+	if m.notice != burstNotice {
+		m.setNotice(false, burstNotice)
+	}
+	return msg, true
 }
 
 // route hands a message to component c.
