@@ -17,7 +17,7 @@ import (
 func screen(t *testing.T, h *harness, w, hgt int, steps func(tm *teatest.TestModel)) {
 	t.Helper()
 	tm := teatest.NewTestModel(t, h.model(), teatest.WithInitialTermSize(w, hgt))
-	waitFor(t, tm, "pending")
+	waitFor(t, tm, "sort deadline (s) · ") // loaded: the position is said (the header cuts "pending" at 40 columns)
 	if steps != nil {
 		steps(tm)
 	}

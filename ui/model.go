@@ -73,6 +73,13 @@ type Deps struct {
 	// Regions are the regions the backend has, which :region may name (model.CheckRegion,
 	// as --region); nil when not known here: then only a region id's shape is checked.
 	Regions []string
+	// AccountFlags select this console's account and endpoint on the command line
+	// (--endpoint 127.0.0.1:8080 --profile prod), shell-quoted: the exit hints carry them,
+	// so the commands they print address this account when pasted.
+	AccountFlags string
+	// Simulated says the backend is the simulator in this process (--demo): it ends with
+	// the process, and so does everything in flight there.
+	Simulated bool
 	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
 	// them like its own.
 	Resumed []*fleet.Plan
@@ -129,6 +136,11 @@ type Model struct {
 	// noticeSticky keeps the notice until esc; others fade after noticeFades.
 	noticeSticky bool
 	noticeAt     time.Time
+	// noticeAsks marks a notice that asks for a decision (ask): it is never cut, it
+	// wraps over as many lines as it needs, and the key that answers it clears it.
+	noticeAsks bool
+	// noticeDialog marks a notice about the open dialog: it goes when the dialog does.
+	noticeDialog bool
 	// noticeFor is the instance the notice is about, if one; the notice clears when that
 	// instance's redeploy state leaves noticeState.
 	noticeFor, noticeState string
@@ -531,8 +543,10 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	case gone != "":
 		m.dialog, m.dialogGone, m.mode = nil, gone, modeDialogGone
 		m.setNotice(true, gone+" changed while the dialog was open and can no longer be redeployed; nothing was done")
+		m.noticeDialog = true
 	case changed:
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
+		m.noticeDialog = true
 	}
 	return cmd
 }
@@ -586,9 +600,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if drop {
 		return nil
 	}
-	// Any key but a second q or ctrl+c takes back the question quit asked.
+	// Any key but a second q or ctrl+c takes back the question quit asked, and with it
+	// the question on screen: it was answered.
 	asked := m.quitAsked
 	m.quitAsked = false
+	if asked && m.noticeAsks {
+		m.notice, m.noticeAsks = "", false
+	}
 	if msg.Type == tea.KeyCtrlC {
 		return m.quit(asked)
 	}
@@ -596,6 +614,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case m.mode == modeDialogGone:
 		if msg.Type == tea.KeyEsc || msg.Type == tea.KeyEnter {
 			m.mode, m.dialogGone = m.dialogFrom, ""
+			m.dialogOver()
 		}
 		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:

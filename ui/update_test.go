@@ -291,7 +291,7 @@ func TestResizeNeverOverflows(t *testing.T) {
 				t.Errorf("%dx%d mode %d: %d lines", size[0], size[1], m.mode, len(lines))
 			}
 			// Every screen that fits keeps its header on top and its key hints at the bottom.
-			if size[1] >= 8 && (!strings.Contains(lines[0], "pending") || lines[len(lines)-1] != m.footerLine()) {
+			if size[1] >= 8 && (!strings.Contains(lines[0], "(operator)") || lines[len(lines)-1] != m.footerLine()) {
 				t.Errorf("%dx%d mode %d: first line %q, last line %q", size[0], size[1], m.mode, lines[0], lines[len(lines)-1])
 			}
 			press(m, keyEsc)

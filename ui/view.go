@@ -41,11 +41,31 @@ func (m *Model) noticeText() (string, bool) {
 }
 
 func (m *Model) bodyRows() int {
-	fixed := 3 + 1 + m.taskRows()
-	if s, _ := m.noticeText(); s != "" {
-		fixed++
-	}
+	fixed := 3 + 1 + m.taskRows() + len(m.noticeLines())
 	return max(m.height-fixed, 1)
+}
+
+// noticeLines are the notice as the screen shows it: one line, cut to the width with a
+// pointer to the log, or, for a question (ask), every word of it wrapped, never cut: what
+// to do next is read in full.
+func (m *Model) noticeLines() []string {
+	s, isErr := m.noticeText()
+	if s == "" {
+		return nil
+	}
+	if isErr {
+		s = "! " + s
+	}
+	lines := []string{fitNotice(s, m.width)}
+	if m.noticeAsks && s == "! "+m.notice {
+		lines = common.Wrap(s, max(m.width, 1))
+	}
+	if isErr {
+		for i, l := range lines {
+			lines[i] = m.st.Notice.On(l)
+		}
+	}
+	return lines
 }
 
 // View renders the screen from state alone: header, info line, body (the list, the
@@ -93,15 +113,8 @@ func (m *Model) View() string {
 	}
 	b.WriteString(m.tasks.View())
 	b.WriteByte('\n')
-	if s, isErr := m.noticeText(); s != "" {
-		if isErr {
-			s = "! " + s
-		}
-		s = fitNotice(s, m.width)
-		if isErr {
-			s = m.st.Notice.On(s)
-		}
-		b.WriteString(s)
+	for _, l := range m.noticeLines() {
+		b.WriteString(l)
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
