@@ -80,6 +80,9 @@ type Deps struct {
 	// Simulated says the backend is the simulator in this process (--demo): it ends with
 	// the process, and so does everything in flight there.
 	Simulated bool
+	// SaveDir is where ctrl+s saves what the view shows; empty turns saving off (serve:
+	// the server's disk is not the engineer's).
+	SaveDir string
 	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
 	// them like its own.
 	Resumed []*fleet.Plan
@@ -201,7 +204,7 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
 	}
@@ -405,6 +408,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleKey(msg)
 	case tea.MouseMsg:
 		m.mouse(msg)
+		return nil
+	case savedMsg:
+		if msg.err != nil {
+			m.setNotice(true, "save failed: "+msg.err.Error())
+		} else {
+			m.setNotice(false, "saved "+common.Thousands(msg.rows)+" row(s), as events --json prints them, to "+msg.path)
+		}
 		return nil
 	case copiedMsg:
 		if msg.err != nil {
@@ -669,6 +679,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, km.Copy, km.CopyJSON):
 		return m.copyRow(m.list.Current(), key.Matches(msg, km.CopyJSON))
+	case key.Matches(msg, km.Save):
+		return m.save()
 	case key.Matches(msg, km.Command):
 		m.mode = modeCommand
 		m.cmdline.SetRegions(m.knownRegions())
@@ -679,8 +691,25 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { f.RequestRefresh(); return nil }
 	case key.Matches(msg, km.Back):
 		m.notice = ""
+	case !m.listBinds(msg):
+		// Silence reads as a console that did not hear; one short line says it did.
+		m.setRefusal(msg.String() + " is not a key here: ? lists the keys")
+		return nil
 	}
 	return m.route(m.list, msg)
+}
+
+// listBinds reports whether a key the list is given means something there: one of the
+// list's bindings, enabled or not (the help overlay lists them all).
+func (m *Model) listBinds(msg tea.KeyMsg) bool {
+	for _, col := range m.keys.FullHelp() {
+		for _, b := range col {
+			if slices.Contains(b.Keys(), msg.String()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // burstGap is the longest gap between two keys of one burst. A paste arrives as keys

@@ -86,7 +86,7 @@ type Row struct {
 	Eligibility model.Eligibility
 	// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings).
 	ForceStop []model.Warning
-	// Badges are model.ReasonBadges: IN PROGRESS, or each reason a redeploy is refused
+	// Badges are model.Badges: IN PROGRESS, or each reason a redeploy is refused
 	// (WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED), NO REDEPLOY, then LOCAL DISK.
 	Badges []model.Badge
 	// State is the redeploy's state; StartedBy who started it (zero when idle).
@@ -188,7 +188,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
 	r.Blocked = !r.InProgress && !r.Resolved && r.Eligibility.Blocked()
 	r.NoRedeploy = !r.InProgress && !r.Resolved && r.Eligibility.NoRedeploy()
-	for _, b := range model.ReasonBadges(in, r.Eligibility, r.InProgress) {
+	for _, b := range model.Badges(in, r.Eligibility, r.InProgress) {
 		if r.Resolved && (b.Refusal() || b == model.BadgeNoRedeploy) {
 			continue
 		}

@@ -40,6 +40,10 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
 	}
+	// ctrl+s saves what the view shows here, where the console was started.
+	if wd, err := os.Getwd(); err == nil {
+		deps.SaveDir = wd
+	}
 	if e.Engine != nil {
 		deps.Regions, deps.Simulated = regionIDs(e.Engine), true
 	} else {

@@ -239,6 +239,13 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			l.move(1)
 		}
+	case key.Matches(km, keys.SelectAll):
+		// What the filter and the region scope show, and nothing they hide.
+		for _, ix := range l.idx {
+			l.selected[l.snap.Rows[ix].Inst.ID] = true
+		}
+	case key.Matches(km, keys.ClearSelection):
+		clear(l.selected)
 	case key.Matches(km, keys.Redeploy):
 		if msg, ok := l.redeployTargets(); ok {
 			return l, common.Emit(msg)
@@ -298,6 +305,19 @@ func (l *Model) redeployTargets() (RedeployMsg, bool) {
 		}
 	}
 	return msg, true
+}
+
+// Shown are the rows the view shows, in its order: the region scope and the filter
+// applied, sorted as on screen.
+func (l *Model) Shown() []*fleet.Row {
+	if l.snap == nil {
+		return nil
+	}
+	out := make([]*fleet.Row, len(l.idx))
+	for i, ix := range l.idx {
+		out[i] = l.snap.Rows[ix]
+	}
+	return out
 }
 
 // Cursor is the cursor's index among the rows shown.
