@@ -167,3 +167,27 @@ func TestSelectAllClearAndUnboundKeys(t *testing.T) {
 		t.Errorf("a viewer's ctrl+a: %d selected, notice %q", v.list.Selected(), v.notice)
 	}
 }
+
+// Issue 22: a viewer can see who started a redeploy, as the CLI can: the task row and
+// the detail pane say who.
+func TestAViewerSeesWhoStartedARedeploy(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	op := ready(t, h)
+	filterTo(op, idPlain)
+	press(op, runes("R"), keyTab, keyEnter)
+	if h.backend.redeploys.Load() != 1 {
+		t.Fatalf("the redeploy was not sent: %q", op.notice)
+	}
+	viewer := h.model()
+	viewer.deps.Identity.Role = "viewer"
+	viewer.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	viewer.Update(snapshotMsg{h.view.Snapshot()})
+	if v := viewer.View(); !strings.Contains(v, "by test (operator)") {
+		t.Errorf("the task panel does not say who started it:\n%s", v)
+	}
+	filterTo(viewer, idPlain)
+	press(viewer, keyEnter)
+	if v := viewer.View(); !strings.Contains(v, "started by test (operator)") {
+		t.Errorf("the detail pane does not say who started it:\n%s", v)
+	}
+}

@@ -252,7 +252,13 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		out = append(out, st.Good.On("Eligibility: nothing left to do")+" (the redeploy avoided the event)")
 		return append(out, taskLines(in.ID, tasks, st)...)
 	case r.InProgress:
-		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+" (a redeploy is running)")
+		running := " (a redeploy is running"
+		if by := r.StartedBy.String(); by == "elsewhere" {
+			running += ", started elsewhere: not from a console of this hub"
+		} else if by != "" {
+			running += ", started by " + common.Printable(by)
+		}
+		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+running+")")
 	case el.Allowed && losesData(el):
 		// Not green: what a redeploy costs here is read before that it may be done.
 		out = append(out, st.Bad.On("Eligibility: can be redeployed, with DATA LOSS")+" (read the first line below)")
@@ -299,7 +305,15 @@ func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
 			continue
 		}
 		n++
-		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
+		line := fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp))
+		switch by := t.StartedBy.String(); by {
+		case "":
+		case "elsewhere":
+			line += " elsewhere"
+		default:
+			line += " by " + common.Printable(by)
+		}
+		out = append(out, line)
 		if t.RequestID != "" {
 			out = append(out, "    RequestId "+t.RequestID)
 		}
