@@ -208,6 +208,8 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 		fleet = f
 	} else {
 		fleet = sim.Generate(g.Seed, g.Instances, start)
+		// The demo starts with something to do: the main cases on its first rows.
+		sim.Showcase(fleet, start)
 	}
 	var clock sim.Clock = sim.RealClock{}
 	if g.SimSpeed != 1 {
