@@ -462,7 +462,7 @@ func (m *Model) say(kind log.Kind, s string) {
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""
 	m.noticeAsks, m.noticeDialog = false, false
-	if s != refreshingNotice {
+	if s != refreshingNotice && !strings.HasSuffix(s, unboundNote) {
 		m.log.Add(log.Entry{At: m.noticeAt, Kind: kind, Text: s})
 	}
 }

@@ -237,7 +237,10 @@ func TestGoldenReadOnlyHelp(t *testing.T) {
 func openDialog(t *testing.T, tm *teatest.TestModel) {
 	t.Helper()
 	send(tm, runes("R"))
-	waitFor(t, tm, "Cancel")
+	// A dialog's buttons, or the size a dialog too large for the screen asks for.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("Cancel")) || bytes.Contains(b, []byte("make the terminal"))
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
 // redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.

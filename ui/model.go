@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	bhelp "github.com/charmbracelet/bubbles/help"
@@ -692,12 +693,19 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Back):
 		m.notice = ""
 	case !m.listBinds(msg):
-		// Silence reads as a console that did not hear; one short line says it did.
-		m.setRefusal(msg.String() + " is not a key here: ? lists the keys")
+		// Silence reads as a console that did not hear; one short line says it did. It
+		// never covers a notice still on screen (a refusal the key may have followed),
+		// and the log keeps no such line.
+		if s, _ := m.noticeText(); s == "" || strings.HasSuffix(s, unboundNote) {
+			m.say(log.Refusal, msg.String()+unboundNote)
+		}
 		return nil
 	}
 	return m.route(m.list, msg)
 }
+
+// unboundNote ends what a key that means nothing here is answered with.
+const unboundNote = " is not a key here: ? lists the keys"
 
 // listBinds reports whether a key the list is given means something there: one of the
 // list's bindings, enabled or not (the help overlay lists them all).

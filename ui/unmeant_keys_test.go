@@ -154,7 +154,7 @@ func TestCrampedDialogCannotBeConfirmed(t *testing.T) {
 		t.Fatalf("R did not open the dialog: notice %q", m.notice)
 	}
 	v := m.View()
-	if !strings.Contains(v, "make the terminal at least 80x") {
+	if !strings.Contains(v, "make the terminal at least 60x") {
 		t.Errorf("a cramped dialog must say how large the terminal must be:\n%s", v)
 	}
 	press(m, runes(idLocal), keyEnter, keyEnter)
