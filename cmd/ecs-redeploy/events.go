@@ -57,7 +57,7 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			return writeEventsTable(cmd.OutOrStdout(), ins, now)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in the README)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in docs/cli.md)")
 	return cmd
 }
 
