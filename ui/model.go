@@ -414,7 +414,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			m.setNotice(true, "save failed: "+msg.err.Error())
 		} else {
-			m.setNotice(false, "saved "+common.Thousands(msg.rows)+" row(s), as events --json prints them, to "+msg.path)
+			// The path first: a narrow screen cuts the words after it.
+			m.setNotice(false, "saved to "+msg.path+": "+common.Thousands(msg.rows)+" row(s) as events --json prints them")
 		}
 		return nil
 	case copiedMsg:
