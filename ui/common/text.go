@@ -80,16 +80,31 @@ func Itoa(n int) string {
 
 // Thousands is n with commas between thousands: 100,000.
 func Thousands(n int) string {
-	s := Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
+	if n > -1000 && n < 1000 {
+		return Itoa(n)
+	}
+	// One allocation: a panel's title is formatted on every frame.
+	var b [27]byte
+	i := len(b)
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	for d := 0; u > 0 || d == 0; d++ {
+		if d > 0 && d%3 == 0 {
+			i--
+			b[i] = ','
+		}
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
 	}
 	if neg {
-		s = "-" + s
+		i--
+		b[i] = '-'
 	}
-	return s
+	return string(b[i:])
 }
 
 // Wrap breaks s into lines of at most w columns at spaces.

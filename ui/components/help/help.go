@@ -133,8 +133,9 @@ func (h *Model) build() []string {
 	if readOnly {
 		prose = append(prose, "", "READ-ONLY: redeploy is disabled; R and space answer so. The detail pane and the log work as usual.")
 	} else {
-		prose = append(prose, "R redeploys the selected rows the filter shows (space selects), or the row under the cursor. Cancel is "+
-			"always focused first; local disks, ForceStop and batches need the id or count typed. "+confirm.SizeRule())
+		prose = append(prose, confirm.SizeRule(),
+			"R redeploys the selected rows the filter shows (space selects), or the row under the cursor. Cancel is "+
+				"always focused first; local disks, ForceStop and batches need the id or count typed.")
 	}
 	for _, p := range prose {
 		lines = append(lines, common.Wrap(p, h.Width)...)
