@@ -667,6 +667,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case modeHelp:
 		return m.route(m.overlay, msg)
 	case modeDetail:
+		k := &m.keys
+		if !binds(msg, []key.Binding{k.Back, k.Detail, k.Redeploy, k.Up, k.Down, k.PageUp, k.PageDown,
+			k.HalfPageUp, k.HalfPageDown, k.Top, k.Bottom}) {
+			m.unbound(msg)
+			return nil
+		}
 		return m.route(m.detail, msg)
 	case modeTasks:
 		return m.route(m.tasks, msg)
@@ -693,13 +699,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { f.RequestRefresh(); return nil }
 	case key.Matches(msg, km.Back):
 		m.notice = ""
-	case !m.listBinds(msg):
-		// Silence reads as a console that did not hear; one short line says it did. It
-		// never covers a notice still on screen (a refusal the key may have followed),
-		// and the log keeps no such line.
-		if s, _ := m.noticeText(); s == "" || strings.HasSuffix(s, unboundNote) {
-			m.say(log.Refusal, msg.String()+unboundNote)
-		}
+	case !binds(msg, slices.Concat(m.keys.FullHelp()...)):
+		m.unbound(msg)
 		return nil
 	}
 	return m.route(m.list, msg)
@@ -708,17 +709,24 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 // unboundNote ends what a key that means nothing here is answered with.
 const unboundNote = " is not a key here: ? lists the keys"
 
-// listBinds reports whether a key the list is given means something there: one of the
-// list's bindings, enabled or not (the help overlay lists them all).
-func (m *Model) listBinds(msg tea.KeyMsg) bool {
-	for _, col := range m.keys.FullHelp() {
-		for _, b := range col {
-			if slices.Contains(b.Keys(), msg.String()) {
-				return true
-			}
+// binds reports whether msg is one of bs's keys, enabled or not (the help overlay lists
+// them all; a disabled one has its own answer).
+func binds(msg tea.KeyMsg, bs []key.Binding) bool {
+	for _, b := range bs {
+		if slices.Contains(b.Keys(), msg.String()) {
+			return true
 		}
 	}
 	return false
+}
+
+// unbound answers a key that means nothing where it was pressed. Silence reads as a
+// console that did not hear; one short line says it did. It never covers a notice still
+// on screen (a refusal the key may have followed), and the log keeps no such line.
+func (m *Model) unbound(msg tea.KeyMsg) {
+	if s, _ := m.noticeText(); s == "" || strings.HasSuffix(s, unboundNote) {
+		m.say(log.Refusal, msg.String()+unboundNote)
+	}
 }
 
 // burstGap is the longest gap between two keys of one burst. A paste arrives as keys

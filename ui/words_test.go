@@ -160,6 +160,14 @@ func TestSelectAllClearAndUnboundKeys(t *testing.T) {
 	if !strings.Contains(m.notice, "w is not a key here") {
 		t.Errorf("an unbound key said %q", m.notice)
 	}
+	press(m, keyEsc, keyEnter, runes("z"))
+	if m.mode != modeDetail || !strings.Contains(m.notice, "z is not a key here") {
+		t.Errorf("an unbound key in the detail pane: mode %d, notice %q", m.mode, m.notice)
+	}
+	press(m, runes("j"), keyEsc)
+	if m.mode != modeList {
+		t.Errorf("the detail pane's own keys stopped working: mode %d", m.mode)
+	}
 	// A viewer's ctrl+a is answered as R and space are.
 	v := ready(t, newHarness(t, sim.Options{}, true))
 	press(v, tea.KeyMsg{Type: tea.KeyCtrlA})
