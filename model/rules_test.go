@@ -119,8 +119,8 @@ func TestInquiringSystemFailureRedeployIsAnswered(t *testing.T) {
 	in := base()
 	in.Events[0].Type, in.Events[0].CycleStatus = EventFailureRedeploy, CycleInquiring
 	el := Evaluate(&in, now, false)
-	if !el.Allowed || slices.Contains(ReasonBadges(&in, el, false), BadgeNoRedeploy) {
-		t.Fatalf("Inquiring SystemFailure.Redeploy: allowed %v, badges %v", el.Allowed, ReasonBadges(&in, el, false))
+	if !el.Allowed || slices.Contains(Badges(&in, el, false), BadgeNoRedeploy) {
+		t.Fatalf("Inquiring SystemFailure.Redeploy: allowed %v, badges %v", el.Allowed, Badges(&in, el, false))
 	}
 }
 
