@@ -11,11 +11,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 // TestMeasureServe is the measured run of the README's Performance section: it builds the
@@ -34,55 +35,30 @@ func TestMeasureServe(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	viewer, viewers := sshKey(t, dir, "viewers")
-	operator, operators := sshKey(t, dir, "operators")
+	viewer, viewers := sshtest.KeyFile(t, dir, "viewers")
+	operator, operators := sshtest.KeyFile(t, dir, "operators")
 	srv := exec.Command(bin, "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
 		"--authorized-keys", viewers, "--operator-keys", operators, "--max-sessions", "100")
 	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
-	logs := newLockedBuffer()
+	logs := sshtest.NewBuffer()
 	srv.Stderr = logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	addr := logs.waitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
+	addr := logs.WaitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
 	pid := srv.Process.Pid
 
-	type session struct {
-		conn  *gossh.Client
-		in    io.Writer
-		out   *lockedBuffer
-		bytes atomic.Int64
-	}
-	open := func(user string, key gossh.Signer) (*session, time.Duration) {
+	open := func(user string, key gossh.Signer) (*sshtest.Client, time.Duration) {
 		start := time.Now()
-		conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
-			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 15 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sess, err := conn.NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &session{conn: conn, out: newLockedBuffer()}
-		s.in, _ = sess.StdinPipe()
-		sess.Stdout = countingWriter{s.out, &s.bytes}
-		if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.Shell(); err != nil {
-			t.Fatal(err)
-		}
-		s.out.wait(t, regexp.MustCompile(`\x1b\]11;\?`), func(s string) string { return s })
-		_, _ = io.WriteString(s.in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
-		s.out.waitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
-		return s, time.Since(start)
+		c := sshtest.Connect(t, addr, user, key, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
+		c.Out.WaitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
+		return c, time.Since(start)
 	}
 
 	first, _ := open("oscar", operator)
 	rss1 := procKiB(t, pid, "VmRSS")
-	var all []*session
+	var all []*sshtest.Client
 	var latencies []time.Duration
 	for i := 1; i < sessions; i++ {
 		s, d := open(fmt.Sprintf("viewer%02d", i), viewer)
@@ -97,56 +73,47 @@ func TestMeasureServe(t *testing.T) {
 		len(latencies), latencies[len(latencies)/2].Round(time.Millisecond),
 		latencies[len(latencies)*95/100].Round(time.Millisecond), latencies[len(latencies)-1].Round(time.Millisecond))
 
-	measure := func(what string, n int, ss []*session) float64 {
-		for _, s := range ss {
-			s.bytes.Store(0)
+	measure := func(what string, n int, ss []*sshtest.Client) float64 {
+		before := make([]int, len(ss))
+		for i, s := range ss {
+			before[i] = s.Out.Len()
 		}
 		c0, t0 := procCPU(t, pid), time.Now()
 		time.Sleep(window) // a measured run: wall time is what is measured
 		cpu, wall := procCPU(t, pid)-c0, time.Since(t0)
 		var bytes int64
-		for _, s := range ss {
-			bytes += s.bytes.Load()
+		for i, s := range ss {
+			bytes += int64(s.Out.Len() - before[i])
 		}
 		pct := 100 * cpu.Seconds() / wall.Seconds()
 		t.Logf("%s, %d sessions: server CPU %.1f%% of one core; %.0f B/s per session to the client",
 			what, n, pct, float64(bytes)/wall.Seconds()/float64(len(ss)))
 		return pct
 	}
-	idle50 := measure("idle", sessions, append([]*session{first}, all...))
+	idle50 := measure("idle", sessions, append([]*sshtest.Client{first}, all...))
 
 	// The operator redeploys web-prod-001 (Running: minutes of Stopping, Starting).
-	_, _ = io.WriteString(first.in, "/")
-	first.out.waitMatch(t, regexp.MustCompile(`(?m)^/`))
-	_, _ = io.WriteString(first.in, "web-prod-001")
-	first.out.waitMatch(t, regexp.MustCompile(`1 of 7`))
-	_, _ = io.WriteString(first.in, "\r")
-	_, _ = io.WriteString(first.in, "R")
-	first.out.waitMatch(t, regexp.MustCompile(`ForceStop:`))
-	first.out.pressUntil(t, first.in, "\t", regexp.MustCompile(`> Redeploy <`))
-	_, _ = io.WriteString(first.in, "\r")
-	first.out.waitMatch(t, regexp.MustCompile(`started: task`))
+	_, _ = io.WriteString(first.Stdin, "/")
+	first.Out.WaitMatch(t, regexp.MustCompile(`(?m)^/`))
+	_, _ = io.WriteString(first.Stdin, "web-prod-001")
+	first.Out.WaitMatch(t, regexp.MustCompile(`1 of 7`))
+	_, _ = io.WriteString(first.Stdin, "\r")
+	_, _ = io.WriteString(first.Stdin, "R")
+	first.Out.WaitMatch(t, regexp.MustCompile(`ForceStop:`))
+	first.Out.PressUntil(t, first.Stdin, "\t", regexp.MustCompile(`> Redeploy <`))
+	_, _ = io.WriteString(first.Stdin, "\r")
+	first.Out.WaitMatch(t, regexp.MustCompile(`started: task`))
 	for _, s := range all {
-		s.out.waitMatch(t, regexp.MustCompile(`1 running`))
+		s.Out.WaitMatch(t, regexp.MustCompile(`1 running`))
 	}
-	anim50 := measure("a task animating", sessions, append([]*session{first}, all...))
+	anim50 := measure("a task animating", sessions, append([]*sshtest.Client{first}, all...))
 	for _, s := range all {
-		_ = s.conn.Close()
+		_ = s.Conn.Close()
 	}
-	logs.waitMatch(t, regexp.MustCompile(`(?s)(session end[^\n]*\n.*){49}`))
-	anim1 := measure("a task animating", 1, []*session{first})
+	logs.WaitMatch(t, regexp.MustCompile(`(?s)(session end[^\n]*\n.*){49}`))
+	anim1 := measure("a task animating", 1, []*sshtest.Client{first})
 	t.Logf("render cost while a task animates: %.2f%% of one core per session ((%.1f%% − %.1f%%) / %d); idle: %.2f%% per session",
 		(anim50-anim1)/float64(sessions-1), anim50, anim1, sessions-1, idle50/float64(sessions))
-}
-
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	c.n.Add(int64(len(p)))
-	return c.w.Write(p)
 }
 
 // procKiB reads a field such as VmRSS from /proc/PID/status.
