@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,4 +152,98 @@ func procCPU(t *testing.T, pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// TestMeasureServeUnderKnocks is the measured run of issue 21's flood: 10,000 TCP
+// connections from 127.0.0.2 that never say a word, then an operator's login from
+// 127.0.0.1. It reports the server's RSS and open file descriptors before and after the
+// knocks, and the operator's time from dial to first screen. ECS_REDEPLOY_BIN measures
+// another build (such as the one before the limits); ulimit -n must allow the knocks.
+//
+//	ECS_REDEPLOY_MEASURE=1 go test -run TestMeasureServeUnderKnocks -v ./cmd/ecs-redeploy/
+func TestMeasureServeUnderKnocks(t *testing.T) {
+	if os.Getenv("ECS_REDEPLOY_MEASURE") == "" {
+		t.Skip("a measured run, not a test: set ECS_REDEPLOY_MEASURE=1")
+	}
+	knocks := 10000
+	if v := os.Getenv("ECS_REDEPLOY_KNOCKS"); v != "" {
+		knocks, _ = strconv.Atoi(v)
+	}
+	dir := t.TempDir()
+	bin := os.Getenv("ECS_REDEPLOY_BIN")
+	if bin == "" {
+		bin = filepath.Join(dir, "ecs-redeploy")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+	}
+	_, viewers := sshtest.KeyFile(t, dir, "viewers")
+	operator, operators := sshtest.KeyFile(t, dir, "operators")
+	srv := exec.Command(bin, "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
+		"--authorized-keys", viewers, "--operator-keys", operators)
+	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
+	logs := sshtest.NewBuffer()
+	srv.Stderr = logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	addr := logs.WaitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
+	pid := srv.Process.Pid
+	fds := func() int {
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	rss0, fd0 := procKiB(t, pid, "VmRSS"), fds()
+
+	start := time.Now()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 30 * time.Second}
+	var conns []net.Conn
+	var kept, refused, failed int
+	for range knocks {
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			failed++
+			continue
+		}
+		conns = append(conns, c)
+	}
+	// Every knock is answered before anything is measured: a kept one with the server's
+	// version line, a refused one with its close.
+	buf := make([]byte, 4)
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.ReadFull(c, buf); err == nil {
+			kept++
+		} else {
+			refused++
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	knocked := time.Since(start)
+	rss1, fd1 := procKiB(t, pid, "VmRSS"), fds()
+
+	start = time.Now()
+	conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "oscar", Auth: []gossh.AuthMethod{gossh.PublicKeys(operator)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 60 * time.Second})
+	login := "failed"
+	if err != nil {
+		login += ": " + err.Error()
+	} else {
+		c := sshtest.Open(t, conn, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
+		if c.Out.Within(regexp.MustCompile(`i-uf6hdfs000000000007`), 60*time.Second) {
+			login = time.Since(start).Round(time.Millisecond).String()
+		}
+	}
+	t.Logf("%d knocks from 127.0.0.2 in %s: %d kept by the server, %d closed by it, %d not connected", knocks,
+		knocked.Round(time.Millisecond), kept, refused, failed)
+	t.Logf("server RSS %d KiB → %d KiB, open fds %d → %d; operator's login to first screen under the knocks: %s",
+		rss0, rss1, fd0, fd1, login)
 }
