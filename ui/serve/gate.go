@@ -253,7 +253,8 @@ func (pc *pendingConn) settle(outcome string) bool {
 	settled := false
 	pc.once.Do(func() {
 		settled = true
-		if pc.grace != nil {
+		// The timer's own call stops nothing: it may run before admit has stored it.
+		if outcome != "expired" && pc.grace != nil {
 			pc.grace.Stop()
 		}
 		pc.g.release(pc.src, outcome == "expired")

@@ -1,9 +1,12 @@
 package serve
 
 import (
+	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -118,4 +121,75 @@ func TestAKeysNewRoleClosesItsSessions(t *testing.T) {
 	e.logs.WaitFor(t, "logged", "session closed: its key's role changed", "new_role=viewer", "reason=role_changed")
 	again := e.connect("oscar", e.operator, 120, 30)
 	again.Out.WaitFor(t, "the next login is a viewer", idFirst, "READ-ONLY")
+}
+
+// What the server tells a client it turns away is one line that says what to do, on
+// stderr, with exit status 1.
+func TestEveryRefusalIsOneLine(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxSessions = 1 })
+	oneLine := func(t *testing.T, c *sshtest.Client, want string) {
+		t.Helper()
+		if got := c.WaitExit(); got != 1 {
+			t.Errorf("exit %d, want 1", got)
+		}
+		got := c.ErrOut.String()
+		if !strings.HasPrefix(got, "ecs-redeploy: ") || !strings.HasSuffix(got, "\r\n") || strings.Count(got, "\n") != 1 || !strings.Contains(got, want) {
+			t.Errorf("told %q, want one line with %q", got, want)
+		}
+	}
+	t.Run("a command", func(t *testing.T) {
+		conn, err := e.dial("vera", gossh.PublicKeys(e.viewer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = conn.Close() })
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, errOut := sshtest.NewBuffer(), sshtest.NewBuffer()
+		sess.Stdout, sess.Stderr = out, errOut
+		if err := sess.RequestPty("xterm", 30, 100, gossh.TerminalModes{}); err != nil { // ssh -t host uptime
+			t.Fatal(err)
+		}
+		err = sess.Run("uptime")
+		var ee *gossh.ExitError
+		if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+			t.Errorf("a command: %v, want exit status 1", err)
+		}
+		if got := errOut.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "connect without a command") {
+			t.Errorf("told %q", got)
+		}
+	})
+	t.Run("no terminal", func(t *testing.T) {
+		conn, err := e.dial("vera", gossh.PublicKeys(e.viewer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		oneLine(t, e.open(conn, "", 0, 0, false), "needs a terminal")
+	})
+	t.Run("full", func(t *testing.T) {
+		first := e.connect("a", e.viewer, 100, 30)
+		first.Out.WaitFor(t, "first", idFirst)
+		oneLine(t, e.connect("b", e.viewer, 100, 30), "the console is full")
+		first.Type("q")
+		first.WaitExit()
+		e.waitSessions(0)
+	})
+	t.Run("idle", func(t *testing.T) {
+		c := e.connect("idle", e.viewer, 100, 30)
+		c.Out.WaitFor(t, "screen", idFirst)
+		e.wall.Advance(time.Hour)
+		e.srv.Sweep()
+		oneLine(t, c, "without input (--idle-timeout)")
+		e.waitSessions(0)
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		c := e.connect("late", e.viewer, 100, 30)
+		c.Out.WaitFor(t, "screen", idFirst)
+		if err := e.srv.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		oneLine(t, c, "shutting down")
+	})
 }
