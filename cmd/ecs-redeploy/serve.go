@@ -79,7 +79,7 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 	def := serve.DefaultLimits
 	fl.DurationVar(&o.LoginGraceTime, "login-grace-time", def.LoginGraceTime, "close a connection not authenticated this long after it opened (0: never)")
 	fl.StringVar(&o.MaxStartups, "max-startups", def.MaxStartups.String(), "unauthenticated connections, start:rate:full: from start on refuse rate % of new ones, rising to all at full (0: no cap)")
-	fl.IntVar(&o.PerSource, "per-source-max-startups", def.PerSource, "most unauthenticated connections from one IP address; more are refused (0: no cap)")
+	fl.IntVar(&o.PerSource, "per-source-max-startups", def.PerSource, "most unauthenticated connections from one IPv4 address or IPv6 /64; more are refused (0: no cap)")
 	return cmd
 }
 

@@ -23,8 +23,9 @@ type Limits struct {
 	LoginGraceTime time.Duration
 	// MaxStartups caps the connections not yet authenticated, with random early refusal.
 	MaxStartups Startups
-	// PerSource caps the connections not yet authenticated from one IP address; 0: no cap.
-	// It keeps one host that knocks from taking the places every other host needs.
+	// PerSource caps the connections not yet authenticated from one IPv4 address or IPv6
+	// /64; 0: no cap. It keeps one host that knocks from taking the places every other
+	// host needs.
 	PerSource int
 	// LogEvery is how often refusals are summed up in the log: one line per interval with
 	// counts, never one line per knock. 10 s by default.
@@ -153,9 +154,14 @@ func (l gateListener) Accept() (net.Conn, error) {
 	}
 }
 
-// sourceOf is the IP address a connection comes from (its port excluded).
+// sourceOf is where a connection comes from, for the per-source cap: its IPv4 address,
+// or its IPv6 /64, the block one host is usually given (so that one host cannot knock
+// from 2⁶⁴ addresses; sshd_config's PerSourceNetBlockSize 32:64).
 func sourceOf(a net.Addr) string {
 	if t, ok := a.(*net.TCPAddr); ok {
+		if t.IP.To4() == nil && len(t.IP) == net.IPv6len {
+			return t.IP.Mask(net.CIDRMask(64, 128)).String() + "/64"
+		}
 		return t.IP.String()
 	}
 	host, _, err := net.SplitHostPort(a.String())

@@ -261,3 +261,20 @@ func (e *env) waitPending(what string, n int) {
 		}
 	}
 }
+
+func TestSourceIsAnAddressOrAnIPv6Block(t *testing.T) {
+	for _, tc := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 50000}, "192.0.2.7"},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:192.0.2.7"), Port: 50000}, "192.0.2.7"},
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:aaaa::1"), Port: 50000}, "2001:db8:1:2::/64"},
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:ffff::9"), Port: 50001}, "2001:db8:1:2::/64"},
+		{&net.UnixAddr{Name: "@x", Net: "unix"}, "@x"},
+	} {
+		if got := sourceOf(tc.addr); got != tc.want {
+			t.Errorf("sourceOf(%v) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
+}
