@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -193,24 +192,6 @@ func Dial(addr, user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
 	return gossh.Dial("tcp", addr, &gossh.ClientConfig{
 		User: user, Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: Wait,
 	})
-}
-
-// DialFrom is Dial from a given local address, such as 127.0.0.2: on loopback every
-// 127.0.0.0/8 address is this host, and a server counts each as its own source.
-func DialFrom(local, addr, user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: Wait}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	conn, chans, reqs, err := gossh.NewClientConn(c, addr, &gossh.ClientConfig{
-		User: user, Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: Wait,
-	})
-	if err != nil {
-		_ = c.Close()
-		return nil, err
-	}
-	return gossh.NewClient(conn, chans, reqs), nil
 }
 
 // Terminal is what a client asks for: a PTY of Term at Width×Height, or none.
