@@ -108,8 +108,9 @@ type gate struct {
 	roll func() int
 
 	mu       sync.Mutex
-	pending  int            // accepted, not yet authenticated
-	bySource map[string]int // pending, by IP address; no zero entries
+	pending  int                       // accepted, not yet authenticated
+	conns    map[*pendingConn]struct{} // the pending ones, for Shutdown
+	bySource map[string]int            // pending, by source; no zero entries
 	// Since the last summary.
 	refusedSource, refusedStartups, expired int
 	lastSource                              string
@@ -130,7 +131,8 @@ type GateStats struct {
 }
 
 func newGate(lim Limits) *gate {
-	return &gate{lim: lim, roll: func() int { return rand.IntN(100) }, bySource: map[string]int{}, changed: make(chan struct{})}
+	return &gate{lim: lim, roll: func() int { return rand.IntN(100) }, bySource: map[string]int{}, conns: map[*pendingConn]struct{}{},
+		changed: make(chan struct{})}
 }
 
 // listener hands the server only the connections the gate admits.
@@ -191,6 +193,7 @@ func (g *gate) admit(c net.Conn) *pendingConn {
 	g.pending++
 	g.bySource[src]++
 	pc := &pendingConn{Conn: c, g: g, src: src}
+	g.conns[pc] = struct{}{}
 	if d := g.lim.LoginGraceTime; d > 0 {
 		pc.grace = time.AfterFunc(d, pc.expire)
 	}
@@ -198,12 +201,13 @@ func (g *gate) admit(c net.Conn) *pendingConn {
 }
 
 // release gives back the place of a connection that authenticated or went away.
-func (g *gate) release(src string, expired bool) {
+func (g *gate) release(pc *pendingConn, expired bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.pending--
-	if g.bySource[src]--; g.bySource[src] <= 0 {
-		delete(g.bySource, src)
+	delete(g.conns, pc)
+	if g.bySource[pc.src]--; g.bySource[pc.src] <= 0 {
+		delete(g.bySource, pc.src)
 	}
 	if expired {
 		g.expired++
@@ -211,6 +215,20 @@ func (g *gate) release(src string, expired bool) {
 	}
 	close(g.changed)
 	g.changed = make(chan struct{})
+}
+
+// closeAll closes every connection that has not authenticated: on shutdown, a half-done
+// login is not waited for.
+func (g *gate) closeAll() {
+	g.mu.Lock()
+	conns := make([]*pendingConn, 0, len(g.conns))
+	for pc := range g.conns {
+		conns = append(conns, pc)
+	}
+	g.mu.Unlock()
+	for _, pc := range conns {
+		_ = pc.Close()
+	}
 }
 
 // stats is the gate's counts, and a channel closed at the next place given back.
@@ -263,7 +281,7 @@ func (pc *pendingConn) settle(outcome string) bool {
 		if outcome != "expired" && pc.grace != nil {
 			pc.grace.Stop()
 		}
-		pc.g.release(pc.src, outcome == "expired")
+		pc.g.release(pc, outcome == "expired")
 	})
 	return settled
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"io"
 	"net"
 	"os"
@@ -276,5 +277,24 @@ func TestSourceIsAnAddressOrAnIPv6Block(t *testing.T) {
 		if got := sourceOf(tc.addr); got != tc.want {
 			t.Errorf("sourceOf(%v) = %q, want %q", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// A shutdown does not wait for half-done logins: it closes them.
+func TestShutdownClosesTheUnauthenticated(t *testing.T) {
+	e := newEnv(t)
+	c, ok := knock(t, "127.0.0.2", e.addr)
+	if !ok {
+		t.Fatal("a lone connection was refused")
+	}
+	if err := e.srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	if _, err := io.ReadAll(c); err != nil && !isReset(err) {
+		t.Fatalf("a connection still logging in outlived the shutdown: %v", err)
+	}
+	if st := e.srv.GateStats(); st.Pending != 0 {
+		t.Fatalf("gate after shutdown: %+v", st)
 	}
 }

@@ -550,8 +550,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if werr := s.waitSessions(ctx, 0); werr != nil && err == nil {
 		err = werr
 	}
-	// Clients keep their connections open after the session ends; close them.
+	// Clients keep their connections open after the session ends; close them, and those
+	// still logging in.
 	_ = s.ssh.Close()
+	s.gate.closeAll()
 	if serr := <-stopped; serr != nil {
 		s.log.Debug("closing the listener", "err", serr)
 	}
