@@ -241,11 +241,12 @@ func (g *gate) stats() (GateStats, <-chan struct{}) {
 }
 
 // summary is the log line's fields for what was refused since the last one, or nil when
-// there is nothing to say or the last line is younger than LogEvery.
-func (g *gate) summary(now time.Time) []any {
+// there is nothing to say or the last line is younger than LogEvery (unless final: the
+// server stops).
+func (g *gate) summary(now time.Time, final bool) []any {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.refusedSource+g.refusedStartups+g.expired == 0 || now.Sub(g.lastSummary) < g.lim.LogEvery {
+	if g.refusedSource+g.refusedStartups+g.expired == 0 || (!final && now.Sub(g.lastSummary) < g.lim.LogEvery) {
 		return nil
 	}
 	kv := []any{"refused_per_source", g.refusedSource, "refused_max_startups", g.refusedStartups,

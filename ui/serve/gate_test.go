@@ -298,3 +298,19 @@ func TestShutdownClosesTheUnauthenticated(t *testing.T) {
 		t.Fatalf("gate after shutdown: %+v", st)
 	}
 }
+
+// What was refused since the last summary is told at shutdown, not lost.
+func TestShutdownSumsUpTheLastRefusals(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Limits = Limits{LoginGraceTime: time.Minute, MaxStartups: DefaultLimits.MaxStartups, PerSource: 1}
+	})
+	knock(t, "127.0.0.2", e.addr)
+	e.srv.Sweep() // nothing refused yet
+	if _, ok := knock(t, "127.0.0.2", e.addr); ok {
+		t.Fatal("a second connection from one source was kept with --per-source-max-startups 1")
+	}
+	if err := e.srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.logs.WaitFor(t, "the last summary", "refused_per_source=1 ")
+}

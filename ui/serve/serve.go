@@ -554,6 +554,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// still logging in.
 	_ = s.ssh.Close()
 	s.gate.closeAll()
+	s.logRefusals(s.opt.Clock(), true)
 	if serr := <-stopped; serr != nil {
 		s.log.Debug("closing the listener", "err", serr)
 	}

@@ -169,9 +169,7 @@ func (s *Server) Sweep() {
 	// Key files edited with no login and no SIGHUP since still close the sessions of the
 	// keys they no longer grant, within a sweep.
 	s.opt.Keys.Reload()
-	if kv := s.gate.summary(now); kv != nil {
-		s.log.Warn("connections refused before authentication (--max-startups, --per-source-max-startups, --login-grace-time)", kv...)
-	}
+	s.logRefusals(now, false)
 	for _, ss := range s.snapshot() {
 		if d := s.opt.IdleTimeout; d > 0 && now.Sub(time.Unix(0, ss.lastInput.Load())) >= d {
 			s.log.Info("idle timeout", "user", ss.id.Name, "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
@@ -214,6 +212,13 @@ func (ss *session) keepalive(now time.Time) {
 			ss.s.mu.Unlock()
 		}
 	}()
+}
+
+// logRefusals sums up the connections refused before authentication, once per LogEvery.
+func (s *Server) logRefusals(now time.Time, final bool) {
+	if kv := s.gate.summary(now, final); kv != nil {
+		s.log.Warn("connections refused before authentication (--max-startups, --per-source-max-startups, --login-grace-time)", kv...)
+	}
 }
 
 func (s *Server) startSweep() {
