@@ -155,19 +155,24 @@ func procCPU(t *testing.T, pid int) time.Duration {
 }
 
 // TestMeasureServeUnderKnocks is the measured run of issue 21's flood: 10,000 TCP
-// connections from 127.0.0.2 that never say a word, then an operator's login from
-// 127.0.0.1. It reports the server's RSS and open file descriptors before and after the
-// knocks, and the operator's time from dial to first screen. ECS_REDEPLOY_BIN measures
-// another build (such as the one before the limits); ulimit -n must allow the knocks.
+// connections that never say a word, from 127.0.0.2 (ECS_REDEPLOY_KNOCK_SOURCES=200
+// spreads them over 127.0.0.2 to 127.0.0.201), then the login of an operator from
+// 127.0.0.1, who logged in once before the knocks. It reports the server's RSS and open
+// file descriptors before and after the knocks, and the operator's time from dial to first
+// screen. ECS_REDEPLOY_BIN measures another build (such as the one before the limits);
+// ulimit -n must allow the knocks.
 //
 //	ECS_REDEPLOY_MEASURE=1 go test -run TestMeasureServeUnderKnocks -v ./cmd/ecs-redeploy/
 func TestMeasureServeUnderKnocks(t *testing.T) {
 	if os.Getenv("ECS_REDEPLOY_MEASURE") == "" {
 		t.Skip("a measured run, not a test: set ECS_REDEPLOY_MEASURE=1")
 	}
-	knocks := 10000
+	knocks, sources := 10000, 1
 	if v := os.Getenv("ECS_REDEPLOY_KNOCKS"); v != "" {
 		knocks, _ = strconv.Atoi(v)
+	}
+	if v := os.Getenv("ECS_REDEPLOY_KNOCK_SOURCES"); v != "" {
+		sources, _ = strconv.Atoi(v)
 	}
 	dir := t.TempDir()
 	bin := os.Getenv("ECS_REDEPLOY_BIN")
@@ -197,13 +202,29 @@ func TestMeasureServeUnderKnocks(t *testing.T) {
 		}
 		return len(ents)
 	}
+	login := func() string {
+		start := time.Now()
+		conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "oscar", Auth: []gossh.AuthMethod{gossh.PublicKeys(operator)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 60 * time.Second})
+		if err != nil {
+			return "failed: " + err.Error()
+		}
+		c := sshtest.Open(t, conn, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
+		if !c.Out.Within(regexp.MustCompile(`i-uf6hdfs000000000007`), 60*time.Second) {
+			return "failed: no first screen"
+		}
+		return time.Since(start).Round(time.Millisecond).String()
+	}
+	t.Logf("operator's login before the knocks: %s", login())
 	rss0, fd0 := procKiB(t, pid, "VmRSS"), fds()
 
 	start := time.Now()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 30 * time.Second}
 	var conns []net.Conn
 	var kept, refused, failed int
-	for range knocks {
+	for i := range knocks {
+		k := i % sources
+		src := net.IPv4(127, 0, byte(k/250), byte(2+k%250))
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: src}, Timeout: 30 * time.Second}
 		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			failed++
@@ -230,20 +251,9 @@ func TestMeasureServeUnderKnocks(t *testing.T) {
 	knocked := time.Since(start)
 	rss1, fd1 := procKiB(t, pid, "VmRSS"), fds()
 
-	start = time.Now()
-	conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "oscar", Auth: []gossh.AuthMethod{gossh.PublicKeys(operator)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 60 * time.Second})
-	login := "failed"
-	if err != nil {
-		login += ": " + err.Error()
-	} else {
-		c := sshtest.Open(t, conn, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
-		if c.Out.Within(regexp.MustCompile(`i-uf6hdfs000000000007`), 60*time.Second) {
-			login = time.Since(start).Round(time.Millisecond).String()
-		}
-	}
-	t.Logf("%d knocks from 127.0.0.2 in %s: %d kept by the server, %d closed by it, %d not connected", knocks,
+	under := login()
+	t.Logf("%d knocks from %d address(es) in %s: %d kept by the server, %d closed by it, %d not connected", knocks, sources,
 		knocked.Round(time.Millisecond), kept, refused, failed)
 	t.Logf("server RSS %d KiB → %d KiB, open fds %d → %d; operator's login to first screen under the knocks: %s",
-		rss0, rss1, fd0, fd1, login)
+		rss0, rss1, fd0, fd1, under)
 }

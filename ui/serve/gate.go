@@ -100,17 +100,30 @@ func (s Startups) refuse(n int, roll func() int) bool {
 	return roll() < p
 }
 
+// Known sources. MaxStartups alone cannot tell an operator from a flood: many addresses
+// knocking together fill it, and then every login is refused, the team's included (sshd
+// has the same weakness). A source where a key logged in within knownFor is let past
+// MaxStartups (never past its per-source cap), so the people who use the server keep
+// getting in while strangers knock. At most knownMax sources are remembered, the oldest
+// forgotten first; only a verified key adds one, so strangers cannot grow the list.
+const (
+	knownFor = 24 * time.Hour
+	knownMax = 1024
+)
+
 // gate counts the connections that have not authenticated, refuses those past the limits
 // at accept, before they cost a goroutine or a handshake, and closes those past their
 // grace time. It sums up what it refused for the log.
 type gate struct {
 	lim  Limits
 	roll func() int
+	now  func() time.Time
 
 	mu       sync.Mutex
 	pending  int                       // accepted, not yet authenticated
 	conns    map[*pendingConn]struct{} // the pending ones, for Shutdown
 	bySource map[string]int            // pending, by source; no zero entries
+	known    map[string]time.Time      // sources a key logged in from, and when last
 	// Since the last summary.
 	refusedSource, refusedStartups, expired int
 	lastSource                              string
@@ -130,9 +143,9 @@ type GateStats struct {
 	RefusedPerSource, RefusedMaxStartups, LoginGraceExpired int
 }
 
-func newGate(lim Limits) *gate {
-	return &gate{lim: lim, roll: func() int { return rand.IntN(100) }, bySource: map[string]int{}, conns: map[*pendingConn]struct{}{},
-		changed: make(chan struct{})}
+func newGate(lim Limits, now func() time.Time) *gate {
+	return &gate{lim: lim, roll: func() int { return rand.IntN(100) }, now: now, bySource: map[string]int{},
+		conns: map[*pendingConn]struct{}{}, known: map[string]time.Time{}, changed: make(chan struct{})}
 }
 
 // listener hands the server only the connections the gate admits.
@@ -184,7 +197,7 @@ func (g *gate) admit(c net.Conn) *pendingConn {
 		g.lastSource = src
 		return nil
 	}
-	if g.lim.MaxStartups.refuse(g.pending, g.roll) {
+	if !g.knownLocked(src) && g.lim.MaxStartups.refuse(g.pending, g.roll) {
 		g.refusedStartups++
 		g.total.RefusedMaxStartups++
 		g.lastSource = src
@@ -198,6 +211,28 @@ func (g *gate) admit(c net.Conn) *pendingConn {
 		pc.grace = time.AfterFunc(d, pc.expire)
 	}
 	return pc
+}
+
+// knownLocked reports whether a key logged in from src within knownFor.
+func (g *gate) knownLocked(src string) bool {
+	at, ok := g.known[src]
+	return ok && g.now().Sub(at) < knownFor
+}
+
+// remember records that a key logged in from src.
+func (g *gate) remember(src string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.known[src]; !ok && len(g.known) >= knownMax {
+		oldest, first := "", true
+		for s, at := range g.known {
+			if first || at.Before(g.known[oldest]) {
+				oldest, first = s, false
+			}
+		}
+		delete(g.known, oldest)
+	}
+	g.known[src] = g.now()
 }
 
 // release gives back the place of a connection that authenticated or went away.
@@ -289,7 +324,11 @@ func (pc *pendingConn) settle(outcome string) bool {
 
 // authenticated is called once the client has proved it holds an authorized key: the
 // connection leaves the gate's count and its grace timer.
-func (pc *pendingConn) authenticated() { pc.settle("authenticated") }
+func (pc *pendingConn) authenticated() {
+	if pc.settle("authenticated") {
+		pc.g.remember(pc.src)
+	}
+}
 
 func (pc *pendingConn) expire() {
 	if pc.settle("expired") {

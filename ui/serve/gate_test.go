@@ -158,11 +158,18 @@ func TestSilentFloodLeavesTheOperatorIn(t *testing.T) {
 	}
 }
 
-// MaxStartups counts the unauthenticated connections of every source together.
-func TestMaxStartupsRefusesPastFull(t *testing.T) {
+// MaxStartups counts the unauthenticated connections of every source together: many
+// addresses knocking at once fill it. An address a key logged in from is let past it, so
+// the team keeps getting in; a stranger waits for a place.
+func TestMaxStartupsRefusesPastFullButNotTheTeam(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
 		o.Limits = Limits{LoginGraceTime: time.Minute, MaxStartups: Startups{Start: 3, Rate: 100, Full: 3}, PerSource: 1}
 	})
+	before := e.connect("oscar", e.operator, 120, 30) // from 127.0.0.1, yesterday
+	before.Out.WaitFor(t, "first login", idFirst)
+	before.Type("q")
+	before.WaitExit()
+
 	var held []net.Conn
 	for i := 2; i <= 6; i++ {
 		if c, ok := knock(t, "127.0.0."+strconv.Itoa(i), e.addr); ok {
@@ -175,11 +182,37 @@ func TestMaxStartupsRefusesPastFull(t *testing.T) {
 	if st := e.srv.GateStats(); st.RefusedMaxStartups != 2 || st.RefusedPerSource != 0 {
 		t.Fatalf("gate: %+v", st)
 	}
+	o := e.connect("oscar", e.operator, 120, 30)
+	o.Out.WaitFor(t, "the operator's address gets in while the strangers fill the cap", idFirst)
+	if _, ok := knock(t, "127.0.0.7", e.addr); ok {
+		t.Fatal("a new address got past a full --max-startups")
+	}
 	// A place freed by a connection that leaves is taken by the next.
 	_ = held[0].Close()
 	e.waitPending("the place is given back", 2)
-	o := e.connect("oscar", e.operator, 120, 30)
-	o.Out.WaitFor(t, "the operator's first screen", idFirst)
+	if _, ok := knock(t, "127.0.0.7", e.addr); !ok {
+		t.Fatal("a freed place was not given to the next address")
+	}
+	// A day later the address is a stranger's again.
+	e.wall.Advance(knownFor)
+	if _, ok := knock(t, "127.0.0.1", e.addr); ok {
+		t.Fatal("an address known a day ago still got past a full --max-startups")
+	}
+}
+
+func TestKnownSourcesAreBounded(t *testing.T) {
+	now := time.Unix(0, 0)
+	g := newGate(DefaultLimits, func() time.Time { return now })
+	for i := range knownMax + 10 {
+		now = now.Add(time.Second)
+		g.remember("10.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
+	}
+	if len(g.known) != knownMax {
+		t.Fatalf("%d sources remembered, want at most %d", len(g.known), knownMax)
+	}
+	if _, ok := g.known["10.0.0.0"]; ok {
+		t.Error("the oldest source was kept over newer ones")
+	}
 }
 
 // A connection that does not authenticate within the login grace time is closed; one that

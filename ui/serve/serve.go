@@ -155,7 +155,7 @@ func New(opt Options) (*Server, error) {
 		log:      opt.Logger,
 		sessions: map[ssh.Session]*session{},
 		changed:  make(chan struct{}),
-		gate:     newGate(opt.Limits),
+		gate:     newGate(opt.Limits, opt.Clock),
 	}
 	s.fleet = &callTracker{Fleet: opt.Fleet, s: s}
 	s.newModelFunc = s.newModel
