@@ -56,7 +56,8 @@ sessions within a second.
 Connections that have not authenticated are bounded as sshd bounds them: each has
 --login-grace-time to log in, at most --per-source-max-startups come from one address,
 and past the start of --max-startups new ones are refused at random, all of them at its
-full. Refusals are summed up in the log every 10 s.
+full, except from an address a key logged in from within 24 h. Refusals are summed up in
+the log every 10 s.
 
 SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the sessions.`,
 		Example: `  ecs-redeploy serve --demo --authorized-keys team.pub --operator-keys oncall.pub
