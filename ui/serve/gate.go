@@ -148,7 +148,7 @@ func newGate(lim Limits, now func() time.Time) *gate {
 		conns: map[*pendingConn]struct{}{}, known: map[string]time.Time{}, changed: make(chan struct{})}
 }
 
-// listener hands the server only the connections the gate admits.
+// gateListener hands the server only the connections the gate admits.
 type gateListener struct {
 	net.Listener
 	g *gate
@@ -197,7 +197,10 @@ func (g *gate) admit(c net.Conn) *pendingConn {
 		g.lastSource = src
 		return nil
 	}
-	if !g.knownLocked(src) && g.lim.MaxStartups.refuse(g.pending, g.roll) {
+	// A known source passes only under a per-source cap: without one, a stranger behind the
+	// same address (a NAT) could take every place.
+	known := g.lim.PerSource > 0 && g.knownLocked(src)
+	if !known && g.lim.MaxStartups.refuse(g.pending, g.roll) {
 		g.refusedStartups++
 		g.total.RefusedMaxStartups++
 		g.lastSource = src
