@@ -99,8 +99,8 @@ func TestMeasureServe(t *testing.T) {
 	_, _ = io.WriteString(first.Stdin, "web-prod-001")
 	first.Out.WaitMatch(t, regexp.MustCompile(`1 of 7`))
 	_, _ = io.WriteString(first.Stdin, "\r")
-	_, _ = io.WriteString(first.Stdin, "R")
-	first.Out.WaitMatch(t, regexp.MustCompile(`ForceStop:`))
+	// R on its own, not in the same burst as the enter: a burst is pasted text.
+	first.Out.PressUntil(t, first.Stdin, "R", regexp.MustCompile(`ForceStop:`))
 	first.Out.PressUntil(t, first.Stdin, "\t", regexp.MustCompile(`> Redeploy <`))
 	_, _ = io.WriteString(first.Stdin, "\r")
 	first.Out.WaitMatch(t, regexp.MustCompile(`started: task`))

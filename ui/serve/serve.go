@@ -71,6 +71,8 @@ type Options struct {
 	// Limits bound the connections that have not authenticated; the zero Limits is
 	// DefaultLimits (a zero field of a non-zero Limits is "none", LogEvery excepted).
 	Limits Limits
+	// Regions is ui.Deps.Regions for every session: the regions :region may name.
+	Regions []string
 }
 
 // Server is the SSH server. Make one with New, run it with Serve, stop it with Shutdown.
@@ -332,6 +334,7 @@ func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Ren
 		Identity: id,
 		Context:  sess.Context(),
 		Tick:     s.opt.Tick,
+		Regions:  s.opt.Regions,
 	})
 	return m, m.Close
 }
