@@ -212,6 +212,7 @@ type Hub struct {
 	subs      map[*Subscription]struct{}
 	// rf is what the refresh loops know of their own pace (refresh.go, cadence.go).
 	rf refreshState
+	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

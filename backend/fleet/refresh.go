@@ -138,6 +138,11 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 	h.mu.Unlock()
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
+	if scope == nil {
+		// The regions it covers, all of them (once; a failure leaves those it lists), so
+		// that a region without a pending event counts as listed too.
+		_, _ = h.newsRegions(ctx)
+	}
 	listedAt, wallAt := h.opt.Now(), h.opt.Wall()
 	regions := h.opt.Regions
 	if scope != nil {
