@@ -9,6 +9,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // copiedMsg says what y or Y put on the clipboard, or why not.
@@ -46,7 +47,8 @@ func (m *Model) copyRow(r *fleet.Row, asJSON bool) tea.Cmd {
 			m.setNotice(true, "copy failed: "+err.Error())
 			return nil
 		}
-		text, what = string(b), r.Inst.ID+" as JSON"
+		// Values exact; U+202E and the like as \u escapes, for whoever pastes it.
+		text, what = string(safetext.JSON(b)), r.Inst.ID+" as JSON"
 	}
 	out := m.deps.Renderer.Output()
 	// Plain OSC 52, which terminals, SSH and tmux (set-clipboard on) pass to the clipboard.

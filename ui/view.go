@@ -9,6 +9,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/tasks"
 )
@@ -154,7 +155,7 @@ func (m *Model) headerLine() string {
 	}
 	// Segments in the order they leave a narrow header: title, then scope.
 	title := m.st.Title.On("ECS REDEPLOY")
-	scopeSeg := "scope " + scope
+	scopeSeg := "scope " + safetext.Terminal(scope) // region ids are the API's, or typed
 	var facts, marks []string
 	switch {
 	case m.snap == nil || m.snap.Loading:
@@ -185,7 +186,7 @@ func (m *Model) headerLine() string {
 	// Who you are and your role (DESIGN §6): the first segment to go on a narrow screen.
 	who := ""
 	if id := m.deps.Identity; id.Name != "" {
-		who = id.Name + " (" + string(id.Role) + ") │ "
+		who = safetext.Terminal(id.Name) + " (" + string(id.Role) + ") │ "
 	}
 	switch {
 	case who != "" && lipgloss.Width(lead+who+scopeSeg+" · ")+w <= m.width:
@@ -238,5 +239,5 @@ var dialogGoneHelp = []key.Binding{
 
 // dialogGoneLine says why the dialog went, and that the keys typed since did nothing.
 func (m *Model) dialogGoneLine() string {
-	return m.dialogGone + " changed while the dialog was open; nothing was done — esc or enter to go on"
+	return safetext.Terminal(m.dialogGone) + " changed while the dialog was open; nothing was done — esc or enter to go on"
 }

@@ -18,6 +18,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // Options tune a Hub. Zero values take the defaults.
@@ -237,7 +238,7 @@ func (h *Hub) Drain(ctx context.Context) error {
 func (h *Hub) recovered(what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.log.Error("panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.log.Error("panic", "in", what, "panic", safetext.Log(fmt.Sprint(p)), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%s panicked: %v", what, p)
 		}
 	}()
@@ -248,7 +249,7 @@ func (h *Hub) refreshLoop(ctx context.Context) {
 	for {
 		err := h.recovered("refresh", func() error { return h.Refresh(ctx) })
 		if err != nil && !errors.Is(err, ErrBusy) && ctx.Err() == nil {
-			h.log.Warn("refresh failed", "err", err)
+			h.log.Warn("refresh failed", "err", safetext.Log(err.Error()))
 			h.mu.Lock()
 			if h.refreshErr == nil { // a panic: Refresh never got to record it
 				h.refreshErr, h.failures = err, h.failures+1
@@ -784,14 +785,14 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q; and %w", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID, err)
 		}
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
-		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", err)
+		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", safetext.Log(err.Error()))
 	}
 	now := h.opt.Now()
 	h.mu.Lock()
 	defer func() {
 		// A bug in deriving a row must not leave the hub locked for every session.
 		if p := recover(); p != nil {
-			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", safetext.Log(fmt.Sprint(p)), "stack", string(debug.Stack()))
 		}
 		h.mu.Unlock()
 	}()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -57,7 +58,9 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	// What goes on without the console, and how to follow it.
 	if bye := m.Farewell(); bye != "" {
 		pr := &printer{w: cmd.OutOrStdout()}
-		pr.printf("%s", bye)
+		for _, line := range strings.Split(strings.TrimSuffix(bye, "\n"), "\n") {
+			pr.printf("%s\n", line)
+		}
 		return pr.Err()
 	}
 	return nil
@@ -114,7 +117,7 @@ func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, dep
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
-		pr.printf("ecs-redeploy: %s\n", oneLine(err))
+		pr.printf("ecs-redeploy: %s\n", err)
 	}
 	deps.Resumed = plans
 	// Only a note before the screen opens: the plans are resumed whether it was seen or not.

@@ -17,6 +17,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model/safetext"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; --version adds the
@@ -65,7 +66,7 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+oneLine(err))
+		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+safetext.Terminal(err.Error())) // it may quote the API
 	}
 	os.Exit(exitCode(err))
 }

@@ -15,6 +15,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -158,12 +159,12 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	var out []string
 	// Every add line is plain text, much of it the API's (tags, reasons, messages): no
 	// control character of it reaches the terminal.
-	add := func(format string, a ...any) { out = append(out, common.Printable(fmt.Sprintf(format, a...))) }
+	add := func(format string, a ...any) { out = append(out, safetext.Terminal(fmt.Sprintf(format, a...))) }
 	title := in.ID
 	if in.Name != "" {
 		title += " (" + in.Name + ")"
 	}
-	out = append(out, st.Header.On(title))
+	out = append(out, st.Header.On(safetext.Terminal(title)))
 	add("region %s · zone %s · %s (%s) · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Family, in.Status)
 	charge := in.ChargeType
 	if in.ChargeType == model.PrePaid && !in.ExpiredTime.IsZero() {
@@ -245,7 +246,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
 	}
 	for _, w := range el.Warnings {
-		out = append(out, common.WarningLine(w.Destructive, common.Printable(w.Message)))
+		out = append(out, common.WarningLine(w.Destructive, safetext.Terminal(w.Message)))
 	}
 
 	return append(out, taskLines(in.ID, tasks, st)...)
@@ -271,12 +272,12 @@ func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
 			continue
 		}
 		n++
-		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
+		out = append(out, safetext.Terminal(fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp))))
 		if t.RequestID != "" {
-			out = append(out, "    RequestId "+t.RequestID)
+			out = append(out, "    RequestId "+safetext.Terminal(t.RequestID))
 		}
 		if t.FailedReason != "" {
-			out = append(out, "    reason: "+common.Printable(t.FailedReason))
+			out = append(out, "    reason: "+safetext.Terminal(t.FailedReason))
 		}
 	}
 	if n == 0 {
