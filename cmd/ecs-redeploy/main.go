@@ -66,9 +66,15 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+safetext.Terminal(err.Error())) // it may quote the API
+		fmt.Fprintln(os.Stderr, errorLine(err))
 	}
 	os.Exit(exitCode(err))
+}
+
+// errorLine is how a command's error is printed: one line, the API's words in it (a
+// Message, a RequestId, a name) shown, never obeyed (safetext.Terminal).
+func errorLine(err error) string {
+	return "ecs-redeploy: " + safetext.Terminal(err.Error())
 }
 
 // exitCode is the exit status for a command's error, as the README documents it: 0 done,
