@@ -366,19 +366,19 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		// terminal command on every screen that shows it).
 		id := backend.Identity{Name: safetext.Terminal(sess.User()), KeyFingerprint: fp, Role: s.role(g.Role)}
 		if _, _, isPty := sess.Pty(); !isPty {
-			s.log.Warn("session refused", "user", safetext.Log(id.Name), "remote", remote, "fingerprint", fp, "reason", "no pty")
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "no pty")
 			refuse(sess, "this server needs a terminal: connect with plain `ssh -p PORT host` (no -T, no -N, no command)")
 			return
 		}
 		if len(sess.Command()) > 0 || sess.Subsystem() != "" {
-			s.log.Warn("session refused", "user", safetext.Log(id.Name), "remote", remote, "fingerprint", fp, "reason", "command given")
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "command given")
 			refuse(sess, "this server only serves the console: connect without a command")
 			return
 		}
 		ss, err := s.register(sess, id)
 		switch {
 		case errors.Is(err, errFull):
-			s.log.Warn("session refused", "user", safetext.Log(id.Name), "remote", remote, "fingerprint", fp, "reason", "max sessions", "max_sessions", s.opt.MaxSessions)
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "max sessions", "max_sessions", s.opt.MaxSessions)
 			refuse(sess, fmt.Sprintf("the console is full: %d sessions are open, the most this server allows; try again in a few minutes", s.opt.MaxSessions))
 			return
 		case err != nil:
@@ -387,12 +387,12 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		start := s.opt.Clock()
 		pty, _, _ := sess.Pty()
-		s.log.Info("session start", "user", safetext.Log(id.Name), "remote", remote, "fingerprint", fp, "key_comment", safetext.Log(g.Comment), "role", id.Role,
+		s.log.Info("session start", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "key_comment", safetext.Log(g.Comment), "role", id.Role,
 			"term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 		defer func() {
 			ss.close()
 			s.unregister(sess)
-			s.log.Info("session end", "user", safetext.Log(id.Name), "remote", remote, "fingerprint", fp,
+			s.log.Info("session end", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp,
 				"duration", s.opt.Clock().Sub(start).Round(time.Millisecond), "reason", ss.endReason())
 		}()
 		next(sess)

@@ -132,7 +132,7 @@ func (ss *session) send(msg tea.Msg) {
 // panicked logs a panic of this session's console with its stack and ends the session
 // only: the server and the other sessions run on.
 func (ss *session) panicked(r any, stack []byte) {
-	ss.s.log.Error("session panicked", "user", safetext.Log(ss.id.Name), "fingerprint", ss.id.KeyFingerprint,
+	ss.s.log.Error("session panicked", "user", safetext.Log(ss.sess.User()), "fingerprint", ss.id.KeyFingerprint,
 		"panic", safetext.Log(fmt.Sprint(r)), "stack", string(stack))
 	ss.end("the console hit an internal error and this session was closed (other sessions run on); reconnect to continue", "panic")
 }
@@ -159,7 +159,7 @@ func (s *Server) Sweep() {
 	now := s.opt.Clock()
 	for _, ss := range s.snapshot() {
 		if d := s.opt.IdleTimeout; d > 0 && now.Sub(time.Unix(0, ss.lastInput.Load())) >= d {
-			s.log.Info("idle timeout", "user", safetext.Log(ss.id.Name), "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
+			s.log.Info("idle timeout", "user", safetext.Log(ss.sess.User()), "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
 			ss.end(fmt.Sprintf("closed after %s without input (--idle-timeout); ssh in again to continue", d), "idle")
 			continue
 		}
@@ -181,7 +181,7 @@ func (ss *session) keepalive(now time.Time) {
 	if ss.kaWaiting.Load() {
 		ss.kaMissed++
 		if ss.kaMissed >= opt.KeepaliveCountMax {
-			ss.s.log.Warn("keepalive unanswered: closing the connection", "user", safetext.Log(ss.id.Name),
+			ss.s.log.Warn("keepalive unanswered: closing the connection", "user", safetext.Log(ss.sess.User()),
 				"fingerprint", ss.id.KeyFingerprint, "missed", ss.kaMissed)
 			ss.end("", "keepalive")
 			_ = ss.conn.Close()
