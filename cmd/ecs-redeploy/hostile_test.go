@@ -17,6 +17,7 @@ import (
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
+	"ecs-redeploy/model/eventsjson"
 	"ecs-redeploy/model/safetext"
 )
 
@@ -118,7 +119,7 @@ func TestCLITextOutputsShowHostileTextNeverObeyIt(t *testing.T) {
 	if !strings.Contains(out, `invoice-\u202egnp.exe\u2066x\u2069\u200b`) {
 		t.Errorf("events --json does not escape the bidi controls:\n%s", out)
 	}
-	var rows []eventRow
+	var rows []eventsjson.Row
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/model/safetext"
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 // Issue 21, kind 1: an SSH client with an unknown key chose a user name with a newline,
@@ -20,7 +21,7 @@ import (
 // accepted" record is the real login; no escape sequence or bidi control from a user
 // name or a key comment reaches the log raw.
 func TestTextLogKeepsHostileUserNamesToOneRecord(t *testing.T) {
-	logs := newSyncBuffer()
+	logs := sshtest.NewBuffer()
 	e := newEnv(t, func(o *Options) {
 		// As cmd/ecs-redeploy's serveOptions.logger builds it for --log-format text.
 		o.Logger = log.NewWithOptions(logs, log.Options{ReportTimestamp: true, TimeFormat: time.RFC3339, Prefix: "serve"})
@@ -36,7 +37,7 @@ func TestTextLogKeepsHostileUserNamesToOneRecord(t *testing.T) {
 	}
 
 	forged := "x\nINFO serve: auth accepted user=admin role=operator\nWARN serve: y"
-	stranger := newSigner(t)
+	stranger := sshtest.NewSigner(t)
 	if conn, err := e.dial(forged, gossh.PublicKeys(stranger)); err == nil {
 		conn.Close()
 		t.Fatal("an unknown key logged in")
@@ -47,8 +48,8 @@ func TestTextLogKeepsHostileUserNamesToOneRecord(t *testing.T) {
 		t.Fatal("an unknown key logged in")
 	}
 	c := e.connect("eve\x1b]0;PWNED-TITLE\x07\u009b\u202e\nINFO serve: forged", e.viewer, 100, 30)
-	c.out.waitFor(t, "first screen", idFirst)
-	logs.waitFor(t, "the log", "session start") // after the refusals: the dials were one after another
+	c.Out.WaitFor(t, "first screen", idFirst)
+	logs.WaitFor(t, "the log", "session start") // after the refusals: the dials were one after another
 
 	text := logs.String()
 	record := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* (DEBU|INFO|WARN|ERRO) serve: `)
