@@ -50,12 +50,6 @@ func (o *ptyOutput) waitFor(t *testing.T, offset int, s string, within time.Dura
 	}
 }
 
-func (o *ptyOutput) since(offset int) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()[offset:]
-}
-
 // The sequences Bubble Tea writes to give the terminal back.
 const (
 	altScreenOff = "\x1b[?1049l"
