@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/log"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Hostile strings of the kinds issue 21 found in instance names, tags, event reasons, API
@@ -186,6 +187,43 @@ func TestAppendJSONQuote(t *testing.T) {
 		}
 		if back != strings.ToValidUTF8(s, "\ufffd") {
 			t.Errorf("%q reads back as %q", s, back)
+		}
+	}
+}
+
+// benchStrings are what a listing quotes most: ids, names, zones, types, a reason.
+var benchStrings = []string{"i-bp1plainrunning00001", "web-prod-001", "cn-hangzhou-h", "ecs.g7.xlarge",
+	"SystemMaintenance.Redeploy", "Host hardware maintenance: memory ECC errors predicted on the physical server", "数据库-主-01"}
+
+// BenchmarkAppendJSONQuote against jsontext.AppendQuote, which events --json used before:
+//
+//	go test -run '^$' -bench JSONQuote -count 8 ./model/safetext
+func BenchmarkAppendJSONQuote(b *testing.B) {
+	buf := make([]byte, 0, 1024)
+	for range b.N {
+		buf = buf[:0]
+		for _, s := range benchStrings {
+			buf = AppendJSONQuote(buf, s)
+		}
+	}
+}
+
+func BenchmarkJSONTextAppendQuote(b *testing.B) {
+	buf := make([]byte, 0, 1024)
+	for range b.N {
+		buf = buf[:0]
+		for _, s := range benchStrings {
+			buf, _ = jsontext.AppendQuote(buf, s)
+		}
+	}
+}
+
+// BenchmarkTerminal is the list's cost per row of cells with nothing to show.
+func BenchmarkTerminal(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		for _, s := range benchStrings {
+			_ = Terminal(s)
 		}
 	}
 }
