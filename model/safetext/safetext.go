@@ -133,7 +133,7 @@ func AppendJSONQuote(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			if jsonPlain[c] {
 				i++
 				continue
 			}
@@ -175,6 +175,14 @@ func AppendJSONQuote(dst []byte, s string) []byte {
 
 const hex = "0123456789abcdef"
 
+// jsonPlain marks the ASCII bytes a JSON string holds as they are.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // shown reports whether r, at or above U+0080, is one Terminal shows as an escape: a C1
 // control, a format character (Cf: the bidi controls, zero-width space and joiners, the
 // byte order mark, the soft hyphen, the tag characters), a line or paragraph separator,
@@ -184,10 +192,20 @@ func shown(r rune) bool {
 	switch {
 	case r < 0x80:
 		return false
-	case r <= 0x9f:
+	case r <= 0x9f || r == 0xad:
 		return true
-	case r < 0xad:
+	case r < 0x34f, r >= 0x3400 && r < 0xa000, r >= 0xac00 && r < 0xd800:
+		// Latin to the combining marks, CJK ideographs, Hangul syllables: none of them
+		// (TestShownFastPaths), and most names are these.
 		return false
+	}
+	return shownByTables(r)
+}
+
+// shownByTables is shown by the Unicode tables alone.
+func shownByTables(r rune) bool {
+	if r <= 0x9f {
+		return r >= 0x80
 	}
 	if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
 		return true

@@ -68,6 +68,15 @@ func TestTerminalEveryRune(t *testing.T) {
 	}
 }
 
+// TestShownFastPaths: the ranges shown answers without the tables agree with the tables.
+func TestShownFastPaths(t *testing.T) {
+	for r := rune(0); r <= 0x10ffff; r++ {
+		if shown(r) != shownByTables(r) {
+			t.Fatalf("shown(%U) = %v, the tables say %v", r, shown(r), shownByTables(r))
+		}
+	}
+}
+
 func TestTerminalDoesNotAllocateOnCleanText(t *testing.T) {
 	s := "i-bp1abcdef0123456 web-1 数据库"
 	if n := testing.AllocsPerRun(100, func() { _ = Terminal(s) }); n != 0 {
