@@ -69,6 +69,9 @@ func hostileHarness(t *testing.T) *harness {
 		for j := range in.Events {
 			in.Events[j].Reason = hostile[(i+2)%len(hostile)]
 		}
+		if in.ID == uitest.IDTwoEvents { // one Inquiring event, for the accept dialog
+			in.Events[0].CycleStatus = model.CycleInquiring
+		}
 	}
 	eng := sim.New(f, clock, sim.Options{FailureRate: 1})
 	c := &counting{Backend: &hostileBackend{Backend: sim.NewBackend(eng), refuse: idStopped}}
@@ -115,6 +118,15 @@ func TestEveryScreenShowsHostileTextNeverObeysIt(t *testing.T) {
 		check("detail of " + id)
 		press(m, keyEsc, keyEsc)
 	}
+
+	// The accept dialog of an Inquiring event.
+	filterTo(m, uitest.IDTwoEvents)
+	press(m, runes("A"))
+	if m.mode != modeAccept {
+		t.Fatalf("A opened no accept dialog (notice %q)", m.notice)
+	}
+	check("accept dialog")
+	press(m, keyEsc, keyEsc)
 
 	// The dialog, one instance and a destructive one.
 	filterTo(m, idPlain)
