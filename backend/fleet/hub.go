@@ -212,7 +212,7 @@ type Hub struct {
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
 	// rf is what the refresh loops know of their own pace (refresh.go, cadence.go).
-	rf refreshState
+	rf        refreshState
 	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 

@@ -200,7 +200,7 @@ func (c *Model) Reread(read func(ids []string) (*fleet.Snapshot, time.Time, erro
 func (c *Model) SetReread(at time.Time, err error) {
 	c.fresh, c.readAt, c.rereadErr = err == nil, at, ""
 	if err != nil {
-		c.rereadErr = common.Printable(err.Error())
+		c.rereadErr = safetext.Terminal(err.Error())
 	}
 	c.markSeen(c.Now())
 }
@@ -775,7 +775,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	// How old what the dialog says is: the targets are read again when it opens.
 	switch {
 	case c.rereadErr != "":
-		add(prioMust, st.Bad.On("NOT READ AGAIN")+": "+oneLine(c.rereadErr)+"; Redeploy stays disarmed (esc, then R, tries again)")
+		add(prioMust, st.Bad.On("NOT READ AGAIN")+": "+safetext.Terminal(c.rereadErr)+"; Redeploy stays disarmed (esc, then R, tries again)")
 	case !c.fresh:
 		add(prioMust, st.Warn.On("reading it again from ECS…")+" Redeploy arms once the answer is in")
 	default:
