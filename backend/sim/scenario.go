@@ -37,6 +37,9 @@ type scenarioInstance struct {
 	DeploymentSet string            `yaml:"deployment_set"`
 	Tags          map[string]string `yaml:"tags"`
 	Events        []scenarioEvent   `yaml:"events"`
+	// Maintenance sets the instance's maintenance attributes; without it they are drawn
+	// from the instance's id (scenarioMaintenance in maintenance_scenario.go).
+	Maintenance *scenarioMaintenance `yaml:"maintenance"`
 }
 
 type scenarioEvent struct {
@@ -205,6 +208,16 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 				return nil, fail(evLine, "instance %s, event %d: %v", si.ID, j+1, err)
 			}
 			in.Events = append(in.Events, ev)
+		}
+		if si.Maintenance != nil {
+			a, err := si.Maintenance.attribute(in.ID)
+			if err != nil {
+				return nil, fail(line("maintenance"), "instance %s: maintenance: %v", si.ID, err)
+			}
+			if f.Maintenance == nil {
+				f.Maintenance = map[string]model.MaintenanceAttribute{}
+			}
+			f.Maintenance[in.ID] = a
 		}
 		addRegion(in.RegionID)
 		f.Instances = append(f.Instances, in)
