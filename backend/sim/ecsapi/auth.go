@@ -23,6 +23,9 @@ var actions = map[string]action{
 	"DescribeInstanceHistoryEvents": (*Server).describeInstanceHistoryEvents,
 	"RedeployInstance":              (*Server).redeployInstance,
 	"DescribeTasks":                 (*Server).describeTasks,
+
+	"DescribeInstanceMaintenanceAttributes": (*Server).describeInstanceMaintenanceAttributes,
+	"ModifyInstanceMaintenanceAttributes":   (*Server).modifyInstanceMaintenanceAttributes,
 }
 
 // authenticate checks the common parameters and the signature, in the order the ECS
