@@ -147,3 +147,17 @@ func firstOr(s []string) string {
 	}
 	return ""
 }
+
+// MaintenanceAttributes reads the instances' maintenance attributes from the engine.
+func (b *Backend) MaintenanceAttributes(ctx context.Context, region string, ids []string) ([]model.MaintenanceAttribute, error) {
+	if err := backend.CheckInstanceIDs(ids); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if lost, err := b.inject(ctx, "DescribeInstanceMaintenanceAttributes", region); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	return b.E.MaintenanceAttributes(region, ids), nil
+}
