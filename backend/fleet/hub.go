@@ -184,6 +184,9 @@ type Hub struct {
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
+
+	// maint caches the maintenance attributes sessions read (maintenance.go).
+	maint maintenanceCache
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
