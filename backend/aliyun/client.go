@@ -75,6 +75,9 @@ type Options struct {
 	Jitter func() float64
 	// Transport is the HTTP transport under every call (default a pooled http.Transport).
 	Transport http.RoundTripper
+	// OnCall, when set, is told of every attempt that was sent, by action and outcome
+	// (serve --metrics counts them).
+	OnCall backend.CallObserver
 }
 
 // defaultRegionQPS is the pace a region starts at: generous, so that only ECS's own
@@ -269,6 +272,17 @@ const (
 )
 
 // ambiguous reports whether a call with this outcome may have run on the server.
+// callOutcome is o as the metrics count a sent call.
+func (o outcome) callOutcome() backend.CallOutcome {
+	switch o {
+	case outOK:
+		return backend.CallOK
+	case outThrottled:
+		return backend.CallThrottled
+	}
+	return backend.CallFailed
+}
+
 func (o outcome) ambiguous() bool {
 	return o == outServer || o == outTimeout || o == outTransport || o == outCanceled || o == outGarbled
 }
@@ -305,6 +319,9 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 		return attemptResult{err: are, out: outRefused}
 	}
 	r := b.classify(ctx, actx, region, action, err, sent.Load())
+	if b.o.OnCall != nil && sent.Load() {
+		b.o.OnCall(action, r.out.callOutcome())
+	}
 	// The region's pace learns from every reply ECS gave; a call that never reached it, or
 	// whose reply nobody waited for, says nothing about its rate.
 	switch r.out {

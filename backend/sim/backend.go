@@ -12,6 +12,9 @@ import (
 // Backend is the engine's in-process face: a backend.Backend for --demo and tests.
 type Backend struct {
 	E *Engine
+	// OnCall, when set, is told of every call, by action and the fault it met: the
+	// in-process face sends nothing, so each method is one call of the action it stands for.
+	OnCall backend.CallObserver
 }
 
 // NewBackend wraps engine e as a backend.Backend.
@@ -32,7 +35,18 @@ func (b *Backend) inject(ctx context.Context, action, region string) (lost bool,
 		case <-t.C:
 		}
 	}
-	switch b.E.Fault(action, region) {
+	f := b.E.Fault(action, region)
+	if b.OnCall != nil {
+		switch f {
+		case FaultThrottle:
+			b.OnCall(action, backend.CallThrottled)
+		case FaultServerError, FaultHang, FaultLostReply, FaultBadReply:
+			b.OnCall(action, backend.CallFailed)
+		default:
+			b.OnCall(action, backend.CallOK)
+		}
+	}
+	switch f {
 	case FaultThrottle:
 		return false, ThrottlingError(b.E.NewRequestID())
 	case FaultServerError:
