@@ -86,4 +86,3 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(staleDesc, prometheus.GaugeValue, failing)
 }
-
