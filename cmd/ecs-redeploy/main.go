@@ -26,6 +26,8 @@ var version = "dev"
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
+	// onCall, when set, is told of every API call the backend sends (serve --metrics).
+	onCall backend.CallObserver
 	// Simulator (--demo, and sim-server).
 	Demo        bool
 	Seed        int64
@@ -227,7 +229,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Engine = eng
-		e.Backend = sim.NewBackend(eng)
+		sb := sim.NewBackend(eng)
+		sb.OnCall = g.onCall
+		e.Backend = sb
 		e.Now = eng.Now
 		// --region all and no --region both mean every region of the simulator.
 		names, _, err := parseRegions(g.Regions)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/fleet/metrics"
 	"ecs-redeploy/ui/serve"
 )
 
@@ -30,6 +31,7 @@ type serveOptions struct {
 	Keepalive       time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	Metrics         string
 }
 
 // newServeCmd serves the console over SSH.
@@ -65,6 +67,7 @@ then closes the sessions.`,
 	fl.DurationVar(&o.Keepalive, "keepalive", 15*time.Second, "send an SSH keepalive this often; 3 unanswered close the connection (0: none)")
 	fl.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 2*time.Minute, "on SIGTERM, how long to wait for redeploy calls in flight")
 	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
+	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off when empty")
 	return cmd
 }
 
@@ -121,6 +124,11 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	// and the sessions keep following them, until the drain is over.
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHub()
+	var m *metrics.Metrics
+	if o.Metrics != "" {
+		m = metrics.New()
+		g.onCall = m.ObserveCall
+	}
 	e, err := g.open(hubCtx)
 	if err != nil {
 		return err
@@ -144,6 +152,20 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)
+	}
+	if m != nil {
+		m.Watch(hub, srv.Sessions)
+		ms, err := m.Listen(o.Metrics)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		logger.Info("metrics", "url", "http://"+ms.Addr+"/metrics")
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ms.Shutdown(sctx) // a scrape cut short is retried by Prometheus
+		}()
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -25,23 +25,17 @@ type Hub interface {
 	Now() time.Time
 }
 
-// Options say what to expose.
-type Options struct {
-	Hub Hub
-	// Sessions, when set, is the number of SSH sessions open now.
-	Sessions func() int
-}
-
-// Metrics is one registry: the hub's collector, the API call counter and the process's
-// own metrics (Go runtime, process).
+// Metrics is one registry: the API call counter, the process's own metrics (Go runtime,
+// process), and once Watch is called the hub's snapshot and the sessions.
 type Metrics struct {
 	reg   *prometheus.Registry
 	calls *prometheus.CounterVec
 }
 
-// New registers the hub's metrics in a registry of their own (never the global one: two
-// servers in one test process must not share counters).
-func New(o Options) *Metrics {
+// New makes a registry of its own (never the global one: two servers in one test process
+// must not share counters) with the call counter, so ObserveCall can be handed to the
+// backend before the hub exists.
+func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -49,15 +43,20 @@ func New(o Options) *Metrics {
 			Help: "ECS API calls sent, each attempt on its own, by action and outcome (ok, throttled, error).",
 		}, []string{"action", "outcome"}),
 	}
-	m.reg.MustRegister(m.calls, &snapshotCollector{hub: o.Hub},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if o.Sessions != nil {
+	m.reg.MustRegister(m.calls, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Watch exposes hub's latest snapshot and, when sessions is not nil, the number of SSH
+// sessions open. Call it once, before Listen.
+func (m *Metrics) Watch(hub Hub, sessions func() int) {
+	m.reg.MustRegister(&snapshotCollector{hub: hub})
+	if sessions != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "ecs_redeploy_ssh_sessions",
 			Help: "SSH sessions open now.",
-		}, func() float64 { return float64(o.Sessions()) }))
+		}, func() float64 { return float64(sessions()) }))
 	}
-	return m
 }
 
 // ObserveCall counts one API call; it is a backend.CallObserver.

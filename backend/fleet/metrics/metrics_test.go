@@ -83,11 +83,11 @@ instances:
 		t.Fatal(err)
 	}
 	eng := sim.New(f, clock, sim.Options{})
-	var m *metrics.Metrics
-	b := &sim.Backend{E: eng, OnCall: func(a string, o backend.CallOutcome) { m.ObserveCall(a, o) }}
+	m := metrics.New()
+	b := &sim.Backend{E: eng, OnCall: m.ObserveCall}
 	hub := fleet.New(b, fleet.Options{Now: clock.Now, Wall: clock.Now})
 	sessions := 3
-	m = metrics.New(metrics.Options{Hub: hub, Sessions: func() int { return sessions }})
+	m.Watch(hub, func() int { return sessions })
 	srv, err := m.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
