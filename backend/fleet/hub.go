@@ -187,6 +187,7 @@ type Hub struct {
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
+	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

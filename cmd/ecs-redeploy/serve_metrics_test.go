@@ -8,16 +8,18 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	pmodel "github.com/prometheus/common/model"
+
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 // serve --metrics ADDR serves the exposition beside SSH, and stops with it.
 func TestServeMetrics(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 	dir := t.TempDir()
-	_, viewers := sshKey(t, dir, "viewers")
+	_, viewers := sshtest.KeyFile(t, dir, "viewers")
 	_, logs, stop := startServe(t, "--demo", "--scenario", scenario, "--host-key", filepath.Join(dir, "host_key"),
 		"--authorized-keys", viewers, "--metrics", "127.0.0.1:0")
-	url := logs.waitMatch(t, regexp.MustCompile(`metrics url=(http://127\.0\.0\.1:\d+/metrics)`))
+	url := logs.WaitMatch(t, regexp.MustCompile(`metrics url=(http://127\.0\.0\.1:\d+/metrics)`))
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)

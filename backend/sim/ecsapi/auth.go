@@ -26,6 +26,9 @@ var actions = map[string]action{
 
 	"DescribeInstanceMaintenanceAttributes": (*Server).describeInstanceMaintenanceAttributes,
 	"ModifyInstanceMaintenanceAttributes":   (*Server).modifyInstanceMaintenanceAttributes,
+	"AcceptInquiredSystemEvent":             (*Server).acceptInquiredSystemEvent,
+	"CreateSimulatedSystemEvents":           (*Server).createSimulatedSystemEvents,
+	"CancelSimulatedSystemEvents":           (*Server).cancelSimulatedSystemEvents,
 }
 
 // authenticate checks the common parameters and the signature, in the order the ECS

@@ -451,6 +451,9 @@ func TestParamRules(t *testing.T) {
 	}
 
 	maps.Copy(cases, maintenanceParamCases(f))
+	for name, c := range todaysCases(f) {
+		cases[name] = c
+	}
 	for _, rule := range ecsapi.ParamRules {
 		name := rule.Action + " " + rule.Name
 		t.Run(name, func(t *testing.T) {
