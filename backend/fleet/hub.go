@@ -185,9 +185,10 @@ type Hub struct {
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
 
+	accepting map[string]bool // events with an accept in flight (accept.go)
+
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
-	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
