@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -33,7 +34,7 @@ func (d *Model) SetMaintenance(m MaintenanceMsg) {
 // (DescribeInstanceMaintenanceAttributes). m is nil while the answer is awaited.
 func maintenanceLines(m *MaintenanceMsg, now time.Time, st *common.Styles) []string {
 	out := []string{"", st.Header.On("Maintenance")}
-	add := func(format string, a ...any) { out = append(out, common.Printable(fmt.Sprintf(format, a...))) }
+	add := func(format string, a ...any) { out = append(out, safetext.Terminal(fmt.Sprintf(format, a...))) }
 	switch {
 	case m == nil:
 		return append(out, st.Dim.On("  reading the maintenance window…"))
