@@ -221,18 +221,21 @@ func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTime
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	start := e.Now()
+	retries := &taskwait.Retries{W: printerWriter{pr}, TTY: isTerminal(pr.w)}
 	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
+			_ = retries.Failed(p.At.Sub(start), oneLine(p.Err)) // a write error is kept by pr
 			return
 		}
+		_ = retries.End()
 		status := p.Status
 		if p.Task.Status == model.TaskFinished {
 			status = model.StatusRunning
 		}
 		pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
 	})
+	_ = retries.End()
 	if err != nil {
 		return err
 	}
