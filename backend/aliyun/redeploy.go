@@ -3,7 +3,6 @@ package aliyun
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -25,7 +24,7 @@ const actionRedeploy = "RedeployInstance"
 
 // Redeploy calls RedeployInstance. Right before the call it lists the instance's
 // RedeployInstance tasks (DescribeTasks, ResourceIds=[id], every page) and refuses, with
-// backend.ErrAlreadyInProgress naming the task, when one is Processing — started here or
+// a *backend.InProgressError naming the task, when one is Processing — started here or
 // anywhere else. The API has no idempotency token, so the call is never repeated after a
 // reply that may hide a success: only ECS's own refusal (its error body, with Code and
 // RequestId) proves that nothing started. A Throttling refusal is waited out and the call
@@ -55,8 +54,7 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 	for _, t := range before {
 		known[t.ID] = true
 		if t.Status == model.TaskProcessing {
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
-				id, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+			return backend.TaskRef{}, &backend.InProgressError{RegionID: region, InstanceID: id, TaskID: t.ID, Created: t.CreationTime}
 		}
 	}
 	var throttles int

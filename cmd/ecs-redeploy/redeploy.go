@@ -111,6 +111,9 @@ task, status, time).`,
 				for _, b := range el.Blocks[1:] {
 					pr.printf("also: %s: %s\n", b.Code, b.Message)
 				}
+				if err := g.inProgress(ctx, e, in); err != nil {
+					return err
+				}
 				b := el.Blocks[0]
 				return fmt.Errorf("refused: %s: %s", b.Code, b.Message)
 			}
