@@ -20,7 +20,7 @@ import (
 
 // eventRow is one line of `events --json`: an instance with its next pending event, every
 // pending event, and the redeploy verdict. Field names are the API's where it has one; the
-// schema is documented in the README and kept stable.
+// schema is documented in docs/cli.md and kept stable.
 type eventRow struct {
 	InstanceID       string                 `json:"InstanceId"`
 	InstanceName     string                 `json:"InstanceName"`
@@ -94,7 +94,7 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			return writeEventsTable(cmd.OutOrStdout(), ins, now)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in the README)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in docs/cli.md)")
 	return cmd
 }
 

@@ -23,7 +23,7 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 }
 
 // The streamed array is, byte for byte, what encoding/json writes for the whole slice of
-// rows at once (the README's schema, indented by two spaces; the generated fleet has no
+// rows at once (docs/cli.md's schema, indented by two spaces; the generated fleet has no
 // string encoding/json would escape differently, see TestRowEncoderMatchesEncodingJSON),
 // and no write holds more than a few chunks of rows: the output is never held whole
 // (178 MB at 100,000 instances).

@@ -18,7 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// TestMeasureServe is the measured run of the README's Performance section: it builds the
+// TestMeasureServe is the measured run of docs/performance.md: it builds the
 // binary, serves the on-call scenario, and connects 50 sessions from this process, so the
 // server's memory and CPU are its own. It takes about 40 s; set ECS_REDEPLOY_MEASURE=1.
 //

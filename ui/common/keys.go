@@ -20,7 +20,7 @@ type KeyMap struct {
 	TargetsUp, TargetsDown, MoreInFlight, FewerInFlight key.Binding
 }
 
-// DefaultKeyMap is the k9s-like key map the README documents.
+// DefaultKeyMap is the k9s-like key map docs/console.md documents.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -163,5 +163,5 @@ func (k KeyMap) HelpHelp() []key.Binding {
 }
 
 // SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
-// same way by the filter's prompt, the help overlay and the README.
+// same way by the filter's prompt, the help overlay and docs/console.md.
 const SearchedFields = "id, name, zone, region, status, type, event, badge or tag (team=kafka)"

@@ -1,0 +1,149 @@
+// The call gate: the one place a RedeployInstance call is made, on the hub's context.
+
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
+)
+
+// Redeploy asks the hub for one RedeployInstance of an instance it lists. The call runs on
+// the hub's own context with its own timeout: ctx bounds only the wait for the outcome,
+// and a caller that stops waiting (ErrDetached) cancels nothing; every session sees the
+// outcome. It refuses an instance with a redeploy under way anywhere (ErrInProgress), one
+// whose last call got no answer (ErrOutcomeHold), and one it does not list in
+// req.RegionID or whose redeploy already finished (ErrNotListed). The backend's errors
+// come back unwrapped.
+func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error) {
+	prev, before, err := h.begin(req)
+	if err != nil {
+		return backend.TaskRef{}, err
+	}
+	type outcome struct {
+		ref backend.TaskRef
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer h.calls.Done()
+		ref, err := h.call(req, prev, before)
+		done <- outcome{ref, err}
+	}()
+	select {
+	case o := <-done:
+		return o.ref, o.err
+	case <-ctx.Done():
+		return backend.TaskRef{}, ErrDetached
+	}
+}
+
+// begin checks that req may be sent and marks its instance submitting. It returns the
+// state to go back to on a refusal, and the status the instance had when the engineer
+// confirmed: the one an unanswered call's hold waits to see again. The call is counted
+// in flight (Drain) before the lock is let go.
+func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceStatus, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rec := h.records[req.InstanceID]
+	switch {
+	case rec == nil || rec.inst.RegionID != req.RegionID:
+		return 0, "", fmt.Errorf("%s in %s: %w", req.InstanceID, req.RegionID, ErrNotListed)
+	case rec.state == StateOutcomeUnknown:
+		return 0, "", ErrOutcomeHold
+	case rec.state.InProgress():
+		err := fmt.Errorf("%w (%s", ErrInProgress, rec.state)
+		if rec.task != nil {
+			err = fmt.Errorf("%w, task %s", err, rec.task.ID)
+		}
+		if by := rec.by.String(); by != "" {
+			err = fmt.Errorf("%w, started by %s", err, by)
+		}
+		return 0, "", fmt.Errorf("%w)", err)
+	case !rec.listed || rec.state == StateAvoided:
+		// Its event was answered (here, or by the platform): nothing pending to redeploy
+		// for, whatever an old screen still shows.
+		return 0, "", fmt.Errorf("%s in %s: its redeploy finished or its event is gone: %w", req.InstanceID, req.RegionID, ErrNotListed)
+	}
+	prev := rec.state
+	rec.state, rec.by = StateSubmitting, StartedBy{Identity: req.Identity}
+	h.calls.Add(1)
+	h.markLocked(req.InstanceID)
+	h.publishLocked()
+	return prev, rec.inst.Status, nil
+}
+
+// call sends one RedeployInstance and records its outcome. A panic in the backend is an
+// unknown outcome, never an instance stuck submitting.
+func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model.InstanceStatus) (backend.TaskRef, error) {
+	ctx, cancel := context.WithTimeout(h.base, h.opt.CallTimeout)
+	defer cancel()
+	var ref backend.TaskRef
+	var panicked bool
+	err := h.recovered("RedeployInstance "+req.InstanceID, func() error {
+		panicked = true
+		var err error
+		ref, err = h.b.Redeploy(ctx, req)
+		panicked = false
+		return err
+	})
+	// A task that started though its audit result line was lost is still a task to follow;
+	// the error goes back to the session.
+	started := ref.TaskID != "" && errors.Is(err, backend.ErrAuditResult)
+	if panicked {
+		// The call may have left before the panic: nobody knows whether it started.
+		err = fmt.Errorf("%w: %w", backend.ErrOutcomeUnknown, err)
+	} else if (err == nil || started) && (ref.TaskID == "" || (ref.InstanceID != "" && ref.InstanceID != req.InstanceID)) {
+		// An answer that names no task, or another instance, proves nothing.
+		if err == nil {
+			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID)
+		} else {
+			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q; and %w", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID, err)
+		}
+	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
+		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", err)
+	}
+	now := h.opt.Now()
+	h.mu.Lock()
+	defer func() {
+		// A bug in deriving a row must not leave the hub locked for every session.
+		if p := recover(); p != nil {
+			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+		h.mu.Unlock()
+	}()
+	defer h.publishLocked()
+	rec := h.records[req.InstanceID]
+	if rec == nil { // never dropped while submitting, but never a panic either
+		return ref, err
+	}
+	h.markLocked(req.InstanceID)
+	switch {
+	case errors.Is(err, backend.ErrOutcomeUnknown):
+		// The hold waits to see the status the engineer confirmed on: a status seen while
+		// the call was out may be a move the call itself started.
+		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, before
+		return ref, err
+	case err != nil && !started:
+		rec.state = prev
+		if prev == StateIdle {
+			rec.by = StartedBy{}
+		}
+		if errors.Is(err, backend.ErrAlreadyInProgress) {
+			// Started elsewhere since the last refresh: the next one adopts its task.
+			h.RequestRefresh()
+		}
+		return ref, err
+	}
+	ref.InstanceID = req.InstanceID
+	task := &Task{ID: ref.TaskID, RegionID: req.RegionID, InstanceID: req.InstanceID, InstanceName: rec.inst.Name,
+		Status: model.TaskProcessing, Phase: rec.inst.Status, ForceStop: req.ForceStop,
+		StartedBy: StartedBy{Identity: req.Identity}, RequestID: ref.RequestID, Created: now}
+	h.startLocked(rec, task, now)
+	return ref, err
+}
