@@ -48,8 +48,9 @@ type pageGuard struct {
 
 	pages int
 	items int // items on the pages so far, as the server sent them
-	// limit is the first page's TotalCount: what the listing promised. Items beyond it
-	// are not a listing, whatever later pages report.
+	// limit is the largest TotalCount a page reported: what the listing promised. A
+	// count that grows while the pages are read (an event published meanwhile) is taken;
+	// items beyond every count are not a listing.
 	limit  int
 	tokens map[string]bool // NextTokens followed (token paging)
 	seen   map[string]bool // item ids read so far
@@ -65,14 +66,12 @@ func (b *Backend) newPageGuard(action, region string) *pageGuard {
 // returns whether to ask for another page, or a *PagingError.
 //
 // Stops with an error: a NextToken already followed (or the one just used), items beyond
-// the first page's TotalCount, an empty page that promises more (a NextToken, or fewer
+// the largest TotalCount reported, an empty page that promises more (a NextToken, or fewer
 // items so far than TotalCount), a non-empty page whose every item was read before, and
 // more than maxPages pages.
 func (g *pageGuard) page(requestID string, ids []string, total int, next string, more bool) (bool, error) {
 	g.pages++
-	if g.pages == 1 {
-		g.limit = total
-	}
+	g.limit = max(g.limit, total)
 	g.items += len(ids)
 	fresh := 0
 	for _, id := range ids {
@@ -88,7 +87,7 @@ func (g *pageGuard) page(requestID string, ids []string, total int, next string,
 	}
 	switch {
 	case g.items > g.limit:
-		return fail("%d items read by page %d, beyond the TotalCount %d of the first page", g.items, g.pages, g.limit)
+		return fail("%d items read by page %d, beyond TotalCount %d", g.items, g.pages, g.limit)
 	case len(ids) == 0 && next != "":
 		return fail("an empty page with a NextToken (page %d)", g.pages)
 	case len(ids) == 0 && more:

@@ -150,3 +150,21 @@ func TestHonestPagesStillReadToTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// An event published while the pages are read raises TotalCount on a later page: the
+// listing is whole, not a lie.
+func TestTotalCountGrowingWhilePagingIsTaken(t *testing.T) {
+	h := newHostile(t)
+	h.handle("DescribeInstanceHistoryEvents", func(w http.ResponseWriter, q map[string]string) {
+		if q["NextToken"] == "" {
+			_, _ = w.Write(eventsPage(0, 100, 150, "p2"))
+			return
+		}
+		_, _ = w.Write(eventsPage(100, 51, 151, ""))
+	})
+	h.handle("DescribeInstances", answerInstances)
+	got, err := h.backend(t, nil).Instances(context.Background(), backend.Query{Regions: []string{"cn-hangzhou"}})
+	if err != nil || len(got) != 151 {
+		t.Fatalf("%d instances, %v; want 151", len(got), err)
+	}
+}
