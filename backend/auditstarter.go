@@ -52,8 +52,9 @@ func findStarter(r io.Reader, instanceID, taskID, skipID string) (by, from strin
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		var rec AuditRecord
-		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.InstanceID != instanceID || rec.ID == skipID {
-			continue // a torn line, another instance, or the caller's own
+		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.InstanceID != instanceID || rec.ID == skipID ||
+			(rec.Action != "" && rec.Action != "RedeployInstance") {
+			continue // a torn line, another instance, the caller's own, or not a redeploy
 		}
 		switch rec.Phase {
 		case AuditIntent:

@@ -57,7 +57,10 @@ func TestInProgressRefusalNamesWhoStartedIt(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "audit.jsonl")
 		intent, _ := json.Marshal(backend.AuditRecord{Time: sim.Epoch, ID: "KILLED", Phase: backend.AuditIntent,
 			Identity: backend.Identity{Name: "alice", Role: backend.RoleOperator}, RegionID: "cn-hangzhou", InstanceID: id})
-		if err := os.WriteFile(path, append(intent, '\n'), 0o600); err != nil {
+		// A later accept of the instance's event, cut off too, is not a redeploy.
+		accept, _ := json.Marshal(backend.AuditRecord{Time: sim.Epoch.Add(time.Minute), ID: "ACCEPT", Phase: backend.AuditIntent, Action: "AcceptInquiredSystemEvent",
+			Identity: backend.Identity{Name: "mallory", Role: backend.RoleOperator}, RegionID: "cn-hangzhou", InstanceID: id})
+		if err := os.WriteFile(path, append(append(intent, '\n'), append(accept, '\n')...), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		task, err := eng.Redeploy("cn-hangzhou", id, false)
