@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // PlanStore keeps plans in a state directory, one JSON file per plan (plan-<id>.json),
@@ -51,6 +52,7 @@ func (s *PlanStore) save(rec *PlanRecord) error {
 	if err != nil {
 		return err
 	}
+	data = safetext.JSON(data) // names as \u escapes where a person reading the file would be misled
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return err
 	}

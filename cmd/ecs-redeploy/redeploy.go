@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/taskwait"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 func newRedeployCmd(g *globalOptions) *cobra.Command {
@@ -231,7 +232,8 @@ func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTime
 	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			_ = retries.Failed(p.At.Sub(start), oneLine(p.Err)) // a write error is kept by pr
+			// Text from the wire, shown safe (safetext.Terminal) as printf shows it.
+			_ = retries.Failed(p.At.Sub(start), safetext.Terminal(p.Err.Error())) // a write error is kept by pr
 			return
 		}
 		_ = retries.End()
