@@ -106,8 +106,7 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 	// As the real backend does, right before the call: a redeploy under way refuses.
 	if ts := b.E.Tasks(req.RegionID, TaskFilter{Action: model.ActionRedeployInstance, Status: model.TaskProcessing, ResourceIDs: []string{req.InstanceID}}); len(ts) > 0 {
 		t := ts[0] // the filter is this instance's Processing tasks: any one refuses
-		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
-			req.InstanceID, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+		return backend.TaskRef{}, &backend.InProgressError{RegionID: req.RegionID, InstanceID: req.InstanceID, TaskID: t.ID, Created: t.CreationTime}
 	}
 	lost, err := b.inject(ctx, "RedeployInstance", req.RegionID)
 	if err != nil {

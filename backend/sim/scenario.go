@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model"
 )
 
@@ -80,7 +81,7 @@ func (e *ScenarioError) Error() string {
 // LoadScenario reads a fleet from a YAML or JSON scenario file. Relative times are
 // resolved against now. Every error names the file and, where it can, the line.
 func LoadScenario(path string, now time.Time) (*Fleet, error) {
-	data, err := os.ReadFile(path)
+	data, err := localfile.ReadFile(path, localfile.Input)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, unwrapPathError(err))
 	}

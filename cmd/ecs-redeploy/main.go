@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
@@ -261,7 +262,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	}
 	// Decorators, outermost first: role guard → audit → backend.
 	if g.AuditLog != "" {
-		f, err := os.OpenFile(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		f, err := localfile.Open(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600, localfile.State)
 		if err != nil {
 			return nil, fmt.Errorf("--audit-log: %w", err)
 		}
