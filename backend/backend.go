@@ -33,6 +33,11 @@ type Backend interface {
 	PendingEvents(ctx context.Context, q EventQuery) ([]model.Event, error)
 	// Spent counts what the backend has sent so far, for the hub's pace.
 	Spent() Spent
+	// MaintenanceAttributes reads the maintenance attributes (windows, ActionOnMaintenance,
+	// NotifyOnMaintenance) of instances of one region (DescribeInstanceMaintenanceAttributes,
+	// every page, 100 ids a call). Every answer is one of ids; an id ECS does not answer is
+	// left out. No ids is no call and no answer, never "every instance".
+	MaintenanceAttributes(ctx context.Context, region string, ids []string) ([]model.MaintenanceAttribute, error)
 	// AcceptInquiredSystemEvent calls AcceptInquiredSystemEvent(RegionId, EventId) once: it
 	// authorises the platform's default action for an Inquiring event. The API's refusals
 	// (404 InvalidEventId.NoInquiringEventFound, 403 OperationDenied.AcceptNotSupported,

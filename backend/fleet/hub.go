@@ -214,6 +214,9 @@ type Hub struct {
 	// rf is what the refresh loops know of their own pace (refresh.go, cadence.go).
 	rf        refreshState
 	accepting map[string]bool // events with an accept in flight (accept.go)
+
+	// maint caches the maintenance attributes sessions read (maintenance.go).
+	maint maintenanceCache
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
