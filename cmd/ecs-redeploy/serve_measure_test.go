@@ -21,14 +21,25 @@ import (
 // TestMeasureServe is the measured run of docs/performance.md: it builds the
 // binary, serves the on-call scenario, and connects 50 sessions from this process, so the
 // server's memory and CPU are its own. It takes about 40 s; set ECS_REDEPLOY_MEASURE=1.
+// ECS_REDEPLOY_MEASURE_INSTANCES=N serves a generated fleet of N instances instead (idle
+// figures only: the redeploy step needs the scenario's instance).
 //
 //	ECS_REDEPLOY_MEASURE=1 go test -run TestMeasureServe -v ./cmd/ecs-redeploy/
+//	ECS_REDEPLOY_MEASURE=1 ECS_REDEPLOY_MEASURE_INSTANCES=100000 go test -run TestMeasureServe -v ./cmd/ecs-redeploy/
 func TestMeasureServe(t *testing.T) {
 	if os.Getenv("ECS_REDEPLOY_MEASURE") == "" {
 		t.Skip("a measured run, not a test: set ECS_REDEPLOY_MEASURE=1")
 	}
+	window := 5 * time.Second
+	fleetArgs := []string{"--scenario", scenario}
+	firstScreen := regexp.MustCompile(`i-uf6hdfs000000000007`)
+	instances := os.Getenv("ECS_REDEPLOY_MEASURE_INSTANCES")
+	if instances != "" {
+		fleetArgs = []string{"--demo", "--instances", instances}
+		firstScreen = regexp.MustCompile(`\d pending`)
+		window = 15 * time.Second // three refreshes of the whole fleet
+	}
 	const sessions = 50
-	const window = 5 * time.Second
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ecs-redeploy")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -36,8 +47,8 @@ func TestMeasureServe(t *testing.T) {
 	}
 	viewer, viewers := sshKey(t, dir, "viewers")
 	operator, operators := sshKey(t, dir, "operators")
-	srv := exec.Command(bin, "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
-		"--authorized-keys", viewers, "--operator-keys", operators, "--max-sessions", "100")
+	srv := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
+		"--authorized-keys", viewers, "--operator-keys", operators, "--max-sessions", "100"}, fleetArgs...)...)
 	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
 	logs := newLockedBuffer()
 	srv.Stderr = logs
@@ -76,7 +87,7 @@ func TestMeasureServe(t *testing.T) {
 		}
 		s.out.wait(t, regexp.MustCompile(`\x1b\]11;\?`), func(s string) string { return s })
 		_, _ = io.WriteString(s.in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
-		s.out.waitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
+		s.out.waitMatch(t, firstScreen)
 		return s, time.Since(start)
 	}
 
@@ -114,6 +125,16 @@ func TestMeasureServe(t *testing.T) {
 		return pct
 	}
 	idle50 := measure("idle", sessions, append([]*session{first}, all...))
+	if instances != "" {
+		for _, s := range all {
+			_ = s.conn.Close()
+		}
+		logs.waitMatch(t, regexp.MustCompile(`(?s)(session end[^\n]*\n.*){49}`))
+		idle1 := measure("idle", 1, []*session{first})
+		t.Logf("idle at %s instances: %.2f%% of one core per session ((%.1f%% − %.1f%%) / %d)",
+			instances, (idle50-idle1)/float64(sessions-1), idle50, idle1, sessions-1)
+		return
+	}
 
 	// The operator redeploys web-prod-001 (Running: minutes of Stopping, Starting).
 	_, _ = io.WriteString(first.in, "/")
