@@ -108,7 +108,7 @@ func ownCopy(in *model.Instance) *model.Instance {
 	c := *in
 	c.Events = slices.Clone(in.Events)
 	c.OperationLocks = slices.Clone(in.OperationLocks)
-	c.Tags = maps.Clone(in.Tags)
+	c.Tags = sharedTags(in.Tags)
 	return &c
 }
 
