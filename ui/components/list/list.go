@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -433,28 +434,30 @@ func longestName(rows []*fleet.Row) int {
 	if len(rows) == 0 {
 		return 0
 	}
+	key := weak.Make(&rows[0])
 	longest.mu.Lock()
 	defer longest.mu.Unlock()
 	for _, m := range longest.last {
-		if m.first == &rows[0] && m.n == len(rows) {
+		if m.rows == key && m.n == len(rows) {
 			return m.width
 		}
 	}
 	w := measureLongest(rows)
-	longest.last[1], longest.last[0] = longest.last[0], longestMemo{&rows[0], len(rows), w}
+	longest.last[1], longest.last[0] = longest.last[0], longestMemo{key, len(rows), w}
 	return w
 }
 
 // longest keeps longestName's answers for the last two slices of rows it measured (two, for
-// sessions a snapshot apart), each known by its first element's address and its length:
-// the hub never changes a published slice. It keeps those two slices alive.
+// sessions a snapshot apart), each known by its first element and its length: the hub
+// never changes a published slice. The reference is weak, so the memo keeps no old rows
+// alive, and it never matches another slice, even one at the same address.
 var longest struct {
 	mu   sync.Mutex
 	last [2]longestMemo
 }
 
 type longestMemo struct {
-	first **fleet.Row
+	rows  weak.Pointer[*fleet.Row]
 	n     int
 	width int
 }
