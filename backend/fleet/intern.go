@@ -27,10 +27,11 @@ func sharedTags(tags map[string]string) map[string]string {
 	if tags == nil {
 		return nil
 	}
-	k := tagKey(tags)
+	var buf [256]byte
+	k := appendTagKey(buf[:0], tags)
 	tagSets.mu.Lock()
 	defer tagSets.mu.Unlock()
-	if m, ok := tagSets.m[k]; ok {
+	if m, ok := tagSets.m[string(k)]; ok {
 		return m
 	}
 	m := maps.Clone(tags)
@@ -38,20 +39,30 @@ func sharedTags(tags map[string]string) map[string]string {
 		tagSets.m = make(map[string]map[string]string)
 	}
 	if len(tagSets.m) < maxTagSets {
-		tagSets.m[k] = m
+		tagSets.m[string(k)] = m
 	}
 	return m
 }
 
-// tagKey is tags in one string, keys sorted, each key and value preceded by its length:
-// two different sets never share a key, whatever bytes their tags hold.
-func tagKey(tags map[string]string) string {
-	var b []byte
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
+// appendTagKey appends tags to b as one key, keys sorted, each key and value preceded by
+// its length: two different sets never share a key, whatever bytes their tags hold. A set
+// of up to eight tags (most) is sorted on the stack, and its key is looked up without
+// being made a string: a set already shared costs no allocation.
+func appendTagKey(b []byte, tags map[string]string) []byte {
+	var buf [8]string
+	keys := buf[:0]
+	if len(tags) > len(buf) {
+		keys = make([]string, 0, len(tags))
+	}
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = strconv.AppendInt(b, int64(len(k)), 10)
 		b = append(append(b, ':'), k...)
 		b = strconv.AppendInt(b, int64(len(tags[k])), 10)
 		b = append(append(b, ':'), tags[k]...)
 	}
-	return string(b)
+	return b
 }

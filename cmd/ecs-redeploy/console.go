@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
+	"github.com/bytedance/gopkg/util/gctuner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
@@ -21,6 +23,10 @@ import (
 func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
+	if os.Getenv("GOGC") == "" { // a GOGC in the environment is the user's choice, and kept
+		gctuner.Tuning(consoleHeapTarget)
+		defer gctuner.Tuning(0)
+	}
 	e, err := g.open(ctx)
 	if err != nil {
 		return err
@@ -42,6 +48,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	go view.Run(ctx)
+	go releaseStartup(ctx, view)
 
 	m := ui.New(deps)
 	defer m.Close()
@@ -121,3 +128,41 @@ func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, dep
 	_ = pr.Err()
 	return nil
 }
+
+// consoleHeapTarget is the heap, in bytes, the console lets the collector grow to. What a
+// console keeps grows with the fleet (about 2 KiB an instance: the simulator's copy in a
+// demo, the hub's records and rows), and what it throws away with each refresh is about a
+// listing. gctuner sets GOGC at each collection so the heap aims at the target: a start,
+// when little is kept yet, collects rarely (GOGC up to 500: at 100,000 instances a
+// collection at every doubling of the heap was a fifth of the start), and a large fleet
+// as often as it must (down to 50) to stay near it.
+const consoleHeapTarget = 256 << 20
+
+// releaseStartup gives back to the system, soon after the first listing is on screen, the
+// memory that starting took and no longer holds (a generated fleet, the first listing's
+// copies): otherwise the RSS stays at that peak until the runtime returns it page by page.
+// It waits startupSettle first, so the collection does not compete with the first frames.
+func releaseStartup(ctx context.Context, h *fleet.Hub) {
+	sub := h.Subscribe(ctx)
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sub.C():
+			if s.Loading {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(startupSettle):
+				debug.FreeOSMemory()
+			}
+			return
+		}
+	}
+}
+
+// startupSettle is how long after the first listing the console gives back the memory
+// that starting took.
+const startupSettle = 3 * time.Second
