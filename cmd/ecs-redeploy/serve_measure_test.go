@@ -50,11 +50,6 @@ func TestMeasureServe(t *testing.T) {
 	srv := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
 		"--authorized-keys", viewers, "--operator-keys", operators, "--max-sessions", "100"}, fleetArgs...)...)
 	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
-	if instances != "" {
-		// The collector's own account of the live heap (gctrace), which the shared heap's
-		// growth between collections does not blur as it blurs the RSS.
-		srv.Env = append(srv.Env, "GODEBUG=gctrace=1")
-	}
 	logs := newLockedBuffer()
 	srv.Stderr = logs
 	if err := srv.Start(); err != nil {
@@ -92,13 +87,20 @@ func TestMeasureServe(t *testing.T) {
 		}
 		s.out.wait(t, regexp.MustCompile(`\x1b\]11;\?`), func(s string) string { return s })
 		_, _ = io.WriteString(s.in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
-		s.out.waitMatch(t, firstScreen)
+		if instances != "" {
+			// A large fleet is generated and listed after the server listens: the first
+			// session may wait for it well past waitMatch's 15 s on a loaded machine.
+			if !s.out.within(firstScreen, 3*time.Minute) {
+				t.Fatalf("never saw %s", firstScreen)
+			}
+		} else {
+			s.out.waitMatch(t, firstScreen)
+		}
 		return s, time.Since(start)
 	}
 
 	// measure is the server's CPU over a window, in % of one core, and the lowest RSS seen
-	// in it (KiB, sampled every 250 ms): at 100,000 instances the shared heap's collector
-	// moves the RSS by far more than a session costs, and its floor moves least.
+	// in it (KiB, sampled every 250 ms).
 	measure := func(what string, n int, ss []*session) (float64, int64) {
 		for _, s := range ss {
 			s.bytes.Store(0)
@@ -122,13 +124,9 @@ func TestMeasureServe(t *testing.T) {
 
 	first, _ := open("oscar", operator)
 	rss1 := procKiB(t, pid, "VmRSS")
-	var idle1, low1 float64
-	var live1 int
+	var idle1 float64
 	if instances != "" {
-		var l int64
-		idle1, l = measure("idle", 1, []*session{first})
-		low1 = float64(l)
-		live1 = liveAfterNextGC(t, logs)
+		idle1, _ = measure("idle", 1, []*session{first})
 	}
 	var all []*session
 	var latencies []time.Duration
@@ -145,13 +143,13 @@ func TestMeasureServe(t *testing.T) {
 		len(latencies), latencies[len(latencies)/2].Round(time.Millisecond),
 		latencies[len(latencies)*95/100].Round(time.Millisecond), latencies[len(latencies)-1].Round(time.Millisecond))
 
-	idle50, low50 := measure("idle", sessions, append([]*session{first}, all...))
+	idle50, _ := measure("idle", sessions, append([]*session{first}, all...))
 	if instances != "" {
-		live50 := liveAfterNextGC(t, logs)
-		t.Logf("live heap and stacks after a collection: %d MB with 1 session, %d MB with %d: %.2f MiB per idle session",
-			live1, live50, sessions, float64(live50-live1)/float64(sessions-1))
-		t.Logf("idle at %s instances, per session (50 sessions less 1, over 49): %.2f%% of one core ((%.1f%% − %.1f%%) / %d); RSS floor %.2f MiB",
-			instances, (idle50-idle1)/float64(sessions-1), idle50, idle1, sessions-1, (float64(low50)-low1)/float64(sessions-1)/1024)
+		// The RSS figures above do not resolve a session here: the shared heap of a large
+		// fleet swings by more than 50 sessions cost. A session's memory is
+		// ui.TestAnIdleSessionCostsTheSameAtAnyFleetSize's.
+		t.Logf("idle at %s instances, per session (50 sessions less 1, over 49): %.2f%% of one core ((%.1f%% − %.1f%%) / %d)",
+			instances, (idle50-idle1)/float64(sessions-1), idle50, idle1, sessions-1)
 		return
 	}
 
@@ -177,37 +175,6 @@ func TestMeasureServe(t *testing.T) {
 	anim1, _ := measure("a task animating", 1, []*session{first})
 	t.Logf("render cost while a task animates: %.2f%% of one core per session ((%.1f%% − %.1f%%) / %d); idle: %.2f%% per session",
 		(anim50-anim1)/float64(sessions-1), anim50, anim1, sessions-1, idle50/float64(sessions))
-}
-
-var gcLine = regexp.MustCompile(`gc (\d+) @[^\n]*? \d+->\d+->(\d+) MB, \d+ MB goal, (\d+) MB stacks`)
-
-// liveAfterNextGC waits for the server's next collection (gctrace on its stderr) and
-// returns the heap it left live plus its goroutine stacks, in MB.
-func liveAfterNextGC(t *testing.T, logs *lockedBuffer) int {
-	t.Helper()
-	last := func() (n, live int) {
-		logs.mu.Lock()
-		m := gcLine.FindAllStringSubmatch(logs.b.String(), -1)
-		logs.mu.Unlock()
-		if len(m) == 0 {
-			return 0, 0
-		}
-		g := m[len(m)-1]
-		n, _ = strconv.Atoi(g[1])
-		heap, _ := strconv.Atoi(g[2])
-		stacks, _ := strconv.Atoi(g[3])
-		return n, heap + stacks
-	}
-	was, _ := last()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if n, live := last(); n > was {
-			return live
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("the server made no collection in 2 minutes")
-	return 0
 }
 
 type countingWriter struct {
