@@ -87,6 +87,15 @@ func refusal(r *fleet.Row) string {
 func (m *Model) closeDialog() {
 	m.dialog = nil
 	m.mode = m.dialogFrom
+	m.dialogOver()
+}
+
+// dialogOver clears a notice about the dialog that has just gone: it was answered, and
+// must not linger on the screens after it.
+func (m *Model) dialogOver() {
+	if m.noticeDialog {
+		m.notice, m.noticeDialog = "", false
+	}
 }
 
 // submit asks the hub for the confirmed redeploys. The hub marks each row submitting the
@@ -94,6 +103,7 @@ func (m *Model) closeDialog() {
 // hub refuses a second redeploy of an instance in progress anywhere.
 func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	m.dialog = nil
+	m.dialogOver()
 	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
 	if len(msg.Targets) > 1 {
 		return m.submitPlan(msg)
@@ -341,8 +351,11 @@ func (m *Model) quit(asked bool) tea.Cmd {
 	if asked || (len(running) == 0 && len(submitting) == 0 && queued == 0) {
 		return tea.Quit
 	}
-	m.quitAsked = true
 	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
+	if m.deps.Simulated {
+		// --demo: the simulator is this process; nothing goes on after it.
+		s = fmt.Sprintf("%d simulated redeploy(s) in flight end with this console: --demo runs the simulator inside it", len(running)+len(submitting))
+	}
 	switch {
 	case queued > 0 && m.deps.PlanStore == nil:
 		// serve and --demo keep no plans: nothing can resume them.
@@ -350,7 +363,8 @@ func (m *Model) quit(asked bool) tea.Cmd {
 	case queued > 0:
 		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
 	}
-	m.setNotice(true, s+". q again quits, any other key stays")
+	m.ask(s + ". q again quits, any other key stays")
+	m.quitAsked = true
 	return nil
 }
 
@@ -360,9 +374,25 @@ func (m *Model) quit(asked bool) tea.Cmd {
 func (m *Model) Farewell() string {
 	running, submitting, queued := m.inFlight()
 	var b strings.Builder
+	if m.deps.Simulated {
+		// Nothing can be followed or resumed: the simulator ended with this process.
+		if n := len(running) + len(submitting); n > 0 {
+			fmt.Fprintf(&b, "%d simulated redeploy(s) in flight ended with the console: --demo ran the simulator inside it, and nothing of it is left to follow\n", n)
+		}
+		if queued > 0 {
+			fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: --demo keeps no plans\n", queued)
+		}
+		return b.String()
+	}
+	acct := ""
+	if m.deps.AccountFlags != "" {
+		acct = " " + m.deps.AccountFlags
+	}
 	for _, t := range running {
-		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s\n",
-			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID)
+		// The account flags make the command address this account as printed: without
+		// them it asked the default profile, another account, or nothing at all.
+		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s%s\n",
+			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID, acct)
 	}
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
@@ -371,7 +401,7 @@ func (m *Model) Farewell() string {
 	case queued > 0 && m.deps.PlanStore == nil:
 		fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: this console kept no plans\n", queued)
 	case queued > 0:
-		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait goes on with them (or start the console again)\n", queued)
+		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait%s goes on with them (or start the console again)\n", queued, acct)
 	}
 	return b.String()
 }
@@ -417,13 +447,22 @@ func (m *Model) setNotice(isErr bool, s string) {
 // redeploy is already in progress" must not outlive the redeploy.
 func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
 
+// ask puts a question on the notice line: it stays until answered, and it is never cut
+// (View wraps it over as many lines as it needs). Every notice that asks for a decision
+// goes through here.
+func (m *Model) ask(s string) {
+	m.say(log.Error, s)
+	m.noticeAsks = true
+}
+
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
 	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""
-	if s != refreshingNotice {
+	m.noticeAsks, m.noticeDialog = false, false
+	if s != refreshingNotice && !strings.HasSuffix(s, unboundNote) {
 		m.log.Add(log.Entry{At: m.noticeAt, Kind: kind, Text: s})
 	}
 }

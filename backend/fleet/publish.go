@@ -28,19 +28,7 @@ func (h *Hub) publishLocked() {
 		TaskErr: errors.Join(h.taskErr, h.elsewhereErr),
 		Loading: h.updated.IsZero() && h.refreshErr == nil,
 	}
-	for _, r := range h.rows {
-		switch {
-		case r.InProgress:
-			s.Counts.InProgress++
-		case r.Resolved:
-			continue
-		case r.Blocked:
-			s.Counts.Blocked++
-		case r.NoRedeploy:
-			s.Counts.NoRedeploy++
-		}
-		s.Counts.Pending++
-	}
+	s.Counts = CountRows(h.rows, nil)
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {
 		s.Tasks[len(h.tasks)-1-i] = *t

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/bytedance/gopkg/util/gctuner"
@@ -15,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui"
 )
@@ -43,6 +45,15 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Identity: g.localIdentity(),
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
+	}
+	// ctrl+s saves what the view shows here, where the console was started.
+	if wd, err := os.Getwd(); err == nil {
+		deps.SaveDir = wd
+	}
+	if e.Engine != nil {
+		deps.Regions, deps.Simulated = regionIDs(e.Engine), true
+	} else {
+		deps.AccountFlags = g.accountFlags()
 	}
 	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
 		return err
@@ -166,3 +177,39 @@ func releaseStartup(ctx context.Context, h *fleet.Hub) {
 // startupSettle is how long after the first listing the console gives back the memory
 // that starting took.
 const startupSettle = 3 * time.Second
+
+// accountFlags are the flags that select the account and endpoint this process talks to,
+// as the flags and the environment gave them, shell-quoted: a command printed for the
+// engineer to paste (the console's exit hints) carries them, so that it addresses this
+// account and not the default profile's.
+func (g *globalOptions) accountFlags() string {
+	var out []string
+	add := func(flag, v, env string) {
+		if v == "" && env != "" {
+			v = os.Getenv(env)
+		}
+		if v != "" {
+			out = append(out, flag, shellQuote(v))
+		}
+	}
+	add("--endpoint", g.Endpoint, aliyun.EnvEndpoint)
+	add("--profile", g.Profile, aliyun.EnvProfile)
+	add("--ecs-metadata-role", g.MetadataRole, "")
+	return strings.Join(out, " ")
+}
+
+// shellQuote is s as one POSIX shell word: as is when it holds only characters no shell
+// treats specially, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/@=,+", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

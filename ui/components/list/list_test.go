@@ -326,7 +326,7 @@ func TestNarrowRowsKeepAStateMark(t *testing.T) {
 	l := New(uitest.Common(clock.Now(), 40, 12))
 	l.SetSize(40, 10)
 	l.SetSnapshot(hub.Snapshot())
-	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}} {
+	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}, {uitest.IDLocal, "#"}} {
 		filterTo(l, c.id)
 		said(l, runes("j")) // the cursor's row too: the mark is the second character
 		if s := line(l, c.id); !strings.HasPrefix(s, ">"+c.mark+c.id) {
@@ -337,13 +337,7 @@ func TestNarrowRowsKeepAStateMark(t *testing.T) {
 }
 
 // shownRows are the rows the list shows, in its order.
-func shownRows(l *Model) []*fleet.Row {
-	out := make([]*fleet.Row, l.Len())
-	for i := range out {
-		out[i] = l.at(i)
-	}
-	return out
-}
+func shownRows(l *Model) []*fleet.Row { return l.Shown() }
 
 // Under serve every session shows the same snapshot: with no filter, no scope and the
 // deadline order, a session derives nothing of its own per snapshot (the hub's rows are
@@ -383,5 +377,36 @@ func TestUnfilteredListIsTheHubsRows(t *testing.T) {
 	said(l, keyEsc)
 	if !l.whole {
 		t.Fatal("clearing the filter did not go back to the hub's rows")
+	}
+}
+
+// Issue 22: a /regexp/ matches each field on its own, so ^ and $ hold at a name's ends
+// (they ran on one string that started with the id, and matched nothing).
+func TestRegexpMatchesEachField(t *testing.T) {
+	l := scenarioList(t)
+	ids := func() []string {
+		var out []string
+		for _, r := range shownRows(l) {
+			out = append(out, r.Inst.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		filter string
+		want   []string
+	}{
+		{"/^web-prod-00/", []string{uitest.IDPlain}},
+		{"/prod-001$/", []string{uitest.IDPlain}},
+		{"/042$/", []string{uitest.IDLocal}},
+		{"/^cn-shanghai-f$/ /^hdfs/", []string{uitest.IDFailing}},
+		{"/^local.disk$/ /^kafka/", []string{uitest.IDLocal}},
+		// A field's end is not the next field's start: . never crosses.
+		{"/web-prod-001.*cn-hangzhou-h/", nil},
+	} {
+		filterTo(l, c.filter)
+		if got := ids(); !slices.Equal(got, c.want) {
+			t.Errorf("%s kept %v, want %v", c.filter, got, c.want)
+		}
+		said(l, keyEsc)
 	}
 }
