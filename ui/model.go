@@ -21,6 +21,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/accept"
 	"ecs-redeploy/ui/components/cmdline"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/detail"
@@ -37,6 +38,8 @@ type Fleet interface {
 	RequestRefresh()
 	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
 	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
+	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
+	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -105,6 +108,8 @@ const (
 	// of an id) must not reach the list, where c, x, q, s and space act. Only esc or enter,
 	// pressed after reading why, goes on.
 	modeDialogGone
+	// modeAccept is the accept dialog of an Inquiring event (A).
+	modeAccept
 )
 
 // Model is the root of the console.
@@ -120,14 +125,16 @@ type Model struct {
 	width  int
 	height int
 
-	mode    mode
-	list    *list.Model
-	detail  *detail.Model // nil unless the pane is open
-	dialog  *confirm.Model
-	tasks   *tasks.Model
-	overlay *help.Model
-	log     *log.Model
-	cmdline *cmdline.Model
+	mode   mode
+	list   *list.Model
+	detail *detail.Model // nil unless the pane is open
+	dialog *confirm.Model
+	// acceptDlg is the accept dialog, while modeAccept.
+	acceptDlg *accept.Model
+	tasks     *tasks.Model
+	overlay   *help.Model
+	log       *log.Model
+	cmdline   *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	// dialogGone is the target whose change closed the dialog, while modeDialogGone.
@@ -205,7 +212,7 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, km.Accept}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
 	}
@@ -342,6 +349,9 @@ func (m *Model) relayout() {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
 	}
+	if m.acceptDlg != nil {
+		m.acceptDlg.SetSize(m.width, m.dialogHeight())
+	}
 	if m.detail != nil {
 		m.detail.SetSize(m.width, body)
 	}
@@ -359,6 +369,8 @@ func (m *Model) focused() common.Component {
 		return m.detail
 	case modeDialog:
 		return m.dialog
+	case modeAccept:
+		return m.acceptDlg
 	case modeTasks:
 		return m.tasks
 	case modeHelp:
@@ -404,6 +416,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.startFrames()
 	case redeployDoneMsg:
 		m.redeployDone(msg)
+		return nil
+	case acceptDoneMsg:
+		m.acceptDone(msg)
+		return nil
+	case accept.SubmitMsg:
+		if m.mode == modeAccept && msg.From(m.acceptDlg) {
+			return m.submitAccept(msg)
+		}
+		return nil
+	case accept.CancelMsg:
+		if m.mode == modeAccept && msg.From(m.acceptDlg) {
+			m.acceptDlg, m.mode = nil, m.dialogFrom
+			m.setNotice(false, "cancelled: nothing was accepted")
+		}
 		return nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
@@ -537,6 +563,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.detail != nil {
 		m.detail.SetSnapshot(s)
 	}
+	m.settleAccept(s)
 	if m.dialog == nil {
 		return nil
 	}
@@ -631,6 +658,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
+	case m.mode == modeAccept:
+		return m.route(m.acceptDlg, msg)
 	case m.mode == modeCommand:
 		return m.route(m.cmdline, msg)
 	case m.mode == modeList && m.list.Filtering():
@@ -660,6 +689,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeLog
 		m.log.Open()
 		return nil
+	}
+	if (m.mode == modeList || m.mode == modeDetail) && key.Matches(msg, km.Accept) {
+		return m.startAccept()
 	}
 	switch m.mode {
 	case modeLog:

@@ -184,6 +184,7 @@ type Hub struct {
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
+	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
