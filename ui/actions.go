@@ -12,7 +12,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
-	"ecs-redeploy/ui/common"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
 )
@@ -151,7 +151,7 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity,
 		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
 	if err != nil {
-		m.setNotice(true, "batch not started: "+oneLine(err.Error()))
+		m.setNotice(true, "batch not started: "+safetext.Terminal(err.Error()))
 		return nil
 	}
 	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
@@ -189,7 +189,7 @@ type planStartedMsg struct {
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 	if msg.err != nil {
-		m.setNotice(true, "batch not started: "+oneLine(msg.err.Error()))
+		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
 		return nil
 	}
 	m.plans = append(m.plans, msg.plan)
@@ -399,7 +399,7 @@ func (m *Model) Farewell() string {
 		// The account flags make the command address this account as printed: without
 		// them it asked the default profile, another account, or nothing at all.
 		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s%s\n",
-			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID, acct)
+			t.InstanceID, safetext.Terminal(t.InstanceName), safetext.Terminal(t.ID), safetext.Terminal(t.ID), safetext.Terminal(t.RegionID), acct)
 	}
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
@@ -464,7 +464,7 @@ func (m *Model) ask(s string) {
 
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
-	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
+	s = safetext.Terminal(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""
@@ -524,8 +524,6 @@ func (m *Model) row(id string) *fleet.Row {
 	return nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // errLine words a backend error for the notice line: code and RequestId first, so that a
 // narrow terminal cuts the prose, not what a support ticket needs. The prose is the API's
 // message when the API error is all there is, else the whole error: a lost reply or a
@@ -546,5 +544,5 @@ func errLine(what string, err error) string {
 		}
 	}
 	// Backends name the call themselves ("RedeployInstance i-…: not started: …").
-	return oneLine(s + strings.TrimPrefix(text, what+": "))
+	return safetext.Terminal(s + strings.TrimPrefix(text, what+": "))
 }

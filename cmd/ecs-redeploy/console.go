@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/bytedance/gopkg/util/gctuner"
@@ -22,16 +24,31 @@ import (
 )
 
 // runConsole opens the interactive console on the backend the flags choose.
+//
+// The console is the one owner of the signals that end it: SIGINT and SIGTERM (main's
+// context) and SIGHUP (the terminal closed, or `kill -HUP`) cancel ctx, and the console
+// ends at once, whatever it is doing, with the terminal restored (alternate screen off,
+// mouse tracking off, cursor on). Bubble Tea's own signal handler is off: with both
+// listening, its QuitMsg could block on a program that had already stopped for the
+// context, and the process hung on SIGTERM with the screen still taken (issue 21).
 func runConsole(cmd *cobra.Command, g *globalOptions) error {
-	ctx, cancel := context.WithCancel(cmd.Context())
+	parent := cmd.Context()
+	if !signal.Ignored(syscall.SIGHUP) { // under nohup a hangup ends nothing
+		var stop context.CancelFunc
+		parent, stop = signal.NotifyContext(parent, syscall.SIGHUP)
+		defer stop()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	if os.Getenv("GOGC") == "" { // a GOGC in the environment is the user's choice, and kept
 		gctuner.Tuning(consoleHeapTarget)
 		defer gctuner.Tuning(0)
 	}
-	e, err := g.open(ctx)
-	if err != nil {
-		return err
+	// Loading a large fleet (a generated 100,000, the first listing) takes seconds and
+	// reads no context; the terminal is not taken yet, so a signal ends it here and now.
+	e, err := untilDone(ctx, func() (*env, error) { return g.open(ctx) })
+	if err != nil || ctx.Err() != nil {
+		return quietIfCanceled(ctx, err)
 	}
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
@@ -56,7 +73,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		deps.AccountFlags = g.accountFlags()
 	}
 	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
-		return err
+		return quietIfCanceled(ctx, err)
 	}
 	go view.Run(ctx)
 	go releaseStartup(ctx, view)
@@ -68,17 +85,49 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 			p.Close()
 		}
 	}()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	// What goes on without the console, and how to follow it.
 	if bye := m.Farewell(); bye != "" {
 		pr := &printer{w: cmd.OutOrStdout()}
-		pr.printf("%s", bye)
+		for _, line := range strings.Split(strings.TrimSuffix(bye, "\n"), "\n") {
+			pr.printf("%s\n", line)
+		}
 		return pr.Err()
 	}
 	return nil
+}
+
+// untilDone is f's result, or ctx's error as soon as ctx ends: f goes on in the
+// background, and the process ends without it.
+func untilDone[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// quietIfCanceled is err, or nil when a signal ended the console: it was asked to end,
+// and did.
+func quietIfCanceled(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // resumeConsolePlans gives the console the state directory for its batches and picks up
@@ -132,7 +181,7 @@ func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, dep
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
-		pr.printf("ecs-redeploy: %s\n", oneLine(err))
+		pr.printf("ecs-redeploy: %s\n", err)
 	}
 	deps.Resumed = plans
 	// Only a note before the screen opens: the plans are resumed whether it was seen or not.

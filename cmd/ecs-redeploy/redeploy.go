@@ -227,7 +227,7 @@ func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTime
 	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
+			pr.printf("%7s  %s (retrying)\n", elapsed, p.Err)
 			return
 		}
 		status := p.Status

@@ -22,6 +22,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -487,7 +488,7 @@ func measureLongest(rows []*fleet.Row) int {
 	for _, r := range rows {
 		w := len(r.Inst.Name)
 		if !common.IsASCII(r.Inst.Name) {
-			w = ansi.StringWidth(r.Inst.Name)
+			w = ansi.StringWidth(safetext.Terminal(r.Inst.Name)) // as the cell shows it
 		}
 		n = max(n, w)
 	}
@@ -966,5 +967,5 @@ func (l *Model) InfoLine() string {
 	if n := len(l.selected); n > 0 {
 		s += " · " + common.Thousands(n) + " selected"
 	}
-	return st.Dim.On(common.Fit(s, l.Width))
+	return st.Dim.On(common.Fit(safetext.Terminal(s), l.Width)) // a pasted filter is anybody's text
 }
