@@ -39,6 +39,8 @@ type Fleet interface {
 	RequestRefresh()
 	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
 	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
+	// Maintenance reads a listed instance's maintenance attributes (fleet.Hub.Maintenance).
+	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
 	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
 }
@@ -465,6 +467,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.detail.SetSnapshot(m.snap)
 		}
 		m.mode = modeDetail
+		return m.readMaintenance(msg.Row.Inst.ID)
+	case detail.MaintenanceMsg:
+		if m.detail != nil {
+			m.detail.SetMaintenance(msg)
+		}
 		return nil
 	case list.RedeployMsg:
 		if m.mode != modeList {

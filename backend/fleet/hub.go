@@ -185,7 +185,11 @@ type Hub struct {
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
+
 	accepting map[string]bool // events with an accept in flight (accept.go)
+
+	// maint caches the maintenance attributes sessions read (maintenance.go).
+	maint maintenanceCache
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/taskwait"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 func newRedeployCmd(g *globalOptions) *cobra.Command {
@@ -110,6 +111,9 @@ task, status, time).`,
 			if !el.Allowed {
 				for _, b := range el.Blocks[1:] {
 					pr.printf("also: %s: %s\n", b.Code, b.Message)
+				}
+				if err := g.inProgress(ctx, e, in); err != nil {
+					return err
 				}
 				b := el.Blocks[0]
 				if b.Next != "" {
@@ -224,18 +228,22 @@ func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTime
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	start := e.Now()
+	retries := &taskwait.Retries{W: printerWriter{pr}, TTY: isTerminal(pr.w)}
 	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			pr.printf("%7s  %s (retrying)\n", elapsed, p.Err)
+			// Text from the wire, shown safe (safetext.Terminal) as printf shows it.
+			_ = retries.Failed(p.At.Sub(start), safetext.Terminal(p.Err.Error())) // a write error is kept by pr
 			return
 		}
+		_ = retries.End()
 		status := p.Status
 		if p.Task.Status == model.TaskFinished {
 			status = model.StatusRunning
 		}
 		pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
 	})
+	_ = retries.End()
 	if err != nil {
 		return err
 	}
