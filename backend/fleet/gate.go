@@ -78,6 +78,14 @@ func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceS
 	return prev, rec.inst.Status, nil
 }
 
+// sendLock takes the instance's send lock in the state directory, if the hub has one.
+func (h *Hub) sendLock(ctx context.Context, id string) (func(), error) {
+	if h.opt.Plans == nil {
+		return func() {}, nil
+	}
+	return h.opt.Plans.sendLock(ctx, id)
+}
+
 // call sends one RedeployInstance and records its outcome. A panic in the backend is an
 // unknown outcome, never an instance stuck submitting.
 func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model.InstanceStatus) (backend.TaskRef, error) {
@@ -85,13 +93,21 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	defer cancel()
 	var ref backend.TaskRef
 	var panicked bool
-	err := h.recovered("RedeployInstance "+req.InstanceID, func() error {
-		panicked = true
-		var err error
-		ref, err = h.b.Redeploy(ctx, req)
-		panicked = false
-		return err
-	})
+	// Held across the check-then-call window, until the task is recorded below: another
+	// process of this machine waits, then finds the task (the deferred calls run first).
+	unlock, err := h.sendLock(ctx, req.InstanceID)
+	if err == nil {
+		defer unlock()
+		err = h.recovered("RedeployInstance "+req.InstanceID, func() error {
+			panicked = true
+			var err error
+			ref, err = h.b.Redeploy(ctx, req)
+			panicked = false
+			return err
+		})
+	} else {
+		err = fmt.Errorf("RedeployInstance %s: not sent: %w", req.InstanceID, err)
+	}
 	// A task that started though its audit result line was lost is still a task to follow;
 	// the error goes back to the session.
 	started := ref.TaskID != "" && errors.Is(err, backend.ErrAuditResult)

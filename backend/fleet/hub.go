@@ -39,6 +39,12 @@ type Options struct {
 	Wall func() time.Time
 	// After waits like time.After; tests inject it to drive the loops without sleeping.
 	After func(time.Duration) <-chan time.Time
+	// Plans keeps the plans the hub runs, so a restart resumes them (ResumePlans); nil
+	// keeps them in memory only (--demo). It is also where the per-instance send locks
+	// are taken, so two processes on one host never both send for one instance.
+	Plans *PlanStore
+	// Where names the account the hub runs against (PlanRecord.Where).
+	Where string
 	// Logger receives panics (with their stacks) and failures of the loops; discarded by
 	// default.
 	Logger *slog.Logger
@@ -184,6 +190,16 @@ type Hub struct {
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
+
+	// runs are the plans the hub runs (and the last ended ones), oldest first; runCtx is
+	// Run's context once it runs. planLoops counts the plans' loops; steps is held (read)
+	// by every plan step, so Drain can wait for them; stopping is set by Drain: plans send
+	// nothing more.
+	runs      []*planRun
+	runCtx    context.Context
+	planLoops sync.WaitGroup
+	steps     sync.RWMutex
+	stopping  atomic.Bool
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
@@ -208,21 +224,33 @@ func New(b backend.Backend, opt Options) *Hub {
 // Now is the backend's clock.
 func (h *Hub) Now() time.Time { return h.opt.Now() }
 
-// Run drives the refresh loop and the task tracker until ctx ends. A panic in either is
-// logged with its stack and retried after a back-off; it never ends the process.
+// Run drives the refresh loop, the task tracker and the plan runner until ctx ends. A
+// panic in any is logged with its stack and retried after a back-off; it never ends the
+// process.
 func (h *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.refreshLoop(ctx) }()
 	go func() { defer wg.Done(); h.taskLoop(ctx) }()
+	go func() { defer wg.Done(); h.runPlans(ctx) }()
 	wg.Wait()
 }
 
-// Drain waits until every RedeployInstance call in flight has answered, or ctx ends: a
-// server shutting down lets them finish so their outcome is known and audited.
+// Drain stops every plan from sending anything more (what is left stays saved, for the
+// next start to resume), then waits until every RedeployInstance call in flight has
+// answered and the plans have recorded it, or ctx ends: a process shutting down lets them
+// finish so their outcome is known, audited and saved. It is for the end of the process:
+// no plan sends again in this hub.
 func (h *Hub) Drain(ctx context.Context) error {
+	h.stopping.Store(true)
 	done := make(chan struct{})
-	go func() { h.calls.Wait(); close(done) }()
+	go func() {
+		// Every step in progress has recorded its calls' answers; none after sends.
+		h.steps.Lock()
+		h.steps.Unlock()
+		h.calls.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil

@@ -123,6 +123,9 @@ type PlanRecord struct {
 	Phase PlanPhase
 	// Stopped says what paused or aborted the plan.
 	Stopped string `json:"Stopped,omitempty"`
+	// Answered says who last answered the plan's pause, and how: "continued by bob
+	// (operator)".
+	Answered string `json:"Answered,omitempty"`
 	Items   []PlanItem
 }
 
@@ -278,9 +281,14 @@ func (p *Plan) startLocked() error {
 	return nil
 }
 
-// NewPlan is fleet.NewPlan on this hub, for front ends that hold the hub behind an
-// interface (the console's ui.Fleet).
-func (h *Hub) NewPlan(ids []string, opt PlanOptions) (*Plan, error) { return NewPlan(h, ids, opt) }
+// NewPlan is fleet.NewPlan on this hub, with the hub's plan store and account
+// (Options.Plans, Options.Where) when opt names none.
+func (h *Hub) NewPlan(ids []string, opt PlanOptions) (*Plan, error) {
+	if opt.Store == nil {
+		opt.Store, opt.Where = h.opt.Plans, h.opt.Where
+	}
+	return NewPlan(h, ids, opt)
+}
 
 // skipReason is why the row cannot be a target now, or "".
 func skipReason(r *Row, now time.Time, forceStop bool) string {
@@ -379,6 +387,25 @@ func (p *Plan) Continue() error {
 	err := p.save()
 	p.poke()
 	return err
+}
+
+// answer continues (goOn) or aborts the plan for who, if it is paused; it reports whether
+// it was.
+func (p *Plan) answer(who backend.Identity, goOn bool) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rec.Phase != PhasePaused {
+		return false, nil
+	}
+	if goOn {
+		p.rec.Phase, p.rec.Stopped, p.rec.Answered = PhaseRunning, "", "continued by "+who.String()
+	} else {
+		p.rec.Answered = "aborted by " + who.String()
+		p.abortLocked("aborted by "+who.String()+" after a failure", p.h.Now())
+	}
+	err := p.save()
+	p.poke()
+	return true, err
 }
 
 // Abort submits nothing more: queued items are skipped; what is in flight is followed.

@@ -340,7 +340,7 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 	}
 	v := p.viewLocked(queued)
 	for i := range p.rec.Items {
-		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning || ctx.Err() != nil {
+		if inFlight >= p.rec.MaxInFlight || p.rec.Phase != PhaseRunning || ctx.Err() != nil || p.h.stopping.Load() {
 			// A caller that stopped waiting (ctrl+c) sends nothing more: the hub would
 			// still make the call, with nobody to see its answer.
 			break

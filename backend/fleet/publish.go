@@ -40,6 +40,7 @@ func (h *Hub) publishLocked() {
 		}
 		s.Counts.Pending++
 	}
+	s.Plans, s.PlansKept = h.planStatusesLocked(), h.opt.Plans != nil
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {
 		s.Tasks[len(h.tasks)-1-i] = *t
@@ -47,6 +48,12 @@ func (h *Hub) publishLocked() {
 	h.snap = s
 	for sub := range h.subs {
 		sub.offer(s)
+	}
+	// What a plan waits for (a task's end, a row's change) may have come: each steps.
+	for _, r := range h.runs {
+		if !r.ended {
+			r.poke()
+		}
 	}
 }
 

@@ -31,6 +31,12 @@ type Snapshot struct {
 	TaskErr error
 	// Loading is true until the first refresh answers.
 	Loading bool
+	// Plans are the plans the hub runs, and the last ones that ended, oldest first: every
+	// session shows them, whoever started them.
+	Plans []PlanStatus
+	// PlansKept says the hub keeps its plans on disk: one left by a process that stopped
+	// is resumed at the next start.
+	PlansKept bool
 }
 
 // Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is
