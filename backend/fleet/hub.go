@@ -22,6 +22,9 @@ import (
 type Options struct {
 	// Regions scopes every refresh (empty: all regions).
 	Regions []string
+	// Instances scopes every refresh to these instances (empty: all of the regions): a
+	// headless command lists only what it names.
+	Instances []string
 	// Interval between refreshes; 5 s by default.
 	Interval time.Duration
 	// MaxBackoff caps the wait after repeated refresh failures; 1 min by default.
@@ -45,6 +48,10 @@ type Options struct {
 	Plans *PlanStore
 	// Where names the account the hub runs against (PlanRecord.Where).
 	Where string
+	// OnTransition, when set, is called for every item's change of status of every plan
+	// the hub runs, resumed ones included (headless prints them), unless the plan has its
+	// own (PlanOptions.OnTransition).
+	OnTransition func(Transition)
 	// Logger receives panics (with their stacks) and failures of the loops; discarded by
 	// default.
 	Logger *slog.Logger
@@ -245,8 +252,15 @@ func (h *Hub) Drain(ctx context.Context) error {
 	h.stopping.Store(true)
 	done := make(chan struct{})
 	go func() {
-		// Every step in progress has recorded its calls' answers; none after sends.
+		// Every step in progress has recorded its calls' answers; none after sends, so
+		// another process may resume the plans (their locks go).
 		h.steps.Lock()
+		h.mu.Lock()
+		runs := slices.Clone(h.runs)
+		h.mu.Unlock()
+		for _, r := range runs {
+			r.p.Close()
+		}
 		h.steps.Unlock()
 		h.calls.Wait()
 		close(done)

@@ -126,7 +126,7 @@ type PlanRecord struct {
 	// Answered says who last answered the plan's pause, and how: "continued by bob
 	// (operator)".
 	Answered string `json:"Answered,omitempty"`
-	Items   []PlanItem
+	Items    []PlanItem
 }
 
 // Transition is one change of an item's status: a line of `redeploy --json`. Time is
@@ -287,6 +287,9 @@ func (h *Hub) NewPlan(ids []string, opt PlanOptions) (*Plan, error) {
 	if opt.Store == nil {
 		opt.Store, opt.Where = h.opt.Plans, h.opt.Where
 	}
+	if opt.OnTransition == nil {
+		opt.OnTransition = h.opt.OnTransition
+	}
 	return NewPlan(h, ids, opt)
 }
 
@@ -296,14 +299,7 @@ func skipReason(r *Row, now time.Time, forceStop bool) string {
 	case r == nil:
 		return "not listed: no pending system event in scope, or no such instance"
 	case r.InProgress:
-		s := "already in progress (" + r.State.String()
-		if r.Task != nil {
-			s += ", task " + r.Task.ID
-		}
-		if by := r.StartedBy.String(); by != "" {
-			s += ", started by " + by
-		}
-		return s + ")"
+		return "already in progress (" + r.Underway() + ")"
 	case r.Resolved:
 		return "its event is already Avoided"
 	}

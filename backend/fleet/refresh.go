@@ -72,7 +72,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
 	listedAt := h.opt.Now()
-	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions})
+	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions, InstanceIDs: h.opt.Instances})
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()

@@ -308,7 +308,7 @@ func (h *Hub) ResumePlans(ctx context.Context, who backend.Identity) (others []P
 	if err := h.Refresh(ctx); err != nil && !errors.Is(err, ErrBusy) {
 		return nil, 0, fmt.Errorf("listing the instances before resuming the unfinished plans: %w", err)
 	}
-	plans, others, err := ResumeUnfinished(ctx, h, PlanOptions{Store: store, Where: h.opt.Where, Identity: who})
+	plans, others, err := ResumeUnfinished(ctx, h, PlanOptions{Store: store, Where: h.opt.Where, Identity: who, OnTransition: h.opt.OnTransition})
 	for _, p := range plans {
 		h.recordPast(p)
 		h.register(p)

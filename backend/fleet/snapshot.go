@@ -222,6 +222,20 @@ func validUntil(in *model.Instance, now time.Time) time.Time {
 	return until
 }
 
+// Underway says which redeploy moves the instance and who started it: "running, task
+// t-bp1…, started by alice (operator)". Every path that refuses a second redeploy (the
+// hub's gate, a plan's skip, the headless command) names it so.
+func (r *Row) Underway() string {
+	s := r.State.String()
+	if r.Task != nil {
+		s += ", task " + r.Task.ID
+	}
+	if by := r.StartedBy.String(); by != "" {
+		s += ", started by " + by
+	}
+	return s
+}
+
 // stale reports whether the row's verdict may have changed by now.
 func (r *Row) stale(now time.Time) bool {
 	return !r.validUntil.IsZero() && !now.Before(r.validUntil)

@@ -18,6 +18,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
 	"ecs-redeploy/model"
@@ -130,9 +131,11 @@ func TestRedeployReplyThatProvesNothingIsReconciled(t *testing.T) {
 			}
 			// Trying again, as a user would after a doubtful reply, starts nothing more.
 			eng.SetFaults(sim.Faults{})
+			// Issue 21, kind 4: the refusal names the task in progress, as the batch path does,
+			// not the instance's status that the task caused.
 			_, err = run(t, "redeploy", in.ID, "--endpoint", addr, "--region", "cn-hangzhou", "--yes")
-			if err == nil || !errors.Is(err, backend.ErrAlreadyInProgress) && !strings.Contains(err.Error(), "IncorrectInstanceStatus") {
-				t.Errorf("second redeploy: %v; want a refusal", err)
+			if !errors.Is(err, fleet.ErrInProgress) || !strings.Contains(err.Error(), "task "+tasks[0].ID) || strings.Contains(err.Error(), "IncorrectInstanceStatus") {
+				t.Errorf("second redeploy: %v; want a refusal that names task %s", err, tasks[0].ID)
 			}
 			if n := taskCount(eng); n != 1 {
 				t.Fatalf("engine has %d tasks after trying again; want 1", n)
