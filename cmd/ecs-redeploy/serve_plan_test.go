@@ -119,4 +119,3 @@ func TestServeBatchOutlivesTheSessionThatStartedIt(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
