@@ -263,7 +263,7 @@ func rowState(r *fleet.Row) (string, bool) {
 	if r.Task != nil {
 		s += "/" + r.Task.ID + "/" + string(r.Task.Status)
 	}
-	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Resolved
+	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Avoided
 }
 
 // followNotice clears a notice about one instance once its redeploy reached an end it did

@@ -143,7 +143,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	case errors.Is(err, backend.ErrOutcomeUnknown):
 		// The hold waits to see the status the engineer confirmed on: a status seen while
 		// the call was out may be a move the call itself started.
-		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, before
+		rec.state, rec.heldAt, rec.heldStatus = StateOutcomeUnknown, now, before
 		return ref, err
 	case err != nil && !started:
 		rec.state = prev

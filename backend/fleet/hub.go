@@ -103,7 +103,7 @@ var (
 	ErrInProgress = errors.New("a redeploy of this instance is already in progress")
 	// ErrOutcomeHold is returned by Redeploy for an instance whose last redeploy got no
 	// answer (backend.ErrOutcomeUnknown) until a refresh has shown it at rest for
-	// UnsureHold, or its task is listed.
+	// OutcomeHold, or its task is listed.
 	ErrOutcomeHold = errors.New("the last redeploy of this instance got no answer and may have started; wait until the console shows its state (about two minutes) or check DescribeTasks")
 	// ErrNotListed is returned by Redeploy for an instance the hub does not list: only an
 	// instance a screen showed can be a target.
@@ -113,15 +113,15 @@ var (
 	ErrDetached = errors.New("stopped waiting; the RedeployInstance call goes on and its outcome will show in the console")
 )
 
-// UnsureHold is how long after an unanswered redeploy the instance must be seen Running or
+// OutcomeHold is how long after an unanswered redeploy the instance must be seen Running or
 // Stopped before it may be redeployed again. An applied RedeployInstance moves the instance
 // within seconds; two minutes leaves room for a slow API without blocking the engineer long.
-const UnsureHold = 2 * time.Minute
+const OutcomeHold = 2 * time.Minute
 
-// UnsureCap ends a hold whose instance is at rest (Running or Stopped) with no redeploy
+// OutcomeHoldCap ends a hold whose instance is at rest (Running or Stopped) with no redeploy
 // task Processing, whatever status it was confirmed on: a redeploy takes minutes, so after
 // half an hour at rest with nothing Processing, nothing is moving it.
-const UnsureCap = 30 * time.Minute
+const OutcomeHoldCap = 30 * time.Minute
 
 // keepFinished bounds the finished and failed tasks kept for review, so a server that runs
 // for weeks does not grow without end.
@@ -137,19 +137,19 @@ type record struct {
 	// number of the last refresh that did.
 	listed  bool
 	listing uint64
-	// lesson numbers what the task tracker learned last (0: the refresh's data), so a
-	// refresh that started before the lesson does not undo it.
-	lesson uint64
+	// polled is the number of the task poll whose answer last changed the record (0: the
+	// refresh's data), so a refresh that started before that poll does not undo it.
+	polled uint64
 	state  RedeployState
 	by     StartedBy
 	// task is the current or last redeploy task (shared with Hub.tasks).
 	task *Task
 	// eventID is the event the redeploy answers; it becomes Avoided when the task finishes.
 	eventID string
-	// unsureAt and unsureStatus are when a call got no answer, and the status the
-	// instance had then (StateOutcomeUnknown).
-	unsureAt     time.Time
-	unsureStatus model.InstanceStatus
+	// heldAt and heldStatus are when a call got no answer, and the status the instance
+	// had then (StateOutcomeUnknown): the outcome hold waits to see it again.
+	heldAt     time.Time
+	heldStatus model.InstanceStatus
 	// row is the derived row; nil when it must be derived again.
 	row *Row
 	// dropped is set when the record leaves the hub's map, so no one reuses it.
@@ -178,7 +178,7 @@ type Hub struct {
 	rows       []*Row // published order; shared with snapshots, so replaced, never changed
 	index      map[string]int
 	dirty      map[string]struct{}
-	regroup    bool // rows were added or removed: rebuild and sort
+	rebuild    bool // rows were added or removed: rebuild the order and sort
 	updated    time.Time
 	refreshErr error
 	failures   int
@@ -193,7 +193,7 @@ type Hub struct {
 	// starters names who started tasks this hub did not send, as a resumed plan knows
 	// them (Follow), for when a refresh finds the task Processing.
 	starters  map[string]StartedBy
-	lessons   uint64
+	polls     uint64
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}

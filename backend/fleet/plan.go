@@ -300,7 +300,7 @@ func skipReason(r *Row, now time.Time, forceStop bool) string {
 		return "not listed: no pending system event in scope, or no such instance"
 	case r.InProgress:
 		return "already in progress (" + r.Underway() + ")"
-	case r.Resolved:
+	case r.Avoided:
 		return "its event is already Avoided"
 	}
 	el := r.Eligibility

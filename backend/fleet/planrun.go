@@ -67,10 +67,10 @@ func (p *Plan) Step(ctx context.Context) error {
 	return nil
 }
 
-// planView is what the hub knows about the plan's instances, read under its lock once
+// fleetView is what the hub knows about the plan's instances, read under its lock once
 // per step: each instance's record, and the deployment sets and zones with a redeploy
 // in flight anywhere the hub knows of (this plan, a session, or elsewhere).
-type planView struct {
+type fleetView struct {
 	state map[string]RedeployState
 	task  map[string]*Task // the instance's current or last task
 	row   map[string]*Row
@@ -78,10 +78,10 @@ type planView struct {
 	zones map[string]string
 }
 
-func (h *Hub) planView(ids []string) planView {
+func (h *Hub) fleetView(ids []string) fleetView {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	v := planView{state: map[string]RedeployState{}, task: map[string]*Task{}, row: map[string]*Row{},
+	v := fleetView{state: map[string]RedeployState{}, task: map[string]*Task{}, row: map[string]*Row{},
 		sets: map[string]string{}, zones: map[string]string{}}
 	for _, id := range ids {
 		rec := h.records[id]
@@ -119,7 +119,7 @@ func (p *Plan) followLocked(ctx context.Context, now time.Time) bool {
 	if len(ids) == 0 {
 		return false
 	}
-	v := p.h.planView(ids)
+	v := p.h.fleetView(ids)
 	changed := false
 	var orphans, lost []int
 	for i := range p.rec.Items {
@@ -405,8 +405,8 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 // viewLocked is the hub's view of the queued ids, with the plan's own items in flight
 // holding their set and zone too, even when the hub has already settled them
 // differently this instant.
-func (p *Plan) viewLocked(queued []string) planView {
-	v := p.h.planView(queued)
+func (p *Plan) viewLocked(queued []string) fleetView {
+	v := p.h.fleetView(queued)
 	for _, it := range p.rec.Items {
 		if it.Status.InFlight() {
 			if it.DeploymentSetID != "" {

@@ -14,7 +14,7 @@ import (
 // subscriber.
 func (h *Hub) publishLocked() {
 	now := h.opt.Now()
-	if len(h.dirty) > 0 || h.regroup {
+	if len(h.dirty) > 0 || h.rebuild {
 		h.deriveLocked(now)
 	}
 	h.version++
@@ -31,7 +31,7 @@ func (h *Hub) publishLocked() {
 		switch {
 		case r.InProgress:
 			s.Counts.InProgress++
-		case r.Resolved:
+		case r.Avoided:
 			continue
 		case r.Blocked:
 			s.Counts.Blocked++
@@ -60,7 +60,7 @@ func (h *Hub) publishLocked() {
 // deriveLocked derives the dirty rows again and lays out h.rows: patched in a copy when
 // only rows changed in place, rebuilt and sorted when rows came, went, or moved.
 func (h *Hub) deriveLocked(now time.Time) {
-	resort := h.regroup
+	resort := h.rebuild
 	for id := range h.dirty {
 		rec := h.records[id]
 		if rec == nil {
@@ -101,7 +101,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 		h.rows = rows
 	}
 	clear(h.dirty)
-	h.regroup = false
+	h.rebuild = false
 }
 
 // Snapshot returns the latest snapshot.

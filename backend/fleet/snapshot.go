@@ -71,7 +71,7 @@ type Row struct {
 	StartedBy StartedBy
 	// Task is the instance's current or last redeploy task, nil when there is none.
 	Task *Task
-	// InProgress, Blocked, NoRedeploy and Resolved are State and Eligibility as the list
+	// InProgress, Blocked, NoRedeploy and Avoided are State and Eligibility as the list
 	// reads them: a redeploy may be moving the instance; something about the instance
 	// refuses a redeploy (model.Eligibility.Blocked); no pending event is one a redeploy
 	// answers, so a redeploy would do nothing for it (model.Eligibility.NoRedeploy); no
@@ -79,7 +79,7 @@ type Row struct {
 	InProgress bool
 	Blocked    bool
 	NoRedeploy bool
-	Resolved   bool
+	Avoided    bool
 	// Search is the lower-case text a filter matches: id, name, zone, region, status,
 	// instance type, the type and status of every pending event, badges, and tags as
 	// key=value.
@@ -142,7 +142,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	r := &Row{Inst: in, State: state, StartedBy: by, Task: task, InProgress: state.InProgress()}
 	r.Event = in.NextEvent()
 	if r.Event == nil && len(in.Events) > 0 {
-		r.Resolved = true
+		r.Avoided = true
 		r.Event = &in.Events[0]
 		for i := range in.Events {
 			if in.Events[i].CycleStatus == model.CycleAvoided {
@@ -153,7 +153,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	if r.Event != nil {
 		r.Deadline = r.Event.NotBefore
 	}
-	if !r.Resolved {
+	if !r.Avoided {
 		for _, ev := range in.PendingEvents() {
 			if ev != r.Event {
 				r.OtherEvents = append(r.OtherEvents, ev)
@@ -163,10 +163,10 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	r.Eligibility = model.Evaluate(in, now, false)
 	r.ForceStop = model.ForceStopWarnings(in)
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
-	r.Blocked = !r.InProgress && !r.Resolved && r.Eligibility.Blocked()
-	r.NoRedeploy = !r.InProgress && !r.Resolved && r.Eligibility.NoRedeploy()
+	r.Blocked = !r.InProgress && !r.Avoided && r.Eligibility.Blocked()
+	r.NoRedeploy = !r.InProgress && !r.Avoided && r.Eligibility.NoRedeploy()
 	for _, b := range model.ReasonBadges(in, r.Eligibility, r.InProgress) {
-		if r.Resolved && (b.Refusal() || b == model.BadgeNoRedeploy) {
+		if r.Avoided && (b.Refusal() || b == model.BadgeNoRedeploy) {
 			continue
 		}
 		r.Badges = append(r.Badges, b)

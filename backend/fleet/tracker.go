@@ -89,7 +89,7 @@ func (h *Hub) dropLocked(id string) {
 	}
 	delete(h.records, id)
 	delete(h.dirty, id)
-	h.regroup = true
+	h.rebuild = true
 }
 
 func (h *Hub) markLocked(id string) { h.dirty[id] = struct{}{} }
@@ -181,7 +181,7 @@ func (h *Hub) PollTasks(ctx context.Context) int {
 func (h *Hub) apply(states []backend.TaskState) (changed bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.lessons++
+	h.polls++
 	now := h.opt.Now()
 	for _, st := range states {
 		rec := h.records[st.Ref.InstanceID]
@@ -213,7 +213,7 @@ func (h *Hub) apply(states []backend.TaskState) (changed bool) {
 		}
 		if learned.Status != rec.inst.Status || rec.state != StateRunning {
 			rec.inst = &learned
-			rec.lesson = h.lessons
+			rec.polled = h.polls
 		}
 		t.Phase = rec.inst.Status
 		if *t != before || rec.row == nil || rec.row.Inst.Status != rec.inst.Status {

@@ -262,16 +262,7 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 		}
 	}
 	// Data loss first, then downtime, then the rest: the worst is read first.
-	rank := func(c *consequence) int {
-		switch {
-		case c.w.Destructive:
-			return 0
-		case c.w.Kind == model.WarnDowntime:
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(cons, func(a, b *consequence) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(cons, func(a, b *consequence) int { return model.Gravity(a.w) - model.Gravity(b.w) })
 	for _, c := range cons {
 		mark := "note"
 		switch {

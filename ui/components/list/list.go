@@ -434,7 +434,7 @@ func (l *Model) countScope() {
 			continue
 		case r.InProgress:
 			l.scoped.InProgress++
-		case r.Resolved:
+		case r.Avoided:
 			continue
 		case r.Blocked:
 			l.scoped.Blocked++
