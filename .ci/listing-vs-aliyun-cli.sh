@@ -8,7 +8,7 @@
 #
 #   ALIYUN=/path/to/aliyun .ci/listing-vs-aliyun-cli.sh [RUNS] [INSTANCES]
 #
-# Needs Go, jq and an aliyun CLI (ALIYUN, else aliyun on PATH; the README's "With the aliyun
+# Needs Go, jq and an aliyun CLI (ALIYUN, else aliyun on PATH; docs/simulator.md's "With the aliyun
 # CLI" says how to build one). Nothing leaves 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ runs=${1:-7}
 instances=${2:-10000}
 aliyun=${ALIYUN:-$(command -v aliyun || true)}
 if [ -z "$aliyun" ] || [ ! -x "$aliyun" ]; then
-  echo "listing-vs-aliyun-cli: no aliyun CLI; set ALIYUN=/path/to/aliyun (the README's \"With the aliyun CLI\" says how to build one)" >&2
+  echo "listing-vs-aliyun-cli: no aliyun CLI; set ALIYUN=/path/to/aliyun (docs/simulator.md's \"With the aliyun CLI\" says how to build one)" >&2
   exit 2
 fi
 command -v jq >/dev/null || { echo "listing-vs-aliyun-cli: jq is needed (apt-get install jq)" >&2; exit 2; }

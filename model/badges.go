@@ -2,17 +2,15 @@ package model
 
 import (
 	"strings"
-	"time"
 )
 
-// Badge is a word the list shows beside an instance; words, not colour alone (NO_COLOR
-// works).
+// Badge is a word said beside an instance, the same in the console's list and detail
+// pane, the `events` table and `events --json`; words, not colour alone (NO_COLOR works).
 type Badge string
 
-// Badges, status words first.
+// Badges, status words first. These are every word there is (the JSON schema lists them).
 const (
 	BadgeInProgress    Badge = "IN PROGRESS"
-	BadgeBlocked       Badge = "BLOCKED"
 	BadgeLocalDisk     Badge = "LOCAL DISK"
 	BadgeSecurityLock  Badge = "SECURITY LOCK"
 	BadgeDedicatedHost Badge = "DEDICATED HOST"
@@ -64,13 +62,18 @@ func (e Eligibility) NoRedeploy() bool {
 	return false
 }
 
-// ReasonBadges are the list's words for an instance whose verdict el was already
-// evaluated: IN PROGRESS (and LOCAL DISK), else each reason a redeploy is refused as its own word (WRONG
-// STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED, in the order the API checks them), then
-// NO REDEPLOY when no pending event is one a redeploy answers, then LOCAL DISK. Unlike
-// BadgesOf (the documented `events --json` shape), it never says BLOCKED without saying
-// why.
-func ReasonBadges(in *Instance, el Eligibility, inProgress bool) []Badge {
+// AllBadges are every badge word, in the order Badges gives them.
+var AllBadges = []Badge{BadgeInProgress, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired,
+	BadgeNoRedeploy, BadgeLocalDisk}
+
+// Badges are the words for an instance whose verdict el was already evaluated, the one
+// source of them for the console, the `events` table and `events --json`: IN PROGRESS
+// (and LOCAL DISK) while a redeploy is under way (inProgress: known only to whoever tracks
+// tasks); else each reason a redeploy is refused as its own word (WRONG STATUS, SECURITY
+// LOCK, DEDICATED HOST, EXPIRED, in the order the API checks them), then NO REDEPLOY when
+// no pending event is one a redeploy answers, then LOCAL DISK. Never a bare "blocked"
+// without saying why.
+func Badges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	var b []Badge
 	if inProgress {
 		// A redeploy under way moves the instance through Stopping and Starting: the
@@ -98,51 +101,13 @@ func ReasonBadges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	return b
 }
 
-// Status reports whether the badge says what can be done now (IN PROGRESS, BLOCKED) rather
-// than a fact about the instance: a narrow badge column keeps status words first.
-func (b Badge) Status() bool { return b == BadgeInProgress || b == BadgeBlocked }
-
 // Refusal reports whether the badge is a reason a redeploy is refused.
 func (b Badge) Refusal() bool {
 	switch b {
-	case BadgeBlocked, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired:
+	case BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired:
 		return true
 	}
 	return false
-}
-
-// Badges lists the badges for an instance at now. inProgress is known only to whoever
-// tracks tasks, so the caller says it.
-func Badges(in *Instance, now time.Time, inProgress bool) []Badge {
-	return BadgesOf(in, Evaluate(in, now, false), inProgress)
-}
-
-// BadgesOf lists the badges of an instance whose verdict el was already evaluated:
-// IN PROGRESS or BLOCKED first, then the facts (LOCAL DISK, SECURITY LOCK, DEDICATED HOST,
-// EXPIRED).
-func BadgesOf(in *Instance, el Eligibility, inProgress bool) []Badge {
-	var b []Badge
-	switch {
-	case inProgress:
-		b = append(b, BadgeInProgress)
-	case !el.Allowed:
-		b = append(b, BadgeBlocked)
-	}
-	if in.HasLocalDisks() {
-		b = append(b, BadgeLocalDisk)
-	}
-	if in.HasLock(LockSecurity) {
-		b = append(b, BadgeSecurityLock)
-	}
-	if in.OnDedicatedHost() {
-		b = append(b, BadgeDedicatedHost)
-	}
-	for _, bl := range el.Blocks {
-		if bl.Kind == BlockExpired {
-			b = append(b, BadgeExpired)
-		}
-	}
-	return b
 }
 
 // JoinBadges joins badges with sep, as words.

@@ -180,18 +180,25 @@ func TestCountdown(t *testing.T) {
 	}
 }
 
+// Issue 22: no word says BLOCKED without why, whoever asks (console, table, JSON).
 func TestBadges(t *testing.T) {
 	in := base()
 	in.LocalStorageAmount = 1
 	in.OperationLocks = []LockReason{LockSecurity}
 	in.DedicatedHostID = "dh-1"
-	got := Badges(&in, now, false)
-	want := []Badge{BadgeBlocked, BadgeLocalDisk, BadgeSecurityLock, BadgeDedicatedHost}
+	el := Evaluate(&in, now, false)
+	got := Badges(&in, el, false)
+	want := []Badge{BadgeSecurityLock, BadgeDedicatedHost, BadgeLocalDisk}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Badges = %v, want %v", got, want)
 	}
-	if got := Badges(&in, now, true); got[0] != BadgeInProgress || slices.Contains(got, BadgeBlocked) {
-		t.Fatalf("in progress badges = %v: IN PROGRESS first, not BLOCKED", got)
+	if got := Badges(&in, el, true); !slices.Equal(got, []Badge{BadgeInProgress, BadgeLocalDisk}) {
+		t.Fatalf("in progress badges = %v: IN PROGRESS first, and no verdict it outdates", got)
+	}
+	for _, b := range got {
+		if !slices.Contains(AllBadges, b) {
+			t.Errorf("%q is not among AllBadges", b)
+		}
 	}
 }
 
@@ -239,7 +246,7 @@ func TestSortByDeadlineIsTheStableOrder(t *testing.T) {
 	}
 }
 
-// TestReasonBadges pins issue 13: a blocked row says why in a word, and a row whose event a
+// TestReasonBadges pins issue 13 (Badges): a blocked row says why in a word, and a row whose event a
 // redeploy does not answer reads differently from a blocked one.
 func TestReasonBadges(t *testing.T) {
 	cases := []struct {
@@ -281,8 +288,8 @@ func TestReasonBadges(t *testing.T) {
 			in := base()
 			c.mutate(&in)
 			el := Evaluate(&in, now, false)
-			if got := ReasonBadges(&in, el, c.inProgress); !slices.Equal(got, c.want) {
-				t.Errorf("ReasonBadges = %v, want %v", got, c.want)
+			if got := Badges(&in, el, c.inProgress); !slices.Equal(got, c.want) {
+				t.Errorf("Badges = %v, want %v", got, c.want)
 			}
 			if el.Blocked() != c.blocked || el.NoRedeploy() != c.noRedeploy {
 				t.Errorf("Blocked, NoRedeploy = %v, %v; want %v, %v", el.Blocked(), el.NoRedeploy(), c.blocked, c.noRedeploy)

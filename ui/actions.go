@@ -86,6 +86,15 @@ func refusal(r *fleet.Row) string {
 func (m *Model) closeDialog() {
 	m.dialog, m.dialogSkipped = nil, nil
 	m.mode = m.dialogFrom
+	m.dialogOver()
+}
+
+// dialogOver clears a notice about the dialog that has just gone: it was answered, and
+// must not linger on the screens after it.
+func (m *Model) dialogOver() {
+	if m.noticeDialog {
+		m.notice, m.noticeDialog = "", false
+	}
 }
 
 // submit asks the hub for the confirmed redeploys. The hub marks each row submitting the
@@ -93,6 +102,7 @@ func (m *Model) closeDialog() {
 // hub refuses a second redeploy of an instance in progress anywhere.
 func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	m.dialog = nil
+	m.dialogOver()
 	m.mode, m.detail = modeList, nil // where the row shows IN PROGRESS
 	if len(msg.Targets) > 1 {
 		return m.submitPlan(msg)
@@ -152,24 +162,31 @@ func (m *Model) quit(asked bool) tea.Cmd {
 	if asked || (len(running) == 0 && len(submitting) == 0 && queued == 0) {
 		return tea.Quit
 	}
-	m.quitAsked = true
 	s := fmt.Sprintf("%d redeploy(s) in flight go on without this console", len(running)+len(submitting))
-	if queued > 0 {
-		s += "; " + m.queuedFate(queued)
+	if m.deps.Simulated {
+		// --demo: the simulator is this process; nothing goes on after it.
+		s = fmt.Sprintf("%d simulated redeploy(s) in flight end with this console: --demo runs the simulator inside it", len(running)+len(submitting))
 	}
-	m.setNotice(true, s+". q again quits, any other key stays")
+	if queued > 0 {
+		s += "; " + m.queuedFate(queued, "")
+	}
+	m.ask(s + ". q again quits, any other key stays")
+	m.quitAsked = true
 	return nil
 }
 
 // queuedFate says what becomes of the batch instances this session started that are not
 // sent yet, once it quits.
-func (m *Model) queuedFate(queued int) string {
+func (m *Model) queuedFate(queued int, resume string) string {
 	switch {
 	case m.deps.Shared:
 		return fmt.Sprintf("%d batch instance(s) not sent yet go on: the server runs the batch", queued)
 	case m.snap == nil || !m.snap.PlansKept:
 		// --demo keeps no plans: nothing can resume them.
 		return fmt.Sprintf("%d batch instance(s) not sent yet are dropped (this console keeps no plans)", queued)
+	}
+	if resume != "" {
+		return fmt.Sprintf("%d batch instance(s) not sent yet: %s goes on with them (or start the console again)", queued, resume)
 	}
 	return fmt.Sprintf("%d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
 }
@@ -180,15 +197,31 @@ func (m *Model) queuedFate(queued int) string {
 func (m *Model) Farewell() string {
 	running, submitting, queued := m.inFlight()
 	var b strings.Builder
+	if m.deps.Simulated {
+		// Nothing can be followed or resumed: the simulator ended with this process.
+		if n := len(running) + len(submitting); n > 0 {
+			fmt.Fprintf(&b, "%d simulated redeploy(s) in flight ended with the console: --demo ran the simulator inside it, and nothing of it is left to follow\n", n)
+		}
+		if queued > 0 {
+			fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: --demo keeps no plans\n", queued)
+		}
+		return b.String()
+	}
+	acct := ""
+	if m.deps.AccountFlags != "" {
+		acct = " " + m.deps.AccountFlags
+	}
 	for _, t := range running {
-		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s\n",
-			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID)
+		// The account flags make the command address this account as printed: without
+		// them it asked the default profile, another account, or nothing at all.
+		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s%s\n",
+			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID, acct)
 	}
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
 	}
 	if queued > 0 {
-		b.WriteString(m.queuedFate(queued) + "\n")
+		b.WriteString(m.queuedFate(queued, "ecs-redeploy redeploy --resume --wait"+acct) + "\n")
 	}
 	return b.String()
 }
@@ -234,13 +267,22 @@ func (m *Model) setNotice(isErr bool, s string) {
 // redeploy is already in progress" must not outlive the redeploy.
 func (m *Model) setRefusal(s string) { m.say(log.Refusal, s) }
 
+// ask puts a question on the notice line: it stays until answered, and it is never cut
+// (View wraps it over as many lines as it needs). Every notice that asks for a decision
+// goes through here.
+func (m *Model) ask(s string) {
+	m.say(log.Error, s)
+	m.noticeAsks = true
+}
+
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
 	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""
-	if s != refreshingNotice {
+	m.noticeAsks, m.noticeDialog = false, false
+	if s != refreshingNotice && !strings.HasSuffix(s, unboundNote) {
 		m.log.Add(log.Entry{At: m.noticeAt, Kind: kind, Text: s})
 	}
 }

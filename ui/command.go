@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/model"
 	"ecs-redeploy/ui/components/cmdline"
 	"ecs-redeploy/ui/components/list"
 )
@@ -60,6 +61,13 @@ func (m *Model) setRegions(arg string) {
 	case len(names) == 0:
 		m.setRefusal(":region needs NAME[,NAME] or all (tab completes the names)")
 		return
+	}
+	for _, n := range names {
+		// As --region refuses it: a typo is not an empty region.
+		if err := model.CheckRegion(n, m.deps.Regions); err != nil {
+			m.setRefusal(":region " + err.Error())
+			return
+		}
 	}
 	if m.snap != nil && len(m.snap.Scope) > 0 {
 		var outside []string

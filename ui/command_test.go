@@ -86,3 +86,25 @@ func TestRegionOutsideTheHubsScopeIsRefusedAndSaid(t *testing.T) {
 		t.Fatalf("notice %q, %d rows (was %d)", m.notice, m.list.Len(), before)
 	}
 }
+
+// Issue 22: :region refuses a region that does not exist, with a suggestion, as --region
+// does (model.CheckRegion), instead of showing "0 pending" for a typo.
+func TestRegionTypoIsRefusedWithASuggestion(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	for _, r := range h.engine.Regions() {
+		m.deps.Regions = append(m.deps.Regions, r.RegionID)
+	}
+	typed(m, "region cn-shangai")
+	if !strings.Contains(m.notice, "did you mean cn-shanghai?") || m.list.Regions() != nil {
+		t.Errorf(":region cn-shangai said %q and scoped to %v", m.notice, m.list.Regions())
+	}
+	typed(m, "region eu-nowhere-9")
+	if !strings.Contains(m.notice, "no such region") || m.list.Regions() != nil {
+		t.Errorf(":region eu-nowhere-9 said %q and scoped to %v", m.notice, m.list.Regions())
+	}
+	typed(m, "region cn-shanghai")
+	if got := m.list.Regions(); len(got) != 1 || got[0] != "cn-shanghai" {
+		t.Errorf(":region cn-shanghai scoped to %v (%q)", got, m.notice)
+	}
+}

@@ -1,14 +1,15 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend/fleet"
-	"ecs-redeploy/model"
+	"ecs-redeploy/model/eventsjson"
 )
 
 // copiedMsg says what y or Y put on the clipboard, or why not.
@@ -17,14 +18,10 @@ type copiedMsg struct {
 	err  error
 }
 
-// rowJSON is what Y copies: the instance under the API's field names, the verdict and
-// the redeploy as the hub knows them.
-type rowJSON struct {
-	Instance      *model.Instance   `json:"Instance"`
-	Badges        []model.Badge     `json:"Badges"`
-	Eligibility   model.Eligibility `json:"Eligibility"`
-	RedeployState string            `json:"RedeployState"`
-	TaskID        string            `json:"TaskId,omitempty"`
+// rowJSON is a row in the `events --json` shape (model/eventsjson), with the words and
+// the verdict the console shows for it: what Y copies and ctrl+s saves.
+func rowJSON(r *fleet.Row) eventsjson.Row {
+	return eventsjson.New(r.Inst, r.Eligibility, r.Badges)
 }
 
 // copyRow copies r's instance id (or, asJSON, the row) with OSC 52, written to this
@@ -37,16 +34,7 @@ func (m *Model) copyRow(r *fleet.Row, asJSON bool) tea.Cmd {
 	}
 	text, what := r.Inst.ID, r.Inst.ID
 	if asJSON {
-		j := rowJSON{Instance: r.Inst, Badges: r.Badges, Eligibility: r.Eligibility, RedeployState: r.State.String()}
-		if r.Task != nil {
-			j.TaskID = r.Task.ID
-		}
-		b, err := json.Marshal(j)
-		if err != nil {
-			m.setNotice(true, "copy failed: "+err.Error())
-			return nil
-		}
-		text, what = string(b), r.Inst.ID+" as JSON"
+		text, what = string(eventsjson.Marshal(rowJSON(r))), r.Inst.ID+" as JSON (the events --json shape)"
 	}
 	out := m.deps.Renderer.Output()
 	// Plain OSC 52, which terminals, SSH and tmux (set-clipboard on) pass to the clipboard.
@@ -56,6 +44,41 @@ func (m *Model) copyRow(r *fleet.Row, asJSON bool) tea.Cmd {
 			return copiedMsg{what: what, err: fmt.Errorf("writing OSC 52 to the terminal: %w", err)}
 		}
 		return copiedMsg{what: what}
+	}
+}
+
+// savedMsg says where ctrl+s wrote the rows the view showed, or why not.
+type savedMsg struct {
+	path string
+	rows int
+	err  error
+}
+
+// save writes the rows the view shows, in its order, as `events --json` prints them, to a
+// new file in Deps.SaveDir named for the wall clock; the path is said on screen. The write
+// is a command: Update does no I/O. Without a SaveDir (serve: the server's disk is not the
+// engineer's) saving is refused.
+func (m *Model) save() tea.Cmd {
+	if m.deps.SaveDir == "" {
+		m.setRefusal("ctrl+s saves only in a local console: a served one writes nothing on the server; use ecs-redeploy events --json")
+		return nil
+	}
+	rows := m.list.Shown()
+	path := filepath.Join(m.deps.SaveDir, "ecs-redeploy-"+m.wall.UTC().Format("20060102-150405")+".json")
+	return func() tea.Msg {
+		// O_EXCL: never over a file already there (a second save in the same second).
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return savedMsg{err: err}
+		}
+		err = eventsjson.Write(f, len(rows), func(i int) eventsjson.Row { return rowJSON(rows[i]) })
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return savedMsg{err: fmt.Errorf("writing %s: %w", path, err)}
+		}
+		return savedMsg{path: path, rows: len(rows)}
 	}
 }
 

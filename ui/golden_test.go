@@ -17,7 +17,7 @@ import (
 func screen(t *testing.T, h *harness, w, hgt int, steps func(tm *teatest.TestModel)) {
 	t.Helper()
 	tm := teatest.NewTestModel(t, h.model(), teatest.WithInitialTermSize(w, hgt))
-	waitFor(t, tm, "pending")
+	waitFor(t, tm, "sort deadline (s) · ") // loaded: the position is said (the header cuts "pending" at 40 columns)
 	if steps != nil {
 		steps(tm)
 	}
@@ -237,7 +237,10 @@ func TestGoldenReadOnlyHelp(t *testing.T) {
 func openDialog(t *testing.T, tm *teatest.TestModel) {
 	t.Helper()
 	send(tm, runes("R"))
-	waitFor(t, tm, "Cancel")
+	// A dialog's buttons, or the size a dialog too large for the screen asks for.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("Cancel")) || bytes.Contains(b, []byte("make the terminal"))
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
 // redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.

@@ -7,6 +7,8 @@ package ui
 import (
 	"context"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	bhelp "github.com/charmbracelet/bubbles/help"
@@ -67,6 +69,23 @@ type Deps struct {
 	// Shared says the hub outlives this session (serve): what the session started goes
 	// on after it quits, batches included.
 	Shared bool
+	// KeyClock says when each key arrives, for telling a burst (a paste, with or without
+	// the terminal's brackets) from typing. nil: time.Now, except with the timers off
+	// (Tick < 0), where tests send keys at machine speed: there nil turns it off.
+	KeyClock func() time.Time
+	// Regions are the regions the backend has, which :region may name (model.CheckRegion,
+	// as --region); nil when not known here: then only a region id's shape is checked.
+	Regions []string
+	// AccountFlags select this console's account and endpoint on the command line
+	// (--endpoint 127.0.0.1:8080 --profile prod), shell-quoted: the exit hints carry them,
+	// so the commands they print address this account when pasted.
+	AccountFlags string
+	// Simulated says the backend is the simulator in this process (--demo): it ends with
+	// the process, and so does everything in flight there.
+	Simulated bool
+	// SaveDir is where ctrl+s saves what the view shows; empty turns saving off (serve:
+	// the server's disk is not the engineer's).
+	SaveDir string
 }
 
 // mode is what has the keyboard. The filter is the list's: it has the keyboard in
@@ -120,6 +139,11 @@ type Model struct {
 	// noticeSticky keeps the notice until esc; others fade after noticeFades.
 	noticeSticky bool
 	noticeAt     time.Time
+	// noticeAsks marks a notice that asks for a decision (ask): it is never cut, it
+	// wraps over as many lines as it needs, and the key that answers it clears it.
+	noticeAsks bool
+	// noticeDialog marks a notice about the open dialog: it goes when the dialog does.
+	noticeDialog bool
 	// noticeFor is the instance the notice is about, if one; the notice clears when that
 	// instance's redeploy state leaves noticeState.
 	noticeFor, noticeState string
@@ -134,6 +158,10 @@ type Model struct {
 	// quitAsked is set when q (or ctrl+c) was pressed with work in flight and the console
 	// asked first: the next q quits.
 	quitAsked bool
+
+	// keyAt is when the last key arrived (Deps.KeyClock): a key hard on its heels is part
+	// of a burst.
+	keyAt time.Time
 
 	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
 	// presses one gets a one-line answer instead of silence. answerKeys are c and x the
@@ -161,14 +189,19 @@ func New(deps Deps) *Model {
 	if deps.Tick == 0 {
 		deps.Tick = 100 * time.Millisecond
 	}
+	if deps.KeyClock == nil && deps.Tick > 0 {
+		deps.KeyClock = time.Now
+	}
 	km := common.DefaultKeyMap()
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll}
 	answerKeys := []key.Binding{km.Continue, km.Abort}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
+	}
+	for i := range answerKeys {
 		answerKeys[i].SetEnabled(true)
 	}
 	if !deps.Identity.CanRedeploy() {
@@ -360,6 +393,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.MouseMsg:
 		m.mouse(msg)
 		return nil
+	case savedMsg:
+		if msg.err != nil {
+			m.setNotice(true, "save failed: "+msg.err.Error())
+		} else {
+			// The path first: a narrow screen cuts the words after it.
+			m.setNotice(false, "saved to "+msg.path+": "+common.Thousands(msg.rows)+" row(s) as events --json prints them")
+		}
+		return nil
 	case copiedMsg:
 		if msg.err != nil {
 			m.setNotice(true, "copy failed: "+msg.err.Error())
@@ -498,8 +539,10 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	case gone != "":
 		m.dialog, m.dialogGone, m.mode = nil, gone, modeDialogGone
 		m.setNotice(true, gone+" changed while the dialog was open and can no longer be redeployed; nothing was done")
+		m.noticeDialog = true
 	case changed:
 		m.setNotice(true, "what the dialog says changed while it was open: read it again before confirming")
+		m.noticeDialog = true
 	}
 	return cmd
 }
@@ -549,9 +592,17 @@ func (m *Model) logFailures(prev, s *fleet.Snapshot) {
 // handleKey routes a key: to the dialog or the filter when they have the keyboard, else
 // through the keys every screen shares, else to the focused component.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
-	// Any key but a second q or ctrl+c takes back the question quit asked.
+	msg, drop := m.burst(msg)
+	if drop {
+		return nil
+	}
+	// Any key but a second q or ctrl+c takes back the question quit asked, and with it
+	// the question on screen: it was answered.
 	asked := m.quitAsked
 	m.quitAsked = false
+	if asked && m.noticeAsks {
+		m.notice, m.noticeAsks = "", false
+	}
 	if msg.Type == tea.KeyCtrlC {
 		return m.quit(asked)
 	}
@@ -559,6 +610,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case m.mode == modeDialogGone:
 		if msg.Type == tea.KeyEsc || msg.Type == tea.KeyEnter {
 			m.mode, m.dialogGone = m.dialogFrom, ""
+			m.dialogOver()
 		}
 		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:
@@ -599,6 +651,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case modeHelp:
 		return m.route(m.overlay, msg)
 	case modeDetail:
+		k := &m.keys
+		if !binds(msg, []key.Binding{k.Back, k.Detail, k.Redeploy, k.Up, k.Down, k.PageUp, k.PageDown,
+			k.HalfPageUp, k.HalfPageDown, k.Top, k.Bottom}) {
+			m.unbound(msg)
+			return nil
+		}
 		return m.route(m.detail, msg)
 	case modeTasks:
 		return m.route(m.tasks, msg)
@@ -611,6 +669,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, km.Copy, km.CopyJSON):
 		return m.copyRow(m.list.Current(), key.Matches(msg, km.CopyJSON))
+	case key.Matches(msg, km.Save):
+		return m.save()
 	case key.Matches(msg, km.Command):
 		m.mode = modeCommand
 		m.cmdline.SetRegions(m.knownRegions())
@@ -621,8 +681,70 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { f.RequestRefresh(); return nil }
 	case key.Matches(msg, km.Back):
 		m.notice = ""
+	case !binds(msg, slices.Concat(m.keys.FullHelp()...)):
+		m.unbound(msg)
+		return nil
 	}
 	return m.route(m.list, msg)
+}
+
+// unboundNote ends what a key that means nothing here is answered with.
+const unboundNote = " is not a key here: ? lists the keys"
+
+// binds reports whether msg is one of bs's keys, enabled or not (the help overlay lists
+// them all; a disabled one has its own answer).
+func binds(msg tea.KeyMsg, bs []key.Binding) bool {
+	for _, b := range bs {
+		if slices.Contains(b.Keys(), msg.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// unbound answers a key that means nothing where it was pressed. Silence reads as a
+// console that did not hear; one short line says it did. It never covers a notice still
+// on screen (a refusal the key may have followed), and the log keeps no such line.
+func (m *Model) unbound(msg tea.KeyMsg) {
+	if s, _ := m.noticeText(); s == "" || strings.HasSuffix(s, unboundNote) {
+		m.say(log.Refusal, msg.String()+unboundNote)
+	}
+}
+
+// burstGap is the longest gap between two keys of one burst. A paste arrives as keys
+// microseconds apart whether or not the terminal brackets it (tmux paste-buffer of "\rR":
+// enter, then R 50 µs later, as two messages); keys typed by a person, even two scripted
+// tmux send-keys, are 15 ms or more apart, and auto-repeat 30 ms.
+const burstGap = 5 * time.Millisecond
+
+// burstNotice answers a key a burst carried.
+const burstNotice = "keys that came faster than anyone types were taken as pasted text, not keys: nothing was done"
+
+// burst turns a key that arrived within burstGap of the one before into text: runes and
+// space become pasted text (for a focused field, else nothing), and any other key (enter,
+// tab, arrows) is dropped (drop), so a paste never reaches a key binding. The first key of
+// a burst cannot be told from a typed one and acts as typed; what it opens (the dialog)
+// settles before it takes a key. esc and ctrl+c always act: they only cancel or quit.
+func (m *Model) burst(msg tea.KeyMsg) (_ tea.KeyMsg, drop bool) {
+	if m.deps.KeyClock == nil {
+		return msg, false
+	}
+	at := m.deps.KeyClock()
+	inBurst := !m.keyAt.IsZero() && at.Sub(m.keyAt) < burstGap
+	m.keyAt = at
+	if !inBurst || msg.Paste || msg.Type == tea.KeyCtrlC || msg.Type == tea.KeyEsc {
+		return msg, false
+	}
+	switch msg.Type {
+	case tea.KeyRunes:
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes, Alt: msg.Alt, Paste: true}, false
+	case tea.KeySpace:
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{' '}, Paste: true}, false
+	}
+	if m.notice != burstNotice {
+		m.setNotice(false, burstNotice)
+	}
+	return msg, true
 }
 
 // route hands a message to component c.

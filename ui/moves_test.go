@@ -42,14 +42,12 @@ func TestCopyWritesOSC52ToTheSessionsOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var row struct {
-		Instance struct {
-			InstanceID         string `json:"InstanceId"`
-			LocalStorageAmount int
-		}
-		Badges []string
+	var row struct { // the events --json shape (issue 22)
+		InstanceID         string `json:"InstanceId"`
+		LocalStorageAmount int
+		Badges             []string
 	}
-	if err := json.Unmarshal(raw, &row); err != nil || row.Instance.InstanceID != idLocal || row.Instance.LocalStorageAmount != 2 {
+	if err := json.Unmarshal(raw, &row); err != nil || row.InstanceID != idLocal || row.LocalStorageAmount != 2 {
 		t.Fatalf("Y copied %s (%v)", raw, err)
 	}
 }

@@ -81,7 +81,7 @@ func (s *session) next() {
 // that no old snapshot, and so no old listing, stays alive: the heap after the last
 // refresh is within 10% of the heap after the warm-up, and a row of the first snapshot is
 // collected once newer ones replaced it. The long version (10 minutes at 100,000) is in
-// the README's Performance section.
+// docs/performance.md.
 func TestSoakMemoryStaysFlat(t *testing.T) {
 	n, rounds := 20000, 60
 	if testing.Short() {

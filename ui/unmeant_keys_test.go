@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -153,7 +154,7 @@ func TestCrampedDialogCannotBeConfirmed(t *testing.T) {
 		t.Fatalf("R did not open the dialog: notice %q", m.notice)
 	}
 	v := m.View()
-	if !strings.Contains(v, "make the terminal at least 80x") {
+	if !strings.Contains(v, "make the terminal at least 60x") {
 		t.Errorf("a cramped dialog must say how large the terminal must be:\n%s", v)
 	}
 	press(m, runes(idLocal), keyEnter, keyEnter)
@@ -348,5 +349,70 @@ func TestSubmitFromADialogARefreshClosedIsDropped(t *testing.T) {
 	}
 	if m.dialog == nil || m.dialog.Targets()[0].Inst.ID != idStopped {
 		t.Fatalf("the dialog open now must be left as it is: mode %d notice %q", m.mode, m.notice)
+	}
+}
+
+// keyClock is a clock for Deps.KeyClock that a test steps between keys.
+type keyClock struct{ at time.Time }
+
+func (c *keyClock) now() time.Time { return c.at }
+
+// Issue 22: a plain tmux paste-buffer of "\rR" (no brackets) arrives as enter, then R,
+// 50 µs apart: it opened the detail pane and then the redeploy dialog. Keys that come
+// faster than anyone types are text, not keys; the same keys typed open the dialog.
+func TestUnbracketedPasteBurstIsText(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		gap    time.Duration
+		dialog bool
+	}{
+		{"pasted", 50 * time.Microsecond, false},
+		{"typed", 120 * time.Millisecond, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			m := ready(t, h)
+			filterTo(m, idPlain)
+			clk := &keyClock{at: sim.Epoch}
+			m.deps.KeyClock = clk.now
+			for _, k := range []tea.KeyMsg{keyEnter, runes("R")} {
+				clk.at = clk.at.Add(c.gap)
+				// Even with the first key's command run before the next arrives.
+				_, cmd := m.Update(k)
+				feed(m, cmd)
+			}
+			if got := m.mode == modeDialog; got != c.dialog {
+				t.Fatalf("dialog open %v, want %v (mode %d, notice %q)", got, c.dialog, m.mode, m.notice)
+			}
+			if !c.dialog && m.notice != burstNotice && !strings.Contains(m.notice, "pasted text") {
+				t.Errorf("the burst was dropped without a word: %q", m.notice)
+			}
+		})
+	}
+	// In a burst, enter is not a key: it neither opens the detail pane nor confirms.
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	clk := &keyClock{at: sim.Epoch}
+	m.deps.KeyClock = clk.now
+	m.Update(runes("j"))
+	clk.at = clk.at.Add(time.Millisecond)
+	m.Update(keyEnter)
+	if m.mode != modeList || m.notice != burstNotice {
+		t.Errorf("enter 1 ms after j: mode %d, notice %q", m.mode, m.notice)
+	}
+	clk.at = clk.at.Add(time.Second)
+	m.Update(runes("/"))
+	clk.at = clk.at.Add(time.Second)
+	m.Update(runes("w"))
+	clk.at = clk.at.Add(time.Millisecond)
+	m.Update(runes("e"))
+	if m.list.Filter() != "we" {
+		t.Errorf("a burst of runes in the filter is its text: filter %q", m.list.Filter())
+	}
+	// esc is never held back: it only cancels.
+	clk.at = clk.at.Add(time.Millisecond)
+	m.Update(keyEsc)
+	if m.list.Filtering() {
+		t.Error("esc in a burst did not close the filter")
 	}
 }

@@ -291,7 +291,7 @@ func TestResizeNeverOverflows(t *testing.T) {
 				t.Errorf("%dx%d mode %d: %d lines", size[0], size[1], m.mode, len(lines))
 			}
 			// Every screen that fits keeps its header on top and its key hints at the bottom.
-			if size[1] >= 8 && (!strings.Contains(lines[0], "pending") || lines[len(lines)-1] != m.footerLine()) {
+			if size[1] >= 8 && (!strings.Contains(lines[0], "(operator)") || lines[len(lines)-1] != m.footerLine()) {
 				t.Errorf("%dx%d mode %d: first line %q, last line %q", size[0], size[1], m.mode, lines[0], lines[len(lines)-1])
 			}
 			press(m, keyEsc)
@@ -666,37 +666,40 @@ func TestTaskEnterFindsAFilteredOutRow(t *testing.T) {
 	}
 }
 
-// The header measures columns, not bytes: "│" and "·" are one column but three and two
-// bytes, and the scope segment used to appear only three columns after it fit.
-func TestHeaderShowsTheScopeFromTheWidthItNeeds(t *testing.T) {
+// Issue 22: who, the role and the scope stay on a narrow header; the title, "updated"
+// and the other counts leave first, in that order. The header measures columns, not
+// bytes ("│" and "·" are one column, three and two bytes).
+func TestHeaderKeepsWhoAndWhere(t *testing.T) {
 	h := newHarness(t, sim.Options{}, true) // READ-ONLY: a mark with a "│" of its own
 	m := ready(t, h)
+	m.setRegions("cn-shanghai")
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
 	full := m.headerLine()
-	if !strings.Contains(full, "scope all regions") {
-		t.Fatalf("the test needs a header with its scope at 120 columns: %q", full)
+	for _, want := range []string{"ECS REDEPLOY", "test (viewer)", "READ-ONLY", "scope cn-shanghai (:region)", "updated"} {
+		if !strings.Contains(full, want) {
+			t.Fatalf("at 200 columns the header leaves out %q: %q", want, full)
+		}
 	}
-	need := lipgloss.Width(full)
-	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
-	if got := m.headerLine(); got != full {
-		t.Errorf("at %d columns, all the header needs, got %q", need, got)
-	}
-	if !strings.Contains(full, "test (viewer)") {
-		t.Fatalf("the header does not say who this is and their role: %q", full)
-	}
-	// Who goes first, then the scope.
-	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
-	noWho := m.headerLine()
-	if strings.Contains(noWho, "(viewer)") || !strings.Contains(noWho, "scope all regions") || lipgloss.Width(noWho) > need-1 {
-		t.Errorf("at %d columns who goes and the scope stays, got %q", need-1, noWho)
-	}
-	need = lipgloss.Width(noWho)
-	m.Update(tea.WindowSizeMsg{Width: need, Height: 40})
-	if got := m.headerLine(); got != noWho {
-		t.Errorf("at %d columns, all the header needs without who, got %q", need, got)
-	}
-	m.Update(tea.WindowSizeMsg{Width: need - 1, Height: 40})
-	if got := m.headerLine(); strings.Contains(got, "scope") || lipgloss.Width(got) > need-1 {
-		t.Errorf("at %d columns the scope cannot fit, got %q", need-1, got)
+	for _, c := range []struct {
+		w        int
+		has, not []string
+	}{
+		{lipgloss.Width(full), []string{"ECS REDEPLOY", "updated"}, nil},
+		{80, []string{"test (viewer)", "READ-ONLY", "scope cn-shanghai (:region)", "pending"}, []string{"ECS REDEPLOY", "updated"}},
+		{60, []string{"test (viewer)", "READ-ONLY", "cn-shanghai (:region)"}, []string{"ECS REDEPLOY", "in progress"}},
+	} {
+		m.Update(tea.WindowSizeMsg{Width: c.w, Height: 40})
+		got := m.headerLine()
+		for _, want := range c.has {
+			if !strings.Contains(got, want) {
+				t.Errorf("at %d columns the header leaves out %q: %q", c.w, want, got)
+			}
+		}
+		for _, gone := range c.not {
+			if strings.Contains(got, gone) {
+				t.Errorf("at %d columns the header keeps %q before who and where: %q", c.w, gone, got)
+			}
+		}
 	}
 	for w := 1; w <= 120; w++ {
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 40})

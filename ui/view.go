@@ -41,11 +41,31 @@ func (m *Model) noticeText() (string, bool) {
 }
 
 func (m *Model) bodyRows() int {
-	fixed := 3 + 1 + m.taskRows() + len(m.pauseLines())
-	if s, _ := m.noticeText(); s != "" {
-		fixed++
-	}
+	fixed := 3 + 1 + m.taskRows() + len(m.pauseLines()) + len(m.noticeLines())
 	return max(m.height-fixed, 1)
+}
+
+// noticeLines are the notice as the screen shows it: one line, cut to the width with a
+// pointer to the log, or, for a question (ask), every word of it wrapped, never cut: what
+// to do next is read in full.
+func (m *Model) noticeLines() []string {
+	s, isErr := m.noticeText()
+	if s == "" {
+		return nil
+	}
+	if isErr {
+		s = "! " + s
+	}
+	lines := []string{fitNotice(s, m.width)}
+	if m.noticeAsks && s == "! "+m.notice {
+		lines = common.Wrap(s, max(m.width, 1))
+	}
+	if isErr {
+		for i, l := range lines {
+			lines[i] = m.st.Notice.On(l)
+		}
+	}
+	return lines
 }
 
 // View renders the screen from state alone: header, info line, body (the list, the
@@ -98,15 +118,8 @@ func (m *Model) View() string {
 		b.WriteString(m.st.Notice.On(common.Fit(l, m.width)))
 		b.WriteByte('\n')
 	}
-	if s, isErr := m.noticeText(); s != "" {
-		if isErr {
-			s = "! " + s
-		}
-		s = fitNotice(s, m.width)
-		if isErr {
-			s = m.st.Notice.On(s)
-		}
-		b.WriteString(s)
+	for _, l := range m.noticeLines() {
+		b.WriteString(l)
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footerLine())
@@ -148,6 +161,21 @@ func (m *Model) renderLines(b *strings.Builder, lines []string, n int) {
 	}
 }
 
+// headerSeg is one part of the header. drop orders how parts leave a narrow header (1
+// first; 0 never leaves); at its step, a part with a short form takes it instead.
+type headerSeg struct {
+	text, short string
+	drop        int
+	// sep joins it to the part before: " │ " between groups, " · " within one.
+	sep string
+}
+
+// headerLine is who and where first, then the fleet's numbers: title │ who (role) │ marks
+// │ scope · pending · blocked · in progress · updated. A narrow header drops the title,
+// then "updated", the in-progress and blocked counts and the word "scope"; who, the role,
+// the marks (STALE, READ-ONLY), the scope and the pending count stay, cut only at the end
+// on the narrowest screens (issue 22: at 80×24 the identity, the role and the :region
+// scope went first).
 func (m *Model) headerLine() string {
 	scope := "all regions"
 	if m.snap != nil && len(m.snap.Scope) > 0 {
@@ -157,57 +185,59 @@ func (m *Model) headerLine() string {
 		// This session's view (:region) over the hub's scope.
 		scope = strings.Join(rs, ",") + " (:region)"
 	}
-	// Segments in the order they leave a narrow header: title, then scope.
-	title := m.st.Title.On("ECS REDEPLOY")
-	scopeSeg := "scope " + scope
-	var facts, marks []string
-	switch {
-	case m.snap == nil || m.snap.Loading:
-		facts = append(facts, "loading…")
-	case m.snap.Updated.IsZero():
-		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
-		facts = append(facts, "not loaded yet")
-	default:
-		c := m.list.Counts() // the session's :region scope, if it has one
-		facts = append(facts, common.Itoa(c.Pending)+" pending", common.Itoa(c.Blocked)+" blocked", common.Itoa(c.InProgress)+" in progress",
-			"updated "+model.FormatDuration(m.wall.Sub(m.snap.Updated))+" ago")
+	segs := []headerSeg{{text: m.st.Title.On("ECS REDEPLOY"), drop: 1}}
+	if id := m.deps.Identity; id.Name != "" {
+		segs = append(segs, headerSeg{text: id.Name + " (" + string(id.Role) + ")", sep: " │ "})
 	}
 	if m.snap != nil && !m.snap.Loading && m.snap.Err != nil {
-		marks = append(marks, m.st.Bad.On("STALE"))
+		segs = append(segs, headerSeg{text: m.st.Bad.On("STALE"), sep: " │ "})
 	}
 	if !m.deps.Identity.CanRedeploy() {
-		marks = append(marks, m.st.Warn.On("READ-ONLY"))
+		segs = append(segs, headerSeg{text: m.st.Warn.On("READ-ONLY"), sep: " │ "})
 	}
-	body := strings.Join(facts, " · ")
-	tail := ""
-	for _, mk := range marks {
-		tail += " │ " + mk
-	}
-	// Columns, not bytes: "│" and "·" take one column each (lipgloss.Width also skips the
-	// marks' escape codes).
-	w := lipgloss.Width(body + tail)
-	lead := "ECS REDEPLOY │ "
-	// Who you are and your role (DESIGN §6): the first segment to go on a narrow screen.
-	who := ""
-	if id := m.deps.Identity; id.Name != "" {
-		who = id.Name + " (" + string(id.Role) + ") │ "
-	}
+	segs = append(segs, headerSeg{text: "scope " + scope, short: scope, drop: 6, sep: " │ "})
 	switch {
-	case who != "" && lipgloss.Width(lead+who+scopeSeg+" · ")+w <= m.width:
-		return title + " │ " + who + scopeSeg + " · " + body + tail
-	case lipgloss.Width(lead+scopeSeg+" · ")+w <= m.width:
-		return title + " │ " + scopeSeg + " · " + body + tail
-	case lipgloss.Width(lead)+w <= m.width:
-		return title + " │ " + body + tail
-	case w <= m.width:
-		return body + tail
+	case m.snap == nil || m.snap.Loading:
+		segs = append(segs, headerSeg{text: "loading…", sep: " · "})
+	case m.snap.Updated.IsZero():
+		// Counts of a fleet never loaded would read "0 pending": all clear, which is false.
+		segs = append(segs, headerSeg{text: "not loaded yet", sep: " · "})
+	default:
+		c := m.list.Counts() // the session's :region scope, if it has one
+		segs = append(segs,
+			headerSeg{text: common.Thousands(c.Pending) + " pending", sep: " · "},
+			headerSeg{text: common.Thousands(c.Blocked) + " blocked", drop: 5, sep: " · "},
+			headerSeg{text: common.Thousands(c.InProgress) + " in progress", drop: 4, sep: " · "},
+			headerSeg{text: "updated " + model.FormatDuration(m.wall.Sub(m.snap.Updated)) + " ago", drop: 2, sep: " · "})
 	}
-	// Narrowest: marks first, and "updated" goes without saying.
-	body = strings.Replace(body, "updated ", "", 1)
-	if tail == "" {
-		return common.FitStyled(body, m.width)
+	join := func() string {
+		var b strings.Builder
+		for i, sg := range segs {
+			if i > 0 {
+				b.WriteString(sg.sep)
+			}
+			b.WriteString(sg.text)
+		}
+		return b.String()
 	}
-	return common.FitStyled(strings.TrimPrefix(tail, " │ ")+" │ "+body, m.width)
+	out := join()
+	for step := 1; lipgloss.Width(out) > m.width && step <= 6; step++ {
+		keep := segs[:0]
+		for _, sg := range segs {
+			switch {
+			case sg.drop != step:
+			case sg.short != "":
+				sg.text, sg.drop = sg.short, 0
+			default:
+				continue
+			}
+			keep = append(keep, sg)
+		}
+		segs = keep
+		out = join()
+	}
+	// Narrower still: cut at the end, the numbers going before who and where.
+	return common.FitStyled(out, m.width)
 }
 
 // hint renders a key hint line from bindings, the same ones Update matches.

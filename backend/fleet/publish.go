@@ -27,19 +27,7 @@ func (h *Hub) publishLocked() {
 		TaskErr: errors.Join(h.taskErr, h.elsewhereErr),
 		Loading: h.updated.IsZero() && h.refreshErr == nil,
 	}
-	for _, r := range h.rows {
-		switch {
-		case r.InProgress:
-			s.Counts.InProgress++
-		case r.Avoided:
-			continue
-		case r.Blocked:
-			s.Counts.Blocked++
-		case r.NoRedeploy:
-			s.Counts.NoRedeploy++
-		}
-		s.Counts.Pending++
-	}
+	s.Counts = CountRows(h.rows, nil)
 	s.Plans, s.PlansKept = h.planStatusesLocked(), h.opt.Plans != nil
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {

@@ -45,6 +45,35 @@ type Counts struct {
 	Pending, Blocked, NoRedeploy, InProgress int
 }
 
+// CountRows counts rows as the header shows them: the one count of a screen's numbers,
+// whether over the hub's scope (keep nil: every row) or a session's :region view (keep
+// says which rows are in it). A resolved row is not pending; one in progress is.
+func CountRows(rows []*Row, keep func(*Row) bool) Counts {
+	var c Counts
+	for _, r := range rows {
+		if keep != nil && !keep(r) {
+			continue
+		}
+		switch {
+		case r.InProgress:
+			c.InProgress++
+		case r.Avoided:
+			continue
+		case r.Blocked:
+			c.Blocked++
+		case r.NoRedeploy:
+			c.NoRedeploy++
+		}
+		c.Pending++
+	}
+	return c
+}
+
+// SearchSep ends each field of Row.Search. A newline, which no field holds once made
+// printable: a regular expression compiled with (?m) anchors ^ and $ at each field's
+// ends, and . never crosses into the next field.
+const SearchSep = '\n'
+
 // Row is one instance as a screen shows it, with everything derived once per change so
 // sessions never evaluate rules per frame. A Row and what it points to are immutable.
 type Row struct {
@@ -63,7 +92,7 @@ type Row struct {
 	Eligibility model.Eligibility
 	// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings).
 	ForceStop []model.Warning
-	// Badges are model.ReasonBadges: IN PROGRESS, or each reason a redeploy is refused
+	// Badges are model.Badges: IN PROGRESS, or each reason a redeploy is refused
 	// (WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED), NO REDEPLOY, then LOCAL DISK.
 	Badges []model.Badge
 	// State is the redeploy's state; StartedBy who started it (zero when idle).
@@ -80,9 +109,9 @@ type Row struct {
 	Blocked    bool
 	NoRedeploy bool
 	Avoided    bool
-	// Search is the lower-case text a filter matches: id, name, zone, region, status,
-	// instance type, the type and status of every pending event, badges, and tags as
-	// key=value.
+	// Search is the lower-case text a filter matches, one field a line (SearchSep): id,
+	// name, zone, region, status, instance type, the type and status of every pending
+	// event, each badge, and each tag as key=value.
 	Search string
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
@@ -165,7 +194,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
 	r.Blocked = !r.InProgress && !r.Avoided && r.Eligibility.Blocked()
 	r.NoRedeploy = !r.InProgress && !r.Avoided && r.Eligibility.NoRedeploy()
-	for _, b := range model.ReasonBadges(in, r.Eligibility, r.InProgress) {
+	for _, b := range model.Badges(in, r.Eligibility, r.InProgress) {
 		if r.Avoided && (b.Refusal() || b == model.BadgeNoRedeploy) {
 			continue
 		}
@@ -173,29 +202,30 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	}
 	r.validUntil = validUntil(in, now)
 
+	// One field a line: a /regexp/ filter matches each field on its own (^ and $ at a
+	// field's ends), a word anywhere in one.
 	var sb strings.Builder
 	sb.Grow(128)
+	field := func(parts ...string) {
+		for _, p := range parts {
+			sb.WriteString(p)
+		}
+		sb.WriteByte(SearchSep)
+	}
 	for _, s := range []string{in.ID, in.Name, in.ZoneID, in.RegionID, string(in.Status), in.InstanceType} {
-		sb.WriteString(s)
-		sb.WriteByte(' ')
+		field(s)
 	}
 	for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
 		if ev != nil {
-			sb.WriteString(string(ev.Type))
-			sb.WriteByte(' ')
-			sb.WriteString(string(ev.CycleStatus))
-			sb.WriteByte(' ')
+			field(string(ev.Type))
+			field(string(ev.CycleStatus))
 		}
 	}
 	for _, b := range r.Badges {
-		sb.WriteString(string(b))
-		sb.WriteByte(' ')
+		field(string(b))
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
-		sb.WriteString(k)
-		sb.WriteByte('=')
-		sb.WriteString(in.Tags[k])
-		sb.WriteByte(' ')
+		field(k, "=", in.Tags[k])
 	}
 	r.Search = strings.ToLower(sb.String())
 	return r

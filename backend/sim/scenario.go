@@ -92,7 +92,7 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 		return nil, yamlError(name, err)
 	}
 	if len(root.Content) == 0 {
-		return nil, fail(0, "file is empty; it needs an `instances:` list (see the README)")
+		return nil, fail(0, "file is empty; it needs an `instances:` list (see docs/simulator.md)")
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
@@ -345,7 +345,7 @@ var (
 // friendlyYAML rewords yaml.v3's Go-flavoured messages for someone editing a file.
 func friendlyYAML(msg string) string {
 	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q (see the scenario schema in the README)", m[1])
+		return fmt.Sprintf("unknown key %q (see the scenario schema in docs/simulator.md)", m[1])
 	}
 	if m := reWrongType.FindStringSubmatch(msg); m != nil {
 		want := strings.TrimPrefix(m[3], "sim.")

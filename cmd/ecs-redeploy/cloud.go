@@ -1,6 +1,7 @@
 package main
 
 import (
+	"ecs-redeploy/model"
 	"fmt"
 	"os"
 	"time"
@@ -42,7 +43,7 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 		region, regionFrom = creds.Region, "region_id of the "+creds.Source
 	}
 	// Held to the same shape as --region: it becomes part of the endpoint's host name.
-	if region != "" && !regionIDShape.MatchString(region) {
+	if region != "" && !model.IsRegionID(region) {
 		return nil, nil, usageError{fmt.Errorf("%s %q is not a region id: set it to one like cn-hangzhou", regionFrom, region)}
 	}
 	scope, all, err := parseRegions(g.Regions)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui"
 )
@@ -42,6 +44,15 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Identity: g.localIdentity(),
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
+	}
+	// ctrl+s saves what the view shows here, where the console was started.
+	if wd, err := os.Getwd(); err == nil {
+		deps.SaveDir = wd
+	}
+	if e.Engine != nil {
+		deps.Regions, deps.Simulated = regionIDs(e.Engine), true
+	} else {
+		deps.AccountFlags = g.accountFlags()
 	}
 	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
 		return err
@@ -106,4 +117,40 @@ func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStor
 		pr.printf("ecs-redeploy: %s\n", oneLine(err))
 	}
 	return nil
+}
+
+// accountFlags are the flags that select the account and endpoint this process talks to,
+// as the flags and the environment gave them, shell-quoted: a command printed for the
+// engineer to paste (the console's exit hints) carries them, so that it addresses this
+// account and not the default profile's.
+func (g *globalOptions) accountFlags() string {
+	var out []string
+	add := func(flag, v, env string) {
+		if v == "" && env != "" {
+			v = os.Getenv(env)
+		}
+		if v != "" {
+			out = append(out, flag, shellQuote(v))
+		}
+	}
+	add("--endpoint", g.Endpoint, aliyun.EnvEndpoint)
+	add("--profile", g.Profile, aliyun.EnvProfile)
+	add("--ecs-metadata-role", g.MetadataRole, "")
+	return strings.Join(out, " ")
+}
+
+// shellQuote is s as one POSIX shell word: as is when it holds only characters no shell
+// treats specially, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/@=,+", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 )
@@ -58,5 +59,20 @@ func TestReadOnlyConsoleLeavesUnfinishedPlansToAnOperator(t *testing.T) {
 	recs, err := store.Unfinished()
 	if err != nil || len(recs) != 1 || recs[0].Phase != fleet.PhaseRunning {
 		t.Fatalf("the saved plan must stay as the operator left it: %v %+v", err, recs)
+	}
+}
+
+// Issue 22: the console's exit hints carry the flags that chose the account, from the
+// flags or the environment, quoted for the shell they are pasted into.
+func TestAccountFlagsForExitHints(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	t.Setenv(aliyun.EnvEndpoint, "127.0.0.1:9090")
+	t.Setenv(aliyun.EnvProfile, "")
+	g := &globalOptions{Profile: "prod team"}
+	if got, want := g.accountFlags(), "--endpoint 127.0.0.1:9090 --profile 'prod team'"; got != want {
+		t.Errorf("accountFlags %q, want %q", got, want)
+	}
+	if got := shellQuote("it's"); got != `'it'\''s'` {
+		t.Errorf("shellQuote: %s", got)
 	}
 }

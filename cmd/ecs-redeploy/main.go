@@ -18,6 +18,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; --version adds the
@@ -225,6 +226,8 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 		fleet = f
 	} else {
 		fleet = sim.Generate(g.Seed, g.Instances, start)
+		// The demo starts with something to do: the main cases on its first rows.
+		sim.Showcase(fleet, start)
 	}
 	var clock sim.Clock = sim.RealClock{}
 	if g.SimSpeed != 1 {
@@ -250,8 +253,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		for _, r := range names {
-			if !eng.HasRegion(r) {
-				return nil, usageError{fmt.Errorf("--region %s: the simulator has no such region (try cn-hangzhou, or all)", r)}
+			// The console's :region asks the same (ui.Deps.Regions).
+			if err := model.CheckRegion(r, regionIDs(eng)); err != nil {
+				return nil, usageError{fmt.Errorf("--region %w (the simulator's regions)", err)}
 			}
 		}
 		e.Regions = names
@@ -272,4 +276,13 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	}
 	e.Backend = backend.Guard(e.Backend)
 	return e, nil
+}
+
+// regionIDs are the simulator's regions, the ones --region and :region may name.
+func regionIDs(eng *sim.Engine) []string {
+	var ids []string
+	for _, r := range eng.Regions() {
+		ids = append(ids, r.RegionID)
+	}
+	return ids
 }

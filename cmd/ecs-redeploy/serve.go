@@ -136,11 +136,15 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
 
-	srv, err := serve.New(serve.Options{
+	opt := serve.Options{
 		Fleet: hub, Now: e.Now, Keys: keys, HostKey: hostKey, ReadOnly: g.ReadOnly,
 		IdleTimeout: o.IdleTimeout, MaxSessions: o.MaxSessions, KeepaliveInterval: o.Keepalive,
 		Logger: logger,
-	})
+	}
+	if e.Engine != nil {
+		opt.Regions = regionIDs(e.Engine)
+	}
+	srv, err := serve.New(opt)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// TestMeasureServe is the measured run of the README's Performance section: it builds the
+// TestMeasureServe is the measured run of docs/performance.md: it builds the
 // binary, serves the on-call scenario, and connects 50 sessions from this process, so the
 // server's memory and CPU are its own. It takes about 40 s; set ECS_REDEPLOY_MEASURE=1.
 //
@@ -121,8 +121,8 @@ func TestMeasureServe(t *testing.T) {
 	_, _ = io.WriteString(first.in, "web-prod-001")
 	first.out.waitMatch(t, regexp.MustCompile(`1 of 7`))
 	_, _ = io.WriteString(first.in, "\r")
-	_, _ = io.WriteString(first.in, "R")
-	first.out.waitMatch(t, regexp.MustCompile(`ForceStop:`))
+	// R on its own, not in the same burst as the enter: a burst is pasted text.
+	first.out.pressUntil(t, first.in, "R", regexp.MustCompile(`ForceStop:`))
 	first.out.pressUntil(t, first.in, "\t", regexp.MustCompile(`> Redeploy <`))
 	_, _ = io.WriteString(first.in, "\r")
 	first.out.waitMatch(t, regexp.MustCompile(`started: task`))

@@ -188,8 +188,8 @@ func TestServeCommandServesTheDemoAndShutsDownOnSignal(t *testing.T) {
 	_, _ = io.WriteString(oIn, "web-prod-001")
 	oOut.waitMatch(t, regexp.MustCompile(`1 of 7`))
 	_, _ = io.WriteString(oIn, "\r")
-	_, _ = io.WriteString(oIn, "R")
-	oOut.waitMatch(t, regexp.MustCompile(`ForceStop:`))
+	// R on its own, not in the same burst as the enter: a burst is pasted text.
+	oOut.pressUntil(t, oIn, "R", regexp.MustCompile(`ForceStop:`))
 	oOut.pressUntil(t, oIn, "\t", regexp.MustCompile(`> Redeploy <`))
 	_, _ = io.WriteString(oIn, "\r")
 	task := oOut.waitMatch(t, regexp.MustCompile(`started: task (t-[0-9a-z]+)`))

@@ -3,20 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
+
+	"ecs-redeploy/model"
 )
 
 // oneLine folds an error message onto one line, so a failure is always one clear line.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
-
-// regionIDShape is what an Alibaba Cloud region id looks like (cn-hangzhou, us-west-1,
-// cn-shanghai-finance-1). A region id becomes part of an endpoint's host name, so nothing
-// else may pass.
-var regionIDShape = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)+$`)
 
 // parseRegions reads the values of --region, the one rule for the simulator and the real
 // API: `all` alone means every region; otherwise a list of region ids, given as repeated
@@ -31,8 +27,8 @@ func parseRegions(values []string) (names []string, all bool, err error) {
 			case item == "":
 			case item == "all":
 				all = true
-			case !regionIDShape.MatchString(item):
-				return nil, false, usageError{fmt.Errorf("--region %q is not a region id: give ids like cn-hangzhou (several: cn-hangzhou,cn-beijing), or all", item)}
+			case !model.IsRegionID(item):
+				return nil, false, usageError{fmt.Errorf("--region %w", model.CheckRegion(item, nil))}
 			case !slices.Contains(names, item):
 				names = append(names, item)
 			}

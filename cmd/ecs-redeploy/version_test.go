@@ -74,7 +74,7 @@ func TestVersionFlag(t *testing.T) {
 	}
 }
 
-// The shell completions the README documents are cobra's: the scripts are generated for
+// The shell completions docs/development.md documents are cobra's: the scripts are generated for
 // bash, zsh and fish, and the hidden __complete command they call answers with the
 // subcommands and flags.
 func TestCompletion(t *testing.T) {

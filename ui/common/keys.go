@@ -9,6 +9,10 @@ type KeyMap struct {
 
 	Detail, Filter, Command, Select, Redeploy, Refresh, Sort, SortColumn, Copy, CopyJSON, Tasks, Log, Help, Quit, Back key.Binding
 
+	// Mark every row the view shows, clear every mark (k9s: ctrl+space, ctrl+\), and save
+	// what the view shows to a file.
+	SelectAll, ClearSelection, Save key.Binding
+
 	// A batch that paused on a failure: go on with it, or send nothing more.
 	Continue, Abort key.Binding
 
@@ -20,7 +24,7 @@ type KeyMap struct {
 	TargetsUp, TargetsDown, MoreInFlight, FewerInFlight key.Binding
 }
 
-// DefaultKeyMap is the k9s-like key map the README documents.
+// DefaultKeyMap is the k9s-like key map docs/console.md documents.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -44,15 +48,19 @@ func DefaultKeyMap() KeyMap {
 		// eV.status, Deadline, Badges. Again reverses.
 		SortColumn: key.NewBinding(key.WithKeys("I", "N", "Z", "S", "E", "V", "D", "B"),
 			key.WithHelp("I/N/Z/S/E/V/D/B", "sort by column")),
-		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy id")),
-		CopyJSON: key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy row as JSON")),
-		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
-		Log:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Continue: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
-		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
+		// ctrl+a, not k9s's ctrl+space: many terminals send ctrl+space as NUL, or not at all.
+		SelectAll:      key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "select all shown")),
+		ClearSelection: key.NewBinding(key.WithKeys("ctrl+\\"), key.WithHelp("ctrl+\\", "clear selection")),
+		Save:           key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save shown rows (events --json)")),
+		Copy:           key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy id")),
+		CopyJSON:       key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy row as JSON")),
+		Tasks:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+		Log:            key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log")),
+		Help:           key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:           key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
+		Back:           key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Continue:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
+		Abort:          key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
@@ -70,6 +78,7 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) ReadOnly() KeyMap {
 	k.Redeploy.SetEnabled(false)
 	k.Select.SetEnabled(false)
+	k.SelectAll.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
 	k.Continue.SetEnabled(false)
 	k.Abort.SetEnabled(false)
@@ -85,8 +94,8 @@ func (k KeyMap) ListHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
-		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.Redeploy, k.Refresh},
-		{k.Copy, k.CopyJSON, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
+		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.SelectAll, k.ClearSelection, k.Redeploy, k.Refresh},
+		{k.Copy, k.CopyJSON, k.Save, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
 		{k.Continue, k.Abort},
 	}
 }
@@ -163,5 +172,5 @@ func (k KeyMap) HelpHelp() []key.Binding {
 }
 
 // SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
-// same way by the filter's prompt, the help overlay and the README.
+// same way by the filter's prompt, the help overlay and docs/console.md.
 const SearchedFields = "id, name, zone, region, status, type, event, badge or tag (team=kafka)"

@@ -41,6 +41,8 @@ type Styles struct {
 	R *lipgloss.Renderer
 
 	Title, Header, Dim, Cursor, Good, Warn, Bad, Busy, Notice Paint
+	// Danger marks data loss: the alarm colour, reversed, so it is the first thing seen.
+	Danger Paint
 
 	Box, Button, ButtonFocused, ButtonDisarmed lipgloss.Style
 	HelpKey, HelpDesc, HelpSep                 lipgloss.Style
@@ -58,6 +60,7 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		Good:           NewPaint(ns().Foreground(lipgloss.AdaptiveColor{Light: "#1B7F3B", Dark: "#5FD787"})),
 		Warn:           NewPaint(ns().Foreground(lipgloss.AdaptiveColor{Light: "#9A6700", Dark: "#FFD75F"})),
 		Bad:            NewPaint(ns().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#C62828", Dark: "#FF5F5F"})),
+		Danger:         NewPaint(ns().Bold(true).Reverse(true).Foreground(lipgloss.AdaptiveColor{Light: "#C62828", Dark: "#FF5F5F"})),
 		Busy:           NewPaint(ns().Foreground(lipgloss.AdaptiveColor{Light: "#0B6E99", Dark: "#5FD7FF"})),
 		Notice:         NewPaint(ns().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#C62828", Dark: "#FF8787"})),
 		Box:            ns().Border(lipgloss.RoundedBorder()).Padding(0, 1),

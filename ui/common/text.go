@@ -80,16 +80,31 @@ func Itoa(n int) string {
 
 // Thousands is n with commas between thousands: 100,000.
 func Thousands(n int) string {
-	s := Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
+	if n > -1000 && n < 1000 {
+		return Itoa(n)
+	}
+	// One allocation: a panel's title is formatted on every frame.
+	var b [27]byte
+	i := len(b)
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	for d := 0; u > 0 || d == 0; d++ {
+		if d > 0 && d%3 == 0 {
+			i--
+			b[i] = ','
+		}
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
 	}
 	if neg {
-		s = "-" + s
+		i--
+		b[i] = '-'
 	}
-	return s
+	return string(b[i:])
 }
 
 // Wrap breaks s into lines of at most w columns at spaces.
@@ -150,13 +165,36 @@ func OrDash(s string) string {
 	return s
 }
 
-// WarningLine words one consequence of a redeploy; a destructive one says DATA LOSS in
-// words, for terminals without colour.
+// DangerMark starts a consequence that loses data. Words and a mark: without colour
+// (NO_COLOR, the Ascii profile keeps neither bold nor reverse) they are what stands out.
+const DangerMark = "!! DATA LOSS:"
+
+// WarningLine words one consequence of a redeploy; a destructive one starts with
+// DangerMark. It is plain text: wrap it, then PaintWarning each line.
 func WarningLine(destructive bool, msg string) string {
 	if destructive {
-		return "  ! DATA LOSS: " + msg
+		return "  " + DangerMark + " " + msg
 	}
 	return "  - " + msg
+}
+
+// PaintWarning paints the wrapped lines of one WarningLine: a destructive one's mark in
+// st.Danger and its words in st.Bad, on every line it wraps to, so that data loss is the
+// most visible thing on the screen; other consequences as they are.
+func PaintWarning(st *Styles, destructive bool, lines []string) []string {
+	if !destructive {
+		return lines
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if j := strings.Index(l, DangerMark); j >= 0 {
+			out[i] = l[:j] + st.Danger.On(DangerMark) + st.Bad.On(l[j+len(DangerMark):])
+			continue
+		}
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		out[i] = l[:lead] + st.Bad.On(l[lead:])
+	}
+	return out
 }
 
 // Printable is s without the C0 and C1 control characters (U+0000–U+001F, U+007F,

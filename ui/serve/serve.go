@@ -68,6 +68,8 @@ type Options struct {
 	Logger *log.Logger
 	// Tick is ui.Deps.Tick for every session (0: the console's default).
 	Tick time.Duration
+	// Regions is ui.Deps.Regions for every session: the regions :region may name.
+	Regions []string
 }
 
 // Server is the SSH server. Make one with New, run it with Serve, stop it with Shutdown.
@@ -264,6 +266,7 @@ func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Ren
 		Identity: id,
 		Context:  sess.Context(),
 		Tick:     s.opt.Tick,
+		Regions:  s.opt.Regions,
 		// The hub is the server's: a session that quits or drops leaves its redeploys
 		// and batches running.
 		Shared: true,

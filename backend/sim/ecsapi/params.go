@@ -28,7 +28,7 @@ const (
 	noResGroups = "refused: the simulator has no resource groups"
 )
 
-// ParamRules is the table README.md shows under "Parameters, applied or refused"; a
+// ParamRules is the table docs/simulator.md shows under "Parameters, applied or refused"; a
 // test walks it against a running server.
 var ParamRules = []ParamRule{
 	applied("DescribeRegions", "InstanceChargeType", "PrePaid, PostPaid, SpotWithPriceLimit, SpotAsPriceGo: every region sells each; other values refused"),

@@ -654,6 +654,15 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		}
 	}
 	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
+	// warn adds one consequence (common.WarningLine), data loss painted on every line it
+	// wraps to.
+	warn := func(s string) {
+		fact++
+		loss := strings.HasPrefix(s, "  "+common.DangerMark)
+		for _, l := range common.PaintWarning(st, loss, common.Wrap(s, inner)) {
+			lines = append(lines, dialogLine{l, prioMust, fact})
+		}
+	}
 	destructive := c.destructive()
 
 	if c.batch() {
@@ -719,7 +728,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	blank()
 	add(prioHeading, "What will happen:")
 	for _, w := range c.consequences() {
-		add(prioMust, w)
+		warn(w)
 	}
 	for _, s := range c.skipped {
 		add(prioSkipped, "  skipped: "+s)
@@ -745,6 +754,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		if !c.losesData() {
 			why = "This is a batch."
 		}
+		if c.losesData() {
+			why = st.Bad.On(why)
+		}
 		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		add(prioMust, c.input.View())
 	}
@@ -758,15 +770,31 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	return lines
 }
 
-// minDialogWidth is the narrowest screen a dialog box is drawn on.
-const minDialogWidth = 24
+// MinWidth is the narrowest terminal, in columns, a dialog can be confirmed on: narrower,
+// its lines wrap into more rows than most terminals have. It is the one constant of the
+// one rule (SizeRule) that the dialog, the help and the docs state.
+const MinWidth = 60
 
-// needs is the smallest screen, in columns and rows (header, info line and footer
-// included), on which everything the dialog must say is shown: every line it never drops,
-// with no word cut.
+// SizeRule is the dialog's size rule in one sentence, as the docs state it.
+func SizeRule() string {
+	return fmt.Sprintf("The dialog can be confirmed only on a terminal at least %d columns wide and tall enough "+
+		"for everything it must say; on a smaller one it says the size it needs (make the terminal at least WxH to confirm), "+
+		"and enter cancels.", MinWidth)
+}
+
+// needs is the size the dialog asks for, in columns and rows (header, info line and
+// footer included): MinWidth columns, or the widest word it must show, and the rows
+// every line it never drops takes at that width. The same for every terminal it is
+// asked on: one size, never a different one per width.
 func (c *Model) needs(now time.Time) (width, height int) {
 	// A box is its text plus a border and a space each side.
-	width = max(c.Width, minDialogWidth, c.widest(now)+4)
+	width = max(MinWidth, c.widest(now)+4)
+	return width, c.rowsAt(now, width)
+}
+
+// rowsAt is the rows, header, info line and footer included, the dialog takes at width
+// when everything it must say is shown: every line it never drops, with no word cut.
+func (c *Model) rowsAt(now time.Time, width int) int {
 	inner := c.inner(now, width)
 	must := mustLines(c.content(now, inner, nil))
 	if c.batch() {
@@ -782,17 +810,17 @@ func (c *Model) needs(now time.Time) (width, height int) {
 			must = min(must, others+max(win, minWindow))
 		}
 	}
-	return width, must + 2 + 3
+	return must + 2 + 3
 }
 
 // Fits reports whether everything the dialog must say is on screen: the targets, the
 // consequences, the typed field when one is needed and both buttons. Only then can it be
-// confirmed.
+// confirmed. A terminal of the size needs states always fits.
 func (c *Model) Fits() bool { return c.fits(c.Now()) }
 
 func (c *Model) fits(now time.Time) bool {
-	w, h := c.needs(now)
-	return c.Width >= w && c.Height+3 >= h
+	w, _ := c.needs(now)
+	return c.Width >= w && c.Height+3 >= c.rowsAt(now, c.Width)
 }
 
 // View renders the dialog box to fit its size, or, on a screen too small for what it must

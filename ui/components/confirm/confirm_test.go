@@ -125,7 +125,7 @@ func TestCrampedDialogSaysHowLargeAndEnterCancels(t *testing.T) {
 	if d.Fits() {
 		t.Fatal("the local-disk dialog cannot fit in 8 rows")
 	}
-	if v := d.View(); !strings.Contains(v, "make the terminal at least 80x") || strings.Contains(v, "Cancel <") {
+	if v := d.View(); !strings.Contains(v, "make the terminal at least 60x") || strings.Contains(v, "Cancel <") {
 		t.Fatalf("a cramped dialog must say how large the terminal must be:\n%s", v)
 	}
 	said(d, runes(uitest.IDLocal))
@@ -341,5 +341,40 @@ func TestANameWiderThanTheCapIsShownWholeOrDoesNotFit(t *testing.T) {
 		if w == 200 && !d.Fits() {
 			t.Errorf("width %d has the room for the name: the dialog should fit", w)
 		}
+	}
+}
+
+// Issue 22: the dialog's minimum size is one rule from one constant: the size it asks for
+// is the same on every terminal too small for it (it was 60x16 on one, 40x21 on another),
+// and a terminal of that size fits it.
+func TestTheSizeAskedForIsOneSize(t *testing.T) {
+	var asked string
+	for _, size := range [][2]int{{40, 9}, {60, 9}, {80, 8}, {120, 6}} {
+		d := opened(t, size[0], size[1], uitest.IDLocal)
+		if d.Fits() {
+			t.Fatalf("%dx%d fits", size[0], size[1]+3)
+		}
+		v := strings.Join(strings.Fields(d.View()), " ")
+		i := strings.Index(v, "make the terminal at least ")
+		if i < 0 {
+			t.Fatalf("%dx%d says no size:\n%s", size[0], size[1]+3, d.View())
+		}
+		got := strings.Fields(v[i+len("make the terminal at least "):])[0]
+		if asked == "" {
+			asked = got
+		}
+		if got != asked {
+			t.Errorf("%dx%d asks for %s, another asked for %s", size[0], size[1]+3, got, asked)
+		}
+	}
+	w, h := opened(t, 40, 9, uitest.IDLocal).needs(sim.Epoch)
+	if w != MinWidth {
+		t.Errorf("the local-disk dialog asks for %d columns, want MinWidth %d", w, MinWidth)
+	}
+	if d := opened(t, w, h-3, uitest.IDLocal); !d.Fits() {
+		t.Errorf("at the %dx%d it asks for, the dialog does not fit", w, h)
+	}
+	if d := opened(t, MinWidth-1, 60, uitest.IDLocal); d.Fits() {
+		t.Errorf("%d columns fit", MinWidth-1)
 	}
 }

@@ -147,9 +147,29 @@ const stamp = "2006-01-02 15:04 MST"
 func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles, width int) []string {
 	var out []string
 	for _, l := range detailText(r, tasks, now, st) {
+		if w, ok := strings.CutPrefix(l, warning); ok {
+			// A consequence is painted once wrapped: data loss on every line it takes.
+			out = append(out, common.PaintWarning(st, strings.HasPrefix(w, "  "+common.DangerMark), common.Wrap(w, width))...)
+			continue
+		}
 		out = append(out, common.Wrap(l, width)...)
 	}
 	return out
+}
+
+// warning starts a line of detailText that is a consequence (common.WarningLine), for
+// detailLines to paint after wrapping; it never reaches the screen. Every other line
+// starts with the pane's own words, never with this private-use rune.
+const warning = "\uE001"
+
+// losesData reports whether a redeploy on the verdict el destroys data.
+func losesData(el model.Eligibility) bool {
+	for _, w := range el.Warnings {
+		if w.Destructive {
+			return true
+		}
+	}
+	return false
 }
 
 // detailText is the pane's content, one line per fact.
@@ -232,7 +252,16 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		out = append(out, st.Good.On("Eligibility: nothing left to do")+" (the redeploy avoided the event)")
 		return append(out, taskLines(in.ID, tasks, st)...)
 	case r.InProgress:
-		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+" (a redeploy is running)")
+		running := " (a redeploy is running"
+		if by := r.StartedBy.String(); by == "elsewhere" {
+			running += ", started elsewhere: not from a console of this hub"
+		} else if by != "" {
+			running += ", started by " + common.Printable(by)
+		}
+		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+running+")")
+	case el.Allowed && losesData(el):
+		// Not green: what a redeploy costs here is read before that it may be done.
+		out = append(out, st.Bad.On("Eligibility: can be redeployed, with DATA LOSS")+" (read the first line below)")
 	case el.Allowed:
 		out = append(out, st.Good.On("Eligibility: can be redeployed"))
 	case r.Blocked:
@@ -244,8 +273,13 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	for _, b := range el.Blocks {
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
 	}
-	for _, w := range el.Warnings {
-		out = append(out, common.WarningLine(w.Destructive, common.Printable(w.Message)))
+	// Data loss first, then the rest in model.Evaluate's order.
+	for _, destructive := range []bool{true, false} {
+		for _, w := range el.Warnings {
+			if w.Destructive == destructive {
+				out = append(out, warning+common.WarningLine(w.Destructive, common.Printable(w.Message)))
+			}
+		}
 	}
 
 	return append(out, taskLines(in.ID, tasks, st)...)
@@ -271,7 +305,15 @@ func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
 			continue
 		}
 		n++
-		out = append(out, fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp)))
+		line := fmt.Sprintf("  %s  %s  phase %s  started %s", t.ID, t.Status, common.OrDash(string(t.Phase)), t.Created.UTC().Format(stamp))
+		switch by := t.StartedBy.String(); by {
+		case "":
+		case "elsewhere":
+			line += " elsewhere"
+		default:
+			line += " by " + common.Printable(by)
+		}
+		out = append(out, line)
 		if t.RequestID != "" {
 			out = append(out, "    RequestId "+t.RequestID)
 		}

@@ -239,6 +239,13 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			l.move(1)
 		}
+	case key.Matches(km, keys.SelectAll):
+		// What the filter and the region scope show, and nothing they hide.
+		for _, ix := range l.idx {
+			l.selected[l.snap.Rows[ix].Inst.ID] = true
+		}
+	case key.Matches(km, keys.ClearSelection):
+		clear(l.selected)
 	case key.Matches(km, keys.Redeploy):
 		if msg, ok := l.redeployTargets(); ok {
 			return l, common.Emit(msg)
@@ -298,6 +305,19 @@ func (l *Model) redeployTargets() (RedeployMsg, bool) {
 		}
 	}
 	return msg, true
+}
+
+// Shown are the rows the view shows, in its order: the region scope and the filter
+// applied, sorted as on screen.
+func (l *Model) Shown() []*fleet.Row {
+	if l.snap == nil {
+		return nil
+	}
+	out := make([]*fleet.Row, len(l.idx))
+	for i, ix := range l.idx {
+		out[i] = l.snap.Rows[ix]
+	}
+	return out
 }
 
 // Cursor is the cursor's index among the rows shown.
@@ -422,27 +442,13 @@ func (l *Model) SetRegions(regions []string) {
 	l.setSort(l.sort, l.desc) // rebuilds, keeping the cursor on its instance if shown
 }
 
-// countScope counts the rows in the session's region scope as the hub counts its own.
+// countScope counts the rows in the session's region scope with the hub's own count.
 func (l *Model) countScope() {
 	l.scoped = fleet.Counts{}
 	if l.regions == nil || l.snap == nil {
 		return
 	}
-	for _, r := range l.snap.Rows {
-		switch {
-		case !l.regions[r.Inst.RegionID]:
-			continue
-		case r.InProgress:
-			l.scoped.InProgress++
-		case r.Avoided:
-			continue
-		case r.Blocked:
-			l.scoped.Blocked++
-		case r.NoRedeploy:
-			l.scoped.NoRedeploy++
-		}
-		l.scoped.Pending++
-	}
+	l.scoped = fleet.CountRows(l.snap.Rows, func(r *fleet.Row) bool { return l.regions[r.Inst.RegionID] })
 }
 
 // Counts are the header's numbers for the session's scope: the hub's, or, under
@@ -545,10 +551,11 @@ func (l *Model) matches(r *fleet.Row) bool {
 	return true
 }
 
-// term is one word of the filter: the words are ANDed. A word is a substring of the row's
-// searchable text (Row.Search: id, name, zone, region, status, type, events, badges, tags
-// as key=value), or any of several (prod|dev), or a regular expression (/^web-/); ! before
-// it keeps the rows it does not match.
+// term is one word of the filter: the words are ANDed. A word is a substring of one of the
+// row's searchable fields (Row.Search: id, name, zone, region, status, type, events,
+// badges, tags as key=value), or any of several (prod|dev), or a regular expression
+// (/^web-/) that matches one field at a time; ! before it keeps the rows it does not
+// match.
 type term struct {
 	not  bool
 	alts []string
@@ -569,7 +576,9 @@ func parseFilter(f string) ([]term, string) {
 			t.not, w = true, w[1:]
 		}
 		if len(w) > 2 && w[0] == '/' && w[len(w)-1] == '/' {
-			re, err := regexp.Compile("(?i)" + w[1:len(w)-1])
+			// (?m): ^ and $ hold at each field's ends (Row.Search has one field a line), so
+			// /^web-prod/ finds names that start so, not only ids.
+			re, err := regexp.Compile("(?im)" + w[1:len(w)-1])
 			if err == nil {
 				t.re = re
 				for _, et := range model.AllEventTypes {
@@ -786,7 +795,11 @@ func (l *Model) Render(b *strings.Builder) {
 			b.WriteByte('*')
 		case l.lay.noBadges:
 			// No room for the badges: one mark keeps the row's truth (help explains it).
-			b.WriteByte(stateMark(r))
+			if mk := stateMark(r); mk == markLocalDisk {
+				b.WriteString(st.Danger.On(string(mk)))
+			} else {
+				b.WriteByte(mk)
+			}
 		default:
 			b.WriteByte(' ')
 		}
@@ -802,8 +815,13 @@ func (l *Model) Render(b *strings.Builder) {
 	}
 }
 
+// markLocalDisk marks, at a width without badges, a row whose redeploy wipes its local
+// disks (LOCAL DISK): data loss is never left unsaid.
+const markLocalDisk = '#'
+
 // stateMark is a row's state in one character, for a width without the badge column:
-// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers.
+// ~ a redeploy in progress, ! refused (a reason badge), - no event a redeploy answers,
+// # local disks a redeploy would wipe.
 func stateMark(r *fleet.Row) byte {
 	switch {
 	case r.InProgress:
@@ -812,6 +830,8 @@ func stateMark(r *fleet.Row) byte {
 		return '!'
 	case r.NoRedeploy:
 		return '-'
+	case r.Inst.HasLocalDisks():
+		return markLocalDisk
 	}
 	return ' '
 }
@@ -835,7 +855,7 @@ func (l *Model) InfoLine() string {
 		// The count answers "did I type it right?" while typing.
 		count := ""
 		if l.snap != nil {
-			count = " " + st.Dim.On(common.Itoa(len(l.idx))+" of "+common.Itoa(len(l.snap.Rows)))
+			count = " " + st.Dim.On(common.Thousands(len(l.idx))+" of "+common.Thousands(len(l.snap.Rows)))
 		}
 		return common.FitStyled(l.input.View()+count, l.Width)
 	}
@@ -862,7 +882,7 @@ func (l *Model) InfoLine() string {
 		s += " · " + l.filterErr
 	}
 	if n := len(l.selected); n > 0 {
-		s += " · " + common.Itoa(n) + " selected"
+		s += " · " + common.Thousands(n) + " selected"
 	}
 	return st.Dim.On(common.Fit(s, l.Width))
 }

@@ -325,11 +325,42 @@ func TestNarrowRowsKeepAStateMark(t *testing.T) {
 	l := New(uitest.Common(clock.Now(), 40, 12))
 	l.SetSize(40, 10)
 	l.SetSnapshot(hub.Snapshot())
-	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}} {
+	for _, c := range []struct{ id, mark string }{{uitest.IDLocked, "!"}, {uitest.IDPlain, " "}, {uitest.IDLocal, "#"}} {
 		filterTo(l, c.id)
 		said(l, runes("j")) // the cursor's row too: the mark is the second character
 		if s := line(l, c.id); !strings.HasPrefix(s, ">"+c.mark+c.id) {
 			t.Errorf("%s at 40 columns: %q, want mark %q", c.id, s, c.mark)
+		}
+		said(l, keyEsc)
+	}
+}
+
+// Issue 22: a /regexp/ matches each field on its own, so ^ and $ hold at a name's ends
+// (they ran on one string that started with the id, and matched nothing).
+func TestRegexpMatchesEachField(t *testing.T) {
+	l := scenarioList(t)
+	ids := func() []string {
+		var out []string
+		for _, ix := range l.idx {
+			out = append(out, l.snap.Rows[ix].Inst.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		filter string
+		want   []string
+	}{
+		{"/^web-prod-00/", []string{uitest.IDPlain}},
+		{"/prod-001$/", []string{uitest.IDPlain}},
+		{"/042$/", []string{uitest.IDLocal}},
+		{"/^cn-shanghai-f$/ /^hdfs/", []string{uitest.IDFailing}},
+		{"/^local.disk$/ /^kafka/", []string{uitest.IDLocal}},
+		// A field's end is not the next field's start: . never crosses.
+		{"/web-prod-001.*cn-hangzhou-h/", nil},
+	} {
+		filterTo(l, c.filter)
+		if got := ids(); !slices.Equal(got, c.want) {
+			t.Errorf("%s kept %v, want %v", c.filter, got, c.want)
 		}
 		said(l, keyEsc)
 	}

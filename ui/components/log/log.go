@@ -153,9 +153,9 @@ const stamp = "15:04:05"
 
 func (l *Model) render() []string {
 	st := l.Styles
-	head := "Log: " + common.Itoa(l.n) + " entries, oldest first"
+	head := "Log: " + common.Thousands(l.n) + " entries, oldest first"
 	if l.dropped > 0 {
-		head += " (" + common.Itoa(l.dropped) + " older ones let go: it keeps " + common.Itoa(Capacity) + ")"
+		head += " (" + common.Thousands(l.dropped) + " older ones let go: it keeps " + common.Thousands(Capacity) + ")"
 	}
 	lines := []string{st.Header.On(head)}
 	if l.n == 0 {

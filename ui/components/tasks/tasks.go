@@ -157,7 +157,7 @@ func (p *Model) View() string {
 			running++
 		}
 	}
-	title := "TASKS  " + common.Itoa(running) + " running · " + common.Itoa(finished) + " finished · " + common.Itoa(failed) + " failed"
+	title := "TASKS  " + common.Thousands(running) + " running · " + common.Thousands(finished) + " finished · " + common.Thousands(failed) + " failed"
 	if p.Plan != "" {
 		title += "  │  " + p.Plan
 	}
@@ -236,17 +236,32 @@ func taskLine(t *fleet.Task, frame string, now time.Time, st *common.Styles) (st
 	if t.ForceStop {
 		who += " (ForceStop)"
 	}
+	// Who started it, for every session to read (a viewer too): the CLI says it, so
+	// does the panel.
+	by := startedBy(t.StartedBy)
 	switch t.Status {
 	case model.TaskFinished:
-		return "✓ " + who + "  Finished  " + common.OrDash(string(t.Phase)) + "  took " + elapsed + "  " + t.ID, st.Good
+		return "✓ " + who + "  Finished  " + common.OrDash(string(t.Phase)) + "  took " + elapsed + "  " + t.ID + by, st.Good
 	case model.TaskFailed:
-		return "✗ " + who + "  Failed after " + elapsed + "  now " + common.OrDash(string(t.Phase)) + "  " + t.ID, st.Bad
+		return "✗ " + who + "  Failed after " + elapsed + "  now " + common.OrDash(string(t.Phase)) + "  " + t.ID + by, st.Bad
 	}
 	phase := string(t.Phase)
 	if phase == "" {
 		phase = "submitted"
 	}
-	return frame + " " + who + "  " + phase + "  " + elapsed + "  " + t.ID, common.Paint{}
+	return frame + " " + who + "  " + phase + "  " + elapsed + "  " + t.ID + by, common.Paint{}
+}
+
+// startedBy says who started a redeploy, "" when nobody is known.
+func startedBy(s fleet.StartedBy) string {
+	switch by := s.String(); by {
+	case "":
+		return ""
+	case "elsewhere":
+		return "  started elsewhere"
+	default:
+		return "  by " + common.Printable(by)
+	}
 }
 
 // failureLine is a failed task's second line: its reason and RequestId. When both do not

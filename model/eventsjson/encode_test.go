@@ -1,4 +1,4 @@
-package main
+package eventsjson
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 	"ecs-redeploy/model"
 )
 
-// rowEncoder writes what encoding/json writes for an eventRow, value for value, for rows
+// rowEncoder writes what encoding/json writes for an Row, value for value, for rows
 // whose every field is set and for strings encoding/json escapes (HTML, U+2028, control
 // characters, invalid UTF-8): decoded, the two are the same. Comparing the decoded values
-// also compares the field sets, so a field added to eventRow but not to rowEncoder fails.
+// also compares the field sets, so a field added to Row but not to rowEncoder fails.
 func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
 	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 	expires := now.Add(40 * time.Hour)
@@ -38,7 +38,7 @@ func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
 	passed.Events = []model.Event{{ID: "e-3", CycleStatus: model.CycleScheduled, Type: model.EventMaintenanceReboot, NotBefore: now.Add(-time.Minute)}}
 	passed.DedicatedHostID, passed.OperationLocks, passed.Tags = "", nil, nil
 	for _, in := range []model.Instance{full, bare, passed} {
-		r := toRow(&in, now)
+		r := FromInstance(&in, now)
 		want, err := json.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +63,7 @@ func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
 	// Laid out as json.Encoder with SetIndent lays out an element of the array, for strings
 	// it writes unescaped (it escapes U+2028 and, by default, HTML).
 	passed.Name = "plain"
-	r := toRow(&passed, now)
+	r := FromInstance(&passed, now)
 	var ind bytes.Buffer
 	enc := json.NewEncoder(&ind)
 	enc.SetIndent("  ", "  ")
@@ -78,11 +78,11 @@ func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// BenchmarkWriteEventsJSON is the encoding half of `events --json` at 10,000 instances
+// BenchmarkWrite is the encoding half of `events --json` at 10,000 instances
 // of the generated fleet (about 17.8 MB of JSON), on every CPU as events does it.
 //
-//	go test -run '^$' -bench WriteEventsJSON -benchmem -count 5 ./cmd/ecs-redeploy
-func BenchmarkWriteEventsJSON(b *testing.B) {
+//	go test -run '^$' -bench Write -benchmem -count 5 ./model/eventsjson
+func BenchmarkWrite(b *testing.B) {
 	eng := sim.New(sim.Generate(1, 10_000, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 1})
 	ins := eng.PendingInstances(nil, nil)
 	model.SortByDeadline(ins)
@@ -90,7 +90,7 @@ func BenchmarkWriteEventsJSON(b *testing.B) {
 	var out byteCounter
 	b.ReportAllocs()
 	for range b.N {
-		if err := writeEventsJSON(&out, ins, now); err != nil {
+		if err := writeInstances(&out, ins, now); err != nil {
 			b.Fatal(err)
 		}
 	}

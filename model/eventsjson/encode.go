@@ -1,4 +1,4 @@
-package main
+package eventsjson
 
 import (
 	"slices"
@@ -10,8 +10,8 @@ import (
 	"ecs-redeploy/model"
 )
 
-// rowEncoder writes eventRows as `events --json` prints them: each an element of the
-// top-level array, indented two spaces a level, fields in eventRow's order under its JSON
+// rowEncoder writes Rows as `events --json` prints them: each an element of the
+// top-level array, indented two spaces a level, fields in Row's order under its JSON
 // names. It is the layout json.Encoder with SetIndent("", "  ") gives the slice, written
 // straight from the fields: reflecting over every row and indenting the result in a
 // second pass was most of a listing's CPU (at 10,000 instances, 0.13 s of 0.40 s).
@@ -27,7 +27,7 @@ type rowEncoder struct {
 
 // row appends r as an element of the array, preceded by a comma unless it is the array's
 // first element.
-func (e *rowEncoder) row(r *eventRow, firstInArray bool) {
+func (e *rowEncoder) row(r *Row, firstInArray bool) {
 	if !firstInArray {
 		e.b = append(e.b, ',')
 	}
@@ -186,7 +186,7 @@ func (e *rowEncoder) elem() {
 	e.newline()
 }
 
-// key starts a member named name, one of eventRow's JSON names: plain ASCII, written as is.
+// key starts a member named name, one of Row's JSON names: plain ASCII, written as is.
 func (e *rowEncoder) key(name string) {
 	e.elem()
 	e.b = append(e.b, '"')

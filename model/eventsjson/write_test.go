@@ -1,14 +1,21 @@
-package main
+package eventsjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"testing"
+	"time"
 
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 )
+
+// writeInstances writes ins as `events --json` does.
+func writeInstances(w io.Writer, ins []model.Instance, now time.Time) error {
+	return Write(w, len(ins), func(i int) Row { return FromInstance(&ins[i], now) })
+}
 
 // recordingWriter keeps what is written and the largest single write.
 type recordingWriter struct {
@@ -23,7 +30,7 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 }
 
 // The streamed array is, byte for byte, what encoding/json writes for the whole slice of
-// rows at once (the README's schema, indented by two spaces; the generated fleet has no
+// rows at once (docs/cli.md's schema, indented by two spaces; the generated fleet has no
 // string encoding/json would escape differently, see TestRowEncoderMatchesEncodingJSON),
 // and no write holds more than a few chunks of rows: the output is never held whole
 // (178 MB at 100,000 instances).
@@ -33,9 +40,9 @@ func TestEventsJSONIsStreamedRowByRow(t *testing.T) {
 	model.SortByDeadline(ins)
 	now := eng.Now()
 
-	rows := make([]eventRow, len(ins))
+	rows := make([]Row, len(ins))
 	for i := range ins {
-		rows[i] = toRow(&ins[i], now)
+		rows[i] = FromInstance(&ins[i], now)
 	}
 	var whole bytes.Buffer
 	enc := json.NewEncoder(&whole)
@@ -45,7 +52,7 @@ func TestEventsJSONIsStreamedRowByRow(t *testing.T) {
 	}
 
 	var got recordingWriter
-	if err := writeEventsJSON(&got, ins, now); err != nil {
+	if err := writeInstances(&got, ins, now); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), whole.Bytes()) {
@@ -61,7 +68,7 @@ func TestEventsJSONIsStreamedRowByRow(t *testing.T) {
 	}
 
 	var empty bytes.Buffer
-	if err := writeEventsJSON(&empty, nil, now); err != nil || empty.String() != "[]\n" {
+	if err := writeInstances(&empty, nil, now); err != nil || empty.String() != "[]\n" {
 		t.Errorf("no instance: %q, %v; want []", empty.String(), err)
 	}
 }
@@ -82,7 +89,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 func TestEventsJSONStopsAtAFailedWrite(t *testing.T) {
 	eng := sim.New(sim.Generate(5, 2000, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 5})
 	ins := eng.PendingInstances(nil, nil)
-	if err := writeEventsJSON(&failingWriter{n: 2}, ins, eng.Now()); !errors.Is(err, errFull) {
+	if err := writeInstances(&failingWriter{n: 2}, ins, eng.Now()); !errors.Is(err, errFull) {
 		t.Fatalf("err %v; want the writer's", err)
 	}
 }
