@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
@@ -78,13 +79,45 @@ func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceS
 	return prev, rec.inst.Status, nil
 }
 
-// sendLock takes the instance's send lock in the state directory, if the hub has one.
-func (h *Hub) sendLock(ctx context.Context, id string) (func(), error) {
+// senderNote is what a send lock's file says of the last process that took it: who asked
+// for the RedeployInstance, and when (the backend's clock).
+type senderNote struct {
+	By backend.Identity `json:"by"`
+	At time.Time        `json:"at"`
+}
+
+// sendLock takes the instance's send lock in the state directory, if the hub has one, and
+// notes who sends.
+func (h *Hub) sendLock(ctx context.Context, req backend.RedeployRequest) (func(), error) {
 	if h.opt.Plans == nil {
 		return func() {}, nil
 	}
-	return h.opt.Plans.sendLock(ctx, id)
+	return h.opt.Plans.sendLock(ctx, req.InstanceID, senderNote{By: req.Identity, At: h.opt.Now()})
 }
+
+// senders names who started the Processing tasks of ts that a process of this machine
+// sent (its send lock's note), for a hub that finds them after that process died:
+// "started by alice (operator)", not "elsewhere". A note counts for senderFresh after its
+// call: a redeploy runs for minutes, so an older note is of another redeploy. Files are
+// read here, outside the hub's lock.
+func (h *Hub) senders(ts []model.Task) map[string]StartedBy {
+	if h.opt.Plans == nil || len(ts) == 0 {
+		return nil
+	}
+	now := h.opt.Now()
+	out := map[string]StartedBy{}
+	for _, t := range ts {
+		note, ok := h.opt.Plans.lastSender(t.ResourceID)
+		if ok && note.At.Before(now.Add(reconcileSlack)) && now.Sub(note.At) < senderFresh {
+			out[t.ID] = StartedBy{Identity: note.By}
+		}
+	}
+	return out
+}
+
+// senderFresh is how long a send lock's note names who started a Processing task of its
+// instance.
+const senderFresh = time.Hour
 
 // call sends one RedeployInstance and records its outcome. A panic in the backend is an
 // unknown outcome, never an instance stuck submitting.
@@ -95,7 +128,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	var panicked bool
 	// Held across the check-then-call window, until the task is recorded below: another
 	// process of this machine waits, then finds the task (the deferred calls run first).
-	unlock, err := h.sendLock(ctx, req.InstanceID)
+	unlock, err := h.sendLock(ctx, req)
 	if err == nil {
 		defer unlock()
 		err = h.recovered("RedeployInstance "+req.InstanceID, func() error {

@@ -82,6 +82,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 		return err
 	}
 	processing, perr := h.processing(ctx, insts)
+	senders := h.senders(processing)
 	now := h.opt.Now()
 
 	h.mu.Lock()
@@ -100,7 +101,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 		h.listed[i] = h.mergeListedLocked(rec, &insts[i], since)
 	}
 	for _, t := range processing {
-		h.adoptLocked(t, now)
+		h.adoptLocked(t, now, senders)
 	}
 	// One pass over every record: at 100,000 instances each pass costs milliseconds.
 	for id, rec := range h.records {

@@ -90,3 +90,44 @@ func TestDrainLeavesThePlanSavedForTheNextStart(t *testing.T) {
 		t.Fatalf("the next start resumed %d: %v", n, err)
 	}
 }
+
+// Issue 21, kind 4: a process that dies mid-call leaves its task Processing and no record
+// of who sent it but the instance's send lock. The next process of the machine names who
+// started the task (the lock's note), as the batch path does, instead of "elsewhere".
+func TestANewHubNamesWhoStartedATaskFromTheSendLock(t *testing.T) {
+	r := newRig(t, waveFleet(), sim.Options{}, false)
+	store := &PlanStore{Dir: t.TempDir()}
+	r.h.opt.Plans = store
+	ctx := context.Background()
+	if _, err := r.h.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: wid("s1"), Identity: op}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Minute)
+	next := New(r.w, Options{Now: r.clock.Now, Wall: r.clock.Now, Plans: store})
+	if err := next.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	row := func(h *Hub) *Row {
+		for _, x := range h.Snapshot().Rows {
+			if x.Inst.ID == wid("s1") {
+				return x
+			}
+		}
+		return nil
+	}
+	if got := row(next).Underway(); !strings.Contains(got, "started by alice (operator)") {
+		t.Fatalf("the next process says %q", got)
+	}
+	if _, err := next.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: wid("s1"), Identity: op}); !errors.Is(err, ErrInProgress) ||
+		!strings.Contains(err.Error(), "started by alice (operator)") {
+		t.Fatalf("a second redeploy: %v", err)
+	}
+	// A hub without the state directory knows nobody: elsewhere.
+	blind := New(r.w, Options{Now: r.clock.Now, Wall: r.clock.Now})
+	if err := blind.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := row(blind).Underway(); !strings.Contains(got, "started by elsewhere") {
+		t.Fatalf("without the state directory: %q", got)
+	}
+}

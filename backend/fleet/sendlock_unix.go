@@ -4,6 +4,7 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 // the first's task Processing and is refused. The kernel drops the lock when a process
 // dies, so a crash never leaves an instance locked. Across machines the API's own
 // refusal remains the guard.
-func (s *PlanStore) sendLock(ctx context.Context, id string) (unlock func(), err error) {
+func (s *PlanStore) sendLock(ctx context.Context, id string, note senderNote) (unlock func(), err error) {
 	if err := backend.CheckInstanceID(id); err != nil { // it names a file
 		return nil, err
 	}
@@ -45,6 +46,12 @@ func (s *PlanStore) sendLock(ctx context.Context, id string) (unlock func(), err
 			_ = f.Close()
 			return nil, fmt.Errorf("send lock of %s: %w", id, err)
 		}
+		// Who sends, for a process that later finds the task Processing and must say who
+		// started it (a kill -9 mid-call leaves no other trace). Best effort: the lock is
+		// what matters.
+		if data, err := json.Marshal(note); err == nil && f.Truncate(0) == nil {
+			_, _ = f.WriteAt(data, 0)
+		}
 		// Closing the descriptor releases the lock; the file stays (see PlanStore.lock).
 		return func() { _ = f.Close() }, nil
 	case <-ctx.Done():
@@ -54,4 +61,26 @@ func (s *PlanStore) sendLock(ctx context.Context, id string) (unlock func(), err
 		}()
 		return nil, fmt.Errorf("waiting for the send lock of %s (another process on this machine is sending for it): %w", id, ctx.Err())
 	}
+}
+
+// lastSender is who last took the instance's send lock, and when, as its lock file says;
+// ok is false when no note is there or it cannot be read.
+func (s *PlanStore) lastSender(id string) (note senderNote, ok bool) {
+	if backend.CheckInstanceID(id) != nil {
+		return note, false
+	}
+	f, err := os.OpenFile(filepath.Join(s.Dir, "send-"+id+".lock"), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return note, false
+	}
+	defer func() { _ = f.Close() }()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() > 4096 {
+		return note, false
+	}
+	var buf [4096]byte
+	n, _ := f.Read(buf[:])
+	if json.Unmarshal(buf[:n], &note) != nil || note.By.Name == "" {
+		return note, false
+	}
+	return note, true
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // adoptLocked makes a Processing task found in ECS the instance's redeploy, when the hub
-// does not know it already.
-func (h *Hub) adoptLocked(t model.Task, now time.Time) {
+// does not know it already; senders names who started tasks a process of this machine
+// sent (Hub.senders).
+func (h *Hub) adoptLocked(t model.Task, now time.Time, senders map[string]StartedBy) {
 	rec := h.records[t.ResourceID]
 	if rec == nil || rec.inst.RegionID != t.RegionID {
 		return
@@ -24,6 +25,9 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 		return
 	}
 	by, known := h.starters[t.ID]
+	if !known {
+		by, known = senders[t.ID]
+	}
 	if !known {
 		by = StartedBy{Elsewhere: true}
 	}
