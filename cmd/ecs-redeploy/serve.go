@@ -31,6 +31,10 @@ type serveOptions struct {
 	Keepalive       time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	// What a connection that has not authenticated may hold (sshd_config's names).
+	LoginGraceTime time.Duration
+	MaxStartups    string
+	PerSource      int
 }
 
 // newServeCmd serves the console over SSH.
@@ -47,8 +51,16 @@ Authentication is by public key only. A key in --authorized-keys is a viewer; a 
 --operator-keys is an operator who may redeploy (--read-only makes everyone a viewer).
 Both are OpenSSH authorized_keys files; edits take effect at the next login, and SIGHUP
 re-reads them at once. Every redeploy is audited (--audit-log) with the SSH user and the
-key's SHA256 fingerprint. SIGTERM stops accepting, lets redeploy calls in flight answer,
-then closes the sessions.`,
+key's SHA256 fingerprint. A key removed from the files, or whose role changes, closes its
+sessions within a second.
+
+Connections that have not authenticated are bounded as sshd bounds them: each has
+--login-grace-time to log in, at most --per-source-max-startups come from one address,
+and past the start of --max-startups new ones are refused at random, all of them at its
+full, except from an address a key logged in from within 24 h. Refusals are summed up in
+the log every 10 s.
+
+SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the sessions.`,
 		Example: `  ecs-redeploy serve --demo --authorized-keys team.pub --operator-keys oncall.pub
   ssh -p 2222 127.0.0.1`,
 		Args: cobra.NoArgs,
@@ -66,6 +78,10 @@ then closes the sessions.`,
 	fl.DurationVar(&o.Keepalive, "keepalive", 15*time.Second, "send an SSH keepalive this often; 3 unanswered close the connection (0: none)")
 	fl.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 2*time.Minute, "on SIGTERM, how long to wait for redeploy calls in flight")
 	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
+	def := serve.DefaultLimits
+	fl.DurationVar(&o.LoginGraceTime, "login-grace-time", def.LoginGraceTime, "close a connection not authenticated this long after it opened (0: never)")
+	fl.StringVar(&o.MaxStartups, "max-startups", def.MaxStartups.String(), "unauthenticated connections, start:rate:full: from start on refuse rate % of new ones, rising to all at full (0: no cap)")
+	fl.IntVar(&o.PerSource, "per-source-max-startups", def.PerSource, "most unauthenticated connections from one IPv4 address or IPv6 /64; more are refused (0: no cap)")
 	return cmd
 }
 
@@ -83,8 +99,21 @@ func (o *serveOptions) validate() error {
 		return usageError{fmt.Errorf("--shutdown-timeout must be positive, got %s", o.ShutdownTimeout)}
 	case o.HostKey == "":
 		return usageError{errors.New("--host-key must name a file")}
+	case o.LoginGraceTime < 0:
+		return usageError{fmt.Errorf("--login-grace-time must not be negative, got %s", o.LoginGraceTime)}
+	case o.PerSource < 0:
+		return usageError{fmt.Errorf("--per-source-max-startups must not be negative, got %d", o.PerSource)}
+	}
+	if _, err := serve.ParseStartups(o.MaxStartups); err != nil {
+		return usageError{fmt.Errorf("--max-startups: %w", err)}
 	}
 	return nil
+}
+
+// limits are the flags' Limits; validate has checked them.
+func (o *serveOptions) limits() serve.Limits {
+	st, _ := serve.ParseStartups(o.MaxStartups)
+	return serve.Limits{LoginGraceTime: o.LoginGraceTime, MaxStartups: st, PerSource: o.PerSource, LogEvery: serve.DefaultLimits.LogEvery}
 }
 
 func (o *serveOptions) logger(w io.Writer) (*log.Logger, error) {
@@ -139,7 +168,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	opt := serve.Options{
 		Fleet: hub, Now: e.Now, Keys: keys, HostKey: hostKey, ReadOnly: g.ReadOnly,
 		IdleTimeout: o.IdleTimeout, MaxSessions: o.MaxSessions, KeepaliveInterval: o.Keepalive,
-		Logger: logger,
+		Limits: o.limits(), Logger: logger,
 	}
 	if e.Engine != nil {
 		opt.Regions = regionIDs(e.Engine)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,11 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 // TestMeasureServe is the measured run of docs/performance.md: it builds the
@@ -34,55 +36,30 @@ func TestMeasureServe(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	viewer, viewers := sshKey(t, dir, "viewers")
-	operator, operators := sshKey(t, dir, "operators")
+	viewer, viewers := sshtest.KeyFile(t, dir, "viewers")
+	operator, operators := sshtest.KeyFile(t, dir, "operators")
 	srv := exec.Command(bin, "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
 		"--authorized-keys", viewers, "--operator-keys", operators, "--max-sessions", "100")
 	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
-	logs := newLockedBuffer()
+	logs := sshtest.NewBuffer()
 	srv.Stderr = logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	addr := logs.waitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
+	addr := logs.WaitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
 	pid := srv.Process.Pid
 
-	type session struct {
-		conn  *gossh.Client
-		in    io.Writer
-		out   *lockedBuffer
-		bytes atomic.Int64
-	}
-	open := func(user string, key gossh.Signer) (*session, time.Duration) {
+	open := func(user string, key gossh.Signer) (*sshtest.Client, time.Duration) {
 		start := time.Now()
-		conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
-			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 15 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sess, err := conn.NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &session{conn: conn, out: newLockedBuffer()}
-		s.in, _ = sess.StdinPipe()
-		sess.Stdout = countingWriter{s.out, &s.bytes}
-		if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.Shell(); err != nil {
-			t.Fatal(err)
-		}
-		s.out.wait(t, regexp.MustCompile(`\x1b\]11;\?`), func(s string) string { return s })
-		_, _ = io.WriteString(s.in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
-		s.out.waitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
-		return s, time.Since(start)
+		c := sshtest.Connect(t, addr, user, key, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
+		c.Out.WaitMatch(t, regexp.MustCompile(`i-uf6hdfs000000000007`))
+		return c, time.Since(start)
 	}
 
 	first, _ := open("oscar", operator)
 	rss1 := procKiB(t, pid, "VmRSS")
-	var all []*session
+	var all []*sshtest.Client
 	var latencies []time.Duration
 	for i := 1; i < sessions; i++ {
 		s, d := open(fmt.Sprintf("viewer%02d", i), viewer)
@@ -97,56 +74,47 @@ func TestMeasureServe(t *testing.T) {
 		len(latencies), latencies[len(latencies)/2].Round(time.Millisecond),
 		latencies[len(latencies)*95/100].Round(time.Millisecond), latencies[len(latencies)-1].Round(time.Millisecond))
 
-	measure := func(what string, n int, ss []*session) float64 {
-		for _, s := range ss {
-			s.bytes.Store(0)
+	measure := func(what string, n int, ss []*sshtest.Client) float64 {
+		before := make([]int, len(ss))
+		for i, s := range ss {
+			before[i] = s.Out.Len()
 		}
 		c0, t0 := procCPU(t, pid), time.Now()
 		time.Sleep(window) // a measured run: wall time is what is measured
 		cpu, wall := procCPU(t, pid)-c0, time.Since(t0)
 		var bytes int64
-		for _, s := range ss {
-			bytes += s.bytes.Load()
+		for i, s := range ss {
+			bytes += int64(s.Out.Len() - before[i])
 		}
 		pct := 100 * cpu.Seconds() / wall.Seconds()
 		t.Logf("%s, %d sessions: server CPU %.1f%% of one core; %.0f B/s per session to the client",
 			what, n, pct, float64(bytes)/wall.Seconds()/float64(len(ss)))
 		return pct
 	}
-	idle50 := measure("idle", sessions, append([]*session{first}, all...))
+	idle50 := measure("idle", sessions, append([]*sshtest.Client{first}, all...))
 
 	// The operator redeploys web-prod-001 (Running: minutes of Stopping, Starting).
-	_, _ = io.WriteString(first.in, "/")
-	first.out.waitMatch(t, regexp.MustCompile(`(?m)^/`))
-	_, _ = io.WriteString(first.in, "web-prod-001")
-	first.out.waitMatch(t, regexp.MustCompile(`1 of 7`))
-	_, _ = io.WriteString(first.in, "\r")
+	_, _ = io.WriteString(first.Stdin, "/")
+	first.Out.WaitMatch(t, regexp.MustCompile(`(?m)^/`))
+	_, _ = io.WriteString(first.Stdin, "web-prod-001")
+	first.Out.WaitMatch(t, regexp.MustCompile(`1 of 7`))
+	_, _ = io.WriteString(first.Stdin, "\r")
 	// R on its own, not in the same burst as the enter: a burst is pasted text.
-	first.out.pressUntil(t, first.in, "R", regexp.MustCompile(`ForceStop:`))
-	first.out.pressUntil(t, first.in, "\t", regexp.MustCompile(`> Redeploy <`))
-	_, _ = io.WriteString(first.in, "\r")
-	first.out.waitMatch(t, regexp.MustCompile(`started: task`))
+	first.Out.PressUntil(t, first.Stdin, "R", regexp.MustCompile(`ForceStop:`))
+	first.Out.PressUntil(t, first.Stdin, "\t", regexp.MustCompile(`> Redeploy <`))
+	_, _ = io.WriteString(first.Stdin, "\r")
+	first.Out.WaitMatch(t, regexp.MustCompile(`started: task`))
 	for _, s := range all {
-		s.out.waitMatch(t, regexp.MustCompile(`1 running`))
+		s.Out.WaitMatch(t, regexp.MustCompile(`1 running`))
 	}
-	anim50 := measure("a task animating", sessions, append([]*session{first}, all...))
+	anim50 := measure("a task animating", sessions, append([]*sshtest.Client{first}, all...))
 	for _, s := range all {
-		_ = s.conn.Close()
+		_ = s.Conn.Close()
 	}
-	logs.waitMatch(t, regexp.MustCompile(`(?s)(session end[^\n]*\n.*){49}`))
-	anim1 := measure("a task animating", 1, []*session{first})
+	logs.WaitMatch(t, regexp.MustCompile(`(?s)(session end[^\n]*\n.*){49}`))
+	anim1 := measure("a task animating", 1, []*sshtest.Client{first})
 	t.Logf("render cost while a task animates: %.2f%% of one core per session ((%.1f%% − %.1f%%) / %d); idle: %.2f%% per session",
 		(anim50-anim1)/float64(sessions-1), anim50, anim1, sessions-1, idle50/float64(sessions))
-}
-
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	c.n.Add(int64(len(p)))
-	return c.w.Write(p)
 }
 
 // procKiB reads a field such as VmRSS from /proc/PID/status.
@@ -184,4 +152,108 @@ func procCPU(t *testing.T, pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// TestMeasureServeUnderKnocks is the measured run of issue 21's flood: 10,000 TCP
+// connections that never say a word, from 127.0.0.2 (ECS_REDEPLOY_KNOCK_SOURCES=200
+// spreads them over 127.0.0.2 to 127.0.0.201), then the login of an operator from
+// 127.0.0.1, who logged in once before the knocks. It reports the server's RSS and open
+// file descriptors before and after the knocks, and the operator's time from dial to first
+// screen. ECS_REDEPLOY_BIN measures another build (such as the one before the limits);
+// ulimit -n must allow the knocks.
+//
+//	ECS_REDEPLOY_MEASURE=1 go test -run TestMeasureServeUnderKnocks -v ./cmd/ecs-redeploy/
+func TestMeasureServeUnderKnocks(t *testing.T) {
+	if os.Getenv("ECS_REDEPLOY_MEASURE") == "" {
+		t.Skip("a measured run, not a test: set ECS_REDEPLOY_MEASURE=1")
+	}
+	knocks, sources := 10000, 1
+	if v := os.Getenv("ECS_REDEPLOY_KNOCKS"); v != "" {
+		knocks, _ = strconv.Atoi(v)
+	}
+	if v := os.Getenv("ECS_REDEPLOY_KNOCK_SOURCES"); v != "" {
+		sources, _ = strconv.Atoi(v)
+	}
+	dir := t.TempDir()
+	bin := os.Getenv("ECS_REDEPLOY_BIN")
+	if bin == "" {
+		bin = filepath.Join(dir, "ecs-redeploy")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+	}
+	_, viewers := sshtest.KeyFile(t, dir, "viewers")
+	operator, operators := sshtest.KeyFile(t, dir, "operators")
+	srv := exec.Command(bin, "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hk"),
+		"--authorized-keys", viewers, "--operator-keys", operators)
+	srv.Env = append(os.Environ(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
+	logs := sshtest.NewBuffer()
+	srv.Stderr = logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	addr := logs.WaitMatch(t, regexp.MustCompile(`listen addr=(127\.0\.0\.1:\d+)`))
+	pid := srv.Process.Pid
+	fds := func() int {
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	login := func() string {
+		start := time.Now()
+		conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "oscar", Auth: []gossh.AuthMethod{gossh.PublicKeys(operator)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 60 * time.Second})
+		if err != nil {
+			return "failed: " + err.Error()
+		}
+		c := sshtest.Open(t, conn, sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40})
+		if !c.Out.Within(regexp.MustCompile(`i-uf6hdfs000000000007`), 60*time.Second) {
+			return "failed: no first screen"
+		}
+		return time.Since(start).Round(time.Millisecond).String()
+	}
+	t.Logf("operator's login before the knocks: %s", login())
+	rss0, fd0 := procKiB(t, pid, "VmRSS"), fds()
+
+	start := time.Now()
+	var conns []net.Conn
+	var kept, refused, failed int
+	for i := range knocks {
+		k := i % sources
+		src := net.IPv4(127, 0, byte(k/250), byte(2+k%250))
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: src}, Timeout: 30 * time.Second}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			failed++
+			continue
+		}
+		conns = append(conns, c)
+	}
+	// Every knock is answered before anything is measured: a kept one with the server's
+	// version line, a refused one with its close.
+	buf := make([]byte, 4)
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.ReadFull(c, buf); err == nil {
+			kept++
+		} else {
+			refused++
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	knocked := time.Since(start)
+	rss1, fd1 := procKiB(t, pid, "VmRSS"), fds()
+
+	under := login()
+	t.Logf("%d knocks from %d address(es) in %s: %d kept by the server, %d closed by it, %d not connected", knocks, sources,
+		knocked.Round(time.Millisecond), kept, refused, failed)
+	t.Logf("server RSS %d KiB → %d KiB, open fds %d → %d; operator's login to first screen under the knocks: %s",
+		rss0, rss1, fd0, fd1, under)
 }

@@ -12,9 +12,9 @@ func BenchmarkConnectToFirstScreen(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		c := e.connect("bench", e.viewer, 120, 40)
-		c.out.waitFor(b, "first screen", idSecond)
+		c.Out.WaitFor(b, "first screen", idSecond)
 		b.StopTimer()
-		_ = c.conn.Close()
+		_ = c.Conn.Close()
 		b.StartTimer()
 	}
 }

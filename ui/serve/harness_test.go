@@ -1,29 +1,23 @@
 package serve
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"errors"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/log"
-	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 func TestMain(m *testing.M) {
@@ -33,9 +27,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// wait is how long a test waits for something the server must do at once; reaching it
-// is a failure, never a pass.
-const wait = 15 * time.Second
+// wait is how long a test waits for something the server must do at once.
+const wait = sshtest.Wait
 
 // Instances of the test fleet: two plain Running instances, redeployable without typing
 // their ids, the nearer deadline first (the cursor starts on it).
@@ -119,60 +112,6 @@ func (c *counting) calls() map[string]int32 {
 		"Tasks": c.tasks.Load(), "ListTasks": c.listTasks.Load(), "Redeploy": c.redeploys.Load()}
 }
 
-// syncBuffer is a writer tests can read while the server writes, and wait on.
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{}
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.b.Write(p)
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return n, err
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor waits until the text, with escape sequences stripped, contains every want.
-func (s *syncBuffer) waitFor(t testing.TB, what string, want ...string) {
-	t.Helper()
-	deadline := time.After(wait)
-	for {
-		s.mu.Lock()
-		text, ch := ansi.Strip(s.b.String()), s.changed
-		s.mu.Unlock()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(text, w)
-		}
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatalf("%s: never saw %q in:\n%s", what, want, tail(text, 3000))
-		}
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
 // env is a server on 127.0.0.1 over the simulator, on stepped clocks.
 type env struct {
 	t       testing.TB
@@ -182,8 +121,8 @@ type env struct {
 	backend *counting
 	clock   *sim.StepClock // the simulator's clock
 	wall    *sim.StepClock // the server's clock: idle and keepalive
-	audit   *syncBuffer
-	logs    *syncBuffer
+	audit   *sshtest.Buffer
+	logs    *sshtest.Buffer
 	dir     string
 
 	viewers, operators string // key files
@@ -194,7 +133,7 @@ type envOption func(*Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), audit: newSyncBuffer(), logs: newSyncBuffer()}
+	e := &env{t: t, dir: t.TempDir(), audit: sshtest.NewBuffer(), logs: sshtest.NewBuffer()}
 	e.clock, e.wall = sim.NewStepClock(sim.Epoch), sim.NewStepClock(sim.Epoch)
 	eng := sim.New(testFleet(), e.clock, sim.Options{Seed: 1})
 	e.backend = &counting{Backend: sim.NewBackend(eng)}
@@ -205,10 +144,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err := e.hub.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.viewer, e.operator = newSigner(t), newSigner(t)
+	e.viewer, e.operator = sshtest.NewSigner(t), sshtest.NewSigner(t)
 	e.viewers, e.operators = filepath.Join(e.dir, "viewers"), filepath.Join(e.dir, "operators")
-	writeKeys(t, e.viewers, "# the team\n", e.viewer)
-	writeKeys(t, e.operators, "", e.operator)
+	sshtest.WriteKeys(t, e.viewers, "# the team\n", e.viewer)
+	sshtest.WriteKeys(t, e.operators, "", e.operator)
 	keys, err := NewKeyring(e.viewers, e.operators)
 	if err != nil {
 		t.Fatal(err)
@@ -251,148 +190,20 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	return e
 }
 
-func newSigner(t testing.TB) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// writeKeys writes an authorized_keys file with options and comments, as people do.
-func writeKeys(t testing.TB, path, head string, keys ...gossh.Signer) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString(head)
-	for i, k := range keys {
-		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
-		if i%2 == 0 {
-			line = `no-port-forwarding,from="127.0.0.1" ` + line
-		}
-		b.WriteString(line + " someone@laptop\n")
-	}
-	// Rewritten through a new file, as editors do: the inode changes.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (e *env) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
-	return gossh.Dial("tcp", e.addr, &gossh.ClientConfig{
-		User: user, Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: wait,
-	})
+	return sshtest.Dial(e.addr, user, auth...)
 }
 
-// termAnswer is what a terminal answers to the renderer's OSC 11 (background colour) and
-// DA1 queries: black, and a VT220.
-const termAnswer = "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c"
-
-// client is one SSH session with a terminal.
-type client struct {
-	t      testing.TB
-	conn   *gossh.Client
-	sess   *gossh.Session
-	stdin  io.Writer
-	out    *syncBuffer
-	errOut *syncBuffer
-	exited chan error
-}
-
-// connect logs in as user with key and opens the console on a w×h terminal.
-func (e *env) connect(user string, key gossh.Signer, w, h int) *client {
+// connect logs in as user with key and opens the console on a w×h xterm-256color.
+func (e *env) connect(user string, key gossh.Signer, w, h int) *sshtest.Client {
 	e.t.Helper()
-	conn, err := e.dial(user, gossh.PublicKeys(key))
-	if err != nil {
-		e.t.Fatalf("dial as %s: %v", user, err)
-	}
-	return e.open(conn, "xterm-256color", w, h, true)
+	return sshtest.Connect(e.t, e.addr, user, key, sshtest.Terminal{Term: "xterm-256color", Width: w, Height: h})
 }
 
 // open starts a session on conn; pty false asks for none.
-func (e *env) open(conn *gossh.Client, term string, w, h int, pty bool) *client {
+func (e *env) open(conn *gossh.Client, term string, w, h int, pty bool) *sshtest.Client {
 	e.t.Helper()
-	sess, err := conn.NewSession()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	c := &client{t: e.t, conn: conn, sess: sess, out: newSyncBuffer(), errOut: newSyncBuffer(), exited: make(chan error, 1)}
-	sess.Stdout, sess.Stderr = c.out, c.errOut
-	if c.stdin, err = sess.StdinPipe(); err != nil {
-		e.t.Fatal(err)
-	}
-	if pty {
-		if err := sess.RequestPty(term, h, w, gossh.TerminalModes{}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	if err := sess.Shell(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { c.exited <- sess.Wait() }()
-	if pty {
-		go c.answerQueries()
-	}
-	e.t.Cleanup(func() { _ = conn.Close() })
-	return c
-}
-
-// answerQueries answers the renderer's terminal queries, as a terminal does, once they
-// are asked: a session on a dumb terminal is asked nothing, and must not get keys it did
-// not ask for.
-func (c *client) answerQueries() {
-	for {
-		c.out.mu.Lock()
-		asked, ch := strings.Contains(c.out.b.String(), "\x1b]11;?"), c.out.changed
-		c.out.mu.Unlock()
-		if asked {
-			_, _ = io.WriteString(c.stdin, termAnswer)
-			return
-		}
-		select {
-		case <-ch:
-		case <-time.After(wait):
-			return
-		}
-	}
-}
-
-func (c *client) type_(s string) {
-	c.t.Helper()
-	if _, err := io.WriteString(c.stdin, s); err != nil {
-		c.t.Fatalf("type %q: %v", s, err)
-	}
-}
-
-// waitExit waits for the session to end and returns its exit status.
-func (c *client) waitExit() int {
-	c.t.Helper()
-	select {
-	case err := <-c.exited:
-		var ee *gossh.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitStatus()
-		}
-		if err != nil {
-			var missing *gossh.ExitMissingError
-			if errors.As(err, &missing) {
-				return -1
-			}
-			c.t.Fatalf("session: %v", err)
-		}
-		return 0
-	case <-time.After(wait):
-		c.t.Fatalf("the session never ended; stderr: %q", c.errOut.String())
-		return 0
-	}
+	return sshtest.Open(e.t, conn, sshtest.Terminal{Term: term, Width: w, Height: h, NoPTY: !pty})
 }
 
 // waitSessions waits until the server has exactly n sessions.

@@ -23,7 +23,7 @@ func TestSSHUserNameCarriesNoControlCharacters(t *testing.T) {
 		return base(sess, id, r)
 	}
 	c := e.connect("eve\x1b[2J\x1b]0;pwned\x07\u009b", e.viewer, 120, 30)
-	c.out.waitFor(t, "first screen", idFirst)
+	c.Out.WaitFor(t, "first screen", idFirst)
 	name := <-names
 	if strings.ContainsAny(name, "\x1b\x07\u009b") || name != "eve[2J]0;pwned" {
 		t.Fatalf("identity name %q", name)

@@ -141,8 +141,11 @@ func parseAuthorizedKeys(data []byte) (keys map[string]string, skipped, optioned
 type Keyring struct {
 	mu    sync.Mutex
 	files []*keyFile
-	// onReload is told about each file that was re-read (or failed to be).
+	// onReload is told about each file that was re-read (or failed to be), under mu.
 	onReload func(f *keyFile, err error)
+	// onChange is called, without mu, after any file was re-read: the server checks the
+	// sessions it holds against the new grants.
+	onChange func()
 }
 
 // NewKeyring reads the viewers' file (required) and the operators' file (optional: "").
@@ -179,8 +182,25 @@ type Grant struct {
 func (kr *Keyring) Lookup(key gossh.PublicKey) (g Grant, ok bool) {
 	fp := gossh.FingerprintSHA256(key)
 	kr.mu.Lock()
+	changed := kr.reloadLocked()
+	g, ok = kr.grantLocked(fp)
+	onChange := kr.onChange
+	kr.mu.Unlock()
+	if changed && onChange != nil {
+		onChange()
+	}
+	return g, ok
+}
+
+// Granted is what the files read last grant the key of SHA256 fingerprint fp, without
+// re-reading them.
+func (kr *Keyring) Granted(fp string) (Grant, bool) {
+	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	kr.reloadLocked()
+	return kr.grantLocked(fp)
+}
+
+func (kr *Keyring) grantLocked(fp string) (g Grant, ok bool) {
 	for _, f := range kr.files {
 		if comment, listed := f.keys[fp]; listed {
 			if !ok || f.role == backend.RoleOperator {
@@ -197,19 +217,26 @@ func (kr *Keyring) Role(key gossh.PublicKey) (backend.Role, bool) {
 	return g.Role, ok
 }
 
-// Reload re-reads every file that changed (SIGHUP does this; Role does it on each login).
+// Reload re-reads every file that changed (SIGHUP and the server's sweep do this; Lookup
+// does it on each login).
 func (kr *Keyring) Reload() {
 	kr.mu.Lock()
-	defer kr.mu.Unlock()
-	kr.reloadLocked()
+	changed := kr.reloadLocked()
+	onChange := kr.onChange
+	kr.mu.Unlock()
+	if changed && onChange != nil {
+		onChange()
+	}
 }
 
-func (kr *Keyring) reloadLocked() {
+func (kr *Keyring) reloadLocked() (changed bool) {
 	for _, f := range kr.files {
 		reloaded, err := f.load()
 		// A file that stays missing is reported once, when its keys go, not at every login.
 		if reloaded && kr.onReload != nil {
 			kr.onReload(f, err)
 		}
+		changed = changed || reloaded
 	}
+	return changed
 }

@@ -10,6 +10,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 func TestHostKeyIsGeneratedPrivateAndReused(t *testing.T) {
@@ -64,7 +65,7 @@ func TestHostKeyThatIsNotAKeyIsRefused(t *testing.T) {
 }
 
 func TestAuthorizedKeysToleratesOptionsCommentsAndTypos(t *testing.T) {
-	a, b, c := newSigner(t), newSigner(t), newSigner(t)
+	a, b, c := sshtest.NewSigner(t), sshtest.NewSigner(t), sshtest.NewSigner(t)
 	line := func(s gossh.Signer) string {
 		return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey())))
 	}
@@ -96,9 +97,9 @@ func TestAuthorizedKeysToleratesOptionsCommentsAndTypos(t *testing.T) {
 func TestKeyringRolesFollowTheFiles(t *testing.T) {
 	dir := t.TempDir()
 	viewers, operators := filepath.Join(dir, "viewers"), filepath.Join(dir, "operators")
-	v, o, both := newSigner(t), newSigner(t), newSigner(t)
-	writeKeys(t, viewers, "", v, both)
-	writeKeys(t, operators, "", o, both)
+	v, o, both := sshtest.NewSigner(t), sshtest.NewSigner(t), sshtest.NewSigner(t)
+	sshtest.WriteKeys(t, viewers, "", v, both)
+	sshtest.WriteKeys(t, operators, "", o, both)
 	kr, err := NewKeyring(viewers, operators)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +113,7 @@ func TestKeyringRolesFollowTheFiles(t *testing.T) {
 		{"viewer", v, backend.RoleViewer, true},
 		{"operator", o, backend.RoleOperator, true},
 		{"in both files", both, backend.RoleOperator, true},
-		{"stranger", newSigner(t), "", false},
+		{"stranger", sshtest.NewSigner(t), "", false},
 	} {
 		if role, ok := kr.Role(tc.key.PublicKey()); role != tc.role || ok != tc.ok {
 			t.Errorf("%s: %q %v, want %q %v", tc.name, role, ok, tc.role, tc.ok)

@@ -68,6 +68,9 @@ type Options struct {
 	Logger *log.Logger
 	// Tick is ui.Deps.Tick for every session (0: the console's default).
 	Tick time.Duration
+	// Limits bound the connections that have not authenticated; the zero Limits is
+	// DefaultLimits (a zero field of a non-zero Limits is "none", LogEvery excepted).
+	Limits Limits
 	// Regions is ui.Deps.Regions for every session: the regions :region may name.
 	Regions []string
 }
@@ -95,6 +98,9 @@ type Server struct {
 	// sweeping serializes Sweep: its keepalive counters have one writer.
 	sweeping sync.Mutex
 
+	// gate holds the connections that have not authenticated yet.
+	gate *gate
+
 	// newModelFunc is newModel; tests replace it to make a session misbehave.
 	newModelFunc func(sess ssh.Session, id backend.Identity, r *lipgloss.Renderer) (tea.Model, func())
 }
@@ -112,6 +118,15 @@ func New(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("--max-sessions must be 0 (no cap) or more, got %d", opt.MaxSessions)
 	case opt.IdleTimeout < 0:
 		return nil, fmt.Errorf("--idle-timeout must be 0 (none) or more, got %s", opt.IdleTimeout)
+	case opt.Limits.LoginGraceTime < 0:
+		return nil, fmt.Errorf("--login-grace-time must be 0 (none) or more, got %s", opt.Limits.LoginGraceTime)
+	case opt.Limits.PerSource < 0:
+		return nil, fmt.Errorf("--per-source-max-startups must be 0 (no cap) or more, got %d", opt.Limits.PerSource)
+	}
+	if st := opt.Limits.MaxStartups; st != (Startups{}) {
+		if _, err := ParseStartups(st.String()); err != nil {
+			return nil, fmt.Errorf("--max-startups %s: %w", st, err)
+		}
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -131,11 +146,18 @@ func New(opt Options) (*Server, error) {
 	if opt.Logger == nil {
 		opt.Logger = log.Default()
 	}
+	if opt.Limits == (Limits{}) {
+		opt.Limits = DefaultLimits
+	}
+	if opt.Limits.LogEvery <= 0 {
+		opt.Limits.LogEvery = DefaultLimits.LogEvery
+	}
 	s := &Server{
 		opt:      opt,
 		log:      opt.Logger,
 		sessions: map[ssh.Session]*session{},
 		changed:  make(chan struct{}),
+		gate:     newGate(opt.Limits, opt.Clock),
 	}
 	s.fleet = &callTracker{Fleet: opt.Fleet, s: s}
 	s.newModelFunc = s.newModel
@@ -152,6 +174,7 @@ func New(opt Options) (*Server, error) {
 		}
 		s.log.Info("key file loaded", kv...)
 	}
+	opt.Keys.onChange = s.recheckSessions
 	opt.Keys.mu.Unlock()
 
 	srv, err := wish.NewServer(
@@ -167,7 +190,12 @@ func New(opt Options) (*Server, error) {
 			// this never ends a live one; Sweep judges those by their input.
 			srv.IdleTimeout = opt.IdleTimeout
 			srv.ConnCallback = func(ctx ssh.Context, c net.Conn) net.Conn {
-				s.log.Info("connect", "remote", c.RemoteAddr().String())
+				// One line per knock would let whoever knocks write the log: refusals and
+				// expired logins are summed up by Sweep instead.
+				s.log.Debug("connect", "remote", c.RemoteAddr().String())
+				if pc, ok := c.(*pendingConn); ok {
+					ctx.SetValue(pendingKey{}, pc)
+				}
 				return c
 			}
 			return nil
@@ -195,14 +223,26 @@ func (p panicLogger) Printf(format string, v ...any) {
 	p.l.Error("session panicked", "detail", fmt.Sprintf(format, v...))
 }
 
+// pendingKey is the ssh.Context key of a connection's *pendingConn.
+type pendingKey struct{}
+
 // serverConfig is the x/crypto/ssh config of one connection: it logs refused attempts of
 // methods that are never offered (password, keyboard-interactive).
 func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	return &gossh.ServerConfig{
 		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+			if err == nil {
+				// Called once the key's signature is verified (a mere query of a key is
+				// answered before this): the client is who its key says, and leaves the
+				// count of connections not yet authenticated.
+				if pc, ok := ctx.Value(pendingKey{}).(*pendingConn); ok {
+					pc.authenticated()
+				}
+				return
+			}
 			// "none" is every client's opening probe; publickey is logged with its
 			// fingerprint by authPublicKey.
-			if err == nil || method == "none" || method == "publickey" {
+			if method == "none" || method == "publickey" {
 				return
 			}
 			s.log.Warn("auth refused", "user", conn.User(), "remote", conn.RemoteAddr().String(),
@@ -237,11 +277,14 @@ func (s *Server) role(r backend.Role) backend.Role {
 }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after a Shutdown.
+// Connections past the Limits are closed as they are accepted.
 func (s *Server) Serve(ln net.Listener) error {
+	lim := s.opt.Limits
 	s.log.Info("listen", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.opt.HostKey.PublicKey()),
-		"max_sessions", s.opt.MaxSessions, "idle_timeout", s.opt.IdleTimeout, "read_only", s.opt.ReadOnly)
+		"max_sessions", s.opt.MaxSessions, "idle_timeout", s.opt.IdleTimeout, "read_only", s.opt.ReadOnly,
+		"login_grace_time", lim.LoginGraceTime, "max_startups", lim.MaxStartups, "per_source_max_startups", lim.PerSource)
 	s.startSweep()
-	err := s.ssh.Serve(ln)
+	err := s.ssh.Serve(gateListener{Listener: ln, g: s.gate})
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}
@@ -252,6 +295,31 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Reload() {
 	s.log.Info("reload key files")
 	s.opt.Keys.Reload()
+}
+
+// recheckSessions holds every open session to what the key files grant now. A session
+// whose key was removed is closed; so is one whose key's role changed, either way: a
+// session always has the role the files give its key (the console is built for one role,
+// and a demoted operator must not keep a dialog that redeploys), and the next login gets
+// the new one.
+func (s *Server) recheckSessions() {
+	for _, ss := range s.snapshot() {
+		g, ok := s.opt.Keys.Granted(ss.id.KeyFingerprint)
+		kv := []any{"user", ss.id.Name, "remote", ss.sess.RemoteAddr().String(), "fingerprint", ss.id.KeyFingerprint, "role", ss.id.Role}
+		switch {
+		case !ok:
+			if !ss.ending() {
+				s.log.Warn("session closed: its key was removed from the key files", kv...)
+			}
+			ss.end("your key was removed from this server's key files, so this session is closed; ask its administrator", "key_removed")
+		case s.role(g.Role) != ss.id.Role:
+			role := s.role(g.Role)
+			if !ss.ending() {
+				s.log.Warn("session closed: its key's role changed", append(kv, "new_role", role)...)
+			}
+			ss.end(fmt.Sprintf("your key's role changed from %s to %s, so this session is closed; ssh in again to continue as %s", ss.id.Role, role, role), "role_changed")
+		}
+	}
 }
 
 // newModel is the one place a session gets its console: the shared hub (behind the
@@ -272,6 +340,12 @@ func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Ren
 		Shared: true,
 	})
 	return m, m.Close
+}
+
+// GateStats is what the limits on unauthenticated connections did so far.
+func (s *Server) GateStats() GateStats {
+	st, _ := s.gate.stats()
+	return st
 }
 
 // Sessions is the number of sessions open now.
@@ -402,6 +476,12 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 				"duration", s.opt.Clock().Sub(start).Round(time.Millisecond), "reason", ss.endReason())
 		}()
 		next(sess)
+		// The program ended on its own (the user quit) unless the server ended it, or the
+		// connection went first: its context ends when the connection closes, and the
+		// program's with it.
+		if sess.Context().Err() != nil {
+			ss.ended("dropped")
+		}
 		if line := ss.userLine(); line != "" {
 			_, _ = fmt.Fprint(sess.Stderr(), line+"\r\n")
 			_ = sess.Exit(1)
@@ -422,7 +502,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if ss == nil || ss.ending() {
 		return nil
 	}
-	r := bm.MakeRenderer(sess)
+	r := newRenderer(sess)
 	m, closeModel := s.newModelFunc(sess, ss.id, r)
 	ss.setCleanup(closeModel)
 	opts := append(bm.MakeOptions(sess),
@@ -476,8 +556,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if werr := s.waitSessions(ctx, 0); werr != nil && err == nil {
 		err = werr
 	}
-	// Clients keep their connections open after the session ends; close them.
+	// Clients keep their connections open after the session ends; close them, and those
+	// still logging in.
 	_ = s.ssh.Close()
+	s.gate.closeAll()
+	s.logRefusals(s.opt.Clock(), true)
 	if serr := <-stopped; serr != nil {
 		s.log.Debug("closing the listener", "err", serr)
 	}

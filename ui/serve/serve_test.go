@@ -16,25 +16,26 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 func TestAuthorizedKeySeesTheList(t *testing.T) {
 	e := newEnv(t)
 	v := e.connect("vera", e.viewer, 120, 30)
-	v.out.waitFor(t, "viewer's first screen", idFirst, idSecond, "READ-ONLY")
+	v.Out.WaitFor(t, "viewer's first screen", idFirst, idSecond, "READ-ONLY")
 	o := e.connect("oscar", e.operator, 120, 30)
-	o.out.waitFor(t, "operator's first screen", idFirst, "R redeploy")
-	e.logs.waitFor(t, "log", "auth accepted", "role=viewer", "role=operator",
+	o.Out.WaitFor(t, "operator's first screen", idFirst, "R redeploy")
+	e.logs.WaitFor(t, "log", "auth accepted", "role=viewer", "role=operator",
 		gossh.FingerprintSHA256(e.viewer.PublicKey()), "key_comment=someone@laptop", "session start")
 }
 
 func TestUnknownKeyPasswordAndNoPTYAreRefused(t *testing.T) {
 	e := newEnv(t)
-	stranger := newSigner(t)
+	stranger := sshtest.NewSigner(t)
 	if _, err := e.dial("mallory", gossh.PublicKeys(stranger)); err == nil {
 		t.Fatal("a key in neither file logged in")
 	}
-	e.logs.waitFor(t, "refused key logged with its fingerprint", "auth refused", gossh.FingerprintSHA256(stranger.PublicKey()))
+	e.logs.WaitFor(t, "refused key logged with its fingerprint", "auth refused", gossh.FingerprintSHA256(stranger.PublicKey()))
 
 	_, err := e.dial("mallory", gossh.Password("hunter2"),
 		gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) { return []string{"hunter2"}, nil }))
@@ -54,11 +55,11 @@ func TestUnknownKeyPasswordAndNoPTYAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.open(conn, "", 0, 0, false)
-	if got := c.waitExit(); got != 1 {
+	if got := c.WaitExit(); got != 1 {
 		t.Errorf("no-PTY session exit status %d, want 1", got)
 	}
-	if lines := strings.Split(strings.TrimSpace(c.errOut.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "needs a terminal") {
-		t.Errorf("no-PTY refusal should be one line saying a terminal is needed, got %q", c.errOut.String())
+	if lines := strings.Split(strings.TrimSpace(c.ErrOut.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "needs a terminal") {
+		t.Errorf("no-PTY refusal should be one line saying a terminal is needed, got %q", c.ErrOut.String())
 	}
 	if e.srv.Sessions() != 0 {
 		t.Error("a refused session was counted")
@@ -66,12 +67,12 @@ func TestUnknownKeyPasswordAndNoPTYAreRefused(t *testing.T) {
 }
 
 // openDialogAndConfirm presses R on the first row, tabs to Redeploy and confirms.
-func openDialogAndConfirm(t *testing.T, c *client) {
+func openDialogAndConfirm(t *testing.T, c *sshtest.Client) {
 	t.Helper()
-	c.type_("R")
-	c.out.waitFor(t, "dialog", "ForceStop:")
-	c.type_("\t")
-	c.type_("\r")
+	c.Type("R")
+	c.Out.WaitFor(t, "dialog", "ForceStop:")
+	c.Type("\t")
+	c.Type("\r")
 }
 
 func TestViewerCannotRedeployServerSide(t *testing.T) {
@@ -83,10 +84,10 @@ func TestViewerCannotRedeployServerSide(t *testing.T) {
 		return base(sess, id, r)
 	}
 	v := e.connect("vera", e.viewer, 120, 30)
-	v.out.waitFor(t, "viewer's screen", idFirst)
+	v.Out.WaitFor(t, "viewer's screen", idFirst)
 	// The console hides R from a viewer; pressing the dialog's keys anyway sends nothing.
-	v.type_("R\t\r")
-	v.out.waitFor(t, "read-only answer", "read-only")
+	v.Type("R\t\r")
+	v.Out.WaitFor(t, "read-only answer", "read-only")
 
 	if len(ids) != 1 || ids[0].Role != backend.RoleViewer || ids[0].Name != "vera" ||
 		ids[0].KeyFingerprint != gossh.FingerprintSHA256(e.viewer.PublicKey()) {
@@ -107,9 +108,9 @@ func TestViewerCannotRedeployServerSide(t *testing.T) {
 func TestReadOnlyMakesOperatorsViewers(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.ReadOnly = true })
 	o := e.connect("oscar", e.operator, 120, 30)
-	o.out.waitFor(t, "operator under --read-only", idFirst, "READ-ONLY")
-	o.type_("R\t\r")
-	o.out.waitFor(t, "read-only answer", "read-only")
+	o.Out.WaitFor(t, "operator under --read-only", idFirst, "READ-ONLY")
+	o.Type("R\t\r")
+	o.Out.WaitFor(t, "read-only answer", "read-only")
 	if n := e.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("--read-only let %d redeploys through", n)
 	}
@@ -119,24 +120,24 @@ func TestOperatorRedeploysAndAnotherSessionSeesItLive(t *testing.T) {
 	e := newEnv(t)
 	o := e.connect("oscar", e.operator, 120, 30)
 	v := e.connect("vera", e.viewer, 120, 30)
-	o.out.waitFor(t, "operator's screen", idFirst)
-	v.out.waitFor(t, "viewer's screen", idFirst, "0 in progress")
+	o.Out.WaitFor(t, "operator's screen", idFirst)
+	v.Out.WaitFor(t, "viewer's screen", idFirst, "0 in progress")
 
 	openDialogAndConfirm(t, o)
-	o.out.waitFor(t, "operator sees the task", "redeploy of "+idFirst+" started")
-	v.out.waitFor(t, "viewer sees the redeploy live", "1 in progress", "IN PROGRESS", "1 running")
+	o.Out.WaitFor(t, "operator sees the task", "redeploy of "+idFirst+" started")
+	v.Out.WaitFor(t, "viewer sees the redeploy live", "1 in progress", "IN PROGRESS", "1 running")
 	if n := e.backend.redeploys.Load(); n != 1 {
 		t.Fatalf("%d RedeployInstance calls, want 1", n)
 	}
-	e.audit.waitFor(t, "audit names the SSH user and key", `"name":"oscar"`,
+	e.audit.WaitFor(t, "audit names the SSH user and key", `"name":"oscar"`,
 		gossh.FingerprintSHA256(e.operator.PublicKey()), `"role":"operator"`, `"task_id":"t-`)
-	e.logs.waitFor(t, "server log names who redeployed", "redeploy started", "user=oscar", idFirst)
+	e.logs.WaitFor(t, "server log names who redeployed", "redeploy started", "user=oscar", idFirst)
 
 	// The simulated redeploy finishes; the tracker's next poll shows it to both.
 	e.clock.Advance(time.Hour)
 	e.hub.PollTasks(context.Background())
-	v.out.waitFor(t, "viewer sees it finish", "1 finished")
-	o.out.waitFor(t, "operator sees it finish", "1 finished")
+	v.Out.WaitFor(t, "viewer sees it finish", "1 finished")
+	o.Out.WaitFor(t, "operator sees it finish", "1 finished")
 }
 
 func TestDisconnectMidRedeployLetsTheCallFinish(t *testing.T) {
@@ -144,8 +145,8 @@ func TestDisconnectMidRedeployLetsTheCallFinish(t *testing.T) {
 	entered, release := e.backend.holdRedeploys()
 	o := e.connect("oscar", e.operator, 120, 30)
 	v := e.connect("vera", e.viewer, 120, 30)
-	o.out.waitFor(t, "operator's screen", idFirst)
-	v.out.waitFor(t, "viewer's screen", idFirst)
+	o.Out.WaitFor(t, "operator's screen", idFirst)
+	v.Out.WaitFor(t, "viewer's screen", idFirst)
 	openDialogAndConfirm(t, o)
 	select {
 	case <-entered:
@@ -153,11 +154,11 @@ func TestDisconnectMidRedeployLetsTheCallFinish(t *testing.T) {
 		t.Fatal("the redeploy never reached the backend")
 	}
 	// The laptop goes away while RedeployInstance is in flight.
-	_ = o.conn.Close()
+	_ = o.Conn.Close()
 	e.waitSessions(1)
-	e.logs.waitFor(t, "the session stopped waiting", "redeploy detached")
+	e.logs.WaitFor(t, "the session stopped waiting", "redeploy detached")
 	release()
-	e.audit.waitFor(t, "the call's result is audited", `"name":"oscar"`, `"task_id":"t-`)
+	e.audit.WaitFor(t, "the call's result is audited", `"name":"oscar"`, `"task_id":"t-`)
 	if strings.Contains(e.audit.String(), `"error"`) {
 		t.Fatalf("the call failed: %s", e.audit.String())
 	}
@@ -167,82 +168,82 @@ func TestDisconnectMidRedeployLetsTheCallFinish(t *testing.T) {
 	if len(ctxErrs) != 1 || ctxErrs[0] != nil {
 		t.Fatalf("the call's context when it reached the backend: %v (a dropped session must not cancel it)", ctxErrs)
 	}
-	v.out.waitFor(t, "the other session follows the task", "IN PROGRESS", "1 running")
+	v.Out.WaitFor(t, "the other session follows the task", "IN PROGRESS", "1 running")
 }
 
 func TestRemovedKeyIsLockedOutWithoutRestart(t *testing.T) {
 	e := newEnv(t)
-	second := newSigner(t)
-	writeKeys(t, e.viewers, "", e.viewer, second)
+	second := sshtest.NewSigner(t)
+	sshtest.WriteKeys(t, e.viewers, "", e.viewer, second)
 	conn, err := e.dial("vera", gossh.PublicKeys(e.viewer))
 	if err != nil {
 		t.Fatalf("before the edit: %v", err)
 	}
 	first := e.open(conn, "xterm", 100, 30, true)
-	first.out.waitFor(t, "screen", idFirst)
+	first.Out.WaitFor(t, "screen", idFirst)
 
-	writeKeys(t, e.viewers, "# vera left the team\n", second)
+	sshtest.WriteKeys(t, e.viewers, "# vera left the team\n", second)
 	if _, err := e.dial("vera", gossh.PublicKeys(e.viewer)); err == nil {
 		t.Fatal("a key removed from the file still logs in")
 	}
 	// Her connection that is still open cannot start another session either.
 	again := e.open(conn, "xterm", 100, 30, true)
-	if got := again.waitExit(); got != 1 || !strings.Contains(again.errOut.String(), "no longer authorized") {
-		t.Fatalf("new session on an old connection: exit %d, %q", got, again.errOut.String())
+	if got := again.WaitExit(); got != 1 || !strings.Contains(again.ErrOut.String(), "no longer authorized") {
+		t.Fatalf("new session on an old connection: exit %d, %q", got, again.ErrOut.String())
 	}
 	if _, err := e.dial("sam", gossh.PublicKeys(second)); err != nil {
 		t.Fatalf("the key left in the file: %v", err)
 	}
 	// A key added to the operators' file is an operator at its next login.
-	writeKeys(t, e.operators, "", e.operator, second)
+	sshtest.WriteKeys(t, e.operators, "", e.operator, second)
 	e.srv.Reload() // SIGHUP
 	s := e.connect("sam", second, 120, 30)
-	s.out.waitFor(t, "promoted key", idFirst, "R redeploy")
-	e.logs.waitFor(t, "reloads are logged", "key file loaded", "keys_with_ignored_options=1")
+	s.Out.WaitFor(t, "promoted key", idFirst, "R redeploy")
+	e.logs.WaitFor(t, "reloads are logged", "key file loaded", "keys_with_ignored_options=1")
 }
 
 func TestMaxSessionsRefusesTheNextPolitely(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.MaxSessions = 2 })
 	a := e.connect("a", e.viewer, 100, 30)
 	b := e.connect("b", e.viewer, 100, 30)
-	a.out.waitFor(t, "a", idFirst)
-	b.out.waitFor(t, "b", idFirst)
+	a.Out.WaitFor(t, "a", idFirst)
+	b.Out.WaitFor(t, "b", idFirst)
 	c := e.connect("c", e.viewer, 100, 30)
-	if got := c.waitExit(); got != 1 {
+	if got := c.WaitExit(); got != 1 {
 		t.Errorf("third session exit %d, want 1", got)
 	}
-	if lines := strings.Split(strings.TrimSpace(c.errOut.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "full: 2 sessions") {
-		t.Errorf("refusal = %q", c.errOut.String())
+	if lines := strings.Split(strings.TrimSpace(c.ErrOut.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "full: 2 sessions") {
+		t.Errorf("refusal = %q", c.ErrOut.String())
 	}
-	e.logs.waitFor(t, "refusal logged", "reason=\"max sessions\"")
-	a.type_("q")
+	e.logs.WaitFor(t, "refusal logged", "reason=\"max sessions\"")
+	a.Type("q")
 	e.waitSessions(1)
 	d := e.connect("d", e.viewer, 100, 30)
-	d.out.waitFor(t, "a freed place is taken", idFirst)
+	d.Out.WaitFor(t, "a freed place is taken", idFirst)
 }
 
 func TestIdleTimeoutEndsOnlyTheIdleSession(t *testing.T) {
 	e := newEnv(t)
 	idle := e.connect("idle", e.viewer, 100, 30)
 	busy := e.connect("busy", e.viewer, 100, 30)
-	idle.out.waitFor(t, "idle", idFirst)
-	busy.out.waitFor(t, "busy", idFirst)
+	idle.Out.WaitFor(t, "idle", idFirst)
+	busy.Out.WaitFor(t, "busy", idFirst)
 
 	e.wall.Advance(10 * time.Minute)
 	e.srv.Sweep()
-	busy.type_("j") // moves the cursor: the screen answers once the server has read it
-	busy.out.waitFor(t, "cursor moved", "> "+idSecond)
+	busy.Type("j") // moves the cursor: the screen answers once the server has read it
+	busy.Out.WaitFor(t, "cursor moved", "> "+idSecond)
 	e.wall.Advance(6 * time.Minute)
 	e.srv.Sweep()
 
-	if got := idle.waitExit(); got != 1 {
+	if got := idle.WaitExit(); got != 1 {
 		t.Errorf("idle session exit %d, want 1", got)
 	}
-	if !strings.Contains(idle.errOut.String(), "without input (--idle-timeout)") {
-		t.Errorf("idle session was told %q", idle.errOut.String())
+	if !strings.Contains(idle.ErrOut.String(), "without input (--idle-timeout)") {
+		t.Errorf("idle session was told %q", idle.ErrOut.String())
 	}
 	e.waitSessions(1)
-	e.logs.waitFor(t, "idle end logged", "idle timeout", "reason=idle")
+	e.logs.WaitFor(t, "idle end logged", "idle timeout", "reason=idle")
 }
 
 func TestWindowSizesAreClampedAndFollowed(t *testing.T) {
@@ -254,19 +255,19 @@ func TestWindowSizesAreClampedAndFollowed(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := e.open(conn, term, 0, 0, true) // a client that does not know its size
-			c.out.waitFor(t, "0×0 gets the 80-column screen", idFirst, "NAME")
-			if _, err := c.sess.SendRequest("window-change", true, windowPayload(65535, 65535)); err != nil {
+			c.Out.WaitFor(t, "0×0 gets the 80-column screen", idFirst, "NAME")
+			if _, err := c.Sess.SendRequest("window-change", true, windowPayload(65535, 65535)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.sess.SendRequest("window-change", true, windowPayload(50, 12)); err != nil {
+			if _, err := c.Sess.SendRequest("window-change", true, windowPayload(50, 12)); err != nil {
 				t.Fatal(err)
 			}
 			// Narrow: the footer is cut to fit and the instance id still shows.
-			c.type_("j")
-			c.out.waitFor(t, "resized", "> "+idSecond)
-			c.type_("q")
-			if got := c.waitExit(); got != 0 {
-				t.Errorf("exit %d after resizes; stderr %q", got, c.errOut.String())
+			c.Type("j")
+			c.Out.WaitFor(t, "resized", "> "+idSecond)
+			c.Type("q")
+			if got := c.WaitExit(); got != 0 {
+				t.Errorf("exit %d after resizes; stderr %q", got, c.ErrOut.String())
 			}
 		})
 	}
@@ -331,22 +332,22 @@ func TestAPanickingSessionLeavesTheOthersRunning(t *testing.T) {
 				return base(sess, id, r)
 			}
 			other := e.connect("vera", e.viewer, 100, 30)
-			other.out.waitFor(t, "other session", idFirst)
+			other.Out.WaitFor(t, "other session", idFirst)
 			boom := e.connect("boom", e.viewer, 100, 30)
-			boom.out.waitFor(t, "panicky console", "PANICKY CONSOLE")
-			boom.type_("x")
-			if got := boom.waitExit(); got != 1 {
+			boom.Out.WaitFor(t, "panicky console", "PANICKY CONSOLE")
+			boom.Type("x")
+			if got := boom.WaitExit(); got != 1 {
 				t.Errorf("panicked session exit %d, want 1", got)
 			}
-			if !strings.Contains(boom.errOut.String(), "internal error") {
-				t.Errorf("panicked session was told %q", boom.errOut.String())
+			if !strings.Contains(boom.ErrOut.String(), "internal error") {
+				t.Errorf("panicked session was told %q", boom.ErrOut.String())
 			}
-			e.logs.waitFor(t, "panic logged with its stack", "session panicked", "boom in", "goroutine", "reason=panic")
+			e.logs.WaitFor(t, "panic logged with its stack", "session panicked", "boom in", "goroutine", "reason=panic")
 			e.waitSessions(1)
-			other.type_("j")
-			other.out.waitFor(t, "the other session still answers", "> "+idSecond)
+			other.Type("j")
+			other.Out.WaitFor(t, "the other session still answers", "> "+idSecond)
 			late := e.connect("late", e.viewer, 100, 30)
-			late.out.waitFor(t, "the server still accepts", idFirst)
+			late.Out.WaitFor(t, "the server still accepts", idFirst)
 		})
 	}
 }
@@ -359,21 +360,21 @@ func TestTwentySessionsCostTheBackendWhatOneDoes(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go e.hub.Run(ctx)
-		var clients []*client
+		var clients []*sshtest.Client
 		for i := range sessions {
 			clients = append(clients, e.connect(fmt.Sprintf("u%d", i), e.viewer, 100, 30))
 		}
 		for _, c := range clients {
-			c.out.waitFor(t, "first screen", idFirst)
+			c.Out.WaitFor(t, "first screen", idFirst)
 		}
 		// Each engineer looks around, down to the second row and into its detail pane,
 		// then quits.
 		for _, c := range clients {
-			c.type_("j")
-			c.out.waitFor(t, "cursor", "> "+idSecond)
-			c.type_("\r")
-			c.out.waitFor(t, "detail pane", "Planned host firmware upgrade")
-			c.type_("q")
+			c.Type("j")
+			c.Out.WaitFor(t, "cursor", "> "+idSecond)
+			c.Type("\r")
+			c.Out.WaitFor(t, "detail pane", "Planned host firmware upgrade")
+			c.Type("q")
 		}
 		e.waitSessions(0)
 		return e.backend.calls()
@@ -392,8 +393,8 @@ func TestShutdownLetsInFlightRedeploysFinish(t *testing.T) {
 	entered, release := e.backend.holdRedeploys()
 	o := e.connect("oscar", e.operator, 120, 30)
 	v := e.connect("vera", e.viewer, 120, 30)
-	o.out.waitFor(t, "screen", idFirst)
-	v.out.waitFor(t, "screen", idFirst)
+	o.Out.WaitFor(t, "screen", idFirst)
+	v.Out.WaitFor(t, "screen", idFirst)
 	openDialogAndConfirm(t, o)
 	select {
 	case <-entered:
@@ -402,7 +403,7 @@ func TestShutdownLetsInFlightRedeploysFinish(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- e.srv.Shutdown(context.Background()) }()
-	v.out.waitFor(t, "sessions are told", "server shutting down: waiting for 1 redeploy call")
+	v.Out.WaitFor(t, "sessions are told", "server shutting down: waiting for 1 redeploy call")
 	if _, err := e.dial("late", gossh.PublicKeys(e.viewer)); err == nil {
 		t.Error("a connection was accepted during the shutdown")
 	}
@@ -418,10 +419,10 @@ func TestShutdownLetsInFlightRedeploysFinish(t *testing.T) {
 	if !strings.Contains(e.audit.String(), `"task_id":"t-`) {
 		t.Fatalf("audit after shutdown: %s", e.audit.String())
 	}
-	for _, c := range []*client{o, v} {
-		c.waitExit()
-		if !strings.Contains(c.errOut.String(), "shutting down") {
-			t.Errorf("session was told %q", c.errOut.String())
+	for _, c := range []*sshtest.Client{o, v} {
+		c.WaitExit()
+		if !strings.Contains(c.ErrOut.String(), "shutting down") {
+			t.Errorf("session was told %q", c.ErrOut.String())
 		}
 	}
 	if _, err := e.srv.fleet.Redeploy(context.Background(), backend.RedeployRequest{InstanceID: idSecond}); !errors.Is(err, errShuttingDown) {
@@ -520,7 +521,7 @@ func TestKeepalivesCloseADeadConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.open(conn, "xterm", 100, 30, true)
-	c.out.waitFor(t, "screen", idFirst)
+	c.Out.WaitFor(t, "screen", idFirst)
 	ss := e.srv.snapshot()[0]
 
 	// Alive: every keepalive is answered, however many intervals pass.
@@ -544,7 +545,7 @@ func TestKeepalivesCloseADeadConnection(t *testing.T) {
 		e.srv.Sweep()
 	}
 	e.waitSessions(0)
-	e.logs.waitFor(t, "logged", "keepalive unanswered", "reason=keepalive")
+	e.logs.WaitFor(t, "logged", "keepalive unanswered", "reason=keepalive")
 }
 
 func TestAConnectionWithoutASessionIsClosedWhenIdle(t *testing.T) {
@@ -568,14 +569,14 @@ func TestShutdownWaitsForTheCallOfASessionThatLeft(t *testing.T) {
 	entered, release := e.backend.holdRedeploys()
 	defer release()
 	o := e.connect("oscar", e.operator, 120, 30)
-	o.out.waitFor(t, "screen", idFirst)
+	o.Out.WaitFor(t, "screen", idFirst)
 	openDialogAndConfirm(t, o)
 	select {
 	case <-entered:
 	case <-time.After(wait):
 		t.Fatal("the redeploy never reached the backend")
 	}
-	_ = o.conn.Close() // nobody waits for the call any more; the hub still runs it
+	_ = o.Conn.Close() // nobody waits for the call any more; the hub still runs it
 	e.waitSessions(0)
 	// The call never answers within the shutdown's deadline: Shutdown must say so, not
 	// report a clean stop with a RedeployInstance in flight.
@@ -585,5 +586,5 @@ func TestShutdownWaitsForTheCallOfASessionThatLeft(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("shutdown with a call in flight: %v, want the deadline", err)
 	}
-	e.logs.waitFor(t, "logged", "redeploy calls still in flight")
+	e.logs.WaitFor(t, "logged", "redeploy calls still in flight")
 }

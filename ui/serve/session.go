@@ -30,8 +30,9 @@ type session struct {
 	mu      sync.Mutex
 	program *tea.Program
 	cleanup func()
-	// reason is why the server ended the session, for the log; line is what the user is
-	// told after the console closes. Both empty when the user quit.
+	// reason is why the session ended, for the log: quit (left empty), dropped, idle,
+	// keepalive, shutdown, panic, key_removed, role_changed. line is what the user is told
+	// after the console closes; empty when the user quit.
 	reason, line string
 	// Keepalive state, touched by Sweep only.
 	kaSent    time.Time
@@ -118,6 +119,15 @@ func (ss *session) end(line, reason string) {
 	}
 }
 
+// ended records why the session ended, when nothing did before.
+func (ss *session) ended(reason string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.reason == "" {
+		ss.reason = reason
+	}
+}
+
 // send hands msg to the session's program without blocking the caller.
 func (ss *session) send(msg tea.Msg) {
 	ss.mu.Lock()
@@ -156,6 +166,10 @@ func (s *Server) Sweep() {
 	s.sweeping.Lock()
 	defer s.sweeping.Unlock()
 	now := s.opt.Clock()
+	// Key files edited with no login and no SIGHUP since still close the sessions of the
+	// keys they no longer grant, within a sweep.
+	s.opt.Keys.Reload()
+	s.logRefusals(now, false)
 	for _, ss := range s.snapshot() {
 		if d := s.opt.IdleTimeout; d > 0 && now.Sub(time.Unix(0, ss.lastInput.Load())) >= d {
 			s.log.Info("idle timeout", "user", ss.id.Name, "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
@@ -198,6 +212,13 @@ func (ss *session) keepalive(now time.Time) {
 			ss.s.mu.Unlock()
 		}
 	}()
+}
+
+// logRefusals sums up the connections refused before authentication, once per LogEvery.
+func (s *Server) logRefusals(now time.Time, final bool) {
+	if kv := s.gate.summary(now, final); kv != nil {
+		s.log.Warn("connections refused before authentication (--max-startups, --per-source-max-startups, --login-grace-time)", kv...)
+	}
 }
 
 func (s *Server) startSweep() {
