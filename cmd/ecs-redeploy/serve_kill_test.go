@@ -17,6 +17,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 // Issue 19: plans outlive the process under serve too. A serve that runs a plan is killed
@@ -85,12 +86,12 @@ func TestServeKilledMidPlanResumesWithoutSendingTwice(t *testing.T) {
 	p.Close()
 
 	keys := t.TempDir()
-	_, ops := sshKey(t, keys, "operators")
+	_, ops := sshtest.KeyFile(t, keys, "operators")
 	args := []string{"serve", "--endpoint", endpoint, "--region", "cn-hangzhou", "--listen", "127.0.0.1:0",
 		"--host-key", filepath.Join(keys, "host_key"), "--operator-keys", ops}
 	first := exec.Command(bin, args...)
 	first.Env = append(os.Environ(), listingChild+"=main")
-	logs := newLockedBuffer()
+	logs := sshtest.NewBuffer()
 	first.Stderr = logs
 	mu.Lock()
 	victim = first
@@ -99,11 +100,11 @@ func TestServeKilledMidPlanResumesWithoutSendingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = first.Process.Kill() })
-	logs.waitMatch(t, regexp.MustCompile(`plans resumed plans=1`))
+	logs.WaitMatch(t, regexp.MustCompile(`plans resumed plans=1`))
 	select {
 	case <-killed:
 	case <-time.After(30 * time.Second): // a backstop: a passing run never waits here
-		t.Fatalf("the first serve never sent its third redeploy:\n%s", logs.b.String())
+		t.Fatalf("the first serve never sent its third redeploy:\n%s", logs.String())
 	}
 	recs, err := store.Unfinished()
 	if err != nil || len(recs) != 1 {
@@ -124,7 +125,7 @@ func TestServeKilledMidPlanResumesWithoutSendingTwice(t *testing.T) {
 
 	// Started again (in-process, its hub moving the server's clock): it resumes the plan.
 	_, logs2, stop := startServe(t, args[1:]...)
-	logs2.waitMatch(t, regexp.MustCompile(`plan done plan=`+recs[0].ID))
+	logs2.WaitMatch(t, regexp.MustCompile(`plan done plan=`+recs[0].ID))
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

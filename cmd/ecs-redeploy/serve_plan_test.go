@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,41 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"ecs-redeploy/ui/serve/sshtest"
 )
-
-// sshConsole opens a console session on serve at addr as user, answering the renderer's
-// terminal queries; the connection is returned so a test can drop it.
-func sshConsole(t *testing.T, addr, user string, key gossh.Signer) (*gossh.Client, *lockedBuffer, io.Writer) {
-	t.Helper()
-	conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 15 * time.Second})
-	if err != nil {
-		t.Fatalf("%s: %v", user, err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	sess, err := conn.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := newLockedBuffer()
-	sess.Stdout, sess.Stderr = out, out
-	in, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	out.wait(t, regexp.MustCompile(`\x1b\]11;\?`), func(s string) string { return s })
-	_, _ = io.WriteString(in, "\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;22c")
-	return conn, out, in
-}
 
 // Issue 19: a batch belongs to the team, not to the session that started it. Over SSH an
 // operator starts a batch of 7 (at most 3 in flight) and their connection drops after the
@@ -78,30 +45,32 @@ func TestServeBatchOutlivesTheSessionThatStartedIt(t *testing.T) {
 	t.Cleanup(gate.Close)
 
 	dir := t.TempDir()
-	op, ops := sshKey(t, dir, "operators")
+	op, ops := sshtest.KeyFile(t, dir, "operators")
 	addr, logs, stop := startServe(t, "--endpoint", strings.TrimPrefix(gate.URL, "http://"), "--region", "cn-hangzhou",
 		"--host-key", filepath.Join(dir, "host_key"), "--operator-keys", ops, "--keepalive", "0")
 
-	conn, out, in := sshConsole(t, addr, "alice", op)
-	out.waitMatch(t, regexp.MustCompile(`kafka0`))
+	term := sshtest.Terminal{Term: "xterm-256color", Width: 120, Height: 40}
+	alice := sshtest.Connect(t, addr, "alice", op, term)
+	out, in := alice.Out, alice.Stdin
+	out.WaitMatch(t, regexp.MustCompile(`kafka0`))
 	for n := 1; n <= 7; n++ {
-		out.pressUntil(t, in, " ", regexp.MustCompile(`\b`+strconv.Itoa(n)+` selected`))
+		out.PressUntil(t, in, " ", regexp.MustCompile(`\b`+strconv.Itoa(n)+` selected`))
 	}
-	out.pressUntil(t, in, "R", regexp.MustCompile(`Type the number of instances \(7\)`))
+	out.PressUntil(t, in, "R", regexp.MustCompile(`Type the number of instances \(7\)`))
 	// The dialog takes keys once it has settled: the count armed, then Redeploy focused.
-	out.pressUntil(t, in, "7", regexp.MustCompile(`Redeploy 7 {2}`))
-	out.pressUntil(t, in, "\r", regexp.MustCompile(`> Redeploy 7 <`))
-	out.pressUntil(t, in, "\r", regexp.MustCompile(`batch of 7 started`))
-	out.waitMatch(t, regexp.MustCompile(`batch: 2 in flight · 5 queued`))
+	out.PressUntil(t, in, "7", regexp.MustCompile(`Redeploy 7 {2}`))
+	out.PressUntil(t, in, "\r", regexp.MustCompile(`> Redeploy 7 <`))
+	out.PressUntil(t, in, "\r", regexp.MustCompile(`batch of 7 started`))
+	out.WaitMatch(t, regexp.MustCompile(`batch: 2 in flight · 5 queued`))
 
 	// The laptop's connection drops: no quit, no goodbye.
-	_ = conn.Close()
-	logs.waitMatch(t, regexp.MustCompile(`session end user=alice`))
-	_, out2, _ := sshConsole(t, addr, "bob", op)
-	out2.waitMatch(t, regexp.MustCompile(`batch: \d in flight · \d queued`))
+	_ = alice.Conn.Close()
+	logs.WaitMatch(t, regexp.MustCompile(`session end user=alice`))
+	out2 := sshtest.Connect(t, addr, "bob", op, term).Out
+	out2.WaitMatch(t, regexp.MustCompile(`batch: \d in flight · \d queued`))
 	close(gone)
 
-	out2.waitMatch(t, regexp.MustCompile(`last batch: 7 redeployed, 0 failed, 0 skipped`))
+	out2.WaitMatch(t, regexp.MustCompile(`last batch: 7 redeployed, 0 failed, 0 skipped`))
 	cs.mu.Lock()
 	calls := 0
 	for id, n := range cs.calls {
@@ -114,7 +83,7 @@ func TestServeBatchOutlivesTheSessionThatStartedIt(t *testing.T) {
 	if calls != 7 {
 		t.Fatalf("%d RedeployInstance calls, want the 7 of the batch", calls)
 	}
-	logs.waitMatch(t, regexp.MustCompile(`plan done plan=p-\S+ started_by=alice`))
+	logs.WaitMatch(t, regexp.MustCompile(`plan done plan=p-\S+ started_by=alice`))
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
