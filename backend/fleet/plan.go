@@ -471,6 +471,10 @@ func oneLine(err error) string {
 // emit reports an item's new status. Its time is when it happened: a task's FinishedTime
 // from DescribeTasks when the item ended with one, else now, when the plan saw it.
 func (p *Plan) emit(it PlanItem, now time.Time) {
+	// The hub's log (serve's) keeps every item's change, with who the plan runs for: a
+	// batch's calls are the hub's, not a session's, so no session logs them.
+	p.h.log.Info("plan item", "plan", p.rec.ID, "by", p.rec.Identity.Name, "instance", it.InstanceID,
+		"status", it.Status, "task", it.TaskID, "reason", it.Reason)
 	if p.notify == nil {
 		return
 	}
