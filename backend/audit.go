@@ -42,6 +42,10 @@ type AuditRecord struct {
 	RegionID   string   `json:"region"`
 	InstanceID string   `json:"instance"`
 	ForceStop  bool     `json:"force_stop"`
+	// Action is empty for a redeploy (RedeployInstance) and AcceptInquiredSystemEvent for
+	// an accept, whose EventID names the event.
+	Action  string `json:"action,omitempty"`
+	EventID string `json:"event,omitempty"`
 	// Outcome, on result lines: started, unknown or failed.
 	Outcome    string `json:"outcome,omitempty"`
 	TaskID     string `json:"task_id,omitempty"`
@@ -116,6 +120,40 @@ func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, err
 			return ref, fmt.Errorf("%w; and %w (intent %s): %w", err, ErrAuditResult, rec.ID, werr)
 		}
 		return ref, fmt.Errorf("RedeployInstance %s: %s, but %w (intent %s): %w; add the result to the log by hand", req.InstanceID, what, ErrAuditResult, rec.ID, werr)
+	}
+	return ref, err
+}
+
+// AcceptInquiredSystemEvent is audited as Redeploy is: an intent line synced before the
+// call (or no call), a result line after with the API's Code and RequestId.
+func (a *audit) AcceptInquiredSystemEvent(ctx context.Context, req AcceptRequest) (AcceptRef, error) {
+	const action = "AcceptInquiredSystemEvent"
+	rec := AuditRecord{
+		Time: a.now().UTC(), ID: rand.Text(), Phase: AuditIntent, Identity: req.Identity,
+		RegionID: req.RegionID, InstanceID: req.InstanceID, Action: action, EventID: req.EventID,
+	}
+	if err := a.write(rec); err != nil {
+		return AcceptRef{}, fmt.Errorf("%s %s: not sent: the audit log could not record the intent: %w; fix --audit-log and run it again", action, req.EventID, err)
+	}
+	ref, err := a.Backend.AcceptInquiredSystemEvent(ctx, req)
+	rec.Time, rec.Phase, rec.RequestID = a.now().UTC(), AuditResult, ref.RequestID
+	rec.Outcome = "accepted"
+	if err != nil {
+		rec.Outcome = AuditFailed
+		if errors.Is(err, ErrOutcomeUnknown) {
+			rec.Outcome = AuditUnknown
+		}
+		rec.Error = strings.Join(strings.Fields(err.Error()), " ")
+		rec.Code, rec.RequestID = "", ""
+		if ae, ok := CallError(err, action); ok {
+			rec.Code, rec.RequestID = ae.Code, ae.RequestID
+		}
+	}
+	if werr := a.write(rec); werr != nil {
+		if err != nil {
+			return ref, fmt.Errorf("%w; and %w (intent %s): %w", err, ErrAuditResult, rec.ID, werr)
+		}
+		return ref, fmt.Errorf("%s %s: accepted, but %w (intent %s): %w; add the result to the log by hand", action, req.EventID, ErrAuditResult, rec.ID, werr)
 	}
 	return ref, err
 }

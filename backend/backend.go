@@ -26,6 +26,42 @@ type Backend interface {
 	// ListTasks lists the RedeployInstance tasks of one region that match q, every page
 	// (DescribeTasks with TaskAction=RedeployInstance), newest first.
 	ListTasks(ctx context.Context, q TaskQuery) ([]model.Task, error)
+	// AcceptInquiredSystemEvent calls AcceptInquiredSystemEvent(RegionId, EventId) once: it
+	// authorises the platform's default action for an Inquiring event. The API's refusals
+	// (404 InvalidEventId.NoInquiringEventFound, 403 OperationDenied.AcceptNotSupported,
+	// OperationConflict, IncorrectInstanceStatus…) are *APIError with Code and RequestId.
+	AcceptInquiredSystemEvent(ctx context.Context, req AcceptRequest) (AcceptRef, error)
+}
+
+// AcceptRequest is one AcceptInquiredSystemEvent call.
+type AcceptRequest struct {
+	RegionID string
+	EventID  string
+	// InstanceID is the event's instance, when the caller knows it: for the audit line and
+	// messages only; the API takes the event alone.
+	InstanceID string
+	// Identity is who asked: the guard checks its role, the audit log records it.
+	Identity Identity
+}
+
+// AcceptRef is what an accepted event's call returned.
+type AcceptRef struct {
+	RegionID  string `json:"RegionId"`
+	EventID   string `json:"EventId"`
+	RequestID string `json:"RequestId"`
+}
+
+// ErrInvalidEventID is wrapped by every refusal of an id that is not shaped like a system
+// event id (model.ValidEventID): nothing is sent for it.
+var ErrInvalidEventID = errors.New("not a system event id")
+
+// CheckEventID returns nil for an id shaped like a system event id, and otherwise an error
+// wrapping ErrInvalidEventID that quotes it and shows the shape.
+func CheckEventID(id string) error {
+	if model.ValidEventID(id) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q; an event id is e- followed by letters and digits, e.g. e-bp1azkttqpldxgtedxxx (list them with `ecs-redeploy events`)", ErrInvalidEventID, id)
 }
 
 // TaskQuery selects RedeployInstance tasks in one region, as DescribeTasks filters them.
@@ -139,9 +175,14 @@ var ErrAlreadyInProgress = errors.New("a redeploy of this instance is already in
 // Such a reply proves nothing: never success, never "empty", never "did not start".
 var ErrUnprovenReply = errors.New("the reply proves nothing")
 
-// NewAPIError builds an APIError from an eligibility block.
+// NewAPIError builds an APIError from an eligibility block: the API's documented text for
+// the code where the docs give one, else the block's own words.
 func NewAPIError(b model.Block, requestID string) *APIError {
-	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: b.Message, RequestID: requestID}
+	msg := b.Message
+	if b.APIMessage != "" {
+		msg = b.APIMessage
+	}
+	return &APIError{Code: b.Code, HTTPStatus: b.HTTPStatus, Message: msg, RequestID: requestID}
 }
 
 // AsAPIError unwraps err to an *APIError, if there is one.

@@ -64,6 +64,19 @@ func (g guard) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, erro
 	return g.Backend.Redeploy(ctx, req)
 }
 
+// AcceptInquiredSystemEvent is refused for a viewer as Redeploy is: accepting lets the
+// platform act on the instance now.
+func (g guard) AcceptInquiredSystemEvent(ctx context.Context, req AcceptRequest) (AcceptRef, error) {
+	if !req.Identity.CanRedeploy() {
+		return AcceptRef{}, ErrForbiddenAccept
+	}
+	return g.Backend.AcceptInquiredSystemEvent(ctx, req)
+}
+
+// ErrForbiddenAccept is returned by Guard for an accept asked by anyone but an operator.
+var ErrForbiddenAccept = &APIError{Code: CodeForbiddenRole, HTTPStatus: 403,
+	Message: "read-only: your role is viewer, and a viewer cannot accept system events (ask for an operator key, or run without --read-only)"}
+
 var _ Backend = guard{}
 
 // Authorize is the guard's rule on its own: nil for an operator, ErrForbidden for anyone

@@ -18,6 +18,11 @@ const (
 	// BadgeWrongStatus says the instance is neither Running nor Stopped
 	// (IncorrectInstanceStatus).
 	BadgeWrongStatus Badge = "WRONG STATUS"
+	// BadgeDiskBusy says the damaged disk is being re-initialized (DiskError).
+	BadgeDiskBusy Badge = "DISK BUSY"
+	// BadgeMoved says the platform moved the next event's deadline (NotBefore differs from
+	// its InitialNotBefore).
+	BadgeMoved Badge = "MOVED"
 	// BadgeNoRedeploy says the pending event is not one RedeployInstance answers
 	// (InstanceExpiration.Stop, AccountUnbalanced.Stop, the disk events…): nothing blocks
 	// the instance, a redeploy just does nothing for that event.
@@ -35,6 +40,8 @@ func (k BlockKind) Badge() Badge {
 		return BadgeDedicatedHost
 	case BlockExpired:
 		return BadgeExpired
+	case BlockDisk:
+		return BadgeDiskBusy
 	}
 	return BadgeNoRedeploy
 }
@@ -64,15 +71,15 @@ func (e Eligibility) NoRedeploy() bool {
 
 // AllBadges are every badge word, in the order Badges gives them.
 var AllBadges = []Badge{BadgeInProgress, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired,
-	BadgeNoRedeploy, BadgeLocalDisk}
+	BadgeDiskBusy, BadgeNoRedeploy, BadgeLocalDisk, BadgeMoved}
 
 // Badges are the words for an instance whose verdict el was already evaluated, the one
 // source of them for the console, the `events` table and `events --json`: IN PROGRESS
 // (and LOCAL DISK) while a redeploy is under way (inProgress: known only to whoever tracks
 // tasks); else each reason a redeploy is refused as its own word (WRONG STATUS, SECURITY
 // LOCK, DEDICATED HOST, EXPIRED, in the order the API checks them), then NO REDEPLOY when
-// no pending event is one a redeploy answers, then LOCAL DISK. Never a bare "blocked"
-// without saying why.
+// no pending event is one a redeploy answers, then LOCAL DISK, then MOVED when the platform
+// moved the next deadline. Never a bare "blocked" without saying why.
 func Badges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	var b []Badge
 	if inProgress {
@@ -98,13 +105,16 @@ func Badges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	if in.HasLocalDisks() {
 		b = append(b, BadgeLocalDisk)
 	}
+	if ev := in.NextEvent(); ev != nil && ev.DeadlineMoved() {
+		b = append(b, BadgeMoved)
+	}
 	return b
 }
 
 // Refusal reports whether the badge is a reason a redeploy is refused.
 func (b Badge) Refusal() bool {
 	switch b {
-	case BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired:
+	case BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired, BadgeDiskBusy:
 		return true
 	}
 	return false

@@ -2,19 +2,66 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Error codes RedeployInstance answers with, from the API page and the ECS error center.
+// A dedicated host's refusal is the documented InvalidOperation.RedeployInstance, the code
+// of every "this instance cannot be redeployed" answer.
 const (
 	CodeIncorrectInstanceStatus    = "IncorrectInstanceStatus"
 	CodeInstanceLockedForSecurity  = "InstanceLockedForSecurity"
 	CodeInstanceExpiredOrInArrears = "InstanceExpiredOrInArrears"
 	CodeInvalidOperation           = "InvalidOperation.RedeployInstance"
-	CodeDedicatedHostUnsupported   = "InvalidOperation.DedicatedHost"
 	CodeDiskError                  = "DiskError"
 	CodeInstanceNotFound           = "InvalidInstanceId.NotFound"
 )
+
+// The documented message texts of RedeployInstance's errors (the 2019 seed page's error
+// table, which today's page keeps); the API sends these, the console adds its own words.
+const (
+	MessageIncorrectInstanceStatus    = "The current status of the resource does not support this operation."
+	MessageInstanceLockedForSecurity  = "The specified operation is denied as your instance is locked for security reasons."
+	MessageInstanceExpiredOrInArrears = "The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode)."
+	MessageDiskError                  = "IncorrectDiskStatus."
+)
+
+// Sources of the rules, cited by each row of AnswerRules.
+const (
+	// SourceToday is the ECS API reference, RedeployInstance (API version 2014-05-26),
+	// updated 2026-06-19: the table of events and statuses it answers, and its notes on
+	// dedicated hosts, security locks, simulated events and the local-disk flow.
+	SourceToday = "RedeployInstance API reference, updated 2026"
+	// SourceSeed is the 2019 page (../shared/seed/RedeployInstance.md): Scheduled
+	// SystemMaintenance.Reboot/.Redeploy and Executing SystemFailure.Reboot on local disks.
+	// Every row it has, today's page keeps.
+	SourceSeed = "RedeployInstance page of 2019 (seed) and today's"
+)
+
+// AnswerRule is one row of the table of events RedeployInstance answers: an event of Type
+// in one of Statuses (on a local-disk instance only, when LocalDiskOnly).
+type AnswerRule struct {
+	Type          EventType
+	Statuses      []EventCycleStatus
+	LocalDiskOnly bool
+	Source        string
+}
+
+// AnswerRules is today's table, in the page's order. Rows the seed already had cite
+// SourceSeed (the seed answered them in fewer statuses: Scheduled only for the two
+// SystemMaintenance rows; Inquiring comes from today's page). An event made by
+// CreateSimulatedSystemEvents is never answered, whatever its row (SourceToday).
+var AnswerRules = []AnswerRule{
+	{EventMaintenanceReboot, []EventCycleStatus{CycleInquiring, CycleScheduled}, false, SourceSeed},
+	{EventMaintenanceRedeploy, []EventCycleStatus{CycleInquiring, CycleScheduled}, false, SourceSeed},
+	{EventMaintenanceIsolateDisk, []EventCycleStatus{CycleInquiring}, false, SourceToday},
+	{EventMaintenanceRebootReinit, []EventCycleStatus{CycleInquiring}, false, SourceToday},
+	{EventFailureRedeploy, []EventCycleStatus{CycleInquiring, CycleScheduled}, false, SourceToday},
+	{EventFailureReboot, []EventCycleStatus{CycleExecuting}, true, SourceSeed},
+	{EventMaintenanceIsolateOnly, []EventCycleStatus{CycleInquiring}, false, SourceToday},
+	{EventMaintenanceReInitOnly, []EventCycleStatus{CycleInquiring}, false, SourceToday},
+}
 
 // BlockKind names why a redeploy is refused.
 type BlockKind string
@@ -25,6 +72,7 @@ const (
 	BlockSecurityLock  BlockKind = "security-lock"
 	BlockDedicatedHost BlockKind = "dedicated-host"
 	BlockExpired       BlockKind = "expired"
+	BlockDisk          BlockKind = "disk"
 	BlockNoEvent       BlockKind = "no-eligible-event"
 )
 
@@ -34,6 +82,12 @@ type Block struct {
 	Code       string    `json:"Code"`
 	HTTPStatus int       `json:"HttpStatus"`
 	Message    string    `json:"Message"`
+	// APIMessage is the API's documented text for Code, when the docs give one: what the
+	// simulator answers.
+	APIMessage string `json:"-"`
+	// Next is what the engineer can do instead, in one line; it names no call this
+	// product does not own.
+	Next string `json:"-"`
 }
 
 // WarningKind names a consequence of a redeploy.
@@ -86,20 +140,56 @@ func (e Eligibility) FirstBlock() *Block {
 // DeadlineNear is how close a deadline must be to warn about it.
 const DeadlineNear = time.Hour
 
-// AnswersEvent reports whether RedeployInstance answers event ev on instance in: Scheduled
-// (or Inquiring) SystemMaintenance.Reboot/Redeploy, or Executing SystemFailure.Reboot on a
-// local-disk instance.
+// AnswersEvent reports whether RedeployInstance answers event ev on instance in: a row of
+// AnswerRules, never a simulated (drill) event.
 func AnswersEvent(in *Instance, ev *Event) bool {
-	switch ev.Type {
-	case EventMaintenanceReboot, EventMaintenanceRedeploy:
-		return ev.CycleStatus == CycleScheduled || ev.CycleStatus == CycleInquiring
-	case EventFailureReboot:
-		return ev.CycleStatus == CycleExecuting && in.HasLocalDisks()
+	if ev.Simulated {
+		return false
+	}
+	for _, r := range AnswerRules {
+		if r.Type == ev.Type {
+			return (!r.LocalDiskOnly || in.HasLocalDisks()) && slices.Contains(r.Statuses, ev.CycleStatus)
+		}
 	}
 	return false
 }
 
-// AnsweredEvent is the pending event a redeploy answers (earliest deadline), or nil.
+// IsolatedAwaitingReInit is the page's local-disk note, from the event data: the damaged
+// local disk is isolated (an isolate event of the flow is Executed) and the re-initialize
+// event has not been sent yet (no ReInit event published at or after the isolation). Then
+// RedeployInstance is allowed too; the isolate event is what it answers. Nil otherwise.
+//
+// The listing asks DescribeInstanceHistoryEvents for pending events only, so an instance
+// whose only event is the executed isolation does not reach the console's list; the
+// simulator's RedeployInstance sees every event and applies the note in full.
+func IsolatedAwaitingReInit(in *Instance) *Event {
+	if !in.HasLocalDisks() {
+		return nil
+	}
+	var iso *Event
+	for i := range in.Events {
+		ev := &in.Events[i]
+		if ev.Simulated || !ev.Type.isolate() || ev.CycleStatus != CycleExecuted {
+			continue
+		}
+		if iso == nil || ev.PublishTime.After(iso.PublishTime) {
+			iso = ev
+		}
+	}
+	if iso == nil {
+		return nil
+	}
+	for i := range in.Events {
+		ev := &in.Events[i]
+		if !ev.Simulated && ev.Type.reInit() && !ev.PublishTime.Before(iso.PublishTime) {
+			return nil
+		}
+	}
+	return iso
+}
+
+// AnsweredEvent is the pending event a redeploy answers (earliest deadline), else the
+// executed isolation of IsolatedAwaitingReInit, else nil.
 func AnsweredEvent(in *Instance) *Event {
 	var best *Event
 	for i := range in.Events {
@@ -108,36 +198,75 @@ func AnsweredEvent(in *Instance) *Event {
 			best = ev
 		}
 	}
+	if best == nil {
+		return IsolatedAwaitingReInit(in)
+	}
 	return best
+}
+
+// diskBusy is the event whose disk work is under way (a re-initialize Executing): the
+// instance's disk status refuses a redeploy with DiskError until it ends.
+func diskBusy(in *Instance) *Event {
+	for i := range in.Events {
+		if ev := &in.Events[i]; !ev.Simulated && ev.Type.reInit() && ev.CycleStatus == CycleExecuting {
+			return ev
+		}
+	}
+	return nil
+}
+
+// noEventNext is the one line a "no answered event" block offers instead.
+func noEventNext(in *Instance) string {
+	for _, ev := range in.PendingEvents() {
+		if ev.Simulated {
+			return "a drill event (CreateSimulatedSystemEvents): nothing to redeploy; it ends by itself or by CancelSimulatedSystemEvents"
+		}
+	}
+	for _, ev := range in.PendingEvents() {
+		if ev.Acceptable() {
+			return "accept the Inquiring event to let the platform act now (key A, or ecs-redeploy accept " + ev.ID + ")"
+		}
+	}
+	return "nothing to redeploy for: the platform acts at the deadline; renew or top up for billing events"
 }
 
 // Evaluate applies the rules of the RedeployInstance API page to an instance at now, with
 // the engineer's ForceStop choice. Blocks come in the order the API checks them.
 func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	var el Eligibility
-	block := func(kind BlockKind, code string, status int, msg string) {
-		el.Blocks = append(el.Blocks, Block{Kind: kind, Code: code, HTTPStatus: status, Message: msg})
+	block := func(kind BlockKind, code string, status int, msg, apiMsg, next string) {
+		el.Blocks = append(el.Blocks, Block{Kind: kind, Code: code, HTTPStatus: status, Message: msg, APIMessage: apiMsg, Next: next})
 	}
 	if in.Status != StatusRunning && in.Status != StatusStopped {
 		block(BlockStatus, CodeIncorrectInstanceStatus, 403,
-			fmt.Sprintf("instance is %s; redeploy needs Running or Stopped", in.Status))
+			fmt.Sprintf("instance is %s; redeploy needs Running or Stopped", in.Status),
+			MessageIncorrectInstanceStatus, "wait until it is Running or Stopped, then look again")
 	}
 	if in.HasLock(LockSecurity) {
 		block(BlockSecurityLock, CodeInstanceLockedForSecurity, 403,
-			"instance is locked for security (OperationLocks: security); redeploy is not allowed")
+			"instance is locked for security (OperationLocks: security); redeploy is not allowed",
+			MessageInstanceLockedForSecurity, "ask Alibaba Cloud support about the security lock")
 	}
 	if in.OnDedicatedHost() {
-		block(BlockDedicatedHost, CodeDedicatedHostUnsupported, 403,
-			fmt.Sprintf("instance is on dedicated host %s; redeploy is not supported there", in.DedicatedHostID))
+		block(BlockDedicatedHost, CodeInvalidOperation, 403,
+			fmt.Sprintf("instance is on dedicated host %s; redeploy is not supported there", in.DedicatedHostID),
+			"", "answer the event with the dedicated host's own redeploy (RedeployDedicatedHost), outside this console")
 	}
 	if in.Expired(now) {
 		block(BlockExpired, CodeInstanceExpiredOrInArrears, 403,
-			"instance is expired (prepaid) or in arrears (pay-as-you-go); renew or top up first")
+			"instance is expired (prepaid) or in arrears (pay-as-you-go); renew or top up first",
+			MessageInstanceExpiredOrInArrears, "renew it (prepaid) or top up the account (pay-as-you-go), then redeploy")
+	}
+	if ev := diskBusy(in); ev != nil {
+		block(BlockDisk, CodeDiskError, 403,
+			fmt.Sprintf("the damaged disk is being re-initialized (%s %s)", ev.Type, ev.CycleStatus),
+			MessageDiskError, "wait for the re-initialization to end, then look again")
 	}
 	el.Event = AnsweredEvent(in)
 	if el.Event == nil {
 		block(BlockNoEvent, CodeInvalidOperation, 403,
-			"no pending event that redeploy answers (Scheduled SystemMaintenance.Reboot/Redeploy, or Executing SystemFailure.Reboot on local disks)")
+			"no pending event that redeploy answers (see the RedeployInstance page's table of events and statuses)",
+			"", noEventNext(in))
 	}
 	el.Allowed = len(el.Blocks) == 0
 
@@ -149,8 +278,14 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 		el.Warnings = append(el.Warnings, Warning{Kind: kind, Destructive: destructive, Message: msg})
 	}
 	if in.HasLocalDisks() {
-		warn(WarnLocalDiskWipe, true, fmt.Sprintf(
-			"%d local disk(s), %d GiB, are re-initialized: ALL DATA ON THEM IS WIPED", in.LocalStorageAmount, in.LocalStorageCapacity))
+		msg := fmt.Sprintf("%d local disk(s), %d GiB, are re-initialized: ALL DATA ON THEM IS WIPED", in.LocalStorageAmount, in.LocalStorageCapacity)
+		// The damaged disk the event names, so the engineer reads which one before typing.
+		if el.Event != nil {
+			if disks := el.Event.DiskNames(); disks != "" {
+				msg += "; the event's damaged disk: " + disks
+			}
+		}
+		warn(WarnLocalDiskWipe, true, msg)
 	}
 	switch in.Status {
 	case StatusRunning:

@@ -66,7 +66,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "recycling lock does not block", mutate: []func(*Instance){func(in *Instance) { in.OperationLocks = []LockReason{LockRecycling} }},
 			allowed: true, warnings: []WarningKind{WarnDowntime}},
 		{name: "dedicated host", mutate: []func(*Instance){func(in *Instance) { in.DedicatedHostID = "dh-bp1x" }},
-			blocks: []BlockKind{BlockDedicatedHost}, firstCode: CodeDedicatedHostUnsupported, warnings: []WarningKind{WarnDowntime}},
+			blocks: []BlockKind{BlockDedicatedHost}, firstCode: CodeInvalidOperation, warnings: []WarningKind{WarnDowntime}},
 		{name: "financial lock is arrears", mutate: []func(*Instance){func(in *Instance) { in.OperationLocks = []LockReason{LockFinancial} }},
 			blocks: []BlockKind{BlockExpired}, firstCode: CodeInstanceExpiredOrInArrears, warnings: []WarningKind{WarnDowntime}},
 		{name: "prepaid expired", mutate: []func(*Instance){func(in *Instance) { in.ChargeType, in.ExpiredTime = PrePaid, now.Add(-time.Hour) }},

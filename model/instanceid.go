@@ -20,3 +20,18 @@ func ValidInstanceID(id string) bool {
 	}
 	return true
 }
+
+// ValidEventID reports whether id has the shape of a system event id: "e-" followed by 1 to
+// 62 letters and digits (e-2zeielxl1qzq8slbxxx; the API's own examples have upper case).
+func ValidEventID(id string) bool {
+	if len(id) < 3 || len(id) > maxInstanceIDLen || id[0] != 'e' || id[1] != '-' {
+		return false
+	}
+	for i := 2; i < len(id); i++ {
+		c := id[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}

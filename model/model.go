@@ -24,28 +24,32 @@ const (
 // EventType is a system event's EventType.Name.
 type EventType string
 
-// System event types. The redeploy-answerable ones are SystemMaintenance.Reboot,
-// SystemMaintenance.Redeploy and (local-disk only) SystemFailure.Reboot.
+// System event types. Which of them RedeployInstance answers, and in which cycle
+// statuses, is the table AnswerRules (eligibility.go).
 const (
 	EventMaintenanceReboot       EventType = "SystemMaintenance.Reboot"
 	EventMaintenanceRedeploy     EventType = "SystemMaintenance.Redeploy"
 	EventMaintenanceRebootReinit EventType = "SystemMaintenance.RebootAndReInitErrorDisk"
 	EventMaintenanceIsolateDisk  EventType = "SystemMaintenance.RebootAndIsolateErrorDisk"
-	EventFailureReboot           EventType = "SystemFailure.Reboot"
-	EventFailureRedeploy         EventType = "SystemFailure.Redeploy"
-	EventFailureDelete           EventType = "SystemFailure.Delete"
-	EventInstanceFailureReboot   EventType = "InstanceFailure.Reboot"
-	EventExpirationStop          EventType = "InstanceExpiration.Stop"
-	EventExpirationDelete        EventType = "InstanceExpiration.Delete"
-	EventUnbalancedStop          EventType = "AccountUnbalanced.Stop"
-	EventUnbalancedDelete        EventType = "AccountUnbalanced.Delete"
+	// EventMaintenanceIsolateOnly and EventMaintenanceReInitOnly are the local-disk flow's
+	// steps without a reboot: the damaged disk is isolated, later re-initialized.
+	EventMaintenanceIsolateOnly EventType = "SystemMaintenance.IsolateErrorDisk"
+	EventMaintenanceReInitOnly  EventType = "SystemMaintenance.ReInitErrorDisk"
+	EventFailureReboot          EventType = "SystemFailure.Reboot"
+	EventFailureRedeploy        EventType = "SystemFailure.Redeploy"
+	EventFailureDelete          EventType = "SystemFailure.Delete"
+	EventInstanceFailureReboot  EventType = "InstanceFailure.Reboot"
+	EventExpirationStop         EventType = "InstanceExpiration.Stop"
+	EventExpirationDelete       EventType = "InstanceExpiration.Delete"
+	EventUnbalancedStop         EventType = "AccountUnbalanced.Stop"
+	EventUnbalancedDelete       EventType = "AccountUnbalanced.Delete"
 )
 
 // AllEventTypes lists every event type the console knows, in a stable order.
 var AllEventTypes = []EventType{
 	EventMaintenanceReboot, EventMaintenanceRedeploy, EventMaintenanceRebootReinit,
-	EventMaintenanceIsolateDisk, EventFailureReboot, EventFailureRedeploy, EventFailureDelete,
-	EventInstanceFailureReboot, EventExpirationStop, EventExpirationDelete,
+	EventMaintenanceIsolateDisk, EventMaintenanceIsolateOnly, EventMaintenanceReInitOnly,
+	EventFailureReboot, EventFailureRedeploy, EventFailureDelete, EventInstanceFailureReboot, EventExpirationStop, EventExpirationDelete,
 	EventUnbalancedStop, EventUnbalancedDelete,
 }
 
@@ -72,7 +76,9 @@ func (s EventCycleStatus) Pending() bool {
 	return s == CycleInquiring || s == CycleScheduled || s == CycleExecuting
 }
 
-// EventTypeCode is the numeric code the API pairs with each event type name.
+// EventTypeCode is the numeric code the API pairs with each event type name, 0 for a type
+// whose code the API reference does not give (SystemMaintenance.IsolateErrorDisk and
+// .ReInitErrorDisk).
 func EventTypeCode(t EventType) int {
 	switch t {
 	case EventMaintenanceReboot:
@@ -160,6 +166,122 @@ type Event struct {
 	FinishTime  time.Time `json:"EventFinishTime,omitzero"`
 	Reason      string    `json:"Reason,omitempty"`
 	ImpactLevel string    `json:"ImpactLevel,omitempty"`
+	// ReasonCode is the API's code for Reason (DescribeInstanceHistoryEvents ReasonCode).
+	ReasonCode string `json:"ReasonCode,omitempty"`
+	// ExtendedAttribute is what the event tells beyond its type: the disk and device of a
+	// local-disk event, the host and rack, whether it can be accepted. Nil when the API
+	// sent none; shared between copies of the event, so never changed in place.
+	ExtendedAttribute *ExtendedAttribute `json:"ExtendedAttribute,omitempty"`
+	// Simulated marks a drill event made by CreateSimulatedSystemEvents. The simulator
+	// knows it; DescribeInstanceHistoryEvents documents no field that says so, so from the
+	// real API it stays false and RedeployInstance's own refusal is the answer.
+	Simulated bool `json:"Simulated,omitempty"`
+}
+
+// ExtendedAttribute is DescribeInstanceHistoryEvents' ExtendedAttribute (SDK v1
+// services/ecs struct_extended_attribute.go), as the console uses it. Strings are the API's.
+type ExtendedAttribute struct {
+	// Device and DiskID name the damaged local disk of a local-disk event (/dev/vdb,
+	// d-bp1…).
+	Device string `json:"Device,omitempty"`
+	DiskID string `json:"DiskId,omitempty"`
+	// InactiveDisks are disks released but not yet cleaned (SystemMaintenance.CleanInactiveDisks).
+	InactiveDisks []InactiveDisk `json:"InactiveDisks,omitempty"`
+	// HostID and HostType are the physical host (HostType ddh for a dedicated host); Rack
+	// is the rack it stands in. Instances on one host share them.
+	HostID   string `json:"HostId,omitempty"`
+	HostType string `json:"HostType,omitempty"`
+	Rack     string `json:"Rack,omitempty"`
+	// Code is the event's detail code (a GuestOS event's, say).
+	Code string `json:"Code,omitempty"`
+	// CanAccept is "true" or "false": whether AcceptInquiredSystemEvent may authorise the
+	// platform's default action for this Inquiring event. Empty when the API did not say.
+	CanAccept string `json:"CanAccept,omitempty"`
+	// InitialNotBefore is the deadline first published. The API sends it in the JSON
+	// (DESIGN.md §3); SDK v1.63.107's struct does not have it, which is why the decoder
+	// reads the raw reply. Zero when absent.
+	InitialNotBefore time.Time `json:"InitialNotBefore,omitzero"`
+	// MigrationOptions are the ways the platform may move the instance (MigrationOption[]).
+	MigrationOptions   []string `json:"MigrationOptions,omitempty"`
+	OnlineRepairPolicy string   `json:"OnlineRepairPolicy,omitempty"`
+	ResponseResult     string   `json:"ResponseResult,omitempty"`
+	// PunishType, PunishDomain and PunishURL describe a SecurityPunish event.
+	PunishType   string `json:"PunishType,omitempty"`
+	PunishDomain string `json:"PunishDomain,omitempty"`
+	PunishURL    string `json:"PunishUrl,omitempty"`
+}
+
+// InactiveDisk is one of ExtendedAttribute.InactiveDisks.InactiveDisk[]; the API's strings.
+type InactiveDisk struct {
+	CreationTime   string `json:"CreationTime,omitempty"`
+	ReleaseTime    string `json:"ReleaseTime,omitempty"`
+	DeviceCategory string `json:"DeviceCategory,omitempty"`
+	DeviceSize     string `json:"DeviceSize,omitempty"`
+	DeviceType     string `json:"DeviceType,omitempty"`
+}
+
+// IsZero reports whether the attribute says nothing.
+func (a *ExtendedAttribute) IsZero() bool {
+	return a.Device == "" && a.DiskID == "" && len(a.InactiveDisks) == 0 && a.HostID == "" && a.HostType == "" &&
+		a.Rack == "" && a.Code == "" && a.CanAccept == "" && a.InitialNotBefore.IsZero() && len(a.MigrationOptions) == 0 &&
+		a.OnlineRepairPolicy == "" && a.ResponseResult == "" && a.PunishType == "" && a.PunishDomain == "" && a.PunishURL == ""
+}
+
+// Equal reports whether a and b say the same; nil says the same as an empty attribute.
+func (a *ExtendedAttribute) Equal(b *ExtendedAttribute) bool {
+	if a == nil {
+		a = &noAttr
+	}
+	if b == nil {
+		b = &noAttr
+	}
+	return a == b || (a.Device == b.Device && a.DiskID == b.DiskID && slices.Equal(a.InactiveDisks, b.InactiveDisks) &&
+		a.HostID == b.HostID && a.HostType == b.HostType && a.Rack == b.Rack && a.Code == b.Code && a.CanAccept == b.CanAccept &&
+		a.InitialNotBefore.Equal(b.InitialNotBefore) && slices.Equal(a.MigrationOptions, b.MigrationOptions) &&
+		a.OnlineRepairPolicy == b.OnlineRepairPolicy && a.ResponseResult == b.ResponseResult && a.PunishType == b.PunishType &&
+		a.PunishDomain == b.PunishDomain && a.PunishURL == b.PunishURL)
+}
+
+// Attr is the event's ExtendedAttribute, or an empty one: never nil.
+func (ev *Event) Attr() *ExtendedAttribute {
+	if ev.ExtendedAttribute == nil {
+		return &noAttr
+	}
+	return ev.ExtendedAttribute
+}
+
+var noAttr ExtendedAttribute
+
+// Acceptable reports whether AcceptInquiredSystemEvent may be offered for the event: it is
+// Inquiring, not a drill, and the platform did not say CanAccept=false.
+func (ev *Event) Acceptable() bool {
+	return ev.CycleStatus == CycleInquiring && !ev.Simulated && ev.Attr().CanAccept != "false"
+}
+
+// DeadlineMoved reports whether the platform moved the deadline: NotBefore differs from the
+// InitialNotBefore first published.
+func (ev *Event) DeadlineMoved() bool {
+	in := ev.Attr().InitialNotBefore
+	return !in.IsZero() && !in.Equal(ev.NotBefore)
+}
+
+// LocalDiskEvent reports whether the event is a step of the damaged-local-disk flow.
+func (t EventType) LocalDiskEvent() bool {
+	switch t {
+	case EventMaintenanceRebootReinit, EventMaintenanceIsolateDisk, EventMaintenanceIsolateOnly, EventMaintenanceReInitOnly:
+		return true
+	}
+	return false
+}
+
+// reInit reports whether the event re-initializes the damaged disk.
+func (t EventType) reInit() bool {
+	return t == EventMaintenanceRebootReinit || t == EventMaintenanceReInitOnly
+}
+
+// isolate reports whether the event isolates the damaged disk.
+func (t EventType) isolate() bool {
+	return t == EventMaintenanceIsolateDisk || t == EventMaintenanceIsolateOnly
 }
 
 // Instance is an ECS instance with the attributes that decide a redeploy.

@@ -69,13 +69,20 @@ func refusal(r *fleet.Row) string {
 	el := r.Eligibility
 	if r.NoRedeploy && !r.Blocked && r.Event != nil {
 		// Nothing is wrong with the instance: say so, rather than "cannot be redeployed".
-		return fmt.Sprintf("%s: NO REDEPLOY: a redeploy does not answer %s (%s); nothing blocks the instance, "+
+		s := fmt.Sprintf("%s: NO REDEPLOY: a redeploy does not answer %s (%s); nothing blocks the instance, "+
 			"RedeployInstance just has nothing to do for it (%s)", r.Inst.ID, r.Event.Type, r.Event.CycleStatus, model.CodeInvalidOperation)
+		if b := el.FirstBlock(); b != nil && b.Next != "" {
+			s += "; next: " + b.Next
+		}
+		return s
 	}
 	if b := el.FirstBlock(); b != nil {
 		s := fmt.Sprintf("%s cannot be redeployed: %s: %s", r.Inst.ID, b.Code, b.Message)
 		if n := len(el.Blocks) - 1; n > 0 {
 			s += fmt.Sprintf(" (and %d more: the detail pane lists them)", n)
+		}
+		if b.Next != "" {
+			s += "; next: " + b.Next
 		}
 		return s
 	}

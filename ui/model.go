@@ -21,6 +21,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/accept"
 	"ecs-redeploy/ui/components/cmdline"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/detail"
@@ -40,6 +41,8 @@ type Fleet interface {
 	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
 	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
 	AnswerPlan(who backend.Identity, id string, goOn bool) error
+	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
+	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -104,6 +107,8 @@ const (
 	// of an id) must not reach the list, where c, x, q, s and space act. Only esc or enter,
 	// pressed after reading why, goes on.
 	modeDialogGone
+	// modeAccept is the accept dialog of an Inquiring event (A).
+	modeAccept
 )
 
 // Model is the root of the console.
@@ -119,14 +124,16 @@ type Model struct {
 	width  int
 	height int
 
-	mode    mode
-	list    *list.Model
-	detail  *detail.Model // nil unless the pane is open
-	dialog  *confirm.Model
-	tasks   *tasks.Model
-	overlay *help.Model
-	log     *log.Model
-	cmdline *cmdline.Model
+	mode   mode
+	list   *list.Model
+	detail *detail.Model // nil unless the pane is open
+	dialog *confirm.Model
+	// acceptDlg is the accept dialog, while modeAccept.
+	acceptDlg *accept.Model
+	tasks     *tasks.Model
+	overlay   *help.Model
+	log       *log.Model
+	cmdline   *cmdline.Model
 	// dialogFrom is the mode the dialog returns to when cancelled.
 	dialogFrom mode
 	// dialogGone is the target whose change closed the dialog, while modeDialogGone.
@@ -196,7 +203,7 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, km.Accept}
 	answerKeys := []key.Binding{km.Continue, km.Abort}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
@@ -333,6 +340,9 @@ func (m *Model) relayout() {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
 	}
+	if m.acceptDlg != nil {
+		m.acceptDlg.SetSize(m.width, m.dialogHeight())
+	}
 	if m.detail != nil {
 		m.detail.SetSize(m.width, body)
 	}
@@ -350,6 +360,8 @@ func (m *Model) focused() common.Component {
 		return m.detail
 	case modeDialog:
 		return m.dialog
+	case modeAccept:
+		return m.acceptDlg
 	case modeTasks:
 		return m.tasks
 	case modeHelp:
@@ -387,6 +399,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.startFrames()
 	case redeployDoneMsg:
 		m.redeployDone(msg)
+		return nil
+	case acceptDoneMsg:
+		m.acceptDone(msg)
+		return nil
+	case accept.SubmitMsg:
+		if m.mode == modeAccept && msg.From(m.acceptDlg) {
+			return m.submitAccept(msg)
+		}
+		return nil
+	case accept.CancelMsg:
+		if m.mode == modeAccept && msg.From(m.acceptDlg) {
+			m.acceptDlg, m.mode = nil, m.dialogFrom
+			m.setNotice(false, "cancelled: nothing was accepted")
+		}
 		return nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
@@ -521,6 +547,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	if m.detail != nil {
 		m.detail.SetSnapshot(s)
 	}
+	m.settleAccept(s)
 	if m.dialog == nil {
 		return nil
 	}
@@ -615,6 +642,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil // anything else was typed for the dialog: swallowed
 	case m.mode == modeDialog:
 		return m.route(m.dialog, msg)
+	case m.mode == modeAccept:
+		return m.route(m.acceptDlg, msg)
 	case m.mode == modeCommand:
 		return m.route(m.cmdline, msg)
 	case m.mode == modeList && m.list.Filtering():
@@ -644,6 +673,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeLog
 		m.log.Open()
 		return nil
+	}
+	if (m.mode == modeList || m.mode == modeDetail) && key.Matches(msg, km.Accept) {
+		return m.startAccept()
 	}
 	switch m.mode {
 	case modeLog:

@@ -93,6 +93,10 @@ func (m *Model) View() string {
 		m.renderLines(&b, strings.Split(m.dialog.View(), "\n"), m.dialogHeight())
 		b.WriteString(m.footerLine())
 		return m.clip(b.String())
+	case modeAccept:
+		m.renderLines(&b, strings.Split(m.acceptDlg.View(), "\n"), m.dialogHeight())
+		b.WriteString(m.footerLine())
+		return m.clip(b.String())
 	case modeDialogGone:
 		// Where the dialog was, so the eyes that were on it read why it went.
 		m.renderLines(&b, common.Wrap(m.dialogGoneLine(), m.width), m.dialogHeight())

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"ecs-redeploy/model"
 )
 
 // Listing replies (DescribeInstances, DescribeInstanceHistoryEvents) are read token by
@@ -466,6 +468,113 @@ func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
 		case "EventCycleStatus":
 			e.EventCycleStatus, err = strs.readNamed(d, "Name")
 			return 1 << 8, err
+		case "ReasonCode":
+			e.ReasonCode, err = strs.readInterned(d)
+			return 1 << 9, err
+		case "ExtendedAttribute":
+			e.ExtendedAttribute, err = readExtendedAttribute(d, strs)
+			return 1 << 10, err
+		}
+		return 0, d.SkipValue()
+	})
+	return err
+}
+
+// readExtendedAttribute reads an event's ExtendedAttribute: nil when it is null, or an
+// object with none of the members the console reads (the usual case for events that are
+// not about a disk or a host), so those cost no allocation. Hosts, racks and host types
+// repeat across a listing and are interned; InitialNotBefore is read from the JSON, as the
+// SDK's struct does not have it.
+func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedAttribute, error) {
+	var a model.ExtendedAttribute
+	used := false
+	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
+		used = true
+		switch string(name) {
+		case "Device":
+			a.Device, err = readString(d)
+			return 1 << 0, err
+		case "DiskId":
+			a.DiskID, err = readString(d)
+			return 1 << 1, err
+		case "HostId":
+			a.HostID, err = strs.readInterned(d)
+			return 1 << 2, err
+		case "HostType":
+			a.HostType, err = strs.readInterned(d)
+			return 1 << 3, err
+		case "Rack":
+			a.Rack, err = strs.readInterned(d)
+			return 1 << 4, err
+		case "Code":
+			a.Code, err = strs.readInterned(d)
+			return 1 << 5, err
+		case "CanAccept":
+			a.CanAccept, err = strs.readInterned(d)
+			return 1 << 6, err
+		case "InitialNotBefore":
+			var t string
+			t, err = readString(d)
+			a.InitialNotBefore = parseTime(t)
+			return 1 << 7, err
+		case "OnlineRepairPolicy":
+			a.OnlineRepairPolicy, err = strs.readInterned(d)
+			return 1 << 8, err
+		case "ResponseResult":
+			a.ResponseResult, err = strs.readInterned(d)
+			return 1 << 9, err
+		case "PunishType":
+			a.PunishType, err = strs.readInterned(d)
+			return 1 << 10, err
+		case "PunishDomain":
+			a.PunishDomain, err = readString(d)
+			return 1 << 11, err
+		case "PunishUrl":
+			a.PunishURL, err = readString(d)
+			return 1 << 12, err
+		case "MigrationOptions":
+			a.MigrationOptions = make([]string, 0, 2) // the API lists one or two
+			_, err = readList(d, "MigrationOption", func() error {
+				o, err := strs.readInterned(d)
+				a.MigrationOptions = append(a.MigrationOptions, o)
+				return err
+			})
+			return 1 << 13, err
+		case "InactiveDisks":
+			a.InactiveDisks = a.InactiveDisks[:0]
+			_, err = readList(d, "InactiveDisk", func() error {
+				a.InactiveDisks = append(a.InactiveDisks, model.InactiveDisk{})
+				return readInactiveDisk(d, strs, &a.InactiveDisks[len(a.InactiveDisks)-1])
+			})
+			return 1 << 14, err
+		}
+		return 0, d.SkipValue()
+	})
+	if err != nil || !used || a.IsZero() {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// readInactiveDisk reads one element of InactiveDisks.InactiveDisk.
+func readInactiveDisk(d *jsontext.Decoder, strs interner, k *model.InactiveDisk) error {
+	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
+		switch string(name) {
+		case "CreationTime":
+			k.CreationTime, err = readString(d)
+			return 1 << 0, err
+		case "ReleaseTime":
+			k.ReleaseTime, err = readString(d)
+			return 1 << 1, err
+		case "DeviceCategory":
+			k.DeviceCategory, err = strs.readInterned(d)
+			return 1 << 2, err
+		case "DeviceSize":
+			k.DeviceSize, err = readString(d)
+			return 1 << 3, err
+		case "DeviceType":
+			k.DeviceType, err = strs.readInterned(d)
+			return 1 << 4, err
 		}
 		return 0, d.SkipValue()
 	})

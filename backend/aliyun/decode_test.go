@@ -12,6 +12,7 @@ import (
 
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
+	"ecs-redeploy/model"
 )
 
 // sdkDecode decodes body as the SDK decodes a reply into its own typed response: the same
@@ -127,13 +128,66 @@ func TestDecodersReadWhatTheSDKReads(t *testing.T) {
 	if len(gl) != len(wl) || len(gl) == 0 {
 		t.Fatalf("%d events, the SDK reads %d", len(gl), len(wl))
 	}
+	var attrs, disks2, accept, options int
 	for i, w := range wl {
 		g := gl[i]
+		a := g.ExtendedAttribute
+		g.ExtendedAttribute = nil
 		if g != (listedEvent{EventId: w.EventId, InstanceId: w.InstanceId, EventPublishTime: w.EventPublishTime,
 			EventFinishTime: w.EventFinishTime, NotBefore: w.NotBefore, Reason: w.Reason, ImpactLevel: w.ImpactLevel,
-			EventType: w.EventType.Name, EventCycleStatus: w.EventCycleStatus.Name}) {
+			EventType: w.EventType.Name, EventCycleStatus: w.EventCycleStatus.Name, ReasonCode: w.ReasonCode}) {
 			t.Fatalf("event %d:\n got %+v\nwant %+v", i, g, w)
 		}
+		wa := w.ExtendedAttribute
+		if a == nil {
+			a = &model.ExtendedAttribute{}
+		} else {
+			attrs++
+		}
+		if a.Device != wa.Device || a.DiskID != wa.DiskId || a.HostID != wa.HostId || a.HostType != wa.HostType ||
+			a.Rack != wa.Rack || a.Code != wa.Code || a.CanAccept != wa.CanAccept || a.OnlineRepairPolicy != wa.OnlineRepairPolicy ||
+			a.PunishType != wa.PunishType || strings.Join(a.MigrationOptions, ",") != strings.Join(wa.MigrationOptions.MigrationOption, ",") ||
+			len(a.InactiveDisks) != len(wa.InactiveDisks.InactiveDisk) {
+			t.Fatalf("event %d ExtendedAttribute:\n got %+v\nwant %+v", i, a, wa)
+		}
+		if a.DiskID != "" {
+			disks2++
+		}
+		if a.CanAccept != "" {
+			accept++
+		}
+		if len(a.MigrationOptions) > 0 {
+			options++
+		}
+	}
+	if attrs == 0 || disks2 == 0 || accept == 0 || options == 0 {
+		t.Fatalf("the page has %d attributes, %d disks, %d CanAccept, %d migration options: the comparison misses a kind", attrs, disks2, accept, options)
+	}
+}
+
+// InitialNotBefore, which the SDK's struct lacks, and the lists of ExtendedAttribute are
+// read; a member given twice inside it is refused like any other the backend reads.
+func TestDecodeExtendedAttribute(t *testing.T) {
+	body := `{"RequestId":"r","TotalCount":1,"InstanceSystemEventSet":{"InstanceSystemEventType":[{"EventId":"e-1","InstanceId":"i-1",
+		"ReasonCode":"Maintenance","ExtendedAttribute":{"InitialNotBefore":"2026-11-25T01:00:00Z","DiskId":"d-1","Device":"/dev/vdb",
+		"InactiveDisks":{"InactiveDisk":[{"DeviceType":"disk","DeviceSize":"40"}]},"MigrationOptions":{"MigrationOption":["a","b"]},"Unknown":{}}}]}}`
+	r, err := decodeEvents([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.InstanceSystemEventSet.InstanceSystemEventType[0]
+	a := e.ExtendedAttribute
+	if e.ReasonCode != "Maintenance" || a == nil || a.InitialNotBefore.IsZero() || a.InitialNotBefore.Hour() != 1 || a.DiskID != "d-1" ||
+		len(a.InactiveDisks) != 1 || a.InactiveDisks[0].DeviceSize != "40" || strings.Join(a.MigrationOptions, ",") != "a,b" {
+		t.Fatalf("read %+v %+v", e, a)
+	}
+	empty := strings.Replace(body, `"ExtendedAttribute":{`, `"ExtendedAttribute":{"Nothing":1},"X":{`, 1)
+	if r, err := decodeEvents([]byte(empty)); err != nil || r.InstanceSystemEventSet.InstanceSystemEventType[0].ExtendedAttribute != nil {
+		t.Fatalf("an attribute with nothing the console reads: %v, want nil", err)
+	}
+	twice := strings.Replace(body, `"DiskId":"d-1"`, `"DiskId":"d-1","DiskId":"d-2"`, 1)
+	if _, err := decodeEvents([]byte(twice)); err == nil || !strings.Contains(err.Error(), "duplicate object member") {
+		t.Fatalf("DiskId twice: %v", err)
 	}
 }
 

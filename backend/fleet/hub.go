@@ -207,6 +207,7 @@ type Hub struct {
 	planLoops sync.WaitGroup
 	steps     sync.RWMutex
 	stopping  atomic.Bool
+	accepting map[string]bool // events with an accept in flight (accept.go)
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

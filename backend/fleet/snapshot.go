@@ -111,7 +111,8 @@ type Row struct {
 	Avoided    bool
 	// Search is the lower-case text a filter matches, one field a line (SearchSep): id,
 	// name, zone, region, status, instance type, the type and status of every pending
-	// event, each badge, and each tag as key=value.
+	// event and its host and rack as host=… and rack=…, each badge, and each tag as
+	// key=value.
 	Search string
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
@@ -162,7 +163,8 @@ func sameInstance(a, b *model.Instance) bool {
 func sameEvent(a, b model.Event) bool {
 	return a.ID == b.ID && a.InstanceID == b.InstanceID && a.Type == b.Type && a.CycleStatus == b.CycleStatus &&
 		a.PublishTime.Equal(b.PublishTime) && a.NotBefore.Equal(b.NotBefore) && a.FinishTime.Equal(b.FinishTime) &&
-		a.Reason == b.Reason && a.ImpactLevel == b.ImpactLevel
+		a.Reason == b.Reason && a.ImpactLevel == b.ImpactLevel && a.ReasonCode == b.ReasonCode &&
+		a.Simulated == b.Simulated && a.ExtendedAttribute.Equal(b.ExtendedAttribute)
 }
 
 // deriveRow derives a row from an instance (owned by the row from now on) and its redeploy
@@ -219,6 +221,13 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 		if ev != nil {
 			field(string(ev.Type))
 			field(string(ev.CycleStatus))
+			// host= and rack= as the filter names them: instances on one host match together.
+			if a := ev.Attr(); a.HostID != "" {
+				field("host=", a.HostID)
+			}
+			if a := ev.Attr(); a.Rack != "" {
+				field("rack=", a.Rack)
+			}
 		}
 	}
 	for _, b := range r.Badges {

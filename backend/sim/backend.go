@@ -147,3 +147,21 @@ func firstOr(s []string) string {
 	}
 	return ""
 }
+
+// AcceptInquiredSystemEvent accepts an Inquiring event in the engine.
+func (b *Backend) AcceptInquiredSystemEvent(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error) {
+	if err := backend.CheckEventID(req.EventID); err != nil {
+		return backend.AcceptRef{}, fmt.Errorf("AcceptInquiredSystemEvent: not sent: %w", err)
+	}
+	lost, err := b.inject(ctx, "AcceptInquiredSystemEvent", req.RegionID)
+	if err != nil {
+		return backend.AcceptRef{}, err
+	}
+	if err := b.E.Accept(req.RegionID, req.EventID); err != nil {
+		return backend.AcceptRef{}, err
+	}
+	if lost {
+		return backend.AcceptRef{}, LostReplyError(b.E.NewRequestID())
+	}
+	return backend.AcceptRef{RegionID: req.RegionID, EventID: req.EventID, RequestID: b.E.NewRequestID()}, nil
+}

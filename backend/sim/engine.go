@@ -63,6 +63,11 @@ type instState struct {
 	// tags are Tags sorted by key, for listings that answer them in order. Built once, as
 	// an instance's tags never change.
 	tags []Tag
+	// drills are the instance's simulated events (CreateSimulatedSystemEvents), in the
+	// order they were made, and drillSeq the number each has in the listing's order: after
+	// every event of the fleet, so the fleet's numbering (seq, firstEvent) never moves.
+	drills   []model.Event
+	drillSeq []int
 }
 
 // eventCount keys the number of events of one region, cycle status and type, kept up to
@@ -99,6 +104,13 @@ type Engine struct {
 	// answers with a RequestId does not take mu exclusively.
 	ridMu  sync.Mutex
 	ridRng *rand.Rand
+	// nEvents is the number of the fleet's events; drills are numbered from it on, in
+	// drillOrder.
+	nEvents    int
+	drillOrder []drillRef
+	// timers are events that end by themselves at a time: an accepted event's default
+	// action, a drill reaching its NotBefore.
+	timers []timer
 }
 
 // New makes an engine over fleet f. The engine owns a copy; f is not changed.
@@ -139,6 +151,7 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 			e.countEvent(st, &st.Events[j], +1)
 		}
 	}
+	e.nEvents = nEvents
 	return e
 }
 
@@ -163,7 +176,7 @@ func (e *Engine) rlock() {
 }
 
 func (e *Engine) settleDue(now time.Time) bool {
-	return len(e.inflight) != e.settledLen || (len(e.inflight) > 0 && !now.Before(e.nextChange))
+	return len(e.inflight) != e.settledLen || (len(e.inflight) > 0 && !now.Before(e.nextChange)) || e.timerDue(now)
 }
 
 // Now is the engine's current time.
@@ -182,8 +195,10 @@ func (e *Engine) HasRegion(id string) bool {
 	return false
 }
 
-// settle advances every in-flight redeploy to now. Work is O(in-flight tasks).
+// settle advances every in-flight redeploy and every timed event to now. Work is
+// O(in-flight tasks + timers).
 func (e *Engine) settle(now time.Time) {
+	e.fireTimers(now)
 	if len(e.inflight) == 0 {
 		e.settledLen = 0
 		return
@@ -244,6 +259,16 @@ func (e *Engine) advance(t *taskState, now time.Time) bool {
 			e.countEvent(in, ev, +1)
 		}
 	}
+	// A drill of a maintenance reboot is Avoided by restarting the instance before its
+	// time (CreateSimulatedSystemEvents), and a redeploy restarts it.
+	for i := range in.drills {
+		if ev := &in.drills[i]; ev.CycleStatus.Pending() && ev.Type == model.EventMaintenanceReboot {
+			e.countEvent(in, ev, -1)
+			ev.CycleStatus = model.CycleAvoided
+			ev.FinishTime = end
+			e.countEvent(in, ev, +1)
+		}
+	}
 	if in.HasLocalDisks() {
 		in.wipes++
 	}
@@ -274,7 +299,7 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 			Message:   fmt.Sprintf("The instance is being redeployed by task %s (Processing); wait for it to end.", t.task.ID),
 			RequestID: e.requestIDLocked()}
 	}
-	el := model.Evaluate(&in.Instance, now, forceStop)
+	el := model.Evaluate(in.withDrills(), now, forceStop)
 	if b := el.FirstBlock(); b != nil {
 		return model.Task{}, backend.NewAPIError(*b, e.requestIDLocked())
 	}
@@ -357,6 +382,11 @@ func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instan
 				n++
 			}
 		}
+		for i := range in.drills {
+			if in.drills[i].CycleStatus.Pending() {
+				n++
+			}
+		}
 		return n
 	}
 	var picked []*instState
@@ -389,6 +419,11 @@ func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instan
 				evs = append(evs, ev)
 			}
 		}
+		for _, ev := range in.drills {
+			if ev.CycleStatus.Pending() {
+				evs = append(evs, ev)
+			}
+		}
 		// A full slice expression: a caller appending to one instance's events must not
 		// overwrite the next instance's.
 		c.Events = evs[start:len(evs):len(evs)]
@@ -399,8 +434,18 @@ func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instan
 
 func (in *instState) copy() model.Instance {
 	c := in.Instance
-	c.Events = slices.Clone(in.Events)
+	c.Events = append(slices.Clone(in.Events), in.drills...)
 	return c
+}
+
+// withDrills is the instance as the rules must see it: its events and its drills. Without
+// drills it is the instance itself, not a copy.
+func (in *instState) withDrills() *model.Instance {
+	if len(in.drills) == 0 {
+		return &in.Instance
+	}
+	c := in.copy()
+	return &c
 }
 
 // EventFilter selects events as DescribeInstanceHistoryEvents does. Empty fields match all.
@@ -432,6 +477,11 @@ func (e *Engine) Events(f EventFilter) []model.Event {
 				out = append(out, in.Events[i])
 			}
 		}
+		for i := range in.drills {
+			if match(&in.drills[i]) {
+				out = append(out, in.drills[i])
+			}
+		}
 	}
 	if len(f.InstanceIDs) > 0 {
 		for _, id := range f.InstanceIDs {
@@ -453,6 +503,11 @@ type TaskFilter struct {
 	Action      string
 	Status      model.TaskStatus
 	ResourceIDs []string
+	// GroupID is DescribeTasks' TaskGroupId: a RedeployInstance task belongs to no group,
+	// so a GroupID matches none of the simulator's tasks.
+	GroupID string
+	// CreatedStart and CreatedEnd bound CreationTime, inclusive; zero ends are open.
+	CreatedStart, CreatedEnd time.Time
 }
 
 // Tasks returns the tasks in region that match f, newest first.
@@ -466,7 +521,8 @@ func (e *Engine) Tasks(region string, f TaskFilter) []model.Task {
 			(len(f.TaskIDs) > 0 && !slices.Contains(f.TaskIDs, t.ID)) ||
 			(f.Action != "" && t.Action != f.Action) ||
 			(f.Status != "" && t.Status != f.Status) ||
-			(len(f.ResourceIDs) > 0 && !slices.Contains(f.ResourceIDs, t.ResourceID)) {
+			(len(f.ResourceIDs) > 0 && !slices.Contains(f.ResourceIDs, t.ResourceID)) ||
+			f.GroupID != "" || !within(t.CreationTime, f.CreatedStart, f.CreatedEnd) {
 			continue
 		}
 		out = append(out, *t)

@@ -204,7 +204,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"i-starting", "cn-hangzhou", model.CodeIncorrectInstanceStatus, 403},
 		{"i-locked", "cn-hangzhou", model.CodeInstanceLockedForSecurity, 403},
-		{"i-dh", "cn-hangzhou", model.CodeDedicatedHostUnsupported, 403},
+		{"i-dh", "cn-hangzhou", model.CodeInvalidOperation, 403},
 		{"i-arrears", "cn-hangzhou", model.CodeInstanceExpiredOrInArrears, 403},
 		{"i-expired", "cn-hangzhou", model.CodeInstanceExpiredOrInArrears, 403},
 		{"i-noevent", "cn-hangzhou", model.CodeInvalidOperation, 403},

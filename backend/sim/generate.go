@@ -181,6 +181,7 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 			f.Instances = append(f.Instances, in)
 		}
 	}
+	todaysPlatform(seed, f, now)
 	return f
 }
 

@@ -230,6 +230,38 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 			out.Last = in.firstEvent + j
 		}
 	}
+	// Then the drills, numbered after every event of the fleet, in the order they were made.
+	for _, ref := range e.drillOrder {
+		in := ref.in
+		if (f.Region != "" && in.RegionID != f.Region) || (len(f.InstanceIDs) > 0 && !slices.Contains(f.InstanceIDs, in.ID)) ||
+			(f.Instance != nil && !f.Instance(&in.Instance)) {
+			continue
+		}
+		ev := &in.drills[ref.idx]
+		if !f.match(ev) {
+			continue
+		}
+		if !counted {
+			out.Total++
+		}
+		seq := in.drillSeq[ref.idx]
+		if seq <= p.After {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out.Events) == p.Limit {
+			out.More = true
+			if counted {
+				return out
+			}
+			continue
+		}
+		out.Events = append(out.Events, *ev)
+		out.Last = seq
+	}
 	return out
 }
 

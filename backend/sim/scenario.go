@@ -48,6 +48,16 @@ type scenarioEvent struct {
 	Finished  string `yaml:"finished"`
 	Reason    string `yaml:"reason"`
 	Impact    string `yaml:"impact"`
+	// What the event tells beyond its type (ExtendedAttribute): the damaged local disk and
+	// its device, the host and rack, whether the platform takes an accept ("true" or
+	// "false"), the deadline first published (a moved deadline).
+	ReasonCode     string `yaml:"reason_code"`
+	Disk           string `yaml:"disk"`
+	Device         string `yaml:"device"`
+	Host           string `yaml:"host"`
+	Rack           string `yaml:"rack"`
+	CanAccept      string `yaml:"can_accept"`
+	FirstNotBefore string `yaml:"first_not_before"`
 }
 
 // ScenarioError is a problem in a scenario file, with the line it is on.
@@ -246,6 +256,19 @@ func scenarioEventToModel(se scenarioEvent, in *model.Instance, j int, now time.
 		if ev.FinishTime, err = parseWhen(se.Finished, now); err != nil {
 			return ev, fmt.Errorf("finished: %w", err)
 		}
+	}
+	ev.ReasonCode = se.ReasonCode
+	a := &model.ExtendedAttribute{DiskID: se.Disk, Device: se.Device, HostID: se.Host, Rack: se.Rack, CanAccept: se.CanAccept}
+	if a.CanAccept != "" && a.CanAccept != "true" && a.CanAccept != "false" {
+		return ev, fmt.Errorf("can_accept %q is \"true\" or \"false\"", se.CanAccept)
+	}
+	if se.FirstNotBefore != "" {
+		if a.InitialNotBefore, err = parseWhen(se.FirstNotBefore, now); err != nil {
+			return ev, fmt.Errorf("first_not_before: %w", err)
+		}
+	}
+	if !a.IsZero() {
+		ev.ExtendedAttribute = a
 	}
 	return ev, nil
 }

@@ -36,7 +36,7 @@ func TestLoadScenarioExample(t *testing.T) {
 		"kafka-prod-002":      "destructive",
 		"batch-dev-003":       "allowed",
 		"pg-replica-prod-004": model.CodeInstanceLockedForSecurity,
-		"clickhouse-prod-005": model.CodeDedicatedHostUnsupported,
+		"clickhouse-prod-005": model.CodeInvalidOperation,
 		"api-staging-006":     model.CodeInstanceExpiredOrInArrears,
 		"hdfs-dn-prod-007":    "destructive",
 	}
@@ -118,5 +118,45 @@ func TestLoadScenarioUnreadable(t *testing.T) {
 		if _, err := LoadScenario(p, Epoch); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Fatalf("err = %v", err)
 		}
+	}
+}
+
+// A scenario says what an event tells (ExtendedAttribute, ReasonCode); a can_accept that is
+// neither true nor false is an error naming the line.
+func TestScenarioExtendedAttribute(t *testing.T) {
+	data := `instances:
+  - id: i-bp1disk01
+    region: cn-hangzhou
+    local_disks: 2
+    events:
+      - type: SystemMaintenance.RebootAndReInitErrorDisk
+        status: Inquiring
+        not_before: "+3h"
+        first_not_before: "+1h"
+        reason_code: DiskError
+        disk: d-bp1bad01
+        device: /dev/vdc
+        host: h-bp1host01
+        rack: cn-hangzhou-h-R07
+        can_accept: "true"
+`
+	f, err := ParseScenario("s.yaml", []byte(data), Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := f.Instances[0].Events[0]
+	a := ev.Attr()
+	if a.DiskID != "d-bp1bad01" || a.Device != "/dev/vdc" || a.HostID != "h-bp1host01" || a.Rack != "cn-hangzhou-h-R07" ||
+		a.CanAccept != "true" || !ev.DeadlineMoved() || ev.ReasonCode != "DiskError" {
+		t.Fatalf("event %+v, attribute %+v", ev, a)
+	}
+	bad := strings.Replace(data, `can_accept: "true"`, `can_accept: "maybe"`, 1)
+	if _, err := ParseScenario("s.yaml", []byte(bad), Epoch); err == nil || !strings.Contains(err.Error(), "can_accept") || !strings.Contains(err.Error(), "s.yaml:") {
+		t.Fatalf("bad can_accept: %v", err)
+	}
+	plain, err := ParseScenario("s.json", []byte(`{"instances": [{"id": "i-1", "region": "cn-beijing", "events": [
+		{"type": "SystemMaintenance.Reboot", "not_before": "+1h"}]}]}`), Epoch)
+	if err != nil || plain.Instances[0].Events[0].ExtendedAttribute != nil {
+		t.Fatalf("an event that tells nothing more has no attribute: %v", err)
 	}
 }

@@ -155,6 +155,9 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 			pr.printf("also: %s: %s\n", b.Code, b.Message)
 		}
 		b := el.Blocks[0]
+		if b.Next != "" {
+			return fmt.Errorf("refused: %s: %s; next: %s", b.Code, b.Message, b.Next)
+		}
 		return fmt.Errorf("refused: %s: %s", b.Code, b.Message)
 	}
 	for _, w := range el.Warnings {

@@ -129,7 +129,8 @@ func (e *rowEncoder) row(r *Row, firstInArray bool) {
 }
 
 // event appends one model.Event as encoding/json would: FinishTime omitted when zero,
-// Reason and ImpactLevel when empty (their omitzero/omitempty tags).
+// Reason, ImpactLevel, ReasonCode, ExtendedAttribute (and each of its members) and
+// Simulated when empty (their omitzero/omitempty tags).
 func (e *rowEncoder) event(ev *model.Event) {
 	e.open('{')
 	e.str("EventId", ev.ID)
@@ -147,6 +148,68 @@ func (e *rowEncoder) event(ev *model.Event) {
 	if ev.ImpactLevel != "" {
 		e.str("ImpactLevel", ev.ImpactLevel)
 	}
+	if ev.ReasonCode != "" {
+		e.str("ReasonCode", ev.ReasonCode)
+	}
+	if a := ev.ExtendedAttribute; a != nil {
+		e.key("ExtendedAttribute")
+		e.extendedAttribute(a)
+	}
+	if ev.Simulated {
+		e.bool("Simulated", true)
+	}
+	e.close('}')
+}
+
+// extendedAttribute appends an event's ExtendedAttribute in model.ExtendedAttribute's
+// order, each member omitted when empty.
+func (e *rowEncoder) extendedAttribute(a *model.ExtendedAttribute) {
+	e.open('{')
+	opt := func(name, v string) {
+		if v != "" {
+			e.str(name, v)
+		}
+	}
+	opt("Device", a.Device)
+	opt("DiskId", a.DiskID)
+	if len(a.InactiveDisks) > 0 {
+		e.key("InactiveDisks")
+		e.open('[')
+		for i := range a.InactiveDisks {
+			k := &a.InactiveDisks[i]
+			e.elem()
+			e.open('{')
+			opt("CreationTime", k.CreationTime)
+			opt("ReleaseTime", k.ReleaseTime)
+			opt("DeviceCategory", k.DeviceCategory)
+			opt("DeviceSize", k.DeviceSize)
+			opt("DeviceType", k.DeviceType)
+			e.close('}')
+		}
+		e.close(']')
+	}
+	opt("HostId", a.HostID)
+	opt("HostType", a.HostType)
+	opt("Rack", a.Rack)
+	opt("Code", a.Code)
+	opt("CanAccept", a.CanAccept)
+	if !a.InitialNotBefore.IsZero() {
+		e.time("InitialNotBefore", a.InitialNotBefore)
+	}
+	if len(a.MigrationOptions) > 0 {
+		e.key("MigrationOptions")
+		e.open('[')
+		for _, o := range a.MigrationOptions {
+			e.elem()
+			e.quote(o)
+		}
+		e.close(']')
+	}
+	opt("OnlineRepairPolicy", a.OnlineRepairPolicy)
+	opt("ResponseResult", a.ResponseResult)
+	opt("PunishType", a.PunishType)
+	opt("PunishDomain", a.PunishDomain)
+	opt("PunishUrl", a.PunishURL)
 	e.close('}')
 }
 

@@ -30,7 +30,14 @@ func TestRowEncoderMatchesEncodingJSON(t *testing.T) {
 				PublishTime: now.Add(-time.Hour), NotBefore: now.Add(30 * time.Minute), Reason: "power <supply>", ImpactLevel: "1"},
 			{ID: "e-2", InstanceID: "i-bp1full", Type: model.EventMaintenanceReboot, CycleStatus: model.CycleScheduled,
 				PublishTime: now.Add(-2 * time.Hour), NotBefore: now.Add(90*time.Minute + 123*time.Millisecond),
-				FinishTime: now.Add(time.Hour)},
+				FinishTime: now.Add(time.Hour), ReasonCode: "SystemMaintenance", Simulated: true,
+				ExtendedAttribute: &model.ExtendedAttribute{Device: "/dev/vdb", DiskID: "d-bp1x", HostID: "h-1", HostType: "ddh",
+					Rack: "R<1>", Code: "c", CanAccept: "true", InitialNotBefore: now.Add(time.Hour),
+					InactiveDisks:    []model.InactiveDisk{{CreationTime: "a", ReleaseTime: "b", DeviceCategory: "c", DeviceSize: "d", DeviceType: "e"}},
+					MigrationOptions: []string{"MigrationPlan", "x"}, OnlineRepairPolicy: "p", ResponseResult: "r",
+					PunishType: "t", PunishDomain: "d", PunishURL: "u"}},
+			{ID: "e-4", InstanceID: "i-bp1full", Type: model.EventMaintenanceReboot, CycleStatus: model.CycleInquiring,
+				NotBefore: now.Add(time.Hour), ExtendedAttribute: &model.ExtendedAttribute{}},
 		},
 	}
 	bare := model.Instance{ID: "i-bp1bare", Status: model.StatusStopped}

@@ -16,6 +16,9 @@ type KeyMap struct {
 	// A batch that paused on a failure: go on with it, or send nothing more.
 	Continue, Abort key.Binding
 
+	// Accept opens the accept dialog of the row's Inquiring event (AcceptInquiredSystemEvent).
+	Accept key.Binding
+
 	// Dialog keys.
 	ForceStop, NextButton, PrevButton, Choose key.Binding
 
@@ -61,6 +64,7 @@ func DefaultKeyMap() KeyMap {
 		Back:           key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Continue:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
 		Abort:          key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
+		Accept:         key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "accept an Inquiring event")),
 
 		ForceStop:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "ForceStop on/off")),
 		NextButton: key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→/l", "next")),
@@ -82,6 +86,7 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.ForceStop.SetEnabled(false)
 	k.Continue.SetEnabled(false)
 	k.Abort.SetEnabled(false)
+	k.Accept.SetEnabled(false)
 	return k
 }
 
@@ -96,7 +101,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
 		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.SelectAll, k.ClearSelection, k.Redeploy, k.Refresh},
 		{k.Copy, k.CopyJSON, k.Save, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
-		{k.Continue, k.Abort},
+		{k.Continue, k.Abort, k.Accept},
 	}
 }
 
@@ -173,4 +178,4 @@ func (k KeyMap) HelpHelp() []key.Binding {
 
 // SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
 // same way by the filter's prompt, the help overlay and docs/console.md.
-const SearchedFields = "id, name, zone, region, status, type, event, badge or tag (team=kafka)"
+const SearchedFields = "id, name, zone, region, status, type, event, badge, tag (team=kafka), host= or rack="

@@ -3,6 +3,7 @@ package ecsapi
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,7 +143,14 @@ func parsePage(r *request, kind byte, minResults int) (page, *apiError) {
 	if r.get("NextToken") != "" || r.get("MaxResults") != "" {
 		p.tokens = true
 		var aerr *apiError
-		if p.size, aerr = intParam(r, "MaxResults", max(10, minResults), minResults, 100); aerr != nil {
+		if minResults == 10 {
+			// DescribeInstanceHistoryEvents documents MaxResults as clamped: below 10 is
+			// read as 10, above 100 as 100. Only a value that is no integer is refused.
+			if p.size, aerr = intParam(r, "MaxResults", 10, -1<<31, 1<<31); aerr != nil {
+				return p, aerr
+			}
+			p.size = min(max(p.size, 10), 100)
+		} else if p.size, aerr = intParam(r, "MaxResults", max(10, minResults), minResults, 100); aerr != nil {
 			return p, aerr
 		}
 		if tok := r.get("NextToken"); tok != "" {
@@ -643,6 +651,9 @@ type redeployReply struct {
 }
 
 func (s *Server) redeployInstance(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "RedeployInstance"); aerr != nil {
+		return nil, aerr
+	}
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
 		return nil, aerr
@@ -741,11 +752,23 @@ func resourceIDs(r *request) ([]string, *apiError) {
 }
 
 func (s *Server) describeTasks(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "DescribeTasks"); aerr != nil {
+		return nil, aerr
+	}
 	region, aerr := s.requireRegion(r)
 	if aerr != nil {
 		return nil, aerr
 	}
-	f := sim.TaskFilter{Action: r.get("TaskAction"), Status: model.TaskStatus(r.get("TaskStatus"))}
+	f := sim.TaskFilter{Action: r.get("TaskAction"), Status: model.TaskStatus(r.get("TaskStatus")), GroupID: r.get("TaskGroupId")}
+	for name, t := range map[string]*time.Time{"StartTime": &f.CreatedStart, "EndTime": &f.CreatedEnd} {
+		if v := r.get(name); v != "" {
+			at, err := parseMinuteOrSecond(v)
+			if err != nil {
+				return nil, errInvalid(name, "it is UTC yyyy-MM-ddTHH:mmZ")
+			}
+			*t = at
+		}
+	}
 	if f.TaskIDs, aerr = taskIDs(r.get("TaskIds")); aerr != nil {
 		return nil, aerr
 	}
@@ -778,4 +801,111 @@ func (s *Server) describeTasks(r *request) (any, *apiError) {
 		})
 	}
 	return out, nil
+}
+
+// parseMinuteOrSecond reads a DescribeTasks time: yyyy-MM-ddTHH:mmZ as documented, or with
+// seconds.
+func parseMinuteOrSecond(v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02T15:04Z", v); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02T15:04:05Z", v)
+}
+
+// ---- AcceptInquiredSystemEvent, CreateSimulatedSystemEvents, CancelSimulatedSystemEvents ----
+
+type requestOnlyReply struct {
+	RequestID string `json:"RequestId"`
+}
+
+func (s *Server) acceptInquiredSystemEvent(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "AcceptInquiredSystemEvent"); aerr != nil {
+		return nil, aerr
+	}
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	id := r.get("EventId")
+	if id == "" {
+		return nil, errMissing("EventId")
+	}
+	if err := s.e.Accept(region, id); err != nil {
+		return nil, fromBackend(err)
+	}
+	return requestOnlyReply{RequestID: s.e.NewRequestID()}, nil
+}
+
+type createDrillsReply struct {
+	RequestID  string `json:"RequestId"`
+	EventIDSet struct {
+		EventID []string `json:"EventId"`
+	} `json:"EventIdSet"`
+}
+
+func (s *Server) createSimulatedSystemEvents(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "CreateSimulatedSystemEvents"); aerr != nil {
+		return nil, aerr
+	}
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	t := model.EventType(r.get("EventType"))
+	switch {
+	case t == "":
+		return nil, errMissing("EventType")
+	case !slices.Contains(sim.DrillTypes, t):
+		return nil, errInvalid("EventType", "it is one of the drill types of CreateSimulatedSystemEvents, e.g. SystemMaintenance.Reboot")
+	}
+	nb := r.get("NotBefore")
+	if nb == "" {
+		return nil, errMissing("NotBefore")
+	}
+	notBefore, err := time.Parse("2006-01-02T15:04:05Z", nb)
+	if err != nil {
+		return nil, errInvalid("NotBefore", "it is UTC yyyy-MM-ddTHH:mm:ssZ")
+	}
+	ids, aerr := r.list("InstanceId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	switch {
+	case len(ids) == 0:
+		return nil, errMissing("InstanceId.1")
+	case len(ids) > 100:
+		return nil, errInvalid("InstanceId.N", "at most 100 instances per call")
+	}
+	made, err := s.e.CreateDrills(region, t, notBefore, ids)
+	if err != nil {
+		return nil, fromBackend(err)
+	}
+	out := createDrillsReply{RequestID: s.e.NewRequestID()}
+	out.EventIDSet.EventID = made
+	return out, nil
+}
+
+func (s *Server) cancelSimulatedSystemEvents(r *request) (any, *apiError) {
+	if aerr := checkParams(r, "CancelSimulatedSystemEvents"); aerr != nil {
+		return nil, aerr
+	}
+	region, aerr := s.requireRegion(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids, aerr := r.list("EventId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	switch {
+	case len(ids) == 0:
+		return nil, &apiError{status: 404, code: "MissingParameter",
+			message: "The input parameter \"EventId.1\" that is mandatory for processing this request is not supplied."}
+	case len(ids) > 100:
+		return nil, &apiError{status: 400, code: sim.CodeEventIDLimitExceeded, message: "At most 100 simulated event IDs can be specified."}
+	}
+	if err := s.e.CancelDrills(region, ids); err != nil {
+		return nil, fromBackend(err)
+	}
+	return requestOnlyReply{RequestID: s.e.NewRequestID()}, nil
 }

@@ -21,7 +21,10 @@ type rawJSON []byte
 //	{"RequestId","TotalCount","PageNumber"(page style),"PageSize","NextToken"(more pages),
 //	 "InstanceSystemEventSet":{"InstanceSystemEventType":[{"EventId","InstanceId",
 //	 "ResourceType","EventType":{"Name","Code"},"EventCycleStatus":{"Name","Code"},
-//	 "EventPublishTime","NotBefore","EventFinishTime"(final),"Reason","ImpactLevel"}]}}
+//	 "EventPublishTime","NotBefore","EventFinishTime"(final),"Reason","ReasonCode",
+//	 "ImpactLevel","ExtendedAttribute":{"Device","DiskId","HostId","HostType","Rack",
+//	 "CanAccept","InitialNotBefore","MigrationOptions":{"MigrationOption":[…]},
+//	 "InactiveDisks":{"InactiveDisk":[…]},…}(when the event has one)}]}}
 func appendEventsReply(b []byte, requestID string, total, pageNumber, pageSize int, next string, evs []model.Event) rawJSON {
 	b = appendPageHeader(b, requestID, total, pageNumber, pageSize, next)
 	b = append(b, `,"InstanceSystemEventSet":{"InstanceSystemEventType":[`...)
@@ -57,9 +60,88 @@ func appendEvent(b []byte, ev *model.Event) []byte {
 	}
 	b = append(b, `,"Reason":`...)
 	b = appendJSONString(b, ev.Reason)
+	if ev.ReasonCode != "" {
+		b = append(b, `,"ReasonCode":`...)
+		b = appendJSONString(b, ev.ReasonCode)
+	}
 	if ev.ImpactLevel != "" {
 		b = append(b, `,"ImpactLevel":`...)
 		b = appendJSONString(b, ev.ImpactLevel)
+	}
+	if a := ev.ExtendedAttribute; a != nil && !a.IsZero() {
+		b = appendExtendedAttribute(append(b, `,"ExtendedAttribute":`...), a)
+	}
+	return append(b, '}')
+}
+
+// appendExtendedAttribute writes an event's ExtendedAttribute with the members it has, in
+// the shape of the SDK's ExtendedAttribute (lists in their {"Item":[…]} wrappers).
+func appendExtendedAttribute(b []byte, a *model.ExtendedAttribute) []byte {
+	sep := byte('{')
+	str := func(name, v string) {
+		if v == "" {
+			return
+		}
+		b = append(b, sep, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		b = appendJSONString(b, v)
+		sep = ','
+	}
+	str("Device", a.Device)
+	str("DiskId", a.DiskID)
+	str("HostId", a.HostID)
+	str("HostType", a.HostType)
+	str("Rack", a.Rack)
+	str("Code", a.Code)
+	str("CanAccept", a.CanAccept)
+	if !a.InitialNotBefore.IsZero() {
+		b = append(b, sep)
+		b = append(b, `"InitialNotBefore":`...)
+		b = appendTime(b, a.InitialNotBefore)
+		sep = ','
+	}
+	str("OnlineRepairPolicy", a.OnlineRepairPolicy)
+	str("ResponseResult", a.ResponseResult)
+	str("PunishType", a.PunishType)
+	str("PunishDomain", a.PunishDomain)
+	str("PunishUrl", a.PunishURL)
+	if len(a.MigrationOptions) > 0 {
+		b = append(b, sep)
+		b = append(b, `"MigrationOptions":{"MigrationOption":[`...)
+		for i, o := range a.MigrationOptions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, o)
+		}
+		b = append(b, "]}"...)
+		sep = ','
+	}
+	if len(a.InactiveDisks) > 0 {
+		b = append(b, sep)
+		b = append(b, `"InactiveDisks":{"InactiveDisk":[`...)
+		for i, k := range a.InactiveDisks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"CreationTime":`...)
+			b = appendJSONString(b, k.CreationTime)
+			b = append(b, `,"ReleaseTime":`...)
+			b = appendJSONString(b, k.ReleaseTime)
+			b = append(b, `,"DeviceCategory":`...)
+			b = appendJSONString(b, k.DeviceCategory)
+			b = append(b, `,"DeviceSize":`...)
+			b = appendJSONString(b, k.DeviceSize)
+			b = append(b, `,"DeviceType":`...)
+			b = appendJSONString(b, k.DeviceType)
+			b = append(b, '}')
+		}
+		b = append(b, "]}"...)
+		sep = ','
+	}
+	if sep == '{' {
+		b = append(b, '{')
 	}
 	return append(b, '}')
 }

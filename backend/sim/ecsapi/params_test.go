@@ -449,6 +449,9 @@ func TestParamRules(t *testing.T) {
 		},
 	}
 
+	for name, c := range todaysCases(f) {
+		cases[name] = c
+	}
 	for _, rule := range ecsapi.ParamRules {
 		name := rule.Action + " " + rule.Name
 		t.Run(name, func(t *testing.T) {

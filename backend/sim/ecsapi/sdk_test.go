@@ -378,13 +378,18 @@ func TestDescribeInstanceHistoryEvents(t *testing.T) {
 		}
 	})
 
-	t.Run("MaxResults out of range", func(t *testing.T) {
-		for _, max := range []int{9, 101} {
+	// The API documents MaxResults as clamped: below 10 reads as 10, above 100 as 100.
+	t.Run("MaxResults clamped", func(t *testing.T) {
+		for _, tc := range []struct{ asked, want int }{{1, 10}, {9, 10}, {101, 100}, {5000, 100}} {
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
-			req.MaxResults = requests.NewInteger(max)
-			_, err := c.DescribeInstanceHistoryEvents(req)
-			if se := serverError(t, err); se.HttpStatus() != 400 || se.ErrorCode() != "InvalidParameter" {
-				t.Errorf("MaxResults %d: %d %s", max, se.HttpStatus(), se.ErrorCode())
+			req.MaxResults = requests.NewInteger(tc.asked)
+			req.InstanceEventCycleStatus = &[]string{"Inquiring", "Scheduled", "Executing", "Avoided", "Executed", "Canceled", "Failed"}
+			resp, err := c.DescribeInstanceHistoryEvents(req)
+			if err != nil {
+				t.Fatalf("MaxResults %d: %v", tc.asked, err)
+			}
+			if n := len(resp.InstanceSystemEventSet.InstanceSystemEventType); n != min(tc.want, resp.TotalCount) {
+				t.Errorf("MaxResults %d: %d events, want %d", tc.asked, n, tc.want)
 			}
 		}
 	})

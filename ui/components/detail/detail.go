@@ -239,9 +239,33 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 			answer = " · a redeploy does not answer it"
 		}
 		add("  %s  %s  deadline %s (%s)%s", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when, answer)
+		if ev.DeadlineMoved() {
+			add("    DEADLINE MOVED by the platform: first %s", ev.Attr().InitialNotBefore.UTC().Format(stamp))
+		}
 		add("    id %s · impact level %s · published %s", ev.ID, common.OrDash(ev.ImpactLevel), ev.PublishTime.UTC().Format(stamp))
 		if ev.Reason != "" {
-			add("    reason: %s", ev.Reason)
+			reason := ev.Reason
+			if ev.ReasonCode != "" {
+				reason += " (" + ev.ReasonCode + ")"
+			}
+			add("    reason: %s", reason)
+		}
+		if disks := ev.DiskNames(); disks != "" {
+			add("    disk: %s", disks)
+		}
+		if a := ev.Attr(); a.HostID != "" || a.Rack != "" {
+			host := common.OrDash(a.HostID)
+			if a.HostType != "" {
+				host += " (" + a.HostType + ")"
+			}
+			add("    host %s · rack %s", host, common.OrDash(a.Rack))
+		}
+		if ev.CycleStatus == model.CycleInquiring {
+			if ev.Acceptable() {
+				add("    the platform asks: A accepts it, and it %s now", ev.Type.DefaultAction())
+			} else {
+				add("    the platform asks, but says it cannot be accepted (CanAccept=false)")
+			}
 		}
 	}
 
@@ -272,6 +296,9 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	}
 	for _, b := range el.Blocks {
 		add("  blocked: %s (HTTP %d): %s", b.Code, b.HTTPStatus, b.Message)
+		if b.Next != "" {
+			add("    next: %s", b.Next)
+		}
 	}
 	// Data loss first, then the rest in model.Evaluate's order.
 	for _, destructive := range []bool{true, false} {

@@ -1,0 +1,161 @@
+package sim
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"ecs-redeploy/model"
+)
+
+// todaysPlatform makes a generated fleet play today's platform, after the rest of Generate
+// has drawn it: the event types and statuses today's RedeployInstance page lists (the
+// Inquiring local-disk flow, SystemFailure.Redeploy in Inquiring and Scheduled, Failed and
+// Canceled finals, a disk isolated whose ReInit is not sent yet) and the ExtendedAttribute
+// each event carries (the host and rack, the damaged disk and its device, CanAccept, a
+// deadline the platform moved).
+//
+// It draws from its own generator, seeded from seed, so the fleet Generate drew before it
+// (ids, names, types, statuses, billing) stays what it was; only events change.
+func todaysPlatform(seed int64, f *Fleet, now time.Time) {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x70da7))
+	hosts := hostPool{r: r, byZone: map[string][]host{}}
+	for i := range f.Instances {
+		in := &f.Instances[i]
+		h := hosts.place(in)
+		g := eventGen{r: r, in: in, now: now}
+		// A few instances more in the states today's platform uses, on top of the events
+		// Generate drew: the local-disk flow, a SystemFailure.Redeploy asking first, a
+		// final Failed or Canceled event in the history.
+		switch p := r.IntN(100); {
+		case p < 10 && in.HasLocalDisks():
+			g.localDiskFlow()
+		case p < 15:
+			st := model.CycleInquiring
+			if r.IntN(2) == 0 {
+				st = model.CycleScheduled
+			}
+			g.add(model.EventFailureRedeploy, st, g.deadline(), failureReasons[0])
+		case p < 22:
+			past := now.Add(-time.Duration(1+r.IntN(20)) * 24 * time.Hour)
+			st := model.CycleFailed
+			if r.IntN(2) == 0 {
+				st = model.CycleCanceled
+			}
+			ev := g.add(model.EventMaintenanceRedeploy, st, past, maintenanceReasons[r.IntN(len(maintenanceReasons))])
+			ev.FinishTime = past.Add(time.Duration(1+r.IntN(30)) * time.Minute)
+		}
+		disks := LocalDisks(in)
+		for j := range in.Events {
+			ev := &in.Events[j]
+			// Local-disk events that today's platform asks about first are Inquiring.
+			if ev.Type.LocalDiskEvent() && ev.CycleStatus == model.CycleScheduled && r.IntN(100) < 60 {
+				ev.CycleStatus = model.CycleInquiring
+			}
+			if !hostEvent(ev.Type) {
+				continue
+			}
+			a := &model.ExtendedAttribute{HostID: h.id, Rack: h.rack}
+			if in.OnDedicatedHost() {
+				a.HostID, a.HostType = in.DedicatedHostID, "ddh"
+			}
+			if ev.Type.LocalDiskEvent() && len(disks) > 0 {
+				k := r.IntN(len(disks))
+				a.DiskID, a.Device = disks[k], localDevice(k)
+			}
+			if ev.CycleStatus == model.CycleInquiring {
+				a.CanAccept = "true"
+				if r.IntN(100) < 15 {
+					a.CanAccept = "false"
+				}
+			}
+			// The platform moves some deadlines; the first one published is kept.
+			if ev.CycleStatus.Pending() && ev.CycleStatus != model.CycleExecuting && r.IntN(100) < 12 {
+				a.InitialNotBefore = ev.NotBefore.Add(-time.Duration(1+r.IntN(24)) * time.Hour)
+			}
+			if ev.Type == model.EventMaintenanceRedeploy || ev.Type == model.EventFailureRedeploy {
+				a.MigrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}[:1+r.IntN(2)]
+			}
+			ev.ExtendedAttribute = a
+		}
+		sortEvents(in)
+	}
+}
+
+// localDiskFlow adds the damaged-local-disk flow at one of its steps: the isolation asked
+// (Inquiring), or done with the re-initialization not sent yet (the page's note), or the
+// re-initialization asked.
+func (g eventGen) localDiskFlow() {
+	const reason = "Local disk errors: the damaged disk is isolated, then re-initialized"
+	switch g.r.IntN(3) {
+	case 0:
+		g.add(model.EventMaintenanceIsolateOnly, model.CycleInquiring, g.deadline(), reason)
+	case 1:
+		past := g.now.Add(-time.Duration(30+g.r.IntN(600)) * time.Minute)
+		ev := g.add(model.EventMaintenanceIsolateOnly, model.CycleExecuted, past, reason)
+		ev.FinishTime = past.Add(5 * time.Minute)
+		// Still pending: a maintenance reboot the redeploy also answers, so the instance
+		// is listed; the note is what RedeployInstance itself would allow.
+		g.add(model.EventMaintenanceReboot, model.CycleScheduled, g.deadline(), maintenanceReasons[0])
+	default:
+		past := g.now.Add(-time.Duration(120+g.r.IntN(600)) * time.Minute)
+		ev := g.add(model.EventMaintenanceIsolateOnly, model.CycleExecuted, past, reason)
+		ev.FinishTime = past.Add(5 * time.Minute)
+		g.add(model.EventMaintenanceReInitOnly, model.CycleInquiring, g.deadline(), reason)
+	}
+}
+
+func sortEvents(in *model.Instance) {
+	evs := in.Events
+	for i := 1; i < len(evs); i++ {
+		for j := i; j > 0 && evs[j].NotBefore.Before(evs[j-1].NotBefore); j-- {
+			evs[j], evs[j-1] = evs[j-1], evs[j]
+		}
+	}
+}
+
+// host is a physical server: instances placed on it share its HostId and Rack.
+type host struct{ id, rack string }
+
+// hostPool places instances on hosts zone by zone: some share a host with an earlier
+// instance of their zone; members of a deployment set never do (the set spreads them).
+type hostPool struct {
+	r      *rand.Rand
+	byZone map[string][]host
+}
+
+func (p *hostPool) place(in *model.Instance) host {
+	hs := p.byZone[in.ZoneID]
+	if len(hs) > 0 && in.DeploymentSetID == "" && !in.OnDedicatedHost() && p.r.IntN(100) < 35 {
+		return hs[p.r.IntN(len(hs))]
+	}
+	h := host{
+		id:   "h-" + idStem(in.ID) + randID(p.r, 14),
+		rack: fmt.Sprintf("%s-R%02d", in.ZoneID, 1+p.r.IntN(40)),
+	}
+	p.byZone[in.ZoneID] = append(hs, h)
+	return h
+}
+
+// LocalDisks are the ids of instance in's local disks (LocalStorageAmount of them), the
+// same every time: the simulator has no DescribeDisks, so a disk's id is derived from its
+// instance's.
+func LocalDisks(in *model.Instance) []string {
+	out := make([]string, in.LocalStorageAmount)
+	for k := range out {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d", in.ID, k)
+		v := h.Sum64()
+		b := make([]byte, 17)
+		for i := range b {
+			b[i] = idAlphabet[v%uint64(len(idAlphabet))]
+			v = v/uint64(len(idAlphabet)) ^ uint64(i+1)*0x9e3779b97f4a7c15
+		}
+		out[k] = "d-" + idStem(in.ID) + string(b)
+	}
+	return out
+}
+
+// localDevice is the device name of the k-th local disk: /dev/vdb, /dev/vdc, …
+func localDevice(k int) string { return "/dev/vd" + string(rune('b'+k%24)) }
