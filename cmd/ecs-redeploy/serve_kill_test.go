@@ -41,10 +41,13 @@ func TestServeKilledMidPlanResumesWithoutSendingTwice(t *testing.T) {
 	sent := 0
 	var victim *exec.Cmd
 	killed := make(chan struct{})
+	// started is closed once the first serve's process is known (victim): its calls wait.
+	started := make(chan struct{})
 	u, _ := url.Parse("http://" + cs.addr)
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("Action") == "RedeployInstance" {
+			<-started
 			mu.Lock()
 			sent++
 			n, v := sent, victim
@@ -93,12 +96,13 @@ func TestServeKilledMidPlanResumesWithoutSendingTwice(t *testing.T) {
 	first.Env = append(os.Environ(), listingChild+"=main")
 	logs := sshtest.NewBuffer()
 	first.Stderr = logs
-	mu.Lock()
-	victim = first
-	mu.Unlock()
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	victim = first
+	mu.Unlock()
+	close(started)
 	t.Cleanup(func() { _ = first.Process.Kill() })
 	logs.WaitMatch(t, regexp.MustCompile(`plans resumed plans=1`))
 	select {
