@@ -61,7 +61,7 @@ func TestServeBatchOutlivesTheSessionThatStartedIt(t *testing.T) {
 	out.PressUntil(t, in, "7", regexp.MustCompile(`Redeploy 7 {2}`))
 	out.PressUntil(t, in, "\r", regexp.MustCompile(`> Redeploy 7 <`))
 	out.PressUntil(t, in, "\r", regexp.MustCompile(`batch of 7 started`))
-	out.WaitMatch(t, regexp.MustCompile(`batch: 2 in flight · 5 queued`))
+	out.WaitMatch(t, regexp.MustCompile(`batch: \d in flight · \d queued`)) // the hub moves the clock: a wave may end at once
 
 	// The laptop's connection drops: no quit, no goodbye.
 	_ = alice.Conn.Close()
