@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ecs-redeploy/model/safetext"
 )
 
 // Audit phases: an intent line before RedeployInstance is sent, a result line after.
@@ -167,6 +169,8 @@ func (a *audit) write(rec AuditRecord) error {
 	if err != nil {
 		return err
 	}
+	// Values exact; U+202E and the like as \u escapes, for whoever reads it with less.
+	line = safetext.JSON(line)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	buf := make([]byte, 0, len(line)+2)

@@ -10,7 +10,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
-	"ecs-redeploy/ui/common"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
 )
@@ -222,7 +222,7 @@ func (m *Model) Farewell() string {
 		// The account flags make the command address this account as printed: without
 		// them it asked the default profile, another account, or nothing at all.
 		fmt.Fprintf(&b, "still running: %s (%s) task %s; follow it: ecs-redeploy redeploy --follow %s --region %s%s\n",
-			t.InstanceID, t.InstanceName, t.ID, t.ID, t.RegionID, acct)
+			t.InstanceID, safetext.Terminal(t.InstanceName), safetext.Terminal(t.ID), safetext.Terminal(t.ID), safetext.Terminal(t.RegionID), acct)
 	}
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
@@ -284,7 +284,7 @@ func (m *Model) ask(s string) {
 
 // say puts s on the notice line and in the log.
 func (m *Model) say(kind log.Kind, s string) {
-	s = common.Printable(s) // error text and reasons are the API's: no control character reaches the screen
+	s = safetext.Terminal(s) // error text and reasons are the API's: no control character reaches the screen
 	isErr := kind != log.Notice
 	m.notice, m.noticeIsErr, m.noticeSticky, m.noticeAt = s, isErr, kind == log.Error, m.deps.Wall()
 	m.noticeFor, m.noticeState = "", ""
@@ -344,8 +344,6 @@ func (m *Model) row(id string) *fleet.Row {
 	return nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // errLine words a backend error for the notice line: code and RequestId first, so that a
 // narrow terminal cuts the prose, not what a support ticket needs. The prose is the API's
 // message when the API error is all there is, else the whole error: a lost reply or a
@@ -366,5 +364,5 @@ func errLine(what string, err error) string {
 		}
 	}
 	// Backends name the call themselves ("RedeployInstance i-…: not started: …").
-	return oneLine(s + strings.TrimPrefix(text, what+": "))
+	return safetext.Terminal(s + strings.TrimPrefix(text, what+": "))
 }

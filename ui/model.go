@@ -20,6 +20,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/accept"
 	"ecs-redeploy/ui/components/cmdline"
@@ -607,7 +608,7 @@ func (m *Model) logFailures(prev, s *fleet.Snapshot) {
 		kind := log.Notice
 		if t.Status == model.TaskFailed {
 			kind = log.Error
-			text += " · " + oneLine(t.FailedReason)
+			text += " · " + safetext.Terminal(t.FailedReason)
 		}
 		if t.RequestID != "" {
 			text += " · RequestId " + t.RequestID

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/confirm"
 	"ecs-redeploy/ui/components/log"
@@ -48,7 +49,7 @@ type planStartedMsg struct {
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 	if msg.err != nil {
-		m.setNotice(true, "batch not started: "+oneLine(msg.err.Error()))
+		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
 		return nil
 	}
 	st := msg.status
@@ -108,7 +109,7 @@ func (m *Model) plansChanged(prev, s *fleet.Snapshot) {
 		case p.Phase == fleet.PhasePaused && (was == nil || was.Phase != fleet.PhasePaused):
 			// The question stays on screen (pauseLines) until someone answers it; the log
 			// keeps it as what it is, a pause.
-			m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Pause, Text: common.Printable("batch paused: " + p.Stopped)})
+			m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Pause, Text: safetext.Terminal("batch paused: " + p.Stopped)})
 		case was == nil || was.Phase == p.Phase && was.Ended() == p.Ended():
 			// New to this session, or nothing it must be told.
 		case was.Phase == fleet.PhasePaused && p.Phase == fleet.PhaseRunning:
@@ -173,7 +174,7 @@ func (m *Model) pauseLines() []string {
 	if by := p.Identity.Name; by != "" {
 		text += " · started by " + p.Identity.String()
 	}
-	lines := common.Wrap(common.Printable(text), m.width)
+	lines := common.Wrap(safetext.Terminal(text), m.width)
 	if len(lines) > maxPauseLines {
 		lines = lines[:maxPauseLines]
 		lines[maxPauseLines-1] = fitNotice(lines[maxPauseLines-1]+" …", m.width)

@@ -9,6 +9,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/tasks"
 )
@@ -191,7 +192,7 @@ func (m *Model) headerLine() string {
 	}
 	segs := []headerSeg{{text: m.st.Title.On("ECS REDEPLOY"), drop: 1}}
 	if id := m.deps.Identity; id.Name != "" {
-		segs = append(segs, headerSeg{text: id.Name + " (" + string(id.Role) + ")", sep: " │ "})
+		segs = append(segs, headerSeg{text: safetext.Terminal(id.Name) + " (" + string(id.Role) + ")", sep: " │ "})
 	}
 	if m.snap != nil && !m.snap.Loading && m.snap.Err != nil {
 		segs = append(segs, headerSeg{text: m.st.Bad.On("STALE"), sep: " │ "})
@@ -199,6 +200,7 @@ func (m *Model) headerLine() string {
 	if !m.deps.Identity.CanRedeploy() {
 		segs = append(segs, headerSeg{text: m.st.Warn.On("READ-ONLY"), sep: " │ "})
 	}
+	scope = safetext.Terminal(scope) // region ids are the API's, or typed
 	segs = append(segs, headerSeg{text: "scope " + scope, short: scope, drop: 6, sep: " │ "})
 	switch {
 	case m.snap == nil || m.snap.Loading:
@@ -279,5 +281,5 @@ var dialogGoneHelp = []key.Binding{
 
 // dialogGoneLine says why the dialog went, and that the keys typed since did nothing.
 func (m *Model) dialogGoneLine() string {
-	return m.dialogGone + " changed while the dialog was open; nothing was done — esc or enter to go on"
+	return safetext.Terminal(m.dialogGone) + " changed while the dialog was open; nothing was done — esc or enter to go on"
 }

@@ -12,6 +12,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // Redeploy asks the hub for one RedeployInstance of an instance it lists. The call runs on
@@ -155,14 +156,14 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 			err = fmt.Errorf("RedeployInstance %s: %w: the answer named task %q of instance %q; and %w", req.InstanceID, backend.ErrOutcomeUnknown, ref.TaskID, ref.InstanceID, err)
 		}
 	} else if err != nil && !errors.Is(err, backend.ErrOutcomeUnknown) && h.log.Enabled(ctx, slog.LevelDebug) {
-		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", err)
+		h.log.Debug("redeploy refused", "instance", req.InstanceID, "err", safetext.Log(err.Error()))
 	}
 	now := h.opt.Now()
 	h.mu.Lock()
 	defer func() {
 		// A bug in deriving a row must not leave the hub locked for every session.
 		if p := recover(); p != nil {
-			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.log.Error("panic", "in", "recording a RedeployInstance outcome", "panic", safetext.Log(fmt.Sprint(p)), "stack", string(debug.Stack()))
 		}
 		h.mu.Unlock()
 	}()

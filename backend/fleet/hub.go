@@ -16,6 +16,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // Options tune a Hub. Zero values take the defaults.
@@ -278,7 +279,7 @@ func (h *Hub) Drain(ctx context.Context) error {
 func (h *Hub) recovered(what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.log.Error("panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.log.Error("panic", "in", what, "panic", safetext.Log(fmt.Sprint(p)), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%s panicked: %v", what, p)
 		}
 	}()

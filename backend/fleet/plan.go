@@ -464,10 +464,6 @@ func (r *PlanRecord) Ended() bool {
 	return true
 }
 
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
-
 // emit reports an item's new status. Its time is when it happened: a task's FinishedTime
 // from DescribeTasks when the item ended with one, else now, when the plan saw it.
 func (p *Plan) emit(it PlanItem, now time.Time) {

@@ -12,6 +12,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // Run steps the plan on every snapshot the hub publishes until it is settled (done,
@@ -425,18 +426,18 @@ func (p *Plan) submitted(it *PlanItem, ref backend.TaskRef, err error, now time.
 		// A started task is followed even when its audit result line was lost.
 		it.Status, it.TaskID = ItemRunning, ref.TaskID
 		if err != nil {
-			it.Reason = oneLine(err)
+			it.Reason = safetext.Terminal(err.Error())
 		}
 	case errors.Is(err, backend.ErrOutcomeUnknown):
-		it.Status, it.Reason = ItemOutcomeUnknown, oneLine(err)
+		it.Status, it.Reason = ItemOutcomeUnknown, safetext.Terminal(err.Error())
 	case errors.Is(err, ErrDetached):
 		// Still submitting: the hub's record will say how it ended.
 		return
 	case errors.Is(err, ErrInProgress), errors.Is(err, ErrOutcomeHold), errors.Is(err, ErrNotListed),
 		errors.Is(err, backend.ErrAlreadyInProgress):
-		it.Status, it.Reason, it.Ended = ItemSkipped, oneLine(err), now
+		it.Status, it.Reason, it.Ended = ItemSkipped, safetext.Terminal(err.Error()), now
 	default:
-		it.Status, it.Reason, it.Ended = ItemFailed, "not started: "+oneLine(err), now
+		it.Status, it.Reason, it.Ended = ItemFailed, "not started: "+safetext.Terminal(err.Error()), now
 	}
 	p.emit(*it, now)
 	if it.Status == ItemFailed {

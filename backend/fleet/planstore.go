@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"ecs-redeploy/model/safetext"
 )
 
 // PlanStore keeps plans in a state directory, one JSON file per plan (plan-<id>.json),
@@ -44,6 +46,7 @@ func (s *PlanStore) save(rec *PlanRecord) error {
 	if err != nil {
 		return err
 	}
+	data = safetext.JSON(data) // names as \u escapes where a person reading the file would be misled
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return err
 	}

@@ -14,13 +14,14 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 func (h *Hub) refreshLoop(ctx context.Context) {
 	for {
 		err := h.recovered("refresh", func() error { return h.Refresh(ctx) })
 		if err != nil && !errors.Is(err, ErrBusy) && ctx.Err() == nil {
-			h.log.Warn("refresh failed", "err", err)
+			h.log.Warn("refresh failed", "err", safetext.Log(err.Error()))
 			h.mu.Lock()
 			if h.refreshErr == nil { // a panic: Refresh never got to record it
 				h.refreshErr, h.failures = err, h.failures+1

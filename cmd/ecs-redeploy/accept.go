@@ -3,14 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
-	"ecs-redeploy/ui/common"
+	"ecs-redeploy/model/safetext"
 )
 
 func newAcceptCmd(g *globalOptions) *cobra.Command {
@@ -85,7 +84,7 @@ func acceptRefusal(err error) string {
 		case model.CodeIncorrectInstanceStatus:
 			what = "the instance's status does not allow it now (it must be Running or Stopped): try again when it is"
 		case backend.CodeForbiddenRole:
-			return foldLine(ae.Message)
+			return safetext.Terminal(ae.Message)
 		}
 		s := ae.Code
 		if what != "" {
@@ -96,11 +95,7 @@ func acceptRefusal(err error) string {
 		if ae.RequestID != "" {
 			s += " (RequestId " + ae.RequestID + ")"
 		}
-		return foldLine(s)
+		return safetext.Terminal(s)
 	}
-	return foldLine(err.Error())
+	return safetext.Terminal(err.Error())
 }
-
-// foldLine is s on one line, with the control characters an API string may carry shown,
-// never run (DESIGN §5).
-func foldLine(s string) string { return common.Printable(strings.Join(strings.Fields(s), " ")) }

@@ -74,7 +74,7 @@ func TestAcceptRefusalLines(t *testing.T) {
 		"OperationDenied.AcceptNotSupported":   "does not take an accept",
 		"OperationConflict":                    "under way",
 		"IncorrectInstanceStatus":              "Running or Stopped",
-		"SwitchToOffline.OnlineIsolateFail":    "failed second line",
+		"SwitchToOffline.OnlineIsolateFail":    `isolation\x1b[31m failed\nsecond line`, // shown, not obeyed (safetext)
 	} {
 		err := fmt.Errorf("AcceptInquiredSystemEvent e-1: %w", &backend.APIError{Code: code, HTTPStatus: 403,
 			Message: "isolation\x1b[31m failed\nsecond line", RequestID: "R-1", Action: "AcceptInquiredSystemEvent"})

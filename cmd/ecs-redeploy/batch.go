@@ -19,6 +19,7 @@ import (
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // batchOptions are the flags of `redeploy` that shape a batch.
@@ -164,10 +165,10 @@ func (br *batchRun) transition(t fleet.Transition) {
 	if br.o.json {
 		line, err := json.Marshal(t)
 		if err != nil { // a Transition always marshals; never a panic either
-			br.out.printf("{\"error\":%q}\n", err.Error())
+			br.out.printf("{\"error\":%s}\n", safetext.AppendJSONQuote(nil, err.Error()))
 			return
 		}
-		br.out.printf("%s\n", line)
+		br.out.printf("%s\n", safetext.JSON(line)) // values exact, U+202E and the like as \u escapes
 		return
 	}
 	elapsed := model.FormatDuration(t.Time.Sub(br.start))

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/model/safetext"
 )
 
 // cloudEnv gives the test a home of its own and an environment without credentials.
@@ -73,7 +74,7 @@ func TestOpenCloudBackendFailures(t *testing.T) {
 	t.Run("no credentials", func(t *testing.T) {
 		cloudEnv(t, "")
 		_, _, err := openCloudBackend(cloudOptionsWith("cn-hangzhou"))
-		if !errors.Is(err, aliyun.ErrNoCredentials) || !strings.Contains(oneLine(err), "--demo") {
+		if !errors.Is(err, aliyun.ErrNoCredentials) || !strings.Contains(safetext.Terminal(err.Error()), "--demo") {
 			t.Fatalf("%v", err)
 		}
 	})

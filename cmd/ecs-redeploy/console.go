@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,12 +23,27 @@ import (
 )
 
 // runConsole opens the interactive console on the backend the flags choose.
+//
+// The console is the one owner of the signals that end it: SIGINT and SIGTERM (main's
+// context) and SIGHUP (the terminal closed, or `kill -HUP`) cancel ctx, and the console
+// ends at once, whatever it is doing, with the terminal restored (alternate screen off,
+// mouse tracking off, cursor on). Bubble Tea's own signal handler is off: with both
+// listening, its QuitMsg could block on a program that had already stopped for the
+// context, and the process hung on SIGTERM with the screen still taken (issue 21).
 func runConsole(cmd *cobra.Command, g *globalOptions) error {
-	ctx, cancel := context.WithCancel(cmd.Context())
+	parent := cmd.Context()
+	if !signal.Ignored(syscall.SIGHUP) { // under nohup a hangup ends nothing
+		var stop context.CancelFunc
+		parent, stop = signal.NotifyContext(parent, syscall.SIGHUP)
+		defer stop()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	e, err := g.open(ctx)
-	if err != nil {
-		return err
+	// Loading a large fleet (a generated 100,000, the first listing) takes seconds and
+	// reads no context; the terminal is not taken yet, so a signal ends it here and now.
+	e, err := untilDone(ctx, func() (*env, error) { return g.open(ctx) })
+	if err != nil || ctx.Err() != nil {
+		return quietIfCanceled(ctx, err)
 	}
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
@@ -55,17 +72,22 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		deps.AccountFlags = g.accountFlags()
 	}
 	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
-		return err
+		return quietIfCanceled(ctx, err)
 	}
 	go view.Run(ctx)
 
 	m := ui.New(deps)
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	_, runErr := p.Run()
 	// The calls in flight answer before the process ends, so their audit result lines are
 	// written and the batches saved with their tasks; what was not sent stays saved.
-	drainCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// A signal asked for the end now: the wait is shorter.
+	wait := 10 * time.Second
+	if ctx.Err() != nil {
+		wait = 2 * time.Second
+	}
+	drainCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), wait)
 	_ = view.Drain(drainCtx) // what is still out is on the farewell below
 	stop()
 	if runErr != nil && ctx.Err() == nil {
@@ -74,10 +96,42 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	// What goes on without the console, and how to follow it.
 	if bye := m.Farewell(); bye != "" {
 		pr := &printer{w: cmd.OutOrStdout()}
-		pr.printf("%s", bye)
+		for _, line := range strings.Split(strings.TrimSuffix(bye, "\n"), "\n") {
+			pr.printf("%s\n", line)
+		}
 		return pr.Err()
 	}
 	return nil
+}
+
+// untilDone is f's result, or ctx's error as soon as ctx ends: f goes on in the
+// background, and the process ends without it.
+func untilDone[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// quietIfCanceled is err, or nil when a signal ended the console: it was asked to end,
+// and did.
+func quietIfCanceled(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // resumeConsolePlans picks up the unfinished plans of this account, reconciled through
@@ -114,7 +168,7 @@ func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStor
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
-		pr.printf("ecs-redeploy: %s\n", oneLine(err))
+		pr.printf("ecs-redeploy: %s\n", err)
 	}
 	return nil
 }

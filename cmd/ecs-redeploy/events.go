@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/eventsjson"
+	"ecs-redeploy/model/safetext"
 )
 
 func newEventsCmd(g *globalOptions) *cobra.Command {
@@ -125,11 +126,14 @@ func pendingOf(evs []model.Event) []model.Event {
 }
 
 // writeTable writes rows as columns two spaces apart, each as wide in terminal cells as
-// its widest cell (ansi.StringWidth: CJK and emoji take two).
+// its widest cell (ansi.StringWidth: CJK and emoji take two). A cell is text from outside
+// (a name, a zone): it is shown as safetext.Terminal shows it, and measured so.
 func writeTable(w io.Writer, rows [][]string) error {
 	var widths []int
 	for _, row := range rows {
 		for i, c := range row {
+			c = safetext.Terminal(c)
+			row[i] = c
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
@@ -146,8 +150,7 @@ func writeTable(w io.Writer, rows [][]string) error {
 				b.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
 			}
 		}
-		b.WriteByte('\n')
-		p.printf("%s", b.String())
+		p.printf("%s\n", b.String())
 	}
 	return p.Err()
 }

@@ -19,6 +19,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; --version adds the
@@ -84,9 +85,15 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ecs-redeploy: "+oneLine(err))
+		fmt.Fprintln(os.Stderr, errorLine(err))
 	}
 	os.Exit(exitCode(err))
+}
+
+// errorLine is how a command's error is printed: one line, the API's words in it (a
+// Message, a RequestId, a name) shown, never obeyed (safetext.Terminal).
+func errorLine(err error) string {
+	return "ecs-redeploy: " + safetext.Terminal(err.Error())
 }
 
 // exitCode is the exit status for a command's error, as the README documents it: 0 done,

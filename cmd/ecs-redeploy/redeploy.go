@@ -254,7 +254,7 @@ func followTask(ctx context.Context, h *fleet.Hub, ref backend.TaskRef, poll, wa
 	final, err := h.FollowTask(ctx, ref, ticker.C, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			pr.printf("%7s  %s (retrying)\n", elapsed, oneLine(p.Err))
+			pr.printf("%7s  %s (retrying)\n", elapsed, p.Err)
 			return
 		}
 		status := p.Status

@@ -22,6 +22,7 @@ import (
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // simServer serves a generated fleet on 127.0.0.1 through ecsapi, as sim-server does, and
@@ -160,7 +161,7 @@ func TestRedeployGateway502IsOutcomeUnknown(t *testing.T) {
 	if !errors.Is(err, backend.ErrOutcomeUnknown) {
 		t.Fatalf("error %v; want outcome unknown\n%s", err, out)
 	}
-	msg := oneLine(err)
+	msg := safetext.Terminal(err.Error())
 	if strings.Contains(msg, "safe to try again") || strings.Contains(msg, "try again later") || !strings.HasSuffix(msg, "before trying again") || !strings.Contains(msg, "502") {
 		t.Errorf("message %q", msg)
 	}

@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
+	"ecs-redeploy/model/safetext"
 )
 
 // simServerOptions are sim-server's own flags; the fleet comes from the shared ones.
@@ -179,7 +180,7 @@ aliyun CLI: aliyun ecs DescribeRegions --endpoint %[4]s --insecure --region %[7]
 console:    ALIBABA_CLOUD_ACCESS_KEY_ID=ID ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET ecs-redeploy --endpoint %[4]s --region all
 
 one line per call: time action region status code duration. Ctrl-C stops.
-`, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, region)
+`, len(eng.Instances("", nil)), len(eng.Regions()), g.SimSpeed, ep.Addr, id, shownSecret, safetext.Terminal(region)) // a scenario names the region
 	if err != nil {
 		// Without the banner nobody learns the address or a generated key: stop, do not
 		// serve unseen.

@@ -13,6 +13,7 @@ import (
 
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model/safetext"
 )
 
 // TestSimServerCommand runs the command as a user does, on a free port, answers one SDK
@@ -63,7 +64,7 @@ func TestSimServerCommand(t *testing.T) {
 	c.Domain = addr
 	resp, err := c.DescribeRegions(ecs.CreateDescribeRegionsRequest())
 	if err != nil {
-		t.Fatal(oneLine(err))
+		t.Fatal(safetext.Terminal(err.Error()))
 	}
 	if len(resp.Regions.Region) == 0 {
 		t.Error("no regions")

@@ -3,16 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
-
-// oneLine folds an error message onto one line, so a failure is always one clear line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
 
 // parseRegions reads the values of --region, the one rule for the simulator and the real
 // API: `all` alone means every region; otherwise a list of region ids, given as repeated
@@ -49,10 +46,37 @@ type printer struct {
 	err error
 }
 
+// printf writes format with a's values, each shown as text from outside: a string (or a
+// string type), an error or a Stringer passes safetext.Terminal, so no instance name, tag,
+// event reason or API message a command prints reaches the terminal as a control or bidi
+// sequence, and a value never spans lines. The format is the program's own and written
+// as is; byte slices (JSON lines, already escaped) too.
 func (p *printer) printf(format string, a ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+		_, p.err = fmt.Fprintf(p.w, format, shownArgs(a)...)
 	}
+}
+
+// shownArgs is a with every text value passed through safetext.Terminal.
+func shownArgs(a []any) []any {
+	out := make([]any, len(a))
+	for i, v := range a {
+		switch v := v.(type) {
+		case string:
+			out[i] = safetext.Terminal(v)
+		case error:
+			out[i] = safetext.Terminal(v.Error())
+		case fmt.Stringer:
+			out[i] = safetext.Terminal(v.String())
+		default:
+			if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+				out[i] = safetext.Terminal(rv.String())
+			} else {
+				out[i] = v
+			}
+		}
+	}
+	return out
 }
 
 // Err is the first write error, wrapped to say what failed.

@@ -5,9 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // rowEncoder writes Rows as `events --json` prints them: each an element of the
@@ -15,9 +14,9 @@ import (
 // names. It is the layout json.Encoder with SetIndent("", "  ") gives the slice, written
 // straight from the fields: reflecting over every row and indenting the result in a
 // second pass was most of a listing's CPU (at 10,000 instances, 0.13 s of 0.40 s).
-// Strings are quoted by jsontext (encoding/json/v2's), which also turns invalid UTF-8
-// into U+FFFD as encoding/json does; unlike encoding/json, it leaves <, >, & and
-// U+2028/U+2029 unescaped, which JSON allows. TestRowEncoderMatchesEncodingJSON keeps
+// Strings are quoted by safetext.AppendJSONQuote, which turns invalid UTF-8 into U+FFFD
+// as encoding/json does and, unlike it, leaves <, >, & unescaped, which JSON allows, and
+// escapes U+202E and the other bidi and invisible characters. TestRowEncoderMatchesEncodingJSON keeps
 // the two in step, field by field.
 type rowEncoder struct {
 	b     []byte
@@ -257,10 +256,12 @@ func (e *rowEncoder) key(name string) {
 	e.b = append(e.b, '"', ':', ' ')
 }
 
-// quote appends s as a JSON string. Invalid UTF-8 is written as U+FFFD; the error that
-// reports it is dropped, as encoding/json drops it.
+// quote appends s as a JSON string: invalid UTF-8 as U+FFFD, as encoding/json writes it,
+// and bidi and invisible characters (U+202E…) as \u escapes, which encoding/json leaves
+// raw (safetext.AppendJSONQuote): the values stay exact for a decoder, and nobody reading
+// the output sees a line reordered.
 func (e *rowEncoder) quote(s string) {
-	e.b, _ = jsontext.AppendQuote(e.b, s)
+	e.b = safetext.AppendJSONQuote(e.b, s)
 }
 
 func (e *rowEncoder) str(name, v string) {

@@ -45,18 +45,3 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
-
-func TestPrintableStripsControlCharacters(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain name":                       "plain name",
-		"héllo 世界":                         "héllo 世界",
-		"eve\x1b[2J\x1b]52;c;cm0gLXJm\x07": "eve[2J]52;c;cm0gLXJm",
-		"a\u009b31mred\u0085":              "a31mred",
-		"line one\nline\ttwo\r":            "line one line two ",
-		"\x00\x7f":                         "",
-	} {
-		if got := Printable(in); got != want {
-			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

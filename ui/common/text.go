@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"ecs-redeploy/model/safetext"
 )
 
 // Fit pads or truncates s to exactly w terminal columns.
@@ -170,12 +172,13 @@ func OrDash(s string) string {
 const DangerMark = "!! DATA LOSS:"
 
 // WarningLine words one consequence of a redeploy; a destructive one starts with
-// DangerMark. It is plain text: wrap it, then PaintWarning each line.
+// DangerMark. It is plain text: wrap it, then PaintWarning each line. msg may quote the
+// API (an event type, a lock reason): it is shown, never obeyed (safetext.Terminal).
 func WarningLine(destructive bool, msg string) string {
 	if destructive {
-		return "  " + DangerMark + " " + msg
+		return "  " + DangerMark + " " + safetext.Terminal(msg)
 	}
-	return "  - " + msg
+	return "  - " + safetext.Terminal(msg)
 }
 
 // PaintWarning paints the wrapped lines of one WarningLine: a destructive one's mark in
@@ -196,37 +199,3 @@ func PaintWarning(st *Styles, destructive bool, lines []string) []string {
 	}
 	return out
 }
-
-// Printable is s without the C0 and C1 control characters (U+0000–U+001F, U+007F,
-// U+0080–U+009F), for text from outside (an SSH user name, the API's tag values, event
-// reasons, FailedReason, error text) before it reaches a terminal: ESC, CSI and OSC there
-// would move the cursor, recolour the screen or set the clipboard (OSC 52) from data. Tab,
-// newline and carriage return become a space, so the words they separated stay apart.
-// Printable text is returned as is, without allocating.
-func Printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if isControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case isControl(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isControl reports whether r is a C0 or C1 control character, or DEL (ECMA-48).
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

@@ -25,7 +25,7 @@ func TestSSHUserNameCarriesNoControlCharacters(t *testing.T) {
 	c := e.connect("eve\x1b[2J\x1b]0;pwned\x07\u009b", e.viewer, 120, 30)
 	c.Out.WaitFor(t, "first screen", idFirst)
 	name := <-names
-	if strings.ContainsAny(name, "\x1b\x07\u009b") || name != "eve[2J]0;pwned" {
+	if strings.ContainsAny(name, "\x1b\x07\u009b") || name != `eve\x1b[2J\x1b]0;pwned\x07<U+009B>` {
 		t.Fatalf("identity name %q", name)
 	}
 }

@@ -21,8 +21,8 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui"
-	"ecs-redeploy/ui/common"
 )
 
 // Hub is what the server needs from the process-wide fleet hub (*fleet.Hub).
@@ -164,7 +164,7 @@ func New(opt Options) (*Server, error) {
 	opt.Keys.mu.Lock()
 	opt.Keys.onReload = func(f *keyFile, err error) {
 		if err != nil {
-			s.log.Warn("key file unreadable: its keys are locked out", "path", f.path, "role", f.role, "err", err)
+			s.log.Warn("key file unreadable: its keys are locked out", "path", f.path, "role", f.role, "err", safetext.Log(err.Error()))
 			return
 		}
 		kv := []any{"path", f.path, "role", f.role, "keys", len(f.keys), "skipped_lines", f.skipped}
@@ -220,7 +220,7 @@ func New(opt Options) (*Server, error) {
 type panicLogger struct{ l *log.Logger }
 
 func (p panicLogger) Printf(format string, v ...any) {
-	p.l.Error("session panicked", "detail", fmt.Sprintf(format, v...))
+	p.l.Error("session panicked", "detail", safetext.Log(fmt.Sprintf(format, v...)))
 }
 
 // pendingKey is the ssh.Context key of a connection's *pendingConn.
@@ -245,7 +245,7 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 			if method == "none" || method == "publickey" {
 				return
 			}
-			s.log.Warn("auth refused", "user", conn.User(), "remote", conn.RemoteAddr().String(),
+			s.log.Warn("auth refused", "user", safetext.Log(conn.User()), "remote", conn.RemoteAddr().String(),
 				"method", method, "reason", "public keys only")
 		},
 	}
@@ -257,14 +257,14 @@ func (s *Server) authPublicKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	g, ok := s.opt.Keys.Lookup(key)
 	fp := gossh.FingerprintSHA256(key)
 	if !ok {
-		s.log.Warn("auth refused", "user", ctx.User(), "remote", ctx.RemoteAddr().String(),
+		s.log.Warn("auth refused", "user", safetext.Log(ctx.User()), "remote", ctx.RemoteAddr().String(),
 			"fingerprint", fp, "reason", "key not in --authorized-keys or --operator-keys")
 		return false
 	}
 	// The user name is whatever the client said; the fingerprint and the key's comment in
 	// the file are who it is.
-	s.log.Info("auth accepted", "user", ctx.User(), "remote", ctx.RemoteAddr().String(),
-		"fingerprint", fp, "key_comment", g.Comment, "role", s.role(g.Role))
+	s.log.Info("auth accepted", "user", safetext.Log(ctx.User()), "remote", ctx.RemoteAddr().String(),
+		"fingerprint", fp, "key_comment", safetext.Log(g.Comment), "role", s.role(g.Role))
 	return true
 }
 
@@ -305,7 +305,7 @@ func (s *Server) Reload() {
 func (s *Server) recheckSessions() {
 	for _, ss := range s.snapshot() {
 		g, ok := s.opt.Keys.Granted(ss.id.KeyFingerprint)
-		kv := []any{"user", ss.id.Name, "remote", ss.sess.RemoteAddr().String(), "fingerprint", ss.id.KeyFingerprint, "role", ss.id.Role}
+		kv := []any{"user", safetext.Log(ss.sess.User()), "remote", ss.sess.RemoteAddr().String(), "fingerprint", ss.id.KeyFingerprint, "role", ss.id.Role}
 		switch {
 		case !ok:
 			if !ss.ending() {
@@ -437,28 +437,28 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		// connection logged in opens no new session.
 		g, ok := s.opt.Keys.Lookup(key)
 		if !ok {
-			s.log.Warn("session refused", "user", sess.User(), "remote", remote, "fingerprint", fp, "reason", "key no longer authorized")
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "key no longer authorized")
 			refuse(sess, "your key is no longer authorized on this server; ask its administrator")
 			return
 		}
 		// The user name is the client's to choose: shown in every session's header and
 		// written to the audit log, it carries no control character (an ESC would be a
 		// terminal command on every screen that shows it).
-		id := backend.Identity{Name: common.Printable(sess.User()), KeyFingerprint: fp, Role: s.role(g.Role)}
+		id := backend.Identity{Name: safetext.Terminal(sess.User()), KeyFingerprint: fp, Role: s.role(g.Role)}
 		if _, _, isPty := sess.Pty(); !isPty {
-			s.log.Warn("session refused", "user", id.Name, "remote", remote, "fingerprint", fp, "reason", "no pty")
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "no pty")
 			refuse(sess, "this server needs a terminal: connect with plain `ssh -p PORT host` (no -T, no -N, no command)")
 			return
 		}
 		if len(sess.Command()) > 0 || sess.Subsystem() != "" {
-			s.log.Warn("session refused", "user", id.Name, "remote", remote, "fingerprint", fp, "reason", "command given")
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "command given")
 			refuse(sess, "this server only serves the console: connect without a command")
 			return
 		}
 		ss, err := s.register(sess, id)
 		switch {
 		case errors.Is(err, errFull):
-			s.log.Warn("session refused", "user", id.Name, "remote", remote, "fingerprint", fp, "reason", "max sessions", "max_sessions", s.opt.MaxSessions)
+			s.log.Warn("session refused", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "reason", "max sessions", "max_sessions", s.opt.MaxSessions)
 			refuse(sess, fmt.Sprintf("the console is full: %d sessions are open, the most this server allows; try again in a few minutes", s.opt.MaxSessions))
 			return
 		case err != nil:
@@ -467,12 +467,12 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		start := s.opt.Clock()
 		pty, _, _ := sess.Pty()
-		s.log.Info("session start", "user", id.Name, "remote", remote, "fingerprint", fp, "key_comment", g.Comment, "role", id.Role,
+		s.log.Info("session start", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp, "key_comment", safetext.Log(g.Comment), "role", id.Role,
 			"term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 		defer func() {
 			ss.close()
 			s.unregister(sess)
-			s.log.Info("session end", "user", id.Name, "remote", remote, "fingerprint", fp,
+			s.log.Info("session end", "user", safetext.Log(sess.User()), "remote", remote, "fingerprint", fp,
 				"duration", s.opt.Clock().Sub(start).Round(time.Millisecond), "reason", ss.endReason())
 		}()
 		next(sess)
@@ -583,7 +583,7 @@ func (c *callTracker) Redeploy(ctx context.Context, req backend.RedeployRequest)
 		return backend.TaskRef{}, errShuttingDown
 	}
 	defer c.s.calls.done()
-	kv := []any{"user", req.Identity.Name, "fingerprint", req.Identity.KeyFingerprint, "role", req.Identity.Role,
+	kv := []any{"user", safetext.Log(req.Identity.Name), "fingerprint", req.Identity.KeyFingerprint, "role", req.Identity.Role,
 		"region", req.RegionID, "instance", req.InstanceID, "force_stop", req.ForceStop}
 	c.s.log.Info("redeploy asked", kv...)
 	ref, err := c.Fleet.Redeploy(ctx, req)
@@ -592,14 +592,14 @@ func (c *callTracker) Redeploy(ctx context.Context, req backend.RedeployRequest)
 		return ref, err
 	}
 	if err != nil {
-		kv = append(kv, "err", err)
+		kv = append(kv, "err", safetext.Log(err.Error()))
 		if ae, ok := backend.AsAPIError(err); ok {
-			kv = append(kv, "code", ae.Code, "request_id", ae.RequestID)
+			kv = append(kv, "code", safetext.Log(ae.Code), "request_id", safetext.Log(ae.RequestID))
 		}
 		c.s.log.Warn("redeploy refused or failed", kv...)
 		return ref, err
 	}
-	c.s.log.Info("redeploy started", append(kv, "task", ref.TaskID, "request_id", ref.RequestID)...)
+	c.s.log.Info("redeploy started", append(kv, "task", safetext.Log(ref.TaskID), "request_id", safetext.Log(ref.RequestID))...)
 	return ref, nil
 }
 

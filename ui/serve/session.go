@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/model/safetext"
 )
 
 // session is one admitted SSH session: its identity, its program, and why it ended.
@@ -141,8 +142,8 @@ func (ss *session) send(msg tea.Msg) {
 // panicked logs a panic of this session's console with its stack and ends the session
 // only: the server and the other sessions run on.
 func (ss *session) panicked(r any, stack []byte) {
-	ss.s.log.Error("session panicked", "user", ss.id.Name, "fingerprint", ss.id.KeyFingerprint,
-		"panic", fmt.Sprint(r), "stack", string(stack))
+	ss.s.log.Error("session panicked", "user", safetext.Log(ss.sess.User()), "fingerprint", ss.id.KeyFingerprint,
+		"panic", safetext.Log(fmt.Sprint(r)), "stack", string(stack))
 	ss.end("the console hit an internal error and this session was closed (other sessions run on); reconnect to continue", "panic")
 }
 
@@ -172,7 +173,7 @@ func (s *Server) Sweep() {
 	s.logRefusals(now, false)
 	for _, ss := range s.snapshot() {
 		if d := s.opt.IdleTimeout; d > 0 && now.Sub(time.Unix(0, ss.lastInput.Load())) >= d {
-			s.log.Info("idle timeout", "user", ss.id.Name, "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
+			s.log.Info("idle timeout", "user", safetext.Log(ss.sess.User()), "fingerprint", ss.id.KeyFingerprint, "idle_timeout", d)
 			ss.end(fmt.Sprintf("closed after %s without input (--idle-timeout); ssh in again to continue", d), "idle")
 			continue
 		}
@@ -194,7 +195,7 @@ func (ss *session) keepalive(now time.Time) {
 	if ss.kaWaiting.Load() {
 		ss.kaMissed++
 		if ss.kaMissed >= opt.KeepaliveCountMax {
-			ss.s.log.Warn("keepalive unanswered: closing the connection", "user", ss.id.Name,
+			ss.s.log.Warn("keepalive unanswered: closing the connection", "user", safetext.Log(ss.sess.User()),
 				"fingerprint", ss.id.KeyFingerprint, "missed", ss.kaMissed)
 			ss.end("", "keepalive")
 			_ = ss.conn.Close()

@@ -16,6 +16,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -159,7 +160,7 @@ func (d *Model) View() string {
 	now := d.Now()
 	inner := d.inner()
 	var text []string
-	add := func(s string) { text = append(text, common.Wrap(common.Printable(s), inner)...) }
+	add := func(s string) { text = append(text, common.Wrap(safetext.Terminal(s), inner)...) }
 	text = append(text, st.Header.On("Accept the Inquiring event?"))
 	title := in.ID
 	if in.Name != "" {
@@ -175,7 +176,7 @@ func (d *Model) View() string {
 	}
 	add(deadline + ".")
 	if disks := ev.DiskNames(); disks != "" {
-		text = append(text, common.Wrap(common.WarningLine(true, common.Printable("damaged disk: "+disks)), inner)...)
+		text = append(text, common.Wrap(common.WarningLine(true, safetext.Terminal("damaged disk: "+disks)), inner)...)
 	}
 	if a := ev.Attr(); a.HostID != "" || a.Rack != "" {
 		add(fmt.Sprintf("host %s · rack %s", common.OrDash(a.HostID), common.OrDash(a.Rack)))

@@ -19,6 +19,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -157,7 +158,7 @@ func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fle
 	ti.Placeholder = "(type it here)"
 	out := make([]string, len(leftOut))
 	for i, r := range leftOut {
-		out[i] = r.Inst.ID + " (" + r.Inst.Name + ")"
+		out[i] = safetext.Terminal(r.Inst.ID + " (" + r.Inst.Name + ")")
 	}
 	m := &Model{Common: c, targets: targets, skipped: skipped, leftOut: out, input: ti, maxInFlight: fleet.DefaultMaxInFlight}
 	return m, m.unsettle()
@@ -303,7 +304,7 @@ func (c *Model) SetStale(err error, updated time.Time) {
 		c.staleSince, c.staleErr = time.Time{}, ""
 		return
 	}
-	c.staleSince, c.staleErr = updated, common.Printable(err.Error())
+	c.staleSince, c.staleErr = updated, safetext.Terminal(err.Error())
 	c.markSeen(c.Now())
 }
 
@@ -637,7 +638,7 @@ func (c *Model) targetLine(i int) string {
 	if ds := r.Inst.DeploymentSetID; ds != "" {
 		line += " · set " + ds
 	}
-	return line + " · " + string(r.Inst.Status)
+	return safetext.Terminal(line + " · " + string(r.Inst.Status))
 }
 
 // content is every line the dialog has, wrapped to inner columns, before a short screen
@@ -692,24 +693,24 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			add(prioMust, st.Warn.On(fmt.Sprintf("Redeploy is not armed until every target was shown: %d not shown yet (↓ scrolls)",
 				len(c.targets)-c.seen)))
 		}
-		add(prioRegion, "regions: "+strings.Join(rs, ", "))
+		add(prioRegion, safetext.Terminal("regions: "+strings.Join(rs, ", ")))
 		// How the hub runs it (fleet.Plan): the engineer must not expect all at once. The
 		// limit is the engineer's to set (+ and -), so it is never dropped.
 		add(prioMust, fmt.Sprintf("runs in waves: at most %d at once (+/- change it), one per deployment set, deadline first; the first failure pauses it (c continues, x aborts)",
 			c.maxInFlight))
 	} else {
 		in := c.targets[0].Inst
-		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name)))
-		add(prioRegion, fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status))
+		add(prioMust, st.Header.On(safetext.Terminal(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name))))
+		add(prioRegion, safetext.Terminal(fmt.Sprintf("region %s · zone %s · %s · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Status)))
 		r := c.targets[0]
 		if ev := r.Eligibility.Event; ev != nil {
-			add(prioEvent, fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+			add(prioEvent, safetext.Terminal(fmt.Sprintf("answers %s (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now))))
 		}
 		// A second pending event must not surprise anyone when the first is avoided and
 		// the row flips to it (issue 13).
 		for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
 			if ev != nil && ev != r.Eligibility.Event && ev.CycleStatus.Pending() {
-				add(prioEvent, fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now)))
+				add(prioEvent, safetext.Terminal(fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now))))
 			}
 		}
 	}
@@ -719,7 +720,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		if !c.staleSince.IsZero() {
 			when = "as of " + model.FormatDuration(now.Sub(c.staleSince)) + " ago"
 		}
-		add(prioMust, st.Bad.On("STALE")+": the last refresh failed; what this says is "+when+" ("+oneLine(c.staleErr)+")")
+		add(prioMust, st.Bad.On("STALE")+": the last refresh failed; what this says is "+when+" ("+safetext.Terminal(c.staleErr)+")")
 	}
 	if len(c.leftOut) > 0 {
 		// Selected, but hidden by the filter: the engineer must know R leaves them alone.
@@ -731,7 +732,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		warn(w)
 	}
 	for _, s := range c.skipped {
-		add(prioSkipped, "  skipped: "+s)
+		add(prioSkipped, "  skipped: "+safetext.Terminal(s))
 	}
 	blank()
 	switch {
@@ -832,7 +833,7 @@ func (c *Model) View() string {
 		w, h := c.needs(now)
 		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
 		if !c.batch() {
-			title = fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name)
+			title = safetext.Terminal(fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name))
 		}
 		var out []string
 		for _, s := range []string{st.Header.On(title), "",
@@ -917,8 +918,6 @@ func (c *Model) consequences() []string {
 	}
 	return out
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // batchWording words a consequence for several instances at once.
 func batchWording(k model.WarningKind, first string) string {

@@ -15,6 +15,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -178,12 +179,12 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	var out []string
 	// Every add line is plain text, much of it the API's (tags, reasons, messages): no
 	// control character of it reaches the terminal.
-	add := func(format string, a ...any) { out = append(out, common.Printable(fmt.Sprintf(format, a...))) }
+	add := func(format string, a ...any) { out = append(out, safetext.Terminal(fmt.Sprintf(format, a...))) }
 	title := in.ID
 	if in.Name != "" {
 		title += " (" + in.Name + ")"
 	}
-	out = append(out, st.Header.On(title))
+	out = append(out, st.Header.On(safetext.Terminal(title)))
 	add("region %s · zone %s · %s (%s) · %s", in.RegionID, in.ZoneID, in.InstanceType, in.Family, in.Status)
 	charge := in.ChargeType
 	if in.ChargeType == model.PrePaid && !in.ExpiredTime.IsZero() {
@@ -280,7 +281,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		if by := r.StartedBy.String(); by == "elsewhere" {
 			running += ", started elsewhere: not from a console of this hub"
 		} else if by != "" {
-			running += ", started by " + common.Printable(by)
+			running += ", started by " + safetext.Terminal(by)
 		}
 		out = append(out, st.Busy.On("Eligibility: IN PROGRESS")+running+")")
 	case el.Allowed && losesData(el):
@@ -304,7 +305,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	for _, destructive := range []bool{true, false} {
 		for _, w := range el.Warnings {
 			if w.Destructive == destructive {
-				out = append(out, warning+common.WarningLine(w.Destructive, common.Printable(w.Message)))
+				out = append(out, warning+common.WarningLine(w.Destructive, safetext.Terminal(w.Message)))
 			}
 		}
 	}
@@ -338,14 +339,14 @@ func taskLines(id string, tasks []fleet.Task, st *common.Styles) []string {
 		case "elsewhere":
 			line += " elsewhere"
 		default:
-			line += " by " + common.Printable(by)
+			line += " by " + by
 		}
-		out = append(out, line)
+		out = append(out, safetext.Terminal(line)) // ids and names are the API's and the client's
 		if t.RequestID != "" {
-			out = append(out, "    RequestId "+t.RequestID)
+			out = append(out, "    RequestId "+safetext.Terminal(t.RequestID))
 		}
 		if t.FailedReason != "" {
-			out = append(out, "    reason: "+common.Printable(t.FailedReason))
+			out = append(out, "    reason: "+safetext.Terminal(t.FailedReason))
 		}
 	}
 	if n == 0 {

@@ -95,7 +95,7 @@ func TestDetailShowsNoControlCharactersFromTheAPI(t *testing.T) {
 		if strings.ContainsAny(v, "\x1b\x07\u009b") {
 			t.Fatalf("the pane passed control characters on: %q", v)
 		}
-		for _, want := range []string{"team=kafka]52;c;cm0gLXJm", "reason: host[2J31m failing"} {
+		for _, want := range []string{`team=kafka\x1b]52;c;cm0gLXJm\x07`, `reason: host\x1b[2J<U+009B>31m failing`} {
 			if !strings.Contains(v, want) {
 				t.Errorf("the pane lacks %q:\n%s", want, v)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -290,7 +291,7 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Sty
 			pb.WriteString(bp)
 			continue
 		}
-		cell := common.Fit(text, c.width)
+		cell := common.Fit(safetext.Terminal(text), c.width) // the API's text: shown, never obeyed
 		sb.WriteString(p.On(cell))
 		pb.WriteString(cell)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -405,7 +406,7 @@ func longestName(rows []*fleet.Row) int {
 	for _, r := range rows {
 		w := len(r.Inst.Name)
 		if !common.IsASCII(r.Inst.Name) {
-			w = ansi.StringWidth(r.Inst.Name)
+			w = ansi.StringWidth(safetext.Terminal(r.Inst.Name)) // as the cell shows it
 		}
 		n = max(n, w)
 	}
@@ -884,5 +885,5 @@ func (l *Model) InfoLine() string {
 	if n := len(l.selected); n > 0 {
 		s += " · " + common.Thousands(n) + " selected"
 	}
-	return st.Dim.On(common.Fit(s, l.Width))
+	return st.Dim.On(common.Fit(safetext.Terminal(s), l.Width)) // a pasted filter is anybody's text
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -76,7 +77,7 @@ func New(c common.Common) *Model { return &Model{Common: c, follow: true} }
 
 // Add records an entry.
 func (l *Model) Add(e Entry) {
-	e.Text = common.Printable(e.Text) // much of it is the API's words (errors, reasons)
+	e.Text = safetext.Terminal(e.Text) // much of it is the API's words (errors, reasons)
 	if l.n == Capacity {
 		l.dropped++
 	} else {

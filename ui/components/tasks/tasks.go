@@ -14,6 +14,7 @@ import (
 
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 )
 
@@ -193,7 +194,7 @@ func (p *Model) View() string {
 		}
 		text, pt := taskLine(&tasks[i], frame, now, st)
 		if at >= offset {
-			lines = append(lines, panelLine{text, pt, i})
+			lines = append(lines, panelLine{safetext.Terminal(text), pt, i}) // names and ids are the API's
 		}
 		if n == 2 && at+1 >= offset && at+1 < offset+rows {
 			lines = append(lines, panelLine{failureLine(&tasks[i], width), pt, i})
@@ -260,7 +261,7 @@ func startedBy(s fleet.StartedBy) string {
 	case "elsewhere":
 		return "  started elsewhere"
 	default:
-		return "  by " + common.Printable(by)
+		return "  by " + safetext.Terminal(by)
 	}
 }
 
@@ -268,11 +269,11 @@ func startedBy(s fleet.StartedBy) string {
 // fit, the RequestId goes first: it is what a support ticket needs, and the detail pane
 // has the whole reason.
 func failureLine(t *fleet.Task, width int) string {
-	reason := "reason: " + common.OrDash(common.Printable(t.FailedReason))
+	reason := "reason: " + common.OrDash(safetext.Terminal(t.FailedReason))
 	if t.RequestID == "" {
 		return "    " + reason
 	}
-	id := "RequestId " + t.RequestID
+	id := "RequestId " + safetext.Terminal(t.RequestID)
 	if s := "    " + reason + " · " + id; markWidth+ansi.StringWidth(s) <= width {
 		return s
 	}
