@@ -79,7 +79,9 @@ type audit struct {
 // Audit wraps b so that every Redeploy that reaches it is written to w as JSON lines: an
 // intent line written and synced (w's Sync, as *os.File has) before b's Redeploy is
 // entered — when that fails, nothing is sent and the error wraps ErrAuditIntent — and a
-// result line after, linked by ID. Reads pass through unlogged.
+// result line after, linked by ID. Reads pass through unlogged. When w is a file, a
+// refusal because a redeploy is in progress (*InProgressError) names who started it, as
+// the log's own lines say.
 func Audit(b Backend, w io.Writer, now func() time.Time) Backend {
 	return &audit{Backend: b, w: w, now: now}
 }
@@ -93,6 +95,7 @@ func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, err
 		return TaskRef{}, fmt.Errorf("RedeployInstance %s: %w: %w; fix --audit-log (a full disk, a read-only file) and run it again", req.InstanceID, ErrAuditIntent, err)
 	}
 	ref, err := a.Backend.Redeploy(ctx, req)
+	a.nameStarter(err, rec.ID)
 	rec.Time, rec.Phase = a.now().UTC(), AuditResult
 	rec.TaskID, rec.Reconciled, rec.RequestID = ref.TaskID, ref.Reconciled, ref.RequestID
 	switch {
@@ -124,6 +127,22 @@ func (a *audit) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, err
 		return ref, fmt.Errorf("RedeployInstance %s: %s, but %w (intent %s): %w; add the result to the log by hand", req.InstanceID, what, ErrAuditResult, rec.ID, werr)
 	}
 	return ref, err
+}
+
+// nameStarter completes a refusal because a redeploy is in progress with who started it,
+// when the log is a file (it has a Name) whose records say: after a kill -9 mid-call the
+// intent is there and the result is not. skipID is this redeploy's own intent.
+func (a *audit) nameStarter(err error, skipID string) {
+	var ip *InProgressError
+	named, ok := a.w.(interface{ Name() string })
+	if !ok || !errors.As(err, &ip) || ip.StartedBy != "" {
+		return
+	}
+	a.mu.Lock() // no write of ours is half done while the log is read
+	defer a.mu.Unlock()
+	if by, from, ok := starterFromAuditLog(named.Name(), ip.InstanceID, ip.TaskID, skipID); ok {
+		ip.StartedBy, ip.StartedFrom = by, from
+	}
 }
 
 // AcceptInquiredSystemEvent is audited as Redeploy is: an intent line synced before the

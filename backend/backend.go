@@ -26,6 +26,11 @@ type Backend interface {
 	// ListTasks lists the RedeployInstance tasks of one region that match q, every page
 	// (DescribeTasks with TaskAction=RedeployInstance), newest first.
 	ListTasks(ctx context.Context, q TaskQuery) ([]model.Task, error)
+	// MaintenanceAttributes reads the maintenance attributes (windows, ActionOnMaintenance,
+	// NotifyOnMaintenance) of instances of one region (DescribeInstanceMaintenanceAttributes,
+	// every page, 100 ids a call). Every answer is one of ids; an id ECS does not answer is
+	// left out. No ids is no call and no answer, never "every instance".
+	MaintenanceAttributes(ctx context.Context, region string, ids []string) ([]model.MaintenanceAttribute, error)
 	// AcceptInquiredSystemEvent calls AcceptInquiredSystemEvent(RegionId, EventId) once: it
 	// authorises the platform's default action for an Inquiring event. The API's refusals
 	// (404 InvalidEventId.NoInquiringEventFound, 403 OperationDenied.AcceptNotSupported,

@@ -42,6 +42,8 @@ type Fleet interface {
 	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
 	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
 	AnswerPlan(who backend.Identity, id string, goOn bool) error
+	// Maintenance reads a listed instance's maintenance attributes (fleet.Hub.Maintenance).
+	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
 	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
 }
@@ -448,6 +450,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.detail.SetSnapshot(m.snap)
 		}
 		m.mode = modeDetail
+		return m.readMaintenance(msg.Row.Inst.ID)
+	case detail.MaintenanceMsg:
+		if m.detail != nil {
+			m.detail.SetMaintenance(msg)
+		}
 		return nil
 	case list.RedeployMsg:
 		if m.mode != modeList {

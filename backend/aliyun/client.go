@@ -75,6 +75,9 @@ type Options struct {
 	Jitter func() float64
 	// Transport is the HTTP transport under every call (default a pooled http.Transport).
 	Transport http.RoundTripper
+	// OnCall, when set, is told of every attempt that was sent, by action and outcome
+	// (serve --metrics counts them).
+	OnCall backend.CallObserver
 }
 
 // defaultRegionQPS is the pace a region starts at: generous, so that only ECS's own
@@ -198,17 +201,23 @@ func (b *Backend) limiter(region string) *limiter {
 
 // boundTransport ties one SDK call to a context. The SDK (v1) builds its http.Request
 // without one, so without this neither a caller's cancel nor our deadline could stop a call.
+// It also caps what is read of the reply (capBody).
 type boundTransport struct {
-	ctx  context.Context
-	base http.RoundTripper
-	b    *Backend
-	sent *atomic.Bool
+	ctx    context.Context
+	base   http.RoundTripper
+	b      *Backend
+	sent   *atomic.Bool
+	action string
 }
 
 func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.b.calls.Add(1)
 	t.sent.Store(true)
-	return t.base.RoundTrip(r.WithContext(t.ctx))
+	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
+	if err == nil {
+		t.b.capBody(resp, t.action)
+	}
+	return resp, err
 }
 
 // client is an ECS client for one attempt, bound to its context, and the function that
@@ -217,7 +226,7 @@ func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // after one: building one (a regular expression compiled, the endpoint tables copied) was
 // 3% of a listing's CPU. The credentials are asked of the provider at every call, so a
 // reused client never signs with stale ones.
-func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) (*ecs.Client, func(), error) {
+func (b *Backend) client(ctx context.Context, region, action string, sent *atomic.Bool) (*ecs.Client, func(), error) {
 	p, ok := b.clients.Load(region)
 	if !ok {
 		p, _ = b.clients.LoadOrStore(region, &sync.Pool{})
@@ -241,7 +250,7 @@ func (b *Backend) client(ctx context.Context, region string, sent *atomic.Bool) 
 			c.Domain = b.o.Endpoint
 		}
 	}
-	c.SetTransport(&boundTransport{ctx: ctx, base: b.base, b: b, sent: sent})
+	c.SetTransport(&boundTransport{ctx: ctx, base: b.base, b: b, sent: sent, action: action})
 	// The attempt's context is the deadline; the SDK's own timeout is set past it only so
 	// that it never fires first and hides which limit ended the call.
 	c.SetReadTimeout(2*b.o.Timeout + time.Second)
@@ -269,6 +278,17 @@ const (
 )
 
 // ambiguous reports whether a call with this outcome may have run on the server.
+// callOutcome is o as the metrics count a sent call.
+func (o outcome) callOutcome() backend.CallOutcome {
+	switch o {
+	case outOK:
+		return backend.CallOK
+	case outThrottled:
+		return backend.CallThrottled
+	}
+	return backend.CallFailed
+}
+
 func (o outcome) ambiguous() bool {
 	return o == outServer || o == outTimeout || o == outTransport || o == outCanceled || o == outGarbled
 }
@@ -291,7 +311,7 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
 	defer cancel()
 	var sent atomic.Bool
-	c, release, err := b.client(actx, region, &sent)
+	c, release, err := b.client(actx, region, action, &sent)
 	if err != nil {
 		return attemptResult{err: err, out: outLocal}
 	}
@@ -305,6 +325,9 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 		return attemptResult{err: are, out: outRefused}
 	}
 	r := b.classify(ctx, actx, region, action, err, sent.Load())
+	if b.o.OnCall != nil && sent.Load() {
+		b.o.OnCall(action, r.out.callOutcome())
+	}
 	// The region's pace learns from every reply ECS gave; a call that never reached it, or
 	// whose reply nobody waited for, says nothing about its rate.
 	switch r.out {

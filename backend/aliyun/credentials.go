@@ -22,6 +22,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/localfile"
 )
 
 // Environment variables read while resolving credentials, named as Alibaba's tools name them.
@@ -583,7 +584,7 @@ func readOptional(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := localfile.ReadFile(path, localfile.Input)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil

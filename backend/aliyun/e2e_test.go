@@ -634,8 +634,8 @@ func TestThrottledRedeployIsRepeatedOnceAfterRetryAfter(t *testing.T) {
 	if tasks := f.eng.Tasks(in.RegionID, sim.TaskFilter{}); len(tasks) != 1 || tasks[0].ID != ref.TaskID || ref.Reconciled {
 		t.Fatalf("engine tasks %+v, TaskRef %+v; want exactly the one returned", tasks, ref)
 	}
-	if s := f.b.Stats(); s.Throttled != 1 || s.Calls != 3 {
-		t.Errorf("stats %+v; want 1 throttled of 3 calls (DescribeTasks, RedeployInstance twice)", s)
+	if s := f.b.Stats(); s.Throttled != 1 || s.Calls != 4 {
+		t.Errorf("stats %+v; want 1 throttled of 4 calls (DescribeTasks, RedeployInstance twice, DescribeTasks of its TaskId)", s)
 	}
 	if w := f.time.Sleeps(); len(w) != 1 || w[0] < 700*time.Millisecond {
 		t.Errorf("waits %v; want one of at least the 700ms retry-after", w)

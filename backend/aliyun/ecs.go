@@ -3,7 +3,7 @@ package aliyun
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -216,8 +216,13 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 		cancel() // the fetchers still out are of no use now
 	}
 	// A fetcher's failure cancels gctx and so fails the pager too: the fetcher's error is
-	// the cause, and the one to report.
-	if ferr := g.Wait(); ferr != nil {
+	// the cause, and the one to report. A pager's own failure (not a cancellation) is the
+	// cause when it came first: the fetchers then failed only because it cancelled them.
+	ferr := g.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	if ferr != nil {
 		return nil, ferr
 	}
 	if err != nil {
@@ -258,13 +263,16 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 	for i, s := range model.PendingCycleStatuses {
 		statuses[i] = string(s)
 	}
+	const action = "DescribeInstanceHistoryEvents"
+	guard := b.newPageGuard(action, region)
 	token := ""
-	for number := 1; ; number++ {
-		var next string
+	for {
+		var next, reqID string
 		var total int
+		var ids []string      // every event id on the page, pending or not
 		var got []model.Event // this page's, kept only once the whole page checked out
-		err := b.read(ctx, region, "DescribeInstanceHistoryEvents", func(c *ecs.Client) error {
-			got = got[:0]
+		err := b.read(ctx, region, action, func(c *ecs.Client) error {
+			got, ids = got[:0], ids[:0]
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.RegionId = region
 			req.InstanceEventCycleStatus = &statuses
@@ -274,7 +282,6 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 				ids := slices.Clone(instanceIDs)
 				req.ResourceId = &ids
 			}
-			const action = "DescribeInstanceHistoryEvents"
 			raw := responses.NewCommonResponse()
 			if err := c.DoAction(req, raw); err != nil {
 				return err
@@ -292,8 +299,9 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 			case n == 0 && total > 0 && token == "":
 				return b.unproven(action, region, "an empty first page while TotalCount is %d (RequestId %s)", total, resp.RequestId)
 			}
-			got = make([]model.Event, 0, n)
+			got, ids = make([]model.Event, 0, n), make([]string, 0, n)
 			for _, e := range resp.InstanceSystemEventSet.InstanceSystemEventType {
+				ids = append(ids, e.EventId)
 				if err := b.onlyAsked(action, region, "instance", instanceIDs, e.InstanceId); err != nil {
 					return err
 				}
@@ -316,20 +324,23 @@ func (b *Backend) eventPages(ctx context.Context, region string, instanceIDs []s
 					got = append(got, ev)
 				}
 			}
-			next = resp.NextToken
+			next, reqID = resp.NextToken, resp.RequestId
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		// Checked before the page is kept: a page that proves the listing endless is
+		// not one of its pages.
+		more, err := guard.page(reqID, ids, total, next, false)
 		if err != nil {
 			return err
 		}
 		if err := page(got, total); err != nil {
 			return err
 		}
-		if next == "" || next == token {
+		if !more {
 			return nil
-		}
-		if number > 100_000 {
-			return fmt.Errorf("DescribeInstanceHistoryEvents in %s: pagination does not end", region)
 		}
 		token = next
 	}
@@ -584,6 +595,7 @@ func (b *Backend) listTasks(ctx context.Context, q backend.TaskQuery) ([]model.T
 	var out []model.Task
 	var firstID string
 	seen := map[string]bool{}
+	guard := b.newPageGuard("DescribeTasks", q.RegionID)
 	for page := 1; ; page++ {
 		p, reqID, err := b.describeTasks(ctx, q.RegionID, page, set, match)
 		if err != nil {
@@ -592,17 +604,22 @@ func (b *Backend) listTasks(ctx context.Context, q backend.TaskQuery) ([]model.T
 		if page == 1 {
 			firstID = reqID
 		}
+		ids := make([]string, len(p.tasks))
+		for i, t := range p.tasks {
+			ids[i] = t.ID
+		}
+		more, err := guard.page(reqID, ids, p.total, "", page*tasksPerCall < p.total)
+		if err != nil {
+			return nil, "", err
+		}
 		for _, t := range p.tasks {
 			if !seen[t.ID] {
 				seen[t.ID] = true
 				out = append(out, t)
 			}
 		}
-		if len(p.tasks) == 0 || page*tasksPerCall >= p.total {
+		if !more {
 			return out, firstID, nil
-		}
-		if page > 100_000 {
-			return nil, "", fmt.Errorf("DescribeTasks in %s: pagination does not end", q.RegionID)
 		}
 	}
 }

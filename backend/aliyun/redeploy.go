@@ -3,7 +3,6 @@ package aliyun
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -25,11 +24,13 @@ const actionRedeploy = "RedeployInstance"
 
 // Redeploy calls RedeployInstance. Right before the call it lists the instance's
 // RedeployInstance tasks (DescribeTasks, ResourceIds=[id], every page) and refuses, with
-// backend.ErrAlreadyInProgress naming the task, when one is Processing — started here or
+// a *backend.InProgressError naming the task, when one is Processing — started here or
 // anywhere else. The API has no idempotency token, so the call is never repeated after a
 // reply that may hide a success: only ECS's own refusal (its error body, with Code and
 // RequestId) proves that nothing started. A Throttling refusal is waited out and the call
-// repeated; any other refusal is returned as the *APIError. Every other failure after the
+// repeated; any other refusal is returned as the *APIError. A 200 is proof only once
+// DescribeTasks lists its TaskId as a new redeploy task of this instance (proveTask);
+// otherwise it proves nothing and is reconciled. Every other failure after the
 // request left — a 5xx, a timeout, a dropped connection, a reply without TaskId and
 // RequestId, a gateway's page — is reconciled: DescribeTasks and the instance status are
 // polled for ReconcileTimeout, and the answer is the real task (TaskRef.Reconciled) or
@@ -53,8 +54,7 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 	for _, t := range before {
 		known[t.ID] = true
 		if t.Status == model.TaskProcessing {
-			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
-				id, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+			return backend.TaskRef{}, &backend.InProgressError{RegionID: region, InstanceID: id, TaskID: t.ID, Created: t.CreationTime}
 		}
 	}
 	var throttles int
@@ -78,6 +78,9 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 		})
 		switch {
 		case r.out == outOK:
+			if err := b.proveTask(ctx, ref, known); err != nil {
+				return b.reconcile(ctx, req, known, err, ref.RequestID)
+			}
 			return ref, nil
 		case r.out == outThrottled:
 			b.throttled.Add(1)
@@ -88,7 +91,13 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 			b.retried.Add(1)
 			b.limiter(region).hold(b.o.Now(), b.backoff(throttles, r.retryAfter))
 		case r.out.ambiguous():
-			return b.reconcile(ctx, req, known, r.err)
+			// The RequestId of a TaskRef is the RedeployInstance call's, never a
+			// listing's: when the lost reply carried none, there is none to give.
+			var reqID string
+			if ae, ok := backend.CallError(r.err, actionRedeploy); ok {
+				reqID = ae.RequestID
+			}
+			return b.reconcile(ctx, req, known, r.err, reqID)
 		case r.out == outUnreachable:
 			return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w; %s", id, r.err, advice(r.out))
 		case r.out == outLocal:
@@ -103,20 +112,14 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 // reconcile finds out what a RedeployInstance whose reply was lost, or proved nothing,
 // did. It polls the instance's tasks and status, through transient failures, until a task
 // that was not there before the call is listed or the budget (ReconcileTimeout, on the
-// backend's clock) is spent.
-func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, known map[string]bool, cause error) (backend.TaskRef, error) {
+// backend's clock) is spent. reqID is the call's own RequestId, when its reply had one.
+func (b *Backend) reconcile(ctx context.Context, req backend.RedeployRequest, known map[string]bool, cause error, reqID string) (backend.TaskRef, error) {
 	region, id := req.RegionID, req.InstanceID
 	// The caller may have given up (that may be why the reply was lost), but the user
 	// still needs to know whether the instance is being redeployed.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.o.ReconcileTimeout)
 	defer cancel()
 	deadline := b.o.Now().Add(b.o.ReconcileTimeout)
-	// The RequestId of a TaskRef is the RedeployInstance call's, never a listing's: when
-	// the lost reply carried none, there is none to give.
-	var reqID string
-	if ae, ok := backend.CallError(cause, actionRedeploy); ok {
-		reqID = ae.RequestID
-	}
 	var (
 		status  model.InstanceStatus
 		lastErr error

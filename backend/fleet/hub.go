@@ -209,6 +209,9 @@ type Hub struct {
 	steps     sync.RWMutex
 	stopping  atomic.Bool
 	accepting map[string]bool // events with an accept in flight (accept.go)
+
+	// maint caches the maintenance attributes sessions read (maintenance.go).
+	maint maintenanceCache
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

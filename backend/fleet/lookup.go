@@ -55,3 +55,10 @@ func (h *Hub) FollowTask(ctx context.Context, ref backend.TaskRef, ticks <-chan 
 	progress func(taskwait.Progress)) (model.Task, error) {
 	return taskwait.Follow(ctx, h.b, ref, ticks, h.opt.Now, waitTimeout, progress)
 }
+
+// InProgress is the RedeployInstance task Processing for the instance, as DescribeTasks
+// lists it right now (backend.InProgress on the hub's backend), or nil: for a command that
+// must name the task behind a status the rules refuse (Stopping, Starting).
+func (h *Hub) InProgress(ctx context.Context, region, instanceID string) (*backend.InProgressError, error) {
+	return backend.InProgress(ctx, h.b, region, instanceID)
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"ecs-redeploy/backend/localfile"
 )
 
 // lock takes the plan's lock file (plan-<id>.lock) with flock, so only one process runs a
@@ -18,7 +20,7 @@ func (s *PlanStore) lock(id string) (unlock func(), err error) {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(s.Dir, "plan-"+id+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := localfile.Open(filepath.Join(s.Dir, "plan-"+id+".lock"), os.O_CREATE|os.O_RDWR, 0o600, localfile.State)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model/safetext"
 )
 
@@ -102,7 +103,7 @@ func (s *PlanStore) loadOne(id string) (PlanRecord, error) {
 
 // readPlan reads one plan file, checking that it is one.
 func readPlan(name string) (PlanRecord, error) {
-	data, err := os.ReadFile(name)
+	data, err := localfile.ReadFile(name, localfile.State)
 	if err != nil {
 		return PlanRecord{}, fmt.Errorf("reading plan %s: %w", name, err)
 	}

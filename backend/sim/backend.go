@@ -12,6 +12,9 @@ import (
 // Backend is the engine's in-process face: a backend.Backend for --demo and tests.
 type Backend struct {
 	E *Engine
+	// OnCall, when set, is told of every call, by action and the fault it met: the
+	// in-process face sends nothing, so each method is one call of the action it stands for.
+	OnCall backend.CallObserver
 }
 
 // NewBackend wraps engine e as a backend.Backend.
@@ -32,7 +35,18 @@ func (b *Backend) inject(ctx context.Context, action, region string) (lost bool,
 		case <-t.C:
 		}
 	}
-	switch b.E.Fault(action, region) {
+	f := b.E.Fault(action, region)
+	if b.OnCall != nil {
+		switch f {
+		case FaultThrottle:
+			b.OnCall(action, backend.CallThrottled)
+		case FaultServerError, FaultHang, FaultLostReply, FaultBadReply:
+			b.OnCall(action, backend.CallFailed)
+		default:
+			b.OnCall(action, backend.CallOK)
+		}
+	}
+	switch f {
 	case FaultThrottle:
 		return false, ThrottlingError(b.E.NewRequestID())
 	case FaultServerError:
@@ -92,8 +106,7 @@ func (b *Backend) Redeploy(ctx context.Context, req backend.RedeployRequest) (ba
 	// As the real backend does, right before the call: a redeploy under way refuses.
 	if ts := b.E.Tasks(req.RegionID, TaskFilter{Action: model.ActionRedeployInstance, Status: model.TaskProcessing, ResourceIDs: []string{req.InstanceID}}); len(ts) > 0 {
 		t := ts[0] // the filter is this instance's Processing tasks: any one refuses
-		return backend.TaskRef{}, fmt.Errorf("RedeployInstance %s: not sent: %w: task %s, created %s, is Processing; follow that task instead of starting another",
-			req.InstanceID, backend.ErrAlreadyInProgress, t.ID, t.CreationTime.UTC().Format(time.RFC3339))
+		return backend.TaskRef{}, &backend.InProgressError{RegionID: req.RegionID, InstanceID: req.InstanceID, TaskID: t.ID, Created: t.CreationTime}
 	}
 	lost, err := b.inject(ctx, "RedeployInstance", req.RegionID)
 	if err != nil {
@@ -146,6 +159,20 @@ func firstOr(s []string) string {
 		return s[0]
 	}
 	return ""
+}
+
+// MaintenanceAttributes reads the instances' maintenance attributes from the engine.
+func (b *Backend) MaintenanceAttributes(ctx context.Context, region string, ids []string) ([]model.MaintenanceAttribute, error) {
+	if err := backend.CheckInstanceIDs(ids); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if lost, err := b.inject(ctx, "DescribeInstanceMaintenanceAttributes", region); err != nil || lost {
+		return nil, orLost(err, lost, b.E)
+	}
+	return b.E.MaintenanceAttributes(region, ids), nil
 }
 
 // AcceptInquiredSystemEvent accepts an Inquiring event in the engine.

@@ -104,6 +104,8 @@ type Engine struct {
 	// answers with a RequestId does not take mu exclusively.
 	ridMu  sync.Mutex
 	ridRng *rand.Rand
+	// maint holds each instance's maintenance attributes (maintenance.go), under mu.
+	maint map[string]*model.MaintenanceAttribute
 	// nEvents is the number of the fleet's events; drills are numbered from it on, in
 	// drillOrder.
 	nEvents    int
@@ -150,6 +152,15 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 		for j := range st.Events {
 			e.countEvent(st, &st.Events[j], +1)
 		}
+	}
+	e.maint = make(map[string]*model.MaintenanceAttribute, len(e.insts))
+	for _, in := range e.insts {
+		a, ok := f.Maintenance[in.ID]
+		if !ok {
+			a = defaultMaintenance(&in.Instance)
+		}
+		a.InstanceID = in.ID
+		e.maint[in.ID] = &a
 	}
 	e.nEvents = nEvents
 	return e

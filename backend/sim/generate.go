@@ -14,6 +14,9 @@ import (
 type Fleet struct {
 	Regions   []model.Region
 	Instances []model.Instance
+	// Maintenance holds the maintenance attributes a scenario sets, by instance id; an
+	// instance missing here has ones drawn from its id (sim/maintenance.go).
+	Maintenance map[string]model.MaintenanceAttribute
 }
 
 type regionSpec struct {

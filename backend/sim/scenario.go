@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model"
 )
 
@@ -37,6 +38,9 @@ type scenarioInstance struct {
 	DeploymentSet string            `yaml:"deployment_set"`
 	Tags          map[string]string `yaml:"tags"`
 	Events        []scenarioEvent   `yaml:"events"`
+	// Maintenance sets the instance's maintenance attributes; without it they are drawn
+	// from the instance's id (scenarioMaintenance in maintenance_scenario.go).
+	Maintenance *scenarioMaintenance `yaml:"maintenance"`
 }
 
 type scenarioEvent struct {
@@ -77,7 +81,7 @@ func (e *ScenarioError) Error() string {
 // LoadScenario reads a fleet from a YAML or JSON scenario file. Relative times are
 // resolved against now. Every error names the file and, where it can, the line.
 func LoadScenario(path string, now time.Time) (*Fleet, error) {
-	data, err := os.ReadFile(path)
+	data, err := localfile.ReadFile(path, localfile.Input)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, unwrapPathError(err))
 	}
@@ -215,6 +219,16 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 				return nil, fail(evLine, "instance %s, event %d: %v", si.ID, j+1, err)
 			}
 			in.Events = append(in.Events, ev)
+		}
+		if si.Maintenance != nil {
+			a, err := si.Maintenance.attribute(in.ID)
+			if err != nil {
+				return nil, fail(line("maintenance"), "instance %s: maintenance: %v", si.ID, err)
+			}
+			if f.Maintenance == nil {
+				f.Maintenance = map[string]model.MaintenanceAttribute{}
+			}
+			f.Maintenance[in.ID] = a
 		}
 		addRegion(in.RegionID)
 		f.Instances = append(f.Instances, in)

@@ -18,6 +18,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
 )
@@ -76,7 +77,7 @@ func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, err
 			return nil, err
 		}
 	default:
-		f, err := os.Open(fromFile)
+		f, err := localfile.Open(fromFile, os.O_RDONLY, 0, localfile.Input)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--from-file: %w", err)}
 		}

@@ -59,7 +59,7 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 	if region == "" && len(scope) > 0 {
 		region = scope[0]
 	}
-	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout}
+	o := aliyun.Options{Credentials: creds, Region: region, Endpoint: endpoint, Timeout: g.APITimeout, OnCall: g.onCall}
 	if adjustCloudOptions != nil {
 		adjustCloudOptions(&o)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
@@ -28,6 +29,8 @@ var version = "dev"
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
+	// onCall, when set, is told of every API call the backend sends (serve --metrics).
+	onCall backend.CallObserver
 	// Simulator (--demo, and sim-server).
 	Demo        bool
 	Seed        int64
@@ -252,7 +255,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Engine = eng
-		e.Backend = sim.NewBackend(eng)
+		sb := sim.NewBackend(eng)
+		sb.OnCall = g.onCall
+		e.Backend = sb
 		e.Now = eng.Now
 		// --region all and no --region both mean every region of the simulator.
 		names, _, err := parseRegions(g.Regions)
@@ -275,7 +280,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	}
 	// Decorators, outermost first: role guard → audit → backend.
 	if g.AuditLog != "" {
-		f, err := os.OpenFile(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		f, err := localfile.Open(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600, localfile.State)
 		if err != nil {
 			return nil, fmt.Errorf("--audit-log: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/taskwait"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 func newRedeployCmd(g *globalOptions) *cobra.Command {
@@ -143,6 +144,15 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 	if r.InProgress {
 		// Before the status: an instance a redeploy moves is Stopping or Starting, and
 		// "IncorrectInstanceStatus" would hide the task that moves it.
+		// DescribeTasks names the task as the backend's own check would, and the audit
+		// log, a saved plan or this machine's send lock who started it.
+		if ip, err := h.InProgress(ctx, in.RegionID, in.ID); err == nil && ip != nil {
+			ip.StartedBy, ip.StartedFrom = g.starterOf(in.ID, ip.TaskID)
+			if by := r.StartedBy; ip.StartedBy == "" && !by.Elsewhere && by.Identity.Name != "" {
+				ip.StartedBy, ip.StartedFrom = by.String(), "this machine's send lock"
+			}
+			return fmt.Errorf("refused: %w; %w", fleet.ErrInProgress, ip)
+		}
 		err := fmt.Errorf("refused: %w (%s)", fleet.ErrInProgress, r.Underway())
 		if r.Task != nil {
 			err = fmt.Errorf("%w; follow it: ecs-redeploy redeploy --follow %s --region %s", err, r.Task.ID, r.Task.RegionID)
@@ -153,6 +163,11 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 	if !el.Allowed {
 		for _, b := range el.Blocks[1:] {
 			pr.printf("also: %s: %s\n", b.Code, b.Message)
+		}
+		// A status a redeploy causes (Stopping, Starting) the hub did not learn a task of
+		// (its listing of Processing tasks failed): DescribeTasks names it.
+		if err := g.inProgress(ctx, h, in); err != nil {
+			return err
 		}
 		b := el.Blocks[0]
 		if b.Next != "" {
@@ -251,18 +266,22 @@ func followTask(ctx context.Context, h *fleet.Hub, ref backend.TaskRef, poll, wa
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	start := h.Now()
+	retries := &taskwait.Retries{W: printerWriter{pr}, TTY: isTerminal(pr.w)}
 	final, err := h.FollowTask(ctx, ref, ticker.C, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
-			pr.printf("%7s  %s (retrying)\n", elapsed, p.Err)
+			// Text from the wire, shown safe (safetext.Terminal) as printf shows it.
+			_ = retries.Failed(p.At.Sub(start), safetext.Terminal(p.Err.Error())) // a write error is kept by pr
 			return
 		}
+		_ = retries.End()
 		status := p.Status
 		if p.Task.Status == model.TaskFinished {
 			status = model.StatusRunning
 		}
 		pr.printf("%7s  task %-10s instance %s\n", elapsed, p.Task.Status, orDash(string(status)))
 	})
+	_ = retries.End()
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/fleet/metrics"
 	"ecs-redeploy/ui/serve"
 )
 
@@ -31,6 +32,7 @@ type serveOptions struct {
 	Keepalive       time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	Metrics         string
 	// What a connection that has not authenticated may hold (sshd_config's names).
 	LoginGraceTime time.Duration
 	MaxStartups    string
@@ -78,6 +80,7 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 	fl.DurationVar(&o.Keepalive, "keepalive", 15*time.Second, "send an SSH keepalive this often; 3 unanswered close the connection (0: none)")
 	fl.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 2*time.Minute, "on SIGTERM, how long to wait for redeploy calls in flight")
 	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
+	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off when empty")
 	def := serve.DefaultLimits
 	fl.DurationVar(&o.LoginGraceTime, "login-grace-time", def.LoginGraceTime, "close a connection not authenticated this long after it opened (0: never)")
 	fl.StringVar(&o.MaxStartups, "max-startups", def.MaxStartups.String(), "unauthenticated connections, start:rate:full: from start on refuse rate % of new ones, rising to all at full (0: no cap)")
@@ -151,6 +154,11 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	// and the sessions keep following them, until the drain is over.
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHub()
+	var m *metrics.Metrics
+	if o.Metrics != "" {
+		m = metrics.New()
+		g.onCall = m.ObserveCall
+	}
 	e, err := g.open(hubCtx)
 	if err != nil {
 		return err
@@ -180,6 +188,20 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)
+	}
+	if m != nil {
+		m.Watch(hub, srv.Sessions)
+		ms, err := m.Listen(o.Metrics)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		logger.Info("metrics", "url", "http://"+ms.Addr+"/metrics")
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ms.Shutdown(sctx) // a scrape cut short is retried by Prometheus
+		}()
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
 	"ecs-redeploy/model/safetext"
@@ -111,7 +112,7 @@ func (o *simServerOptions) keys() (id, secret, source string, err error) {
 	secret, secretFrom := o.AccessKeySecret, "--access-key-secret"
 	switch {
 	case o.AccessKeySecretFile != "":
-		b, err := os.ReadFile(o.AccessKeySecretFile)
+		b, err := localfile.ReadFile(o.AccessKeySecretFile, localfile.Input)
 		if err != nil {
 			return "", "", "", usageError{fmt.Errorf("--access-key-secret-file: %w", err)}
 		}

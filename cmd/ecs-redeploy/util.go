@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/charmbracelet/x/term"
 
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
@@ -85,4 +88,21 @@ func (p *printer) Err() error {
 		return fmt.Errorf("writing the output: %w", p.err)
 	}
 	return nil
+}
+
+// printerWriter writes through p, so that its first write error is kept with the others.
+type printerWriter struct{ p *printer }
+
+func (w printerWriter) Write(b []byte) (int, error) {
+	w.p.printf("%s", b)
+	if w.p.err != nil {
+		return 0, w.p.err
+	}
+	return len(b), nil
+}
+
+// isTerminal reports whether w is a terminal, where a line may be rewritten in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }

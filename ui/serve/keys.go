@@ -15,6 +15,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/localfile"
 )
 
 // LoadHostKey reads the server's host key from path, or generates an Ed25519 key there
@@ -32,7 +33,7 @@ func LoadHostKey(path string) (gossh.Signer, error) {
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("host key %s has mode %04o: others could read the server's private key; run `chmod 600 %s`", path, perm, path)
 	}
-	pemBytes, err := os.ReadFile(path)
+	pemBytes, err := localfile.ReadFile(path, localfile.State)
 	if err != nil {
 		return nil, fmt.Errorf("host key %s: %w", path, err)
 	}
@@ -99,7 +100,7 @@ func (k *keyFile) load() (reloaded bool, err error) {
 	if !k.changed(fi) {
 		return false, nil
 	}
-	data, err := os.ReadFile(k.path)
+	data, err := localfile.ReadFile(k.path, localfile.State)
 	if err != nil {
 		k.stat, k.keys = nil, nil
 		return true, fmt.Errorf("%s keys %s: %w", k.role, k.path, err)

@@ -23,9 +23,12 @@ var actions = map[string]action{
 	"DescribeInstanceHistoryEvents": (*Server).describeInstanceHistoryEvents,
 	"RedeployInstance":              (*Server).redeployInstance,
 	"DescribeTasks":                 (*Server).describeTasks,
-	"AcceptInquiredSystemEvent":     (*Server).acceptInquiredSystemEvent,
-	"CreateSimulatedSystemEvents":   (*Server).createSimulatedSystemEvents,
-	"CancelSimulatedSystemEvents":   (*Server).cancelSimulatedSystemEvents,
+
+	"DescribeInstanceMaintenanceAttributes": (*Server).describeInstanceMaintenanceAttributes,
+	"ModifyInstanceMaintenanceAttributes":   (*Server).modifyInstanceMaintenanceAttributes,
+	"AcceptInquiredSystemEvent":             (*Server).acceptInquiredSystemEvent,
+	"CreateSimulatedSystemEvents":           (*Server).createSimulatedSystemEvents,
+	"CancelSimulatedSystemEvents":           (*Server).cancelSimulatedSystemEvents,
 }
 
 // authenticate checks the common parameters and the signature, in the order the ECS

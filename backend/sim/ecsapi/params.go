@@ -151,6 +151,24 @@ var ParamRules = []ParamRule{
 	refused("CancelSimulatedSystemEvents", "OwnerAccount", oneAccount),
 	refused("CancelSimulatedSystemEvents", "ResourceOwnerId", oneAccount),
 	refused("CancelSimulatedSystemEvents", "ResourceOwnerAccount", oneAccount),
+
+	applied("DescribeInstanceMaintenanceAttributes", "InstanceId.N", "those instances (up to 100), in the order given; ids of other regions are not answered; without it, every instance of the region"),
+	applied("DescribeInstanceMaintenanceAttributes", "PageNumber", "from 1"),
+	applied("DescribeInstanceMaintenanceAttributes", "PageSize", "1–100, default 10"),
+	refused("DescribeInstanceMaintenanceAttributes", "OwnerId", oneAccount),
+	refused("DescribeInstanceMaintenanceAttributes", "OwnerAccount", oneAccount),
+	refused("DescribeInstanceMaintenanceAttributes", "ResourceOwnerId", oneAccount),
+	refused("DescribeInstanceMaintenanceAttributes", "ResourceOwnerAccount", oneAccount),
+
+	applied("ModifyInstanceMaintenanceAttributes", "InstanceId.N", "1 to 100 instances, all changed or none (an unknown one is 404 InvalidInstanceId.NotFound)"),
+	applied("ModifyInstanceMaintenanceAttributes", "MaintenanceWindow.N.StartTime", "N is 1; HH:mm:ss in UTC+8, on the hour; with EndTime; replaces the window"),
+	applied("ModifyInstanceMaintenanceAttributes", "MaintenanceWindow.N.EndTime", "1 to 23 hours after StartTime (past midnight counts on); otherwise 403 InvalidParameter"),
+	applied("ModifyInstanceMaintenanceAttributes", "ActionOnMaintenance", "Stop, AutoRecover or AutoRedeploy; otherwise 403 InvalidParameter"),
+	applied("ModifyInstanceMaintenanceAttributes", "NotifyOnMaintenance", "true or false"),
+	refused("ModifyInstanceMaintenanceAttributes", "OwnerId", oneAccount),
+	refused("ModifyInstanceMaintenanceAttributes", "OwnerAccount", oneAccount),
+	refused("ModifyInstanceMaintenanceAttributes", "ResourceOwnerId", oneAccount),
+	refused("ModifyInstanceMaintenanceAttributes", "ResourceOwnerAccount", oneAccount),
 }
 
 // commonParams are the RPC protocol's own parameters, checked by authenticate, and

@@ -3,6 +3,7 @@ package ecsapi_test
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -449,6 +450,7 @@ func TestParamRules(t *testing.T) {
 		},
 	}
 
+	maps.Copy(cases, maintenanceParamCases(f))
 	for name, c := range todaysCases(f) {
 		cases[name] = c
 	}

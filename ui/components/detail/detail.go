@@ -39,6 +39,9 @@ type Model struct {
 	// only renders); built says from what.
 	lines []string
 	built builtFrom
+	// maint is the hub's answer about the instance's maintenance attributes; nil until it
+	// comes (maintenance.go).
+	maint *MaintenanceMsg
 }
 
 type builtFrom struct {
@@ -46,6 +49,7 @@ type builtFrom struct {
 	tasks *fleet.Task // the first task: a new snapshot's tasks are a new slice
 	now   time.Time
 	width int
+	maint *MaintenanceMsg
 }
 
 // New opens the pane on row r.
@@ -109,12 +113,12 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // clock and width, and keeps the offset where the last line still shows.
 func (d *Model) build() {
 	if d.row != nil {
-		k := builtFrom{d.row, nil, d.Now(), d.Width}
+		k := builtFrom{d.row, nil, d.Now(), d.Width, d.maint}
 		if len(d.tasks) > 0 {
 			k.tasks = &d.tasks[0]
 		}
 		if k != d.built || d.lines == nil {
-			d.lines, d.built = detailLines(d.row, d.tasks, k.now, d.Styles, d.Width), k
+			d.lines, d.built = detailLines(d.row, d.tasks, d.maint, k.now, d.Styles, d.Width), k
 		}
 	}
 	d.offset = max(min(d.offset, len(d.lines)-d.Height), 0)
@@ -145,9 +149,9 @@ const stamp = "2006-01-02 15:04 MST"
 
 // detailLines builds the pane's content for row r, wrapped to width: the pane is where
 // a failure's whole reason and RequestId must be readable, so nothing here is cut.
-func detailLines(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles, width int) []string {
+func detailLines(r *fleet.Row, tasks []fleet.Task, maint *MaintenanceMsg, now time.Time, st *common.Styles, width int) []string {
 	var out []string
-	for _, l := range detailText(r, tasks, now, st) {
+	for _, l := range append(detailText(r, tasks, now, st), maintenanceLines(maint, now, st)...) {
 		if w, ok := strings.CutPrefix(l, warning); ok {
 			// A consequence is painted once wrapped: data loss on every line it takes.
 			out = append(out, common.PaintWarning(st, strings.HasPrefix(w, "  "+common.DangerMark), common.Wrap(w, width))...)
