@@ -15,7 +15,7 @@ import (
 // subscriber.
 func (h *Hub) publishLocked() {
 	now := h.opt.Now()
-	if len(h.dirty) > 0 || h.regroup {
+	if len(h.dirty) > 0 || h.rebuild {
 		h.deriveLocked(now)
 	}
 	h.version++
@@ -29,6 +29,7 @@ func (h *Hub) publishLocked() {
 		Loading: h.updated.IsZero() && h.refreshErr == nil,
 	}
 	s.Counts = CountRows(h.rows, nil)
+	s.Plans, s.PlansKept = h.planStatusesLocked(), h.opt.Plans != nil
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {
 		s.Tasks[len(h.tasks)-1-i] = *t
@@ -37,12 +38,18 @@ func (h *Hub) publishLocked() {
 	for sub := range h.subs {
 		sub.offer(s)
 	}
+	// What a plan waits for (a task's end, a row's change) may have come: each steps.
+	for _, r := range h.runs {
+		if !r.ended {
+			r.poke()
+		}
+	}
 }
 
 // deriveLocked derives the dirty rows again and lays out h.rows: patched in a copy when
 // only rows changed in place, rebuilt and sorted when rows came, went, or moved.
 func (h *Hub) deriveLocked(now time.Time) {
-	resort := h.regroup
+	resort := h.rebuild
 	recs := make([]*record, 0, len(h.dirty))
 	for id := range h.dirty {
 		if rec := h.records[id]; rec != nil {
@@ -83,7 +90,7 @@ func (h *Hub) deriveLocked(now time.Time) {
 		h.rows = rows
 	}
 	clear(h.dirty)
-	h.regroup = false
+	h.rebuild = false
 }
 
 // parallelDerive is how many dirty rows make deriving them worth every CPU: the first

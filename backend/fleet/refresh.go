@@ -68,12 +68,12 @@ func (h *Hub) Refresh(ctx context.Context) error {
 	}
 	defer h.refreshing.Store(false)
 	h.mu.Lock()
-	since := h.lessons
+	since := h.polls
 	h.mu.Unlock()
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
 	listedAt := h.opt.Now()
-	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions})
+	insts, err := h.b.Instances(ctx, backend.Query{Regions: h.opt.Regions, InstanceIDs: h.opt.Instances})
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -83,6 +83,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 		return err
 	}
 	processing, perr := h.processing(ctx, insts)
+	senders := h.senders(processing)
 	now := h.opt.Now()
 
 	h.mu.Lock()
@@ -101,7 +102,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 		h.listed[i] = h.mergeListedLocked(rec, &insts[i], since)
 	}
 	for _, t := range processing {
-		h.adoptLocked(t, now)
+		h.adoptLocked(t, now, senders)
 	}
 	// One pass over every record: at 100,000 instances each pass costs milliseconds.
 	for id, rec := range h.records {
@@ -111,19 +112,19 @@ func (h *Hub) Refresh(ctx context.Context) error {
 			// Its event is gone (cancelled, executed, or avoided by someone else).
 			h.dropLocked(id)
 			continue
-		case rec.state == StateOutcomeUnknown && perr == nil && listedAt.Sub(rec.unsureAt) >= UnsureHold:
+		case rec.state == StateOutcomeUnknown && perr == nil && listedAt.Sub(rec.heldAt) >= OutcomeHold:
 			// An unanswered redeploy is released once a listing asked for long enough
 			// after the call that an applied one would have moved the instance shows it
 			// with the status it was confirmed on, or no longer lists it, and no task of it
 			// is Processing (one would have been adopted above; with the task listing
 			// failed, nothing is released). A Running instance seen Stopped is
-			// mid-redeploy: held, until UnsureCap has passed and it is at rest.
+			// mid-redeploy: held, until OutcomeHoldCap has passed and it is at rest.
 			if !rec.listed {
 				h.dropLocked(id)
 				continue
 			}
 			s := rec.inst.Status
-			if s == rec.unsureStatus || (listedAt.Sub(rec.unsureAt) >= UnsureCap && (s == model.StatusRunning || s == model.StatusStopped)) {
+			if s == rec.heldStatus || (listedAt.Sub(rec.heldAt) >= OutcomeHoldCap && (s == model.StatusRunning || s == model.StatusStopped)) {
 				rec.state, rec.by = StateIdle, StartedBy{}
 				h.markLocked(id)
 			}
@@ -144,15 +145,15 @@ func (h *Hub) mergeListedLocked(rec *record, in *model.Instance, since uint64) *
 	if rec == nil {
 		rec = &record{}
 		h.records[in.ID] = rec
-		h.regroup = true
+		h.rebuild = true
 	}
 	rec.listing = h.listing
 	switch {
-	case rec.lesson > since:
+	case rec.polled > since:
 		// What the tracker learned while this refresh ran is newer than the refresh.
 		return rec
 	case rec.inst != nil && sameInstance(rec.inst, in):
-		rec.lesson = 0
+		rec.polled = 0
 		return rec
 	case rec.state == StateAvoided:
 		if answered := findEvent(in, rec.eventID); answered != nil && answered.CycleStatus.Pending() {
@@ -169,7 +170,7 @@ func (h *Hub) mergeListedLocked(rec *record, in *model.Instance, since uint64) *
 	default:
 		rec.inst = ownCopy(in)
 	}
-	rec.lesson = 0
+	rec.polled = 0
 	h.markLocked(in.ID)
 	return rec
 }

@@ -335,6 +335,9 @@ func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Ren
 		Context:  sess.Context(),
 		Tick:     s.opt.Tick,
 		Regions:  s.opt.Regions,
+		// The hub is the server's: a session that quits or drops leaves its redeploys
+		// and batches running.
+		Shared: true,
 	})
 	return m, m.Close
 }
