@@ -58,8 +58,8 @@ type guard struct{ Backend }
 func Guard(b Backend) Backend { return guard{b} }
 
 func (g guard) Redeploy(ctx context.Context, req RedeployRequest) (TaskRef, error) {
-	if !req.Identity.CanRedeploy() {
-		return TaskRef{}, ErrForbidden
+	if err := Authorize(req.Identity); err != nil {
+		return TaskRef{}, err
 	}
 	return g.Backend.Redeploy(ctx, req)
 }
@@ -78,3 +78,13 @@ var ErrForbiddenAccept = &APIError{Code: CodeForbiddenRole, HTTPStatus: 403,
 	Message: "read-only: your role is viewer, and a viewer cannot accept system events (ask for an operator key, or run without --read-only)"}
 
 var _ Backend = guard{}
+
+// Authorize is the guard's rule on its own: nil for an operator, ErrForbidden for anyone
+// else. The hub asks it once for what is not a call but commands calls (starting or
+// answering a plan), so a viewer is refused there as at the guard, whatever its screen.
+func Authorize(id Identity) error {
+	if !id.CanRedeploy() {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -290,9 +290,6 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	switch in.Status {
 	case StatusRunning:
 		warn(WarnDowntime, false, "instance is Running: it goes Stopping → Stopped → Starting → Running; expect downtime")
-		if forceStop {
-			el.Warnings = append(el.Warnings, ForceStopWarnings(in)...)
-		}
 	case StatusStopped:
 		warn(WarnStartOnly, false, "instance is Stopped: it goes Starting → Running and is left running")
 	}
@@ -304,10 +301,44 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 			warn(WarnDeadlineNear, false, fmt.Sprintf("deadline within the hour (%s)", ev.NotBefore.UTC().Format("15:04 UTC")))
 		}
 	}
+	if forceStop {
+		el.Warnings = WithForceStop(el.Warnings, ForceStopWarnings(in))
+	}
 	if len(el.Warnings) == 0 {
 		el.Warnings = nil // no warning reads as none, as before the room was made
 	}
 	return el
+}
+
+// WithForceStop is ws, the warnings of a redeploy without ForceStop, with fs, what
+// ForceStop adds (ForceStopWarnings), in the one order every screen and command shows:
+// ForceStop's warning right after the downtime it hardens, else last. ws is not changed.
+func WithForceStop(ws, fs []Warning) []Warning {
+	if len(fs) == 0 {
+		return ws
+	}
+	out := make([]Warning, 0, len(ws)+len(fs))
+	at := len(ws)
+	for i, w := range ws {
+		if w.Kind == WarnDowntime {
+			at = i + 1
+		}
+	}
+	out = append(out, ws[:at]...)
+	out = append(out, fs...)
+	return append(out, ws[at:]...)
+}
+
+// Gravity ranks a consequence for a list read at 3 a.m., worst first: data loss (0), then
+// downtime (1), then the rest (2). The dialog and the headless batch order by it.
+func Gravity(w Warning) int {
+	switch {
+	case w.Destructive:
+		return 0
+	case w.Kind == WarnDowntime:
+		return 1
+	}
+	return 2
 }
 
 // ForceStopWarnings are the consequences ForceStop adds to a redeploy of in: only a Running

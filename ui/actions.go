@@ -3,8 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +31,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 		return nil
 	}
 	var ok []*fleet.Row
-	var skipped []string
+	var skipped, skippedIDs []string
 	for _, r := range targets {
 		switch why := refusal(r); {
 		case why != "" && len(targets) == 1:
@@ -41,6 +39,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 			return nil
 		case why != "":
 			skipped = append(skipped, why)
+			skippedIDs = append(skippedIDs, r.Inst.ID)
 		default:
 			ok = append(ok, r)
 		}
@@ -52,7 +51,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 	d, settle := confirm.New(m.common(), ok, skipped, leftOut)
 	d.SetStale(m.snap.Err, m.snap.Updated)
 	d.SetSize(m.width, m.dialogHeight())
-	m.dialog = d
+	m.dialog, m.dialogSkipped = d, skippedIDs
 	m.dialogFrom = m.mode
 	m.mode = modeDialog
 	m.notice = ""
@@ -95,7 +94,7 @@ func refusal(r *fleet.Row) string {
 
 // closeDialog goes back to where R was pressed: the list, or the detail pane.
 func (m *Model) closeDialog() {
-	m.dialog = nil
+	m.dialog, m.dialogSkipped = nil, nil
 	m.mode = m.dialogFrom
 	m.dialogOver()
 }
@@ -118,6 +117,7 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	if len(msg.Targets) > 1 {
 		return m.submitPlan(msg)
 	}
+	m.dialogSkipped = nil
 	var cmds []tea.Cmd
 	var ids []string
 	for _, r := range msg.Targets {
@@ -139,223 +139,34 @@ func (m *Model) submit(msg confirm.SubmitMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// submitPlan runs a confirmed batch as a hub plan (issue 11): at most msg.MaxInFlight at
-// once (the dialog's + and -; fleet.DefaultMaxInFlight unless changed), never two of one
-// deployment set, deadline first. The
-// first failure pauses it, and the engineer continues (c) or aborts the rest (x). Every
-// call goes through the session's Fleet, so serve logs and guards it like a single
-// redeploy.
-func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
-	ids := make([]string, len(msg.Targets))
-	for i, r := range msg.Targets {
-		ids[i] = r.Inst.ID
-	}
-	m.list.ClearSelection()
-	p, err := m.deps.Fleet.NewPlan(ids, fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity,
-		OnFailure: fleet.FailurePause, Submit: m.deps.Fleet.Redeploy, Store: m.deps.PlanStore, Where: m.deps.PlanWhere})
-	if err != nil {
-		m.setNotice(true, "batch not started: "+safetext.Terminal(err.Error()))
-		return nil
-	}
-	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(ids)))
-	// Start saves the plan (file I/O): a command, never Update. Saved before anything is
-	// sent: a batch that could not be kept is not started.
-	return func() tea.Msg {
-		err := p.Start()
-		return planStartedMsg{plan: p, err: err, look: lookAt(p)}
-	}
-}
-
-// planLook is what the console shows of a plan, read by the command that stepped, started
-// or answered it: Record, Summary and Settled take the plan's lock, which a step holds
-// across the plan's save (an fsync), so Update and View read only this copy.
-type planLook struct {
-	rec     fleet.PlanRecord
-	sum     fleet.Summary
-	settled bool
-	// seq is the first step whose news of the plan is newer than this look (see
-	// Model.stepSeq): a step issued before it read the plan earlier, and is dropped.
-	seq int
-}
-
-// lookAt reads p; call it from a command, never from Update or View.
-func lookAt(p *fleet.Plan) planLook {
-	return planLook{rec: p.Record(), sum: p.Summary(), settled: p.Settled()}
-}
-
-// planStartedMsg says whether a confirmed batch's plan was saved and started.
-type planStartedMsg struct {
-	plan *fleet.Plan
-	err  error
-	look planLook
-}
-
-func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
-	if msg.err != nil {
-		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
-		return nil
-	}
-	m.plans = append(m.plans, msg.plan)
-	msg.look.seq = m.stepSeq + 1
-	m.looks[msg.plan] = msg.look
-	rec := msg.look.rec
-	m.setNotice(false, fmt.Sprintf("batch of %d started: %s", len(rec.Items), rec.Describe()))
-	return tea.Batch(m.stepPlans(), m.startFrames())
-}
-
-// planSteppedMsg says the session's plans took a step.
-type planSteppedMsg struct {
-	plans []*fleet.Plan
-	errs  []error
-	looks []planLook
-	// seq numbers the step (Model.stepSeq): steps run concurrently and may answer out of
-	// order.
-	seq int
-}
-
-// stepPlans steps every plan of the session once, off the Update loop: a step may send
-// RedeployInstance calls. It runs on every snapshot, which is when what a plan waits for
-// (a task's end) can have changed.
-//
-// A viewer steps nothing: whatever plans it holds are an operator's (the guard would refuse
-// every send with Forbidden.Role, and a plan aborting on failure would be saved aborted).
-func (m *Model) stepPlans() tea.Cmd {
-	if len(m.plans) == 0 || !m.deps.Identity.CanRedeploy() {
-		return nil
-	}
-	plans, ctx := slices.Clone(m.plans), m.deps.Context
-	m.stepSeq++
-	seq := m.stepSeq
-	return func() tea.Msg {
-		errs, looks := make([]error, len(plans)), make([]planLook, len(plans))
-		for i, p := range plans {
-			errs[i] = p.Step(ctx)
-			looks[i] = lookAt(p)
-			if looks[i].settled && looks[i].rec.Phase != fleet.PhasePaused {
-				p.Close() // its lock file: I/O belongs here, not in Update
-			}
-		}
-		return planSteppedMsg{plans: plans, errs: errs, looks: looks, seq: seq}
-	}
-}
-
-// planStepped drops the plans that settled, each leaving its summary line
-// ("30 redeployed, 2 failed, 8 skipped — 14m").
-func (m *Model) planStepped(msg planSteppedMsg) {
-	for i, p := range msg.plans {
-		if err := msg.errs[i]; err != nil {
-			m.setNotice(true, errLine("batch", err))
-		}
-		look := msg.looks[i]
-		if !slices.Contains(m.plans, p) || msg.seq < m.looks[p].seq {
-			// It settled in an earlier step's message already, or this step read it before
-			// what the console knows now (c or x answered it since): a paused phase here is
-			// old news and must not pause the batch again.
-			continue
-		}
-		look.seq = msg.seq
-		m.looks[p] = look
-		if !look.settled {
-			continue
-		}
-		if rec := look.rec; rec.Phase == fleet.PhasePaused {
-			// It waits for the engineer, sending nothing; it stays the session's. One is
-			// asked about at a time: a second paused batch is asked about once the first is
-			// answered, rather than the two taking turns at c and x on every step.
-			if m.paused == nil {
-				m.paused = p
-				m.setRefusal("batch paused: " + rec.Stopped + " — c continues with the rest, x aborts it (what is in flight goes on)")
-			}
-			continue
-		}
-		m.plans = slices.DeleteFunc(m.plans, func(q *fleet.Plan) bool { return q == p })
-		delete(m.looks, p)
-		rec, sum := look.rec, look.sum
-		line := "batch: " + sum.String()
-		m.lastPlan = "last " + line
-		if rec.Stopped != "" {
-			line += " · stopped: " + rec.Stopped
-		}
-		m.setNotice(sum.Failed > 0, line)
-	}
-}
-
-// answerPause continues (c) or aborts (x) the batch that paused on a failure.
-func (m *Model) answerPause(goOn bool) tea.Cmd {
-	p, who := m.paused, m.deps.Identity.Name
-	m.paused = nil
-	// Until the answer is saved, every step's news of p predates it.
-	look := m.looks[p]
-	look.seq = math.MaxInt
-	m.looks[p] = look
-	if goOn {
-		m.setNotice(false, "batch continues: the next targets go as the rules allow")
-	} else {
-		m.setNotice(false, "batch aborted: nothing more is sent; what is in flight goes on")
-	}
-	// Continue and Abort save the plan (file I/O): a command, then a step.
-	return func() tea.Msg {
-		var err error
-		if goOn {
-			err = p.Continue()
-		} else {
-			err = p.Abort("aborted by " + who + " after a failure")
-		}
-		return planAnsweredMsg{plan: p, err: err, look: lookAt(p)}
-	}
-}
-
-// planAnsweredMsg says the paused batch was continued or aborted (and saved).
-type planAnsweredMsg struct {
-	plan *fleet.Plan
-	err  error
-	look planLook
-}
-
-// planLine is where the session's batches stand, for the task panel's title: while one
-// runs, its instances by state; after, the last one's summary.
-func (m *Model) planLine() string {
-	if len(m.plans) == 0 {
-		return m.lastPlan
-	}
-	var s fleet.Summary
-	for _, p := range m.plans {
-		x := m.looks[p].sum
-		s.InFlight += x.InFlight
-		s.Queued += x.Queued
-		s.Redeployed += x.Redeployed
-		s.Failed += x.Failed
-		s.Skipped += x.Skipped
-	}
-	return fmt.Sprintf("batch: %d in flight · %d queued · %d done · %d failed · %d skipped",
-		s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
-}
-
 // inFlight is what this session started that is still moving, from the latest snapshot:
 // its redeploys that are Processing or whose call is out, and its batches' instances not
 // sent yet.
 func (m *Model) inFlight() (running []fleet.Task, submitting []string, queued int) {
-	if m.snap != nil {
-		for _, t := range m.snap.Tasks {
-			if t.Status == model.TaskProcessing && !t.StartedBy.Elsewhere && t.StartedBy.Identity == m.deps.Identity {
-				running = append(running, t)
-			}
-		}
-		for _, r := range m.snap.Rows {
-			if (r.State == fleet.StateSubmitting || r.State == fleet.StateOutcomeUnknown) && r.StartedBy.Identity == m.deps.Identity {
-				submitting = append(submitting, r.Inst.ID)
-			}
+	if m.snap == nil {
+		return nil, nil, 0
+	}
+	for _, t := range m.snap.Tasks {
+		if t.Status == model.TaskProcessing && !t.StartedBy.Elsewhere && t.StartedBy.Identity == m.deps.Identity {
+			running = append(running, t)
 		}
 	}
-	for _, p := range m.plans {
-		queued += m.looks[p].sum.Queued
+	for _, r := range m.snap.Rows {
+		if (r.State == fleet.StateSubmitting || r.State == fleet.StateOutcomeUnknown) && r.StartedBy.Identity == m.deps.Identity {
+			submitting = append(submitting, r.Inst.ID)
+		}
+	}
+	for i := range m.snap.Plans {
+		if p := &m.snap.Plans[i]; !p.Ended() && p.Identity == m.deps.Identity {
+			queued += p.Summary.Queued
+		}
 	}
 	return running, submitting, queued
 }
 
 // quit quits, unless this session has work in flight and has not asked yet: then it says
 // what goes on without it and asks for q again (issue 11). Nothing is cancelled either
-// way: the hub owns the calls, ECS the tasks.
+// way: the hub owns the calls and the plans, ECS the tasks.
 func (m *Model) quit(asked bool) tea.Cmd {
 	running, submitting, queued := m.inFlight()
 	if asked || (len(running) == 0 && len(submitting) == 0 && queued == 0) {
@@ -366,16 +177,28 @@ func (m *Model) quit(asked bool) tea.Cmd {
 		// --demo: the simulator is this process; nothing goes on after it.
 		s = fmt.Sprintf("%d simulated redeploy(s) in flight end with this console: --demo runs the simulator inside it", len(running)+len(submitting))
 	}
-	switch {
-	case queued > 0 && m.deps.PlanStore == nil:
-		// serve and --demo keep no plans: nothing can resume them.
-		s += fmt.Sprintf("; %d batch instance(s) not sent yet are dropped (this console keeps no plans)", queued)
-	case queued > 0:
-		s += fmt.Sprintf("; %d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
+	if queued > 0 {
+		s += "; " + m.queuedFate(queued, "")
 	}
 	m.ask(s + ". q again quits, any other key stays")
 	m.quitAsked = true
 	return nil
+}
+
+// queuedFate says what becomes of the batch instances this session started that are not
+// sent yet, once it quits.
+func (m *Model) queuedFate(queued int, resume string) string {
+	switch {
+	case m.deps.Shared:
+		return fmt.Sprintf("%d batch instance(s) not sent yet go on: the server runs the batch", queued)
+	case m.snap == nil || !m.snap.PlansKept:
+		// --demo keeps no plans: nothing can resume them.
+		return fmt.Sprintf("%d batch instance(s) not sent yet are dropped (this console keeps no plans)", queued)
+	}
+	if resume != "" {
+		return fmt.Sprintf("%d batch instance(s) not sent yet: %s goes on with them (or start the console again)", queued, resume)
+	}
+	return fmt.Sprintf("%d batch instance(s) not sent yet wait for the next start (or redeploy --resume)", queued)
 }
 
 // Farewell is what a console that quits with work in flight prints after its screen is
@@ -407,11 +230,8 @@ func (m *Model) Farewell() string {
 	for _, id := range submitting {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
 	}
-	switch {
-	case queued > 0 && m.deps.PlanStore == nil:
-		fmt.Fprintf(&b, "%d batch instance(s) not sent yet were dropped: this console kept no plans\n", queued)
-	case queued > 0:
-		fmt.Fprintf(&b, "%d batch instance(s) not sent yet: ecs-redeploy redeploy --resume --wait%s goes on with them (or start the console again)\n", queued, acct)
+	if queued > 0 {
+		b.WriteString(m.queuedFate(queued, "ecs-redeploy redeploy --resume --wait"+acct) + "\n")
 	}
 	return b.String()
 }
@@ -495,7 +315,7 @@ func rowState(r *fleet.Row) (string, bool) {
 	if r.Task != nil {
 		s += "/" + r.Task.ID + "/" + string(r.Task.Status)
 	}
-	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Resolved
+	return s, r.State == fleet.StateAvoided || r.State == fleet.StateFailed || r.Avoided
 }
 
 // followNotice clears a notice about one instance once its redeploy reached an end it did

@@ -103,7 +103,7 @@ func TestConsoleBatchPlusRaisesMaxInFlight(t *testing.T) {
 	if n := h.backend.redeploys.Load(); n != 5 {
 		t.Fatalf("first wave: %d calls, want 5; notice %q", n, m.notice)
 	}
-	if len(m.plans) != 1 || m.looks[m.plans[0]].rec.MaxInFlight != 5 {
-		t.Fatalf("the plan's record does not say 5 at once: %+v", m.looks)
+	if ps := h.view.Plans(); len(ps) != 1 || ps[0].MaxInFlight != 5 {
+		t.Fatalf("the plan's record does not say 5 at once: %+v", ps)
 	}
 }

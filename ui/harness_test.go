@@ -145,3 +145,20 @@ var (
 	keyShiftTab = tea.KeyMsg{Type: tea.KeyShiftTab}
 	keyCtrlU    = tea.KeyMsg{Type: tea.KeyCtrlU}
 )
+
+// step lets the hub's plans take a step, as its runner does on every snapshot, and shows m
+// the snapshot after it.
+func (h *harness) step(m *Model) {
+	h.view.StepPlans()
+	m.Update(snapshotMsg{h.view.Snapshot()})
+}
+
+// withPausedPlan is s with one more plan, paused on a failure: what every session's
+// snapshot says while a batch waits for an answer.
+func withPausedPlan(s *fleet.Snapshot) *fleet.Snapshot {
+	c := *s
+	c.Plans = append(append([]fleet.PlanStatus(nil), s.Plans...), fleet.PlanStatus{PlanRecord: fleet.PlanRecord{ID: "p-test",
+		Phase: fleet.PhasePaused, Stopped: idFailing + " failed: Failed: host maintenance failed",
+		Identity: backend.Identity{Name: "op", Role: backend.RoleOperator}}, Settled: true})
+	return &c
+}

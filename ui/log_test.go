@@ -81,7 +81,7 @@ func TestNoticeAboutAnInstanceClearsWhenItsRedeployEnds(t *testing.T) {
 	h.view.PollTasks(t.Context())
 	m.noticeAt = h.clock.Now()
 	m.Update(snapshotMsg{h.view.Snapshot()})
-	if r := h.row(idPlain); !r.Resolved && r.Task.Status != "Finished" {
+	if r := h.row(idPlain); !r.Avoided && r.Task.Status != "Finished" {
 		t.Fatalf("the test needs the redeploy finished: %v", r.State)
 	}
 	if s, _ := m.noticeText(); strings.Contains(s, "started") {

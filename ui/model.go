@@ -43,8 +43,11 @@ type Fleet interface {
 	// Watch keeps instances read on every look for new events until stop is called: an
 	// open dialog's.
 	Watch(ids []string) (stop func())
-	// NewPlan plans a batch (fleet.NewPlan): the hub's waves, not every call at once.
-	NewPlan(ids []string, opt fleet.PlanOptions) (*fleet.Plan, error)
+	// StartPlan plans a batch and hands it to the hub, which runs it in waves
+	// (fleet.Hub.StartPlan); every session sees it in its snapshots.
+	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
+	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
+	AnswerPlan(who backend.Identity, id string, goOn bool) error
 	// Maintenance reads a listed instance's maintenance attributes (fleet.Hub.Maintenance).
 	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
@@ -75,10 +78,9 @@ type Deps struct {
 	// NoMouse leaves the mouse to the terminal (--no-mouse): its own text selection
 	// instead of the wheel scrolling and a click moving the cursor.
 	NoMouse bool
-	// PlanStore keeps the batches this session starts, so a restart resumes them; nil
-	// keeps them in memory only (--demo). PlanWhere names the account (PlanRecord.Where).
-	PlanStore *fleet.PlanStore
-	PlanWhere string
+	// Shared says the hub outlives this session (serve): what the session started goes
+	// on after it quits, batches included.
+	Shared bool
 	// KeyClock says when each key arrives, for telling a burst (a paste, with or without
 	// the terminal's brackets) from typing. nil: time.Now, except with the timers off
 	// (Tick < 0), where tests send keys at machine speed: there nil turns it off.
@@ -96,9 +98,6 @@ type Deps struct {
 	// SaveDir is where ctrl+s saves what the view shows; empty turns saving off (serve:
 	// the server's disk is not the engineer's).
 	SaveDir string
-	// Resumed are plans picked up at start (fleet.ResumeUnfinished): the session steps
-	// them like its own.
-	Resumed []*fleet.Plan
 }
 
 // mode is what has the keyboard. The filter is the list's: it has the keyboard in
@@ -171,20 +170,10 @@ type Model struct {
 	footerKey footerKey
 	footer    string
 
-	// plans are the batches this session started and that have not settled: each is
-	// stepped on every snapshot (see stepPlans).
-	plans []*fleet.Plan
-	// looks are what the last command that touched each plan read of it (planLook): Update
-	// and View never take a plan's lock.
-	looks map[*fleet.Plan]planLook
-	// stepSeq numbers the steps issued (stepPlans), so a step's news older than an answer
-	// to a paused batch is told apart.
-	stepSeq int
-	// paused is the session's batch that a failure paused, waiting for c or x.
-	paused *fleet.Plan
-	// lastPlan is the summary of the session's last batch that ended; it stays on the
-	// task panel's title.
-	lastPlan string
+	// dialogSkipped are the instances the open dialog lists as skipped: a batch hands them
+	// to its plan, which skips them with its reasons, so the dialog's count and the plan's
+	// agree. The plans themselves are the hub's: the console reads them from snapshots.
+	dialogSkipped []string
 	// quitAsked is set when q (or ctrl+c) was pressed with work in flight and the console
 	// asked first: the next q quits.
 	quitAsked bool
@@ -194,8 +183,10 @@ type Model struct {
 	keyAt time.Time
 
 	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
-	// presses one gets a one-line answer instead of silence.
+	// presses one gets a one-line answer instead of silence. answerKeys are c and x the
+	// same way: a viewer's answer to a paused batch goes to the hub, which refuses it.
 	actionKeys []key.Binding
+	answerKeys []key.Binding
 }
 
 // New builds a console over deps and subscribes it to the fleet hub.
@@ -225,8 +216,12 @@ func New(deps Deps) *Model {
 		km = *deps.Keys
 	}
 	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, km.Accept}
+	answerKeys := []key.Binding{km.Continue, km.Abort}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
+	}
+	for i := range answerKeys {
+		answerKeys[i].SetEnabled(true)
 	}
 	if !deps.Identity.CanRedeploy() {
 		km = km.ReadOnly()
@@ -248,11 +243,7 @@ func New(deps Deps) *Model {
 		height: 24,
 
 		actionKeys: actionKeys,
-	}
-	m.plans = append(m.plans, deps.Resumed...)
-	m.looks = make(map[*fleet.Plan]planLook, len(m.plans))
-	for _, p := range m.plans {
-		m.looks[p] = lookAt(p) // before the program runs: no Update waits on it
+		answerKeys: answerKeys,
 	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
@@ -432,7 +423,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return waitSnapshot(m.sub)
 		}
 		settle := m.setSnapshot(msg.snap)
-		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle, m.stepPlans())
+		return tea.Batch(waitSnapshot(m.sub), m.startFrames(), settle)
 	case confirm.RereadMsg:
 		if !msg.From(m.dialog) {
 			return nil
@@ -449,17 +440,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case planStartedMsg:
 		return m.planStarted(msg)
 	case planAnsweredMsg:
-		if slices.Contains(m.plans, msg.plan) {
-			// Steps issued from now on read the plan after the answer was saved.
-			msg.look.seq = m.stepSeq + 1
-			m.looks[msg.plan] = msg.look
-		}
 		if msg.err != nil {
-			m.setNotice(true, errLine("batch", msg.err))
+			m.setRefusal(errLine("batch", msg.err))
 		}
-		return m.stepPlans()
-	case planSteppedMsg:
-		m.planStepped(msg)
 		return nil
 	case clockMsg:
 		m.now, m.wall = m.deps.Now(), m.deps.Wall()
@@ -617,6 +600,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	m.snap = s
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
 	m.logFailures(prev, s)
+	m.plansChanged(prev, s)
 	m.followNotice()
 	m.list.SetSnapshot(s)
 	m.tasks.SetTasks(s.Tasks)
@@ -770,10 +754,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.route(m.tasks, msg)
 	}
 	switch {
-	case m.paused != nil && key.Matches(msg, km.Continue):
-		return m.answerPause(true)
-	case m.paused != nil && key.Matches(msg, km.Abort):
-		return m.answerPause(false)
+	case m.pausedPlan() != nil && key.Matches(msg, m.answerKeys...):
+		return m.answerPause(key.Matches(msg, m.answerKeys[0]))
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil

@@ -65,6 +65,7 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 		t.Fatalf("the dialog does not show the deployment sets and the waves:\n%s", v)
 	}
 	press(m, keyTab, runes(common.Itoa(4)), keyEnter, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
 
 	processing := func() []string {
 		var names []string
@@ -82,15 +83,15 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 	}
 	for wave := 2; wave <= 3; wave++ {
 		h.poll(7 * time.Minute)
-		feed(m, m.stepPlans()) // what every snapshot does
+		h.step(m) // what the hub's runner does on every snapshot
 		if got := processing(); len(got) != 1 || !strings.HasPrefix(got[0], "kafka") || int(c.redeploys.Load()) != wave+1 {
 			t.Fatalf("wave %d: %v (%d calls)", wave, got, c.redeploys.Load())
 		}
 	}
 	h.poll(7 * time.Minute)
-	feed(m, m.stepPlans())
-	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped — ") {
-		t.Fatalf("after the last wave: %d plans left, notice %q", len(m.plans), m.notice)
+	h.step(m)
+	if m.pausedPlan() != nil || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped — ") {
+		t.Fatalf("after the last wave: notice %q", m.notice)
 	}
 	// The notice fades; the summary stays on the task panel.
 	h.clock.Advance(time.Minute)
@@ -101,38 +102,46 @@ func TestConsoleBatchKeepsADeploymentSetApart(t *testing.T) {
 }
 
 // Issue 11: a console that quit mid-batch picks the plan up at its next start
-// (fleet.ResumeUnfinished) and the session steps it on, sending nothing twice.
+// (Hub.ResumePlans) and the hub runs it on, sending nothing twice. The resumed batch's
+// counts and the task panel's agree: the tasks of what ended before the restart are on the
+// panel too (issue 22).
 func TestConsoleGoesOnWithAResumedPlan(t *testing.T) {
 	h, ids := kafkaHarness(t)
 	ctx := context.Background()
 	store := &fleet.PlanStore{Dir: t.TempDir()}
-	p1, err := h.view.NewPlan(ids, fleet.PlanOptions{Store: store, Where: "sim", Identity: h.id})
-	if err != nil {
+	first := fleet.New(backend.Guard(h.backend), fleet.Options{Now: h.clock.Now, Wall: h.clock.Now, Plans: store, Where: "sim"})
+	if err := first.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := p1.Step(ctx); err != nil {
+	if _, err := first.StartPlan(ids, fleet.PlanOptions{Identity: h.id}); err != nil {
 		t.Fatal(err)
 	}
-	p1.Close() // the console quit with kafka1 and web1 in flight
+	h.clock.Advance(7 * time.Minute) // kafka1 and web1 finish
+	first.PollTasks(ctx)
+	first.StepPlans()                        // kafka2 goes
+	if err := first.Drain(ctx); err != nil { // the console quit
+		t.Fatal(err)
+	}
 	h.clock.Advance(time.Minute)
 
-	h.view = fleet.New(backend.Guard(h.backend), fleet.Options{Now: h.clock.Now, Wall: h.clock.Now})
-	if err := h.view.Refresh(ctx); err != nil {
-		t.Fatal(err)
+	h.view = fleet.New(backend.Guard(h.backend), fleet.Options{Now: h.clock.Now, Wall: h.clock.Now, Plans: store, Where: "sim"})
+	others, n, err := h.view.ResumePlans(ctx, h.id)
+	if err != nil || n != 1 || len(others) != 0 {
+		t.Fatalf("resumed %d, others %d: %v", n, len(others), err)
 	}
-	plans, others, err := fleet.ResumeUnfinished(ctx, h.view, fleet.PlanOptions{Store: store, Where: "sim", Identity: h.id})
-	if err != nil || len(plans) != 1 || len(others) != 0 {
-		t.Fatalf("resumed %d, others %d: %v", len(plans), len(others), err)
-	}
-	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1,
-		PlanStore: store, PlanWhere: "sim", Resumed: plans})
+	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1})
 	t.Cleanup(m.Close)
-	for i := 0; i < 4 && len(m.plans) > 0; i++ {
-		h.poll(7 * time.Minute)
-		feed(m, m.stepPlans())
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if v := m.View(); !strings.Contains(v, "2 finished") || !strings.Contains(v, "2 done") || strings.Contains(v, "no redeploys yet") {
+		t.Fatalf("the resumed batch's counts and the task panel's disagree:\n%s", v)
 	}
-	if len(m.plans) != 0 || !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped") {
-		t.Fatalf("%d plans left, notice %q", len(m.plans), m.notice)
+	for i := 0; i < 4 && m.pausedPlan() == nil && !strings.HasPrefix(m.planLine(), "last batch"); i++ {
+		h.poll(7 * time.Minute)
+		h.step(m)
+	}
+	if !strings.HasPrefix(m.notice, "batch: 4 redeployed, 0 failed, 0 skipped") {
+		t.Fatalf("notice %q", m.notice)
 	}
 	for _, id := range ids {
 		if n := len(h.engine.Tasks("cn-hangzhou", sim.TaskFilter{ResourceIDs: []string{id}})); n != 1 {
@@ -195,11 +204,11 @@ func TestAFailurePausesTheBatchAndAsks(t *testing.T) {
 			t.Fatalf("first wave: %d calls, want 2", n)
 		}
 		h.poll(10 * time.Minute) // both fail and roll back
-		feed(m, m.stepPlans())
-		if m.paused == nil || !strings.Contains(m.notice, "batch paused") || !strings.Contains(m.notice, "c continues") {
-			t.Fatalf("goOn=%v: not paused and asking; notice %q", goOn, m.notice)
+		h.step(m)
+		if m.pausedPlan() == nil || !strings.Contains(m.View(), "c continues the rest, x aborts it") {
+			t.Fatalf("goOn=%v: not paused and asking:\n%s", goOn, m.View())
 		}
-		feed(m, m.stepPlans()) // a snapshot while paused sends nothing
+		h.step(m) // a snapshot while paused sends nothing
 		if n := c.redeploys.Load(); n != 2 {
 			t.Fatalf("a paused batch sent %d calls", n)
 		}
@@ -208,52 +217,38 @@ func TestAFailurePausesTheBatchAndAsks(t *testing.T) {
 			key = "c"
 		}
 		feed(m, m.handleKey(runes(key)))
+		m.Update(snapshotMsg{h.view.Snapshot()})
 		if goOn {
-			if n := c.redeploys.Load(); n != 3 || m.paused != nil {
+			if n := c.redeploys.Load(); n != 3 || m.pausedPlan() != nil {
 				t.Fatalf("after c: %d calls, want the next kafka member sent", n)
 			}
 			continue
 		}
-		if n := c.redeploys.Load(); n != 2 || len(m.plans) != 0 || !strings.Contains(m.lastPlan, "2 skipped") {
-			t.Fatalf("after x: %d calls, %d plans, %q", n, len(m.plans), m.lastPlan)
+		if n := c.redeploys.Load(); n != 2 || !strings.Contains(m.planLine(), "2 skipped") || !strings.HasPrefix(m.planLine(), "last batch") {
+			t.Fatalf("after x: %d calls, %q", n, m.planLine())
 		}
 	}
 }
 
-// A viewer's console that was handed an operator's unfinished plan steps nothing (a
-// reviewer's find): its sends would be refused with Forbidden.Role, and the plan, aborting
-// on failure, would be saved aborted. The plan stays as the operator left it.
-func TestViewerConsoleDoesNotStepPlans(t *testing.T) {
-	h := newHarness(t, sim.Options{}, true) // viewer, as --read-only
-	store := &fleet.PlanStore{Dir: t.TempDir()}
-	op := backend.Identity{Name: "op", Role: backend.RoleOperator}
-	p, err := h.view.NewPlan([]string{idPlain, idStopped}, fleet.PlanOptions{Identity: op, Store: store, OnFailure: fleet.FailureAbort, MaxInFlight: 1})
-	if err != nil {
-		t.Fatal(err)
+// Issue 22: the instances the dialog lists as skipped are the plan's skipped too: the
+// dialog, the task panel and the summary say the same number.
+func TestSkippedInTheDialogAreSkippedInThePlan(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	for _, id := range []string{idPlain, idStopped, idLocked, idHost} {
+		filterTo(m, id)
+		press(m, keySpace, keyEsc)
 	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
+	press(m, runes("R"))
+	if m.dialog == nil || strings.Count(m.View(), "skipped: i-bp1") != 2 {
+		t.Fatalf("the dialog should list 2 skipped:\n%s", m.View())
 	}
-	p.Close()
-	plans, _, err := fleet.ResumeUnfinished(context.Background(), h.view, fleet.PlanOptions{Store: store, Identity: h.id, Submit: h.view.Redeploy})
-	if err != nil || len(plans) != 1 {
-		t.Fatalf("resume: %v, %d plan(s)", err, len(plans))
+	press(m, keyTab, runes("2"), keyEnter, keyEnter)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if l := m.planLine(); !strings.Contains(l, "2 skipped") {
+		t.Fatalf("the panel says %q, want 2 skipped", l)
 	}
-	t.Cleanup(plans[0].Close)
-	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Wall: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1,
-		PlanStore: store, Resumed: plans})
-	t.Cleanup(m.Close)
-	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	feed(m, func() tea.Msg { return snapshotMsg{h.view.Snapshot()} })
-	feed(m, m.stepPlans())
-	recs, err := store.Load()
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("load: %v, %d plan(s)", err, len(recs))
-	}
-	if recs[0].Phase != fleet.PhaseRunning {
-		t.Fatalf("a read-only console changed an operator's saved plan to %s (stopped: %q)", recs[0].Phase, recs[0].Stopped)
-	}
-	if n := h.backend.redeploys.Load(); n != 0 {
-		t.Fatalf("a read-only console sent %d redeploy(s)", n)
+	if ps := h.view.Plans(); len(ps) != 1 || ps[0].Summary.Skipped != 2 {
+		t.Fatalf("the plan: %+v", ps)
 	}
 }

@@ -42,7 +42,7 @@ func (m *Model) noticeText() (string, bool) {
 }
 
 func (m *Model) bodyRows() int {
-	fixed := 3 + 1 + m.taskRows() + len(m.noticeLines())
+	fixed := 3 + 1 + m.taskRows() + len(m.pauseLines()) + len(m.noticeLines())
 	return max(m.height-fixed, 1)
 }
 
@@ -118,6 +118,11 @@ func (m *Model) View() string {
 	}
 	b.WriteString(m.tasks.View())
 	b.WriteByte('\n')
+	// A paused batch asks until it is answered, whole: it wraps rather than being cut.
+	for _, l := range m.pauseLines() {
+		b.WriteString(m.st.Notice.On(common.Fit(l, m.width)))
+		b.WriteByte('\n')
+	}
 	for _, l := range m.noticeLines() {
 		b.WriteString(l)
 		b.WriteByte('\n')
@@ -249,15 +254,17 @@ func (m *Model) hint(bs []key.Binding) string {
 
 // footerKey is what the footer depends on: it is rebuilt only when one of these changes.
 type footerKey struct {
-	mode            mode
-	width           int
-	filtering, fits bool
+	mode                    mode
+	width                   int
+	filtering, fits, paused bool
 }
 
 func (m *Model) footerLine() string {
-	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits()}
+	pause := m.pauseHelp()
+	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits(), len(pause) > 0}
 	if k != m.footerKey || m.footer == "" {
-		bs := m.focused().ShortHelp()
+		// A paused batch's keys come first: the width cuts the footer's end.
+		bs := append(pause, m.focused().ShortHelp()...)
 		if m.mode == modeDialogGone {
 			bs = dialogGoneHelp
 		}

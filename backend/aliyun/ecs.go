@@ -162,9 +162,12 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	}
 	// Only the pager (this goroutine) touches these.
 	var (
-		events  []model.Event       // every pending event read, in page order
-		seen    map[string]struct{} // instances seen on a page, asked for or about to be
-		unasked []string            // instances seen on a page, not yet asked for
+		events []model.Event // every pending event read, in page order
+		// seen numbers the instances seen on a page (asked for or about to be) in the order
+		// they were first seen; perInstance counts their events by that number.
+		seen        map[string]int32
+		perInstance []int32
+		unasked     []string // instances seen on a page, not yet asked for
 	)
 	flush := func(all bool) error {
 		for len(unasked) >= instancesPerCall || (all && len(unasked) > 0) {
@@ -188,13 +191,18 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 			// pages, since it is the server's word (append grows it past that).
 			size := min(total, 10*eventsPageSize)
 			events = make([]model.Event, 0, size)
-			seen = make(map[string]struct{}, size)
+			seen = make(map[string]int32, size)
+			perInstance = make([]int32, 0, size)
 		}
 		for _, e := range got {
-			if _, ok := seen[e.InstanceID]; !ok {
-				seen[e.InstanceID] = struct{}{}
+			n, ok := seen[e.InstanceID]
+			if !ok {
+				n = int32(len(perInstance))
+				seen[e.InstanceID] = n
+				perInstance = append(perInstance, 0)
 				unasked = append(unasked, e.InstanceID)
 			}
+			perInstance[n]++
 		}
 		events = append(events, got...)
 		return flush(false)
@@ -228,29 +236,53 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	if err != nil {
 		return nil, err
 	}
-	// Each instance gets its events, soonest first (page order among equals), as a
-	// capacity-capped window of one region-wide array: one sort instead of a slice per
-	// instance.
-	slices.SortStableFunc(events, func(x, y model.Event) int {
-		if c := strings.Compare(x.InstanceID, y.InstanceID); c != 0 {
-			return c
-		}
-		return x.NotBefore.Compare(y.NotBefore)
-	})
+	byInstance, ends := groupEvents(events, seen, perInstance)
 	for _, chunk := range fetched {
 		for i := range chunk {
-			id := chunk[i].ID
-			lo, _ := slices.BinarySearchFunc(events, id, func(e model.Event, id string) int { return strings.Compare(e.InstanceID, id) })
-			hi := lo
-			for hi < len(events) && events[hi].InstanceID == id {
-				hi++
-			}
-			if hi > lo {
-				chunk[i].Events = events[lo:hi:hi]
+			if n, ok := seen[chunk[i].ID]; ok {
+				lo := int32(0)
+				if n > 0 {
+					lo = ends[n-1]
+				}
+				chunk[i].Events = byInstance[lo:ends[n]:ends[n]]
 			}
 		}
 	}
 	return fetched, nil
+}
+
+// groupEvents lays out a region's events, read in page order, instance by instance (each
+// instance's events soonest first, page order among equals) in one region-wide array:
+// instance number n (seen) holds byInstance[ends[n-1]:ends[n]]. It is a counting sort,
+// linear in the events: a stable sort of the 168-byte events by instance id moved each
+// one O(log² n) times, and at 100,000 instances was a tenth of a listing's CPU.
+func groupEvents(events []model.Event, seen map[string]int32, perInstance []int32) (byInstance []model.Event, ends []int32) {
+	ends = make([]int32, len(perInstance))
+	next := make([]int32, len(perInstance)) // where each instance's next event goes
+	total := int32(0)
+	for n, c := range perInstance {
+		next[n] = total
+		total += c
+		ends[n] = total
+	}
+	byInstance = make([]model.Event, total)
+	for i := range events {
+		n := seen[events[i].InstanceID]
+		byInstance[next[n]] = events[i]
+		next[n]++
+	}
+	// Most instances have one or two pending events: an insertion sort, stable.
+	lo := int32(0)
+	for _, hi := range ends {
+		evs := byInstance[lo:hi]
+		for i := 1; i < len(evs); i++ {
+			for j := i; j > 0 && evs[j].NotBefore.Before(evs[j-1].NotBefore); j-- {
+				evs[j], evs[j-1] = evs[j-1], evs[j]
+			}
+		}
+		lo = hi
+	}
+	return byInstance, ends
 }
 
 // eventPages pages through DescribeInstanceHistoryEvents for the pending cycle statuses,

@@ -111,8 +111,8 @@ func (h *Hub) callAccept(req backend.AcceptRequest) (backend.AcceptRef, error) {
 		if ev := findEvent(rec.inst, req.EventID); ev != nil && ev.CycleStatus == model.CycleInquiring {
 			c := ownCopy(rec.inst)
 			findEvent(c, req.EventID).CycleStatus = model.CycleExecuting
-			h.lessons++
-			rec.inst, rec.lesson = c, h.lessons
+			h.polls++
+			rec.inst, rec.polled = c, h.polls
 			h.markLocked(req.InstanceID)
 			h.publishLocked()
 		}

@@ -163,8 +163,8 @@ func TestRedeployIsTrackedThroughItsPhasesToAvoided(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := row(t, v.Snapshot(), id)
-	if !r.Resolved || r.InProgress || r.Event.CycleStatus != model.CycleAvoided || r.Inst.Status != model.StatusRunning {
-		t.Fatalf("finished row: resolved=%v inProgress=%v event=%s status=%s", r.Resolved, r.InProgress, r.Event.CycleStatus, r.Inst.Status)
+	if !r.Avoided || r.InProgress || r.Event.CycleStatus != model.CycleAvoided || r.Inst.Status != model.StatusRunning {
+		t.Fatalf("finished row: resolved=%v inProgress=%v event=%s status=%s", r.Avoided, r.InProgress, r.Event.CycleStatus, r.Inst.Status)
 	}
 	if got := v.Snapshot().Counts; got.Pending != 2 || got.InProgress != 0 {
 		t.Errorf("counts after finish %+v", got)
@@ -187,7 +187,7 @@ func TestFailedRedeployKeepsReasonAndRequestID(t *testing.T) {
 	if task.Status != model.TaskFailed || task.FailedReason == "" || task.RequestID == "" || task.Phase != model.StatusRunning {
 		t.Fatalf("failed task: %+v", task)
 	}
-	if r := row(t, v.Snapshot(), id); r.InProgress || r.Resolved || r.Event.CycleStatus != model.CycleScheduled {
+	if r := row(t, v.Snapshot(), id); r.InProgress || r.Avoided || r.Event.CycleStatus != model.CycleScheduled {
 		t.Fatalf("row after failure: %+v", r)
 	}
 }
@@ -415,8 +415,8 @@ func TestFinishSeenByARefreshBeforeTheTracker(t *testing.T) {
 	v.PollTasks(ctx)
 	s := v.Snapshot()
 	r := row(t, s, id)
-	if !r.Resolved || r.Inst.Status != model.StatusRunning || r.Event.CycleStatus != model.CycleAvoided {
-		t.Fatalf("row after finish: resolved=%v status=%s event=%s", r.Resolved, r.Inst.Status, r.Event.CycleStatus)
+	if !r.Avoided || r.Inst.Status != model.StatusRunning || r.Event.CycleStatus != model.CycleAvoided {
+		t.Fatalf("row after finish: resolved=%v status=%s event=%s", r.Avoided, r.Inst.Status, r.Event.CycleStatus)
 	}
 	if tk := s.Tasks[0]; tk.Status != model.TaskFinished || tk.Phase != model.StatusRunning {
 		t.Fatalf("task %s phase %s", tk.Status, tk.Phase)
@@ -519,7 +519,7 @@ func TestUnansweredRedeployHoldsTheInstance(t *testing.T) {
 			if _, err := v.Redeploy(ctx, req); !errors.Is(err, want) {
 				t.Fatalf("after 1m: %v, want %v", err, want)
 			}
-			clock.Advance(UnsureHold)
+			clock.Advance(OutcomeHold)
 			if err := v.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
@@ -79,6 +80,46 @@ func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceS
 	return prev, rec.inst.Status, nil
 }
 
+// senderNote is what a send lock's file says of the last process that took it: who asked
+// for the RedeployInstance, and when (the backend's clock).
+type senderNote struct {
+	By backend.Identity `json:"by"`
+	At time.Time        `json:"at"`
+}
+
+// sendLock takes the instance's send lock in the state directory, if the hub has one, and
+// notes who sends.
+func (h *Hub) sendLock(ctx context.Context, req backend.RedeployRequest) (func(), error) {
+	if h.opt.Plans == nil {
+		return func() {}, nil
+	}
+	return h.opt.Plans.sendLock(ctx, req.InstanceID, senderNote{By: req.Identity, At: h.opt.Now()})
+}
+
+// senders names who started the Processing tasks of ts that a process of this machine
+// sent (its send lock's note), for a hub that finds them after that process died:
+// "started by alice (operator)", not "elsewhere". A note counts for senderFresh after its
+// call: a redeploy runs for minutes, so an older note is of another redeploy. Files are
+// read here, outside the hub's lock.
+func (h *Hub) senders(ts []model.Task) map[string]StartedBy {
+	if h.opt.Plans == nil || len(ts) == 0 {
+		return nil
+	}
+	now := h.opt.Now()
+	out := map[string]StartedBy{}
+	for _, t := range ts {
+		note, ok := h.opt.Plans.lastSender(t.ResourceID)
+		if ok && note.At.Before(now.Add(reconcileSlack)) && now.Sub(note.At) < senderFresh {
+			out[t.ID] = StartedBy{Identity: note.By}
+		}
+	}
+	return out
+}
+
+// senderFresh is how long a send lock's note names who started a Processing task of its
+// instance.
+const senderFresh = time.Hour
+
 // call sends one RedeployInstance and records its outcome. A panic in the backend is an
 // unknown outcome, never an instance stuck submitting.
 func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model.InstanceStatus) (backend.TaskRef, error) {
@@ -86,13 +127,21 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	defer cancel()
 	var ref backend.TaskRef
 	var panicked bool
-	err := h.recovered("RedeployInstance "+req.InstanceID, func() error {
-		panicked = true
-		var err error
-		ref, err = h.b.Redeploy(ctx, req)
-		panicked = false
-		return err
-	})
+	// Held across the check-then-call window, until the task is recorded below: another
+	// process of this machine waits, then finds the task (the deferred calls run first).
+	unlock, err := h.sendLock(ctx, req)
+	if err == nil {
+		defer unlock()
+		err = h.recovered("RedeployInstance "+req.InstanceID, func() error {
+			panicked = true
+			var err error
+			ref, err = h.b.Redeploy(ctx, req)
+			panicked = false
+			return err
+		})
+	} else {
+		err = fmt.Errorf("RedeployInstance %s: not sent: %w", req.InstanceID, err)
+	}
 	// A task that started though its audit result line was lost is still a task to follow;
 	// the error goes back to the session.
 	started := ref.TaskID != "" && errors.Is(err, backend.ErrAuditResult)
@@ -128,7 +177,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	case errors.Is(err, backend.ErrOutcomeUnknown):
 		// The hold waits to see the status the engineer confirmed on: a status seen while
 		// the call was out may be a move the call itself started.
-		rec.state, rec.unsureAt, rec.unsureStatus = StateOutcomeUnknown, now, before
+		rec.state, rec.heldAt, rec.heldStatus = StateOutcomeUnknown, now, before
 		return ref, err
 	case err != nil && !started:
 		rec.state = prev

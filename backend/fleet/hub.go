@@ -23,6 +23,9 @@ import (
 type Options struct {
 	// Regions scopes every refresh (empty: all regions).
 	Regions []string
+	// Instances scopes every refresh to these instances (empty: all of the regions): a
+	// headless command lists only what it names.
+	Instances []string
 	// Budget is the API calls a minute the hub plans its questions for, across every
 	// region (aliyun.DefaultBudget, 600, by default; the real backend enforces it too). See
 	// cadence.go.
@@ -57,6 +60,16 @@ type Options struct {
 	Wall func() time.Time
 	// After waits like time.After; tests inject it to drive the loops without sleeping.
 	After func(time.Duration) <-chan time.Time
+	// Plans keeps the plans the hub runs, so a restart resumes them (ResumePlans); nil
+	// keeps them in memory only (--demo). It is also where the per-instance send locks
+	// are taken, so two processes on one host never both send for one instance.
+	Plans *PlanStore
+	// Where names the account the hub runs against (PlanRecord.Where).
+	Where string
+	// OnTransition, when set, is called for every item's change of status of every plan
+	// the hub runs, resumed ones included (headless prints them), unless the plan has its
+	// own (PlanOptions.OnTransition).
+	OnTransition func(Transition)
 	// Logger receives panics (with their stacks) and failures of the loops; discarded by
 	// default.
 	Logger *slog.Logger
@@ -117,7 +130,7 @@ var (
 	ErrInProgress = errors.New("a redeploy of this instance is already in progress")
 	// ErrOutcomeHold is returned by Redeploy for an instance whose last redeploy got no
 	// answer (backend.ErrOutcomeUnknown) until a refresh has shown it at rest for
-	// UnsureHold, or its task is listed.
+	// OutcomeHold, or its task is listed.
 	ErrOutcomeHold = errors.New("the last redeploy of this instance got no answer and may have started; wait until the console shows its state (about two minutes) or check DescribeTasks")
 	// ErrNotListed is returned by Redeploy for an instance the hub does not list: only an
 	// instance a screen showed can be a target.
@@ -127,15 +140,15 @@ var (
 	ErrDetached = errors.New("stopped waiting; the RedeployInstance call goes on and its outcome will show in the console")
 )
 
-// UnsureHold is how long after an unanswered redeploy the instance must be seen Running or
+// OutcomeHold is how long after an unanswered redeploy the instance must be seen Running or
 // Stopped before it may be redeployed again. An applied RedeployInstance moves the instance
 // within seconds; two minutes leaves room for a slow API without blocking the engineer long.
-const UnsureHold = 2 * time.Minute
+const OutcomeHold = 2 * time.Minute
 
-// UnsureCap ends a hold whose instance is at rest (Running or Stopped) with no redeploy
+// OutcomeHoldCap ends a hold whose instance is at rest (Running or Stopped) with no redeploy
 // task Processing, whatever status it was confirmed on: a redeploy takes minutes, so after
 // half an hour at rest with nothing Processing, nothing is moving it.
-const UnsureCap = 30 * time.Minute
+const OutcomeHoldCap = 30 * time.Minute
 
 // keepFinished bounds the finished and failed tasks kept for review, so a server that runs
 // for weeks does not grow without end.
@@ -151,19 +164,19 @@ type record struct {
 	// number of the last refresh that did.
 	listed  bool
 	listing uint64
-	// lesson numbers what the task tracker learned last (0: the refresh's data), so a
-	// refresh that started before the lesson does not undo it.
-	lesson uint64
+	// polled is the number of the task poll whose answer last changed the record (0: the
+	// refresh's data), so a refresh that started before that poll does not undo it.
+	polled uint64
 	state  RedeployState
 	by     StartedBy
 	// task is the current or last redeploy task (shared with Hub.tasks).
 	task *Task
 	// eventID is the event the redeploy answers; it becomes Avoided when the task finishes.
 	eventID string
-	// unsureAt and unsureStatus are when a call got no answer, and the status the
-	// instance had then (StateOutcomeUnknown).
-	unsureAt     time.Time
-	unsureStatus model.InstanceStatus
+	// heldAt and heldStatus are when a call got no answer, and the status the instance
+	// had then (StateOutcomeUnknown): the outcome hold waits to see it again.
+	heldAt     time.Time
+	heldStatus model.InstanceStatus
 	// row is the derived row; nil when it must be derived again.
 	row *Row
 	// dropped is set when the record leaves the hub's map, so no one reuses it.
@@ -192,7 +205,7 @@ type Hub struct {
 	rows       []*Row // published order; shared with snapshots, so replaced, never changed
 	index      map[string]int
 	dirty      map[string]struct{}
-	regroup    bool // rows were added or removed: rebuild and sort
+	rebuild    bool // rows were added or removed: rebuild the order and sort
 	updated    time.Time
 	refreshErr error
 	failures   int
@@ -207,12 +220,22 @@ type Hub struct {
 	// starters names who started tasks this hub did not send, as a resumed plan knows
 	// them (Follow), for when a refresh finds the task Processing.
 	starters  map[string]StartedBy
-	lessons   uint64
+	polls     uint64
 	lastShift time.Time
 	snap      *Snapshot
 	subs      map[*Subscription]struct{}
 	// rf is what the refresh loops know of their own pace (refresh.go, cadence.go).
-	rf        refreshState
+	rf refreshState
+
+	// runs are the plans the hub runs (and the last ended ones), oldest first; runCtx is
+	// Run's context once it runs. planLoops counts the plans' loops; steps is held (read)
+	// by every plan step, so Drain can wait for them; stopping is set by Drain: plans send
+	// nothing more.
+	runs      []*planRun
+	runCtx    context.Context
+	planLoops sync.WaitGroup
+	steps     sync.RWMutex
+	stopping  atomic.Bool
 	accepting map[string]bool // events with an accept in flight (accept.go)
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
@@ -241,25 +264,44 @@ func New(b backend.Backend, opt Options) *Hub {
 // Now is the backend's clock.
 func (h *Hub) Now() time.Time { return h.opt.Now() }
 
-// Run drives the refresh loop and the task tracker until ctx ends. A panic in either is
-// logged with its stack and retried after a back-off; it never ends the process.
+// Run drives the refresh loop, the task tracker and the plan runner until ctx ends. A
+// panic in any is logged with its stack and retried after a back-off; it never ends the
+// process.
 func (h *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.refreshLoop(ctx) }()
 	if h.opt.NewEvery > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); h.newsLoop(ctx) }()
 	}
 	go func() { defer wg.Done(); h.taskLoop(ctx) }()
+	go func() { defer wg.Done(); h.runPlans(ctx) }()
 	wg.Wait()
 }
 
-// Drain waits until every RedeployInstance call in flight has answered, or ctx ends: a
-// server shutting down lets them finish so their outcome is known and audited.
+// Drain stops every plan from sending anything more (what is left stays saved, for the
+// next start to resume), then waits until every RedeployInstance call in flight has
+// answered and the plans have recorded it, or ctx ends: a process shutting down lets them
+// finish so their outcome is known, audited and saved. It is for the end of the process:
+// no plan sends again in this hub.
 func (h *Hub) Drain(ctx context.Context) error {
+	h.stopping.Store(true)
 	done := make(chan struct{})
-	go func() { h.calls.Wait(); close(done) }()
+	go func() {
+		// Every step in progress has recorded its calls' answers; none after sends, so
+		// another process may resume the plans (their locks go).
+		h.steps.Lock()
+		h.mu.Lock()
+		runs := slices.Clone(h.runs)
+		h.mu.Unlock()
+		for _, r := range runs {
+			r.p.Close()
+		}
+		h.steps.Unlock()
+		h.calls.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil

@@ -106,7 +106,7 @@ func TestAPanicInTheCallIsAnUnknownOutcomeThatARefreshSettles(t *testing.T) {
 		if r := row(t, h.Snapshot(), id); r.State != StateOutcomeUnknown {
 			t.Fatalf("applied=%v: after the panic the row is %v, want outcome-unknown", applied, r.State)
 		}
-		clock.Advance(UnsureHold)
+		clock.Advance(OutcomeHold)
 		if err := h.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -220,8 +220,8 @@ func TestARedeployStartedElsewhereShowsInProgress(t *testing.T) {
 	if left := h.PollTasks(ctx); left != 0 {
 		t.Fatalf("%d still in flight", left)
 	}
-	if r := row(t, h.Snapshot(), id); r.State != StateAvoided || !r.Resolved || r.Event.CycleStatus != model.CycleAvoided {
-		t.Fatalf("after the task finished: %v resolved %v", r.State, r.Resolved)
+	if r := row(t, h.Snapshot(), id); r.State != StateAvoided || !r.Avoided || r.Event.CycleStatus != model.CycleAvoided {
+		t.Fatalf("after the task finished: %v resolved %v", r.State, r.Avoided)
 	}
 }
 
@@ -423,7 +423,7 @@ func TestAnUnansweredHoldWaitsForTheConfirmedStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.set(func() { delete(b.status, id) }) // back at Running, no task: it did not start
-	clock.Advance(UnsureHold)
+	clock.Advance(OutcomeHold)
 	if err := h.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -201,7 +201,7 @@ func (h *Hub) followedLocked(region string) []string {
 // began (backend clock).
 func (h *Hub) readByID(ctx context.Context, region string, ids []string, tasks []model.Task, perr error, askedAt time.Time) error {
 	h.mu.Lock()
-	since := h.lessons
+	since := h.polls
 	h.mu.Unlock()
 	var insts []model.Instance
 	var err error
@@ -211,11 +211,12 @@ func (h *Hub) readByID(ctx context.Context, region string, ids []string, tasks [
 			err = fmt.Errorf("reading %d instance(s) in %s: %w", len(ids), region, err)
 		}
 	}
+	senders := h.senders(tasks)
 	now := h.opt.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.lessons++
-	lesson := h.lessons
+	h.polls++
+	lesson := h.polls
 	got := make(map[string]bool, len(insts))
 	for i := range insts {
 		in := &insts[i]
@@ -226,12 +227,12 @@ func (h *Hub) readByID(ctx context.Context, region string, ids []string, tasks [
 		got[in.ID] = true
 		rec := h.mergeListedLocked(nil, in, since)
 		rec.listed = true
-		if rec.lesson <= since {
-			rec.lesson = lesson
+		if rec.polled <= since {
+			rec.polled = lesson
 		}
 	}
 	for _, t := range tasks {
-		h.adoptLocked(t, now)
+		h.adoptLocked(t, now, senders)
 	}
 	for _, id := range ids {
 		rec := h.records[id]
@@ -240,7 +241,7 @@ func (h *Hub) readByID(ctx context.Context, region string, ids []string, tasks [
 		}
 		if err == nil && !got[id] {
 			// Asked for and not answered: no pending event is left (it ended).
-			rec.listed, rec.lesson = false, lesson
+			rec.listed, rec.polled = false, lesson
 			if rec.state == StateIdle || rec.state == StateFailed {
 				h.dropLocked(id)
 				continue

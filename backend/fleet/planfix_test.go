@@ -173,7 +173,7 @@ func TestPlanFailsAnUnansweredCallWhoseEventWentAwayOnlyOnDescribeTasks(t *testi
 		t.Fatal(err)
 	}
 	hb.hide = wid("s1")
-	clock.Advance(UnsureHold + time.Minute)
+	clock.Advance(OutcomeHold + time.Minute)
 	if err := h.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 	}
 	defer h.refreshing.Store(false)
 	h.mu.Lock()
-	since := h.lessons
+	since := h.polls
 	h.mu.Unlock()
 	// When the listing was asked for: a hold may be released only by a listing asked for
 	// long enough after the call, never by one that was already on its way.
@@ -149,7 +149,7 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 	if scope != nil {
 		regions = scope
 	}
-	insts, err := h.b.Instances(ctx, backend.Query{Regions: regions})
+	insts, err := h.b.Instances(ctx, backend.Query{Regions: regions, InstanceIDs: h.opt.Instances})
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -160,6 +160,7 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 		return err
 	}
 	processing, perr := h.processing(ctx, insts)
+	senders := h.senders(processing)
 	now := h.opt.Now()
 
 	h.mu.Lock()
@@ -184,14 +185,14 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 	}
 	h.listedScope[key] = listed
 	for _, t := range processing {
-		h.adoptLocked(t, now)
+		h.adoptLocked(t, now, senders)
 	}
 	// One pass over every record: at 100,000 instances each pass costs milliseconds.
 	for id, rec := range h.records {
 		if scope != nil && !slices.Contains(scope, rec.inst.RegionID) {
 			continue // another region's: this listing says nothing about it
 		}
-		if rec.lesson > since && rec.listing != h.listing {
+		if rec.polled > since && rec.listing != h.listing {
 			// Read by id (a new event, a re-read) while this listing was out: what that
 			// read said is newer than the listing.
 			continue
@@ -221,9 +222,9 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 // that an applied one would have moved the instance shows it with the status it was
 // confirmed on, or no longer lists it, and no task of it is Processing (one would have
 // been adopted; with the task listing failed, nothing is released). A Running instance
-// seen Stopped is mid-redeploy: held, until UnsureCap has passed and it is at rest.
+// seen Stopped is mid-redeploy: held, until OutcomeHoldCap has passed and it is at rest.
 func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr error) bool {
-	if rec.state != StateOutcomeUnknown || perr != nil || listedAt.Sub(rec.unsureAt) < UnsureHold {
+	if rec.state != StateOutcomeUnknown || perr != nil || listedAt.Sub(rec.heldAt) < OutcomeHold {
 		return false
 	}
 	if !rec.listed {
@@ -231,7 +232,7 @@ func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr
 		return true
 	}
 	s := rec.inst.Status
-	if s == rec.unsureStatus || (listedAt.Sub(rec.unsureAt) >= UnsureCap && (s == model.StatusRunning || s == model.StatusStopped)) {
+	if s == rec.heldStatus || (listedAt.Sub(rec.heldAt) >= OutcomeHoldCap && (s == model.StatusRunning || s == model.StatusStopped)) {
 		rec.state, rec.by = StateIdle, StartedBy{}
 		h.markLocked(id)
 	}
@@ -293,15 +294,15 @@ func (h *Hub) mergeListedLocked(rec *record, in *model.Instance, since uint64) *
 	if rec == nil {
 		rec = &record{}
 		h.records[in.ID] = rec
-		h.regroup = true
+		h.rebuild = true
 	}
 	rec.listing = h.listing
 	switch {
-	case rec.lesson > since:
+	case rec.polled > since:
 		// What the tracker learned while this refresh ran is newer than the refresh.
 		return rec
 	case rec.inst != nil && sameInstance(rec.inst, in):
-		rec.lesson = 0
+		rec.polled = 0
 		return rec
 	case rec.state == StateAvoided:
 		if answered := findEvent(in, rec.eventID); answered != nil && answered.CycleStatus.Pending() {
@@ -318,7 +319,7 @@ func (h *Hub) mergeListedLocked(rec *record, in *model.Instance, since uint64) *
 	default:
 		rec.inst = ownCopy(in)
 	}
-	rec.lesson = 0
+	rec.polled = 0
 	h.markLocked(in.ID)
 	return rec
 }

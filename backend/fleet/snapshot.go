@@ -34,6 +34,12 @@ type Snapshot struct {
 	// Fresh says how fresh each kind of data is (new events, the full listing) and how
 	// often each is asked (cadence.go).
 	Fresh Freshness
+	// Plans are the plans the hub runs, and the last ones that ended, oldest first: every
+	// session shows them, whoever started them.
+	Plans []PlanStatus
+	// PlansKept says the hub keeps its plans on disk: one left by a process that stopped
+	// is resumed at the next start.
+	PlansKept bool
 }
 
 // Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is
@@ -54,7 +60,7 @@ func CountRows(rows []*Row, keep func(*Row) bool) Counts {
 		switch {
 		case r.InProgress:
 			c.InProgress++
-		case r.Resolved:
+		case r.Avoided:
 			continue
 		case r.Blocked:
 			c.Blocked++
@@ -97,7 +103,7 @@ type Row struct {
 	StartedBy StartedBy
 	// Task is the instance's current or last redeploy task, nil when there is none.
 	Task *Task
-	// InProgress, Blocked, NoRedeploy and Resolved are State and Eligibility as the list
+	// InProgress, Blocked, NoRedeploy and Avoided are State and Eligibility as the list
 	// reads them: a redeploy may be moving the instance; something about the instance
 	// refuses a redeploy (model.Eligibility.Blocked); no pending event is one a redeploy
 	// answers, so a redeploy would do nothing for it (model.Eligibility.NoRedeploy); no
@@ -105,7 +111,7 @@ type Row struct {
 	InProgress bool
 	Blocked    bool
 	NoRedeploy bool
-	Resolved   bool
+	Avoided    bool
 	// Search is the lower-case text a filter matches, one field a line (SearchSep): id,
 	// name, zone, region, status, instance type, the type and status of every pending
 	// event and its host and rack as host=… and rack=…, each badge, and each tag as
@@ -141,7 +147,7 @@ func ownCopy(in *model.Instance) *model.Instance {
 	c := *in
 	c.Events = slices.Clone(in.Events)
 	c.OperationLocks = slices.Clone(in.OperationLocks)
-	c.Tags = maps.Clone(in.Tags)
+	c.Tags = sharedTags(in.Tags)
 	return &c
 }
 
@@ -170,7 +176,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	r := &Row{Inst: in, State: state, StartedBy: by, Task: task, InProgress: state.InProgress()}
 	r.Event = in.NextEvent()
 	if r.Event == nil && len(in.Events) > 0 {
-		r.Resolved = true
+		r.Avoided = true
 		r.Event = &in.Events[0]
 		for i := range in.Events {
 			if in.Events[i].CycleStatus == model.CycleAvoided {
@@ -181,7 +187,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	if r.Event != nil {
 		r.Deadline = r.Event.NotBefore
 	}
-	if !r.Resolved {
+	if !r.Avoided {
 		for _, ev := range in.PendingEvents() {
 			if ev != r.Event {
 				r.OtherEvents = append(r.OtherEvents, ev)
@@ -191,10 +197,10 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	r.Eligibility = model.Evaluate(in, now, false)
 	r.ForceStop = model.ForceStopWarnings(in)
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
-	r.Blocked = !r.InProgress && !r.Resolved && r.Eligibility.Blocked()
-	r.NoRedeploy = !r.InProgress && !r.Resolved && r.Eligibility.NoRedeploy()
+	r.Blocked = !r.InProgress && !r.Avoided && r.Eligibility.Blocked()
+	r.NoRedeploy = !r.InProgress && !r.Avoided && r.Eligibility.NoRedeploy()
 	for _, b := range model.Badges(in, r.Eligibility, r.InProgress) {
-		if r.Resolved && (b.Refusal() || b == model.BadgeNoRedeploy) {
+		if r.Avoided && (b.Refusal() || b == model.BadgeNoRedeploy) {
 			continue
 		}
 		r.Badges = append(r.Badges, b)
@@ -256,6 +262,20 @@ func validUntil(in *model.Instance, now time.Time) time.Time {
 		earlier(ev.NotBefore)
 	}
 	return until
+}
+
+// Underway says which redeploy moves the instance and who started it: "running, task
+// t-bp1…, started by alice (operator)". Every path that refuses a second redeploy (the
+// hub's gate, a plan's skip, the headless command) names it so.
+func (r *Row) Underway() string {
+	s := r.State.String()
+	if r.Task != nil {
+		s += ", task " + r.Task.ID
+	}
+	if by := r.StartedBy.String(); by != "" {
+		s += ", started by " + by
+	}
+	return s
 }
 
 // stale reports whether the row's verdict may have changed by now.

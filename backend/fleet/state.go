@@ -24,7 +24,7 @@ const (
 	StateRunning
 	// StateOutcomeUnknown: the call got no answer that says whether it started
 	// (backend.ErrOutcomeUnknown); held until a refresh shows the instance at rest long
-	// enough after the call (UnsureHold), or its task is listed.
+	// enough after the call (OutcomeHold), or its task is listed.
 	StateOutcomeUnknown
 	// StateAvoided: the task finished; the event it answered is Avoided.
 	StateAvoided

@@ -14,8 +14,9 @@ import (
 )
 
 // adoptLocked makes a Processing task found in ECS the instance's redeploy, when the hub
-// does not know it already.
-func (h *Hub) adoptLocked(t model.Task, now time.Time) {
+// does not know it already; senders names who started tasks a process of this machine
+// sent (Hub.senders).
+func (h *Hub) adoptLocked(t model.Task, now time.Time, senders map[string]StartedBy) {
 	rec := h.records[t.ResourceID]
 	if rec == nil || rec.inst.RegionID != t.RegionID {
 		return
@@ -24,6 +25,9 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time) {
 		return
 	}
 	by, known := h.starters[t.ID]
+	if !known {
+		by, known = senders[t.ID]
+	}
 	if !known {
 		by = StartedBy{Elsewhere: true}
 	}
@@ -89,7 +93,7 @@ func (h *Hub) dropLocked(id string) {
 	}
 	delete(h.records, id)
 	delete(h.dirty, id)
-	h.regroup = true
+	h.rebuild = true
 }
 
 func (h *Hub) markLocked(id string) { h.dirty[id] = struct{}{} }
@@ -181,7 +185,7 @@ func (h *Hub) PollTasks(ctx context.Context) int {
 func (h *Hub) apply(states []backend.TaskState) (changed bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.lessons++
+	h.polls++
 	now := h.opt.Now()
 	for _, st := range states {
 		rec := h.records[st.Ref.InstanceID]
@@ -213,7 +217,7 @@ func (h *Hub) apply(states []backend.TaskState) (changed bool) {
 		}
 		if learned.Status != rec.inst.Status || rec.state != StateRunning {
 			rec.inst = &learned
-			rec.lesson = h.lessons
+			rec.polled = h.polls
 		}
 		t.Phase = rec.inst.Status
 		if *t != before || rec.row == nil || rec.row.Inst.Status != rec.inst.Status {

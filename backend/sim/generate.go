@@ -1,9 +1,9 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 
 	"ecs-redeploy/model"
@@ -140,6 +140,11 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 		seen[id] = true
 		return id
 	}
+	// What many instances say alike is made once and shared: tag sets, zone and type
+	// names. The engine never changes an instance's tags (listings hand them out shared
+	// already), and at 100,000 instances a map and two strings each were a fifth of the
+	// demo's memory.
+	share := newSharedFields()
 	for len(f.Instances) < n {
 		// Regions are skewed like a real account: most instances in the first few.
 		reg := genRegions[min(r.IntN(len(genRegions)), r.IntN(len(genRegions)))]
@@ -160,21 +165,20 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 		for k := 0; k < size; k++ {
 			in := model.Instance{
 				ID:                   newID(reg.prefix),
-				Name:                 fmt.Sprintf("%s-%s-%03d", role, env, first+k),
+				Name:                 instanceName(role, env, first+k),
 				RegionID:             reg.id,
-				ZoneID:               reg.id + "-" + reg.zones[r.IntN(len(reg.zones))],
-				InstanceType:         fam.family + "." + sizes[si],
+				ZoneID:               share.str(reg.id, "-", reg.zones[r.IntN(len(reg.zones))]),
+				InstanceType:         share.str(fam.family, ".", sizes[si]),
 				Family:               fam.family,
 				Status:               model.StatusRunning,
 				ChargeType:           model.PostPaid,
 				LocalStorageAmount:   fam.disks[si],
 				LocalStorageCapacity: fam.diskGiB[si],
 				DeploymentSetID:      set,
-				Tags:                 map[string]string{"team": role, "env": env},
+				Tags:                 share.tags(role, env, set != ""),
 			}
 			if set != "" {
-				in.ZoneID = reg.id + "-" + reg.zones[k%len(reg.zones)]
-				in.Tags["cluster"] = fmt.Sprintf("%s-%s", role, env)
+				in.ZoneID = share.str(reg.id, "-", reg.zones[k%len(reg.zones)])
 			}
 			if prepaid {
 				in.ChargeType = model.PrePaid
@@ -187,6 +191,59 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 	todaysPlatform(seed, f, now)
 	return f
 }
+
+// instanceName is role-env-NNN (at least three digits), as fmt's "%s-%s-%03d" writes it.
+func instanceName(role, env string, n int) string {
+	b := make([]byte, 0, len(role)+len(env)+6)
+	b = append(append(append(append(b, role...), '-'), env...), '-')
+	for d := 100; d > 1 && n < d; d /= 10 {
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
+}
+
+// sharedFields makes each distinct tag set and name once for a generated fleet.
+type sharedFields struct {
+	strs    map[[3]string]string
+	tagSets map[[3]string]map[string]string
+}
+
+func newSharedFields() *sharedFields {
+	return &sharedFields{strs: map[[3]string]string{}, tagSets: map[[3]string]map[string]string{}}
+}
+
+// str is a+b+c, made once.
+func (s *sharedFields) str(a, b, c string) string {
+	k := [3]string{a, b, c}
+	v, ok := s.strs[k]
+	if !ok {
+		v = a + b + c
+		s.strs[k] = v
+	}
+	return v
+}
+
+// tags is the tag set of a role and environment (and its cluster, for an instance in a
+// deployment set), made once: read only.
+func (s *sharedFields) tags(role, env string, cluster bool) map[string]string {
+	k := [3]string{role, env, ""}
+	if cluster {
+		k[2] = "cluster"
+	}
+	m, ok := s.tagSets[k]
+	if !ok {
+		m = map[string]string{"team": role, "env": env}
+		if cluster {
+			m["cluster"] = role + "-" + env
+		}
+		s.tagSets[k] = m
+	}
+	return m
+}
+
+// impactLevels are the event impact levels a generated event draws from, as the API
+// writes them.
+var impactLevels = [...]string{"1", "2", "3"}
 
 // genInstance draws an instance's state, billing and events, keeping them in agreement.
 func genInstance(r *rand.Rand, in *model.Instance, now time.Time) {
@@ -271,7 +328,7 @@ func (g eventGen) add(t model.EventType, s model.EventCycleStatus, notBefore tim
 		PublishTime: published.Add(-time.Duration(60+g.r.IntN(72*60)) * time.Minute).Truncate(time.Minute),
 		NotBefore:   notBefore,
 		Reason:      reason,
-		ImpactLevel: fmt.Sprint(1 + g.r.IntN(3)),
+		ImpactLevel: impactLevels[g.r.IntN(3)],
 	})
 	return &g.in.Events[len(g.in.Events)-1]
 }

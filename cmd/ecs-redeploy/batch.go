@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,7 +33,7 @@ type batchOptions struct {
 	resume      bool
 }
 
-// adjustHubOptions lets tests drive the batch's hub on a stepped clock.
+// adjustHubOptions lets tests drive a command's hub on a stepped clock.
 var adjustHubOptions func(*fleet.Options)
 
 // readTargets collects the instance ids of a batch: the arguments, the lines of
@@ -110,48 +111,58 @@ type batchRun struct {
 	start time.Time
 	poll  time.Duration
 	wait  bool
+	// mu orders the transitions of plans the hub runs at once (--resume of several).
+	mu sync.Mutex
 }
 
-// openBatch opens the backend and a hub over it, refreshed once.
-func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, poll time.Duration, wait bool) (*batchRun, error) {
+// planStore is the state directory's plan store, or nil on the in-process simulator,
+// whose plans die with it: nothing to resume.
+func (g *globalOptions) planStore() (*fleet.PlanStore, error) {
+	if g.demoMode() {
+		return nil, nil
+	}
+	dir, err := fleet.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	return &fleet.PlanStore{Dir: dir}, nil
+}
+
+// openBatch opens the backend and a hub over it, scoped to ids when it has them, refreshed
+// once. The hub runs the plans and prints their transitions.
+func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, ids []string, poll time.Duration, wait bool) (*batchRun, error) {
 	if o.maxInFlight < 1 {
 		return nil, usageError{fmt.Errorf("--max-in-flight must be at least 1, got %d", o.maxInFlight)}
 	}
 	if _, err := fleet.ParseOnFailure(o.onFailure); err != nil {
 		return nil, usageError{fmt.Errorf("--on-failure: %w", err)}
 	}
-	var store *fleet.PlanStore
-	if !g.demoMode() {
-		// A plan of the in-process simulator dies with it: nothing to resume.
-		dir, err := fleet.StateDir()
-		if err != nil {
-			return nil, err
-		}
-		store = &fleet.PlanStore{Dir: dir}
+	store, err := g.planStore()
+	if err != nil {
+		return nil, err
 	}
 	ctx := cmd.Context()
 	e, err := g.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	opt := fleet.Options{Regions: e.Regions, Now: e.Now, TaskFast: poll, TaskSlow: 2 * poll}
-	if adjustHubOptions != nil {
-		adjustHubOptions(&opt)
-	}
-	h := fleet.New(e.Backend, opt)
-	if err := h.Refresh(ctx); err != nil {
-		return nil, fmt.Errorf("listing the instances with pending events: %w", err)
-	}
-	br := &batchRun{g: g, o: o, e: e, hub: h, store: store, poll: poll, wait: wait,
+	br := &batchRun{g: g, o: o, e: e, store: store, poll: poll, wait: wait,
 		out: &printer{w: cmd.OutOrStdout()}, info: &printer{w: cmd.OutOrStdout()}, start: e.Now()}
 	if o.json {
 		br.info = &printer{w: cmd.ErrOrStderr()}
+	}
+	br.hub = e.newHub(fleet.Options{Instances: ids, TaskFast: poll, TaskSlow: 2 * poll,
+		Plans: store, Where: g.planWhere(), OnTransition: br.transition})
+	if err := br.hub.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("listing the instances with pending events: %w", err)
 	}
 	return br, nil
 }
 
 // transition prints one item's change: a JSON line with --json, else a line for people.
 func (br *batchRun) transition(t fleet.Transition) {
+	br.mu.Lock()
+	defer br.mu.Unlock()
 	if br.o.json {
 		line, err := json.Marshal(t)
 		if err != nil { // a Transition always marshals; never a panic either
@@ -174,13 +185,12 @@ func (br *batchRun) transition(t fleet.Transition) {
 
 // runBatch plans ids, shows the plan, and runs it when nothing destructive is unconfirmed.
 func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions, forceStop, yes, wait bool, poll time.Duration) error {
-	br, err := openBatch(cmd, g, o, poll, wait)
+	br, err := openBatch(cmd, g, o, ids, poll, wait)
 	if err != nil {
 		return err
 	}
-	p, err := fleet.NewPlan(br.hub, ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
-		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity(),
-		Store: br.store, Where: g.planWhere(), OnTransition: br.transition})
+	p, err := br.hub.NewPlan(ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
+		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity()})
 	if err != nil {
 		return usageError{err}
 	}
@@ -196,11 +206,7 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 	if destructive && !yes {
 		return usageError{errors.New("refused: this batch destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
 	}
-	if err := p.Start(); err != nil {
-		return err
-	}
-	defer p.Close()
-	return br.run(cmd.Context(), p)
+	return br.run(cmd.Context(), []string{rec.ID}, func() error { return br.hub.Launch(p) })
 }
 
 // preview prints the plan before it starts: its targets in the order they go, the skipped
@@ -258,16 +264,7 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 		}
 	}
 	// Data loss first, then downtime, then the rest: the worst is read first.
-	rank := func(c *consequence) int {
-		switch {
-		case c.w.Destructive:
-			return 0
-		case c.w.Kind == model.WarnDowntime:
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(cons, func(a, b *consequence) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(cons, func(a, b *consequence) int { return model.Gravity(a.w) - model.Gravity(b.w) })
 	for _, c := range cons {
 		mark := "note"
 		switch {
@@ -282,32 +279,62 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 	return destructive
 }
 
-// run runs the plan with the hub's loops, then says how it ended. Without --wait it
-// stops once every target was sent; with --wait once every one has ended.
-func (br *batchRun) run(ctx context.Context, p *fleet.Plan) error {
+// run starts the hub's loops, then start (the hub takes the plans), and waits until every
+// plan of ids is where the flags say to stop: without --wait once every target was sent,
+// with --wait once every one has ended; either way a paused or aborted plan with nothing
+// in flight. Then the hub drains: a call still out answers before the process ends, so
+// its audit result line is written and the plan saved, and nothing more is sent (what is
+// left stays saved for --resume).
+func (br *batchRun) run(ctx context.Context, ids []string, start func() error) error {
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
+	sub := br.hub.Subscribe(hubCtx)
 	go func() { br.hub.Run(hubCtx); close(hubDone) }()
-	var stop func(fleet.Summary) bool
-	if !br.wait {
-		stop = func(s fleet.Summary) bool { return s.Queued == 0 }
+	runErr := start()
+	for runErr == nil && !br.stopped(br.hub.Snapshot(), ids) {
+		select {
+		case <-ctx.Done():
+			runErr = ctx.Err()
+		case <-sub.C():
+		}
 	}
-	runErr := p.RunUntil(ctx, stop)
-	stopHub()
-	<-hubDone
-	// A call still out (interrupted while waiting) answers before the process ends, so its
-	// audit result line is written; the plan file already says it may have been sent.
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	runErr = errors.Join(runErr, br.hub.Drain(drainCtx))
-	return br.report(p, runErr)
+	stopHub()
+	<-hubDone
+	var errs []error
+	for _, st := range br.hub.Plans() {
+		if slices.Contains(ids, st.ID) {
+			errs = append(errs, br.report(st, runErr))
+		}
+	}
+	if len(errs) == 0 {
+		return runErr
+	}
+	return errors.Join(errs...)
+}
+
+// stopped reports whether every plan of ids has gone as far as this run follows it.
+func (br *batchRun) stopped(s *fleet.Snapshot, ids []string) bool {
+	seen := 0
+	for i := range s.Plans {
+		st := &s.Plans[i]
+		if !slices.Contains(ids, st.ID) {
+			continue
+		}
+		seen++
+		if !st.Settled && (br.wait || st.Summary.Queued > 0) {
+			return false
+		}
+	}
+	return seen == len(ids)
 }
 
 // report prints what the plan did and what is left, and decides the exit status: 0 only
 // when every instance finished (with --wait), or was sent and none failed (without).
-func (br *batchRun) report(p *fleet.Plan, runErr error) error {
-	rec := p.Record()
-	s := p.Summary()
+func (br *batchRun) report(st fleet.PlanStatus, runErr error) error {
+	rec, s := st.PlanRecord, st.Summary
 	info := br.out
 	if br.o.json {
 		info = br.info
@@ -325,7 +352,7 @@ func (br *batchRun) report(p *fleet.Plan, runErr error) error {
 	for _, it := range running {
 		info.printf("still running: %s task %s\n", it.InstanceID, orDash(it.TaskID))
 	}
-	if (len(running) > 0 || (!rec.Ended() && rec.Phase == fleet.PhasePaused)) && br.store != nil {
+	if !rec.Ended() && rec.Phase != fleet.PhaseAborted && br.store != nil {
 		info.printf("follow or continue it with: ecs-redeploy redeploy --resume --wait (plan %s, kept in %s)\n", rec.ID, br.store.Dir)
 	}
 	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
@@ -350,31 +377,37 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 	if g.demoMode() {
 		return usageError{errors.New("--resume: a plan of the built-in simulator (--demo) is not kept; resume plans against the account they were made for")}
 	}
-	br, err := openBatch(cmd, g, o, poll, wait)
+	br, err := openBatch(cmd, g, o, nil, poll, wait)
 	if err != nil {
 		return err
 	}
-	where := g.planWhere()
-	plans, others, err := fleet.ResumeUnfinished(cmd.Context(), br.hub, fleet.PlanOptions{Store: br.store, Where: where,
-		Identity: g.localIdentity(), OnTransition: br.transition})
+	where, who := g.planWhere(), g.localIdentity()
+	others, n, err := br.hub.ResumePlans(cmd.Context(), who)
 	for _, rec := range others {
 		br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
 	}
-	errs := []error{err}
-	if len(plans) == 0 && err == nil {
+	if n == 0 && err == nil {
 		br.info.printf("no unfinished plan for %s in %s\n", where, br.store.Dir)
 		return br.info.Err()
 	}
-	for _, p := range plans {
-		rec := p.Record()
-		br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
-		if err := p.Continue(); err != nil {
-			errs = append(errs, err)
-		} else if err := br.run(cmd.Context(), p); err != nil {
-			errs = append(errs, err)
-		}
-		p.Close()
+	errs := []error{err}
+	var ids []string
+	for _, st := range br.hub.Plans() {
+		ids = append(ids, st.ID)
+		br.info.printf("resuming plan %s (%s), created %s\n", st.ID, st.Describe(), st.Created.UTC().Format(time.RFC3339))
 	}
+	errs = append(errs, br.run(cmd.Context(), ids, func() error {
+		// Asked for by whoever runs --resume: a paused plan goes on.
+		var errs []error
+		for _, st := range br.hub.Plans() {
+			if st.Phase == fleet.PhasePaused {
+				if err := br.hub.AnswerPlan(who, st.ID, true); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+		return errors.Join(errs...)
+	}))
 	return errors.Join(errs...)
 }
 

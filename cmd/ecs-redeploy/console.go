@@ -7,15 +7,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/bytedance/gopkg/util/gctuner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui"
@@ -38,6 +41,10 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	if os.Getenv("GOGC") == "" { // a GOGC in the environment is the user's choice, and kept
+		gctuner.Tuning(consoleHeapTarget)
+		defer gctuner.Tuning(0)
+	}
 	// Loading a large fleet (a generated 100,000, the first listing) takes seconds and
 	// reads no context; the terminal is not taken yet, so a signal ends it here and now.
 	e, err := untilDone(ctx, func() (*env, error) { return g.open(ctx) })
@@ -47,7 +54,11 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return usageError{errors.New("the console needs a terminal on stdin and stdout; for scripts use `ecs-redeploy events` and `ecs-redeploy redeploy`")}
 	}
-	view := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Budget: g.APIBudget})
+	store, err := g.planStore()
+	if err != nil {
+		return err
+	}
+	view := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Budget: g.APIBudget})
 	deps := ui.Deps{
 		Fleet:    view,
 		Now:      e.Now,
@@ -66,21 +77,28 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	} else {
 		deps.AccountFlags = g.accountFlags()
 	}
-	if err := resumeConsolePlans(ctx, g, view, &deps, cmd.ErrOrStderr()); err != nil {
+	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
 		return quietIfCanceled(ctx, err)
 	}
 	go view.Run(ctx)
+	go releaseStartup(ctx, view)
 
 	m := ui.New(deps)
 	defer m.Close()
-	defer func() {
-		for _, p := range deps.Resumed {
-			p.Close()
-		}
-	}()
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
-	if _, err := p.Run(); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("console: %w", err)
+	_, runErr := p.Run()
+	// The calls in flight answer before the process ends, so their audit result lines are
+	// written and the batches saved with their tasks; what was not sent stays saved.
+	// A signal asked for the end now: the wait is shorter.
+	wait := 10 * time.Second
+	if ctx.Err() != nil {
+		wait = 2 * time.Second
+	}
+	drainCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), wait)
+	_ = view.Drain(drainCtx) // what is still out is on the farewell below
+	stop()
+	if runErr != nil && ctx.Err() == nil {
+		return fmt.Errorf("console: %w", runErr)
 	}
 	// What goes on without the console, and how to follow it.
 	if bye := m.Farewell(); bye != "" {
@@ -123,29 +141,24 @@ func quietIfCanceled(ctx context.Context, err error) error {
 	return err
 }
 
-// resumeConsolePlans gives the console the state directory for its batches and picks up
-// the unfinished plans of this account, reconciled through DescribeTasks, for the session
-// to step (fleet.ResumeUnfinished). A --demo console keeps nothing; a --read-only one
-// (deps.Identity a viewer) resumes nothing and says how many plans wait for an operator.
-// What cannot be resumed is said on w, and the console starts anyway: those plans stay on
-// disk for --resume.
-func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, deps *ui.Deps, w io.Writer) error {
-	if g.demoMode() {
+// resumeConsolePlans picks up the unfinished plans of this account, reconciled through
+// DescribeTasks, for the hub to run (Hub.ResumePlans). A --demo console keeps nothing; a
+// --read-only one (who a viewer) resumes nothing and says how many plans wait for an
+// operator. What cannot be resumed is said on w, and the console starts anyway: those
+// plans stay on disk for --resume.
+func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStore, where string, who backend.Identity, w io.Writer) error {
+	if store == nil {
 		return nil
 	}
-	dir, err := fleet.StateDir()
-	if err != nil {
-		return err
-	}
-	store, where := &fleet.PlanStore{Dir: dir}, g.planWhere()
-	recs, err := store.Unfinished()
-	if err != nil {
-		return err
-	}
-	if !deps.Identity.CanRedeploy() {
-		// A viewer (--read-only) starts no batch, and must not step an operator's: the guard
-		// refuses its first send with Forbidden.Role, and the plan would be saved aborted.
-		// It keeps no store, and touches no plan (not even the lock).
+	pr := &printer{w: w}
+	defer func() { _ = pr.Err() }() // only notes before the screen opens
+	if !who.CanRedeploy() {
+		// A viewer (--read-only) runs no batch: the hub would refuse it, and must not
+		// touch an operator's plan (not even its lock).
+		recs, err := store.Unfinished()
+		if err != nil {
+			return err
+		}
 		n := 0
 		for _, rec := range recs {
 			if rec.Where == where {
@@ -153,34 +166,57 @@ func resumeConsolePlans(ctx context.Context, g *globalOptions, h *fleet.Hub, dep
 			}
 		}
 		if n > 0 {
-			pr := &printer{w: w}
 			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume\n", n)
-			_ = pr.Err() // only a note before the screen opens
 		}
 		return nil
 	}
-	deps.PlanStore, deps.PlanWhere = store, where
-	if len(recs) == 0 {
-		return nil
-	}
-	// Queued targets are judged on today's listing: one refresh before the plans go on.
-	if err := h.Refresh(ctx); err != nil {
-		return fmt.Errorf("listing the instances before resuming the unfinished plans: %w", err)
-	}
-	plans, others, err := fleet.ResumeUnfinished(ctx, h, fleet.PlanOptions{Store: deps.PlanStore, Where: deps.PlanWhere,
-		Identity: deps.Identity, Submit: h.Redeploy})
-	pr := &printer{w: w}
+	others, _, err := h.ResumePlans(ctx, who)
 	for _, rec := range others {
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
 		pr.printf("ecs-redeploy: %s\n", err)
 	}
-	deps.Resumed = plans
-	// Only a note before the screen opens: the plans are resumed whether it was seen or not.
-	_ = pr.Err()
 	return nil
 }
+
+// consoleHeapTarget is the heap, in bytes, the console lets the collector grow to. What a
+// console keeps grows with the fleet (about 2 KiB an instance: the simulator's copy in a
+// demo, the hub's records and rows), and what it throws away with each refresh is about a
+// listing. gctuner sets GOGC at each collection so the heap aims at the target: a start,
+// when little is kept yet, collects rarely (GOGC up to 500: at 100,000 instances a
+// collection at every doubling of the heap was a fifth of the start), and a large fleet
+// as often as it must (down to 50) to stay near it.
+const consoleHeapTarget = 256 << 20
+
+// releaseStartup gives back to the system, soon after the first listing is on screen, the
+// memory that starting took and no longer holds (a generated fleet, the first listing's
+// copies): otherwise the RSS stays at that peak until the runtime returns it page by page.
+// It waits startupSettle first, so the collection does not compete with the first frames.
+func releaseStartup(ctx context.Context, h *fleet.Hub) {
+	sub := h.Subscribe(ctx)
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sub.C():
+			if s.Loading {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(startupSettle):
+				debug.FreeOSMemory()
+			}
+			return
+		}
+	}
+}
+
+// startupSettle is how long after the first listing the console gives back the memory
+// that starting took.
+const startupSettle = 3 * time.Second
 
 // accountFlags are the flags that select the account and endpoint this process talks to,
 // as the flags and the environment gave them, shell-quoted: a command printed for the

@@ -9,7 +9,6 @@ import (
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
-	"ecs-redeploy/ui"
 )
 
 // A --read-only console must leave an operator's unfinished plan as it is (a reviewer's
@@ -47,12 +46,11 @@ func TestReadOnlyConsoleLeavesUnfinishedPlansToAnOperator(t *testing.T) {
 	p.Close() // the operator's console stopped before sending anything
 
 	var out strings.Builder
-	deps := ui.Deps{Identity: g.localIdentity()}
-	if err := resumeConsolePlans(ctx, g, h, &deps, &out); err != nil {
+	if err := resumeConsolePlans(ctx, h, store, g.planWhere(), g.localIdentity(), &out); err != nil {
 		t.Fatal(err)
 	}
-	if len(deps.Resumed) != 0 {
-		t.Fatalf("a read-only console resumed %d plan(s)", len(deps.Resumed))
+	if n := len(h.Plans()); n != 0 {
+		t.Fatalf("a read-only console resumed %d plan(s)", n)
 	}
 	want := "1 unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume"
 	if !strings.Contains(out.String(), want) {

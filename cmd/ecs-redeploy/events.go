@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
-	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/eventsjson"
 	"ecs-redeploy/model/safetext"
@@ -46,7 +46,7 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			if err != nil {
 				return err
 			}
-			ins, err := e.Backend.Instances(cmd.Context(), backend.Query{Regions: e.Regions})
+			ins, err := e.newHub(fleet.Options{}).Listing(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("listing events: %w", err)
 			}

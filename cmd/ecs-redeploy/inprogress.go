@@ -13,11 +13,11 @@ import (
 // instance is Stopping"), as an *InProgressError naming the task and, when the audit log or
 // a saved plan says, who started it; nil when there is none or the listing failed (the
 // status refusal then stands).
-func (g *globalOptions) inProgress(ctx context.Context, e *env, in *model.Instance) error {
+func (g *globalOptions) inProgress(ctx context.Context, h *fleet.Hub, in *model.Instance) error {
 	if in.Status != model.StatusStopping && in.Status != model.StatusStarting && in.Status != model.StatusPending {
 		return nil
 	}
-	ip, err := backend.InProgress(ctx, e.Backend, in.RegionID, in.ID)
+	ip, err := h.InProgress(ctx, in.RegionID, in.ID)
 	if err != nil || ip == nil {
 		return nil
 	}

@@ -141,7 +141,7 @@ const listingChild = "LISTING_CHILD"
 
 func TestMain(m *testing.M) {
 	switch os.Getenv(listingChild) {
-	case "events":
+	case "events", "main": // main: the command line as given (a serve to kill)
 		main()
 		os.Exit(0)
 	case "cli-loop":

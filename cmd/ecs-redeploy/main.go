@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
@@ -63,6 +64,23 @@ type env struct {
 	Now func() time.Time
 	// Regions is the scope asked for (empty: every region).
 	Regions []string
+}
+
+// newHub is the one place a command reaches the account: a hub over the backend the flags
+// built (guard and audit included), scoped to e.Regions on e.Now. Commands ask the hub,
+// never the backend, so every redeploy passes one gate, one outcome hold, one send lock
+// and one drain (TestCmdCallsNoBackendMethod).
+func (e *env) newHub(opt fleet.Options) *fleet.Hub {
+	if opt.Regions == nil {
+		opt.Regions = e.Regions
+	}
+	if opt.Now == nil {
+		opt.Now = e.Now
+	}
+	if adjustHubOptions != nil {
+		adjustHubOptions(&opt)
+	}
+	return fleet.New(e.Backend, opt)
 }
 
 // usageError marks errors caused by how the command was called (exit status 2).

@@ -61,8 +61,6 @@ task, status, time).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
 			if poll < 100*time.Millisecond {
 				return usageError{fmt.Errorf("--poll must be at least 100ms, got %s", poll)}
 			}
@@ -82,88 +80,7 @@ task, status, time).`,
 				}
 				return runBatch(cmd, g, ids, bo, forceStop, yes, wait, poll)
 			}
-			id := args[0]
-			// Before anything is opened or sent: an empty or malformed id reaches the API as
-			// no filter, and the answer's first instance is someone else's.
-			if err := backend.CheckInstanceID(id); err != nil {
-				return usageError{fmt.Errorf("redeploy: %w", err)}
-			}
-			e, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			ins, err := e.Backend.Instances(ctx, backend.Query{Regions: e.Regions, InstanceIDs: []string{id}})
-			if err != nil {
-				return fmt.Errorf("looking up %s: %w", id, err)
-			}
-			in := findInstance(ins, id)
-			if in == nil {
-				return fmt.Errorf("%s has no pending system event in %s (or does not exist); list them with `ecs-redeploy events`", id, scopeName(e.Regions))
-			}
-			now := e.Now()
-			el := model.Evaluate(in, now, forceStop)
-			pr := &printer{w: out}
-			pr.printf("%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
-			if ev := in.NextEvent(); ev != nil {
-				pr.printf("event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
-					ev.NotBefore.UTC().Format(time.RFC3339), model.Countdown(ev.NotBefore, now))
-			}
-			if !el.Allowed {
-				for _, b := range el.Blocks[1:] {
-					pr.printf("also: %s: %s\n", b.Code, b.Message)
-				}
-				if err := g.inProgress(ctx, e, in); err != nil {
-					return err
-				}
-				b := el.Blocks[0]
-				if b.Next != "" {
-					return fmt.Errorf("refused: %s: %s; next: %s", b.Code, b.Message, b.Next)
-				}
-				return fmt.Errorf("refused: %s: %s", b.Code, b.Message)
-			}
-			for _, w := range el.Warnings {
-				mark := "note"
-				if w.Destructive {
-					mark = "DATA LOSS"
-				}
-				pr.printf("%-9s %s\n", mark+":", w.Message)
-			}
-			if err := pr.Err(); err != nil {
-				// Nobody saw what this redeploy would do: send nothing.
-				return err
-			}
-			if el.Destructive() && !yes {
-				// A refusal, not a usage mistake: exit 1, as every refusal (README).
-				return errors.New("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")
-			}
-			ref, err := e.Backend.Redeploy(ctx, backend.RedeployRequest{
-				RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Identity: g.localIdentity(),
-			})
-			if err != nil && (ref.TaskID == "" || !errors.Is(err, backend.ErrAuditResult)) {
-				return fmt.Errorf("redeploy %s: %w", in.ID, err)
-			}
-			// The redeploy started but its audit result line could not be written: say
-			// which task it is, then fail on the audit error.
-			auditErr := err
-			switch {
-			case ref.Reconciled && ref.RequestID == "":
-				pr.printf("started task %s (the reply was lost; found the task through DescribeTasks)\n", ref.TaskID)
-			case ref.Reconciled:
-				pr.printf("started task %s (RequestId %s; the reply was lost; found the task through DescribeTasks)\n", ref.TaskID, ref.RequestID)
-			default:
-				pr.printf("started task %s (RequestId %s)\n", ref.TaskID, ref.RequestID)
-			}
-			if auditErr != nil {
-				return fmt.Errorf("redeploy %s: %w", in.ID, auditErr)
-			}
-			if !wait {
-				return pr.Err()
-			}
-			if err := followTask(ctx, e, ref, poll, waitTimeout, pr); err != nil {
-				return err
-			}
-			pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", in.ID)
-			return pr.Err()
+			return runSingle(cmd, g, args[0], forceStop, yes, wait, poll, waitTimeout)
 		},
 	}
 	f := cmd.Flags()
@@ -182,12 +99,133 @@ task, status, time).`,
 	return cmd
 }
 
-// findInstance is the instance whose id is id, or nil. An answer is matched to the id that
-// was asked for, never taken by position: an instance nobody named is never a target.
-func findInstance(ins []model.Instance, id string) *model.Instance {
-	for i := range ins {
-		if ins[i].ID == id {
-			return &ins[i]
+// runSingle redeploys one instance through the hub, as the console's dialog does: the same
+// gate (refused while a redeploy of it is under way anywhere, naming the task and who
+// started it, or while the last one's outcome is unknown), the same send lock, guard and
+// audit, and a drain before the process ends.
+func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, wait bool, poll, waitTimeout time.Duration) error {
+	ctx := cmd.Context()
+	// Before anything is opened or sent: an empty or malformed id reaches the API as no
+	// filter, and the answer's first instance is someone else's.
+	if err := backend.CheckInstanceID(id); err != nil {
+		return usageError{fmt.Errorf("redeploy: %w", err)}
+	}
+	store, err := g.planStore()
+	if err != nil {
+		return err
+	}
+	e, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	h := e.newHub(fleet.Options{Instances: []string{id}, Plans: store, Where: g.planWhere()})
+	if err := h.Refresh(ctx); err != nil {
+		return fmt.Errorf("looking up %s: %w", id, err)
+	}
+	// A call still out when this returns (ctrl+c while waiting for its answer) answers
+	// before the process ends, so its audit result line is written.
+	defer func() {
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		_ = h.Drain(drainCtx) // what is left unanswered was said already (ErrDetached)
+	}()
+	r := findRow(h.Snapshot(), id)
+	if r == nil {
+		return fmt.Errorf("%s has no pending system event in %s (or does not exist); list them with `ecs-redeploy events`", id, scopeName(e.Regions))
+	}
+	in := r.Inst
+	now := e.Now()
+	pr := &printer{w: cmd.OutOrStdout()}
+	pr.printf("%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
+	if ev := in.NextEvent(); ev != nil {
+		pr.printf("event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
+			ev.NotBefore.UTC().Format(time.RFC3339), model.Countdown(ev.NotBefore, now))
+	}
+	if r.InProgress {
+		// Before the status: an instance a redeploy moves is Stopping or Starting, and
+		// "IncorrectInstanceStatus" would hide the task that moves it.
+		// DescribeTasks names the task as the backend's own check would, and the audit
+		// log, a saved plan or this machine's send lock who started it.
+		if ip, err := h.InProgress(ctx, in.RegionID, in.ID); err == nil && ip != nil {
+			ip.StartedBy, ip.StartedFrom = g.starterOf(in.ID, ip.TaskID)
+			if by := r.StartedBy; ip.StartedBy == "" && !by.Elsewhere && by.Identity.Name != "" {
+				ip.StartedBy, ip.StartedFrom = by.String(), "this machine's send lock"
+			}
+			return fmt.Errorf("refused: %w; %w", fleet.ErrInProgress, ip)
+		}
+		err := fmt.Errorf("refused: %w (%s)", fleet.ErrInProgress, r.Underway())
+		if r.Task != nil {
+			err = fmt.Errorf("%w; follow it: ecs-redeploy redeploy --follow %s --region %s", err, r.Task.ID, r.Task.RegionID)
+		}
+		return err
+	}
+	el := model.Evaluate(in, now, forceStop)
+	if !el.Allowed {
+		for _, b := range el.Blocks[1:] {
+			pr.printf("also: %s: %s\n", b.Code, b.Message)
+		}
+		// A status a redeploy causes (Stopping, Starting) the hub did not learn a task of
+		// (its listing of Processing tasks failed): DescribeTasks names it.
+		if err := g.inProgress(ctx, h, in); err != nil {
+			return err
+		}
+		b := el.Blocks[0]
+		if b.Next != "" {
+			return fmt.Errorf("refused: %s: %s; next: %s", b.Code, b.Message, b.Next)
+		}
+		return fmt.Errorf("refused: %s: %s", b.Code, b.Message)
+	}
+	for _, w := range el.Warnings {
+		mark := "note"
+		if w.Destructive {
+			mark = "DATA LOSS"
+		}
+		pr.printf("%-9s %s\n", mark+":", w.Message)
+	}
+	if err := pr.Err(); err != nil {
+		// Nobody saw what this redeploy would do: send nothing.
+		return err
+	}
+	if el.Destructive() && !yes {
+		// A refusal, not a usage mistake: exit 1, as every refusal (README).
+		return errors.New("refused: this redeploy destroys data (see DATA LOSS above); re-run with --yes if you mean it")
+	}
+	ref, err := h.Redeploy(ctx, backend.RedeployRequest{
+		RegionID: in.RegionID, InstanceID: in.ID, ForceStop: forceStop, Identity: g.localIdentity(),
+	})
+	if err != nil && (ref.TaskID == "" || !errors.Is(err, backend.ErrAuditResult)) {
+		return fmt.Errorf("redeploy %s: %w", in.ID, err)
+	}
+	// The redeploy started but its audit result line could not be written: say
+	// which task it is, then fail on the audit error.
+	auditErr := err
+	switch {
+	case ref.Reconciled && ref.RequestID == "":
+		pr.printf("started task %s (the reply was lost; found the task through DescribeTasks)\n", ref.TaskID)
+	case ref.Reconciled:
+		pr.printf("started task %s (RequestId %s; the reply was lost; found the task through DescribeTasks)\n", ref.TaskID, ref.RequestID)
+	default:
+		pr.printf("started task %s (RequestId %s)\n", ref.TaskID, ref.RequestID)
+	}
+	if auditErr != nil {
+		return fmt.Errorf("redeploy %s: %w", in.ID, auditErr)
+	}
+	if !wait {
+		return pr.Err()
+	}
+	if err := followTask(ctx, h, ref, poll, waitTimeout, pr); err != nil {
+		return err
+	}
+	pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", in.ID)
+	return pr.Err()
+}
+
+// findRow is instance id's row in s, or nil. An answer is matched to the id that was asked
+// for, never taken by position: an instance nobody named is never a target.
+func findRow(s *fleet.Snapshot, id string) *fleet.Row {
+	for _, r := range s.Rows {
+		if r.Inst.ID == id {
+			return r
 		}
 	}
 	return nil
@@ -224,12 +262,12 @@ func (g *globalOptions) localIdentity() backend.Identity {
 
 // followTask follows ref's task with taskwait until it ends, printing each change; the
 // error says how it ended when it did not finish.
-func followTask(ctx context.Context, e *env, ref backend.TaskRef, poll, waitTimeout time.Duration, pr *printer) error {
+func followTask(ctx context.Context, h *fleet.Hub, ref backend.TaskRef, poll, waitTimeout time.Duration, pr *printer) error {
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
-	start := e.Now()
+	start := h.Now()
 	retries := &taskwait.Retries{W: printerWriter{pr}, TTY: isTerminal(pr.w)}
-	final, err := taskwait.Follow(ctx, e.Backend, ref, ticker.C, e.Now, waitTimeout, func(p taskwait.Progress) {
+	final, err := h.FollowTask(ctx, ref, ticker.C, waitTimeout, func(p taskwait.Progress) {
 		elapsed := model.FormatDuration(p.At.Sub(start))
 		if p.Err != nil {
 			// Text from the wire, shown safe (safetext.Terminal) as printf shows it.
@@ -269,38 +307,17 @@ func runFollow(cmd *cobra.Command, g *globalOptions, id string, poll, waitTimeou
 	if err != nil {
 		return err
 	}
-	regions := e.Regions
-	if len(regions) == 0 {
-		rs, err := e.Backend.Regions(ctx)
-		if err != nil {
-			return fmt.Errorf("listing the regions to find task %s: %w", id, err)
-		}
-		for _, r := range rs {
-			regions = append(regions, r.RegionID)
-		}
-	}
-	var found *model.Task
-	for _, region := range regions {
-		ts, err := e.Backend.Tasks(ctx, region, []string{id})
-		if err != nil {
-			return fmt.Errorf("looking for task %s in %s: %w", id, region, err)
-		}
-		for i := range ts {
-			if ts[i].ID == id && backend.CheckInstanceID(ts[i].ResourceID) == nil {
-				found = &ts[i]
-				found.RegionID = region
-			}
-		}
-		if found != nil {
-			break
-		}
+	h := e.newHub(fleet.Options{})
+	found, regions, err := h.FindTask(ctx, id, e.Regions)
+	if err != nil {
+		return err
 	}
 	if found == nil {
 		return fmt.Errorf("task %s is not in %s: pass the --region it runs in", id, scopeName(regions))
 	}
 	pr := &printer{w: cmd.OutOrStdout()}
 	pr.printf("task %s: RedeployInstance of %s in %s, %s\n", found.ID, found.ResourceID, found.RegionID, found.Status)
-	if err := followTask(ctx, e, backend.TaskRef{TaskID: found.ID, RegionID: found.RegionID, InstanceID: found.ResourceID}, poll, waitTimeout, pr); err != nil {
+	if err := followTask(ctx, h, backend.TaskRef{TaskID: found.ID, RegionID: found.RegionID, InstanceID: found.ResourceID}, poll, waitTimeout, pr); err != nil {
 		return err
 	}
 	pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", found.ResourceID)

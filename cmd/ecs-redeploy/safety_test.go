@@ -18,6 +18,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/backend/sim/ecsapi"
@@ -31,6 +32,9 @@ import (
 func simServer(t *testing.T, seed int64, n int) (*sim.Engine, string) {
 	t.Helper()
 	cloudEnv(t, "")
+	if !strings.HasPrefix(os.Getenv("XDG_STATE_HOME"), os.TempDir()) {
+		stateDir(t) // the send locks of the redeploys it serves: never the user's own
+	}
 	for _, k := range []string{"HTTP_PROXY", "http_proxy"} {
 		t.Setenv(k, "")
 	}
@@ -132,9 +136,12 @@ func TestRedeployReplyThatProvesNothingIsReconciled(t *testing.T) {
 			}
 			// Trying again, as a user would after a doubtful reply, starts nothing more.
 			eng.SetFaults(sim.Faults{})
+			// Issue 21, kind 4: the refusal names the task in progress, as the batch path does,
+			// not the instance's status that the task caused.
 			_, err = run(t, "redeploy", in.ID, "--endpoint", addr, "--region", "cn-hangzhou", "--yes")
-			if err == nil || !errors.Is(err, backend.ErrAlreadyInProgress) && !strings.Contains(err.Error(), "IncorrectInstanceStatus") {
-				t.Errorf("second redeploy: %v; want a refusal", err)
+			who := (&globalOptions{}).localIdentity().String()
+			if !errors.Is(err, fleet.ErrInProgress) || !strings.Contains(err.Error(), "task "+tasks[0].ID) || !strings.Contains(err.Error(), "started by "+who) || strings.Contains(err.Error(), "IncorrectInstanceStatus") {
+				t.Errorf("second redeploy: %v; want a refusal that names task %s and who started it (%s)", err, tasks[0].ID, who)
 			}
 			if n := taskCount(eng); n != 1 {
 				t.Fatalf("engine has %d tasks after trying again; want 1", n)

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/log"
 	"github.com/spf13/cobra"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/fleet/metrics"
 	"ecs-redeploy/ui/serve"
@@ -162,8 +163,14 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	if err != nil {
 		return err
 	}
-	// The hub's panics and loop failures go to the server log too.
-	hub := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Budget: g.APIBudget, Logger: slog.New(logger)})
+	store, err := g.planStore()
+	if err != nil {
+		return err
+	}
+	// The hub's panics, loop failures and plans (started, paused, answered, done) go to
+	// the server log too.
+	hub := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Budget: g.APIBudget, Logger: slog.New(logger)})
+	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
 
 	opt := serve.Options{
@@ -219,5 +226,32 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 			}
 			return nil
 		}
+	}
+}
+
+// resumeServePlans picks up the plans a serve (or a console) of this account left
+// unfinished, before the first session: reconciled through DescribeTasks first, then run
+// by the hub under the identity that started each (the server resumes for the team), and
+// shown to every session. A --read-only server resumes nothing: nobody there may answer
+// for a redeploy.
+func resumeServePlans(ctx context.Context, hub *fleet.Hub, store *fleet.PlanStore, g *globalOptions, logger *log.Logger) {
+	if store == nil {
+		return
+	}
+	if g.ReadOnly {
+		if recs, err := store.Unfinished(); err == nil && len(recs) > 0 {
+			logger.Warn("read-only: unfinished plans left for an operator", "plans", len(recs), "dir", store.Dir)
+		}
+		return
+	}
+	others, n, err := hub.ResumePlans(ctx, backend.Identity{})
+	for _, rec := range others {
+		logger.Warn("plan made against another account: left alone", "plan", rec.ID, "where", rec.Where)
+	}
+	if err != nil {
+		logger.Error("resuming the unfinished plans", "err", err)
+	}
+	if n > 0 {
+		logger.Info("plans resumed", "plans", n, "dir", store.Dir)
 	}
 }

@@ -140,7 +140,7 @@ func (c *Model) unsettle() tea.Cmd {
 // statement is what the dialog asks the engineer to agree to, for telling whether a
 // refresh changed it: the targets, their status and the kinds of consequence. Countdowns
 // are left out: they change every second and say nothing new.
-func (c *Model) statement(now time.Time) string {
+func (c *Model) statement() string {
 	var b strings.Builder
 	for _, r := range c.targets {
 		b.WriteString(r.Inst.ID + " " + string(r.Inst.Status) + ":")
@@ -218,7 +218,7 @@ func (c *Model) Focus() Focus { return c.focus }
 func (c *Model) ForceStop() bool { return c.forceStop }
 
 // Destructive reports whether confirming needs the id, or the count, typed.
-func (c *Model) Destructive() bool { return c.destructive(c.Now()) }
+func (c *Model) Destructive() bool { return c.destructive() }
 
 // Armed reports whether Redeploy can be pressed.
 func (c *Model) Armed() bool { return c.armed(c.Now()) }
@@ -245,7 +245,7 @@ func (c *Model) Init() tea.Cmd { return nil }
 // a key pressed for the old text must not confirm the new one.
 func (c *Model) Refresh(find func(id string) *fleet.Row) (gone string, changed bool, cmd tea.Cmd) {
 	now := c.Now()
-	before := c.statement(now)
+	before := c.statement()
 	for i, old := range c.targets {
 		r := find(old.Inst.ID)
 		if r == nil || r.InProgress || !r.Eligibility.Allowed {
@@ -253,7 +253,7 @@ func (c *Model) Refresh(find func(id string) *fleet.Row) (gone string, changed b
 		}
 		c.targets[i] = r
 	}
-	if c.statement(now) == before {
+	if c.statement() == before {
 		return "", false, nil
 	}
 	c.reset()
@@ -277,7 +277,7 @@ func (c *Model) anyRunning() bool {
 }
 
 // destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
-func (c *Model) destructive(now time.Time) bool {
+func (c *Model) destructive() bool {
 	if c.batch() {
 		return true
 	}
@@ -285,7 +285,7 @@ func (c *Model) destructive(now time.Time) bool {
 }
 
 // losesData reports whether any target's redeploy destroys data.
-func (c *Model) losesData(now time.Time) bool {
+func (c *Model) losesData() bool {
 	for _, r := range c.targets {
 		if destroysData(r, c.forceStop) {
 			return true
@@ -325,7 +325,7 @@ func (c *Model) armed(now time.Time) bool {
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
 func (c *Model) typedOK(now time.Time) bool {
-	return !c.destructive(now) || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
+	return !c.destructive() || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
 }
 
 // notArmed says why enter did not press Redeploy.
@@ -360,7 +360,7 @@ func (c *Model) SetStale(err error, updated time.Time) {
 
 // focusOrder is the tab ring: the input exists only in destructive cases.
 func (c *Model) focusOrder(now time.Time) []Focus {
-	if c.destructive(now) {
+	if c.destructive() {
 		return []Focus{FocusCancel, FocusInput, FocusConfirm}
 	}
 	return []Focus{FocusCancel, FocusConfirm}
@@ -553,7 +553,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 		return open, nil
 	}
 	text := common.IsText(msg)
-	if text && !c.destructive(now) {
+	if text && !c.destructive() {
 		return open, nil // no field to take it, and text is never a key
 	}
 	c.why = ""
@@ -568,7 +568,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	if c.batch() && !text && c.batchKey(msg, now) {
 		return open, nil
 	}
-	if c.focus != FocusInput && c.destructive(now) && msg.Type == tea.KeyRunes && !msg.Alt &&
+	if c.focus != FocusInput && c.destructive() && msg.Type == tea.KeyRunes && !msg.Alt &&
 		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton, km.TargetsUp, km.TargetsDown)) {
 		// Typing is for the field, whatever has the focus: an id typed or pasted while
 		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
@@ -714,7 +714,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			lines = append(lines, dialogLine{l, prioMust, fact})
 		}
 	}
-	destructive := c.destructive(now)
+	destructive := c.destructive()
 
 	if c.batch() {
 		regions := map[string]int{}
@@ -777,7 +777,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	case c.rereadErr != "":
 		add(prioMust, st.Bad.On("NOT READ AGAIN")+": "+safetext.Terminal(c.rereadErr)+"; Redeploy stays disarmed (esc, then R, tries again)")
 	case !c.fresh:
-		add(prioMust, st.Warn.On("reading it again from ECS…")+" Redeploy arms once the answer is in")
+		// Like the age that follows it, it gives way on a short screen: enter then says why
+		// it did nothing.
+		add(prioHeading, st.Warn.On("reading it again from ECS…")+" Redeploy arms once the answer is in")
 	default:
 		// Informative once read: on a short screen it goes before the event and region.
 		add(prioHeading, "as read from ECS "+model.FormatDuration(now.Sub(c.readAt))+" ago")
@@ -788,7 +790,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	}
 	blank()
 	add(prioHeading, "What will happen:")
-	for _, w := range c.consequences(now) {
+	for _, w := range c.consequences() {
 		warn(w)
 	}
 	for _, s := range c.skipped {
@@ -812,10 +814,10 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			what = "the number of instances"
 		}
 		why := "This loses data."
-		if !c.losesData(now) {
+		if !c.losesData() {
 			why = "This is a batch."
 		}
-		if c.losesData(now) {
+		if c.losesData() {
 			why = st.Bad.On(why)
 		}
 		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
@@ -933,7 +935,7 @@ func (c *Model) View() string {
 // A batch lists DATA LOSS first, then downtime, then the rest (issue 11): the worst is
 // read first. One instance keeps model.Evaluate's order, where ForceStop's warning follows
 // the downtime it hardens.
-func (c *Model) consequences(now time.Time) []string {
+func (c *Model) consequences() []string {
 	if !c.batch() {
 		var out []string
 		for _, w := range consequencesOf(c.targets[0], c.forceStop) {
@@ -960,7 +962,7 @@ func (c *Model) consequences(now time.Time) []string {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b model.WarningKind) int {
-		return gravity(a, by[a].destructive) - gravity(b, by[b].destructive)
+		return model.Gravity(model.Warning{Kind: a, Destructive: by[a].destructive}) - model.Gravity(model.Warning{Kind: b, Destructive: by[b].destructive})
 	})
 	var out []string
 	for _, k := range order {
@@ -977,17 +979,6 @@ func (c *Model) consequences(now time.Time) []string {
 		out = append(out, common.WarningLine(a.destructive, msg))
 	}
 	return out
-}
-
-// gravity orders consequences: data loss, then downtime, then the rest.
-func gravity(k model.WarningKind, destructive bool) int {
-	switch {
-	case destructive:
-		return 0
-	case k == model.WarnDowntime:
-		return 1
-	}
-	return 2
 }
 
 // batchWording words a consequence for several instances at once.

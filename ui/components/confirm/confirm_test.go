@@ -155,12 +155,12 @@ func TestLeftOutRowsAreNamed(t *testing.T) {
 // "Local disks are wiped" in a batch is no use without whose.
 func TestBatchConsequencesNameTheInstancesTheyHit(t *testing.T) {
 	d := opened(t, 120, 37, uitest.IDPlain, uitest.IDLocal)
-	text := strings.Join(d.consequences(sim.Epoch), "\n")
+	text := strings.Join(d.consequences(), "\n")
 	if !strings.Contains(text, "DATA LOSS: "+uitest.IDLocal+": ") {
 		t.Errorf("the local-disk wipe does not name %s:\n%s", uitest.IDLocal, text)
 	}
 	d.forceStop = true
-	text = strings.Join(d.consequences(sim.Epoch), "\n")
+	text = strings.Join(d.consequences(), "\n")
 	if !strings.Contains(text, uitest.IDPlain) || !strings.Contains(text, "2 instances: ForceStop") {
 		t.Errorf("ForceStop on both does not name them:\n%s", text)
 	}

@@ -10,24 +10,13 @@ import (
 // what ForceStop would add). These are the only places the console reads that verdict for
 // the dialog's ForceStop choice.
 
-// consequencesOf is what a redeploy of r does with the engineer's ForceStop choice, in the
-// order model.Evaluate gives them: ForceStop's warning follows the downtime it hardens.
+// consequencesOf is what a redeploy of r does with the engineer's ForceStop choice, in
+// model.Evaluate's order (model.WithForceStop).
 func consequencesOf(r *fleet.Row, forceStop bool) []model.Warning {
-	if !forceStop || len(r.ForceStop) == 0 {
+	if !forceStop {
 		return r.Eligibility.Warnings
 	}
-	out := make([]model.Warning, 0, len(r.Eligibility.Warnings)+len(r.ForceStop))
-	added := false
-	for _, w := range r.Eligibility.Warnings {
-		out = append(out, w)
-		if w.Kind == model.WarnDowntime {
-			out, added = append(out, r.ForceStop...), true
-		}
-	}
-	if !added {
-		out = append(out, r.ForceStop...)
-	}
-	return out
+	return model.WithForceStop(r.Eligibility.Warnings, r.ForceStop)
 }
 
 // destroysData reports whether redeploying r with that ForceStop choice loses data, so the

@@ -277,7 +277,7 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 	el := r.Eligibility
 	out = append(out, "")
 	switch {
-	case r.Resolved:
+	case r.Avoided:
 		out = append(out, st.Good.On("Eligibility: nothing left to do")+" (the redeploy avoided the event)")
 		return append(out, taskLines(in.ID, tasks, st)...)
 	case r.InProgress:

@@ -224,7 +224,7 @@ func shortEventType(t model.EventType) string {
 // never drops, rather than only in EV.STATUS, which narrow terminals lose.
 func countdown(r *fleet.Row, now time.Time) string {
 	switch {
-	case r.Resolved:
+	case r.Avoided:
 		return "avoided"
 	case r.Event == nil:
 		return "-"
@@ -280,7 +280,7 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Sty
 			switch {
 			case strings.HasPrefix(cd, "overdue"):
 				p = st.Bad
-			case r.Resolved:
+			case r.Avoided:
 				p = st.Good
 			case r.Deadline.Sub(now) < model.DeadlineNear:
 				p = st.Warn

@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -89,8 +91,16 @@ type Model struct {
 	input     textinput.Model
 	filtering bool
 	// rows is how many instance rows fit: the height less the column titles.
-	rows   int
-	idx    []int32
+	rows int
+	// idx are the shown rows, as indexes into the snapshot's, in the order shown; nil when
+	// whole is set.
+	idx []int32
+	// whole is set when the list shows every row of the snapshot in the hub's own order
+	// (deadline, maybe reversed): no filter, no region scope. Then nothing is derived per
+	// session: the hub's rows are the list, read only through the visible window. Under
+	// serve that is most sessions, and what was 400 KB and a pass over 100,000 rows per
+	// session and snapshot is nothing.
+	whole  bool
 	filter string
 	terms  []term
 	// filterErr says why part of the filter was taken literally (a bad /regexp/).
@@ -169,7 +179,53 @@ func (l *Model) Filtering() bool { return l.filtering }
 func (l *Model) Filter() string { return l.filter }
 
 // Len is how many rows the filter keeps.
-func (l *Model) Len() int { return len(l.idx) }
+func (l *Model) Len() int {
+	if l.whole {
+		if l.snap == nil {
+			return 0
+		}
+		return len(l.snap.Rows)
+	}
+	return len(l.idx)
+}
+
+// at is the i-th row shown (0 ≤ i < Len).
+func (l *Model) at(i int) *fleet.Row {
+	if l.whole {
+		if l.desc {
+			i = len(l.snap.Rows) - 1 - i
+		}
+		return l.snap.Rows[i]
+	}
+	return l.snap.Rows[l.idx[i]]
+}
+
+// find is the place among the rows shown of instance id, or -1. hint, the instance's row in
+// an earlier snapshot, finds it by binary search when the list is the hub's whole order and
+// its deadline did not change; otherwise find looks at every row shown.
+func (l *Model) find(id string, hint *fleet.Row) int {
+	if l.snap == nil {
+		return -1
+	}
+	if l.whole && hint != nil {
+		rows := l.snap.Rows
+		i, ok := slices.BinarySearchFunc(rows, hint, func(r, h *fleet.Row) int {
+			return model.CompareDeadlines(r.Deadline, r.Inst.ID, h.Deadline, h.Inst.ID)
+		})
+		if ok && rows[i].Inst.ID == id {
+			if l.desc {
+				i = len(rows) - 1 - i
+			}
+			return i
+		}
+	}
+	for i := range l.Len() {
+		if l.at(i).Inst.ID == id {
+			return i
+		}
+	}
+	return -1
+}
 
 // Selected is how many rows are selected.
 func (l *Model) Selected() int { return len(l.selected) }
@@ -213,7 +269,7 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		l.cursor = 0
 		l.clamp()
 	case key.Matches(km, keys.Bottom):
-		l.cursor = len(l.idx) - 1
+		l.cursor = l.Len() - 1
 		l.clamp()
 	case key.Matches(km, keys.Detail):
 		if r := l.Current(); r != nil {
@@ -242,8 +298,8 @@ func (l *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(km, keys.SelectAll):
 		// What the filter and the region scope show, and nothing they hide.
-		for _, ix := range l.idx {
-			l.selected[l.snap.Rows[ix].Inst.ID] = true
+		for i := range l.Len() {
+			l.selected[l.at(i).Inst.ID] = true
 		}
 	case key.Matches(km, keys.ClearSelection):
 		clear(l.selected)
@@ -314,9 +370,9 @@ func (l *Model) Shown() []*fleet.Row {
 	if l.snap == nil {
 		return nil
 	}
-	out := make([]*fleet.Row, len(l.idx))
-	for i, ix := range l.idx {
-		out[i] = l.snap.Rows[ix]
+	out := make([]*fleet.Row, l.Len())
+	for i := range out {
+		out[i] = l.at(i)
 	}
 	return out
 }
@@ -330,7 +386,7 @@ func (l *Model) Scroll(d int) { l.move(d) }
 // ClickRow puts the cursor on the i-th row shown (0 is the first under the column
 // titles); a click below the last row does nothing.
 func (l *Model) ClickRow(i int) {
-	if i < 0 || i >= l.rows || l.offset+i >= len(l.idx) {
+	if i < 0 || i >= l.rows || l.offset+i >= l.Len() {
 		return
 	}
 	l.cursor = l.offset + i
@@ -343,12 +399,10 @@ func (l *Model) ClearSelection() { clear(l.selected) }
 // JumpTo puts the cursor on instance id, clearing a filter that hides it.
 func (l *Model) JumpTo(id string) {
 	find := func() bool {
-		for i, ix := range l.idx {
-			if l.snap.Rows[ix].Inst.ID == id {
-				l.cursor = i
-				l.clamp()
-				return true
-			}
+		if i := l.find(id, nil); i >= 0 {
+			l.cursor = i
+			l.clamp()
+			return true
 		}
 		return false
 	}
@@ -361,10 +415,7 @@ func (l *Model) JumpTo(id string) {
 
 // SetSnapshot shows a new snapshot, keeping the cursor on the same instance.
 func (l *Model) SetSnapshot(s *fleet.Snapshot) {
-	keep := ""
-	if r := l.Current(); r != nil {
-		keep = r.Inst.ID
-	}
+	keep := l.Current()
 	// The hub publishes the very same rows after a refresh that changed nothing (it never
 	// changes a published slice): nothing to filter or sort again, the cost an idle
 	// console pays every 5 s at 100,000 instances.
@@ -380,19 +431,16 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 			clear(l.cache)
 		}
 	}
-	if keep != "" {
-		for i, ix := range l.idx {
-			if s.Rows[ix].Inst.ID == keep {
-				l.cursor = i
-				break
-			}
+	if keep != nil {
+		if i := l.find(keep.Inst.ID, keep); i >= 0 {
+			l.cursor = i
 		}
 	}
 	l.clamp()
 	// Keep only what the new snapshot still shows, unchanged, on screen.
 	shown := make(map[string]*rowCache, l.rows)
-	for i := l.offset; i < min(l.offset+l.rows, len(l.idx)); i++ {
-		r := s.Rows[l.idx[i]]
+	for i := l.offset; i < min(l.offset+l.rows, l.Len()); i++ {
+		r := l.at(i)
 		if c := l.cache[r.Inst.ID]; c != nil && c.row == r {
 			shown[r.Inst.ID] = c
 		}
@@ -401,7 +449,41 @@ func (l *Model) SetSnapshot(s *fleet.Snapshot) {
 }
 
 // longestName is the widest name among rows, in terminal cells (CJK and emoji take two).
+// Every session asks it of the same rows: the answers for the latest rows are kept, so new
+// rows cost one pass for the whole process, not one per session.
 func longestName(rows []*fleet.Row) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	key := weak.Make(&rows[0])
+	longest.mu.Lock()
+	defer longest.mu.Unlock()
+	for _, m := range longest.last {
+		if m.rows == key && m.n == len(rows) {
+			return m.width
+		}
+	}
+	w := measureLongest(rows)
+	longest.last[1], longest.last[0] = longest.last[0], longestMemo{key, len(rows), w}
+	return w
+}
+
+// longest keeps longestName's answers for the last two slices of rows it measured (two, for
+// sessions a snapshot apart), each known by its first element and its length: the hub
+// never changes a published slice. The reference is weak, so the memo keeps no old rows
+// alive, and it never matches another slice, even one at the same address.
+var longest struct {
+	mu   sync.Mutex
+	last [2]longestMemo
+}
+
+type longestMemo struct {
+	rows  weak.Pointer[*fleet.Row]
+	n     int
+	width int
+}
+
+func measureLongest(rows []*fleet.Row) int {
 	n := 0
 	for _, r := range rows {
 		w := len(r.Inst.Name)
@@ -519,19 +601,13 @@ func (l *Model) SortBy(name string) bool {
 
 // setSort orders the rows by k, keeping the cursor on the instance it was on.
 func (l *Model) setSort(k sortKey, desc bool) {
-	keep := ""
-	if r := l.Current(); r != nil {
-		keep = r.Inst.ID
-	}
+	keep := l.Current()
 	l.sort, l.desc = k, desc
 	l.rebuild(false)
 	l.cursor = 0
-	if keep != "" {
-		for i, ix := range l.idx {
-			if l.snap.Rows[ix].Inst.ID == keep {
-				l.cursor = i
-				break
-			}
+	if keep != nil {
+		if i := l.find(keep.Inst.ID, keep); i >= 0 {
+			l.cursor = i
 		}
 	}
 	l.clamp()
@@ -630,14 +706,20 @@ func (t *term) keeps(r *fleet.Row) bool {
 	return hit != t.not
 }
 
-// rebuild recomputes the visible order: filter, then sort.
+// rebuild recomputes the visible order: filter, then sort. With nothing to filter and the
+// deadline order, it derives nothing: the list is the hub's rows (whole).
 func (l *Model) rebuild(narrow bool) {
+	l.whole = false
 	if l.snap == nil {
 		l.idx = l.idx[:0]
 		return
 	}
 	rows := l.snap.Rows
-	if narrow {
+	if l.regions == nil && len(l.terms) == 0 && l.sort == sortDeadline {
+		l.whole, l.idx = true, nil
+		return
+	}
+	if narrow && l.idx != nil {
 		keep := l.idx[:0]
 		for _, ix := range l.idx {
 			if l.matches(rows[ix]) {
@@ -709,10 +791,10 @@ func cycleOf(r *fleet.Row) model.EventCycleStatus {
 
 // Current is the row under the cursor, or nil.
 func (l *Model) Current() *fleet.Row {
-	if l.snap == nil || l.cursor < 0 || l.cursor >= len(l.idx) {
+	if l.snap == nil || l.cursor < 0 || l.cursor >= l.Len() {
 		return nil
 	}
-	return l.snap.Rows[l.idx[l.cursor]]
+	return l.at(l.cursor)
 }
 
 func (l *Model) move(d int) {
@@ -722,14 +804,14 @@ func (l *Model) move(d int) {
 
 // clamp keeps the cursor on a row and the window around the cursor.
 func (l *Model) clamp() {
-	l.cursor = max(min(l.cursor, len(l.idx)-1), 0)
+	l.cursor = max(min(l.cursor, l.Len()-1), 0)
 	if l.cursor < l.offset {
 		l.offset = l.cursor
 	}
 	if l.cursor >= l.offset+l.rows {
 		l.offset = l.cursor - l.rows + 1
 	}
-	l.offset = max(min(l.offset, len(l.idx)-l.rows), 0)
+	l.offset = max(min(l.offset, l.Len()-l.rows), 0)
 }
 
 // View is the column titles and exactly the rows that fit, each the layout's width; or,
@@ -750,7 +832,7 @@ func (l *Model) Render(b *strings.Builder) {
 		b.WriteString(l.lines(l.Height, "", "  loading the fleet…"))
 		b.WriteByte('\n')
 		return
-	case len(l.idx) == 0:
+	case l.Len() == 0:
 		msg := "  no instance has a pending event"
 		switch {
 		case l.filter != "":
@@ -765,9 +847,9 @@ func (l *Model) Render(b *strings.Builder) {
 	now := l.Now()
 	b.WriteString(l.lay.headerLine(st, sortCols[l.sort].col, l.desc))
 	b.WriteByte('\n')
-	end := min(l.offset+l.rows, len(l.idx))
+	end := min(l.offset+l.rows, l.Len())
 	for i := l.offset; i < end; i++ {
-		r := l.snap.Rows[l.idx[i]]
+		r := l.at(i)
 		c := l.cache[r.Inst.ID]
 		if c == nil || c.row != r {
 			c = &rowCache{row: r}
@@ -856,7 +938,7 @@ func (l *Model) InfoLine() string {
 		// The count answers "did I type it right?" while typing.
 		count := ""
 		if l.snap != nil {
-			count = " " + st.Dim.On(common.Thousands(len(l.idx))+" of "+common.Thousands(len(l.snap.Rows)))
+			count = " " + st.Dim.On(common.Thousands(l.Len())+" of "+common.Thousands(len(l.snap.Rows)))
 		}
 		return common.FitStyled(l.input.View()+count, l.Width)
 	}
@@ -868,11 +950,11 @@ func (l *Model) InfoLine() string {
 	if l.snap != nil {
 		// Where the cursor is, k9s-like: 1,204/100,000; and how many a filter or scope left.
 		pos := 0
-		if len(l.idx) > 0 {
+		if l.Len() > 0 {
 			pos = l.cursor + 1
 		}
-		s += " · " + common.Thousands(pos) + "/" + common.Thousands(len(l.idx))
-		if len(l.idx) != len(l.snap.Rows) {
+		s += " · " + common.Thousands(pos) + "/" + common.Thousands(l.Len())
+		if l.Len() != len(l.snap.Rows) {
 			s += " of " + common.Thousands(len(l.snap.Rows))
 		}
 	}

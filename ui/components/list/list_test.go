@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/ui/internal/uitest"
 )
 
@@ -209,8 +210,8 @@ func TestEventSortIsByWhatIsShown(t *testing.T) {
 		said(l, runes("s"))
 	}
 	var shown []string
-	for _, ix := range l.idx {
-		if r := l.snap.Rows[ix]; r.Event != nil {
+	for _, r := range shownRows(l) {
+		if r.Event != nil {
 			shown = append(shown, shortEventType(r.Event.Type))
 		}
 	}
@@ -234,8 +235,8 @@ func TestSortKeepsTheCursorAndReverses(t *testing.T) {
 	said(l, runes("N"))
 	names := func() []string {
 		var out []string
-		for _, ix := range l.idx {
-			out = append(out, l.snap.Rows[ix].Inst.Name)
+		for _, r := range shownRows(l) {
+			out = append(out, r.Inst.Name)
 		}
 		return out
 	}
@@ -259,8 +260,8 @@ func TestFilterInvertsMatchesRegexpsAlternativesAndTags(t *testing.T) {
 	total := l.Len()
 	ids := func() []string {
 		var out []string
-		for _, ix := range l.idx {
-			out = append(out, l.snap.Rows[ix].Inst.ID)
+		for _, r := range shownRows(l) {
+			out = append(out, r.Inst.ID)
 		}
 		return out
 	}
@@ -305,8 +306,8 @@ func TestFilterInvertsMatchesRegexpsAlternativesAndTags(t *testing.T) {
 func TestRegionScopeIsAViewFilter(t *testing.T) {
 	l := scenarioList(t)
 	l.SetRegions([]string{"cn-shanghai"})
-	for _, ix := range l.idx {
-		if r := l.snap.Rows[ix]; r.Inst.RegionID != "cn-shanghai" {
+	for _, r := range shownRows(l) {
+		if r.Inst.RegionID != "cn-shanghai" {
 			t.Fatalf("%s of %s shown in a cn-shanghai scope", r.Inst.ID, r.Inst.RegionID)
 		}
 	}
@@ -335,14 +336,58 @@ func TestNarrowRowsKeepAStateMark(t *testing.T) {
 	}
 }
 
+// shownRows are the rows the list shows, in its order.
+func shownRows(l *Model) []*fleet.Row { return l.Shown() }
+
+// Under serve every session shows the same snapshot: with no filter, no scope and the
+// deadline order, a session derives nothing of its own per snapshot (the hub's rows are
+// the list), keeps its cursor on its instance through new rows, and reverses in place.
+func TestUnfilteredListIsTheHubsRows(t *testing.T) {
+	l := scenarioList(t)
+	snap := l.snap
+	if !l.whole || l.idx != nil || l.Len() != len(snap.Rows) {
+		t.Fatalf("an unfiltered list derived its own order: whole %v, %d indexes", l.whole, len(l.idx))
+	}
+	said(l, runes("j"), runes("j"))
+	at := l.Current()
+	// New rows, as after a refresh: the cursor's row replaced, its deadline the same, then
+	// moved to the end of the order (its deadline changed).
+	next := *snap
+	next.Rows = slices.Clone(snap.Rows)
+	moved := *at
+	next.Rows[2] = &moved
+	l.SetSnapshot(&next)
+	if l.Current() != &moved || l.idx != nil {
+		t.Fatalf("the cursor went to %s, not its instance's new row", l.Current().Inst.ID)
+	}
+	last := next
+	last.Rows = append(slices.Delete(slices.Clone(next.Rows), 2, 3), &moved)
+	l.SetSnapshot(&last)
+	if l.Current() != &moved || l.Cursor() != len(last.Rows)-1 {
+		t.Fatalf("after its row moved the cursor is at %d on %s", l.Cursor(), l.Current().Inst.ID)
+	}
+	said(l, runes("D")) // deadline again: reversed
+	if !l.whole || l.Current() != &moved || l.Cursor() != 0 || l.at(l.Len()-1) != last.Rows[0] {
+		t.Fatalf("the reversed deadline order is not the hub's rows reversed (cursor %d)", l.Cursor())
+	}
+	filterTo(l, "prod")
+	if l.whole || l.Len() == len(last.Rows) {
+		t.Fatal("a filter did not derive the session's own rows")
+	}
+	said(l, keyEsc)
+	if !l.whole {
+		t.Fatal("clearing the filter did not go back to the hub's rows")
+	}
+}
+
 // Issue 22: a /regexp/ matches each field on its own, so ^ and $ hold at a name's ends
 // (they ran on one string that started with the id, and matched nothing).
 func TestRegexpMatchesEachField(t *testing.T) {
 	l := scenarioList(t)
 	ids := func() []string {
 		var out []string
-		for _, ix := range l.idx {
-			out = append(out, l.snap.Rows[ix].Inst.ID)
+		for _, r := range shownRows(l) {
+			out = append(out, r.Inst.ID)
 		}
 		return out
 	}

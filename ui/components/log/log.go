@@ -27,6 +27,9 @@ const (
 	Notice Kind = iota
 	Refusal
 	Error
+	// Pause is a batch that stopped on a failure and asks for an answer: neither a
+	// refusal of a key nor an error of the console.
+	Pause
 )
 
 func (k Kind) String() string {
@@ -35,6 +38,8 @@ func (k Kind) String() string {
 		return "refused"
 	case Error:
 		return "error"
+	case Pause:
+		return "paused"
 	}
 	return "notice"
 }

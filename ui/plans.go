@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model/safetext"
+	"ecs-redeploy/ui/common"
+	"ecs-redeploy/ui/components/confirm"
+	"ecs-redeploy/ui/components/log"
+)
+
+// Batches are the hub's plans: the hub starts, steps, pauses and ends them, and every
+// session reads them from its snapshots (Snapshot.Plans). The console keeps no plan of its
+// own: it asks the hub to start one, answers a paused one through the hub, and shows what
+// the last snapshot says.
+
+// submitPlan hands a confirmed batch to the hub (issue 11): at most msg.MaxInFlight at
+// once (the dialog's + and -), never two of one deployment set, deadline first. The first
+// failure pauses it, and any operator continues (c) or aborts the rest (x). The instances
+// the dialog listed as skipped go to the plan too, which skips them with its reasons: the
+// dialog, the panel and the summary count the same.
+func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
+	ids := make([]string, 0, len(msg.Targets)+len(m.dialogSkipped))
+	for _, r := range msg.Targets {
+		ids = append(ids, r.Inst.ID)
+	}
+	ids = append(ids, m.dialogSkipped...)
+	m.dialogSkipped = nil
+	m.list.ClearSelection()
+	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(msg.Targets)))
+	f := m.deps.Fleet
+	opt := fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity, OnFailure: fleet.FailurePause}
+	// The hub saves the plan (file I/O) and sends its first wave: a command, never Update.
+	return func() tea.Msg {
+		st, err := f.StartPlan(ids, opt)
+		return planStartedMsg{status: st, err: err}
+	}
+}
+
+// planStartedMsg says whether the hub took a confirmed batch.
+type planStartedMsg struct {
+	status fleet.PlanStatus
+	err    error
+}
+
+func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
+		return nil
+	}
+	st := msg.status
+	line := fmt.Sprintf("batch of %d started: %s", len(st.Items)-st.Summary.Skipped, st.Describe())
+	if n := st.Summary.Skipped; n > 0 {
+		line += fmt.Sprintf(" · %d skipped", n)
+	}
+	m.setNotice(false, line)
+	return m.startFrames()
+}
+
+// pausedPlan is the first plan of the snapshot waiting for an answer, or nil: the one c
+// and x answer, whoever started it.
+func (m *Model) pausedPlan() *fleet.PlanStatus {
+	if m.snap == nil {
+		return nil
+	}
+	for i := range m.snap.Plans {
+		if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused {
+			return p
+		}
+	}
+	return nil
+}
+
+// answerPause continues (c) or aborts (x) the paused batch. The hub decides whether this
+// identity may (a viewer's answer is refused there), saves the answer and logs who gave it;
+// the next snapshot shows the plan moving on.
+func (m *Model) answerPause(goOn bool) tea.Cmd {
+	p := m.pausedPlan()
+	if p == nil {
+		return nil
+	}
+	f, who, id := m.deps.Fleet, m.deps.Identity, p.ID
+	return func() tea.Msg {
+		return planAnsweredMsg{err: f.AnswerPlan(who, id, goOn)}
+	}
+}
+
+// planAnsweredMsg says how the hub took an answer to a paused batch.
+type planAnsweredMsg struct{ err error }
+
+// plansChanged tells of what the plans did between two snapshots: a batch that paused
+// (logged as a pause, the question on screen until it is answered), one an operator
+// answered, one that ended (its summary).
+func (m *Model) plansChanged(prev, s *fleet.Snapshot) {
+	before := map[string]*fleet.PlanStatus{}
+	if prev != nil {
+		for i := range prev.Plans {
+			before[prev.Plans[i].ID] = &prev.Plans[i]
+		}
+	}
+	for i := range s.Plans {
+		p := &s.Plans[i]
+		was := before[p.ID]
+		switch {
+		case p.Phase == fleet.PhasePaused && (was == nil || was.Phase != fleet.PhasePaused):
+			// The question stays on screen (pauseLines) until someone answers it; the log
+			// keeps it as what it is, a pause.
+			m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Pause, Text: safetext.Terminal("batch paused: " + p.Stopped)})
+		case was == nil || was.Phase == p.Phase && was.Ended() == p.Ended():
+			// New to this session, or nothing it must be told.
+		case was.Phase == fleet.PhasePaused && p.Phase == fleet.PhaseRunning:
+			m.setNotice(false, "batch "+p.Answered+": the next targets go as the rules allow")
+		case p.Ended():
+			line := "batch: " + p.Summary.String()
+			if p.Stopped != "" {
+				line += " · stopped: " + p.Stopped
+			}
+			m.setNotice(p.Summary.Failed > 0, line)
+		case p.Phase == fleet.PhaseAborted:
+			m.setNotice(false, "batch "+p.Answered+": nothing more is sent; what is in flight goes on")
+		}
+	}
+}
+
+// planLine is where the batches stand, for the task panel's title: while any runs, their
+// instances by state, PAUSED when one waits for an answer; after, the last one's summary.
+func (m *Model) planLine() string {
+	if m.snap == nil || len(m.snap.Plans) == 0 {
+		return ""
+	}
+	var s fleet.Summary
+	active, paused := 0, false
+	for i := range m.snap.Plans {
+		p := &m.snap.Plans[i]
+		if p.Ended() {
+			continue
+		}
+		active++
+		paused = paused || p.Phase == fleet.PhasePaused
+		x := p.Summary
+		s.InFlight += x.InFlight
+		s.Queued += x.Queued
+		s.Redeployed += x.Redeployed
+		s.Failed += x.Failed
+		s.Skipped += x.Skipped
+	}
+	if active == 0 {
+		return "last batch: " + m.snap.Plans[len(m.snap.Plans)-1].Summary.String()
+	}
+	title := "batch"
+	if paused {
+		title = "batch PAUSED"
+	}
+	return fmt.Sprintf("%s: %d in flight · %d queued · %d done · %d failed · %d skipped",
+		title, s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
+}
+
+// pauseLines is the question a paused batch asks, wrapped to the width: the decision
+// first, so that no width cuts it, then why it paused. Empty when no batch waits.
+func (m *Model) pauseLines() []string {
+	p := m.pausedPlan()
+	if p == nil || m.mode == modeDialog || m.mode == modeDialogGone {
+		return nil
+	}
+	ask := "BATCH PAUSED — c continues the rest, x aborts it (what is in flight goes on)"
+	if !m.deps.Identity.CanRedeploy() {
+		ask = "BATCH PAUSED — an operator continues (c) or aborts (x) it"
+	}
+	text := ask + ": " + p.Stopped
+	if by := p.Identity.Name; by != "" {
+		text += " · started by " + p.Identity.String()
+	}
+	lines := common.Wrap(safetext.Terminal(text), m.width)
+	if len(lines) > maxPauseLines {
+		lines = lines[:maxPauseLines]
+		lines[maxPauseLines-1] = fitNotice(lines[maxPauseLines-1]+" …", m.width)
+	}
+	return lines
+}
+
+// maxPauseLines bounds the room a paused batch's question takes from the list.
+const maxPauseLines = 3
+
+// pauseHelp are the keys a paused batch adds to the footer, first, so they are never cut.
+func (m *Model) pauseHelp() []key.Binding {
+	if m.pausedPlan() == nil || m.mode != modeList || !m.deps.Identity.CanRedeploy() {
+		return nil
+	}
+	return []key.Binding{m.keys.Continue, m.keys.Abort}
+}
