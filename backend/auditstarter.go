@@ -29,7 +29,7 @@ func starterFromAuditLog(path, instanceID, taskID, skipID string) (by, from stri
 	if err != nil {
 		return "", "", false
 	}
-	defer f.Close() // read-only
+	defer func() { _ = f.Close() }() // read-only
 	var r io.Reader = f
 	if fi, err := f.Stat(); err == nil && fi.Size() > auditTail {
 		if _, err := f.Seek(fi.Size()-auditTail, io.SeekStart); err != nil {

@@ -56,7 +56,7 @@ func (s *PlanStore) sendLock(ctx context.Context, id string, note senderNote) (u
 		return func() { _ = f.Close() }, nil
 	case <-ctx.Done():
 		go func() {
-			<-got // taken late, or failed: let it go at once
+			_ = <-got // taken late, or failed: let it go at once
 			_ = f.Close()
 		}()
 		return nil, fmt.Errorf("waiting for the send lock of %s (another process on this machine is sending for it): %w", id, ctx.Err())

@@ -100,7 +100,7 @@ func ReadFile(path string, kind Kind) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close() // read-only: its close says nothing the read did not
+	defer func() { _ = f.Close() }() // read-only: its close says nothing the read did not
 	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, err

@@ -145,7 +145,7 @@ func LocalDisks(in *model.Instance) []string {
 	out := make([]string, in.LocalStorageAmount)
 	for k := range out {
 		h := fnv.New64a()
-		fmt.Fprintf(h, "%s/%d", in.ID, k)
+		_, _ = fmt.Fprintf(h, "%s/%d", in.ID, k) // a hash never fails to write
 		v := h.Sum64()
 		b := make([]byte, 17)
 		for i := range b {

@@ -193,14 +193,14 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		m.Watch(hub, srv.Sessions)
 		ms, err := m.Listen(o.Metrics)
 		if err != nil {
-			ln.Close()
+			_ = ln.Close()
 			return err
 		}
 		logger.Info("metrics", "url", "http://"+ms.Addr+"/metrics")
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			ms.Shutdown(sctx) // a scrape cut short is retried by Prometheus
+			_ = ms.Shutdown(sctx) // a scrape cut short is retried by Prometheus
 		}()
 	}
 	hup := make(chan os.Signal, 1)
