@@ -56,7 +56,10 @@ func (s *PlanStore) sendLock(ctx context.Context, id string, note senderNote) (u
 		return func() { _ = f.Close() }, nil
 	case <-ctx.Done():
 		go func() {
-			_ = <-got // taken late, or failed: let it go at once
+			// Taken late or failed: either way the close lets it go at once, so the
+			// answer itself says nothing more.
+			err := <-got
+			_ = err
 			_ = f.Close()
 		}()
 		return nil, fmt.Errorf("waiting for the send lock of %s (another process on this machine is sending for it): %w", id, ctx.Err())
