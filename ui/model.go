@@ -259,7 +259,8 @@ func New(deps Deps) *Model {
 // and clock they point at stay put.
 func (m *Model) common() common.Common {
 	return common.Common{Styles: &m.st, Keys: &m.keys, Identity: m.deps.Identity,
-		Now: func() time.Time { return m.now }, Timers: m.deps.Tick > 0}
+		Now: func() time.Time { return m.now }, Wall: func() time.Time { return m.wall },
+		Timers: m.deps.Tick > 0}
 }
 
 // Close ends the model's subscription; call it when the session ends (a session whose

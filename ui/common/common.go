@@ -21,11 +21,23 @@ type Common struct {
 	// Now is the session's clock as of its last tick: countdowns and elapsed times. It
 	// reads state, never a real clock, so View stays a function of state.
 	Now func() time.Time
+	// Wall is the session's wall clock as of its last tick, for the age of what was read
+	// ("as read from ECS 5s ago"): the hub stamps reads with it, and on an accelerated
+	// simulator it runs slower than Now. Nil reads as Now.
+	Wall func() time.Time
 	// Timers is false in tests that step the clock: a component then returns no timer
 	// command, only messages due at once.
 	Timers bool
 
 	Width, Height int
+}
+
+// WallNow is Wall, or Now where no wall clock was given.
+func (c Common) WallNow() time.Time {
+	if c.Wall != nil {
+		return c.Wall()
+	}
+	return c.Now()
 }
 
 // SetSize gives the component width×height cells.

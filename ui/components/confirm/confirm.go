@@ -782,7 +782,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		add(prioHeading, st.Warn.On("reading it again from ECS…")+" Redeploy arms once the answer is in")
 	default:
 		// Informative once read: on a short screen it goes before the event and region.
-		add(prioHeading, "as read from ECS "+model.FormatDuration(now.Sub(c.readAt))+" ago")
+		add(prioHeading, "as read from ECS "+model.FormatDuration(c.WallNow().Sub(c.readAt))+" ago")
 	}
 	if len(c.leftOut) > 0 {
 		// Selected, but hidden by the filter: the engineer must know R leaves them alone.

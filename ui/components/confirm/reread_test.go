@@ -48,3 +48,20 @@ func TestTheDialogArmsOnlyOnAFreshRead(t *testing.T) {
 		t.Fatal("enter on an armed Redeploy did not confirm")
 	}
 }
+
+// The hub stamps a re-read with the wall clock; on an accelerated simulator the backend's
+// clock (Now) runs 60 times faster, so an age measured on it said "20m ago" for a read
+// made twenty seconds before, beside a header saying "listed 19s ago".
+func TestTheReadsAgeIsOnTheWallClock(t *testing.T) {
+	rows := uitest.Rows(t)
+	c := uitest.Common(sim.Epoch.Add(20*time.Minute), 120, 37) // the simulator, 60× ahead
+	wall := time.Date(2026, 12, 7, 14, 0, 20, 0, time.UTC)
+	c.Wall = func() time.Time { return wall }
+	d, settle := New(c, []*fleet.Row{rows[uitest.IDPlain]}, nil, nil)
+	d.SetSize(120, 37)
+	d.Update(settle())
+	d.SetReread(wall.Add(-20*time.Second), nil)
+	if v := d.View(); !strings.Contains(v, "as read from ECS 20s ago") {
+		t.Fatalf("the read's age is not on the wall clock:\n%s", v)
+	}
+}
