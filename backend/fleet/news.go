@@ -15,6 +15,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 func (h *Hub) newsLoop(ctx context.Context) {
@@ -22,7 +23,7 @@ func (h *Hub) newsLoop(ctx context.Context) {
 		began := h.opt.Wall()
 		err := h.recovered("new events", func() error { return h.checkNext(ctx) })
 		if err != nil && ctx.Err() == nil {
-			h.log.Warn("looking for new events failed", "err", err)
+			h.log.Warn("looking for new events failed", "err", safetext.Log(err.Error()))
 		}
 		h.mu.Lock()
 		every, _ := h.cadenceLocked(h.opt.Wall())

@@ -13,6 +13,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // A plan is a batch of redeploys run in waves by the hub, so the console, the CLI and
@@ -469,8 +470,8 @@ func (r *PlanRecord) Ended() bool {
 func (p *Plan) emit(it PlanItem, now time.Time) {
 	// The hub's log (serve's) keeps every item's change, with who the plan runs for: a
 	// batch's calls are the hub's, not a session's, so no session logs them.
-	p.h.log.Info("plan item", "plan", p.rec.ID, "by", p.rec.Identity.Name, "instance", it.InstanceID,
-		"status", it.Status, "task", it.TaskID, "reason", it.Reason)
+	p.h.log.Info("plan item", "plan", p.rec.ID, "by", safetext.Log(p.rec.Identity.Name), "instance", it.InstanceID,
+		"status", it.Status, "task", it.TaskID, "reason", safetext.Log(it.Reason))
 	if p.notify == nil {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 )
 
 // keepPlans bounds the ended plans a snapshot still shows (their summary stays on every
@@ -81,7 +82,7 @@ func (h *Hub) Launch(p *Plan) error {
 		return err
 	}
 	r := h.register(p)
-	h.log.Info("plan started", "plan", p.rec.ID, "by", p.rec.Identity.Name, "role", p.rec.Identity.Role,
+	h.log.Info("plan started", "plan", p.rec.ID, "by", safetext.Log(p.rec.Identity.Name), "role", p.rec.Identity.Role,
 		"targets", len(p.rec.Items), "rules", p.rec.Describe())
 	h.stepRun(r)
 	return nil
@@ -163,7 +164,7 @@ func (h *Hub) stepRun(r *planRun) (ended bool) {
 		return true
 	}
 	if err := h.recovered("plan "+r.p.rec.ID, func() error { return r.p.Step(h.base) }); err != nil {
-		h.log.Warn("plan step failed", "plan", r.p.rec.ID, "err", err)
+		h.log.Warn("plan step failed", "plan", r.p.rec.ID, "err", safetext.Log(err.Error()))
 	}
 	st := r.p.status(h.Now())
 	if st.Ended() {
@@ -186,12 +187,12 @@ func (h *Hub) stepRun(r *planRun) (ended bool) {
 
 // logPhase records a plan's change of phase in the hub's log (the server log under serve).
 func (h *Hub) logPhase(prev, st PlanStatus) {
-	kv := []any{"plan", st.ID, "started_by", st.Identity.Name, "summary", st.Summary.String()}
+	kv := []any{"plan", st.ID, "started_by", safetext.Log(st.Identity.Name), "summary", st.Summary.String()}
 	switch st.Phase {
 	case PhasePaused:
-		h.log.Warn("plan paused", append(kv, "why", st.Stopped)...)
+		h.log.Warn("plan paused", append(kv, "why", safetext.Log(st.Stopped))...)
 	case PhaseAborted:
-		h.log.Warn("plan aborted", append(kv, "why", st.Stopped)...)
+		h.log.Warn("plan aborted", append(kv, "why", safetext.Log(st.Stopped))...)
 	case PhaseDone:
 		h.log.Info("plan done", kv...)
 	}
@@ -242,7 +243,7 @@ func (h *Hub) AnswerPlan(who backend.Identity, id string, goOn bool) error {
 	if goOn {
 		verb = "plan continued"
 	}
-	h.log.Warn(verb, "plan", id, "by", who.Name, "fingerprint", who.KeyFingerprint, "role", who.Role)
+	h.log.Warn(verb, "plan", id, "by", safetext.Log(who.Name), "fingerprint", who.KeyFingerprint, "role", who.Role)
 	h.stepRun(r)
 	r.poke()
 	return err
@@ -313,7 +314,7 @@ func (h *Hub) ResumePlans(ctx context.Context, who backend.Identity) (others []P
 		h.recordPast(p)
 		h.register(p)
 		rec := p.Record()
-		h.log.Info("plan resumed", "plan", rec.ID, "by", rec.Identity.Name, "phase", rec.Phase, "summary", p.Summary().String())
+		h.log.Info("plan resumed", "plan", safetext.Log(rec.ID), "by", safetext.Log(rec.Identity.Name), "phase", rec.Phase, "summary", p.Summary().String())
 	}
 	return others, len(plans), err
 }

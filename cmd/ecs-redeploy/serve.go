@@ -18,6 +18,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/fleet/metrics"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/serve"
 )
 
@@ -249,7 +250,7 @@ func resumeServePlans(ctx context.Context, hub *fleet.Hub, store *fleet.PlanStor
 		logger.Warn("plan made against another account: left alone", "plan", rec.ID, "where", rec.Where)
 	}
 	if err != nil {
-		logger.Error("resuming the unfinished plans", "err", err)
+		logger.Error("resuming the unfinished plans", "err", safetext.Log(err.Error()))
 	}
 	if n > 0 {
 		logger.Info("plans resumed", "plans", n, "dir", store.Dir)

@@ -164,13 +164,28 @@ func parsePage(r *request, kind byte, minResults int) (page, *apiError) {
 		return p, nil
 	}
 	var aerr *apiError
-	if p.number, aerr = intParam(r, "PageNumber", 1, 1, 1<<30); aerr != nil {
-		return p, aerr
+	p.number, p.size, aerr = pageNumbers(r)
+	return p, aerr
+}
+
+// pageNumbers reads PageNumber (from 1, default 1) and PageSize (1–100, default 10), the
+// paging of the actions that have no NextToken (DescribeTasks,
+// DescribeInstanceMaintenanceAttributes).
+func pageNumbers(r *request) (number, size int, aerr *apiError) {
+	if number, aerr = intParam(r, "PageNumber", 1, 1, 1<<30); aerr != nil {
+		return 0, 0, aerr
 	}
-	if p.size, aerr = intParam(r, "PageSize", 10, 1, 100); aerr != nil {
-		return p, aerr
+	if size, aerr = intParam(r, "PageSize", 10, 1, 100); aerr != nil {
+		return 0, 0, aerr
 	}
-	return p, nil
+	return number, size, nil
+}
+
+// pageWindow is where page number of size items starts and ends in total items; past the
+// end it is empty.
+func pageWindow(total, number, size int) (lo, hi int) {
+	lo = min(total, (number-1)*size)
+	return lo, min(total, lo+size)
 }
 
 // NextToken is a cursor on the fleet's order, not an offset, so a page does not skip or
@@ -775,17 +790,12 @@ func (s *Server) describeTasks(r *request) (any, *apiError) {
 	if f.ResourceIDs, aerr = resourceIDs(r); aerr != nil {
 		return nil, aerr
 	}
-	number, aerr := intParam(r, "PageNumber", 1, 1, 1<<30)
-	if aerr != nil {
-		return nil, aerr
-	}
-	size, aerr := intParam(r, "PageSize", 10, 1, 100)
+	number, size, aerr := pageNumbers(r)
 	if aerr != nil {
 		return nil, aerr
 	}
 	tasks := s.e.Tasks(region, f)
-	lo := min(len(tasks), (number-1)*size)
-	hi := min(len(tasks), lo+size)
+	lo, hi := pageWindow(len(tasks), number, size)
 	out := describeTasksReply{RequestID: s.e.NewRequestID(), RegionID: region, TotalCount: len(tasks), PageNumber: number, PageSize: size}
 	out.TaskSet.Task = make([]taskJSON, 0, hi-lo)
 	for _, t := range tasks[lo:hi] {

@@ -74,17 +74,12 @@ func (s *Server) describeInstanceMaintenanceAttributes(r *request) (any, *apiErr
 	if aerr != nil {
 		return nil, aerr
 	}
-	number, aerr := intParam(r, "PageNumber", 1, 1, 1<<30)
-	if aerr != nil {
-		return nil, aerr
-	}
-	size, aerr := intParam(r, "PageSize", 10, 1, 100)
+	number, size, aerr := pageNumbers(r)
 	if aerr != nil {
 		return nil, aerr
 	}
 	all := s.e.MaintenanceAttributes(region, ids)
-	lo := min(len(all), (number-1)*size)
-	hi := min(len(all), lo+size)
+	lo, hi := pageWindow(len(all), number, size)
 	out := describeMaintenanceReply{RequestID: s.e.NewRequestID(), TotalCount: len(all), PageNumber: number, PageSize: size}
 	out.MaintenanceAttributes.MaintenanceAttribute = make([]maintenanceAttributeJSON, 0, hi-lo)
 	for _, a := range all[lo:hi] {
