@@ -46,6 +46,17 @@ func ParseOnFailure(s string) (OnFailure, error) {
 	return "", fmt.Errorf("on failure %q: give pause, continue or abort", s)
 }
 
+// GroupLimit bounds how many instances that share one value of By may have a redeploy
+// in flight at once (`--max-per app=1`): instances without a value are not grouped.
+type GroupLimit struct {
+	// By is what groups instances: "tag:KEY" (the value of the instance's tag KEY),
+	// "host" (its pending event's HostId) or "rack" (its pending event's Rack); the
+	// event attributes are DescribeInstanceHistoryEvents' ExtendedAttribute.
+	By string
+	// Max is at least 1.
+	Max int
+}
+
 // DefaultMaxInFlight is how many redeploys of a plan may be in flight when nobody says.
 const DefaultMaxInFlight = 3
 
@@ -117,7 +128,10 @@ type PlanRecord struct {
 	OnePerZone  bool
 	OnFailure   OnFailure
 	ForceStop   bool
-	Identity    backend.Identity
+	// InWindow and Limits are PlanOptions.InWindow and PlanOptions.Limits.
+	InWindow bool         `json:"InWindow,omitempty"`
+	Limits   []GroupLimit `json:"Limits,omitempty"`
+	Identity backend.Identity
 	// Where names the account the plan runs against (endpoint and profile), so a plan
 	// is only ever resumed against the account it was made for.
 	Where string `json:"Where,omitempty"`
@@ -150,6 +164,13 @@ type PlanOptions struct {
 	// OnFailure is what the first failure does; FailureAbort when empty (headless default).
 	OnFailure OnFailure
 	ForceStop bool
+	// InWindow sends each target only inside its instance's maintenance window
+	// (DescribeInstanceMaintenanceAttributes) and before its event's deadline.
+	InWindow bool
+	// Limits bound how many of the fleet's instances sharing one value of a grouping
+	// (a tag, a host, a rack) may have a redeploy in flight at once, beside the
+	// deployment-set rule.
+	Limits []GroupLimit
 	// Identity is who runs the plan: every call carries it to the guard and the audit log.
 	Identity backend.Identity
 	// Store persists the plan; nil keeps it in memory only.
@@ -221,6 +242,7 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
+		InWindow: opt.InWindow, Limits: slices.Clone(opt.Limits),
 		Identity: opt.Identity, Where: opt.Where, Phase: PhaseRunning}
 
 	rows := h.rowsOf(ids)
