@@ -35,7 +35,7 @@ func (h *Hub) Accept(ctx context.Context, req backend.AcceptRequest) (backend.Ac
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		defer h.calls.Done()
+		defer h.callEnded()
 		ref, err := h.callAccept(req)
 		done <- outcome{ref, err}
 	}()
@@ -72,7 +72,7 @@ func (h *Hub) beginAccept(req backend.AcceptRequest) (backend.AcceptRequest, err
 	}
 	h.accepting[req.EventID] = true
 	req.InstanceID, req.RegionID = rec.inst.ID, rec.inst.RegionID
-	h.calls.Add(1)
+	h.callBegun()
 	return req, nil
 }
 

@@ -33,7 +33,7 @@ func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backen
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		defer h.calls.Done()
+		defer h.callEnded()
 		ref, err := h.call(req, prev, before)
 		done <- outcome{ref, err}
 	}()
@@ -74,7 +74,7 @@ func (h *Hub) begin(req backend.RedeployRequest) (RedeployState, model.InstanceS
 	}
 	prev := rec.state
 	rec.state, rec.by = StateSubmitting, StartedBy{Identity: req.Identity}
-	h.calls.Add(1)
+	h.callBegun()
 	h.markLocked(req.InstanceID)
 	h.publishLocked()
 	return prev, rec.inst.Status, nil

@@ -191,9 +191,13 @@ type Hub struct {
 	opt Options
 	log *slog.Logger
 
-	// calls run on base, never on a session's context.
-	base  context.Context
-	calls sync.WaitGroup
+	// calls run on base, never on a session's context. inCalls counts them too, and
+	// planned is set once a plan is registered, so that Drain knows without the lock
+	// (which a long listing may hold) that it has nothing to wait for.
+	base    context.Context
+	calls   sync.WaitGroup
+	inCalls atomic.Int64
+	planned atomic.Bool
 
 	refreshing atomic.Bool
 	refreshReq chan struct{}
@@ -242,6 +246,11 @@ type Hub struct {
 	maint maintenanceCache
 }
 
+// callBegun counts a RedeployInstance or accept call in flight (Drain waits for it);
+// callEnded is its end.
+func (h *Hub) callBegun() { h.calls.Add(1); h.inCalls.Add(1) }
+func (h *Hub) callEnded() { h.inCalls.Add(-1); h.calls.Done() }
+
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
 func New(b backend.Backend, opt Options) *Hub {
 	opt.defaults()
@@ -287,6 +296,12 @@ func (h *Hub) Run(ctx context.Context) {
 // no plan sends again in this hub.
 func (h *Hub) Drain(ctx context.Context) error {
 	h.stopping.Store(true)
+	if h.inCalls.Load() == 0 && !h.planned.Load() {
+		// Nothing was ever planned and no call is out: nothing to wait for, and no need
+		// for the lock, which a listing of 100,000 instances on a busy machine holds for
+		// seconds (the console's SIGTERM waited for it; issue 20).
+		return nil
+	}
 	done := make(chan struct{})
 	go func() {
 		// Every step in progress has recorded its calls' answers; none after sends, so

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +38,10 @@ func (h *Hub) publishLocked() {
 	}
 	h.snap = s
 	for sub := range h.subs {
+		if sub.closed.Load() { // closed while the lock was held elsewhere
+			delete(h.subs, sub)
+			continue
+		}
 		sub.offer(s)
 	}
 	// What a plan waits for (a task's end, a row's change) may have come: each steps.
@@ -135,7 +140,13 @@ func (h *Hub) Snapshot() *Snapshot {
 func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs)
+	n := 0
+	for sub := range h.subs {
+		if !sub.closed.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // Subscribe returns a subscription that receives the current snapshot at once and every
@@ -160,6 +171,9 @@ type Subscription struct {
 	done chan struct{}
 	once sync.Once
 	h    *Hub
+	// closed is set by Close; a closed subscription still in the hub's set is forgotten
+	// by the next publish.
+	closed atomic.Bool
 	// stop unregisters the context hook, so a closed subscription leaves nothing behind.
 	mu   sync.Mutex
 	stop func() bool
@@ -171,12 +185,17 @@ func (s *Subscription) C() <-chan *Snapshot { return s.c }
 // Done is closed when the subscription is closed, so a waiting reader can stop.
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
-// Close stops deliveries. It is safe to call more than once.
+// Close stops deliveries. It is safe to call more than once, and it never waits for the
+// hub's lock: a listing of 100,000 instances on a busy machine holds it for seconds, and a
+// console ending on SIGTERM must not wait for that (issue 20). When the lock is busy, the
+// next publish forgets the subscription.
 func (s *Subscription) Close() {
 	s.once.Do(func() {
-		s.h.mu.Lock()
-		delete(s.h.subs, s)
-		s.h.mu.Unlock()
+		s.closed.Store(true)
+		if s.h.mu.TryLock() {
+			delete(s.h.subs, s)
+			s.h.mu.Unlock()
+		}
 		close(s.done)
 		s.mu.Lock()
 		stop := s.stop

@@ -95,6 +95,7 @@ func (h *Hub) register(p *Plan) *planRun {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.runs = append(h.runs, r)
+	h.planned.Store(true)
 	if h.runCtx != nil {
 		h.startRunLocked(h.runCtx, r)
 		r.poke()
