@@ -60,6 +60,8 @@ type refreshState struct {
 	regionErr map[string]error
 	// watched counts, per instance, the sessions that follow it (an open dialog).
 	watched map[string]int
+	// held are the instances put in StateOutcomeUnknown, some maybe released since.
+	held map[string]struct{}
 }
 
 // Freshness says how fresh each kind of data is, for the header: what is new (events

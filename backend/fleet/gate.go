@@ -178,6 +178,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 		// The hold waits to see the status the engineer confirmed on: a status seen while
 		// the call was out may be a move the call itself started.
 		rec.state, rec.heldAt, rec.heldStatus = StateOutcomeUnknown, now, before
+		h.heldLocked(req.InstanceID)
 		return ref, err
 	case err != nil && !started:
 		rec.state = prev

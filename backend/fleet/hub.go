@@ -207,9 +207,11 @@ type Hub struct {
 	version    uint64
 	records    map[string]*record
 	rows       []*Row // published order; shared with snapshots, so replaced, never changed
-	index      map[string]int
 	dirty      map[string]struct{}
-	rebuild    bool // rows were added or removed: rebuild the order and sort
+	rebuild    bool   // rows were added or removed: rebuild the order and sort
+	gone       []*Row // rows of records dropped since the last layout
+	counted    []*Row // the rows counts counts
+	counts     Counts
 	updated    time.Time
 	refreshErr error
 	failures   int
@@ -262,7 +264,6 @@ func New(b backend.Backend, opt Options) *Hub {
 		refreshReq: make(chan struct{}, 1),
 		taskWake:   make(chan struct{}, 1),
 		records:    map[string]*record{},
-		index:      map[string]int{},
 		dirty:      map[string]struct{}{},
 		subs:       map[*Subscription]struct{}{},
 	}

@@ -90,6 +90,9 @@ func (h *Hub) startLocked(rec *record, task *Task, now time.Time) {
 func (h *Hub) dropLocked(id string) {
 	if rec := h.records[id]; rec != nil {
 		rec.dropped = true
+		if rec.row != nil {
+			h.gone = append(h.gone, rec.row)
+		}
 	}
 	delete(h.records, id)
 	delete(h.dirty, id)

@@ -1,0 +1,93 @@
+package fleet
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"ecs-redeploy/backend/sim"
+)
+
+// The rows are laid out by merging the new and derived rows into the ones that stayed
+// (issue 20: the first listing no longer sorts every row again for each region). Whatever
+// comes, goes or changes, the order is the one a full sort gives.
+func TestRowsStayInTheOrderOfAFullSort(t *testing.T) {
+	fleet := sim.Generate(7, 3000, sim.Epoch)
+	h := New(nil, Options{Now: func() time.Time { return sim.Epoch }})
+	r := rand.New(rand.NewPCG(7, 20))
+	put := func(i int, move bool) {
+		in := fleet.Instances[i]
+		if move && r.IntN(3) == 0 && len(in.Events) > 0 { // a moved deadline
+			in.Events = slices.Clone(in.Events)
+			in.Events[0].NotBefore = in.Events[0].NotBefore.Add(time.Duration(r.IntN(7200)-3600) * time.Second)
+		}
+		rec := h.records[in.ID]
+		if rec == nil {
+			rec = &record{}
+			h.records[in.ID] = rec
+			h.rebuild = true
+		}
+		rec.inst = ownCopy(&in)
+		h.markLocked(in.ID)
+	}
+	for step := range 60 {
+		switch {
+		case step < 10: // a region at a time: only new rows
+			for i := step * 300; i < (step+1)*300; i++ {
+				put(i, false)
+			}
+		case step < 20: // rows derived again in place, none moved
+			for range r.IntN(200) {
+				put(r.IntN(len(fleet.Instances)), false)
+			}
+		default:
+			for range r.IntN(200) {
+				put(r.IntN(len(fleet.Instances)), true)
+			}
+			for range r.IntN(50) {
+				h.dropLocked(fleet.Instances[r.IntN(len(fleet.Instances))].ID)
+			}
+		}
+		h.deriveLocked(sim.Epoch)
+		if len(h.rows) != len(h.records) {
+			t.Fatalf("step %d: %d rows for %d records", step, len(h.rows), len(h.records))
+		}
+		want := make([]*Row, 0, len(h.records))
+		for _, rec := range h.records {
+			want = append(want, rec.row)
+		}
+		slices.SortFunc(want, compareRows)
+		if !slices.Equal(h.rows, want) {
+			t.Fatalf("step %d: the rows are not in the order of a full sort", step)
+		}
+	}
+}
+
+// The search text is written lower-case as it is made (issue 20: it was made twice);
+// it reads as strings.ToLower of every field, ASCII or not.
+func TestSearchTextIsLowerCaseAsWritten(t *testing.T) {
+	fleet := sim.Generate(3, 300, sim.Epoch)
+	in := fleet.Instances[0]
+	in.Name = "Web-ÄÖ-Prod-İ"
+	in.Tags = map[string]string{"Team": "Zahlungsverkehr-ÜBER", "env": "PROD"}
+	fleet.Instances[0] = in
+	for i := range fleet.Instances {
+		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil)
+		if r.Search != strings.ToLower(r.Search) {
+			t.Fatalf("%s: search text not lower-case: %q", fleet.Instances[i].ID, r.Search)
+		}
+		for _, want := range []string{strings.ToLower(fleet.Instances[i].ID), strings.ToLower(fleet.Instances[i].Name), strings.ToLower(string(fleet.Instances[i].Status))} {
+			if !strings.Contains(r.Search, want+string(SearchSep)) {
+				t.Fatalf("%s: search text %q lacks the field %q", fleet.Instances[i].ID, r.Search, want)
+			}
+		}
+	}
+	r := deriveRow(ownCopy(&fleet.Instances[0]), sim.Epoch, StateIdle, StartedBy{}, nil)
+	for _, want := range []string{strings.ToLower("Web-ÄÖ-Prod-İ") + "\n", "team=zahlungsverkehr-über\n", "env=prod\n"} {
+		if !strings.Contains(r.Search, want) {
+			t.Errorf("search text %q lacks %q", r.Search, want)
+		}
+	}
+}
