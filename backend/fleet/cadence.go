@@ -174,6 +174,15 @@ func (h *Hub) freshnessLocked() Freshness {
 // event pages (at least one), its DescribeInstances calls, and one DescribeTasks where it
 // has instances.
 func listingCost(insts []model.Instance, regions []string) int {
+	n := 0
+	for _, c := range regionCosts(insts, regions) {
+		n += c
+	}
+	return n
+}
+
+// regionCosts is listingCost per region, for every region of regions and of insts.
+func regionCosts(insts []model.Instance, regions []string) map[string]int {
 	type tally struct{ events, instances int }
 	per := map[string]*tally{}
 	for _, r := range regions {
@@ -188,14 +197,15 @@ func listingCost(insts []model.Instance, regions []string) int {
 		t.events += len(insts[i].Events)
 		t.instances++
 	}
-	n := 0
-	for _, t := range per {
-		n += max(1, ceilDiv(t.events, eventsPerPage)) + ceilDiv(t.instances, instancesPerCall)
+	costs := make(map[string]int, len(per))
+	for r, t := range per {
+		n := max(1, ceilDiv(t.events, eventsPerPage)) + ceilDiv(t.instances, instancesPerCall)
 		if t.instances > 0 {
 			n++
 		}
+		costs[r] = n
 	}
-	return n
+	return costs
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

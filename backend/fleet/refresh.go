@@ -255,21 +255,21 @@ func (h *Hub) listedLocked(scope []string, insts []model.Instance, listedAt, wal
 			covered = slices.Clone(h.opt.Regions)
 		}
 	}
-	byRegion := map[string][]model.Instance{}
 	for i := range insts {
-		r := insts[i].RegionID
-		if !slices.Contains(covered, r) {
+		if r := insts[i].RegionID; !slices.Contains(covered, r) {
 			covered = append(covered, r)
 		}
-		byRegion[r] = append(byRegion[r], insts[i])
 	}
+	// Each region's cost, counted in place: copying every listed instance into a slice
+	// per region was most of what an idle demo at 100,000 allocated (issue 20).
+	costs := regionCosts(insts, covered)
 	done := h.opt.Wall()
 	for _, r := range covered {
 		if listedAt.After(rf.asked[r]) {
 			rf.asked[r], rf.checked[r] = listedAt, wallAt
 		}
 		rf.regionDone[r], rf.regionTook[r] = done, max(done.Sub(wallAt), 0)
-		rf.regionCost[r] = listingCost(byRegion[r], []string{r})
+		rf.regionCost[r] = costs[r]
 	}
 	rf.lastStep = ""
 	if len(scope) == 1 {

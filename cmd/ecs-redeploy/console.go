@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,9 +42,16 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	loaded := func() {}
 	if os.Getenv("GOGC") == "" { // a GOGC in the environment is the user's choice, and kept
 		gctuner.Tuning(consoleHeapTarget)
 		defer gctuner.Tuning(0)
+		prev := gctuner.SetMinGCPercent(consoleMinGCPercent)
+		defer gctuner.SetMinGCPercent(prev)
+		if g.demoMode() && os.Getenv("GOMEMLIMIT") == "" {
+			loaded = quietStart()
+			defer loaded()
+		}
 	}
 	// Loading a large fleet (a generated 100,000, the first listing) takes seconds and
 	// reads no context; the terminal is not taken yet, so a signal ends it here and now.
@@ -81,11 +89,11 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		return quietIfCanceled(ctx, err)
 	}
 	go view.Run(ctx)
-	go releaseStartup(ctx, view)
+	go releaseStartup(ctx, view, loaded)
 
 	m := ui.New(deps)
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(consoleFPS))
 	_, runErr := p.Run()
 	// The calls in flight answer before the process ends, so their audit result lines are
 	// written and the batches saved with their tasks; what was not sent stays saved.
@@ -180,20 +188,60 @@ func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStor
 	return nil
 }
 
+// consoleFPS caps how often the renderer looks for a new frame, as serve's sessions do
+// (ui/serve sessionFPS): at Bubble Tea's default 60, its ticker woke an idle console 60
+// times a second and copied the frame each time to compare it with the last, about a
+// third of what an idle demo at 100,000 allocated (issue 20). The spinner is 10 frames a
+// second; a key shows within 33 ms.
+const consoleFPS = 30
+
 // consoleHeapTarget is the heap, in bytes, the console lets the collector grow to. What a
 // console keeps grows with the fleet (about 2 KiB an instance: the simulator's copy in a
 // demo, the hub's records and rows), and what it throws away with each refresh is about a
-// listing. gctuner sets GOGC at each collection so the heap aims at the target: a start,
-// when little is kept yet, collects rarely (GOGC up to 500: at 100,000 instances a
-// collection at every doubling of the heap was a fifth of the start), and a large fleet
-// as often as it must (down to 50) to stay near it.
+// listing. gctuner sets GOGC at each collection so the heap aims at the target: a small
+// fleet collects rarely (GOGC up to 500), and a large one as often as it must to stay near
+// it, down to consoleMinGCPercent.
 const consoleHeapTarget = 256 << 20
 
-// releaseStartup gives back to the system, soon after the first listing is on screen, the
-// memory that starting took and no longer holds (a generated fleet, the first listing's
-// copies): otherwise the RSS stays at that peak until the runtime returns it page by page.
-// It waits startupSettle first, so the collection does not compete with the first frames.
-func releaseStartup(ctx context.Context, h *fleet.Hub) {
+// consoleMinGCPercent is the lowest GOGC gctuner sets (its own floor is 50). Once started,
+// a console at 100,000 instances throws away little (a region's listing every few seconds),
+// so collecting at every 20 % of growth costs a collection every minute or two, and keeps
+// the heap near what it holds: at GOGC 50 the demo's steady RSS was half as much again as
+// its live heap, over issue 20's 350 MiB.
+const consoleMinGCPercent = 20
+
+// startupMemoryLimit bounds the heap while the collector is off for a demo's start
+// (quietStart): the start of a 100,000-instance demo allocates about 700 MiB, of which it
+// keeps about 300.
+const startupMemoryLimit = 1 << 30
+
+// quietStart turns the collector off until the returned func is called, up to
+// startupMemoryLimit, past which it collects as the runtime's memory limit makes it. A
+// demo's start (generating the fleet, the simulator's copy, the first listing, every row
+// derived) only grows the heap: collecting it at each doubling marked the same growing
+// heap again and again, a fifth of the start (issue 20). For the demo only: a real
+// account's first listing takes minutes of API pages, and its garbage is collected as it
+// comes.
+func quietStart() (loaded func()) {
+	pct := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(startupMemoryLimit)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			debug.SetMemoryLimit(limit)
+			if debug.SetGCPercent(pct) != -1 {
+				// A collection at the limit let gctuner set GOGC already: keep its.
+				debug.SetGCPercent(int(gctuner.GetGCPercent()))
+			}
+		})
+	}
+}
+
+// releaseStartup ends the quiet start (loaded) once every region's first listing is in,
+// and gives back to the system the memory that starting took and no longer holds (a
+// generated fleet, the first listing's copies): otherwise the RSS stays at that peak until
+// the runtime returns it page by page.
+func releaseStartup(ctx context.Context, h *fleet.Hub, loaded func()) {
 	sub := h.Subscribe(ctx)
 	defer sub.Close()
 	for {
@@ -201,22 +249,15 @@ func releaseStartup(ctx context.Context, h *fleet.Hub) {
 		case <-ctx.Done():
 			return
 		case s := <-sub.C():
-			if s.Loading {
+			if s.Loading || (s.Err == nil && s.Fresh.Loaded < s.Fresh.Regions) {
 				continue
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(startupSettle):
-				debug.FreeOSMemory()
-			}
+			loaded()
+			debug.FreeOSMemory()
 			return
 		}
 	}
 }
-
-// startupSettle is how long after the first listing the console gives back the memory
-// that starting took.
-const startupSettle = 3 * time.Second
 
 // accountFlags are the flags that select the account and endpoint this process talks to,
 // as the flags and the environment gave them, shell-quoted: a command printed for the
