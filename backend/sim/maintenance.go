@@ -51,6 +51,16 @@ func defaultMaintenance(in *model.Instance) model.MaintenanceAttribute {
 	return a
 }
 
+// maintOf is in's maintenance attributes: the ones set or changed, or else the ones drawn
+// from its id, made afresh (never changed in place: a change keeps its own). Under mu.
+func (e *Engine) maintOf(in *instState) *model.MaintenanceAttribute {
+	if a, ok := e.maint[in.ID]; ok {
+		return a
+	}
+	a := defaultMaintenance(&in.Instance)
+	return &a
+}
+
 func cloneAttribute(a *model.MaintenanceAttribute) model.MaintenanceAttribute {
 	c := *a
 	c.Windows = slices.Clone(a.Windows)
@@ -69,13 +79,13 @@ func (e *Engine) MaintenanceAttributes(region string, ids []string) []model.Main
 	if len(ids) > 0 {
 		for _, id := range ids {
 			if in, ok := e.byID[id]; ok && in.RegionID == region {
-				out = append(out, cloneAttribute(e.maint[id]))
+				out = append(out, cloneAttribute(e.maintOf(in)))
 			}
 		}
 		return out
 	}
 	for _, in := range e.byRegion[region] {
-		out = append(out, cloneAttribute(e.maint[in.ID]))
+		out = append(out, cloneAttribute(e.maintOf(in)))
 	}
 	return out
 }
@@ -94,13 +104,17 @@ func (e *Engine) ModifyMaintenanceAttributes(region string, ids []string, c Main
 			return &backend.APIError{Code: "InvalidInstanceId.NotFound", HTTPStatus: 404,
 				Message: fmt.Sprintf("The specified InstanceId %q does not exist in region %s.", id, region), RequestID: e.requestIDLocked()}
 		}
-		if c.Action != "" && !slices.Contains(e.maint[id].SupportedActions, c.Action) {
+		if c.Action != "" && !slices.Contains(e.maintOf(in).SupportedActions, c.Action) {
 			return &backend.APIError{Code: "InvalidParameter", HTTPStatus: 403,
 				Message: fmt.Sprintf("ActionOnMaintenance %q is not supported by instance %s.", c.Action, id), RequestID: e.requestIDLocked()}
 		}
 	}
 	for _, id := range ids {
-		a := e.maint[id]
+		a, ok := e.maint[id]
+		if !ok { // changed from now on: kept
+			a = e.maintOf(e.byID[id])
+			e.maint[id] = a
+		}
 		if c.Windows != nil {
 			a.Windows = slices.Clone(c.Windows)
 		}

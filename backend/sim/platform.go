@@ -1,9 +1,9 @@
 package sim
 
 import (
-	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"ecs-redeploy/model"
@@ -46,7 +46,7 @@ func todaysPlatform(seed int64, f *Fleet, now time.Time) {
 			ev := g.add(model.EventMaintenanceRedeploy, st, past, maintenanceReasons[r.IntN(len(maintenanceReasons))])
 			ev.FinishTime = past.Add(time.Duration(1+r.IntN(30)) * time.Minute)
 		}
-		disks := LocalDisks(in)
+		var disks []string // made when an event needs them: most instances have no local-disk event
 		for j := range in.Events {
 			ev := &in.Events[j]
 			// Local-disk events that today's platform asks about first are Inquiring.
@@ -59,6 +59,9 @@ func todaysPlatform(seed int64, f *Fleet, now time.Time) {
 			a := &model.ExtendedAttribute{HostID: h.id, Rack: h.rack}
 			if in.OnDedicatedHost() {
 				a.HostID, a.HostType = in.DedicatedHostID, "ddh"
+			}
+			if ev.Type.LocalDiskEvent() && disks == nil {
+				disks = LocalDisks(in)
 			}
 			if ev.Type.LocalDiskEvent() && len(disks) > 0 {
 				k := r.IntN(len(disks))
@@ -130,10 +133,10 @@ func (p *hostPool) place(in *model.Instance) host {
 	if len(hs) > 0 && in.DeploymentSetID == "" && !in.OnDedicatedHost() && p.r.IntN(100) < 35 {
 		return hs[p.r.IntN(len(hs))]
 	}
-	h := host{
-		id:   "h-" + idStem(in.ID) + randID(p.r, 14),
-		rack: fmt.Sprintf("%s-R%02d", in.ZoneID, 1+p.r.IntN(40)),
-	}
+	h := host{id: "h-" + idStem(in.ID) + randID(p.r, 14)}
+	// ZONE-RNN, as "%s-R%02d" writes it, without fmt: a rack per new host of 100,000.
+	n := 1 + p.r.IntN(40)
+	h.rack = in.ZoneID + "-R" + string(rune('0'+n/10)) + string(rune('0'+n%10))
 	p.byZone[in.ZoneID] = append(hs, h)
 	return h
 }
@@ -145,7 +148,7 @@ func LocalDisks(in *model.Instance) []string {
 	out := make([]string, in.LocalStorageAmount)
 	for k := range out {
 		h := fnv.New64a()
-		_, _ = fmt.Fprintf(h, "%s/%d", in.ID, k) // a hash never fails to write
+		_, _ = h.Write([]byte(in.ID + "/" + strconv.Itoa(k))) // as "%s/%d"; a hash never fails to write
 		v := h.Sum64()
 		b := make([]byte, 17)
 		for i := range b {
