@@ -24,10 +24,10 @@ import (
 
 // DrillRecord is one drill event this tool made, as the state directory keeps it.
 type DrillRecord struct {
-	EventID    string          `json:"EventId"`
-	RegionID   string          `json:"RegionId"`
-	EventType  model.EventType `json:"EventType"`
-	NotBefore  time.Time       `json:"NotBefore"`
+	EventID   string          `json:"EventId"`
+	RegionID  string          `json:"RegionId"`
+	EventType model.EventType `json:"EventType"`
+	NotBefore time.Time       `json:"NotBefore"`
 	// InstanceIDs are the instances of the call that made it: the API answers event ids
 	// without saying which instance each is for.
 	InstanceIDs []string `json:"InstanceIds"`
