@@ -246,7 +246,8 @@ func (h *Hub) CancelDrills(ctx context.Context, req backend.CancelDrillRequest) 
 		if err != nil {
 			return err
 		}
-		return h.ForgetDrills(req.EventIDs...)
+		_, err = h.ForgetDrills(req.EventIDs...)
+		return err
 	})
 	h.RequestRefresh()
 	if errors.Is(err, ErrDetached) {
@@ -256,14 +257,19 @@ func (h *Hub) CancelDrills(ctx context.Context, req backend.CancelDrillRequest) 
 }
 
 // ForgetDrills removes ids from the hub's DrillBook (none: nothing to do): drills canceled,
-// or that the API no longer knows.
-func (h *Hub) ForgetDrills(ids ...string) error {
+// or that the API no longer knows. It returns how many it kept.
+func (h *Hub) ForgetDrills(ids ...string) (int, error) {
 	if h.opt.Drills == nil || len(ids) == 0 {
-		return nil
+		return 0, nil
 	}
-	return h.opt.Drills.change(func(recs []DrillRecord) []DrillRecord {
-		return slices.DeleteFunc(recs, func(r DrillRecord) bool { return slices.Contains(ids, r.EventID) })
+	n := 0
+	err := h.opt.Drills.change(func(recs []DrillRecord) []DrillRecord {
+		before := len(recs)
+		recs = slices.DeleteFunc(recs, func(r DrillRecord) bool { return slices.Contains(ids, r.EventID) })
+		n = before - len(recs)
+		return recs
 	})
+	return n, err
 }
 
 // KeptDrills are the drills the hub's DrillBook keeps for the account it runs against
