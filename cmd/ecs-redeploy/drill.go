@@ -260,6 +260,9 @@ func runDrillCancel(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids [
 			}
 			continue
 		}
+		if errors.Is(err, backend.ErrForbiddenDrill) {
+			return fmt.Errorf("no drill canceled: %s", drillRefusal(err, "CancelSimulatedSystemEvents"))
+		}
 		ae, refused := backend.CallError(err, "CancelSimulatedSystemEvents")
 		if len(batch) == 1 || !refused || (ae.Code != "InvalidEventId.NotFound" && ae.Code != "CannotCancelSystemEvent.NotSimulated") {
 			for _, id := range batch {
