@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+// withDrill ends idPlain's own events and gives it one drill (CreateSimulatedSystemEvents)
+// due in 40 minutes, so the drill is all it has pending, and lets the hub list it.
+func withDrill(t *testing.T, h *harness) string {
+	t.Helper()
+	in := h.engine.Instances("", []string{idPlain})[0]
+	for _, ev := range in.Events {
+		if ev.CycleStatus.Pending() {
+			if err := h.engine.EndEvent(ev.ID, model.CycleExecuted); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ids, err := h.engine.CreateDrills(in.RegionID, model.EventMaintenanceRedeploy, h.clock.Now().Add(40*time.Minute), []string{idPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ids[0]
+}
+
+// Issue 23: a drill row says DRILL, in the list and in the detail pane.
+func TestGoldenDrill(t *testing.T) {
+	for _, size := range sizes[:2] {
+		t.Run(size.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			withDrill(t, h)
+			screen(t, h, size.w, size.h, func(tm *teatest.TestModel) { only(tm, idPlain) })
+		})
+	}
+}
+
+func TestGoldenDrillDetail(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	withDrill(t, h)
+	screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idPlain)
+		send(tm, keyEnter)
+		waitFor(t, tm, "action on maintenance")
+	})
+}
+
+// The row arrives from the hub marked: DRILL first, no redeploy, no deadline alarm.
+func TestDrillRowIsMarkedAndNoAlarm(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	id := withDrill(t, h)
+	r := h.row(idPlain)
+	if r.Event == nil || r.Event.ID != id || !r.Event.Simulated || len(r.Badges) == 0 || r.Badges[0] != model.BadgeDrill ||
+		r.Eligibility.Allowed || !r.NoRedeploy {
+		t.Fatalf("drill row: event %+v, badges %v, eligibility %+v", r.Event, r.Badges, r.Eligibility)
+	}
+	if slices.ContainsFunc(r.Eligibility.Warnings, func(w model.Warning) bool {
+		return w.Kind == model.WarnDeadlineNear || w.Kind == model.WarnDeadlinePast
+	}) {
+		t.Errorf("a drill 40 minutes away raised a deadline alarm: %+v", r.Eligibility.Warnings)
+	}
+}
+
+// R on a drill row, alone or selected in a batch, never opens a dialog that could arm:
+// it says why, and nothing is sent.
+func TestDrillRowNeverArms(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	withDrill(t, h)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"))
+	if m.mode != modeList || m.dialog != nil || !strings.Contains(m.notice, "drill") {
+		t.Fatalf("R on a drill: mode %d, notice %q", m.mode, m.notice)
+	}
+	press(m, keySpace, runes("R"))
+	if m.mode == modeDialog && m.dialog != nil && slices.ContainsFunc(m.dialog.Targets(), func(r *fleet.Row) bool { return r.Inst.ID == idPlain }) {
+		t.Fatalf("a batch dialog lists the drill's instance")
+	}
+	press(m, runes(idPlain), keyEnter)
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("%d redeploys sent for a drill", n)
+	}
+}
