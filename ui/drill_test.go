@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"ecs-redeploy/backend/fleet"
@@ -91,5 +92,67 @@ func TestDrillRowNeverArms(t *testing.T) {
 	press(m, runes(idPlain), keyEnter)
 	if n := h.backend.redeploys.Load(); n != 0 {
 		t.Fatalf("%d redeploys sent for a drill", n)
+	}
+}
+
+// command types line on the command line and runs it, feeding back what it returns.
+func command(m *Model, line string) {
+	press(m, runes(":"))
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(line), Paste: true})
+	press(m, keyEnter)
+}
+
+// The console (the in-process demo too) runs a drill: :drill makes one on the instance it
+// names, the next snapshot shows it DRILL, :drill cancel removes every listed drill; a
+// viewer is refused at the guard and bad input is one line that says what :drill takes.
+func TestDrillCommand(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	command(m, "drill "+idStopped+" SystemFailure.Redeploy 20m")
+	if !strings.Contains(m.notice, "drill made: e-") {
+		t.Fatalf(":drill said %q", m.notice)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if r := h.row(idStopped); !slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after :drill the row says %v", r.Badges)
+	}
+	command(m, "drill cancel")
+	if !strings.Contains(m.notice, "drills canceled: e-") {
+		t.Fatalf(":drill cancel said %q", m.notice)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.row(idStopped); slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after :drill cancel the row says %v", r.Badges)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+
+	for line, want := range map[string]string{
+		"drill":                                              ":drill ID[,ID] TYPE DURATION",
+		"drill web-1 SystemFailure.Reboot 10m":               "not an ECS instance id",
+		"drill " + idPlain + " Reboot 10m":                   "not a drill type",
+		"drill " + idPlain + " SystemFailure.Stop":           ":drill ID[,ID] TYPE DURATION",
+		"drill " + idPlain + " SystemFailure.Stop soon":      "how long until it is due",
+		"drill i-bp1notlisted00000001 SystemFailure.Stop 1h": "not listed here",
+		"drill cancel":                                       "no pending drill listed here",
+	} {
+		command(m, line)
+		if !strings.Contains(m.notice, want) {
+			t.Errorf(":%s said %q; want %q", line, m.notice, want)
+		}
+	}
+
+	v := newHarness(t, sim.Options{}, true)
+	vm := ready(t, v)
+	command(vm, "drill "+idPlain+" SystemFailure.Stop 1h")
+	if !strings.Contains(vm.notice, "viewer cannot create or cancel drill events") {
+		t.Fatalf("a viewer's :drill said %q", vm.notice)
+	}
+	if evs := v.engine.Events(sim.EventFilter{InstanceIDs: []string{idPlain}}); slices.ContainsFunc(evs, func(ev model.Event) bool { return ev.Simulated }) {
+		t.Fatalf("a viewer made a drill: %+v", evs)
 	}
 }

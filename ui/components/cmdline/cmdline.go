@@ -26,7 +26,7 @@ type RunMsg struct {
 type CloseMsg struct{}
 
 // Commands are the commands the line knows, for completion and help.
-var Commands = []string{"region", "sort", "q"}
+var Commands = []string{"region", "sort", "drill", "q"}
 
 // Model is the command line.
 type Model struct {
