@@ -52,10 +52,16 @@ type DrillBook struct {
 	stamp fileStamp
 }
 
+// fileStamp is what says the file changed: every save renames a new file over it (a new
+// inode, os.SameFile), and its time and size.
 type fileStamp struct {
+	info fs.FileInfo
 	mod  time.Time
 	size int64
-	ok   bool
+}
+
+func (a fileStamp) same(b fileStamp) bool {
+	return a.info != nil && b.info != nil && os.SameFile(a.info, b.info) && a.mod.Equal(b.mod) && a.size == b.size
 }
 
 type drillFile struct {
@@ -78,8 +84,8 @@ func (b *DrillBook) loadLocked() error {
 	if err != nil {
 		return err
 	}
-	now := fileStamp{mod: st.ModTime(), size: st.Size(), ok: true}
-	if now == b.stamp && b.ids != nil {
+	now := fileStamp{info: st, mod: st.ModTime(), size: st.Size()}
+	if now.same(b.stamp) && b.ids != nil {
 		return nil
 	}
 	data, err := localfile.ReadFile(b.path(), localfile.State)
@@ -120,6 +126,11 @@ func (b *DrillBook) has(id string) bool {
 func (b *DrillBook) change(f func([]DrillRecord) []DrillRecord) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	unlock, err := b.lockFile()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	b.stamp = fileStamp{} // read it afresh: another process may have written it
 	if err := b.loadLocked(); err != nil {
 		return err
