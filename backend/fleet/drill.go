@@ -113,13 +113,14 @@ func (b *DrillBook) Records() ([]DrillRecord, error) {
 	return slices.Clone(b.recs), nil
 }
 
-// has reports whether id is a drill kept in the book. A file that cannot be read keeps
-// what was read before.
-func (b *DrillBook) has(id string) bool {
+// idSet is the ids of the drills kept, read again if the file changed (one stat a
+// listing, not one an event). A file that cannot be read keeps what was read before. The
+// map is never changed: a reload makes a new one.
+func (b *DrillBook) idSet() map[string]bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	_ = b.loadLocked()
-	return b.ids[id]
+	return b.ids
 }
 
 // change applies f to the records read afresh and saves them.
@@ -184,9 +185,9 @@ type drillMarks struct {
 	book *DrillBook
 }
 
-func (d drillMarks) mark(evs []model.Event) {
+func mark(evs []model.Event, ids map[string]bool) {
 	for i := range evs {
-		if !evs[i].Simulated && d.book.has(evs[i].ID) {
+		if !evs[i].Simulated && ids[evs[i].ID] {
 			evs[i].Simulated = true
 		}
 	}
@@ -194,15 +195,19 @@ func (d drillMarks) mark(evs []model.Event) {
 
 func (d drillMarks) Instances(ctx context.Context, q backend.Query) ([]model.Instance, error) {
 	ins, err := d.Backend.Instances(ctx, q)
-	for i := range ins {
-		d.mark(ins[i].Events)
+	if ids := d.book.idSet(); len(ids) > 0 {
+		for i := range ins {
+			mark(ins[i].Events, ids)
+		}
 	}
 	return ins, err
 }
 
 func (d drillMarks) PendingEvents(ctx context.Context, q backend.EventQuery) ([]model.Event, error) {
 	evs, err := d.Backend.PendingEvents(ctx, q)
-	d.mark(evs)
+	if ids := d.book.idSet(); len(ids) > 0 {
+		mark(evs, ids)
+	}
 	return evs, err
 }
 
