@@ -146,7 +146,13 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 	notBefore := e.Now().Add(o.in).UTC().Truncate(time.Second)
 	ref, err := h.Drill(ctx, backend.DrillRequest{RegionID: region, InstanceIDs: ids,
 		EventType: model.EventType(o.eventType), NotBefore: notBefore, Identity: g.localIdentity()})
-	if len(ref.EventIDs) == 0 && err != nil {
+	switch {
+	case errors.Is(err, backend.ErrOutcomeUnknown), errors.Is(err, fleet.ErrDetached):
+		// Sent, and no proof either way: never sent again (it would make a second drill on
+		// each instance).
+		return fmt.Errorf("whether the drills were made is unknown: %s; look with `ecs-redeploy events --json` for events of that type and deadline on those instances, and cancel what is there with drill --cancel EVENT_ID",
+			drillRefusal(err, "CreateSimulatedSystemEvents"))
+	case len(ref.EventIDs) == 0 && err != nil:
 		return fmt.Errorf("no drill made: %s", drillRefusal(err, "CreateSimulatedSystemEvents"))
 	}
 	pr := &printer{w: cmd.OutOrStdout()}
@@ -203,9 +209,11 @@ func drillRegion(e *env, ids []string) (string, error) {
 
 // drillCanceled is one line of `drill --cancel --json`.
 type drillCanceled struct {
-	EventID   string `json:"EventId"`
-	RegionID  string `json:"RegionId,omitempty"`
-	Canceled  bool   `json:"Canceled"`
+	EventID  string `json:"EventId"`
+	RegionID string `json:"RegionId,omitempty"`
+	Canceled bool   `json:"Canceled"`
+	// Unknown says the call was sent and nothing proves whether it canceled.
+	Unknown   bool   `json:"Unknown,omitempty"`
 	RequestID string `json:"RequestId,omitempty"`
 	Code      string `json:"Code,omitempty"`
 	Error     string `json:"Error,omitempty"`
@@ -244,9 +252,12 @@ func runDrillCancel(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids [
 			pr.printf("%s\n", safetext.JSON(line))
 			return
 		}
-		if d.Canceled {
+		switch {
+		case d.Canceled:
 			pr.printf("%s: canceled (RequestId %s)\n", d.EventID, d.RequestID)
-		} else {
+		case d.Unknown:
+			pr.printf("%s: whether it was canceled is unknown: %s\n", d.EventID, d.Error)
+		default:
 			pr.printf("%s: not canceled: %s\n", d.EventID, d.Error)
 		}
 	}
@@ -296,7 +307,8 @@ func runDrillCancel(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids [
 // (InvalidEventId.NotFound) is forgotten from the state directory: it is no drill of the
 // account any more, and --cancel --all would ask for it forever.
 func cancelFailure(h *fleet.Hub, id, region string, err error) drillCanceled {
-	d := drillCanceled{EventID: id, RegionID: region, Error: drillRefusal(err, "CancelSimulatedSystemEvents")}
+	d := drillCanceled{EventID: id, RegionID: region, Error: drillRefusal(err, "CancelSimulatedSystemEvents"),
+		Unknown: errors.Is(err, backend.ErrOutcomeUnknown) || errors.Is(err, fleet.ErrDetached)}
 	if ae, ok := backend.CallError(err, "CancelSimulatedSystemEvents"); ok {
 		d.Code = ae.Code
 		if ae.Code == "InvalidEventId.NotFound" {

@@ -243,3 +243,26 @@ func TestDrillOnTheDemo(t *testing.T) {
 		t.Fatalf("drill --demo: %v\n%s", err, out)
 	}
 }
+
+// A drill whose reply was lost (applied, then a 503) is said to be unknown, never sent
+// again: one drill on the instance, and the line says how to find it.
+func TestDrillWhoseReplyWasLostIsNotSentAgain(t *testing.T) {
+	eng, addr := simServer(t, 5, 200)
+	stateDir(t)
+	noWait(t)
+	in := drillTarget(t, eng)
+	eng.SetFaults(sim.Faults{LostReplyRate: 1, Actions: []string{"CreateSimulatedSystemEvents"}})
+	out, err := run(t, "drill", "--endpoint", addr, "--region", "cn-hangzhou", "--instances", in.ID, "--event-type", "SystemFailure.Stop", "--in", "1h")
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "whether the drills were made is unknown") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	n := 0
+	for _, ev := range eng.Events(sim.EventFilter{InstanceIDs: []string{in.ID}}) {
+		if ev.Simulated {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d drills on %s; want the one call's", n, in.ID)
+	}
+}
