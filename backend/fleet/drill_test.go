@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,48 @@ func TestDrillRequestsCheckedFirst(t *testing.T) {
 	}
 	if n := sb.Spent().Calls; n != 0 {
 		t.Fatalf("%d calls sent for refused requests", n)
+	}
+}
+
+// fixedListing answers every Instances with the same instances, as a backend that costs
+// nothing: what is left is the drill marks' own cost.
+type fixedListing struct {
+	backend.Backend
+	ins []model.Instance
+}
+
+func (f fixedListing) Instances(context.Context, backend.Query) ([]model.Instance, error) {
+	return f.ins, nil
+}
+
+// BenchmarkDrillMarks is what marking drills adds to one listing of 100,000 instances:
+// one look at the state file, and a map lookup an event when drills are kept.
+func BenchmarkDrillMarks(b *testing.B) {
+	ins := make([]model.Instance, 100_000)
+	for i := range ins {
+		ins[i].Events = []model.Event{{ID: "e-bp1" + strings.Repeat("x", 10) + string(rune('a'+i%26)), CycleStatus: model.CycleScheduled}}
+	}
+	for _, kept := range []int{0, 10} {
+		b.Run(fmt.Sprintf("%d-kept", kept), func(b *testing.B) {
+			dir := b.TempDir()
+			book := NewDrillBook(dir)
+			if kept > 0 {
+				if err := book.change(func(recs []DrillRecord) []DrillRecord {
+					for i := range kept {
+						recs = append(recs, DrillRecord{EventID: "e-bp1drill" + string(rune('a'+i))})
+					}
+					return recs
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			d := drillMarks{Backend: fixedListing{ins: ins}, book: book}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Instances(context.Background(), backend.Query{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
