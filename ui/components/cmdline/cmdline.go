@@ -44,7 +44,7 @@ func New(c common.Common, columns []string) *Model {
 	in.PromptStyle, in.TextStyle, in.PlaceholderStyle, in.CompletionStyle = ns(), ns(), ns(), ns()
 	in.Cursor.Style, in.Cursor.TextStyle = ns().Reverse(true), ns()
 	in.Cursor.SetMode(cursor.CursorStatic)
-	in.Placeholder = "region NAME[,NAME]|all · sort COLUMN · drill ID TYPE DURATION · q  (tab completes)"
+	in.Placeholder = "region NAME[,NAME]|all · sort COLUMN · drill ID TYPE IN · q  (tab completes)"
 	return &Model{Common: c, input: in, columns: columns}
 }
 
