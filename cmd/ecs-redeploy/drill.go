@@ -45,7 +45,11 @@ deadline out of the alarms. --cancel removes drills (CancelSimulatedSystemEvents
 --all removes every drill this tool made on the account.
 
 Drills go through the same role guard as a redeploy (operators only; --read-only refuses)
-and the audit log. Event types: ` + model.DrillEventTypeNames() + `.`,
+and the audit log.
+
+Event types: SystemMaintenance.Reboot, SystemFailure.Reboot, InstanceFailure.Reboot,
+SystemMaintenance.Stop, SystemMaintenance.Redeploy, SystemFailure.Redeploy,
+SystemFailure.Stop (the API page's, model.DrillEventTypes).`,
 		Example: `  ecs-redeploy drill --region cn-hangzhou --instances i-bp1abc...,i-bp1def... --event-type SystemMaintenance.Reboot --in 30m
   ecs-redeploy drill --cancel e-bp1xyz...
   ecs-redeploy drill --cancel --all

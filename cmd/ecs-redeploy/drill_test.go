@@ -266,3 +266,16 @@ func TestDrillWhoseReplyWasLostIsNotSentAgain(t *testing.T) {
 		t.Fatalf("%d drills on %s; want the one call's", n, in.ID)
 	}
 }
+
+// The help names every event type the API takes, as model.DrillEventTypes lists them.
+func TestDrillHelpNamesEveryType(t *testing.T) {
+	out, err := run(t, "drill", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range model.DrillEventTypes {
+		if !strings.Contains(out, string(typ)+",") && !strings.Contains(out, string(typ)+" (") {
+			t.Errorf("drill --help does not name %s", typ)
+		}
+	}
+}
