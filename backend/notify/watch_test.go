@@ -1,0 +1,115 @@
+package notify
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+)
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+func row(id string, deadline time.Duration, state fleet.RedeployState) *fleet.Row {
+	in := &model.Instance{ID: id, RegionID: "cn-hangzhou", Events: []model.Event{{ID: "e-" + id, InstanceID: id,
+		Type: model.EventMaintenanceRedeploy, CycleStatus: model.CycleScheduled, NotBefore: t0.Add(deadline)}}}
+	return &fleet.Row{Inst: in, Event: &in.Events[0], Deadline: in.Events[0].NotBefore, State: state, InProgress: state.InProgress()}
+}
+
+func plan(id string, phase fleet.PlanPhase, items map[string]fleet.ItemStatus) fleet.PlanStatus {
+	p := fleet.PlanStatus{PlanRecord: fleet.PlanRecord{ID: id, Phase: phase}}
+	for _, inst := range slices.Sorted(func(yield func(string) bool) {
+		for k := range items {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		p.Items = append(p.Items, fleet.PlanItem{InstanceID: inst, Status: items[inst]})
+		if items[inst] == fleet.ItemFailed {
+			p.Summary.Failed++
+		}
+	}
+	return p
+}
+
+func snap(rows []*fleet.Row, plans ...fleet.PlanStatus) *fleet.Snapshot {
+	return &fleet.Snapshot{Updated: t0, Rows: rows, Plans: plans}
+}
+
+func kinds(ns []Notice) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, string(n.Kind)+" "+n.Key)
+	}
+	return out
+}
+
+func TestWatcherTellsEachFactOnce(t *testing.T) {
+	w := newWatcher(2 * time.Hour)
+	if got := w.notices(&fleet.Snapshot{Loading: true}, t0); got != nil {
+		t.Fatalf("before the first listing: %v", kinds(got))
+	}
+	a := row("i-a", 30*time.Minute, fleet.StateIdle)
+	if got := kinds(w.notices(snap([]*fleet.Row{a}), t0)); len(got) != 1 || got[0] != "watching watching/2026-11-25T03:00:00Z" {
+		t.Fatalf("start: %v", got)
+	}
+	steps := []struct {
+		name string
+		s    *fleet.Snapshot
+		now  time.Duration
+		want []string
+	}{
+		{"the same again", snap([]*fleet.Row{a}), time.Minute, nil},
+		{"a new event, far", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateIdle)}), 2 * time.Minute,
+			[]string{"event.new event.new/e-i-b"}},
+		{"b enters the lead time while a running plan holds it: planned",
+			snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateIdle)}, plan("p1", fleet.PhaseRunning, map[string]fleet.ItemStatus{"i-b": fleet.ItemQueued})),
+			3*time.Hour + time.Minute, nil},
+		{"the plan pauses with b queued: nothing is planned for b any more",
+			snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateIdle)}, plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-b": fleet.ItemQueued})),
+			3*time.Hour + 2*time.Minute, []string{"deadline.near deadline.near/e-i-b", "plan.paused plan.paused/p1/1"}},
+		{"continued: running again", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateRunning)},
+			plan("p1", fleet.PhaseRunning, map[string]fleet.ItemStatus{"i-b": fleet.ItemRunning})), 3*time.Hour + 3*time.Minute, nil},
+		{"b's redeploy has no answer", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateOutcomeUnknown)},
+			plan("p1", fleet.PhaseRunning, map[string]fleet.ItemStatus{"i-b": fleet.ItemOutcomeUnknown})), 3*time.Hour + 4*time.Minute,
+			[]string{"outcome.unknown outcome.unknown/i-b/1"}},
+		{"paused a second time: told again", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateFailed)},
+			plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-b": fleet.ItemFailed})), 3*time.Hour + 5*time.Minute,
+			[]string{"plan.paused plan.paused/p1/2"}},
+		{"a plan that ends with a failure", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateFailed)},
+			plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-b": fleet.ItemFailed}),
+			plan("p2", fleet.PhaseDone, map[string]fleet.ItemStatus{"i-c": fleet.ItemFailed, "i-d": fleet.ItemFinished})), 3*time.Hour + 6*time.Minute,
+			[]string{"plan.failed plan.failed/p2/1"}},
+		{"an aborted plan", snap([]*fleet.Row{a, row("i-b", 5*time.Hour, fleet.StateFailed)},
+			plan("p1", fleet.PhaseAborted, map[string]fleet.ItemStatus{"i-b": fleet.ItemFailed})), 3*time.Hour + 7*time.Minute,
+			[]string{"plan.aborted plan.aborted/p1/1"}},
+		{"a new event already inside the lead time, on an instance in progress: new, not near",
+			snap([]*fleet.Row{a, row("i-e", time.Hour+3*time.Hour, fleet.StateRunning)}), 3*time.Hour + 8*time.Minute,
+			[]string{"event.new event.new/e-i-e"}},
+		{"a new event inside the lead time with nothing planned: both",
+			snap([]*fleet.Row{a, row("i-e", 4*time.Hour, fleet.StateRunning), row("i-f", 4*time.Hour, fleet.StateIdle)}), 3*time.Hour + 9*time.Minute,
+			[]string{"event.new event.new/e-i-f", "deadline.near deadline.near/e-i-f"}},
+	}
+	for _, st := range steps {
+		if got := kinds(w.notices(st.s, t0.Add(st.now))); !slices.Equal(got, st.want) {
+			t.Fatalf("%s: %v, want %v", st.name, got, st.want)
+		}
+	}
+}
+
+func TestBaselineSumsUpWhatWasPending(t *testing.T) {
+	w := newWatcher(time.Hour)
+	rows := []*fleet.Row{row("i-a", 10*time.Minute, fleet.StateIdle), row("i-b", 20*time.Minute, fleet.StateRunning), row("i-c", 3*time.Hour, fleet.StateIdle)}
+	rows[2].Inst.RegionID = "cn-shanghai"
+	got := w.notices(snap(rows, plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-c": fleet.ItemQueued})), t0)
+	want := "watching: 3 pending system event(s) (cn-hangzhou 2, cn-shanghai 1); 1 deadline(s) within 1h with nothing planned: i-a; 1 plan(s) paused, waiting for an operator: p1"
+	if len(got) != 1 || got[0].Text != want || got[0].Count != 3 || got[0].Severity != SeverityWarning {
+		t.Fatalf("%+v\nwant %q", got, want)
+	}
+	// What the baseline counted is not told again.
+	if again := w.notices(snap(rows, plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-c": fleet.ItemQueued})), t0.Add(time.Minute)); len(again) != 0 {
+		t.Fatalf("told again: %v", kinds(again))
+	}
+}
