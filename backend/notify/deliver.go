@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -158,7 +159,12 @@ func (n *Notifier) post(ctx context.Context, body []byte) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &retryable{err: fmt.Errorf("POST %s: %w", n.url, err)}
+		// The client's error names the whole URL, secret included: name the host only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return &retryable{err: fmt.Errorf("POST %s: %w", n.where, err)}
 	}
 	// Read a little of the answer so the connection can be reused; a webhook's page is
 	// not ours to keep.
@@ -170,7 +176,7 @@ func (n *Notifier) post(ctx context.Context, body []byte) error {
 	case code == http.StatusTooManyRequests || code >= 500:
 		return &retryable{err: fmt.Errorf("the webhook answered %s", resp.Status), after: parseRetryAfter(resp.Header.Get("Retry-After"))}
 	case code >= 300 && code < 400:
-		return fmt.Errorf("the webhook answered %s (to %s): give --notify the final URL", resp.Status, safetext.Terminal(resp.Header.Get("Location")))
+		return fmt.Errorf("the webhook answered %s (a redirect): give --notify the URL it redirects to", resp.Status)
 	default:
 		return fmt.Errorf("the webhook answered %s", resp.Status)
 	}

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,12 +156,16 @@ func TestOnlyNetworkErrors429And5xxAreRetried(t *testing.T) {
 	}
 }
 
+// TestANetworkErrorIsRetriedUntilTheRetriesAreSpent, and the log names the webhook's host
+// only: its path and query often hold its secret.
 func TestANetworkErrorIsRetriedUntilTheRetriesAreSpent(t *testing.T) {
 	wh := newWebhook(t, nil)
-	url := wh.srv.URL
+	url := wh.srv.URL + "/services/T0/B0/SECRET1?token=SECRET2"
 	wh.srv.Close() // nothing listens there any more: connection refused
 	timer := newStepTimer()
-	n, err := notify.New(notify.Options{URL: url, NewTimer: timer.timer})
+	var logs bytes.Buffer
+	n, err := notify.New(notify.Options{URL: url, NewTimer: timer.timer,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +180,9 @@ func TestANetworkErrorIsRetriedUntilTheRetriesAreSpent(t *testing.T) {
 	}
 	if st := n.Stats(); st.Retried != notify.MaxRetries || st.Failed != 1 || st.Sent != 0 {
 		t.Fatalf("stats %+v, want %d retries, then failed", st, notify.MaxRetries)
+	}
+	if !strings.Contains(logs.String(), "not delivered") || strings.Contains(logs.String(), "SECRET") {
+		t.Fatalf("the log: %s", logs.String())
 	}
 }
 

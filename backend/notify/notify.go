@@ -178,10 +178,13 @@ type Stats struct {
 // never blocks: the queue is bounded, and when it is full the oldest notice is dropped
 // and counted. Its methods are safe for concurrent use.
 type Notifier struct {
-	opt  Options
-	url  string
-	log  *slog.Logger
-	wake chan struct{}
+	opt Options
+	url string
+	// where is the URL as logs and errors name it: scheme and host only, since a
+	// webhook's path or query often holds its secret (a chat's incoming-webhook token).
+	where string
+	log   *slog.Logger
+	wake  chan struct{}
 
 	mu    sync.Mutex
 	queue []Notice
@@ -227,9 +230,12 @@ func New(opt Options) (*Notifier, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{opt: opt, url: u.String(), log: opt.Logger, wake: make(chan struct{}, 1),
+	return &Notifier{opt: opt, url: u.String(), where: u.Scheme + "://" + u.Host, log: opt.Logger, wake: make(chan struct{}, 1),
 		idle: make(chan struct{}), keys: map[string]struct{}{}}, nil
 }
+
+// Where is the webhook as logs name it: scheme and host, never its path or query.
+func (n *Notifier) Where() string { return n.where }
 
 // Lead is how close a deadline must be for a deadline.near notice.
 func (n *Notifier) Lead() time.Duration { return n.opt.Lead }

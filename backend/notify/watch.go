@@ -80,8 +80,15 @@ func (w *watcher) notices(s *fleet.Snapshot, now time.Time) []Notice {
 	}
 	planned := plannedInstances(s.Plans)
 	if !w.started {
+		// The first listing shows region by region: everything it shows is "at start"
+		// until every region is listed, or a refresh fails (the regions listed by then are
+		// the baseline; the others' events will be told as new).
+		nt := w.baseline(s, now, planned)
+		if s.Fresh.Loaded < s.Fresh.Regions && s.Err == nil {
+			return nil
+		}
 		w.started = true
-		return []Notice{w.baseline(s, now, planned)}
+		return []Notice{nt}
 	}
 	var out []Notice
 	pending := make(map[string]bool, len(w.pending))
@@ -144,6 +151,8 @@ func (w *watcher) notices(s *fleet.Snapshot, now time.Time) []Notice {
 }
 
 // baseline records what s shows as already told and sums it up in one watching notice.
+// It may be called for each snapshot of the first listing: what it records is the same
+// each time.
 func (w *watcher) baseline(s *fleet.Snapshot, now time.Time, planned map[string]bool) Notice {
 	events, regions := 0, map[string]int{}
 	var near, paused []string
@@ -159,14 +168,14 @@ func (w *watcher) baseline(s *fleet.Snapshot, now time.Time, planned map[string]
 		}
 		if r.State == fleet.StateOutcomeUnknown {
 			w.unknown[r.Inst.ID] = true
-			w.unknowns[r.Inst.ID]++
+			w.unknowns[r.Inst.ID] = max(w.unknowns[r.Inst.ID], 1)
 		}
 	}
 	for i := range s.Plans {
 		p := &s.Plans[i]
 		w.phase[p.ID] = p.Phase
 		if p.Phase == fleet.PhasePaused {
-			w.pauses[p.ID]++
+			w.pauses[p.ID] = max(w.pauses[p.ID], 1)
 			paused = append(paused, p.ID)
 		}
 	}
@@ -183,8 +192,12 @@ func (w *watcher) baseline(s *fleet.Snapshot, now time.Time, planned map[string]
 	if len(paused) > 0 {
 		fmt.Fprintf(&b, "; %d plan(s) paused, waiting for an operator%s", len(paused), list(paused))
 	}
+	if f := s.Fresh; f.Loaded < f.Regions {
+		fmt.Fprintf(&b, "; %d of %d regions listed so far (%s): the events of the others will be told as new", f.Loaded, f.Regions,
+			s.Err)
+	}
 	sev := SeverityInfo
-	if len(near) > 0 || len(paused) > 0 {
+	if len(near) > 0 || len(paused) > 0 || s.Fresh.Loaded < s.Fresh.Regions {
 		sev = SeverityWarning
 	}
 	return Notice{Kind: KindWatching, Key: "watching/" + now.UTC().Format(time.RFC3339Nano), Time: now,

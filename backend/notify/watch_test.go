@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +113,36 @@ func TestBaselineSumsUpWhatWasPending(t *testing.T) {
 	// What the baseline counted is not told again.
 	if again := w.notices(snap(rows, plan("p1", fleet.PhasePaused, map[string]fleet.ItemStatus{"i-c": fleet.ItemQueued})), t0.Add(time.Minute)); len(again) != 0 {
 		t.Fatalf("told again: %v", kinds(again))
+	}
+}
+
+// TestTheBaselineWaitsForEveryRegion: the first listing shows region by region; the
+// events of the regions listed first are not new.
+func TestTheBaselineWaitsForEveryRegion(t *testing.T) {
+	a, b := row("i-a", 5*time.Hour, fleet.StateIdle), row("i-b", 5*time.Hour, fleet.StateIdle)
+	b.Inst.RegionID = "cn-shanghai"
+	loading := snap([]*fleet.Row{a})
+	loading.Fresh = fleet.Freshness{Regions: 2, Loaded: 1}
+	loaded := snap([]*fleet.Row{a, b})
+	loaded.Fresh = fleet.Freshness{Regions: 2, Loaded: 2}
+
+	w := newWatcher(time.Hour)
+	if got := w.notices(loading, t0); got != nil {
+		t.Fatalf("one region of two listed: %v", kinds(got))
+	}
+	got := w.notices(loaded, t0.Add(time.Second))
+	if len(got) != 1 || got[0].Kind != KindWatching || got[0].Count != 2 {
+		t.Fatalf("every region listed: %+v", got)
+	}
+
+	// A refresh that fails ends the wait: the regions listed are the baseline.
+	w = newWatcher(time.Hour)
+	loading.Err = errors.New("Throttling: Request was denied")
+	got = w.notices(loading, t0)
+	if len(got) != 1 || got[0].Count != 1 || !strings.Contains(got[0].Text, "1 of 2 regions listed so far (Throttling: Request was denied): the events of the others will be told as new") {
+		t.Fatalf("after a failure: %+v", got)
+	}
+	if got := kinds(w.notices(loaded, t0.Add(time.Minute))); !slices.Equal(got, []string{"event.new event.new/e-i-b"}) {
+		t.Fatalf("the other region listed: %v", got)
 	}
 }
