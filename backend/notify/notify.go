@@ -237,9 +237,6 @@ func New(opt Options) (*Notifier, error) {
 // Where is the webhook as logs name it: scheme and host, never its path or query.
 func (n *Notifier) Where() string { return n.where }
 
-// Lead is how close a deadline must be for a deadline.near notice.
-func (n *Notifier) Lead() time.Duration { return n.opt.Lead }
-
 // Post queues one notice and returns at once: it never waits for the webhook. A notice
 // whose Key was posted before is not queued again. It fills in Version, Source and, when
 // zero, Time. With the queue full, the oldest waiting notice is dropped (Stats.Dropped).

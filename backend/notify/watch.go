@@ -50,12 +50,17 @@ func (n *Notifier) Watch(ctx context.Context, hub Hub) {
 type watcher struct {
 	lead    time.Duration
 	started bool
-	// pending are the pending events (by id) of the last snapshot: one not among them is
-	// new. Event ids are unique and a final event is never pending again, so an id that
-	// left is forgotten.
-	pending map[string]bool
+	// pending are the pending events (by id) of the last pass over the rows, each with
+	// the pass (gen) that last saw it: one not among them is new.
+	pending map[string]uint64
+	gen     uint64
 	// near are the events whose near deadline has been told (or was at start).
 	near map[string]bool
+	// rows and planned are the last snapshot's rows and plans' holds; nextNear is when the
+	// next untold deadline enters the lead time (zero: none).
+	rows     []*fleet.Row
+	planned  map[string]bool
+	nextNear time.Time
 	// unknown are the instances whose redeploy had an unknown outcome in the last
 	// snapshot; unknowns and pauses count each one's occurrences, for the keys.
 	unknown  map[string]bool
@@ -66,7 +71,7 @@ type watcher struct {
 }
 
 func newWatcher(lead time.Duration) *watcher {
-	return &watcher{lead: lead, pending: map[string]bool{}, near: map[string]bool{}, unknown: map[string]bool{},
+	return &watcher{lead: lead, pending: map[string]uint64{}, near: map[string]bool{}, unknown: map[string]bool{},
 		unknowns: map[string]int{}, phase: map[string]fleet.PlanPhase{}, pauses: map[string]int{}}
 }
 
@@ -91,37 +96,28 @@ func (w *watcher) notices(s *fleet.Snapshot, now time.Time) []Notice {
 		return []Notice{nt}
 	}
 	var out []Notice
-	pending := make(map[string]bool, len(w.pending))
-	for _, r := range s.Rows {
-		for _, ev := range r.Inst.PendingEvents() {
-			pending[ev.ID] = true
-			if !w.pending[ev.ID] {
-				out = append(out, eventNew(r, ev, now))
-			}
-			if !w.near[ev.ID] && nearUnplanned(r, ev, now, w.lead, planned) {
-				w.near[ev.ID] = true
-				out = append(out, deadlineNear(r, ev, now))
-			}
+	// Rows are replaced, never changed, and an unchanged listing is published as the same
+	// slice: with the same rows and the same plans' holds, only the clock can make news,
+	// and only when it reaches the next deadline's lead time. The rest is a pass over every
+	// row, which at 100,000 instances is worth skipping on every task poll.
+	sameRows := len(s.Rows) == len(w.rows) && (len(s.Rows) == 0 || &s.Rows[0] == &w.rows[0])
+	samePlans := maps.Equal(planned, w.planned)
+	clock := !w.nextNear.IsZero() && !now.Before(w.nextNear)
+	switch {
+	case sameRows && samePlans && !clock:
+	case samePlans && !clock:
+		var ok bool
+		if out, ok = w.patched(s, now, planned); ok {
+			break
+		}
+		fallthrough
+	default:
+		out = w.events(s, now, planned)
+		if !sameRows {
+			out = append(out, w.outcomes(s, now)...)
 		}
 	}
-	w.pending = pending
-	for id := range w.near {
-		if !pending[id] {
-			delete(w.near, id)
-		}
-	}
-	unknown := map[string]bool{}
-	for _, r := range s.Rows {
-		if r.State != fleet.StateOutcomeUnknown {
-			continue
-		}
-		unknown[r.Inst.ID] = true
-		if !w.unknown[r.Inst.ID] {
-			w.unknowns[r.Inst.ID]++
-			out = append(out, outcomeUnknown(r, planOf(s.Plans, r.Inst.ID), w.unknowns[r.Inst.ID], now))
-		}
-	}
-	w.unknown = unknown
+	w.rows, w.planned = s.Rows, planned
 	phase := make(map[string]fleet.PlanPhase, len(s.Plans))
 	for i := range s.Plans {
 		p := &s.Plans[i]
@@ -150,25 +146,153 @@ func (w *watcher) notices(s *fleet.Snapshot, now time.Time) []Notice {
 	return out
 }
 
+// events are the new events and the near deadlines of s, in the list's order (deadline
+// first), from a pass over every row; it forgets the events no longer pending and notes
+// when the next untold deadline enters the lead time.
+func (w *watcher) events(s *fleet.Snapshot, now time.Time, planned map[string]bool) []Notice {
+	var out []Notice
+	w.gen++
+	w.nextNear = time.Time{}
+	for _, r := range s.Rows {
+		out = w.row(out, r, now, planned)
+	}
+	// Event ids are unique and a final event is never pending again: one that left is
+	// forgotten.
+	for id, g := range w.pending {
+		if g != w.gen {
+			delete(w.pending, id)
+			delete(w.near, id)
+		}
+	}
+	return out
+}
+
+// row appends what r's pending events call for to out: a new event, a near deadline.
+func (w *watcher) row(out []Notice, r *fleet.Row, now time.Time, planned map[string]bool) []Notice {
+	for i := range r.Inst.Events {
+		ev := &r.Inst.Events[i]
+		if !ev.CycleStatus.Pending() {
+			continue
+		}
+		if _, seen := w.pending[ev.ID]; !seen {
+			out = append(out, eventNew(r, ev, now))
+		}
+		w.pending[ev.ID] = w.gen
+		switch {
+		case w.near[ev.ID]:
+		case nearUnplanned(r, ev, now, w.lead, planned):
+			w.near[ev.ID] = true
+			out = append(out, deadlineNear(r, ev, now))
+		default:
+			// Inside the lead time but planned: a change of the row or of the plans
+			// brings it back here. Outside it: the clock does, at enter.
+			if enter := ev.NotBefore.Add(-w.lead); enter.After(now) && (w.nextNear.IsZero() || enter.Before(w.nextNear)) {
+				w.nextNear = enter
+			}
+		}
+	}
+	return out
+}
+
+// patched is what s calls for when the hub replaced some rows in place (same instances,
+// same order: a task's progress, a re-read): only those rows are looked at. ok is false
+// when s is laid out otherwise, and nothing was looked at.
+func (w *watcher) patched(s *fleet.Snapshot, now time.Time, planned map[string]bool) (out []Notice, ok bool) {
+	if len(s.Rows) != len(w.rows) {
+		return nil, false
+	}
+	var changed []int
+	for i, r := range s.Rows {
+		if r != w.rows[i] {
+			if r.Inst.ID != w.rows[i].Inst.ID {
+				return nil, false
+			}
+			changed = append(changed, i)
+		}
+	}
+	for _, i := range changed {
+		old, r := w.rows[i], s.Rows[i]
+		for j := range old.Inst.Events {
+			if ev := &old.Inst.Events[j]; ev.CycleStatus.Pending() && !stillPending(r, ev.ID) {
+				delete(w.pending, ev.ID)
+				delete(w.near, ev.ID)
+			}
+		}
+		out = w.row(out, r, now, planned)
+	}
+	for _, i := range changed {
+		if old, r := w.rows[i], s.Rows[i]; old.State == fleet.StateOutcomeUnknown && r.State != fleet.StateOutcomeUnknown {
+			delete(w.unknown, r.Inst.ID)
+		}
+		if nt, ok := w.outcome(s, s.Rows[i], now); ok {
+			out = append(out, nt)
+		}
+	}
+	return out, true
+}
+
+func stillPending(r *fleet.Row, id string) bool {
+	for i := range r.Inst.Events {
+		if ev := &r.Inst.Events[i]; ev.ID == id {
+			return ev.CycleStatus.Pending()
+		}
+	}
+	return false
+}
+
+// outcomes are the redeploys of s whose outcome became unknown since the last snapshot,
+// from a pass over every row.
+func (w *watcher) outcomes(s *fleet.Snapshot, now time.Time) []Notice {
+	var out []Notice
+	held := make(map[string]bool, len(w.unknown))
+	for _, r := range s.Rows {
+		if r.State == fleet.StateOutcomeUnknown {
+			held[r.Inst.ID] = true
+		}
+	}
+	for id := range w.unknown {
+		if !held[id] {
+			delete(w.unknown, id)
+		}
+	}
+	for _, r := range s.Rows {
+		if nt, ok := w.outcome(s, r, now); ok {
+			out = append(out, nt)
+		}
+	}
+	return out
+}
+
+// outcome is the notice for r when its redeploy's outcome became unknown.
+func (w *watcher) outcome(s *fleet.Snapshot, r *fleet.Row, now time.Time) (Notice, bool) {
+	if r.State != fleet.StateOutcomeUnknown || w.unknown[r.Inst.ID] {
+		return Notice{}, false
+	}
+	w.unknown[r.Inst.ID] = true
+	w.unknowns[r.Inst.ID]++
+	return outcomeUnknown(r, planOf(s.Plans, r.Inst.ID), w.unknowns[r.Inst.ID], now), true
+}
+
 // baseline records what s shows as already told and sums it up in one watching notice.
-// It may be called for each snapshot of the first listing: what it records is the same
-// each time.
+// It may be called for each snapshot of the first listing: each records what is new in
+// it, and the notice counts what all of them showed.
 func (w *watcher) baseline(s *fleet.Snapshot, now time.Time, planned map[string]bool) Notice {
+	w.events(s, now, planned) // the notices of what was there at start are this one
+	w.outcomes(s, now)
+	w.rows, w.planned = s.Rows, planned
 	events, regions := 0, map[string]int{}
 	var near, paused []string
 	for _, r := range s.Rows {
-		for _, ev := range r.Inst.PendingEvents() {
-			w.pending[ev.ID] = true
-			events++
-			regions[r.Inst.RegionID]++
-			if nearUnplanned(r, ev, now, w.lead, planned) {
-				w.near[ev.ID] = true
-				near = append(near, r.Inst.ID)
+		told := false
+		for i := range r.Inst.Events {
+			if ev := &r.Inst.Events[i]; ev.CycleStatus.Pending() {
+				events++
+				regions[r.Inst.RegionID]++
+				told = told || w.near[ev.ID]
 			}
 		}
-		if r.State == fleet.StateOutcomeUnknown {
-			w.unknown[r.Inst.ID] = true
-			w.unknowns[r.Inst.ID] = max(w.unknowns[r.Inst.ID], 1)
+		if told {
+			near = append(near, r.Inst.ID)
 		}
 	}
 	for i := range s.Plans {

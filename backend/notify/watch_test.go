@@ -146,3 +146,55 @@ func TestTheBaselineWaitsForEveryRegion(t *testing.T) {
 		t.Fatalf("the other region listed: %v", got)
 	}
 }
+
+// TestRowsReplacedInPlace: the hub patches changed rows into a copy of the list (same
+// instances, same order); the watcher looks at those rows only, and sees what changed.
+func TestRowsReplacedInPlace(t *testing.T) {
+	w := newWatcher(time.Hour)
+	a, b := row("i-a", 5*time.Hour, fleet.StateIdle), row("i-b", 6*time.Hour, fleet.StateIdle)
+	w.notices(snap([]*fleet.Row{a, b}), t0)
+	withEvent := func(r *fleet.Row, id string) *fleet.Row {
+		c := *r
+		in := *r.Inst
+		in.Events = append(slices.Clone(in.Events), model.Event{ID: id, InstanceID: in.ID, Type: model.EventMaintenanceReboot,
+			CycleStatus: model.CycleInquiring, NotBefore: t0.Add(30 * time.Hour)})
+		c.Inst = &in
+		return &c
+	}
+	state := func(r *fleet.Row, st fleet.RedeployState) *fleet.Row {
+		c := *r
+		c.State, c.InProgress = st, st.InProgress()
+		return &c
+	}
+	b2 := withEvent(state(b, fleet.StateOutcomeUnknown), "e-b-2")
+	b3 := state(b2, fleet.StateRunning)
+	b4 := state(b3, fleet.StateOutcomeUnknown)
+	ended := func(r *fleet.Row) *fleet.Row {
+		c := *r
+		in := *r.Inst
+		in.Events = slices.Clone(in.Events)
+		for i := range in.Events {
+			in.Events[i].CycleStatus = model.CycleAvoided
+		}
+		c.Inst, c.State, c.InProgress = &in, fleet.StateAvoided, false
+		return &c
+	}
+	b5 := ended(b4)
+	for _, st := range []struct {
+		name string
+		rows []*fleet.Row
+		want []string
+	}{
+		{"a new event and an unknown outcome on b", []*fleet.Row{a, b2}, []string{"event.new event.new/e-b-2", "outcome.unknown outcome.unknown/i-b/1"}},
+		{"its task is found", []*fleet.Row{a, b3}, nil},
+		{"unknown again", []*fleet.Row{a, b4}, []string{"outcome.unknown outcome.unknown/i-b/2"}},
+		{"avoided", []*fleet.Row{a, b5}, nil},
+	} {
+		if got := kinds(w.notices(snap(st.rows), t0.Add(time.Minute))); !slices.Equal(got, st.want) {
+			t.Fatalf("%s: %v, want %v", st.name, got, st.want)
+		}
+	}
+	if _, ok := w.pending["e-b-2"]; ok || len(w.pending) != 1 {
+		t.Fatalf("the avoided events are still remembered: %v", w.pending)
+	}
+}

@@ -181,6 +181,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		// Watching before the plans resume: the first listing is the baseline.
 		drain := runNotifier(hubCtx, notifier, hub)
 		defer drain(5 * time.Second)
+		logger.Info("notify", "webhook", notifier.Where(), "lead", o.Notify.Lead)
 	}
 	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
