@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 )
@@ -196,5 +197,21 @@ func TestRowsReplacedInPlace(t *testing.T) {
 	}
 	if _, ok := w.pending["e-b-2"]; ok || len(w.pending) != 1 {
 		t.Fatalf("the avoided events are still remembered: %v", w.pending)
+	}
+}
+
+// TestAnUnknownOutcomeNamesItsPlanAndTask: the notice says which plan sent the redeploy,
+// and its task when one is known.
+func TestAnUnknownOutcomeNamesItsPlanAndTask(t *testing.T) {
+	w := newWatcher(time.Hour)
+	a := row("i-a", 5*time.Hour, fleet.StateIdle)
+	w.notices(snap([]*fleet.Row{a}), t0)
+	b := row("i-a", 5*time.Hour, fleet.StateOutcomeUnknown)
+	b.Task = &fleet.Task{ID: "t-a"}
+	b.StartedBy = fleet.StartedBy{Identity: backend.Identity{Name: "night-shift", Role: backend.RoleOperator}}
+	got := w.notices(snap([]*fleet.Row{b}, plan("p-7", fleet.PhaseRunning, map[string]fleet.ItemStatus{"i-a": fleet.ItemOutcomeUnknown})), t0)
+	if len(got) != 1 || got[0].Plan != "p-7" || got[0].Task != "t-a" || got[0].Severity != SeverityCritical ||
+		!strings.Contains(got[0].Text, "(started by night-shift (operator)) in plan p-7") {
+		t.Fatalf("%+v", got)
 	}
 }
