@@ -53,6 +53,8 @@ type globalOptions struct {
 	AuditLog string
 	// NoMouse leaves the mouse to the terminal (its own selection) instead of the console.
 	NoMouse bool
+	// Notify is the console's --notify (serve has its own).
+	Notify notifyFlags
 }
 
 // env is what a command runs against, built once from the flags.
@@ -64,6 +66,9 @@ type env struct {
 	Now func() time.Time
 	// Regions is the scope asked for (empty: every region).
 	Regions []string
+	// Drills keeps the drill events this tool made (the state directory), so every hub
+	// marks them; nil on --demo, whose simulator marks its own and ends with the process.
+	Drills *fleet.DrillBook
 }
 
 // newHub is the one place a command reaches the account: a hub over the backend the flags
@@ -76,6 +81,9 @@ func (e *env) newHub(opt fleet.Options) *fleet.Hub {
 	}
 	if opt.Now == nil {
 		opt.Now = e.Now
+	}
+	if opt.Drills == nil {
+		opt.Drills = e.Drills
 	}
 	if adjustHubOptions != nil {
 		adjustHubOptions(&opt)
@@ -204,9 +212,10 @@ Run it on the built-in simulator, no credentials needed:
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	root.Flags().BoolVar(&g.NoMouse, "no-mouse", false, "console: leave the mouse to the terminal (select text) instead of wheel and click")
+	g.Notify.add(root.Flags())
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newSimServerCmd(g), newServeCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newDrillCmd(g), newSimServerCmd(g), newServeCmd(g))
 	return root
 }
 
@@ -283,6 +292,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Backend, e.Regions = b, regions
+		if dir, err := fleet.StateDir(); err == nil {
+			e.Drills = fleet.NewDrillBook(dir)
+		}
 	}
 	// Decorators, outermost first: role guard → audit → backend.
 	if g.AuditLog != "" {
