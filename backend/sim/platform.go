@@ -9,7 +9,7 @@ import (
 	"ecs-redeploy/model"
 )
 
-// todaysPlatform makes a generated fleet play today's platform, after the rest of Generate
+// platform makes a generated fleet play today's platform, after the rest of Generate
 // has drawn it: the event types and statuses today's RedeployInstance page lists (the
 // Inquiring local-disk flow, SystemFailure.Redeploy in Inquiring and Scheduled, Failed and
 // Canceled finals, a disk isolated whose ReInit is not sent yet) and the ExtendedAttribute
@@ -18,72 +18,83 @@ import (
 //
 // It draws from its own generator, seeded from seed, so the fleet Generate drew before it
 // (ids, names, types, statuses, billing) stays what it was; only events change.
-func todaysPlatform(seed int64, f *Fleet, now time.Time) {
+//
+// platform is its state (its generator and hosts), and apply makes one instance play
+// today's platform; it must see the instances in fleet order, each once.
+type platform struct {
+	r     *rand.Rand
+	hosts hostPool
+	now   time.Time
+}
+
+func newPlatform(seed int64, now time.Time) *platform {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x70da7))
-	hosts := hostPool{r: r, byZone: map[string][]host{}}
-	for i := range f.Instances {
-		in := &f.Instances[i]
-		h := hosts.place(in)
-		g := eventGen{r: r, in: in, now: now}
-		// A few instances more in the states today's platform uses, on top of the events
-		// Generate drew: the local-disk flow, a SystemFailure.Redeploy asking first, a
-		// final Failed or Canceled event in the history.
-		switch p := r.IntN(100); {
-		case p < 10 && in.HasLocalDisks():
-			g.localDiskFlow()
-		case p < 15:
-			st := model.CycleInquiring
-			if r.IntN(2) == 0 {
-				st = model.CycleScheduled
-			}
-			g.add(model.EventFailureRedeploy, st, g.deadline(), failureReasons[0])
-		case p < 22:
-			past := now.Add(-time.Duration(1+r.IntN(20)) * 24 * time.Hour)
-			st := model.CycleFailed
-			if r.IntN(2) == 0 {
-				st = model.CycleCanceled
-			}
-			ev := g.add(model.EventMaintenanceRedeploy, st, past, maintenanceReasons[r.IntN(len(maintenanceReasons))])
-			ev.FinishTime = past.Add(time.Duration(1+r.IntN(30)) * time.Minute)
+	return &platform{r: r, hosts: hostPool{r: r, byZone: map[string][]host{}}, now: now}
+}
+
+// apply makes one instance play today's platform.
+func (pl *platform) apply(in *model.Instance) {
+	r, now := pl.r, pl.now
+	h := pl.hosts.place(in)
+	g := eventGen{r: r, in: in, now: now}
+	// A few instances more in the states today's platform uses, on top of the events
+	// Generate drew: the local-disk flow, a SystemFailure.Redeploy asking first, a
+	// final Failed or Canceled event in the history.
+	switch p := r.IntN(100); {
+	case p < 10 && in.HasLocalDisks():
+		g.localDiskFlow()
+	case p < 15:
+		st := model.CycleInquiring
+		if r.IntN(2) == 0 {
+			st = model.CycleScheduled
 		}
-		var disks []string // made when an event needs them: most instances have no local-disk event
-		for j := range in.Events {
-			ev := &in.Events[j]
-			// Local-disk events that today's platform asks about first are Inquiring.
-			if ev.Type.LocalDiskEvent() && ev.CycleStatus == model.CycleScheduled && r.IntN(100) < 60 {
-				ev.CycleStatus = model.CycleInquiring
-			}
-			if !hostEvent(ev.Type) {
-				continue
-			}
-			a := &model.ExtendedAttribute{HostID: h.id, Rack: h.rack}
-			if in.OnDedicatedHost() {
-				a.HostID, a.HostType = in.DedicatedHostID, "ddh"
-			}
-			if ev.Type.LocalDiskEvent() && disks == nil {
-				disks = LocalDisks(in)
-			}
-			if ev.Type.LocalDiskEvent() && len(disks) > 0 {
-				k := r.IntN(len(disks))
-				a.DiskID, a.Device = disks[k], localDevice(k)
-			}
-			if ev.CycleStatus == model.CycleInquiring {
-				a.CanAccept = "true"
-				if r.IntN(100) < 15 {
-					a.CanAccept = "false"
-				}
-			}
-			// The platform moves some deadlines; the first one published is kept.
-			if ev.CycleStatus.Pending() && ev.CycleStatus != model.CycleExecuting && r.IntN(100) < 12 {
-				a.InitialNotBefore = ev.NotBefore.Add(-time.Duration(1+r.IntN(24)) * time.Hour)
-			}
-			if ev.Type == model.EventMaintenanceRedeploy || ev.Type == model.EventFailureRedeploy {
-				a.MigrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}[:1+r.IntN(2)]
-			}
-			ev.ExtendedAttribute = a
+		g.add(model.EventFailureRedeploy, st, g.deadline(), failureReasons[0])
+	case p < 22:
+		past := now.Add(-time.Duration(1+r.IntN(20)) * 24 * time.Hour)
+		st := model.CycleFailed
+		if r.IntN(2) == 0 {
+			st = model.CycleCanceled
 		}
-		sortEvents(in)
+		ev := g.add(model.EventMaintenanceRedeploy, st, past, maintenanceReasons[r.IntN(len(maintenanceReasons))])
+		ev.FinishTime = past.Add(time.Duration(1+r.IntN(30)) * time.Minute)
 	}
+	var disks []string // made when an event needs them: most instances have no local-disk event
+	for j := range in.Events {
+		ev := &in.Events[j]
+		// Local-disk events that today's platform asks about first are Inquiring.
+		if ev.Type.LocalDiskEvent() && ev.CycleStatus == model.CycleScheduled && r.IntN(100) < 60 {
+			ev.CycleStatus = model.CycleInquiring
+		}
+		if !hostEvent(ev.Type) {
+			continue
+		}
+		a := &model.ExtendedAttribute{HostID: h.id, Rack: h.rack}
+		if in.OnDedicatedHost() {
+			a.HostID, a.HostType = in.DedicatedHostID, "ddh"
+		}
+		if ev.Type.LocalDiskEvent() && disks == nil {
+			disks = LocalDisks(in)
+		}
+		if ev.Type.LocalDiskEvent() && len(disks) > 0 {
+			k := r.IntN(len(disks))
+			a.DiskID, a.Device = disks[k], localDevice(k)
+		}
+		if ev.CycleStatus == model.CycleInquiring {
+			a.CanAccept = "true"
+			if r.IntN(100) < 15 {
+				a.CanAccept = "false"
+			}
+		}
+		// The platform moves some deadlines; the first one published is kept.
+		if ev.CycleStatus.Pending() && ev.CycleStatus != model.CycleExecuting && r.IntN(100) < 12 {
+			a.InitialNotBefore = ev.NotBefore.Add(-time.Duration(1+r.IntN(24)) * time.Hour)
+		}
+		if ev.Type == model.EventMaintenanceRedeploy || ev.Type == model.EventFailureRedeploy {
+			a.MigrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}[:1+r.IntN(2)]
+		}
+		ev.ExtendedAttribute = a
+	}
+	sortEvents(in)
 }
 
 // localDiskFlow adds the damaged-local-disk flow at one of its steps: the isolation asked
