@@ -170,18 +170,9 @@ func (h *Hub) freshnessLocked() Freshness {
 	return f
 }
 
-// listingCost is the calls a full listing of insts over regions took: per region, its
-// event pages (at least one), its DescribeInstances calls, and one DescribeTasks where it
-// has instances.
-func listingCost(insts []model.Instance, regions []string) int {
-	n := 0
-	for _, c := range regionCosts(insts, regions) {
-		n += c
-	}
-	return n
-}
-
-// regionCosts is listingCost per region, for every region of regions and of insts.
+// regionCosts is, per region of regions and of insts, the calls a full listing of that
+// region took: its event pages (at least one), its DescribeInstances calls, and one
+// DescribeTasks where it has instances.
 func regionCosts(insts []model.Instance, regions []string) map[string]int {
 	type tally struct{ events, instances int }
 	per := map[string]*tally{}
