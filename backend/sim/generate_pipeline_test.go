@@ -27,3 +27,11 @@ func TestGenerateIsTheSameFleetOnAnyNumberOfCPUs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGenerate100k is the demo's fleet of 100,000 instances generated: the first
+// thing its first screen waits for.
+func BenchmarkGenerate100k(b *testing.B) {
+	for b.Loop() {
+		Generate(1, 100_000, Epoch)
+	}
+}
