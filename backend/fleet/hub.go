@@ -240,6 +240,11 @@ type Hub struct {
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
+
+	// autopilot is what the autopilot shows every session; autopilotCtl pauses it
+	// (autopilot.go).
+	autopilot    *AutopilotStatus
+	autopilotCtl AutopilotControl
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.

@@ -206,7 +206,7 @@ Run it on the built-in simulator, no credentials needed:
 	root.Flags().BoolVar(&g.NoMouse, "no-mouse", false, "console: leave the mouse to the terminal (select text) instead of wheel and click")
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newSimServerCmd(g), newServeCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newSimServerCmd(g), newServeCmd(g), newAutopilotCmd(g))
 	return root
 }
 

@@ -211,8 +211,10 @@ func (r *Rule) Start(now, deadline time.Time, maint *model.MaintenanceAttribute)
 			switch {
 			case !now.Before(latest):
 				return time.Time{}, false, fmt.Sprintf("the deadline %s is less than %s away", deadline.UTC().Format(time.RFC3339), model.FormatDuration(w.Margin))
-			case w.InWindow:
+			case w.InWindow && len(w.Avoid) > 0:
 				return time.Time{}, false, "no maintenance window before the deadline " + deadline.UTC().Format(time.RFC3339) + " (" + windows(maint) + ") outside the avoided hours"
+			case w.InWindow:
+				return time.Time{}, false, "no maintenance window before the deadline " + deadline.UTC().Format(time.RFC3339) + " (" + windows(maint) + ")"
 			}
 			return time.Time{}, false, "no hour outside the avoided ones before the deadline " + deadline.UTC().Format(time.RFC3339)
 		}

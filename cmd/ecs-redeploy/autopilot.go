@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/autopilot"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/model/policy"
+	"ecs-redeploy/model/safetext"
+)
+
+type autopilotOptions struct {
+	policy  string
+	dryRun  bool
+	horizon time.Duration
+	assume  time.Duration
+	json    bool
+	every   time.Duration
+}
+
+func newAutopilotCmd(g *globalOptions) *cobra.Command {
+	o := autopilotOptions{}
+	cmd := &cobra.Command{
+		Use:   "autopilot --policy FILE",
+		Short: "Redeploy by itself what a policy file names, inside its windows and bounds",
+		Long: `Run the autopilot headless: every --every it looks at the fleet, and for each rule of the
+policy (docs/autopilot.md) starts a plan of the instances due now, within the rule's bounds,
+as the identity autopilot:<policy name>. It pauses at the first failure. SIGHUP reloads the
+policy (one that does not parse is refused and the last good one stays in force);
+SIGINT or SIGTERM stops it, with the plans saved for the next start.
+
+--dry-run prints the timeline it would follow on the fleet as it is now, and sends nothing.`,
+		Example: `  ecs-redeploy autopilot --policy policy.yaml --dry-run --horizon 48h
+  ecs-redeploy autopilot --policy policy.yaml --dry-run --json
+  ecs-redeploy autopilot --policy policy.yaml --audit-log audit.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.policy == "" {
+				return usageError{errors.New("--policy FILE is required (see docs/autopilot.md)")}
+			}
+			if o.horizon <= 0 || o.assume <= 0 || o.every <= 0 {
+				return usageError{errors.New("--horizon, --assume and --every must be above 0")}
+			}
+			pol, err := policy.Load(o.policy)
+			if err != nil {
+				return usageError{err}
+			}
+			if o.dryRun {
+				return runDryRun(cmd, g, pol, o)
+			}
+			if g.ReadOnly {
+				return usageError{errors.New("--read-only: the autopilot redeploys; add --dry-run to only look")}
+			}
+			return runAutopilot(cmd, g, pol, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.policy, "policy", "", "the policy file (YAML; docs/autopilot.md)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the timeline it would follow, and send nothing")
+	f.DurationVar(&o.horizon, "horizon", 24*time.Hour, "dry run: how far ahead the timeline goes")
+	f.DurationVar(&o.assume, "assume", autopilot.DefaultAssume, "dry run: how long each redeploy is taken to last")
+	f.BoolVar(&o.json, "json", false, "dry run: print JSON (shape in docs/autopilot.md)")
+	f.DurationVar(&o.every, "every", autopilot.DefaultEvery, "how often the autopilot looks at the fleet")
+	return cmd
+}
+
+// runDryRun lists the fleet once and prints the timeline.
+func runDryRun(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o autopilotOptions) error {
+	ctx := cmd.Context()
+	e, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	h := e.newHub(fleet.Options{})
+	if err := h.Refresh(ctx); err != nil {
+		return fmt.Errorf("listing the instances with pending events: %w", err)
+	}
+	tl := autopilot.DryRun(ctx, h, pol, o.horizon, o.assume)
+	if o.json {
+		b, err := json.MarshalIndent(tl, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\n", safetext.JSON(b))
+		return err
+	}
+	return writeTimeline(cmd.OutOrStdout(), tl)
+}
+
+// writeTimeline prints a timeline for people: names and reasons from the API made safe.
+func writeTimeline(w io.Writer, tl autopilot.Timeline) error {
+	pr := &printer{w: w}
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+	pr.printf("%s (%s): from %s to %s, each redeploy taken to last %s\n", tl.Autopilot, safetext.Terminal(tl.Policy),
+		day(tl.From), day(tl.Until), model.FormatDuration(time.Duration(tl.AssumeSeconds)*time.Second))
+	step := func(s autopilot.Step) {
+		line := fmt.Sprintf("  %s  %-24s %-20s rule %-18s %-28s deadline %s", day(s.At), s.InstanceID, orDash(safetext.Terminal(s.Name)),
+			safetext.Terminal(s.Rule), s.EventType, day(s.Deadline))
+		if s.Window != "" {
+			line += ", window " + s.Window
+		}
+		if s.Waited != "" {
+			line += "; waited: " + safetext.Terminal(s.Waited)
+		}
+		pr.printf("%s\n", line)
+	}
+	if len(tl.Redeploys) == 0 {
+		pr.printf("redeploys: none within the horizon\n")
+	} else {
+		pr.printf("redeploys, in order (%d):\n", len(tl.Redeploys))
+	}
+	for _, s := range tl.Redeploys {
+		step(s)
+	}
+	if len(tl.Later) > 0 {
+		pr.printf("after the horizon (%d):\n", len(tl.Later))
+		for _, s := range tl.Later {
+			step(s)
+		}
+	}
+	if len(tl.Left) > 0 {
+		pr.printf("left to humans (%d):\n", len(tl.Left))
+		for _, l := range tl.Left {
+			rule := ""
+			if l.Rule != "" {
+				rule = "rule " + safetext.Terminal(l.Rule) + ": "
+			}
+			pr.printf("  %-24s %s%s\n", l.InstanceID, rule, safetext.Terminal(l.Reason))
+		}
+	}
+	return pr.Err()
+}
+
+// runAutopilot runs the autopilot headless until SIGINT or SIGTERM: the hub's loops, the
+// plans it left unfinished resumed, SIGHUP reloading the policy, then a drain.
+func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o autopilotOptions) error {
+	ctx := cmd.Context()
+	store, err := g.planStore()
+	if err != nil {
+		return err
+	}
+	e, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	out := &printer{w: cmd.OutOrStdout()}
+	var outMu sync.Mutex
+	h := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Logger: logger, OnTransition: func(t fleet.Transition) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		out.printf("%s  plan %s  %-24s %s %s %s\n", t.Time.UTC().Format(time.RFC3339), t.Plan, t.Instance, t.Status, t.Task, safetext.Terminal(t.Reason))
+	}})
+	if _, _, err := h.ResumePlans(ctx, backend.Identity{}); err != nil {
+		return fmt.Errorf("resuming the unfinished plans: %w", err)
+	}
+	ap, err := autopilot.New(h, autopilot.Options{Policy: pol, Logger: logger, Every: o.every, OnNotice: func(kind, text string) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
+	}})
+	if err != nil {
+		return err
+	}
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() { h.Run(hubCtx); close(hubDone) }()
+	if err := h.Refresh(ctx); err != nil && !errors.Is(err, fleet.ErrBusy) {
+		logger.Warn("first listing failed; the hub retries", "err", safetext.Log(err.Error()))
+	}
+	apDone := make(chan struct{})
+	go func() { ap.Run(ctx); close(apDone) }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-hup:
+			reloadPolicy(ap, o.policy)
+		}
+	}
+	<-apDone
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	err = h.Drain(drainCtx)
+	stopHub()
+	<-hubDone
+	return err
+}
+
+// reloadPolicy reads the policy file again: a good one is put in force, a bad one is
+// refused and said, and the last good one stays.
+func reloadPolicy(ap *autopilot.Autopilot, path string) {
+	pol, err := policy.Load(path)
+	if err != nil {
+		ap.ReloadFailed(err)
+		return
+	}
+	ap.Reload(pol)
+}
