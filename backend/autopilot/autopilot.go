@@ -166,8 +166,10 @@ func (a *Autopilot) poke() {
 	}
 }
 
-// failedPlan is a line naming a plan of the autopilot's that a failure paused, "" when
-// none did (or the autopilot is paused already).
+// failedPlan is a line naming a failure in one of the autopilot's plans it has not acted
+// on yet, "" when there is none (or the autopilot is paused already): an item that failed,
+// or a plan paused by a failure (a plan whose items have all ended is done, paused or not,
+// so the items are what tell).
 func (a *Autopilot) failedPlan(snap *fleet.Snapshot) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -175,7 +177,15 @@ func (a *Autopilot) failedPlan(snap *fleet.Snapshot) string {
 		return ""
 	}
 	for _, st := range snap.Plans {
-		if _, ours := a.plans[st.ID]; ours && st.Phase == fleet.PhasePaused && !a.held[st.ID] {
+		if _, ours := a.plans[st.ID]; !ours {
+			continue
+		}
+		for _, it := range st.Items {
+			if _, known := a.failed[it.InstanceID]; it.Status == fleet.ItemFailed && !known {
+				return "plan " + st.ID + ": " + it.InstanceID + " failed: " + it.Reason
+			}
+		}
+		if st.Phase == fleet.PhasePaused && !a.held[st.ID] {
 			return "plan " + st.ID + " paused: " + st.Stopped
 		}
 	}

@@ -142,7 +142,9 @@ func decide(ctx context.Context, pol *policy.Policy, now time.Time, cands []cand
 			d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Reason: "no rule matches it"})
 			continue
 		}
-		left := func(why string) { d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Rule: r.Name, Reason: why}) }
+		left := func(why string) {
+			d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Rule: r.Name, Reason: why})
+		}
 		if c.blocked != "" {
 			left(c.blocked)
 			continue
