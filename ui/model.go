@@ -440,6 +440,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return settle
 	case planStartedMsg:
 		return m.planStarted(msg)
+	case autopilotAnsweredMsg:
+		m.autopilotAnswered(msg)
+		return nil
 	case planAnsweredMsg:
 		if msg.err != nil {
 			m.setRefusal(errLine("batch", msg.err))
@@ -602,6 +605,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
 	m.logFailures(prev, s)
 	m.plansChanged(prev, s)
+	m.autopilotChanged(prev, s)
 	m.followNotice()
 	m.list.SetSnapshot(s)
 	m.tasks.SetTasks(s.Tasks)

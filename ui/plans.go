@@ -68,7 +68,7 @@ func (m *Model) pausedPlan() *fleet.PlanStatus {
 		return nil
 	}
 	for i := range m.snap.Plans {
-		if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused {
+		if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused && !m.heldByAutopilot(p) {
 			return p
 		}
 	}

@@ -58,8 +58,10 @@ type Autopilot struct {
 	after  func(time.Duration) <-chan time.Time
 	wake   chan struct{}
 
-	// tick makes ticks one at a time.
-	tick sync.Mutex
+	// tick makes ticks one at a time; starting is held while plans are started, so a
+	// pause that has returned has paused every plan started before it.
+	tick     sync.Mutex
+	starting sync.Mutex
 	mu   sync.Mutex
 	pol  *policy.Policy
 	// polErr is the last refused reload.
@@ -206,7 +208,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	}
 
 	a.mu.Lock()
-	pol, paused := a.pol, a.paused
+	pol := a.pol
 	l := newLoad()
 	done := maps.Clone(a.failed)
 	rows := map[string]*fleet.Row{}
@@ -252,6 +254,14 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	d := decide(ctx, pol, now, fromRows(snap.Rows), done, l, a.h.Maintenance)
 	var notices [][2]string
 	a.mu.Lock()
+	if a.paused {
+		// Due, and nothing but the pause holds them: every session sees what waits for
+		// a resume.
+		for _, p := range d.start {
+			d.next = append(d.next, fleet.AutopilotDue{InstanceID: p.c.inst.ID, Rule: p.rule.Name, At: now, Waiting: a.why})
+		}
+		d.start = nil
+	}
 	a.status.Next, a.status.Left = d.next, d.left
 	a.status.Checked = now
 	a.status.Plans, a.status.InFlight = plans, inFlight
@@ -262,9 +272,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
-	if !paused {
-		notices = append(notices, a.start(d.start)...)
-	}
+	notices = append(notices, a.start(d.start)...)
 	a.publish()
 	a.tell(notices)
 }
@@ -280,7 +288,13 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 		byRule[p.rule] = append(byRule[p.rule], p.c.inst.ID)
 	}
 	who := a.Identity()
+	a.starting.Lock()
+	defer a.starting.Unlock()
 	for _, r := range order {
+		if p, _ := a.Paused(); p {
+			// Paused while this tick decided: nothing more starts.
+			break
+		}
 		ids := byRule[r]
 		st, err := a.h.StartPlan(ids, PlanOptions(r, who))
 		if err != nil {
@@ -332,6 +346,11 @@ func (a *Autopilot) pauseAll(who backend.Identity, why string) {
 	}
 	a.paused, a.why = true, why
 	a.status.Paused, a.status.Why = true, why
+	a.mu.Unlock()
+	// A tick starting plans now stops before its next one; wait for the one it sends.
+	a.starting.Lock()
+	defer a.starting.Unlock()
+	a.mu.Lock()
 	ids := slices.Collect(maps.Keys(a.plans))
 	for _, id := range ids {
 		a.held[id] = true

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/log"
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
@@ -168,11 +169,15 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 	if _, _, err := h.ResumePlans(ctx, backend.Identity{}); err != nil {
 		return fmt.Errorf("resuming the unfinished plans: %w", err)
 	}
-	ap, err := autopilot.New(h, autopilot.Options{Policy: pol, Logger: logger, Every: o.every, OnNotice: func(kind, text string) {
+	opt := autopilot.Options{Policy: pol, Logger: logger, Every: o.every, OnNotice: func(kind, text string) {
 		outMu.Lock()
 		defer outMu.Unlock()
 		out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
-	}})
+	}}
+	if adjustAutopilotOptions != nil {
+		adjustAutopilotOptions(&opt)
+	}
+	ap, err := autopilot.New(h, opt)
 	if err != nil {
 		return err
 	}
@@ -213,4 +218,31 @@ func reloadPolicy(ap *autopilot.Autopilot, path string) {
 		return
 	}
 	ap.Reload(pol)
+}
+
+// adjustAutopilotOptions lets tests make the autopilot look more often than a person's
+// clock would.
+var adjustAutopilotOptions func(*autopilot.Options)
+
+// startServeAutopilot starts the autopilot of the policy file under serve, when one is
+// given: it runs on the hub's context, every session sees it, any operator pauses it.
+func startServeAutopilot(ctx context.Context, h *fleet.Hub, path string, logger *log.Logger) (*autopilot.Autopilot, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pol, err := policy.Load(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger)}
+	if adjustAutopilotOptions != nil {
+		adjustAutopilotOptions(&opt)
+	}
+	ap, err := autopilot.New(h, opt)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("autopilot", "name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules))
+	go ap.Run(ctx)
+	return ap, nil
 }
