@@ -79,7 +79,7 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 }
 
 // autopilotSeg is the header's word on the autopilot: "autopilot:night-shift on · 1 in
-// flight", or PAUSED; "" when none runs.
+// flight", or "PAUSED (2 due)", counting what only the pause holds; "" when none runs.
 func (m *Model) autopilotSeg() string {
 	if m.snap == nil || m.snap.Autopilot == nil {
 		return ""
@@ -87,7 +87,13 @@ func (m *Model) autopilotSeg() string {
 	a := m.snap.Autopilot
 	name := safetext.Terminal(a.Name)
 	if a.Paused {
-		return m.st.Warn.On(name + " PAUSED")
+		held := 0
+		for _, d := range a.Next {
+			if d.Waiting == a.Why {
+				held++
+			}
+		}
+		return m.st.Warn.On(name + " PAUSED (" + strconv.Itoa(held) + " due)")
 	}
 	s := name + " on"
 	if a.InFlight > 0 {
