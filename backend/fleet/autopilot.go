@@ -38,19 +38,20 @@ type AutopilotStatus struct {
 
 // AutopilotDue is one instance the autopilot will redeploy at At under Rule.
 type AutopilotDue struct {
-	InstanceID string
-	Rule       string
-	At         time.Time
-	// Waiting says what holds an instance that is due now (a limit), "" when nothing.
-	Waiting string `json:",omitempty"`
+	InstanceID string    `json:"instance"`
+	Rule       string    `json:"rule"`
+	At         time.Time `json:"at"`
+	// Waiting says what holds an instance that is due now (a bound, the pause), "" when
+	// nothing does.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // AutopilotLeft is one instance the autopilot leaves to humans, and why.
 type AutopilotLeft struct {
-	InstanceID string
+	InstanceID string `json:"instance"`
 	// Rule is the rule that matched it, "" when none did.
-	Rule   string
-	Reason string
+	Rule   string `json:"rule,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // AutopilotControl is what the hub asks when an operator pauses or resumes the autopilot

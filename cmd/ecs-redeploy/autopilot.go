@@ -12,6 +12,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	// A policy's time_zone may name a zone (Asia/Shanghai) on a host without a zone
+	// database: the binary carries its own (about 450 KB).
+	_ "time/tzdata"
 
 	"github.com/charmbracelet/log"
 	"github.com/spf13/cobra"
