@@ -67,6 +67,7 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 	if prev != nil && prev.Autopilot != nil {
 		was = *prev.Autopilot
 	}
+	m.autopilotLeftLog(&was, a)
 	switch {
 	case a.Paused && !was.Paused:
 		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Pause, Text: safetext.Terminal(a.Name + " " + a.Why)})
@@ -79,7 +80,7 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 }
 
 // autopilotSeg is the header's word on the autopilot: "autopilot:night-shift on · 1 in
-// flight", or "PAUSED (2 due)", counting what only the pause holds; "" when none runs.
+// flight", or "PAUSED · 2 held", counting what only the pause holds; "" when none runs.
 func (m *Model) autopilotSeg() string {
 	if m.snap == nil || m.snap.Autopilot == nil {
 		return ""
@@ -93,7 +94,10 @@ func (m *Model) autopilotSeg() string {
 				held++
 			}
 		}
-		return m.st.Warn.On(name + " PAUSED (" + strconv.Itoa(held) + " due)")
+		if held > 0 {
+			return m.st.Warn.On(name+" PAUSED") + " · " + strconv.Itoa(held) + " held"
+		}
+		return m.st.Warn.On(name + " PAUSED")
 	}
 	s := name + " on"
 	if a.InFlight > 0 {
@@ -107,4 +111,40 @@ func (m *Model) autopilotSeg() string {
 func (m *Model) heldByAutopilot(p *fleet.PlanStatus) bool {
 	a := m.snap.Autopilot
 	return a != nil && a.Paused && p.Identity.Name == a.Name
+}
+
+// autopilotLine is the task panel's word on the autopilot: its next redeploy and what it
+// leaves to humans (each is in the log, L); "" when none runs.
+func (m *Model) autopilotLine() string {
+	if m.snap == nil || m.snap.Autopilot == nil {
+		return ""
+	}
+	a := m.snap.Autopilot
+	var parts []string
+	if len(a.Next) > 0 {
+		n := a.Next[0]
+		parts = append(parts, "autopilot next: "+n.InstanceID+" "+n.At.UTC().Format("15:04 UTC")+" ("+safetext.Terminal(n.Rule)+")")
+	} else {
+		parts = append(parts, "autopilot: nothing due")
+	}
+	if len(a.Left) > 0 {
+		parts = append(parts, strconv.Itoa(len(a.Left))+" left to humans (L)")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// autopilotLeftLog puts in the session's log each instance the autopilot newly leaves to
+// humans, with the reason.
+func (m *Model) autopilotLeftLog(prev, a *fleet.AutopilotStatus) {
+	told := map[string]string{}
+	if prev != nil {
+		for _, l := range prev.Left {
+			told[l.InstanceID] = l.Reason
+		}
+	}
+	for _, l := range a.Left {
+		if told[l.InstanceID] != l.Reason {
+			m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Notice, Text: safetext.Terminal(a.Name + " leaves " + l.InstanceID + " to humans: " + l.Reason)})
+		}
+	}
 }

@@ -375,6 +375,9 @@ func (m *Model) relayout() {
 	m.tasks.SetSize(m.width, m.taskRows())
 	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
 	m.tasks.Plan = m.planLine()
+	if ap := m.autopilotLine(); ap != "" {
+		m.tasks.Plan = strings.TrimPrefix(m.tasks.Plan+"  │  "+ap, "  │  ")
+	}
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())

@@ -62,8 +62,8 @@ type Autopilot struct {
 	// pause that has returned has paused every plan started before it.
 	tick     sync.Mutex
 	starting sync.Mutex
-	mu   sync.Mutex
-	pol  *policy.Policy
+	mu       sync.Mutex
+	pol      *policy.Policy
 	// polErr is the last refused reload.
 	polErr string
 	paused bool
@@ -262,6 +262,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 		d.start = nil
 	}
+	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
 	a.status.Next, a.status.Left = d.next, d.left
 	a.status.Checked = now
 	a.status.Plans, a.status.InFlight = plans, inFlight
@@ -334,7 +335,8 @@ func (a *Autopilot) Pause(who backend.Identity) error {
 	if err := backend.Authorize(who); err != nil {
 		return err
 	}
-	a.pauseAll(who, "paused by "+who.String())
+	// The audit line has the key's fingerprint; every screen says who, in short.
+	a.pauseAll(who, "paused by "+who.Name+" ("+string(who.Role)+")")
 	return nil
 }
 

@@ -172,7 +172,7 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 	if _, _, err := h.ResumePlans(ctx, backend.Identity{}); err != nil {
 		return fmt.Errorf("resuming the unfinished plans: %w", err)
 	}
-	opt := autopilot.Options{Policy: pol, Logger: logger, Every: o.every, OnNotice: func(kind, text string) {
+	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every), OnNotice: func(kind, text string) {
 		outMu.Lock()
 		defer outMu.Unlock()
 		out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
@@ -229,7 +229,7 @@ var adjustAutopilotOptions func(*autopilot.Options)
 
 // startServeAutopilot starts the autopilot of the policy file under serve, when one is
 // given: it runs on the hub's context, every session sees it, any operator pauses it.
-func startServeAutopilot(ctx context.Context, h *fleet.Hub, path string, logger *log.Logger) (*autopilot.Autopilot, error) {
+func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger) (*autopilot.Autopilot, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -237,7 +237,7 @@ func startServeAutopilot(ctx context.Context, h *fleet.Hub, path string, logger 
 	if err != nil {
 		return nil, usageError{err}
 	}
-	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger)}
+	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery)}
 	if adjustAutopilotOptions != nil {
 		adjustAutopilotOptions(&opt)
 	}
@@ -248,4 +248,14 @@ func startServeAutopilot(ctx context.Context, h *fleet.Hub, path string, logger 
 	logger.Info("autopilot", "name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules))
 	go ap.Run(ctx)
 	return ap, nil
+}
+
+// autopilotEvery is how often the autopilot looks, on the wall clock: every, or on an
+// accelerated simulator (--sim-speed) as often in the simulator's time (at least every
+// 100 ms), so that a window is not crossed between two looks.
+func (g *globalOptions) autopilotEvery(every time.Duration) time.Duration {
+	if !g.demoMode() || g.SimSpeed <= 1 {
+		return every
+	}
+	return max(time.Duration(float64(every)/g.SimSpeed), 100*time.Millisecond)
 }

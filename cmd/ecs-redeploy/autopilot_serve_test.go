@@ -64,7 +64,7 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	alice.Type(":")
 	alice.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:`))
 	alice.Type("autopilot pause")
-	alice.Out.WaitMatch(t, regexp.MustCompile(`:autopilot pause`))
+	alice.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:autopilot pause`))
 	alice.Type("\r")
 	alice.Out.WaitMatch(t, regexp.MustCompile(`autopilot:ssh-test PAUSED`))
 	sent := intents()
@@ -74,7 +74,7 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot pause user=alice fingerprint=SHA256:\S+ role=operator`))
 	// Held: the first redeploy ended and the next came due (max_in_flight 1: one at a
 	// time), and the pause alone holds it.
-	alice.Out.WaitMatch(t, regexp.MustCompile(`PAUSED \(1 due\)`))
+	alice.Out.WaitMatch(t, regexp.MustCompile(`PAUSED · 1 held`))
 	if got := intents(); got != sent {
 		t.Fatalf("paused after %d sends: %d sent since", sent, got-sent)
 	}
@@ -84,7 +84,7 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	vera.Type(":")
 	vera.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:`))
 	vera.Type("autopilot resume")
-	vera.Out.WaitMatch(t, regexp.MustCompile(`:autopilot resume`))
+	vera.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:autopilot resume`))
 	vera.Type("\r")
 	vera.Out.WaitMatch(t, regexp.MustCompile(`autopilot resume: Forbidden.Role`))
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot resume refused user=vera`))
@@ -106,7 +106,7 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	alice.Type(":")
 	alice.Out.WaitMatch(t, regexp.MustCompile(`(?s)(?:(?m:^:).*){`+strconv.Itoa(colons+1)+`}`))
 	alice.Type("autopilot resume")
-	alice.Out.WaitMatch(t, regexp.MustCompile(`:autopilot resume`))
+	alice.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:autopilot resume`))
 	alice.Type("\r")
 	alice.Out.WaitMatch(t, regexp.MustCompile(`autopilot:ssh-test resumed`))
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot resume user=alice`))
