@@ -262,6 +262,26 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 		d.start = nil
 	}
+	// What it keeps follows the fleet, not how long it runs: plans the hub no longer
+	// shows, and instances no longer left to humans, are forgotten.
+	shown := map[string]bool{}
+	for _, st := range snap.Plans {
+		shown[st.ID] = true
+	}
+	for id := range a.plans {
+		if !shown[id] && !a.held[id] {
+			delete(a.plans, id)
+		}
+	}
+	stillLeft := map[string]bool{}
+	for _, lf := range d.left {
+		stillLeft[lf.InstanceID] = true
+	}
+	for id := range a.told {
+		if !stillLeft[id] {
+			delete(a.told, id)
+		}
+	}
 	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
 	a.status.Next, a.status.Left = d.next, d.left
 	a.status.Checked = now

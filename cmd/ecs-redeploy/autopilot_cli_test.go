@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"ecs-redeploy/ui/serve/sshtest"
 )
 
 var apScenario = filepath.Join("..", "..", "backend", "sim", "scenarios", "autopilot.yaml")
@@ -89,5 +93,31 @@ func TestAutopilotRefusesABadPolicy(t *testing.T) {
 	}
 	if _, err := run(t, "autopilot", "--demo"); err == nil || !strings.Contains(err.Error(), "--policy FILE is required") {
 		t.Fatalf("no --policy: %v", err)
+	}
+}
+
+// Headless, the autopilot runs until SIGINT or SIGTERM (the command's context), printing
+// what it does; then it drains: the call in flight answers, and the command ends cleanly.
+func TestAutopilotHeadlessRunsUntilStopped(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	stateDir(t)
+	dir := t.TempDir()
+	scenarioFile, policyFile := filepath.Join(dir, "s.yaml"), filepath.Join(dir, "policy.yaml")
+	os.WriteFile(scenarioFile, []byte(apServeScenario), 0o600)
+	os.WriteFile(policyFile, []byte(apServePolicy), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := sshtest.NewBuffer()
+	cmd := newRootCmd()
+	cmd.SetOut(out)
+	cmd.SetErr(out)
+	cmd.SetArgs([]string{"autopilot", "--scenario", scenarioFile, "--policy", policyFile, "--sim-speed", "100"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	out.WaitMatch(t, regexp.MustCompile(`autopilot\.plan_started\s+autopilot:ssh-test started plan p-\S+ under rule "web": \[i-bp1apssh00000000001\]`))
+	out.WaitMatch(t, regexp.MustCompile(`i-bp1apssh00000000001\s+running t-`))
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("stopped: %v\n%s", err, out.String())
 	}
 }
