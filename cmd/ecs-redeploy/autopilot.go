@@ -59,9 +59,9 @@ SIGINT or SIGTERM stops it, with the plans saved for the next start.
 			if o.horizon <= 0 || o.assume <= 0 || o.every <= 0 {
 				return usageError{errors.New("--horizon, --assume and --every must be above 0")}
 			}
-			pol, err := policy.Load(o.policy)
+			pol, err := loadPolicy(cmd.ErrOrStderr(), o.policy)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			if o.dryRun {
 				return runDryRun(cmd, g, pol, o)
@@ -229,13 +229,13 @@ var adjustAutopilotOptions func(*autopilot.Options)
 
 // startServeAutopilot starts the autopilot of the policy file under serve, when one is
 // given: it runs on the hub's context, every session sees it, any operator pauses it.
-func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger) (*autopilot.Autopilot, error) {
+func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger, stderr io.Writer) (*autopilot.Autopilot, error) {
 	if path == "" {
 		return nil, nil
 	}
-	pol, err := policy.Load(path)
+	pol, err := loadPolicy(stderr, path)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery)}
 	if adjustAutopilotOptions != nil {
@@ -258,4 +258,22 @@ func (g *globalOptions) autopilotEvery(every time.Duration) time.Duration {
 		return every
 	}
 	return max(time.Duration(float64(every)/g.SimSpeed), 100*time.Millisecond)
+}
+
+// loadPolicy reads the policy file. Its mistakes are printed to w, one line each with
+// file and line (each made safe for the terminal, as every error line is), and the error
+// counts them: a usage mistake.
+func loadPolicy(w io.Writer, path string) (*policy.Policy, error) {
+	pol, err := policy.Load(path)
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		for _, line := range pe.Problems {
+			fmt.Fprintln(w, safetext.Terminal(line))
+		}
+		return nil, usageError{fmt.Errorf("%s: %d mistake(s), each on a line above; fix them and run again (docs/autopilot.md)", path, len(pe.Problems))}
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pol, nil
 }

@@ -84,9 +84,9 @@ func TestAutopilotRefusesABadPolicy(t *testing.T) {
 	if !errors.As(err, &ue) || exitCode(err) != 2 {
 		t.Fatalf("%v, want a usage error", err)
 	}
-	want := "policy.yaml:4: regions: \"Hangzhou\" is not a region id: write ids like cn-hangzhou\npolicy.yaml:5: lead_time \"2x\": write a duration like 6h, 90m or 2d"
-	if err.Error() != want {
-		t.Fatalf("got:\n%s\nwant:\n%s\n(output %q)", err, want, out)
+	want := "policy.yaml:4: regions: \"Hangzhou\" is not a region id: write ids like cn-hangzhou\npolicy.yaml:5: lead_time \"2x\": write a duration like 6h, 90m or 2d\n"
+	if out != want || !strings.Contains(err.Error(), "policy.yaml: 2 mistake(s), each on a line above") {
+		t.Fatalf("got:\n%s%v\nwant:\n%s", out, err, want)
 	}
 	if _, err := run(t, "autopilot", "--demo", "--policy", apPolicy, "--read-only"); err == nil || !strings.Contains(err.Error(), "--dry-run") {
 		t.Fatalf("--read-only without --dry-run: %v", err)

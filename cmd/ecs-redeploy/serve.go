@@ -178,7 +178,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	hub := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Budget: g.APIBudget, Logger: slog.New(logger)})
 	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
-	ap, err := startServeAutopilot(hubCtx, g, hub, o.Policy, logger)
+	ap, err := startServeAutopilot(hubCtx, g, hub, o.Policy, logger, logw)
 	if err != nil {
 		return err
 	}
