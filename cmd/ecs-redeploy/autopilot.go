@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/autopilot"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/notify"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/policy"
 	"ecs-redeploy/model/safetext"
@@ -34,6 +36,7 @@ type autopilotOptions struct {
 	assume  time.Duration
 	json    bool
 	every   time.Duration
+	notify  notifyFlags
 }
 
 func newAutopilotCmd(g *globalOptions) *cobra.Command {
@@ -79,6 +82,7 @@ SIGINT or SIGTERM stops it, with the plans saved for the next start.
 	f.DurationVar(&o.assume, "assume", autopilot.DefaultAssume, "dry run: how long each redeploy is taken to last")
 	f.BoolVar(&o.json, "json", false, "dry run: print JSON (shape in docs/autopilot.md)")
 	f.DurationVar(&o.every, "every", autopilot.DefaultEvery, "how often the autopilot looks at the fleet")
+	o.notify.add(f)
 	return cmd
 }
 
@@ -172,15 +176,25 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 	if _, _, err := h.ResumePlans(ctx, backend.Identity{}); err != nil {
 		return fmt.Errorf("resuming the unfinished plans: %w", err)
 	}
-	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every), OnNotice: func(kind, text string) {
-		outMu.Lock()
-		defer outMu.Unlock()
-		out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
-	}}
+	notifier, err := o.notify.notifier(logger)
+	if err != nil {
+		return err
+	}
+	if notifier != nil {
+		drain := runNotifier(ctx, notifier, h)
+		defer drain(5 * time.Second)
+	}
+	var ap *autopilot.Autopilot
+	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every),
+		OnNotice: pauseNotices(notifier, e.Now, func() *autopilot.Autopilot { return ap }, func(kind, text string) {
+			outMu.Lock()
+			defer outMu.Unlock()
+			out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
+		})}
 	if adjustAutopilotOptions != nil {
 		adjustAutopilotOptions(&opt)
 	}
-	ap, err := autopilot.New(h, opt)
+	ap, err = autopilot.New(h, opt)
 	if err != nil {
 		return err
 	}
@@ -229,7 +243,7 @@ var adjustAutopilotOptions func(*autopilot.Options)
 
 // startServeAutopilot starts the autopilot of the policy file under serve, when one is
 // given: it runs on the hub's context, every session sees it, any operator pauses it.
-func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger, stderr io.Writer) (*autopilot.Autopilot, error) {
+func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger, stderr io.Writer, n *notify.Notifier) (*autopilot.Autopilot, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -237,11 +251,13 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	if err != nil {
 		return nil, err
 	}
-	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery)}
+	var ap *autopilot.Autopilot
+	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery),
+		OnNotice: pauseNotices(n, h.Now, func() *autopilot.Autopilot { return ap }, nil)}
 	if adjustAutopilotOptions != nil {
 		adjustAutopilotOptions(&opt)
 	}
-	ap, err := autopilot.New(h, opt)
+	ap, err = autopilot.New(h, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -276,4 +292,25 @@ func loadPolicy(w io.Writer, path string) (*policy.Policy, error) {
 		return nil, usageError{err}
 	}
 	return pol, nil
+}
+
+// pauseNotices is the autopilot's OnNotice: its pause goes to the webhook as
+// notify.AutopilotPaused (with --notify; the notifier's own watcher tells the rest: plans
+// paused or failed, outcomes unknown), and every notice to next (nil: none). ap is the
+// autopilot, once made.
+func pauseNotices(n *notify.Notifier, now func() time.Time, ap func() *autopilot.Autopilot, next func(kind, text string)) func(kind, text string) {
+	return func(kind, text string) {
+		if next != nil {
+			next(kind, text)
+		}
+		if n == nil || kind != autopilot.NoticePaused || ap() == nil {
+			return
+		}
+		a := ap()
+		why := text
+		if paused, w := a.Paused(); paused {
+			why = strings.TrimPrefix(w, "paused ")
+		}
+		n.Post(notify.AutopilotPaused(strings.TrimPrefix(a.Identity().Name, "autopilot:"), why, now()))
+	}
 }

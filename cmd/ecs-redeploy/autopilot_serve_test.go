@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,8 +52,15 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	t.Cleanup(func() { adjustAutopilotOptions = nil })
 	viewer, viewers := sshtest.KeyFile(t, dir, "viewers")
 	op, ops := sshtest.KeyFile(t, dir, "operators")
+	// The team's webhook, on loopback: the pause is told there.
+	hooked := sshtest.NewBuffer()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hooked.Write(append(body, '\n'))
+	}))
+	t.Cleanup(hook.Close)
 	// At 100× a redeploy of a Running instance takes about 4 s.
-	addr, logs, stop := startServe(t, "--demo", "--scenario", scenarioFile, "--sim-speed", "100", "--policy", policyFile,
+	addr, logs, stop := startServe(t, "--demo", "--scenario", scenarioFile, "--sim-speed", "100", "--policy", policyFile, "--notify", hook.URL,
 		"--host-key", filepath.Join(dir, "host_key"), "--authorized-keys", viewers, "--operator-keys", ops,
 		"--audit-log", audit, "--keepalive", "0")
 	intents := func() int {
@@ -72,6 +82,7 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 		t.Fatalf("%d redeploys sent before the pause", sent)
 	}
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot pause user=alice fingerprint=SHA256:\S+ role=operator`))
+	hooked.WaitMatch(t, regexp.MustCompile(`"kind":"autopilot.paused".*"text":"autopilot ssh-test paused: by alice \(operator\); it starts nothing until an operator resumes it`))
 	// Held: the first redeploy ended and the next came due (max_in_flight 1: one at a
 	// time), and the pause alone holds it.
 	alice.Out.WaitMatch(t, regexp.MustCompile(`PAUSED · 1 held`))
