@@ -273,6 +273,22 @@ func (a *Autopilot) Tick(ctx context.Context) {
 			delete(a.plans, id)
 		}
 	}
+	// A failure is kept while its instance is listed or its plan is shown: forgotten
+	// sooner, the plan's failed item would read as a new failure and pause it again.
+	listed := map[string]bool{}
+	for _, r := range snap.Rows {
+		listed[r.Inst.ID] = true
+	}
+	for _, st := range snap.Plans {
+		for _, it := range st.Items {
+			listed[it.InstanceID] = true
+		}
+	}
+	for id := range a.failed {
+		if !listed[id] {
+			delete(a.failed, id)
+		}
+	}
 	stillLeft := map[string]bool{}
 	for _, lf := range d.left {
 		stillLeft[lf.InstanceID] = true
