@@ -141,6 +141,8 @@ func (a *Autopilot) Run(ctx context.Context) {
 	sub := a.h.Subscribe(ctx)
 	defer sub.Close()
 	for {
+		// A look before the hub's first listing sees nothing: the first listing wakes it.
+		listed := !a.h.Snapshot().Updated.IsZero()
 		a.Tick(ctx)
 		timer := a.after(a.every)
 	wait:
@@ -153,7 +155,7 @@ func (a *Autopilot) Run(ctx context.Context) {
 			case <-timer:
 				break wait
 			case snap := <-sub.C():
-				if a.failedPlan(snap) != "" {
+				if a.failedPlan(snap) != "" || (!listed && !snap.Updated.IsZero()) {
 					break wait
 				}
 			}

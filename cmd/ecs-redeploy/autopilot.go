@@ -191,9 +191,6 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 			defer outMu.Unlock()
 			out.printf("%s  %s  %s\n", e.Now().UTC().Format(time.RFC3339), kind, safetext.Terminal(text))
 		})}
-	if adjustAutopilotOptions != nil {
-		adjustAutopilotOptions(&opt)
-	}
 	ap, err = autopilot.New(h, opt)
 	if err != nil {
 		return err
@@ -237,10 +234,6 @@ func reloadPolicy(ap *autopilot.Autopilot, path string) {
 	ap.Reload(pol)
 }
 
-// adjustAutopilotOptions lets tests make the autopilot look more often than a person's
-// clock would.
-var adjustAutopilotOptions func(*autopilot.Options)
-
 // startServeAutopilot starts the autopilot of the policy file under serve, when one is
 // given: it runs on the hub's context, every session sees it, any operator pauses it.
 func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, path string, logger *log.Logger, stderr io.Writer, n *notify.Notifier) (*autopilot.Autopilot, error) {
@@ -254,9 +247,6 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	var ap *autopilot.Autopilot
 	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery),
 		OnNotice: pauseNotices(n, h.Now, func() *autopilot.Autopilot { return ap }, nil)}
-	if adjustAutopilotOptions != nil {
-		adjustAutopilotOptions(&opt)
-	}
 	ap, err = autopilot.New(h, opt)
 	if err != nil {
 		return nil, err

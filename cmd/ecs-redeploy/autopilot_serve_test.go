@@ -11,11 +11,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"ecs-redeploy/backend/autopilot"
 	"ecs-redeploy/ui/serve/sshtest"
 )
 
@@ -48,8 +46,8 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	adjustAutopilotOptions = func(o *autopilot.Options) { o.Every = 20 * time.Millisecond }
-	t.Cleanup(func() { adjustAutopilotOptions = nil })
+	// No adjustment: at --sim-speed 100 the autopilot looks every 300 ms (30 s of
+	// simulated time), and the hub's first listing wakes its first look.
 	viewer, viewers := sshtest.KeyFile(t, dir, "viewers")
 	op, ops := sshtest.KeyFile(t, dir, "operators")
 	// The team's webhook, on loopback: the pause is told there.
