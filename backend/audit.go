@@ -48,6 +48,13 @@ type AuditRecord struct {
 	// an accept, whose EventID names the event.
 	Action  string `json:"action,omitempty"`
 	EventID string `json:"event,omitempty"`
+	// Instances, Events, EventType and NotBefore describe a drill
+	// (CreateSimulatedSystemEvents, CancelSimulatedSystemEvents): the instances asked for,
+	// the event ids made (on its result line) or canceled, the type and the deadline.
+	Instances []string  `json:"instances,omitempty"`
+	Events    []string  `json:"events,omitempty"`
+	EventType string    `json:"event_type,omitempty"`
+	NotBefore time.Time `json:"not_before,omitzero"`
 	// Outcome, on result lines: started, unknown or failed.
 	Outcome    string `json:"outcome,omitempty"`
 	TaskID     string `json:"task_id,omitempty"`

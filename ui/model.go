@@ -52,6 +52,10 @@ type Fleet interface {
 	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
 	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
+	// Drill and CancelDrills ask the hub for one CreateSimulatedSystemEvents or
+	// CancelSimulatedSystemEvents (fleet.Hub.Drill, fleet.Hub.CancelDrills): :drill.
+	Drill(ctx context.Context, req backend.DrillRequest) (backend.DrillRef, error)
+	CancelDrills(ctx context.Context, req backend.CancelDrillRequest) (backend.CancelDrillRef, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -464,6 +468,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case acceptDoneMsg:
 		m.acceptDone(msg)
+		return nil
+	case drillDoneMsg:
+		m.drillDone(msg)
 		return nil
 	case accept.SubmitMsg:
 		if m.mode == modeAccept && msg.From(m.acceptDlg) {
