@@ -85,7 +85,11 @@ func (h *Hub) PauseAutopilot(who backend.Identity) error {
 	if err != nil {
 		return err
 	}
-	return c.Pause(who)
+	if err := c.Pause(who); err != nil {
+		return err
+	}
+	h.note(backend.NoteAutopilotPause, who, h.autopilotName(), "")
+	return nil
 }
 
 // ResumeAutopilot resumes the autopilot for who; a viewer is refused.
@@ -94,7 +98,29 @@ func (h *Hub) ResumeAutopilot(who backend.Identity) error {
 	if err != nil {
 		return err
 	}
-	return c.Resume(who)
+	if err := c.Resume(who); err != nil {
+		return err
+	}
+	h.note(backend.NoteAutopilotResume, who, h.autopilotName(), "")
+	return nil
+}
+
+// autopilotName is the published autopilot's name ("autopilot:<policy name>"), for the audit log.
+func (h *Hub) autopilotName() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.autopilot == nil {
+		return ""
+	}
+	return h.autopilot.Name
+}
+
+// note writes a person's decision to the audit log (backend.Note); a log that cannot be
+// written is said in the hub's log, since the decision stands either way.
+func (h *Hub) note(action string, who backend.Identity, subject, detail string) {
+	if err := backend.Note(h.b, action, who, subject, detail); err != nil {
+		h.log.Error("audit log", "action", action, "err", safetext.Log(err.Error()))
+	}
 }
 
 func (h *Hub) autopilotControl(who backend.Identity) (AutopilotControl, error) {
@@ -140,6 +166,7 @@ func (h *Hub) PausePlan(who backend.Identity, id, why string) error {
 	p.mu.Unlock()
 	if paused {
 		h.log.Warn("plan paused", "plan", id, "by", safetext.Log(who.Name), "fingerprint", who.KeyFingerprint, "role", who.Role, "why", safetext.Log(why))
+		h.note(backend.NotePlanPause, who, id, why)
 		h.stepRun(r)
 	}
 	return err
