@@ -167,6 +167,11 @@ type Transition struct {
 	Task     string     `json:"task,omitempty"`
 	Status   ItemStatus `json:"status"`
 	Reason   string     `json:"reason,omitempty"`
+	// Due is, in a plan that keeps to windows, when a queued target may be sent (the start
+	// of its maintenance window; the plan's start when it is inside one), and Window that
+	// window: Start reports each target so before anything is sent.
+	Due    time.Time `json:"due,omitzero"`
+	Window string    `json:"window,omitempty"`
 }
 
 // PlanOptions are the rules of a plan and where it reports.
@@ -330,6 +335,16 @@ func (p *Plan) startLocked() error {
 	for _, it := range p.rec.Items {
 		if it.Status == ItemSkipped {
 			p.emit(it, it.Ended)
+		}
+	}
+	if p.rec.InWindow {
+		// When each target goes, before anything is sent (a plan nobody scheduled is
+		// scheduled by its first step, and says nothing here).
+		now := p.h.Now()
+		for _, it := range p.rec.Items {
+			if it.Status == ItemQueued && !it.Due.IsZero() {
+				p.emit(it, now)
+			}
 		}
 	}
 	return nil
@@ -532,7 +547,11 @@ func (p *Plan) emit(it PlanItem, now time.Time) {
 	if it.Status.Final() && !it.Ended.IsZero() {
 		at = it.Ended
 	}
-	p.notify(Transition{Time: at, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason})
+	tr := Transition{Time: at, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason}
+	if it.Status == ItemQueued {
+		tr.Due, tr.Window = it.Due, it.Window
+	}
+	p.notify(tr)
 }
 
 func (p *Plan) save() error {

@@ -56,8 +56,11 @@ func (p *Plan) Step(ctx context.Context) error {
 	now := p.h.Now()
 	changed := p.followLocked(ctx, now)
 	if p.rec.Phase == PhaseRunning {
-		if p.rec.InWindow && p.scheduleLocked(ctx, now) {
-			changed = true
+		if p.rec.InWindow {
+			// A failed read is on the items it holds back (their reason), and asked again.
+			if ch, _ := p.scheduleLocked(ctx, now); ch {
+				changed = true
+			}
 		}
 		if err := p.submitLocked(ctx, now); err != nil {
 			return err

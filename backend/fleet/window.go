@@ -5,6 +5,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -67,7 +68,7 @@ func (p *Plan) needsSlotLocked(it *PlanItem, now time.Time) bool {
 // is skipped with the reason. It reports a change. A failed read leaves the items
 // queued and unscheduled, with the error in their reason, and is asked again after
 // windowRetry. p.mu is let go during the read.
-func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) bool {
+func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool, err error) {
 	byRegion := map[string][]string{}
 	var regions []string
 	for i := range p.rec.Items {
@@ -81,7 +82,7 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) bool {
 		byRegion[it.RegionID] = append(byRegion[it.RegionID], it.InstanceID)
 	}
 	if len(regions) == 0 || (!p.windowErrAt.IsZero() && now.Sub(p.windowErrAt) < windowRetry) {
-		return false
+		return false, nil
 	}
 	attrs := map[string]model.MaintenanceAttribute{}
 	errs := map[string]error{}
@@ -97,7 +98,6 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) bool {
 		}
 	}
 	p.mu.Lock()
-	changed := false
 	p.windowErrAt = time.Time{}
 	for i := range p.rec.Items {
 		it := &p.rec.Items[i]
@@ -109,10 +109,12 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) bool {
 		switch {
 		case errs[it.RegionID] != nil:
 			p.windowErrAt = now
+			err = cmp.Or(err, errs[it.RegionID])
 			it.Reason = "waiting: its maintenance window could not be read (" + errs[it.RegionID].Error() + "); asked again in a minute"
 		case !ok:
 			// Asked for and not answered: never another instance's window.
 			p.windowErrAt = now
+			err = cmp.Or(err, fmt.Errorf("ECS answered no maintenance attributes for %s", it.InstanceID))
 			it.Reason = "waiting: ECS answered no maintenance attributes for it; asked again in a minute"
 		default:
 			start, until, window, reason := slot(a, now, it.Deadline)
@@ -126,7 +128,7 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) bool {
 		}
 		changed = changed || *it != before
 	}
-	return changed
+	return changed, err
 }
 
 // emitIfStarted reports an item's change once the plan is started; before, Start reports
@@ -214,16 +216,11 @@ func (p *Plan) Schedule(ctx context.Context) error {
 	}
 	now := p.h.Now()
 	p.windowErrAt = time.Time{}
-	p.scheduleLocked(ctx, now)
+	_, err := p.scheduleLocked(ctx, now)
 	if p.rec.Ended() && p.rec.Phase == PhaseRunning {
 		p.rec.Phase = PhaseDone
 	}
-	for _, it := range p.rec.Items {
-		if it.Status == ItemQueued && it.DueUntil.IsZero() && it.Reason != "" {
-			return fmt.Errorf("%s: %s", it.InstanceID, it.Reason)
-		}
-	}
-	return nil
+	return err
 }
 
 // maintenanceOf is the maintenance attributes of ids (listed instances of region), from

@@ -97,8 +97,19 @@ func TestPlanInWindowSendsEachTargetAtItsWindowStartNotBefore(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if len(trs) != 2 {
-		t.Fatalf("Start reports the two skipped, got %+v", trs)
+	// Start reports the two skipped with their reasons, and when the two targets are due.
+	due := map[string]time.Time{}
+	skipped := 0
+	for _, tr := range trs {
+		switch tr.Status {
+		case ItemSkipped:
+			skipped++
+		case ItemQueued:
+			due[tr.Instance] = tr.Due
+		}
+	}
+	if skipped != 2 || len(due) != 2 || !due[wid("later")].Equal(sim.Epoch.Add(2*time.Hour)) || due[wid("now")].After(sim.Epoch) {
+		t.Fatalf("Start reported %+v", trs)
 	}
 	// Inside its window, now goes at once; later waits, however often the plan steps.
 	for range 4 * 60 {
