@@ -266,3 +266,19 @@ func (h *Hub) maintenanceOf(ctx context.Context, region string, ids []string) ([
 	}
 	return out, nil
 }
+
+// PlanSchedule is what a plan of ids that keeps to windows would do, before anyone
+// confirms it: each target with when it is due (Due, DueUntil, Window), each instance no
+// window fits before its deadline (or that cannot be a target) skipped with the reason.
+// Nothing is saved or sent. The console's batch dialog shows it when its "in window"
+// toggle is on.
+func (h *Hub) PlanSchedule(ctx context.Context, ids []string) ([]PlanItem, error) {
+	p, err := NewPlan(h, ids, PlanOptions{InWindow: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Schedule(ctx); err != nil {
+		return nil, err
+	}
+	return p.Record().Items, nil
+}
