@@ -116,6 +116,11 @@ func TestBatchDialogInWindowToggleIsNotAConfirm(t *testing.T) {
 	if n := h.backend.redeploys.Load(); n != 1 {
 		t.Fatalf("%d redeploys sent at once, want 1 (web-now, inside its window)", n)
 	}
+	// The task panel's title says why the queued one waits.
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if line := m.planLine(); !strings.HasSuffix(line, "1 queued · 0 done · 0 failed · 1 skipped · next window in 2h") {
+		t.Fatalf("plan line %q", line)
+	}
 }
 
 func TestGoldenBatchDialogInWindow(t *testing.T) {
