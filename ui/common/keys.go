@@ -148,7 +148,9 @@ func (k KeyMap) BatchDialogHelp(scrolls bool) []key.Binding {
 	if scrolls {
 		out = append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll targets")))
 	}
-	return append(out, key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "at once")), k.ForceStop, k.InWindow, k.dialogCancel())
+	return append(out, key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "at once")), k.ForceStop, k.dialogCancel(),
+		// Last: on a narrow footer, what gets cut is this, never esc.
+		k.InWindow)
 }
 
 // dialogCancel is esc as the dialog means it.

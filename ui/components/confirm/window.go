@@ -137,7 +137,7 @@ func (c *Model) windowLine(now time.Time) string {
 		line += " (the first opens " + model.Countdown(first, now) + ")"
 	}
 	if left > 0 {
-		line += fmt.Sprintf(", %d left for a person: no maintenance window before the deadline", left)
+		line += fmt.Sprintf(", %d left for a person: no window fits before the deadline", left)
 	}
 	return line
 }
