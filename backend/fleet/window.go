@@ -48,7 +48,8 @@ func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until t
 			until = deadline
 		}
 	}
-	return start, until, window, ""
+	// Saved and shown in UTC, like every other time of a plan; the window says its zone.
+	return start.UTC(), until.UTC(), window, ""
 }
 
 // windowRetry is how long a plan waits before asking again for maintenance attributes

@@ -356,7 +356,7 @@ func windowSummary(rec fleet.PlanRecord, now time.Time) string {
 	if !first.IsZero() {
 		line += " (the first opens " + first.UTC().Format(time.RFC3339) + ", " + model.Countdown(first, now) + ")"
 	}
-	return line + fmt.Sprintf(", %d left for a person (no maintenance window before the deadline; see skipped)", none)
+	return line + fmt.Sprintf(", %d left for a person (no window fits before the deadline; see skipped)", none)
 }
 
 // run starts the hub's loops, then start (the hub takes the plans), and waits until every
