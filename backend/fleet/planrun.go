@@ -334,7 +334,8 @@ func (p *Plan) failedLocked(it *PlanItem, now time.Time) {
 }
 
 // submitLocked sends the next targets the rules allow: deadline order, skipping over a
-// target whose deployment set (or zone) has a redeploy in flight.
+// target whose deployment set (or zone) has a redeploy in flight, whose group of a limit
+// is full, or (InWindow) whose maintenance window is not open.
 func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 	inFlight := 0
 	var queued []string
@@ -372,8 +373,9 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if p.rec.OnePerZone && v.zones[it.ZoneID] != "" {
 			continue
 		}
-		if p.rec.InWindow && !inSlot(it, now) {
-			// Outside its window: it waits for the start the plan wakes at (nextWake).
+		if p.rec.InWindow && !inSlot(it, p.h.Now()) {
+			// Outside its window: it waits for the start the plan wakes at (nextWake). The
+			// clock is read again: the calls before this one may have taken minutes.
 			continue
 		}
 		if v.groups.full(p.rec.Limits, p.rec.Groups[it.InstanceID]) != nil {
