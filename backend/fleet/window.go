@@ -57,8 +57,9 @@ func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until t
 const windowRetry = time.Minute
 
 // needsSlotLocked reports whether the queued item has no window occurrence to wait for:
-// never scheduled, or the one it had has passed (it was held back by the limits, or its
-// window moved).
+// never scheduled, or the one it had has passed (the limits held it back). A window
+// changed after it was read is seen only then: windows change by hand, rarely, and a
+// plan that waits must not ask for them.
 func (p *Plan) needsSlotLocked(it *PlanItem, now time.Time) bool {
 	return p.rec.InWindow && it.Status == ItemQueued && (it.DueUntil.IsZero() || !now.Before(it.DueUntil))
 }
