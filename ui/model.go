@@ -48,6 +48,9 @@ type Fleet interface {
 	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
 	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
 	AnswerPlan(who backend.Identity, id string, goOn bool) error
+	// PlanSchedule is when each of a batch kept to maintenance windows would go, and what
+	// no window fits (fleet.Hub.PlanSchedule): the batch dialog's "in window".
+	PlanSchedule(ctx context.Context, ids []string) ([]fleet.PlanItem, error)
 	// Maintenance reads a listed instance's maintenance attributes (fleet.Hub.Maintenance).
 	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
@@ -445,6 +448,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.dialog.SetReread(msg.At, msg.Err)
 		}
 		return settle
+	case confirm.ScheduleMsg:
+		if msg.From(m.dialog) {
+			return m.dialog.SetSchedule(msg)
+		}
+		return nil
 	case planStartedMsg:
 		return m.planStarted(msg)
 	case autopilotAnsweredMsg:

@@ -118,6 +118,8 @@ func (h *Hub) startRunLocked(ctx context.Context, r *planRun) {
 			case <-ctx.Done():
 				return
 			case <-r.wake:
+			case <-r.p.wakeAt():
+				r.p.woke()
 			}
 			if h.stepRun(r) {
 				return
