@@ -31,8 +31,10 @@ func (m *Model) runCommand(c cmdline.RunMsg) tea.Cmd {
 		return nil
 	case "drill":
 		return m.runDrill(c.Args)
+	case "autopilot":
+		return m.autopilotCommand(c.Args)
 	}
-	m.setRefusal(":" + c.Name + ": no such command; :region NAME[,NAME]|all, :sort COLUMN, :drill or :q")
+	m.setRefusal(":" + c.Name + ": no such command; :region NAME[,NAME]|all, :sort COLUMN, :drill, :autopilot pause|resume or :q")
 	return nil
 }
 

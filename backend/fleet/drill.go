@@ -185,6 +185,9 @@ type drillMarks struct {
 	book *DrillBook
 }
 
+// Unwrap is the backend under the marks (backend.Note finds the audit log through it).
+func (d drillMarks) Unwrap() backend.Backend { return d.Backend }
+
 func mark(evs []model.Event, ids map[string]bool) {
 	for i := range evs {
 		if !evs[i].Simulated && ids[evs[i].ID] {

@@ -249,6 +249,11 @@ type Hub struct {
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
+
+	// autopilot is what the autopilot shows every session; autopilotCtl pauses it
+	// (autopilot.go).
+	autopilot    *AutopilotStatus
+	autopilotCtl AutopilotControl
 }
 
 // callBegun counts a RedeployInstance or accept call in flight (Drain waits for it);

@@ -215,7 +215,7 @@ Run it on the built-in simulator, no credentials needed:
 	g.Notify.add(root.Flags())
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newDrillCmd(g), newSimServerCmd(g), newServeCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newDrillCmd(g), newSimServerCmd(g), newServeCmd(g), newAutopilotCmd(g))
 	return root
 }
 

@@ -26,7 +26,7 @@ type RunMsg struct {
 type CloseMsg struct{}
 
 // Commands are the commands the line knows, for completion and help.
-var Commands = []string{"region", "sort", "drill", "q"}
+var Commands = []string{"region", "sort", "drill", "autopilot", "q"}
 
 // Model is the command line.
 type Model struct {
@@ -104,6 +104,8 @@ func (m *Model) Complete(line string) string {
 		cands, sep = append([]string{"all"}, m.regions...), ","
 	case "sort":
 		cands = m.columns
+	case "autopilot":
+		cands = []string{"pause", "resume"}
 	default:
 		return line
 	}
