@@ -305,12 +305,14 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 	const action = "DescribeInstanceHistoryEvents"
 	guard := b.newPageGuard(action, region)
 	token := ""
+	var body replyBody
+	defer body.release()
 	for {
 		var next, reqID string
 		var total int
 		var ids []string      // every event id on the page, pending or not
 		var got []model.Event // this page's, kept only once the whole page checked out
-		err := b.read(ctx, region, action, func(c *ecs.Client) error {
+		err := b.readInto(ctx, region, action, &body, func(c *ecs.Client) error {
 			got, ids = got[:0], ids[:0]
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.RegionId = region
@@ -328,8 +330,12 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 			if err := c.DoAction(req, raw); err != nil {
 				return err
 			}
-			resp, err := decodeEvents(raw.GetHttpContentBytes())
-			if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
+			data, err := body.of(raw)
+			if err != nil {
+				return err
+			}
+			resp, err := decodeEvents(data)
+			if err := b.replyHas(action, region, data, resp.RequestId, err,
 				part{"InstanceSystemEventSet", resp.InstanceSystemEventSet != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 				return err
 			}
@@ -403,7 +409,9 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		return nil, err
 	}
 	var out []model.Instance
-	err = b.read(ctx, region, "DescribeInstances", func(c *ecs.Client) error {
+	var body replyBody
+	defer body.release()
+	err = b.readInto(ctx, region, "DescribeInstances", &body, func(c *ecs.Client) error {
 		req := ecs.CreateDescribeInstancesRequest()
 		req.RegionId = region
 		req.InstanceIds = string(idJSON)
@@ -413,8 +421,12 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		if err := c.DoAction(req, raw); err != nil {
 			return err
 		}
-		resp, err := decodeInstances(raw.GetHttpContentBytes())
-		if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
+		data, err := body.of(raw)
+		if err != nil {
+			return err
+		}
+		resp, err := decodeInstances(data)
+		if err := b.replyHas(action, region, data, resp.RequestId, err,
 			part{"Instances", resp.Instances != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 			return err
 		}
