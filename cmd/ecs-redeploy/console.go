@@ -45,6 +45,12 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		gctuner.Tuning(consoleHeapTarget)
 		defer gctuner.Tuning(0)
 	}
+	// The console's screen is the terminal: the notifier's log (drops, refusals) goes
+	// nowhere; serve logs it.
+	notifier, err := g.Notify.notifier(nil)
+	if err != nil {
+		return err
+	}
 	// Loading a large fleet (a generated 100,000, the first listing) takes seconds and
 	// reads no context; the terminal is not taken yet, so a signal ends it here and now.
 	e, err := untilDone(ctx, func() (*env, error) { return g.open(ctx) })
@@ -79,6 +85,10 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	}
 	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
 		return quietIfCanceled(ctx, err)
+	}
+	if notifier != nil {
+		drain := runNotifier(ctx, notifier, view)
+		defer drain(5 * time.Second)
 	}
 	go view.Run(ctx)
 	go releaseStartup(ctx, view)

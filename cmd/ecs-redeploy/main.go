@@ -56,6 +56,8 @@ type globalOptions struct {
 	AuditLog string
 	// NoMouse leaves the mouse to the terminal (its own selection) instead of the console.
 	NoMouse bool
+	// Notify is the console's --notify (serve has its own).
+	Notify notifyFlags
 }
 
 // env is what a command runs against, built once from the flags.
@@ -207,6 +209,7 @@ Run it on the built-in simulator, no credentials needed:
 	pf.BoolVar(&g.ReadOnly, "read-only", false, "refuse every redeploy; only look")
 	pf.StringVar(&g.AuditLog, "audit-log", "", "append one JSON line per redeploy (who, what, result) to this file")
 	root.Flags().BoolVar(&g.NoMouse, "no-mouse", false, "console: leave the mouse to the terminal (select text) instead of wheel and click")
+	g.Notify.add(root.Flags())
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newSimServerCmd(g), newServeCmd(g))

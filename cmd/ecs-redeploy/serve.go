@@ -34,6 +34,7 @@ type serveOptions struct {
 	ShutdownTimeout time.Duration
 	LogFormat       string
 	Metrics         string
+	Notify          notifyFlags
 	// What a connection that has not authenticated may hold (sshd_config's names).
 	LoginGraceTime time.Duration
 	MaxStartups    string
@@ -82,6 +83,7 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 	fl.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 2*time.Minute, "on SIGTERM, how long to wait for redeploy calls in flight")
 	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
 	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off when empty")
+	o.Notify.add(fl)
 	def := serve.DefaultLimits
 	fl.DurationVar(&o.LoginGraceTime, "login-grace-time", def.LoginGraceTime, "close a connection not authenticated this long after it opened (0: never)")
 	fl.StringVar(&o.MaxStartups, "max-startups", def.MaxStartups.String(), "unauthenticated connections, start:rate:full: from start on refuse rate % of new ones, rising to all at full (0: no cap)")
@@ -143,6 +145,10 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	if err != nil {
 		return err
 	}
+	notifier, err := o.Notify.notifier(slog.New(logger))
+	if err != nil {
+		return err
+	}
 	hostKey, err := serve.LoadHostKey(o.HostKey)
 	if err != nil {
 		return err
@@ -171,6 +177,12 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	// The hub's panics, loop failures and plans (started, paused, answered, done) go to
 	// the server log too.
 	hub := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Budget: g.APIBudget, Logger: slog.New(logger)})
+	if notifier != nil {
+		// Watching before the plans resume: the first listing is the baseline.
+		drain := runNotifier(hubCtx, notifier, hub)
+		defer drain(5 * time.Second)
+		logger.Info("notify", "webhook", notifier.Where(), "lead", o.Notify.Lead)
+	}
 	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
 
@@ -192,6 +204,9 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	}
 	if m != nil {
 		m.Watch(hub, srv.Sessions)
+		if notifier != nil {
+			m.WatchNotify(notifier)
+		}
 		ms, err := m.Listen(o.Metrics)
 		if err != nil {
 			_ = ln.Close()

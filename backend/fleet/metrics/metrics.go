@@ -1,5 +1,6 @@
 // Package metrics exposes the fleet hub to Prometheus (serve --metrics): what its latest
-// snapshot shows, read at scrape time, and the API calls the backend sent.
+// snapshot shows (events, deadlines, tasks, redeploys, plans), read at scrape time, the
+// API calls the backend sent, the SSH sessions, and the webhook notifier's counters.
 package metrics
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/notify"
 )
 
 // Hub is what the metrics read: the latest snapshot, and the backend's clock that the
@@ -57,6 +59,34 @@ func (m *Metrics) Watch(hub Hub, sessions func() int) {
 			Help: "SSH sessions open now.",
 		}, func() float64 { return float64(sessions()) }))
 	}
+}
+
+// NotifyStats is what the webhook notifier counts (notify.Notifier).
+type NotifyStats interface {
+	Stats() notify.Stats
+}
+
+// WatchNotify exposes the webhook notifier's queue and counters (serve --notify). Call it
+// once, before Listen.
+func (m *Metrics) WatchNotify(n NotifyStats) {
+	counter := func(name, help string, v func(notify.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(n.Stats())) })
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ecs_redeploy_notify_queued",
+			Help: "Notices waiting for the webhook now, the one being sent included.",
+		}, func() float64 { return float64(n.Stats().Queued) }),
+		counter("ecs_redeploy_notify_sent_total", "Notices the webhook took (2xx).",
+			func(s notify.Stats) uint64 { return s.Sent }),
+		counter("ecs_redeploy_notify_retries_total", "Attempts sent again after a network error, 429 or 5xx.",
+			func(s notify.Stats) uint64 { return s.Retried }),
+		counter("ecs_redeploy_notify_failed_total", "Notices given up: refused (3xx, 4xx other than 429) or every retry spent.",
+			func(s notify.Stats) uint64 { return s.Failed }),
+		counter("ecs_redeploy_notify_dropped_total", "Notices pushed out of the full queue unsent (a slow or dead webhook).",
+			func(s notify.Stats) uint64 { return s.Dropped }),
+	)
 }
 
 // ObserveCall counts one API call; it is a backend.CallObserver.

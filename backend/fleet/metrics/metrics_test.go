@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/fleet/metrics"
+	"ecs-redeploy/backend/notify"
 	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model"
 )
@@ -153,5 +155,90 @@ instances:
 	sessions = 0
 	if got, _ := value(scrape(t, srv), "ecs_redeploy_ssh_sessions", nil); got != 0 {
 		t.Errorf("sessions after they left: %v", got)
+	}
+}
+
+// TestPlansRedeploysAndNotifierScraped: plans by phase, their items by status, the listed
+// instances by redeploy state, and the notifier's queue and counters; every phase, status
+// and state is there at 0 too.
+func TestPlansRedeploysAndNotifierScraped(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	f, err := sim.ParseScenario("p.yaml", []byte(`
+instances:
+  - {id: i-bp1aaaaaaaaaaaaaaaaa, region: cn-hangzhou, events: [{type: SystemMaintenance.Redeploy, not_before: "+2d"}]}
+  - {id: i-bp1bbbbbbbbbbbbbbbbb, region: cn-hangzhou, events: [{type: SystemMaintenance.Redeploy, not_before: "+2d"}]}
+  - {id: i-bp1ccccccccccccccccc, region: cn-hangzhou, events: [{type: SystemMaintenance.Redeploy, not_before: "+2d"}]}
+`), sim.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := sim.New(f, clock, sim.Options{FailureRate: 1})
+	hub := fleet.New(sim.NewBackend(eng), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	n, err := notify.New(notify.Options{URL: "http://127.0.0.1:1/hook", Queue: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	m.Watch(hub, nil)
+	m.WatchNotify(n)
+	srv, err := m.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+
+	ctx := context.Background()
+	if err := hub.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	operator := backend.Identity{Name: "alice", Role: backend.RoleOperator}
+	// a fails and pauses the plan with b queued; c is being redeployed by hand.
+	if _, err := hub.StartPlan([]string{"i-bp1aaaaaaaaaaaaaaaaa", "i-bp1bbbbbbbbbbbbbbbbb"},
+		fleet.PlanOptions{MaxInFlight: 1, OnFailure: fleet.FailurePause, Identity: operator}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(5 * time.Minute)
+	hub.PollTasks(ctx)
+	hub.StepPlans()
+	if _, err := hub.Redeploy(ctx, backend.RedeployRequest{RegionID: "cn-hangzhou", InstanceID: "i-bp1ccccccccccccccccc", Identity: operator}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing runs the notifier: five notices in a queue of two.
+	for i := range 5 {
+		n.Post(notify.Notice{Kind: notify.KindEventNew, Key: fmt.Sprint(i)})
+	}
+
+	fams := scrape(t, srv)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"ecs_redeploy_plans", map[string]string{"phase": "paused"}, 1},
+		{"ecs_redeploy_plans", map[string]string{"phase": "running"}, 0},
+		{"ecs_redeploy_plans", map[string]string{"phase": "aborted"}, 0},
+		{"ecs_redeploy_plans", map[string]string{"phase": "done"}, 0},
+		{"ecs_redeploy_plan_items", map[string]string{"status": "failed"}, 1},
+		{"ecs_redeploy_plan_items", map[string]string{"status": "queued"}, 1},
+		{"ecs_redeploy_plan_items", map[string]string{"status": "outcome-unknown"}, 0},
+		{"ecs_redeploy_redeploys", map[string]string{"state": "failed"}, 1},
+		{"ecs_redeploy_redeploys", map[string]string{"state": "running"}, 1},
+		{"ecs_redeploy_redeploys", map[string]string{"state": "idle"}, 1},
+		{"ecs_redeploy_redeploys", map[string]string{"state": "outcome-unknown"}, 0},
+		{"ecs_redeploy_tasks", map[string]string{"status": string(model.TaskFailed)}, 1},
+		{"ecs_redeploy_tasks", map[string]string{"status": string(model.TaskProcessing)}, 1},
+		{"ecs_redeploy_notify_queued", nil, 2},
+		{"ecs_redeploy_notify_dropped_total", nil, 3},
+		{"ecs_redeploy_notify_sent_total", nil, 0},
+		{"ecs_redeploy_notify_retries_total", nil, 0},
+		{"ecs_redeploy_notify_failed_total", nil, 0},
+	} {
+		got, ok := value(fams, c.name, c.labels)
+		if !ok || got != c.want {
+			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	if f := fams["ecs_redeploy_notify_dropped_total"]; f == nil || f.GetType() != dto.MetricType_COUNTER {
+		t.Errorf("dropped is not a counter: %v", f)
 	}
 }
