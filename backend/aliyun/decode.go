@@ -321,8 +321,8 @@ func endDecoding(d *jsontext.Decoder, present bool, err error) error {
 }
 
 // tagsPerInstance is what a page's tag array is sized for, per instance: ECS allows 20
-// tags, most instances have a handful.
-const tagsPerInstance = 8
+// tags, most instances have a handful (the array grows for more).
+const tagsPerInstance = 4
 
 // readInstance reads one element of Instances.Instance into in. Its tags are appended to
 // tags, and in.Tags is that part of the result: a slice of its own for each instance grew
