@@ -229,7 +229,6 @@ func (e *rowEncoder) newline() {
 // (an event's ExtendedAttribute's InactiveDisks: 6), with room to spare.
 const newlineIndent = "\n                                "
 
-
 // open starts an object or array one level deeper.
 func (e *rowEncoder) open(c byte) {
 	e.b = append(e.b, c)
