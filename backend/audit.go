@@ -45,9 +45,21 @@ type AuditRecord struct {
 	InstanceID string   `json:"instance"`
 	ForceStop  bool     `json:"force_stop"`
 	// Action is empty for a redeploy (RedeployInstance) and AcceptInquiredSystemEvent for
-	// an accept, whose EventID names the event.
+	// an accept, whose EventID names the event; a note line's is one of the Note* actions.
 	Action  string `json:"action,omitempty"`
 	EventID string `json:"event,omitempty"`
+	// Subject names what a note line (AuditNote) is about: a plan id, an autopilot's
+	// policy.
+	Subject string `json:"subject,omitempty"`
+	// Detail is a note line's why (a pause's reason).
+	Detail string `json:"detail,omitempty"`
+	// Instances, Events, EventType and NotBefore describe a drill
+	// (CreateSimulatedSystemEvents, CancelSimulatedSystemEvents): the instances asked for,
+	// the event ids made (on its result line) or canceled, the type and the deadline.
+	Instances []string  `json:"instances,omitempty"`
+	Events    []string  `json:"events,omitempty"`
+	EventType string    `json:"event_type,omitempty"`
+	NotBefore time.Time `json:"not_before,omitzero"`
 	// Outcome, on result lines: started, unknown or failed.
 	Outcome    string `json:"outcome,omitempty"`
 	TaskID     string `json:"task_id,omitempty"`

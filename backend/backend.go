@@ -43,6 +43,12 @@ type Backend interface {
 	// (404 InvalidEventId.NoInquiringEventFound, 403 OperationDenied.AcceptNotSupported,
 	// OperationConflict, IncorrectInstanceStatus…) are *APIError with Code and RequestId.
 	AcceptInquiredSystemEvent(ctx context.Context, req AcceptRequest) (AcceptRef, error)
+	// CreateSimulatedSystemEvents calls CreateSimulatedSystemEvents once: one drill event of
+	// req.EventType on each instance, due at req.NotBefore (drill.go).
+	CreateSimulatedSystemEvents(ctx context.Context, req DrillRequest) (DrillRef, error)
+	// CancelSimulatedSystemEvents calls CancelSimulatedSystemEvents once: each drill event,
+	// Scheduled or Executing, becomes Canceled (drill.go).
+	CancelSimulatedSystemEvents(ctx context.Context, req CancelDrillRequest) (CancelDrillRef, error)
 }
 
 // EventQuery selects pending events in one region, as DescribeInstanceHistoryEvents

@@ -27,6 +27,11 @@ const (
 	// (InstanceExpiration.Stop, AccountUnbalanced.Stop, the disk events…): nothing blocks
 	// the instance, a redeploy just does nothing for that event.
 	BadgeNoRedeploy Badge = "NO REDEPLOY"
+	// BadgeDrill says a pending event of the instance is a drill
+	// (CreateSimulatedSystemEvents): rehearsal, not maintenance; nothing to redeploy for
+	// it, and its deadline is no alarm. The real API does not say so; the drill ids this
+	// tool made are kept in its state directory.
+	BadgeDrill Badge = "DRILL"
 )
 
 // Badge is the word for why a redeploy is refused, as the list shows it.
@@ -70,11 +75,12 @@ func (e Eligibility) NoRedeploy() bool {
 }
 
 // AllBadges are every badge word, in the order Badges gives them.
-var AllBadges = []Badge{BadgeInProgress, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired,
+var AllBadges = []Badge{BadgeDrill, BadgeInProgress, BadgeWrongStatus, BadgeSecurityLock, BadgeDedicatedHost, BadgeExpired,
 	BadgeDiskBusy, BadgeNoRedeploy, BadgeLocalDisk, BadgeMoved}
 
 // Badges are the words for an instance whose verdict el was already evaluated, the one
-// source of them for the console, the `events` table and `events --json`: IN PROGRESS
+// source of them for the console, the `events` table and `events --json`: DRILL first
+// when a pending event is a drill, whatever else is said; then IN PROGRESS
 // (and LOCAL DISK) while a redeploy is under way (inProgress: known only to whoever tracks
 // tasks); else each reason a redeploy is refused as its own word (WRONG STATUS, SECURITY
 // LOCK, DEDICATED HOST, EXPIRED, in the order the API checks them), then NO REDEPLOY when
@@ -82,6 +88,9 @@ var AllBadges = []Badge{BadgeInProgress, BadgeWrongStatus, BadgeSecurityLock, Ba
 // moved the next deadline. Never a bare "blocked" without saying why.
 func Badges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	var b []Badge
+	if in.HasDrill() {
+		b = append(b, BadgeDrill)
+	}
 	if inProgress {
 		// A redeploy under way moves the instance through Stopping and Starting: the
 		// verdict of a moment ago says nothing now.

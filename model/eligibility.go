@@ -293,7 +293,8 @@ func Evaluate(in *Instance, now time.Time, forceStop bool) Eligibility {
 	case StatusStopped:
 		warn(WarnStartOnly, false, "instance is Stopped: it goes Starting → Running and is left running")
 	}
-	if ev := in.NextEvent(); ev != nil {
+	// A drill's deadline is no alarm (NextRealEvent): the platform does nothing at it.
+	if ev := in.NextRealEvent(); ev != nil {
 		switch left := ev.NotBefore.Sub(now); {
 		case left <= 0:
 			warn(WarnDeadlinePast, false, fmt.Sprintf("deadline passed (%s): the platform may act at any moment", ev.NotBefore.UTC().Format("2006-01-02 15:04 UTC")))

@@ -57,6 +57,7 @@ func (m *Model) startRedeploy(targets, leftOut []*fleet.Row) tea.Cmd {
 	m.notice = ""
 	ctx := m.deps.Context
 	reread := d.Reread(func(ids []string) (*fleet.Snapshot, time.Time, error) { return m.deps.Fleet.Reread(ctx, ids) })
+	d.SetScheduler(func(ids []string) ([]fleet.PlanItem, error) { return m.deps.Fleet.PlanSchedule(ctx, ids) })
 	return tea.Batch(settle, reread)
 }
 

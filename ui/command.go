@@ -29,8 +29,12 @@ func (m *Model) runCommand(c cmdline.RunMsg) tea.Cmd {
 	case "region", "regions":
 		m.setRegions(c.Args)
 		return nil
+	case "drill":
+		return m.runDrill(c.Args)
+	case "autopilot":
+		return m.autopilotCommand(c.Args)
 	}
-	m.setRefusal(":" + c.Name + ": no such command; :region NAME[,NAME]|all, :sort COLUMN or :q")
+	m.setRefusal(":" + c.Name + ": no such command; :region NAME[,NAME]|all, :sort COLUMN, :drill, :autopilot pause|resume or :q")
 	return nil
 }
 

@@ -48,10 +48,17 @@ type Fleet interface {
 	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
 	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
 	AnswerPlan(who backend.Identity, id string, goOn bool) error
+	// PlanSchedule is when each of a batch kept to maintenance windows would go, and what
+	// no window fits (fleet.Hub.PlanSchedule): the batch dialog's "in window".
+	PlanSchedule(ctx context.Context, ids []string) ([]fleet.PlanItem, error)
 	// Maintenance reads a listed instance's maintenance attributes (fleet.Hub.Maintenance).
 	Maintenance(ctx context.Context, id string) (model.MaintenanceAttribute, error)
 	// Accept asks the hub for one AcceptInquiredSystemEvent (fleet.Hub.Accept).
 	Accept(ctx context.Context, req backend.AcceptRequest) (backend.AcceptRef, error)
+	// Drill and CancelDrills ask the hub for one CreateSimulatedSystemEvents or
+	// CancelSimulatedSystemEvents (fleet.Hub.Drill, fleet.Hub.CancelDrills): :drill.
+	Drill(ctx context.Context, req backend.DrillRequest) (backend.DrillRef, error)
+	CancelDrills(ctx context.Context, req backend.CancelDrillRequest) (backend.CancelDrillRef, error)
 }
 
 // Deps are everything the console depends on, passed in so that a local terminal, a test
@@ -375,6 +382,9 @@ func (m *Model) relayout() {
 	m.tasks.SetSize(m.width, m.taskRows())
 	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
 	m.tasks.Plan = m.planLine()
+	if ap := m.autopilotLine(); ap != "" {
+		m.tasks.Plan = strings.TrimPrefix(m.tasks.Plan+"  │  "+ap, "  │  ")
+	}
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
@@ -438,8 +448,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.dialog.SetReread(msg.At, msg.Err)
 		}
 		return settle
+	case confirm.ScheduleMsg:
+		if msg.From(m.dialog) {
+			return m.dialog.SetSchedule(msg)
+		}
+		return nil
 	case planStartedMsg:
 		return m.planStarted(msg)
+	case autopilotAnsweredMsg:
+		m.autopilotAnswered(msg)
+		return nil
 	case planAnsweredMsg:
 		if msg.err != nil {
 			m.setRefusal(errLine("batch", msg.err))
@@ -458,6 +476,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case acceptDoneMsg:
 		m.acceptDone(msg)
+		return nil
+	case drillDoneMsg:
+		m.drillDone(msg)
 		return nil
 	case accept.SubmitMsg:
 		if m.mode == modeAccept && msg.From(m.acceptDlg) {
@@ -602,6 +623,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 	m.now, m.wall = m.deps.Now(), m.deps.Wall()
 	m.logFailures(prev, s)
 	m.plansChanged(prev, s)
+	m.autopilotChanged(prev, s)
 	m.followNotice()
 	m.list.SetSnapshot(s)
 	m.tasks.SetTasks(s.Tasks)

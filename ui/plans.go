@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/common"
 	"ecs-redeploy/ui/components/confirm"
@@ -33,7 +35,8 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	m.list.ClearSelection()
 	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(msg.Targets)))
 	f := m.deps.Fleet
-	opt := fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity, OnFailure: fleet.FailurePause}
+	opt := fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity, OnFailure: fleet.FailurePause,
+		InWindow: msg.InWindow}
 	// The hub saves the plan (file I/O) and sends its first wave: a command, never Update.
 	return func() tea.Msg {
 		st, err := f.StartPlan(ids, opt)
@@ -68,7 +71,7 @@ func (m *Model) pausedPlan() *fleet.PlanStatus {
 		return nil
 	}
 	for i := range m.snap.Plans {
-		if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused {
+		if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused && !m.heldByAutopilot(p) {
 			return p
 		}
 	}
@@ -134,10 +137,17 @@ func (m *Model) planLine() string {
 	}
 	var s fleet.Summary
 	active, paused := 0, false
+	var window time.Time // the next maintenance window a queued target waits for
+	now := m.deps.Now()
 	for i := range m.snap.Plans {
 		p := &m.snap.Plans[i]
 		if p.Ended() {
 			continue
+		}
+		for _, it := range p.Items {
+			if p.InWindow && it.Status == fleet.ItemQueued && it.Due.After(now) && (window.IsZero() || it.Due.Before(window)) {
+				window = it.Due
+			}
 		}
 		active++
 		paused = paused || p.Phase == fleet.PhasePaused
@@ -155,8 +165,13 @@ func (m *Model) planLine() string {
 	if paused {
 		title = "batch PAUSED"
 	}
-	return fmt.Sprintf("%s: %d in flight · %d queued · %d done · %d failed · %d skipped",
+	line := fmt.Sprintf("%s: %d in flight · %d queued · %d done · %d failed · %d skipped",
 		title, s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
+	if !window.IsZero() {
+		// Queued targets that wait for their maintenance window: nothing is stuck.
+		line += " · next window " + model.Countdown(window, now)
+	}
+	return line
 }
 
 // pauseLines is the question a paused batch asks, wrapped to the width: the decision

@@ -200,6 +200,9 @@ func (m *Model) headerLine() string {
 	if !m.deps.Identity.CanRedeploy() {
 		segs = append(segs, headerSeg{text: m.st.Warn.On("READ-ONLY"), sep: " │ "})
 	}
+	if ap := m.autopilotSeg(); ap != "" {
+		segs = append(segs, headerSeg{text: ap, sep: " │ "})
+	}
 	scope = safetext.Terminal(scope) // region ids are the API's, or typed
 	segs = append(segs, headerSeg{text: "scope " + scope, short: scope, drop: 6, sep: " │ "})
 	switch {

@@ -66,6 +66,9 @@ type Options struct {
 	Plans *PlanStore
 	// Where names the account the hub runs against (PlanRecord.Where).
 	Where string
+	// Drills keeps the drill events this tool made (drill.go), so the hub marks them as
+	// drills in every listing; nil marks only what the backend says (the simulator).
+	Drills *DrillBook
 	// OnTransition, when set, is called for every item's change of status of every plan
 	// the hub runs, resumed ones included (headless prints them), unless the plan has its
 	// own (PlanOptions.OnTransition).
@@ -240,11 +243,19 @@ type Hub struct {
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
+
+	// autopilot is what the autopilot shows every session; autopilotCtl pauses it
+	// (autopilot.go).
+	autopilot    *AutopilotStatus
+	autopilotCtl AutopilotControl
 }
 
 // New makes a Hub over b. Nothing is fetched until Run or Refresh.
 func New(b backend.Backend, opt Options) *Hub {
 	opt.defaults()
+	if opt.Drills != nil {
+		b = drillMarks{Backend: b, book: opt.Drills}
+	}
 	h := &Hub{
 		b:          b,
 		opt:        opt,

@@ -115,6 +115,15 @@ type PlanItem struct {
 	// it was sent; Ended when the item reached a final status.
 	Submitted time.Time `json:"Submitted,omitzero"`
 	Ended     time.Time `json:"Ended,omitzero"`
+	// Due and DueUntil are, in a plan that keeps to windows (InWindow), the occurrence of
+	// the instance's maintenance window it may be sent in: from Due (at or before the
+	// plan's clock when it is inside one) until DueUntil, the window's end or the event's
+	// deadline if sooner. Zero until the plan has read the window (Schedule), and in a
+	// plan that does not keep to windows: due now. Window is the window, as
+	// model.MaintenanceWindow.String writes it.
+	Due      time.Time `json:"Due,omitzero"`
+	DueUntil time.Time `json:"DueUntil,omitzero"`
+	Window   string    `json:"Window,omitempty"`
 }
 
 // PlanRecord is a plan as it is persisted and shown: its rules, its phase and its items,
@@ -131,6 +140,11 @@ type PlanRecord struct {
 	// InWindow and Limits are PlanOptions.InWindow and PlanOptions.Limits.
 	InWindow bool         `json:"InWindow,omitempty"`
 	Limits   []GroupLimit `json:"Limits,omitempty"`
+	// Groups is each target's value of each grouping of Limits, as the plan read them
+	// when it was made (instance id → GroupLimit.By → value; none: not grouped): an item
+	// in flight holds its groups even when the hub no longer lists its instance. It is
+	// never changed after NewPlan, so copies of the record may share it.
+	Groups   map[string]map[string]string `json:"Groups,omitempty"`
 	Identity backend.Identity
 	// Where names the account the plan runs against (endpoint and profile), so a plan
 	// is only ever resumed against the account it was made for.
@@ -153,6 +167,11 @@ type Transition struct {
 	Task     string     `json:"task,omitempty"`
 	Status   ItemStatus `json:"status"`
 	Reason   string     `json:"reason,omitempty"`
+	// Due is, in a plan that keeps to windows, when a queued target may be sent (the start
+	// of its maintenance window; the plan's start when it is inside one), and Window that
+	// window: Start reports each target so before anything is sent.
+	Due    time.Time `json:"due,omitzero"`
+	Window string    `json:"window,omitempty"`
 }
 
 // PlanOptions are the rules of a plan and where it reports.
@@ -210,6 +229,12 @@ type Plan struct {
 	unseen map[string]time.Time
 	// unlock releases the plan's lock in its store (nil: not held).
 	unlock func()
+	// windowErrAt is when reading the maintenance windows last failed (zero: it did not):
+	// they are asked again windowRetry later, not on every step.
+	windowErrAt time.Time
+	// wakeFor is the time the plan's wake (wakeCh, from the hub's After) was asked for.
+	wakeFor time.Time
+	wakeCh  <-chan time.Time
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the
@@ -238,6 +263,11 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	if _, err := ParseOnFailure(string(opt.OnFailure)); err != nil {
 		return nil, err
 	}
+	for _, l := range opt.Limits {
+		if err := l.check(); err != nil {
+			return nil, err
+		}
+	}
 	now := h.Now()
 	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
@@ -258,6 +288,12 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 		if r != nil {
 			it.RegionID, it.Name, it.ZoneID, it.DeploymentSetID = r.Inst.RegionID, r.Inst.Name, r.Inst.ZoneID, r.Inst.DeploymentSetID
 			it.Deadline = r.Deadline
+			if g := groupsOf(opt.Limits, r.Inst); g != nil {
+				if p.rec.Groups == nil {
+					p.rec.Groups = map[string]map[string]string{}
+				}
+				p.rec.Groups[id] = g
+			}
 		}
 		if reason := skipReason(r, now, opt.ForceStop); reason != "" {
 			it.Status, it.Reason, it.Ended = ItemSkipped, reason, now
@@ -299,6 +335,16 @@ func (p *Plan) startLocked() error {
 	for _, it := range p.rec.Items {
 		if it.Status == ItemSkipped {
 			p.emit(it, it.Ended)
+		}
+	}
+	if p.rec.InWindow {
+		// When each target goes, before anything is sent (a plan nobody scheduled is
+		// scheduled by its first step, and says nothing here).
+		now := p.h.Now()
+		for _, it := range p.rec.Items {
+			if it.Status == ItemQueued && !it.Due.IsZero() {
+				p.emit(it, now)
+			}
 		}
 	}
 	return nil
@@ -501,7 +547,11 @@ func (p *Plan) emit(it PlanItem, now time.Time) {
 	if it.Status.Final() && !it.Ended.IsZero() {
 		at = it.Ended
 	}
-	p.notify(Transition{Time: at, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason})
+	tr := Transition{Time: at, Plan: p.rec.ID, Instance: it.InstanceID, Task: it.TaskID, Status: it.Status, Reason: it.Reason}
+	if it.Status == ItemQueued {
+		tr.Due, tr.Window = it.Due, it.Window
+	}
+	p.notify(tr)
 }
 
 func (p *Plan) save() error {
@@ -569,11 +619,18 @@ func (s Summary) String() string {
 }
 
 // Describe is a plan's rules in one line: "at most 3 in flight, one per deployment set,
-// one per zone, on failure abort".
+// one per zone, at most 1 per tag app, inside each instance's maintenance window, before
+// its deadline, on failure abort".
 func (r *PlanRecord) Describe() string {
 	parts := []string{fmt.Sprintf("at most %d in flight", r.MaxInFlight), "one per deployment set"}
 	if r.OnePerZone {
 		parts = append(parts, "one per zone")
+	}
+	for _, l := range r.Limits {
+		parts = append(parts, l.Describe())
+	}
+	if r.InWindow {
+		parts = append(parts, "inside each instance's maintenance window, before its deadline")
 	}
 	if r.ForceStop {
 		parts = append(parts, "ForceStop")

@@ -37,6 +37,8 @@ func (p *Plan) RunUntil(ctx context.Context, stop func(Summary) bool) error {
 			return ctx.Err()
 		case <-sub.C():
 		case <-p.wake:
+		case <-p.wakeAt():
+			p.woke()
 		}
 	}
 }
@@ -54,6 +56,12 @@ func (p *Plan) Step(ctx context.Context) error {
 	now := p.h.Now()
 	changed := p.followLocked(ctx, now)
 	if p.rec.Phase == PhaseRunning {
+		if p.rec.InWindow {
+			// A failed read is on the items it holds back (their reason), and asked again.
+			if ch, _ := p.scheduleLocked(ctx, now); ch {
+				changed = true
+			}
+		}
 		if err := p.submitLocked(ctx, now); err != nil {
 			return err
 		}
@@ -77,6 +85,8 @@ type fleetView struct {
 	row   map[string]*Row
 	sets  map[string]string // deployment set → an instance in flight in it
 	zones map[string]string
+	// groups are the instances in flight by the plan's group limits (limits.go).
+	groups inFlightGroups
 }
 
 func (h *Hub) fleetView(ids []string) fleetView {
@@ -324,7 +334,8 @@ func (p *Plan) failedLocked(it *PlanItem, now time.Time) {
 }
 
 // submitLocked sends the next targets the rules allow: deadline order, skipping over a
-// target whose deployment set (or zone) has a redeploy in flight.
+// target whose deployment set (or zone) has a redeploy in flight, whose group of a limit
+// is full, or (InWindow) whose maintenance window is not open.
 func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 	inFlight := 0
 	var queued []string
@@ -362,6 +373,14 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if p.rec.OnePerZone && v.zones[it.ZoneID] != "" {
 			continue
 		}
+		if p.rec.InWindow && !inSlot(it, p.h.Now()) {
+			// Outside its window: it waits for the start the plan wakes at (nextWake). The
+			// clock is read again: the calls before this one may have taken minutes.
+			continue
+		}
+		if v.groups.full(p.rec.Limits, p.rec.Groups[it.InstanceID]) != nil {
+			continue
+		}
 		// The intent is saved before the call: after a crash, a resumed plan knows this
 		// instance may have been sent, and reconciles instead of sending it again.
 		it.Status, it.Submitted = ItemSubmitting, now
@@ -377,6 +396,9 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 			v.sets[it.DeploymentSetID] = it.InstanceID
 		}
 		v.zones[it.ZoneID] = it.InstanceID
+		for by, val := range p.rec.Groups[it.InstanceID] {
+			v.groups.add(by, val, it.InstanceID)
+		}
 		send := p.h.Redeploy
 		if p.submit != nil {
 			send = p.submit
@@ -404,16 +426,20 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 }
 
 // viewLocked is the hub's view of the queued ids, with the plan's own items in flight
-// holding their set and zone too, even when the hub has already settled them
-// differently this instant.
+// holding their set, zone and groups too, even when the hub has already settled them
+// differently this instant (or no longer lists them).
 func (p *Plan) viewLocked(queued []string) fleetView {
 	v := p.h.fleetView(queued)
+	v.groups = p.h.groupsInFlight(p.rec.Limits)
 	for _, it := range p.rec.Items {
 		if it.Status.InFlight() {
 			if it.DeploymentSetID != "" {
 				v.sets[it.DeploymentSetID] = it.InstanceID
 			}
 			v.zones[it.ZoneID] = it.InstanceID
+			for by, val := range p.rec.Groups[it.InstanceID] {
+				v.groups.add(by, val, it.InstanceID)
+			}
 		}
 	}
 	return v

@@ -31,6 +31,7 @@ func (h *Hub) publishLocked() {
 	}
 	s.Counts = CountRows(h.rows, nil)
 	s.Plans, s.PlansKept = h.planStatusesLocked(), h.opt.Plans != nil
+	s.Autopilot = h.autopilot
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {
 		s.Tasks[len(h.tasks)-1-i] = *t

@@ -118,6 +118,8 @@ func (h *Hub) startRunLocked(ctx context.Context, r *planRun) {
 			case <-ctx.Done():
 				return
 			case <-r.wake:
+			case <-r.p.wakeAt():
+				r.p.woke()
 			}
 			if h.stepRun(r) {
 				return
@@ -239,11 +241,12 @@ func (h *Hub) AnswerPlan(who backend.Identity, id string, goOn bool) error {
 	if !answered {
 		return fmt.Errorf("plan %s: %w", id, ErrNotPaused)
 	}
-	verb := "plan aborted"
+	verb, action := "plan aborted", backend.NotePlanAbort
 	if goOn {
-		verb = "plan continued"
+		verb, action = "plan continued", backend.NotePlanContinue
 	}
 	h.log.Warn(verb, "plan", id, "by", safetext.Log(who.Name), "fingerprint", who.KeyFingerprint, "role", who.Role)
+	h.note(action, who, id, "")
 	h.stepRun(r)
 	r.poke()
 	return err

@@ -40,6 +40,8 @@ type Snapshot struct {
 	// PlansKept says the hub keeps its plans on disk: one left by a process that stopped
 	// is resumed at the next start.
 	PlansKept bool
+	// Autopilot is the autopilot's status when one runs (serve --policy), nil otherwise.
+	Autopilot *AutopilotStatus
 }
 
 // Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is

@@ -25,11 +25,9 @@ const (
 	CodeEventIDLimitExceeded = "EventIdLimitExceeded"
 )
 
-// DrillTypes are the event types CreateSimulatedSystemEvents makes (its EventType values).
-var DrillTypes = []model.EventType{
-	model.EventMaintenanceReboot, model.EventFailureReboot, model.EventInstanceFailureReboot,
-	"SystemMaintenance.Stop", model.EventMaintenanceRedeploy, model.EventFailureRedeploy, "SystemFailure.Stop",
-}
+// DrillTypes are the event types CreateSimulatedSystemEvents makes (its EventType values):
+// model.DrillEventTypes, the one list of them.
+var DrillTypes = model.DrillEventTypes
 
 // drillRef is one drill in the listing's order.
 type drillRef struct {

@@ -31,6 +31,24 @@ type batchOptions struct {
 	onFailure   string
 	json        bool
 	resume      bool
+	// inWindow and maxPer are --in-window and --max-per (KEY=N each, read by
+	// fleet.ParseGroupLimit into limits).
+	inWindow bool
+	maxPer   []string
+	limits   []fleet.GroupLimit
+}
+
+// parseLimits reads --max-per into o.limits: one clear line naming the flag for a bad one.
+func (o *batchOptions) parseLimits() error {
+	o.limits = nil
+	for _, v := range o.maxPer {
+		l, err := fleet.ParseGroupLimit(v)
+		if err != nil {
+			return usageError{fmt.Errorf("--max-per %w", err)}
+		}
+		o.limits = append(o.limits, l)
+	}
+	return nil
 }
 
 // adjustHubOptions lets tests drive a command's hub on a stepped clock.
@@ -137,6 +155,9 @@ func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, ids []strin
 	if _, err := fleet.ParseOnFailure(o.onFailure); err != nil {
 		return nil, usageError{fmt.Errorf("--on-failure: %w", err)}
 	}
+	if err := o.parseLimits(); err != nil {
+		return nil, err
+	}
 	store, err := g.planStore()
 	if err != nil {
 		return nil, err
@@ -147,12 +168,14 @@ func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, ids []strin
 		return nil, err
 	}
 	br := &batchRun{g: g, o: o, e: e, store: store, poll: poll, wait: wait,
-		out: &printer{w: cmd.OutOrStdout()}, info: &printer{w: cmd.OutOrStdout()}, start: e.Now()}
+		out: &printer{w: cmd.OutOrStdout()}, info: &printer{w: cmd.OutOrStdout()}}
 	if o.json {
 		br.info = &printer{w: cmd.ErrOrStderr()}
 	}
 	br.hub = e.newHub(fleet.Options{Instances: ids, TaskFast: poll, TaskSlow: 2 * poll,
 		Plans: store, Where: g.planWhere(), OnTransition: br.transition})
+	// The plan's times (windows, deadlines, elapsed) are on the hub's clock: ECS's.
+	br.start = br.hub.Now()
 	if err := br.hub.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("listing the instances with pending events: %w", err)
 	}
@@ -180,6 +203,9 @@ func (br *batchRun) transition(t fleet.Transition) {
 	if t.Reason != "" {
 		line += "  " + t.Reason
 	}
+	if !t.Due.IsZero() {
+		line += "  due " + t.Due.UTC().Format(time.RFC3339) + " (window " + t.Window + ")"
+	}
 	br.out.printf("%s\n", strings.TrimRight(line, " "))
 }
 
@@ -190,9 +216,15 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 		return err
 	}
 	p, err := br.hub.NewPlan(ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
-		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity()})
+		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity(),
+		InWindow: o.inWindow, Limits: br.o.limits})
 	if err != nil {
 		return usageError{err}
+	}
+	// When each target goes, and which no window fits, are shown before anything is sent:
+	// a plan whose windows could not be read is not started.
+	if err := p.Schedule(cmd.Context()); err != nil {
+		return fmt.Errorf("reading the targets' maintenance windows (DescribeInstanceMaintenanceAttributes): %w; nothing was sent", err)
 	}
 	destructive := br.preview(p.Record(), forceStop)
 	if err := br.info.Err(); err != nil {
@@ -214,7 +246,7 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 // consequence destroys data.
 func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive bool) {
 	pr := br.info
-	now := br.e.Now()
+	now := br.hub.Now()
 	targets := 0
 	for _, it := range rec.Items {
 		if it.Status != fleet.ItemSkipped {
@@ -231,15 +263,22 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 		ids []string
 	}
 	var cons []*consequence
-	if targets > 0 {
+	switch {
+	case targets > 0 && rec.InWindow:
+		pr.printf("targets, deadline first, each sent only inside its maintenance window (one per deployment set at a time):\n")
+	case targets > 0:
 		pr.printf("targets, in the order they go (deadline first; one per deployment set at a time):\n")
 	}
 	for _, it := range rec.Items {
 		if it.Status == fleet.ItemSkipped {
 			continue
 		}
-		pr.printf("  %-24s %-20s %-16s %-24s %s\n", it.InstanceID, orDash(it.Name), orDash(it.ZoneID), orDash(it.DeploymentSetID),
+		line := fmt.Sprintf("  %-24s %-20s %-16s %-24s %s", it.InstanceID, orDash(it.Name), orDash(it.ZoneID), orDash(it.DeploymentSetID),
 			"deadline "+model.Countdown(it.Deadline, now))
+		if rec.InWindow {
+			line += "  " + dueWords(it, now)
+		}
+		pr.printf("%s\n", line)
 		r := rows[it.InstanceID]
 		if r == nil {
 			continue
@@ -263,6 +302,9 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 			}
 		}
 	}
+	if rec.InWindow {
+		pr.printf("%s\n", windowSummary(rec, now))
+	}
 	// Data loss first, then downtime, then the rest: the worst is read first.
 	slices.SortStableFunc(cons, func(a, b *consequence) int { return model.Gravity(a.w) - model.Gravity(b.w) })
 	for _, c := range cons {
@@ -277,6 +319,44 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 		pr.printf("           %s\n", strings.Join(c.ids, ", "))
 	}
 	return destructive
+}
+
+// dueWords says when a target of a plan that keeps to windows goes: "due now (window
+// 10:00:00–14:00:00 UTC+8)" or "due 2026-11-25T05:00:00Z, in 2h (window …)".
+func dueWords(it fleet.PlanItem, now time.Time) string {
+	switch {
+	case it.Due.IsZero():
+		return "due: window not read yet"
+	case !it.Due.After(now):
+		return "due now (window " + it.Window + ")"
+	}
+	return "due " + it.Due.UTC().Format(time.RFC3339) + ", " + model.Countdown(it.Due, now) + " (window " + it.Window + ")"
+}
+
+// windowSummary is a plan's windows in one line: how many go now, how many wait (and
+// when the first window opens), and how many no window fits before the deadline.
+func windowSummary(rec fleet.PlanRecord, now time.Time) string {
+	var dueNow, waiting, none int
+	var first time.Time
+	for _, it := range rec.Items {
+		switch {
+		case it.Status == fleet.ItemSkipped && strings.HasPrefix(it.Reason, "no maintenance window"):
+			none++
+		case it.Status != fleet.ItemQueued:
+		case !it.Due.IsZero() && !it.Due.After(now):
+			dueNow++
+		default:
+			waiting++
+			if !it.Due.IsZero() && (first.IsZero() || it.Due.Before(first)) {
+				first = it.Due
+			}
+		}
+	}
+	line := fmt.Sprintf("in window: %d due now, %d wait for their window", dueNow, waiting)
+	if !first.IsZero() {
+		line += " (the first opens " + first.UTC().Format(time.RFC3339) + ", " + model.Countdown(first, now) + ")"
+	}
+	return line + fmt.Sprintf(", %d left for a person (no window fits before the deadline; see skipped)", none)
 }
 
 // run starts the hub's loops, then start (the hub takes the plans), and waits until every

@@ -69,6 +69,9 @@ type env struct {
 	Now func() time.Time
 	// Regions is the scope asked for (empty: every region).
 	Regions []string
+	// Drills keeps the drill events this tool made (the state directory), so every hub
+	// marks them; nil on --demo, whose simulator marks its own and ends with the process.
+	Drills *fleet.DrillBook
 }
 
 // newHub is the one place a command reaches the account: a hub over the backend the flags
@@ -81,6 +84,9 @@ func (e *env) newHub(opt fleet.Options) *fleet.Hub {
 	}
 	if opt.Now == nil {
 		opt.Now = e.Now
+	}
+	if opt.Drills == nil {
+		opt.Drills = e.Drills
 	}
 	if adjustHubOptions != nil {
 		adjustHubOptions(&opt)
@@ -212,7 +218,7 @@ Run it on the built-in simulator, no credentials needed:
 	g.Notify.add(root.Flags())
 	addCloudFlags(root, g)
 
-	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newSimServerCmd(g), newServeCmd(g))
+	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newDrillCmd(g), newSimServerCmd(g), newServeCmd(g), newAutopilotCmd(g))
 	return root
 }
 
@@ -289,6 +295,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 			return nil, err
 		}
 		e.Backend, e.Regions = b, regions
+		if dir, err := fleet.StateDir(); err == nil {
+			e.Drills = fleet.NewDrillBook(dir)
+		}
 	}
 	// Decorators, outermost first: role guard → audit → backend.
 	if g.AuditLog != "" {

@@ -42,10 +42,20 @@ anything is sent; any destructive case needs --yes. On a failure it aborts the r
 interruption, --resume reconciles them through DescribeTasks and goes on, never sending a
 redeploy twice. Without --wait it ends once every target was sent; with --wait it exits 0
 only when every instance Finished. --json prints one JSON line per change (instance,
-task, status, time).`,
+task, status, time).
+
+--in-window sends each instance only inside its maintenance window
+(DescribeInstanceMaintenanceAttributes) and before its event's deadline: the plan lists
+when each target is due before anything is sent, and leaves to a person, with the reason,
+each one that has no window, or no window before its deadline. It waits for the windows
+(ctrl+c keeps the plan for --resume). --max-per KEY=N (repeatable) keeps at most N
+redeploys in flight at once among instances sharing a value: app=1 for the tag app,
+host=1 and rack=1 for the event's physical host and rack, tag:host=1 for a tag named host;
+every redeploy this process knows of counts, not only the batch's.`,
 		Example: `  ecs-redeploy redeploy --demo --sim-speed 60 i-bp1abc... --wait
   ecs-redeploy redeploy i-bp1abc... --region cn-hangzhou --yes --wait
   ecs-redeploy redeploy --from-file kafka.txt --max-in-flight 2 --one-per-zone --yes --wait --json
+  ecs-redeploy redeploy --from-file web.txt --in-window --max-per app=1 --max-per rack=2 --wait
   ecs-redeploy redeploy --resume --wait
   ecs-redeploy redeploy --follow t-bp1abc... --region cn-hangzhou`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -57,6 +67,9 @@ task, status, time).`,
 			}
 			if bo.resume && (len(args) > 0 || bo.fromFile != "") {
 				return usageError{errors.New("--resume takes no instance ids: it goes on with the saved plans")}
+			}
+			if (bo.resume || follow != "") && (bo.inWindow || len(bo.maxPer) > 0) {
+				return usageError{errors.New("--in-window and --max-per shape a new batch; --resume and --follow keep the rules a plan was saved with: drop them")}
 			}
 			return nil
 		},
@@ -73,7 +86,11 @@ task, status, time).`,
 			if follow != "" {
 				return runFollow(cmd, g, follow, poll, waitTimeout)
 			}
-			if len(args) != 1 || args[0] == "-" || bo.fromFile != "" || bo.json {
+			if err := bo.parseLimits(); err != nil {
+				// Before anything is opened: a bad --max-per is a usage mistake, whatever else.
+				return err
+			}
+			if len(args) != 1 || args[0] == "-" || bo.fromFile != "" || bo.json || bo.inWindow || len(bo.limits) > 0 {
 				ids, err := readTargets(args, bo.fromFile, cmd.InOrStdin())
 				if err != nil {
 					return err
@@ -93,6 +110,8 @@ task, status, time).`,
 	f.IntVar(&bo.maxInFlight, "max-in-flight", fleet.DefaultMaxInFlight, "batch: at most this many redeploys at once")
 	f.BoolVar(&bo.onePerZone, "one-per-zone", false, "batch: never two redeploys in one zone at once")
 	f.StringVar(&bo.onFailure, "on-failure", string(fleet.FailureAbort), "batch: on the first failure, abort the rest, pause (keep them for --resume), or continue")
+	f.BoolVar(&bo.inWindow, "in-window", false, "batch: send each instance only inside its maintenance window and before its deadline; one no window fits is left for a person")
+	f.StringArrayVar(&bo.maxPer, "max-per", nil, "batch: at most N redeploys at once per value of KEY (repeatable): app=1 (tag app), host=1, rack=1 (the event's host or rack), tag:host=1 (a tag named host)")
 	f.BoolVar(&bo.json, "json", false, "batch: print one JSON line per change (instance, task, status, time); the plan goes to stderr")
 	f.BoolVar(&bo.resume, "resume", false, "go on with the unfinished plans of the state directory, reconciled through DescribeTasks first")
 	f.StringVar(&follow, "follow", "", "follow the redeploy task TASK (started here, elsewhere, or by a console that quit) until it ends")

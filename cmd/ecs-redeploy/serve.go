@@ -35,6 +35,8 @@ type serveOptions struct {
 	LogFormat       string
 	Metrics         string
 	Notify          notifyFlags
+	// Policy runs the autopilot of this policy file (docs/autopilot.md).
+	Policy string
 	// What a connection that has not authenticated may hold (sshd_config's names).
 	LoginGraceTime time.Duration
 	MaxStartups    string
@@ -84,6 +86,7 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 	fl.StringVar(&o.LogFormat, "log-format", "text", "server log format: text, logfmt or json")
 	fl.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off when empty")
 	o.Notify.add(fl)
+	fl.StringVar(&o.Policy, "policy", "", "run the autopilot of this policy file (docs/autopilot.md); SIGHUP reloads it")
 	def := serve.DefaultLimits
 	fl.DurationVar(&o.LoginGraceTime, "login-grace-time", def.LoginGraceTime, "close a connection not authenticated this long after it opened (0: never)")
 	fl.StringVar(&o.MaxStartups, "max-startups", def.MaxStartups.String(), "unauthenticated connections, start:rate:full: from start on refuse rate % of new ones, rising to all at full (0: no cap)")
@@ -91,7 +94,7 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 	return cmd
 }
 
-func (o *serveOptions) validate() error {
+func (o *serveOptions) validate(readOnly bool) error {
 	switch {
 	case o.AuthorizedKeys == "" && o.OperatorKeys == "":
 		return usageError{errors.New("serve needs --authorized-keys FILE (viewers) and/or --operator-keys FILE (operators)")}
@@ -103,6 +106,8 @@ func (o *serveOptions) validate() error {
 		return usageError{fmt.Errorf("--keepalive must not be negative, got %s", o.Keepalive)}
 	case o.ShutdownTimeout <= 0:
 		return usageError{fmt.Errorf("--shutdown-timeout must be positive, got %s", o.ShutdownTimeout)}
+	case o.Policy != "" && readOnly:
+		return usageError{errors.New("--policy with --read-only: the autopilot redeploys; drop one of them")}
 	case o.HostKey == "":
 		return usageError{errors.New("--host-key must name a file")}
 	case o.LoginGraceTime < 0:
@@ -138,7 +143,7 @@ func (o *serveOptions) logger(w io.Writer) (*log.Logger, error) {
 
 // runServe serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully.
 func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOptions) error {
-	if err := o.validate(); err != nil {
+	if err := o.validate(g.ReadOnly); err != nil {
 		return err
 	}
 	logger, err := o.logger(logw)
@@ -185,6 +190,10 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	}
 	resumeServePlans(hubCtx, hub, store, g, logger)
 	go hub.Run(hubCtx)
+	ap, err := startServeAutopilot(hubCtx, g, hub, o.Policy, logger, logw, notifier)
+	if err != nil {
+		return err
+	}
 
 	opt := serve.Options{
 		Fleet: hub, Now: e.Now, Keys: keys, HostKey: hostKey, ReadOnly: g.ReadOnly,
@@ -228,6 +237,9 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		select {
 		case <-hup:
 			srv.Reload()
+			if ap != nil {
+				reloadPolicy(ap, o.Policy)
+			}
 		case err := <-served:
 			return fmt.Errorf("serve: %w", err)
 		case <-ctx.Done():

@@ -25,6 +25,10 @@ type KeyMap struct {
 	// A batch dialog's keys: scroll its target list, and change how many of it may be in
 	// flight at once (fleet.PlanOptions.MaxInFlight).
 	TargetsUp, TargetsDown, MoreInFlight, FewerInFlight key.Binding
+
+	// InWindow turns a batch dialog's "in window" on and off: each instance is sent only
+	// inside its maintenance window, before its deadline (fleet.PlanOptions.InWindow).
+	InWindow key.Binding
 }
 
 // DefaultKeyMap is the k9s-like key map docs/console.md documents.
@@ -75,6 +79,7 @@ func DefaultKeyMap() KeyMap {
 		TargetsDown:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll targets down")),
 		MoreInFlight:  key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "more at once")),
 		FewerInFlight: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "fewer at once")),
+		InWindow:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "in window")),
 	}
 }
 
@@ -84,6 +89,7 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.Select.SetEnabled(false)
 	k.SelectAll.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
+	k.InWindow.SetEnabled(false)
 	k.Continue.SetEnabled(false)
 	k.Abort.SetEnabled(false)
 	k.Accept.SetEnabled(false)
@@ -113,7 +119,7 @@ func (k KeyMap) DialogFullHelp() [][]key.Binding {
 	pgdn, pgup := k.PageDown, k.PageUp
 	pgdn.SetHelp(k.PageDown.Help().Key, "page targets down")
 	pgup.SetHelp(k.PageUp.Help().Key, "page targets up")
-	return [][]key.Binding{{k.NextButton, k.PrevButton, k.MoreInFlight, k.FewerInFlight}, {k.Choose, k.ForceStop, k.dialogCancel()},
+	return [][]key.Binding{{k.NextButton, k.PrevButton, k.MoreInFlight, k.FewerInFlight}, {k.Choose, k.ForceStop, k.InWindow, k.dialogCancel()},
 		{k.TargetsDown, k.TargetsUp, pgdn, pgup}}
 }
 
@@ -142,7 +148,9 @@ func (k KeyMap) BatchDialogHelp(scrolls bool) []key.Binding {
 	if scrolls {
 		out = append(out, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll targets")))
 	}
-	return append(out, key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "at once")), k.ForceStop, k.dialogCancel())
+	return append(out, key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "at once")), k.ForceStop, k.dialogCancel(),
+		// Last: on a narrow footer, what gets cut is this, never esc.
+		k.InWindow)
 }
 
 // dialogCancel is esc as the dialog means it.

@@ -16,7 +16,7 @@ var (
 		"System events in a pending cycle status (Inquiring, Scheduled, Executing) on listed instances.",
 		[]string{"type", "status", "region"}, nil)
 	deadlineDesc = prometheus.NewDesc("ecs_redeploy_nearest_deadline_seconds",
-		"Seconds from now to the nearest NotBefore of a pending event, by region; negative when overdue. Absent for a region with none.",
+		"Seconds from now to the nearest NotBefore of a pending event that is not a drill, by region; negative when overdue. Absent for a region with none.",
 		[]string{"region"}, nil)
 	tasksDesc = prometheus.NewDesc("ecs_redeploy_tasks",
 		"RedeployInstance tasks the hub follows, by status (Processing, Finished, Failed).",
@@ -65,7 +65,8 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range s.Rows {
 		for _, ev := range r.Inst.PendingEvents() {
 			pending[eventKey{ev.Type, ev.CycleStatus, r.Inst.RegionID}]++
-			if n, ok := nearest[r.Inst.RegionID]; !ev.NotBefore.IsZero() && (!ok || ev.NotBefore.Before(n)) {
+			// A drill's deadline is rehearsal, never the nearest one to act on.
+			if n, ok := nearest[r.Inst.RegionID]; !ev.Simulated && !ev.NotBefore.IsZero() && (!ok || ev.NotBefore.Before(n)) {
 				nearest[r.Inst.RegionID] = ev.NotBefore
 			}
 		}

@@ -1,5 +1,5 @@
 // Package cmdline is the console's command line (`:`, k9s's habit): `:sort COLUMN`,
-// `:region NAME[,NAME]|all`, `:q`. It completes region and column names with tab and tells
+// `:region NAME[,NAME]|all`, `:drill …`, `:q`. It completes region and column names with tab and tells
 // the root RunMsg (enter) or CloseMsg (esc); the root acts on the command.
 package cmdline
 
@@ -26,7 +26,7 @@ type RunMsg struct {
 type CloseMsg struct{}
 
 // Commands are the commands the line knows, for completion and help.
-var Commands = []string{"region", "sort", "q"}
+var Commands = []string{"region", "sort", "drill", "autopilot", "q"}
 
 // Model is the command line.
 type Model struct {
@@ -44,7 +44,7 @@ func New(c common.Common, columns []string) *Model {
 	in.PromptStyle, in.TextStyle, in.PlaceholderStyle, in.CompletionStyle = ns(), ns(), ns(), ns()
 	in.Cursor.Style, in.Cursor.TextStyle = ns().Reverse(true), ns()
 	in.Cursor.SetMode(cursor.CursorStatic)
-	in.Placeholder = "region NAME[,NAME]|all · sort COLUMN · q  (tab completes)"
+	in.Placeholder = "region NAME[,NAME]|all · sort COLUMN · drill ID TYPE IN · q  (tab completes)"
 	return &Model{Common: c, input: in, columns: columns}
 }
 
@@ -104,6 +104,8 @@ func (m *Model) Complete(line string) string {
 		cands, sep = append([]string{"all"}, m.regions...), ","
 	case "sort":
 		cands = m.columns
+	case "autopilot":
+		cands = []string{"pause", "resume"}
 	default:
 		return line
 	}

@@ -29,7 +29,9 @@ type SubmitMsg struct {
 	Targets     []*fleet.Row
 	ForceStop   bool
 	MaxInFlight int
-	d           *Model
+	// InWindow: each goes only inside its maintenance window (fleet.PlanOptions.InWindow).
+	InWindow bool
+	d        *Model
 }
 
 // CancelMsg says the dialog was cancelled: nothing is to be redeployed.
@@ -108,6 +110,15 @@ type Model struct {
 	fresh     bool
 	readAt    time.Time
 	rereadErr string
+	// inWindow is the batch's "in window" toggle (window.go); schedule is each target as
+	// the hub would schedule it, by id, once read (scheduleRead), or why it was not
+	// (scheduleErr); scheduleGen tells the answer to the current read; scheduler reads it.
+	inWindow     bool
+	schedule     map[string]fleet.PlanItem
+	scheduleRead bool
+	scheduleErr  string
+	scheduleGen  int
+	scheduler    func(ids []string) ([]fleet.PlanItem, error)
 }
 
 // maxInFlightCap is the most a batch may run at once from the console: the CLI's
@@ -320,7 +331,7 @@ func (c *Model) want() string {
 }
 
 func (c *Model) armed(now time.Time) bool {
-	return c.fresh && c.AllShown() && c.typedOK(now)
+	return c.fresh && c.AllShown() && c.typedOK(now) && c.scheduleOK()
 }
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
@@ -340,6 +351,9 @@ func (c *Model) notArmed() string {
 	if !c.AllShown() {
 		return fmt.Sprintf("enter did nothing: Redeploy is not armed until every target was shown; %d not shown yet (↓ scrolls)",
 			len(c.targets)-c.seen)
+	}
+	if !c.scheduleOK() {
+		return "enter did nothing: Redeploy is not armed until the maintenance windows are read and shown (m turns in window off)"
 	}
 	if typed == "" {
 		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
@@ -515,7 +529,7 @@ func (c *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return c, common.Emit(CancelMsg{d: c})
 		case confirmed:
 			c.over = true
-			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, MaxInFlight: c.maxInFlight, d: c})
+			return c, common.Emit(SubmitMsg{Targets: c.targets, ForceStop: c.forceStop, MaxInFlight: c.maxInFlight, InWindow: c.inWindow, d: c})
 		default:
 			return c, cmd
 		}
@@ -569,7 +583,7 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 		return open, nil
 	}
 	if c.focus != FocusInput && c.destructive() && msg.Type == tea.KeyRunes && !msg.Alt &&
-		(text || !key.Matches(msg, km.ForceStop, km.NextButton, km.PrevButton, km.TargetsUp, km.TargetsDown)) {
+		(text || !key.Matches(msg, km.ForceStop, km.InWindow, km.NextButton, km.PrevButton, km.TargetsUp, km.TargetsDown)) {
 		// Typing is for the field, whatever has the focus: an id typed or pasted while
 		// Cancel is focused must not toggle ForceStop (f) or move the focus (h, l) on its way.
 		c.setFocus(FocusInput)
@@ -607,6 +621,8 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 				c.setFocus(FocusCancel)
 			}
 		}
+	case key.Matches(msg, km.InWindow) && c.batch():
+		return open, c.toggleWindow()
 	case key.Matches(msg, km.NextButton):
 		c.moveFocus(now, 1)
 	case key.Matches(msg, km.PrevButton):
@@ -688,7 +704,11 @@ func (c *Model) targetLine(i int) string {
 	if ds := r.Inst.DeploymentSetID; ds != "" {
 		line += " · set " + ds
 	}
-	return safetext.Terminal(line + " · " + string(r.Inst.Status))
+	line += " · " + string(r.Inst.Status)
+	if c.inWindow {
+		line += " · " + c.dueWords(r.Inst.ID, c.Now())
+	}
+	return safetext.Terminal(line)
 }
 
 // content is every line the dialog has, wrapped to inner columns, before a short screen
@@ -748,6 +768,11 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		// limit is the engineer's to set (+ and -), so it is never dropped.
 		add(prioMust, fmt.Sprintf("runs in waves: at most %d at once (+/- change it), one per deployment set, deadline first; the first failure pauses it (c continues, x aborts)",
 			c.maxInFlight))
+		if c.inWindow {
+			add(prioMust, c.windowLine(now))
+		} else {
+			add(prioForceStop, c.windowLine(now))
+		}
 	} else {
 		in := c.targets[0].Inst
 		add(prioMust, st.Header.On(safetext.Terminal(fmt.Sprintf("Redeploy %s (%s)?", in.ID, in.Name))))

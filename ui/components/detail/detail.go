@@ -243,7 +243,14 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 		default:
 			answer = " · a redeploy does not answer it"
 		}
-		add("  %s  %s  deadline %s (%s)%s", ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when, answer)
+		drill := ""
+		if ev.Simulated {
+			drill = "DRILL "
+		}
+		add("  %s%s  %s  deadline %s (%s)%s", drill, ev.Type, ev.CycleStatus, ev.NotBefore.UTC().Format(stamp), when, answer)
+		if ev.Simulated && ev.CycleStatus.Pending() {
+			add("    a drill (CreateSimulatedSystemEvents): nothing happens at its deadline; ecs-redeploy drill --cancel %s removes it", ev.ID)
+		}
 		if ev.DeadlineMoved() {
 			add("    DEADLINE MOVED by the platform: first %s", ev.Attr().InitialNotBefore.UTC().Format(stamp))
 		}

@@ -121,13 +121,13 @@ func (h *Model) build() []string {
 	}
 	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order, a column's letter sorts by it and again reverses it " +
-			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :q.",
+			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :drill ID[,ID] TYPE DURATION (drill events, a rehearsal), :drill cancel, :q.",
 		"/ filters by " + common.SearchedFields + ". Words are ANDed; !word keeps what does not match, " +
 			"a|b matches either, /regexp/ is a regular expression matched against each field on its own (/^web-prod/ for names, /671$/ for ids or names that end so).",
 		"y copies the instance id to the clipboard (OSC 52: tmux and SSH too), Y the row as events --json prints it; ctrl+s saves the rows shown, in that shape, to a file (its path is said). ctrl+a selects every row shown, ctrl+\\ clears the selection. A key with no meaning here says so.",
 		"BADGES say why a redeploy is refused: WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED. " +
 			"NO REDEPLOY: nothing blocks the instance, a redeploy just does not answer its event. " +
-			"Also LOCAL DISK, IN PROGRESS. +N after an event is N more pending events; after a badge, N more badges (enter shows all). " +
+			"Also LOCAL DISK, IN PROGRESS, and DRILL: a drill event (CreateSimulatedSystemEvents), rehearsal, never redeployed nor an alarm. +N after an event is N more pending events; after a badge, N more badges (enter shows all). " +
 			"Too narrow for badges, a mark after the cursor says it: ! refused, - no redeploy, ~ in progress, # LOCAL DISK (a redeploy wipes it).",
 		"L shows every notice, refusal and error of this session, whole."}
 	if readOnly {

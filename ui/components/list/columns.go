@@ -278,6 +278,10 @@ func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Sty
 		case colDeadline:
 			text = cd
 			switch {
+			case r.Event != nil && r.Event.Simulated:
+				// A drill's deadline is rehearsal: the platform does nothing at it, so it
+				// is never painted as an alarm (the DRILL badge says why).
+				p = st.Dim
 			case strings.HasPrefix(cd, "overdue"):
 				p = st.Bad
 			case r.Avoided:
@@ -351,7 +355,7 @@ func badgeCell(badges []model.Badge, width int, st *common.Styles) (styled, plai
 
 // badgePaint colours a badge; the word says the same without colour. A reason a redeploy
 // is refused is painted as an alarm; NO REDEPLOY is dim, since nothing is wrong with the
-// instance: a redeploy just does not answer its event.
+// instance: a redeploy just does not answer its event; DRILL is information.
 func badgePaint(b model.Badge, st *common.Styles) common.Paint {
 	switch {
 	case b.Refusal():
@@ -360,6 +364,9 @@ func badgePaint(b model.Badge, st *common.Styles) common.Paint {
 		return st.Busy
 	case b == model.BadgeLocalDisk:
 		return st.Warn
+	case b == model.BadgeDrill:
+		// Seen first, in the colour of information: rehearsal, not an alarm.
+		return st.Busy
 	}
 	return st.Dim
 }

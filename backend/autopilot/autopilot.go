@@ -1,0 +1,491 @@
+// Package autopilot redeploys, by itself, the instances a team's policy (model/policy)
+// names, at the hours it allows and within its bounds, through the hub's plans: every
+// redeploy it starts is a hub plan every session sees, sent under its own identity
+// (operator, "autopilot:<policy name>") through the role guard and the audit log.
+package autopilot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model/policy"
+	"ecs-redeploy/model/safetext"
+)
+
+// Notice kinds, the first argument of Options.OnNotice.
+const (
+	NoticePlanStarted    = "autopilot.plan_started"
+	NoticePaused         = "autopilot.paused"
+	NoticeResumed        = "autopilot.resumed"
+	NoticeLeftToHumans   = "autopilot.left_to_humans"
+	NoticePolicyReloaded = "autopilot.policy_reloaded"
+	NoticePolicyRefused  = "autopilot.policy_refused"
+)
+
+// DefaultEvery is how often the autopilot looks at the fleet when nothing wakes it.
+const DefaultEvery = 30 * time.Second
+
+// Options configure an Autopilot.
+type Options struct {
+	Policy *policy.Policy
+	// OnNotice, when set, is told what the humans should hear (kind is one of the Notice
+	// constants, text one line); it is called without the autopilot's lock held and must
+	// not block (the notify package queues).
+	OnNotice func(kind, text string)
+	// Logger is the audit trail of pauses, resumes, reloads and plans (serve's log);
+	// discarded when nil.
+	Logger *slog.Logger
+	// Every is how often Run looks (wall clock); DefaultEvery when 0.
+	Every time.Duration
+	// After waits like time.After (tests step it).
+	After func(time.Duration) <-chan time.Time
+}
+
+// Autopilot runs a policy on a hub. Its methods are safe for concurrent use.
+type Autopilot struct {
+	h      *fleet.Hub
+	log    *slog.Logger
+	notify func(kind, text string)
+	every  time.Duration
+	after  func(time.Duration) <-chan time.Time
+	wake   chan struct{}
+
+	// tick makes ticks one at a time; starting is held while plans are started, so a
+	// pause that has returned has paused every plan started before it.
+	tick     sync.Mutex
+	starting sync.Mutex
+	mu       sync.Mutex
+	pol      *policy.Policy
+	// polErr is the last refused reload.
+	polErr string
+	paused bool
+	why    string
+	// plans are the plans it started (or adopted from the hub at start), by id, with the
+	// rule that took their instances.
+	plans map[string]string
+	// failed are the instances whose redeploy by the autopilot did not finish, with why:
+	// they are left to humans and never sent again by it.
+	failed map[string]string
+	// told are the instances already reported left to humans, with the reason told.
+	told map[string]string
+	// held are its plans it paused itself (or found paused) when it paused: a resume
+	// continues them, and their pause is no new failure.
+	held   map[string]bool
+	status fleet.AutopilotStatus
+}
+
+// New makes the autopilot of opt.Policy on h, adopting the plans its identity left in the
+// hub (resumed after a restart). Nothing runs until Run or Tick.
+func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
+	if opt.Policy == nil {
+		return nil, errors.New("autopilot: no policy")
+	}
+	a := &Autopilot{h: h, log: opt.Logger, notify: opt.OnNotice, every: opt.Every, after: opt.After,
+		wake: make(chan struct{}, 1), pol: opt.Policy, plans: map[string]string{}, failed: map[string]string{}, told: map[string]string{}, held: map[string]bool{}}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.every <= 0 {
+		a.every = DefaultEvery
+	}
+	if a.after == nil {
+		a.after = time.After
+	}
+	for _, st := range h.Plans() {
+		if st.Identity.Name == a.identity().Name && !st.Ended() {
+			a.plans[st.ID] = ""
+		}
+	}
+	a.status = fleet.AutopilotStatus{Name: a.identity().Name, Policy: opt.Policy.File}
+	h.SetAutopilotControl(a)
+	h.SetAutopilot(a.statusCopy())
+	return a, nil
+}
+
+// identity is who the autopilot's plans run as: an operator named after the policy.
+func (a *Autopilot) identity() backend.Identity {
+	return backend.Identity{Name: a.pol.Identity(), Role: backend.RoleOperator}
+}
+
+// Identity is who the autopilot's plans run as.
+func (a *Autopilot) Identity() backend.Identity {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.identity()
+}
+
+// Status is what every session shows of the autopilot.
+func (a *Autopilot) Status() fleet.AutopilotStatus {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return *a.statusCopy()
+}
+
+func (a *Autopilot) statusCopy() *fleet.AutopilotStatus {
+	st := a.status
+	st.Next, st.Left = slices.Clone(st.Next), slices.Clone(st.Left)
+	return &st
+}
+
+// Run looks at the fleet every Options.Every, and at once when woken (a resume, a
+// reload, a plan of its own that paused), until ctx ends.
+func (a *Autopilot) Run(ctx context.Context) {
+	sub := a.h.Subscribe(ctx)
+	defer sub.Close()
+	for {
+		// A look before the hub's first listing sees nothing: the first listing wakes it.
+		listed := !a.h.Snapshot().Updated.IsZero()
+		a.Tick(ctx)
+		timer := a.after(a.every)
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.wake:
+				break wait
+			case <-timer:
+				break wait
+			case snap := <-sub.C():
+				if a.failedPlan(snap) != "" || (!listed && !snap.Updated.IsZero()) {
+					break wait
+				}
+			}
+		}
+	}
+}
+
+func (a *Autopilot) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+// failedPlan is a line naming a failure in one of the autopilot's plans it has not acted
+// on yet, "" when there is none (or the autopilot is paused already): an item that failed,
+// or a plan paused by a failure (a plan whose items have all ended is done, paused or not,
+// so the items are what tell).
+func (a *Autopilot) failedPlan(snap *fleet.Snapshot) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.paused {
+		return ""
+	}
+	for _, st := range snap.Plans {
+		if _, ours := a.plans[st.ID]; !ours {
+			continue
+		}
+		for _, it := range st.Items {
+			if _, known := a.failed[it.InstanceID]; it.Status == fleet.ItemFailed && !known {
+				return "plan " + st.ID + ": " + it.InstanceID + " failed: " + it.Reason
+			}
+		}
+		if st.Phase == fleet.PhasePaused && !a.held[st.ID] {
+			return "plan " + st.ID + " paused: " + st.Stopped
+		}
+	}
+	return ""
+}
+
+// Tick looks at the hub's snapshot once: it pauses itself when one of its plans paused
+// on a failure, and otherwise starts a hub plan for each rule with instances due now,
+// within the rule's bounds.
+func (a *Autopilot) Tick(ctx context.Context) {
+	a.tick.Lock()
+	defer a.tick.Unlock()
+	snap := a.h.Snapshot()
+	now := a.h.Now()
+	if why := a.failedPlan(snap); why != "" {
+		a.pauseAll(a.identity(), "paused by the failure of its "+why)
+		snap = a.h.Snapshot()
+	}
+
+	a.mu.Lock()
+	pol := a.pol
+	l := newLoad()
+	done := maps.Clone(a.failed)
+	rows := map[string]*fleet.Row{}
+	for _, r := range snap.Rows {
+		rows[r.Inst.ID] = r
+		if r.InProgress {
+			l.add(r.Inst, r.Event, "")
+		}
+	}
+	plans, inFlight := 0, 0
+	for _, st := range snap.Plans {
+		rule, ours := a.plans[st.ID]
+		if !ours {
+			continue
+		}
+		if !st.Ended() {
+			plans++
+		}
+		for _, it := range st.Items {
+			switch {
+			case it.Status == fleet.ItemFailed || (it.Status == fleet.ItemSkipped && it.Submitted.IsZero() && it.Reason != ""):
+				if _, known := a.failed[it.InstanceID]; !known {
+					a.failed[it.InstanceID] = "the autopilot's redeploy did not finish (" + string(it.Status) + ": " + it.Reason + "); it does not try again"
+				}
+				done[it.InstanceID] = a.failed[it.InstanceID]
+			case it.Status.Final():
+				done[it.InstanceID] = ""
+			default:
+				done[it.InstanceID] = ""
+				if it.Status.InFlight() {
+					inFlight++
+				}
+				if r := rows[it.InstanceID]; r != nil {
+					l.add(r.Inst, r.Event, rule)
+				} else if rule != "" {
+					l.byRule[rule]++
+				}
+			}
+		}
+	}
+	a.mu.Unlock()
+
+	d := decide(ctx, pol, now, fromRows(snap.Rows), done, l, a.h.Maintenance)
+	var notices [][2]string
+	a.mu.Lock()
+	if a.paused {
+		// Due, and nothing but the pause holds them: every session sees what waits for
+		// a resume.
+		for _, p := range d.start {
+			d.next = append(d.next, fleet.AutopilotDue{InstanceID: p.c.inst.ID, Rule: p.rule.Name, At: now, Waiting: a.why})
+		}
+		d.start = nil
+	}
+	// What it keeps follows the fleet, not how long it runs: plans the hub no longer
+	// shows, and instances no longer left to humans, are forgotten.
+	shown := map[string]bool{}
+	for _, st := range snap.Plans {
+		shown[st.ID] = true
+	}
+	for id := range a.plans {
+		if !shown[id] && !a.held[id] {
+			delete(a.plans, id)
+		}
+	}
+	// A failure is kept while its instance is listed or its plan is shown: forgotten
+	// sooner, the plan's failed item would read as a new failure and pause it again.
+	listed := map[string]bool{}
+	for _, r := range snap.Rows {
+		listed[r.Inst.ID] = true
+	}
+	for _, st := range snap.Plans {
+		for _, it := range st.Items {
+			listed[it.InstanceID] = true
+		}
+	}
+	for id := range a.failed {
+		if !listed[id] {
+			delete(a.failed, id)
+		}
+	}
+	stillLeft := map[string]bool{}
+	for _, lf := range d.left {
+		stillLeft[lf.InstanceID] = true
+	}
+	for id := range a.told {
+		if !stillLeft[id] {
+			delete(a.told, id)
+		}
+	}
+	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
+	a.status.Next, a.status.Left = d.next, d.left
+	a.status.Checked = now
+	a.status.Plans, a.status.InFlight = plans, inFlight
+	for _, lf := range d.left {
+		if a.told[lf.InstanceID] != lf.Reason {
+			a.told[lf.InstanceID] = lf.Reason
+			notices = append(notices, [2]string{NoticeLeftToHumans, lf.InstanceID + " is left to humans: " + lf.Reason})
+		}
+	}
+	a.mu.Unlock()
+	notices = append(notices, a.start(d.start)...)
+	a.publish()
+	a.tell(notices)
+}
+
+// start starts one hub plan per rule for the picks.
+func (a *Autopilot) start(picks []pick) (notices [][2]string) {
+	var order []*policy.Rule
+	byRule := map[*policy.Rule][]string{}
+	for _, p := range picks {
+		if byRule[p.rule] == nil {
+			order = append(order, p.rule)
+		}
+		byRule[p.rule] = append(byRule[p.rule], p.c.inst.ID)
+	}
+	who := a.Identity()
+	a.starting.Lock()
+	defer a.starting.Unlock()
+	for _, r := range order {
+		if p, _ := a.Paused(); p {
+			// Paused while this tick decided: nothing more starts.
+			break
+		}
+		ids := byRule[r]
+		st, err := a.h.StartPlan(ids, PlanOptions(r, who))
+		if err != nil {
+			a.log.Warn("autopilot could not start a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "err", safetext.Log(err.Error()))
+			a.mu.Lock()
+			for _, id := range ids {
+				a.failed[id] = "the autopilot could not start its plan: " + oneLine(err.Error())
+			}
+			a.mu.Unlock()
+			continue
+		}
+		a.mu.Lock()
+		a.plans[st.ID] = r.Name
+		a.mu.Unlock()
+		a.log.Info("autopilot started a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "plan", st.ID, "instances", ids)
+		notices = append(notices, [2]string{NoticePlanStarted, fmt.Sprintf("%s started plan %s under rule %q: %v", who.Name, st.ID, r.Name, ids)})
+	}
+	return notices
+}
+
+// PlanOptions are the rules of a plan the autopilot starts for rule r: at most the rule's
+// max in flight, its group limits, inside the window when the rule says, a pause at the
+// first failure, and ForceStop only when the rule names its loss.
+func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
+	limits := make([]fleet.GroupLimit, len(r.How.Limits))
+	for i, l := range r.How.Limits {
+		limits[i] = fleet.GroupLimit{By: l.By, Max: l.Max}
+	}
+	return fleet.PlanOptions{MaxInFlight: r.How.MaxInFlight, OnFailure: fleet.FailurePause,
+		ForceStop: r.How.ForceStop == policy.ForceStopLoseUnwrittenData, InWindow: r.When.InWindow,
+		Limits: limits, Identity: who}
+}
+
+// Pause stops the autopilot for who: it starts no plan, and its running plans send
+// nothing more (a call already out is followed to its end). A viewer is refused.
+func (a *Autopilot) Pause(who backend.Identity) error {
+	if err := backend.Authorize(who); err != nil {
+		return err
+	}
+	// The audit line has the key's fingerprint; every screen says who, in short.
+	a.pauseAll(who, "paused by "+who.Name+" ("+string(who.Role)+")")
+	return nil
+}
+
+func (a *Autopilot) pauseAll(who backend.Identity, why string) {
+	a.mu.Lock()
+	if a.paused {
+		a.mu.Unlock()
+		return
+	}
+	a.paused, a.why = true, why
+	a.status.Paused, a.status.Why = true, why
+	a.mu.Unlock()
+	// A tick starting plans now stops before its next one; wait for the one it sends.
+	a.starting.Lock()
+	defer a.starting.Unlock()
+	a.mu.Lock()
+	ids := slices.Collect(maps.Keys(a.plans))
+	for _, id := range ids {
+		a.held[id] = true
+	}
+	name := a.identity().Name
+	a.mu.Unlock()
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := a.h.PausePlan(who, id, name+" "+why); err != nil && !errors.Is(err, fleet.ErrNoPlan) {
+			a.log.Warn("autopilot could not pause its plan", "plan", id, "err", safetext.Log(err.Error()))
+		}
+	}
+	a.log.Warn("autopilot paused", "autopilot", safetext.Log(name), "by", safetext.Log(who.Name), "fingerprint", who.KeyFingerprint, "role", who.Role, "why", safetext.Log(why))
+	a.publish()
+	a.tell([][2]string{{NoticePaused, name + " " + why}})
+}
+
+// Resume lets the autopilot start plans again for who, and continues its paused plans
+// (answered by who). Instances whose redeploy failed stay left to humans. A viewer is
+// refused.
+func (a *Autopilot) Resume(who backend.Identity) error {
+	if err := backend.Authorize(who); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if !a.paused {
+		a.mu.Unlock()
+		return nil
+	}
+	a.paused, a.why = false, ""
+	a.status.Paused, a.status.Why = false, ""
+	ids := slices.Collect(maps.Keys(a.held))
+	name := a.identity().Name
+	a.mu.Unlock()
+	slices.Sort(ids)
+	var errs []error
+	for _, id := range ids {
+		if err := a.h.AnswerPlan(who, id, true); err != nil && !errors.Is(err, fleet.ErrNotPaused) && !errors.Is(err, fleet.ErrNoPlan) {
+			errs = append(errs, err)
+		}
+		a.mu.Lock()
+		delete(a.held, id)
+		a.mu.Unlock()
+	}
+	a.log.Warn("autopilot resumed", "autopilot", safetext.Log(name), "by", safetext.Log(who.Name), "fingerprint", who.KeyFingerprint, "role", who.Role)
+	a.publish()
+	a.tell([][2]string{{NoticeResumed, name + " resumed by " + who.String()}})
+	a.poke()
+	return errors.Join(errs...)
+}
+
+// Paused reports whether the autopilot is paused, and why.
+func (a *Autopilot) Paused() (bool, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.paused, a.why
+}
+
+// Reload puts pol in force from the next tick. Its identity follows its name; plans
+// already started keep theirs.
+func (a *Autopilot) Reload(pol *policy.Policy) {
+	a.mu.Lock()
+	a.pol, a.polErr = pol, ""
+	a.status.Name, a.status.Policy, a.status.PolicyErr = a.identity().Name, pol.File, ""
+	a.mu.Unlock()
+	a.log.Info("autopilot policy reloaded", "autopilot", safetext.Log(pol.Identity()), "file", safetext.Log(pol.File), "rules", len(pol.Rules))
+	a.publish()
+	a.tell([][2]string{{NoticePolicyReloaded, pol.Identity() + " reloaded " + pol.File}})
+	a.poke()
+}
+
+// ReloadFailed says that a reload was refused: the last good policy stays in force.
+func (a *Autopilot) ReloadFailed(err error) {
+	a.mu.Lock()
+	a.polErr = oneLine(err.Error())
+	a.status.PolicyErr = a.polErr
+	name := a.identity().Name
+	a.mu.Unlock()
+	a.log.Error("autopilot policy not reloaded; the last good one stays in force", "autopilot", safetext.Log(name), "err", safetext.Log(err.Error()))
+	a.publish()
+	a.tell([][2]string{{NoticePolicyRefused, name + " kept its last good policy: " + oneLine(err.Error())}})
+}
+
+func (a *Autopilot) publish() {
+	a.mu.Lock()
+	st := a.statusCopy()
+	a.mu.Unlock()
+	a.h.SetAutopilot(st)
+}
+
+func (a *Autopilot) tell(notices [][2]string) {
+	if a.notify == nil {
+		return
+	}
+	for _, n := range notices {
+		a.notify(n[0], n[1])
+	}
+}

@@ -1,0 +1,189 @@
+package autopilot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/model/policy"
+)
+
+// candidate is one listed instance with a pending event, as a decision reads it.
+type candidate struct {
+	inst     *model.Instance
+	event    *model.Event
+	deadline time.Time
+	// blocked says why a redeploy of it is refused now ("" when it is not).
+	blocked string
+	// busy: a redeploy may be moving it (anyone's).
+	busy bool
+}
+
+// fromRows are the candidates of a snapshot's rows: the instances with a pending event a
+// redeploy has not answered yet.
+func fromRows(rows []*fleet.Row) []candidate {
+	out := make([]candidate, 0, len(rows))
+	for _, r := range rows {
+		if r.Avoided {
+			continue
+		}
+		c := candidate{inst: r.Inst, event: r.Event, deadline: r.Deadline, busy: r.InProgress}
+		switch {
+		case r.Blocked:
+			if b := r.Eligibility.FirstBlock(); b != nil {
+				c.blocked = "blocked: " + b.Code + ": " + b.Message
+			} else {
+				c.blocked = "blocked"
+			}
+		case r.NoRedeploy:
+			c.blocked = "a redeploy answers none of its pending events"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// load is what the autopilot has committed: every instance with a redeploy in flight
+// anywhere, and every instance in one of its own plans that has not ended (queued ones
+// count: they will be sent), each under the rule that took it ("" when not ours).
+type load struct {
+	byRule map[string]int
+	busy   map[string]*model.Event // instance → its event (host, rack)
+	insts  map[string]*model.Instance
+}
+
+func newLoad() *load {
+	return &load{byRule: map[string]int{}, busy: map[string]*model.Event{}, insts: map[string]*model.Instance{}}
+}
+
+func (l *load) add(in *model.Instance, ev *model.Event, rule string) {
+	if _, ok := l.busy[in.ID]; ok {
+		if rule != "" {
+			l.byRule[rule]++
+		}
+		return
+	}
+	l.busy[in.ID], l.insts[in.ID] = ev, in
+	if rule != "" {
+		l.byRule[rule]++
+	}
+}
+
+// hold says which of the rule's bounds keeps in from starting now, "" when none does:
+// the rule's max in flight, a group limit, or a redeploy in flight in its deployment set.
+func (l *load) hold(r *policy.Rule, in *model.Instance, ev *model.Event) string {
+	if l.byRule[r.Name] >= r.How.MaxInFlight {
+		return fmt.Sprintf("rule %q has %d in flight (max_in_flight %d)", r.Name, l.byRule[r.Name], r.How.MaxInFlight)
+	}
+	for _, lim := range r.How.Limits {
+		v := lim.Value(in, ev)
+		if v == "" {
+			continue
+		}
+		n := 0
+		for id, bev := range l.busy {
+			if lim.Value(l.insts[id], bev) == v {
+				n++
+			}
+		}
+		if n >= lim.Max {
+			return fmt.Sprintf("%d in flight with %s %s (max_per %d)", n, lim.By, v, lim.Max)
+		}
+	}
+	if in.DeploymentSetID != "" {
+		for id := range l.busy {
+			if l.insts[id].DeploymentSetID == in.DeploymentSetID {
+				return "a redeploy is in flight in deployment set " + in.DeploymentSetID
+			}
+		}
+	}
+	return ""
+}
+
+// pick is one instance to redeploy now under a rule.
+type pick struct {
+	rule *policy.Rule
+	c    candidate
+}
+
+// decision is what the autopilot does at one instant.
+type decision struct {
+	start []pick
+	next  []fleet.AutopilotDue
+	left  []fleet.AutopilotLeft
+}
+
+// maintFunc reads an instance's maintenance attributes.
+type maintFunc func(ctx context.Context, id string) (model.MaintenanceAttribute, error)
+
+// decide is the one decision of the autopilot and of its dry run: for every candidate not
+// yet handled (done says why one was: it is left with that reason when it is non-empty),
+// the rule that matches it, whether that rule lets it start at now and within its bounds
+// given what is committed (l, updated with each pick), and what is left to humans.
+// Candidates are taken in deadline order (the snapshot's).
+func decide(ctx context.Context, pol *policy.Policy, now time.Time, cands []candidate, done map[string]string, l *load, maint maintFunc) decision {
+	var d decision
+	for _, c := range cands {
+		id := c.inst.ID
+		if why, ok := done[id]; ok {
+			if why != "" {
+				d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Reason: why})
+			}
+			continue
+		}
+		if c.busy {
+			continue
+		}
+		r := pol.Match(c.inst, c.event)
+		if r == nil {
+			d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Reason: "no rule matches it"})
+			continue
+		}
+		left := func(why string) {
+			d.left = append(d.left, fleet.AutopilotLeft{InstanceID: id, Rule: r.Name, Reason: why})
+		}
+		if c.blocked != "" {
+			left(c.blocked)
+			continue
+		}
+		if why := r.Refusal(c.inst); why != "" {
+			left(why)
+			continue
+		}
+		var ma *model.MaintenanceAttribute
+		if r.When.InWindow {
+			a, err := maint(ctx, id)
+			if err != nil {
+				left("its maintenance window could not be read (asked again next time): " + oneLine(err.Error()))
+				continue
+			}
+			ma = &a
+		}
+		at, ok, why := r.Start(now, c.deadline, ma)
+		if !ok {
+			left(why)
+			continue
+		}
+		if at.After(now) {
+			d.next = append(d.next, fleet.AutopilotDue{InstanceID: id, Rule: r.Name, At: at})
+			continue
+		}
+		if hold := l.hold(r, c.inst, c.event); hold != "" {
+			d.next = append(d.next, fleet.AutopilotDue{InstanceID: id, Rule: r.Name, At: now, Waiting: hold})
+			continue
+		}
+		l.add(c.inst, c.event, r.Name)
+		d.start = append(d.start, pick{rule: r, c: c})
+	}
+	return d
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package confirm
+
+import (
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
+)
+
+// A batch dialog's "in window" toggle (issue 23): on, the hub sends each target only
+// inside its maintenance window and before its deadline (fleet.PlanOptions.InWindow).
+// The dialog then lists when each target is due and which no window fits, as the hub
+// reads them (fleet.Hub.PlanSchedule), and arms only once that list is in: nobody
+// confirms a schedule they were not shown. A toggle is not a confirm: it puts the focus
+// back on Cancel and empties the field.
+
+// ScheduleMsg is the answer to the dialog's schedule read: each target as the plan would
+// hold it (Due, Window; skipped with the reason when no window fits), or why it failed.
+type ScheduleMsg struct {
+	Items []fleet.PlanItem
+	Err   error
+	d     *Model
+	gen   int
+}
+
+// From reports whether dialog d asked for this schedule.
+func (s ScheduleMsg) From(d *Model) bool { return d != nil && s.d == d }
+
+// SetScheduler gives the dialog what reads a batch's schedule (the hub's PlanSchedule),
+// asked when "in window" is turned on.
+func (c *Model) SetScheduler(read func(ids []string) ([]fleet.PlanItem, error)) { c.scheduler = read }
+
+// InWindow reports whether the batch is to keep to maintenance windows.
+func (c *Model) InWindow() bool { return c.inWindow }
+
+// toggleWindow turns "in window" on or off, and reads the schedule the first time it is
+// turned on.
+func (c *Model) toggleWindow() tea.Cmd {
+	c.inWindow = !c.inWindow
+	c.reset()
+	if !c.inWindow {
+		c.why = "in window off: every target goes as the waves allow; type the confirmation again"
+		return nil
+	}
+	c.why = "in window on: each goes only inside its maintenance window; type the confirmation again"
+	if c.scheduleRead || c.scheduler == nil {
+		return nil
+	}
+	c.scheduleGen++
+	ids := make([]string, len(c.targets))
+	for i, r := range c.targets {
+		ids[i] = r.Inst.ID
+	}
+	read, gen := c.scheduler, c.scheduleGen
+	return func() tea.Msg {
+		items, err := read(ids)
+		return ScheduleMsg{Items: items, Err: err, d: c, gen: gen}
+	}
+}
+
+// SetSchedule records the schedule read; what the dialog says changed, so it ignores keys
+// until it settles again (the command).
+func (c *Model) SetSchedule(msg ScheduleMsg) tea.Cmd {
+	if msg.d != c || msg.gen != c.scheduleGen {
+		return nil
+	}
+	c.scheduleRead, c.scheduleErr = true, ""
+	c.schedule = map[string]fleet.PlanItem{}
+	if msg.Err != nil {
+		c.scheduleErr = safetext.Terminal(msg.Err.Error())
+	}
+	for _, it := range msg.Items {
+		c.schedule[it.InstanceID] = it
+	}
+	c.markSeen(c.Now())
+	return c.unsettle()
+}
+
+// scheduleOK reports whether the schedule does not hold the dialog back: "in window" is
+// off, or its schedule was read.
+func (c *Model) scheduleOK() bool {
+	return !c.inWindow || (c.scheduleRead && c.scheduleErr == "")
+}
+
+// dueWords says when target id goes, with "in window" on.
+func (c *Model) dueWords(id string, now time.Time) string {
+	it, ok := c.schedule[id]
+	switch {
+	case !c.scheduleRead:
+		return "due: reading its window…"
+	case !ok:
+		return "due: not known"
+	case it.Status == fleet.ItemSkipped:
+		return "LEFT FOR A PERSON: " + it.Reason
+	case !it.Due.After(now):
+		return "due now (window " + it.Window + ")"
+	}
+	return "due " + model.Countdown(it.Due, now) + " (window " + it.Window + ")"
+}
+
+// windowLine is the toggle, and with it on, what the schedule says in one line.
+func (c *Model) windowLine(now time.Time) string {
+	st := c.Styles
+	if !c.inWindow {
+		return "in window: [ ] off  (m: send each only inside its maintenance window, before its deadline)"
+	}
+	on := st.Warn.On("in window: [x] ON") + "  (m turns it off): each goes only inside its maintenance window, before its deadline"
+	switch {
+	case !c.scheduleRead:
+		return on + "; " + st.Warn.On("reading the windows…") + " Redeploy arms once they are in"
+	case c.scheduleErr != "":
+		return on + "; " + st.Bad.On("WINDOWS NOT READ") + ": " + c.scheduleErr + "; Redeploy stays disarmed (m turns it off)"
+	}
+	var dueNow, waiting, left int
+	var first time.Time
+	for _, r := range c.targets {
+		it, ok := c.schedule[r.Inst.ID]
+		switch {
+		case !ok:
+		case it.Status == fleet.ItemSkipped:
+			left++
+		case !it.Due.After(now):
+			dueNow++
+		default:
+			waiting++
+			if first.IsZero() || it.Due.Before(first) {
+				first = it.Due
+			}
+		}
+	}
+	line := fmt.Sprintf("%s; %d due now, %d wait for their window", on, dueNow, waiting)
+	if !first.IsZero() {
+		line += " (the first opens " + model.Countdown(first, now) + ")"
+	}
+	if left > 0 {
+		line += fmt.Sprintf(", %d left for a person: no window fits before the deadline", left)
+	}
+	return line
+}

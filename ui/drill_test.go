@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
+)
+
+// withDrill ends idPlain's own events and gives it one drill (CreateSimulatedSystemEvents)
+// due in 40 minutes, so the drill is all it has pending, and lets the hub list it.
+func withDrill(t *testing.T, h *harness) string {
+	t.Helper()
+	in := h.engine.Instances("", []string{idPlain})[0]
+	for _, ev := range in.Events {
+		if ev.CycleStatus.Pending() {
+			if err := h.engine.EndEvent(ev.ID, model.CycleExecuted); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ids, err := h.engine.CreateDrills(in.RegionID, model.EventMaintenanceRedeploy, h.clock.Now().Add(40*time.Minute), []string{idPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ids[0]
+}
+
+// Issue 23: a drill row says DRILL, in the list and in the detail pane.
+func TestGoldenDrill(t *testing.T) {
+	for _, size := range sizes[:2] {
+		t.Run(size.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{}, false)
+			withDrill(t, h)
+			screen(t, h, size.w, size.h, func(tm *teatest.TestModel) { only(tm, idPlain) })
+		})
+	}
+}
+
+func TestGoldenDrillDetail(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	withDrill(t, h)
+	screen(t, h, 120, 40, func(tm *teatest.TestModel) {
+		only(tm, idPlain)
+		send(tm, keyEnter)
+		waitFor(t, tm, "action on maintenance")
+	})
+}
+
+// The row arrives from the hub marked: DRILL first, no redeploy, no deadline alarm.
+func TestDrillRowIsMarkedAndNoAlarm(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	id := withDrill(t, h)
+	r := h.row(idPlain)
+	if r.Event == nil || r.Event.ID != id || !r.Event.Simulated || len(r.Badges) == 0 || r.Badges[0] != model.BadgeDrill ||
+		r.Eligibility.Allowed || !r.NoRedeploy {
+		t.Fatalf("drill row: event %+v, badges %v, eligibility %+v", r.Event, r.Badges, r.Eligibility)
+	}
+	if slices.ContainsFunc(r.Eligibility.Warnings, func(w model.Warning) bool {
+		return w.Kind == model.WarnDeadlineNear || w.Kind == model.WarnDeadlinePast
+	}) {
+		t.Errorf("a drill 40 minutes away raised a deadline alarm: %+v", r.Eligibility.Warnings)
+	}
+}
+
+// R on a drill row, alone or selected in a batch, never opens a dialog that could arm:
+// it says why, and nothing is sent.
+func TestDrillRowNeverArms(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	withDrill(t, h)
+	m := ready(t, h)
+	filterTo(m, idPlain)
+	press(m, runes("R"))
+	if m.mode != modeList || m.dialog != nil || !strings.Contains(m.notice, "drill") {
+		t.Fatalf("R on a drill: mode %d, notice %q", m.mode, m.notice)
+	}
+	press(m, keySpace, runes("R"))
+	if m.mode == modeDialog && m.dialog != nil && slices.ContainsFunc(m.dialog.Targets(), func(r *fleet.Row) bool { return r.Inst.ID == idPlain }) {
+		t.Fatalf("a batch dialog lists the drill's instance")
+	}
+	press(m, runes(idPlain), keyEnter)
+	if n := h.backend.redeploys.Load(); n != 0 {
+		t.Fatalf("%d redeploys sent for a drill", n)
+	}
+}
+
+// command types line on the command line and runs it, feeding back what it returns.
+func command(m *Model, line string) {
+	press(m, runes(":"))
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(line), Paste: true})
+	press(m, keyEnter)
+}
+
+// The console (the in-process demo too) runs a drill: :drill makes one on the instance it
+// names, the next snapshot shows it DRILL, :drill cancel removes every listed drill; a
+// viewer is refused at the guard and bad input is one line that says what :drill takes.
+func TestDrillCommand(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	command(m, "drill "+idStopped+" SystemFailure.Redeploy 20m")
+	if !strings.Contains(m.notice, "drill made: e-") {
+		t.Fatalf(":drill said %q", m.notice)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if r := h.row(idStopped); !slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after :drill the row says %v", r.Badges)
+	}
+	command(m, "drill cancel")
+	if !strings.Contains(m.notice, "drills canceled: e-") {
+		t.Fatalf(":drill cancel said %q", m.notice)
+	}
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.row(idStopped); slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after :drill cancel the row says %v", r.Badges)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+
+	for line, want := range map[string]string{
+		"drill":                                              ":drill ID[,ID] TYPE DURATION",
+		"drill web-1 SystemFailure.Reboot 10m":               "not an ECS instance id",
+		"drill " + idPlain + " Reboot 10m":                   "not a drill type",
+		"drill " + idPlain + " SystemFailure.Stop":           ":drill ID[,ID] TYPE DURATION",
+		"drill " + idPlain + " SystemFailure.Stop soon":      "how long until it is due",
+		"drill i-bp1notlisted00000001 SystemFailure.Stop 1h": "not listed here",
+		"drill cancel":                                       "no pending drill listed here",
+	} {
+		command(m, line)
+		if !strings.Contains(m.notice, want) {
+			t.Errorf(":%s said %q; want %q", line, m.notice, want)
+		}
+	}
+
+	v := newHarness(t, sim.Options{}, true)
+	vm := ready(t, v)
+	command(vm, "drill "+idPlain+" SystemFailure.Stop 1h")
+	if !strings.Contains(vm.notice, "viewer cannot create or cancel drill events") {
+		t.Fatalf("a viewer's :drill said %q", vm.notice)
+	}
+	if evs := v.engine.Events(sim.EventFilter{InstanceIDs: []string{idPlain}}); slices.ContainsFunc(evs, func(ev model.Event) bool { return ev.Simulated }) {
+		t.Fatalf("a viewer made a drill: %+v", evs)
+	}
+}
