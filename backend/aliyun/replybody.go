@@ -12,8 +12,8 @@ import (
 // The SDK reads every reply into a buffer grown as it goes (io.ReadAll), then copies it
 // into a string it keeps beside the bytes (responses.BaseResponse.parseFromHttpResponse):
 // each reply allocated three to five times its size, all of it garbage once decoded. At
-// 100,000 instances the listing replies are about 200 MB, and reading them that way was a
-// tenth of `events`' CPU, with as much again in page faults and collections (issue 20).
+// 100,000 instances the listing replies are about 150 MB, and reading them that way was a
+// tenth of `events`' CPU, besides the collections its garbage caused (issue 20).
 // The listing replies (DescribeInstanceHistoryEvents, DescribeInstances) are read under
 // the SDK instead, in the transport, where the reply cap already is (capBody): into a
 // buffer reused from call to call, sized by the Content-Length. The SDK is then handed
