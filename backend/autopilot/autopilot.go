@@ -99,9 +99,24 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 	if a.after == nil {
 		a.after = time.After
 	}
+	// A plan records no rule: an adopted plan is counted under the rule that takes its
+	// instances now, or its redeploys in flight would hold no rule's max_in_flight and a
+	// restart would start more.
+	rows := map[string]*fleet.Row{}
+	for _, r := range h.Snapshot().Rows {
+		rows[r.Inst.ID] = r
+	}
 	for _, st := range h.Plans() {
 		if st.Identity.Name == a.identity().Name && !st.Ended() {
 			a.plans[st.ID] = ""
+			for _, it := range st.Items {
+				if r := rows[it.InstanceID]; r != nil && !it.Status.Final() {
+					if m := opt.Policy.Match(r.Inst, r.Event); m != nil {
+						a.plans[st.ID] = m.Name
+						break
+					}
+				}
+			}
 		}
 	}
 	a.status = fleet.AutopilotStatus{Name: a.identity().Name, Policy: opt.Policy.File}
