@@ -350,7 +350,15 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 			break
 		}
 		ids := byRule[r]
-		st, err := a.h.StartPlan(ids, PlanOptions(r, who))
+		opt := PlanOptions(r, who)
+		// A pause while StartPlan sends the plan's first wave stops the next send of it.
+		opt.Hold = func() string {
+			if p, why := a.Paused(); p {
+				return who.Name + " " + why
+			}
+			return ""
+		}
+		st, err := a.h.StartPlan(ids, opt)
 		if err != nil {
 			a.log.Warn("autopilot could not start a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "err", safetext.Log(err.Error()))
 			a.mu.Lock()
