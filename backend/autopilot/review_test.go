@@ -10,6 +10,8 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/autopilot"
+	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/sim"
 	"ecs-redeploy/model/policy"
 )
 
@@ -99,5 +101,56 @@ rules:
 	<-paused
 	if got := r.b.sent(); len(got) != 1 {
 		t.Fatalf("paused while the first send was out; sent %v after it", got)
+	}
+}
+
+// A failed redeploy is "never sent again" by the autopilot, and the failure pauses it.
+// Both live in memory: the plan that failed is done (its only item ended), so a restart
+// resumes nothing, the new autopilot is not paused and knows no failure, and it sends
+// RedeployInstance for the failed instance again.
+func TestReviewAFailureIsNotRetriedAfterARestart(t *testing.T) {
+	f, err := sim.ParseScenario("s.yaml", []byte(twoWeb), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := policy.Parse("p.yaml", []byte(anyTime))
+	clock := sim.NewStepClock(start)
+	b := &counting{Backend: sim.NewBackend(sim.New(f, clock, sim.Options{Seed: 1, FailureRate: 1}))}
+	store := &fleet.PlanStore{Dir: t.TempDir()}
+	ctx := context.Background()
+	newHub := func() *fleet.Hub {
+		h := fleet.New(backend.Guard(b), fleet.Options{Now: clock.Now, Wall: clock.Now, NewEvery: -1, Plans: store})
+		if err := h.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := newHub()
+	ap, _ := autopilot.New(h, autopilot.Options{Policy: p})
+	for range 30 {
+		clock.Advance(time.Minute)
+		_ = h.Refresh(ctx)
+		h.PollTasks(ctx)
+		h.StepPlans()
+		ap.Tick(ctx)
+	}
+	if got := b.sent(); len(got) != 1 {
+		t.Fatalf("before the restart: sent %v", got)
+	}
+	if st := h.Snapshot().Autopilot; !st.Paused {
+		t.Fatalf("the failure did not pause it: %+v", st)
+	}
+	// The restart: a new hub on the same state directory, the plans resumed, a new autopilot.
+	h2 := newHub()
+	if _, _, err := h2.ResumePlans(ctx, backend.Identity{}); err != nil {
+		t.Fatal(err)
+	}
+	ap2, _ := autopilot.New(h2, autopilot.Options{Policy: p})
+	clock.Advance(time.Minute)
+	ap2.Tick(ctx)
+	for _, id := range b.sent()[1:] {
+		if id == "i-bp1a000000000000001" {
+			t.Fatalf("after a restart the autopilot sent its failed instance again: %v", b.sent())
+		}
 	}
 }
