@@ -154,3 +154,33 @@ func TestReviewAFailureIsNotRetriedAfterARestart(t *testing.T) {
 		}
 	}
 }
+
+// A drill (CreateSimulatedSystemEvents) is a rehearsal: the autopilot must not redeploy for
+// it. Rules match the row's event, the earliest pending one, which is the drill when one is
+// due first: a rule for SystemMaintenance.Redeploy takes an instance whose only real event
+// is a SystemMaintenance.Reboot two days away (which the rule does not name), on the drill's
+// deadline, and sends a real RedeployInstance.
+func TestReviewADrillDoesNotTriggerARealRedeploy(t *testing.T) {
+	r := newRig(t, `regions: [cn-hangzhou]
+instances:
+  - {id: i-bp1d000000000000001, region: cn-hangzhou, tags: {app: web}, events: [{type: SystemMaintenance.Reboot, status: Scheduled, not_before: "+48h"}]}
+`, `name: t
+rules:
+  - name: web
+    match: {tags: {app: web}, event_types: [SystemMaintenance.Redeploy]}
+    when: {in_maintenance_window: false, lead_time: 6h}
+`)
+	ctx := context.Background()
+	r.ap.Tick(ctx)
+	if got := r.b.sent(); len(got) != 0 {
+		t.Fatalf("no rule names its event, yet sent %v", got)
+	}
+	if _, err := r.h.Drill(ctx, backend.DrillRequest{RegionID: "cn-hangzhou", InstanceIDs: []string{"i-bp1d000000000000001"},
+		EventType: "SystemMaintenance.Redeploy", NotBefore: start.Add(time.Hour), Identity: alice}); err != nil {
+		t.Fatal(err)
+	}
+	r.step(time.Minute)
+	if got := r.b.sent(); len(got) != 0 {
+		t.Fatalf("a drill made the autopilot send a real RedeployInstance: %v; status %+v", got, r.h.Snapshot().Autopilot)
+	}
+}

@@ -39,8 +39,8 @@ type Match struct {
 	Regions []string
 	// Tags must all be on the instance with these values; the value "*" matches any value.
 	Tags map[string]string
-	// EventTypes and EventStatuses are matched against the instance's pending event (the
-	// one the console's row shows: the earliest deadline).
+	// EventTypes and EventStatuses are matched against the pending event a redeploy would
+	// answer (the earliest such, never a drill; the row's event when there is none).
 	EventTypes    []model.EventType
 	EventStatuses []model.EventCycleStatus
 }
