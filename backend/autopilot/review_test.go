@@ -4,7 +4,10 @@ package autopilot_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,18 +46,44 @@ func TestReviewRestartKeepsTheRulesMaxInFlight(t *testing.T) {
 // a reboot). The pause lived only in memory: the new autopilot runs and sends, though
 // nobody resumed it. It should come back paused, saying by whom.
 func TestReviewPauseSurvivesARestart(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "autopilot-t.json")
 	r := newRig(t, twoWeb, anyTime)
+	p, _ := policy.Parse("p.yaml", []byte(anyTime))
+	ap1, err := autopilot.New(r.h, autopilot.Options{Policy: p, State: state})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := r.h.PauseAutopilot(alice); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := policy.Parse("p.yaml", []byte(anyTime))
-	ap2, err := autopilot.New(r.h, autopilot.Options{Policy: p})
+	if pa, _ := ap1.Paused(); !pa {
+		t.Fatal("not paused")
+	}
+	ap2, err := autopilot.New(r.h, autopilot.Options{Policy: p, State: state})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ap2.Tick(context.Background())
 	if got := r.b.sent(); len(got) != 0 {
 		t.Fatalf("paused by alice, restarted, and nobody resumed it: sent %v", got)
+	}
+	if st := r.h.Snapshot().Autopilot; !st.Paused || st.Why != "paused by alice (operator)" {
+		t.Fatalf("after the restart: %+v", st)
+	}
+	if err := r.h.ResumeAutopilot(alice); err != nil {
+		t.Fatal(err)
+	}
+	ap2.Tick(context.Background())
+	if got := r.b.sent(); len(got) != 1 {
+		t.Fatalf("resumed: sent %v", got)
+	}
+	// A state file that cannot be read starts it paused, saying why.
+	if err := os.WriteFile(state, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ap3, _ := autopilot.New(r.h, autopilot.Options{Policy: p, State: state})
+	if pa, why := ap3.Paused(); !pa || !strings.Contains(why, "state file could not be read") {
+		t.Fatalf("a broken state file: paused %v, %q", pa, why)
 	}
 }
 
@@ -125,8 +154,9 @@ func TestReviewAFailureIsNotRetriedAfterARestart(t *testing.T) {
 		}
 		return h
 	}
+	state := filepath.Join(t.TempDir(), "autopilot-t.json")
 	h := newHub()
-	ap, _ := autopilot.New(h, autopilot.Options{Policy: p})
+	ap, _ := autopilot.New(h, autopilot.Options{Policy: p, State: state})
 	for range 30 {
 		clock.Advance(time.Minute)
 		_ = h.Refresh(ctx)
@@ -145,7 +175,7 @@ func TestReviewAFailureIsNotRetriedAfterARestart(t *testing.T) {
 	if _, _, err := h2.ResumePlans(ctx, backend.Identity{}); err != nil {
 		t.Fatal(err)
 	}
-	ap2, _ := autopilot.New(h2, autopilot.Options{Policy: p})
+	ap2, _ := autopilot.New(h2, autopilot.Options{Policy: p, State: state})
 	clock.Advance(time.Minute)
 	ap2.Tick(ctx)
 	for _, id := range b.sent()[1:] {
