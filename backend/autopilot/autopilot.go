@@ -335,9 +335,11 @@ func (a *Autopilot) Tick(ctx context.Context) {
 			listed[it.InstanceID] = true
 		}
 	}
+	forgot := false
 	for id := range a.failed {
 		if !listed[id] {
 			delete(a.failed, id)
+			forgot = true
 		}
 	}
 	stillLeft := map[string]bool{}
@@ -360,6 +362,9 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
+	if forgot {
+		a.save()
+	}
 	notices = append(notices, a.start(d.start)...)
 	a.publish()
 	a.tell(notices)
