@@ -214,3 +214,26 @@ rules:
 		t.Fatalf("a drill made the autopilot send a real RedeployInstance: %v; status %+v", got, r.h.Snapshot().Autopilot)
 	}
 }
+
+// The dry run must agree with the run while the autopilot has redeploys in flight: a
+// redeploy its own identity started holds its rule's max_in_flight in the run, but the dry
+// run counted it under no rule and put the next instance at once.
+func TestReviewDryRunCountsTheAutopilotsOwnRedeploysInFlight(t *testing.T) {
+	r := newRig(t, twoWeb, anyTime)
+	r.ap.Tick(context.Background())
+	if got := r.b.sent(); len(got) != 1 {
+		t.Fatalf("sent %v", got)
+	}
+	p, _ := policy.Parse("p.yaml", []byte(anyTime))
+	tl := autopilot.DryRun(context.Background(), r.h, p, time.Hour, 10*time.Minute)
+	if len(tl.Redeploys) == 0 || tl.Redeploys[0].InstanceID != "i-bp1a000000000000002" {
+		t.Fatalf("timeline %+v", tl.Redeploys)
+	}
+	if at := tl.Redeploys[0].At; at.Before(r.h.Now().Add(10 * time.Minute)) {
+		t.Fatalf("the dry run starts %s at %s, while rule web (max_in_flight 1) has one in flight until %s", tl.Redeploys[0].InstanceID, at, r.h.Now().Add(10*time.Minute))
+	}
+	r.ap.Tick(context.Background())
+	if got := r.b.sent(); len(got) != 1 {
+		t.Fatalf("the run sent %v", got)
+	}
+}
