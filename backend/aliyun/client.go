@@ -213,6 +213,8 @@ type boundTransport struct {
 	b      *Backend
 	sent   *atomic.Bool
 	action string
+	// body, when set, reads a 2xx reply's body here instead of in the SDK (replyBody).
+	body *replyBody
 }
 
 func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -221,6 +223,9 @@ func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
 	if err == nil {
 		t.b.capBody(resp, t.action)
+		if t.body != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			t.body.readFrom(resp)
+		}
 	}
 	return resp, err
 }
@@ -231,7 +236,7 @@ func (t *boundTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // after one: building one (a regular expression compiled, the endpoint tables copied) was
 // 3% of a listing's CPU. The credentials are asked of the provider at every call, so a
 // reused client never signs with stale ones.
-func (b *Backend) client(ctx context.Context, region, action string, sent *atomic.Bool) (*ecs.Client, func(), error) {
+func (b *Backend) client(ctx context.Context, region, action string, sent *atomic.Bool, body *replyBody) (*ecs.Client, func(), error) {
 	p, ok := b.clients.Load(region)
 	if !ok {
 		p, _ = b.clients.LoadOrStore(region, &sync.Pool{})
@@ -255,7 +260,7 @@ func (b *Backend) client(ctx context.Context, region, action string, sent *atomi
 			c.Domain = b.o.Endpoint
 		}
 	}
-	c.SetTransport(&boundTransport{ctx: ctx, base: b.base, b: b, sent: sent, action: action})
+	c.SetTransport(&boundTransport{ctx: ctx, base: b.base, b: b, sent: sent, action: action, body: body})
 	// The attempt's context is the deadline; the SDK's own timeout is set past it only so
 	// that it never fires first and hides which limit ended the call.
 	c.SetReadTimeout(2*b.o.Timeout + time.Second)
@@ -308,6 +313,12 @@ type attemptResult struct {
 // attempt makes one paced, time-bounded call of action in region. do builds the request
 // and calls the client.
 func (b *Backend) attempt(ctx context.Context, region, action string, do func(*ecs.Client) error) attemptResult {
+	return b.attemptInto(ctx, region, action, nil, do)
+}
+
+// attemptInto is attempt with the reply's body read into body (when not nil) by the
+// transport, for do to decode (replyBody).
+func (b *Backend) attemptInto(ctx context.Context, region, action string, body *replyBody, do func(*ecs.Client) error) attemptResult {
 	if err := b.budget.wait(ctx, b.o.Now, b.o.Sleep); err != nil {
 		return attemptResult{err: err, out: outLocal}
 	}
@@ -319,7 +330,7 @@ func (b *Backend) attempt(ctx context.Context, region, action string, do func(*e
 	actx, cancel := context.WithTimeout(ctx, b.o.Timeout)
 	defer cancel()
 	var sent atomic.Bool
-	c, release, err := b.client(actx, region, action, &sent)
+	c, release, err := b.client(actx, region, action, &sent, body)
 	if err != nil {
 		return attemptResult{err: err, out: outLocal}
 	}
@@ -550,9 +561,15 @@ func transient(err error) bool {
 // read calls a read-only action with the read policy: throttling is waited out, and 5xx,
 // timeouts, transport errors and replies that prove nothing are retried within the budget.
 func (b *Backend) read(ctx context.Context, region, action string, do func(*ecs.Client) error) error {
+	return b.readInto(ctx, region, action, nil, do)
+}
+
+// readInto is read with each attempt's 2xx body read into body by the transport, when
+// body is not nil (replyBody): do decodes it.
+func (b *Backend) readInto(ctx context.Context, region, action string, body *replyBody, do func(*ecs.Client) error) error {
 	var failures, throttles int
 	for {
-		r := b.attempt(ctx, region, action, do)
+		r := b.attemptInto(ctx, region, action, body, do)
 		var n int
 		switch r.out {
 		case outOK:

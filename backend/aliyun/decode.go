@@ -289,9 +289,13 @@ func decodeInstances(body []byte) (r instancesReply, err error) {
 			return 1 << 1, err
 		case "Instances":
 			set := &instanceSet{Instance: make([]listedInstance, 0, instancesPerCall)}
+			// The page's tags, in one array: each instance's Tags is its part of it.
+			tags := make([]listedTag, 0, instancesPerCall*tagsPerInstance)
 			present, err := readList(d, "Instance", func() error {
 				set.Instance = append(set.Instance, listedInstance{})
-				return readInstance(d, strs, &set.Instance[len(set.Instance)-1])
+				var err error
+				tags, err = readInstance(d, strs, &set.Instance[len(set.Instance)-1], tags)
+				return err
 			})
 			r.Instances = nil
 			if present {
@@ -316,8 +320,14 @@ func endDecoding(d *jsontext.Decoder, present bool, err error) error {
 	return endReply(d)
 }
 
-// readInstance reads one element of Instances.Instance into in.
-func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance) error {
+// tagsPerInstance is what a page's tag array is sized for, per instance: ECS allows 20
+// tags, most instances have a handful (the array grows for more).
+const tagsPerInstance = 4
+
+// readInstance reads one element of Instances.Instance into in. Its tags are appended to
+// tags, and in.Tags is that part of the result: a slice of its own for each instance grew
+// three or four times, and was garbage as soon as toInstance made the instance's map.
+func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance, tags []listedTag) ([]listedTag, error) {
 	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		var n int64
 		switch string(name) {
@@ -370,16 +380,17 @@ func readInstance(d *jsontext.Decoder, strs interner, in *listedInstance) error 
 			})
 			return 1 << 13, err
 		case "Tags":
-			in.Tags = in.Tags[:0]
+			lo := len(tags)
 			_, err = readList(d, "Tag", func() error {
-				in.Tags = append(in.Tags, listedTag{})
-				return readTag(d, strs, &in.Tags[len(in.Tags)-1])
+				tags = append(tags, listedTag{})
+				return readTag(d, strs, &tags[len(tags)-1])
 			})
+			in.Tags = tags[lo:len(tags):len(tags)]
 			return 1 << 14, err
 		}
 		return 0, d.SkipValue()
 	})
-	return err
+	return tags, err
 }
 
 // readTag reads one element of Tags.Tag: ECS names its members TagKey/TagValue, some
@@ -407,8 +418,14 @@ func readTag(d *jsontext.Decoder, strs interner, t *listedTag) error {
 
 // decodeEvents reads a DescribeInstanceHistoryEvents reply body.
 func decodeEvents(body []byte) (r eventsReply, err error) {
+	return decodeEventsWith(body, interner{})
+}
+
+// decodeEventsWith is decodeEvents with the interner of the listing the page is one of:
+// reasons, racks and types repeat from page to page, and each is then interned once a
+// listing instead of once a page.
+func decodeEventsWith(body []byte, strs interner) (r eventsReply, err error) {
 	d := replyDecoder(body)
-	strs := interner{}
 	present, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "RequestId":
@@ -482,8 +499,8 @@ func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
 
 // readExtendedAttribute reads an event's ExtendedAttribute: nil when it is null, or an
 // object with none of the members the console reads (the usual case for events that are
-// not about a disk or a host), so those cost no allocation. Hosts, racks and host types
-// repeat across a listing and are interned; InitialNotBefore is read from the JSON, as the
+// not about a disk or a host), so those cost no allocation. Racks and host types repeat
+// across a listing and are interned; InitialNotBefore is read from the JSON, as the
 // SDK's struct does not have it.
 func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedAttribute, error) {
 	var a model.ExtendedAttribute
@@ -498,7 +515,9 @@ func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedA
 			a.DiskID, err = readString(d)
 			return 1 << 1, err
 		case "HostId":
-			a.HostID, err = strs.readInterned(d)
+			// Not interned: a host has a few instances at most, so nearly every id is
+			// new, and interning each was a twelfth of a listing's CPU (issue 20).
+			a.HostID, err = readString(d)
 			return 1 << 2, err
 		case "HostType":
 			a.HostType, err = strs.readInterned(d)

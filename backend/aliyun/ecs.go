@@ -162,7 +162,7 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	}
 	// Only the pager (this goroutine) touches these.
 	var (
-		events []model.Event // every pending event read, in page order
+		pages []eventPage // every pending event read, page by page, each kept as read
 		// seen numbers the instances seen on a page (asked for or about to be) in the order
 		// they were first seen; perInstance counts their events by that number.
 		seen        map[string]int32
@@ -187,24 +187,26 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	}
 	page := func(got []model.Event, total int) error {
 		if seen == nil {
-			// Sized from the first page's TotalCount, not grown page by page; within ten
-			// pages, since it is the server's word (append grows it past that).
-			size := min(total, 10*eventsPageSize)
-			events = make([]model.Event, 0, size)
+			// Sized from the first page's TotalCount, not grown page by page; within
+			// presizedItems, since it is the server's word (they grow past that).
+			size := min(total, presizedItems)
 			seen = make(map[string]int32, size)
 			perInstance = make([]int32, 0, size)
+			pages = make([]eventPage, 0, size/eventsPageSize+1)
 		}
-		for _, e := range got {
-			n, ok := seen[e.InstanceID]
+		p := eventPage{events: got, instance: make([]int32, len(got))}
+		for i := range got {
+			n, ok := seen[got[i].InstanceID]
 			if !ok {
 				n = int32(len(perInstance))
-				seen[e.InstanceID] = n
+				seen[got[i].InstanceID] = n
 				perInstance = append(perInstance, 0)
-				unasked = append(unasked, e.InstanceID)
+				unasked = append(unasked, got[i].InstanceID)
 			}
 			perInstance[n]++
+			p.instance[i] = n
 		}
-		events = append(events, got...)
+		pages = append(pages, p)
 		return flush(false)
 	}
 	var err error
@@ -236,7 +238,7 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	if err != nil {
 		return nil, err
 	}
-	byInstance, ends := groupEvents(events, seen, perInstance)
+	byInstance, ends := groupEvents(pages, perInstance)
 	for _, chunk := range fetched {
 		for i := range chunk {
 			if n, ok := seen[chunk[i].ID]; ok {
@@ -251,12 +253,26 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	return fetched, nil
 }
 
-// groupEvents lays out a region's events, read in page order, instance by instance (each
+// presizedItems is the most items a listing's maps and slices are sized for from a
+// TotalCount before any is read: a hundred pages, a few hundred kilobytes, whatever a
+// server claims; past that they grow as the items come.
+const presizedItems = 100 * eventsPageSize
+
+// eventPage is one page's pending events, as read, and the number (regionInstances' seen)
+// of each one's instance.
+type eventPage struct {
+	events   []model.Event
+	instance []int32
+}
+
+// groupEvents lays out a region's events, read page by page, instance by instance (each
 // instance's events soonest first, page order among equals) in one region-wide array:
-// instance number n (seen) holds byInstance[ends[n-1]:ends[n]]. It is a counting sort,
-// linear in the events: a stable sort of the 168-byte events by instance id moved each
-// one O(log² n) times, and at 100,000 instances was a tenth of a listing's CPU.
-func groupEvents(events []model.Event, seen map[string]int32, perInstance []int32) (byInstance []model.Event, ends []int32) {
+// instance number n holds byInstance[ends[n-1]:ends[n]], and perInstance[n] is how many
+// events it has. It is a counting sort, linear in the events: a stable sort of the
+// 168-byte events by instance id moved each one O(log² n) times, and at 100,000 instances
+// was a tenth of a listing's CPU. The pages are read where they are: appending them into
+// one array first copied every event once more, and again each time the array grew.
+func groupEvents(pages []eventPage, perInstance []int32) (byInstance []model.Event, ends []int32) {
 	ends = make([]int32, len(perInstance))
 	next := make([]int32, len(perInstance)) // where each instance's next event goes
 	total := int32(0)
@@ -266,10 +282,11 @@ func groupEvents(events []model.Event, seen map[string]int32, perInstance []int3
 		ends[n] = total
 	}
 	byInstance = make([]model.Event, total)
-	for i := range events {
-		n := seen[events[i].InstanceID]
-		byInstance[next[n]] = events[i]
-		next[n]++
+	for _, p := range pages {
+		for i, n := range p.instance {
+			byInstance[next[n]] = p.events[i]
+			next[n]++
+		}
 	}
 	// Most instances have one or two pending events: an insertion sort, stable.
 	lo := int32(0)
@@ -305,12 +322,15 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 	const action = "DescribeInstanceHistoryEvents"
 	guard := b.newPageGuard(action, region)
 	token := ""
+	var body replyBody
+	defer body.release()
+	strs := interner{}
 	for {
 		var next, reqID string
 		var total int
 		var ids []string      // every event id on the page, pending or not
 		var got []model.Event // this page's, kept only once the whole page checked out
-		err := b.read(ctx, region, action, func(c *ecs.Client) error {
+		err := b.readInto(ctx, region, action, &body, func(c *ecs.Client) error {
 			got, ids = got[:0], ids[:0]
 			req := ecs.CreateDescribeInstanceHistoryEventsRequest()
 			req.RegionId = region
@@ -328,8 +348,12 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 			if err := c.DoAction(req, raw); err != nil {
 				return err
 			}
-			resp, err := decodeEvents(raw.GetHttpContentBytes())
-			if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
+			data, err := body.of(raw)
+			if err != nil {
+				return err
+			}
+			resp, err := decodeEventsWith(data, strs)
+			if err := b.replyHas(action, region, data, resp.RequestId, err,
 				part{"InstanceSystemEventSet", resp.InstanceSystemEventSet != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 				return err
 			}
@@ -403,7 +427,9 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		return nil, err
 	}
 	var out []model.Instance
-	err = b.read(ctx, region, "DescribeInstances", func(c *ecs.Client) error {
+	var body replyBody
+	defer body.release()
+	err = b.readInto(ctx, region, "DescribeInstances", &body, func(c *ecs.Client) error {
 		req := ecs.CreateDescribeInstancesRequest()
 		req.RegionId = region
 		req.InstanceIds = string(idJSON)
@@ -413,8 +439,12 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		if err := c.DoAction(req, raw); err != nil {
 			return err
 		}
-		resp, err := decodeInstances(raw.GetHttpContentBytes())
-		if err := b.replyHas(action, region, raw.GetHttpContentBytes(), resp.RequestId, err,
+		data, err := body.of(raw)
+		if err != nil {
+			return err
+		}
+		resp, err := decodeInstances(data)
+		if err := b.replyHas(action, region, data, resp.RequestId, err,
 			part{"Instances", resp.Instances != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 			return err
 		}

@@ -12,15 +12,22 @@ import (
 // page order: an instance whose events span pages gets all of them.
 func TestGroupEventsIsPerInstanceSoonestFirstStable(t *testing.T) {
 	at := func(h int) time.Time { return time.Date(2026, 12, 7, h, 0, 0, 0, time.UTC) }
-	events := []model.Event{
-		{ID: "e-1", InstanceID: "i-b", NotBefore: at(5)},
-		{ID: "e-2", InstanceID: "i-a", NotBefore: at(3)},
-		{ID: "e-3", InstanceID: "i-b", NotBefore: at(1)}, // a later page
-		{ID: "e-4", InstanceID: "i-b", NotBefore: at(5)}, // ties e-1: after it
-		{ID: "e-5", InstanceID: "i-c", NotBefore: at(2)},
-	}
-	seen := map[string]int32{"i-b": 0, "i-a": 1, "i-c": 2}
-	by, ends := groupEvents(events, seen, []int32{3, 1, 1})
+	// Instances i-b, i-a, i-c are numbers 0, 1, 2: the order they were first seen.
+	pages := []eventPage{{
+		events: []model.Event{
+			{ID: "e-1", InstanceID: "i-b", NotBefore: at(5)},
+			{ID: "e-2", InstanceID: "i-a", NotBefore: at(3)},
+		},
+		instance: []int32{0, 1},
+	}, {
+		events: []model.Event{
+			{ID: "e-3", InstanceID: "i-b", NotBefore: at(1)},
+			{ID: "e-4", InstanceID: "i-b", NotBefore: at(5)}, // ties e-1: after it
+			{ID: "e-5", InstanceID: "i-c", NotBefore: at(2)},
+		},
+		instance: []int32{0, 0, 2},
+	}}
+	by, ends := groupEvents(pages, []int32{3, 1, 1})
 	want := [][]string{{"e-3", "e-1", "e-4"}, {"e-2"}, {"e-5"}}
 	lo := int32(0)
 	for n, hi := range ends {

@@ -71,6 +71,10 @@ func (b *Backend) newPageGuard(action, region string) *pageGuard {
 // more than maxPages pages.
 func (g *pageGuard) page(requestID string, ids []string, total int, next string, more bool) (bool, error) {
 	g.pages++
+	if g.pages == 1 && len(g.seen) == 0 {
+		// Sized from the first page's TotalCount, within presizedItems (the server's word).
+		g.seen = make(map[string]bool, min(max(total, len(ids)), presizedItems))
+	}
 	g.limit = max(g.limit, total)
 	g.items += len(ids)
 	fresh := 0

@@ -42,6 +42,7 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 				gctuner.Tuning(listingHeapTarget)
 				defer gctuner.Tuning(0)
 			}
+			oneShotBudget(cmd, g)
 			e, err := g.open(cmd.Context())
 			if err != nil {
 				return err

@@ -48,6 +48,9 @@ type globalOptions struct {
 	// APIBudget is --api-budget: the calls a minute the console may spend (fleet and
 	// aliyun Budget).
 	APIBudget float64
+	// oneShot is a command that makes its calls once and ends (events): it is held to
+	// APIBudget only when --api-budget is given (oneShotBudget).
+	oneShot bool
 
 	ReadOnly bool
 	AuditLog string

@@ -213,11 +213,21 @@ func (e *rowEncoder) extendedAttribute(a *model.ExtendedAttribute) {
 }
 
 func (e *rowEncoder) newline() {
+	if n := 1 + 2*e.depth; n <= len(newlineIndent) {
+		// One append a line instead of a loop of two spaces a level: a row has about
+		// sixty lines.
+		e.b = append(e.b, newlineIndent[:n]...)
+		return
+	}
 	e.b = append(e.b, '\n')
 	for range e.depth {
 		e.b = append(e.b, ' ', ' ')
 	}
 }
+
+// newlineIndent is a newline and the indent of the deepest level a row usually reaches
+// (an event's ExtendedAttribute's InactiveDisks: 6), with room to spare.
+const newlineIndent = "\n                                "
 
 // open starts an object or array one level deeper.
 func (e *rowEncoder) open(c byte) {
