@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,7 +186,7 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 		defer drain(5 * time.Second)
 	}
 	var ap *autopilot.Autopilot
-	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every),
+	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every), State: autopilotState(store, pol),
 		OnNotice: pauseNotices(notifier, e.Now, func() *autopilot.Autopilot { return ap }, func(kind, text string) {
 			outMu.Lock()
 			defer outMu.Unlock()
@@ -244,8 +245,12 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	if err != nil {
 		return nil, err
 	}
+	store, err := g.planStore()
+	if err != nil {
+		return nil, err
+	}
 	var ap *autopilot.Autopilot
-	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery),
+	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery), State: autopilotState(store, pol),
 		OnNotice: pauseNotices(n, h.Now, func() *autopilot.Autopilot { return ap }, nil)}
 	ap, err = autopilot.New(h, opt)
 	if err != nil {
@@ -254,6 +259,16 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	logger.Info("autopilot", "name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules))
 	go ap.Run(ctx)
 	return ap, nil
+}
+
+// autopilotState is the file the autopilot of pol keeps its pause and failures in across
+// restarts, beside the plans (autopilot.Options.State); "" without a state directory (the
+// demo).
+func autopilotState(store *fleet.PlanStore, pol *policy.Policy) string {
+	if store == nil {
+		return ""
+	}
+	return filepath.Join(store.Dir, "autopilot-"+pol.Name+".json")
 }
 
 // autopilotEvery is how often the autopilot looks, on the wall clock: every, or on an

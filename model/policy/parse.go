@@ -53,6 +53,13 @@ func Parse(file string, data []byte) (*Policy, error) {
 		p.add(1, "the file is empty: write name: and rules: (see docs/autopilot.md)")
 		return nil, p.err()
 	}
+	// An alias node's Value is its anchor's name, not the value it stands for: read as a
+	// value, "local_disks: *wipe" would say wipe whatever the anchor holds. A policy is
+	// read by people: every value is written where it applies.
+	p.aliases(&doc)
+	if len(p.problems) > 0 {
+		return nil, p.err()
+	}
 	root := doc.Content[0]
 	fields := p.mapping(root, "the policy", "name", "rules")
 	if fields == nil {
@@ -157,6 +164,17 @@ func (p *parser) mapping(n *yaml.Node, what string, known ...string) map[string]
 		}
 	}
 	return out
+}
+
+// aliases reports every alias under n (never following one).
+func (p *parser) aliases(n *yaml.Node) {
+	if n.Kind == yaml.AliasNode {
+		p.add(n.Line, fmt.Sprintf("*%s: aliases are not read in a policy: write the value itself", n.Value))
+		return
+	}
+	for _, c := range n.Content {
+		p.aliases(c)
+	}
 }
 
 func (p *parser) str(n *yaml.Node, key string) (string, bool) {
