@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
@@ -30,7 +32,7 @@ type autopilotAnsweredMsg struct {
 func (m *Model) autopilotCommand(arg string) tea.Cmd {
 	verb := strings.TrimSpace(arg)
 	if verb != "pause" && verb != "resume" {
-		m.setRefusal(":autopilot " + arg + ": write :autopilot pause or :autopilot resume")
+		m.setRefusal(strings.TrimSpace(":autopilot "+arg) + ": write :autopilot pause or :autopilot resume")
 		return nil
 	}
 	af, ok := m.deps.Fleet.(AutopilotFleet)
@@ -52,8 +54,28 @@ func (m *Model) autopilotCommand(arg string) tea.Cmd {
 
 func (m *Model) autopilotAnswered(msg autopilotAnsweredMsg) {
 	if msg.err != nil {
-		m.setRefusal(errLine("autopilot "+msg.verb, msg.err))
+		m.setRefusal(m.refusedLine(":autopilot "+msg.verb, msg.verb+" the autopilot", msg.err))
 	}
+}
+
+// refusedLine is errLine(what, err), except for the hub's role refusal
+// (backend.ErrForbidden, whose words are a redeploy's): it says what was refused, for whom,
+// and what to do, ":autopilot pause refused: a viewer cannot pause the autopilot; ask for
+// an operator key". A session over SSH got its role from its key; a local one from
+// --read-only.
+func (m *Model) refusedLine(what, may string, err error) string {
+	if !errors.Is(err, backend.ErrForbidden) {
+		return errLine(what, err)
+	}
+	do := "run without --read-only"
+	if m.deps.Identity.KeyFingerprint != "" {
+		do = "ask for an operator key"
+	}
+	role := string(m.deps.Identity.Role)
+	if role == "" {
+		role = string(backend.RoleViewer)
+	}
+	return what + " refused: a " + role + " cannot " + may + "; " + do
 }
 
 // autopilotChanged tells this session what the autopilot did between two snapshots: a
@@ -70,12 +92,16 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 	m.autopilotLeftLog(&was, a)
 	switch {
 	case a.Paused && !was.Paused:
-		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Pause, Text: safetext.Terminal(a.Name + " " + a.Why)})
-		m.setNotice(true, a.Name+" "+a.Why+" · an operator resumes it with :autopilot resume")
+		// Recorded once, as what it is (a pause), and kept on screen until the next notice.
+		m.say(log.Pause, a.Name+" "+a.Why+" · an operator resumes it with :autopilot resume")
+		m.noticeSticky = true
 	case !a.Paused && was.Paused:
 		m.setNotice(false, a.Name+" resumed")
 	case a.PolicyErr != "" && a.PolicyErr != was.PolicyErr:
 		m.setNotice(true, a.Name+" kept its last good policy; the new one does not parse: "+a.PolicyErr)
+	case a.PolicyErr == "" && was.PolicyErr != "":
+		// A good reload after a refused one: the refusal on screen is no longer true.
+		m.setNotice(false, a.Name+" reloaded its policy "+a.Policy)
 	}
 }
 
@@ -114,23 +140,70 @@ func (m *Model) heldByAutopilot(p *fleet.PlanStatus) bool {
 }
 
 // autopilotLine is the task panel's word on the autopilot: its next redeploy and what it
-// leaves to humans (each is in the log, L); "" when none runs.
-func (m *Model) autopilotLine() string {
+// leaves to humans (each is in the log, L); "" when none runs. Tiers go from most to
+// fewest words (0 is "autopilot next: i-bp1… 03:00 UTC (web) · 1 left to humans (L)", the
+// last "next 03:00 · 1 to humans"): the title takes the widest that fits, so the time of
+// the next redeploy and the count left to humans show at any width the title has room.
+func (m *Model) autopilotLine(tier int) string {
 	if m.snap == nil || m.snap.Autopilot == nil {
 		return ""
 	}
 	a := m.snap.Autopilot
-	var parts []string
+	var next, left string
 	if len(a.Next) > 0 {
 		n := a.Next[0]
-		parts = append(parts, "autopilot next: "+n.InstanceID+" "+n.At.UTC().Format("15:04 UTC")+" ("+safetext.Terminal(n.Rule)+")")
+		at := n.At.UTC().Format("15:04")
+		switch tier {
+		case 0:
+			next = "autopilot next: " + n.InstanceID + " " + at + " UTC (" + safetext.Terminal(n.Rule) + ")"
+		case 1:
+			next = "autopilot next: " + n.InstanceID + " " + at + " UTC"
+		case 2:
+			next = "autopilot next " + at + " UTC"
+		case 3:
+			next = "autopilot next " + at
+		default:
+			next = "next " + at
+		}
 	} else {
-		parts = append(parts, "autopilot: nothing due")
+		next = "autopilot: nothing due"
+		if tier >= autopilotTiers-1 {
+			next = "nothing due"
+		}
 	}
-	if len(a.Left) > 0 {
-		parts = append(parts, strconv.Itoa(len(a.Left))+" left to humans (L)")
+	if k := len(a.Left); k > 0 {
+		left = strconv.Itoa(k) + " left to humans (L)"
+		if tier >= 3 {
+			left = strconv.Itoa(k) + " to humans"
+		}
+		return next + " · " + left
 	}
-	return strings.Join(parts, " · ")
+	return next
+}
+
+// autopilotTiers counts autopilotLine's tiers.
+const autopilotTiers = 5
+
+// panelTitle is what the task panel's title says after its task counts: the batches
+// (planLine) and the autopilot (autopilotLine), in as many words as room leaves. room is
+// the width left after the counts.
+func (m *Model) panelTitle(room int) string {
+	join := func(a, b string) string {
+		if a == "" || b == "" {
+			return a + b
+		}
+		return a + "  │  " + b
+	}
+	var s string
+	for _, short := range []bool{false, true} {
+		for tier := range autopilotTiers {
+			s = join(m.planLine(short), m.autopilotLine(tier))
+			if ansi.StringWidth(s) <= room {
+				return s
+			}
+		}
+	}
+	return s
 }
 
 // autopilotLeftLog puts in the session's log each instance the autopilot newly leaves to

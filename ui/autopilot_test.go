@@ -1,6 +1,9 @@
 package ui
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,9 +76,170 @@ func TestAutopilotPauseRefusedForAViewer(t *testing.T) {
 		send(tm, runes(":"))
 		tm.Type("autopilot pause")
 		send(tm, keyEnter)
-		waitFor(t, tm, "Forbidden.Role")
+		waitFor(t, tm, "a viewer cannot pause the autopilot; run without --read-only")
 	})
 	if len(f.calls) != 0 {
 		t.Fatalf("a viewer reached the autopilot: %v", f.calls)
+	}
+}
+
+// apModel is an operator's (or a viewer's, over SSH when fp is set) console at w x h on
+// the autopilot harness's snapshot.
+func apModel(t *testing.T, h *harness, w, hgt int) *Model {
+	t.Helper()
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: w, Height: hgt})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	return m
+}
+
+// typeCommand types a command line and runs it; the command it returns is run and its
+// message handed back, as the runtime does.
+func typeCommand(m *Model, line string) {
+	press(m, runes(":"))
+	typeRunes(m, line)
+	press(m, keyEnter)
+}
+
+// typeRunes types s one key at a time, as a person does (a burst is a paste).
+func typeRunes(m *Model, s string) {
+	for _, r := range s {
+		if r == ' ' {
+			m.Update(keySpace)
+			continue
+		}
+		press(m, runes(string(r)))
+	}
+}
+
+// Issue 23 review, 1: `?`, the footer and the empty `:` line name :autopilot; `:autopilot`
+// and tab shows its verbs; `:autopilot` alone says how to write it without a stray " :".
+func TestAutopilotCommandIsNamedAndCompleted(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	if !strings.Contains(m.keys.Command.Help().Desc, "autopilot") {
+		t.Errorf("the : key's help %q leaves out autopilot", m.keys.Command.Help().Desc)
+	}
+	press(m, runes("?"))
+	if v := strings.Join(m.overlay.Lines(), "\n"); !strings.Contains(v, ":autopilot pause|resume") {
+		t.Errorf("? does not name :autopilot:\n%s", v)
+	}
+	press(m, keyEsc)
+	press(m, runes(":"))
+	if v := m.View(); !strings.Contains(v, "autopilot pause|resume") {
+		t.Errorf("the empty : line does not name autopilot:\n%s", v[len(v)-400:])
+	}
+	typeRunes(m, "autopilot")
+	m.Update(keyTab)
+	if v := m.View(); !regexp.MustCompile(`:autopilot +pause · resume`).MatchString(v) {
+		t.Errorf(":autopilot + tab shows no verbs:\n%s", v)
+	}
+	press(m, keyEsc)
+	typeCommand(m, "autopilot")
+	if s, _ := m.noticeText(); s != ":autopilot: write :autopilot pause or :autopilot resume" {
+		t.Errorf(":autopilot alone says %q", s)
+	}
+}
+
+// Issue 23 review, 2: a viewer's pause is refused by the hub with words for this action
+// and what to do: over SSH, an operator key (--read-only is a local flag).
+func TestAutopilotRefusalSaysWhatWasRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, fp, do string
+	}{{"ssh", "SHA256:abc", "ask for an operator key"}, {"local", "", "run without --read-only"}} {
+		t.Run(c.name, func(t *testing.T) {
+			h, f := autopilotHarness(t, true)
+			h.id.KeyFingerprint = c.fp
+			m := apModel(t, h, 120, 40)
+			typeCommand(m, "autopilot pause")
+			s, _ := m.noticeText()
+			want := ":autopilot pause refused: a viewer cannot pause the autopilot; " + c.do
+			if s != want {
+				t.Errorf("refusal %q, want %q", s, want)
+			}
+			if len(f.calls) != 0 {
+				t.Fatalf("a viewer reached the autopilot: %v", f.calls)
+			}
+		})
+	}
+}
+
+// Issue 23 review, 4: the task panel's title shows the autopilot's next redeploy and what
+// it leaves to humans at 120 columns beside a running batch, the essentials at 80; one
+// pause is in the log once.
+func TestAutopilotTitleFitsAndPauseLoggedOnce(t *testing.T) {
+	for _, c := range []struct {
+		w     int
+		want  []string
+		batch bool
+	}{{120, []string{"05:00 UTC", "1 left to humans (L)", "batch PAUSED"}, true}, {80, []string{"05:00", "1 to humans"}, false}} {
+		h, _ := autopilotHarness(t, false)
+		m := apModel(t, h, c.w, 40)
+		if c.batch {
+			m.Update(snapshotMsg{withPausedPlan(h.view.Snapshot())})
+		}
+		var title string
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.HasPrefix(l, "TASKS") {
+				title = l
+			}
+		}
+		for _, w := range c.want {
+			if !strings.Contains(title, w) {
+				t.Errorf("at %d columns the title %q leaves out %q", c.w, title, w)
+			}
+		}
+	}
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	typeCommand(m, "autopilot pause")
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	n := 0
+	for _, e := range m.log.Entries() {
+		if strings.Contains(e.Text, "paused by test") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("one pause is in the log %d times: %+v", n, m.log.Entries())
+	}
+}
+
+// Issue 23 review, 3: a reload refused then a good one: the notice says the policy was
+// reloaded (not that it kept the last good one), and the log records it.
+func TestAutopilotGoodReloadClearsTheNotice(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	st := *h.view.Snapshot().Autopilot
+	st.Policy = "night.yaml"
+	st.PolicyErr = "2 mistakes: night.yaml:3: x; night.yaml:9: y"
+	h.view.SetAutopilot(&st)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if s, _ := m.noticeText(); !strings.Contains(s, "night.yaml:9: y") {
+		t.Fatalf("refused reload said %q", s)
+	}
+	good := st
+	good.PolicyErr = ""
+	h.view.SetAutopilot(&good)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	s, isErr := m.noticeText()
+	if isErr || s != "autopilot:night-shift reloaded its policy night.yaml" {
+		t.Errorf("after a good reload the notice is %q (error %v)", s, isErr)
+	}
+	if es := m.log.Entries(); es[len(es)-1].Text != s {
+		t.Errorf("the log's last entry is %+v", es[len(es)-1])
+	}
+}
+
+// Issue 23 review, 5: c and x with no paused batch say so; with only the autopilot's
+// paused batch, they say how that one is resumed.
+func TestContinueWithNoPausedBatchSaysSo(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	for _, k := range []string{"c", "x"} {
+		m.Update(runes(k))
+		if s, _ := m.noticeText(); s != k+": no batch is paused; c continues and x aborts a batch that paused on a failure" {
+			t.Errorf("%s with no paused batch says %q", k, s)
+		}
 	}
 }

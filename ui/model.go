@@ -381,10 +381,7 @@ func (m *Model) relayout() {
 	m.list.SetSize(m.width, body)
 	m.tasks.SetSize(m.width, m.taskRows())
 	m.tasks.Focused, m.tasks.Frame = m.mode == modeTasks, m.frame
-	m.tasks.Plan = m.planLine()
-	if ap := m.autopilotLine(); ap != "" {
-		m.tasks.Plan = strings.TrimPrefix(m.tasks.Plan+"  │  "+ap, "  │  ")
-	}
+	m.tasks.Plan = m.panelTitle(m.width - m.tasks.CountsWidth())
 	if m.dialog != nil {
 		// The dialog takes the screen between header and footer.
 		m.dialog.SetSize(m.width, m.dialogHeight())
@@ -460,7 +457,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case planAnsweredMsg:
 		if msg.err != nil {
-			m.setRefusal(errLine("batch", msg.err))
+			m.setRefusal(m.refusedLine("batch answer", "continue or abort a paused batch", msg.err))
 		}
 		return nil
 	case clockMsg:
@@ -779,6 +776,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.pausedPlan() != nil && key.Matches(msg, m.answerKeys...):
 		return m.answerPause(key.Matches(msg, m.answerKeys[0]))
+	case key.Matches(msg, m.answerKeys...):
+		m.noPausedPlan(msg)
+		return nil
 	case key.Matches(msg, km.Tasks):
 		m.mode = modeTasks
 		return nil

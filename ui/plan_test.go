@@ -136,7 +136,7 @@ func TestConsoleGoesOnWithAResumedPlan(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "2 finished") || !strings.Contains(v, "2 done") || strings.Contains(v, "no redeploys yet") {
 		t.Fatalf("the resumed batch's counts and the task panel's disagree:\n%s", v)
 	}
-	for i := 0; i < 4 && m.pausedPlan() == nil && !strings.HasPrefix(m.planLine(), "last batch"); i++ {
+	for i := 0; i < 4 && m.pausedPlan() == nil && !strings.HasPrefix(m.planLine(false), "last batch"); i++ {
 		h.poll(7 * time.Minute)
 		h.step(m)
 	}
@@ -224,8 +224,8 @@ func TestAFailurePausesTheBatchAndAsks(t *testing.T) {
 			}
 			continue
 		}
-		if n := c.redeploys.Load(); n != 2 || !strings.Contains(m.planLine(), "2 skipped") || !strings.HasPrefix(m.planLine(), "last batch") {
-			t.Fatalf("after x: %d calls, %q", n, m.planLine())
+		if n := c.redeploys.Load(); n != 2 || !strings.Contains(m.planLine(false), "2 skipped") || !strings.HasPrefix(m.planLine(false), "last batch") {
+			t.Fatalf("after x: %d calls, %q", n, m.planLine(false))
 		}
 	}
 }
@@ -245,7 +245,7 @@ func TestSkippedInTheDialogAreSkippedInThePlan(t *testing.T) {
 	}
 	press(m, keyTab, runes("2"), keyEnter, keyEnter)
 	m.Update(snapshotMsg{h.view.Snapshot()})
-	if l := m.planLine(); !strings.Contains(l, "2 skipped") {
+	if l := m.planLine(false); !strings.Contains(l, "2 skipped") {
 		t.Fatalf("the panel says %q, want 2 skipped", l)
 	}
 	if ps := h.view.Plans(); len(ps) != 1 || ps[0].Summary.Skipped != 2 {

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
@@ -52,6 +55,10 @@ type planStartedMsg struct {
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 	if msg.err != nil {
+		if errors.Is(msg.err, backend.ErrForbidden) {
+			m.setNotice(true, m.refusedLine("batch", "start a batch", msg.err))
+			return nil
+		}
 		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
 		return nil
 	}
@@ -92,6 +99,29 @@ func (m *Model) answerPause(goOn bool) tea.Cmd {
 	}
 }
 
+// noPausedPlan answers c or x when no batch waits for an answer: a key with no meaning
+// says so, as any other does (unbound), and names what would have had one.
+func (m *Model) noPausedPlan(msg tea.KeyMsg) {
+	if s, _ := m.noticeText(); s != "" && !strings.HasSuffix(s, unboundNote) && !strings.HasSuffix(s, noPauseNote) && !strings.HasSuffix(s, heldPauseNote) {
+		return // a notice still on screen is not covered by a key's answer
+	}
+	if m.snap != nil {
+		for i := range m.snap.Plans {
+			if p := &m.snap.Plans[i]; p.Phase == fleet.PhasePaused && m.heldByAutopilot(p) {
+				m.say(log.Refusal, msg.String()+heldPauseNote)
+				return
+			}
+		}
+	}
+	m.say(log.Refusal, msg.String()+noPauseNote)
+}
+
+// What c and x say when no batch waits for their answer.
+const (
+	noPauseNote   = ": no batch is paused; c continues and x aborts a batch that paused on a failure"
+	heldPauseNote = ": the paused batch is the autopilot's; an operator resumes it with :autopilot resume"
+)
+
 // planAnsweredMsg says how the hub took an answer to a paused batch.
 type planAnsweredMsg struct{ err error }
 
@@ -131,7 +161,8 @@ func (m *Model) plansChanged(prev, s *fleet.Snapshot) {
 
 // planLine is where the batches stand, for the task panel's title: while any runs, their
 // instances by state, PAUSED when one waits for an answer; after, the last one's summary.
-func (m *Model) planLine() string {
+// short leaves out the states no instance is in, for a title short of room.
+func (m *Model) planLine(short bool) string {
 	if m.snap == nil || len(m.snap.Plans) == 0 {
 		return ""
 	}
@@ -167,6 +198,21 @@ func (m *Model) planLine() string {
 	}
 	line := fmt.Sprintf("%s: %d in flight · %d queued · %d done · %d failed · %d skipped",
 		title, s.InFlight, s.Queued, s.Redeployed, s.Failed, s.Skipped)
+	if short {
+		var parts []string
+		for _, c := range []struct {
+			n    int
+			what string
+		}{{s.InFlight, "in flight"}, {s.Queued, "queued"}, {s.Redeployed, "done"}, {s.Failed, "failed"}, {s.Skipped, "skipped"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			}
+		}
+		line = title
+		if len(parts) > 0 {
+			line += ": " + strings.Join(parts, " · ")
+		}
+	}
 	if !window.IsZero() {
 		// Queued targets that wait for their maintenance window: nothing is stuck.
 		line += " · next window " + model.Countdown(window, now)

@@ -118,7 +118,7 @@ func TestBatchDialogInWindowToggleIsNotAConfirm(t *testing.T) {
 	}
 	// The task panel's title says why the queued one waits.
 	m.Update(snapshotMsg{h.view.Snapshot()})
-	if line := m.planLine(); !strings.HasSuffix(line, "1 queued · 0 done · 0 failed · 1 skipped · next window in 2h") {
+	if line := m.planLine(false); !strings.HasSuffix(line, "1 queued · 0 done · 0 failed · 1 skipped · next window in 2h") {
 		t.Fatalf("plan line %q", line)
 	}
 }

@@ -46,7 +46,7 @@ func DefaultKeyMap() KeyMap {
 
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (region, sort, q)")),
+		Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (region, sort, drill, autopilot, q)")),
 		Select:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
 		Redeploy: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "redeploy")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/ui/common"
 )
@@ -34,6 +35,8 @@ type Model struct {
 	input textinput.Model
 	// regions and columns complete the arguments of :region and :sort.
 	regions, columns []string
+	// hint lists what a tab could not choose between ("pause · resume"), until the next key.
+	hint string
 }
 
 // New builds the command line; columns are the names :sort takes.
@@ -44,7 +47,7 @@ func New(c common.Common, columns []string) *Model {
 	in.PromptStyle, in.TextStyle, in.PlaceholderStyle, in.CompletionStyle = ns(), ns(), ns(), ns()
 	in.Cursor.Style, in.Cursor.TextStyle = ns().Reverse(true), ns()
 	in.Cursor.SetMode(cursor.CursorStatic)
-	in.Placeholder = "region NAME[,NAME]|all · sort COLUMN · drill ID TYPE IN · q  (tab completes)"
+	in.Placeholder = "region R|all · sort COL · drill … · autopilot pause|resume · q  (tab completes)"
 	return &Model{Common: c, input: in, columns: columns}
 }
 
@@ -54,6 +57,7 @@ func (m *Model) SetRegions(regions []string) { m.regions = regions }
 // Open empties the line and gives it the keyboard.
 func (m *Model) Open() tea.Cmd {
 	m.input.Reset()
+	m.hint = ""
 	return m.input.Focus()
 }
 
@@ -79,11 +83,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			name, args, _ := strings.Cut(strings.TrimSpace(m.input.Value()), " ")
 			return m, common.Emit(RunMsg{Name: strings.ToLower(name), Args: strings.TrimSpace(args)})
 		case tea.KeyTab:
-			m.input.SetValue(m.Complete(m.input.Value()))
+			line := m.Complete(m.input.Value())
+			m.input.SetValue(line)
 			m.input.CursorEnd()
+			// A tab that cannot choose says between what: `:autopilot` + tab shows the verbs.
+			m.hint = ""
+			if hits := m.candidates(line); len(hits) > 1 {
+				m.hint = strings.Join(hits, " · ")
+			}
 			return m, nil
 		}
 	}
+	m.hint = ""
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	return m, cmd
@@ -97,23 +108,55 @@ func (m *Model) Complete(line string) string {
 	if !hasArgs {
 		return complete(name, Commands, " ")
 	}
-	var cands []string
-	sep := ""
-	switch strings.ToLower(name) {
-	case "region":
-		cands, sep = append([]string{"all"}, m.regions...), ","
-	case "sort":
-		cands = m.columns
-	case "autopilot":
-		cands = []string{"pause", "resume"}
-	default:
+	cands, sep := m.argCands(name)
+	if cands == nil {
 		return line
 	}
-	head, last := "", strings.TrimLeft(args, " ")
+	head, last := splitLast(args)
+	return name + " " + head + complete(last, cands, sep)
+}
+
+// argCands are what the arguments of command name complete to, and what follows a
+// completed one; nil for a command whose arguments do not complete.
+func (m *Model) argCands(name string) (cands []string, sep string) {
+	switch strings.ToLower(name) {
+	case "region":
+		return append([]string{"all"}, m.regions...), ","
+	case "sort":
+		return m.columns, ""
+	case "autopilot":
+		return []string{"pause", "resume"}, ""
+	}
+	return nil, ""
+}
+
+// splitLast splits args into what is before the word being typed and that word.
+func splitLast(args string) (head, last string) {
+	last = strings.TrimLeft(args, " ")
 	if i := strings.LastIndex(last, ","); i >= 0 {
 		head, last = last[:i+1], last[i+1:]
 	}
-	return name + " " + head + complete(last, cands, sep)
+	return head, last
+}
+
+// candidates are the words the last word of line could still become (sorted).
+func (m *Model) candidates(line string) []string {
+	name, args, hasArgs := strings.Cut(line, " ")
+	cands, word := Commands, name
+	if hasArgs {
+		if cands, _ = m.argCands(name); cands == nil {
+			return nil
+		}
+		_, word = splitLast(args)
+	}
+	var hits []string
+	for _, c := range cands {
+		if strings.HasPrefix(c, strings.ToLower(word)) && c != strings.ToLower(word) {
+			hits = append(hits, c)
+		}
+	}
+	slices.Sort(hits)
+	return hits
 }
 
 // complete is word completed against cands: the one candidate it prefixes (then suffix
@@ -145,7 +188,15 @@ func complete(word string, cands []string, suffix string) string {
 }
 
 // View is the line.
-func (m *Model) View() string { return common.FitStyled(m.input.View(), m.Width) }
+func (m *Model) View() string {
+	if m.hint == "" {
+		return common.FitStyled(m.input.View(), m.Width)
+	}
+	in := m.input // the field pads to its width: the hint follows the text instead
+	in.Width = max(min(in.Width-ansi.StringWidth(m.hint)-2, ansi.StringWidth(in.Value())+1), 1)
+	v := in.View() + "  " + m.Styles.HelpDesc.Render(m.hint)
+	return common.FitStyled(v, m.Width)
+}
 
 // ShortHelp is the footer while the line is typed.
 func (m *Model) ShortHelp() []key.Binding {

@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -40,5 +41,25 @@ func TestEnterRunsAndEscCloses(t *testing.T) {
 	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyEsc})
 	if _, ok := cmd().(CloseMsg); !ok {
 		t.Fatal("esc did not close")
+	}
+}
+
+// Issue 23 review: `:autopilot` + tab completes the command, and a tab that cannot choose
+// between the verbs shows them; `:autopilot p` + tab completes pause.
+func TestTabShowsTheVerbsItCannotChooseBetween(t *testing.T) {
+	m := New(uitest.Common(sim.Epoch, 80, 1), nil)
+	m.Open()
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("autopilot")})
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.View(); !strings.Contains(v, ":autopilot") || !strings.Contains(v, "pause · resume") {
+		t.Fatalf(":autopilot + tab shows %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("p")})
+	if v := m.View(); strings.Contains(v, "pause · resume") {
+		t.Fatalf("the hint outlived the next key: %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.View(); !strings.Contains(v, ":autopilot pause") || strings.Contains(v, "resume") {
+		t.Fatalf(":autopilot p + tab shows %q", v)
 	}
 }

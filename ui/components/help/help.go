@@ -121,7 +121,7 @@ func (h *Model) build() []string {
 	}
 	prose := []string{"",
 		"Rows are sorted by deadline; s cycles the order, a column's letter sorts by it and again reverses it " +
-			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :drill ID[,ID] TYPE DURATION (drill events, a rehearsal), :drill cancel, :q.",
+			"(the header marks it ↑ or ↓). : opens the command line: :sort COLUMN, :region NAME[,NAME]|all, :drill ID[,ID] TYPE DURATION (drill events, a rehearsal), :drill cancel, :autopilot pause|resume (an operator pauses or resumes the team's autopilot, under serve --policy), :q; tab completes commands, regions, columns and the autopilot's verbs.",
 		"/ filters by " + common.SearchedFields + ". Words are ANDed; !word keeps what does not match, " +
 			"a|b matches either, /regexp/ is a regular expression matched against each field on its own (/^web-prod/ for names, /671$/ for ids or names that end so).",
 		"y copies the instance id to the clipboard (OSC 52: tmux and SSH too), Y the row as events --json prints it; ctrl+s saves the rows shown, in that shape, to a file (its path is said). ctrl+a selects every row shown, ctrl+\\ clears the selection. A key with no meaning here says so.",

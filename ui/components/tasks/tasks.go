@@ -141,14 +141,10 @@ type panelLine struct {
 	task int
 }
 
-// View is the title and exactly the panel's height of task lines.
-func (p *Model) View() string {
-	var b strings.Builder
-	tasks, focused, now := p.tasks, p.Focused, p.Now()
-	frame := strings.TrimSpace(spinner.Dot.Frames[p.Frame%len(spinner.Dot.Frames)])
-	st, width, rows := p.Styles, p.Width, p.Height
+// counts is the title's first part: "TASKS  1 running · 0 finished · 0 failed".
+func (p *Model) counts() string {
 	var running, finished, failed int
-	for _, t := range tasks {
+	for _, t := range p.tasks {
 		switch t.Status {
 		case model.TaskFinished:
 			finished++
@@ -158,7 +154,20 @@ func (p *Model) View() string {
 			running++
 		}
 	}
-	title := "TASKS  " + common.Thousands(running) + " running · " + common.Thousands(finished) + " finished · " + common.Thousands(failed) + " failed"
+	return "TASKS  " + common.Thousands(running) + " running · " + common.Thousands(finished) + " finished · " + common.Thousands(failed) + " failed"
+}
+
+// CountsWidth is how many columns the title takes before Plan ("  │  " included), so that
+// the root can fit Plan into the rest.
+func (p *Model) CountsWidth() int { return ansi.StringWidth(p.counts() + "  │  ") }
+
+// View is the title and exactly the panel's height of task lines.
+func (p *Model) View() string {
+	var b strings.Builder
+	tasks, focused, now := p.tasks, p.Focused, p.Now()
+	frame := strings.TrimSpace(spinner.Dot.Frames[p.Frame%len(spinner.Dot.Frames)])
+	st, width, rows := p.Styles, p.Width, p.Height
+	title := p.counts()
 	if p.Plan != "" {
 		title += "  │  " + p.Plan
 	}
