@@ -212,7 +212,7 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 		case <-ctx.Done():
 			running = false
 		case <-hup:
-			reloadPolicy(ap, o.policy)
+			reloadPolicy(ap, o.policy, logger)
 		}
 	}
 	<-apDone
@@ -225,15 +225,35 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 }
 
 // reloadPolicy reads the policy file again: a good one is put in force, a bad one is
-// refused and said, and the last good one stays.
-func reloadPolicy(ap *autopilot.Autopilot, path string) {
+// refused and said, and the last good one stays. Each mistake of a refused file is its own
+// log line (a log reader greps them, and a multi-line value is escaped into one), and the
+// autopilot is told them on one line, which every console shows whole in its log (L).
+func reloadPolicy(ap *autopilot.Autopilot, path string, logger *slog.Logger) {
 	pol, err := policy.Load(path)
-	if err != nil {
+	if err == nil {
+		ap.Reload(pol)
+		return
+	}
+	var pe *policy.Error
+	if !errors.As(err, &pe) || len(pe.Problems) < 2 {
 		ap.ReloadFailed(err)
 		return
 	}
-	ap.Reload(pol)
+	n := len(pe.Problems)
+	for i, p := range pe.Problems {
+		logger.Error("autopilot policy mistake", "n", i+1, "of", n, "mistake", safetext.Log(p))
+	}
+	ap.ReloadFailed(policyMistakes{pe})
 }
+
+// policyMistakes is a policy's mistakes on one line, "3 mistakes: policy.yaml:4: …; …".
+type policyMistakes struct{ err *policy.Error }
+
+func (e policyMistakes) Error() string {
+	return fmt.Sprintf("%d mistakes: %s", len(e.err.Problems), strings.Join(e.err.Problems, "; "))
+}
+
+func (e policyMistakes) Unwrap() error { return e.err }
 
 // startServeAutopilot starts the autopilot of the policy file under serve, when one is
 // given: it runs on the hub's context, every session sees it, any operator pauses it.

@@ -95,21 +95,36 @@ func TestServeAutopilotPausedFromTheConsole(t *testing.T) {
 	vera.Type("autopilot resume")
 	vera.Out.WaitMatch(t, regexp.MustCompile(`(?m)^:autopilot resume`))
 	vera.Type("\r")
-	vera.Out.WaitMatch(t, regexp.MustCompile(`autopilot resume: Forbidden.Role`))
+	// Refused for what it is, with what to do over SSH (--read-only is a local flag).
+	vera.Out.WaitMatch(t, regexp.MustCompile(`:autopilot resume refused: a viewer cannot resume the autopilot; ask for an operator key`))
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot resume refused user=vera`))
 	if got := intents(); got != sent {
 		t.Fatalf("a viewer's resume sent %d", got-sent)
 	}
 
 	// A policy that does not parse: the last good one stays, and every console says so.
-	if err := os.WriteFile(policyFile, []byte("name: ssh-test\nrules:\n  - name: web\n    match: {tags: {app: web}}\n    how: {max_in_flight: lots}\n"), 0o600); err != nil {
+	// Each of its mistakes is a line of the serve log, and every console's log has them all.
+	if err := os.WriteFile(policyFile, []byte("name: ssh-test\nrules:\n  - name: web\n    match: {tags: {app: web}}\n    how: {max_in_flight: lots}\n  - name: db\n    match: {tags: {app: db}}\n    how: {max_in_flight: many}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	logs.WaitMatch(t, regexp.MustCompile(`autopilot policy not reloaded`))
+	logs.WaitMatch(t, regexp.MustCompile(`(?m)autopilot policy mistake n=1 of=2 mistake=\S*policy.yaml:5:.*\n.*autopilot policy mistake n=2 of=2 mistake=\S*policy.yaml:8:`))
 	vera.Out.WaitMatch(t, regexp.MustCompile(`kept its last good policy`))
+	vera.Type("L")
+	vera.Out.WaitMatch(t, regexp.MustCompile(`(?s)2 mistakes: .*policy.yaml:5:.*policy.yaml:8:`))
+	vera.Type("L")
+	// A good one again: the refusal on every console gives way to the reload, logged.
+	if err := os.WriteFile(policyFile, []byte(apServePolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	logs.WaitMatch(t, regexp.MustCompile(`autopilot policy reloaded`))
+	vera.Out.WaitMatch(t, regexp.MustCompile(`autopilot:ssh-test reloaded its policy`))
 
 	colons := len(regexp.MustCompile(`(?m)^:`).FindAllString(ansi.Strip(alice.Out.String()), -1))
 	alice.Type(":")

@@ -238,7 +238,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		case <-hup:
 			srv.Reload()
 			if ap != nil {
-				reloadPolicy(ap, o.Policy)
+				reloadPolicy(ap, o.Policy, slog.New(logger))
 			}
 		case err := <-served:
 			return fmt.Errorf("serve: %w", err)
