@@ -118,7 +118,7 @@ func (m *Model) noPausedPlan(msg tea.KeyMsg) {
 
 // What c and x say when no batch waits for their answer.
 const (
-	noPauseNote   = ": no batch is paused; c continues and x aborts a batch that paused on a failure"
+	noPauseNote   = ": no batch is paused (c and x answer a batch paused on a failure)"
 	heldPauseNote = ": the paused batch is the autopilot's; an operator resumes it with :autopilot resume"
 )
 
