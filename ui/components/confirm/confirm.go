@@ -287,17 +287,18 @@ func (c *Model) anyRunning() bool {
 	return false
 }
 
-// destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
+// destructive is true when a mistake loses data: local disks, ForceStop, or a batch. A
+// batch nothing of which can go (in window, none fits) has no field: it cannot arm.
 func (c *Model) destructive() bool {
 	if c.batch() {
-		return true
+		return !c.noneGo()
 	}
 	return destroysData(c.targets[0], c.forceStop)
 }
 
-// losesData reports whether any target's redeploy destroys data.
+// losesData reports whether any target that can go destroys data.
 func (c *Model) losesData() bool {
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		if destroysData(r, c.forceStop) {
 			return true
 		}
@@ -308,7 +309,7 @@ func (c *Model) losesData() bool {
 // wipes reports whether a batch wipes some instance's local disks: then the count alone
 // does not arm it (issue 11), the word wipe must be typed too.
 func (c *Model) wipes() bool {
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		for _, w := range consequencesOf(r, c.forceStop) {
 			if w.Kind == model.WarnLocalDiskWipe {
 				return true
@@ -325,13 +326,13 @@ func (c *Model) want() string {
 	case !c.batch():
 		return c.targets[0].Inst.ID
 	case c.wipes():
-		return strconv.Itoa(len(c.targets)) + " wipe"
+		return strconv.Itoa(len(c.going())) + " wipe"
 	}
-	return strconv.Itoa(len(c.targets))
+	return strconv.Itoa(len(c.going()))
 }
 
 func (c *Model) armed(now time.Time) bool {
-	return c.fresh && c.AllShown() && c.typedOK(now) && c.scheduleOK()
+	return c.fresh && c.AllShown() && c.typedOK(now) && c.scheduleOK() && !c.noneGo()
 }
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
@@ -354,6 +355,9 @@ func (c *Model) notArmed() string {
 	}
 	if !c.scheduleOK() {
 		return "enter did nothing: Redeploy is not armed until the maintenance windows are read and shown (m turns in window off)"
+	}
+	if c.noneGo() {
+		return "enter did nothing: " + noneGoWhy
 	}
 	if typed == "" {
 		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
@@ -748,7 +752,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 				delete(regions, r.Inst.RegionID)
 			}
 		}
-		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
+		add(prioMust, st.Header.On(c.question()))
 		// R acts on exactly these: each is named by id and name, and none may be dropped;
 		// a long list scrolls, and the dialog arms only once all of it was shown.
 		lo, hi := 0, len(c.targets)
@@ -818,6 +822,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	for _, w := range c.consequences() {
 		warn(w)
 	}
+	if c.noneGo() {
+		add(prioMust, "  nothing: no target can go in window")
+	}
 	for _, s := range c.skipped {
 		add(prioSkipped, "  skipped: "+safetext.Terminal(s))
 	}
@@ -847,6 +854,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		}
 		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		add(prioMust, c.input.View())
+	}
+	if c.noneGo() {
+		add(prioMust, st.Bad.On("Redeploy cannot arm")+": "+noneGoWhy)
 	}
 	blank()
 	add(prioMust, c.buttons(now))
@@ -975,7 +985,7 @@ func (c *Model) consequences() []string {
 	}
 	var order []model.WarningKind
 	by := map[model.WarningKind]*agg{}
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		for _, w := range consequencesOf(r, c.forceStop) {
 			a := by[w.Kind]
 			if a == nil {
@@ -1029,7 +1039,7 @@ func (c *Model) buttons(now time.Time) string {
 	st := c.Styles
 	label := "Redeploy"
 	if c.batch() {
-		label = fmt.Sprintf("Redeploy %d", len(c.targets))
+		label = fmt.Sprintf("Redeploy %d", len(c.going()))
 	}
 	cancel := st.Button.Render("  Cancel  ")
 	if c.focus == FocusCancel {
@@ -1052,6 +1062,9 @@ func (c *Model) buttons(now time.Time) string {
 
 // toArm says on a disarmed button what arms it.
 func (c *Model) toArm(now time.Time) string {
+	if c.noneGo() {
+		return "nothing can go"
+	}
 	if c.typedOK(now) {
 		return "scroll to arm"
 	}

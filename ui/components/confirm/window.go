@@ -141,3 +141,46 @@ func (c *Model) windowLine(now time.Time) string {
 	}
 	return line
 }
+
+// noneGoWhy says why a batch nothing of which can go in window cannot arm, and the way out.
+const noneGoWhy = "no target has a maintenance window before its deadline; m turns in window off, esc cancels"
+
+// windowed reports whether the batch keeps to windows read without error: then the
+// schedule says which targets can go at all.
+func (c *Model) windowed() bool {
+	return c.batch() && c.inWindow && c.scheduleRead && c.scheduleErr == ""
+}
+
+// going are the targets the plan can send: all of them, or with "in window" on, those the
+// schedule does not leave for a person (the hub skips those: fleet.ItemSkipped). The
+// question, the count to type and the consequences count only these: a target left for
+// a person loses nothing and must not be confirmed as if it went. A target the schedule
+// does not name counts as going: the dialog over-warns rather than under-warns.
+func (c *Model) going() []*fleet.Row {
+	if !c.windowed() {
+		return c.targets
+	}
+	var out []*fleet.Row
+	for _, r := range c.targets {
+		if it, ok := c.schedule[r.Inst.ID]; !ok || it.Status != fleet.ItemSkipped {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// noneGo reports whether, in window, no target can go: the dialog cannot arm (the headless
+// redeploy refuses the same plan: "nothing to redeploy").
+func (c *Model) noneGo() bool { return c.windowed() && len(c.going()) == 0 }
+
+// question is a batch's heading: how many it asks to redeploy, of how many selected.
+func (c *Model) question() string {
+	n, all := len(c.going()), len(c.targets)
+	switch {
+	case n == all:
+		return fmt.Sprintf("Redeploy these %d instances?", all)
+	case n == 0:
+		return fmt.Sprintf("None of these %d instances can be redeployed in window: all are left for a person", all)
+	}
+	return fmt.Sprintf("Redeploy %d of these %d instances in window? (%d left for a person)", n, all, all-n)
+}
