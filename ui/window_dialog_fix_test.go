@@ -53,7 +53,9 @@ func windowHarnessOf(t *testing.T, specs ...windowSpec) *harness {
 }
 
 // flat is a view's text without the box: its words joined by single spaces.
-func flat(v string) string { return strings.Join(strings.Fields(strings.ReplaceAll(v, "│", " ")), " ") }
+func flat(v string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(v, "│", " ")), " ")
+}
 
 // Tester, issue 23: with "in window" on and every target left for a person, the dialog
 // asked "Redeploy these 3 instances?", kept DATA LOSS, asked for "3 wipe", armed, and the

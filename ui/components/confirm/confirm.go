@@ -788,7 +788,13 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		// A second pending event must not surprise anyone when the first is avoided and
 		// the row flips to it (issue 13).
 		for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
-			if ev != nil && ev != r.Eligibility.Event && ev.CycleStatus.Pending() {
+			switch {
+			case ev == nil || ev == r.Eligibility.Event || !ev.CycleStatus.Pending():
+			case ev.Simulated:
+				// A drill is a rehearsal (CreateSimulatedSystemEvents): named as every other
+				// screen names it, and with no deadline to worry anyone.
+				add(prioEvent, safetext.Terminal(fmt.Sprintf("the instance also has a DRILL %s pending (%s): a rehearsal, nothing happens at its deadline", ev.Type, ev.CycleStatus)))
+			default:
 				add(prioEvent, safetext.Terminal(fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now))))
 			}
 		}
