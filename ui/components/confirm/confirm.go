@@ -699,6 +699,11 @@ type dialogLine struct {
 	// fact numbers the sentence a line belongs to: a sentence wrapped over several lines
 	// leaves whole, never as a half ending in "deadline".
 	fact int
+	// skip is 1 + the index in skipped of the member a prioSkipped line names.
+	skip int
+	// alt marks the rows kept for the summary of skipped members a short screen drops
+	// (skippedSummary): View draws the summary there, or nothing when none was dropped.
+	alt bool
 }
 
 // targetLine is how a batch names target i: id, name, zone, deployment set, status.
@@ -725,17 +730,17 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	add := func(prio int, s string) {
 		fact++
 		for _, l := range common.Wrap(s, inner) {
-			lines = append(lines, dialogLine{l, prio, fact})
+			lines = append(lines, dialogLine{text: l, prio: prio, fact: fact})
 		}
 	}
-	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
+	blank := func() { fact++; lines = append(lines, dialogLine{text: "", prio: prioBlank, fact: fact}) }
 	// warn adds one consequence (common.WarningLine), data loss painted on every line it
 	// wraps to.
 	warn := func(s string) {
 		fact++
 		loss := strings.HasPrefix(s, "  "+common.DangerMark)
 		for _, l := range common.PaintWarning(st, loss, common.Wrap(s, inner)) {
-			lines = append(lines, dialogLine{l, prioMust, fact})
+			lines = append(lines, dialogLine{text: l, prio: prioMust, fact: fact})
 		}
 	}
 	destructive := c.destructive()
@@ -831,8 +836,19 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	if c.noneGo() {
 		add(prioMust, "  nothing: no target can go in window")
 	}
-	for _, s := range c.skipped {
+	for i, s := range c.skipped {
 		add(prioSkipped, "  skipped: "+safetext.Terminal(s))
+		for j := len(lines) - 1; j >= 0 && lines[j].fact == fact; j-- {
+			lines[j].skip = i + 1
+		}
+	}
+	if len(c.skipped) > 0 {
+		// A skipped member is never dropped silently: the rows its summary takes when
+		// every one is dropped are kept (prioMust), and View draws there those dropped.
+		fact++
+		for _, l := range common.Wrap(c.skippedSummary(c.skipped, len(c.skipped)), inner) {
+			lines = append(lines, dialogLine{text: l, prio: prioMust, fact: fact, alt: true})
+		}
 	}
 	blank()
 	switch {
@@ -950,8 +966,22 @@ func (c *Model) View() string {
 	inner, sp := c.layout(now, width, height)
 	lines := c.content(now, inner, sp)
 
-	// The box's border takes two lines.
-	for room := height - 2; len(lines) > room; {
+	// The box's border takes two lines. Skipped members that go are summed up in the
+	// rows kept for it (alt), never dropped silently.
+	var dropped []string
+	summary := func() []string {
+		if len(dropped) == 0 {
+			return nil
+		}
+		return common.Wrap(c.skippedSummary(dropped, len(c.skipped)), inner)
+	}
+	alts := 0
+	for _, l := range lines {
+		if l.alt {
+			alts++
+		}
+	}
+	for room := height - 2; len(lines)-alts+len(summary()) > room; {
 		drop := -1
 		for i := len(lines) - 1; i >= 0; i-- {
 			if lines[i].prio < prioMust && (drop < 0 || lines[i].prio < lines[drop].prio) {
@@ -961,12 +991,21 @@ func (c *Model) View() string {
 		if drop < 0 {
 			break
 		}
+		if k := lines[drop].skip; k > 0 {
+			dropped = append([]string{c.skipped[k-1]}, dropped...)
+		}
 		gone := lines[drop].fact
 		lines = slices.DeleteFunc(lines, func(l dialogLine) bool { return l.fact == gone })
 	}
-	text := make([]string, len(lines))
-	for i, l := range lines {
-		text[i] = l.text
+	var text []string
+	sum := summary()
+	for _, l := range lines {
+		switch {
+		case !l.alt:
+			text = append(text, l.text)
+		case sum != nil:
+			text, sum = append(text, sum...), nil
+		}
 	}
 	box := st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
 	return st.R.PlaceHorizontal(width, lipgloss.Center, box)

@@ -2,6 +2,7 @@ package confirm
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -183,4 +184,39 @@ func (c *Model) question() string {
 		return fmt.Sprintf("None of these %d instances can be redeployed in window: all are left for a person", all)
 	}
 	return fmt.Sprintf("Redeploy %d of these %d instances in window? (%d left for a person)", n, all, all-n)
+}
+
+// skippedSummary is the line that stands for the skipped members a short screen cannot
+// list with their reasons: how many, each id with the word that says why (its error code,
+// NO REDEPLOY, in progress), of all skipped. Dropped members are never left unsaid.
+func (c *Model) skippedSummary(gone []string, all int) string {
+	ids := make([]string, len(gone))
+	for i, s := range gone {
+		ids[i] = skippedShort(safetext.Terminal(s))
+	}
+	more := ""
+	if len(gone) < all {
+		more = " more"
+	}
+	return fmt.Sprintf("  +%d%s skipped, not redeployed (%s); a taller terminal lists why", len(gone), more, strings.Join(ids, ", "))
+}
+
+// skippedShort is a skipped member's id and the word for why, from the sentence the root
+// gives ("ID cannot be redeployed: CODE: …", "ID: NO REDEPLOY: …", "ID: a redeploy is
+// already in progress"); the id alone when the sentence has another shape.
+func skippedShort(s string) string {
+	id, rest, _ := strings.Cut(s, " ")
+	id = strings.TrimSuffix(id, ":")
+	switch {
+	case strings.HasPrefix(rest, "NO REDEPLOY"):
+		return id + ": NO REDEPLOY"
+	case strings.HasPrefix(rest, "a redeploy is already in progress"):
+		return id + ": in progress"
+	case strings.HasPrefix(rest, "cannot be redeployed: "):
+		code, _, ok := strings.Cut(strings.TrimPrefix(rest, "cannot be redeployed: "), ":")
+		if ok && !strings.Contains(code, " ") {
+			return id + ": " + code
+		}
+	}
+	return id
 }
