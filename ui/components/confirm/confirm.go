@@ -125,7 +125,9 @@ type Model struct {
 // --max-in-flight takes more, a key held down should not.
 const maxInFlightCap = 10
 
-// minWindow is the fewest lines a scrolled target list keeps.
+// minWindow is the fewest targets a scrolled target list shows at a time (docs/console.md
+// promises three): the dialog drops lines it may drop to keep them, and asks for a larger
+// terminal when even that is not room enough.
 const minWindow = 3
 
 // span is the targets [lo, hi) a scrolled list shows.
@@ -430,7 +432,8 @@ func (c *Model) markSeen(now time.Time) {
 
 // layout is the text width and, when not every target fits in height rows, the window of
 // targets shown (nil: all of them). The window takes the rows every other line leaves,
-// and at least minWindow; it starts at c.top.
+// and at least the rows of minWindow targets (lines that may go then give way in View);
+// it starts at c.top.
 func (c *Model) layout(now time.Time, width, height int) (int, *span) {
 	inner := c.inner(now, width)
 	room := height - 2 // the box's border
@@ -438,8 +441,12 @@ func (c *Model) layout(now time.Time, width, height int) (int, *span) {
 		return inner, nil
 	}
 	others := len(c.content(now, inner, &span{c.top, c.top}))
-	left := max(room-others, minWindow)
 	n := len(c.targets)
+	least := 0
+	for i := c.top; i < min(c.top+minWindow, n); i++ {
+		least += len(common.Wrap(c.targetLine(i), inner))
+	}
+	left := max(room-others, least)
 	sp := &span{lo: c.top, hi: c.top}
 	for used := 0; sp.hi < n; sp.hi++ {
 		l := len(common.Wrap(c.targetLine(sp.hi), inner))
@@ -769,7 +776,8 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			add(prioMust, c.targetLine(i))
 		}
 		if !c.AllShown() {
-			add(prioMust, st.Warn.On(fmt.Sprintf("Redeploy is not armed until every target was shown: %d not shown yet (↓ scrolls)",
+			// One line at 80 columns: it must leave the window its three targets.
+			add(prioMust, st.Warn.On(fmt.Sprintf("not armed until every target was shown: %d not shown yet (↓ scrolls)",
 				len(c.targets)-c.seen)))
 		}
 		add(prioRegion, safetext.Terminal("regions: "+strings.Join(rs, ", ")))
@@ -918,16 +926,20 @@ func (c *Model) rowsAt(now time.Time, width int) int {
 	inner := c.inner(now, width)
 	must := mustLines(c.content(now, inner, nil))
 	if c.batch() {
-		// A scrolled list needs only its window: at least minWindow lines, and the
-		// longest target whole.
-		win, all := 0, 0
+		// A scrolled list needs only its window: minWindow targets whole, the tallest
+		// ones (the window may stop at any of them).
+		var ls []int
 		for i := range c.targets {
-			l := len(common.Wrap(c.targetLine(i), inner))
-			win, all = max(win, l), all+l
+			ls = append(ls, len(common.Wrap(c.targetLine(i), inner)))
 		}
-		if all > minWindow {
+		if len(ls) > minWindow {
+			slices.Sort(ls)
+			win := 0
+			for _, l := range ls[len(ls)-minWindow:] {
+				win += l
+			}
 			others := mustLines(c.content(now, inner, &span{c.top, c.top}))
-			must = min(must, others+max(win, minWindow))
+			must = min(must, others+win)
 		}
 	}
 	return must + 2 + 3

@@ -198,7 +198,7 @@ func (c *Model) skippedSummary(gone []string, all int) string {
 	if len(gone) < all {
 		more = " more"
 	}
-	return fmt.Sprintf("  +%d%s skipped, not redeployed (%s); a taller terminal lists why", len(gone), more, strings.Join(ids, ", "))
+	return fmt.Sprintf("  +%d%s skipped, not redeployed (%s)", len(gone), more, strings.Join(ids, ", "))
 }
 
 // skippedShort is a skipped member's id and the word for why, from the sentence the root
