@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
@@ -121,5 +124,44 @@ func TestBatchDialogInWindowCountsOnlyWhatCanGo(t *testing.T) {
 	press(m, runes("2"), keyEnter)
 	if !m.dialog.Armed() {
 		t.Fatalf("2 did not arm:\n%s", m.View())
+	}
+}
+
+// The in-window batch dialog at 80x24, and the one nothing of which can go at both sizes.
+func TestGoldenBatchDialogInWindowSizes(t *testing.T) {
+	for _, size := range []struct {
+		name string
+		w, h int
+		all  bool // every target left for a person
+	}{{"80x24", 80, 24, false}, {"nothing-120x40", 120, 40, true}, {"nothing-80x24", 80, 24, true}} {
+		t.Run(size.name, func(t *testing.T) {
+			h := windowHarness(t)
+			if size.all {
+				h = windowHarnessOf(t, windowSpec{name: "web-none"}, windowSpec{name: "hdfs-none", localDisk: 2}, windowSpec{name: "db-none"})
+			}
+			screen(t, h, size.w, size.h, func(tm *teatest.TestModel) {
+				send(tm, keySpace, keySpace, keySpace)
+				openDialog(t, tm)
+				send(tm, runes("m"))
+				waitFor(t, tm, "left for a person")
+			})
+		})
+	}
+}
+
+// On a terminal too small for a batch nothing of which can go in window, the dialog says
+// so and m still turns in window off: the way out is never behind a larger terminal.
+func TestCrampedInWindowDialogStillTakesM(t *testing.T) {
+	h := windowHarnessOf(t, windowSpec{name: "web-none"}, windowSpec{name: "hdfs-none", localDisk: 2}, windowSpec{name: "db-none"})
+	m := ready(t, h)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	openWindowBatch(t, m)
+	press(m, runes("m"))
+	if v := flat(m.View()); m.dialog.Fits() || !strings.Contains(v, "in window is on (m turns it off): no target has a maintenance window") {
+		t.Fatalf("cramped, the dialog does not say why nothing can go:\n%s", m.View())
+	}
+	press(m, runes("m"))
+	if m.mode != modeDialog || m.dialog.InWindow() || !m.dialog.Fits() || !strings.Contains(flat(m.View()), "(3 wipe)") {
+		t.Fatalf("m did not turn in window off on the cramped dialog:\n%s", m.View())
 	}
 }

@@ -571,9 +571,13 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 		return open, c.unsettle()
 	}
 	if !c.fits(now) {
-		// Part of what must be said is off screen: enter cancels, nothing else acts.
+		// Part of what must be said is off screen: enter cancels, and nothing else acts but
+		// the in-window toggle, which confirms nothing and may be what makes it too tall.
 		if msg.Type == tea.KeyEnter {
 			return cancelled, nil
+		}
+		if c.batch() && key.Matches(msg, km.InWindow) {
+			return open, c.toggleWindow()
 		}
 		return open, nil
 	}
@@ -962,15 +966,28 @@ func (c *Model) View() string {
 	st, width, height := c.Styles, c.Width, c.Height
 	if !c.fits(now) {
 		w, h := c.needs(now)
-		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
+		title := c.question()
 		if !c.batch() {
 			title = safetext.Terminal(fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name))
 		}
 		var out []string
-		for _, s := range []string{st.Header.On(title), "",
-			fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h),
+		say := []string{st.Header.On(title), ""}
+		if c.inWindow {
+			// m still acts here: the way out of a dialog that cannot arm must be on screen.
+			s := "in window is on (m turns it off)"
+			if c.noneGo() {
+				s += ": no target has a maintenance window before its deadline, so Redeploy cannot arm at any size"
+			}
+			say = append(say, s, "")
+		}
+		size := fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h)
+		if c.noneGo() {
+			size = fmt.Sprintf("make the terminal at least %dx%d to see it all", w, h)
+		}
+		say = append(say, size,
 			"(this one is too small to show all the dialog must say)",
-			"enter or esc cancels: nothing is redeployed"} {
+			"enter or esc cancels: nothing is redeployed")
+		for _, s := range say {
 			out = append(out, common.Wrap(s, max(width, 1))...)
 		}
 		return strings.Join(out, "\n")

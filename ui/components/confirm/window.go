@@ -77,6 +77,10 @@ func (c *Model) SetSchedule(msg ScheduleMsg) tea.Cmd {
 	for _, it := range msg.Items {
 		c.schedule[it.InstanceID] = it
 	}
+	if c.noneGo() {
+		// Nothing to type again: the dialog says why it cannot arm, and the way out.
+		c.why = ""
+	}
 	c.markSeen(c.Now())
 	return c.unsettle()
 }
@@ -96,7 +100,8 @@ func (c *Model) dueWords(id string, now time.Time) string {
 	case !ok:
 		return "due: not known"
 	case it.Status == fleet.ItemSkipped:
-		return "LEFT FOR A PERSON: " + it.Reason
+		// The hub's reason ends with what the prefix says already: one row less at 80 columns.
+		return "LEFT FOR A PERSON: " + strings.TrimSuffix(it.Reason, "; left for a person")
 	case !it.Due.After(now):
 		return "due now (window " + it.Window + ")"
 	}
