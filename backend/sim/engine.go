@@ -137,18 +137,29 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 	nEvents, nTags := 0, 0
 	for i := range f.Instances {
 		nTags += len(f.Instances[i].Tags)
+		nEvents += len(f.Instances[i].Events)
 	}
-	// Every instance's sorted tags in one array, in fleet order, as pages read them.
+	// Every instance's state, sorted tags and events each in one array, in fleet order:
+	// three allocations instead of 300,000 at 100,000 instances, which were a third of the
+	// engine's start (issue 20). The engine never adds or removes instances or events, so
+	// nothing outgrows its place; each slice is capped, so an append could not run into
+	// the next instance's.
+	states := make([]instState, len(f.Instances))
 	tags := make([]Tag, 0, nTags)
+	events := make([]model.Event, 0, nEvents)
+	nEvents = 0
 	for i := range f.Instances {
-		st := &instState{Instance: f.Instances[i], seq: i, firstEvent: nEvents}
+		st := &states[i]
+		st.Instance, st.seq, st.firstEvent = f.Instances[i], i, nEvents
 		start := len(tags)
 		for k, v := range st.Tags {
 			tags = append(tags, Tag{k, v})
 		}
 		slices.SortFunc(tags[start:], func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 		st.tags = tags[start:len(tags):len(tags)]
-		st.Events = slices.Clone(st.Events)
+		first := len(events)
+		events = append(events, st.Events...)
+		st.Events = events[first:len(events):len(events)]
 		nEvents += len(st.Events)
 		e.insts[i] = st
 		e.byID[st.ID] = st
