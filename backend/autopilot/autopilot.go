@@ -47,6 +47,10 @@ type Options struct {
 	Every time.Duration
 	// After waits like time.After (tests step it).
 	After func(time.Duration) <-chan time.Time
+	// State is the file its pause and its failed instances are kept in across restarts
+	// (in the state directory); "" keeps them in memory only. A pause read from it holds
+	// until an operator resumes; a file that cannot be read starts it paused, saying why.
+	State string
 }
 
 // Autopilot runs a policy on a hub. Its methods are safe for concurrent use.
@@ -80,6 +84,8 @@ type Autopilot struct {
 	// continues them, and their pause is no new failure.
 	held   map[string]bool
 	status fleet.AutopilotStatus
+	// state is Options.State.
+	state string
 }
 
 // New makes the autopilot of opt.Policy on h, adopting the plans its identity left in the
@@ -89,7 +95,8 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 		return nil, errors.New("autopilot: no policy")
 	}
 	a := &Autopilot{h: h, log: opt.Logger, notify: opt.OnNotice, every: opt.Every, after: opt.After,
-		wake: make(chan struct{}, 1), pol: opt.Policy, plans: map[string]string{}, failed: map[string]string{}, told: map[string]string{}, held: map[string]bool{}}
+		wake: make(chan struct{}, 1), pol: opt.Policy, plans: map[string]string{}, failed: map[string]string{}, told: map[string]string{}, held: map[string]bool{},
+		state: opt.State}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,12 +106,49 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 	if a.after == nil {
 		a.after = time.After
 	}
+	// A plan records no rule: an adopted plan is counted under the rule that takes its
+	// instances now, or its redeploys in flight would hold no rule's max_in_flight and a
+	// restart would start more.
+	rows := map[string]*fleet.Row{}
+	for _, r := range h.Snapshot().Rows {
+		rows[r.Inst.ID] = r
+	}
 	for _, st := range h.Plans() {
 		if st.Identity.Name == a.identity().Name && !st.Ended() {
 			a.plans[st.ID] = ""
+			for _, it := range st.Items {
+				if r := rows[it.InstanceID]; r != nil && !it.Status.Final() {
+					ev := r.Event
+					if r.Eligibility.Event != nil {
+						ev = r.Eligibility.Event // as fromRows matches it
+					}
+					if m := opt.Policy.Match(r.Inst, ev); m != nil {
+						a.plans[st.ID] = m.Name
+						break
+					}
+				}
+			}
 		}
 	}
-	a.status = fleet.AutopilotStatus{Name: a.identity().Name, Policy: opt.Policy.File}
+	if a.state != "" {
+		st, err := loadState(a.state)
+		switch {
+		case err != nil:
+			a.paused, a.why = true, "paused: its state file could not be read ("+oneLine(err.Error())+"); an operator resumes it"
+		case st.Paused:
+			a.paused, a.why = true, st.Why
+		}
+		for id, why := range st.Failed {
+			a.failed[id] = why
+		}
+	}
+	if a.paused {
+		// Its plans were paused with it: a resume continues them, as it does before a restart.
+		for id := range a.plans {
+			a.held[id] = true
+		}
+	}
+	a.status = fleet.AutopilotStatus{Name: a.identity().Name, Policy: opt.Policy.File, Paused: a.paused, Why: a.why}
 	h.SetAutopilotControl(a)
 	h.SetAutopilot(a.statusCopy())
 	return a, nil
@@ -221,6 +265,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 	}
 	plans, inFlight := 0, 0
+	failedNew := false
 	for _, st := range snap.Plans {
 		rule, ours := a.plans[st.ID]
 		if !ours {
@@ -234,6 +279,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 			case it.Status == fleet.ItemFailed || (it.Status == fleet.ItemSkipped && it.Submitted.IsZero() && it.Reason != ""):
 				if _, known := a.failed[it.InstanceID]; !known {
 					a.failed[it.InstanceID] = "the autopilot's redeploy did not finish (" + string(it.Status) + ": " + it.Reason + "); it does not try again"
+					failedNew = true
 				}
 				done[it.InstanceID] = a.failed[it.InstanceID]
 			case it.Status.Final():
@@ -252,6 +298,9 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
+	if failedNew {
+		a.save()
+	}
 
 	d := decide(ctx, pol, now, fromRows(snap.Rows), done, l, a.h.Maintenance)
 	var notices [][2]string
@@ -286,9 +335,11 @@ func (a *Autopilot) Tick(ctx context.Context) {
 			listed[it.InstanceID] = true
 		}
 	}
+	forgot := false
 	for id := range a.failed {
 		if !listed[id] {
 			delete(a.failed, id)
+			forgot = true
 		}
 	}
 	stillLeft := map[string]bool{}
@@ -311,6 +362,9 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
+	if forgot {
+		a.save()
+	}
 	notices = append(notices, a.start(d.start)...)
 	a.publish()
 	a.tell(notices)
@@ -335,7 +389,15 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 			break
 		}
 		ids := byRule[r]
-		st, err := a.h.StartPlan(ids, PlanOptions(r, who))
+		opt := PlanOptions(r, who)
+		// A pause while StartPlan sends the plan's first wave stops the next send of it.
+		opt.Hold = func() string {
+			if p, why := a.Paused(); p {
+				return who.Name + " " + why
+			}
+			return ""
+		}
+		st, err := a.h.StartPlan(ids, opt)
 		if err != nil {
 			a.log.Warn("autopilot could not start a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "err", safetext.Log(err.Error()))
 			a.mu.Lock()
@@ -343,6 +405,7 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 				a.failed[id] = "the autopilot could not start its plan: " + oneLine(err.Error())
 			}
 			a.mu.Unlock()
+			a.save()
 			continue
 		}
 		a.mu.Lock()
@@ -387,6 +450,7 @@ func (a *Autopilot) pauseAll(who backend.Identity, why string) {
 	a.paused, a.why = true, why
 	a.status.Paused, a.status.Why = true, why
 	a.mu.Unlock()
+	a.save()
 	// A tick starting plans now stops before its next one; wait for the one it sends.
 	a.starting.Lock()
 	defer a.starting.Unlock()
@@ -425,6 +489,7 @@ func (a *Autopilot) Resume(who backend.Identity) error {
 	ids := slices.Collect(maps.Keys(a.held))
 	name := a.identity().Name
 	a.mu.Unlock()
+	a.save()
 	slices.Sort(ids)
 	var errs []error
 	for _, id := range ids {

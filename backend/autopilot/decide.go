@@ -18,19 +18,27 @@ type candidate struct {
 	deadline time.Time
 	// blocked says why a redeploy of it is refused now ("" when it is not).
 	blocked string
-	// busy: a redeploy may be moving it (anyone's).
+	// busy: a redeploy may be moving it (anyone's); by is who started it, when known.
 	busy bool
+	by   string
 }
 
 // fromRows are the candidates of a snapshot's rows: the instances with a pending event a
-// redeploy has not answered yet.
+// redeploy has not answered yet, each with the event a redeploy would answer (the row's
+// own when none would: it is left to humans).
 func fromRows(rows []*fleet.Row) []candidate {
 	out := make([]candidate, 0, len(rows))
 	for _, r := range rows {
 		if r.Avoided {
 			continue
 		}
-		c := candidate{inst: r.Inst, event: r.Event, deadline: r.Deadline, busy: r.InProgress}
+		c := candidate{inst: r.Inst, event: r.Event, deadline: r.Deadline, busy: r.InProgress, by: r.StartedBy.Identity.Name}
+		if ev := r.Eligibility.Event; ev != nil {
+			// The event a redeploy answers decides, not the row's first: that one may be a
+			// drill (CreateSimulatedSystemEvents, a rehearsal) or an event a redeploy does
+			// not answer, whose type and deadline are not the redeploy's.
+			c.event, c.deadline = ev, ev.NotBefore
+		}
 		switch {
 		case r.Blocked:
 			if b := r.Eligibility.FirstBlock(); b != nil {

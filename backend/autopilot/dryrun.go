@@ -88,7 +88,14 @@ func DryRun(ctx context.Context, h *fleet.Hub, pol *policy.Policy, horizon, assu
 	var busy []running
 	for _, c := range cands {
 		if c.busy {
-			busy = append(busy, running{c: c, until: now.Add(assume)})
+			// The autopilot's own redeploys hold their rule's max_in_flight, as in the run.
+			rule := ""
+			if c.by == pol.Identity() {
+				if m := pol.Match(c.inst, c.event); m != nil {
+					rule = m.Name
+				}
+			}
+			busy = append(busy, running{c: c, rule: rule, until: now.Add(assume)})
 		}
 	}
 	done := map[string]string{}

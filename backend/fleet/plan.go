@@ -203,6 +203,10 @@ type PlanOptions struct {
 	// same hub's Redeploy (serve wraps it to log the call and refuse it while shutting
 	// down).
 	Submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
+	// Hold, when set, is asked before each send: a non-empty answer pauses the plan with
+	// it as the reason, before that send (the autopilot's pause reaches a plan whose first
+	// wave StartPlan is still sending).
+	Hold func() string
 }
 
 // Plan is a batch of redeploys the hub runs in waves. Its methods are safe for concurrent
@@ -212,6 +216,7 @@ type Plan struct {
 	store  *PlanStore
 	notify func(Transition)
 	submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
+	hold   func() string
 
 	// step makes steps one at a time; mu guards the record and is let go during calls, so
 	// a screen reading the plan (Record, Summary) never waits on the API.
@@ -269,7 +274,7 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 		}
 	}
 	now := h.Now()
-	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, wake: make(chan struct{}, 1)}
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, hold: opt.Hold, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
 		InWindow: opt.InWindow, Limits: slices.Clone(opt.Limits),

@@ -381,6 +381,15 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if v.groups.full(p.rec.Limits, p.rec.Groups[it.InstanceID]) != nil {
 			continue
 		}
+		if p.hold != nil {
+			if why := p.hold(); why != "" {
+				p.rec.Phase, p.rec.Stopped = PhasePaused, why
+				if err := p.save(); err != nil {
+					return err
+				}
+				break
+			}
+		}
 		// The intent is saved before the call: after a crash, a resumed plan knows this
 		// instance may have been sent, and reconciles instead of sending it again.
 		it.Status, it.Submitted = ItemSubmitting, now

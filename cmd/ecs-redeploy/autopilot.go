@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,7 +186,7 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 		defer drain(5 * time.Second)
 	}
 	var ap *autopilot.Autopilot
-	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every),
+	opt := autopilot.Options{Policy: pol, Logger: logger, Every: g.autopilotEvery(o.every), State: autopilotState(store, pol),
 		OnNotice: pauseNotices(notifier, e.Now, func() *autopilot.Autopilot { return ap }, func(kind, text string) {
 			outMu.Lock()
 			defer outMu.Unlock()
@@ -244,8 +245,12 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	if err != nil {
 		return nil, err
 	}
+	store, err := g.planStore()
+	if err != nil {
+		return nil, err
+	}
 	var ap *autopilot.Autopilot
-	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery),
+	opt := autopilot.Options{Policy: pol, Logger: slog.New(logger), Every: g.autopilotEvery(autopilot.DefaultEvery), State: autopilotState(store, pol),
 		OnNotice: pauseNotices(n, h.Now, func() *autopilot.Autopilot { return ap }, nil)}
 	ap, err = autopilot.New(h, opt)
 	if err != nil {
@@ -254,6 +259,16 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	logger.Info("autopilot", "name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules))
 	go ap.Run(ctx)
 	return ap, nil
+}
+
+// autopilotState is the file the autopilot of pol keeps its pause and failures in across
+// restarts, beside the plans (autopilot.Options.State); "" without a state directory (the
+// demo).
+func autopilotState(store *fleet.PlanStore, pol *policy.Policy) string {
+	if store == nil {
+		return ""
+	}
+	return filepath.Join(store.Dir, "autopilot-"+pol.Name+".json")
 }
 
 // autopilotEvery is how often the autopilot looks, on the wall clock: every, or on an
@@ -266,6 +281,9 @@ func (g *globalOptions) autopilotEvery(every time.Duration) time.Duration {
 	return max(time.Duration(float64(every)/g.SimSpeed), 100*time.Millisecond)
 }
 
+// maxPolicyLines is how many of a policy's mistakes are printed: a screenful.
+const maxPolicyLines = 20
+
 // loadPolicy reads the policy file. Its mistakes are printed to w, one line each with
 // file and line (each made safe for the terminal, as every error line is), and the error
 // counts them: a usage mistake.
@@ -273,8 +291,18 @@ func loadPolicy(w io.Writer, path string) (*policy.Policy, error) {
 	pol, err := policy.Load(path)
 	var pe *policy.Error
 	if errors.As(err, &pe) {
-		for _, line := range pe.Problems {
-			fmt.Fprintln(w, safetext.Terminal(line))
+		// Every mistake up to a screenful; a file that is not a policy at all would
+		// otherwise print one line for each of its lines.
+		shown := pe.Problems[:min(len(pe.Problems), maxPolicyLines)]
+		for _, line := range shown {
+			if _, err := fmt.Fprintln(w, safetext.Terminal(line)); err != nil {
+				return nil, err
+			}
+		}
+		if more := len(pe.Problems) - len(shown); more > 0 {
+			if _, err := fmt.Fprintf(w, "… and %d more\n", more); err != nil {
+				return nil, err
+			}
 		}
 		return nil, usageError{fmt.Errorf("%s: %d mistake(s), each on a line above; fix them and run again (docs/autopilot.md)", path, len(pe.Problems))}
 	}

@@ -39,8 +39,8 @@ type Match struct {
 	Regions []string
 	// Tags must all be on the instance with these values; the value "*" matches any value.
 	Tags map[string]string
-	// EventTypes and EventStatuses are matched against the instance's pending event (the
-	// one the console's row shows: the earliest deadline).
+	// EventTypes and EventStatuses are matched against the pending event a redeploy would
+	// answer (the earliest such, never a drill; the row's event when there is none).
 	EventTypes    []model.EventType
 	EventStatuses []model.EventCycleStatus
 }
@@ -244,17 +244,28 @@ func (w When) avoided(t time.Time) (end time.Time, in bool) {
 	if zone == nil {
 		zone = time.UTC
 	}
+	// Hours on the zone's clock, not time elapsed since midnight: they differ on a day
+	// the clocks change.
 	l := t.In(zone)
-	midnight := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, zone)
-	since := l.Sub(midnight)
+	since := time.Duration(l.Hour())*time.Hour + time.Duration(l.Minute())*time.Minute +
+		time.Duration(l.Second())*time.Second + time.Duration(l.Nanosecond())
+	until := func(days int, d time.Duration) time.Time {
+		e := time.Date(l.Year(), l.Month(), l.Day()+days, int(d/time.Hour), int(d%time.Hour/time.Minute), 0, 0, zone)
+		if !e.After(t) {
+			// A clock time repeated when the clocks go back may be read as its first
+			// occurrence: wait the hours on the clock instead.
+			e = t.Add(time.Duration(days)*24*time.Hour + d - since)
+		}
+		return e
+	}
 	for _, h := range w.Avoid {
 		switch {
 		case h.Start < h.End && since >= h.Start && since < h.End:
-			return midnight.Add(h.End), true
+			return until(0, h.End), true
 		case h.Start > h.End && since >= h.Start:
-			return midnight.AddDate(0, 0, 1).Add(h.End), true
+			return until(1, h.End), true
 		case h.Start > h.End && since < h.End:
-			return midnight.Add(h.End), true
+			return until(0, h.End), true
 		}
 	}
 	return time.Time{}, false
