@@ -126,7 +126,9 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 				p.emitIfStarted(*it, now)
 				break
 			}
-			it.Due, it.DueUntil, it.Reason = start, until, ""
+			// Inside its window already: due now, as docs/cli.md says, not at the
+			// window's start, which has passed.
+			it.Due, it.DueUntil, it.Reason = later(start, now), until, ""
 		}
 		changed = changed || *it != before
 	}
@@ -283,4 +285,11 @@ func (h *Hub) PlanSchedule(ctx context.Context, ids []string) ([]PlanItem, error
 		return nil, err
 	}
 	return p.Record().Items, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
