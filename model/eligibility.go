@@ -227,7 +227,13 @@ func noEventNext(in *Instance) string {
 			return "accept the Inquiring event to let the platform act now (key A, or ecs-redeploy accept " + ev.ID + ")"
 		}
 	}
-	return "nothing to redeploy for: the platform acts at the deadline; renew or top up for billing events"
+	for _, ev := range in.PendingEvents() {
+		switch ev.Type {
+		case EventExpirationStop, EventExpirationDelete, EventUnbalancedStop, EventUnbalancedDelete:
+			return "nothing to redeploy for: a billing event; renew the instance or top up the account before its deadline"
+		}
+	}
+	return "nothing to redeploy for: the platform acts at the deadline"
 }
 
 // Evaluate applies the rules of the RedeployInstance API page to an instance at now, with

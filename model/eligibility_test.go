@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -337,5 +338,25 @@ func TestVerdictWarningsAreExactAndAppendCopies(t *testing.T) {
 	}
 	if Evaluate(&a, now, false).Warnings[0].Message != "instance is Running: it goes Stopping → Stopped → Starting → Running; expect downtime" {
 		t.Fatal("the shared downtime warning was changed by an append")
+	}
+}
+
+// The advice of an instance with no event a redeploy answers names billing only for a
+// billing event (a tester saw "renew or top up" offered for a SystemFailure.Reboot).
+func TestNoEventAdviceNamesBillingOnlyForBillingEvents(t *testing.T) {
+	now := time.Date(2026, 12, 7, 16, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		typ     EventType
+		billing bool
+	}{{EventExpirationStop, true}, {EventUnbalancedDelete, true}, {"SystemFailure.Reboot", false}} {
+		in := Instance{ID: "i-bp1x", Status: StatusRunning, Events: []Event{{ID: "e-1", Type: tc.typ,
+			CycleStatus: CycleScheduled, NotBefore: now.Add(time.Hour)}}}
+		b := Evaluate(&in, now, false).FirstBlock()
+		if b == nil || b.Next == "" {
+			t.Fatalf("%s: no block with advice: %+v", tc.typ, b)
+		}
+		if got := strings.Contains(b.Next, "renew"); got != tc.billing {
+			t.Errorf("%s: %q", tc.typ, b.Next)
+		}
 	}
 }
