@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
 )
 
@@ -283,4 +284,33 @@ func (h *Hub) PlanSchedule(ctx context.Context, ids []string) ([]PlanItem, error
 		return nil, err
 	}
 	return p.Record().Items, nil
+}
+
+// MaintenanceOf is Maintenance for many instances of one region at once: what the hub's
+// cache holds (read less than MaintenanceTTL ago), the rest in one
+// DescribeInstanceMaintenanceAttributes call (the backend pages 100 ids a call). Ids of
+// the wrong shape, or that the hub does not list in region, are not asked for; an
+// instance ECS did not answer for is absent from the map, never given another's
+// attributes. The error is the call's, wrapping the API's.
+func (h *Hub) MaintenanceOf(ctx context.Context, region string, ids []string) (map[string]model.MaintenanceAttribute, error) {
+	h.mu.Lock()
+	ask := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if rec := h.records[id]; backend.CheckInstanceID(id) == nil && rec != nil && rec.listed && rec.inst.RegionID == region {
+			ask = append(ask, id)
+		}
+	}
+	h.mu.Unlock()
+	out := make(map[string]model.MaintenanceAttribute, len(ask))
+	if len(ask) == 0 {
+		return out, nil
+	}
+	got, err := h.maintenanceOf(ctx, region, ask)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range got {
+		out[a.InstanceID] = a
+	}
+	return out, nil
 }
