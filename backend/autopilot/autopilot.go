@@ -568,10 +568,18 @@ func (a *Autopilot) Paused() (bool, string) {
 	return a.paused, a.why
 }
 
-// Reload puts pol in force from the next tick. Its identity follows its name; plans
-// already started keep theirs.
+// Reload puts pol in force from the next tick. A policy of another name is refused
+// (ReloadFailed), the last good one staying in force: the name is the autopilot's
+// identity and its state file's, and the plans it started under the old one would not be
+// adopted after a restart.
 func (a *Autopilot) Reload(pol *policy.Policy) {
 	a.mu.Lock()
+	if old := a.pol.Name; pol.Name != old {
+		a.mu.Unlock()
+		a.ReloadFailed(fmt.Errorf("%s: name %q is not the running policy's %q: a rename changes the autopilot's identity and state file, so its plans would not be adopted after a restart; restart it to rename",
+			pol.File, pol.Name, old))
+		return
+	}
 	a.pol, a.polErr = pol, ""
 	a.status.Name, a.status.Policy, a.status.PolicyErr = a.identity().Name, pol.File, ""
 	a.mu.Unlock()
