@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+
+	"ecs-redeploy/backend/localfile"
 )
 
 // state is what the autopilot keeps across a restart (Options.State): a pause nobody
@@ -19,10 +21,12 @@ type state struct {
 	Failed map[string]string `json:"failed,omitempty"`
 }
 
-// loadState reads the state file; a missing one is the zero state.
+// loadState reads the state file; a missing one is the zero state. It is read as the
+// other state files are (localfile.State): a FIFO or another user's file there is refused
+// at once, never waited on.
 func loadState(path string) (state, error) {
 	var st state
-	data, err := os.ReadFile(path)
+	data, err := localfile.ReadFile(path, localfile.State)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil
 	}

@@ -336,6 +336,13 @@ func TestNewRefusesABadURLInOneLine(t *testing.T) {
 			t.Errorf("%q: %v", u, err)
 		}
 	}
+	// A refused URL's path and query (where a webhook keeps its secret) never reach the
+	// line, whether or not it parses.
+	for _, u := range []string{"ftp://hooks.example.com/T000/B000/s3cr3t?token=s3cr3t", "https://%zz/s3cr3t", "hooks.example.com/s3cr3t"} {
+		if _, err := notify.New(notify.Options{URL: u}); err == nil || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%q: the refusal shows the secret: %v", u, err)
+		}
+	}
 	if _, err := notify.New(notify.Options{URL: "http://127.0.0.1:1/x", Lead: -time.Minute}); err == nil {
 		t.Error("a negative lead was taken")
 	}

@@ -200,7 +200,13 @@ type Notifier struct {
 func New(opt Options) (*Notifier, error) {
 	u, err := url.Parse(opt.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w; got %q", ErrURL, safetext.Terminal(opt.URL))
+		// Only the scheme and host are echoed: a webhook's path and query often hold its
+		// secret, and this line reaches terminals and logs.
+		got := "a URL that does not parse"
+		if err == nil {
+			got = fmt.Sprintf("scheme %q, host %q", u.Scheme, u.Host)
+		}
+		return nil, fmt.Errorf("%w; got %s", ErrURL, safetext.Terminal(got))
 	}
 	if opt.Lead < 0 {
 		return nil, fmt.Errorf("--notify-lead must not be negative, got %s", opt.Lead)

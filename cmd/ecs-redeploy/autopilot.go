@@ -281,6 +281,9 @@ func (g *globalOptions) autopilotEvery(every time.Duration) time.Duration {
 	return max(time.Duration(float64(every)/g.SimSpeed), 100*time.Millisecond)
 }
 
+// maxPolicyLines is how many of a policy's mistakes are printed: a screenful.
+const maxPolicyLines = 20
+
 // loadPolicy reads the policy file. Its mistakes are printed to w, one line each with
 // file and line (each made safe for the terminal, as every error line is), and the error
 // counts them: a usage mistake.
@@ -288,8 +291,18 @@ func loadPolicy(w io.Writer, path string) (*policy.Policy, error) {
 	pol, err := policy.Load(path)
 	var pe *policy.Error
 	if errors.As(err, &pe) {
-		for _, line := range pe.Problems {
-			fmt.Fprintln(w, safetext.Terminal(line))
+		// Every mistake up to a screenful; a file that is not a policy at all would
+		// otherwise print one line for each of its lines.
+		shown := pe.Problems[:min(len(pe.Problems), maxPolicyLines)]
+		for _, line := range shown {
+			if _, err := fmt.Fprintln(w, safetext.Terminal(line)); err != nil {
+				return nil, err
+			}
+		}
+		if more := len(pe.Problems) - len(shown); more > 0 {
+			if _, err := fmt.Fprintf(w, "… and %d more\n", more); err != nil {
+				return nil, err
+			}
 		}
 		return nil, usageError{fmt.Errorf("%s: %d mistake(s), each on a line above; fix them and run again (docs/autopilot.md)", path, len(pe.Problems))}
 	}

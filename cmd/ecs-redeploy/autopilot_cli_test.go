@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -87,6 +88,18 @@ func TestAutopilotRefusesABadPolicy(t *testing.T) {
 	want := "policy.yaml:4: regions: \"Hangzhou\" is not a region id: write ids like cn-hangzhou\npolicy.yaml:5: lead_time \"2x\": write a duration like 6h, 90m or 2d\n"
 	if out != want || !strings.Contains(err.Error(), "policy.yaml: 2 mistake(s), each on a line above") {
 		t.Fatalf("got:\n%s%v\nwant:\n%s", out, err, want)
+	}
+	// A file of two hundred mistakes prints a screenful of them and how many more.
+	var many strings.Builder
+	many.WriteString("name: x\nrules:\n")
+	for i := range 100 {
+		fmt.Fprintf(&many, "  - name: r%d\n    when: {lead_time: 2x}\n", i)
+	}
+	os.WriteFile(bad, []byte(many.String()), 0o600)
+	out, err = run(t, "autopilot", "--demo", "--policy", bad, "--dry-run")
+	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != maxPolicyLines+1 || lines[maxPolicyLines] != "… and 180 more" ||
+		!strings.Contains(fmt.Sprint(err), "200 mistake(s)") {
+		t.Fatalf("a hundred mistakes: %d lines, last %q; %v", len(lines), lines[len(lines)-1], err)
 	}
 	if _, err := run(t, "autopilot", "--demo", "--policy", apPolicy, "--read-only"); err == nil || !strings.Contains(err.Error(), "--dry-run") {
 		t.Fatalf("--read-only without --dry-run: %v", err)

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"ecs-redeploy/backend/localfile"
 	"ecs-redeploy/model"
 )
 
@@ -30,11 +32,24 @@ var ErrPolicy = errors.New("invalid policy")
 // Is makes errors.Is(err, ErrPolicy) hold for an *Error.
 func (e *Error) Is(target error) bool { return target == ErrPolicy }
 
-// Load reads and parses the policy file at path.
+// MaxFileSize is the largest policy file Load reads (1 MiB): a policy is read by people,
+// and a 10 MB one took 15 s and 750 MB to parse.
+const MaxFileSize = 1 << 20
+
+// Load reads and parses the policy file at path. Only a regular file is read (a FIFO or a
+// device would block the reload, or never end: localfile), and only up to MaxFileSize.
 func Load(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	f, err := localfile.Open(path, os.O_RDONLY, 0, localfile.Input)
 	if err != nil {
 		return nil, fmt.Errorf("reading the policy: %w", err)
+	}
+	defer func() { _ = f.Close() }() // read-only: its close says nothing the read did not
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the policy: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("reading the policy: %s is larger than %d KiB; a policy is a page of rules (see docs/autopilot.md)", path, MaxFileSize>>10)
 	}
 	return Parse(path, data)
 }
@@ -46,7 +61,7 @@ func Parse(file string, data []byte) (*Policy, error) {
 	pol := &Policy{File: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.syntax(err)
+		p.syntax(err, data)
 		return nil, p.err()
 	}
 	if len(doc.Content) == 0 {
@@ -131,10 +146,15 @@ func (p *parser) err() error {
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // syntax turns a YAML syntax error into "file:line: …".
-func (p *parser) syntax(err error) {
+func (p *parser) syntax(err error, data []byte) {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		// yaml.v3 says a tab "cannot start any token": say what to do about it.
+		if lines := strings.Split(string(data), "\n"); n >= 1 && n <= len(lines) && strings.Contains(lines[n-1], "\t") {
+			p.add(n, "not valid YAML: a tab; indent with spaces")
+			return
+		}
 		p.add(n, "not valid YAML: "+m[2])
 		return
 	}

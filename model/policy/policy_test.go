@@ -76,7 +76,7 @@ func TestParseReportsEveryMistake(t *testing.T) {
 
 func TestParseOneLineMistakes(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"syntax", "name: a\nrules:\n\t- x\n", "p.yaml:3: not valid YAML: found character that cannot start any token"},
+		{"syntax", "name: a\nrules:\n\t- x\n", "p.yaml:3: not valid YAML: a tab; indent with spaces"},
 		{"empty", "", "p.yaml:1: the file is empty"},
 		{"no rules", "name: a\n", "p.yaml:1: rules: missing"},
 		{"no name", "rules:\n  - name: r\n    match: {regions: [cn-hangzhou]}\n", "p.yaml:1: name: missing"},
