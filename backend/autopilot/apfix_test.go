@@ -217,15 +217,16 @@ func TestATickReadsOnlyTheWindowsItNeedsInOneCallARegion(t *testing.T) {
 		if i <= 2 {
 			due = "+3h"
 		}
-		fmt.Fprintf(&sc, "  - {id: i-bp1e%016d, region: cn-hangzhou, tags: {app: web}, maintenance: {windows: [{start: \"02:00:00\", end: \"06:00:00\"}]}, events: [{type: SystemMaintenance.Redeploy, not_before: %q, published: \"-1h\"}]}\n", i, due)
+		fmt.Fprintf(&sc, "  - {id: i-bp1e%016d, region: cn-hangzhou, tags: {app: web}, maintenance: {windows: [{start: \"00:00:00\", end: \"23:00:00\"}]}, events: [{type: SystemMaintenance.Redeploy, not_before: %q, published: \"-1h\"}]}\n", i, due)
 	}
-	h, ap, m, _ := windowRig(t, sc.String(), `name: t
+	const pol = `name: t
 rules:
   - name: web
     match: {tags: {app: web}}
     when: {in_maintenance_window: true, lead_time: 6h}
     how: {max_in_flight: 1}
-`, 0)
+`
+	h, ap, m, _ := windowRig(t, sc.String(), pol, 0)
 	ap.Tick(context.Background())
 	if calls, ids := m.count(); calls != 1 || ids != 2 {
 		t.Fatalf("a tick over 20 instances, 2 within their lead time: %d DescribeInstanceMaintenanceAttributes calls for %d ids, want 1 for 2", calls, ids)
@@ -238,6 +239,17 @@ rules:
 	}
 	if far != 18 {
 		t.Fatalf("%d of 18 instances shown due when their lead time begins: %+v", far, h.Snapshot().Autopilot.Next)
+	}
+
+	// The dry run shows every start, past the lead time's too: every window, one call.
+	h, _, m, _ = windowRig(t, sc.String(), pol, 0)
+	p, _ := policy.Parse("p.yaml", []byte(pol))
+	tl := autopilot.DryRun(context.Background(), h, p, 96*time.Hour, 0)
+	if calls, ids := m.count(); calls != 1 || ids != 20 {
+		t.Fatalf("a dry run over 20 instances: %d calls for %d ids, want 1 for 20", calls, ids)
+	}
+	if len(tl.Redeploys) != 20 {
+		t.Fatalf("the dry run starts %d, want 20: %+v", len(tl.Redeploys), tl)
 	}
 }
 

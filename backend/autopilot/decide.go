@@ -219,8 +219,15 @@ var errNotRead = errors.New("maintenance window not read: its lead time has not 
 // for what the hub's cache does not hold (Hub.MaintenanceOf): those of the candidates a
 // rule that keeps to windows takes and whose lead time has begun. An instance whose lead
 // time is days away costs no call until it begins; the rest of the fleet is answered
-// errNotRead. A region whose read failed answers its error for each of its instances.
+// errNotRead.
 func windowsDue(ctx context.Context, h *fleet.Hub, pol *policy.Policy, now time.Time, cands []candidate, done map[string]string) maintFunc {
+	return readWindows(ctx, h, windowsWanted(pol, now, cands, done, true))
+}
+
+// windowsWanted are the instances, by region, whose windows decide reads: not handled, not
+// busy, not blocked, taken by a rule that keeps to windows and does not refuse them, and,
+// when lead, whose rule's lead time has begun at now.
+func windowsWanted(pol *policy.Policy, now time.Time, cands []candidate, done map[string]string, lead bool) map[string][]string {
 	byRegion := map[string][]string{}
 	for _, c := range cands {
 		if _, ok := done[c.inst.ID]; ok || c.busy || c.blocked != "" {
@@ -230,15 +237,21 @@ func windowsDue(ctx context.Context, h *fleet.Hub, pol *policy.Policy, now time.
 		if r == nil || !r.When.InWindow || r.Refusal(c.inst) != "" {
 			continue
 		}
-		if r.When.LeadTime > 0 && now.Before(c.deadline.Add(-r.When.LeadTime)) {
+		if lead && r.When.LeadTime > 0 && now.Before(c.deadline.Add(-r.When.LeadTime)) {
 			continue
 		}
 		byRegion[c.inst.RegionID] = append(byRegion[c.inst.RegionID], c.inst.ID)
 	}
-	regions := slices.Sorted(maps.Keys(byRegion))
+	return byRegion
+}
+
+// readWindows reads the windows of byRegion's instances, one call a region (fewer when
+// the hub's cache holds them), and answers decide from what it read: errNotRead for an
+// instance not asked for, its region's error when the read failed.
+func readWindows(ctx context.Context, h *fleet.Hub, byRegion map[string][]string) maintFunc {
 	read := map[string]model.MaintenanceAttribute{}
 	asked := map[string]error{} // instance → its region's error (nil: asked, no error)
-	for _, region := range regions {
+	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
 		got, err := h.MaintenanceOf(ctx, region, byRegion[region])
 		for _, id := range byRegion[region] {
 			asked[id] = err
