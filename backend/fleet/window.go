@@ -260,13 +260,14 @@ func (h *Hub) maintenanceOf(ctx context.Context, region string, ids []string) ([
 	for _, id := range missing {
 		asked[id] = true
 	}
+	kept := len(out)
 	for _, a := range got {
 		if asked[a.InstanceID] {
 			asked[a.InstanceID] = false
-			h.keepMaintenance(a)
 			out = append(out, a)
 		}
 	}
+	h.keepMaintenanceAll(out[kept:])
 	return out, nil
 }
 
