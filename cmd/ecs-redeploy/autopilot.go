@@ -63,6 +63,15 @@ SIGINT or SIGTERM stops it, with the plans saved for the next start.
 			if o.horizon <= 0 || o.assume <= 0 || o.every <= 0 {
 				return usageError{errors.New("--horizon, --assume and --every must be above 0")}
 			}
+			// A dry run's flags without --dry-run are a dry run the user meant: running
+			// the autopilot for real instead would redeploy what they only wanted to see.
+			if !o.dryRun {
+				for _, name := range []string{"json", "horizon", "assume"} {
+					if cmd.Flags().Changed(name) {
+						return usageError{fmt.Errorf("--%s goes with --dry-run: add --dry-run to see the timeline (without it the autopilot runs and redeploys)", name)}
+					}
+				}
+			}
 			pol, err := loadPolicy(cmd.ErrOrStderr(), o.policy)
 			if err != nil {
 				return err

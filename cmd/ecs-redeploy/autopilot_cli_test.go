@@ -104,6 +104,14 @@ func TestAutopilotRefusesABadPolicy(t *testing.T) {
 	if _, err := run(t, "autopilot", "--demo", "--policy", apPolicy, "--read-only"); err == nil || !strings.Contains(err.Error(), "--dry-run") {
 		t.Fatalf("--read-only without --dry-run: %v", err)
 	}
+	// A dry run's flags without --dry-run ran the autopilot for real (a tester's --json).
+	for _, flag := range [][]string{{"--json"}, {"--horizon", "48h"}, {"--assume", "5m"}} {
+		args := append([]string{"autopilot", "--demo", "--policy", apPolicy}, flag...)
+		var ue usageError
+		if _, err := run(t, args...); !errors.As(err, &ue) || !strings.Contains(err.Error(), flag[0]+" goes with --dry-run") {
+			t.Fatalf("%s without --dry-run: %v", flag[0], err)
+		}
+	}
 	if _, err := run(t, "autopilot", "--demo"); err == nil || !strings.Contains(err.Error(), "--policy FILE is required") {
 		t.Fatalf("no --policy: %v", err)
 	}

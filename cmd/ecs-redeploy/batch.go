@@ -438,6 +438,17 @@ func (br *batchRun) report(st fleet.PlanStatus, runErr error) error {
 	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
 		return err
 	}
+	if errors.Is(runErr, context.Canceled) {
+		msg := fmt.Sprintf("plan %s: interrupted: nothing more is sent", rec.ID)
+		switch {
+		case rec.Ended():
+		case br.store == nil:
+			msg += "; a plan of the built-in simulator is not kept, so it ends here"
+		default:
+			msg += "; the rest is kept for redeploy --resume"
+		}
+		return interrupted{msg: msg, err: runErr}
+	}
 	if runErr != nil {
 		return fmt.Errorf("plan %s: %w", rec.ID, runErr)
 	}
@@ -513,3 +524,13 @@ func (g *globalOptions) planWhere() string {
 	}
 	return ep + ", profile " + prof
 }
+
+// interrupted is a run stopped by ctrl+c or a signal: its words say what became of the
+// plan instead of the context's "context canceled"; errors.Is still finds the cause.
+type interrupted struct {
+	msg string
+	err error
+}
+
+func (e interrupted) Error() string { return e.msg }
+func (e interrupted) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -174,7 +175,7 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 			pr.printf("%s\n", id)
 		}
 		if e.Drills != nil {
-			pr.printf("the console marks them DRILL; remove them with: ecs-redeploy drill --cancel --all\n")
+			pr.printf("the console marks them DRILL; remove them with: %s\n", cancelAllCommand(g, ref.RegionID))
 		} else {
 			pr.printf("they live in this process's simulator and end with it\n")
 		}
@@ -410,4 +411,25 @@ func drain(ctx context.Context, h *fleet.Hub) {
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	_ = h.Drain(drainCtx)
+}
+
+// cancelAllCommand is the command that removes the drills just made, with the account
+// flags this one was given (every real-API command needs its region; a sim-server its
+// endpoint), so it runs as printed. Values are quoted for a POSIX shell when they need it.
+func cancelAllCommand(g *globalOptions, region string) string {
+	args := []string{"ecs-redeploy", "drill", "--cancel", "--all", "--region", region}
+	if g.Endpoint != "" {
+		args = append(args, "--endpoint", g.Endpoint)
+	}
+	if g.Profile != "" {
+		args = append(args, "--profile", g.Profile)
+	}
+	for i, a := range args {
+		if strings.ContainsFunc(a, func(r rune) bool {
+			return !(r == '-' || r == '.' || r == ':' || r == '/' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+		}) {
+			args[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return safetext.Terminal(strings.Join(args, " "))
 }

@@ -124,8 +124,19 @@ func TestDrillAgainstSimServer(t *testing.T) {
 		t.Fatalf("a viewer changed the drills: %+v", evs)
 	}
 
+	// A second drill, made as a person would: the command it prints to remove them runs as
+	// printed (it named no region, and every real-API command needs one).
+	out, err = run(t, append([]string{"drill", "--instances", in.ID, "--event-type", "SystemFailure.Reboot", "--in", "1h"}, where...)...)
+	_, hint, ok := strings.Cut(out, "remove them with: ")
+	if err != nil || !ok {
+		t.Fatalf("a second drill: %v\n%s", err, out)
+	}
+	args := strings.Fields(hint)
+	if args[0] != "ecs-redeploy" {
+		t.Fatalf("the hint: %q", hint)
+	}
 	// Canceled, then gone from the listing and from the state directory.
-	out, err = run(t, append([]string{"drill", "--cancel", "--all", "--audit-log", audit}, where...)...)
+	out, err = run(t, append(args[1:], "--audit-log", audit)...)
 	if err != nil || !strings.Contains(out, drill+": canceled (RequestId ") {
 		t.Fatalf("drill --cancel --all: %v\n%s", err, out)
 	}

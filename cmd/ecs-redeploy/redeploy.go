@@ -90,6 +90,14 @@ every redeploy this process knows of counts, not only the batch's.`,
 				// Before anything is opened: a bad --max-per is a usage mistake, whatever else.
 				return err
 			}
+			// The batch flags are checked for one id too: a mistyped --on-failure was
+			// taken silently and the redeploy sent.
+			if bo.maxInFlight < 1 {
+				return usageError{fmt.Errorf("--max-in-flight must be at least 1, got %d", bo.maxInFlight)}
+			}
+			if _, err := fleet.ParseOnFailure(bo.onFailure); err != nil {
+				return usageError{fmt.Errorf("--on-failure: %w", err)}
+			}
 			if len(args) != 1 || args[0] == "-" || bo.fromFile != "" || bo.json || bo.inWindow || len(bo.limits) > 0 {
 				ids, err := readTargets(args, bo.fromFile, cmd.InOrStdin())
 				if err != nil {

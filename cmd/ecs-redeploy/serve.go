@@ -154,11 +154,13 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	if err != nil {
 		return err
 	}
-	hostKey, err := serve.LoadHostKey(o.HostKey)
+	// The keys first: a refused --authorized-keys must not leave a new private host key
+	// behind (by default in the working directory, which may be a clone).
+	keys, err := serve.NewKeyring(o.AuthorizedKeys, o.OperatorKeys)
 	if err != nil {
 		return err
 	}
-	keys, err := serve.NewKeyring(o.AuthorizedKeys, o.OperatorKeys)
+	hostKey, err := serve.LoadHostKey(o.HostKey)
 	if err != nil {
 		return err
 	}

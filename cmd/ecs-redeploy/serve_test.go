@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,6 +134,11 @@ func TestServeRefusals(t *testing.T) {
 				t.Fatalf("err = %v (usage %v), want %q (usage %v)", err, errors.As(err, &ue), tc.want, tc.usage)
 			}
 		})
+	}
+	// A refused key file leaves no private host key behind (it was generated first, by
+	// default into the working directory: a clone, where it could be committed).
+	if _, err := os.Stat(filepath.Join(dir, "hk")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused --authorized-keys left a host key: %v", err)
 	}
 	hk := filepath.Join(dir, "host_key")
 	if err := os.WriteFile(hk, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"), 0o644); err != nil {

@@ -285,3 +285,15 @@ func TestRedeployMaxPerBadValue(t *testing.T) {
 		t.Errorf("--resume --in-window: %v", err)
 	}
 }
+
+// The batch flags are checked for one id as for several: `--on-failure retry ID` was
+// taken silently and the redeploy sent (a tester's find), while two ids were refused.
+func TestRedeployOneIDChecksTheBatchFlags(t *testing.T) {
+	for _, args := range [][]string{{"--on-failure", "retry"}, {"--max-in-flight", "0"}} {
+		out, err := run(t, append(append([]string{"redeploy", "--demo", "--scenario", scenario, "--yes"}, args...), "i-bp1webprod0000000001")...)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), args[0]) || strings.Contains(out, "started task") {
+			t.Errorf("%v on one id: %v; printed %q", args, err, out)
+		}
+	}
+}

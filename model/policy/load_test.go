@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,9 @@ func TestLoadRefusesWhatIsNotASmallRegularFile(t *testing.T) {
 	}
 	if _, err := policy.Load(fifo); !errors.Is(err, localfile.ErrNotRegular) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("a FIFO: %v", err)
+	}
+	if _, err := policy.Load(filepath.Join(dir, "nope.yaml")); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "give the path of a policy file") {
+		t.Errorf("a missing file: %v", err)
 	}
 	if _, err := policy.Load(dir); err == nil || strings.Contains(err.Error(), "\n") {
 		t.Errorf("a directory: %v", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,9 @@ const MaxFileSize = 1 << 20
 // device would block the reload, or never end: localfile), and only up to MaxFileSize.
 func Load(path string) (*Policy, error) {
 	f, err := localfile.Open(path, os.O_RDONLY, 0, localfile.Input)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the policy: %w; give the path of a policy file (docs/autopilot-policy.yaml is one to start from)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the policy: %w", err)
 	}
