@@ -315,6 +315,32 @@ func TestPendingEventsByDeadline(t *testing.T) {
 	}
 }
 
+// A verdict's warnings are kept at their exact size, the lone downtime warning shared by
+// every Running instance (issue 20: room for three per row was 6 MB at 100,000 rows).
+// Appending to one verdict's warnings must never show in another's.
+func TestVerdictWarningsAreExactAndAppendCopies(t *testing.T) {
+	a, b := base(), base()
+	b.ID = "i-bp1other"
+	ea, eb := Evaluate(&a, now, false), Evaluate(&b, now, false)
+	if len(ea.Warnings) != 1 || ea.Warnings[0].Kind != WarnDowntime || cap(ea.Warnings) != 1 {
+		t.Fatalf("warnings %v (cap %d), want the downtime warning alone at its size", ea.Warnings, cap(ea.Warnings))
+	}
+	grown := append(ea.Warnings, Warning{Kind: WarnDeadlineNear, Message: "changed"})
+	grown[0].Message = "changed"
+	if eb.Warnings[0].Message == "changed" || len(eb.Warnings) != 1 {
+		t.Fatalf("another verdict changed with an append: %v", eb.Warnings)
+	}
+	near := base()
+	near.Events[0].NotBefore = now.Add(10 * time.Minute)
+	en := Evaluate(&near, now, true)
+	if got := warnKinds(en); !slices.Equal(got, []WarningKind{WarnDowntime, WarnForceStop, WarnDeadlineNear}) || cap(ForceStopWarnings(&near)) != 1 {
+		t.Fatalf("warnings with ForceStop %v", got)
+	}
+	if Evaluate(&a, now, false).Warnings[0].Message != "instance is Running: it goes Stopping → Stopped → Starting → Running; expect downtime" {
+		t.Fatal("the shared downtime warning was changed by an append")
+	}
+}
+
 // The advice of an instance with no event a redeploy answers names billing only for a
 // billing event (a tester saw "renew or top up" offered for a SystemFailure.Reboot).
 func TestNoEventAdviceNamesBillingOnlyForBillingEvents(t *testing.T) {

@@ -148,6 +148,14 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 			a.held[id] = true
 		}
 	}
+	// Holds are not saved with a plan: the plans it adopts get them again, or their queued
+	// items would go out on the window alone, and a pause read from its state file would
+	// not stop them.
+	for id := range a.plans {
+		if err := h.SetPlanHolds(id, a.holdPlan(a.identity()), a.holdItem); err != nil {
+			a.log.Warn("autopilot could not adopt its plan", "plan", id, "err", safetext.Log(err.Error()))
+		}
+	}
 	a.status = fleet.AutopilotStatus{Name: a.identity().Name, Policy: opt.Policy.File, Paused: a.paused, Why: a.why}
 	h.SetAutopilotControl(a)
 	h.SetAutopilot(a.statusCopy())
@@ -276,6 +284,9 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		}
 		for _, it := range st.Items {
 			switch {
+			case it.Deferred:
+				// Skipped by its hold (holdItem) when its turn came: not a failure, and
+				// not handled; the decision below takes it again.
 			case it.Status == fleet.ItemFailed || (it.Status == fleet.ItemSkipped && it.Submitted.IsZero() && it.Reason != ""):
 				if _, known := a.failed[it.InstanceID]; !known {
 					a.failed[it.InstanceID] = "the autopilot's redeploy did not finish (" + string(it.Status) + ": " + it.Reason + "); it does not try again"
@@ -302,7 +313,12 @@ func (a *Autopilot) Tick(ctx context.Context) {
 		a.save()
 	}
 
-	d := decide(ctx, pol, now, fromRows(snap.Rows), done, l, a.h.Maintenance)
+	cands := fromRows(snap.Rows)
+	maint := windowsDue(ctx, a.h, pol, now, cands, done)
+	// The reads may have taken a while (up to 30 s a region): the decision is made on the
+	// clock after them, not on the one the tick started with.
+	now = a.h.Now()
+	d := decide(ctx, pol, now, cands, done, l, maint)
 	var notices [][2]string
 	a.mu.Lock()
 	if a.paused {
@@ -391,12 +407,7 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 		ids := byRule[r]
 		opt := PlanOptions(r, who)
 		// A pause while StartPlan sends the plan's first wave stops the next send of it.
-		opt.Hold = func() string {
-			if p, why := a.Paused(); p {
-				return who.Name + " " + why
-			}
-			return ""
-		}
+		opt.Hold, opt.HoldItem = a.holdPlan(who), a.holdItem
 		st, err := a.h.StartPlan(ids, opt)
 		if err != nil {
 			a.log.Warn("autopilot could not start a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "err", safetext.Log(err.Error()))
@@ -415,6 +426,49 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 		notices = append(notices, [2]string{NoticePlanStarted, fmt.Sprintf("%s started plan %s under rule %q: %v", who.Name, st.ID, r.Name, ids)})
 	}
 	return notices
+}
+
+// holdPlan is its plans' PlanOptions.Hold: its pause stops their next send.
+func (a *Autopilot) holdPlan(who backend.Identity) func() string {
+	return func() string {
+		if p, why := a.Paused(); p {
+			return who.Name + " " + why
+		}
+		return ""
+	}
+}
+
+// holdItem is its plans' PlanOptions.HoldItem: why the queued instance of row r may not be
+// sent at now, by the same rule timing as its ticks (policy.Rule.Start, through NotNow),
+// under the rule that takes the instance now. A plan keeps only to the window and the
+// deadline; an item queued behind a deployment set, a pause or a missed window would
+// otherwise go out later inside the avoided hours or the margin.
+//
+// The item is skipped, not kept waiting: a wait has no end a plan can tell (past the
+// margin it would never go, and the autopilot would neither start it elsewhere nor leave
+// it to humans), while a skipped item (Deferred) is the tick's again at its next look: due
+// later, started in a new plan when due, or left to humans with the reason, as any
+// instance is.
+func (a *Autopilot) holdItem(_ fleet.PlanItem, r *fleet.Row, now time.Time) string {
+	if r == nil {
+		return "" // not listed: the plan skips it itself
+	}
+	a.mu.Lock()
+	pol := a.pol
+	a.mu.Unlock()
+	cs := fromRows([]*fleet.Row{r})
+	if len(cs) == 0 {
+		return ""
+	}
+	c := cs[0]
+	rule := pol.Match(c.inst, c.event)
+	if rule == nil {
+		return "no rule of " + pol.Identity() + " takes it now"
+	}
+	if why := rule.Refusal(c.inst); why != "" {
+		return why
+	}
+	return rule.NotNow(now, c.deadline)
 }
 
 // PlanOptions are the rules of a plan the autopilot starts for rule r: at most the rule's
@@ -514,10 +568,18 @@ func (a *Autopilot) Paused() (bool, string) {
 	return a.paused, a.why
 }
 
-// Reload puts pol in force from the next tick. Its identity follows its name; plans
-// already started keep theirs.
+// Reload puts pol in force from the next tick. A policy of another name is refused
+// (ReloadFailed), the last good one staying in force: the name is the autopilot's
+// identity and its state file's, and the plans it started under the old one would not be
+// adopted after a restart.
 func (a *Autopilot) Reload(pol *policy.Policy) {
 	a.mu.Lock()
+	if old := a.pol.Name; pol.Name != old {
+		a.mu.Unlock()
+		a.ReloadFailed(fmt.Errorf("%s: name %q is not the running policy's %q: a rename changes the autopilot's identity and state file, so its plans would not be adopted after a restart; restart it to rename",
+			pol.File, pol.Name, old))
+		return
+	}
 	a.pol, a.polErr = pol, ""
 	a.status.Name, a.status.Policy, a.status.PolicyErr = a.identity().Name, pol.File, ""
 	a.mu.Unlock()

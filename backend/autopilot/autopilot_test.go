@@ -250,9 +250,38 @@ func TestReloadFailedKeepsTheLastGoodPolicy(t *testing.T) {
 	if !strings.Contains(r.told(), autopilot.NoticePolicyRefused) {
 		t.Errorf("not told: %s", r.told())
 	}
-	good, _ := policy.Parse("p.yaml", []byte(strings.Replace(anyTime, "name: t", "name: t2", 1)))
+	good, _ := policy.Parse("p.yaml", []byte(strings.Replace(anyTime, "max_in_flight: 1", "max_in_flight: 2", 1)))
 	r.ap.Reload(good)
-	if st := r.h.Snapshot().Autopilot; st.PolicyErr != "" || st.Name != "autopilot:t2" {
+	if st := r.h.Snapshot().Autopilot; st.PolicyErr != "" || st.Name != "autopilot:t" {
 		t.Fatalf("after a good reload: %+v", st)
+	}
+}
+
+// A reload that renames the policy would change the autopilot's identity and state file:
+// after a restart its plans (started under the old name) are not adopted, and its pause
+// and failures are read from another file. It is refused, saying why, and the last good
+// policy stays in force.
+func TestAReloadThatRenamesThePolicyIsRefused(t *testing.T) {
+	r := newRig(t, twoWeb, anyTime)
+	renamed, err := policy.Parse("p.yaml", []byte(strings.Replace(anyTime, "name: t", "name: t2", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ap.Reload(renamed)
+	st := r.h.Snapshot().Autopilot
+	if st.Name != "autopilot:t" || r.ap.Identity().Name != "autopilot:t" || !strings.Contains(st.PolicyErr, `name "t2" is not the running policy's "t"`) || strings.Contains(st.PolicyErr, "\n") {
+		t.Fatalf("after a renaming reload: %+v", st)
+	}
+	if !strings.Contains(r.told(), autopilot.NoticePolicyRefused) || strings.Contains(r.told(), autopilot.NoticePolicyReloaded) {
+		t.Errorf("told: %s", r.told())
+	}
+	r.ap.Tick(context.Background())
+	if got := r.b.sent(); len(got) != 1 {
+		t.Fatalf("the last good policy is not in force: sent %v", got)
+	}
+	for _, p := range r.h.Plans() {
+		if p.Identity.Name != "autopilot:t" {
+			t.Fatalf("a plan runs as %s", p.Identity.Name)
+		}
 	}
 }

@@ -2,7 +2,10 @@ package autopilot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,6 +167,12 @@ func decide(ctx context.Context, pol *policy.Policy, now time.Time, cands []cand
 		var ma *model.MaintenanceAttribute
 		if r.When.InWindow {
 			a, err := maint(ctx, id)
+			if errors.Is(err, errNotRead) {
+				// Its lead time had not begun when the windows were read (windowsDue):
+				// nothing starts it before, and its window is read once it has.
+				d.next = append(d.next, fleet.AutopilotDue{InstanceID: id, Rule: r.Name, At: later(now, c.deadline.Add(-r.When.LeadTime))})
+				continue
+			}
 			if err != nil {
 				left("its maintenance window could not be read (asked again next time): " + oneLine(err.Error()))
 				continue
@@ -194,4 +203,73 @@ func oneLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// errNotRead is windowsDue's answer for an instance whose window it did not read.
+var errNotRead = errors.New("maintenance window not read: its lead time has not begun")
+
+// windowsDue reads the maintenance windows a decision at now needs, in one call per region
+// for what the hub's cache does not hold (Hub.MaintenanceOf): those of the candidates a
+// rule that keeps to windows takes and whose lead time has begun. An instance whose lead
+// time is days away costs no call until it begins; the rest of the fleet is answered
+// errNotRead.
+func windowsDue(ctx context.Context, h *fleet.Hub, pol *policy.Policy, now time.Time, cands []candidate, done map[string]string) maintFunc {
+	return readWindows(ctx, h, windowsWanted(pol, now, cands, done, true))
+}
+
+// windowsWanted are the instances, by region, whose windows decide reads: not handled, not
+// busy, not blocked, taken by a rule that keeps to windows and does not refuse them, and,
+// when lead, whose rule's lead time has begun at now.
+func windowsWanted(pol *policy.Policy, now time.Time, cands []candidate, done map[string]string, lead bool) map[string][]string {
+	byRegion := map[string][]string{}
+	for _, c := range cands {
+		if _, ok := done[c.inst.ID]; ok || c.busy || c.blocked != "" {
+			continue
+		}
+		r := pol.Match(c.inst, c.event)
+		if r == nil || !r.When.InWindow || r.Refusal(c.inst) != "" {
+			continue
+		}
+		if lead && r.When.LeadTime > 0 && now.Before(c.deadline.Add(-r.When.LeadTime)) {
+			continue
+		}
+		byRegion[c.inst.RegionID] = append(byRegion[c.inst.RegionID], c.inst.ID)
+	}
+	return byRegion
+}
+
+// readWindows reads the windows of byRegion's instances, one call a region (fewer when
+// the hub's cache holds them), and answers decide from what it read: errNotRead for an
+// instance not asked for, its region's error when the read failed.
+func readWindows(ctx context.Context, h *fleet.Hub, byRegion map[string][]string) maintFunc {
+	read := map[string]model.MaintenanceAttribute{}
+	asked := map[string]error{} // instance → its region's error (nil: asked, no error)
+	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
+		got, err := h.MaintenanceOf(ctx, region, byRegion[region])
+		for _, id := range byRegion[region] {
+			asked[id] = err
+		}
+		maps.Copy(read, got)
+	}
+	return func(_ context.Context, id string) (model.MaintenanceAttribute, error) {
+		if a, ok := read[id]; ok {
+			return a, nil
+		}
+		err, ok := asked[id]
+		switch {
+		case !ok:
+			return model.MaintenanceAttribute{}, errNotRead
+		case err != nil:
+			return model.MaintenanceAttribute{}, err
+		}
+		// Asked for and not answered: never another instance's window.
+		return model.MaintenanceAttribute{}, fmt.Errorf("ECS answered no maintenance attributes for %s", id)
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"ecs-redeploy/backend/fleet"
-	"ecs-redeploy/model"
 	"ecs-redeploy/model/policy"
 )
 
@@ -52,8 +51,8 @@ const maxInstants = 100000
 // DryRun is the timeline pol would follow on the hub's current snapshot from now until
 // now+horizon, each redeploy assumed to last assume: the same decision the autopilot
 // makes each tick (decide), replayed at every instant something changes (a start comes
-// due, a redeploy ends). It reads maintenance windows through the hub (once each) and
-// sends nothing.
+// due, a redeploy ends). It reads maintenance windows through the hub (once, one call a
+// region) and sends nothing.
 func DryRun(ctx context.Context, h *fleet.Hub, pol *policy.Policy, horizon, assume time.Duration) Timeline {
 	snap := h.Snapshot()
 	now := h.Now()
@@ -67,19 +66,9 @@ func DryRun(ctx context.Context, h *fleet.Hub, pol *policy.Policy, horizon, assu
 	for _, c := range cands {
 		byID[c.inst.ID] = c
 	}
-	type readAttr struct {
-		a   model.MaintenanceAttribute
-		err error
-	}
-	attrs := map[string]readAttr{}
-	maint := func(ctx context.Context, id string) (model.MaintenanceAttribute, error) {
-		r, ok := attrs[id]
-		if !ok {
-			r.a, r.err = h.Maintenance(ctx, id)
-			attrs[id] = r
-		}
-		return r.a, r.err
-	}
+	// Every window it may need, read once, one call a region: the timeline shows each
+	// start, also past the lead time's.
+	maint := readWindows(ctx, h, windowsWanted(pol, now, cands, nil, false))
 	type running struct {
 		c     candidate
 		rule  string

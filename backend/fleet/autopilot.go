@@ -171,3 +171,24 @@ func (h *Hub) PausePlan(who backend.Identity, id, why string) error {
 	}
 	return err
 }
+
+// SetPlanHolds gives the plan id the Hold and HoldItem of PlanOptions, replacing what it
+// had: a plan resumed after a restart (ResumePlans) has none until its owner, the
+// autopilot, adopts it, and its queued items would otherwise go out on the window alone.
+func (h *Hub) SetPlanHolds(id string, hold func() string, holdItem func(PlanItem, *Row, time.Time) string) error {
+	h.mu.Lock()
+	var r *planRun
+	for _, x := range h.runs {
+		if x.p.rec.ID == id {
+			r = x
+		}
+	}
+	h.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("plan %s: %w", id, ErrNoPlan)
+	}
+	r.p.mu.Lock()
+	r.p.hold, r.p.holdItem = hold, holdItem
+	r.p.mu.Unlock()
+	return nil
+}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"ecs-redeploy/backend/sim"
+	"ecs-redeploy/model"
 )
 
 // The rows are laid out by merging the new and derived rows into the ones that stayed
@@ -89,5 +91,43 @@ func TestSearchTextIsLowerCaseAsWritten(t *testing.T) {
 		if !strings.Contains(r.Search, want) {
 			t.Errorf("search text %q lacks %q", r.Search, want)
 		}
+	}
+}
+
+// Rows whose verdicts say the same thing share their warnings and blocks (issue 20: a copy
+// per row was 11 MB at 100,000 rows), and what one row's reader appends is its own.
+func TestEqualVerdictsAreSharedReadOnly(t *testing.T) {
+	fleet := sim.Generate(5, 400, sim.Epoch)
+	byKey := map[string]*Row{}
+	shared := 0
+	for i := range fleet.Instances {
+		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil)
+		ws := r.Eligibility.Warnings
+		if cap(ws) != len(ws) || cap(r.Eligibility.Blocks) != len(r.Eligibility.Blocks) {
+			t.Fatalf("%s: a verdict with room to append in place", r.Inst.ID)
+		}
+		if len(ws) == 0 {
+			continue
+		}
+		k := fmt.Sprint(ws)
+		if o, ok := byKey[k]; ok {
+			if &o.Eligibility.Warnings[0] != &ws[0] {
+				t.Fatalf("%s and %s say %s each in their own copy", o.Inst.ID, r.Inst.ID, k)
+			}
+			shared++
+			grown := append(ws, model.Warning{Message: "mine"})
+			if len(o.Eligibility.Warnings) != len(ws) || grown[len(ws)].Message != "mine" {
+				t.Fatal("an append changed another row's verdict")
+			}
+		} else {
+			byKey[k] = r
+		}
+		want := model.Evaluate(r.Inst, sim.Epoch, false)
+		if !slices.Equal(ws, want.Warnings) || !slices.Equal(r.Eligibility.Blocks, want.Blocks) {
+			t.Fatalf("%s: shared verdict %v, evaluated %v", r.Inst.ID, ws, want.Warnings)
+		}
+	}
+	if shared < 100 {
+		t.Fatalf("only %d of 400 rows shared a verdict", shared)
 	}
 }

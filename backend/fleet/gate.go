@@ -177,7 +177,7 @@ func (h *Hub) call(req backend.RedeployRequest, prev RedeployState, before model
 	case errors.Is(err, backend.ErrOutcomeUnknown):
 		// The hold waits to see the status the engineer confirmed on: a status seen while
 		// the call was out may be a move the call itself started.
-		rec.state, rec.heldAt, rec.heldStatus = StateOutcomeUnknown, now, before
+		rec.state, rec.held = StateOutcomeUnknown, &outcomeHold{at: now, status: before}
 		h.heldLocked(req.InstanceID)
 		return ref, err
 	case err != nil && !started:

@@ -93,9 +93,16 @@ func (h *Hub) Maintenance(ctx context.Context, id string) (model.MaintenanceAttr
 }
 
 // keepMaintenance stores a, dropping entries whose instance is no longer listed or that
-// are too old. It holds h.mu, then the cache's lock (never the other way round), and looks
-// up only the cached instances.
+// are too old.
 func (h *Hub) keepMaintenance(a model.MaintenanceAttribute) {
+	h.keepMaintenanceAll([]model.MaintenanceAttribute{a})
+}
+
+// keepMaintenanceAll stores the attributes of one read, dropping entries whose instance
+// is no longer listed or that are too old, once for the whole read (a sweep per attribute
+// made a read of n instances cost n² lookups). It holds h.mu, then the cache's lock (never
+// the other way round), and looks up only the cached instances.
+func (h *Hub) keepMaintenanceAll(attrs []model.MaintenanceAttribute) {
 	now := h.opt.Wall()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -110,5 +117,7 @@ func (h *Hub) keepMaintenance(a model.MaintenanceAttribute) {
 			delete(c.entries, id)
 		}
 	}
-	c.entries[a.InstanceID] = maintenanceEntry{attr: a, read: now}
+	for _, a := range attrs {
+		c.entries[a.InstanceID] = maintenanceEntry{attr: a, read: now}
+	}
 }

@@ -124,6 +124,10 @@ type PlanItem struct {
 	Due      time.Time `json:"Due,omitzero"`
 	DueUntil time.Time `json:"DueUntil,omitzero"`
 	Window   string    `json:"Window,omitempty"`
+	// Deferred marks an item skipped because PlanOptions.HoldItem said it may not go
+	// when its turn came (Reason says why): not a failure, and the plan's owner (the
+	// autopilot) decides about the instance again.
+	Deferred bool `json:"Deferred,omitempty"`
 }
 
 // PlanRecord is a plan as it is persisted and shown: its rules, its phase and its items,
@@ -207,6 +211,13 @@ type PlanOptions struct {
 	// it as the reason, before that send (the autopilot's pause reaches a plan whose first
 	// wave StartPlan is still sending).
 	Hold func() string
+	// HoldItem, when set, is asked before each send of a queued item, with the instance's
+	// current row and the clock at the send: a non-empty answer skips that item (Deferred,
+	// with the answer as its reason) and the plan goes on with the next. The autopilot
+	// answers from its rule's timing (lead time, avoided hours, margin), which a plan
+	// does not know. It is called with the plan's lock held: it must not block or call
+	// into the plan.
+	HoldItem func(it PlanItem, r *Row, now time.Time) string
 }
 
 // Plan is a batch of redeploys the hub runs in waves. Its methods are safe for concurrent
@@ -217,6 +228,8 @@ type Plan struct {
 	notify func(Transition)
 	submit func(ctx context.Context, req backend.RedeployRequest) (backend.TaskRef, error)
 	hold   func() string
+	// holdItem is PlanOptions.HoldItem.
+	holdItem func(PlanItem, *Row, time.Time) string
 
 	// step makes steps one at a time; mu guards the record and is let go during calls, so
 	// a screen reading the plan (Record, Summary) never waits on the API.
@@ -274,7 +287,7 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 		}
 	}
 	now := h.Now()
-	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, hold: opt.Hold, wake: make(chan struct{}, 1)}
+	p := &Plan{h: h, store: opt.Store, notify: opt.OnTransition, submit: opt.Submit, hold: opt.Hold, holdItem: opt.HoldItem, wake: make(chan struct{}, 1)}
 	p.rec = PlanRecord{Version: 1, ID: newPlanID(now), Created: now, MaxInFlight: opt.MaxInFlight,
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
 		InWindow: opt.InWindow, Limits: slices.Clone(opt.Limits),

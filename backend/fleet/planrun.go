@@ -390,6 +390,18 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 				break
 			}
 		}
+		if p.holdItem != nil {
+			// On the clock at the send, like the window: the calls before it may have
+			// taken minutes, and a queued item may have waited hours (a set, a pause).
+			if why := p.holdItem(*it, r, p.h.Now()); why != "" {
+				it.Status, it.Reason, it.Ended, it.Deferred = ItemSkipped, "not sent now: "+why, now, true
+				p.emit(*it, now)
+				if err := p.save(); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		// The intent is saved before the call: after a crash, a resumed plan knows this
 		// instance may have been sent, and reconciles instead of sending it again.
 		it.Status, it.Submitted = ItemSubmitting, now

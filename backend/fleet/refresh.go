@@ -224,7 +224,7 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 // been adopted; with the task listing failed, nothing is released). A Running instance
 // seen Stopped is mid-redeploy: held, until OutcomeHoldCap has passed and it is at rest.
 func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr error) bool {
-	if rec.state != StateOutcomeUnknown || perr != nil || listedAt.Sub(rec.heldAt) < OutcomeHold {
+	if rec.state != StateOutcomeUnknown || perr != nil || listedAt.Sub(rec.heldAt()) < OutcomeHold {
 		return false
 	}
 	if !rec.listed {
@@ -232,7 +232,7 @@ func (h *Hub) releaseHoldLocked(id string, rec *record, listedAt time.Time, perr
 		return true
 	}
 	s := rec.inst.Status
-	if s == rec.heldStatus || (listedAt.Sub(rec.heldAt) >= OutcomeHoldCap && (s == model.StatusRunning || s == model.StatusStopped)) {
+	if s == rec.heldStatus() || (listedAt.Sub(rec.heldAt()) >= OutcomeHoldCap && (s == model.StatusRunning || s == model.StatusStopped)) {
 		rec.state, rec.by = StateIdle, StartedBy{}
 		h.markLocked(id)
 	}

@@ -96,8 +96,6 @@ type Row struct {
 	OtherEvents []*model.Event
 	// Eligibility is model.Evaluate with ForceStop off, at derivation time.
 	Eligibility model.Eligibility
-	// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings).
-	ForceStop []model.Warning
 	// Badges are model.Badges: IN PROGRESS, or each reason a redeploy is refused
 	// (WRONG STATUS, SECURITY LOCK, DEDICATED HOST, EXPIRED), NO REDEPLOY, then LOCAL DISK.
 	Badges []model.Badge
@@ -122,8 +120,9 @@ type Row struct {
 	Search string
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
-	// warning) may change; the hub derives the row again after it.
-	validUntil time.Time
+	// warning) may change; the hub derives the row again after it. In Unix nanoseconds,
+	// 0 for never: a time.Time's 24 bytes took the row past a size class (issue 20).
+	validUntil int64
 }
 
 // Task is a tracked redeploy as the task panel shows it.
@@ -198,7 +197,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 		}
 	}
 	r.Eligibility = model.Evaluate(in, now, false)
-	r.ForceStop = model.ForceStopWarnings(in)
+	shareVerdict(&r.Eligibility)
 	// Nothing is left to redeploy on a resolved row, so nothing blocks it.
 	r.Blocked = !r.InProgress && !r.Avoided && r.Eligibility.Blocked()
 	r.NoRedeploy = !r.InProgress && !r.Avoided && r.Eligibility.NoRedeploy()
@@ -208,7 +207,9 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 		}
 		r.Badges = append(r.Badges, b)
 	}
-	r.validUntil = validUntil(in, now)
+	if t := validUntil(in, now); !t.IsZero() {
+		r.validUntil = t.UnixNano()
+	}
 
 	// One field a line: a /regexp/ filter matches each field on its own (^ and $ at a
 	// field's ends), a word anywhere in one.
@@ -300,9 +301,15 @@ func (r *Row) Underway() string {
 	return s
 }
 
+// ForceStop are the consequences ForceStop would add (model.ForceStopWarnings). Asked of
+// the instance, not kept: a field's 24 bytes took 100,000 rows past a size class (issue 20).
+func (r *Row) ForceStop() []model.Warning {
+	return model.ForceStopWarnings(r.Inst)
+}
+
 // stale reports whether the row's verdict may have changed by now.
 func (r *Row) stale(now time.Time) bool {
-	return !r.validUntil.IsZero() && !now.Before(r.validUntil)
+	return r.validUntil != 0 && now.UnixNano() >= r.validUntil
 }
 
 // compareRows is the list's deadline order (model.CompareDeadlines).

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
 )
 
@@ -261,13 +262,14 @@ func (h *Hub) maintenanceOf(ctx context.Context, region string, ids []string) ([
 	for _, id := range missing {
 		asked[id] = true
 	}
+	kept := len(out)
 	for _, a := range got {
 		if asked[a.InstanceID] {
 			asked[a.InstanceID] = false
-			h.keepMaintenance(a)
 			out = append(out, a)
 		}
 	}
+	h.keepMaintenanceAll(out[kept:])
 	return out, nil
 }
 
@@ -292,4 +294,33 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// MaintenanceOf is Maintenance for many instances of one region at once: what the hub's
+// cache holds (read less than MaintenanceTTL ago), the rest in one
+// DescribeInstanceMaintenanceAttributes call (the backend pages 100 ids a call). Ids of
+// the wrong shape, or that the hub does not list in region, are not asked for; an
+// instance ECS did not answer for is absent from the map, never given another's
+// attributes. The error is the call's, wrapping the API's.
+func (h *Hub) MaintenanceOf(ctx context.Context, region string, ids []string) (map[string]model.MaintenanceAttribute, error) {
+	h.mu.Lock()
+	ask := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if rec := h.records[id]; backend.CheckInstanceID(id) == nil && rec != nil && rec.listed && rec.inst.RegionID == region {
+			ask = append(ask, id)
+		}
+	}
+	h.mu.Unlock()
+	out := make(map[string]model.MaintenanceAttribute, len(ask))
+	if len(ask) == 0 {
+		return out, nil
+	}
+	got, err := h.maintenanceOf(ctx, region, ask)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range got {
+		out[a.InstanceID] = a
+	}
+	return out, nil
 }

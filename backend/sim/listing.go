@@ -76,7 +76,7 @@ func (e *Engine) ListInstancesInto(dst InstancePage, f InstanceFilter, p Page) I
 	if f.Match == nil {
 		// Every candidate matches: Total is known, and the page starts at After.
 		out.Total = len(cands)
-		from = sort.Search(len(cands), func(i int) bool { return cands[i].seq > p.After })
+		from = sort.Search(len(cands), func(i int) bool { return int(cands[i].seq) > p.After })
 	}
 	skip := p.Skip
 	for _, in := range cands[from:] {
@@ -86,7 +86,7 @@ func (e *Engine) ListInstancesInto(dst InstancePage, f InstanceFilter, p Page) I
 			}
 			out.Total++
 		}
-		if in.seq <= p.After {
+		if int(in.seq) <= p.After {
 			continue
 		}
 		if skip > 0 {
@@ -109,7 +109,7 @@ func (e *Engine) ListInstancesInto(dst InstancePage, f InstanceFilter, p Page) I
 		if f.SortedTags {
 			out.Tags = append(out.Tags, in.tags)
 		}
-		out.Last = in.seq
+		out.Last = int(in.seq)
 	}
 	return out
 }
@@ -129,7 +129,7 @@ func (e *Engine) candidates(region string, ids []string) []*instState {
 			out = append(out, in)
 		}
 	}
-	slices.SortFunc(out, func(a, b *instState) int { return a.seq - b.seq })
+	slices.SortFunc(out, func(a, b *instState) int { return int(a.seq) - int(b.seq) })
 	return slices.Compact(out)
 }
 
@@ -203,7 +203,7 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 		out.Total = e.countEvents(f.Region, f.CycleStatuses, f.Types)
 		// The first instance with an event numbered above After.
 		from = sort.Search(len(cands), func(i int) bool {
-			return cands[i].firstEvent+len(cands[i].Events)-1 > p.After
+			return int(cands[i].firstEvent)+len(cands[i].Events)-1 > p.After
 		})
 	}
 	skip := p.Skip
@@ -219,7 +219,7 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 			if !counted {
 				out.Total++
 			}
-			if in.firstEvent+j <= p.After {
+			if int(in.firstEvent)+j <= p.After {
 				continue
 			}
 			if skip > 0 {
@@ -234,7 +234,7 @@ func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) Ev
 				continue
 			}
 			out.Events = append(out.Events, *ev)
-			out.Last = in.firstEvent + j
+			out.Last = int(in.firstEvent) + j
 		}
 	}
 	// Then the drills, numbered after every event of the fleet, in the order they were made.

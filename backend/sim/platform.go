@@ -29,7 +29,45 @@ type platform struct {
 	// allocation each was a tenth of the generator's time at 100,000 instances (issue
 	// 20). The engine keeps every event for ever, so no array outlives its attributes.
 	attrs []model.ExtendedAttribute
+	// hostAttrs are the attributes that say only where an instance stands, shared
+	// (keepAttr).
+	hostAttrs map[hostAttrKey]*model.ExtendedAttribute
 }
+
+// hostAttrKey names an attribute that says only where an instance stands (host, host
+// type, rack) and how many migration options it offers: events on one host share it.
+type hostAttrKey struct {
+	host, hostType, rack string
+	options              int
+}
+
+// keepAttr is a, kept: shared with the earlier events of its host when it says no more
+// than where the instance stands (an attribute is never changed in place: model.Event),
+// else made anew. Most of 100,000 instances' attributes say just that, and instances
+// share hosts: 7 MB (issue 20).
+func (pl *platform) keepAttr(a *model.ExtendedAttribute) *model.ExtendedAttribute {
+	hostOnly := model.ExtendedAttribute{HostID: a.HostID, HostType: a.HostType, Rack: a.Rack, MigrationOptions: a.MigrationOptions}
+	if !a.Equal(&hostOnly) {
+		kept := pl.newAttribute()
+		*kept = *a
+		return kept
+	}
+	k := hostAttrKey{a.HostID, a.HostType, a.Rack, len(a.MigrationOptions)}
+	if kept, ok := pl.hostAttrs[k]; ok {
+		return kept
+	}
+	kept := pl.newAttribute()
+	*kept = *a
+	if pl.hostAttrs == nil {
+		pl.hostAttrs = map[hostAttrKey]*model.ExtendedAttribute{}
+	}
+	pl.hostAttrs[k] = kept
+	return kept
+}
+
+// migrationOptions are the ways a redeploy event offers, read only: the attributes that
+// name one or both share them.
+var migrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}
 
 func newPlatform(seed int64, now time.Time) *platform {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x70da7))
@@ -82,7 +120,7 @@ func (pl *platform) apply(in *model.Instance) {
 		if !hostEvent(ev.Type) {
 			continue
 		}
-		a := pl.newAttribute()
+		var a model.ExtendedAttribute // made on the stack; kept by keepAttr
 		a.HostID, a.Rack = h.id, h.rack
 		if in.OnDedicatedHost() {
 			a.HostID, a.HostType = in.DedicatedHostID, "ddh"
@@ -105,9 +143,10 @@ func (pl *platform) apply(in *model.Instance) {
 			a.InitialNotBefore = ev.NotBefore.Add(-time.Duration(1+r.IntN(24)) * time.Hour)
 		}
 		if ev.Type == model.EventMaintenanceRedeploy || ev.Type == model.EventFailureRedeploy {
-			a.MigrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}[:1+r.IntN(2)]
+			n := 1 + r.IntN(2)
+			a.MigrationOptions = migrationOptions[:n:n]
 		}
-		ev.ExtendedAttribute = a
+		ev.ExtendedAttribute = pl.keepAttr(&a)
 	}
 	sortEvents(in)
 }
@@ -152,6 +191,14 @@ type host struct{ id, rack string }
 type hostPool struct {
 	r      *rand.Rand
 	byZone map[string][]host
+	// racks are the rack names made so far, each once: 40 a zone, where a string per
+	// host was 1.5 MB at 100,000 instances (issue 20).
+	racks map[rackKey]string
+}
+
+type rackKey struct {
+	zone string
+	n    int
 }
 
 func (p *hostPool) place(in *model.Instance) host {
@@ -162,7 +209,15 @@ func (p *hostPool) place(in *model.Instance) host {
 	h := host{id: "h-" + idStem(in.ID) + randID(p.r, 14)}
 	// ZONE-RNN, as "%s-R%02d" writes it, without fmt: a rack per new host of 100,000.
 	n := 1 + p.r.IntN(40)
-	h.rack = in.ZoneID + "-R" + string(rune('0'+n/10)) + string(rune('0'+n%10))
+	rack, ok := p.racks[rackKey{in.ZoneID, n}]
+	if !ok {
+		rack = in.ZoneID + "-R" + string(rune('0'+n/10)) + string(rune('0'+n%10))
+		if p.racks == nil {
+			p.racks = map[rackKey]string{}
+		}
+		p.racks[rackKey{in.ZoneID, n}] = rack
+	}
+	h.rack = rack
 	p.byZone[in.ZoneID] = append(hs, h)
 	return h
 }

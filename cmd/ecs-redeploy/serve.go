@@ -191,11 +191,12 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 		logger.Info("notify", "webhook", notifier.Where(), "lead", o.Notify.Lead)
 	}
 	resumeServePlans(hubCtx, hub, store, g, logger)
-	go hub.Run(hubCtx)
+	// The autopilot adopts its resumed plans (their holds) before the hub steps them.
 	ap, err := startServeAutopilot(hubCtx, g, hub, o.Policy, logger, logw, notifier)
 	if err != nil {
 		return err
 	}
+	go hub.Run(hubCtx)
 
 	opt := serve.Options{
 		Fleet: hub, Now: e.Now, Keys: keys, HostKey: hostKey, ReadOnly: g.ReadOnly,

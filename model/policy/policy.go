@@ -232,6 +232,23 @@ func (r *Rule) Start(now, deadline time.Time, maint *model.MaintenanceAttribute)
 	return time.Time{}, false, "no start found before the deadline"
 }
 
+// NotNow is why the rule lets no redeploy start at now, its maintenance window aside (a
+// plan that keeps to windows checks that itself, at each send), "" when it lets one: Start
+// without the window, so a plan's queued item is judged by the autopilot's own timing
+// (lead time, avoided hours, margin) when its turn comes.
+func (r *Rule) NotNow(now, deadline time.Time) string {
+	nw := *r
+	nw.When.InWindow = false
+	at, ok, why := nw.Start(now, deadline, nil)
+	switch {
+	case !ok:
+		return why
+	case at.After(now):
+		return fmt.Sprintf("rule %s lets it start at %s at the soonest (lead time, avoided hours)", quote(r.Name), at.UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
 // Due reports whether a redeploy may start at now.
 func (r *Rule) Due(now, deadline time.Time, maint *model.MaintenanceAttribute) bool {
 	at, ok, _ := r.Start(now, deadline, maint)

@@ -125,7 +125,9 @@ type Model struct {
 // --max-in-flight takes more, a key held down should not.
 const maxInFlightCap = 10
 
-// minWindow is the fewest lines a scrolled target list keeps.
+// minWindow is the fewest targets a scrolled target list shows at a time (docs/console.md
+// promises three): the dialog drops lines it may drop to keep them, and asks for a larger
+// terminal when even that is not room enough.
 const minWindow = 3
 
 // span is the targets [lo, hi) a scrolled list shows.
@@ -287,17 +289,18 @@ func (c *Model) anyRunning() bool {
 	return false
 }
 
-// destructive is true when a mistake loses data: local disks, ForceStop, or a batch.
+// destructive is true when a mistake loses data: local disks, ForceStop, or a batch. A
+// batch nothing of which can go (in window, none fits) has no field: it cannot arm.
 func (c *Model) destructive() bool {
 	if c.batch() {
-		return true
+		return !c.noneGo()
 	}
 	return destroysData(c.targets[0], c.forceStop)
 }
 
-// losesData reports whether any target's redeploy destroys data.
+// losesData reports whether any target that can go destroys data.
 func (c *Model) losesData() bool {
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		if destroysData(r, c.forceStop) {
 			return true
 		}
@@ -308,7 +311,7 @@ func (c *Model) losesData() bool {
 // wipes reports whether a batch wipes some instance's local disks: then the count alone
 // does not arm it (issue 11), the word wipe must be typed too.
 func (c *Model) wipes() bool {
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		for _, w := range consequencesOf(r, c.forceStop) {
 			if w.Kind == model.WarnLocalDiskWipe {
 				return true
@@ -325,13 +328,13 @@ func (c *Model) want() string {
 	case !c.batch():
 		return c.targets[0].Inst.ID
 	case c.wipes():
-		return strconv.Itoa(len(c.targets)) + " wipe"
+		return strconv.Itoa(len(c.going())) + " wipe"
 	}
-	return strconv.Itoa(len(c.targets))
+	return strconv.Itoa(len(c.going()))
 }
 
 func (c *Model) armed(now time.Time) bool {
-	return c.fresh && c.AllShown() && c.typedOK(now) && c.scheduleOK()
+	return c.fresh && c.AllShown() && c.typedOK(now) && c.scheduleOK() && !c.noneGo()
 }
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
@@ -354,6 +357,9 @@ func (c *Model) notArmed() string {
 	}
 	if !c.scheduleOK() {
 		return "enter did nothing: Redeploy is not armed until the maintenance windows are read and shown (m turns in window off)"
+	}
+	if c.noneGo() {
+		return "enter did nothing: " + noneGoWhy
 	}
 	if typed == "" {
 		return "enter did nothing: Redeploy is not armed; type " + c.want() + " in the field first"
@@ -426,7 +432,8 @@ func (c *Model) markSeen(now time.Time) {
 
 // layout is the text width and, when not every target fits in height rows, the window of
 // targets shown (nil: all of them). The window takes the rows every other line leaves,
-// and at least minWindow; it starts at c.top.
+// and at least the rows of minWindow targets (lines that may go then give way in View);
+// it starts at c.top.
 func (c *Model) layout(now time.Time, width, height int) (int, *span) {
 	inner := c.inner(now, width)
 	room := height - 2 // the box's border
@@ -434,8 +441,12 @@ func (c *Model) layout(now time.Time, width, height int) (int, *span) {
 		return inner, nil
 	}
 	others := len(c.content(now, inner, &span{c.top, c.top}))
-	left := max(room-others, minWindow)
 	n := len(c.targets)
+	least := 0
+	for i := c.top; i < min(c.top+minWindow, n); i++ {
+		least += len(common.Wrap(c.targetLine(i), inner))
+	}
+	left := max(room-others, least)
 	sp := &span{lo: c.top, hi: c.top}
 	for used := 0; sp.hi < n; sp.hi++ {
 		l := len(common.Wrap(c.targetLine(sp.hi), inner))
@@ -560,9 +571,13 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 		return open, c.unsettle()
 	}
 	if !c.fits(now) {
-		// Part of what must be said is off screen: enter cancels, nothing else acts.
+		// Part of what must be said is off screen: enter cancels, and nothing else acts but
+		// the in-window toggle, which confirms nothing and may be what makes it too tall.
 		if msg.Type == tea.KeyEnter {
 			return cancelled, nil
+		}
+		if c.batch() && key.Matches(msg, km.InWindow) {
+			return open, c.toggleWindow()
 		}
 		return open, nil
 	}
@@ -695,6 +710,11 @@ type dialogLine struct {
 	// fact numbers the sentence a line belongs to: a sentence wrapped over several lines
 	// leaves whole, never as a half ending in "deadline".
 	fact int
+	// skip is 1 + the index in skipped of the member a prioSkipped line names.
+	skip int
+	// alt marks the rows kept for the summary of skipped members a short screen drops
+	// (skippedSummary): View draws the summary there, or nothing when none was dropped.
+	alt bool
 }
 
 // targetLine is how a batch names target i: id, name, zone, deployment set, status.
@@ -721,17 +741,17 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	add := func(prio int, s string) {
 		fact++
 		for _, l := range common.Wrap(s, inner) {
-			lines = append(lines, dialogLine{l, prio, fact})
+			lines = append(lines, dialogLine{text: l, prio: prio, fact: fact})
 		}
 	}
-	blank := func() { fact++; lines = append(lines, dialogLine{"", prioBlank, fact}) }
+	blank := func() { fact++; lines = append(lines, dialogLine{text: "", prio: prioBlank, fact: fact}) }
 	// warn adds one consequence (common.WarningLine), data loss painted on every line it
 	// wraps to.
 	warn := func(s string) {
 		fact++
 		loss := strings.HasPrefix(s, "  "+common.DangerMark)
 		for _, l := range common.PaintWarning(st, loss, common.Wrap(s, inner)) {
-			lines = append(lines, dialogLine{l, prioMust, fact})
+			lines = append(lines, dialogLine{text: l, prio: prioMust, fact: fact})
 		}
 	}
 	destructive := c.destructive()
@@ -748,7 +768,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 				delete(regions, r.Inst.RegionID)
 			}
 		}
-		add(prioMust, st.Header.On(fmt.Sprintf("Redeploy these %d instances?", len(c.targets))))
+		add(prioMust, st.Header.On(c.question()))
 		// R acts on exactly these: each is named by id and name, and none may be dropped;
 		// a long list scrolls, and the dialog arms only once all of it was shown.
 		lo, hi := 0, len(c.targets)
@@ -760,7 +780,8 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 			add(prioMust, c.targetLine(i))
 		}
 		if !c.AllShown() {
-			add(prioMust, st.Warn.On(fmt.Sprintf("Redeploy is not armed until every target was shown: %d not shown yet (↓ scrolls)",
+			// One line at 80 columns: it must leave the window its three targets.
+			add(prioMust, st.Warn.On(fmt.Sprintf("not armed until every target was shown: %d not shown yet (↓ scrolls)",
 				len(c.targets)-c.seen)))
 		}
 		add(prioRegion, safetext.Terminal("regions: "+strings.Join(rs, ", ")))
@@ -784,7 +805,13 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		// A second pending event must not surprise anyone when the first is avoided and
 		// the row flips to it (issue 13).
 		for _, ev := range append([]*model.Event{r.Event}, r.OtherEvents...) {
-			if ev != nil && ev != r.Eligibility.Event && ev.CycleStatus.Pending() {
+			switch {
+			case ev == nil || ev == r.Eligibility.Event || !ev.CycleStatus.Pending():
+			case ev.Simulated:
+				// A drill is a rehearsal (CreateSimulatedSystemEvents): named as every other
+				// screen names it, and with no deadline to worry anyone.
+				add(prioEvent, safetext.Terminal(fmt.Sprintf("the instance also has a DRILL %s pending (%s): a rehearsal, nothing happens at its deadline", ev.Type, ev.CycleStatus)))
+			default:
 				add(prioEvent, safetext.Terminal(fmt.Sprintf("the instance also has %s pending (%s), deadline %s", ev.Type, ev.CycleStatus, model.Countdown(ev.NotBefore, now))))
 			}
 		}
@@ -818,8 +845,22 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 	for _, w := range c.consequences() {
 		warn(w)
 	}
-	for _, s := range c.skipped {
+	if c.noneGo() {
+		add(prioMust, "  nothing: no target can go in window")
+	}
+	for i, s := range c.skipped {
 		add(prioSkipped, "  skipped: "+safetext.Terminal(s))
+		for j := len(lines) - 1; j >= 0 && lines[j].fact == fact; j-- {
+			lines[j].skip = i + 1
+		}
+	}
+	if len(c.skipped) > 0 {
+		// A skipped member is never dropped silently: the rows its summary takes when
+		// every one is dropped are kept (prioMust), and View draws there those dropped.
+		fact++
+		for _, l := range common.Wrap(c.skippedSummary(c.skipped, len(c.skipped)), inner) {
+			lines = append(lines, dialogLine{text: l, prio: prioMust, fact: fact, alt: true})
+		}
 	}
 	blank()
 	switch {
@@ -847,6 +888,9 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 		}
 		add(prioMust, fmt.Sprintf("%s Type %s (%s) to arm Redeploy:", why, what, c.want()))
 		add(prioMust, c.input.View())
+	}
+	if c.noneGo() {
+		add(prioMust, st.Bad.On("Redeploy cannot arm")+": "+noneGoWhy)
 	}
 	blank()
 	add(prioMust, c.buttons(now))
@@ -886,16 +930,20 @@ func (c *Model) rowsAt(now time.Time, width int) int {
 	inner := c.inner(now, width)
 	must := mustLines(c.content(now, inner, nil))
 	if c.batch() {
-		// A scrolled list needs only its window: at least minWindow lines, and the
-		// longest target whole.
-		win, all := 0, 0
+		// A scrolled list needs only its window: minWindow targets whole, the tallest
+		// ones (the window may stop at any of them).
+		var ls []int
 		for i := range c.targets {
-			l := len(common.Wrap(c.targetLine(i), inner))
-			win, all = max(win, l), all+l
+			ls = append(ls, len(common.Wrap(c.targetLine(i), inner)))
 		}
-		if all > minWindow {
+		if len(ls) > minWindow {
+			slices.Sort(ls)
+			win := 0
+			for _, l := range ls[len(ls)-minWindow:] {
+				win += l
+			}
 			others := mustLines(c.content(now, inner, &span{c.top, c.top}))
-			must = min(must, others+max(win, minWindow))
+			must = min(must, others+win)
 		}
 	}
 	return must + 2 + 3
@@ -918,15 +966,28 @@ func (c *Model) View() string {
 	st, width, height := c.Styles, c.Width, c.Height
 	if !c.fits(now) {
 		w, h := c.needs(now)
-		title := fmt.Sprintf("Redeploy %d instances?", len(c.targets))
+		title := c.question()
 		if !c.batch() {
 			title = safetext.Terminal(fmt.Sprintf("Redeploy %s (%s)?", c.targets[0].Inst.ID, c.targets[0].Inst.Name))
 		}
 		var out []string
-		for _, s := range []string{st.Header.On(title), "",
-			fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h),
+		say := []string{st.Header.On(title), ""}
+		if c.inWindow {
+			// m still acts here: the way out of a dialog that cannot arm must be on screen.
+			s := "in window is on (m turns it off)"
+			if c.noneGo() {
+				s += ": no target has a maintenance window before its deadline, so Redeploy cannot arm at any size"
+			}
+			say = append(say, s, "")
+		}
+		size := fmt.Sprintf("make the terminal at least %dx%d to confirm", w, h)
+		if c.noneGo() {
+			size = fmt.Sprintf("make the terminal at least %dx%d to see it all", w, h)
+		}
+		say = append(say, size,
 			"(this one is too small to show all the dialog must say)",
-			"enter or esc cancels: nothing is redeployed"} {
+			"enter or esc cancels: nothing is redeployed")
+		for _, s := range say {
 			out = append(out, common.Wrap(s, max(width, 1))...)
 		}
 		return strings.Join(out, "\n")
@@ -934,8 +995,22 @@ func (c *Model) View() string {
 	inner, sp := c.layout(now, width, height)
 	lines := c.content(now, inner, sp)
 
-	// The box's border takes two lines.
-	for room := height - 2; len(lines) > room; {
+	// The box's border takes two lines. Skipped members that go are summed up in the
+	// rows kept for it (alt), never dropped silently.
+	var dropped []string
+	summary := func() []string {
+		if len(dropped) == 0 {
+			return nil
+		}
+		return common.Wrap(c.skippedSummary(dropped, len(c.skipped)), inner)
+	}
+	alts := 0
+	for _, l := range lines {
+		if l.alt {
+			alts++
+		}
+	}
+	for room := height - 2; len(lines)-alts+len(summary()) > room; {
 		drop := -1
 		for i := len(lines) - 1; i >= 0; i-- {
 			if lines[i].prio < prioMust && (drop < 0 || lines[i].prio < lines[drop].prio) {
@@ -945,12 +1020,21 @@ func (c *Model) View() string {
 		if drop < 0 {
 			break
 		}
+		if k := lines[drop].skip; k > 0 {
+			dropped = append([]string{c.skipped[k-1]}, dropped...)
+		}
 		gone := lines[drop].fact
 		lines = slices.DeleteFunc(lines, func(l dialogLine) bool { return l.fact == gone })
 	}
-	text := make([]string, len(lines))
-	for i, l := range lines {
-		text[i] = l.text
+	var text []string
+	sum := summary()
+	for _, l := range lines {
+		switch {
+		case !l.alt:
+			text = append(text, l.text)
+		case sum != nil:
+			text, sum = append(text, sum...), nil
+		}
 	}
 	box := st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
 	return st.R.PlaceHorizontal(width, lipgloss.Center, box)
@@ -975,7 +1059,7 @@ func (c *Model) consequences() []string {
 	}
 	var order []model.WarningKind
 	by := map[model.WarningKind]*agg{}
-	for _, r := range c.targets {
+	for _, r := range c.going() {
 		for _, w := range consequencesOf(r, c.forceStop) {
 			a := by[w.Kind]
 			if a == nil {
@@ -1029,7 +1113,7 @@ func (c *Model) buttons(now time.Time) string {
 	st := c.Styles
 	label := "Redeploy"
 	if c.batch() {
-		label = fmt.Sprintf("Redeploy %d", len(c.targets))
+		label = fmt.Sprintf("Redeploy %d", len(c.going()))
 	}
 	cancel := st.Button.Render("  Cancel  ")
 	if c.focus == FocusCancel {
@@ -1052,6 +1136,9 @@ func (c *Model) buttons(now time.Time) string {
 
 // toArm says on a disarmed button what arms it.
 func (c *Model) toArm(now time.Time) string {
+	if c.noneGo() {
+		return "nothing can go"
+	}
 	if c.typedOK(now) {
 		return "scroll to arm"
 	}

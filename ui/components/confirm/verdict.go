@@ -6,7 +6,7 @@ import (
 )
 
 // The console never evaluates the rules of the API page itself: the hub derives each row's
-// verdict once per change (fleet.Row.Eligibility, with ForceStop off, and Row.ForceStop,
+// verdict once per change (fleet.Row.Eligibility, with ForceStop off, and Row.ForceStop(),
 // what ForceStop would add). These are the only places the console reads that verdict for
 // the dialog's ForceStop choice.
 
@@ -16,7 +16,7 @@ func consequencesOf(r *fleet.Row, forceStop bool) []model.Warning {
 	if !forceStop {
 		return r.Eligibility.Warnings
 	}
-	return model.WithForceStop(r.Eligibility.Warnings, r.ForceStop)
+	return model.WithForceStop(r.Eligibility.Warnings, r.ForceStop())
 }
 
 // destroysData reports whether redeploying r with that ForceStop choice loses data, so the

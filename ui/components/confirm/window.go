@@ -2,6 +2,7 @@ package confirm
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -76,6 +77,10 @@ func (c *Model) SetSchedule(msg ScheduleMsg) tea.Cmd {
 	for _, it := range msg.Items {
 		c.schedule[it.InstanceID] = it
 	}
+	if c.noneGo() {
+		// Nothing to type again: the dialog says why it cannot arm, and the way out.
+		c.why = ""
+	}
 	c.markSeen(c.Now())
 	return c.unsettle()
 }
@@ -95,7 +100,8 @@ func (c *Model) dueWords(id string, now time.Time) string {
 	case !ok:
 		return "due: not known"
 	case it.Status == fleet.ItemSkipped:
-		return "LEFT FOR A PERSON: " + it.Reason
+		// The hub's reason ends with what the prefix says already: one row less at 80 columns.
+		return "LEFT FOR A PERSON: " + strings.TrimSuffix(it.Reason, "; left for a person")
 	case !it.Due.After(now):
 		return "due now (window " + it.Window + ")"
 	}
@@ -140,4 +146,82 @@ func (c *Model) windowLine(now time.Time) string {
 		line += fmt.Sprintf(", %d left for a person: no window fits before the deadline", left)
 	}
 	return line
+}
+
+// noneGoWhy says why a batch nothing of which can go in window cannot arm, and the way out.
+const noneGoWhy = "no target has a maintenance window before its deadline; m turns in window off, esc cancels"
+
+// windowed reports whether the batch keeps to windows read without error: then the
+// schedule says which targets can go at all.
+func (c *Model) windowed() bool {
+	return c.batch() && c.inWindow && c.scheduleRead && c.scheduleErr == ""
+}
+
+// going are the targets the plan can send: all of them, or with "in window" on, those the
+// schedule does not leave for a person (the hub skips those: fleet.ItemSkipped). The
+// question, the count to type and the consequences count only these: a target left for
+// a person loses nothing and must not be confirmed as if it went. A target the schedule
+// does not name counts as going: the dialog over-warns rather than under-warns.
+func (c *Model) going() []*fleet.Row {
+	if !c.windowed() {
+		return c.targets
+	}
+	var out []*fleet.Row
+	for _, r := range c.targets {
+		if it, ok := c.schedule[r.Inst.ID]; !ok || it.Status != fleet.ItemSkipped {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// noneGo reports whether, in window, no target can go: the dialog cannot arm (the headless
+// redeploy refuses the same plan: "nothing to redeploy").
+func (c *Model) noneGo() bool { return c.windowed() && len(c.going()) == 0 }
+
+// question is a batch's heading: how many it asks to redeploy, of how many selected.
+func (c *Model) question() string {
+	n, all := len(c.going()), len(c.targets)
+	switch {
+	case n == all:
+		return fmt.Sprintf("Redeploy these %d instances?", all)
+	case n == 0:
+		return fmt.Sprintf("None of these %d instances can be redeployed in window: all are left for a person", all)
+	}
+	return fmt.Sprintf("Redeploy %d of these %d instances in window? (%d left for a person)", n, all, all-n)
+}
+
+// skippedSummary is the line that stands for the skipped members a short screen cannot
+// list with their reasons: how many, each id with the word that says why (its error code,
+// NO REDEPLOY, in progress), of all skipped. Dropped members are never left unsaid.
+func (c *Model) skippedSummary(gone []string, all int) string {
+	ids := make([]string, len(gone))
+	for i, s := range gone {
+		ids[i] = skippedShort(safetext.Terminal(s))
+	}
+	more := ""
+	if len(gone) < all {
+		more = " more"
+	}
+	return fmt.Sprintf("  +%d%s skipped, not redeployed (%s)", len(gone), more, strings.Join(ids, ", "))
+}
+
+// skippedShort is a skipped member's id and the word for why, from the sentence the root
+// gives ("ID cannot be redeployed: CODE: …", "ID: NO REDEPLOY: …", "ID: a redeploy is
+// already in progress"); the id alone when the sentence has another shape.
+func skippedShort(s string) string {
+	id, rest, _ := strings.Cut(s, " ")
+	id = strings.TrimSuffix(id, ":")
+	switch {
+	case strings.HasPrefix(rest, "NO REDEPLOY"):
+		return id + ": NO REDEPLOY"
+	case strings.HasPrefix(rest, "a redeploy is already in progress"):
+		return id + ": in progress"
+	case strings.HasPrefix(rest, "cannot be redeployed: "):
+		code, _, ok := strings.Cut(strings.TrimPrefix(rest, "cannot be redeployed: "), ":")
+		if ok && !strings.Contains(code, " ") {
+			return id + ": " + code
+		}
+	}
+	return id
 }
