@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
-	"path/filepath"
 
 	"ecs-redeploy/backend/localfile"
 )
@@ -39,7 +37,7 @@ func loadState(path string) (state, error) {
 	return st, nil
 }
 
-// saveLocked writes the state file atomically (a temporary file renamed over it), when
+// saveLocked writes the state file atomically (localfile.WriteAtomic), when
 // Options.State names one. a.mu is held.
 func (a *Autopilot) saveLocked() error {
 	if a.state == "" {
@@ -50,26 +48,7 @@ func (a *Autopilot) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(a.state)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".autopilot-*.tmp")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(append(data, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), a.state); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	return nil
+	return localfile.WriteAtomic(a.state, data)
 }
 
 // save is saveLocked with a.mu taken; a failure is logged: the autopilot goes on, and a

@@ -142,20 +142,12 @@ func (h *Hub) PausePlan(who backend.Identity, id, why string) error {
 	if err := backend.Authorize(who); err != nil {
 		return err
 	}
-	h.mu.Lock()
-	var r *planRun
-	for _, x := range h.runs {
-		if x.p.rec.ID == id {
-			r = x
-		}
-	}
-	h.mu.Unlock()
-	if r == nil {
-		return fmt.Errorf("plan %s: %w", id, ErrNoPlan)
+	r, err := h.runOf(id)
+	if err != nil {
+		return err
 	}
 	p := r.p
 	p.mu.Lock()
-	var err error
 	paused := p.rec.Phase == PhaseRunning
 	if paused {
 		// Each send of a step is decided under p.mu and checks the phase first

@@ -141,40 +141,11 @@ func (b *DrillBook) change(f func([]DrillRecord) []DrillRecord) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(b.Dir, b.path(), safetext.JSON(data)); err != nil {
+	if err := localfile.WriteAtomic(b.path(), safetext.JSON(data)); err != nil {
 		return err
 	}
 	b.stamp = fileStamp{}
 	return b.loadLocked()
-}
-
-// writeAtomic writes data to path through a synced temporary file in dir renamed over it,
-// then syncs dir: a crash leaves the old file or the new one.
-func writeAtomic(dir, path string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".drills-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(data, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(tmp) // the write already failed; a leftover temp file is only litter
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }
 
 // drillMarks marks as drills (model.Event.Simulated) the events of every listing whose ids

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,30 +47,7 @@ func (s *PlanStore) save(rec *PlanRecord) error {
 		return err
 	}
 	data = safetext.JSON(data) // names as \u escapes where a person reading the file would be misled
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(s.Dir, ".plan-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(data, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(tmp) // the write already failed; a leftover temp file is only litter
-		return err
-	}
-	if err := os.Rename(tmp, s.path(rec.ID)); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(s.Dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
+	return localfile.WriteAtomic(s.path(rec.ID), data)
 }
 
 // Load reads every plan in the directory, oldest first. A missing directory holds none.

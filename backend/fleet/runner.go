@@ -227,16 +227,9 @@ func (h *Hub) AnswerPlan(who backend.Identity, id string, goOn bool) error {
 	if err := backend.Authorize(who); err != nil {
 		return err
 	}
-	h.mu.Lock()
-	var r *planRun
-	for _, x := range h.runs {
-		if x.p.rec.ID == id {
-			r = x
-		}
-	}
-	h.mu.Unlock()
-	if r == nil {
-		return fmt.Errorf("plan %s: %w", id, ErrNoPlan)
+	r, err := h.runOf(id)
+	if err != nil {
+		return err
 	}
 	answered, err := r.p.answer(who, goOn)
 	if !answered {
@@ -357,4 +350,20 @@ func (h *Hub) recordPast(p *Plan) {
 	slices.SortStableFunc(h.tasks, func(a, b *Task) int { return a.Created.Compare(b.Created) })
 	h.pruneLocked()
 	h.publishLocked()
+}
+
+// runOf is the run of plan id (the last registered, should an id repeat), or ErrNoPlan.
+func (h *Hub) runOf(id string) (*planRun, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var r *planRun
+	for _, x := range h.runs {
+		if x.p.rec.ID == id {
+			r = x
+		}
+	}
+	if r == nil {
+		return nil, fmt.Errorf("plan %s: %w", id, ErrNoPlan)
+	}
+	return r, nil
 }
