@@ -86,16 +86,23 @@ func acceptRefusal(err error) string {
 		case backend.CodeForbiddenRole:
 			return safetext.Terminal(ae.Message)
 		}
-		s := ae.Code
-		if what != "" {
-			s += ": " + what
-		} else if ae.Message != "" {
-			s += ": " + ae.Message
-		}
-		if ae.RequestID != "" {
-			s += " (RequestId " + ae.RequestID + ")"
-		}
-		return safetext.Terminal(s)
+		return apiLine(ae, what)
 	}
 	return safetext.Terminal(err.Error())
+}
+
+// apiLine is one line for a refusal by the API: its Code, then what it means for the
+// command (what) or else the API's own Message, then its RequestId, made safe for the
+// terminal.
+func apiLine(ae *backend.APIError, what string) string {
+	s := ae.Code
+	if what != "" {
+		s += ": " + what
+	} else if ae.Message != "" {
+		s += ": " + ae.Message
+	}
+	if ae.RequestID != "" {
+		s += " (RequestId " + ae.RequestID + ")"
+	}
+	return safetext.Terminal(s)
 }

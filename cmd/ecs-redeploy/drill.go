@@ -393,16 +393,7 @@ func drillRefusal(err error, action string) string {
 	case sim.CodeNotSimulated:
 		what = "it is a real event, not a drill: only drills can be canceled"
 	}
-	s := ae.Code
-	if what != "" {
-		s += ": " + what
-	} else if ae.Message != "" {
-		s += ": " + ae.Message
-	}
-	if ae.RequestID != "" {
-		s += " (RequestId " + ae.RequestID + ")"
-	}
-	return safetext.Terminal(s)
+	return apiLine(ae, what)
 }
 
 // drain waits for a call still out (ctrl+c while waiting) to answer, so its audit result
