@@ -8,6 +8,7 @@ import (
 	"maps"
 
 	"ecs-redeploy/backend/localfile"
+	"ecs-redeploy/model/safetext"
 )
 
 // state is what the autopilot keeps across a restart (Options.State): a pause nobody
@@ -58,6 +59,6 @@ func (a *Autopilot) save() {
 	err := a.saveLocked()
 	a.mu.Unlock()
 	if err != nil {
-		a.log.Error("autopilot state not saved: a restart would not know of its pause or failures", "file", a.state, "err", err.Error())
+		a.log.Error("autopilot state not saved: a restart would not know of its pause or failures", "file", safetext.Log(a.state), "err", safetext.Log(err.Error()))
 	}
 }

@@ -249,17 +249,26 @@ func reloadPolicy(ap *autopilot.Autopilot, path string, logger *slog.Logger) {
 		return
 	}
 	n := len(pe.Problems)
-	for i, p := range pe.Problems {
+	// A screenful, as on the command line: a file that is not a policy at all would
+	// otherwise write one log line for each of its lines.
+	for i, p := range pe.Problems[:min(n, maxPolicyLines)] {
 		logger.Error("autopilot policy mistake", "n", i+1, "of", n, "mistake", safetext.Log(p))
 	}
 	ap.ReloadFailed(policyMistakes{pe})
 }
 
+// maxNoticeMistakes is how many of a refused policy's mistakes the one-line notice names.
+const maxNoticeMistakes = 5
+
 // policyMistakes is a policy's mistakes on one line, "3 mistakes: policy.yaml:4: …; …".
 type policyMistakes struct{ err *policy.Error }
 
 func (e policyMistakes) Error() string {
-	return fmt.Sprintf("%d mistakes: %s", len(e.err.Problems), strings.Join(e.err.Problems, "; "))
+	ps := e.err.Problems
+	if len(ps) > maxNoticeMistakes {
+		ps = append(ps[:maxNoticeMistakes:maxNoticeMistakes], fmt.Sprintf("… and %d more (the server log has the first %d)", len(e.err.Problems)-maxNoticeMistakes, maxPolicyLines))
+	}
+	return fmt.Sprintf("%d mistakes: %s", len(e.err.Problems), strings.Join(ps, "; "))
 }
 
 func (e policyMistakes) Unwrap() error { return e.err }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"ecs-redeploy/model/policy"
 	"ecs-redeploy/ui/serve/sshtest"
 )
 
@@ -140,5 +141,19 @@ func TestAutopilotHeadlessRunsUntilStopped(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("stopped: %v\n%s", err, out.String())
+	}
+}
+
+// A reload refused for many mistakes tells every console a few of them and how many more,
+// on one line (the notice named them all, however many).
+func TestPolicyMistakesNoticeNamesAFew(t *testing.T) {
+	var ps []string
+	for i := range 8 {
+		ps = append(ps, fmt.Sprintf("p.yaml:%d: wrong", i+1))
+	}
+	got := policyMistakes{&policy.Error{Problems: ps}}.Error()
+	want := "8 mistakes: p.yaml:1: wrong; p.yaml:2: wrong; p.yaml:3: wrong; p.yaml:4: wrong; p.yaml:5: wrong; … and 3 more (the server log has the first 20)"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
