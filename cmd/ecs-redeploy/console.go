@@ -44,10 +44,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	defer cancel()
 	loaded := func() {}
 	if os.Getenv("GOGC") == "" { // a GOGC in the environment is the user's choice, and kept
-		gctuner.Tuning(consoleHeapTarget)
-		defer gctuner.Tuning(0)
-		prev := gctuner.SetMinGCPercent(consoleMinGCPercent)
-		defer gctuner.SetMinGCPercent(prev)
+		defer tuneCollector()()
 		if g.demoMode() && os.Getenv("GOMEMLIMIT") == "" {
 			loaded = quietStart()
 			defer loaded()
@@ -219,6 +216,22 @@ const consoleHeapTarget = 256 << 20
 // the heap near what it holds: at GOGC 50 the demo's steady RSS was half as much again as
 // its live heap, over issue 20's 350 MiB.
 const consoleMinGCPercent = 20
+
+// gcFloorSet sets consoleMinGCPercent once a process, before its first tuner.
+var gcFloorSet sync.Once
+
+// tuneCollector lets gctuner aim the heap at consoleHeapTarget until the returned func is
+// called. gctuner's tuner runs in a finalizer after every collection and reads its floor
+// with a plain load (bytedance/gopkg v0.1.4, tuner.go calcGCPercent), so the floor is
+// written once, before any tuner exists, and never restored: setting it on the way in
+// and out of each console raced the collector when a process ran consoles one after
+// another (tests; a CI run failed under -race). Outside a console no tuner runs and the
+// floor means nothing.
+func tuneCollector() (stop func()) {
+	gcFloorSet.Do(func() { gctuner.SetMinGCPercent(consoleMinGCPercent) })
+	gctuner.Tuning(consoleHeapTarget)
+	return func() { gctuner.Tuning(0) }
+}
 
 // startupMemoryLimit bounds the heap while the collector is off for a demo's start
 // (quietStart): the start of a 100,000-instance demo allocates about 700 MiB, of which it
