@@ -16,11 +16,12 @@ import (
 // each event carries (the host and rack, the damaged disk and its device, CanAccept, a
 // deadline the platform moved).
 //
-// It draws from its own generator, seeded from seed, so the fleet Generate drew before it
-// (ids, names, types, statuses, billing) stays what it was; only events change.
+// It draws from its own generator, one per region (regionStream), so the fleet Generate
+// drew before it (ids, names, types, statuses, billing) stays what it was; only events
+// change.
 //
 // platform is its state (its generator and hosts), and apply makes one instance play
-// today's platform; it must see the instances in fleet order, each once.
+// today's platform; it must see the instances of its region in fleet order, each once.
 type platform struct {
 	r     *rand.Rand
 	hosts hostPool
@@ -69,8 +70,8 @@ func (pl *platform) keepAttr(a *model.ExtendedAttribute) *model.ExtendedAttribut
 // name one or both share them.
 var migrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}
 
-func newPlatform(seed int64, now time.Time) *platform {
-	r := rand.New(rand.NewPCG(uint64(seed), 0x70da7))
+// newPlatform is today's platform for one region, drawing from r (regionStream's plat).
+func newPlatform(r *rand.Rand, now time.Time) *platform {
 	return &platform{r: r, hosts: hostPool{r: r, byZone: map[string][]host{}}, now: now}
 }
 
