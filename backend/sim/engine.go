@@ -181,10 +181,27 @@ func (e *Engine) prepare(ins []model.Instance) []instState {
 	// the next instance's.
 	states := make([]instState, len(ins))
 	events := make([]model.Event, 0, nEvents)
-	seq, first := len(e.insts), e.nEvents
 	for i := range ins {
 		st := &states[i]
-		st.Instance, st.seq, st.firstEvent = ins[i], int32(seq+i), int32(first+len(events))
+		st.Instance = ins[i]
+		at := len(events)
+		events = append(events, st.Events...)
+		st.Events = events[at:len(events):len(events)]
+	}
+	e.number(states)
+	return states
+}
+
+// number gives states, which come next in fleet order, their places (seq, firstEvent) and
+// their sorted tags, and caps each state's events, so that an append could never run into
+// another's. Like prepare, one goroutine at a time.
+func (e *Engine) number(states []instState) {
+	seq, first := len(e.insts), e.nEvents
+	for i := range states {
+		st := &states[i]
+		st.seq, st.firstEvent = int32(seq+i), int32(first)
+		st.Events = st.Events[:len(st.Events):len(st.Events)]
+		first += len(st.Events)
 		// Instances that share a tag map (a generated fleet makes each set once, and maps
 		// are read only) share its sorted form: one per instance was 7 MB at 100,000
 		// (issue 20).
@@ -199,11 +216,7 @@ func (e *Engine) prepare(ins []model.Instance) []instState {
 			e.sorted[key] = tags
 		}
 		st.tags = tags
-		at := len(events)
-		events = append(events, st.Events...)
-		st.Events = events[at:len(events):len(events)]
 	}
-	return states
 }
 
 // learn adds the prepared states to the fleet, after every instance it has. The caller

@@ -140,15 +140,16 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 	g := newGenerator(seed, n, now)
 	off := 0
 	for k, c := range g.counts {
-		g.region(k, f.Instances[off:off+c])
+		part := f.Instances[off : off+c]
+		g.region(k, func(i int) *model.Instance { return &part[i] })
 		off += c
 	}
 	return f
 }
 
 // generator draws a fleet's regions, one after another: what many instances say alike is
-// made once for all of them (sharedFields, eventSlots), so it is not for two goroutines at
-// once.
+// made once for all of them (sharedFields), and their events are packed in arrays made for
+// many (eventArena), so it is not for two goroutines at once.
 type generator struct {
 	seed   int64
 	now    time.Time
@@ -157,8 +158,8 @@ type generator struct {
 	// names. The engine never changes an instance's tags (listings hand them out shared
 	// already), and at 100,000 instances a map and two strings each were a fifth of the
 	// demo's memory.
-	share *sharedFields
-	slots eventSlots
+	share  *sharedFields
+	events eventArena
 }
 
 func newGenerator(seed int64, n int, now time.Time) *generator {
@@ -188,12 +189,12 @@ func regionStream(seed int64, k int) (draw, plat *rand.Rand) {
 	return rand.New(rand.NewPCG(uint64(seed), s^0x9e3779b97f4a7c15)), rand.New(rand.NewPCG(uint64(seed), s^0x70da7))
 }
 
-// region draws region k's instances into dst (len(dst) == g.counts[k]), in its place in the
-// fleet.
-func (g *generator) region(k int, dst []model.Instance) {
-	n, now, reg := len(dst), g.now, genRegions[k]
+// region draws region k's g.counts[k] instances, instance i at at(i): in its place in the
+// fleet, or in the engine's state (NewGenerated), never copied there.
+func (g *generator) region(k int, at func(i int) *model.Instance) {
+	n, now, reg := g.counts[k], g.now, genRegions[k]
 	r, pr := regionStream(g.seed, k)
-	made := dst[:0]
+	made := 0
 	seen := make(map[string]bool, n)
 	newID := func() string {
 		id := "i-" + reg.prefix + randID(r, 17)
@@ -205,27 +206,12 @@ func (g *generator) region(k int, dst []model.Instance) {
 	}
 	share := g.share
 	// Today's platform (platform.apply) draws from its own generator, instance after
-	// instance in the region's order, and reads nothing this loop draws later: it runs
-	// beside the loop on batches the loop has finished, on another CPU, and the region is
-	// the same as one after the other (issue 20: generating 100,000 instances was most of
-	// the demo's start). made never grows past n, so the batches never move.
-	plat := newPlatform(pr, now)
-	ready, applied := make(chan int, n/platformBatch+2), make(chan struct{})
-	go func() {
-		defer close(applied)
-		next := 0
-		for end := range ready {
-			for ; next < end; next++ {
-				plat.apply(&dst[next])
-			}
-		}
-	}()
-	sent := 0
-	for len(made) < n {
-		if len(made)-sent >= platformBatch {
-			sent = len(made)
-			ready <- sent
-		}
+	// instance in the region's order, and reads nothing this loop draws later: it plays
+	// each instance as soon as it is drawn, while its events are still open in the arena,
+	// so what it adds is packed with the rest. (On a goroutine of its own it had to grow
+	// an array for each instance it added an event to: 12 MB the demo kept at 100,000.)
+	plat := newPlatform(pr, now, n)
+	for made < n {
 		fam := pickFamily(r)
 		si := r.IntN(len(sizes))
 		role := roles[r.IntN(len(roles))]
@@ -234,15 +220,16 @@ func (g *generator) region(k int, dst []model.Instance) {
 		// About a fifth of the instances are in a deployment set: a cluster spread over
 		// hosts, whose members are named alike and share type, role and billing.
 		size, set := 1, ""
-		if r.IntN(100) < 5 && n-len(made) >= 3 {
-			size = min(3+r.IntN(5), n-len(made))
+		if r.IntN(100) < 5 && n-made >= 3 {
+			size = min(3+r.IntN(5), n-made)
 			set = "ds-" + reg.prefix + randID(r, 17)
 			first = r.IntN(1000 - size)
 		}
 		prepaid := r.IntN(100) < 35
 		for k := 0; k < size; k++ {
-			// Made in its place in the fleet, not copied there (issue 20).
-			made = append(made, model.Instance{
+			// Made in its place, not copied there (issue 20).
+			in := at(made)
+			*in = model.Instance{
 				ID:                   newID(),
 				Name:                 instanceName(role, env, first+k),
 				RegionID:             reg.id,
@@ -255,9 +242,8 @@ func (g *generator) region(k int, dst []model.Instance) {
 				LocalStorageCapacity: fam.diskGiB[si],
 				DeploymentSetID:      set,
 				Tags:                 share.tags(role, env, set != ""),
-				Events:               g.slots.next(),
-			})
-			in := &made[len(made)-1]
+				Events:               g.events.open(),
+			}
 			if set != "" {
 				in.ZoneID = share.str(reg.id, "-", reg.zones[k%len(reg.zones)])
 			}
@@ -266,15 +252,12 @@ func (g *generator) region(k int, dst []model.Instance) {
 				in.ExpiredTime = now.Add(time.Duration(30+r.IntN(300)) * 24 * time.Hour).Truncate(time.Hour)
 			}
 			genInstance(r, in, now)
+			plat.apply(in)
+			in.Events = g.events.close(in.Events)
+			made++
 		}
 	}
-	ready <- len(made)
-	close(ready)
-	<-applied
 }
-
-// platformBatch is how many instances Generate hands platform.apply at a time.
-const platformBatch = 1024
 
 // instanceName is role-env-NNN (at least three digits), as fmt's "%s-%s-%03d" writes it.
 func instanceName(role, env string, n int) string {
@@ -390,22 +373,35 @@ func genInstance(r *rand.Rand, in *model.Instance, now time.Time) {
 	sort.SliceStable(in.Events, func(a, b int) bool { return in.Events[a].NotBefore.Before(in.Events[b].NotBefore) })
 }
 
-// eventSlots hands out room for an instance's events from arrays made for many
-// instances: at 100,000 instances, growing each instance's events one by one was a
-// sixth of the generator's time (issue 20). Each instance's room is capped, so an
-// instance with more events than that grows its own, never into the next instance's.
-type eventSlots []model.Event
+// eventArena hands out room for the instances' events from arrays made for many of them,
+// packed: an instance drawn has the rest of the array (open), and once drawn exactly its
+// events (close), so the next instance's start right after. At 100,000 instances, growing
+// each instance's events one by one was a sixth of the generator's time, and room for three
+// each (most have one or two) was 30 MB the demo kept or copied (issue 20). A closed
+// instance's events are capped: an append grows its own array, never into the next
+// instance's.
+type eventArena struct{ buf []model.Event }
 
-// eventsPerInstance is the room each instance gets: most have one to three events.
-const eventsPerInstance = 3
+// drawnEvents is the most events one instance is drawn with: a billing event, a host
+// event, a second maintenance event and a final one (genInstance), and two more from
+// today's platform (platform.apply).
+const drawnEvents = 6
 
-func (s *eventSlots) next() []model.Event {
-	if len(*s) < eventsPerInstance {
-		*s = make([]model.Event, 1024*eventsPerInstance)
+// open is room for one instance's events: empty, with at least drawnEvents of capacity.
+func (a *eventArena) open() []model.Event {
+	if cap(a.buf)-len(a.buf) < drawnEvents {
+		a.buf = make([]model.Event, 0, 2048)
 	}
-	room := (*s)[:0:eventsPerInstance]
-	*s = (*s)[eventsPerInstance:]
-	return room
+	return a.buf[len(a.buf):len(a.buf)]
+}
+
+// close is evs, the instance's events appended to what open gave, capped; the arena moves
+// past them.
+func (a *eventArena) close(evs []model.Event) []model.Event {
+	if n := len(evs); n > 0 && len(a.buf)+n <= cap(a.buf) && &a.buf[:len(a.buf)+n][len(a.buf)] == &evs[0] {
+		a.buf = a.buf[:len(a.buf)+n]
+	}
+	return evs[:len(evs):len(evs)]
 }
 
 // eventGen draws the events of one instance.

@@ -110,7 +110,8 @@ func TestGeneratedRegionsAreTheirOwn(t *testing.T) {
 		offs[k+1] = offs[k] + c
 	}
 	for k := len(g.counts) - 1; k >= 0; k-- {
-		g.region(k, got[offs[k]:offs[k+1]])
+		part := got[offs[k]:offs[k+1]]
+		g.region(k, func(i int) *model.Instance { return &part[i] })
 	}
 	if !reflect.DeepEqual(want.Instances, got) {
 		t.Fatal("the fleet drawn last region first differs from Generate's")

@@ -59,9 +59,6 @@ func (pl *platform) keepAttr(a *model.ExtendedAttribute) *model.ExtendedAttribut
 	}
 	kept := pl.newAttribute()
 	*kept = *a
-	if pl.hostAttrs == nil {
-		pl.hostAttrs = map[hostAttrKey]*model.ExtendedAttribute{}
-	}
 	pl.hostAttrs[k] = kept
 	return kept
 }
@@ -70,9 +67,13 @@ func (pl *platform) keepAttr(a *model.ExtendedAttribute) *model.ExtendedAttribut
 // name one or both share them.
 var migrationOptions = []string{"MigrationPlan", "InstanceRedeploy"}
 
-// newPlatform is today's platform for one region, drawing from r (regionStream's plat).
-func newPlatform(r *rand.Rand, now time.Time) *platform {
-	return &platform{r: r, hosts: hostPool{r: r, byZone: map[string][]host{}}, now: now}
+// newPlatform is today's platform for one region of n instances, drawing from r
+// (regionStream's plat).
+func newPlatform(r *rand.Rand, now time.Time, n int) *platform {
+	// Most instances get a host of their own: room made up front for an attribute each,
+	// where growing the map was a tenth of drawing a region (issue 20).
+	return &platform{r: r, hosts: hostPool{r: r, byZone: map[string][]host{}}, now: now,
+		hostAttrs: make(map[hostAttrKey]*model.ExtendedAttribute, n)}
 }
 
 // newAttribute is a zero extended attribute of the platform's own.

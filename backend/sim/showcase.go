@@ -20,7 +20,7 @@ import (
 // no instance for is left out. The rest is untouched.
 func Showcase(f *Fleet, now time.Time) {
 	var sc showcase
-	sc.pick(f.Instances, now)
+	sc.pick(len(f.Instances), func(i int) *model.Instance { return &f.Instances[i] }, now)
 }
 
 // showcaseTop is the deadline the showcase rows go just before: no later than 20 minutes
@@ -42,15 +42,16 @@ type showcase struct {
 	picked [len(showcaseCases)]bool
 }
 
-// pick gives each case not yet picked the first of ins that shows it, if any.
-func (sc *showcase) pick(ins []model.Instance, now time.Time) {
+// pick gives each case not yet picked the first of n instances (at(0), at(1), …) that
+// shows it, if any.
+func (sc *showcase) pick(n int, at func(i int) *model.Instance, now time.Time) {
 	top := showcaseTop(now)
 	for k, is := range showcaseCases {
 		if sc.picked[k] {
 			continue
 		}
-		for i := range ins {
-			in := &ins[i]
+		for i := range n {
+			in := at(i)
 			ev := in.NextEvent()
 			// The cases exclude each other (a blocked instance is not Allowed), so no
 			// instance is picked twice.
