@@ -160,6 +160,7 @@ type generator struct {
 	// demo's memory.
 	share  *sharedFields
 	events eventArena
+	attrs  []model.ExtendedAttribute // room for today's platform's attributes (platform.attrs)
 }
 
 func newGenerator(seed int64, n int, now time.Time) *generator {
@@ -210,7 +211,7 @@ func (g *generator) region(k int, at func(i int) *model.Instance) {
 	// each instance as soon as it is drawn, while its events are still open in the arena,
 	// so what it adds is packed with the rest. (On a goroutine of its own it had to grow
 	// an array for each instance it added an event to: 12 MB the demo kept at 100,000.)
-	plat := newPlatform(pr, now, n)
+	plat := newPlatform(pr, now, n, &g.attrs)
 	for made < n {
 		fam := pickFamily(r)
 		si := r.IntN(len(sizes))
