@@ -3,7 +3,6 @@ package sim
 import (
 	"hash/fnv"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"time"
 
@@ -371,7 +370,9 @@ func genInstance(r *rand.Rand, in *model.Instance, now time.Time) {
 		ev := g.add(model.EventMaintenanceReboot, final, past, maint)
 		ev.FinishTime = past.Add(time.Duration(5+r.IntN(30)) * time.Minute)
 	}
-	sort.SliceStable(in.Events, func(a, b int) bool { return in.Events[a].NotBefore.Before(in.Events[b].NotBefore) })
+	// Deadline order, stable: sortEvents, an insertion sort of the few events an instance
+	// has (sort.SliceStable made a swapper for each of 100,000 instances).
+	sortEvents(in)
 }
 
 // eventArena hands out room for the instances' events from arrays made for many of them,
