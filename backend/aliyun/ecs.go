@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -123,15 +124,42 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// One copy into a slice of the final size: at 100,000 instances, growing it by append
-	// instead cost more than the instances themselves.
-	out := make([]model.Instance, 0, total)
-	for i, c := range chunks {
-		out = append(out, c...)
-		chunks[i] = nil
+	return sortedByDeadline(chunks, total), nil
+}
+
+// sortedByDeadline is the instances of chunks, total in all, in one slice of that size in
+// model.SortByDeadline's order (instances that compare equal in the order of chunks). The
+// order is found on keys and each instance is moved once, straight into its place: copying
+// the chunks into one slice and then sorting it moved every instance (about 250 bytes,
+// pointers the collector must be told of) twice, and at 100,000 instances that was 6 % of
+// `events`' CPU (issue 20).
+func sortedByDeadline(chunks [][]model.Instance, total int) []model.Instance {
+	type key struct {
+		deadline time.Time
+		id       string
+		chunk    int32
+		at       int32 // index in the chunk
 	}
-	model.SortByDeadline(out)
-	return out, nil
+	keys := make([]key, 0, total)
+	for c, chunk := range chunks {
+		for i := range chunk {
+			keys = append(keys, key{chunk[i].Deadline(), chunk[i].ID, int32(c), int32(i)})
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := model.CompareDeadlines(a.deadline, a.id, b.deadline, b.id); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.chunk, b.chunk); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.at, b.at)
+	})
+	out := make([]model.Instance, len(keys))
+	for j, k := range keys {
+		out[j] = chunks[k.chunk][k.at]
+	}
+	return out
 }
 
 // regionInstances lists one region: the pending events page by page and, overlapping the
@@ -238,15 +266,11 @@ func (b *Backend) regionInstances(ctx context.Context, region string, only []str
 	if err != nil {
 		return nil, err
 	}
-	byInstance, ends := groupEvents(pages, perInstance)
+	byInstance := groupEvents(pages, perInstance)
 	for _, chunk := range fetched {
 		for i := range chunk {
 			if n, ok := seen[chunk[i].ID]; ok {
-				lo := int32(0)
-				if n > 0 {
-					lo = ends[n-1]
-				}
-				chunk[i].Events = byInstance[lo:ends[n]:ends[n]]
+				chunk[i].Events = byInstance[n]
 			}
 		}
 	}
@@ -265,41 +289,73 @@ type eventPage struct {
 	instance []int32
 }
 
-// groupEvents lays out a region's events, read page by page, instance by instance (each
-// instance's events soonest first, page order among equals) in one region-wide array:
-// instance number n holds byInstance[ends[n-1]:ends[n]], and perInstance[n] is how many
-// events it has. It is a counting sort, linear in the events: a stable sort of the
-// 168-byte events by instance id moved each one O(log² n) times, and at 100,000 instances
-// was a tenth of a listing's CPU. The pages are read where they are: appending them into
-// one array first copied every event once more, and again each time the array grew.
-func groupEvents(pages []eventPage, perInstance []int32) (byInstance []model.Event, ends []int32) {
-	ends = make([]int32, len(perInstance))
-	next := make([]int32, len(perInstance)) // where each instance's next event goes
-	total := int32(0)
-	for n, c := range perInstance {
-		next[n] = total
-		total += c
-		ends[n] = total
+// groupEvents is each instance's events, for instance number n (regionInstances' seen)
+// byInstance[n], perInstance[n] of them: soonest first, page order among equals. An
+// instance whose events lie next to each other on one page, already in that order (most
+// instances: one event, or a few listed together), gets that part of the page's array, its
+// capacity cut to its length so that an append copies; the others get theirs laid out in
+// one array, by a counting sort, linear in their events. Before, every event was copied
+// into one region-wide array: at 100,000 instances, 25 MB more to allocate, touch and
+// collect (issue 20).
+func groupEvents(pages []eventPage, perInstance []int32) (byInstance [][]model.Event) {
+	const unseen = -1
+	// Where each instance's run of events starts, and how long it is: a run ends, and the
+	// instance is laid out instead (page -1), at an event not next to the last one, on
+	// another page, or sooner than the last one.
+	type run struct{ page, at, n int32 }
+	runs := make([]run, len(perInstance))
+	for n := range runs {
+		runs[n].page = unseen
 	}
-	byInstance = make([]model.Event, total)
-	for _, p := range pages {
-		for i, n := range p.instance {
-			byInstance[next[n]] = p.events[i]
-			next[n]++
+	scattered := 0 // events of the instances laid out
+	for p, pg := range pages {
+		for i, n := range pg.instance {
+			r := &runs[n]
+			switch {
+			case r.n == 0:
+				*r = run{int32(p), int32(i), 1}
+			case r.page == int32(p) && r.at+r.n == int32(i) && !pg.events[i].NotBefore.Before(pg.events[i-1].NotBefore):
+				r.n++
+			case r.page >= 0:
+				r.page = unseen
+				scattered += int(perInstance[n])
+			}
+		}
+	}
+	byInstance = make([][]model.Event, len(perInstance))
+	var laid []model.Event
+	if scattered > 0 {
+		laid = make([]model.Event, 0, scattered)
+	}
+	for n, r := range runs {
+		if r.page >= 0 {
+			byInstance[n] = pages[r.page].events[r.at : r.at+r.n : r.at+r.n]
+			continue
+		}
+		lo := len(laid)
+		laid = laid[:lo+int(perInstance[n])]
+		byInstance[n] = laid[lo:lo:len(laid)]
+	}
+	for _, pg := range pages {
+		for i, n := range pg.instance {
+			if runs[n].page < 0 {
+				byInstance[n] = append(byInstance[n], pg.events[i])
+			}
 		}
 	}
 	// Most instances have one or two pending events: an insertion sort, stable.
-	lo := int32(0)
-	for _, hi := range ends {
-		evs := byInstance[lo:hi]
+	for n, r := range runs {
+		if r.page >= 0 {
+			continue
+		}
+		evs := byInstance[n]
 		for i := 1; i < len(evs); i++ {
 			for j := i; j > 0 && evs[j].NotBefore.Before(evs[j-1].NotBefore); j-- {
 				evs[j], evs[j-1] = evs[j-1], evs[j]
 			}
 		}
-		lo = hi
 	}
-	return byInstance, ends
+	return byInstance
 }
 
 // eventPages pages through DescribeInstanceHistoryEvents for the pending cycle statuses,
@@ -353,6 +409,7 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 				return err
 			}
 			resp, err := decodeEventsWith(data, strs)
+			defer resp.release()
 			if err := b.replyHas(action, region, data, resp.RequestId, err,
 				part{"InstanceSystemEventSet", resp.InstanceSystemEventSet != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 				return err
@@ -444,6 +501,7 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 			return err
 		}
 		resp, err := decodeInstances(data)
+		defer resp.release()
 		if err := b.replyHas(action, region, data, resp.RequestId, err,
 			part{"Instances", resp.Instances != nil}, part{"TotalCount", resp.TotalCount != nil}); err != nil {
 			return err
@@ -490,6 +548,7 @@ type instancesReply struct {
 
 type instanceSet struct {
 	Instance []listedInstance
+	tags     []listedTag // what Instance's Tags are parts of
 }
 
 // listedInstance is the part of a DescribeInstances Instance that toInstance reads.
