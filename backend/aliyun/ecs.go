@@ -485,7 +485,7 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 				return b.unproven(action, region, "instance %s twice in one reply (RequestId %s)", in.InstanceId, resp.RequestId)
 			}
 			delete(unanswered, in.InstanceId)
-			out = append(out, toInstance(in, region))
+			out = append(out, toInstance(in, region, &b.tags))
 		}
 		return nil
 	})
@@ -594,7 +594,8 @@ type listedEvent struct {
 // intern these as they read them (interner).
 func intern(s string) string { return unique.Make(s).Value() }
 
-func toInstance(in *listedInstance, region string) model.Instance {
+// toInstance is the model of a listed instance; its tag map is tags' (shared, read only).
+func toInstance(in *listedInstance, region string, tags *tagSets) model.Instance {
 	m := model.Instance{
 		ID:                   in.InstanceId,
 		Name:                 in.InstanceName,
@@ -623,19 +624,7 @@ func toInstance(in *listedInstance, region string) model.Instance {
 	for _, l := range in.LockReasons {
 		m.OperationLocks = append(m.OperationLocks, model.LockReason(l))
 	}
-	for _, t := range in.Tags {
-		k, v := t.TagKey, t.TagValue
-		if k == "" {
-			k, v = t.Key, t.Value
-		}
-		if k == "" {
-			continue
-		}
-		if m.Tags == nil {
-			m.Tags = make(map[string]string, len(in.Tags))
-		}
-		m.Tags[k] = v
-	}
+	m.Tags = tags.of(in.Tags)
 	return m
 }
 
