@@ -2,7 +2,6 @@ package aliyun
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -434,17 +433,14 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 	if err := backend.CheckInstanceIDs(ids); err != nil {
 		return nil, err
 	}
-	idJSON, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
+	idJSON := instanceIDsJSON(ids)
 	var out []model.Instance
 	var body replyBody
 	defer body.release()
-	err = b.readInto(ctx, region, "DescribeInstances", &body, func(c *ecs.Client) error {
+	err := b.readInto(ctx, region, "DescribeInstances", &body, func(c *ecs.Client) error {
 		req := ecs.CreateDescribeInstancesRequest()
 		req.RegionId = region
-		req.InstanceIds = string(idJSON)
+		req.InstanceIds = idJSON
 		req.PageSize = requests.NewInteger(instancesPerCall)
 		const action = "DescribeInstances"
 		raw := responses.NewCommonResponse()
@@ -490,6 +486,25 @@ func (b *Backend) describeInstances(ctx context.Context, region string, ids []st
 		return nil
 	})
 	return out, err
+}
+
+// instanceIDsJSON is DescribeInstances' InstanceIds: ids as a JSON array. The ids passed
+// CheckInstanceIDs (i- and lowercase letters and digits): nothing in them to escape, and
+// json.Marshal, which wrote the same bytes, was 1 % of `events`' CPU (issue 20).
+func instanceIDsJSON(ids []string) string {
+	var b strings.Builder
+	b.Grow(len(ids)*len(`"i-bp1azkttqpldxgtedxxx",`) + 2)
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(id)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // instancesReply is the part of a DescribeInstances reply the backend reads (decodeInstances
