@@ -288,7 +288,10 @@ var (
 		}
 	}}
 	eventSets = sync.Pool{New: func() any {
-		return &eventSet{InstanceSystemEventType: make([]listedEvent, 0, eventsPageSize)}
+		return &eventSet{
+			InstanceSystemEventType: make([]listedEvent, 0, eventsPageSize),
+			attrs:                   make([]model.ExtendedAttribute, 0, eventsPageSize),
+		}
 	}}
 )
 
@@ -315,11 +318,12 @@ func (r *instancesReply) release() {
 func (r *eventsReply) release() {
 	s := r.InstanceSystemEventSet
 	r.InstanceSystemEventSet = nil
-	if s == nil || cap(s.InstanceSystemEventType) > keptSetItems {
+	if s == nil || cap(s.InstanceSystemEventType) > keptSetItems || cap(s.attrs) > keptSetItems {
 		return
 	}
 	clear(s.InstanceSystemEventType)
-	s.InstanceSystemEventType = s.InstanceSystemEventType[:0]
+	clear(s.attrs)
+	s.InstanceSystemEventType, s.attrs = s.InstanceSystemEventType[:0], s.attrs[:0]
 	eventSets.Put(s)
 }
 
@@ -492,7 +496,7 @@ func decodeEventsWith(body []byte, strs interner) (r eventsReply, err error) {
 			set := eventSets.Get().(*eventSet)
 			present, err := readList(d, "InstanceSystemEventType", func() error {
 				set.InstanceSystemEventType = append(set.InstanceSystemEventType, listedEvent{})
-				return readEvent(d, strs, &set.InstanceSystemEventType[len(set.InstanceSystemEventType)-1])
+				return readEvent(d, strs, &set.InstanceSystemEventType[len(set.InstanceSystemEventType)-1], set)
 			})
 			r.InstanceSystemEventSet = set
 			if !present {
@@ -505,8 +509,9 @@ func decodeEventsWith(body []byte, strs interner) (r eventsReply, err error) {
 	return r, endDecoding(d, present, err)
 }
 
-// readEvent reads one element of InstanceSystemEventSet.InstanceSystemEventType into e.
-func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
+// readEvent reads one element of InstanceSystemEventSet.InstanceSystemEventType into e; its
+// ExtendedAttribute, when it has one, is one of set's attrs.
+func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent, set *eventSet) error {
 	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "EventId":
@@ -540,7 +545,13 @@ func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
 			e.ReasonCode, err = strs.readInterned(d)
 			return 1 << 9, err
 		case "ExtendedAttribute":
-			e.ExtendedAttribute, err = readExtendedAttribute(d, strs)
+			var a model.ExtendedAttribute
+			var some bool
+			e.ExtendedAttribute = nil
+			if a, some, err = readExtendedAttribute(d, strs); some {
+				set.attrs = append(set.attrs, a)
+				e.ExtendedAttribute = &set.attrs[len(set.attrs)-1]
+			}
 			return 1 << 10, err
 		}
 		return 0, d.SkipValue()
@@ -548,15 +559,14 @@ func readEvent(d *jsontext.Decoder, strs interner, e *listedEvent) error {
 	return err
 }
 
-// readExtendedAttribute reads an event's ExtendedAttribute: nil when it is null, or an
-// object with none of the members the console reads (the usual case for events that are
-// not about a disk or a host), so those cost no allocation. Racks and host types repeat
+// readExtendedAttribute reads an event's ExtendedAttribute: none (some false) when it is
+// null, or an object with none of the members the console reads (the usual case for
+// events that are not about a disk or a host). Racks and host types repeat
 // across a listing and are interned; InitialNotBefore is read from the JSON, as the
 // SDK's struct does not have it.
-func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedAttribute, error) {
-	var a model.ExtendedAttribute
+func readExtendedAttribute(d *jsontext.Decoder, strs interner) (a model.ExtendedAttribute, some bool, err error) {
 	used := false
-	_, err := readObject(d, func(name []byte) (bit uint32, err error) {
+	_, err = readObject(d, func(name []byte) (bit uint32, err error) {
 		used = true
 		switch string(name) {
 		case "Device":
@@ -621,9 +631,9 @@ func readExtendedAttribute(d *jsontext.Decoder, strs interner) (*model.ExtendedA
 		return 0, d.SkipValue()
 	})
 	if err != nil || !used || a.IsZero() {
-		return nil, err
+		return model.ExtendedAttribute{}, false, err
 	}
-	return &a, nil
+	return a, true, nil
 }
 
 // readInactiveDisk reads one element of InactiveDisks.InactiveDisk.

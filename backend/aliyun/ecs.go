@@ -377,6 +377,12 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 				return b.unproven(action, region, "an empty first page while TotalCount is %d (RequestId %s)", total, resp.RequestId)
 			}
 			got, ids = make([]model.Event, 0, n), make([]string, 0, n)
+			// The page's attributes are copied out of the decoder's scratch into one array
+			// of their number: one each was 115,000 allocations at 100,000 instances.
+			var attrs []model.ExtendedAttribute
+			if k := len(resp.InstanceSystemEventSet.attrs); k > 0 {
+				attrs = make([]model.ExtendedAttribute, 0, k)
+			}
 			for _, e := range resp.InstanceSystemEventSet.InstanceSystemEventType {
 				ids = append(ids, e.EventId)
 				if err := b.onlyAsked(action, region, "instance", instanceIDs, e.InstanceId); err != nil {
@@ -393,8 +399,11 @@ func (b *Backend) eventPagesSince(ctx context.Context, region string, instanceID
 					Reason:      e.Reason,
 					ImpactLevel: e.ImpactLevel,
 					ReasonCode:  e.ReasonCode,
-					// The decoder made it for this event alone: the event owns it.
-					ExtendedAttribute: e.ExtendedAttribute,
+				}
+				if e.ExtendedAttribute != nil {
+					// A copy for this event alone: the event owns it.
+					attrs = append(attrs, *e.ExtendedAttribute)
+					ev.ExtendedAttribute = &attrs[len(attrs)-1]
 				}
 				// The filter is the server's; a final event slipping through is not shown.
 				if ev.CycleStatus.Pending() && ev.InstanceID != "" {
@@ -555,6 +564,7 @@ type eventsReply struct {
 
 type eventSet struct {
 	InstanceSystemEventType []listedEvent
+	attrs                   []model.ExtendedAttribute // what the events' ExtendedAttribute point to
 }
 
 // part is one part a reply must have, and whether it came.
