@@ -101,6 +101,23 @@ func readString(d *jsontext.Decoder) (string, error) {
 // allocation; the copies are intern's, shared by the whole listing.
 type interner map[string]string
 
+// instanceInterners are DescribeInstances pages' interners, kept from page to page (pages
+// are read at once, so one each): a fresh one for every page of 100 instances interned
+// its zones, types and tags anew, 2 % of `events`' CPU at 100,000 instances (issue 20).
+var instanceInterners = sync.Pool{New: func() any { return interner{} }}
+
+// keptInterned is the most strings a pooled interner keeps: a fleet's zones, types and
+// tag sets are a few hundred; tags unique to each instance grow it past this, and it is
+// let go.
+const keptInterned = 4096
+
+// put hands strs back to instanceInterners, unless it grew past keptInterned.
+func (strs interner) put() {
+	if len(strs) <= keptInterned {
+		instanceInterners.Put(strs)
+	}
+}
+
 // readInterned is readString for a value the reply repeats.
 func (strs interner) readInterned(d *jsontext.Decoder) (string, error) {
 	v, err := d.ReadValue()
@@ -331,7 +348,8 @@ func (r *eventsReply) release() {
 // release once read.
 func decodeInstances(body []byte) (r instancesReply, err error) {
 	d := replyDecoder(body)
-	strs := interner{}
+	strs := instanceInterners.Get().(interner)
+	defer strs.put()
 	present, err := readObject(d, func(name []byte) (bit uint32, err error) {
 		switch string(name) {
 		case "RequestId":

@@ -103,7 +103,8 @@ func (o *listingOrder) gather() []model.Instance {
 const gatherPart = 4096
 
 // mergeSorted merges lists, each sorted by compareKeys, into one sorted list: adjacent
-// lists two by two, until one is left.
+// lists two by two, until one is left, each round into one of two arrays of the total
+// size, by turns.
 func mergeSorted(lists [][]instanceKey) []instanceKey {
 	switch len(lists) {
 	case 0:
@@ -111,32 +112,48 @@ func mergeSorted(lists [][]instanceKey) []instanceKey {
 	case 1:
 		return lists[0]
 	}
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	into, spare := make([]instanceKey, n), []instanceKey(nil)
 	for len(lists) > 1 {
-		next := lists[:0:0]
+		next := make([][]instanceKey, 0, (len(lists)+1)/2)
+		at := 0
 		for i := 0; i < len(lists); i += 2 {
-			if i+1 == len(lists) {
-				next = append(next, lists[i])
-				continue
+			m := len(lists[i])
+			if i+1 < len(lists) {
+				m += len(lists[i+1])
+				merge(into[at:at+m], lists[i], lists[i+1])
+			} else {
+				copy(into[at:at+m], lists[i])
 			}
-			next = append(next, merge(lists[i], lists[i+1]))
+			next = append(next, into[at:at+m:at+m])
+			at += m
 		}
 		lists = next
+		if spare == nil {
+			spare = make([]instanceKey, n) // the first round read the regions' own lists
+		}
+		into, spare = spare, into
 	}
 	return lists[0]
 }
 
-// merge is a and b, each sorted by compareKeys, merged into a new sorted list.
-func merge(a, b []instanceKey) []instanceKey {
-	out := make([]instanceKey, 0, len(a)+len(b))
+// merge writes a and b, each sorted by compareKeys, into out (len(a)+len(b) long), sorted;
+// of two that compare equal, a's first.
+func merge(out, a, b []instanceKey) {
+	j := 0
 	for len(a) > 0 && len(b) > 0 {
 		if compareKeys(b[0], a[0]) < 0 {
-			out = append(out, b[0])
+			out[j] = b[0]
 			b = b[1:]
 		} else {
-			out = append(out, a[0])
+			out[j] = a[0]
 			a = a[1:]
 		}
+		j++
 	}
-	out = append(out, a...)
-	return append(out, b...)
+	j += copy(out[j:], a)
+	copy(out[j:], b)
 }
