@@ -79,14 +79,15 @@ func (m *Model) refusedLine(what, may string, err error) string {
 }
 
 // autopilotChanged tells this session what the autopilot did between two snapshots: a
-// pause (whoever or whatever paused it), a resume, a policy reload refused.
+// pause (whoever or whatever paused it), a resume, a policy reload refused or made.
 func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 	a := s.Autopilot
 	if a == nil {
 		return
 	}
 	var was fleet.AutopilotStatus
-	if prev != nil && prev.Autopilot != nil {
+	known := prev != nil && prev.Autopilot != nil
+	if known {
 		was = *prev.Autopilot
 	}
 	m.autopilotLeftLog(&was, a)
@@ -99,8 +100,10 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 		m.setNotice(false, a.Name+" resumed")
 	case a.PolicyErr != "" && a.PolicyErr != was.PolicyErr:
 		m.setNotice(true, a.Name+" kept its last good policy; the new one does not parse: "+a.PolicyErr)
-	case a.PolicyErr == "" && was.PolicyErr != "":
-		// A good reload after a refused one: the refusal on screen is no longer true.
+	case a.PolicyErr == "" && (was.PolicyErr != "" || known && a.Reloads != was.Reloads):
+		// A good reload, after a refused one (the refusal on screen is no longer true) or
+		// not: every session's log says when the rules changed. A session that starts after
+		// a reload has no earlier count to compare (known).
 		m.setNotice(false, a.Name+" reloaded its policy "+a.Policy)
 	}
 }

@@ -231,6 +231,33 @@ func TestAutopilotGoodReloadClearsTheNotice(t *testing.T) {
 	}
 }
 
+// A good reload with no refusal before it is told too: the rules every session's
+// autopilot follows changed, and the log says when. A session that joins later is not
+// told of reloads it never saw change.
+func TestAutopilotGoodReloadIsTold(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	st := *h.view.Snapshot().Autopilot
+	st.Policy = "night.yaml"
+	good := st
+	good.Reloads++
+	h.view.SetAutopilot(&good)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	s, isErr := m.noticeText()
+	if isErr || s != "autopilot:night-shift reloaded its policy night.yaml" {
+		t.Errorf("after a good reload the notice is %q (error %v)", s, isErr)
+	}
+	if es := m.log.Entries(); len(es) == 0 || es[len(es)-1].Text != s {
+		t.Errorf("the log does not end with the reload: %+v", es)
+	}
+	late := apModel(t, h, 120, 40)
+	for _, e := range late.log.Entries() {
+		if strings.Contains(e.Text, "reloaded") {
+			t.Errorf("a session that started after the reload was told of it: %+v", e)
+		}
+	}
+}
+
 // Issue 23 review, 5: c and x with no paused batch say so; with only the autopilot's
 // paused batch, they say how that one is resumed.
 func TestContinueWithNoPausedBatchSaysSo(t *testing.T) {

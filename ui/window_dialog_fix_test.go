@@ -160,8 +160,18 @@ func TestCrampedInWindowDialogStillTakesM(t *testing.T) {
 	if v := flat(m.View()); m.dialog.Fits() || !strings.Contains(v, "in window is on (m turns it off): no target has a maintenance window") {
 		t.Fatalf("cramped, the dialog does not say why nothing can go:\n%s", m.View())
 	}
+	// The footer names m too: it is one of the two ways out that act here.
+	if v := m.View(); !strings.Contains(lastLine(v), "m in window off") {
+		t.Fatalf("cramped, the footer does not name m:\n%s", v)
+	}
 	press(m, runes("m"))
 	if m.mode != modeDialog || m.dialog.InWindow() || !m.dialog.Fits() || !strings.Contains(flat(m.View()), "(3 wipe)") {
 		t.Fatalf("m did not turn in window off on the cramped dialog:\n%s", m.View())
 	}
+}
+
+// lastLine is a screen's last non-blank line (the footer).
+func lastLine(screen string) string {
+	lines := strings.Split(strings.TrimRight(screen, "\n "), "\n")
+	return lines[len(lines)-1]
 }

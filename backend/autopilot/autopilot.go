@@ -582,6 +582,7 @@ func (a *Autopilot) Reload(pol *policy.Policy) {
 	}
 	a.pol, a.polErr = pol, ""
 	a.status.Name, a.status.Policy, a.status.PolicyErr = a.identity().Name, pol.File, ""
+	a.status.Reloads++
 	a.mu.Unlock()
 	a.log.Info("autopilot policy reloaded", "autopilot", safetext.Log(pol.Identity()), "file", safetext.Log(pol.File), "rules", len(pol.Rules))
 	a.publish()

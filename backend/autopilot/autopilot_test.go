@@ -252,8 +252,13 @@ func TestReloadFailedKeepsTheLastGoodPolicy(t *testing.T) {
 	}
 	good, _ := policy.Parse("p.yaml", []byte(strings.Replace(anyTime, "max_in_flight: 1", "max_in_flight: 2", 1)))
 	r.ap.Reload(good)
-	if st := r.h.Snapshot().Autopilot; st.PolicyErr != "" || st.Name != "autopilot:t" {
+	if st := r.h.Snapshot().Autopilot; st.PolicyErr != "" || st.Name != "autopilot:t" || st.Reloads != 1 {
 		t.Fatalf("after a good reload: %+v", st)
+	}
+	// A second good one, with no refusal between: sessions see the count move.
+	r.ap.Reload(good)
+	if st := r.h.Snapshot().Autopilot; st.Reloads != 2 {
+		t.Fatalf("after a second good reload: %+v", st)
 	}
 }
 
@@ -269,7 +274,7 @@ func TestAReloadThatRenamesThePolicyIsRefused(t *testing.T) {
 	}
 	r.ap.Reload(renamed)
 	st := r.h.Snapshot().Autopilot
-	if st.Name != "autopilot:t" || r.ap.Identity().Name != "autopilot:t" || !strings.Contains(st.PolicyErr, `name "t2" is not the running policy's "t"`) || strings.Contains(st.PolicyErr, "\n") {
+	if st.Name != "autopilot:t" || r.ap.Identity().Name != "autopilot:t" || !strings.Contains(st.PolicyErr, `name "t2" is not the running policy's "t"`) || strings.Contains(st.PolicyErr, "\n") || st.Reloads != 0 {
 		t.Fatalf("after a renaming reload: %+v", st)
 	}
 	if !strings.Contains(r.told(), autopilot.NoticePolicyRefused) || strings.Contains(r.told(), autopilot.NoticePolicyReloaded) {

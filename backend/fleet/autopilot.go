@@ -22,6 +22,9 @@ type AutopilotStatus struct {
 	// was refused (the last good policy stays in force), "" when it was not.
 	Policy    string
 	PolicyErr string
+	// Reloads counts the good reloads of the policy since it started: a session tells
+	// one when it sees the count change, refused before or not.
+	Reloads int
 	// Paused: it starts nothing and its plans send nothing until an operator resumes it;
 	// Why says who paused it or which failure did.
 	Paused bool

@@ -161,12 +161,20 @@ func (k KeyMap) dialogCancel() key.Binding {
 }
 
 // CrampedDialogHelp is the footer of a dialog too large for the screen: it can only be
-// cancelled.
-func (k KeyMap) CrampedDialogHelp() []key.Binding {
-	return []key.Binding{
+// cancelled, and, when a batch dialog's "in window" is on (inWindow), have that turned off:
+// m still acts there (it confirms nothing, and may be what makes the dialog too tall, or
+// what keeps it from arming at any size), so the footer says so.
+func (k KeyMap) CrampedDialogHelp(inWindow bool) []key.Binding {
+	out := []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "cancel")),
 		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
+	if inWindow {
+		m := k.InWindow
+		m.SetHelp("m", "in window off")
+		out = append(out, m)
+	}
+	return out
 }
 
 // TasksHelp is the focused task panel's footer.

@@ -471,7 +471,7 @@ func mustLines(lines []dialogLine) int {
 // ShortHelp is the dialog's footer: on a screen too small to confirm, only cancelling.
 func (c *Model) ShortHelp() []key.Binding {
 	if !c.Fits() {
-		return c.Keys.CrampedDialogHelp()
+		return c.Keys.CrampedDialogHelp(c.batch() && c.inWindow)
 	}
 	if c.batch() {
 		_, sp := c.layout(c.Now(), c.Width, c.Height)
