@@ -47,13 +47,13 @@ func (m *Model) startAccept() tea.Cmd {
 		m.setRefusal(r.Inst.ID + ": a redeploy is under way; nothing to accept now")
 		return nil
 	}
-	d := accept.New(m.common(), r, inquiring)
+	d, settle := accept.New(m.common(), r, inquiring)
 	d.SetSize(m.width, m.dialogHeight())
 	m.acceptDlg = d
 	m.dialogFrom = m.mode
 	m.mode = modeAccept
 	m.notice = ""
-	return nil
+	return settle
 }
 
 // submitAccept asks the hub to accept the event; every session sees it Executing.

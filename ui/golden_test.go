@@ -253,8 +253,30 @@ func openDialog(t *testing.T, tm *teatest.TestModel) {
 func redeploy(t *testing.T, tm *teatest.TestModel) {
 	only(tm, idPlain)
 	openDialog(t, tm)
-	send(tm, keyTab, keyEnter)
-	waitFor(t, tm, "started: task")
+	send(tm, keyTab)
+	waitFor(t, tm, "> Redeploy <")
+	confirmFocused(t, tm, "started: task")
+}
+
+// confirmFocused presses enter on a focused, armed button, as a person does once they see
+// it focused, and waits for want. A dialog holds keys off until it settles after the focus
+// lands on its button (common.Settle), and its settle message races the test's next key:
+// an enter that beat it is answered "could be seen focused" and pressed again, as the
+// dialog asks.
+func confirmFocused(t *testing.T, tm *teatest.TestModel, want string) {
+	t.Helper()
+	for range 3 {
+		send(tm, keyEnter)
+		got := false
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			got = bytes.Contains(b, []byte(want))
+			return got || bytes.Contains(b, []byte("could be seen focused"))
+		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+		if got {
+			return
+		}
+	}
+	t.Fatalf("enter on the focused button never brought %q", want)
 }
 
 func TestGoldenTasks(t *testing.T) {

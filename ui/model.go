@@ -542,10 +542,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.mode, m.detail = modeList, nil
 		}
 		return nil
-	case confirm.SettledMsg:
+	case common.SettledMsg:
+		// Each dialog takes only its own (Settle.Done checks the owner).
 		if m.dialog != nil {
-			_, cmd := m.dialog.Update(msg)
-			return cmd
+			m.dialog.Update(msg)
+		}
+		if m.acceptDlg != nil {
+			m.acceptDlg.Update(msg)
 		}
 		return nil
 	case confirm.CancelMsg:

@@ -104,7 +104,7 @@ func TestAcceptFromTheConsole(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.Update(snapshotMsg{h.view.Snapshot()})
 	refilter(m, idAsk)
-	m.handleKey(runes("A"))
+	feed(m, m.handleKey(runes("A"))) // the dialog settles before the next key, read
 	if m.mode != modeAccept || m.acceptDlg == nil {
 		t.Fatalf("A opened mode %v", m.mode)
 	}
@@ -113,7 +113,7 @@ func TestAcceptFromTheConsole(t *testing.T) {
 	} else if _, ok := cmd().(accept.CancelMsg); !ok {
 		t.Fatal("enter on the default focus is not a cancel")
 	}
-	m.handleKey(keyTab)
+	feed(m, m.handleKey(keyTab)) // Accept focused, seen
 	cmd := m.handleKey(keyEnter)
 	msg, ok := cmd().(accept.SubmitMsg)
 	if !ok || msg.EventID != "e-"+idAsk[2:] {

@@ -132,7 +132,7 @@ func TestMeasureServe(t *testing.T) {
 	// R on its own, not in the same burst as the enter: a burst is pasted text.
 	first.Out.PressUntil(t, first.Stdin, "R", regexp.MustCompile(`ForceStop:`))
 	first.Out.PressUntil(t, first.Stdin, "\t", regexp.MustCompile(`> Redeploy <`))
-	_, _ = io.WriteString(first.Stdin, "\r")
+	first.Out.Choose(t, first.Stdin, regexp.MustCompile(`redeploy submitted|started: task`))
 	first.Out.WaitMatch(t, regexp.MustCompile(`started: task`))
 	for _, s := range all {
 		s.Out.WaitMatch(t, regexp.MustCompile(`1 running`))

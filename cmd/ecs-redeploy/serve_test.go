@@ -77,7 +77,7 @@ func TestServeCommandServesTheDemoAndShutsDownOnSignal(t *testing.T) {
 	// R on its own, not in the same burst as the enter: a burst is pasted text.
 	oOut.PressUntil(t, oIn, "R", regexp.MustCompile(`ForceStop:`))
 	oOut.PressUntil(t, oIn, "\t", regexp.MustCompile(`> Redeploy <`))
-	_, _ = io.WriteString(oIn, "\r")
+	oOut.Choose(t, oIn, regexp.MustCompile(`redeploy submitted|started: task`))
 	task := oOut.WaitMatch(t, regexp.MustCompile(`started: task (t-[0-9a-z]+)`))
 	vOut.WaitMatch(t, regexp.MustCompile(`IN PROGRESS`))
 

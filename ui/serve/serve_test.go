@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -71,8 +72,10 @@ func openDialogAndConfirm(t *testing.T, c *sshtest.Client) {
 	t.Helper()
 	c.Type("R")
 	c.Out.WaitFor(t, "dialog", "ForceStop:")
+	from := c.Out.Len()
 	c.Type("\t")
-	c.Type("\r")
+	c.Out.WaitForAfter(t, from, "Redeploy focused", "> Redeploy <")
+	c.Out.Choose(t, c.Stdin, regexp.MustCompile(`redeploy submitted|started: task`))
 }
 
 func TestViewerCannotRedeployServerSide(t *testing.T) {

@@ -48,10 +48,22 @@ type Model struct {
 	// input takes the event id when the action wipes data; typing goes to it whatever
 	// has the focus.
 	input textinput.Model
+	// settle holds keys off until common.DialogSettles has passed since the dialog opened
+	// or put the focus on an armed Accept.
+	settle common.Settle
 }
 
-// New opens the dialog for event ev of row r.
-func New(c common.Common, r *fleet.Row, ev *model.Event) *Model {
+// earlyEnter answers an enter on Accept that came before the dialog settled from the
+// focus landing there; once it settles, the dialog says that enter now accepts.
+const earlyEnter = "enter came before Accept could be seen focused: nothing was done; press enter again to accept"
+
+// SettledMsg tells the dialog that keys sent since it opened, or since the focus landed
+// on Accept, have passed; the root routes it back to the dialog.
+type SettledMsg = common.SettledMsg
+
+// New opens the dialog for event ev of row r. The command settles it: run it, or the
+// dialog never takes a key but esc.
+func New(c common.Common, r *fleet.Row, ev *model.Event) (*Model, tea.Cmd) {
 	ti := textinput.New()
 	ti.Prompt = "  "
 	ti.Cursor.SetMode(cursor.CursorStatic)
@@ -60,7 +72,8 @@ func New(c common.Common, r *fleet.Row, ev *model.Event) *Model {
 	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
 	ti.CharLimit = 64
 	ti.Placeholder = "(type it here)"
-	return &Model{Common: c, row: r, ev: *ev, input: ti}
+	d := &Model{Common: c, row: r, ev: *ev, input: ti}
+	return d, d.settle.Start(d, c.Timers)
 }
 
 // Destructive reports whether accepting wipes data, so the event id must be typed.
@@ -102,9 +115,28 @@ func (d *Model) Fits() bool {
 // Update moves the focus between the buttons and answers enter and esc. Text (a paste, a
 // burst of keys) is never a key here.
 func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if s, ok := msg.(SettledMsg); ok {
+		d.settle.Done(d, s)
+		if d.settle.Settled() && d.why == earlyEnter {
+			d.why = "Accept is focused: enter now accepts"
+		}
+		return d, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return d, nil
+	}
+	if km.Type == tea.KeyEsc {
+		return d, common.Emit(CancelMsg{d})
+	}
+	if !d.settle.Settled() {
+		// Keys sent before anyone could read the dialog, or see Accept focused (a paste, a
+		// burst, a key held down): none may type, move the focus or accept. Each starts
+		// the window over, so a held enter never lets it settle.
+		if km.Type == tea.KeyEnter && d.accept {
+			d.why = earlyEnter
+		}
+		return d, d.settle.Start(d, d.Timers)
 	}
 	if d.Destructive() && km.Type == tea.KeyRunes && !km.Alt {
 		// Text is for the field, typed or pasted, whatever has the focus.
@@ -127,10 +159,14 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return d, nil
 	}
 	switch {
-	case km.Type == tea.KeyEsc:
-		return d, common.Emit(CancelMsg{d})
 	case key.Matches(km, d.Keys.NextButton, d.Keys.PrevButton):
 		d.accept, d.why = !d.accept, ""
+		if d.accept && d.Armed() {
+			// Enter must not press Accept before anyone has seen it focused: a paste of
+			// tab and enter is two keys, and a slow frame between them hides that they
+			// came together.
+			return d, d.settle.Start(d, d.Timers)
+		}
 	case key.Matches(km, d.Keys.Choose):
 		if !d.accept {
 			return d, common.Emit(CancelMsg{d})

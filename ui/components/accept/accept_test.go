@@ -19,16 +19,25 @@ func dialog(t model.EventType) *Model {
 		NotBefore: now.Add(2 * time.Hour), ExtendedAttribute: &model.ExtendedAttribute{DiskID: "d-bp1bad", Device: "/dev/vdb", CanAccept: "true"}}
 	in := &model.Instance{ID: "i-bp1ask01", Name: "kafka", RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h",
 		Status: model.StatusRunning, LocalStorageAmount: 1, Events: []model.Event{ev}}
-	d := New(uitest.Common(now, 120, 40), &fleet.Row{Inst: in}, &in.Events[0])
+	d, settle := New(uitest.Common(now, 120, 40), &fleet.Row{Inst: in}, &in.Events[0])
 	d.SetSize(120, 40)
+	d.Update(settle()) // read before the first key, as a person does
 	return d
 }
 
+// press sends each key, as a person does: each after the dialog settled from the one
+// before (its SettledMsg goes back to it, as the root routes it). It returns the last
+// message a key made the dialog say to the root, or nil.
 func press(d *Model, msgs ...tea.KeyMsg) tea.Msg {
 	var last tea.Msg
 	for _, m := range msgs {
 		if _, cmd := d.Update(m); cmd != nil {
-			last = cmd()
+			msg := cmd()
+			if s, ok := msg.(SettledMsg); ok {
+				d.Update(s)
+				continue
+			}
+			last = msg
 		}
 	}
 	return last
@@ -90,5 +99,60 @@ func TestAcceptDialogMustFit(t *testing.T) {
 	d.SetSize(120, 5)
 	if msg := press(d, tab, enter); msg != nil {
 		t.Fatalf("a dialog cut short sent %#v", msg)
+	}
+}
+
+// Keys that come before the dialog settles do nothing, whether it just opened or the
+// focus just landed on Accept: a paste of tab and enter is two keys, and however late the
+// console gets to the enter, it is never the press of an Accept nobody saw focused. esc
+// still cancels at once.
+func TestAcceptDialogKeysBeforeItSettlesDoNothing(t *testing.T) {
+	ev := model.Event{ID: "e-bp1ask01", InstanceID: "i-bp1ask01", Type: model.EventMaintenanceReboot, CycleStatus: model.CycleInquiring,
+		NotBefore: now.Add(2 * time.Hour), ExtendedAttribute: &model.ExtendedAttribute{CanAccept: "true"}}
+	in := &model.Instance{ID: "i-bp1ask01", RegionID: "cn-hangzhou", Status: model.StatusRunning, Events: []model.Event{ev}}
+	d, settle := New(uitest.Common(now, 120, 40), &fleet.Row{Inst: in}, &in.Events[0])
+	d.SetSize(120, 40)
+	first := settle()
+	// Just opened: tab and enter before the settle arrive unread.
+	for _, k := range []tea.KeyMsg{tab, enter} {
+		if _, cmd := d.Update(k); cmd == nil {
+			t.Fatalf("%v before the dialog settled did not start the wait over", k)
+		} else if _, ok := cmd().(SettledMsg); !ok {
+			t.Fatalf("%v before the dialog settled said something to the root", k)
+		}
+	}
+	if strings.Contains(d.View(), "> Accept <") {
+		t.Fatal("a key before the dialog settled moved the focus")
+	}
+	d.Update(first) // an older settle does not settle it: the keys started it over
+	if _, cmd := d.Update(tab); cmd == nil || strings.Contains(d.View(), "> Accept <") {
+		t.Fatal("a stale settle let a key act")
+	}
+	d = dialog(model.EventMaintenanceReboot)
+	// Settled: tab lands on Accept and unsettles it; the enter right behind it does nothing
+	// and says why.
+	_, cmd := d.Update(tab)
+	if !strings.Contains(d.View(), "> Accept <") || cmd == nil {
+		t.Fatal("tab did not move to Accept, or did not unsettle the dialog")
+	}
+	if _, c := d.Update(enter); c == nil {
+		t.Fatal("enter right after the focus landed did nothing at all")
+	} else if _, ok := c().(SettledMsg); !ok {
+		t.Fatal("enter right after the focus landed on Accept accepted")
+	}
+	if !strings.Contains(d.View(), "before Accept could be seen focused: nothing was done") {
+		t.Errorf("the early enter is not explained:\n%s", d.View())
+	}
+	if _, c := d.Update(enter); c != nil {
+		d.Update(c()) // settled at last
+	}
+	if !strings.Contains(d.View(), "enter now accepts") {
+		t.Errorf("settled, the dialog does not say enter now accepts:\n%s", d.View())
+	}
+	// esc is never held off.
+	if _, c := d.Update(tea.KeyMsg{Type: tea.KeyEsc}); c == nil {
+		t.Fatal("esc did nothing on an unsettled dialog")
+	} else if _, ok := c().(CancelMsg); !ok {
+		t.Fatal("esc did not cancel an unsettled dialog")
 	}
 }

@@ -45,11 +45,8 @@ func (s SubmitMsg) From(d *Model) bool { return d != nil && s.d == d }
 func (c CancelMsg) From(d *Model) bool { return d != nil && c.d == d }
 
 // SettledMsg tells the dialog that keys sent since it opened or changed have passed (see
-// dialogSettles); the root routes it back to the dialog.
-type SettledMsg struct {
-	d   *Model
-	gen int
-}
+// common.DialogSettles); the root routes it back to the dialog.
+type SettledMsg = common.SettledMsg
 
 // RereadMsg is the answer to the dialog's re-read (Reread): the snapshot that holds it,
 // when it was asked (the backend's clock), or why it failed.
@@ -88,10 +85,9 @@ type Model struct {
 	// over is set once the dialog has emitted its outcome: a key that arrives before the
 	// root closes it must not submit twice.
 	over bool
-	// settled is false until dialogSettles has passed since the dialog opened or changed;
-	// gen tells a settle meant for an older state of the dialog from the current one.
-	settled bool
-	gen     int
+	// settle holds keys off until common.DialogSettles has passed since the dialog opened,
+	// changed, or put the focus on an armed Redeploy.
+	settle common.Settle
 	// why answers an enter that did nothing (Redeploy not armed, a wrong id typed) until
 	// the next key.
 	why string
@@ -133,22 +129,13 @@ const minWindow = 3
 // span is the targets [lo, hi) a scrolled list shows.
 type span struct{ lo, hi int }
 
-// dialogSettles is how long a dialog ignores every key but esc after it opens or its
-// content changes. A paste or a burst arrives in microseconds, a person's next key after
-// reading takes far longer; 300 ms is below any reading time and above any burst.
-const dialogSettles = 300 * time.Millisecond
+// earlyEnter answers an enter on Redeploy that came before the dialog settled from the
+// focus landing there; once it settles, the dialog says that enter now redeploys.
+const earlyEnter = "enter came before Redeploy could be seen focused: nothing was done; press enter again to redeploy"
 
 // unsettle makes the dialog ignore keys until the returned message arrives: at once when
-// the timers are off (tests that step), else after dialogSettles.
-func (c *Model) unsettle() tea.Cmd {
-	c.settled = false
-	c.gen++
-	msg := SettledMsg{d: c, gen: c.gen}
-	if !c.Timers {
-		return common.Emit(msg)
-	}
-	return tea.Tick(dialogSettles, func(time.Time) tea.Msg { return msg })
-}
+// the timers are off (tests that step), else after common.DialogSettles.
+func (c *Model) unsettle() tea.Cmd { return c.settle.Start(c, c.Timers) }
 
 // statement is what the dialog asks the engineer to agree to, for telling whether a
 // refresh changed it: the targets, their status and the kinds of consequence. Countdowns
@@ -386,7 +373,12 @@ func (c *Model) focusOrder(now time.Time) []Focus {
 	return []Focus{FocusCancel, FocusConfirm}
 }
 
-func (c *Model) moveFocus(now time.Time, d int) {
+// A move that lands on an armed Redeploy unsettles the dialog: enter must not press it
+// before anyone has seen it focused. A paste of tab and enter arrives as two keys; the
+// console drops the second only when it sees them within a few milliseconds of each
+// other, and a slow frame between them hides that (a tester's unbracketed paste of tab
+// and enter redeployed once in 21 tries).
+func (c *Model) moveFocus(now time.Time, d int) tea.Cmd {
 	ring := c.focusOrder(now)
 	at := 0
 	for i, f := range ring {
@@ -395,6 +387,10 @@ func (c *Model) moveFocus(now time.Time, d int) {
 		}
 	}
 	c.setFocus(ring[(at+d+len(ring))%len(ring)])
+	if c.focus == FocusConfirm && c.armed(now) {
+		return c.unsettle()
+	}
+	return nil
 }
 
 func (c *Model) setFocus(f Focus) {
@@ -524,8 +520,9 @@ func (c *Model) widest(now time.Time) int {
 func (c *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case SettledMsg:
-		if msg.d == c && msg.gen == c.gen {
-			c.settled = true
+		c.settle.Done(c, msg)
+		if c.settle.Settled() && c.why == earlyEnter {
+			c.why = "Redeploy is focused: enter now redeploys"
 		}
 		return c, nil
 	case tea.KeyMsg:
@@ -563,11 +560,14 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	if msg.Type == tea.KeyEsc {
 		return cancelled, nil
 	}
-	if !c.settled {
+	if !c.settle.Settled() {
 		// These keys were sent before anyone could read the dialog (a paste, a burst, a key
 		// held down): none of them may move the focus, type, or confirm. Each starts the
 		// window over (a debounce): auto-repeat sends a held key every 30-50 ms, so a held
-		// enter never lets the dialog settle, and only a pause as long as dialogSettles does.
+		// enter never lets the dialog settle, and only a pause as long as DialogSettles does.
+		if msg.Type == tea.KeyEnter && c.focus == FocusConfirm {
+			c.why = earlyEnter
+		}
 		return open, c.unsettle()
 	}
 	if !c.fits(now) {
@@ -588,11 +588,9 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	c.why = ""
 	switch {
 	case msg.Type == tea.KeyTab:
-		c.moveFocus(now, 1)
-		return open, nil
+		return open, c.moveFocus(now, 1)
 	case msg.Type == tea.KeyShiftTab:
-		c.moveFocus(now, -1)
-		return open, nil
+		return open, c.moveFocus(now, -1)
 	}
 	if c.batch() && !text && c.batchKey(msg, now) {
 		return open, nil
@@ -639,9 +637,9 @@ func (c *Model) key(msg tea.KeyMsg, now time.Time) (result, tea.Cmd) {
 	case key.Matches(msg, km.InWindow) && c.batch():
 		return open, c.toggleWindow()
 	case key.Matches(msg, km.NextButton):
-		c.moveFocus(now, 1)
+		return open, c.moveFocus(now, 1)
 	case key.Matches(msg, km.PrevButton):
-		c.moveFocus(now, -1)
+		return open, c.moveFocus(now, -1)
 	}
 	return open, nil
 }

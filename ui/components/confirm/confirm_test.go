@@ -88,6 +88,46 @@ func TestKeysBeforeTheDialogSettlesDoNothingButEsc(t *testing.T) {
 	}
 }
 
+// The focus landing on an armed Redeploy (tab, shift+tab, l, h) holds keys off until the
+// dialog settles again: the enter of a pasted tab and enter, however late the console gets
+// to it, does nothing and says why. An enter after the dialog settled redeploys.
+func TestFocusOnAnArmedRedeployHoldsTheNextEnter(t *testing.T) {
+	for _, move := range []tea.KeyMsg{keyTab, {Type: tea.KeyShiftTab}, runes("l"), runes("h")} {
+		d := opened(t, 120, 37, uitest.IDPlain)
+		for d.Focus() != FocusConfirm {
+			_, cmd := d.Update(move)
+			if d.Focus() == FocusConfirm {
+				if cmd == nil {
+					t.Fatalf("%s onto an armed Redeploy left the dialog settled", move)
+				}
+				// The settle is not delivered yet: the enter comes right behind.
+				if _, c := d.Update(keyEnter); c == nil {
+					t.Fatalf("%s then enter: the enter did not start the wait over", move)
+				} else if msg, ok := c().(SettledMsg); !ok {
+					t.Fatalf("%s then enter at once said %T: a paste redeployed", move, msg)
+				} else {
+					if !strings.Contains(d.View(), "nothing was done") {
+						t.Errorf("%s then enter at once: the dialog does not say why:\n%s", move, d.View())
+					}
+					d.Update(msg)
+				}
+				if !strings.Contains(d.View(), "enter now redeploys") {
+					t.Errorf("%s then enter at once: once settled, the dialog does not say enter now acts:\n%s", move, d.View())
+				}
+				break
+			}
+			if cmd != nil {
+				if msg, ok := cmd().(SettledMsg); ok {
+					d.Update(msg)
+				}
+			}
+		}
+		if _, ok := said(d, keyEnter).(SubmitMsg); !ok {
+			t.Fatalf("%s: enter on Redeploy after the dialog settled did not submit", move)
+		}
+	}
+}
+
 func TestLocalDisksNeedTheTypedIDBeforeSubmit(t *testing.T) {
 	d := opened(t, 120, 37, uitest.IDLocal)
 	if !d.Destructive() || d.Armed() {

@@ -65,10 +65,15 @@ func (s *Buffer) Len() int {
 // until waits until ok holds of the text (escape sequences stripped unless raw), or d
 // passes; it reports whether ok held and the last text seen.
 func (s *Buffer) until(d time.Duration, raw bool, ok func(string) bool) (bool, string) {
+	return s.untilFrom(0, d, raw, ok)
+}
+
+// untilFrom is until on what was written from byte from on.
+func (s *Buffer) untilFrom(from int, d time.Duration, raw bool, ok func(string) bool) (bool, string) {
 	deadline := time.After(d)
 	for {
 		s.mu.Lock()
-		text, ch := s.b.String(), s.changed
+		text, ch := s.b.String()[from:], s.changed
 		s.mu.Unlock()
 		if !raw {
 			text = ansi.Strip(text)
@@ -88,6 +93,23 @@ func (s *Buffer) until(d time.Duration, raw bool, ok func(string) bool) (bool, s
 func (s *Buffer) WaitFor(t testing.TB, what string, want ...string) {
 	t.Helper()
 	ok, text := s.until(Wait, false, func(text string) bool {
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		t.Fatalf("%s: never saw %q in:\n%s", what, want, tail(text, 3000))
+	}
+}
+
+// WaitForAfter is WaitFor on what was written from byte from on (a Len taken before the
+// key that should bring it): text from earlier in the session does not count.
+func (s *Buffer) WaitForAfter(t testing.TB, from int, what string, want ...string) {
+	t.Helper()
+	ok, text := s.untilFrom(from, Wait, false, func(text string) bool {
 		for _, w := range want {
 			if !strings.Contains(text, w) {
 				return false
@@ -132,6 +154,37 @@ func (s *Buffer) PressUntil(t testing.TB, in io.Writer, key string, re *regexp.R
 		}
 	}
 	t.Fatalf("%q never brought %s", key, re)
+}
+
+// Choose presses enter on a dialog's focused, armed button until done matches what the
+// console wrote after the press. A dialog ignores keys until 300 ms after the focus lands
+// on its button (common.DialogSettles, on the server's real clock), as it does after it
+// opens: an enter that came sooner is answered "… could be seen focused: nothing was
+// done …", and once the dialog has settled it says "enter now …": Choose presses again
+// then. It never presses twice when the first press was taken, which would reach the list
+// behind the dialog.
+func (s *Buffer) Choose(t testing.TB, in io.Writer, done *regexp.Regexp) {
+	t.Helper()
+	early, ready := regexp.MustCompile(`could be seen\s+focused`), regexp.MustCompile(`enter\s+now\s+(redeploys|accepts)`)
+	for range 10 {
+		from := s.Len()
+		_, _ = io.WriteString(in, "\r")
+		refused := false
+		ok, text := s.untilFrom(from, Wait, false, func(text string) bool {
+			refused = early.MatchString(text)
+			return refused || done.MatchString(text)
+		})
+		if !ok {
+			t.Fatalf("enter on the focused button: never matched %s in:\n%s", done, tail(text, 3000))
+		}
+		if !refused {
+			return
+		}
+		if ok, text := s.untilFrom(from, Wait, false, ready.MatchString); !ok {
+			t.Fatalf("a dialog that refused an early enter never said it was ready:\n%s", tail(text, 3000))
+		}
+	}
+	t.Fatalf("enter on the focused button was too soon ten times; never matched %s", done)
 }
 
 func tail(s string, n int) string {
