@@ -252,15 +252,12 @@ type eventPage struct {
 // into one region-wide array: at 100,000 instances, 25 MB more to allocate, touch and
 // collect (issue 20).
 func groupEvents(pages []eventPage, perInstance []int32) (byInstance [][]model.Event) {
-	const unseen = -1
+	const laidOut = -1
 	// Where each instance's run of events starts, and how long it is: a run ends, and the
-	// instance is laid out instead (page -1), at an event not next to the last one, on
-	// another page, or sooner than the last one.
+	// instance is laid out instead (page laidOut), at an event not next to the last one,
+	// on another page, or sooner than the last one.
 	type run struct{ page, at, n int32 }
 	runs := make([]run, len(perInstance))
-	for n := range runs {
-		runs[n].page = unseen
-	}
 	scattered := 0 // events of the instances laid out
 	for p, pg := range pages {
 		for i, n := range pg.instance {
@@ -270,8 +267,8 @@ func groupEvents(pages []eventPage, perInstance []int32) (byInstance [][]model.E
 				*r = run{int32(p), int32(i), 1}
 			case r.page == int32(p) && r.at+r.n == int32(i) && !pg.events[i].NotBefore.Before(pg.events[i-1].NotBefore):
 				r.n++
-			case r.page >= 0:
-				r.page = unseen
+			case r.page != laidOut:
+				r.page = laidOut
 				scattered += int(perInstance[n])
 			}
 		}
@@ -282,7 +279,10 @@ func groupEvents(pages []eventPage, perInstance []int32) (byInstance [][]model.E
 		laid = make([]model.Event, 0, scattered)
 	}
 	for n, r := range runs {
-		if r.page >= 0 {
+		if r.n == 0 {
+			continue // no event (not a number regionInstances gives)
+		}
+		if r.page != laidOut {
 			byInstance[n] = pages[r.page].events[r.at : r.at+r.n : r.at+r.n]
 			continue
 		}
@@ -292,14 +292,14 @@ func groupEvents(pages []eventPage, perInstance []int32) (byInstance [][]model.E
 	}
 	for _, pg := range pages {
 		for i, n := range pg.instance {
-			if runs[n].page < 0 {
+			if runs[n].page == laidOut {
 				byInstance[n] = append(byInstance[n], pg.events[i])
 			}
 		}
 	}
 	// Most instances have one or two pending events: an insertion sort, stable.
 	for n, r := range runs {
-		if r.page >= 0 {
+		if r.page != laidOut {
 			continue
 		}
 		evs := byInstance[n]
