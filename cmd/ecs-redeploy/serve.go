@@ -158,7 +158,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	// behind (by default in the working directory, which may be a clone).
 	keys, err := serve.NewKeyring(o.AuthorizedKeys, o.OperatorKeys)
 	if err != nil {
-		return err
+		return usageError{err} // a key file that is missing, unreadable or has no key
 	}
 	hostKey, err := serve.LoadHostKey(o.HostKey)
 	if err != nil {
