@@ -72,7 +72,7 @@ func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, err
 			}
 		}
 		if err := sc.Err(); err != nil {
-			return fmt.Errorf("reading %s: %w", src, err)
+			return usageError{fmt.Errorf("reading %s: %w", src, err)}
 		}
 		return nil
 	}
