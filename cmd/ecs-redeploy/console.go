@@ -103,7 +103,12 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if notifier != nil {
 		drain := runNotifier(ctx, notifier, view, func(line string) { notifyLost = line })
 		defer func() {
-			drain(5 * time.Second)
+			// A person pressed q: what is still queued gets a short while, and the wait
+			// is said (the screen is already given back), not a blank pause.
+			if q := notifier.Stats().Queued; q > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: notify: sending %d notice(s) to %s before exiting (at most %s)…\n", q, notifier.Where(), consoleNotifyDrain)
+			}
+			drain(consoleNotifyDrain)
 			if notifyLost != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: %s\n", notifyLost)
 			}
@@ -140,6 +145,10 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	}
 	return nil
 }
+
+// consoleNotifyDrain bounds the wait for queued notices after q (serve and autopilot give
+// them 5 s): nothing is retried then, and nothing is tried while the webhook fails.
+const consoleNotifyDrain = 2 * time.Second
 
 // healthNote is how the console says a change in the webhook's answers: each in the log,
 // and the first of its kind in a spell of failures on the notice line too.
