@@ -267,7 +267,7 @@ func (n *Notifier) giveUp(nt Notice, err error) {
 	n.mu.Unlock()
 	n.log.Warn("notify: notice not delivered", "kind", nt.Kind, "key", safetext.Log(nt.Key), "err", safetext.Log(err.Error()))
 	n.tell(Health{Kind: HealthGaveUp, First: first,
-		Text: fmt.Sprintf("notify: a %s notice was given up: %s", nt.Kind, safetext.Terminal(why(err)))})
+		Text: fmt.Sprintf("notify: gave up on a notice (%s): %s", nt.Kind, safetext.Terminal(why(err)))})
 }
 
 // why is err without the "POST scheme://host: " that post puts before a network error:
