@@ -117,3 +117,19 @@ func TestAReloadToNoPublicKeyKeepsTheLastGoodKeys(t *testing.T) {
 		t.Errorf("the new operator is %q", role)
 	}
 }
+
+// Through the server: a SIGHUP after a private key was written over the operators' file
+// logs at ERROR that the last good keys stay, and the operator still logs in.
+func TestServeKeepsTheLastGoodKeysOnABadReload(t *testing.T) {
+	e := newEnv(t)
+	if err := os.WriteFile(e.operators+".tmp", []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(e.operators+".tmp", e.operators); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Reload() // SIGHUP
+	e.logs.WaitFor(t, "the refused reload is logged", "level=error", "key file holds no public key", "private key")
+	s := e.connect("olga", e.operator, 120, 30)
+	s.Out.WaitFor(t, "the operator's screen", "R redeploy")
+}
