@@ -106,11 +106,11 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 			// A person pressed q: what is still queued gets a short while, and the wait
 			// is said (the screen is already given back), not a blank pause.
 			if q := notifier.Stats().Queued; q > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: notify: sending %d notice(s) to %s before exiting (at most %s)…\n", q, notifier.Where(), consoleNotifyDrain)
+				_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: notify: sending %d notice(s) to %s before exiting (at most %s)…\n", q, notifier.Where(), consoleNotifyDrain)
 			}
 			drain(consoleNotifyDrain)
 			if notifyLost != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: %s\n", notifyLost)
+				_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: %s\n", notifyLost) // stderr, after the screen: nowhere else to say it
 			}
 		}()
 	}
