@@ -247,7 +247,7 @@ func (h *Hub) readByID(ctx context.Context, region string, ids []string, tasks [
 			continue
 		}
 		got[in.ID] = true
-		rec := h.mergeListedLocked(nil, in, since)
+		rec := h.mergeListedLocked(nil, in, since, false)
 		rec.listed = true
 		if rec.polled <= since {
 			rec.polled = lesson

@@ -153,6 +153,16 @@ func ownCopy(in *model.Instance) *model.Instance {
 	return &c
 }
 
+// borrowed is in itself, kept by a record, made safe to keep: its events and locks
+// clipped to their length (an append to them must not write over the next instance's in
+// a shared backing array) and its tags the shared set. ownCopy is the copy.
+func borrowed(in *model.Instance) *model.Instance {
+	in.Events = slices.Clip(in.Events)
+	in.OperationLocks = slices.Clip(in.OperationLocks)
+	in.Tags = sharedTags(in.Tags)
+	return in
+}
+
 // sameInstance reports whether a and b say the same thing: a refresh that changes nothing
 // re-derives nothing.
 func sameInstance(a, b *model.Instance) bool {
