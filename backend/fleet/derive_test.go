@@ -76,20 +76,20 @@ func TestSearchTextIsLowerCaseAsWritten(t *testing.T) {
 	in.Tags = map[string]string{"Team": "Zahlungsverkehr-ÜBER", "env": "PROD"}
 	fleet.Instances[0] = in
 	for i := range fleet.Instances {
-		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil)
-		if r.Search != strings.ToLower(r.Search) {
-			t.Fatalf("%s: search text not lower-case: %q", fleet.Instances[i].ID, r.Search)
+		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil, false)
+		if r.SearchText() != strings.ToLower(r.SearchText()) {
+			t.Fatalf("%s: search text not lower-case: %q", fleet.Instances[i].ID, r.SearchText())
 		}
 		for _, want := range []string{strings.ToLower(fleet.Instances[i].ID), strings.ToLower(fleet.Instances[i].Name), strings.ToLower(string(fleet.Instances[i].Status))} {
-			if !strings.Contains(r.Search, want+string(SearchSep)) {
-				t.Fatalf("%s: search text %q lacks the field %q", fleet.Instances[i].ID, r.Search, want)
+			if !strings.Contains(r.SearchText(), want+string(SearchSep)) {
+				t.Fatalf("%s: search text %q lacks the field %q", fleet.Instances[i].ID, r.SearchText(), want)
 			}
 		}
 	}
-	r := deriveRow(ownCopy(&fleet.Instances[0]), sim.Epoch, StateIdle, StartedBy{}, nil)
+	r := deriveRow(ownCopy(&fleet.Instances[0]), sim.Epoch, StateIdle, StartedBy{}, nil, false)
 	for _, want := range []string{strings.ToLower("Web-ÄÖ-Prod-İ") + "\n", "team=zahlungsverkehr-über\n", "env=prod\n"} {
-		if !strings.Contains(r.Search, want) {
-			t.Errorf("search text %q lacks %q", r.Search, want)
+		if !strings.Contains(r.SearchText(), want) {
+			t.Errorf("search text %q lacks %q", r.SearchText(), want)
 		}
 	}
 }
@@ -101,7 +101,7 @@ func TestEqualVerdictsAreSharedReadOnly(t *testing.T) {
 	byKey := map[string]*Row{}
 	shared := 0
 	for i := range fleet.Instances {
-		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil)
+		r := deriveRow(ownCopy(&fleet.Instances[i]), sim.Epoch, StateIdle, StartedBy{}, nil, false)
 		ws := r.Eligibility.Warnings
 		if cap(ws) != len(ws) || cap(r.Eligibility.Blocks) != len(r.Eligibility.Blocks) {
 			t.Fatalf("%s: a verdict with room to append in place", r.Inst.ID)

@@ -240,6 +240,10 @@ type Hub struct {
 	updated    time.Time
 	refreshErr error
 	failures   int
+	// searchLater is set while a listing publishes: rows it derives by the thousand make
+	// their search text after (unsearched, filled by fillSearch once the lock is free).
+	searchLater bool
+	unsearched  []*Row
 	// listing numbers the successful listings; listedScope are the records of the last
 	// listing of each scope (all regions "", or one region), in the backend's order.
 	listing     uint64

@@ -163,6 +163,7 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 	senders := h.senders(processing)
 	now := h.opt.Now()
 
+	defer h.fillSearch() // after the lock is let go, below
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.refreshErr, h.failures, h.updated, h.elsewhereErr = nil, 0, h.opt.Wall(), perr
@@ -220,7 +221,9 @@ func (h *Hub) list(ctx context.Context, scope []string) error {
 			h.markLocked(id)
 		}
 	}
+	h.searchLater = true
 	h.publishLocked()
+	h.searchLater = false
 	return nil
 }
 

@@ -4,8 +4,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"ecs-redeploy/model"
 )
@@ -75,7 +77,7 @@ func CountRows(rows []*Row, keep func(*Row) bool) Counts {
 	return c
 }
 
-// SearchSep ends each field of Row.Search. A newline, which no field holds once made
+// SearchSep ends each field of Row.SearchText. A newline, which no field holds once made
 // printable: a regular expression compiled with (?m) anchors ^ and $ at each field's
 // ends, and . never crosses into the next field.
 const SearchSep = '\n'
@@ -84,7 +86,8 @@ const SearchSep = '\n'
 // sessions never evaluate rules per frame. A Row and what it points to are immutable.
 type Row struct {
 	// Inst is the row's own copy of the instance: it points into no backend answer, so an
-	// old row never keeps a whole old listing alive.
+	// old row never keeps a whole old listing alive (but for the hub's very first listing,
+	// whose instances its records keep: refresh.go, borrowed).
 	Inst *model.Instance
 	// Event is the event the row shows: the next pending one, or the one a finished
 	// redeploy avoided.
@@ -113,11 +116,10 @@ type Row struct {
 	Blocked    bool
 	NoRedeploy bool
 	Avoided    bool
-	// Search is the lower-case text a filter matches, one field a line (SearchSep): id,
-	// name, zone, region, status, instance type, the type and status of every pending
-	// event and its host and rack as host=… and rack=…, each badge, and each tag as
-	// key=value.
-	Search string
+	// search is SearchText's, a *string set once (atomically): made when the row is
+	// derived, or for the rows of a region's first listing after it is published
+	// (Hub.fillSearch), or by the first SearchText that asks before that.
+	search unsafe.Pointer
 
 	// validUntil is when the time-dependent parts of the verdict (expiry, the deadline
 	// warning) may change; the hub derives the row again after it. In Unix nanoseconds,
@@ -183,8 +185,8 @@ func sameEvent(a, b model.Event) bool {
 }
 
 // deriveRow derives a row from an instance (owned by the row from now on) and its redeploy
-// at now.
-func deriveRow(in *model.Instance, now time.Time, state RedeployState, by StartedBy, task *Task) *Row {
+// at now; lazy leaves its search text to be made later (SearchText).
+func deriveRow(in *model.Instance, now time.Time, state RedeployState, by StartedBy, task *Task, lazy bool) *Row {
 	r := &Row{Inst: in, State: state, StartedBy: by, Task: task, InProgress: state.InProgress()}
 	r.Event = in.NextEvent()
 	if r.Event == nil && len(in.Events) > 0 {
@@ -220,7 +222,31 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	if t := validUntil(in, now); !t.IsZero() {
 		r.validUntil = t.UnixNano()
 	}
+	if !lazy {
+		r.SearchText()
+	}
+	return r
+}
 
+// SearchText is the lower-case text a filter matches, one field a line (SearchSep): id,
+// name, zone, region, status, instance type, the type and status of every pending event
+// and its host and rack as host=… and rack=…, each badge, and each tag as key=value.
+// Made once per row, on first need when the hub did not make it yet; safe for concurrent
+// use.
+func (r *Row) SearchText() string {
+	if p := (*string)(atomic.LoadPointer(&r.search)); p != nil {
+		return *p
+	}
+	s := r.makeSearch()
+	if !atomic.CompareAndSwapPointer(&r.search, nil, unsafe.Pointer(&s)) {
+		return *(*string)(atomic.LoadPointer(&r.search))
+	}
+	return s
+}
+
+// makeSearch makes SearchText's text from the row's fields.
+func (r *Row) makeSearch() string {
+	in := r.Inst
 	// One field a line: a /regexp/ filter matches each field on its own (^ and $ at a
 	// field's ends), a word anywhere in one.
 	// Made in a scratch buffer and copied once, exactly: a builder's string keeps the
@@ -254,8 +280,7 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
 		field(k, "=", in.Tags[k])
 	}
-	r.Search = string(sb)
-	return r
+	return string(sb)
 }
 
 // appendLower appends strings.ToLower(s) to b without making it first: the search text of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"ecs-redeploy/backend/sim"
 )
@@ -35,25 +36,46 @@ func BenchmarkStart100k(b *testing.B) {
 // BenchmarkFirstScreen100k is a demo console's start at 100,000 instances up to its first
 // screen's rows, less the screen: the engine a demo makes (sim.NewGenerated: each region
 // drawn when first asked for), the hub's first listing of the first region, folded in,
-// derived, sorted and published. cpu-s/op is the process's CPU time (every thread), which
-// other work on a shared machine does not inflate as it does the wall time.
+// derived, sorted and published; timed to the publish (what the listing does after it,
+// the rows' search text, is not the first screen's). cpu-s/op is the process's CPU time
+// (every thread) at the publish, which other work on a shared machine does not inflate as
+// it does the wall time; fresh-MiB/op the memory allocated by then (on this machine memory
+// touched for the first time costs about 3.4 ms of CPU a MiB, and a demo's start allocates
+// fresh memory: quietStart).
 func BenchmarkFirstScreen100k(b *testing.B) {
 	ctx := context.Background()
-	cpu0 := cpuTime()
+	var cpu time.Duration
+	var alloc uint64
+	var ms runtime.MemStats
 	for b.Loop() {
+		runtime.ReadMemStats(&ms)
+		alloc0 := ms.TotalAlloc
+		cpu0 := cpuTime()
 		clock := sim.NewStepClock(sim.Epoch)
 		eng := sim.NewGenerated(1, 100_000, sim.Epoch, clock, sim.Options{Seed: 1})
 		h := New(sim.NewBackend(eng), Options{Now: clock.Now, Wall: clock.Now})
+		sub := h.Subscribe(ctx)
 		regions, err := h.newsRegions(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := h.list(ctx, regions[:1]); err != nil {
+		listed := make(chan error, 1)
+		go func() { listed <- h.list(ctx, regions[:1]) }()
+		for s := range sub.C() {
+			if len(s.Rows) > 0 || s.Err != nil {
+				break
+			}
+		}
+		cpu += cpuTime() - cpu0
+		b.StopTimer()
+		runtime.ReadMemStats(&ms)
+		alloc += ms.TotalAlloc - alloc0
+		if err := <-listed; err != nil {
 			b.Fatal(err)
 		}
-		if len(h.Snapshot().Rows) == 0 {
-			b.Fatal("no rows")
-		}
+		sub.Close()
+		b.StartTimer()
 	}
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(alloc)/(1<<20)/float64(b.N), "fresh-MiB/op")
 }

@@ -192,6 +192,6 @@ func (k KeyMap) HelpHelp() []key.Binding {
 	return []key.Binding{k.Back, k.Help, k.Down, k.Up, k.Quit}
 }
 
-// SearchedFields are what the filter matches (the hub's Row.Search holds them), said the
+// SearchedFields are what the filter matches (the hub's Row.SearchText holds them), said the
 // same way by the filter's prompt, the help overlay and docs/console.md.
 const SearchedFields = "id, name, zone, region, status, type, event, badge, tag (team=kafka), host= or rack="

@@ -629,7 +629,7 @@ func (l *Model) matches(r *fleet.Row) bool {
 }
 
 // term is one word of the filter: the words are ANDed. A word is a substring of one of the
-// row's searchable fields (Row.Search: id, name, zone, region, status, type, events,
+// row's searchable fields (Row.SearchText: id, name, zone, region, status, type, events,
 // badges, tags as key=value), or any of several (prod|dev), or a regular expression
 // (/^web-/) that matches one field at a time; ! before it keeps the rows it does not
 // match.
@@ -653,7 +653,7 @@ func parseFilter(f string) ([]term, string) {
 			t.not, w = true, w[1:]
 		}
 		if len(w) > 2 && w[0] == '/' && w[len(w)-1] == '/' {
-			// (?m): ^ and $ hold at each field's ends (Row.Search has one field a line), so
+			// (?m): ^ and $ hold at each field's ends (Row.SearchText has one field a line), so
 			// /^web-prod/ finds names that start so, not only ids.
 			re, err := regexp.Compile("(?im)" + w[1:len(w)-1])
 			if err == nil {
@@ -690,10 +690,10 @@ func parseFilter(f string) ([]term, string) {
 func (t *term) keeps(r *fleet.Row) bool {
 	hit := false
 	if t.re != nil {
-		hit = t.re.MatchString(r.Search)
+		hit = t.re.MatchString(r.SearchText())
 	} else {
 		for _, a := range t.alts {
-			if strings.Contains(r.Search, a) {
+			if strings.Contains(r.SearchText(), a) {
 				hit = true
 				break
 			}
