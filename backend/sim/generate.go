@@ -160,6 +160,8 @@ type generator struct {
 	share  *sharedFields
 	events eventArena
 	attrs  []model.ExtendedAttribute // room for today's platform's attributes (platform.attrs)
+	// scratch are region's buffers for the events of a batch, kept for the next region.
+	scratch [][]model.Event
 }
 
 func newGenerator(seed int64, n int, now time.Time) *generator {
@@ -207,10 +209,50 @@ func (g *generator) region(k int, at func(i int) *model.Instance) {
 	share := g.share
 	// Today's platform (platform.apply) draws from its own generator, instance after
 	// instance in the region's order, and reads nothing this loop draws later: it plays
-	// each instance as soon as it is drawn, while its events are still open in the arena,
-	// so what it adds is packed with the rest. (On a goroutine of its own it had to grow
-	// an array for each instance it added an event to: 12 MB the demo kept at 100,000.)
+	// the instances on a goroutine of its own, a batch behind this loop (a demo's first
+	// region is drawn on two cores: issue 20). The loop draws each batch's events into a
+	// scratch buffer, drawnEvents of room an instance, and the platform, once it has
+	// added its own, packs them into the arena: growing an array for each instance it
+	// added an event to was 12 MB the demo kept at 100,000.
 	plat := newPlatform(pr, now, n, &g.attrs)
+	type batch struct {
+		from, to int
+		scratch  []model.Event
+	}
+	batches := make(chan batch, 1)
+	free := make(chan []model.Event, 3)
+	for k := range cap(free) {
+		if k == len(g.scratch) {
+			g.scratch = append(g.scratch, make([]model.Event, platformBatch*drawnEvents))
+		}
+		free <- g.scratch[k]
+	}
+	played := make(chan struct{})
+	go func() {
+		defer close(played)
+		for b := range batches {
+			for i := b.from; i < b.to; i++ {
+				in := at(i)
+				plat.apply(in)
+				in.Events = g.events.close(append(g.events.open(), in.Events...))
+			}
+			clear(b.scratch) // no event of the region kept alive by a scratch buffer
+			free <- b.scratch
+		}
+	}()
+	cur := batch{scratch: <-free}
+	next := func() {
+		cur.to = made
+		batches <- cur
+		cur = batch{from: made, scratch: <-free}
+	}
+	defer func() {
+		if cur.to = made; cur.to > cur.from {
+			batches <- cur
+		}
+		close(batches)
+		<-played
+	}()
 	for made < n {
 		fam := pickFamily(r)
 		si := r.IntN(len(sizes))
@@ -242,8 +284,9 @@ func (g *generator) region(k int, at func(i int) *model.Instance) {
 				LocalStorageCapacity: fam.diskGiB[si],
 				DeploymentSetID:      set,
 				Tags:                 share.tags(role, env, set != ""),
-				Events:               g.events.open(),
 			}
+			j := (made - cur.from) * drawnEvents
+			in.Events = cur.scratch[j : j : j+drawnEvents]
 			if set != "" {
 				in.ZoneID = share.str(reg.id, "-", reg.zones[k%len(reg.zones)])
 			}
@@ -252,12 +295,16 @@ func (g *generator) region(k int, at func(i int) *model.Instance) {
 				in.ExpiredTime = now.Add(time.Duration(30+r.IntN(300)) * 24 * time.Hour).Truncate(time.Hour)
 			}
 			genInstance(r, in, now)
-			plat.apply(in)
-			in.Events = g.events.close(in.Events)
 			made++
+			if made-cur.from == platformBatch {
+				next()
+			}
 		}
 	}
 }
+
+// platformBatch is how many instances the drawing loop hands today's platform at a time.
+const platformBatch = 256
 
 // instanceName is role-env-NNN (at least three digits), as fmt's "%s-%s-%03d" writes it.
 func instanceName(role, env string, n int) string {
