@@ -252,6 +252,9 @@ func (g *generator) region(k int, at func(i int) *model.Instance) {
 		}
 		close(batches)
 		<-played
+		if k == len(g.counts)-1 {
+			g.scratch = nil // the last region: nothing more to draw
+		}
 	}()
 	for made < n {
 		fam := pickFamily(r)
