@@ -247,12 +247,16 @@ type Plan struct {
 	unseen map[string]time.Time
 	// unlock releases the plan's lock in its store (nil: not held).
 	unlock func()
-	// windowErrAt is when reading the maintenance windows last failed (zero: it did not):
-	// they are asked again windowRetry later, not on every step.
+	// windowErrAt is when reading the maintenance windows last failed, on the wall clock
+	// (Options.Wall; zero: it did not): they are asked again windowRetry later, not on
+	// every step.
 	windowErrAt time.Time
-	// wakeFor is the time the plan's wake (wakeCh, from the hub's After) was asked for.
+	// wakeFor is the time the plan's wake (wakeCh, from the hub's Until) was asked for.
 	wakeFor time.Time
 	wakeCh  <-chan time.Time
+	// retryCh is the wait (the hub's After) before a failed read of the windows is asked
+	// again.
+	retryCh <-chan time.Time
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the

@@ -121,6 +121,8 @@ func (h *Hub) startRunLocked(ctx context.Context, r *planRun) {
 			case <-r.wake:
 			case <-r.p.wakeAt():
 				r.p.woke()
+			case <-r.p.retryAt():
+				r.p.woke()
 			}
 			if h.stepRun(r) {
 				return

@@ -54,7 +54,8 @@ func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until t
 }
 
 // windowRetry is how long a plan waits before asking again for maintenance attributes
-// whose read failed: the items wait; a failing API is not asked on every snapshot.
+// whose read failed: the items wait; a failing API is not asked on every snapshot. It
+// paces API calls: wall time (Options.Wall, After), at any --sim-speed.
 const windowRetry = time.Minute
 
 // needsSlotLocked reports whether the queued item has no window occurrence to wait for:
@@ -84,7 +85,7 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 		}
 		byRegion[it.RegionID] = append(byRegion[it.RegionID], it.InstanceID)
 	}
-	if len(regions) == 0 || (!p.windowErrAt.IsZero() && now.Sub(p.windowErrAt) < windowRetry) {
+	if len(regions) == 0 || (!p.windowErrAt.IsZero() && p.h.opt.Wall().Sub(p.windowErrAt) < windowRetry) {
 		return false, nil
 	}
 	attrs := map[string]model.MaintenanceAttribute{}
@@ -111,12 +112,12 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 		a, ok := attrs[it.InstanceID]
 		switch {
 		case errs[it.RegionID] != nil:
-			p.windowErrAt = now
+			p.windowErrAt = p.h.opt.Wall()
 			err = cmp.Or(err, errs[it.RegionID])
 			it.Reason = "waiting: its maintenance window could not be read (" + errs[it.RegionID].Error() + "); asked again in a minute"
 		case !ok:
 			// Asked for and not answered: never another instance's window.
-			p.windowErrAt = now
+			p.windowErrAt = p.h.opt.Wall()
 			err = cmp.Or(err, fmt.Errorf("ECS answered no maintenance attributes for %s", it.InstanceID))
 			it.Reason = "waiting: ECS answered no maintenance attributes for it; asked again in a minute"
 		default:
@@ -152,14 +153,16 @@ func inSlot(it *PlanItem, now time.Time) bool {
 
 // nextWake is when the plan must be stepped again without anything else happening: the
 // earliest window start (or end, when a queued item must look for its next window) of a
-// queued item after now; zero when there is none, or the plan sends nothing more.
-func (p *Plan) nextWake(now time.Time) time.Time {
+// queued item after now, on the backend's clock; zero when there is none, or the plan
+// sends nothing more. retry is the wall time left before a failed read of the windows is
+// asked again (windowRetry), when a queued item waits for it; negative when none does.
+func (p *Plan) nextWake(now time.Time) (next time.Time, retry time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	retry = -1
 	if !p.rec.InWindow || p.rec.Phase != PhaseRunning {
-		return time.Time{}
+		return time.Time{}, retry
 	}
-	var next time.Time
 	for _, it := range p.rec.Items {
 		if it.Status != ItemQueued {
 			continue
@@ -170,22 +173,22 @@ func (p *Plan) nextWake(now time.Time) time.Time {
 			}
 		}
 		if !p.windowErrAt.IsZero() && it.DueUntil.IsZero() {
-			if t := p.windowErrAt.Add(windowRetry); next.IsZero() || t.Before(next) {
-				next = t
-			}
+			retry = max(windowRetry-p.h.opt.Wall().Sub(p.windowErrAt), 0)
 		}
 	}
-	return next
+	return next, retry
 }
 
 // wakeAt is a channel that fires when the plan must be stepped again though nothing
-// else happens (nextWake), on the hub's After; nil (never) when nothing waits for a
-// time. A plan waiting for a window asks the API nothing until then. One wait is asked
-// for each time: a loop that steps on every snapshot keeps waiting on the same one. The
-// caller that receives from it calls woke.
+// else happens: at its next window instant (nextWake), on the hub's Until, since the
+// instant is on the backend's clock, which on a simulator at --sim-speed runs faster than
+// the wall clock. Nil (never) when nothing waits for a time. A plan waiting for a window
+// asks the API nothing until then. One wait is asked for each time: a loop that steps on
+// every snapshot keeps waiting on the same one. The caller that receives from it calls
+// woke.
 func (p *Plan) wakeAt() <-chan time.Time {
 	now := p.h.Now()
-	next := p.nextWake(now)
+	next, _ := p.nextWake(now)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if next.IsZero() {
@@ -193,16 +196,33 @@ func (p *Plan) wakeAt() <-chan time.Time {
 		return nil
 	}
 	if !next.Equal(p.wakeFor) {
-		p.wakeFor, p.wakeCh = next, p.h.opt.After(next.Sub(now))
+		p.wakeFor, p.wakeCh = next, p.h.opt.Until(next)
 	}
 	return p.wakeCh
 }
 
-// woke forgets the wait wakeAt gave, once it has fired.
+// retryAt is a channel that fires when a failed read of the windows is to be asked again
+// (windowRetry), on the hub's After: it paces the API, in wall time. Nil (never) when no
+// queued item waits for it. One wait is asked until it fires; the caller that receives
+// from it calls woke.
+func (p *Plan) retryAt() <-chan time.Time {
+	_, retry := p.nextWake(p.h.Now())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case retry < 0:
+		p.retryCh = nil
+	case p.retryCh == nil:
+		p.retryCh = p.h.opt.After(retry)
+	}
+	return p.retryCh
+}
+
+// woke forgets the waits wakeAt and retryAt gave, once one has fired.
 func (p *Plan) woke() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.wakeFor, p.wakeCh = time.Time{}, nil
+	p.wakeFor, p.wakeCh, p.retryCh = time.Time{}, nil, nil
 }
 
 // Schedule gives each target its window before anything is sent, when the plan keeps to
