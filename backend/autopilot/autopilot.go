@@ -187,8 +187,9 @@ func (a *Autopilot) statusCopy() *fleet.AutopilotStatus {
 	return &st
 }
 
-// Run looks at the fleet every Options.Every, and at once when woken (a resume, a
-// reload, a plan of its own that paused), until ctx ends.
+// Run looks at the fleet every Options.Every, when the next instance it found due later
+// is due (on the backend's clock), and at once when woken (a resume, a reload, a plan of
+// its own that paused), until ctx ends.
 func (a *Autopilot) Run(ctx context.Context) {
 	sub := a.h.Subscribe(ctx)
 	defer sub.Close()
@@ -197,6 +198,8 @@ func (a *Autopilot) Run(ctx context.Context) {
 		listed := !a.h.Snapshot().Updated.IsZero()
 		a.Tick(ctx)
 		timer := a.after(a.every)
+		due := a.dueAt()
+		inFlight := a.ownInFlight(a.h.Snapshot())
 	wait:
 		for {
 			select {
@@ -206,13 +209,59 @@ func (a *Autopilot) Run(ctx context.Context) {
 				break wait
 			case <-timer:
 				break wait
+			case <-due:
+				break wait
 			case snap := <-sub.C():
 				if a.failedPlan(snap) != "" || (!listed && !snap.Updated.IsZero()) {
 					break wait
 				}
+				// One of its redeploys ended: what a bound held (Waiting) may go now.
+				// Every is wall time, hours of a simulator at --sim-speed.
+				n := a.ownInFlight(snap)
+				if n < inFlight {
+					break wait
+				}
+				inFlight = n
 			}
 		}
 	}
+}
+
+// dueAt fires when the next instance its last look found due later (a lead time that
+// begins, a window that opens, an avoided range that ends) is due, on the hub's Until:
+// the instant is on the backend's clock, which on a simulator at --sim-speed runs
+// faster than the wall clock Every is measured on. Nil (never) when none is.
+func (a *Autopilot) dueAt() <-chan time.Time {
+	a.mu.Lock()
+	var next time.Time
+	for _, d := range a.status.Next {
+		if d.At.After(a.status.Checked) && (next.IsZero() || d.At.Before(next)) {
+			next = d.At
+		}
+	}
+	a.mu.Unlock()
+	if next.IsZero() {
+		return nil
+	}
+	return a.h.Until(next)
+}
+
+// ownInFlight is how many redeploys of its plans are in flight in snap.
+func (a *Autopilot) ownInFlight(snap *fleet.Snapshot) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, st := range snap.Plans {
+		if _, ours := a.plans[st.ID]; !ours {
+			continue
+		}
+		for _, it := range st.Items {
+			if it.Status.InFlight() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (a *Autopilot) poke() {
