@@ -521,8 +521,9 @@ func (a *Autopilot) holdItem(_ fleet.PlanItem, r *fleet.Row, now time.Time) stri
 }
 
 // PlanOptions are the rules of a plan the autopilot starts for rule r: at most the rule's
-// max in flight, its group limits, inside the window when the rule says, a pause at the
-// first failure, and ForceStop only when the rule names its loss.
+// max in flight, its group limits, inside the window when the rule says and then not
+// later than the rule's margin before the deadline (the plan's own cut, beside holdItem),
+// a pause at the first failure, and ForceStop only when the rule names its loss.
 func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 	limits := make([]fleet.GroupLimit, len(r.How.Limits))
 	for i, l := range r.How.Limits {
@@ -530,7 +531,7 @@ func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 	}
 	return fleet.PlanOptions{MaxInFlight: r.How.MaxInFlight, OnFailure: fleet.FailurePause,
 		ForceStop: r.How.ForceStop == policy.ForceStopLoseUnwrittenData, InWindow: r.When.InWindow,
-		Limits: limits, Identity: who}
+		Margin: r.When.Margin, Limits: limits, Identity: who}
 }
 
 // Pause stops the autopilot for who: it starts no plan, and its running plans send

@@ -12,6 +12,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/policy"
 )
 
 // A target's schedule under InWindow is the window occurrence it waits for, kept on its
@@ -19,12 +20,18 @@ import (
 // and nothing is asked again until the occurrence has passed. An instance without a
 // window is never sent by a plan that keeps to windows: nobody said when it may go down,
 // so it is left to a person with that reason, as is one whose next window starts only
-// after its deadline.
+// after its cut (the deadline less the plan's margin).
+
+// DefaultMargin is the margin before the deadline a plan that keeps to windows keeps
+// unless a person says otherwise (PlanOptions.Margin): the autopilot's
+// (policy.DefaultMargin), so that `redeploy --in-window`, the console's batch and the
+// autopilot stop sending at the same time.
+const DefaultMargin = policy.DefaultMargin
 
 // slot is the first occurrence of one of a's windows that contains now or starts after
-// it, cut at deadline (zero: none): the window the instance may be sent in. The reason
-// says why there is none, in words a person acts on.
-func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until time.Time, window, reason string) {
+// it, cut at deadline less margin (the cut; a zero deadline: none): the window the
+// instance may be sent in. The reason says why there is none, in words a person acts on.
+func slot(a model.MaintenanceAttribute, now, deadline time.Time, margin time.Duration) (start, until time.Time, window, reason string) {
 	if len(a.Windows) == 0 {
 		return time.Time{}, time.Time{}, "", "no maintenance window is set (DescribeInstanceMaintenanceAttributes lists none); left for a person"
 	}
@@ -37,20 +44,43 @@ func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until t
 		}
 	}
 	if !deadline.IsZero() {
-		if !now.Before(deadline) {
-			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before the deadline %s: it has passed; left for a person",
-				deadline.UTC().Format(time.RFC3339))
+		// A redeploy sent after the cut would end after the platform acts.
+		cut := deadline.Add(-margin)
+		by := "the deadline " + deadline.UTC().Format(time.RFC3339)
+		if margin > 0 {
+			by = cutWords(deadline, margin)
 		}
-		if !start.Before(deadline) {
-			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before the deadline %s (the next, %s, starts %s); left for a person",
-				deadline.UTC().Format(time.RFC3339), window, start.UTC().Format(time.RFC3339))
+		switch {
+		case !now.Before(deadline):
+			return time.Time{}, time.Time{}, window, "no maintenance window before the deadline " + deadline.UTC().Format(time.RFC3339) + ": it has passed; left for a person"
+		case !now.Before(cut):
+			return time.Time{}, time.Time{}, window, "no maintenance window before " + by + ": that time has passed; left for a person"
+		case !start.Before(cut):
+			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before %s (the next, %s, starts %s); left for a person",
+				by, window, start.UTC().Format(time.RFC3339))
 		}
-		if deadline.Before(until) {
-			until = deadline
+		if cut.Before(until) {
+			until = cut
 		}
 	}
 	// Saved and shown in UTC, like every other time of a plan; the window says its zone.
 	return start.UTC(), until.UTC(), window, ""
+}
+
+// cutWords is a plan's cut in words: "2026-12-07T17:30:00Z, 30m before the deadline
+// 2026-12-07T18:00:00Z".
+func cutWords(deadline time.Time, margin time.Duration) string {
+	return fmt.Sprintf("%s, %s before the deadline %s", deadline.Add(-margin).UTC().Format(time.RFC3339),
+		model.FormatDuration(margin), deadline.UTC().Format(time.RFC3339))
+}
+
+// marginWords is the plan's rule of the cut, for Describe: "30m before its deadline at
+// the latest", or "before its deadline" without a margin.
+func marginWords(margin time.Duration) string {
+	if margin <= 0 {
+		return "before its deadline"
+	}
+	return model.FormatDuration(margin) + " before its deadline at the latest"
 }
 
 // windowRetry is how long a plan waits before asking again for maintenance attributes
@@ -121,7 +151,7 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 			err = cmp.Or(err, fmt.Errorf("ECS answered no maintenance attributes for %s", it.InstanceID))
 			it.Reason = "waiting: ECS answered no maintenance attributes for it; asked again in a minute"
 		default:
-			start, until, window, reason := slot(a, now, it.Deadline)
+			start, until, window, reason := slot(a, now, it.Deadline, p.rec.Margin)
 			it.Window = window
 			if reason != "" {
 				it.Status, it.Reason, it.Ended, it.Due, it.DueUntil = ItemSkipped, reason, now, time.Time{}, time.Time{}
@@ -146,7 +176,8 @@ func (p *Plan) emitIfStarted(it PlanItem, now time.Time) {
 }
 
 // inSlot reports whether a queued item may be sent now under InWindow: inside the window
-// occurrence it was given, which ends at its deadline at the latest.
+// occurrence it was given, which ends at its cut (the deadline less the margin) at the
+// latest.
 func inSlot(it *PlanItem, now time.Time) bool {
 	return !it.Due.IsZero() && !now.Before(it.Due) && now.Before(it.DueUntil)
 }
@@ -293,13 +324,14 @@ func (h *Hub) maintenanceOf(ctx context.Context, region string, ids []string) ([
 	return out, nil
 }
 
-// PlanSchedule is what a plan of ids that keeps to windows would do, before anyone
-// confirms it: each target with when it is due (Due, DueUntil, Window), each instance no
-// window fits before its deadline (or that cannot be a target) skipped with the reason.
+// PlanSchedule is what a plan of ids that keeps to windows with DefaultMargin would do,
+// before anyone confirms it: each target with when it is due (Due, DueUntil, Window),
+// each instance no window fits before its cut (the deadline less the margin; or that
+// cannot be a target) skipped with the reason.
 // Nothing is saved or sent. The console's batch dialog shows it when its "in window"
 // toggle is on.
 func (h *Hub) PlanSchedule(ctx context.Context, ids []string) ([]PlanItem, error) {
-	p, err := NewPlan(h, ids, PlanOptions{InWindow: true})
+	p, err := NewPlan(h, ids, PlanOptions{InWindow: true, Margin: DefaultMargin})
 	if err != nil {
 		return nil, err
 	}
