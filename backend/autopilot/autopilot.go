@@ -319,6 +319,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	// clock after them, not on the one the tick started with.
 	now = a.h.Now()
 	d := decide(ctx, pol, now, cands, done, l, maint)
+	resolveNext(ctx, a.h, now, &d)
 	var notices [][2]string
 	a.mu.Lock()
 	if a.paused {
