@@ -156,3 +156,30 @@ func TestDrillCommand(t *testing.T) {
 		t.Fatalf("a viewer made a drill: %+v", evs)
 	}
 }
+
+// Tester's report, 7: a drill on an instance with a real event took the row over: its
+// event, its 28m in DEADLINE, and the row sorted above instances due sooner than the real
+// event. The row keeps its real event and deadline, and says DRILL.
+func TestADrillBesideARealEventLeavesTheRowItsDeadline(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	before := h.row(idPlain)
+	command(m, "drill "+idPlain+" SystemMaintenance.Reboot 1m")
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	r := h.row(idPlain)
+	if r.Event.Simulated || r.Event.ID != before.Event.ID || !r.Deadline.Equal(before.Deadline) || !slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after a drill the row shows %s (drill %v) due %s, badges %v; before: %s due %s", r.Event.ID, r.Event.Simulated, r.Deadline, r.Badges, before.Event.ID, before.Deadline)
+	}
+	var line string
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.Contains(l, idPlain) {
+			line = l
+		}
+	}
+	if want := model.Countdown(before.Deadline, h.clock.Now()); !strings.Contains(line, want) || strings.Contains(line, "in 1m") || !strings.Contains(line, "DRILL") {
+		t.Fatalf("the row reads %q; want its real deadline %q and DRILL", line, want)
+	}
+}
