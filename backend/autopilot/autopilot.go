@@ -71,7 +71,10 @@ type Autopilot struct {
 	// polErr is the last refused reload.
 	polErr string
 	paused bool
-	why    string
+	// startedPaused says why it started paused ("its state file could not be read", "it
+	// was paused before the restart"), "" when it started running.
+	startedPaused string
+	why           string
 	// plans are the plans it started (or adopted from the hub at start), by id, with the
 	// rule that took their instances.
 	plans map[string]string
@@ -135,8 +138,10 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 		switch {
 		case err != nil:
 			a.paused, a.why = true, "paused: its state file could not be read ("+oneLine(err.Error())+"); an operator resumes it"
+			a.startedPaused = "its state file could not be read"
 		case st.Paused:
 			a.paused, a.why = true, st.Why
+			a.startedPaused = "it was paused before the restart"
 		}
 		for id, why := range st.Failed {
 			a.failed[id] = why
@@ -560,6 +565,18 @@ func (a *Autopilot) Resume(who backend.Identity) error {
 	a.tell([][2]string{{NoticeResumed, name + " resumed by " + who.String()}})
 	a.poke()
 	return errors.Join(errs...)
+}
+
+// Started says how the autopilot started, for the log of the process that runs it:
+// paused, with why it started paused (its state file could not be read, it was paused
+// before the restart) and the pause's own words; running otherwise.
+func (a *Autopilot) Started() (paused bool, because, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.startedPaused == "" {
+		return false, "", ""
+	}
+	return true, a.startedPaused, a.why
 }
 
 // Paused reports whether the autopilot is paused, and why.
