@@ -183,3 +183,37 @@ func TestADrillBesideARealEventLeavesTheRowItsDeadline(t *testing.T) {
 		t.Fatalf("the row reads %q; want its real deadline %q and DRILL", line, want)
 	}
 }
+
+// Tester's report, 13, in the console: instances of two regions were refused as "not
+// listed here, or in another region", with advice for the CLI. The refusal says which is
+// where, and one :drill a region goes.
+func TestDrillInTwoRegionsSaysWhichIsWhere(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	var a, b *fleet.Row
+	for _, r := range h.view.Snapshot().Rows {
+		switch {
+		case a == nil:
+			a = r
+		case r.Inst.RegionID != a.Inst.RegionID:
+			b = r
+		}
+		if b != nil {
+			break
+		}
+	}
+	if b == nil {
+		t.Skip("the harness lists one region")
+	}
+	command(m, "drill "+a.Inst.ID+","+b.Inst.ID+" SystemFailure.Stop 1h")
+	want := a.Inst.ID + " is in " + a.Inst.RegionID + ", " + b.Inst.ID + " in " + b.Inst.RegionID + "; a drill is made in one region: one :drill for each region's instances"
+	if !strings.Contains(m.notice, want) {
+		t.Fatalf(":drill said %q; want %q", m.notice, want)
+	}
+	for _, r := range []*fleet.Row{a, b} {
+		command(m, "drill "+r.Inst.ID+" SystemFailure.Stop 1h")
+		if !strings.Contains(m.notice, "drill submitted") && !strings.Contains(m.notice, "drill made") {
+			t.Fatalf(":drill %s said %q", r.Inst.ID, m.notice)
+		}
+	}
+}
