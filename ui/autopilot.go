@@ -101,7 +101,8 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 	case !a.Paused && was.Paused:
 		m.setNotice(false, a.Name+" resumed")
 	case a.PolicyErr != "" && a.PolicyErr != was.PolicyErr:
-		m.setNotice(true, a.Name+" kept its last good policy; the new one does not parse: "+a.PolicyErr)
+		// Refused for its mistakes, or for a rename (which parses): the reason says which.
+		m.setNotice(true, a.Name+" kept its last good policy; the new one was refused: "+a.PolicyErr)
 	case a.PolicyErr == "" && (was.PolicyErr != "" || known && a.Reloads != was.Reloads):
 		// A good reload, after a refused one (the refusal on screen is no longer true) or
 		// not: every session's log says when the rules changed. A session that starts after

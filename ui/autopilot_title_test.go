@@ -97,3 +97,19 @@ func TestGoldenAutopilotBesideAnEndedBatch(t *testing.T) {
 }
 
 var _ = sim.Epoch
+
+// Tester's report, 16: a reload that changed `name:` was told as "the new one does not
+// parse", though it parsed; it was refused for the rename, and the notice says refused,
+// with the reason.
+func TestAutopilotRenameRefusalIsNotAParseError(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	m := apModel(t, h, 120, 40)
+	st := *h.view.Snapshot().Autopilot
+	st.PolicyErr = `night.yaml: name "day" is not the running policy's "night-shift": a rename changes the autopilot's identity and state file, so its plans would not be adopted after a restart; restart it to rename`
+	h.view.SetAutopilot(&st)
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	s, isErr := m.noticeText()
+	if !isErr || strings.Contains(s, "parse") || !strings.Contains(s, "kept its last good policy; the new one was refused: night.yaml: name \"day\"") {
+		t.Fatalf("the notice is %q", s)
+	}
+}

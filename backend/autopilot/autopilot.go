@@ -493,7 +493,7 @@ func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 // Pause stops the autopilot for who: it starts no plan, and its running plans send
 // nothing more (a call already out is followed to its end). A viewer is refused.
 func (a *Autopilot) Pause(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "pause the autopilot"); err != nil {
 		return err
 	}
 	// The audit line has the key's fingerprint; every screen says who, in short.
@@ -536,7 +536,7 @@ func (a *Autopilot) pauseAll(who backend.Identity, why string) {
 // (answered by who). Instances whose redeploy failed stay left to humans. A viewer is
 // refused.
 func (a *Autopilot) Resume(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "resume the autopilot"); err != nil {
 		return err
 	}
 	a.mu.Lock()
