@@ -149,7 +149,7 @@ func (m *Model) heldByAutopilot(p *fleet.PlanStatus) bool {
 // (a countdown, like the DEADLINE column, with the clock time in UTC where room allows)
 // and what it leaves to humans (each is in the log, L); "" when none runs. Tiers go from
 // most to fewest words (0 is "autopilot next: i-bp1… in 2h25m (20:00 UTC, web) · 1 left
-// to humans (L)", 4 "next in 2h25m · 1 to humans", the last "next in 2h25m"): the title
+// to humans (L)", 5 "autopilot in 2h25m · 1 to humans", the last "next in 2h25m"): the title
 // takes the widest that fits, so the next redeploy shows at any width the title has room.
 func (m *Model) autopilotLine(tier int) string {
 	if m.snap == nil || m.snap.Autopilot == nil {
@@ -186,10 +186,12 @@ func (m *Model) autopilotLine(tier int) string {
 			next = "autopilot next: " + n.InstanceID + " " + in + with(safetext.Terminal(n.Rule))
 		case 1:
 			next = "autopilot next: " + n.InstanceID + " " + in + with("")
-		case 2:
+		case 2, 3:
 			next = "autopilot next " + in + with("")
-		case 3:
+		case 4:
 			next = "autopilot next " + in
+		case 5:
+			next = "autopilot " + in
 		default:
 			next = "next " + in
 		}
@@ -210,7 +212,7 @@ func (m *Model) autopilotLine(tier int) string {
 }
 
 // autopilotTiers counts autopilotLine's tiers.
-const autopilotTiers = 6
+const autopilotTiers = 8
 
 // panelTitle is what the task panel's title says after its task counts: the batches
 // (planLine) and the autopilot (autopilotLine), in as many words as room leaves. room is
@@ -232,9 +234,9 @@ func (m *Model) panelTitle(room int) string {
 	}
 	tries := []try{{m.planLine(false), autopilotTiers}, {m.planLine(true), autopilotTiers}}
 	if !m.planRunning() {
-		// An ended batch keeps its place while the autopilot keeps its count left to
-		// humans ("autopilot next in 2h · 1 to humans"), then goes.
-		tries = []try{{m.planLine(false), 4}, {"", autopilotTiers}}
+		// An ended batch keeps its place while the autopilot keeps its name and its count
+		// left to humans ("autopilot in 2h · 1 to humans"), then goes.
+		tries = []try{{m.planLine(false), 6}, {"", autopilotTiers}}
 	}
 	for _, t := range tries {
 		for tier := range t.tiers {

@@ -96,8 +96,6 @@ func TestGoldenAutopilotBesideAnEndedBatch(t *testing.T) {
 	}
 }
 
-var _ = sim.Epoch
-
 // Tester's report, 16: a reload that changed `name:` was told as "the new one does not
 // parse", though it parsed; it was refused for the rename, and the notice says refused,
 // with the reason.
@@ -111,5 +109,19 @@ func TestAutopilotRenameRefusalIsNotAParseError(t *testing.T) {
 	s, isErr := m.noticeText()
 	if !isErr || strings.Contains(s, "parse") || !strings.Contains(s, "kept its last good policy; the new one was refused: night.yaml: name \"day\"") {
 		t.Fatalf("the notice is %q", s)
+	}
+}
+
+// At 80 columns a countdown of hours and minutes keeps the autopilot's name and its count
+// left to humans (docs/autopilot.md).
+func TestAutopilotTitleAt80WithALongCountdown(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	st := *h.view.Snapshot().Autopilot
+	st.Next = []fleet.AutopilotDue{{InstanceID: idPlain, Rule: "web", At: sim.Epoch.Add(23*time.Hour + 59*time.Minute)}}
+	h.view.SetAutopilot(&st)
+	m := apModel(t, h, 80, 24)
+	m.Update(snapshotMsg{withEndedPlan(h.view.Snapshot())})
+	if title := titleOf(m); !strings.HasSuffix(title, "│  autopilot in 23h59m · 1 to humans") {
+		t.Fatalf("the title at 80 columns: %q", title)
 	}
 }
