@@ -196,8 +196,12 @@ func (m *Model) autopilotLine(tier int) string {
 			next = "next " + in
 		}
 	} else {
-		next = "autopilot: nothing due"
-		if tier >= autopilotTiers-2 {
+		switch {
+		case tier < 5:
+			next = "autopilot: nothing due"
+		case tier == 5:
+			next = "autopilot: none due"
+		default:
 			next = "nothing due"
 		}
 	}

@@ -125,3 +125,16 @@ func TestAutopilotTitleAt80WithALongCountdown(t *testing.T) {
 		t.Fatalf("the title at 80 columns: %q", title)
 	}
 }
+
+// With nothing due, the autopilot keeps its name at 80 columns beside an ended batch.
+func TestAutopilotTitleAt80NothingDue(t *testing.T) {
+	h, _ := autopilotHarness(t, false)
+	st := *h.view.Snapshot().Autopilot
+	st.Next = nil
+	h.view.SetAutopilot(&st)
+	m := apModel(t, h, 80, 24)
+	m.Update(snapshotMsg{withEndedPlan(h.view.Snapshot())})
+	if title := titleOf(m); !strings.HasSuffix(title, "│  autopilot: none due · 1 to humans") {
+		t.Fatalf("the title at 80 columns: %q", title)
+	}
+}
