@@ -74,7 +74,10 @@ type Autopilot struct {
 	// startedPaused says why it started paused ("its state file could not be read", "it
 	// was paused before the restart"), "" when it started running.
 	startedPaused string
-	why           string
+	// resolved are the instances whose windows the last look read before their lead time
+	// began (resolveNext): the next look reads them again.
+	resolved map[string]bool
+	why      string
 	// plans are the plans it started (or adopted from the hub at start), by id, with the
 	// rule that took their instances.
 	plans map[string]string
@@ -324,7 +327,10 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	// clock after them, not on the one the tick started with.
 	now = a.h.Now()
 	d := decide(ctx, pol, now, cands, done, l, maint)
-	resolveNext(ctx, a.h, now, &d)
+	a.mu.Lock()
+	before := a.resolved
+	a.mu.Unlock()
+	resolved := resolveNext(ctx, a.h, now, &d, before)
 	var notices [][2]string
 	a.mu.Lock()
 	if a.paused {
@@ -375,6 +381,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	}
 	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
 	a.status.Next, a.status.Left = d.next, d.left
+	a.resolved = resolved
 	a.status.Checked = now
 	a.status.Plans, a.status.InFlight = plans, inFlight
 	for _, lf := range d.left {

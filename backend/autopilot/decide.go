@@ -219,24 +219,43 @@ const (
 // lead time first, a page at a time (through the hub's cache), and their At becomes their
 // rule's start in their window; one no window fits before its deadline is left to humans
 // now, as the dry run shows it. That is one call a region, rarely more (resolveRounds);
-// one whose lead time begins after the soonest exact start is not asked for. A read that fails leaves the entries as they are (the earliest they may go).
-// d.next is sorted by At on return.
-func resolveNext(ctx context.Context, h *fleet.Hub, now time.Time, d *decision) {
+// one whose lead time begins after the soonest exact start is not asked for. A read that
+// fails leaves the entries as they are (the earliest they may go). d.next is sorted by At
+// on return.
+//
+// before are the instances it read at the last look: read again (through the cache) while
+// their lead time has not begun, so that what every session sees of them does not come and
+// go as others come due (one left to humans would be told again each time). It returns
+// those it read.
+func resolveNext(ctx context.Context, h *fleet.Hub, now time.Time, d *decision, before map[string]bool) map[string]bool {
 	byAt := func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) }
-	for range resolveRounds {
+	read := map[string]bool{}
+	for round := range resolveRounds {
 		slices.SortStableFunc(d.next, byAt)
-		byRegion := map[string][]string{}
-		n := 0
+		var ask []string
+		// The unread ones that may go before the soonest exact start, earliest first.
 		for _, e := range d.next {
-			p, unread := d.unread[e.InstanceID]
-			if !unread || n == resolvePage {
-				break // the soonest exact start: no unread one after it can go sooner
+			if _, unread := d.unread[e.InstanceID]; !unread || len(ask) == resolvePage {
+				break
 			}
-			byRegion[p.c.inst.RegionID] = append(byRegion[p.c.inst.RegionID], e.InstanceID)
-			n++
+			ask = append(ask, e.InstanceID)
 		}
-		if n == 0 {
-			return
+		if round == 0 {
+			// And those read at the last look, still unread.
+			for _, id := range slices.Sorted(maps.Keys(before)) {
+				if _, unread := d.unread[id]; unread && !slices.Contains(ask, id) && len(ask) < 2*resolvePage {
+					ask = append(ask, id)
+				}
+			}
+		}
+		if len(ask) == 0 {
+			break
+		}
+		byRegion := map[string][]string{}
+		for _, id := range ask {
+			region := d.unread[id].c.inst.RegionID
+			byRegion[region] = append(byRegion[region], id)
+			read[id] = true
 		}
 		maint := readWindows(ctx, h, byRegion)
 		kept := d.next[:0]
@@ -267,6 +286,7 @@ func resolveNext(ctx context.Context, h *fleet.Hub, now time.Time, d *decision) 
 		d.next = kept
 	}
 	slices.SortStableFunc(d.next, byAt)
+	return read
 }
 
 func oneLine(s string) string {

@@ -71,3 +71,34 @@ rules:
 		t.Fatalf("next %+v, left %+v: want it left to humans (no window between 16:00 and 22:00 UTC)", st.Next, st.Left)
 	}
 }
+
+// One left to humans before its lead time began stays left while another comes due
+// sooner: it does not come and go (and is not told again) with the order of the others.
+func TestOneLeftBeforeItsLeadTimeStaysLeft(t *testing.T) {
+	// 10:00 UTC. web-y: lead time from 11:00, window 13:00–14:00 UTC; web-x: lead time from
+	// 16:00, deadline 22:00, window 04:00–05:00 UTC: none fits.
+	const sc = `regions: [cn-hangzhou]
+instances:
+  - {id: i-bp1y000000000000001, region: cn-hangzhou, tags: {app: web}, maintenance: {windows: [{start: "21:00:00", end: "22:00:00"}]}, events: [{type: SystemMaintenance.Redeploy, not_before: "+7h", published: "-1h"}]}
+  - {id: i-bp1x000000000000001, region: cn-hangzhou, tags: {app: web}, maintenance: {windows: [{start: "12:00:00", end: "13:00:00"}]}, events: [{type: SystemMaintenance.Redeploy, not_before: "+12h", published: "-1h"}]}
+`
+	const pol = `name: t
+rules:
+  - name: web
+    match: {tags: {app: web}}
+    when: {in_maintenance_window: true, lead_time: 6h}
+`
+	h, ap, m, _ := windowRig(t, sc, pol, 0)
+	for i, at := range []time.Duration{0, 90 * time.Minute} {
+		m.clock.Advance(at)
+		if err := h.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ap.Tick(context.Background())
+		st := h.Snapshot().Autopilot
+		if len(st.Next) != 1 || st.Next[0].InstanceID != "i-bp1y000000000000001" || !st.Next[0].At.Equal(start.Add(3*time.Hour)) ||
+			len(st.Left) != 1 || st.Left[0].InstanceID != "i-bp1x000000000000001" {
+			t.Fatalf("look %d: next %+v, left %+v; want web-y at 13:00 and web-x left to humans", i+1, st.Next, st.Left)
+		}
+	}
+}
