@@ -295,13 +295,15 @@ type Instance struct {
 	Status       InstanceStatus `json:"Status"`
 	ChargeType   string         `json:"InstanceChargeType"`
 	// ExpiredTime matters only for PrePaid instances.
-	ExpiredTime          time.Time         `json:"ExpiredTime,omitzero"`
-	LocalStorageAmount   int               `json:"LocalStorageAmount"`
-	LocalStorageCapacity int64             `json:"LocalStorageCapacity"`
-	DedicatedHostID      string            `json:"DedicatedHostId,omitempty"`
-	OperationLocks       []LockReason      `json:"OperationLocks,omitempty"`
-	DeploymentSetID      string            `json:"DeploymentSetId,omitempty"`
-	Tags                 map[string]string `json:"Tags,omitempty"`
+	ExpiredTime          time.Time    `json:"ExpiredTime,omitzero"`
+	LocalStorageAmount   int          `json:"LocalStorageAmount"`
+	LocalStorageCapacity int64        `json:"LocalStorageCapacity"`
+	DedicatedHostID      string       `json:"DedicatedHostId,omitempty"`
+	OperationLocks       []LockReason `json:"OperationLocks,omitempty"`
+	DeploymentSetID      string       `json:"DeploymentSetId,omitempty"`
+	// Tags is read-only: instances with the same tags share one map (the simulator, the
+	// hub's records and the real backend's listing all do, to hold a large fleet).
+	Tags map[string]string `json:"Tags,omitempty"`
 	// Events are the instance's pending system events, soonest deadline first.
 	Events []Event `json:"Events"`
 }

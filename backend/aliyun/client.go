@@ -108,6 +108,8 @@ type Backend struct {
 
 	regionsMu sync.Mutex
 	regions   []string // DescribeRegions, cached once it succeeds
+
+	tags tagSets // the listings' tag maps, one per distinct set
 }
 
 var _ backend.Backend = (*Backend)(nil)

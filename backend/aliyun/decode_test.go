@@ -306,18 +306,22 @@ func BenchmarkDecode(b *testing.B) {
 		b.SetBytes(int64(len(ins)))
 		b.ReportAllocs()
 		for range b.N {
-			if r, err := decodeInstances(ins); err != nil || len(r.Instances.Instance) == 0 {
+			r, err := decodeInstances(ins)
+			if err != nil || len(r.Instances.Instance) == 0 {
 				b.Fatal(err)
 			}
+			r.release() // as the listing does once the page is read
 		}
 	})
 	b.Run("events", func(b *testing.B) {
 		b.SetBytes(int64(len(evs)))
 		b.ReportAllocs()
 		for range b.N {
-			if r, err := decodeEvents(evs); err != nil || len(r.InstanceSystemEventSet.InstanceSystemEventType) == 0 {
+			r, err := decodeEvents(evs)
+			if err != nil || len(r.InstanceSystemEventSet.InstanceSystemEventType) == 0 {
 				b.Fatal(err)
 			}
+			r.release()
 		}
 	})
 }

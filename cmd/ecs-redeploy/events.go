@@ -51,7 +51,9 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			if err != nil {
 				return fmt.Errorf("listing events: %w", err)
 			}
-			model.SortByDeadline(ins)
+			if !inDeadlineOrder(ins) {
+				model.SortByDeadline(ins)
+			}
 			now := e.Now()
 			if asJSON {
 				return eventsjson.Write(cmd.OutOrStdout(), len(ins), func(i int) eventsjson.Row { return eventsjson.FromInstance(&ins[i], now) })
@@ -61,6 +63,18 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in docs/cli.md)")
 	return cmd
+}
+
+// inDeadlineOrder reports whether ins is in model.SortByDeadline's order already, as the
+// backends list it: one pass, where SortByDeadline first makes a key of every instance
+// (4.8 MB at 100,000 instances, on one core after the listing; issue 20).
+func inDeadlineOrder(ins []model.Instance) bool {
+	for i := 1; i < len(ins); i++ {
+		if model.CompareDeadlines(ins[i-1].Deadline(), ins[i-1].ID, ins[i].Deadline(), ins[i].ID) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // listingHeapTarget is the heap, in bytes, that events lets the collector grow to (see

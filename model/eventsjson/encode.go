@@ -22,6 +22,8 @@ type rowEncoder struct {
 	b     []byte
 	depth int    // levels open below the array; a row's fields are at depth 2
 	first []bool // per open level: no member written yet
+	// keySets are the sorted tag keys of recent rows, the latest first (tagKeys).
+	keySets [][]string
 }
 
 // row appends r as an element of the array, preceded by a comma unless it is the array's
@@ -109,23 +111,60 @@ func (e *rowEncoder) row(r *Row, firstInArray bool) {
 	}
 	e.key("Tags")
 	e.open('{')
-	// encoding/json sorts map keys. Instances carry a few tags: their keys are sorted in
-	// an array on the stack.
-	var keys [8]string
-	sorted := keys[:0]
-	for k := range r.Tags {
-		sorted = append(sorted, k)
-	}
-	slices.Sort(sorted)
-	for _, k := range sorted {
+	var vals [8]string
+	keys, values := e.tagKeys(r.Tags, vals[:0])
+	for i, k := range keys {
 		e.elem() // a tag key is anybody's text: quoted
 		e.quote(k)
 		e.b = append(e.b, ':', ' ')
-		e.quote(r.Tags[k])
+		e.quote(values[i])
 	}
 	e.close('}')
 	e.close('}')
 }
+
+// tagKeys is tags' keys sorted, as encoding/json orders them, and their values in that
+// order (appended to values). A fleet's instances carry a few key sets (env and app; env,
+// app and cluster): the encoder keeps the last recentKeySets sorted and tries them first,
+// by the map's own lookups. Walking each row's map and sorting its keys was 3 % of
+// `events`' CPU at 100,000 instances (issue 20).
+func (e *rowEncoder) tagKeys(tags map[string]string, values []string) (keys, vals []string) {
+	for _, keys := range e.keySets {
+		if len(keys) != len(tags) {
+			continue
+		}
+		vals := values
+		for _, k := range keys {
+			v, ok := tags[k]
+			if !ok {
+				break
+			}
+			vals = append(vals, v)
+		}
+		if len(vals) == len(keys) {
+			// As many keys as the map, each in it: the map's keys, and nothing else.
+			return keys, vals
+		}
+	}
+	keys = make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		values = append(values, tags[k])
+	}
+	if len(e.keySets) < recentKeySets {
+		e.keySets = append(e.keySets, keys)
+	} else {
+		copy(e.keySets[1:], e.keySets[:recentKeySets-1])
+		e.keySets[0] = keys
+	}
+	return keys, values
+}
+
+// recentKeySets is how many sorted tag key sets a rowEncoder keeps.
+const recentKeySets = 4
 
 // event appends one model.Event as encoding/json would: FinishTime omitted when zero,
 // Reason, ImpactLevel, ReasonCode, ExtendedAttribute (and each of its members) and

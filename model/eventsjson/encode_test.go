@@ -111,3 +111,47 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 	*c += byteCounter(len(p))
 	return len(p), nil
 }
+
+// One encoder writes each row's tags as encoding/json does (keys sorted, each with its
+// own value), whichever key sets the rows before it had: the same keys, the same number
+// of other keys, one more or one fewer, none, and more sets than it keeps sorted.
+func TestRowEncoderTagsFollowEachRow(t *testing.T) {
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	sets := []map[string]string{
+		{"env": "prod", "app": "web"},
+		{"env": "dev", "app": "db"},
+		{"env": "prod", "team": "web"}, // as many keys, one other
+		{"env": "prod", "app": "web", "cluster": "a"},
+		{"env": "prod"},
+		nil,
+		{},
+		{"a": "1", "b": "2"},
+		{"c": "3", "d": "4"},
+		{"e": "5", "f": "6"},
+		{"g": "7", "h": "8"},
+		{"app": "web", "env": "prod"}, // the first set's keys, after more sets than are kept
+		{"env": "prod", "team": "web"},
+	}
+	e := rowEncoder{}
+	for i, tags := range sets {
+		in := model.Instance{ID: "i-bp1tags", Status: model.StatusRunning, Tags: tags}
+		r := FromInstance(&in, now)
+		want, err := json.Marshal(r.Tags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.b = e.b[:0]
+		e.row(&r, true)
+		var got struct{ Tags json.RawMessage }
+		if err := json.Unmarshal(e.b, &got); err != nil {
+			t.Fatalf("row %d: %v\n%s", i, err, e.b)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, got.Tags); err != nil {
+			t.Fatal(err)
+		}
+		if compact.String() != string(want) {
+			t.Errorf("row %d: tags %s, want %s", i, compact.String(), want)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package common
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/lipgloss"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -35,6 +38,40 @@ func TestWrapNeverCutsAWordThatFits(t *testing.T) {
 	}
 	if len(lines) < 2 || lines[1][:4] != "    " {
 		t.Errorf("an indented sentence continues indented: %q", lines)
+	}
+}
+
+// A word wider than the line (ECS allows 128-character instance names) is broken over
+// lines, every character kept, never cut with an ellipsis; an indented line's rest stays
+// indented; wide characters are never split or lost.
+func TestWrapBreaksAWordWiderThanTheLine(t *testing.T) {
+	name := strings.Repeat("abcdefghij", 12) + "klmnopqr" // 128
+	for _, c := range []struct {
+		s      string
+		w      int
+		indent bool
+	}{
+		{"Redeploy i-bp1x (" + name + ")?", 76, false},
+		{"  - " + name + " goes", 30, true},
+		{"名前" + strings.Repeat("漢字", 40) + " 終", 21, false},
+	} {
+		lines := Wrap(c.s, c.w)
+		var joined strings.Builder
+		for i, l := range lines {
+			if lipgloss.Width(l) > c.w {
+				t.Errorf("line of %d columns at width %d: %q", lipgloss.Width(l), c.w, l)
+			}
+			if strings.Contains(l, "…") {
+				t.Errorf("a word was cut: %q", l)
+			}
+			if i > 0 && c.indent && !strings.HasPrefix(l, "    ") {
+				t.Errorf("an indented line's rest is not indented: %q", l)
+			}
+			joined.WriteString(strings.TrimSpace(l))
+		}
+		if want := strings.ReplaceAll(c.s, " ", ""); strings.ReplaceAll(joined.String(), " ", "") != want {
+			t.Errorf("characters lost:\n got %q\nwant %q", joined.String(), want)
+		}
 	}
 }
 

@@ -109,7 +109,10 @@ func Thousands(n int) string {
 	return string(b[i:])
 }
 
-// Wrap breaks s into lines of at most w columns at spaces.
+// Wrap breaks s into lines of at most w columns at spaces. A word wider than a line is
+// broken over as many lines as it takes, never cut: what a dialog says must be read whole
+// (ECS allows a 128-character instance name, wider than an 80-column terminal). A line
+// that starts with two spaces continues under a four-space indent.
 func Wrap(s string, w int) []string {
 	if lipgloss.Width(s) <= w {
 		return []string{s}
@@ -137,12 +140,25 @@ func Wrap(s string, w int) []string {
 	if line != "" {
 		out = append(out, line)
 	}
-	for i, l := range out {
-		if lipgloss.Width(l) > w {
-			out[i] = Fit(l, w)
+	if w <= len(indent) {
+		indent = ""
+	}
+	broken := out[:0:0]
+	for _, l := range out {
+		if lipgloss.Width(l) <= w {
+			broken = append(broken, l)
+			continue
+		}
+		for lw := w; l != ""; lw = w - len(indent) {
+			part, rest, _ := strings.Cut(ansi.Hardwrap(l, max(lw, 1), true), "\n")
+			if lw != w {
+				part = indent + part
+			}
+			broken = append(broken, part)
+			l = strings.ReplaceAll(rest, "\n", "") // re-broken at the next line's width
 		}
 	}
-	return out
+	return broken
 }
 
 // FitStyled cuts a line that may carry escape codes to w columns, without padding.

@@ -913,13 +913,12 @@ func SizeRule() string {
 }
 
 // needs is the size the dialog asks for, in columns and rows (header, info line and
-// footer included): MinWidth columns, or the widest word it must show, and the rows
-// every line it never drops takes at that width. The same for every terminal it is
-// asked on: one size, never a different one per width.
+// footer included): MinWidth columns, and the rows every line it never drops takes at
+// that width. A word wider than the box (a 128-character instance name) is broken over
+// lines, never cut (common.Wrap), so it asks for rows, not columns. The same for every
+// terminal it is asked on: one size, never a different one per width.
 func (c *Model) needs(now time.Time) (width, height int) {
-	// A box is its text plus a border and a space each side.
-	width = max(MinWidth, c.widest(now)+4)
-	return width, c.rowsAt(now, width)
+	return MinWidth, c.rowsAt(now, MinWidth)
 }
 
 // rowsAt is the rows, header, info line and footer included, the dialog takes at width
