@@ -191,16 +191,16 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 // takes one region a call: instances in several are refused with one command a region,
 // each of which works as printed.
 func drillRegion(g *globalOptions, o *drillOptions, e *env, ids []string) (string, error) {
-	if len(e.Regions) == 1 {
+	if e.Engine == nil && len(e.Regions) == 1 {
 		return e.Regions[0], nil
 	}
 	if e.Engine != nil {
+		// The simulator knows each instance's region, inside --region's scope or not: a
+		// --region that holds none of them is said before the call, with the command that
+		// works.
 		var found []string
 		byRegion := map[string][]string{}
 		for _, r := range e.Engine.Regions() {
-			if len(e.Regions) > 0 && !slices.Contains(e.Regions, r.RegionID) {
-				continue
-			}
 			if ins := e.Engine.Instances(r.RegionID, ids); len(ins) > 0 {
 				found = append(found, r.RegionID)
 				for _, in := range ins {
@@ -208,11 +208,14 @@ func drillRegion(g *globalOptions, o *drillOptions, e *env, ids []string) (strin
 				}
 			}
 		}
-		switch len(found) {
-		case 1:
+		switch {
+		case len(found) == 1 && (len(e.Regions) == 0 || slices.Contains(e.Regions, found[0])):
 			return found[0], nil
-		case 0:
+		case len(found) == 0:
 			return "", usageError{fmt.Errorf("--instances: no instance of the simulator is named %s", strings.Join(ids, ","))}
+		case len(found) == 1:
+			return "", usageError{fmt.Errorf("--instances: they are in %s, not in --region %s; run: %s",
+				found[0], strings.Join(e.Regions, ","), drillCommand(g, o, found[0], byRegion[found[0]]))}
 		}
 		var where, cmds []string
 		for _, r := range found {

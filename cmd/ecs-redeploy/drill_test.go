@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -323,5 +324,15 @@ func TestDrillInTwoRegionsAdvisesCommandsThatWork(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("%d commands, want one a region: %s", n, cmds)
+	}
+	// A --region that holds none of them: said before the call, with the command that works.
+	_, err = run(t, "drill", "--scenario", scenario, "--region", "cn-hangzhou", "--instances", "i-uf6locked00000000004",
+		"--event-type", "SystemMaintenance.Reboot", "--in", "30m")
+	_, cmd, ok := strings.Cut(fmt.Sprint(err), "run: ")
+	if !errors.As(err, &ue) || !ok || !strings.Contains(err.Error(), "they are in cn-shanghai, not in --region cn-hangzhou") {
+		t.Fatalf("err %v", err)
+	}
+	if out, err := run(t, strings.Fields(cmd)[1:]...); err != nil || !strings.Contains(out, "1 drill event(s)") {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
 	}
 }
