@@ -117,9 +117,9 @@ shot list
 
 # 2. The detail pane of a local-disk instance: filter to it, enter.
 key /
-text 2zernqkc
+text bp1cxt5g
 key Enter
-wait_for "filter /2zernqkc"
+wait_for "filter /bp1cxt5g"
 key Enter
 wait_for "Eligibility"
 shot detail
@@ -131,33 +131,33 @@ settle
 shot local-disk-dialog
 key Escape
 
-# 4. A batch: filter to kafka-prod, select the six rows, R. The dialog lists the targets
+# 4. A batch: filter to ingest-prod (of 150 instances), select the six rows, R. The dialog lists the targets
 # with their deployment sets, skips the blocked ones with the API's reason, and arms only
 # once the count and "wipe" are typed.
-start 120 40 --demo --seed 1 --sim-speed 60
+start 120 40 --demo --seed 1 --sim-speed 60 --instances 150
 wait_for "no redeploys yet"
 key /
-text kafka-prod
+text ingest-prod
 key Enter
-wait_for "filter /kafka-prod"
+wait_for "filter /ingest-prod"
 key Space Space Space Space Space Space
 wait_for "6 selected"
 key R
-wait_for "Redeploy these 4 instances?"
+wait_for "Redeploy these 5 instances?"
 settle
 shot batch-dialog
 key Tab
-text "4 wipe"
+text "5 wipe"
 key Enter
-wait_for "> Redeploy 4 <"
+wait_for "> Redeploy 5 <"
 settle
 key Enter
-wait_for "batch of 4 started"
+wait_for "batch of 5 started"
 
 # 5. The task panel while the batch runs in waves: one member of the deployment set at a
 # time. The window shrinks to fit the six rows and the panel.
 tm resize-window -t shot -x 120 -y 20
-wait_for "2 done" 60
+wait_for "3 done" 60
 shot batch-tasks
 
 if $check; then

@@ -98,6 +98,11 @@ func (b *Backend) Instances(ctx context.Context, q backend.Query) ([]model.Insta
 				Message: fmt.Sprintf("The specified RegionId %q does not exist.", r), RequestID: b.E.NewRequestID()}
 		}
 	}
+	// A generated engine draws a region when it is first asked for (NewGenerated): a
+	// signal must not wait for that.
+	if err := b.E.Await(ctx, q.Regions...); err != nil {
+		return nil, err
+	}
 	if lost, err := b.inject(ctx, "DescribeInstanceHistoryEvents", firstOr(q.Regions)); err != nil || lost {
 		return nil, orLost(err, lost, b.E)
 	}
@@ -173,6 +178,9 @@ func (b *Backend) PendingEvents(ctx context.Context, q backend.EventQuery) ([]mo
 		return nil, &backend.APIError{Code: "InvalidRegionId.NotFound", HTTPStatus: 404,
 			Message: fmt.Sprintf("The specified RegionId %q does not exist.", q.RegionID), RequestID: b.E.NewRequestID()}
 	}
+	if err := b.E.Await(ctx, q.RegionID); err != nil {
+		return nil, err
+	}
 	if lost, err := b.inject(ctx, "DescribeInstanceHistoryEvents", q.RegionID); err != nil || lost {
 		return nil, orLost(err, lost, b.E)
 	}
@@ -192,6 +200,9 @@ func (b *Backend) MaintenanceAttributes(ctx context.Context, region string, ids 
 	}
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if err := b.E.Await(ctx, region); err != nil {
+		return nil, err
 	}
 	if lost, err := b.inject(ctx, "DescribeInstanceMaintenanceAttributes", region); err != nil || lost {
 		return nil, orLost(err, lost, b.E)

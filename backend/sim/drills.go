@@ -104,6 +104,7 @@ func (e *Engine) findEvent(region, id string) (*instState, *model.Event, bool, i
 // (the event says CanAccept=false), 403 IncorrectInstanceStatus (the instance is neither
 // Running nor Stopped), 403 OperationConflict (a redeploy of the instance is under way).
 func (e *Engine) Accept(region, id string) error {
+	e.await(region)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
@@ -135,6 +136,7 @@ func (e *Engine) Accept(region, id string) error {
 // canceled (or, for SystemMaintenance.Reboot, avoided by a redeploy's restart). Errors:
 // 404 InvalidInstanceId.NotFound for an instance not in region; nothing is made then.
 func (e *Engine) CreateDrills(region string, t model.EventType, notBefore time.Time, ids []string) ([]string, error) {
+	e.await() // drills are numbered after every event of the fleet
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
@@ -179,6 +181,7 @@ func failureType(t model.EventType) bool {
 // 403 CannotCancelSystemEvent.NotSimulated for a real event; nothing is canceled then. A
 // drill already final is left as it is.
 func (e *Engine) CancelDrills(region string, ids []string) error {
+	e.await()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()

@@ -121,66 +121,19 @@ type Engine struct {
 	// timers are events that end by themselves at a time: an accepted event's default
 	// action, a drill reaching its NotBefore.
 	timers []timer
+	// sorted are the sorted forms of the tag maps seen so far (prepare), while instances
+	// may still come; nil after.
+	sorted map[unsafe.Pointer][]Tag
+	// loading draws the fleet's regions when they are first needed (NewGenerated); nil
+	// when the engine was made whole.
+	loading *loader
 }
 
 // New makes an engine over fleet f. The engine owns a copy; f is not changed.
 func New(f *Fleet, clock Clock, opts Options) *Engine {
-	e := &Engine{
-		clock:    clock,
-		opts:     opts,
-		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
-		regions:  slices.Clone(f.Regions),
-		byID:     make(map[string]*instState, len(f.Instances)),
-		byRegion: make(map[string][]*instState),
-		counts:   make(map[eventCount]int),
-		tasks:    make(map[string]*taskState),
-		ridRng:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x1d)),
-	}
-	e.faults = newFaultState(opts.Faults, opts.Seed)
-	e.insts = make([]*instState, len(f.Instances))
-	nEvents := 0
-	for i := range f.Instances {
-		nEvents += len(f.Instances[i].Events)
-	}
-	// Every instance's state and events each in one array, in fleet order: two
-	// allocations instead of 200,000 at 100,000 instances, which were a third of the
-	// engine's start (issue 20). The engine never adds or removes instances or events, so
-	// nothing outgrows its place; each slice is capped, so an append could not run into
-	// the next instance's.
-	states := make([]instState, len(f.Instances))
-	events := make([]model.Event, 0, nEvents)
-	nEvents = 0
-	// Instances that share a tag map (a generated fleet makes each set once, and maps are
-	// read only) share its sorted form: one per instance was 7 MB at 100,000 (issue 20).
-	sorted := map[unsafe.Pointer][]Tag{}
-	for i := range f.Instances {
-		st := &states[i]
-		st.Instance, st.seq, st.firstEvent = f.Instances[i], int32(i), int32(nEvents)
-		key := reflect.ValueOf(st.Tags).UnsafePointer()
-		tags, ok := sorted[key]
-		if !ok {
-			tags = make([]Tag, 0, len(st.Tags))
-			for k, v := range st.Tags {
-				tags = append(tags, Tag{k, v})
-			}
-			slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
-			sorted[key] = tags
-		}
-		st.tags = tags
-		first := len(events)
-		events = append(events, st.Events...)
-		st.Events = events[first:len(events):len(events)]
-		nEvents += len(st.Events)
-		e.insts[i] = st
-		e.byID[st.ID] = st
-		e.byRegion[st.RegionID] = append(e.byRegion[st.RegionID], st)
-		for j := range st.Events {
-			e.countEvent(st, &st.Events[j], +1)
-			if p := st.Events[j].PublishTime; p.After(e.lastPublish) {
-				e.lastPublish = p
-			}
-		}
-	}
+	e := newEngine(f.Regions, clock, opts, len(f.Instances))
+	e.learn(e.prepare(f.Instances))
+	e.sorted = nil
 	// Only the attributes a scenario sets are kept; the others are drawn from the id when
 	// asked (maintOf): 100,000 of them made up front were 15 MB nobody reads (issue 20).
 	e.maint = make(map[string]*model.MaintenanceAttribute, len(f.Maintenance))
@@ -190,8 +143,98 @@ func New(f *Fleet, clock Clock, opts Options) *Engine {
 			e.maint[id] = &a
 		}
 	}
-	e.nEvents = nEvents
 	return e
+}
+
+// newEngine is an engine over regions with no instances yet, room made for n.
+func newEngine(regions []model.Region, clock Clock, opts Options, n int) *Engine {
+	e := &Engine{
+		clock:    clock,
+		opts:     opts,
+		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		regions:  slices.Clone(regions),
+		byID:     make(map[string]*instState, n),
+		byRegion: make(map[string][]*instState),
+		counts:   make(map[eventCount]int),
+		tasks:    make(map[string]*taskState),
+		ridRng:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x1d)),
+		maint:    map[string]*model.MaintenanceAttribute{},
+		sorted:   map[unsafe.Pointer][]Tag{},
+	}
+	e.faults = newFaultState(opts.Faults, opts.Seed)
+	e.insts = make([]*instState, 0, n)
+	return e
+}
+
+// prepare makes the engine's state of instances ins, which come next in fleet order:
+// nothing another goroutine reads, so it needs no lock, but only one goroutine prepares
+// at a time (it reads what learn made of the instances before).
+func (e *Engine) prepare(ins []model.Instance) []instState {
+	nEvents := 0
+	for i := range ins {
+		nEvents += len(ins[i].Events)
+	}
+	// Every instance's state and events each in one array, in fleet order: two
+	// allocations instead of 200,000 at 100,000 instances, which were a third of the
+	// engine's start (issue 20). The engine never adds or removes instances or events, so
+	// nothing outgrows its place; each slice is capped, so an append could not run into
+	// the next instance's.
+	states := make([]instState, len(ins))
+	events := make([]model.Event, 0, nEvents)
+	for i := range ins {
+		st := &states[i]
+		st.Instance = ins[i]
+		at := len(events)
+		events = append(events, st.Events...)
+		st.Events = events[at:len(events):len(events)]
+	}
+	e.number(states)
+	return states
+}
+
+// number gives states, which come next in fleet order, their places (seq, firstEvent) and
+// their sorted tags, and caps each state's events, so that an append could never run into
+// another's. Like prepare, one goroutine at a time.
+func (e *Engine) number(states []instState) {
+	seq, first := len(e.insts), e.nEvents
+	for i := range states {
+		st := &states[i]
+		st.seq, st.firstEvent = int32(seq+i), int32(first)
+		st.Events = st.Events[:len(st.Events):len(st.Events)]
+		first += len(st.Events)
+		// Instances that share a tag map (a generated fleet makes each set once, and maps
+		// are read only) share its sorted form: one per instance was 7 MB at 100,000
+		// (issue 20).
+		key := reflect.ValueOf(st.Tags).UnsafePointer()
+		tags, ok := e.sorted[key]
+		if !ok {
+			tags = make([]Tag, 0, len(st.Tags))
+			for k, v := range st.Tags {
+				tags = append(tags, Tag{k, v})
+			}
+			slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
+			e.sorted[key] = tags
+		}
+		st.tags = tags
+	}
+}
+
+// learn adds the prepared states to the fleet, after every instance it has. The caller
+// holds mu, or is the only one who knows e.
+func (e *Engine) learn(states []instState) {
+	for i := range states {
+		st := &states[i]
+		e.insts = append(e.insts, st)
+		e.byID[st.ID] = st
+		e.byRegion[st.RegionID] = append(e.byRegion[st.RegionID], st)
+		for j := range st.Events {
+			e.countEvent(st, &st.Events[j], +1)
+			if p := st.Events[j].PublishTime; p.After(e.lastPublish) {
+				e.lastPublish = p
+			}
+		}
+		e.nEvents += len(st.Events)
+	}
 }
 
 func (e *Engine) countEvent(in *instState, ev *model.Event, n int) {
@@ -322,6 +365,7 @@ func hostEvent(t model.EventType) bool {
 
 // Redeploy starts a redeploy of instance id in region, or refuses it with the API's error.
 func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error) {
+	e.await(region)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
@@ -385,6 +429,7 @@ func (e *Engine) Redeploy(region, id string, forceStop bool) (model.Task, error)
 // Instances returns copies of the instances in region ("" for all) in fleet order, with
 // every event, pending and final. ids restricts the answer when not empty.
 func (e *Engine) Instances(region string, ids []string) []model.Instance {
+	e.await(region)
 	e.rlock()
 	defer e.mu.RUnlock()
 	var out []model.Instance
@@ -407,6 +452,7 @@ func (e *Engine) Instances(region string, ids []string) []model.Instance {
 // PendingInstances returns copies of the instances that have a pending event, with only
 // their pending events, in the regions given (all when empty).
 func (e *Engine) PendingInstances(regions []string, ids []string) []model.Instance {
+	e.await(regions...)
 	e.rlock()
 	defer e.mu.RUnlock()
 	// Two passes: count, then copy every pending event into one backing array, so a
@@ -500,6 +546,7 @@ type EventFilter struct {
 // Events returns the events that match f, in fleet order, soonest deadline first within an
 // instance.
 func (e *Engine) Events(f EventFilter) []model.Event {
+	e.await(f.Region)
 	e.rlock()
 	defer e.mu.RUnlock()
 	match := func(ev *model.Event) bool {
@@ -572,6 +619,7 @@ func (e *Engine) Tasks(region string, f TaskFilter) []model.Task {
 
 // Wipes reports how many times instance id's local disks were re-initialized.
 func (e *Engine) Wipes(id string) int {
+	e.await()
 	e.rlock()
 	defer e.mu.RUnlock()
 	if in, ok := e.byID[id]; ok {
@@ -614,6 +662,7 @@ func (e *Engine) EndEvent(id string, status model.EventCycleStatus) error {
 	if status.Pending() || model.CycleStatusCode(status) == 0 {
 		return fmt.Errorf("EndEvent %s: %q is not a final cycle status", id, status)
 	}
+	e.await()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()

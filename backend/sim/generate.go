@@ -1,8 +1,8 @@
 package sim
 
 import (
+	"hash/fnv"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"time"
 
@@ -115,7 +115,14 @@ func pickFamily(r *rand.Rand) familySpec {
 // Generate builds a fleet of n instances that looks like a real account with pending
 // events, deterministic in seed and now: the same arguments give the same fleet.
 //
+// The fleet is its regions one after another, in AllRegions' order, each region drawn from
+// its own generator (seeded from seed and the region) with its instance count fixed from
+// seed and n up front (regionCounts): a region can be drawn, learned by an engine and
+// listed while the next ones are still to come (NewGenerated; issue 20), and the fleet is
+// the same whatever order or goroutine draws its regions.
+//
 // The rules it keeps, each pinned by a test:
+//   - regions are skewed like a real account: most instances in the first few;
 //   - deployment sets group clusters of 3–7 instances of one region, role, environment and
 //     instance type, named alike (kafka-prod-040, kafka-prod-041, …) and spread over zones;
 //   - an InstanceExpiration event only on a PrePaid instance, at its ExpiredTime: .Stop for
@@ -125,51 +132,86 @@ func pickFamily(r *rand.Rand) familySpec {
 //   - local-disk events (SystemMaintenance.RebootAndReInitErrorDisk/IsolateErrorDisk) only
 //     on instances with local disks;
 //   - every publish time is before its deadline (NotBefore) and before now;
+//   - no pending event's deadline is more than MaxOverdue before now;
 //   - every instance has a pending event, and several have two.
 func Generate(seed int64, n int, now time.Time) *Fleet {
-	r := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
-	now = now.UTC().Truncate(time.Second)
-	f := &Fleet{Regions: AllRegions()}
-	f.Instances = make([]model.Instance, 0, n)
-	seen := make(map[string]bool, n)
-	newID := func(prefix string) string {
-		id := "i-" + prefix + randID(r, 17)
-		for seen[id] {
-			id = "i-" + prefix + randID(r, 17)
-		}
-		seen[id] = true
-		return id
+	f := &Fleet{Regions: AllRegions(), Instances: make([]model.Instance, n)}
+	g := newGenerator(seed, n, now)
+	off := 0
+	for k, c := range g.counts {
+		part := f.Instances[off : off+c]
+		g.region(k, func(i int) *model.Instance { return &part[i] })
+		off += c
 	}
+	return f
+}
+
+// generator draws a fleet's regions, one after another: what many instances say alike is
+// made once for all of them (sharedFields), and their events are packed in arrays made for
+// many (eventArena), so it is not for two goroutines at once.
+type generator struct {
+	seed   int64
+	now    time.Time
+	counts []int // instances per region, in genRegions' order
 	// What many instances say alike is made once and shared: tag sets, zone and type
 	// names. The engine never changes an instance's tags (listings hand them out shared
 	// already), and at 100,000 instances a map and two strings each were a fifth of the
 	// demo's memory.
-	share := newSharedFields()
-	var slots eventSlots
+	share  *sharedFields
+	events eventArena
+	attrs  []model.ExtendedAttribute // room for today's platform's attributes (platform.attrs)
+}
+
+func newGenerator(seed int64, n int, now time.Time) *generator {
+	return &generator{seed: seed, now: now.UTC().Truncate(time.Second), counts: regionCounts(seed, n), share: newSharedFields()}
+}
+
+// regionCounts is how many of n instances each region of genRegions holds: region k with
+// chance (2(R-k)-1)/R², as min(IntN(R), IntN(R)) picks it (19 % in the first of 10
+// regions, 1 % in the last), drawn from a generator of its own so that every region's count
+// is known before any region is drawn.
+func regionCounts(seed int64, n int) []int {
+	r := rand.New(rand.NewPCG(uint64(seed), 0xc0a7e5))
+	counts := make([]int, len(genRegions))
+	for range n {
+		counts[min(r.IntN(len(genRegions)), r.IntN(len(genRegions)))]++
+	}
+	return counts
+}
+
+// regionStream is the generator region k's instances are drawn from, and plat the one
+// today's platform draws from there (platform.go): each region's own, from seed and the
+// region's id.
+func regionStream(seed int64, k int) (draw, plat *rand.Rand) {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(genRegions[k].id)) // a hash never fails to write
+	s := h.Sum64()
+	return rand.New(rand.NewPCG(uint64(seed), s^0x9e3779b97f4a7c15)), rand.New(rand.NewPCG(uint64(seed), s^0x70da7))
+}
+
+// region draws region k's g.counts[k] instances, instance i at at(i): in its place in the
+// fleet, or in the engine's state (NewGenerated), never copied there.
+func (g *generator) region(k int, at func(i int) *model.Instance) {
+	n, now, reg := g.counts[k], g.now, genRegions[k]
+	r, pr := regionStream(g.seed, k)
+	made := 0
+	seen := make(map[string]bool, n)
+	newID := func() string {
+		id := "i-" + reg.prefix + randID(r, 17)
+		for seen[id] {
+			id = "i-" + reg.prefix + randID(r, 17)
+		}
+		seen[id] = true
+		return id
+	}
+	share := g.share
 	// Today's platform (platform.apply) draws from its own generator, instance after
-	// instance in fleet order, and reads nothing this loop draws later: it runs beside the
-	// loop on batches the loop has finished, on another CPU, and the fleet is the same as
-	// one after the other (issue 20: generating 100,000 instances was most of the demo's
-	// start). f.Instances never grows past n, so the batches never move.
-	plat, all := newPlatform(seed, now), f.Instances[:n]
-	ready, applied := make(chan int, n/platformBatch+2), make(chan struct{})
-	go func() {
-		defer close(applied)
-		next := 0
-		for end := range ready {
-			for ; next < end; next++ {
-				plat.apply(&all[next])
-			}
-		}
-	}()
-	sent := 0
-	for len(f.Instances) < n {
-		if len(f.Instances)-sent >= platformBatch {
-			sent = len(f.Instances)
-			ready <- sent
-		}
-		// Regions are skewed like a real account: most instances in the first few.
-		reg := genRegions[min(r.IntN(len(genRegions)), r.IntN(len(genRegions)))]
+	// instance in the region's order, and reads nothing this loop draws later: it plays
+	// each instance as soon as it is drawn, while its events are still open in the arena,
+	// so what it adds is packed with the rest. (On a goroutine of its own it had to grow
+	// an array for each instance it added an event to: 12 MB the demo kept at 100,000.)
+	plat := newPlatform(pr, now, n, &g.attrs)
+	for made < n {
 		fam := pickFamily(r)
 		si := r.IntN(len(sizes))
 		role := roles[r.IntN(len(roles))]
@@ -178,16 +220,17 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 		// About a fifth of the instances are in a deployment set: a cluster spread over
 		// hosts, whose members are named alike and share type, role and billing.
 		size, set := 1, ""
-		if r.IntN(100) < 5 && n-len(f.Instances) >= 3 {
-			size = min(3+r.IntN(5), n-len(f.Instances))
+		if r.IntN(100) < 5 && n-made >= 3 {
+			size = min(3+r.IntN(5), n-made)
 			set = "ds-" + reg.prefix + randID(r, 17)
 			first = r.IntN(1000 - size)
 		}
 		prepaid := r.IntN(100) < 35
 		for k := 0; k < size; k++ {
-			// Made in its place in the fleet, not copied there (issue 20).
-			f.Instances = append(f.Instances, model.Instance{
-				ID:                   newID(reg.prefix),
+			// Made in its place, not copied there (issue 20).
+			in := at(made)
+			*in = model.Instance{
+				ID:                   newID(),
 				Name:                 instanceName(role, env, first+k),
 				RegionID:             reg.id,
 				ZoneID:               share.str(reg.id, "-", reg.zones[r.IntN(len(reg.zones))]),
@@ -199,9 +242,8 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 				LocalStorageCapacity: fam.diskGiB[si],
 				DeploymentSetID:      set,
 				Tags:                 share.tags(role, env, set != ""),
-				Events:               slots.next(),
-			})
-			in := &f.Instances[len(f.Instances)-1]
+				Events:               g.events.open(),
+			}
 			if set != "" {
 				in.ZoneID = share.str(reg.id, "-", reg.zones[k%len(reg.zones)])
 			}
@@ -210,16 +252,12 @@ func Generate(seed int64, n int, now time.Time) *Fleet {
 				in.ExpiredTime = now.Add(time.Duration(30+r.IntN(300)) * 24 * time.Hour).Truncate(time.Hour)
 			}
 			genInstance(r, in, now)
+			plat.apply(in)
+			in.Events = g.events.close(in.Events)
+			made++
 		}
 	}
-	ready <- len(f.Instances)
-	close(ready)
-	<-applied
-	return f
 }
-
-// platformBatch is how many instances Generate hands platform.apply at a time.
-const platformBatch = 1024
 
 // instanceName is role-env-NNN (at least three digits), as fmt's "%s-%s-%03d" writes it.
 func instanceName(role, env string, n int) string {
@@ -332,25 +370,40 @@ func genInstance(r *rand.Rand, in *model.Instance, now time.Time) {
 		ev := g.add(model.EventMaintenanceReboot, final, past, maint)
 		ev.FinishTime = past.Add(time.Duration(5+r.IntN(30)) * time.Minute)
 	}
-	sort.SliceStable(in.Events, func(a, b int) bool { return in.Events[a].NotBefore.Before(in.Events[b].NotBefore) })
+	// Deadline order, stable: sortEvents, an insertion sort of the few events an instance
+	// has (sort.SliceStable made a swapper for each of 100,000 instances).
+	sortEvents(in)
 }
 
-// eventSlots hands out room for an instance's events from arrays made for many
-// instances: at 100,000 instances, growing each instance's events one by one was a
-// sixth of the generator's time (issue 20). Each instance's room is capped, so an
-// instance with more events than that grows its own, never into the next instance's.
-type eventSlots []model.Event
+// eventArena hands out room for the instances' events from arrays made for many of them,
+// packed: an instance drawn has the rest of the array (open), and once drawn exactly its
+// events (close), so the next instance's start right after. At 100,000 instances, growing
+// each instance's events one by one was a sixth of the generator's time, and room for three
+// each (most have one or two) was 30 MB the demo kept or copied (issue 20). A closed
+// instance's events are capped: an append grows its own array, never into the next
+// instance's.
+type eventArena struct{ buf []model.Event }
 
-// eventsPerInstance is the room each instance gets: most have one to three events.
-const eventsPerInstance = 3
+// drawnEvents is the most events one instance is drawn with: a billing event, a host
+// event, a second maintenance event and a final one (genInstance), and two more from
+// today's platform (platform.apply).
+const drawnEvents = 6
 
-func (s *eventSlots) next() []model.Event {
-	if len(*s) < eventsPerInstance {
-		*s = make([]model.Event, 1024*eventsPerInstance)
+// open is room for one instance's events: empty, with at least drawnEvents of capacity.
+func (a *eventArena) open() []model.Event {
+	if cap(a.buf)-len(a.buf) < drawnEvents {
+		a.buf = make([]model.Event, 0, 2048)
 	}
-	room := (*s)[:0:eventsPerInstance]
-	*s = (*s)[eventsPerInstance:]
-	return room
+	return a.buf[len(a.buf):len(a.buf)]
+}
+
+// close is evs, the instance's events appended to what open gave, capped; the arena moves
+// past them.
+func (a *eventArena) close(evs []model.Event) []model.Event {
+	if n := len(evs); n > 0 && len(a.buf)+n <= cap(a.buf) && &a.buf[:len(a.buf)+n][len(a.buf)] == &evs[0] {
+		a.buf = a.buf[:len(a.buf)+n]
+	}
+	return evs[:len(evs):len(evs)]
 }
 
 // eventGen draws the events of one instance.
@@ -380,11 +433,18 @@ func (g eventGen) add(t model.EventType, s model.EventCycleStatus, notBefore tim
 	return &g.in.Events[len(g.in.Events)-1]
 }
 
-// deadline draws a NotBefore from under an hour to two days out, a few already overdue.
+// MaxOverdue is the most a generated pending event's deadline (NotBefore) is before now:
+// deadline draws up to 40 minutes overdue, a failure in progress (hostEvent's failing) up
+// to 20, a billing event is due hours to days out. Showcase puts its rows just before it
+// without reading the fleet (issue 20); TestGeneratedDeadlinesKeepMaxOverdue pins it.
+const MaxOverdue = 40 * time.Minute
+
+// deadline draws a NotBefore from under an hour to two days out, a few already overdue,
+// by at most MaxOverdue.
 func (g eventGen) deadline() time.Time {
 	switch p := g.r.IntN(100); {
 	case p < 4:
-		return g.now.Add(-time.Duration(1+g.r.IntN(40)) * time.Minute)
+		return g.now.Add(-time.Duration(1+g.r.IntN(int(MaxOverdue/time.Minute))) * time.Minute)
 	case p < 20:
 		return g.now.Add(time.Duration(10+g.r.IntN(50)) * time.Minute)
 	default:
@@ -395,6 +455,7 @@ func (g eventGen) deadline() time.Time {
 // hostEvent adds one pending event about the instance's host or guest.
 func (g eventGen) hostEvent(maint string) {
 	r := g.r
+	// A failure in progress reached its deadline 1 to ago minutes ago (ago ≤ MaxOverdue).
 	failing := func(ago int) time.Time { return g.now.Add(-time.Duration(1+r.IntN(ago)) * time.Minute) }
 	switch p := r.IntN(100); {
 	case p < 38:

@@ -60,6 +60,7 @@ func (e *Engine) ListInstances(f InstanceFilter, p Page) InstancePage {
 // reuse one page instead of allocating a page of copies per call. Slices dst lacks are
 // allocated.
 func (e *Engine) ListInstancesInto(dst InstancePage, f InstanceFilter, p Page) InstancePage {
+	e.await(f.Region)
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.IDs)
@@ -188,6 +189,7 @@ func (e *Engine) ListEvents(f EventListFilter, p Page) EventPage {
 
 // ListEventsInto is ListEvents answering into dst's memory, as ListInstancesInto does.
 func (e *Engine) ListEventsInto(dst []model.Event, f EventListFilter, p Page) EventPage {
+	e.await(f.Region)
 	e.rlock()
 	defer e.mu.RUnlock()
 	cands := e.candidates(f.Region, f.InstanceIDs)

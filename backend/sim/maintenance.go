@@ -73,6 +73,7 @@ func cloneAttribute(a *model.MaintenanceAttribute) model.MaintenanceAttribute {
 // of every instance of region in fleet order. An id that is not one is not answered, as
 // DescribeInstances does; the caller matches answers to what it asked.
 func (e *Engine) MaintenanceAttributes(region string, ids []string) []model.MaintenanceAttribute {
+	e.await(region)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	var out []model.MaintenanceAttribute
@@ -96,6 +97,7 @@ func (e *Engine) MaintenanceAttributes(region string, ids []string) []model.Main
 // changes. The windows' own rules (model.MaintenanceWindow.CheckSettable) are the
 // caller's to check: the HTTP face reports them against the parameters it read.
 func (e *Engine) ModifyMaintenanceAttributes(region string, ids []string, c MaintenanceChange) error {
+	e.await(region)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range ids {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"slices"
 	"time"
 
 	"ecs-redeploy/model"
@@ -14,36 +13,57 @@ import (
 // first row and 6 of the top 7 were refused).
 //
 // It picks the first instance of f, in generated order, for each case (deterministic per
-// seed) and gives its next pending event a deadline just before the fleet's earliest, no
-// later than 20 minutes from now, in that order; its publish time stays before the
-// deadline. A case the fleet has no instance for is left out. The rest is untouched.
+// seed) and gives its next pending event a deadline 3, 2 and 1 minutes before
+// showcaseTop(now), in that order: before every deadline Generate draws (MaxOverdue), so
+// no case needs the whole fleet read first and a demo can show its first region before the
+// next is drawn (issue 20). Its publish time stays before the deadline. A case the fleet has
+// no instance for is left out. The rest is untouched.
 func Showcase(f *Fleet, now time.Time) {
-	earliest := now.Add(20 * time.Minute)
-	for i := range f.Instances {
-		if ev := f.Instances[i].NextEvent(); ev != nil && ev.NotBefore.Before(earliest) {
-			earliest = ev.NotBefore
+	var sc showcase
+	sc.pick(len(f.Instances), func(i int) *model.Instance { return &f.Instances[i] }, now)
+}
+
+// showcaseTop is the deadline the showcase rows go just before: no later than 20 minutes
+// from now, and before every deadline of a generated fleet.
+func showcaseTop(now time.Time) time.Time {
+	return now.Add(min(20*time.Minute, -MaxOverdue))
+}
+
+// showcaseCases are the main cases, in the order they top the list.
+var showcaseCases = [...]func(in *model.Instance, el model.Eligibility) bool{
+	func(in *model.Instance, el model.Eligibility) bool { return el.Allowed && !in.HasLocalDisks() },
+	func(in *model.Instance, el model.Eligibility) bool { return el.Allowed && in.HasLocalDisks() },
+	func(in *model.Instance, el model.Eligibility) bool { return el.Blocked() },
+}
+
+// showcase is Showcase over a fleet that comes region by region: picked says which cases
+// have their instance. pick over each region in turn is Showcase over them all.
+type showcase struct {
+	picked [len(showcaseCases)]bool
+}
+
+// pick gives each case not yet picked the first of n instances (at(0), at(1), …) that
+// shows it, if any.
+func (sc *showcase) pick(n int, at func(i int) *model.Instance, now time.Time) {
+	top := showcaseTop(now)
+	for k, is := range showcaseCases {
+		if sc.picked[k] {
+			continue
 		}
-	}
-	cases := []func(in *model.Instance, el model.Eligibility) bool{
-		func(in *model.Instance, el model.Eligibility) bool { return el.Allowed && !in.HasLocalDisks() },
-		func(in *model.Instance, el model.Eligibility) bool { return el.Allowed && in.HasLocalDisks() },
-		func(in *model.Instance, el model.Eligibility) bool { return el.Blocked() },
-	}
-	picked := make([]int, 0, len(cases))
-	for _, is := range cases {
-		for i := range f.Instances {
-			in := &f.Instances[i]
-			if in.NextEvent() != nil && is(in, model.Evaluate(in, now, false)) && !slices.Contains(picked, i) {
-				picked = append(picked, i)
-				break
+		for i := range n {
+			in := at(i)
+			ev := in.NextEvent()
+			// The cases exclude each other (a blocked instance is not Allowed), so no
+			// instance is picked twice.
+			if ev == nil || !is(in, model.Evaluate(in, now, false)) {
+				continue
 			}
-		}
-	}
-	for k, i := range picked {
-		ev := f.Instances[i].NextEvent()
-		ev.NotBefore = earliest.Add(time.Duration(k-len(picked)) * time.Minute)
-		if !ev.PublishTime.Before(ev.NotBefore) {
-			ev.PublishTime = ev.NotBefore.Add(-time.Hour)
+			ev.NotBefore = top.Add(time.Duration(k-len(showcaseCases)) * time.Minute)
+			if !ev.PublishTime.Before(ev.NotBefore) {
+				ev.PublishTime = ev.NotBefore.Add(-time.Hour)
+			}
+			sc.picked[k] = true
+			break
 		}
 	}
 }

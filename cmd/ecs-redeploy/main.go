@@ -242,23 +242,22 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 		return nil, err
 	}
 	start := time.Now().UTC().Truncate(time.Second)
-	var fleet *sim.Fleet
-	if g.Scenario != "" {
-		f, err := sim.LoadScenario(g.Scenario, start)
-		if err != nil {
-			return nil, err
-		}
-		fleet = f
-	} else {
-		fleet = sim.Generate(g.Seed, g.Instances, start)
-		// The demo starts with something to do: the main cases on its first rows.
-		sim.Showcase(fleet, start)
-	}
 	var clock sim.Clock = sim.RealClock{}
 	if g.SimSpeed != 1 {
 		clock = sim.NewScaledClock(start, g.SimSpeed)
 	}
-	return sim.New(fleet, clock, sim.Options{Seed: g.Seed, FailureRate: g.FailureRate, Faults: faults}), nil
+	opts := sim.Options{Seed: g.Seed, FailureRate: g.FailureRate, Faults: faults}
+	if g.Scenario == "" {
+		// The demo starts with something to do: the main cases on its first rows
+		// (Showcase). Each region is drawn when it is first asked for, so the first
+		// region listed shows before the others are drawn (issue 20).
+		return sim.NewGenerated(g.Seed, g.Instances, start, clock, opts), nil
+	}
+	fleet, err := sim.LoadScenario(g.Scenario, start)
+	if err != nil {
+		return nil, err
+	}
+	return sim.New(fleet, clock, opts), nil
 }
 
 // open builds the backend the flags ask for, wrapped in the decorators.

@@ -157,6 +157,8 @@ func runSimServer(ctx context.Context, out, logw io.Writer, g *globalOptions, o 
 	if err != nil {
 		return err
 	}
+	// Every region drawn before it listens: a client's first page waits for nothing.
+	eng.Load()
 	srv := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: id, AccessKeySecret: secret, Log: logw})
 	ep, err := srv.Start(o.Listen)
 	if err != nil {

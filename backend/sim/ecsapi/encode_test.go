@@ -22,7 +22,7 @@ import (
 // empty page, and on a page as the engine answers it, tags sorted. Comparing decoded values compares the member sets too, so a field added
 // to instanceJSON and not to the encoders fails here.
 func TestInstancesReplyEncoderMatchesEncodingJSON(t *testing.T) {
-	eng := sim.New(sim.Generate(5, 300, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 5})
+	eng := sim.New(sim.Generate(5, 400, sim.Epoch), sim.NewStepClock(sim.Epoch), sim.Options{Seed: 5})
 	s := NewServer(eng, Options{AccessKeyID: "k", AccessKeySecret: "s"})
 	ins := eng.PendingInstances(nil, nil)
 	odd := ins[0]

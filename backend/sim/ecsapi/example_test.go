@@ -82,8 +82,8 @@ func Example() {
 	done := after.InstanceSystemEventSet.InstanceSystemEventType[0]
 	fmt.Println(done.EventId == ev.EventId, done.EventCycleStatus.Name, done.EventFinishTime)
 	// Output:
-	// pending SystemMaintenance.Redeploy events in cn-hangzhou: 7
-	// i-bp1mgebslyk1ppnul3m9 SystemMaintenance.Redeploy Scheduled NotBefore 2026-11-25T21:10:00Z
+	// pending SystemMaintenance.Redeploy events in cn-hangzhou: 8
+	// i-bp1p5jfgktiq2jjrm8li SystemMaintenance.Redeploy Scheduled NotBefore 2026-11-25T03:58:00Z
 	// 03:00 true Processing instance Stopping
 	// 03:03 true Processing instance Stopped
 	// 03:06 true Processing instance Starting

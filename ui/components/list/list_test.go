@@ -391,6 +391,17 @@ func TestRegexpMatchesEachField(t *testing.T) {
 		}
 		return out
 	}
+	// The kafka instances with local disks, the scenario's and the generated padding's, in
+	// the list's order.
+	var kafkaLocal []string
+	for _, r := range shownRows(l) {
+		if strings.HasPrefix(r.Inst.Name, "kafka") && r.Inst.HasLocalDisks() {
+			kafkaLocal = append(kafkaLocal, r.Inst.ID)
+		}
+	}
+	if !slices.Contains(kafkaLocal, uitest.IDLocal) {
+		t.Fatalf("fixture: %s is not among the kafka instances with local disks %v", uitest.IDLocal, kafkaLocal)
+	}
 	for _, c := range []struct {
 		filter string
 		want   []string
@@ -399,7 +410,7 @@ func TestRegexpMatchesEachField(t *testing.T) {
 		{"/prod-001$/", []string{uitest.IDPlain}},
 		{"/042$/", []string{uitest.IDLocal}},
 		{"/^cn-shanghai-f$/ /^hdfs/", []string{uitest.IDFailing}},
-		{"/^local.disk$/ /^kafka/", []string{uitest.IDLocal}},
+		{"/^local.disk$/ /^kafka/", kafkaLocal},
 		// A field's end is not the next field's start: . never crosses.
 		{"/web-prod-001.*cn-hangzhou-h/", nil},
 	} {
