@@ -425,6 +425,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return nil
+	case NoteMsg:
+		m.note(msg)
+		return nil
 	case snapshotMsg:
 		if m.snap != nil && msg.snap.Version < m.snap.Version {
 			// A dialog's re-read already showed a newer one.

@@ -34,23 +34,30 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 		ids = append(ids, r.Inst.ID)
 	}
 	ids = append(ids, m.dialogSkipped...)
+	skipped := len(m.dialogSkipped)
 	m.dialogSkipped = nil
 	m.list.ClearSelection()
-	m.setNotice(false, fmt.Sprintf("batch of %d: saving the plan…", len(msg.Targets)))
+	line := fmt.Sprintf("batch of %d: saving the plan", len(ids))
+	if skipped > 0 {
+		line += fmt.Sprintf(": %d to redeploy, %d skipped", len(msg.Targets), skipped)
+	}
+	m.setNotice(false, line+"…")
 	f := m.deps.Fleet
 	opt := fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity, OnFailure: fleet.FailurePause,
 		InWindow: msg.InWindow}
 	// The hub saves the plan (file I/O) and sends its first wave: a command, never Update.
 	return func() tea.Msg {
 		st, err := f.StartPlan(ids, opt)
-		return planStartedMsg{status: st, err: err}
+		return planStartedMsg{status: st, err: err, dialogSkipped: skipped}
 	}
 }
 
-// planStartedMsg says whether the hub took a confirmed batch.
+// planStartedMsg says whether the hub took a confirmed batch; dialogSkipped is how many
+// the dialog listed as skipped.
 type planStartedMsg struct {
-	status fleet.PlanStatus
-	err    error
+	status        fleet.PlanStatus
+	err           error
+	dialogSkipped int
 }
 
 func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
@@ -62,12 +69,19 @@ func (m *Model) planStarted(msg planStartedMsg) tea.Cmd {
 		m.setNotice(true, "batch not started: "+safetext.Terminal(msg.err.Error()))
 		return nil
 	}
+	// The counts of "saving the plan" again, with the skips the plan added (a window, a
+	// state that moved): the tester saw `batch of 33: saving the plan…`, then `batch of 16
+	// started … · 22 skipped` for 38 selected.
 	st := msg.status
-	line := fmt.Sprintf("batch of %d started: %s", len(st.Items)-st.Summary.Skipped, st.Describe())
-	if n := st.Summary.Skipped; n > 0 {
-		line += fmt.Sprintf(" · %d skipped", n)
+	n := st.Summary.Skipped
+	line := fmt.Sprintf("batch of %d started", len(st.Items))
+	if n > 0 {
+		line += fmt.Sprintf(": %d to redeploy, %d skipped", len(st.Items)-n, n)
+		if more := n - msg.dialogSkipped; more > 0 {
+			line += fmt.Sprintf(" (%d more than the dialog listed: the task panel says why)", more)
+		}
 	}
-	m.setNotice(false, line)
+	m.setNotice(false, line+" · "+st.Describe())
 	return m.startFrames()
 }
 

@@ -5,6 +5,7 @@
 package fleet
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +32,10 @@ func ParseGroupLimit(s string) (GroupLimit, error) {
 		return GroupLimit{}, fmt.Errorf("%q: %s", s, how)
 	}
 	max, err := strconv.Atoi(n)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(n, "-") {
+		// A whole number all the same: say what is wrong with it.
+		return GroupLimit{}, fmt.Errorf("%q: %q is too large (N counts redeploys in flight at once; one above --max-in-flight limits nothing); %s", s, n, how)
+	}
 	if err != nil || max < 1 {
 		return GroupLimit{}, fmt.Errorf("%q: %q is not a whole number of at least 1; %s", s, n, how)
 	}

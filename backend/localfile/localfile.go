@@ -71,7 +71,7 @@ func Open(path string, flag int, perm fs.FileMode, kind Kind) (*os.File, error) 
 		// O_WRONLY|O_NONBLOCK on a FIFO without a reader fails (ENXIO) rather than
 		// opening it: say what is there, not the errno.
 		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
-			return nil, notRegular(path, fi.Mode())
+			return nil, notRegular(path, fi.Mode(), flag)
 		}
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func Open(path string, flag int, perm fs.FileMode, kind Kind) (*os.File, error) 
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, notRegular(path, fi.Mode())
+		return nil, notRegular(path, fi.Mode(), flag)
 	}
 	if kind == State {
 		if uid, mine := owner(fi); !mine {
@@ -108,7 +108,7 @@ func ReadFile(path string, kind Kind) ([]byte, error) {
 	return data, nil
 }
 
-func notRegular(path string, m fs.FileMode) *Error {
+func notRegular(path string, m fs.FileMode, flag int) *Error {
 	what := "not a regular file"
 	switch {
 	case m&fs.ModeNamedPipe != 0:
@@ -120,5 +120,17 @@ func notRegular(path string, m fs.FileMode) *Error {
 	case m.IsDir():
 		what = "a directory, not a regular file"
 	}
-	return &Error{Path: path, Problem: what, Advice: "nothing would ever be read from it as it is; remove it or give the path of a regular file"}
+	// The advice follows what the file was opened for, and never suggests removing a
+	// directory (`--audit-log /tmp` was told to remove /tmp).
+	writing := flag&(os.O_WRONLY|os.O_RDWR) != 0
+	advice := "nothing would ever be read from it as it is; remove it or give the path of a regular file"
+	switch {
+	case m.IsDir() && writing:
+		advice = "give the path of a file to write (it is created if missing), for example one inside it"
+	case m.IsDir():
+		advice = "give the path of a regular file, for example one inside it"
+	case writing:
+		advice = "what is written there would not be kept as a file; remove it or give the path of a regular file"
+	}
+	return &Error{Path: path, Problem: what, Advice: advice}
 }

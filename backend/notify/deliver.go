@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -44,6 +45,12 @@ func (n *Notifier) Run(ctx context.Context) {
 				continue
 			}
 		}
+		if n.hurried() && n.isFailing() {
+			// The process is ending and the webhook was failing: trying again would
+			// only hold the exit.
+			n.leave(nt)
+			continue
+		}
 		n.deliver(ctx, nt)
 		if ctx.Err() != nil {
 			return
@@ -51,9 +58,11 @@ func (n *Notifier) Run(ctx context.Context) {
 	}
 }
 
-// Drain waits until every queued notice has been sent or given up, or ctx ends: what a
-// command does before it exits. Run must be running.
+// Drain is what a command does before it exits: from then on nothing is retried, what is
+// queued gets one attempt each (none while the webhook is failing: those are counted as
+// Unsent), and Drain waits until the queue is empty or ctx ends. Run must be running.
 func (n *Notifier) Drain(ctx context.Context) error {
+	n.hurryOnce.Do(func() { close(n.hurry) })
 	n.mu.Lock()
 	if len(n.queue) == 0 && !n.sending {
 		n.mu.Unlock()
@@ -66,6 +75,96 @@ func (n *Notifier) Drain(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("notify: %d notice(s) not sent: %w", n.Stats().Queued, ctx.Err())
+	}
+}
+
+// Summary is one line on what did not reach the webhook since n was made (given up,
+// dropped from a full queue, left unsent at exit, still queued), with the last failure;
+// empty when every notice was delivered. A command prints it as it exits.
+func (n *Notifier) Summary() string {
+	st := n.Stats()
+	n.mu.Lock()
+	last := n.lastErr
+	n.mu.Unlock()
+	if st.Failed+st.Dropped+st.Unsent == 0 && st.Queued == 0 {
+		return ""
+	}
+	unsent := st.Unsent + uint64(st.Queued)
+	parts := []string{fmt.Sprintf("%d delivered", st.Sent)}
+	add := func(v uint64, what string) {
+		if v > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", v, what))
+		}
+	}
+	add(st.Failed, "given up")
+	add(st.Dropped, "dropped from a full queue")
+	add(unsent, "not sent at exit")
+	line := fmt.Sprintf("notify: of %d notice(s) for %s, %s", st.Sent+st.Failed+st.Dropped+unsent, n.where, strings.Join(parts, ", "))
+	if last != "" {
+		line += "; the last failure: " + last
+	}
+	return line
+}
+
+func (n *Notifier) hurried() bool {
+	select {
+	case <-n.hurry:
+		return true
+	default:
+		return false
+	}
+}
+
+func (n *Notifier) isFailing() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.failing
+}
+
+// leave counts nt as left unsent at exit.
+func (n *Notifier) leave(nt Notice) {
+	n.mu.Lock()
+	n.stats.Unsent++
+	n.mu.Unlock()
+	n.log.Warn("notify: notice not sent: exiting while the webhook fails", "kind", nt.Kind, "key", safetext.Log(nt.Key))
+}
+
+// failed records an attempt's failure: the first after a delivery (or the first attempt
+// of all) starts a spell of failures, and is told once.
+func (n *Notifier) failed(err error) {
+	msg := safetext.Terminal(why(err))
+	n.mu.Lock()
+	n.lastErr = msg
+	first := !n.failing
+	n.failing = true
+	n.mu.Unlock()
+	if !first {
+		return
+	}
+	n.log.Warn("notify: the webhook is failing; each notice is retried, then given up", "webhook", n.where, "err", safetext.Log(err.Error()))
+	n.tell(Health{Kind: HealthFailing, First: true,
+		Text: fmt.Sprintf("notify: the webhook %s is failing; each notice is retried for about 3 minutes, then given up: %s", n.where, msg)})
+}
+
+// delivered records a delivery: it ends a spell of failures.
+func (n *Notifier) delivered() {
+	n.mu.Lock()
+	n.stats.Sent++
+	was := n.failing
+	n.failing, n.gaveUp = false, false
+	failed := n.stats.Failed
+	n.mu.Unlock()
+	if !was {
+		return
+	}
+	n.log.Info("notify: the webhook answers again", "webhook", n.where, "failed_total", failed)
+	n.tell(Health{Kind: HealthRecovered, First: true,
+		Text: fmt.Sprintf("notify: the webhook %s answers again (%d notice(s) given up so far)", n.where, failed)})
+}
+
+func (n *Notifier) tell(h Health) {
+	if n.opt.OnHealth != nil {
+		n.opt.OnHealth(h)
 	}
 }
 
@@ -94,7 +193,7 @@ func (r *retryable) Unwrap() error { return r.err }
 
 // deliver POSTs nt until the webhook takes it, refuses it for good, or the retries are
 // spent. Only a network error, 429 and 5xx are retried: another answer would be the same
-// again.
+// again. Once Drain is called nothing is retried, and a wait for a retry ends at once.
 func (n *Notifier) deliver(ctx context.Context, nt Notice) {
 	body, err := encode(nt)
 	if err != nil { // a Notice always encodes; never a panic in the sender all the same
@@ -103,9 +202,14 @@ func (n *Notifier) deliver(ctx context.Context, nt Notice) {
 	}
 	// retryAfter is read by the back-off, right after the attempt that set it.
 	var retryAfter time.Duration
+	var last error // the last attempt's failure
 	attempt := func() error {
 		retryAfter = 0
 		err := n.post(ctx, body)
+		last = err
+		if err != nil && ctx.Err() == nil {
+			n.failed(err)
+		}
 		var r *retryable
 		if errors.As(err, &r) {
 			retryAfter = r.after
@@ -120,8 +224,18 @@ func (n *Notifier) deliver(ctx context.Context, nt Notice) {
 	if n.opt.NewTimer != nil {
 		timer = n.opt.NewTimer()
 	}
-	b := backoff.WithContext(&honourRetryAfter{BackOff: n.opt.NewBackOff(), after: &retryAfter}, ctx)
-	err = backoff.RetryNotifyWithTimer(attempt, b, func(err error, wait time.Duration) {
+	// The waits between attempts end with ctx, or at once when Drain hurries.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.hurry:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	hb := &honourRetryAfter{BackOff: n.opt.NewBackOff(), after: &retryAfter, hurry: n.hurry, ctx: wctx}
+	err = backoff.RetryNotifyWithTimer(attempt, hb, func(err error, wait time.Duration) {
 		n.mu.Lock()
 		n.stats.Retried++
 		n.mu.Unlock()
@@ -131,19 +245,41 @@ func (n *Notifier) deliver(ctx context.Context, nt Notice) {
 		if ctx.Err() != nil {
 			return // shutting down: neither sent nor failed
 		}
+		if hb.spent {
+			n.giveUp(nt, last)
+			return
+		}
+		if hb.cut || errors.Is(err, context.Canceled) {
+			n.leave(nt) // its retries were cut short by the exit: left, not given up
+			return
+		}
 		n.giveUp(nt, err)
 		return
 	}
-	n.mu.Lock()
-	n.stats.Sent++
-	n.mu.Unlock()
+	n.delivered()
 }
 
 func (n *Notifier) giveUp(nt Notice, err error) {
 	n.mu.Lock()
 	n.stats.Failed++
+	first := !n.gaveUp
+	n.gaveUp, n.failing = true, true
 	n.mu.Unlock()
 	n.log.Warn("notify: notice not delivered", "kind", nt.Kind, "key", safetext.Log(nt.Key), "err", safetext.Log(err.Error()))
+	n.tell(Health{Kind: HealthGaveUp, First: first,
+		Text: fmt.Sprintf("notify: gave up on a notice (%s): %s", nt.Kind, safetext.Terminal(why(err)))})
+}
+
+// why is err without the "POST scheme://host: " that post puts before a network error:
+// a line that names the webhook already says where.
+func why(err error) string {
+	var r *retryable
+	if errors.As(err, &r) {
+		if inner := errors.Unwrap(r.err); inner != nil {
+			return inner.Error()
+		}
+	}
+	return err.Error()
 }
 
 // post sends body once. A *retryable error may pass if sent again.
@@ -193,14 +329,33 @@ func parseRetryAfter(s string) time.Duration {
 }
 
 // honourRetryAfter waits at least what the webhook asked for (Retry-After) before the
-// next attempt, and otherwise what the back-off says.
+// next attempt, and otherwise what the back-off says; none once hurry is closed. Its
+// waits end with ctx (backoff.BackOffContext).
 type honourRetryAfter struct {
 	backoff.BackOff
 	after *time.Duration
+	ctx   context.Context
+	// hurry closed: the process is ending; no retry. spent says the back-off stopped
+	// (the retries were spent: given up); cut says hurry stopped it (left at exit).
+	hurry      <-chan struct{}
+	spent, cut bool
 }
+
+// Context is where the waits end: backoff.RetryNotifyWithTimer reads it.
+func (h *honourRetryAfter) Context() context.Context { return h.ctx }
 
 func (h *honourRetryAfter) NextBackOff() time.Duration {
 	d := h.BackOff.NextBackOff()
+	if d == backoff.Stop {
+		h.spent = true
+		return d
+	}
+	select {
+	case <-h.hurry:
+		h.cut = true
+		return backoff.Stop
+	default:
+	}
 	if d != backoff.Stop && *h.after > d {
 		d = *h.after
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -159,10 +160,44 @@ type Options struct {
 	NewTimer func() backoff.Timer
 	// Logger receives drops and failed deliveries; discarded by default.
 	Logger *slog.Logger
+	// OnHealth hears how the webhook answers, for a screen with no server log (the
+	// console): called on the sender goroutine, it must not block. See Health.
+	OnHealth func(Health)
+}
+
+// HealthKind is what changed in how the webhook answers.
+type HealthKind int
+
+// Health kinds.
+const (
+	// HealthFailing: an attempt failed after deliveries went through (or at the first
+	// attempt): the start of a spell of failures, told once.
+	HealthFailing HealthKind = iota + 1
+	// HealthGaveUp: a notice was given up (its retries spent, or an answer that would be
+	// the same again). Told for each notice; First marks the first of the spell.
+	HealthGaveUp
+	// HealthRecovered: a notice went through after a spell of failures, told once.
+	HealthRecovered
+)
+
+// Health is one change in how the webhook answers, in one line for a person (Text names
+// the webhook by scheme and host only). First says it is the first of its kind in this
+// spell of failures: a screen shows those where a person looks, and keeps the others in
+// its log, so a dead webhook is said once and not once per notice.
+type Health struct {
+	Kind  HealthKind
+	First bool
+	Text  string
 }
 
 // ErrURL is wrapped when --notify is not a usable webhook URL.
 var ErrURL = errors.New("--notify needs an http:// or https:// URL with a host, e.g. https://hooks.example.com/ecs")
+
+// urlError is a refused --notify that says more than ErrURL; it is ErrURL all the same.
+type urlError string
+
+func (e urlError) Error() string        { return string(e) }
+func (e urlError) Is(target error) bool { return target == ErrURL }
 
 // Stats are a Notifier's counters since it was made.
 type Stats struct {
@@ -170,8 +205,9 @@ type Stats struct {
 	Queued int
 	// Sent were answered 2xx; Retried counts attempts after a first (429, 5xx, a network
 	// error); Failed were given up (a 4xx or a 3xx answer, or every retry spent); Dropped
-	// were pushed out of a full queue unsent.
-	Sent, Retried, Failed, Dropped uint64
+	// were pushed out of a full queue unsent; Unsent were left unsent at exit (Drain)
+	// because the webhook was failing: an exit does not wait out the back-off.
+	Sent, Retried, Failed, Dropped, Unsent uint64
 }
 
 // Notifier queues notices and POSTs them one at a time, in order, to one webhook. Post
@@ -194,12 +230,19 @@ type Notifier struct {
 	keys    map[string]struct{}
 	order   []string // keys in the order they were seen, to forget the oldest
 	stats   Stats
+	// failing is set from a failed attempt until a delivery goes through; gaveUp is set
+	// once a notice was given up in that spell. lastErr is the last attempt's failure.
+	failing, gaveUp bool
+	lastErr         string
+	// hurry is closed by Drain: the process is ending, and nothing is retried any more.
+	hurry     chan struct{}
+	hurryOnce sync.Once
 }
 
 // New checks the options and makes a Notifier. Nothing is sent until Run.
 func New(opt Options) (*Notifier, error) {
 	u, err := url.Parse(opt.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
 		// Only the scheme and host are echoed: a webhook's path and query often hold its
 		// secret, and this line reaches terminals and logs.
 		got := "a URL that does not parse"
@@ -207,6 +250,13 @@ func New(opt Options) (*Notifier, error) {
 			got = fmt.Sprintf("scheme %q, host %q", u.Scheme, u.Host)
 		}
 		return nil, fmt.Errorf("%w; got %s", ErrURL, safetext.Terminal(got))
+	}
+	// A port the dialer would refuse at the first notice (http://host:99999/) is refused
+	// here, before anything starts.
+	if p := u.Port(); p != "" {
+		if v, err := strconv.Atoi(p); err != nil || v < 1 || v > 65535 {
+			return nil, urlError("--notify: the port must be 1 to 65535; got " + safetext.Terminal(strconv.Quote(p)) + " in " + safetext.Terminal(u.Scheme+"://"+u.Host))
+		}
 	}
 	if opt.Lead < 0 {
 		return nil, fmt.Errorf("--notify-lead must not be negative, got %s", opt.Lead)
@@ -237,7 +287,7 @@ func New(opt Options) (*Notifier, error) {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Notifier{opt: opt, url: u.String(), where: u.Scheme + "://" + u.Host, log: opt.Logger, wake: make(chan struct{}, 1),
-		idle: make(chan struct{}), keys: map[string]struct{}{}}, nil
+		idle: make(chan struct{}), keys: map[string]struct{}{}, hurry: make(chan struct{})}, nil
 }
 
 // Where is the webhook as logs name it: scheme and host, never its path or query.

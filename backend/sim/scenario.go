@@ -260,10 +260,21 @@ func scenarioEventToModel(se scenarioEvent, in *model.Instance, j int, now time.
 	if ev.NotBefore, err = parseWhen(se.NotBefore, now); err != nil {
 		return ev, fmt.Errorf("not_before: %w", err)
 	}
+	// By default an event is published two days before its deadline, as ECS announces
+	// planned maintenance days ahead (its notification example: published 2019-04-09,
+	// notBefore 2019-04-12, https://www.alibabacloud.com/help/doc-detail/143663.html), and
+	// never later than now: a scenario lists what is pending when it loads, so an event due
+	// in three days or thirty is pending at once, not hidden until two days before.
 	ev.PublishTime = ev.NotBefore.Add(-48 * time.Hour)
+	if at := now.Truncate(time.Second); ev.PublishTime.After(at) {
+		ev.PublishTime = at
+	}
 	if se.Published != "" {
 		if ev.PublishTime, err = parseWhen(se.Published, now); err != nil {
 			return ev, fmt.Errorf("published: %w", err)
+		}
+		if ev.PublishTime.After(ev.NotBefore) {
+			return ev, fmt.Errorf("published %q is after not_before %q: ECS publishes an event before its deadline", se.Published, se.NotBefore)
 		}
 	}
 	if se.Finished != "" {

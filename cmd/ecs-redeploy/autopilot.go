@@ -191,7 +191,7 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 		return err
 	}
 	if notifier != nil {
-		drain := runNotifier(ctx, notifier, h)
+		drain := runNotifier(ctx, notifier, h, func(line string) { logger.Warn(line) })
 		defer drain(5 * time.Second)
 	}
 	var ap *autopilot.Autopilot

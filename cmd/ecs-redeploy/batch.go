@@ -72,7 +72,7 @@ func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, err
 			}
 		}
 		if err := sc.Err(); err != nil {
-			return fmt.Errorf("reading %s: %w", src, err)
+			return usageError{fmt.Errorf("reading %s: %w", src, err)}
 		}
 		return nil
 	}
@@ -233,12 +233,30 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 	}
 	rec := p.Record()
 	if rec.Ended() {
-		return fmt.Errorf("nothing to redeploy: all %d instances are skipped (see above)", len(rec.Items))
+		return br.allSkipped(rec)
 	}
 	if destructive && !yes {
 		return usageError{errors.New("refused: this batch destroys data (see DATA LOSS above); re-run with --yes if you mean it")}
 	}
 	return br.run(cmd.Context(), []string{rec.ID}, func() error { return br.hub.Launch(p) })
+}
+
+// allSkipped ends a batch whose every target was skipped before anything started: the plan
+// is not started (nothing to send), but --json still gets its skipped lines, with their
+// reasons, as a plan that started would print them (docs/cli.md).
+func (br *batchRun) allSkipped(rec fleet.PlanRecord) error {
+	if br.o.json {
+		for _, it := range rec.Items {
+			br.transition(fleet.Transition{Time: it.Ended, Plan: rec.ID, Instance: it.InstanceID, Status: it.Status, Reason: it.Reason})
+		}
+		if err := br.out.Err(); err != nil {
+			return err
+		}
+	}
+	if len(rec.Items) == 1 {
+		return fmt.Errorf("nothing to redeploy: %s is skipped: %s", rec.Items[0].InstanceID, rec.Items[0].Reason)
+	}
+	return fmt.Errorf("nothing to redeploy: all %d instances are skipped (see above)", len(rec.Items))
 }
 
 // preview prints the plan before it starts: its targets in the order they go, the skipped

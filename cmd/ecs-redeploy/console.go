@@ -22,6 +22,7 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/backend/notify"
 	"ecs-redeploy/ui"
 )
 
@@ -50,9 +51,16 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 			defer loaded()
 		}
 	}
-	// The console's screen is the terminal: the notifier's log (drops, refusals) goes
-	// nowhere; serve logs it.
-	notifier, err := g.Notify.notifier(nil)
+	// The console's screen is the terminal: the notifier's log goes nowhere (serve logs
+	// it), and how the webhook answers reaches the screen as notes (the log, L; the notice
+	// line once per spell of failures), sent on to the program once it runs.
+	notes := make(chan ui.NoteMsg, 64)
+	notifier, err := g.Notify.notifierWith(nil, func(h notify.Health) {
+		select {
+		case notes <- healthNote(h):
+		default: // the screen is behind: the exit line still counts what was lost
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -91,9 +99,20 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
 		return quietIfCanceled(ctx, err)
 	}
+	var notifyLost string // said after the screen is given back
 	if notifier != nil {
-		drain := runNotifier(ctx, notifier, view)
-		defer drain(5 * time.Second)
+		drain := runNotifier(ctx, notifier, view, func(line string) { notifyLost = line })
+		defer func() {
+			// A person pressed q: what is still queued gets a short while, and the wait
+			// is said (the screen is already given back), not a blank pause.
+			if q := notifier.Stats().Queued; q > 0 {
+				_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: notify: sending %d notice(s) to %s before exiting (at most %s)…\n", q, notifier.Where(), consoleNotifyDrain)
+			}
+			drain(consoleNotifyDrain)
+			if notifyLost != "" {
+				_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "ecs-redeploy: %s\n", notifyLost) // stderr, after the screen: nowhere else to say it
+			}
+		}()
 	}
 	go view.Run(ctx)
 	go releaseStartup(ctx, view, loaded)
@@ -101,6 +120,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	m := ui.New(deps)
 	defer m.Close()
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(consoleFPS))
+	go forwardNotes(ctx, notes, p)
 	_, runErr := p.Run()
 	// The calls in flight answer before the process ends, so their audit result lines are
 	// written and the batches saved with their tasks; what was not sent stays saved.
@@ -124,6 +144,29 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		return pr.Err()
 	}
 	return nil
+}
+
+// consoleNotifyDrain bounds the wait for queued notices after q (serve and autopilot give
+// them 5 s): nothing is retried then, and nothing is tried while the webhook fails.
+const consoleNotifyDrain = 2 * time.Second
+
+// healthNote is how the console says a change in the webhook's answers: each in the log,
+// and the first of its kind in a spell of failures on the notice line too.
+func healthNote(h notify.Health) ui.NoteMsg {
+	return ui.NoteMsg{Text: h.Text, Error: h.Kind != notify.HealthRecovered, Notice: h.First}
+}
+
+// forwardNotes hands notes to the program until ctx ends (Send returns once the program
+// has ended).
+func forwardNotes(ctx context.Context, notes <-chan ui.NoteMsg, p *tea.Program) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-notes:
+			p.Send(n)
+		}
+	}
 }
 
 // untilDone is f's result, or ctx's error as soon as ctx ends: f goes on in the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -97,6 +98,9 @@ func (e *env) newHub(opt fleet.Options) *fleet.Hub {
 // usageError marks errors caused by how the command was called (exit status 2).
 type usageError struct{ error }
 
+// Unwrap keeps the cause findable (errors.Is(err, localfile.ErrNotRegular)).
+func (u usageError) Unwrap() error { return u.error }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
@@ -141,10 +145,14 @@ func flagError(err error) error {
 	switch ive.GetFlag().Value.Type() {
 	case "int", "int64", "int32", "uint", "uint64":
 		want = "a whole number, e.g. --" + ive.GetFlag().Name + " " + orDefault(ive.GetFlag().DefValue, "500")
+		if errors.Is(err, strconv.ErrRange) {
+			// It is a whole number: one too large (or too small) to hold.
+			return fmt.Errorf("--%s %q: out of range; e.g. --%s %s", ive.GetFlag().Name, ive.GetValue(), ive.GetFlag().Name, orDefault(ive.GetFlag().DefValue, "500"))
+		}
 	case "float64", "float32":
 		want = "a number, e.g. --" + ive.GetFlag().Name + " " + orDefault(ive.GetFlag().DefValue, "0.5")
 	case "duration":
-		want = "a duration such as 30s, 5m or 1h"
+		want = "a duration such as 30s, 5m, 1h or 2d"
 	case "bool":
 		want = "true or false"
 	}
@@ -219,7 +227,79 @@ Run it on the built-in simulator, no credentials needed:
 	addCloudFlags(root, g)
 
 	root.AddCommand(newEventsCmd(g), newRedeployCmd(g), newAcceptCmd(g), newDrillCmd(g), newSimServerCmd(g), newServeCmd(g), newAutopilotCmd(g))
+	completionUsage(root)
+	readDays(root)
+	// An argument a command does not take is a usage mistake (exit 2) on every command, as
+	// the root's own is: cobra.NoArgs's error is a plain one (exit 1).
+	for _, c := range root.Commands() {
+		if c.Args != nil {
+			c.Args = usageArgs(c.Args)
+		}
+	}
 	return root
+}
+
+// usageArgs is check with its error marked a usage mistake.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		err := check(cmd, args)
+		var ue usageError
+		if err == nil || errors.As(err, &ue) {
+			return err
+		}
+		return usageError{fmt.Errorf("%w (see --help)", err)}
+	}
+}
+
+// completionShells are the shells cobra writes a completion script for.
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+// completionUsage makes `completion` without a shell, or with one cobra has no script for
+// (tcsh), a usage mistake in one line, exit 2: by default cobra printed the command's help
+// and exited 0, as if a script had been written.
+func completionUsage(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	c, _, err := root.Find([]string{"completion"})
+	if err != nil || c.Name() != "completion" {
+		return
+	}
+	c.Args = func(_ *cobra.Command, args []string) error {
+		choose := strings.Join(completionShells, ", ")
+		if len(args) == 0 {
+			return usageError{errors.New("completion needs a shell: one of " + choose)}
+		}
+		return usageError{fmt.Errorf("completion: %q is not supported; the shells with a completion script are %s", args[0], choose)}
+	}
+	c.RunE = func(*cobra.Command, []string) error { return nil } // Args refused every call already
+	// cobra's scripts write where the root wrote when the command was made (it keeps
+	// OutOrStdout from then); write them where the root writes when they run.
+	for _, sh := range c.Commands() {
+		sh.RunE = func(cmd *cobra.Command, _ []string) error {
+			desc := true
+			if f := cmd.Flags().Lookup("no-descriptions"); f != nil && f.Value.String() == "true" {
+				desc = false
+			}
+			out, r := cmd.OutOrStdout(), cmd.Root()
+			switch cmd.Name() {
+			case "bash":
+				return r.GenBashCompletionV2(out, desc)
+			case "zsh":
+				if !desc {
+					return r.GenZshCompletionNoDesc(out)
+				}
+				return r.GenZshCompletion(out)
+			case "fish":
+				return r.GenFishCompletion(out, desc)
+			case "powershell":
+				if !desc {
+					return r.GenPowerShellCompletion(out)
+				}
+				return r.GenPowerShellCompletionWithDesc(out)
+			}
+			return usageError{fmt.Errorf("completion: %q is not supported", cmd.Name())}
+		}
+		sh.Run = nil
+	}
 }
 
 // validateSim checks the simulator flags before anything is built.
@@ -255,7 +335,7 @@ func (g *globalOptions) newEngine(faults sim.Faults) (*sim.Engine, error) {
 	}
 	fleet, err := sim.LoadScenario(g.Scenario, start)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err} // a file the command was given: as a bad --policy
 	}
 	return sim.New(fleet, clock, opts), nil
 }
@@ -302,7 +382,9 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 	if g.AuditLog != "" {
 		f, err := localfile.Open(g.AuditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600, localfile.State)
 		if err != nil {
-			return nil, fmt.Errorf("--audit-log: %w", err)
+			// A directory, a FIFO, another user's file, no permission: the path given is
+			// the mistake, as for --from-file.
+			return nil, usageError{fmt.Errorf("--audit-log: %w", err)}
 		}
 		e.Backend = backend.Audit(e.Backend, f, e.Now)
 	}

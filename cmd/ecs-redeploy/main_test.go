@@ -185,7 +185,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"events", "--frobnicate"}, 2, "unknown flag"},
 		{"bad region", []string{"events", "--demo", "--region", "Mars"}, 2, "not a region id"},
 		{"no instance id", []string{"redeploy", "--demo"}, 2, "needs an INSTANCE_ID"},
-		{"scenario tab on line 1", []string{"events", "--scenario", tab}, 1, tab + ":1:"},
+		{"scenario tab on line 1", []string{"events", "--scenario", tab}, 2, tab + ":1:"}, // a bad input file, as a bad --policy
 		{"blocked", []string{"redeploy", "--demo", "--scenario", scenario, "i-uf6locked00000000004"}, 1, "refused: InstanceLockedForSecurity"},
 		{"data loss without --yes", []string{"redeploy", "--demo", "--scenario", scenario, "i-bp1kafka000000000002"}, 1, "re-run with --yes"},
 		{"read-only", []string{"redeploy", "--demo", "--scenario", scenario, "--read-only", "--yes", "i-bp1webprod0000000001"}, 1, "read-only"},

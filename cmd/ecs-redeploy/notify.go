@@ -30,6 +30,12 @@ func (o *notifyFlags) add(fs *pflag.FlagSet) {
 // notifier is the notifier the flags ask for, nil without --notify. A bad value is a
 // usage error in one line.
 func (o *notifyFlags) notifier(logger *slog.Logger) (*notify.Notifier, error) {
+	return o.notifierWith(logger, nil)
+}
+
+// notifierWith is notifier with onHealth hearing how the webhook answers (the console,
+// which has no server log, shows it: docs/notify.md).
+func (o *notifyFlags) notifierWith(logger *slog.Logger, onHealth func(notify.Health)) (*notify.Notifier, error) {
 	if o.URL == "" {
 		return nil, nil
 	}
@@ -39,7 +45,7 @@ func (o *notifyFlags) notifier(logger *slog.Logger) (*notify.Notifier, error) {
 	if o.Queue <= 0 {
 		return nil, usageError{fmt.Errorf("--notify-queue must be at least 1, got %d", o.Queue)}
 	}
-	n, err := notify.New(notify.Options{URL: o.URL, Lead: o.Lead, Queue: o.Queue, Source: o.Source, Logger: logger})
+	n, err := notify.New(notify.Options{URL: o.URL, Lead: o.Lead, Queue: o.Queue, Source: o.Source, Logger: logger, OnHealth: onHealth})
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -47,9 +53,11 @@ func (o *notifyFlags) notifier(logger *slog.Logger) (*notify.Notifier, error) {
 }
 
 // runNotifier sends n's notices and watches hub until the returned drain is called: it
-// waits at most d for what is still queued, then stops both. A signal that ends the
-// command does not stop them first: what the last moments told still goes out.
-func runNotifier(ctx context.Context, n *notify.Notifier, hub *fleet.Hub) (drain func(d time.Duration)) {
+// waits at most d for what is still queued (nothing is retried then, and nothing is tried
+// while the webhook fails: notify.Drain), then stops both and hands report the one line on
+// what did not reach the webhook, if anything did not. A signal that ends the command does
+// not stop them first: what the last moments told still goes out.
+func runNotifier(ctx context.Context, n *notify.Notifier, hub *fleet.Hub, report func(line string)) (drain func(d time.Duration)) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 2)
 	go func() { n.Run(ctx); done <- struct{}{} }()
@@ -61,5 +69,8 @@ func runNotifier(ctx context.Context, n *notify.Notifier, hub *fleet.Hub) (drain
 		cancel()
 		<-done
 		<-done
+		if line := n.Summary(); line != "" && report != nil {
+			report(line)
+		}
 	}
 }

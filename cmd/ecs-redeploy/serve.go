@@ -158,7 +158,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	// behind (by default in the working directory, which may be a clone).
 	keys, err := serve.NewKeyring(o.AuthorizedKeys, o.OperatorKeys)
 	if err != nil {
-		return err
+		return usageError{err} // a key file that is missing, unreadable or has no key
 	}
 	hostKey, err := serve.LoadHostKey(o.HostKey)
 	if err != nil {
@@ -186,7 +186,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	hub := e.newHub(fleet.Options{Plans: store, Where: g.planWhere(), Budget: g.APIBudget, Logger: slog.New(logger)})
 	if notifier != nil {
 		// Watching before the plans resume: the first listing is the baseline.
-		drain := runNotifier(hubCtx, notifier, hub)
+		drain := runNotifier(hubCtx, notifier, hub, func(line string) { logger.Warn(line) })
 		defer drain(5 * time.Second)
 		logger.Info("notify", "webhook", notifier.Where(), "lead", o.Notify.Lead)
 	}

@@ -112,6 +112,13 @@ func TestServeCommandServesTheDemoAndShutsDownOnSignal(t *testing.T) {
 func TestServeRefusals(t *testing.T) {
 	dir := t.TempDir()
 	_, viewers := sshtest.KeyFile(t, dir, "viewers")
+	privateKey, junk := filepath.Join(dir, "alice"), filepath.Join(dir, "junk")
+	if err := os.WriteFile(privateKey, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(junk, []byte("\x00\xff\x13 random\nbytes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -125,7 +132,11 @@ func TestServeRefusals(t *testing.T) {
 		{"max startups start above full", []string{"serve", "--demo", "--authorized-keys", viewers, "--max-startups", "100:30:10"}, "above full", true},
 		{"negative login grace time", []string{"serve", "--demo", "--authorized-keys", viewers, "--login-grace-time", "-1s"}, "--login-grace-time", true},
 		{"negative per-source cap", []string{"serve", "--demo", "--authorized-keys", viewers, "--per-source-max-startups", "-1"}, "--per-source-max-startups", true},
-		{"missing key file", []string{"serve", "--demo", "--host-key", filepath.Join(dir, "hk"), "--authorized-keys", filepath.Join(dir, "nope")}, "nope", false},
+		{"missing key file", []string{"serve", "--demo", "--host-key", filepath.Join(dir, "hk"), "--authorized-keys", filepath.Join(dir, "nope")}, "nope", true},
+		// Tester's defect 8: a private key given for its .pub, or junk, started a server
+		// that refused every login.
+		{"a private key as operator keys", []string{"serve", "--demo", "--host-key", filepath.Join(dir, "hk"), "--authorized-keys", viewers, "--operator-keys", privateKey}, "--operator-keys " + privateKey + " holds no public key: it holds a private key", true},
+		{"junk as viewer keys", []string{"serve", "--demo", "--host-key", filepath.Join(dir, "hk"), "--authorized-keys", junk}, "--authorized-keys " + junk + " holds no public key", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := run(t, tc.args...)

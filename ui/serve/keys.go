@@ -16,6 +16,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/localfile"
+	"ecs-redeploy/model/safetext"
 )
 
 // LoadHostKey reads the server's host key from path, or generates an Ed25519 key there
@@ -80,6 +81,41 @@ type keyFile struct {
 	// skipped counts lines that are neither keys, blank nor comments; optioned counts keys
 	// with options (from=, command=…), which are not enforced.
 	skipped, optioned int
+	// private says a line of the file read last looks like a private key's (a typo for
+	// its .pub).
+	private bool
+}
+
+// ErrNoKeys is wrapped when a key file given to serve holds no public key (a private key,
+// an empty file, something else): at start serve refuses it; on a reload the last good
+// keys stay.
+var ErrNoKeys = errors.New("holds no public key")
+
+// keptError is a reload that found no public key in a file that had some: the last good
+// keys stay (a private key or junk written over the file is a mistake, not a revocation).
+type keptError struct{ error }
+
+func (e keptError) Unwrap() error { return e.error }
+
+// noKeysError says what a file without a public key holds, and what to give instead.
+func (k *keyFile) noKeysError() error {
+	flag := "--authorized-keys"
+	if k.role == backend.RoleOperator {
+		flag = "--operator-keys"
+	}
+	var what string
+	switch {
+	case k.private:
+		what = "it holds a private key; give its public key"
+		if _, err := os.Stat(k.path + ".pub"); err == nil {
+			what += " (" + k.path + ".pub)"
+		}
+	case k.skipped > 0:
+		what = fmt.Sprintf("none of its %d line(s) is an OpenSSH public key (ssh-ed25519 AAAA… comment)", k.skipped)
+	default:
+		what = "it has no key lines (only blank lines or # comments)"
+	}
+	return fmt.Errorf("%s %s %w: %s", flag, safetext.Terminal(k.path), ErrNoKeys, what)
 }
 
 // changed reports whether the file on disk is not the one the keys came from.
@@ -105,8 +141,19 @@ func (k *keyFile) load() (reloaded bool, err error) {
 		k.stat, k.keys = nil, nil
 		return true, fmt.Errorf("%s keys %s: %w", k.role, k.path, err)
 	}
-	k.keys, k.skipped, k.optioned = parseAuthorizedKeys(data)
+	keys, skipped, optioned := parseAuthorizedKeys(data)
+	k.private = bytes.Contains(data, []byte("PRIVATE KEY-----"))
+	if len(keys) == 0 && len(k.keys) > 0 && (skipped > 0 || k.private) {
+		// Something that is not an authorized_keys file was written over one: keep the
+		// last good keys (an empty file, or one of comments, is a revocation and honoured).
+		k.stat, k.skipped = fi, skipped
+		return true, keptError{k.noKeysError()}
+	}
+	k.keys, k.skipped, k.optioned = keys, skipped, optioned
 	k.stat = fi
+	if len(keys) == 0 {
+		return true, k.noKeysError()
+	}
 	return true, nil
 }
 
@@ -163,7 +210,7 @@ func NewKeyring(viewers, operators string) (*Keyring, error) {
 	}
 	for _, f := range kr.files {
 		if _, err := f.load(); err != nil {
-			return nil, err
+			return nil, err // a file with no public key too: every login would be refused
 		}
 	}
 	return kr, nil

@@ -163,7 +163,15 @@ func New(opt Options) (*Server, error) {
 	s.newModelFunc = s.newModel
 	opt.Keys.mu.Lock()
 	opt.Keys.onReload = func(f *keyFile, err error) {
-		if err != nil {
+		var kept keptError
+		switch {
+		case errors.As(err, &kept):
+			s.log.Error("key file holds no public key: the last good keys stay until it does", "path", f.path, "role", f.role, "keys", len(f.keys), "err", safetext.Log(err.Error()))
+			return
+		case errors.Is(err, ErrNoKeys):
+			s.log.Warn("key file has no key: every key it listed is locked out", "path", f.path, "role", f.role, "err", safetext.Log(err.Error()))
+			return
+		case err != nil:
 			s.log.Warn("key file unreadable: its keys are locked out", "path", f.path, "role", f.role, "err", safetext.Log(err.Error()))
 			return
 		}
@@ -171,6 +179,10 @@ func New(opt Options) (*Server, error) {
 		if f.optioned > 0 {
 			// from="…" in an authorized_keys line reads like a restriction; say it is not one.
 			kv = append(kv, "keys_with_ignored_options", f.optioned)
+		}
+		if f.skipped > 0 {
+			s.log.Warn("key file loaded, with lines that are not keys", kv...)
+			return
 		}
 		s.log.Info("key file loaded", kv...)
 	}

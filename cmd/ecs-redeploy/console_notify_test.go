@@ -1,0 +1,77 @@
+package main
+
+import (
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// Tester's defect 5: `--demo --notify http://127.0.0.1:1/x` said nothing for minutes (`L`
+// showed `Log: 0 entries`), then q left the screen blank for 5.2 s and exited without a
+// word. The console says the webhook is failing on its notice line (and in L), and after q
+// one line counts what did not go out.
+func TestConsoleSaysADeadWebhookAndWhatItLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the console as a process")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String() + "/T0/SECRET"
+	_ = l.Close() // nothing listens there: connection refused
+	cmd := exec.Command(os.Args[0], "--demo", "--instances", "50", "--notify", dead)
+	cmd.Env = append(os.Environ(), listingChild+"=events", "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	out := &ptyOutput{changed: make(chan struct{})}
+	go func() { _, _ = io.Copy(out, tty) }()
+	exited, gone := make(chan error, 1), make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(gone) }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-gone
+	}()
+	go func() { // answer the renderer's terminal queries, as a terminal does
+		answered := 0
+		for {
+			out.mu.Lock()
+			n, ch := strings.Count(out.b.String(), "\x1b[6n"), out.changed
+			out.mu.Unlock()
+			for ; answered < n; answered++ {
+				_, _ = tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x07\x1b[1;1R"))
+			}
+			select {
+			case <-ch:
+			case <-gone:
+				return
+			}
+		}
+	}()
+	at := out.waitFor(t, 0, "pending", 30*time.Second)
+	at = out.waitFor(t, at, "is failing", 30*time.Second) // the notice line, once
+	if _, err := tty.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the console still runs 20s after q")
+	}
+	out.waitFor(t, at, "not sent at exit", 5*time.Second)
+	out.mu.Lock()
+	all := out.b.String()
+	out.mu.Unlock()
+	if strings.Contains(all, "SECRET") {
+		t.Error("the webhook's path reached the terminal")
+	}
+}
