@@ -71,7 +71,13 @@ type Autopilot struct {
 	// polErr is the last refused reload.
 	polErr string
 	paused bool
-	why    string
+	// startedPaused says why it started paused ("its state file could not be read", "it
+	// was paused before the restart"), "" when it started running.
+	startedPaused string
+	// resolved are the instances whose windows the last look read before their lead time
+	// began (resolveNext): the next look reads them again.
+	resolved map[string]bool
+	why      string
 	// plans are the plans it started (or adopted from the hub at start), by id, with the
 	// rule that took their instances.
 	plans map[string]string
@@ -135,8 +141,10 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 		switch {
 		case err != nil:
 			a.paused, a.why = true, "paused: its state file could not be read ("+oneLine(err.Error())+"); an operator resumes it"
+			a.startedPaused = "its state file could not be read"
 		case st.Paused:
 			a.paused, a.why = true, st.Why
+			a.startedPaused = "it was paused before the restart"
 		}
 		for id, why := range st.Failed {
 			a.failed[id] = why
@@ -368,6 +376,10 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	// clock after them, not on the one the tick started with.
 	now = a.h.Now()
 	d := decide(ctx, pol, now, cands, done, l, maint)
+	a.mu.Lock()
+	before := a.resolved
+	a.mu.Unlock()
+	resolved := resolveNext(ctx, a.h, now, &d, before)
 	var notices [][2]string
 	a.mu.Lock()
 	if a.paused {
@@ -418,6 +430,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	}
 	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
 	a.status.Next, a.status.Left = d.next, d.left
+	a.resolved = resolved
 	a.status.Checked = now
 	a.status.Plans, a.status.InFlight = plans, inFlight
 	for _, lf := range d.left {
@@ -537,7 +550,7 @@ func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 // Pause stops the autopilot for who: it starts no plan, and its running plans send
 // nothing more (a call already out is followed to its end). A viewer is refused.
 func (a *Autopilot) Pause(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "pause the autopilot"); err != nil {
 		return err
 	}
 	// The audit line has the key's fingerprint; every screen says who, in short.
@@ -580,7 +593,7 @@ func (a *Autopilot) pauseAll(who backend.Identity, why string) {
 // (answered by who). Instances whose redeploy failed stay left to humans. A viewer is
 // refused.
 func (a *Autopilot) Resume(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "resume the autopilot"); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -609,6 +622,18 @@ func (a *Autopilot) Resume(who backend.Identity) error {
 	a.tell([][2]string{{NoticeResumed, name + " resumed by " + who.String()}})
 	a.poke()
 	return errors.Join(errs...)
+}
+
+// Started says how the autopilot started, for the log of the process that runs it:
+// paused, with why it started paused (its state file could not be read, it was paused
+// before the restart) and the pause's own words; running otherwise.
+func (a *Autopilot) Started() (paused bool, because, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.startedPaused == "" {
+		return false, "", ""
+	}
+	return true, a.startedPaused, a.why
 }
 
 // Paused reports whether the autopilot is paused, and why.

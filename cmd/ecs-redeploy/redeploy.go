@@ -173,7 +173,7 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 	now := e.Now()
 	pr := &printer{w: cmd.OutOrStdout()}
 	pr.printf("%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
-	if ev := in.NextEvent(); ev != nil {
+	if ev := in.ShownEvent(); ev != nil {
 		pr.printf("event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
 			ev.NotBefore.UTC().Format(time.RFC3339), model.Countdown(ev.NotBefore, now))
 	}
