@@ -88,3 +88,23 @@ func Authorize(id Identity) error {
 	}
 	return nil
 }
+
+// AuthorizeTo is Authorize for an action that is not a redeploy (what: "pause the
+// autopilot", "continue a batch"): the refusal is ErrForbidden (errors.Is and errors.As
+// find it, with its Code), in the words of what was refused, so that a log or a screen
+// never says "cannot redeploy" of a pause.
+func AuthorizeTo(id Identity, what string) error {
+	if err := Authorize(id); err != nil {
+		return forbidden{what}
+	}
+	return nil
+}
+
+// forbidden is ErrForbidden in the words of the action refused.
+type forbidden struct{ what string }
+
+func (f forbidden) Error() string {
+	return "read-only: your role is viewer, and a viewer cannot " + f.what + " (ask for an operator key, or run without --read-only)"
+}
+
+func (f forbidden) Unwrap() error { return ErrForbidden }

@@ -114,7 +114,7 @@ func Badges(in *Instance, el Eligibility, inProgress bool) []Badge {
 	if in.HasLocalDisks() {
 		b = append(b, BadgeLocalDisk)
 	}
-	if ev := in.NextEvent(); ev != nil && ev.DeadlineMoved() {
+	if ev := in.ShownEvent(); ev != nil && ev.DeadlineMoved() {
 		b = append(b, BadgeMoved)
 	}
 	return b

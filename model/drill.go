@@ -65,3 +65,14 @@ func (in *Instance) NextRealEvent() *Event {
 	}
 	return best
 }
+
+// ShownEvent is the pending event a row, a listing or a command shows for the instance:
+// the next one that is not a drill (NextRealEvent), else the next drill, which is then
+// shown as one (DRILL, with its own time) but is no deadline (Deadline); nil when none is
+// pending.
+func (in *Instance) ShownEvent() *Event {
+	if e := in.NextRealEvent(); e != nil {
+		return e
+	}
+	return in.NextEvent()
+}

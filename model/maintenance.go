@@ -139,12 +139,15 @@ func (w MaintenanceWindow) clock(d time.Duration) string {
 	return s
 }
 
-// String is "02:00:00–06:00:00 UTC+8".
+// String is the window as every screen and line for people writes it, one form whatever
+// its zone: its times, then its zone's name: "02:00:00–06:00:00 UTC+8", or
+// "12:00:00–14:00:00 UTC" for a window written with Z. The API's own form (StartTime,
+// EndTime) is for JSON and the wire.
 func (w MaintenanceWindow) String() string {
-	if w.zone() == time.UTC {
-		return w.StartTime() + "–" + w.EndTime()
+	clock := func(d time.Duration) string {
+		return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d).Format("15:04:05")
 	}
-	return w.StartTime() + "–" + w.EndTime() + " " + w.zone().String()
+	return clock(w.Start) + "–" + clock(w.End) + " " + w.zone().String()
 }
 
 // midnight is the start of t's day in the window's zone.

@@ -360,9 +360,11 @@ func (in *Instance) PendingEvents() []*Event {
 	return out
 }
 
-// Deadline is the NotBefore of the next pending event, or the zero time.
+// Deadline is the NotBefore of the next pending event that is not a drill
+// (NextRealEvent), or the zero time: the deadline lists sort by. A drill's NotBefore is
+// rehearsal, never the nearest deadline (docs/cli.md, drill).
 func (in *Instance) Deadline() time.Time {
-	if e := in.NextEvent(); e != nil {
+	if e := in.NextRealEvent(); e != nil {
 		return e.NotBefore
 	}
 	return time.Time{}

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
+	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/components/log"
 )
@@ -99,7 +101,8 @@ func (m *Model) autopilotChanged(prev, s *fleet.Snapshot) {
 	case !a.Paused && was.Paused:
 		m.setNotice(false, a.Name+" resumed")
 	case a.PolicyErr != "" && a.PolicyErr != was.PolicyErr:
-		m.setNotice(true, a.Name+" kept its last good policy; the new one does not parse: "+a.PolicyErr)
+		// Refused for its mistakes, or for a rename (which parses): the reason says which.
+		m.setNotice(true, a.Name+" kept its last good policy; the new one was refused: "+a.PolicyErr)
 	case a.PolicyErr == "" && (was.PolicyErr != "" || known && a.Reloads != was.Reloads):
 		// A good reload, after a refused one (the refusal on screen is no longer true) or
 		// not: every session's log says when the rules changed. A session that starts after
@@ -142,11 +145,12 @@ func (m *Model) heldByAutopilot(p *fleet.PlanStatus) bool {
 	return a != nil && a.Paused && p.Identity.Name == a.Name
 }
 
-// autopilotLine is the task panel's word on the autopilot: its next redeploy and what it
-// leaves to humans (each is in the log, L); "" when none runs. Tiers go from most to
-// fewest words (0 is "autopilot next: i-bp1… 03:00 UTC (web) · 1 left to humans (L)", the
-// last "next 03:00 · 1 to humans"): the title takes the widest that fits, so the time of
-// the next redeploy and the count left to humans show at any width the title has room.
+// autopilotLine is the task panel's word on the autopilot: when its next redeploy goes
+// (a countdown, like the DEADLINE column, with the clock time in UTC where room allows)
+// and what it leaves to humans (each is in the log, L); "" when none runs. Tiers go from
+// most to fewest words (0 is "autopilot next: i-bp1… in 2h25m (20:00 UTC, web) · 1 left
+// to humans (L)", 5 "autopilot in 2h25m · 1 to humans", the last "next in 2h25m"): the title
+// takes the widest that fits, so the next redeploy shows at any width the title has room.
 func (m *Model) autopilotLine(tier int) string {
 	if m.snap == nil || m.snap.Autopilot == nil {
 		return ""
@@ -155,26 +159,53 @@ func (m *Model) autopilotLine(tier int) string {
 	var next, left string
 	if len(a.Next) > 0 {
 		n := a.Next[0]
-		at := n.At.UTC().Format("15:04")
+		now := m.deps.Now()
+		in, clock := "now", ""
+		if n.At.After(now) {
+			in = model.Countdown(n.At, now)
+			clock = n.At.UTC().Format("15:04") + " UTC"
+			if n.At.Sub(now) >= 24*time.Hour {
+				clock = n.At.UTC().Format("Jan 2 15:04") + " UTC"
+			}
+		} else if n.Waiting != "" {
+			in = "held"
+		}
+		with := func(more string) string {
+			switch {
+			case clock == "" && more == "":
+				return ""
+			case clock == "":
+				return " (" + more + ")"
+			case more == "":
+				return " (" + clock + ")"
+			}
+			return " (" + clock + ", " + more + ")"
+		}
 		switch tier {
 		case 0:
-			next = "autopilot next: " + n.InstanceID + " " + at + " UTC (" + safetext.Terminal(n.Rule) + ")"
+			next = "autopilot next: " + n.InstanceID + " " + in + with(safetext.Terminal(n.Rule))
 		case 1:
-			next = "autopilot next: " + n.InstanceID + " " + at + " UTC"
-		case 2:
-			next = "autopilot next " + at + " UTC"
-		case 3:
-			next = "autopilot next " + at
+			next = "autopilot next: " + n.InstanceID + " " + in + with("")
+		case 2, 3:
+			next = "autopilot next " + in + with("")
+		case 4:
+			next = "autopilot next " + in
+		case 5:
+			next = "autopilot " + in
 		default:
-			next = "next " + at
+			next = "next " + in
 		}
 	} else {
-		next = "autopilot: nothing due"
-		if tier >= autopilotTiers-1 {
+		switch {
+		case tier < 5:
+			next = "autopilot: nothing due"
+		case tier == 5:
+			next = "autopilot: none due"
+		default:
 			next = "nothing due"
 		}
 	}
-	if k := len(a.Left); k > 0 {
+	if k := len(a.Left); k > 0 && tier < autopilotTiers-1 {
 		left = strconv.Itoa(k) + " left to humans (L)"
 		if tier >= 3 {
 			left = strconv.Itoa(k) + " to humans"
@@ -185,11 +216,15 @@ func (m *Model) autopilotLine(tier int) string {
 }
 
 // autopilotTiers counts autopilotLine's tiers.
-const autopilotTiers = 5
+const autopilotTiers = 8
 
 // panelTitle is what the task panel's title says after its task counts: the batches
 // (planLine) and the autopilot (autopilotLine), in as many words as room leaves. room is
-// the width left after the counts.
+// the width left after the counts. What gives way, in order: words of each part (the
+// autopilot's first, then the batch's long form), then the summary of a batch that has
+// ended (it is history, and in the log), and last, with a batch still running, the end
+// of the line, cut between words: the autopilot's next redeploy never vanishes for an
+// ended batch, and no part is cut mid-word.
 func (m *Model) panelTitle(room int) string {
 	join := func(a, b string) string {
 		if a == "" || b == "" {
@@ -197,16 +232,51 @@ func (m *Model) panelTitle(room int) string {
 		}
 		return a + "  │  " + b
 	}
-	var s string
-	for _, short := range []bool{false, true} {
-		for tier := range autopilotTiers {
-			s = join(m.planLine(short), m.autopilotLine(tier))
-			if ansi.StringWidth(s) <= room {
+	type try struct {
+		plan  string
+		tiers int
+	}
+	tries := []try{{m.planLine(false), autopilotTiers}, {m.planLine(true), autopilotTiers}}
+	if !m.planRunning() {
+		// An ended batch keeps its place while the autopilot keeps its name and its count
+		// left to humans ("autopilot in 2h · 1 to humans"), then goes.
+		tries = []try{{m.planLine(false), 6}, {"", autopilotTiers}}
+	}
+	for _, t := range tries {
+		for tier := range t.tiers {
+			if s := join(t.plan, m.autopilotLine(tier)); ansi.StringWidth(s) <= room {
 				return s
 			}
 		}
 	}
-	return s
+	return cutWords(join(m.planLine(true), m.autopilotLine(autopilotTiers-1)), room)
+}
+
+// planRunning reports whether a batch (any plan) has not ended.
+func (m *Model) planRunning() bool {
+	if m.snap == nil {
+		return false
+	}
+	for i := range m.snap.Plans {
+		if !m.snap.Plans[i].Ended() {
+			return true
+		}
+	}
+	return false
+}
+
+// cutWords is s in at most w columns, cut after a whole word with "…" when it is wider.
+func cutWords(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	for i := strings.LastIndexByte(s, ' '); i > 0; i = strings.LastIndexByte(s[:i], ' ') {
+		t := strings.TrimRight(s[:i], " ·│:,(")
+		if t != "" && ansi.StringWidth(t)+1 <= w {
+			return t + "…"
+		}
+	}
+	return ""
 }
 
 // autopilotLeftLog puts in the session's log each instance the autopilot newly leaves to

@@ -172,7 +172,7 @@ func TestAutopilotTitleFitsAndPauseLoggedOnce(t *testing.T) {
 		w     int
 		want  []string
 		batch bool
-	}{{120, []string{"05:00 UTC", "1 left to humans (L)", "batch PAUSED"}, true}, {80, []string{"05:00", "1 to humans"}, false}} {
+	}{{120, []string{"in 2h (05:00 UTC)", "1 left to humans (L)", "batch PAUSED"}, true}, {80, []string{"next in 2h", "1 to humans"}, false}} {
 		h, _ := autopilotHarness(t, false)
 		m := apModel(t, h, c.w, 40)
 		if c.batch {

@@ -48,14 +48,21 @@ func (m *Model) runDrill(args string) tea.Cmd {
 		m.setRefusal(":drill " + f[2] + ": how long until it is due, e.g. 10m or 2h")
 		return nil
 	}
-	region := ""
+	region, first := "", ""
 	for _, id := range ids {
 		r := m.rowRegion(id)
-		if r == "" || (region != "" && r != region) {
-			m.setRefusal(":drill " + id + ": not listed here, or in another region than the others; a drill is made in one region (ecs-redeploy drill --region R names any instance)")
+		switch {
+		case r == "":
+			m.setRefusal(":drill " + id + ": not listed here; :drill names listed instances (ecs-redeploy drill --region R names any instance)")
+			return nil
+		case region != "" && r != region:
+			// CreateSimulatedSystemEvents takes one region a call: one :drill a region works.
+			m.setRefusal(":drill: " + first + " is in " + region + ", " + id + " in " + r + "; a drill is made in one region: one :drill for each region's instances")
 			return nil
 		}
-		region = r
+		if region == "" {
+			region, first = r, id
+		}
 	}
 	req := backend.DrillRequest{RegionID: region, InstanceIDs: ids, EventType: t, NotBefore: m.deps.Now().Add(in), Identity: m.deps.Identity}
 	fl, ctx := m.deps.Fleet, m.deps.Context

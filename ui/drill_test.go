@@ -156,3 +156,64 @@ func TestDrillCommand(t *testing.T) {
 		t.Fatalf("a viewer made a drill: %+v", evs)
 	}
 }
+
+// Tester's report, 7: a drill on an instance with a real event took the row over: its
+// event, its 28m in DEADLINE, and the row sorted above instances due sooner than the real
+// event. The row keeps its real event and deadline, and says DRILL.
+func TestADrillBesideARealEventLeavesTheRowItsDeadline(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	before := h.row(idPlain)
+	command(m, "drill "+idPlain+" SystemMaintenance.Reboot 1m")
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	r := h.row(idPlain)
+	if r.Event.Simulated || r.Event.ID != before.Event.ID || !r.Deadline.Equal(before.Deadline) || !slices.Contains(r.Badges, model.BadgeDrill) {
+		t.Fatalf("after a drill the row shows %s (drill %v) due %s, badges %v; before: %s due %s", r.Event.ID, r.Event.Simulated, r.Deadline, r.Badges, before.Event.ID, before.Deadline)
+	}
+	var line string
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.Contains(l, idPlain) {
+			line = l
+		}
+	}
+	if want := model.Countdown(before.Deadline, h.clock.Now()); !strings.Contains(line, want) || strings.Contains(line, "in 1m") || !strings.Contains(line, "DRILL") {
+		t.Fatalf("the row reads %q; want its real deadline %q and DRILL", line, want)
+	}
+}
+
+// Tester's report, 13, in the console: instances of two regions were refused as "not
+// listed here, or in another region", with advice for the CLI. The refusal says which is
+// where, and one :drill a region goes.
+func TestDrillInTwoRegionsSaysWhichIsWhere(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := ready(t, h)
+	var a, b *fleet.Row
+	for _, r := range h.view.Snapshot().Rows {
+		switch {
+		case a == nil:
+			a = r
+		case r.Inst.RegionID != a.Inst.RegionID:
+			b = r
+		}
+		if b != nil {
+			break
+		}
+	}
+	if b == nil {
+		t.Skip("the harness lists one region")
+	}
+	command(m, "drill "+a.Inst.ID+","+b.Inst.ID+" SystemFailure.Stop 1h")
+	want := a.Inst.ID + " is in " + a.Inst.RegionID + ", " + b.Inst.ID + " in " + b.Inst.RegionID + "; a drill is made in one region: one :drill for each region's instances"
+	if !strings.Contains(m.notice, want) {
+		t.Fatalf(":drill said %q; want %q", m.notice, want)
+	}
+	for _, r := range []*fleet.Row{a, b} {
+		command(m, "drill "+r.Inst.ID+" SystemFailure.Stop 1h")
+		if !strings.Contains(m.notice, "drill submitted") && !strings.Contains(m.notice, "drill made") {
+			t.Fatalf(":drill %s said %q", r.Inst.ID, m.notice)
+		}
+	}
+}

@@ -44,7 +44,7 @@ func (m *Model) submitPlan(msg confirm.SubmitMsg) tea.Cmd {
 	m.setNotice(false, line+"…")
 	f := m.deps.Fleet
 	opt := fleet.PlanOptions{ForceStop: msg.ForceStop, MaxInFlight: msg.MaxInFlight, Identity: m.deps.Identity, OnFailure: fleet.FailurePause,
-		InWindow: msg.InWindow}
+		InWindow: msg.InWindow, Margin: fleet.DefaultMargin}
 	// The hub saves the plan (file I/O) and sends its first wave: a command, never Update.
 	return func() tea.Msg {
 		st, err := f.StartPlan(ids, opt)

@@ -73,7 +73,7 @@ func TestBatchDialogInWindowNothingCanGoCannotArm(t *testing.T) {
 	press(m, runes("m"))
 	v := flat(m.View())
 	for _, want := range []string{"None of these 3 instances can be redeployed in window", "0 due now, 0 wait for their window",
-		"3 left for a person", "nothing: no target can go in window", "Redeploy cannot arm: no target has a maintenance window before its deadline; m turns in window off, esc cancels",
+		"3 left for a person", "nothing: no target can go in window", "Redeploy cannot arm: no target has a maintenance window before its deadline − 30m; m turns in window off, esc cancels",
 		"Redeploy 0 (nothing can go)"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("with nothing to go, the dialog lacks %q:\n%s", want, m.View())

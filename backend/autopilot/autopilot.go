@@ -71,7 +71,13 @@ type Autopilot struct {
 	// polErr is the last refused reload.
 	polErr string
 	paused bool
-	why    string
+	// startedPaused says why it started paused ("its state file could not be read", "it
+	// was paused before the restart"), "" when it started running.
+	startedPaused string
+	// resolved are the instances whose windows the last look read before their lead time
+	// began (resolveNext): the next look reads them again.
+	resolved map[string]bool
+	why      string
 	// plans are the plans it started (or adopted from the hub at start), by id, with the
 	// rule that took their instances.
 	plans map[string]string
@@ -135,8 +141,10 @@ func New(h *fleet.Hub, opt Options) (*Autopilot, error) {
 		switch {
 		case err != nil:
 			a.paused, a.why = true, "paused: its state file could not be read ("+oneLine(err.Error())+"); an operator resumes it"
+			a.startedPaused = "its state file could not be read"
 		case st.Paused:
 			a.paused, a.why = true, st.Why
+			a.startedPaused = "it was paused before the restart"
 		}
 		for id, why := range st.Failed {
 			a.failed[id] = why
@@ -187,8 +195,9 @@ func (a *Autopilot) statusCopy() *fleet.AutopilotStatus {
 	return &st
 }
 
-// Run looks at the fleet every Options.Every, and at once when woken (a resume, a
-// reload, a plan of its own that paused), until ctx ends.
+// Run looks at the fleet every Options.Every, when the next instance it found due later
+// is due (on the backend's clock), and at once when woken (a resume, a reload, a plan of
+// its own that paused), until ctx ends.
 func (a *Autopilot) Run(ctx context.Context) {
 	sub := a.h.Subscribe(ctx)
 	defer sub.Close()
@@ -197,6 +206,8 @@ func (a *Autopilot) Run(ctx context.Context) {
 		listed := !a.h.Snapshot().Updated.IsZero()
 		a.Tick(ctx)
 		timer := a.after(a.every)
+		due := a.dueAt()
+		inFlight := a.ownInFlight(a.h.Snapshot())
 	wait:
 		for {
 			select {
@@ -206,13 +217,59 @@ func (a *Autopilot) Run(ctx context.Context) {
 				break wait
 			case <-timer:
 				break wait
+			case <-due:
+				break wait
 			case snap := <-sub.C():
 				if a.failedPlan(snap) != "" || (!listed && !snap.Updated.IsZero()) {
 					break wait
 				}
+				// One of its redeploys ended: what a bound held (Waiting) may go now.
+				// Every is wall time, hours of a simulator at --sim-speed.
+				n := a.ownInFlight(snap)
+				if n < inFlight {
+					break wait
+				}
+				inFlight = n
 			}
 		}
 	}
+}
+
+// dueAt fires when the next instance its last look found due later (a lead time that
+// begins, a window that opens, an avoided range that ends) is due, on the hub's Until:
+// the instant is on the backend's clock, which on a simulator at --sim-speed runs
+// faster than the wall clock Every is measured on. Nil (never) when none is.
+func (a *Autopilot) dueAt() <-chan time.Time {
+	a.mu.Lock()
+	var next time.Time
+	for _, d := range a.status.Next {
+		if d.At.After(a.status.Checked) && (next.IsZero() || d.At.Before(next)) {
+			next = d.At
+		}
+	}
+	a.mu.Unlock()
+	if next.IsZero() {
+		return nil
+	}
+	return a.h.Until(next)
+}
+
+// ownInFlight is how many redeploys of its plans are in flight in snap.
+func (a *Autopilot) ownInFlight(snap *fleet.Snapshot) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, st := range snap.Plans {
+		if _, ours := a.plans[st.ID]; !ours {
+			continue
+		}
+		for _, it := range st.Items {
+			if it.Status.InFlight() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (a *Autopilot) poke() {
@@ -319,6 +376,10 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	// clock after them, not on the one the tick started with.
 	now = a.h.Now()
 	d := decide(ctx, pol, now, cands, done, l, maint)
+	a.mu.Lock()
+	before := a.resolved
+	a.mu.Unlock()
+	resolved := resolveNext(ctx, a.h, now, &d, before)
 	var notices [][2]string
 	a.mu.Lock()
 	if a.paused {
@@ -369,6 +430,7 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	}
 	slices.SortStableFunc(d.next, func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) })
 	a.status.Next, a.status.Left = d.next, d.left
+	a.resolved = resolved
 	a.status.Checked = now
 	a.status.Plans, a.status.InFlight = plans, inFlight
 	for _, lf := range d.left {
@@ -472,8 +534,9 @@ func (a *Autopilot) holdItem(_ fleet.PlanItem, r *fleet.Row, now time.Time) stri
 }
 
 // PlanOptions are the rules of a plan the autopilot starts for rule r: at most the rule's
-// max in flight, its group limits, inside the window when the rule says, a pause at the
-// first failure, and ForceStop only when the rule names its loss.
+// max in flight, its group limits, inside the window when the rule says and then not
+// later than the rule's margin before the deadline (the plan's own cut, beside holdItem),
+// a pause at the first failure, and ForceStop only when the rule names its loss.
 func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 	limits := make([]fleet.GroupLimit, len(r.How.Limits))
 	for i, l := range r.How.Limits {
@@ -481,13 +544,13 @@ func PlanOptions(r *policy.Rule, who backend.Identity) fleet.PlanOptions {
 	}
 	return fleet.PlanOptions{MaxInFlight: r.How.MaxInFlight, OnFailure: fleet.FailurePause,
 		ForceStop: r.How.ForceStop == policy.ForceStopLoseUnwrittenData, InWindow: r.When.InWindow,
-		Limits: limits, Identity: who}
+		Margin: r.When.Margin, Limits: limits, Identity: who}
 }
 
 // Pause stops the autopilot for who: it starts no plan, and its running plans send
 // nothing more (a call already out is followed to its end). A viewer is refused.
 func (a *Autopilot) Pause(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "pause the autopilot"); err != nil {
 		return err
 	}
 	// The audit line has the key's fingerprint; every screen says who, in short.
@@ -530,7 +593,7 @@ func (a *Autopilot) pauseAll(who backend.Identity, why string) {
 // (answered by who). Instances whose redeploy failed stay left to humans. A viewer is
 // refused.
 func (a *Autopilot) Resume(who backend.Identity) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "resume the autopilot"); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -559,6 +622,18 @@ func (a *Autopilot) Resume(who backend.Identity) error {
 	a.tell([][2]string{{NoticeResumed, name + " resumed by " + who.String()}})
 	a.poke()
 	return errors.Join(errs...)
+}
+
+// Started says how the autopilot started, for the log of the process that runs it:
+// paused, with why it started paused (its state file could not be read, it was paused
+// before the restart) and the pause's own words; running otherwise.
+func (a *Autopilot) Started() (paused bool, because, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.startedPaused == "" {
+		return false, "", ""
+	}
+	return true, a.startedPaused, a.why
 }
 
 // Paused reports whether the autopilot is paused, and why.

@@ -125,6 +125,10 @@ type decision struct {
 	start []pick
 	next  []fleet.AutopilotDue
 	left  []fleet.AutopilotLeft
+	// unread are the instances of next whose window was not read (their lead time had
+	// not begun): their At is the lead time's beginning, the earliest they may go, not
+	// when they go (resolveNext).
+	unread map[string]pick
 }
 
 // maintFunc reads an instance's maintenance attributes.
@@ -171,6 +175,10 @@ func decide(ctx context.Context, pol *policy.Policy, now time.Time, cands []cand
 				// Its lead time had not begun when the windows were read (windowsDue):
 				// nothing starts it before, and its window is read once it has.
 				d.next = append(d.next, fleet.AutopilotDue{InstanceID: id, Rule: r.Name, At: later(now, c.deadline.Add(-r.When.LeadTime))})
+				if d.unread == nil {
+					d.unread = map[string]pick{}
+				}
+				d.unread[id] = pick{rule: r, c: c}
 				continue
 			}
 			if err != nil {
@@ -196,6 +204,89 @@ func decide(ctx context.Context, pol *policy.Policy, now time.Time, cands []cand
 		d.start = append(d.start, pick{rule: r, c: c})
 	}
 	return d
+}
+
+// resolvePage and resolveRounds bound resolveNext: at most this many windows read a round
+// (one call a region), and this many rounds a look.
+const (
+	resolvePage   = 100
+	resolveRounds = 3
+)
+
+// resolveNext makes d's soonest due exact, so that every session's "next" is when the
+// redeploy goes (the time the dry run gives), not when its lead time begins: the windows
+// of the unread instances that could go before the soonest exact one are read, earliest
+// lead time first, a page at a time (through the hub's cache), and their At becomes their
+// rule's start in their window; one no window fits before its deadline is left to humans
+// now, as the dry run shows it. That is one call a region, rarely more (resolveRounds);
+// one whose lead time begins after the soonest exact start is not asked for. A read that
+// fails leaves the entries as they are (the earliest they may go). d.next is sorted by At
+// on return.
+//
+// before are the instances it read at the last look: read again (through the cache) while
+// their lead time has not begun, so that what every session sees of them does not come and
+// go as others come due (one left to humans would be told again each time). It returns
+// those it read.
+func resolveNext(ctx context.Context, h *fleet.Hub, now time.Time, d *decision, before map[string]bool) map[string]bool {
+	byAt := func(x, y fleet.AutopilotDue) int { return x.At.Compare(y.At) }
+	read := map[string]bool{}
+	for round := range resolveRounds {
+		slices.SortStableFunc(d.next, byAt)
+		var ask []string
+		// The unread ones that may go before the soonest exact start, earliest first.
+		for _, e := range d.next {
+			if _, unread := d.unread[e.InstanceID]; !unread || len(ask) == resolvePage {
+				break
+			}
+			ask = append(ask, e.InstanceID)
+		}
+		if round == 0 {
+			// And those read at the last look, still unread.
+			for _, id := range slices.Sorted(maps.Keys(before)) {
+				if _, unread := d.unread[id]; unread && !slices.Contains(ask, id) && len(ask) < 2*resolvePage {
+					ask = append(ask, id)
+				}
+			}
+		}
+		if len(ask) == 0 {
+			break
+		}
+		byRegion := map[string][]string{}
+		for _, id := range ask {
+			region := d.unread[id].c.inst.RegionID
+			byRegion[region] = append(byRegion[region], id)
+			read[id] = true
+		}
+		maint := readWindows(ctx, h, byRegion)
+		kept := d.next[:0]
+		for _, e := range d.next {
+			p, unread := d.unread[e.InstanceID]
+			if !unread {
+				kept = append(kept, e)
+				continue
+			}
+			a, err := maint(ctx, e.InstanceID)
+			if errors.Is(err, errNotRead) {
+				kept = append(kept, e)
+				continue
+			}
+			delete(d.unread, e.InstanceID)
+			if err != nil {
+				kept = append(kept, e)
+				continue
+			}
+			at, ok, why := p.rule.Start(now, p.c.deadline, &a)
+			if !ok {
+				d.left = append(d.left, fleet.AutopilotLeft{InstanceID: e.InstanceID, Rule: p.rule.Name, Reason: why})
+				continue
+			}
+			e.At = at
+			kept = append(kept, e)
+		}
+		d.next = kept
+	}
+	slices.SortStableFunc(d.next, byAt)
+	return read
 }
 
 func oneLine(s string) string {

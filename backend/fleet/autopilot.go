@@ -84,7 +84,7 @@ func (h *Hub) SetAutopilotControl(c AutopilotControl) {
 
 // PauseAutopilot pauses the autopilot for who; a viewer is refused (backend.ErrForbidden).
 func (h *Hub) PauseAutopilot(who backend.Identity) error {
-	c, err := h.autopilotControl(who)
+	c, err := h.autopilotControl(who, "pause the autopilot")
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (h *Hub) PauseAutopilot(who backend.Identity) error {
 
 // ResumeAutopilot resumes the autopilot for who; a viewer is refused.
 func (h *Hub) ResumeAutopilot(who backend.Identity) error {
-	c, err := h.autopilotControl(who)
+	c, err := h.autopilotControl(who, "resume the autopilot")
 	if err != nil {
 		return err
 	}
@@ -126,8 +126,8 @@ func (h *Hub) note(action string, who backend.Identity, subject, detail string) 
 	}
 }
 
-func (h *Hub) autopilotControl(who backend.Identity) (AutopilotControl, error) {
-	if err := backend.Authorize(who); err != nil {
+func (h *Hub) autopilotControl(who backend.Identity, what string) (AutopilotControl, error) {
+	if err := backend.AuthorizeTo(who, what); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
@@ -142,7 +142,7 @@ func (h *Hub) autopilotControl(who backend.Identity) (AutopilotControl, error) {
 // a call already out goes on and is followed; AnswerPlan (continue) lets it send again.
 // A plan that is not running is left as it is. Only an operator may pause.
 func (h *Hub) PausePlan(who backend.Identity, id, why string) error {
-	if err := backend.Authorize(who); err != nil {
+	if err := backend.AuthorizeTo(who, "pause a batch"); err != nil {
 		return err
 	}
 	r, err := h.runOf(id)

@@ -59,7 +59,14 @@ type Options struct {
 	// simulator.
 	Wall func() time.Time
 	// After waits like time.After; tests inject it to drive the loops without sleeping.
+	// It measures the wall clock: the pace of API calls (refresh, new events, task polls).
 	After func(time.Duration) <-chan time.Time
+	// Until fires once Now reads t or later: the wait for an instant on the backend's
+	// clock (a plan's maintenance window, the autopilot's next decision). Nil waits
+	// After(t − Now()), right while Now runs at the wall clock's rate: a simulator at
+	// --sim-speed X runs X times faster, and its commands set Until from its clock
+	// (sim.Engine.Until), or every such wait would end X times late.
+	Until func(t time.Time) <-chan time.Time
 	// Plans keeps the plans the hub runs, so a restart resumes them (ResumePlans); nil
 	// keeps them in memory only (--demo). It is also where the per-instance send locks
 	// are taken, so two processes on one host never both send for one instance.
@@ -111,6 +118,10 @@ func (o *Options) defaults() {
 	}
 	if o.After == nil {
 		o.After = time.After
+	}
+	if o.Until == nil {
+		now, after := o.Now, o.After
+		o.Until = func(t time.Time) <-chan time.Time { return after(t.Sub(now())) }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -310,6 +321,10 @@ func New(b backend.Backend, opt Options) *Hub {
 
 // Now is the backend's clock.
 func (h *Hub) Now() time.Time { return h.opt.Now() }
+
+// Until fires once Now reads t or later (Options.Until): how anything on the hub waits
+// for an instant of the backend's clock.
+func (h *Hub) Until(t time.Time) <-chan time.Time { return h.opt.Until(t) }
 
 // Run drives the refresh loop, the task tracker and the plan runner until ctx ends. A
 // panic in any is logged with its stack and retried after a back-off; it never ends the

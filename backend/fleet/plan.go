@@ -117,8 +117,9 @@ type PlanItem struct {
 	Ended     time.Time `json:"Ended,omitzero"`
 	// Due and DueUntil are, in a plan that keeps to windows (InWindow), the occurrence of
 	// the instance's maintenance window it may be sent in: from Due (at or before the
-	// plan's clock when it is inside one) until DueUntil, the window's end or the event's
-	// deadline if sooner. Zero until the plan has read the window (Schedule), and in a
+	// plan's clock when it is inside one) until DueUntil, the window's end or the plan's
+	// cut (the event's deadline less PlanRecord.Margin) if sooner. Zero until the plan
+	// has read the window (Schedule), and in a
 	// plan that does not keep to windows: due now. Window is the window, as
 	// model.MaintenanceWindow.String writes it.
 	Due      time.Time `json:"Due,omitzero"`
@@ -141,9 +142,12 @@ type PlanRecord struct {
 	OnePerZone  bool
 	OnFailure   OnFailure
 	ForceStop   bool
-	// InWindow and Limits are PlanOptions.InWindow and PlanOptions.Limits.
-	InWindow bool         `json:"InWindow,omitempty"`
-	Limits   []GroupLimit `json:"Limits,omitempty"`
+	// InWindow, Margin and Limits are PlanOptions.InWindow, PlanOptions.Margin and
+	// PlanOptions.Limits. Margin is in nanoseconds (a Go time.Duration); a plan saved
+	// before it was kept has none.
+	InWindow bool          `json:"InWindow,omitempty"`
+	Margin   time.Duration `json:"Margin,omitempty"`
+	Limits   []GroupLimit  `json:"Limits,omitempty"`
 	// Groups is each target's value of each grouping of Limits, as the plan read them
 	// when it was made (instance id → GroupLimit.By → value; none: not grouped): an item
 	// in flight holds its groups even when the hub no longer lists its instance. It is
@@ -188,8 +192,13 @@ type PlanOptions struct {
 	OnFailure OnFailure
 	ForceStop bool
 	// InWindow sends each target only inside its instance's maintenance window
-	// (DescribeInstanceMaintenanceAttributes) and before its event's deadline.
+	// (DescribeInstanceMaintenanceAttributes) and Margin before its event's deadline at
+	// the latest.
 	InWindow bool
+	// Margin, with InWindow: nothing is sent later than Margin before the deadline, so
+	// the redeploy (minutes: a stop, a move to another host, a start) ends before the
+	// platform acts. 0 is none; DefaultMargin is what people get unless they say.
+	Margin time.Duration
 	// Limits bound how many of the fleet's instances sharing one value of a grouping
 	// (a tag, a host, a rack) may have a redeploy in flight at once, beside the
 	// deployment-set rule.
@@ -247,12 +256,16 @@ type Plan struct {
 	unseen map[string]time.Time
 	// unlock releases the plan's lock in its store (nil: not held).
 	unlock func()
-	// windowErrAt is when reading the maintenance windows last failed (zero: it did not):
-	// they are asked again windowRetry later, not on every step.
+	// windowErrAt is when reading the maintenance windows last failed, on the wall clock
+	// (Options.Wall; zero: it did not): they are asked again windowRetry later, not on
+	// every step.
 	windowErrAt time.Time
-	// wakeFor is the time the plan's wake (wakeCh, from the hub's After) was asked for.
+	// wakeFor is the time the plan's wake (wakeCh, from the hub's Until) was asked for.
 	wakeFor time.Time
 	wakeCh  <-chan time.Time
+	// retryCh is the wait (the hub's After) before a failed read of the windows is asked
+	// again.
+	retryCh <-chan time.Time
 }
 
 // ErrPlanStore is wrapped when a plan could not be written to the state directory: the
@@ -275,6 +288,9 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 	if opt.MaxInFlight == 0 {
 		opt.MaxInFlight = DefaultMaxInFlight
 	}
+	if opt.Margin < 0 {
+		return nil, fmt.Errorf("the margin before the deadline must not be negative, got %s", opt.Margin)
+	}
 	if opt.OnFailure == "" {
 		opt.OnFailure = FailureAbort
 	}
@@ -292,6 +308,10 @@ func NewPlan(h *Hub, ids []string, opt PlanOptions) (*Plan, error) {
 		OnePerZone: opt.OnePerZone, OnFailure: opt.OnFailure, ForceStop: opt.ForceStop,
 		InWindow: opt.InWindow, Limits: slices.Clone(opt.Limits),
 		Identity: opt.Identity, Where: opt.Where, Phase: PhaseRunning}
+
+	if opt.InWindow {
+		p.rec.Margin = opt.Margin
+	}
 
 	rows := h.rowsOf(ids)
 	var targets, skipped []PlanItem
@@ -648,7 +668,7 @@ func (r *PlanRecord) Describe() string {
 		parts = append(parts, l.Describe())
 	}
 	if r.InWindow {
-		parts = append(parts, "inside each instance's maintenance window, before its deadline")
+		parts = append(parts, "inside each instance's maintenance window, "+marginWords(r.Margin))
 	}
 	if r.ForceStop {
 		parts = append(parts, "ForceStop")

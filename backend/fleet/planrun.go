@@ -39,6 +39,8 @@ func (p *Plan) RunUntil(ctx context.Context, stop func(Summary) bool) error {
 		case <-p.wake:
 		case <-p.wakeAt():
 			p.woke()
+		case <-p.retryAt():
+			p.woke()
 		}
 	}
 }

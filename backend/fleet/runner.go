@@ -121,6 +121,8 @@ func (h *Hub) startRunLocked(ctx context.Context, r *planRun) {
 			case <-r.wake:
 			case <-r.p.wakeAt():
 				r.p.woke()
+			case <-r.p.retryAt():
+				r.p.woke()
 			}
 			if h.stepRun(r) {
 				return
@@ -224,7 +226,11 @@ func (h *Hub) pruneRunsLocked() {
 // end (backend.Authorize, the guard's rule), so a viewer's answer is refused whatever its
 // screen offered.
 func (h *Hub) AnswerPlan(who backend.Identity, id string, goOn bool) error {
-	if err := backend.Authorize(who); err != nil {
+	what := "abort a batch"
+	if goOn {
+		what = "continue a batch"
+	}
+	if err := backend.AuthorizeTo(who, what); err != nil {
 		return err
 	}
 	r, err := h.runOf(id)
@@ -292,7 +298,7 @@ func (h *Hub) ResumePlans(ctx context.Context, who backend.Identity) (others []P
 		return nil, 0, nil
 	}
 	if who.Name != "" {
-		if err := backend.Authorize(who); err != nil {
+		if err := backend.AuthorizeTo(who, "resume saved batches"); err != nil {
 			return nil, 0, err
 		}
 	}

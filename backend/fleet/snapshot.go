@@ -188,7 +188,10 @@ func sameEvent(a, b model.Event) bool {
 // at now; lazy leaves its search text to be made later (SearchText).
 func deriveRow(in *model.Instance, now time.Time, state RedeployState, by StartedBy, task *Task, lazy bool) *Row {
 	r := &Row{Inst: in, State: state, StartedBy: by, Task: task, InProgress: state.InProgress()}
-	r.Event = in.NextEvent()
+	// The row shows its next real event; a drill only when it has nothing else, and a
+	// drill's time is never the row's deadline (model.Instance.Deadline): it sorts as a
+	// row with none.
+	r.Event = in.ShownEvent()
 	if r.Event == nil && len(in.Events) > 0 {
 		r.Avoided = true
 		r.Event = &in.Events[0]
@@ -198,8 +201,11 @@ func deriveRow(in *model.Instance, now time.Time, state RedeployState, by Starte
 			}
 		}
 	}
-	if r.Event != nil {
+	switch {
+	case r.Avoided:
 		r.Deadline = r.Event.NotBefore
+	case r.Event != nil:
+		r.Deadline = in.Deadline()
 	}
 	if !r.Avoided {
 		for _, ev := range in.PendingEvents() {
@@ -315,7 +321,7 @@ func validUntil(in *model.Instance, now time.Time) time.Time {
 	if in.ChargeType == model.PrePaid {
 		earlier(in.ExpiredTime)
 	}
-	if ev := in.NextEvent(); ev != nil {
+	if ev := in.NextRealEvent(); ev != nil {
 		earlier(ev.NotBefore.Add(-model.DeadlineNear))
 		earlier(ev.NotBefore)
 	}

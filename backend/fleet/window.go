@@ -12,6 +12,7 @@ import (
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/policy"
 )
 
 // A target's schedule under InWindow is the window occurrence it waits for, kept on its
@@ -19,12 +20,18 @@ import (
 // and nothing is asked again until the occurrence has passed. An instance without a
 // window is never sent by a plan that keeps to windows: nobody said when it may go down,
 // so it is left to a person with that reason, as is one whose next window starts only
-// after its deadline.
+// after its cut (the deadline less the plan's margin).
+
+// DefaultMargin is the margin before the deadline a plan that keeps to windows keeps
+// unless a person says otherwise (PlanOptions.Margin): the autopilot's
+// (policy.DefaultMargin), so that `redeploy --in-window`, the console's batch and the
+// autopilot stop sending at the same time.
+const DefaultMargin = policy.DefaultMargin
 
 // slot is the first occurrence of one of a's windows that contains now or starts after
-// it, cut at deadline (zero: none): the window the instance may be sent in. The reason
-// says why there is none, in words a person acts on.
-func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until time.Time, window, reason string) {
+// it, cut at deadline less margin (the cut; a zero deadline: none): the window the
+// instance may be sent in. The reason says why there is none, in words a person acts on.
+func slot(a model.MaintenanceAttribute, now, deadline time.Time, margin time.Duration) (start, until time.Time, window, reason string) {
 	if len(a.Windows) == 0 {
 		return time.Time{}, time.Time{}, "", "no maintenance window is set (DescribeInstanceMaintenanceAttributes lists none); left for a person"
 	}
@@ -37,24 +44,48 @@ func slot(a model.MaintenanceAttribute, now, deadline time.Time) (start, until t
 		}
 	}
 	if !deadline.IsZero() {
-		if !now.Before(deadline) {
-			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before the deadline %s: it has passed; left for a person",
-				deadline.UTC().Format(time.RFC3339))
+		// A redeploy sent after the cut would end after the platform acts.
+		cut := deadline.Add(-margin)
+		by := "the deadline " + deadline.UTC().Format(time.RFC3339)
+		if margin > 0 {
+			by = cutWords(deadline, margin)
 		}
-		if !start.Before(deadline) {
-			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before the deadline %s (the next, %s, starts %s); left for a person",
-				deadline.UTC().Format(time.RFC3339), window, start.UTC().Format(time.RFC3339))
+		switch {
+		case !now.Before(deadline):
+			return time.Time{}, time.Time{}, window, "no maintenance window before the deadline " + deadline.UTC().Format(time.RFC3339) + ": it has passed; left for a person"
+		case !now.Before(cut):
+			return time.Time{}, time.Time{}, window, "no maintenance window before " + by + ": that time has passed; left for a person"
+		case !start.Before(cut):
+			return time.Time{}, time.Time{}, window, fmt.Sprintf("no maintenance window before %s (the next, %s, starts %s); left for a person",
+				by, window, start.UTC().Format(time.RFC3339))
 		}
-		if deadline.Before(until) {
-			until = deadline
+		if cut.Before(until) {
+			until = cut
 		}
 	}
 	// Saved and shown in UTC, like every other time of a plan; the window says its zone.
 	return start.UTC(), until.UTC(), window, ""
 }
 
+// cutWords is a plan's cut in words: "2026-12-07T17:30:00Z, 30m before the deadline
+// 2026-12-07T18:00:00Z".
+func cutWords(deadline time.Time, margin time.Duration) string {
+	return fmt.Sprintf("%s, %s before the deadline %s", deadline.Add(-margin).UTC().Format(time.RFC3339),
+		model.FormatDuration(margin), deadline.UTC().Format(time.RFC3339))
+}
+
+// marginWords is the plan's rule of the cut, for Describe: "30m before its deadline at
+// the latest", or "before its deadline" without a margin.
+func marginWords(margin time.Duration) string {
+	if margin <= 0 {
+		return "before its deadline"
+	}
+	return model.FormatDuration(margin) + " before its deadline at the latest"
+}
+
 // windowRetry is how long a plan waits before asking again for maintenance attributes
-// whose read failed: the items wait; a failing API is not asked on every snapshot.
+// whose read failed: the items wait; a failing API is not asked on every snapshot. It
+// paces API calls: wall time (Options.Wall, After), at any --sim-speed.
 const windowRetry = time.Minute
 
 // needsSlotLocked reports whether the queued item has no window occurrence to wait for:
@@ -84,7 +115,7 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 		}
 		byRegion[it.RegionID] = append(byRegion[it.RegionID], it.InstanceID)
 	}
-	if len(regions) == 0 || (!p.windowErrAt.IsZero() && now.Sub(p.windowErrAt) < windowRetry) {
+	if len(regions) == 0 || (!p.windowErrAt.IsZero() && p.h.opt.Wall().Sub(p.windowErrAt) < windowRetry) {
 		return false, nil
 	}
 	attrs := map[string]model.MaintenanceAttribute{}
@@ -111,16 +142,16 @@ func (p *Plan) scheduleLocked(ctx context.Context, now time.Time) (changed bool,
 		a, ok := attrs[it.InstanceID]
 		switch {
 		case errs[it.RegionID] != nil:
-			p.windowErrAt = now
+			p.windowErrAt = p.h.opt.Wall()
 			err = cmp.Or(err, errs[it.RegionID])
 			it.Reason = "waiting: its maintenance window could not be read (" + errs[it.RegionID].Error() + "); asked again in a minute"
 		case !ok:
 			// Asked for and not answered: never another instance's window.
-			p.windowErrAt = now
+			p.windowErrAt = p.h.opt.Wall()
 			err = cmp.Or(err, fmt.Errorf("ECS answered no maintenance attributes for %s", it.InstanceID))
 			it.Reason = "waiting: ECS answered no maintenance attributes for it; asked again in a minute"
 		default:
-			start, until, window, reason := slot(a, now, it.Deadline)
+			start, until, window, reason := slot(a, now, it.Deadline, p.rec.Margin)
 			it.Window = window
 			if reason != "" {
 				it.Status, it.Reason, it.Ended, it.Due, it.DueUntil = ItemSkipped, reason, now, time.Time{}, time.Time{}
@@ -145,21 +176,24 @@ func (p *Plan) emitIfStarted(it PlanItem, now time.Time) {
 }
 
 // inSlot reports whether a queued item may be sent now under InWindow: inside the window
-// occurrence it was given, which ends at its deadline at the latest.
+// occurrence it was given, which ends at its cut (the deadline less the margin) at the
+// latest.
 func inSlot(it *PlanItem, now time.Time) bool {
 	return !it.Due.IsZero() && !now.Before(it.Due) && now.Before(it.DueUntil)
 }
 
 // nextWake is when the plan must be stepped again without anything else happening: the
 // earliest window start (or end, when a queued item must look for its next window) of a
-// queued item after now; zero when there is none, or the plan sends nothing more.
-func (p *Plan) nextWake(now time.Time) time.Time {
+// queued item after now, on the backend's clock; zero when there is none, or the plan
+// sends nothing more. retry is the wall time left before a failed read of the windows is
+// asked again (windowRetry), when a queued item waits for it; negative when none does.
+func (p *Plan) nextWake(now time.Time) (next time.Time, retry time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	retry = -1
 	if !p.rec.InWindow || p.rec.Phase != PhaseRunning {
-		return time.Time{}
+		return time.Time{}, retry
 	}
-	var next time.Time
 	for _, it := range p.rec.Items {
 		if it.Status != ItemQueued {
 			continue
@@ -170,22 +204,22 @@ func (p *Plan) nextWake(now time.Time) time.Time {
 			}
 		}
 		if !p.windowErrAt.IsZero() && it.DueUntil.IsZero() {
-			if t := p.windowErrAt.Add(windowRetry); next.IsZero() || t.Before(next) {
-				next = t
-			}
+			retry = max(windowRetry-p.h.opt.Wall().Sub(p.windowErrAt), 0)
 		}
 	}
-	return next
+	return next, retry
 }
 
 // wakeAt is a channel that fires when the plan must be stepped again though nothing
-// else happens (nextWake), on the hub's After; nil (never) when nothing waits for a
-// time. A plan waiting for a window asks the API nothing until then. One wait is asked
-// for each time: a loop that steps on every snapshot keeps waiting on the same one. The
-// caller that receives from it calls woke.
+// else happens: at its next window instant (nextWake), on the hub's Until, since the
+// instant is on the backend's clock, which on a simulator at --sim-speed runs faster than
+// the wall clock. Nil (never) when nothing waits for a time. A plan waiting for a window
+// asks the API nothing until then. One wait is asked for each time: a loop that steps on
+// every snapshot keeps waiting on the same one. The caller that receives from it calls
+// woke.
 func (p *Plan) wakeAt() <-chan time.Time {
 	now := p.h.Now()
-	next := p.nextWake(now)
+	next, _ := p.nextWake(now)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if next.IsZero() {
@@ -193,16 +227,33 @@ func (p *Plan) wakeAt() <-chan time.Time {
 		return nil
 	}
 	if !next.Equal(p.wakeFor) {
-		p.wakeFor, p.wakeCh = next, p.h.opt.After(next.Sub(now))
+		p.wakeFor, p.wakeCh = next, p.h.opt.Until(next)
 	}
 	return p.wakeCh
 }
 
-// woke forgets the wait wakeAt gave, once it has fired.
+// retryAt is a channel that fires when a failed read of the windows is to be asked again
+// (windowRetry), on the hub's After: it paces the API, in wall time. Nil (never) when no
+// queued item waits for it. One wait is asked until it fires; the caller that receives
+// from it calls woke.
+func (p *Plan) retryAt() <-chan time.Time {
+	_, retry := p.nextWake(p.h.Now())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case retry < 0:
+		p.retryCh = nil
+	case p.retryCh == nil:
+		p.retryCh = p.h.opt.After(retry)
+	}
+	return p.retryCh
+}
+
+// woke forgets the waits wakeAt and retryAt gave, once one has fired.
 func (p *Plan) woke() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.wakeFor, p.wakeCh = time.Time{}, nil
+	p.wakeFor, p.wakeCh, p.retryCh = time.Time{}, nil, nil
 }
 
 // Schedule gives each target its window before anything is sent, when the plan keeps to
@@ -273,13 +324,14 @@ func (h *Hub) maintenanceOf(ctx context.Context, region string, ids []string) ([
 	return out, nil
 }
 
-// PlanSchedule is what a plan of ids that keeps to windows would do, before anyone
-// confirms it: each target with when it is due (Due, DueUntil, Window), each instance no
-// window fits before its deadline (or that cannot be a target) skipped with the reason.
+// PlanSchedule is what a plan of ids that keeps to windows with DefaultMargin would do,
+// before anyone confirms it: each target with when it is due (Due, DueUntil, Window),
+// each instance no window fits before its cut (the deadline less the margin; or that
+// cannot be a target) skipped with the reason.
 // Nothing is saved or sent. The console's batch dialog shows it when its "in window"
 // toggle is on.
 func (h *Hub) PlanSchedule(ctx context.Context, ids []string) ([]PlanItem, error) {
-	p, err := NewPlan(h, ids, PlanOptions{InWindow: true})
+	p, err := NewPlan(h, ids, PlanOptions{InWindow: true, Margin: DefaultMargin})
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func TestPlanInWindowSendsEachTargetAtItsWindowStartNotBefore(t *testing.T) {
 	if err := p.Step(ctx); err != nil || r.w.calls[wid("later")] != 0 {
 		t.Fatalf("a second before its window: %d calls, %v", r.w.calls[wid("later")], err)
 	}
-	if w := p.nextWake(r.clock.Now()); !w.Equal(sim.Epoch.Add(2 * time.Hour)) {
+	if w, _ := p.nextWake(r.clock.Now()); !w.Equal(sim.Epoch.Add(2 * time.Hour)) {
 		t.Fatalf("the plan wakes at %v, want the window start %v", w, sim.Epoch.Add(2*time.Hour))
 	}
 	r.clock.Advance(time.Second)

@@ -180,6 +180,10 @@ func (w *watcher) row(out []Notice, r *fleet.Row, now time.Time, planned map[str
 		w.pending[ev.ID] = w.gen
 		switch {
 		case w.near[ev.ID]:
+		case ev.Simulated:
+			// A drill's deadline is rehearsal: the platform does nothing at it, so it is
+			// never a deadline near (docs/cli.md, drill); its event.new says "drill".
+			continue
 		case nearUnplanned(r, ev, now, w.lead, planned):
 			w.near[ev.ID] = true
 			out = append(out, deadlineNear(r, ev, now))
@@ -400,12 +404,13 @@ func until(t, now time.Time) string {
 }
 
 func eventNew(r *fleet.Row, ev *model.Event, now time.Time) Notice {
-	drill := ""
+	drill, deadline := "", "deadline"
 	if ev.Simulated {
-		drill = "drill "
+		// A rehearsal: its time is no deadline, and the words say so, not only the field.
+		drill, deadline = "drill ", "drill due"
 	}
-	text := fmt.Sprintf("new %sevent %s (%s) on %s in %s, deadline %s (%s)", drill, ev.Type, ev.CycleStatus, named(r),
-		r.Inst.RegionID, ev.NotBefore.UTC().Format(time.RFC3339), until(ev.NotBefore, now))
+	text := fmt.Sprintf("new %sevent %s (%s) on %s in %s, %s %s (%s)", drill, ev.Type, ev.CycleStatus, named(r),
+		r.Inst.RegionID, deadline, ev.NotBefore.UTC().Format(time.RFC3339), until(ev.NotBefore, now))
 	if ev.Reason != "" {
 		text += ": " + ev.Reason
 	}

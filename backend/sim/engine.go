@@ -264,6 +264,18 @@ func (e *Engine) settleDue(now time.Time) bool {
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
+// Until fires once the engine's clock reads t or later: the wait for an instant of the
+// simulation (a maintenance window's start), whatever its speed. A clock without its own
+// Until (every clock of this package has one) is taken to run at the wall clock's rate.
+func (e *Engine) Until(t time.Time) <-chan time.Time {
+	if c, ok := e.clock.(interface {
+		Until(time.Time) <-chan time.Time
+	}); ok {
+		return c.Until(t)
+	}
+	return time.After(t.Sub(e.clock.Now()))
+}
+
 // Regions lists the fleet's regions.
 func (e *Engine) Regions() []model.Region { return slices.Clone(e.regions) }
 

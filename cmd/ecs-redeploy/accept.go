@@ -43,7 +43,7 @@ with the API's code. The exit status is 1 when any event was not accepted.`,
 			if err != nil {
 				return err
 			}
-			h := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now})
+			h := fleet.New(e.Backend, fleet.Options{Regions: e.Regions, Now: e.Now, Until: e.Until})
 			if err := h.Refresh(ctx); err != nil {
 				return fmt.Errorf("listing the instances with pending events: %w", err)
 			}

@@ -205,6 +205,8 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 	if err != nil {
 		return err
 	}
+	logAutopilotStart(logger, ap, pol, pol.File,
+		"this headless run has no console: resume it in `ecs-redeploy serve --policy "+safetext.Log(pol.File)+"` on the same state directory (:autopilot resume), then start it again")
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() { h.Run(hubCtx); close(hubDone) }()
@@ -294,9 +296,23 @@ func startServeAutopilot(ctx context.Context, g *globalOptions, h *fleet.Hub, pa
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("autopilot", "name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules))
+	logAutopilotStart(slog.New(logger), ap, pol, path, "an operator resumes it from any console (:autopilot resume)")
 	go ap.Run(ctx)
 	return ap, nil
+}
+
+// logAutopilotStart says in the log how the autopilot starts (serve's and the headless
+// autopilot's): running (INFO), or paused (WARN), why, and what resumes it, since the
+// journal is where whoever restarted it looks (docs/autopilot.md, across a restart).
+func logAutopilotStart(logger *slog.Logger, ap *autopilot.Autopilot, pol *policy.Policy, path, resume string) {
+	kv := []any{"name", safetext.Log(pol.Identity()), "policy", safetext.Log(path), "rules", len(pol.Rules)}
+	paused, because, why := ap.Started()
+	if !paused {
+		logger.Info("autopilot starts running", kv...)
+		return
+	}
+	logger.Warn("autopilot starts paused: it sends nothing until it is resumed",
+		append(kv, "because", because, "why", safetext.Log(why), "resume", resume)...)
 }
 
 // autopilotState is the file the autopilot of pol keeps its pause and failures in across

@@ -31,9 +31,10 @@ type batchOptions struct {
 	onFailure   string
 	json        bool
 	resume      bool
-	// inWindow and maxPer are --in-window and --max-per (KEY=N each, read by
-	// fleet.ParseGroupLimit into limits).
+	// inWindow, margin and maxPer are --in-window, --margin and --max-per (KEY=N each,
+	// read by fleet.ParseGroupLimit into limits).
 	inWindow bool
+	margin   time.Duration
 	maxPer   []string
 	limits   []fleet.GroupLimit
 }
@@ -217,7 +218,7 @@ func runBatch(cmd *cobra.Command, g *globalOptions, ids []string, o batchOptions
 	}
 	p, err := br.hub.NewPlan(ids, fleet.PlanOptions{MaxInFlight: o.maxInFlight, OnePerZone: o.onePerZone,
 		OnFailure: fleet.OnFailure(o.onFailure), ForceStop: forceStop, Identity: g.localIdentity(),
-		InWindow: o.inWindow, Limits: br.o.limits})
+		InWindow: o.inWindow, Margin: o.margin, Limits: br.o.limits})
 	if err != nil {
 		return usageError{err}
 	}
@@ -294,7 +295,7 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 		line := fmt.Sprintf("  %-24s %-20s %-16s %-24s %s", it.InstanceID, orDash(it.Name), orDash(it.ZoneID), orDash(it.DeploymentSetID),
 			"deadline "+model.Countdown(it.Deadline, now))
 		if rec.InWindow {
-			line += "  " + dueWords(it, now)
+			line += "  " + dueWords(it, rec.Margin, now)
 		}
 		pr.printf("%s\n", line)
 		r := rows[it.InstanceID]
@@ -340,19 +341,26 @@ func (br *batchRun) preview(rec fleet.PlanRecord, forceStop bool) (destructive b
 }
 
 // dueWords says when a target of a plan that keeps to windows goes: "due now (window
-// 10:00:00–14:00:00 UTC+8)" or "due 2026-11-25T05:00:00Z, in 2h (window …)".
-func dueWords(it fleet.PlanItem, now time.Time) string {
+// 10:00:00–14:00:00 UTC+8)" or "due 2026-11-25T05:00:00Z, in 2h (window …)", and when the
+// plan's margin ends its chance before the window does, until when: "… (window …; not
+// after 2026-11-25T05:15:00Z, deadline − 30m)".
+func dueWords(it fleet.PlanItem, margin time.Duration, now time.Time) string {
+	window := " (window " + it.Window + ")"
+	if margin > 0 && !it.Deadline.IsZero() && it.DueUntil.Equal(it.Deadline.Add(-margin)) {
+		window = " (window " + it.Window + "; not after " + it.DueUntil.UTC().Format(time.RFC3339) + ", deadline − " + model.FormatDuration(margin) + ")"
+	}
 	switch {
 	case it.Due.IsZero():
 		return "due: window not read yet"
 	case !it.Due.After(now):
-		return "due now (window " + it.Window + ")"
+		return "due now" + window
 	}
-	return "due " + it.Due.UTC().Format(time.RFC3339) + ", " + model.Countdown(it.Due, now) + " (window " + it.Window + ")"
+	return "due " + it.Due.UTC().Format(time.RFC3339) + ", " + model.Countdown(it.Due, now) + window
 }
 
 // windowSummary is a plan's windows in one line: how many go now, how many wait (and
-// when the first window opens), and how many no window fits before the deadline.
+// when the first window opens), and how many no window fits before the cut (the deadline
+// less the plan's margin).
 func windowSummary(rec fleet.PlanRecord, now time.Time) string {
 	var dueNow, waiting, none int
 	var first time.Time
@@ -374,7 +382,11 @@ func windowSummary(rec fleet.PlanRecord, now time.Time) string {
 	if !first.IsZero() {
 		line += " (the first opens " + first.UTC().Format(time.RFC3339) + ", " + model.Countdown(first, now) + ")"
 	}
-	return line + fmt.Sprintf(", %d left for a person (no window fits before the deadline; see skipped)", none)
+	by := "the deadline"
+	if rec.Margin > 0 {
+		by += " − " + model.FormatDuration(rec.Margin)
+	}
+	return line + fmt.Sprintf(", %d left for a person (no window fits before %s; see skipped)", none, by)
 }
 
 // run starts the hub's loops, then start (the hub takes the plans), and waits until every

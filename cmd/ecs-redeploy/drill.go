@@ -142,7 +142,7 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 	if err != nil {
 		return err
 	}
-	region, err := drillRegion(e, ids)
+	region, err := drillRegion(g, o, e, ids)
 	if err != nil {
 		return err
 	}
@@ -187,29 +187,62 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 }
 
 // drillRegion is the one region a drill is made in: --region's (or the profile's) when it
-// names one; on --demo, the region of the instances named.
-func drillRegion(e *env, ids []string) (string, error) {
-	if len(e.Regions) == 1 {
+// names one; on --demo, the region of the instances named. CreateSimulatedSystemEvents
+// takes one region a call: instances in several are refused with one command a region,
+// each of which works as printed.
+func drillRegion(g *globalOptions, o *drillOptions, e *env, ids []string) (string, error) {
+	if e.Engine == nil && len(e.Regions) == 1 {
 		return e.Regions[0], nil
 	}
 	if e.Engine != nil {
+		// The simulator knows each instance's region, inside --region's scope or not: a
+		// --region that holds none of them is said before the call, with the command that
+		// works.
 		var found []string
+		byRegion := map[string][]string{}
 		for _, r := range e.Engine.Regions() {
-			if len(e.Regions) > 0 && !slices.Contains(e.Regions, r.RegionID) {
-				continue
-			}
-			if len(e.Engine.Instances(r.RegionID, ids)) > 0 {
+			if ins := e.Engine.Instances(r.RegionID, ids); len(ins) > 0 {
 				found = append(found, r.RegionID)
+				for _, in := range ins {
+					byRegion[r.RegionID] = append(byRegion[r.RegionID], in.ID)
+				}
 			}
 		}
-		if len(found) == 1 {
+		switch {
+		case len(found) == 1 && (len(e.Regions) == 0 || slices.Contains(e.Regions, found[0])):
 			return found[0], nil
-		}
-		if len(found) == 0 {
+		case len(found) == 0:
 			return "", usageError{fmt.Errorf("--instances: no instance of the simulator is named %s", strings.Join(ids, ","))}
+		case len(found) == 1:
+			return "", usageError{fmt.Errorf("--instances: they are in %s, not in --region %s; run: %s",
+				found[0], strings.Join(e.Regions, ","), drillCommand(g, o, found[0], byRegion[found[0]]))}
 		}
+		var where, cmds []string
+		for _, r := range found {
+			where = append(where, r+": "+strings.Join(byRegion[r], ","))
+			cmds = append(cmds, drillCommand(g, o, r, byRegion[r]))
+		}
+		return "", usageError{fmt.Errorf("--instances: they are in %d regions (%s), and a drill is made in one region a call; run one drill a region: %s",
+			len(found), strings.Join(where, "; "), strings.Join(cmds, " ; "))}
 	}
-	return "", usageError{errors.New("--region: a drill is made in one region; name it, e.g. --region cn-hangzhou")}
+	return "", usageError{errors.New("--region: a drill is made in one region; name the region its instances are in, e.g. --region cn-hangzhou (instances in several regions take one drill a region, each with its --region)")}
+}
+
+// drillCommand is the drill command for ids in region, with the flags this one was given,
+// so it runs as printed.
+func drillCommand(g *globalOptions, o *drillOptions, region string, ids []string) string {
+	args := []string{"ecs-redeploy", "drill"}
+	switch {
+	case g.Scenario != "":
+		args = append(args, "--scenario", g.Scenario)
+	case g.Demo:
+		args = append(args, "--demo")
+	}
+	args = append(args, "--region", region, "--instances", strings.Join(ids, ","), "--event-type", o.eventType, "--in", o.in.String())
+	if o.asJSON {
+		args = append(args, "--json")
+	}
+	return shellJoin(accountFlags(g, args))
 }
 
 // drillCanceled is one line of `drill --cancel --json`.
@@ -387,7 +420,7 @@ func drillRefusal(err error, action string) string {
 	case backend.CodeForbiddenRole:
 		return safetext.Terminal(ae.Message)
 	case model.CodeInstanceNotFound:
-		what = "no such instance in the region: check the ids and --region"
+		what = "no such instance in the region: check the ids and --region (a drill is made in one region a call: instances in another take their own drill with its --region)"
 	case sim.CodeEventNotFound:
 		what = "no such event in the region: check the id and --region"
 	case sim.CodeNotSimulated:
@@ -408,16 +441,27 @@ func drain(ctx context.Context, h *fleet.Hub) {
 // flags this one was given (every real-API command needs its region; a sim-server its
 // endpoint), so it runs as printed. Values are quoted for a POSIX shell when they need it.
 func cancelAllCommand(g *globalOptions, region string) string {
-	args := []string{"ecs-redeploy", "drill", "--cancel", "--all", "--region", region}
+	return shellJoin(accountFlags(g, []string{"ecs-redeploy", "drill", "--cancel", "--all", "--region", region}))
+}
+
+// accountFlags is args with the account flags this command was given: its endpoint and
+// profile.
+func accountFlags(g *globalOptions, args []string) []string {
 	if g.Endpoint != "" {
 		args = append(args, "--endpoint", g.Endpoint)
 	}
 	if g.Profile != "" {
 		args = append(args, "--profile", g.Profile)
 	}
+	return args
+}
+
+// shellJoin is args as one command line, each value quoted for a POSIX shell when it needs
+// it, made safe for the terminal.
+func shellJoin(args []string) string {
 	for i, a := range args {
 		if strings.ContainsFunc(a, func(r rune) bool {
-			return !(r == '-' || r == '.' || r == ':' || r == '/' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+			return !(r == '-' || r == '.' || r == ':' || r == '/' || r == '_' || r == ',' || unicode.IsLetter(r) || unicode.IsDigit(r))
 		}) {
 			args[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -288,5 +290,49 @@ func TestDrillHelpNamesEveryType(t *testing.T) {
 		if !strings.Contains(out, string(typ)+",") && !strings.Contains(out, string(typ)+" (") {
 			t.Errorf("drill --help does not name %s", typ)
 		}
+	}
+}
+
+// Tester's report, 13: `drill --instances` naming instances of two regions advised
+// `--region cn-hangzhou`, which then failed with InvalidInstanceId.NotFound for the other.
+// The refusal says which instance is where and gives one command a region; each runs as
+// printed.
+func TestDrillInTwoRegionsAdvisesCommandsThatWork(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	stateDir(t)
+	out, err := run(t, "drill", "--scenario", scenario, "--instances", "i-bp1webprod0000000001,i-uf6locked00000000004",
+		"--event-type", "SystemMaintenance.Reboot", "--in", "30m")
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err %v, want a usage error\n%s", err, out)
+	}
+	msg := err.Error()
+	_, cmds, ok := strings.Cut(msg, "run one drill a region: ")
+	if !ok || !strings.Contains(msg, "cn-hangzhou: i-bp1webprod0000000001") || !strings.Contains(msg, "cn-shanghai: i-uf6locked00000000004") {
+		t.Fatalf("the refusal: %s", msg)
+	}
+	n := 0
+	for _, c := range strings.Split(cmds, " ; ") {
+		args := strings.Fields(c)
+		if len(args) < 2 || args[0] != "ecs-redeploy" {
+			t.Fatalf("not a command: %q", c)
+		}
+		if out, err := run(t, args[1:]...); err != nil || !strings.Contains(out, "1 drill event(s)") {
+			t.Fatalf("%s: %v\n%s", c, err, out)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d commands, want one a region: %s", n, cmds)
+	}
+	// A --region that holds none of them: said before the call, with the command that works.
+	_, err = run(t, "drill", "--scenario", scenario, "--region", "cn-hangzhou", "--instances", "i-uf6locked00000000004",
+		"--event-type", "SystemMaintenance.Reboot", "--in", "30m")
+	_, cmd, ok := strings.Cut(fmt.Sprint(err), "run: ")
+	if !errors.As(err, &ue) || !ok || !strings.Contains(err.Error(), "they are in cn-shanghai, not in --region cn-hangzhou") {
+		t.Fatalf("err %v", err)
+	}
+	if out, err := run(t, strings.Fields(cmd)[1:]...); err != nil || !strings.Contains(out, "1 drill event(s)") {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
 	}
 }

@@ -68,6 +68,10 @@ type env struct {
 	Engine *sim.Engine
 	// Now is the backend's clock: the simulator's on --demo, the wall clock otherwise.
 	Now func() time.Time
+	// Until fires once Now reads a time (fleet.Options.Until): the simulator's on --demo,
+	// which runs --sim-speed times faster than the wall clock; nil otherwise (the hub
+	// waits on the wall clock, which is Now).
+	Until func(time.Time) <-chan time.Time
 	// Regions is the scope asked for (empty: every region).
 	Regions []string
 	// Drills keeps the drill events this tool made (the state directory), so every hub
@@ -84,7 +88,7 @@ func (e *env) newHub(opt fleet.Options) *fleet.Hub {
 		opt.Regions = e.Regions
 	}
 	if opt.Now == nil {
-		opt.Now = e.Now
+		opt.Now, opt.Until = e.Now, e.Until
 	}
 	if opt.Drills == nil {
 		opt.Drills = e.Drills
@@ -355,7 +359,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 		sb := sim.NewBackend(eng)
 		sb.OnCall = g.onCall
 		e.Backend = sb
-		e.Now = eng.Now
+		e.Now, e.Until = eng.Now, eng.Until
 		// --region all and no --region both mean every region of the simulator.
 		names, _, err := parseRegions(g.Regions)
 		if err != nil {

@@ -45,9 +45,10 @@ only when every instance Finished. --json prints one JSON line per change (insta
 task, status, time).
 
 --in-window sends each instance only inside its maintenance window
-(DescribeInstanceMaintenanceAttributes) and before its event's deadline: the plan lists
-when each target is due before anything is sent, and leaves to a person, with the reason,
-each one that has no window, or no window before its deadline. It waits for the windows
+(DescribeInstanceMaintenanceAttributes) and --margin (30m) before its event's deadline at
+the latest, so the redeploy (minutes) ends before the platform acts: the plan lists when
+each target is due before anything is sent, and leaves to a person, with the reason, each
+one that has no window, or no window before that cut. It waits for the windows
 (ctrl+c keeps the plan for --resume). --max-per KEY=N (repeatable) keeps at most N
 redeploys in flight at once among instances sharing a value: app=1 for the tag app,
 host=1 and rack=1 for the event's physical host and rack, tag:host=1 for a tag named host;
@@ -58,7 +59,7 @@ every redeploy this process knows of counts, not only the batch's.`,
   ecs-redeploy redeploy --from-file web.txt --in-window --max-per app=1 --max-per rack=2 --wait
   ecs-redeploy redeploy --resume --wait
   ecs-redeploy redeploy --follow t-bp1abc... --region cn-hangzhou`,
-		Args: func(_ *cobra.Command, args []string) error {
+		Args: func(c *cobra.Command, args []string) error {
 			if follow != "" && (len(args) > 0 || bo.fromFile != "" || bo.resume) {
 				return usageError{errors.New("--follow TASK takes no instance ids: it follows one task that is already running")}
 			}
@@ -68,8 +69,15 @@ every redeploy this process knows of counts, not only the batch's.`,
 			if bo.resume && (len(args) > 0 || bo.fromFile != "") {
 				return usageError{errors.New("--resume takes no instance ids: it goes on with the saved plans")}
 			}
-			if (bo.resume || follow != "") && (bo.inWindow || len(bo.maxPer) > 0) {
-				return usageError{errors.New("--in-window and --max-per shape a new batch; --resume and --follow keep the rules a plan was saved with: drop them")}
+			margin := c.Flags().Changed("margin")
+			if (bo.resume || follow != "") && (bo.inWindow || len(bo.maxPer) > 0 || margin) {
+				return usageError{errors.New("--in-window, --margin and --max-per shape a new batch; --resume and --follow keep the rules a plan was saved with: drop them")}
+			}
+			if margin && !bo.inWindow {
+				return usageError{errors.New("--margin is how long before the deadline a plan that keeps to windows stops sending: give it with --in-window, or drop it")}
+			}
+			if bo.margin < 0 {
+				return usageError{fmt.Errorf("--margin must not be negative, got %s (0 sends up to the deadline)", bo.margin)}
 			}
 			return nil
 		},
@@ -118,7 +126,8 @@ every redeploy this process knows of counts, not only the batch's.`,
 	f.IntVar(&bo.maxInFlight, "max-in-flight", fleet.DefaultMaxInFlight, "batch: at most this many redeploys at once")
 	f.BoolVar(&bo.onePerZone, "one-per-zone", false, "batch: never two redeploys in one zone at once")
 	f.StringVar(&bo.onFailure, "on-failure", string(fleet.FailureAbort), "batch: on the first failure, abort the rest, pause (keep them for --resume), or continue")
-	f.BoolVar(&bo.inWindow, "in-window", false, "batch: send each instance only inside its maintenance window and before its deadline; one no window fits is left for a person")
+	f.BoolVar(&bo.inWindow, "in-window", false, "batch: send each instance only inside its maintenance window and --margin before its deadline at the latest; one no window fits is left for a person")
+	f.DurationVar(&bo.margin, "margin", fleet.DefaultMargin, "with --in-window: send nothing later than this before the deadline (a redeploy takes minutes; the autopilot's default)")
 	f.StringArrayVar(&bo.maxPer, "max-per", nil, "batch: at most N redeploys at once per value of KEY (repeatable): app=1 (tag app), host=1, rack=1 (the event's host or rack), tag:host=1 (a tag named host)")
 	f.BoolVar(&bo.json, "json", false, "batch: print one JSON line per change (instance, task, status, time); the plan goes to stderr")
 	f.BoolVar(&bo.resume, "resume", false, "go on with the unfinished plans of the state directory, reconciled through DescribeTasks first")
@@ -164,7 +173,7 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 	now := e.Now()
 	pr := &printer{w: cmd.OutOrStdout()}
 	pr.printf("%s (%s) in %s, %s, %s\n", in.ID, in.Name, in.ZoneID, in.InstanceType, in.Status)
-	if ev := in.NextEvent(); ev != nil {
+	if ev := in.ShownEvent(); ev != nil {
 		pr.printf("event: %s %s, deadline %s (%s)\n", ev.Type, ev.CycleStatus,
 			ev.NotBefore.UTC().Format(time.RFC3339), model.Countdown(ev.NotBefore, now))
 	}

@@ -207,12 +207,12 @@ func TestRedeployInWindowAgainstSimServer(t *testing.T) {
 		t.Fatalf("err %v\n%s", err, out)
 	}
 	for _, want := range []string{
-		"at most 1 per tag app, inside each instance's maintenance window, before its deadline",
+		"at most 1 per tag app, inside each instance's maintenance window, 30m before its deadline at the latest",
 		"i-bp1web1000000000000001", "due now (window 10:00:00–14:00:00 UTC+8)",
 		"due 2026-11-25T05:00:00Z, in 2h (window 13:00:00–15:00:00 UTC+8)",
-		"i-bp1late000000000000004 late                 no maintenance window before the deadline 2026-11-25T08:00:00Z (the next, 02:00:00–04:00:00 UTC+8, starts 2026-11-25T18:00:00Z); left for a person",
+		"i-bp1late000000000000004 late                 no maintenance window before 2026-11-25T07:30:00Z, 30m before the deadline 2026-11-25T08:00:00Z (the next, 02:00:00–04:00:00 UTC+8, starts 2026-11-25T18:00:00Z); left for a person",
 		"i-bp1none000000000000005 none                 no maintenance window is set",
-		"in window: 2 due now, 1 wait for their window (the first opens 2026-11-25T05:00:00Z, in 2h), 2 left for a person",
+		"in window: 2 due now, 1 wait for their window (the first opens 2026-11-25T05:00:00Z, in 2h), 2 left for a person (no window fits before the deadline − 30m; see skipped)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -261,7 +261,7 @@ func TestRedeployInWindowJSON(t *testing.T) {
 	if x := due["i-bp1web1000000000000001"]; x.Status != "queued" || x.Due.After(ws.start) {
 		t.Errorf("web-1 before the first send: %+v", x)
 	}
-	if x := due["i-bp1late000000000000004"]; x.Status != "skipped" || !strings.HasPrefix(x.Reason, "no maintenance window before the deadline 2026-11-25T08:00:00Z") {
+	if x := due["i-bp1late000000000000004"]; x.Status != "skipped" || !strings.HasPrefix(x.Reason, "no maintenance window before 2026-11-25T07:30:00Z, 30m before the deadline 2026-11-25T08:00:00Z") {
 		t.Errorf("late before the first send: %+v", x)
 	}
 	if !strings.Contains(errOut.String(), "in window: 2 due now") {
@@ -283,6 +283,58 @@ func TestRedeployMaxPerBadValue(t *testing.T) {
 	}
 	if _, err := run(t, "redeploy", "--resume", "--in-window"); err == nil || !strings.Contains(err.Error(), "keep the rules a plan was saved with") {
 		t.Errorf("--resume --in-window: %v", err)
+	}
+}
+
+// --margin is how long before the deadline a plan that keeps to windows stops sending:
+// alone, negative, or with --resume it is one line naming it, exit 2.
+func TestRedeployMarginGoesWithInWindow(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--margin", "10m", "i-bp1webprod0000000001", "i-bp1batch000000000003"}, "give it with --in-window"},
+		{[]string{"--in-window", "--margin", "-5m", "i-bp1webprod0000000001", "i-bp1batch000000000003"}, "--margin must not be negative"},
+		{[]string{"--resume", "--margin", "10m"}, "keep the rules a plan was saved with"},
+	} {
+		_, err := run(t, append([]string{"redeploy", "--demo"}, tc.args...)...)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a usage error saying %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// A plan that keeps to windows with --margin 0 sends up to the deadline, as before the
+// margin: late's reason names the deadline alone.
+func TestRedeployMarginZeroKeepsToTheDeadline(t *testing.T) {
+	stateDir(t)
+	ws := newWindowServer(t)
+	out, _ := run(t, ws.args("--margin", "0")...)
+	for _, want := range []string{
+		"inside each instance's maintenance window, before its deadline, on failure abort",
+		"late                 no maintenance window before the deadline 2026-11-25T08:00:00Z (the next",
+		"2 left for a person (no window fits before the deadline; see skipped)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A target whose chance the margin ends before its window does says until when.
+func TestDueWordsSayTheCut(t *testing.T) {
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	deadline := now.Add(2*time.Hour + 45*time.Minute)
+	it := fleet.PlanItem{Deadline: deadline, Due: now.Add(2 * time.Hour), DueUntil: deadline.Add(-30 * time.Minute), Window: "13:00:00–15:00:00 UTC+8"}
+	want := "due 2026-11-25T05:00:00Z, in 2h (window 13:00:00–15:00:00 UTC+8; not after 2026-11-25T05:15:00Z, deadline − 30m)"
+	if got := dueWords(it, 30*time.Minute, now); got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	it.DueUntil = now.Add(4 * time.Hour) // the window ends first
+	it.Deadline = now.Add(10 * time.Hour)
+	if got := dueWords(it, 30*time.Minute, now); got != "due 2026-11-25T05:00:00Z, in 2h (window 13:00:00–15:00:00 UTC+8)" {
+		t.Errorf("window first: %q", got)
 	}
 }
 

@@ -79,7 +79,7 @@ func New(in *model.Instance, el model.Eligibility, badges []model.Badge) Row {
 	}
 	r.Eligibility.Blocks = nonNil(r.Eligibility.Blocks)
 	r.Eligibility.Warnings = nonNil(r.Eligibility.Warnings)
-	if ev := in.NextEvent(); ev != nil {
+	if ev := in.ShownEvent(); ev != nil {
 		r.EventID, r.EventType, r.EventCycleStatus, r.NotBefore = ev.ID, ev.Type, ev.CycleStatus, ev.NotBefore
 	}
 	return r

@@ -973,7 +973,7 @@ func (c *Model) View() string {
 			// m still acts here: the way out of a dialog that cannot arm must be on screen.
 			s := "in window is on (m turns it off)"
 			if c.noneGo() {
-				s += ": no target has a maintenance window before its deadline, so Redeploy cannot arm at any size"
+				s += ": no target has a maintenance window before its " + marginWords() + ", so Redeploy cannot arm at any size"
 			}
 			say = append(say, s, "")
 		}

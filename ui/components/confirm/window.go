@@ -13,7 +13,8 @@ import (
 )
 
 // A batch dialog's "in window" toggle (issue 23): on, the hub sends each target only
-// inside its maintenance window and before its deadline (fleet.PlanOptions.InWindow).
+// inside its maintenance window and fleet.DefaultMargin before its deadline at the latest
+// (fleet.PlanOptions.InWindow, Margin: the cut).
 // The dialog then lists when each target is due and which no window fits, as the hub
 // reads them (fleet.Hub.PlanSchedule), and arms only once that list is in: nobody
 // confirms a schedule they were not shown. A toggle is not a confirm: it puts the focus
@@ -103,9 +104,29 @@ func (c *Model) dueWords(id string, now time.Time) string {
 		// The hub's reason ends with what the prefix says already: one row less at 80 columns.
 		return "LEFT FOR A PERSON: " + strings.TrimSuffix(it.Reason, "; left for a person")
 	case !it.Due.After(now):
-		return "due now (window " + it.Window + ")"
+		return "due now" + cutWords(it, now)
 	}
-	return "due " + model.Countdown(it.Due, now) + " (window " + it.Window + ")"
+	return "due " + model.Countdown(it.Due, now) + cutWords(it, now)
+}
+
+// cutWords is the rest of a target's schedule line: its window, and, when the margin
+// ends its chance before the window does, how long the chance lasts and why: ", for 15m
+// (window 13:00:00–15:00:00 UTC+8; cut at deadline − 30m)".
+func cutWords(it fleet.PlanItem, now time.Time) string {
+	if it.Deadline.IsZero() || !it.DueUntil.Equal(it.Deadline.Add(-fleet.DefaultMargin)) {
+		return " (window " + it.Window + ")"
+	}
+	return ", for " + model.FormatDuration(it.DueUntil.Sub(later(it.Due, now))) + " (window " + it.Window + "; cut at " + marginWords() + ")"
+}
+
+// marginWords is the batch's cut, the last instant a target may be sent: "deadline − 30m".
+func marginWords() string { return "deadline − " + model.FormatDuration(fleet.DefaultMargin) }
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // windowLine is the toggle, and with it on, what the schedule says in one line.
@@ -114,7 +135,7 @@ func (c *Model) windowLine(now time.Time) string {
 	if !c.inWindow {
 		return "in window: [ ] off  (m: send each only inside its maintenance window, before its deadline)"
 	}
-	on := st.Warn.On("in window: [x] ON") + "  (m turns it off): each goes only inside its maintenance window, before its deadline"
+	on := st.Warn.On("in window: [x] ON") + "  (m turns it off): each goes only inside its maintenance window, by its " + marginWords()
 	switch {
 	case !c.scheduleRead:
 		return on + "; " + st.Warn.On("reading the windows…") + " Redeploy arms once they are in"
@@ -143,13 +164,13 @@ func (c *Model) windowLine(now time.Time) string {
 		line += " (the first opens " + model.Countdown(first, now) + ")"
 	}
 	if left > 0 {
-		line += fmt.Sprintf(", %d left for a person: no window fits before the deadline", left)
+		line += fmt.Sprintf(", %d left for a person: no window fits before the %s", left, marginWords())
 	}
 	return line
 }
 
 // noneGoWhy says why a batch nothing of which can go in window cannot arm, and the way out.
-const noneGoWhy = "no target has a maintenance window before its deadline; m turns in window off, esc cancels"
+var noneGoWhy = "no target has a maintenance window before its " + marginWords() + "; m turns in window off, esc cancels"
 
 // windowed reports whether the batch keeps to windows read without error: then the
 // schedule says which targets can go at all.

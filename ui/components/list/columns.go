@@ -228,6 +228,10 @@ func countdown(r *fleet.Row, now time.Time) string {
 		return "avoided"
 	case r.Event == nil:
 		return "-"
+	case r.Event.Simulated:
+		// A row whose only pending event is a drill: its own time, never its deadline
+		// (Row.Deadline is zero); the DRILL badge says which.
+		return model.Countdown(r.Event.NotBefore, now)
 	}
 	return model.Countdown(r.Deadline, now)
 }
