@@ -24,9 +24,9 @@ func TestADrillIsNeverTheRowsDeadline(t *testing.T) {
 	}
 	web := deriveRow(inst("i-bp1apweb000000000001",
 		ev("e-real", model.EventMaintenanceRedeploy, 9*time.Hour, false),
-		ev("e-drill", model.EventMaintenanceReboot, 30*time.Minute, true)), now, StateIdle, StartedBy{}, nil)
-	batch := deriveRow(inst("i-bp1batch00000000001", ev("e-batch", model.EventMaintenanceRedeploy, 3*time.Hour+5*time.Minute, false)), now, StateIdle, StartedBy{}, nil)
-	only := deriveRow(inst("i-bp1drillonly0000001", ev("e-only", model.EventMaintenanceReboot, 10*time.Minute, true)), now, StateIdle, StartedBy{}, nil)
+		ev("e-drill", model.EventMaintenanceReboot, 30*time.Minute, true)), now, StateIdle, StartedBy{}, nil, false)
+	batch := deriveRow(inst("i-bp1batch00000000001", ev("e-batch", model.EventMaintenanceRedeploy, 3*time.Hour+5*time.Minute, false)), now, StateIdle, StartedBy{}, nil, false)
+	only := deriveRow(inst("i-bp1drillonly0000001", ev("e-only", model.EventMaintenanceReboot, 10*time.Minute, true)), now, StateIdle, StartedBy{}, nil, false)
 
 	if web.Event.ID != "e-real" || !web.Deadline.Equal(now.Add(9*time.Hour)) {
 		t.Fatalf("the row shows %s with deadline %s; want the real event, in 9h", web.Event.ID, web.Deadline.Sub(now))
