@@ -92,17 +92,7 @@ func (s *Buffer) untilFrom(from int, d time.Duration, raw bool, ok func(string) 
 // WaitFor waits until the text, escape sequences stripped, contains every want.
 func (s *Buffer) WaitFor(t testing.TB, what string, want ...string) {
 	t.Helper()
-	ok, text := s.until(Wait, false, func(text string) bool {
-		for _, w := range want {
-			if !strings.Contains(text, w) {
-				return false
-			}
-		}
-		return true
-	})
-	if !ok {
-		t.Fatalf("%s: never saw %q in:\n%s", what, want, tail(text, 3000))
-	}
+	s.WaitForAfter(t, 0, what, want...)
 }
 
 // WaitForAfter is WaitFor on what was written from byte from on (a Len taken before the
