@@ -41,22 +41,7 @@ func TestConsoleSaysADeadWebhookAndWhatItLost(t *testing.T) {
 		_ = cmd.Process.Kill()
 		<-gone
 	}()
-	go func() { // answer the renderer's terminal queries, as a terminal does
-		answered := 0
-		for {
-			out.mu.Lock()
-			n, ch := strings.Count(out.b.String(), "\x1b[6n"), out.changed
-			out.mu.Unlock()
-			for ; answered < n; answered++ {
-				_, _ = tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x07\x1b[1;1R"))
-			}
-			select {
-			case <-ch:
-			case <-gone:
-				return
-			}
-		}
-	}()
+	go out.answerQueries(tty, gone)
 	at := out.waitFor(t, 0, "pending", 30*time.Second)
 	at = out.waitFor(t, at, "is failing", 30*time.Second) // the notice line, once
 	if _, err := tty.Write([]byte("q")); err != nil {

@@ -31,6 +31,26 @@ func (o *ptyOutput) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// answerQueries answers the terminal queries written to o on tty until gone closes. The
+// renderers ask the terminal for its background (OSC 11) and the cursor's place (DSR), and
+// wait seconds for answers a bare pty never gives: each is answered as a terminal does.
+func (o *ptyOutput) answerQueries(tty io.Writer, gone <-chan struct{}) {
+	answered := 0
+	for {
+		o.mu.Lock()
+		n, ch := strings.Count(o.b.String(), "\x1b[6n"), o.changed
+		o.mu.Unlock()
+		for ; answered < n; answered++ {
+			_, _ = tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x07\x1b[1;1R"))
+		}
+		select {
+		case <-ch:
+		case <-gone:
+			return
+		}
+	}
+}
+
 // waitFor waits until the output from offset on holds s, and returns where it ends.
 func (o *ptyOutput) waitFor(t *testing.T, offset int, s string, within time.Duration) int {
 	t.Helper()
@@ -90,25 +110,7 @@ func TestConsoleRestoresTheTerminalOnEverySignal(t *testing.T) {
 				<-gone
 			}()
 
-			// The renderers ask the terminal for its background (OSC 11) and the cursor's
-			// place (DSR), and wait seconds for answers a bare pty never gives: answer each
-			// as a terminal does.
-			go func() {
-				answered := 0
-				for {
-					out.mu.Lock()
-					n, ch := strings.Count(out.b.String(), "\x1b[6n"), out.changed
-					out.mu.Unlock()
-					for ; answered < n; answered++ {
-						_, _ = tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x07\x1b[1;1R"))
-					}
-					select {
-					case <-ch:
-					case <-gone:
-						return
-					}
-				}
-			}()
+			go out.answerQueries(tty, gone)
 			at := out.waitFor(t, 0, "\x1b[?1049h", 30*time.Second) // the console took the screen
 			at = out.waitFor(t, at, "pending", 30*time.Second)     // and drew the list
 			if c.sig == 0 {
