@@ -24,8 +24,19 @@ func TestConsoleSaysADeadWebhookAndWhatItLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A webhook that hangs up on every connection: each delivery fails at once. The port
+	// stays ours (a closed one may be taken by another process before the console posts).
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
 	dead := "http://" + l.Addr().String() + "/T0/SECRET"
-	_ = l.Close() // nothing listens there: connection refused
 	cmd := exec.Command(os.Args[0], "--demo", "--instances", "50", "--notify", dead)
 	cmd.Env = append(os.Environ(), listingChild+"=events", "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
