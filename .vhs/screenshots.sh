@@ -152,7 +152,7 @@ key Enter
 wait_for "> Redeploy 5 <"
 settle
 key Enter
-wait_for "batch of 5 started"
+wait_for "batch of 6 started"
 
 # 5. The task panel while the batch runs in waves: one member of the deployment set at a
 # time. The window shrinks to fit the six rows and the panel.
