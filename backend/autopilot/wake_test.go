@@ -27,35 +27,7 @@ rules:
 // autopilot side). Here Every never ends: only the wake at the lead time's start can
 // start the plan.
 func TestRunWakesWhenTheNextIsDueOnTheBackendsClock(t *testing.T) {
-	f, err := sim.ParseScenario("s.yaml", []byte(twoWeb), start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Parse("p.yaml", []byte(leadTwoHours))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewStepClock(start)
-	eng := sim.New(f, clock, sim.Options{Seed: 1})
-	b := &counting{Backend: sim.NewBackend(eng)}
-	never := func(time.Duration) <-chan time.Time { return nil }
-	h := fleet.New(backend.Guard(b), fleet.Options{Now: clock.Now, Wall: clock.Now, After: never, Until: eng.Until, NewEvery: -1})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := h.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ap, err := autopilot.New(h, autopilot.Options{Policy: pol, After: never})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub := h.Subscribe(ctx)
-	defer sub.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); ap.Run(ctx) }()
-	defer wg.Wait()
-	defer cancel()
+	clock, b, h, sub, _ := runOnStepClock(t, leadTwoHours)
 	// The first look finds web-1 due when its lead time begins: 6h − 2h from now.
 	due := start.Add(4 * time.Hour)
 	for deadline := time.After(30 * time.Second); ; {
@@ -91,35 +63,7 @@ func TestRunWakesWhenTheNextIsDueOnTheBackendsClock(t *testing.T) {
 // What a bound held (max_in_flight here) goes once the redeploy holding it ends, not at
 // the next look: Every is wall time, hours of a simulator at --sim-speed.
 func TestRunStartsWhatABoundHeldWhenItsRedeployEnds(t *testing.T) {
-	f, err := sim.ParseScenario("s.yaml", []byte(twoWeb), start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Parse("p.yaml", []byte(anyTime))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewStepClock(start)
-	eng := sim.New(f, clock, sim.Options{Seed: 1})
-	b := &counting{Backend: sim.NewBackend(eng)}
-	never := func(time.Duration) <-chan time.Time { return nil }
-	h := fleet.New(backend.Guard(b), fleet.Options{Now: clock.Now, Wall: clock.Now, After: never, Until: eng.Until, NewEvery: -1})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := h.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ap, err := autopilot.New(h, autopilot.Options{Policy: pol, After: never})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub := h.Subscribe(ctx)
-	defer sub.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); ap.Run(ctx) }()
-	defer wg.Wait()
-	defer cancel()
+	clock, b, h, sub, ctx := runOnStepClock(t, anyTime)
 	waitSent := func(n int, what string) {
 		t.Helper()
 		for deadline := time.After(30 * time.Second); len(b.sent()) < n; {
@@ -138,4 +82,42 @@ func TestRunStartsWhatABoundHeldWhenItsRedeployEnds(t *testing.T) {
 		h.StepPlans()
 	}
 	waitSent(2, "web-2, held by max_in_flight 1, was not started when web-1's redeploy ended")
+}
+
+// runOnStepClock runs an autopilot of policy pol over twoWeb on a stepped clock whose
+// Every never ends (After never fires): only a wake on the backend's clock (Until) or a
+// change the hub publishes makes it look. It stops when the test ends.
+func runOnStepClock(t *testing.T, pol string) (*sim.StepClock, *counting, *fleet.Hub, *fleet.Subscription, context.Context) {
+	t.Helper()
+	f, err := sim.ParseScenario("s.yaml", []byte(twoWeb), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Parse("p.yaml", []byte(pol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := sim.NewStepClock(start)
+	eng := sim.New(f, clock, sim.Options{Seed: 1})
+	b := &counting{Backend: sim.NewBackend(eng)}
+	never := func(time.Duration) <-chan time.Time { return nil }
+	h := fleet.New(backend.Guard(b), fleet.Options{Now: clock.Now, Wall: clock.Now, After: never, Until: eng.Until, NewEvery: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ap, err := autopilot.New(h, autopilot.Options{Policy: p, After: never})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := h.Subscribe(ctx)
+	t.Cleanup(sub.Close)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); ap.Run(ctx) }()
+	// Cleanups run last first: cancel, then wait for Run, then close the subscription.
+	t.Cleanup(wg.Wait)
+	t.Cleanup(cancel)
+	return clock, b, h, sub, ctx
 }
