@@ -375,9 +375,11 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if p.rec.OnePerZone && v.zones[it.ZoneID] != "" {
 			continue
 		}
-		if p.rec.InWindow && !inSlot(it, p.h.Now()) {
-			// Outside its window: it waits for the start the plan wakes at (nextWake). The
-			// clock is read again: the calls before this one may have taken minutes.
+		// The clock at the send, not at the start of the step: the calls before this one
+		// may have taken minutes. The window is checked, and the send stamped, on it.
+		at := p.h.Now()
+		if p.rec.InWindow && !inSlot(it, at) {
+			// Outside its window: it waits for the start the plan wakes at (nextWake).
 			continue
 		}
 		if v.groups.full(p.rec.Limits, p.rec.Groups[it.InstanceID]) != nil {
@@ -395,7 +397,7 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		if p.holdItem != nil {
 			// On the clock at the send, like the window: the calls before it may have
 			// taken minutes, and a queued item may have waited hours (a set, a pause).
-			if why := p.holdItem(*it, r, p.h.Now()); why != "" {
+			if why := p.holdItem(*it, r, at); why != "" {
 				it.Status, it.Reason, it.Ended, it.Deferred = ItemSkipped, "not sent now: "+why, now, true
 				p.emit(*it, now)
 				if err := p.save(); err != nil {
@@ -406,13 +408,13 @@ func (p *Plan) submitLocked(ctx context.Context, now time.Time) error {
 		}
 		// The intent is saved before the call: after a crash, a resumed plan knows this
 		// instance may have been sent, and reconciles instead of sending it again.
-		it.Status, it.Submitted = ItemSubmitting, now
+		it.Status, it.Submitted = ItemSubmitting, at
 		if err := p.save(); err != nil {
 			it.Status, it.Submitted = ItemQueued, time.Time{}
 			p.rec.Phase, p.rec.Stopped = PhasePaused, err.Error()
 			return err
 		}
-		p.emit(*it, now)
+		p.emit(*it, at)
 		inFlight++
 		p.peak = max(p.peak, inFlight)
 		if it.DeploymentSetID != "" {

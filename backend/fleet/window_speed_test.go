@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,18 +25,7 @@ func TestHubRunnerWakesAPlanAtItsWindowStartOnAFasterClock(t *testing.T) {
 	// As the commands build it on --demo: the backend's clock is the simulator's, waits
 	// for its instants are its Until, and the API's pace is the wall's.
 	h := New(w, Options{Now: clock.Now, Wall: wall.Now, After: fa.After, Until: eng.Until, NewEvery: -1, Interval: 24 * time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := h.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sub := h.Subscribe(ctx)
-	defer sub.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); h.Run(ctx) }()
-	defer wg.Wait()
-	defer cancel()
+	_, sub := runHub(t, h)
 	if _, err := h.StartPlan(ids("now", "later"), PlanOptions{InWindow: true, Identity: operator}); err != nil {
 		t.Fatal(err)
 	}

@@ -206,18 +206,7 @@ func TestHubRunnerWakesAPlanAtItsWindowStart(t *testing.T) {
 	w := &watch{Backend: sim.NewBackend(eng), eng: eng, meta: map[string]model.Instance{}, calls: map[string]int{}}
 	fa := &fakeAfter{asked: make(chan afterCall, 64)}
 	h := New(w, Options{Now: clock.Now, Wall: clock.Now, After: fa.After, NewEvery: -1, Interval: 24 * time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := h.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sub := h.Subscribe(ctx)
-	defer sub.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); h.Run(ctx) }()
-	defer wg.Wait()
-	defer cancel()
+	_, sub := runHub(t, h)
 	if _, err := h.StartPlan(ids("now", "later"), PlanOptions{InWindow: true, Identity: operator}); err != nil {
 		t.Fatal(err)
 	}
@@ -468,4 +457,23 @@ func TestParseGroupLimit(t *testing.T) {
 			t.Errorf("%q: String %q reads back as %+v", tc.in, got.String(), back)
 		}
 	}
+}
+
+// runHub refreshes h and runs it until the test ends, with a subscription to wait on.
+func runHub(t *testing.T, h *Hub) (context.Context, *Subscription) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub := h.Subscribe(ctx)
+	t.Cleanup(sub.Close)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); h.Run(ctx) }()
+	// Cleanups run last first: cancel, then wait for Run, then close the subscription.
+	t.Cleanup(wg.Wait)
+	t.Cleanup(cancel)
+	return ctx, sub
 }
