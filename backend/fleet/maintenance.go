@@ -63,6 +63,14 @@ func (h *Hub) Maintenance(ctx context.Context, id string) (model.MaintenanceAttr
 		return e.attr, nil
 	}
 	ch := c.reads.DoChan(id, func() (any, error) {
+		// A session that missed the cache just as a read ended comes here after the read
+		// was forgotten: the read's answer is in the cache by then, and costs no call.
+		c.mu.Lock()
+		e, ok := c.entries[id]
+		c.mu.Unlock()
+		if ok && h.opt.Wall().Sub(e.read) < MaintenanceTTL {
+			return e.attr, nil
+		}
 		rctx, cancel := context.WithTimeout(h.base, maintenanceTimeout)
 		defer cancel()
 		var got []model.MaintenanceAttribute

@@ -67,14 +67,15 @@ func TestUnknownKeyPasswordAndNoPTYAreRefused(t *testing.T) {
 	}
 }
 
-// openDialogAndConfirm presses R on the first row, tabs to Redeploy and confirms.
+// openDialogAndConfirm presses R on the first row, tabs to Redeploy and confirms. The
+// tab is pressed until it takes: a dialog ignores keys until its settle message is in,
+// which even without timers races a key the client sends once the dialog shows (a tab
+// taken before it was dropped under load: the focus stayed on Cancel).
 func openDialogAndConfirm(t *testing.T, c *sshtest.Client) {
 	t.Helper()
 	c.Type("R")
 	c.Out.WaitFor(t, "dialog", "ForceStop:")
-	from := c.Out.Len()
-	c.Type("\t")
-	c.Out.WaitForAfter(t, from, "Redeploy focused", "> Redeploy <")
+	c.Out.PressUntil(t, c.Stdin, "\t", regexp.MustCompile(`> Redeploy <`))
 	c.Out.Choose(t, c.Stdin, regexp.MustCompile(`redeploy submitted|started: task`))
 }
 
