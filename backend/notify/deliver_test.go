@@ -159,9 +159,7 @@ func TestOnlyNetworkErrors429And5xxAreRetried(t *testing.T) {
 // TestANetworkErrorIsRetriedUntilTheRetriesAreSpent, and the log names the webhook's host
 // only: its path and query often hold its secret.
 func TestANetworkErrorIsRetriedUntilTheRetriesAreSpent(t *testing.T) {
-	wh := newWebhook(t, nil)
-	url := wh.srv.URL + "/services/T0/B0/SECRET1?token=SECRET2"
-	wh.srv.Close() // nothing listens there any more: connection refused
+	url := hangUp(t) + "/services/T0/B0/SECRET1?token=SECRET2"
 	timer := newStepTimer()
 	var logs bytes.Buffer
 	n, err := notify.New(notify.Options{URL: url, NewTimer: timer.timer,

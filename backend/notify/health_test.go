@@ -140,24 +140,8 @@ func TestAFailingSpellEndsWithOneRecoveredNote(t *testing.T) {
 // stayed blank for 5.2 s while the notifier waited to retry. Drain ends the wait at once,
 // tries nothing more on a failing webhook, and counts what it left.
 func TestDrainDoesNotWaitOutTheBackOff(t *testing.T) {
-	// A webhook that hangs up on every connection: each attempt fails at once. The port
-	// stays ours (a closed one may be taken by another process before the notifier posts).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
 	timer := newStepTimer()
-	n, err := notify.New(notify.Options{URL: "http://" + l.Addr().String() + "/hook", NewTimer: timer.timer})
+	n, err := notify.New(notify.Options{URL: hangUp(t) + "/hook", NewTimer: timer.timer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,4 +200,26 @@ func TestNewRefusesAPortOutOfRangeOrNoHost(t *testing.T) {
 	if _, err := notify.New(notify.Options{URL: "http://127.0.0.1:65535/x"}); err != nil {
 		t.Error(err)
 	}
+}
+
+// hangUp is the base URL of a webhook that hangs up on every connection: each attempt
+// fails at once with a network error. Its port stays the test's (a closed one may be taken
+// by another process before the notifier posts, and answer).
+func hangUp(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	return "http://" + l.Addr().String()
 }
