@@ -88,7 +88,13 @@ type Autopilot struct {
 	told map[string]string
 	// held are its plans it paused itself (or found paused) when it paused: a resume
 	// continues them, and their pause is no new failure.
-	held   map[string]bool
+	held map[string]bool
+	// looked is how many of its redeploys the last look counted in flight, with the ones
+	// it started itself: a snapshot that shows fewer says one ended, and what a bound held
+	// may go (Run). Counted at the look, not after it: a redeploy that ended between the
+	// look and a count after it would leave nothing to compare with, and the held one
+	// waited for Every.
+	looked int
 	status fleet.AutopilotStatus
 	// state is Options.State.
 	state string
@@ -207,7 +213,9 @@ func (a *Autopilot) Run(ctx context.Context) {
 		a.Tick(ctx)
 		timer := a.after(a.every)
 		due := a.dueAt()
-		inFlight := a.ownInFlight(a.h.Snapshot())
+		a.mu.Lock()
+		inFlight := a.looked
+		a.mu.Unlock()
 	wait:
 		for {
 			select {
@@ -443,13 +451,18 @@ func (a *Autopilot) Tick(ctx context.Context) {
 	if forgot {
 		a.save()
 	}
-	notices = append(notices, a.start(d.start)...)
+	started, told := a.start(d.start)
+	notices = append(notices, told...)
+	a.mu.Lock()
+	a.looked = inFlight + started
+	a.mu.Unlock()
 	a.publish()
 	a.tell(notices)
 }
 
-// start starts one hub plan per rule for the picks.
-func (a *Autopilot) start(picks []pick) (notices [][2]string) {
+// start starts one hub plan per rule for the picks, and counts the instances of the plans
+// it started.
+func (a *Autopilot) start(picks []pick) (started int, notices [][2]string) {
 	var order []*policy.Rule
 	byRule := map[*policy.Rule][]string{}
 	for _, p := range picks {
@@ -484,10 +497,11 @@ func (a *Autopilot) start(picks []pick) (notices [][2]string) {
 		a.mu.Lock()
 		a.plans[st.ID] = r.Name
 		a.mu.Unlock()
+		started += len(ids)
 		a.log.Info("autopilot started a plan", "autopilot", safetext.Log(who.Name), "rule", safetext.Log(r.Name), "plan", st.ID, "instances", ids)
 		notices = append(notices, [2]string{NoticePlanStarted, fmt.Sprintf("%s started plan %s under rule %q: %v", who.Name, st.ID, r.Name, ids)})
 	}
-	return notices
+	return started, notices
 }
 
 // holdPlan is its plans' PlanOptions.Hold: its pause stops their next send.

@@ -84,10 +84,46 @@ func TestRunStartsWhatABoundHeldWhenItsRedeployEnds(t *testing.T) {
 	waitSent(2, "web-2, held by max_in_flight 1, was not started when web-1's redeploy ended")
 }
 
+// The redeploy that holds a bound may end before the look that sent it is over (the
+// hub's tracker runs beside it): a count of what is in flight taken after the look saw
+// none, and the held one waited for Every (1 in ~40 runs of the test above under load).
+// Here it ends, deterministically, while the look is still telling that it started.
+func TestRunStartsWhatABoundHeldWhenItsRedeployEndsDuringTheLook(t *testing.T) {
+	started, resume := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(o *autopilot.Options) {
+		o.OnNotice = func(kind, _ string) {
+			if kind == autopilot.NoticePlanStarted {
+				once.Do(func() { close(started); <-resume })
+			}
+		}
+	}
+	clock, b, h, sub, ctx := runOnStepClock(t, anyTime, hold)
+	<-started
+	if got := b.sent(); len(got) != 1 {
+		t.Fatalf("the first look sent %v", got)
+	}
+	// web-1's redeploy ends, and the tracker sees it, before the look returns.
+	for range 40 {
+		clock.Advance(time.Minute)
+		h.PollTasks(ctx)
+		h.StepPlans()
+	}
+	close(resume)
+	for deadline := time.After(30 * time.Second); len(b.sent()) < 2; {
+		select {
+		case <-sub.C():
+		case <-deadline:
+			t.Fatalf("web-2, held by max_in_flight 1, was not started when web-1's redeploy ended: sent %v", b.sent())
+		}
+	}
+}
+
 // runOnStepClock runs an autopilot of policy pol over twoWeb on a stepped clock whose
 // Every never ends (After never fires): only a wake on the backend's clock (Until) or a
-// change the hub publishes makes it look. It stops when the test ends.
-func runOnStepClock(t *testing.T, pol string) (*sim.StepClock, *counting, *fleet.Hub, *fleet.Subscription, context.Context) {
+// change the hub publishes makes it look. opts change its Options. It stops when the test
+// ends.
+func runOnStepClock(t *testing.T, pol string, opts ...func(*autopilot.Options)) (*sim.StepClock, *counting, *fleet.Hub, *fleet.Subscription, context.Context) {
 	t.Helper()
 	f, err := sim.ParseScenario("s.yaml", []byte(twoWeb), start)
 	if err != nil {
@@ -107,7 +143,11 @@ func runOnStepClock(t *testing.T, pol string) (*sim.StepClock, *counting, *fleet
 	if err := h.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ap, err := autopilot.New(h, autopilot.Options{Policy: p, After: never})
+	o := autopilot.Options{Policy: p, After: never}
+	for _, f := range opts {
+		f(&o)
+	}
+	ap, err := autopilot.New(h, o)
 	if err != nil {
 		t.Fatal(err)
 	}
