@@ -195,7 +195,12 @@ func (m *Model) headerLine() string {
 		segs = append(segs, headerSeg{text: safetext.Terminal(id.Name) + " (" + string(id.Role) + ")", sep: " │ "})
 	}
 	for _, mk := range m.freshMarks() {
-		segs = append(segs, headerSeg{text: mk, sep: " │ "})
+		sg := headerSeg{text: mk, sep: " │ "}
+		if strings.Contains(mk, throttledMark) {
+			// "THROTTLED" alone says it on a narrow screen.
+			sg.short, sg.drop = m.st.Warn.On("THROTTLED"), 3
+		}
+		segs = append(segs, sg)
 	}
 	if !m.deps.Identity.CanRedeploy() {
 		segs = append(segs, headerSeg{text: m.st.Warn.On("READ-ONLY"), sep: " │ "})
@@ -213,6 +218,11 @@ func (m *Model) headerLine() string {
 		segs = append(segs, headerSeg{text: "not loaded yet", sep: " · "})
 	default:
 		c := m.list.Counts() // the session's :region scope, if it has one
+		if ld, ok := loadingSeg(m.snap.Fresh); ok {
+			// Before the counts it qualifies, and it outlasts them in a narrow header: a
+			// half-loaded fleet must never look complete (tester2 #5).
+			segs = append(segs, ld)
+		}
 		segs = append(segs,
 			headerSeg{text: common.Thousands(c.Pending) + " pending", sep: " · "},
 			headerSeg{text: common.Thousands(c.Blocked) + " blocked", drop: 5, sep: " · "},
@@ -287,13 +297,28 @@ func (m *Model) dialogGoneLine() string {
 	return safetext.Terminal(m.dialogGone) + " changed while the dialog was open; nothing was done — esc or enter to go on"
 }
 
+// loadingSeg is the first listing's progress while some region was never listed: the
+// counts after it are of the regions listed so far. It never leaves a narrow header; at
+// step 3 it takes its short form.
+func loadingSeg(f fleet.Freshness) (headerSeg, bool) {
+	if f.Loaded >= f.Regions {
+		return headerSeg{}, false
+	}
+	n := common.Itoa(f.Loaded) + "/" + common.Itoa(f.Regions)
+	return headerSeg{text: "loading " + n + " regions", short: "loading " + n, drop: 3, sep: " · "}, true
+}
+
 // freshSegs say how fresh the data is, per kind (fleet.Freshness): when every region was
 // last asked what is new, and when the full listing (events that ended, attributes that
-// changed) last finished, with its period when it is longer than the usual two minutes;
-// while the first listing goes region by region, how far it is. They leave a narrow header
-// with "updated" did (drop 2), the first listing's progress after them (drop 3).
+// changed) last finished, with its period when it is longer than the usual two minutes.
+// They leave a narrow header with "updated" did (drop 2). While the first listing goes
+// region by region (loadingSeg says how far) they say nothing: a time of the regions
+// listed so far would read as the whole fleet's.
 func freshSegs(s *fleet.Snapshot, wall time.Time) []headerSeg {
 	f := s.Fresh
+	if f.Loaded < f.Regions {
+		return nil
+	}
 	listed := f.Full // the region listed longest ago
 	if listed.IsZero() {
 		listed = s.Updated
@@ -303,15 +328,14 @@ func freshSegs(s *fleet.Snapshot, wall time.Time) []headerSeg {
 		full += " (every " + model.FormatDuration(f.FullEvery) + ")"
 	}
 	var segs []headerSeg
-	if f.Loaded < f.Regions {
-		// The first listing shows region by region: the counts are of those listed so far.
-		segs = append(segs, headerSeg{text: "loading " + common.Itoa(f.Loaded) + "/" + common.Itoa(f.Regions) + " regions", drop: 3, sep: " · "})
-	}
 	if !f.NewEvents.IsZero() {
 		segs = append(segs, headerSeg{text: "new " + model.FormatDuration(wall.Sub(f.NewEvents)), drop: 2, sep: " · "})
 	}
 	return append(segs, headerSeg{text: full, drop: 2, sep: " · "})
 }
+
+// throttledMark is the header's mark while ECS answers Throttling.
+const throttledMark = "THROTTLED: slower refresh"
 
 // freshMarks are the header's marks for late data: STALE when the full listing failed or
 // is late, STALE NEW when the look for new events is, THROTTLED when ECS answered
@@ -329,7 +353,7 @@ func (m *Model) freshMarks() []string {
 		marks = append(marks, m.st.Bad.On("STALE NEW"))
 	}
 	if s.Fresh.Throttled {
-		marks = append(marks, m.st.Warn.On("THROTTLED: slower refresh"))
+		marks = append(marks, m.st.Warn.On(throttledMark))
 	}
 	return marks
 }
