@@ -40,4 +40,6 @@ func TestHeaderHalfLoaded(t *testing.T) {
 	}
 }
 
-func itoaW(w int) string { return map[int]string{200: "200", 120: "120", 80: "80", 60: "60", 40: "40"}[w] }
+func itoaW(w int) string {
+	return map[int]string{200: "200", 120: "120", 80: "80", 60: "60", 40: "40"}[w]
+}
