@@ -92,6 +92,11 @@ type Deps struct {
 	// the terminal's brackets) from typing. nil: time.Now, except with the timers off
 	// (Tick < 0), where tests send keys at machine speed: there nil turns it off.
 	KeyClock func() time.Time
+	// Unbudgeted says the backend keeps no API budget (--demo, --scenario: the simulator
+	// answers in-process and paces nothing): the header says so beside the cadence the hub
+	// plans from --api-budget, which a listing asked for with r or the first one does not
+	// wait for (tester2 #7).
+	Unbudgeted bool
 	// Regions are the regions the backend has, which :region may name (model.CheckRegion,
 	// as --region); nil when not known here: then only a region id's shape is checked.
 	Regions []string

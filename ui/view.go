@@ -228,6 +228,11 @@ func (m *Model) headerLine() string {
 			headerSeg{text: common.Thousands(c.Blocked) + " blocked", drop: 5, sep: " · "},
 			headerSeg{text: common.Thousands(c.InProgress) + " in progress", drop: 4, sep: " · "})
 		segs = append(segs, freshSegs(m.snap, m.wall)...)
+		if m.deps.Unbudgeted {
+			// The cadence "listed" shows is the hub's plan; r and the first listing spend
+			// at once here, where no budget holds a call.
+			segs = append(segs, headerSeg{text: "demo: no API budget", drop: 2, sep: " · "})
+		}
 	}
 	join := func() string {
 		var b strings.Builder

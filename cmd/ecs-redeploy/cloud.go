@@ -18,7 +18,8 @@ func addCloudFlags(root *cobra.Command, g *globalOptions) {
 	pf.StringVar(&g.MetadataRole, "ecs-metadata-role", "",
 		"use the RAM role ROLE of the ECS instance this runs on (asks the metadata service at 100.100.100.200; default: ALIBABA_CLOUD_ECS_METADATA, never probed otherwise)")
 	pf.DurationVar(&g.APITimeout, "api-timeout", 10*time.Second, "time limit of one ECS API call, reply included")
-	pf.Float64Var(&g.APIBudget, "api-budget", aliyun.DefaultBudget,
+	g.APIBudget = aliyun.DefaultBudget
+	pf.Var(&floatFlag{p: &g.APIBudget, min: minBudget, max: maxBudget, want: budgetWant}, "api-budget",
 		"CALLS/MIN: the most ECS API calls a minute, over every region and action; the console refreshes what changes often and the full listing as rarely as this requires (the account's quota is shared with every other tool); events, one listing, keeps one only when this is given")
 }
 
@@ -92,14 +93,22 @@ func oneShotBudget(cmd *cobra.Command, g *globalOptions) {
 // one round of cheap questions over a handful of regions a minute.
 const minBudget = 10
 
+// maxBudget is the largest --api-budget: far above any account's ECS quota, so a larger
+// number is a typo.
+const maxBudget = 1_000_000
+
+// budgetWant is what --api-budget accepts, in its refusal. There is no "no budget" value
+// (docs/real-account.md): a one-shot command without the flag keeps none (oneShotBudget).
+var budgetWant = fmt.Sprintf("calls a minute, a number from %d to %d, e.g. --api-budget %d (the default)", minBudget, maxBudget, aliyun.DefaultBudget)
+
 // checkBudget refuses an --api-budget the console cannot work within; 0 (options built
 // without the flag) is the default.
 func checkBudget(perMinute *float64) error {
 	if *perMinute == 0 {
 		*perMinute = aliyun.DefaultBudget
 	}
-	if *perMinute < minBudget {
-		return usageError{fmt.Errorf("--api-budget must be at least %d calls a minute, got %g (default %d)", minBudget, *perMinute, aliyun.DefaultBudget)}
+	if !(*perMinute >= minBudget && *perMinute <= maxBudget) { // NaN too
+		return usageError{fmt.Errorf("--api-budget %g: expected %s", *perMinute, budgetWant)}
 	}
 	return nil
 }

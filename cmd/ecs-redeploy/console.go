@@ -86,6 +86,8 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		Identity: g.localIdentity(),
 		Context:  ctx,
 		NoMouse:  g.NoMouse,
+		// The simulator answers in-process: no budget paces its calls.
+		Unbudgeted: e.Engine != nil,
 	}
 	// ctrl+s saves what the view shows here, where the console was started.
 	if wd, err := os.Getwd(); err == nil {

@@ -145,6 +145,10 @@ func flagError(err error) error {
 	if !errors.As(err, &ive) {
 		return err
 	}
+	var fre floatRangeError
+	if errors.As(err, &fre) {
+		return fmt.Errorf("--%s %q: %w", ive.GetFlag().Name, ive.GetValue(), fre)
+	}
 	want := "a value of type " + ive.GetFlag().Value.Type()
 	switch ive.GetFlag().Value.Type() {
 	case "int", "int64", "int32", "uint", "uint64":
@@ -219,8 +223,8 @@ Run it on the built-in simulator, no credentials needed:
 	pf.Int64Var(&g.Seed, "seed", 1, "simulator: seed of the generated fleet")
 	pf.IntVar(&g.Instances, "instances", 60, "simulator: number of instances with pending events")
 	pf.StringVar(&g.Scenario, "scenario", "", "simulator: load the fleet from a YAML or JSON scenario file (implies --demo)")
-	pf.Float64Var(&g.SimSpeed, "sim-speed", 1, "simulator: clock speed (60 runs a 10-minute redeploy in 10s)")
-	pf.Float64Var(&g.FailureRate, "sim-failure-rate", 0, "simulator: fraction of redeploys that fail and roll back (0..1)")
+	finiteFloatVar(pf, &g.SimSpeed, "sim-speed", 1, "simulator: clock speed (60 runs a 10-minute redeploy in 10s)")
+	finiteFloatVar(pf, &g.FailureRate, "sim-failure-rate", 0, "simulator: fraction of redeploys that fail and roll back (0..1)")
 	pf.StringSliceVar(&g.Regions, "region", nil, "regions to scope to: a list (cn-hangzhou,cn-beijing) or all")
 	pf.StringVar(&g.Profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: ALIBABA_CLOUD_PROFILE or current)")
 	pf.StringVar(&g.Endpoint, "endpoint", "", "ECS endpoint HOST:PORT over plain HTTP, e.g. a sim-server (default: ALIBABA_CLOUD_ENDPOINT)")

@@ -205,6 +205,7 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	}
 	if e.Engine != nil {
 		opt.Regions = regionIDs(e.Engine)
+		opt.Unbudgeted = true
 	}
 	srv, err := serve.New(opt)
 	if err != nil {

@@ -60,16 +60,16 @@ command line is visible to every local user in ps; prefer the file or the enviro
 	fl.StringVar(&o.AccessKeyID, "access-key-id", "", "AccessKeyId clients must sign with (default: ALIBABA_CLOUD_ACCESS_KEY_ID, else generated)")
 	fl.StringVar(&o.AccessKeySecretFile, "access-key-secret-file", "", "file holding the AccessKeySecret clients must sign with (default: ALIBABA_CLOUD_ACCESS_KEY_SECRET, else generated)")
 	fl.StringVar(&o.AccessKeySecret, "access-key-secret", "", "AccessKeySecret on the command line: visible to every local user in ps; prefer --access-key-secret-file or ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-	fl.Float64Var(&o.Faults.ThrottleRate, "throttle-rate", 0, "fault: fraction of calls answered 400 Throttling (0..1)")
+	finiteFloatVar(fl, &o.Faults.ThrottleRate, "throttle-rate", 0, "fault: fraction of calls answered 400 Throttling (0..1)")
 	fl.DurationVar(&o.Faults.RetryAfter, "retry-after", time.Second, "fault: x-acs-retry-after advertised on throttled replies (0: no header)")
-	fl.Float64Var(&o.Faults.ServerErrorRate, "server-error-rate", 0, "fault: fraction of calls answered 500 InternalError (0..1)")
-	fl.Float64Var(&o.Faults.HangRate, "hang-rate", 0, "fault: fraction of calls that never answer (0..1)")
-	fl.Float64Var(&o.Faults.LostReplyRate, "lost-reply-rate", 0, "fault: fraction of calls applied whose reply is then lost: a 503 or a dropped connection (0..1)")
-	fl.Float64Var(&o.Faults.BadReplyRate, "bad-reply-rate", 0, "fault: fraction of calls applied whose reply then proves nothing (see --bad-reply) (0..1)")
+	finiteFloatVar(fl, &o.Faults.ServerErrorRate, "server-error-rate", 0, "fault: fraction of calls answered 500 InternalError (0..1)")
+	finiteFloatVar(fl, &o.Faults.HangRate, "hang-rate", 0, "fault: fraction of calls that never answer (0..1)")
+	finiteFloatVar(fl, &o.Faults.LostReplyRate, "lost-reply-rate", 0, "fault: fraction of calls applied whose reply is then lost: a 503 or a dropped connection (0..1)")
+	finiteFloatVar(fl, &o.Faults.BadReplyRate, "bad-reply-rate", 0, "fault: fraction of calls applied whose reply then proves nothing (see --bad-reply) (0..1)")
 	fl.StringVar(&o.BadReply, "bad-reply", string(sim.BadReplyGateway), `fault: what --bad-reply-rate answers: 502 (a gateway's HTML page), {} (200 {}), or empty (200, no body)`)
 	fl.StringSliceVar(&o.Faults.Actions, "fault-actions", nil, "fault: apply the rate faults only to these actions (e.g. RedeployInstance,DescribeTasks; default all)")
 	fl.DurationVar(&o.Faults.Latency, "latency", 0, "fault: delay added to every call")
-	fl.Float64Var(&o.Faults.RegionQPS, "region-qps", 0, "fault: calls per second per region and action before Throttling, on the simulator's clock (0: no limit)")
+	finiteFloatVar(fl, &o.Faults.RegionQPS, "region-qps", 0, "fault: calls per second per region and action before Throttling, on the simulator's clock (0: no limit)")
 	return cmd
 }
 
