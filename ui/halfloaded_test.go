@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
 )
 
@@ -57,4 +58,29 @@ func TestHeaderDemoUnbudgeted(t *testing.T) {
 			t.Errorf("width %d: header %q does not say the demo is unbudgeted", w, line)
 		}
 	}
+}
+
+// A listing waiting on a network that does not answer says so, how long it has waited
+// and when it gives up, instead of a bare "loading the fleet…" (tester2 #16).
+func TestLoadingSaysItWaits(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	h := newHarness(t, sim.Options{}, false)
+	m := New(Deps{Fleet: h.view, Now: clock.Now, Wall: clock.Now, Renderer: asciiRenderer(),
+		Identity: h.id, Tick: -1, GivesUpAfter: 31 * time.Second})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	loading := &fleet.Snapshot{Loading: true, Since: clock.Now()}
+	m.Update(snapshotMsg{loading})
+	if v := m.View(); !strings.Contains(v, "loading the fleet") || strings.Contains(v, "waiting") {
+		t.Fatalf("at once: want a bare loading line, got\n%s", v)
+	}
+	clock.Advance(12 * time.Second)
+	m.Update(clockMsg{})
+	v := m.View()
+	for _, want := range []string{"waiting 12s for ECS to answer", "gives up", "after about 31s"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("after 12s the screen lacks %q:\n%s", want, v)
+		}
+	}
+	golden.RequireEqual(t, []byte(v))
 }

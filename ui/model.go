@@ -92,6 +92,10 @@ type Deps struct {
 	// the terminal's brackets) from typing. nil: time.Now, except with the timers off
 	// (Tick < 0), where tests send keys at machine speed: there nil turns it off.
 	KeyClock func() time.Time
+	// GivesUpAfter is about how long the backend takes to give up on a read that never
+	// answers, retries included (aliyun.GivesUpAfter of --api-timeout); zero for the
+	// simulator in process. While the first listing waits, the list says so (tester2 #16).
+	GivesUpAfter time.Duration
 	// Unbudgeted says the backend keeps no API budget (--demo, --scenario: the simulator
 	// answers in-process and paces nothing): the header says so beside the cadence the hub
 	// plans from --api-budget, which a listing asked for with r or the first one does not

@@ -111,6 +111,7 @@ func (m *Model) View() string {
 		body = m.log
 	}
 	if body == nil {
+		m.list.LoadingNote = m.loadingNote()
 		m.list.Render(&b) // the hot path: no second copy of the rows
 	} else {
 		b.WriteString(body.View())
@@ -361,4 +362,24 @@ func (m *Model) freshMarks() []string {
 		marks = append(marks, m.st.Warn.On(throttledMark))
 	}
 	return marks
+}
+
+// loadingNote says, while the first listing waits 3 s or more, how long it has waited
+// for ECS to answer and when a backend that never answers gives up (Deps.GivesUpAfter):
+// a network that does not answer must not look like a slow listing (tester2 #16).
+func (m *Model) loadingNote() []string {
+	s := m.snap
+	if s == nil || !s.Loading || s.Since.IsZero() {
+		return nil
+	}
+	waited := m.wall.Sub(s.Since)
+	if waited < 3*time.Second {
+		return nil
+	}
+	note := []string{"  waiting " + model.FormatDuration(waited) + " for ECS to answer"}
+	if g := m.deps.GivesUpAfter; g > 0 {
+		note = append(note, "  a call that does not answer is tried again; the listing gives up",
+			"  after about "+model.FormatDuration(g)+" (--api-timeout) and says why")
+	}
+	return note
 }

@@ -79,3 +79,18 @@ func (b *Backend) PendingEvents(ctx context.Context, q backend.EventQuery) ([]mo
 	})
 	return out, err
 }
+
+// DefaultRetries is how many times a read is retried after a 5xx, a timeout or a transport
+// error (Options.Retries).
+const DefaultRetries = 2
+
+// GivesUpAfter is about how long a read that never answers takes to fail with the default
+// retries: every attempt waits timeout, and the backoffs between them (200 ms, doubling)
+// add a little. The console says it while the first listing waits (tester2 #16).
+func GivesUpAfter(timeout time.Duration) time.Duration {
+	d := time.Duration(DefaultRetries+1) * timeout
+	for i, b := 0, 200*time.Millisecond; i < DefaultRetries; i, b = i+1, 2*b {
+		d += b
+	}
+	return d
+}

@@ -142,7 +142,7 @@ func New(o Options) (*Backend, error) {
 		o.Region = "cn-hangzhou"
 	}
 	if o.Retries == 0 {
-		o.Retries = 2
+		o.Retries = DefaultRetries
 	}
 	o.Retries = max(o.Retries, 0)
 	if o.ThrottleRetries == 0 {

@@ -226,6 +226,8 @@ type Hub struct {
 	b   backend.Backend
 	opt Options
 	log *slog.Logger
+	// since is when the hub was made (Snapshot.Since).
+	since time.Time
 
 	// calls run on base, never on a session's context. inCalls counts them too, and
 	// planned is set once a plan is registered, so that Drain knows without the lock
@@ -315,7 +317,8 @@ func New(b backend.Backend, opt Options) *Hub {
 		dirty:      map[string]struct{}{},
 		subs:       map[*Subscription]struct{}{},
 	}
-	h.snap = &Snapshot{Scope: slices.Clone(opt.Regions), Loading: true}
+	h.since = opt.Wall()
+	h.snap = &Snapshot{Scope: slices.Clone(opt.Regions), Loading: true, Since: h.since}
 	return h
 }
 

@@ -28,6 +28,7 @@ func (h *Hub) publishLocked() {
 		Err:     h.refreshErr,
 		TaskErr: errors.Join(h.taskErr, h.elsewhereErr),
 		Loading: h.updated.IsZero() && h.refreshErr == nil,
+		Since:   h.since,
 		Fresh:   h.freshnessLocked(),
 	}
 	// The rows are replaced, never changed: the same rows have the same counts, and a

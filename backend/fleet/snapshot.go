@@ -34,6 +34,9 @@ type Snapshot struct {
 	TaskErr error
 	// Loading is true until the first refresh answers.
 	Loading bool
+	// Since is when the hub was made, on the wall clock: while Loading, how long the first
+	// listing has waited.
+	Since time.Time
 	// Fresh says how fresh each kind of data is (new events, the full listing) and how
 	// often each is asked (cadence.go).
 	Fresh Freshness

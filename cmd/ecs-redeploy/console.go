@@ -89,6 +89,9 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 		// The simulator answers in-process: no budget paces its calls.
 		Unbudgeted: e.Engine != nil,
 	}
+	if e.Engine == nil {
+		deps.GivesUpAfter = aliyun.GivesUpAfter(g.APITimeout)
+	}
 	// ctrl+s saves what the view shows here, where the console was started.
 	if wd, err := os.Getwd(); err == nil {
 		deps.SaveDir = wd

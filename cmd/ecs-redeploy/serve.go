@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/fleet/metrics"
 	"ecs-redeploy/model/safetext"
@@ -206,6 +207,8 @@ func runServe(ctx context.Context, logw io.Writer, g *globalOptions, o *serveOpt
 	if e.Engine != nil {
 		opt.Regions = regionIDs(e.Engine)
 		opt.Unbudgeted = true
+	} else {
+		opt.GivesUpAfter = aliyun.GivesUpAfter(g.APITimeout)
 	}
 	srv, err := serve.New(opt)
 	if err != nil {

@@ -42,6 +42,9 @@ type Options struct {
 	// Unbudgeted is ui.Deps.Unbudgeted: the backend is the simulator, which keeps no API
 	// budget.
 	Unbudgeted bool
+	// GivesUpAfter is ui.Deps.GivesUpAfter: how long the backend takes to give up on a
+	// read that never answers.
+	GivesUpAfter time.Duration
 	// Now is the backend's clock (the simulator's on --demo); Wall is the wall clock for
 	// "new/listed Ns ago". Both default to time.Now.
 	Now, Wall func() time.Time
@@ -342,15 +345,16 @@ func (s *Server) recheckSessions() {
 // subscription and its waits, never a RedeployInstance call (the hub owns those).
 func (s *Server) newModel(sess ssh.Session, id backend.Identity, r *lipgloss.Renderer) (tea.Model, func()) {
 	m := ui.New(ui.Deps{
-		Fleet:      s.fleet,
-		Now:        s.opt.Now,
-		Wall:       s.opt.Wall,
-		Renderer:   r,
-		Identity:   id,
-		Context:    sess.Context(),
-		Tick:       s.opt.Tick,
-		Regions:    s.opt.Regions,
-		Unbudgeted: s.opt.Unbudgeted,
+		Fleet:        s.fleet,
+		Now:          s.opt.Now,
+		Wall:         s.opt.Wall,
+		Renderer:     r,
+		Identity:     id,
+		Context:      sess.Context(),
+		Tick:         s.opt.Tick,
+		Regions:      s.opt.Regions,
+		Unbudgeted:   s.opt.Unbudgeted,
+		GivesUpAfter: s.opt.GivesUpAfter,
 		// The hub is the server's: a session that quits or drops leaves its redeploys
 		// and batches running.
 		Shared: true,

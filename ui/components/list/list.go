@@ -86,7 +86,10 @@ func SortColumns() []string {
 // only when its data, its countdown text, its marks or the width change.
 type Model struct {
 	common.Common
-	snap *fleet.Snapshot
+	// LoadingNote are lines under "loading the fleet…": how long the first listing has
+	// waited for ECS and when it gives up; the root sets them each second (tester2 #16).
+	LoadingNote []string
+	snap        *fleet.Snapshot
 	// input is the filter field; filtering is true while it has the keyboard.
 	input     textinput.Model
 	filtering bool
@@ -829,7 +832,7 @@ func (l *Model) Render(b *strings.Builder) {
 	st := l.Styles
 	switch {
 	case l.snap == nil || l.snap.Loading:
-		b.WriteString(l.lines(l.Height, "", "  loading the fleet…"))
+		b.WriteString(l.lines(l.Height, append([]string{"", "  loading the fleet…"}, l.LoadingNote...)...))
 		b.WriteByte('\n')
 		return
 	case l.Len() == 0:
