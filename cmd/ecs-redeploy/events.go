@@ -54,11 +54,15 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			if !inDeadlineOrder(ins) {
 				model.SortByDeadline(ins)
 			}
+			underWay, err := redeploysUnderWay(cmd.Context(), e.Backend, ins)
+			if err != nil {
+				return fmt.Errorf("listing events: %w", err)
+			}
 			now := e.Now()
 			if asJSON {
-				return eventsjson.Write(cmd.OutOrStdout(), len(ins), func(i int) eventsjson.Row { return eventsjson.FromInstance(&ins[i], now) })
+				return eventsjson.Write(cmd.OutOrStdout(), len(ins), func(i int) eventsjson.Row { return eventsRowOf(&ins[i], now, underWay) })
 			}
-			return writeEventsTable(cmd.OutOrStdout(), ins, now)
+			return writeEventsTable(cmd.OutOrStdout(), ins, now, underWay)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in docs/cli.md)")
@@ -81,7 +85,7 @@ func inDeadlineOrder(ins []model.Instance) bool {
 // RunE): at 100,000 instances the instances alone are about 140 MiB.
 const listingHeapTarget = 256 << 20
 
-func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
+func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time, underWay map[string]string) error {
 	if len(ins) == 0 {
 		_, err := fmt.Fprintln(w, "No instance has a pending system event.")
 		return err
@@ -90,11 +94,16 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 	// name (数据库-主-01) as one column a character and misaligns every column after it.
 	table := make([][]string, 0, len(ins)+1)
 	table = append(table, []string{"DEADLINE", "INSTANCE", "NAME", "ZONE", "STATUS", "EVENT", "EVENT STATUS", "REDEPLOY", "WARNINGS"})
-	blocked, unanswered := 0, 0
+	blocked, unanswered, inProgress := 0, 0, 0
 	for i := range ins {
-		r := eventsjson.FromInstance(&ins[i], now)
+		r := eventsRowOf(&ins[i], now, underWay)
 		verdict := "allowed"
+		task, underway := underWay[r.InstanceID]
 		switch b := r.Eligibility.FirstBlock(); {
+		case underway:
+			// Its Stopping or Starting is the redeploy's own: not a refusal.
+			verdict = "in progress: " + task
+			inProgress++
 		case b == nil:
 		case !r.Eligibility.Blocked():
 			// Nothing blocks it: its events are not ones a redeploy answers (the console's
@@ -121,11 +130,14 @@ func writeEventsTable(w io.Writer, ins []model.Instance, now time.Time) error {
 		return err
 	}
 	tail := ""
+	if inProgress > 0 {
+		tail += fmt.Sprintf(", %d being redeployed", inProgress)
+	}
 	if unanswered > 0 {
-		tail = fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
+		tail += fmt.Sprintf(", %d with no event a redeploy answers", unanswered)
 	}
 	_, err := fmt.Fprintf(w, "%d instances with pending events, %d can be redeployed, %d blocked%s.\n",
-		len(ins), len(ins)-blocked-unanswered, blocked, tail)
+		len(ins), len(ins)-blocked-unanswered-inProgress, blocked, tail)
 	return err
 }
 
