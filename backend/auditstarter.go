@@ -48,11 +48,26 @@ func starterFromAuditLog(path, instanceID, taskID, skipID string) (by, from stri
 // out (the caller's own, written just before).
 func findStarter(r io.Reader, instanceID, taskID, skipID string) (by, from string, ok bool) {
 	open := map[string]AuditRecord{} // intents of the instance without a result yet
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
+	// Not a bufio.Scanner: a line over its limit would end the reading there, and every
+	// record after it would be missed without a word. A line longer than the reader's
+	// buffer is skipped whole, as a torn one.
+	br := bufio.NewReaderSize(r, 1<<20)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil {
+				break
+			}
+			continue
+		}
+		if len(line) == 0 && err != nil {
+			break
+		}
 		var rec AuditRecord
-		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.InstanceID != instanceID || rec.ID == skipID ||
+		if json.Unmarshal(line, &rec) != nil || rec.InstanceID != instanceID || rec.ID == skipID ||
 			(rec.Action != "" && rec.Action != "RedeployInstance") {
 			continue // a torn line, another instance, the caller's own, or not a redeploy
 		}

@@ -1,8 +1,6 @@
 package aliyun
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -555,9 +553,11 @@ func readINI(path string) (map[string]map[string]string, error) {
 	}
 	out := map[string]map[string]string{}
 	var cur map[string]string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	// Split, not a bufio.Scanner: a line over its 64 KiB would end the reading with
+	// "token too long" and no line number.
+	for i, line := range strings.Split(string(data), "\n") {
+		n := i + 1
+		line = strings.TrimSpace(line)
 		switch {
 		case line == "" || line[0] == '#' || line[0] == ';':
 		case line[0] == '[' && line[len(line)-1] == ']':
@@ -571,9 +571,6 @@ func readINI(path string) (map[string]map[string]string, error) {
 			}
 			cur[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return out, nil
 }

@@ -55,6 +55,10 @@ func (o *batchOptions) parseLimits() error {
 // adjustHubOptions lets tests drive a command's hub on a stepped clock.
 var adjustHubOptions func(*fleet.Options)
 
+// maxTargetLine is the longest line readTargets takes, in bytes: 1 MiB holds about 45,000
+// ids separated by commas, more than one batch takes.
+const maxTargetLine = 1 << 20
+
 // readTargets collects the instance ids of a batch: the arguments, the lines of
 // --from-file, or standard input for `-`. Ids are separated by spaces, commas or lines;
 // `#` starts a comment. Every id is checked for shape before anything is opened, and a
@@ -63,7 +67,9 @@ func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, err
 	var ids []string
 	add := func(src string, r io.Reader) error {
 		sc := bufio.NewScanner(r)
-		for n := 1; sc.Scan(); n++ {
+		sc.Buffer(nil, maxTargetLine)
+		n := 1
+		for ; sc.Scan(); n++ {
 			line, _, _ := strings.Cut(sc.Text(), "#")
 			for _, id := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
 				if err := backend.CheckInstanceID(id); err != nil {
@@ -72,7 +78,12 @@ func readTargets(args []string, fromFile string, stdin io.Reader) ([]string, err
 				ids = append(ids, id)
 			}
 		}
-		if err := sc.Err(); err != nil {
+		if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+			// n is the line the scanner could not hold: say which, and the limit, not
+			// "bufio.Scanner: token too long" (tester2 #19).
+			return usageError{fmt.Errorf("%s line %d: longer than %d KiB; put the instance ids on lines of their own or separate them with spaces or commas",
+				src, n, maxTargetLine>>10)}
+		} else if err != nil {
 			return usageError{fmt.Errorf("reading %s: %w", src, err)}
 		}
 		return nil

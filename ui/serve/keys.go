@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -164,10 +163,10 @@ func (k *keyFile) load() (reloaded bool, err error) {
 // optioned counts the keys that have some, so the log can say so.
 func parseAuthorizedKeys(data []byte) (keys map[string]string, skipped, optioned int) {
 	keys = map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	// Split, not a bufio.Scanner: a line over the scanner's limit would end the reading
+	// there, and every key after it would be dropped without a word.
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}

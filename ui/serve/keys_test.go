@@ -139,3 +139,14 @@ func TestKeyringNeedsAFile(t *testing.T) {
 		t.Error("a missing --authorized-keys file accepted at start")
 	}
 }
+
+// A line over a scanner's limit (2 MiB) does not drop the keys after it without a word
+// (tester2 #19's kind): it is skipped as a typo is.
+func TestAuthorizedKeysAfterAnOverlongLine(t *testing.T) {
+	a := sshtest.NewSigner(t)
+	file := strings.Repeat("x", 2<<20) + "\n" + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(a.PublicKey()))) + " alice@laptop\n"
+	keys, skipped, _ := parseAuthorizedKeys([]byte(file))
+	if _, ok := keys[gossh.FingerprintSHA256(a.PublicKey())]; !ok || skipped != 1 {
+		t.Errorf("keys %v, skipped %d; want alice's key and 1 skipped", keys, skipped)
+	}
+}
