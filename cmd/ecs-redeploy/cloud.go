@@ -34,13 +34,18 @@ func openCloudBackend(g *globalOptions) (backend.Backend, []string, error) {
 		return nil, nil, usageError{fmt.Errorf("--api-timeout must be above 0, got %s", g.APITimeout)}
 	}
 
+	endpoint, endpointFrom := g.Endpoint, "--endpoint"
+	if endpoint == "" {
+		endpoint, endpointFrom = os.Getenv(aliyun.EnvEndpoint), aliyun.EnvEndpoint
+	}
+	if endpoint != "" {
+		if err := checkAddr(endpointFrom, endpoint, false); err != nil {
+			return nil, nil, err
+		}
+	}
 	creds, err := aliyun.Resolve(aliyun.Lookup{Profile: g.Profile, MetadataRole: g.MetadataRole})
 	if err != nil {
 		return nil, nil, err
-	}
-	endpoint := g.Endpoint
-	if endpoint == "" {
-		endpoint = os.Getenv(aliyun.EnvEndpoint)
 	}
 	region, regionFrom := os.Getenv(aliyun.EnvRegion), aliyun.EnvRegion
 	if region == "" {

@@ -96,6 +96,14 @@ SIGTERM stops accepting, lets redeploy calls in flight answer, then closes the s
 }
 
 func (o *serveOptions) validate(readOnly bool) error {
+	if err := checkAddr("--listen", o.Listen, true); err != nil {
+		return err
+	}
+	if o.Metrics != "" {
+		if err := checkAddr("--metrics", o.Metrics, true); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.AuthorizedKeys == "" && o.OperatorKeys == "":
 		return usageError{errors.New("serve needs --authorized-keys FILE (viewers) and/or --operator-keys FILE (operators)")}

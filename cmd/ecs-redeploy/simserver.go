@@ -74,6 +74,9 @@ command line is visible to every local user in ps; prefer the file or the enviro
 }
 
 func (o *simServerOptions) validate() error {
+	if err := checkAddr("--listen", o.Listen, true); err != nil {
+		return err
+	}
 	for _, r := range []struct {
 		name string
 		v    float64
