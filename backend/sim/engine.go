@@ -34,7 +34,7 @@ var (
 	MigrationDuration     = 3 * time.Minute
 	StartingDuration      = 100 * time.Second
 	StoppedStartDuration  = 4 * time.Minute // Stopped instances: migrate and boot in Starting
-	FailureRollbackReason = "The target host could not accept the instance; it was returned to its original host"
+	FailureRollbackReason = "The target host could not accept the instance"
 )
 
 type phase struct {

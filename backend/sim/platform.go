@@ -157,9 +157,14 @@ func (pl *platform) apply(in *model.Instance) {
 
 // localDiskFlow adds the damaged-local-disk flow at one of its steps: the isolation asked
 // (Inquiring), or done with the re-initialization not sent yet (the page's note), or the
-// re-initialization asked.
+// re-initialization asked. Each step's reason says that step only (the page on isolating
+// damaged local disks with the CLI: IsolateErrorDisk before the disk is isolated,
+// ReInitErrorDisk after, before the new disk is re-initialized; neither restarts).
 func (g eventGen) localDiskFlow() {
-	const reason = "Local disk errors: the damaged disk is isolated, then re-initialized"
+	const (
+		reason = "Local disk errors: isolation of the damaged disk, without a restart"
+		reinit = "Local disk errors: re-initialization of the isolated disk's replacement, without a restart (its data is cleared)"
+	)
 	switch g.r.IntN(3) {
 	case 0:
 		g.add(model.EventMaintenanceIsolateOnly, model.CycleInquiring, g.deadline(), reason)
@@ -174,7 +179,7 @@ func (g eventGen) localDiskFlow() {
 		past := g.now.Add(-time.Duration(120+g.r.IntN(600)) * time.Minute)
 		ev := g.add(model.EventMaintenanceIsolateOnly, model.CycleExecuted, past, reason)
 		ev.FinishTime = past.Add(5 * time.Minute)
-		g.add(model.EventMaintenanceReInitOnly, model.CycleInquiring, g.deadline(), reason)
+		g.add(model.EventMaintenanceReInitOnly, model.CycleInquiring, g.deadline(), reinit)
 	}
 }
 
