@@ -62,3 +62,10 @@ func (h *Hub) FollowTask(ctx context.Context, ref backend.TaskRef, ticks <-chan 
 func (h *Hub) InProgress(ctx context.Context, region, instanceID string) (*backend.InProgressError, error) {
 	return backend.InProgress(ctx, h.b, region, instanceID)
 }
+
+// RedeploysUnderWay lists region's Processing RedeployInstance tasks, of ids when given
+// (ResourceIds takes up to 100), every region's otherwise: one DescribeTasks, for
+// `events`, which marks those instances IN PROGRESS as the console does.
+func (h *Hub) RedeploysUnderWay(ctx context.Context, region string, ids []string) ([]model.Task, error) {
+	return h.processingIn(ctx, region, ids)
+}

@@ -47,14 +47,15 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			if err != nil {
 				return err
 			}
-			ins, err := e.newHub(fleet.Options{}).Listing(cmd.Context())
+			hub := e.newHub(fleet.Options{})
+			ins, err := hub.Listing(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("listing events: %w", err)
 			}
 			if !inDeadlineOrder(ins) {
 				model.SortByDeadline(ins)
 			}
-			underWay, err := redeploysUnderWay(cmd.Context(), e.Backend, ins)
+			underWay, err := redeploysUnderWay(cmd.Context(), hub, ins)
 			if err != nil {
 				return fmt.Errorf("listing events: %w", err)
 			}

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"ecs-redeploy/backend"
+	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/eventsjson"
 )
@@ -21,7 +20,7 @@ const maxTaskResourceIDs = 100
 // DescribeTasks per region, and only in regions with such an instance (none on a quiet
 // fleet): docs/performance.md's listing budget. A region with more such instances than one
 // call names is asked for all its Processing tasks.
-func redeploysUnderWay(ctx context.Context, b backend.Backend, ins []model.Instance) (map[string]string, error) {
+func redeploysUnderWay(ctx context.Context, h *fleet.Hub, ins []model.Instance) (map[string]string, error) {
 	byRegion := map[string][]string{}
 	var regions []string
 	for i := range ins {
@@ -40,14 +39,12 @@ func redeploysUnderWay(ctx context.Context, b backend.Backend, ins []model.Insta
 		if len(ids) > maxTaskResourceIDs {
 			ids = nil
 		}
-		ts, err := b.ListTasks(ctx, backend.TaskQuery{RegionID: r, ResourceIDs: ids, Status: model.TaskProcessing})
+		ts, err := h.RedeploysUnderWay(ctx, r, ids)
 		if err != nil {
-			return nil, fmt.Errorf("learning the redeploys under way in %s: %w", r, err)
+			return nil, err
 		}
 		for _, t := range ts {
-			if t.Status == model.TaskProcessing && (t.Action == "" || t.Action == model.ActionRedeployInstance) && t.ResourceID != "" {
-				out[t.ResourceID] = t.ID
-			}
+			out[t.ResourceID] = t.ID
 		}
 	}
 	return out, nil

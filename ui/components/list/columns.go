@@ -177,14 +177,17 @@ var shortEventTypes = map[model.EventType]string{
 	model.EventMaintenanceRedeploy:     "Maint.Redeploy",
 	model.EventMaintenanceRebootReinit: "Maint.ReInitDisk",
 	model.EventMaintenanceIsolateDisk:  "Maint.IsolateDisk",
-	model.EventFailureReboot:           "Failure.Reboot",
-	model.EventFailureRedeploy:         "Failure.Redeploy",
-	model.EventFailureDelete:           "Failure.Delete",
-	model.EventInstanceFailureReboot:   "InstFailure.Reboot",
-	model.EventExpirationStop:          "Expiration.Stop",
-	model.EventExpirationDelete:        "Expiration.Delete",
-	model.EventUnbalancedStop:          "Unbalanced.Stop",
-	model.EventUnbalancedDelete:        "Unbalanced.Delete",
+	// The local-disk flow's steps without a restart (model's IsolateOnly, ReInitOnly).
+	model.EventMaintenanceIsolateOnly: "Maint.IsolateOnly",
+	model.EventMaintenanceReInitOnly:  "Maint.ReInitOnly",
+	model.EventFailureReboot:          "Failure.Reboot",
+	model.EventFailureRedeploy:        "Failure.Redeploy",
+	model.EventFailureDelete:          "Failure.Delete",
+	model.EventInstanceFailureReboot:  "InstFailure.Reboot",
+	model.EventExpirationStop:         "Expiration.Stop",
+	model.EventExpirationDelete:       "Expiration.Delete",
+	model.EventUnbalancedStop:         "Unbalanced.Stop",
+	model.EventUnbalancedDelete:       "Unbalanced.Delete",
 }
 
 // shortEventSearch lets a filter match the short names the list shows.
