@@ -45,17 +45,18 @@ func itoaW(w int) string {
 	return map[int]string{200: "200", 120: "120", 80: "80", 60: "60", 40: "40"}[w]
 }
 
-// The demo keeps no API budget: its header says so beside the cadence it plans, at 200
-// columns, where the cadence shows (tester2 #7).
+// The demo keeps no API budget: its header says so in the cadence it plans (tester2 #7).
 func TestHeaderDemoUnbudgeted(t *testing.T) {
 	for _, w := range []int{200} {
 		h := newHarness(t, sim.Options{}, false)
 		m := h.model()
 		m.deps.Unbudgeted = true
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
-		m.Update(snapshotMsg{h.view.Snapshot()})
-		if line := m.headerLine(); !strings.Contains(line, "demo: no API budget") {
-			t.Errorf("width %d: header %q does not say the demo is unbudgeted", w, line)
+		s := *h.view.Snapshot()
+		s.Fresh.FullEvery = 5 * time.Minute // --api-budget 10
+		m.Update(snapshotMsg{&s})
+		if line := m.headerLine(); !strings.Contains(line, "(every 5m; demo: no API budget)") {
+			t.Errorf("width %d: header %q claims a cadence without saying the demo is unbudgeted", w, line)
 		}
 	}
 }

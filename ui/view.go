@@ -228,12 +228,7 @@ func (m *Model) headerLine() string {
 			headerSeg{text: common.Thousands(c.Pending) + " pending", sep: " · "},
 			headerSeg{text: common.Thousands(c.Blocked) + " blocked", drop: 5, sep: " · "},
 			headerSeg{text: common.Thousands(c.InProgress) + " in progress", drop: 4, sep: " · "})
-		segs = append(segs, freshSegs(m.snap, m.wall)...)
-		if m.deps.Unbudgeted {
-			// The cadence "listed" shows is the hub's plan; r and the first listing spend
-			// at once here, where no budget holds a call.
-			segs = append(segs, headerSeg{text: "demo: no API budget", drop: 2, sep: " · "})
-		}
+		segs = append(segs, freshSegs(m.snap, m.wall, m.deps.Unbudgeted)...)
 	}
 	join := func() string {
 		var b strings.Builder
@@ -320,7 +315,10 @@ func loadingSeg(f fleet.Freshness) (headerSeg, bool) {
 // They leave a narrow header with "updated" did (drop 2). While the first listing goes
 // region by region (loadingSeg says how far) they say nothing: a time of the regions
 // listed so far would read as the whole fleet's.
-func freshSegs(s *fleet.Snapshot, wall time.Time) []headerSeg {
+//
+// unbudgeted (Deps.Unbudgeted) adds to the period that it is the hub's plan only: r and the
+// first listing spend at once where no budget holds a call (the demo).
+func freshSegs(s *fleet.Snapshot, wall time.Time, unbudgeted bool) []headerSeg {
 	f := s.Fresh
 	if f.Loaded < f.Regions {
 		return nil
@@ -331,7 +329,11 @@ func freshSegs(s *fleet.Snapshot, wall time.Time) []headerSeg {
 	}
 	full := "listed " + model.FormatDuration(wall.Sub(listed)) + " ago"
 	if f.FullEvery > 2*time.Minute {
-		full += " (every " + model.FormatDuration(f.FullEvery) + ")"
+		full += " (every " + model.FormatDuration(f.FullEvery)
+		if unbudgeted {
+			full += "; demo: no API budget"
+		}
+		full += ")"
 	}
 	var segs []headerSeg
 	if !f.NewEvents.IsZero() {

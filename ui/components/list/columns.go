@@ -177,9 +177,10 @@ var shortEventTypes = map[model.EventType]string{
 	model.EventMaintenanceRedeploy:     "Maint.Redeploy",
 	model.EventMaintenanceRebootReinit: "Maint.ReInitDisk",
 	model.EventMaintenanceIsolateDisk:  "Maint.IsolateDisk",
-	// The local-disk flow's steps without a restart (model's IsolateOnly, ReInitOnly).
-	model.EventMaintenanceIsolateOnly: "Maint.IsolateOnly",
-	model.EventMaintenanceReInitOnly:  "Maint.ReInitOnly",
+	// The local-disk flow's steps without a restart (model's IsolateOnly, ReInitOnly):
+	// short enough to keep whole beside "+1", which they often have.
+	model.EventMaintenanceIsolateOnly: "Maint.Isolate",
+	model.EventMaintenanceReInitOnly:  "Maint.ReInit",
 	model.EventFailureReboot:          "Failure.Reboot",
 	model.EventFailureRedeploy:        "Failure.Redeploy",
 	model.EventFailureDelete:          "Failure.Delete",

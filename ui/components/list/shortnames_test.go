@@ -22,7 +22,9 @@ func TestEveryEventTypeHasAShortName(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("%s has no short name", typ)
-		case len(s) > width:
+		case len(s) > width,
+			// The local-disk flow's steps come with another pending event: whole beside +1.
+			(typ == model.EventMaintenanceIsolateOnly || typ == model.EventMaintenanceReInitOnly) && len(s)+len(" +1") > width:
 			t.Errorf("%s: short name %q is wider than the EVENT column (%d)", typ, s, width)
 		case seen[s] != "":
 			t.Errorf("%s and %s share the short name %q", typ, seen[s], s)
