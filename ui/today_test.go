@@ -86,6 +86,25 @@ func TestGoldenAcceptDialog(t *testing.T) {
 	}
 }
 
+// The accept dialog of an event whose action wipes data: DATA LOSS first and unindented,
+// the instance id to type, no advice to press R where a redeploy would wipe too; on a
+// screen too small, the size it needs and nothing to press (tester2's defects 2 and 15).
+func TestGoldenAcceptDialogDataLoss(t *testing.T) {
+	sizes := append(todaySizes, struct {
+		name string
+		w, h int
+	}{"50x15", 50, 15})
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newTodayHarness(t), size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, idDiskEvent)
+				send(tm, runes("A"))
+				waitFor(t, tm, "Accept the Inquiring event")
+			})
+		})
+	}
+}
+
 // A deadline the platform moved is marked MOVED in the list.
 func TestGoldenMovedDeadline(t *testing.T) {
 	for _, size := range todaySizes {

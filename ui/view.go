@@ -264,7 +264,7 @@ type footerKey struct {
 
 func (m *Model) footerLine() string {
 	pause := m.pauseHelp()
-	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits(), len(pause) > 0}
+	k := footerKey{m.mode, m.width, m.list.Filtering(), (m.dialog != nil && m.dialog.Fits()) || (m.acceptDlg != nil && m.acceptDlg.Fits()), len(pause) > 0}
 	if k != m.footerKey || m.footer == "" {
 		// A paused batch's keys come first: the width cuts the footer's end.
 		bs := append(pause, m.focused().ShortHelp()...)
