@@ -222,7 +222,7 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, km.Accept}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, acceptAction: km.Accept}
 	answerKeys := []key.Binding{km.Continue, km.Abort}
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
@@ -609,6 +609,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// acceptAction is A's place among the action keys: a viewer's A is answered in the
+// words of accepting, not of redeploying.
+const acceptAction = 3
+
 // readOnlyAnswer is what R and space say in a read-only console (issue 13).
 const readOnlyAnswer = "read-only: redeploy is disabled"
 
@@ -749,6 +753,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeHelp
 		m.overlay.Open()
 		return nil
+	case (m.mode == modeList || m.mode == modeDetail) && key.Matches(msg, m.actionKeys[acceptAction]):
+		if err := backend.AuthorizeTo(m.deps.Identity, backend.ActionAccept); err != nil {
+			// The role guard's own words: accepting, not redeploying, is what was refused.
+			m.setRefusal(err.Error())
+			return nil
+		}
 	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.actionKeys...):
 		// The keys are off for a viewer; say why rather than ignore them. The guard below
 		// the hub is what refuses, whatever the console does.

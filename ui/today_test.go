@@ -171,8 +171,20 @@ func TestViewerCannotAccept(t *testing.T) {
 	m.Update(snapshotMsg{h.view.Snapshot()})
 	refilter(m, idAsk)
 	m.handleKey(runes("A"))
-	if m.mode == modeAccept || !strings.Contains(m.notice, "cannot redeploy") {
+	// The guard's words (backend.AuthorizeTo): accepting was refused, not a redeploy
+	// (tester2's defect 14).
+	if m.mode == modeAccept || !strings.Contains(m.notice, "a viewer cannot accept system events") || strings.Contains(m.notice, "redeploy") {
 		t.Fatalf("viewer's A: mode %v, notice %q", m.mode, m.notice)
+	}
+	// The detail pane does not tell a viewer that A accepts it.
+	press(m, keyEnter)
+	if m.mode != modeDetail {
+		t.Fatalf("enter opened mode %v", m.mode)
+	}
+	v := m.View()
+	if strings.Contains(v, "A accepts it") || !strings.Contains(v, "the platform asks; accepting it restarts the instance") ||
+		!strings.Contains(v, "a viewer cannot accept system events") {
+		t.Errorf("a viewer's detail pane:\n%s", v)
 	}
 }
 
