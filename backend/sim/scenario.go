@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
