@@ -1123,11 +1123,19 @@ func (c *Model) buttons(now time.Time) string {
 
 // toArm says on a disarmed button what arms it.
 func (c *Model) toArm(now time.Time) string {
-	if c.noneGo() {
+	switch {
+	case c.noneGo():
 		return "nothing can go"
+	case !c.fresh && c.rereadErr != "":
+		return "not read again"
+	case !c.fresh:
+		// What holds it is the read, not the engineer: "scroll" would send them looking
+		// for a list one instance does not have.
+		return "reading from ECS"
+	case !c.typedOK(now):
+		return "type to arm"
+	case !c.scheduleOK():
+		return "reading windows"
 	}
-	if c.typedOK(now) {
-		return "scroll to arm"
-	}
-	return "type to arm"
+	return "scroll to arm"
 }
