@@ -638,6 +638,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 		m.detail.SetSnapshot(s)
 	}
 	m.settleAccept(s)
+	m.acceptsEnded(prev, s)
 	if m.dialog == nil {
 		return nil
 	}

@@ -194,3 +194,42 @@ func refilter(m *Model, f string) {
 	press(m, keyEsc)
 	filterTo(m, f)
 }
+
+// After an accept the row says the platform is acting now, not a countdown; the detail
+// pane says who accepted it; when the platform has acted and the row goes, a note says so
+// (tester2's defect 9).
+func TestAcceptedRowSaysActingNowAndWho(t *testing.T) {
+	h := newTodayHarness(t)
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	refilter(m, idAsk)
+	feed(m, m.handleKey(runes("A")))
+	feed(m, m.handleKey(keyTab))
+	msg, ok := m.handleKey(keyEnter)().(accept.SubmitMsg)
+	if !ok {
+		t.Fatal("tab, enter did not accept")
+	}
+	done := m.update(msg)().(acceptDoneMsg)
+	if done.err != nil {
+		t.Fatal(done.err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if v := m.View(); !strings.Contains(v, "acting now") || strings.Contains(v, "in 3h") {
+		t.Errorf("the accepted row:\n%s", v)
+	}
+	press(m, keyEnter)
+	if v := m.View(); !strings.Contains(v, "accepted by test (operator) 0s ago: the") {
+		t.Errorf("the detail pane does not say who accepted it:\n%s", v)
+	}
+	press(m, keyEsc)
+	h.clock.Advance(sim.AcceptDuration + time.Minute)
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.notice = ""
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if !strings.Contains(m.notice, "e-"+idAsk[2:]+" of "+idAsk+", accepted by test (operator), is no longer pending") {
+		t.Errorf("the accepted row went with no note: %q", m.notice)
+	}
+}

@@ -283,6 +283,9 @@ type Hub struct {
 	steps     sync.RWMutex
 	stopping  atomic.Bool
 	accepting map[string]bool // events with an accept in flight (accept.go)
+	// accepted are the events an accept through this hub answered, by event id, while
+	// they are listed pending (accept.go): replaced, never changed, once published.
+	accepted map[string]Acceptance
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache
