@@ -47,7 +47,12 @@ func (m *Model) startAccept() tea.Cmd {
 		m.setRefusal(r.Inst.ID + ": no Inquiring event: A accepts only an event the platform asks about")
 		return nil
 	case !inquiring.Acceptable():
-		m.setRefusal(r.Inst.ID + ": the platform says its Inquiring event " + inquiring.ID + " cannot be accepted (CanAccept=false); R redeploys it if allowed")
+		why := r.Inst.ID + ": the platform says its Inquiring event " + inquiring.ID + " cannot be accepted (CanAccept=false)"
+		if r.Eligibility.Allowed && !r.InProgress {
+			// Only where R answers it: a NO REDEPLOY or blocked row is never sent to R.
+			why += "; R redeploys it"
+		}
+		m.setRefusal(why)
 		return nil
 	case r.InProgress:
 		m.setRefusal(r.Inst.ID + ": a redeploy is under way; nothing to accept now")

@@ -233,3 +233,38 @@ func TestAcceptedRowSaysActingNowAndWho(t *testing.T) {
 		t.Errorf("the accepted row went with no note: %q", m.notice)
 	}
 }
+
+// An event the platform will not have accepted (CanAccept=false) is refused in one line
+// that names R only where a redeploy answers the row (tester2's defect 1: a NO REDEPLOY
+// row was told to press R).
+func TestAcceptRefusalNamesROnlyWhereItAnswers(t *testing.T) {
+	mk := func(id string, ty model.EventType) model.Instance {
+		return model.Instance{ID: id, Name: id[2:10], RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h", Status: model.StatusRunning,
+			Events: []model.Event{{ID: "e-" + id[2:], InstanceID: id, Type: ty, CycleStatus: model.CycleInquiring,
+				NotBefore: sim.Epoch.Add(3 * time.Hour), PublishTime: sim.Epoch.Add(-time.Hour),
+				ExtendedAttribute: &model.ExtendedAttribute{CanAccept: "false"}}}}
+	}
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(&sim.Fleet{Regions: sim.AllRegions(), Instances: []model.Instance{
+		mk("i-bp1deleteneveraccept1", model.EventFailureDelete),
+		mk("i-bp1rebootneveraccept1", model.EventMaintenanceReboot),
+	}}, clock, sim.Options{})
+	v := fleet.New(backend.Guard(sim.NewBackend(eng)), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clock: clock, engine: eng, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{v.Snapshot()})
+	for id, wantR := range map[string]bool{"i-bp1deleteneveraccept1": false, "i-bp1rebootneveraccept1": true} {
+		refilter(m, id)
+		m.handleKey(runes("A"))
+		if m.mode == modeAccept || !strings.Contains(m.notice, "CanAccept=false") {
+			t.Fatalf("%s: mode %v, notice %q", id, m.mode, m.notice)
+		}
+		if got := strings.Contains(m.notice, "R redeploys"); got != wantR {
+			t.Errorf("%s: names R %v, want %v: %q", id, got, wantR, m.notice)
+		}
+	}
+}
