@@ -259,12 +259,14 @@ func (m *Model) hint(bs []key.Binding) string {
 type footerKey struct {
 	mode                    mode
 	width                   int
-	filtering, fits, paused bool
+	filtering, fits bool
+	// pause is how many keys a batch put first (pauseHelp): p, or c and x.
+	pause int
 }
 
 func (m *Model) footerLine() string {
 	pause := m.pauseHelp()
-	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits(), len(pause) > 0}
+	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits(), len(pause)}
 	if k != m.footerKey || m.footer == "" {
 		// A paused batch's keys come first: the width cuts the footer's end.
 		bs := append(pause, m.focused().ShortHelp()...)
