@@ -257,8 +257,8 @@ func (m *Model) hint(bs []key.Binding) string {
 
 // footerKey is what the footer depends on: it is rebuilt only when one of these changes.
 type footerKey struct {
-	mode                    mode
-	width                   int
+	mode            mode
+	width           int
 	filtering, fits bool
 	// pause is how many keys a batch put first (pauseHelp): p, or c and x.
 	pause int
