@@ -102,6 +102,10 @@ type Deps struct {
 	// (--endpoint 127.0.0.1:8080 --profile prod), shell-quoted: the exit hints carry them,
 	// so the commands they print address this account when pasted.
 	AccountFlags string
+	// ScopeFlags are AccountFlags and the --region the console was given
+	// (--endpoint 127.0.0.1:8080 --region cn-hangzhou): the resume command carries them,
+	// since `redeploy --resume` lists the regions the plans are in and needs them named.
+	ScopeFlags string
 	// Simulated says the backend is the simulator in this process (--demo): it ends with
 	// the process, and so does everything in flight there.
 	Simulated bool

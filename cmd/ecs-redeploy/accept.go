@@ -28,7 +28,7 @@ with the API's code. The exit status is 1 when any event was not accepted.`,
   ecs-redeploy accept e-bp1abc... e-bp1def... --region cn-hangzhou --audit-log audit.jsonl`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with `ecs-redeploy events --json`")}
+				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with " + g.listCommand(" --json"))}
 			}
 			for _, id := range args {
 				if err := backend.CheckEventID(id); err != nil {

@@ -463,7 +463,10 @@ func (br *batchRun) report(st fleet.PlanStatus, runErr error) error {
 		info.printf("still running: %s task %s\n", it.InstanceID, orDash(it.TaskID))
 	}
 	if !rec.Ended() && rec.Phase != fleet.PhaseAborted && br.store != nil {
-		info.printf("follow or continue it with: ecs-redeploy redeploy --resume --wait (plan %s, kept in %s)\n", rec.ID, br.store.Dir)
+		// With the flags that chose the account and scope: without them the pasted
+		// command asks another account, or no region at all.
+		info.printf("follow or continue it with: %s (plan %s, kept in %s)\n",
+			withFlags("ecs-redeploy redeploy --resume --wait", br.g.scopeFlags()), rec.ID, br.store.Dir)
 	}
 	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
 		return err

@@ -371,9 +371,9 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 		!strings.Contains(errorLine(err), "interrupted: nothing more is sent; the rest is kept for redeploy --resume") {
 		t.Fatalf("interrupted run: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "redeploy --resume --wait") {
-		t.Errorf("the interrupted run does not say how to go on:\n%s", out.String())
-	}
+	// Tester2's defect 4: the command printed to go on runs as printed (it lacked
+	// --region, and exited 2 "no region: pass --region").
+	resume := printedCommand(t, out.String(), "ecs-redeploy redeploy --resume --wait", " (plan")
 	recs, err := (&fleet.PlanStore{Dir: dir}).Unfinished()
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("unfinished plans: %d, %v", len(recs), err)
@@ -393,7 +393,7 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 		t.Fatalf("saved at the interruption: %d sent, %d queued; want 4 sent and 8 queued", sent, queued)
 	}
 	cs.afterCall = nil
-	out2, err := run(t, cs.args("--resume", "--wait")...)
+	out2, err := run(t, resume...)
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out2)
 	}

@@ -94,7 +94,7 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if e.Engine != nil {
 		deps.Regions, deps.Simulated = regionIDs(e.Engine), true
 	} else {
-		deps.AccountFlags = g.accountFlags()
+		deps.AccountFlags, deps.ScopeFlags = g.accountFlags(), g.scopeFlags()
 	}
 	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
 		return quietIfCanceled(ctx, err)
@@ -330,19 +330,58 @@ func releaseStartup(ctx context.Context, h *fleet.Hub, loaded func()) {
 // engineer to paste (the console's exit hints) carries them, so that it addresses this
 // account and not the default profile's.
 func (g *globalOptions) accountFlags() string {
+	args := g.accountArgs()
+	for i := 1; i < len(args); i += 2 {
+		args[i] = shellQuote(args[i])
+	}
+	return strings.Join(args, " ")
+}
+
+// accountArgs are accountFlags as arguments, unquoted: flag, value, flag, value.
+func (g *globalOptions) accountArgs() []string {
 	var out []string
 	add := func(flag, v, env string) {
 		if v == "" && env != "" {
 			v = os.Getenv(env)
 		}
 		if v != "" {
-			out = append(out, flag, shellQuote(v))
+			out = append(out, flag, v)
 		}
 	}
 	add("--endpoint", g.Endpoint, aliyun.EnvEndpoint)
 	add("--profile", g.Profile, aliyun.EnvProfile)
 	add("--ecs-metadata-role", g.MetadataRole, "")
-	return strings.Join(out, " ")
+	return out
+}
+
+// scopeFlags are accountFlags and the --region this command was given (its scope, as
+// given: "all" too), shell-quoted: what a command that lists or resumes needs to address
+// the same account and regions as printed. The region from the environment or the
+// profile is left to them: the pasted command finds it the same way.
+func (g *globalOptions) scopeFlags() string {
+	out := g.accountFlags()
+	if len(g.Regions) > 0 {
+		if out != "" {
+			out += " "
+		}
+		out += "--region " + shellQuote(strings.Join(g.Regions, ","))
+	}
+	return out
+}
+
+// listCommand is `ecs-redeploy events` with extra and the flags that chose this
+// command's account and regions, in backquotes: the list a refusal points at, as it runs
+// when pasted.
+func (g *globalOptions) listCommand(extra string) string {
+	return "`" + withFlags("ecs-redeploy events"+extra, g.scopeFlags()) + "`"
+}
+
+// withFlags is cmd followed by flags, when there are any.
+func withFlags(cmd, flags string) string {
+	if flags == "" {
+		return cmd
+	}
+	return cmd + " " + flags
 }
 
 // shellQuote is s as one POSIX shell word: as is when it holds only characters no shell

@@ -72,6 +72,10 @@ func TestAccountFlagsForExitHints(t *testing.T) {
 	if got, want := g.accountFlags(), "--endpoint 127.0.0.1:9090 --profile 'prod team'"; got != want {
 		t.Errorf("accountFlags %q, want %q", got, want)
 	}
+	g.Regions = []string{"cn-hangzhou", "cn-shanghai"}
+	if got, want := g.scopeFlags(), "--endpoint 127.0.0.1:9090 --profile 'prod team' --region cn-hangzhou,cn-shanghai"; got != want {
+		t.Errorf("scopeFlags %q, want %q", got, want)
+	}
 	if got := shellQuote("it's"); got != `'it'\''s'` {
 		t.Errorf("shellQuote: %s", got)
 	}
