@@ -109,6 +109,10 @@ type Deps struct {
 	// Simulated says the backend is the simulator in this process (--demo): it ends with
 	// the process, and so does everything in flight there.
 	Simulated bool
+	// StartNotes are what happened before the screen opened that the console must say
+	// (a saved batch it resumed, one left for an operator): each in the log (L), and on
+	// the notice line when it asks to be, as NoteMsg.
+	StartNotes []NoteMsg
 	// SaveDir is where ctrl+s saves what the view shows; empty turns saving off (serve:
 	// the server's disk is not the engineer's).
 	SaveDir string
@@ -270,6 +274,9 @@ func New(deps Deps) *Model {
 	m.log = log.New(m.common())
 	m.cmdline = cmdline.New(m.common(), list.SortColumns())
 	m.relayout()
+	for _, n := range deps.StartNotes {
+		m.note(n)
+	}
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
 }

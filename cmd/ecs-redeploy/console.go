@@ -96,9 +96,12 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	} else {
 		deps.AccountFlags, deps.ScopeFlags = g.accountFlags(), g.scopeFlags()
 	}
-	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
+	resumeCmd := withFlags("ecs-redeploy redeploy --resume --wait", g.scopeFlags())
+	startNotes, err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, resumeCmd, cmd.ErrOrStderr())
+	if err != nil {
 		return quietIfCanceled(ctx, err)
 	}
+	deps.StartNotes = startNotes
 	var notifyLost string // said after the screen is given back
 	if notifier != nil {
 		drain := runNotifier(ctx, notifier, view, func(line string) { notifyLost = line })
@@ -201,41 +204,77 @@ func quietIfCanceled(ctx context.Context, err error) error {
 
 // resumeConsolePlans picks up the unfinished plans of this account, reconciled through
 // DescribeTasks, for the hub to run (Hub.ResumePlans). A --demo console keeps nothing; a
-// --read-only one (who a viewer) resumes nothing and says how many plans wait for an
-// operator. What cannot be resumed is said on w, and the console starts anyway: those
-// plans stay on disk for --resume.
-func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStore, where string, who backend.Identity, w io.Writer) error {
+// --read-only one (who a viewer) resumes nothing and says which plans wait for an
+// operator, and how resumeCmd goes on with them. What cannot be resumed is said on w, and
+// the console starts anyway: those plans stay on disk for --resume. The notes are what
+// the screen must say once it opens (the notice line and L): a batch that goes on
+// without a word looks like redeploys nobody started (tester2's defect 6).
+func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStore, where string, who backend.Identity,
+	resumeCmd string, w io.Writer) ([]ui.NoteMsg, error) {
 	if store == nil {
-		return nil
+		return nil, nil
 	}
 	pr := &printer{w: w}
 	defer func() { _ = pr.Err() }() // only notes before the screen opens
+	var notes []ui.NoteMsg
 	if !who.CanRedeploy() {
 		// A viewer (--read-only) runs no batch: the hub would refuse it, and must not
 		// touch an operator's plan (not even its lock).
 		recs, err := store.Unfinished()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		n := 0
 		for _, rec := range recs {
 			if rec.Where == where {
 				n++
+				notes = append(notes, ui.NoteMsg{Notice: true, Text: fmt.Sprintf(
+					"read-only: batch %s%s waits for an operator: %d of %d not done; an operator's console, or %s, goes on with it",
+					rec.ID, startedBy(rec.Identity), left(rec.Items), len(rec.Items), resumeCmd)})
 			}
 		}
 		if n > 0 {
-			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume\n", n)
+			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: %s\n", n, resumeCmd)
 		}
-		return nil
+		return notes, nil
 	}
+	before := len(h.Plans())
 	others, _, err := h.ResumePlans(ctx, who)
 	for _, rec := range others {
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
 		pr.printf("ecs-redeploy: %s\n", err)
+		notes = append(notes, ui.NoteMsg{Error: true, Notice: true, Text: "resuming the saved batches: " + err.Error()})
 	}
-	return nil
+	for _, st := range h.Plans()[before:] {
+		text := fmt.Sprintf("resumed batch %s%s: %d of %d not done (%d in flight, %d queued)",
+			st.ID, startedBy(st.Identity), left(st.Items), len(st.Items), st.Summary.InFlight, st.Summary.Queued)
+		if st.Phase == fleet.PhasePaused {
+			text += " · PAUSED: c continues, x aborts"
+		}
+		notes = append(notes, ui.NoteMsg{Notice: true, Text: text})
+	}
+	return notes, nil
+}
+
+// startedBy is " started by alice (operator)", or "" when the plan names nobody.
+func startedBy(id backend.Identity) string {
+	if id.Name == "" {
+		return ""
+	}
+	return " started by " + id.String()
+}
+
+// left counts the items of a plan that have not ended.
+func left(items []fleet.PlanItem) int {
+	n := 0
+	for _, it := range items {
+		if !it.Status.Final() {
+			n++
+		}
+	}
+	return n
 }
 
 // consoleFPS caps how often the renderer looks for a new frame, as serve's sessions do
