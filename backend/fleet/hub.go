@@ -269,7 +269,7 @@ type Hub struct {
 	tasks        []*Task // oldest first
 	// starters names who started tasks this hub did not send, as a resumed plan knows
 	// them (Follow), for when a refresh finds the task Processing.
-	starters map[string]starter
+	starters  map[string]starter
 	polls     uint64
 	lastShift time.Time
 	snap      *Snapshot
