@@ -228,9 +228,10 @@ func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStor
 		for _, rec := range recs {
 			if rec.Where == where {
 				n++
+				// What matters first, so that a narrow notice line keeps it.
 				notes = append(notes, ui.NoteMsg{Notice: true, Text: fmt.Sprintf(
-					"read-only: batch %s%s waits for an operator: %d of %d not done; an operator's console, or %s, goes on with it",
-					rec.ID, startedBy(rec.Identity), left(rec.Items), len(rec.Items), resumeCmd)})
+					"read-only: a saved batch waits for an operator, %d of %d not done: %s%s; an operator's console, or %s, goes on with it",
+					left(rec.Items), len(rec.Items), rec.ID, startedBy(rec.Identity), resumeCmd)})
 			}
 		}
 		if n > 0 {
@@ -248,10 +249,10 @@ func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStor
 		notes = append(notes, ui.NoteMsg{Error: true, Notice: true, Text: "resuming the saved batches: " + err.Error()})
 	}
 	for _, st := range h.Plans()[before:] {
-		text := fmt.Sprintf("resumed batch %s%s: %d of %d not done (%d in flight, %d queued)",
-			st.ID, startedBy(st.Identity), left(st.Items), len(st.Items), st.Summary.InFlight, st.Summary.Queued)
+		text := fmt.Sprintf("resumed a saved batch, %d of %d not done (%d in flight, %d queued): %s%s",
+			left(st.Items), len(st.Items), st.Summary.InFlight, st.Summary.Queued, st.ID, startedBy(st.Identity))
 		if st.Phase == fleet.PhasePaused {
-			text += " · PAUSED: c continues, x aborts"
+			text = "resumed a saved batch, PAUSED (c continues, x aborts)" + strings.TrimPrefix(text, "resumed a saved batch")
 		}
 		notes = append(notes, ui.NoteMsg{Notice: true, Text: text})
 	}

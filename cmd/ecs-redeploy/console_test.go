@@ -52,7 +52,7 @@ func TestReadOnlyConsoleLeavesUnfinishedPlansToAnOperator(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Tester2's defect 6: the screen says it too, not only stderr at exit.
-	if len(notes) != 1 || !notes[0].Notice || !strings.Contains(notes[0].Text, "read-only: batch "+p.Record().ID+" started by op@host (operator) waits for an operator: 2 of 2 not done") {
+	if len(notes) != 1 || !notes[0].Notice || !strings.Contains(notes[0].Text, "read-only: a saved batch waits for an operator, 2 of 2 not done: "+p.Record().ID+" started by op@host (operator)") {
 		t.Fatalf("notes for the screen: %+v", notes)
 	}
 	if n := len(h.Plans()); n != 0 {
@@ -75,7 +75,7 @@ func TestReadOnlyConsoleLeavesUnfinishedPlansToAnOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(notes) != 1 || !notes[0].Notice || !strings.Contains(notes[0].Text, "resumed batch "+p.Record().ID+" started by op@host (operator): 2 of 2 not done") {
+	if len(notes) != 1 || !notes[0].Notice || !strings.Contains(notes[0].Text, "resumed a saved batch, 2 of 2 not done (0 in flight, 2 queued): "+p.Record().ID+" started by op@host (operator)") {
 		t.Fatalf("notes of the resumed batch: %+v", notes)
 	}
 }
