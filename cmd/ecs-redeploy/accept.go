@@ -36,7 +36,7 @@ not accepted.`,
   ecs-redeploy accept e-bp1disk... --region cn-hangzhou --yes`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with `ecs-redeploy events --json`")}
+				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with " + g.listCommand(" --json"))}
 			}
 			for _, id := range args {
 				if err := backend.CheckEventID(id); err != nil {
