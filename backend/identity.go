@@ -73,9 +73,13 @@ func (g guard) AcceptInquiredSystemEvent(ctx context.Context, req AcceptRequest)
 	return g.Backend.AcceptInquiredSystemEvent(ctx, req)
 }
 
-// ErrForbiddenAccept is returned by Guard for an accept asked by anyone but an operator.
-var ErrForbiddenAccept = &APIError{Code: CodeForbiddenRole, HTTPStatus: 403,
-	Message: "read-only: your role is viewer, and a viewer cannot accept system events (ask for an operator key, or run without --read-only)"}
+// ActionAccept is accepting system events in the words of a refusal: what AuthorizeTo is
+// asked for it, so that the guard, the console and the CLI say the same.
+const ActionAccept = "accept system events"
+
+// ErrForbiddenAccept is returned by Guard for an accept asked by anyone but an operator;
+// its Message is AuthorizeTo's for ActionAccept.
+var ErrForbiddenAccept = &APIError{Code: CodeForbiddenRole, HTTPStatus: 403, Message: forbidden{ActionAccept}.Error()}
 
 var _ Backend = guard{}
 

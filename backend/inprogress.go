@@ -22,6 +22,10 @@ type InProgressError struct {
 	// StartedBy is who started it ("alice@bastion (operator)"), empty when unknown here;
 	// StartedFrom says where that was learnt ("the audit log: intent at …, no result").
 	StartedBy, StartedFrom string
+	// Flags are the command-line flags that choose the account (--endpoint …, --profile
+	// …), shell-quoted, which the follow command carries so that it runs as printed;
+	// the hub that made the call adds them (fleet.Options.AccountFlags).
+	Flags string
 }
 
 func (e *InProgressError) Error() string {
@@ -36,7 +40,11 @@ func (e *InProgressError) Error() string {
 			s += " (" + e.StartedFrom + ")"
 		}
 	}
-	return s + fmt.Sprintf("; follow that task (`ecs-redeploy redeploy --follow %s --region %s`) instead of starting another", e.TaskID, e.RegionID)
+	flags := ""
+	if e.Flags != "" {
+		flags = " " + e.Flags
+	}
+	return s + fmt.Sprintf("; follow that task (`ecs-redeploy redeploy --follow %s --region %s%s`) instead of starting another", e.TaskID, e.RegionID, flags)
 }
 
 // Unwrap makes errors.Is(err, ErrAlreadyInProgress) hold.

@@ -51,6 +51,39 @@ func (ev *Event) DiskNames() string {
 	return strings.Join(names, ", ")
 }
 
-// DestroysData reports whether the default action of an event of type t wipes data (the
-// damaged disk re-initialized), so accepting it must be typed, as a destructive redeploy is.
-func (t EventType) DestroysData() bool { return t.reInit() }
+// AcceptLoss is what accepting ev on in destroys, in one line for a DATA LOSS mark, or ""
+// when its default action loses no data. Accepting authorises the event's default action
+// now (AcceptInquiredSystemEvent, ECS API reference, read 2026-12:
+// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-acceptinquiredsystemevent),
+// so the action's cost is the accept's:
+//   - a *.Delete event releases the instance (ECS system events summary,
+//     https://www.alibabacloud.com/help/en/ecs/user-guide/summary);
+//   - a redeploy event on an instance with local disks moves it to another host, and its
+//     local disks are re-initialized there: the eligibility table's local-disk row, the
+//     one the redeploy dialog applies (DESIGN §2; RedeployInstance API reference);
+//   - the four damaged-disk events isolate or re-initialize the damaged local disk: "isolating
+//     or repairing a disk causes data loss on the damaged local disk, and the data cannot be
+//     recovered" (https://www.alibabacloud.com/help/en/ecs/user-guide/isolate-damaged-local-disks-in-the-ecs-console).
+func AcceptLoss(in *Instance, ev *Event) string {
+	disk := "the damaged local disk"
+	if names := ev.DiskNames(); names != "" {
+		disk += " " + names
+	}
+	switch t := ev.Type; {
+	case t.Releases():
+		return "the instance is RELEASED: it is gone, with its data on every disk released with it"
+	case t.reInit():
+		return disk + " is re-initialized: ALL DATA ON IT IS WIPED"
+	case t.isolate():
+		return disk + " is isolated: its data is lost and cannot be recovered"
+	case (t == EventMaintenanceRedeploy || t == EventFailureRedeploy) && in != nil && in.HasLocalDisks():
+		return fmt.Sprintf("%d local disk(s), %d GiB, are re-initialized: ALL DATA ON THEM IS WIPED", in.LocalStorageAmount, in.LocalStorageCapacity)
+	}
+	return ""
+}
+
+// Releases reports whether the default action of an event of type t releases the
+// instance (SystemFailure.Delete, InstanceExpiration.Delete, AccountUnbalanced.Delete).
+func (t EventType) Releases() bool {
+	return t == EventFailureDelete || t == EventExpirationDelete || t == EventUnbalancedDelete
+}

@@ -1,12 +1,18 @@
 package ui
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
+	"ecs-redeploy/model/safetext"
 	"ecs-redeploy/ui/components/accept"
+	"ecs-redeploy/ui/components/log"
 )
 
 // acceptDoneMsg is the hub's answer to one accept this session asked for.
@@ -41,7 +47,12 @@ func (m *Model) startAccept() tea.Cmd {
 		m.setRefusal(r.Inst.ID + ": no Inquiring event: A accepts only an event the platform asks about")
 		return nil
 	case !inquiring.Acceptable():
-		m.setRefusal(r.Inst.ID + ": the platform says its Inquiring event " + inquiring.ID + " cannot be accepted (CanAccept=false); R redeploys it if allowed")
+		why := r.Inst.ID + ": the platform says its Inquiring event " + inquiring.ID + " cannot be accepted (CanAccept=false)"
+		if r.Eligibility.Allowed && !r.InProgress {
+			// Only where R answers it: a NO REDEPLOY or blocked row is never sent to R.
+			why += "; R redeploys it"
+		}
+		m.setRefusal(why)
 		return nil
 	case r.InProgress:
 		m.setRefusal(r.Inst.ID + ": a redeploy is under way; nothing to accept now")
@@ -97,5 +108,26 @@ func (m *Model) settleAccept(s *fleet.Snapshot) {
 			m.mode = m.dialogFrom
 		}
 		m.setNotice(true, ev.ID+" is no longer an Inquiring event to accept; the dialog closed and nothing was sent")
+	}
+}
+
+// acceptsEnded says, in the log and on the notice line when it is free, each event an
+// accept through the hub answered that s no longer has pending: the platform acted on it,
+// and its row went (tester2's defect 9: the row vanished with no note).
+func (m *Model) acceptsEnded(prev, s *fleet.Snapshot) {
+	if prev == nil {
+		return
+	}
+	for _, id := range slices.Sorted(maps.Keys(prev.Accepted)) {
+		if _, ok := s.Accepted[id]; ok {
+			continue
+		}
+		a := prev.Accepted[id]
+		text := safetext.Terminal(fmt.Sprintf("%s of %s, accepted by %s, is no longer pending: the platform did its default action", id, a.InstanceID, a.By))
+		if m.notice == "" {
+			m.setNotice(false, text) // kept in the log too
+			continue
+		}
+		m.log.Add(log.Entry{At: m.deps.Wall(), Kind: log.Notice, Text: text})
 	}
 }

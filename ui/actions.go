@@ -232,7 +232,11 @@ func (m *Model) Farewell() string {
 		fmt.Fprintf(&b, "still unanswered: RedeployInstance of %s; the console shows how it ended (check before trying again)\n", id)
 	}
 	if queued > 0 {
-		b.WriteString(m.queuedFate(queued, "ecs-redeploy redeploy --resume --wait"+acct) + "\n")
+		resume := "ecs-redeploy redeploy --resume --wait"
+		if m.deps.ScopeFlags != "" {
+			resume += " " + m.deps.ScopeFlags
+		}
+		b.WriteString(m.queuedFate(queued, resume) + "\n")
 	}
 	return b.String()
 }

@@ -265,7 +265,7 @@ func TestContinueWithNoPausedBatchSaysSo(t *testing.T) {
 	m := apModel(t, h, 120, 40)
 	for _, k := range []string{"c", "x"} {
 		m.Update(runes(k))
-		if s, _ := m.noticeText(); s != k+": no batch is paused (c and x answer a batch paused on a failure)" {
+		if s, _ := m.noticeText(); s != k+": no batch is paused (c and x answer a paused batch; p pauses a running one)" {
 			t.Errorf("%s with no paused batch says %q", k, s)
 		}
 	}

@@ -48,6 +48,9 @@ type Fleet interface {
 	StartPlan(ids []string, opt fleet.PlanOptions) (fleet.PlanStatus, error)
 	// AnswerPlan continues or aborts a paused plan for who; the hub refuses a viewer.
 	AnswerPlan(who backend.Identity, id string, goOn bool) error
+	// PausePlan stops a running plan from sending more for who, saying why; what is in
+	// flight goes on (fleet.Hub.PausePlan). The hub refuses a viewer.
+	PausePlan(who backend.Identity, id, why string) error
 	// PlanSchedule is when each of a batch kept to maintenance windows would go, and what
 	// no window fits (fleet.Hub.PlanSchedule): the batch dialog's "in window".
 	PlanSchedule(ctx context.Context, ids []string) ([]fleet.PlanItem, error)
@@ -108,9 +111,17 @@ type Deps struct {
 	// (--endpoint 127.0.0.1:8080 --profile prod), shell-quoted: the exit hints carry them,
 	// so the commands they print address this account when pasted.
 	AccountFlags string
+	// ScopeFlags are AccountFlags and the --region the console was given
+	// (--endpoint 127.0.0.1:8080 --region cn-hangzhou): the resume command carries them,
+	// since `redeploy --resume` lists the regions the plans are in and needs them named.
+	ScopeFlags string
 	// Simulated says the backend is the simulator in this process (--demo): it ends with
 	// the process, and so does everything in flight there.
 	Simulated bool
+	// StartNotes are what happened before the screen opened that the console must say
+	// (a saved batch it resumed, one left for an operator): each in the log (L), and on
+	// the notice line when it asks to be, as NoteMsg.
+	StartNotes []NoteMsg
 	// SaveDir is where ctrl+s saves what the view shows; empty turns saving off (serve:
 	// the server's disk is not the engineer's).
 	SaveDir string
@@ -200,9 +211,11 @@ type Model struct {
 
 	// actionKeys are R and space as the key map binds them, enabled or not: a viewer who
 	// presses one gets a one-line answer instead of silence. answerKeys are c and x the
-	// same way: a viewer's answer to a paused batch goes to the hub, which refuses it.
+	// same way: a viewer's answer to a paused batch goes to the hub, which refuses it, and
+	// pauseKey is p so: a viewer's pause goes to the hub, which refuses it.
 	actionKeys []key.Binding
 	answerKeys []key.Binding
+	pauseKey   key.Binding
 }
 
 // New builds a console over deps and subscribes it to the fleet hub.
@@ -231,8 +244,10 @@ func New(deps Deps) *Model {
 	if deps.Keys != nil {
 		km = *deps.Keys
 	}
-	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, km.Accept}
+	actionKeys := []key.Binding{km.Redeploy, km.Select, km.SelectAll, acceptAction: km.Accept}
 	answerKeys := []key.Binding{km.Continue, km.Abort}
+	pauseKey := km.Pause
+	pauseKey.SetEnabled(true)
 	for i := range actionKeys {
 		actionKeys[i].SetEnabled(true)
 	}
@@ -260,6 +275,7 @@ func New(deps Deps) *Model {
 
 		actionKeys: actionKeys,
 		answerKeys: answerKeys,
+		pauseKey:   pauseKey,
 	}
 	m.list = list.New(m.common())
 	m.tasks = tasks.New(m.common())
@@ -267,6 +283,9 @@ func New(deps Deps) *Model {
 	m.log = log.New(m.common())
 	m.cmdline = cmdline.New(m.common(), list.SortColumns())
 	m.relayout()
+	for _, n := range deps.StartNotes {
+		m.note(n)
+	}
 	m.sub = deps.Fleet.Subscribe(deps.Context)
 	return m
 }
@@ -467,6 +486,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case autopilotAnsweredMsg:
 		m.autopilotAnswered(msg)
 		return nil
+	case planPausedMsg:
+		m.planPaused(msg)
+		return nil
 	case planAnsweredMsg:
 		if msg.err != nil {
 			m.setRefusal(m.refusedLine("batch answer", "continue or abort a paused batch", msg.err))
@@ -618,6 +640,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// acceptAction is A's place among the action keys: a viewer's A is answered in the
+// words of accepting, not of redeploying.
+const acceptAction = 3
+
 // readOnlyAnswer is what R and space say in a read-only console (issue 13).
 const readOnlyAnswer = "read-only: redeploy is disabled"
 
@@ -643,6 +669,7 @@ func (m *Model) setSnapshot(s *fleet.Snapshot) tea.Cmd {
 		m.detail.SetSnapshot(s)
 	}
 	m.settleAccept(s)
+	m.acceptsEnded(prev, s)
 	if m.dialog == nil {
 		return nil
 	}
@@ -758,6 +785,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.mode = modeHelp
 		m.overlay.Open()
 		return nil
+	case (m.mode == modeList || m.mode == modeDetail) && key.Matches(msg, m.actionKeys[acceptAction]):
+		if err := backend.AuthorizeTo(m.deps.Identity, backend.ActionAccept); err != nil {
+			// The role guard's own words: accepting, not redeploying, is what was refused.
+			m.setRefusal(err.Error())
+			return nil
+		}
 	case (m.mode == modeList || m.mode == modeDetail) && !m.deps.Identity.CanRedeploy() && key.Matches(msg, m.actionKeys...):
 		// The keys are off for a viewer; say why rather than ignore them. The guard below
 		// the hub is what refuses, whatever the console does.
@@ -789,6 +822,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.route(m.tasks, msg)
 	}
 	switch {
+	case key.Matches(msg, m.pauseKey):
+		return m.pauseBatches(msg)
 	case m.pausedPlan() != nil && key.Matches(msg, m.answerKeys...):
 		return m.answerPause(key.Matches(msg, m.answerKeys[0]))
 	case key.Matches(msg, m.answerKeys...):

@@ -35,3 +35,21 @@ func TestNotifierNotesReachTheLogAndOnceTheNoticeLine(t *testing.T) {
 		}
 	}
 }
+
+// Tester2's defect 6: a console that resumed a saved batch at start said nothing of it (L
+// showed 0 entries). What happened before the screen opened is on the notice line once
+// the fleet is on screen, and in the log.
+func TestStartNotesReachTheNoticeLineAndTheLog(t *testing.T) {
+	h := newHarness(t, sim.Options{}, false)
+	m := New(Deps{Fleet: h.view, Now: h.clock.Now, Wall: h.clock.Now, Renderer: asciiRenderer(), Identity: h.id, Tick: -1,
+		StartNotes: []NoteMsg{{Notice: true, Text: "resumed a saved batch, 3 of 5 not done (3 in flight, 0 queued): p-20261207T205700 started by alice (operator)"}}})
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if !strings.Contains(m.View(), "resumed a saved batch, 3 of 5 not done (3 in flight, 0 queued): p-20261207T205700") {
+		t.Fatalf("the resume is not on the notice line:\n%s", m.View())
+	}
+	if es := m.log.Entries(); len(es) != 1 || !strings.Contains(es[0].Text, "p-20261207T205700 started by alice") {
+		t.Fatalf("log %+v", es)
+	}
+}

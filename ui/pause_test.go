@@ -175,3 +175,18 @@ func TestQuitWithoutAPlanStoreOffersNoResume(t *testing.T) {
 }
 
 var _ = context.Background
+
+// Tester2's defect 4: the resume line printed on quit lacked --region ("no region: pass
+// --region", exit 2, run as printed): it carries the console's scope with its account.
+func TestFarewellResumeCarriesTheScope(t *testing.T) {
+	_, m := pausedBatch(t)
+	s := *m.snap
+	s.PlansKept = true // a console with a state directory (pausedBatch's hub has none)
+	m.snap = &s
+	m.deps.AccountFlags = "--endpoint 127.0.0.1:18614"
+	m.deps.ScopeFlags = "--endpoint 127.0.0.1:18614 --region cn-hangzhou"
+	want := "ecs-redeploy redeploy --resume --wait --endpoint 127.0.0.1:18614 --region cn-hangzhou goes on"
+	if bye := m.Farewell(); !strings.Contains(bye, want) {
+		t.Fatalf("farewell %q, want %q", bye, want)
+	}
+}

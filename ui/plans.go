@@ -116,7 +116,8 @@ func (m *Model) answerPause(goOn bool) tea.Cmd {
 // noPausedPlan answers c or x when no batch waits for an answer: a key with no meaning
 // says so, as any other does (unbound), and names what would have had one.
 func (m *Model) noPausedPlan(msg tea.KeyMsg) {
-	if s, _ := m.noticeText(); s != "" && !strings.HasSuffix(s, unboundNote) && !strings.HasSuffix(s, noPauseNote) && !strings.HasSuffix(s, heldPauseNote) {
+	if s, _ := m.noticeText(); s != "" && !strings.HasSuffix(s, unboundNote) && !strings.HasSuffix(s, noPauseNote) && !strings.HasSuffix(s, heldPauseNote) &&
+		!strings.HasSuffix(s, noRunNote) && !strings.HasSuffix(s, autoRunNote) {
 		return // a notice still on screen is not covered by a key's answer
 	}
 	if m.snap != nil {
@@ -130,11 +131,84 @@ func (m *Model) noPausedPlan(msg tea.KeyMsg) {
 	m.say(log.Refusal, msg.String()+noPauseNote)
 }
 
-// What c and x say when no batch waits for their answer.
+// What c and x say when no batch waits for their answer, and p when none is sending.
 const (
-	noPauseNote   = ": no batch is paused (c and x answer a batch paused on a failure)"
+	noPauseNote   = ": no batch is paused (c and x answer a paused batch; p pauses a running one)"
 	heldPauseNote = ": the paused batch is the autopilot's; an operator resumes it with :autopilot resume"
+	noRunNote     = ": no batch is running (p pauses a running batch; c and x then answer it)"
+	autoRunNote   = ": the running batch is the autopilot's; :autopilot pause stops it"
 )
+
+// runningPlans are the ids of the batches of the snapshot that may still send (running,
+// with something queued), whoever started them, and whether the autopilot runs one: p
+// pauses the people's batches, and :autopilot pause the autopilot's, so the two pauses
+// never disagree about who resumes.
+func (m *Model) runningPlans() (ids []string, autopilot bool) {
+	if m.snap == nil {
+		return nil, false
+	}
+	a := m.snap.Autopilot
+	for i := range m.snap.Plans {
+		p := &m.snap.Plans[i]
+		if p.Phase != fleet.PhaseRunning || p.Ended() {
+			continue
+		}
+		if a != nil && p.Identity.Name == a.Name {
+			autopilot = true
+			continue
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids, autopilot
+}
+
+// pauseBatches pauses (p) every batch that is sending, for this identity, through the
+// hub (fleet.Hub.PausePlan): it decides whether this identity may (a viewer is refused
+// there, not here), stops the sends, saves the pause, logs and audits who paused. What is
+// in flight goes on; c continues, x aborts, as after a failure. It is an emergency stop:
+// one key, nothing sent by it, and undone with c.
+func (m *Model) pauseBatches(msg tea.KeyMsg) tea.Cmd {
+	ids, auto := m.runningPlans()
+	if len(ids) == 0 {
+		note := noRunNote
+		if auto {
+			note = autoRunNote
+		}
+		m.say(log.Refusal, msg.String()+note)
+		return nil
+	}
+	f, who := m.deps.Fleet, m.deps.Identity
+	why := "paused by " + who.String()
+	return func() tea.Msg {
+		out := planPausedMsg{}
+		for _, id := range ids {
+			if err := f.PausePlan(who, id, why); err != nil {
+				out.err = err
+				break
+			}
+			out.n++
+		}
+		return out
+	}
+}
+
+// planPausedMsg says how many batches the hub paused for p, and why it paused no more.
+type planPausedMsg struct {
+	n   int
+	err error
+}
+
+func (m *Model) planPaused(msg planPausedMsg) {
+	if msg.err != nil {
+		m.setRefusal(m.refusedLine("batch pause", "pause a batch", msg.err))
+		return
+	}
+	what := "batch paused"
+	if msg.n > 1 {
+		what = fmt.Sprintf("%d batches paused", msg.n)
+	}
+	m.setNotice(false, what+": nothing more is sent; what is in flight goes on · c continues, x aborts")
+}
 
 // planAnsweredMsg says how the hub took an answer to a paused batch.
 type planAnsweredMsg struct{ err error }
@@ -260,10 +334,17 @@ func (m *Model) pauseLines() []string {
 // maxPauseLines bounds the room a paused batch's question takes from the list.
 const maxPauseLines = 3
 
-// pauseHelp are the keys a paused batch adds to the footer, first, so they are never cut.
+// pauseHelp are the keys a batch adds to the footer, first, so they are never cut: c and
+// x while one is paused, p while one is sending.
 func (m *Model) pauseHelp() []key.Binding {
-	if m.pausedPlan() == nil || m.mode != modeList || !m.deps.Identity.CanRedeploy() {
+	if m.mode != modeList || !m.deps.Identity.CanRedeploy() {
 		return nil
 	}
-	return []key.Binding{m.keys.Continue, m.keys.Abort}
+	if m.pausedPlan() != nil {
+		return []key.Binding{m.keys.Continue, m.keys.Abort}
+	}
+	if ids, _ := m.runningPlans(); len(ids) > 0 {
+		return []key.Binding{m.keys.Pause}
+	}
+	return nil
 }

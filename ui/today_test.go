@@ -86,6 +86,25 @@ func TestGoldenAcceptDialog(t *testing.T) {
 	}
 }
 
+// The accept dialog of an event whose action wipes data: DATA LOSS first and unindented,
+// the instance id to type, no advice to press R where a redeploy would wipe too; on a
+// screen too small, the size it needs and nothing to press (tester2's defects 2 and 15).
+func TestGoldenAcceptDialogDataLoss(t *testing.T) {
+	sizes := append(todaySizes, struct {
+		name string
+		w, h int
+	}{"50x15", 50, 15})
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			screen(t, newTodayHarness(t), size.w, size.h, func(tm *teatest.TestModel) {
+				only(tm, idDiskEvent)
+				send(tm, runes("A"))
+				waitFor(t, tm, "Accept the Inquiring event")
+			})
+		})
+	}
+}
+
 // A deadline the platform moved is marked MOVED in the list.
 func TestGoldenMovedDeadline(t *testing.T) {
 	for _, size := range todaySizes {
@@ -152,8 +171,20 @@ func TestViewerCannotAccept(t *testing.T) {
 	m.Update(snapshotMsg{h.view.Snapshot()})
 	refilter(m, idAsk)
 	m.handleKey(runes("A"))
-	if m.mode == modeAccept || !strings.Contains(m.notice, "cannot redeploy") {
+	// The guard's words (backend.AuthorizeTo): accepting was refused, not a redeploy
+	// (tester2's defect 14).
+	if m.mode == modeAccept || !strings.Contains(m.notice, "a viewer cannot accept system events") || strings.Contains(m.notice, "redeploy") {
 		t.Fatalf("viewer's A: mode %v, notice %q", m.mode, m.notice)
+	}
+	// The detail pane does not tell a viewer that A accepts it.
+	press(m, keyEnter)
+	if m.mode != modeDetail {
+		t.Fatalf("enter opened mode %v", m.mode)
+	}
+	v := m.View()
+	if strings.Contains(v, "A accepts it") || !strings.Contains(v, "the platform asks; accepting it restarts the instance") ||
+		!strings.Contains(v, "a viewer cannot accept system events") {
+		t.Errorf("a viewer's detail pane:\n%s", v)
 	}
 }
 
@@ -162,4 +193,78 @@ func TestViewerCannotAccept(t *testing.T) {
 func refilter(m *Model, f string) {
 	press(m, keyEsc)
 	filterTo(m, f)
+}
+
+// After an accept the row says the platform is acting now, not a countdown; the detail
+// pane says who accepted it; when the platform has acted and the row goes, a note says so
+// (tester2's defect 9).
+func TestAcceptedRowSaysActingNowAndWho(t *testing.T) {
+	h := newTodayHarness(t)
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	refilter(m, idAsk)
+	feed(m, m.handleKey(runes("A")))
+	feed(m, m.handleKey(keyTab))
+	msg, ok := m.handleKey(keyEnter)().(accept.SubmitMsg)
+	if !ok {
+		t.Fatal("tab, enter did not accept")
+	}
+	done := m.update(msg)().(acceptDoneMsg)
+	if done.err != nil {
+		t.Fatal(done.err)
+	}
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if v := m.View(); !strings.Contains(v, "acting now") || strings.Contains(v, "in 3h") {
+		t.Errorf("the accepted row:\n%s", v)
+	}
+	press(m, keyEnter)
+	if v := m.View(); !strings.Contains(v, "accepted by test (operator) 0s ago: the") {
+		t.Errorf("the detail pane does not say who accepted it:\n%s", v)
+	}
+	press(m, keyEsc)
+	h.clock.Advance(sim.AcceptDuration + time.Minute)
+	if err := h.view.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.notice = ""
+	m.Update(snapshotMsg{h.view.Snapshot()})
+	if !strings.Contains(m.notice, "e-"+idAsk[2:]+" of "+idAsk+", accepted by test (operator), is no longer pending") {
+		t.Errorf("the accepted row went with no note: %q", m.notice)
+	}
+}
+
+// An event the platform will not have accepted (CanAccept=false) is refused in one line
+// that names R only where a redeploy answers the row (tester2's defect 1: a NO REDEPLOY
+// row was told to press R).
+func TestAcceptRefusalNamesROnlyWhereItAnswers(t *testing.T) {
+	mk := func(id string, ty model.EventType) model.Instance {
+		return model.Instance{ID: id, Name: id[2:10], RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h", Status: model.StatusRunning,
+			Events: []model.Event{{ID: "e-" + id[2:], InstanceID: id, Type: ty, CycleStatus: model.CycleInquiring,
+				NotBefore: sim.Epoch.Add(3 * time.Hour), PublishTime: sim.Epoch.Add(-time.Hour),
+				ExtendedAttribute: &model.ExtendedAttribute{CanAccept: "false"}}}}
+	}
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(&sim.Fleet{Regions: sim.AllRegions(), Instances: []model.Instance{
+		mk("i-bp1deleteneveraccept1", model.EventFailureDelete),
+		mk("i-bp1rebootneveraccept1", model.EventMaintenanceReboot),
+	}}, clock, sim.Options{})
+	v := fleet.New(backend.Guard(sim.NewBackend(eng)), fleet.Options{Now: clock.Now, Wall: clock.Now})
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clock: clock, engine: eng, view: v, id: backend.Identity{Name: "test", Role: backend.RoleOperator}}
+	m := h.model()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(snapshotMsg{v.Snapshot()})
+	for id, wantR := range map[string]bool{"i-bp1deleteneveraccept1": false, "i-bp1rebootneveraccept1": true} {
+		refilter(m, id)
+		m.handleKey(runes("A"))
+		if m.mode == modeAccept || !strings.Contains(m.notice, "CanAccept=false") {
+			t.Fatalf("%s: mode %v, notice %q", id, m.mode, m.notice)
+		}
+		if got := strings.Contains(m.notice, "R redeploys"); got != wantR {
+			t.Errorf("%s: names R %v, want %v: %q", id, got, wantR, m.notice)
+		}
+	}
 }

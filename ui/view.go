@@ -268,14 +268,16 @@ func (m *Model) hint(bs []key.Binding) string {
 
 // footerKey is what the footer depends on: it is rebuilt only when one of these changes.
 type footerKey struct {
-	mode                    mode
-	width                   int
-	filtering, fits, paused bool
+	mode            mode
+	width           int
+	filtering, fits bool
+	// pause is how many keys a batch put first (pauseHelp): p, or c and x.
+	pause int
 }
 
 func (m *Model) footerLine() string {
 	pause := m.pauseHelp()
-	k := footerKey{m.mode, m.width, m.list.Filtering(), m.dialog != nil && m.dialog.Fits(), len(pause) > 0}
+	k := footerKey{m.mode, m.width, m.list.Filtering(), (m.dialog != nil && m.dialog.Fits()) || (m.acceptDlg != nil && m.acceptDlg.Fits()), len(pause)}
 	if k != m.footerKey || m.footer == "" {
 		// A paused batch's keys come first: the width cuts the footer's end.
 		bs := append(pause, m.focused().ShortHelp()...)

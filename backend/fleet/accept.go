@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"time"
 
 	"ecs-redeploy/backend"
 	"ecs-redeploy/model"
@@ -76,6 +78,42 @@ func (h *Hub) beginAccept(req backend.AcceptRequest) (backend.AcceptRequest, err
 	return req, nil
 }
 
+// Acceptance is one accept this hub sent that the platform took: the event, its instance,
+// who asked and when (the hub's clock).
+type Acceptance struct {
+	EventID, InstanceID string
+	By                  backend.Identity
+	At                  time.Time
+}
+
+// pruneAcceptedLocked drops the acceptances whose event the hub no longer lists pending:
+// the platform acted on it, and the row that showed it went (the session that sees it go
+// says so, from the last snapshot that had it).
+func (h *Hub) pruneAcceptedLocked() {
+	var gone []string
+	for id, a := range h.accepted {
+		rec := h.records[a.InstanceID]
+		if rec == nil || rec.inst == nil || !rec.listed {
+			gone = append(gone, id)
+			continue
+		}
+		if ev := findEvent(rec.inst, id); ev == nil || !ev.CycleStatus.Pending() {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	acc := maps.Clone(h.accepted)
+	for _, id := range gone {
+		delete(acc, id)
+	}
+	if len(acc) == 0 {
+		acc = nil
+	}
+	h.accepted = acc
+}
+
 // findEventLocked is the listed record with a pending event id, and the event.
 func (h *Hub) findEventLocked(id string) (*record, *model.Event) {
 	for _, rec := range h.records {
@@ -107,6 +145,13 @@ func (h *Hub) callAccept(req backend.AcceptRequest) (backend.AcceptRef, error) {
 	if err != nil {
 		return ref, err
 	}
+	// Who accepted it, for every session, until the listing no longer has it pending.
+	acc := maps.Clone(h.accepted)
+	if acc == nil {
+		acc = map[string]Acceptance{}
+	}
+	acc[req.EventID] = Acceptance{EventID: req.EventID, InstanceID: req.InstanceID, By: req.Identity, At: h.opt.Now()}
+	h.accepted = acc
 	if rec := h.records[req.InstanceID]; rec != nil && rec.inst != nil {
 		if ev := findEvent(rec.inst, req.EventID); ev != nil && ev.CycleStatus == model.CycleInquiring {
 			c := ownCopy(rec.inst)

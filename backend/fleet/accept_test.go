@@ -119,3 +119,43 @@ func TestAcceptRefusedByTheAPI(t *testing.T) {
 		t.Fatalf("audit: %s", log.String())
 	}
 }
+
+// Every session learns who accepted an event, and when, while it is listed pending; once
+// the platform has acted (the listing no longer has it pending) the snapshot drops it
+// (tester2's defect 9: other sessions saw "Executing" and nobody's name).
+func TestAcceptedEventsSayWhoAccepted(t *testing.T) {
+	clock := sim.NewStepClock(sim.Epoch)
+	eng := sim.New(inquiringFleet(), clock, sim.Options{})
+	h := New(backend.Guard(sim.NewBackend(eng)), Options{Now: clock.Now, Wall: clock.Now})
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.Snapshot().Accepted; len(a) != 0 {
+		t.Fatalf("nothing accepted yet: %+v", a)
+	}
+	alice := backend.Identity{Name: "alice", Role: backend.RoleOperator}
+	if _, err := h.Accept(ctx, backend.AcceptRequest{EventID: "e-bp1ask0000000000001", Identity: alice}); err != nil {
+		t.Fatal(err)
+	}
+	a, ok := h.Snapshot().Accepted["e-bp1ask0000000000001"]
+	if !ok || a.By != alice || a.InstanceID != "i-bp1ask00000000000000001" || !a.At.Equal(sim.Epoch) {
+		t.Fatalf("accepted: %+v (%v)", a, ok)
+	}
+	// Listed again while the platform acts: still said.
+	clock.Advance(time.Minute)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.Snapshot().Accepted["e-bp1ask0000000000001"]; !ok {
+		t.Fatal("the acceptance was dropped while the event is still Executing")
+	}
+	// The platform acted: the event is Executed, the instance no longer listed.
+	clock.Advance(sim.AcceptDuration)
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.Snapshot().Accepted; len(a) != 0 {
+		t.Fatalf("an event no longer pending is still said accepted: %+v", a)
+	}
+}

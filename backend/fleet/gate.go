@@ -39,10 +39,21 @@ func (h *Hub) Redeploy(ctx context.Context, req backend.RedeployRequest) (backen
 	}()
 	select {
 	case o := <-done:
-		return o.ref, o.err
+		return o.ref, h.withFlags(o.err)
 	case <-ctx.Done():
 		return backend.TaskRef{}, ErrDetached
 	}
+}
+
+// withFlags gives an in-progress refusal the account flags of this hub (Options.
+// AccountFlags), so the follow command it prints runs as printed. The error was made for
+// this call alone: nobody else holds it.
+func (h *Hub) withFlags(err error) error {
+	var ip *backend.InProgressError
+	if h.opt.AccountFlags != "" && errors.As(err, &ip) && ip.Flags == "" {
+		ip.Flags = h.opt.AccountFlags
+	}
+	return err
 }
 
 // begin checks that req may be sent and marks its instance submitting. It returns the

@@ -73,6 +73,10 @@ type Options struct {
 	Plans *PlanStore
 	// Where names the account the hub runs against (PlanRecord.Where).
 	Where string
+	// AccountFlags are the command-line flags that choose that account (--endpoint …
+	// --profile …), shell-quoted: the commands its refusals print carry them, so that they
+	// run as printed (backend.InProgressError.Flags). Empty: none are needed.
+	AccountFlags string
 	// Drills keeps the drill events this tool made (drill.go), so the hub marks them as
 	// drills in every listing; nil marks only what the backend says (the simulator).
 	Drills *DrillBook
@@ -267,7 +271,7 @@ type Hub struct {
 	tasks        []*Task // oldest first
 	// starters names who started tasks this hub did not send, as a resumed plan knows
 	// them (Follow), for when a refresh finds the task Processing.
-	starters  map[string]StartedBy
+	starters  map[string]starter
 	polls     uint64
 	lastShift time.Time
 	snap      *Snapshot
@@ -285,6 +289,9 @@ type Hub struct {
 	steps     sync.RWMutex
 	stopping  atomic.Bool
 	accepting map[string]bool // events with an accept in flight (accept.go)
+	// accepted are the events an accept through this hub answered, by event id, while
+	// they are listed pending (accept.go): replaced, never changed, once published.
+	accepted map[string]Acceptance
 
 	// maint caches the maintenance attributes sessions read (maintenance.go).
 	maint maintenanceCache

@@ -313,12 +313,16 @@ func TestATaskWhoseStarterIsKnownIsNotShownAsElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Follow(backend.TaskRef{TaskID: t1.ID, RegionID: "cn-hangzhou", InstanceID: soon}, StartedBy{Identity: operator})
+	// Tester2's defect 6: the plan sent them at sent, on the hub's clock; the elapsed
+	// time after the restart counts from there, not from ECS's CreationTime (another
+	// clock: "Stopped 2m", then "Stopped 1m").
+	sent := eng.Now().Add(-7 * time.Minute)
+	h.Follow(backend.TaskRef{TaskID: t1.ID, RegionID: "cn-hangzhou", InstanceID: soon}, StartedBy{Identity: operator}, sent)
 	if err := h.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r := row(t, h.Snapshot(), soon); r.State != StateRunning || r.StartedBy.Elsewhere || r.StartedBy.Identity != operator {
-		t.Fatalf("told before: %v by %v", r.State, r.StartedBy)
+	if r := row(t, h.Snapshot(), soon); r.State != StateRunning || r.StartedBy.Elsewhere || r.StartedBy.Identity != operator || !r.Task.Created.Equal(sent) {
+		t.Fatalf("told before: %v by %v, created %v (want %v)", r.State, r.StartedBy, r.Task.Created, sent)
 	}
 	t2, err := eng.Redeploy("cn-hangzhou", later, false)
 	if err != nil {
@@ -330,9 +334,9 @@ func TestATaskWhoseStarterIsKnownIsNotShownAsElsewhere(t *testing.T) {
 	if r := row(t, h.Snapshot(), later); !r.StartedBy.Elsewhere {
 		t.Fatalf("unknown starter: %v", r.StartedBy)
 	}
-	h.Follow(backend.TaskRef{TaskID: t2.ID, RegionID: "cn-hangzhou", InstanceID: later}, StartedBy{Identity: operator})
-	if r := row(t, h.Snapshot(), later); r.StartedBy.Elsewhere || r.StartedBy.Identity != operator || r.Task.StartedBy.Identity != operator {
-		t.Fatalf("told after: %v, task by %v", r.StartedBy, r.Task.StartedBy)
+	h.Follow(backend.TaskRef{TaskID: t2.ID, RegionID: "cn-hangzhou", InstanceID: later}, StartedBy{Identity: operator}, sent)
+	if r := row(t, h.Snapshot(), later); r.StartedBy.Elsewhere || r.StartedBy.Identity != operator || r.Task.StartedBy.Identity != operator || !r.Task.Created.Equal(sent) {
+		t.Fatalf("told after: %v, task by %v, created %v", r.StartedBy, r.Task.StartedBy, r.Task.Created)
 	}
 }
 

@@ -60,7 +60,11 @@ func (h *Hub) FollowTask(ctx context.Context, ref backend.TaskRef, ticks <-chan 
 // lists it right now (backend.InProgress on the hub's backend), or nil: for a command that
 // must name the task behind a status the rules refuse (Stopping, Starting).
 func (h *Hub) InProgress(ctx context.Context, region, instanceID string) (*backend.InProgressError, error) {
-	return backend.InProgress(ctx, h.b, region, instanceID)
+	ip, err := backend.InProgress(ctx, h.b, region, instanceID)
+	if ip != nil {
+		ip.Flags = h.opt.AccountFlags
+	}
+	return ip, err
 }
 
 // RedeploysUnderWay lists region's Processing RedeployInstance tasks, of ids when given

@@ -122,7 +122,7 @@ func ResumePlan(ctx context.Context, h *Hub, rec PlanRecord, opt PlanOptions) (*
 	// session shows them so, not as started elsewhere.
 	for _, it := range p.rec.Items {
 		if it.Status.InFlight() && it.TaskID != "" {
-			h.Follow(backend.TaskRef{TaskID: it.TaskID, RegionID: it.RegionID, InstanceID: it.InstanceID}, StartedBy{Identity: rec.Identity})
+			h.Follow(backend.TaskRef{TaskID: it.TaskID, RegionID: it.RegionID, InstanceID: it.InstanceID}, StartedBy{Identity: rec.Identity}, it.Submitted)
 		}
 	}
 	if p.rec.Phase != PhaseDone && p.rec.Phase != PhaseAborted && p.rec.Ended() {

@@ -39,6 +39,8 @@ func (h *Hub) publishLocked() {
 	s.Counts = h.counts
 	s.Plans, s.PlansKept = h.planStatusesLocked(), h.opt.Plans != nil
 	s.Autopilot = h.autopilot
+	h.pruneAcceptedLocked()
+	s.Accepted = h.accepted
 	s.Tasks = make([]Task, len(h.tasks))
 	for i, t := range h.tasks {
 		s.Tasks[len(h.tasks)-1-i] = *t

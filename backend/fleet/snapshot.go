@@ -48,6 +48,10 @@ type Snapshot struct {
 	PlansKept bool
 	// Autopilot is the autopilot's status when one runs (serve --policy), nil otherwise.
 	Autopilot *AutopilotStatus
+	// Accepted are the events an accept through this hub answered, by event id, while the
+	// listing still has them pending: every session says who accepted one, and that the
+	// platform acts now. Shared: never modified.
+	Accepted map[string]Acceptance
 }
 
 // Counts are the header's numbers. Blocked and NoRedeploy do not overlap: a row that is

@@ -24,7 +24,8 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time, senders map[string]Starte
 	if rec.task != nil && rec.task.ID == t.ID {
 		return
 	}
-	by, known := h.starters[t.ID]
+	st, known := h.starters[t.ID]
+	by := st.by
 	if !known {
 		by, known = senders[t.ID]
 	}
@@ -42,32 +43,48 @@ func (h *Hub) adoptLocked(t model.Task, now time.Time, senders map[string]Starte
 	delete(h.starters, t.ID)
 	task := &Task{ID: t.ID, RegionID: t.RegionID, InstanceID: t.ResourceID, InstanceName: rec.inst.Name,
 		Status: model.TaskProcessing, Phase: rec.inst.Status, StartedBy: by, Created: t.CreationTime}
+	if !st.since.IsZero() {
+		// When the plan sent it, on this hub's clock, as before the restart: ECS's
+		// CreationTime is on ECS's clock, and the elapsed time went backwards.
+		task.Created = st.since
+	}
 	if task.Created.IsZero() {
 		task.Created = now
 	}
 	h.startLocked(rec, task, now)
 }
 
-// Follow tells the hub who started a task it did not send: a plan resumed after a restart
-// knows its own. A task the hub already follows (adopted by a refresh as started
-// elsewhere) gets its starter at once; otherwise the next refresh that finds it Processing
-// adopts it with by instead of "elsewhere".
-func (h *Hub) Follow(ref backend.TaskRef, by StartedBy) {
+// starter is who started a task this hub did not send, and when it was sent on this
+// hub's clock (zero: unknown), as a resumed plan knows them.
+type starter struct {
+	by    StartedBy
+	since time.Time
+}
+
+// Follow tells the hub who started a task it did not send, and when (since, on the hub's
+// clock; zero when unknown): a plan resumed after a restart knows its own. A task the hub
+// already follows (adopted by a refresh as started elsewhere) gets them at once; otherwise
+// the next refresh that finds it Processing adopts it with them instead of "elsewhere"
+// and ECS's CreationTime, so its elapsed time goes on from where it was before the restart.
+func (h *Hub) Follow(ref backend.TaskRef, by StartedBy, since time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if rec := h.records[ref.InstanceID]; rec != nil && rec.task != nil && rec.task.ID == ref.TaskID {
 		if rec.by.Elsewhere {
 			rec.by, rec.task.StartedBy = by, by
+			if !since.IsZero() {
+				rec.task.Created = since
+			}
 			h.markLocked(ref.InstanceID)
 			h.publishLocked()
 		}
 		return
 	}
 	if h.starters == nil {
-		h.starters = map[string]StartedBy{}
+		h.starters = map[string]starter{}
 	}
 	if len(h.starters) < keepFinished { // bounded: a resumed plan has few tasks in flight
-		h.starters[ref.TaskID] = by
+		h.starters[ref.TaskID] = starter{by, since}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -149,6 +150,10 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 		addRegion(r)
 	}
 	ids := map[string]int{}
+	// given are the event ids the file gives; derived are the events it does not give one
+	// (instance and event index): a derived id never repeats any other (below).
+	given := map[string]bool{}
+	var derived [][2]int
 	for _, n := range instNodes {
 		var si scenarioInstance
 		if err := decodeStrict(n, &si); err != nil {
@@ -218,6 +223,11 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 			if err != nil {
 				return nil, fail(evLine, "instance %s, event %d: %v", si.ID, j+1, err)
 			}
+			if se.ID == "" {
+				derived = append(derived, [2]int{len(f.Instances), len(in.Events)})
+			} else {
+				given[ev.ID] = true
+			}
 			in.Events = append(in.Events, ev)
 		}
 		if si.Maintenance != nil {
@@ -233,6 +243,13 @@ func ParseScenario(name string, data []byte, now time.Time) (*Fleet, error) {
 		addRegion(in.RegionID)
 		f.Instances = append(f.Instances, in)
 	}
+	for _, d := range derived {
+		ev := &f.Instances[d[0]].Events[d[1]]
+		for given[ev.ID] {
+			ev.ID += "0"
+		}
+		given[ev.ID] = true
+	}
 	return f, nil
 }
 
@@ -242,7 +259,17 @@ func scenarioEventToModel(se scenarioEvent, in *model.Instance, j int, now time.
 		CycleStatus: model.EventCycleStatus(se.Status), Reason: se.Reason, ImpactLevel: se.Impact,
 	}
 	if ev.ID == "" {
-		ev.ID = fmt.Sprintf("e-%s-%d", strings.TrimPrefix(in.ID, "i-"), j+1)
+		// Shaped as the platform's (e-2zeielxl1qzq8slb****, the AcceptInquiredSystemEvent
+		// and DescribeInstanceHistoryEvents pages: e- and letters and digits), so that every
+		// command takes it (model.ValidEventID): the instance id's stem, e, the event's
+		// place. The loader keeps it distinct from every id before it.
+		stem := strings.Map(func(r rune) rune {
+			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return r
+			}
+			return -1
+		}, strings.TrimPrefix(in.ID, "i-"))
+		ev.ID = fmt.Sprintf("e-%se%d", stem, j+1)
 	}
 	if !slices.Contains(model.AllEventTypes, ev.Type) {
 		return ev, fmt.Errorf("type %q is not a known event type (e.g. SystemMaintenance.Redeploy)", se.Type)

@@ -160,3 +160,44 @@ func TestScenarioExtendedAttribute(t *testing.T) {
 		t.Fatalf("an event that tells nothing more has no attribute: %v", err)
 	}
 }
+
+// An event a scenario gives no id gets one shaped as the platform's (e- and letters and
+// digits), distinct from every other, so that `accept` and every command that checks an
+// event id take it (tester2's defect 17: e-bp1sfr00000000000005-1 was refused).
+func TestScenarioDefaultEventIDsArePlatformShaped(t *testing.T) {
+	data := `instances:
+  - id: i-bp1sfr00000000000005
+    region: cn-hangzhou
+    events:
+      - {type: SystemFailure.Delete, status: Inquiring, not_before: "+2h"}
+      - {type: SystemMaintenance.Reboot, status: Inquiring, not_before: "+3h"}
+  - id: i-bp1sfr00000000000005e1
+    region: cn-hangzhou
+    events:
+      - {id: e-bp1sfr00000000000005e2, type: SystemMaintenance.Reboot, not_before: "+3h"}
+      - {type: SystemMaintenance.Reboot, not_before: "+3h"}
+  - id: i-Odd_name.1
+    region: cn-hangzhou
+    events:
+      - {type: SystemMaintenance.Reboot, not_before: "+3h"}
+`
+	f, err := ParseScenario("ids.yaml", []byte(data), Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, in := range f.Instances {
+		for _, ev := range in.Events {
+			if !model.ValidEventID(ev.ID) {
+				t.Errorf("%s: event id %q is not shaped as the platform's", in.ID, ev.ID)
+			}
+			if seen[ev.ID] {
+				t.Errorf("event id %q given twice", ev.ID)
+			}
+			seen[ev.ID] = true
+		}
+	}
+	if got := f.Instances[0].Events[0].ID; got != "e-bp1sfr00000000000005e1" {
+		t.Errorf("first derived id %q, want e-bp1sfr00000000000005e1", got)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,8 @@ import (
 )
 
 func newAcceptCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "accept EVENT_ID…",
 		Short: "Accept Inquiring system events: let the platform do its default action now (AcceptInquiredSystemEvent)",
 		Long: `Accept system events in the Inquiring state. The platform then does the event's
@@ -22,13 +24,19 @@ once instead of waiting for an answer. Find the event ids with ` + "`ecs-redeplo
 
 It goes through the same role guard as a redeploy (operators only; --read-only refuses),
 the audit log (an intent line before each call, a result line after) and the fleet hub.
-Each event ends in one line: accepted, with the RequestId, or the reason it was refused
-with the API's code. The exit status is 1 when any event was not accepted.`,
+An accept whose action loses data (the instance released by a *.Delete event, local
+disks re-initialized by a redeploy event on an instance that has them, a damaged disk
+isolated or re-initialized) needs --yes, as a destructive redeploy does: without it
+nothing is sent, one line says what it would do, and the exit status is 2.
+A repeated id counts once. Each event ends in one line: accepted, with the RequestId, or
+the reason it was refused with the API's code. The exit status is 1 when any event was
+not accepted.`,
 		Example: `  ecs-redeploy accept --demo e-bp1abc...
-  ecs-redeploy accept e-bp1abc... e-bp1def... --region cn-hangzhou --audit-log audit.jsonl`,
+  ecs-redeploy accept e-bp1abc... e-bp1def... --region cn-hangzhou --audit-log audit.jsonl
+  ecs-redeploy accept e-bp1disk... --region cn-hangzhou --yes`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with `ecs-redeploy events --json`")}
+				return usageError{errors.New("accept needs an EVENT_ID; list the Inquiring events with " + g.listCommand(" --json"))}
 			}
 			for _, id := range args {
 				if err := backend.CheckEventID(id); err != nil {
@@ -39,6 +47,7 @@ with the API's code. The exit status is 1 when any event was not accepted.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			args = distinct(args)
 			e, err := g.open(ctx)
 			if err != nil {
 				return err
@@ -47,7 +56,16 @@ with the API's code. The exit status is 1 when any event was not accepted.`,
 			if err := h.Refresh(ctx); err != nil {
 				return fmt.Errorf("listing the instances with pending events: %w", err)
 			}
+			losses := acceptLosses(h.Snapshot(), args)
+			if len(losses) > 0 && !yes {
+				// Nothing is sent: one line says what it would do.
+				return usageError{fmt.Errorf("refused: this accept destroys data, the platform acting now: %s; re-run with --yes if you mean it",
+					strings.Join(losses, "; "))}
+			}
 			pr := &printer{w: cmd.OutOrStdout()}
+			for _, l := range losses {
+				pr.printf("DATA LOSS: %s\n", l)
+			}
 			failed := 0
 			for _, id := range args {
 				ref, err := h.Accept(ctx, backend.AcceptRequest{EventID: id, Identity: g.localIdentity()})
@@ -67,6 +85,43 @@ with the API's code. The exit status is 1 when any event was not accepted.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm a destructive accept (the instance released, or local disks wiped)")
+	return cmd
+}
+
+// distinct is ids with each repeated id kept once, in the order first given: accepting an
+// event twice is one accept, as naming an instance twice to redeploy is one redeploy.
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// acceptLosses says, for each of ids that s lists as one to accept and whose accept loses data
+// (model.AcceptLoss), "e-… on i-… (name): what is lost"; an id s does not list, or lists as
+// one that cannot be accepted, is left to the hub's refusal.
+func acceptLosses(s *fleet.Snapshot, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		for _, r := range s.Rows {
+			for i := range r.Inst.Events {
+				ev := &r.Inst.Events[i]
+				if ev.ID != id || !ev.Acceptable() {
+					continue
+				}
+				if loss := model.AcceptLoss(r.Inst, ev); loss != "" {
+					out = append(out, safetext.Terminal(fmt.Sprintf("%s (%s) on %s (%s): %s", id, ev.Type, r.Inst.ID, r.Inst.Name, loss)))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // acceptRefusal is one line saying why an accept was refused and what to do: the API's

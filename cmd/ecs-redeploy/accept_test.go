@@ -7,10 +7,12 @@ import (
 	"testing"
 
 	"ecs-redeploy/backend"
+	"ecs-redeploy/model"
 )
 
-// inquiringEvent is an event of the demo fleet that may be accepted (or, with can false,
-// one whose platform said CanAccept=false), from `events --json`.
+// inquiringEvent is an event of the demo fleet that may be accepted and loses nothing (with
+// can "false", one whose platform said CanAccept=false; with can "destroys", one that may be
+// accepted and loses data), from `events --json`.
 func inquiringEvent(t *testing.T, can string) string {
 	t.Helper()
 	out, err := run(t, "events", "--demo", "--json")
@@ -18,8 +20,10 @@ func inquiringEvent(t *testing.T, can string) string {
 		t.Fatal(err)
 	}
 	var rows []struct {
-		Events []struct {
+		LocalStorageAmount int
+		Events             []struct {
 			EventId           string
+			EventType         string
 			EventCycleStatus  string
 			ExtendedAttribute struct{ CanAccept string }
 		}
@@ -29,8 +33,20 @@ func inquiringEvent(t *testing.T, can string) string {
 	}
 	for _, r := range rows {
 		for _, e := range r.Events {
-			if e.EventCycleStatus == "Inquiring" && e.ExtendedAttribute.CanAccept == can {
-				return e.EventId
+			in := &model.Instance{LocalStorageAmount: r.LocalStorageAmount}
+			harmless := model.AcceptLoss(in, &model.Event{Type: model.EventType(e.EventType)}) == ""
+			if e.EventCycleStatus != "Inquiring" {
+				continue
+			}
+			switch can {
+			case "false":
+				if e.ExtendedAttribute.CanAccept == "false" {
+					return e.EventId
+				}
+			case "true", "destroys":
+				if e.ExtendedAttribute.CanAccept == "true" && harmless == (can == "true") {
+					return e.EventId
+				}
 			}
 		}
 	}
@@ -63,6 +79,35 @@ func TestAcceptCommand(t *testing.T) {
 		if _, err := run(t, bad...); exitCode(err) != 2 {
 			t.Errorf("%v: %v, want a usage error", bad, err)
 		}
+	}
+}
+
+// An accept that loses data needs --yes, as a destructive redeploy does: without it nothing
+// is sent and one line says what it would do, exit 2 (tester2's defects 1 and 2). A repeated
+// id is one accept, not a refusal of the second (defect 13).
+func TestAcceptDestructiveNeedsYes(t *testing.T) {
+	bad := inquiringEvent(t, "destroys")
+	ok := inquiringEvent(t, "true")
+	out, err := run(t, "accept", "--demo", ok, bad)
+	if exitCode(err) != 2 || out != "" {
+		t.Fatalf("without --yes: exit %d, out %q, err %v; want exit 2 and nothing sent", exitCode(err), out, err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, bad) || !strings.Contains(msg, "re-run with --yes if you mean it") || strings.Contains(msg, "\n") ||
+		(!strings.Contains(msg, "WIPED") && !strings.Contains(msg, "data is lost")) {
+		t.Errorf("the refusal is not one line saying what it would do: %q", msg)
+	}
+	if strings.Contains(msg, ok+" ") {
+		t.Errorf("the refusal names the harmless event too: %q", msg)
+	}
+	out, err = run(t, "accept", "--demo", "--yes", bad)
+	if err != nil || !strings.Contains(out, "DATA LOSS: "+bad) || !strings.Contains(out, bad+": accepted") {
+		t.Fatalf("--yes: %v\n%s", err, out)
+	}
+
+	out, err = run(t, "accept", "--demo", ok, ok)
+	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, ok+": accepted") {
+		t.Fatalf("a repeated id: %v\n%s", err, out)
 	}
 }
 

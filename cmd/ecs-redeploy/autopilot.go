@@ -206,7 +206,8 @@ func runAutopilot(cmd *cobra.Command, g *globalOptions, pol *policy.Policy, o au
 		return err
 	}
 	logAutopilotStart(logger, ap, pol, pol.File,
-		"this headless run has no console: resume it in `ecs-redeploy serve --policy "+safetext.Log(pol.File)+"` on the same state directory (:autopilot resume), then start it again")
+		"this headless run has no console: resume it in `"+withFlags("ecs-redeploy serve --policy "+safetext.Log(shellQuote(pol.File)), g.scopeFlags())+
+			"` on the same state directory (:autopilot resume), then start it again")
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() { h.Run(hubCtx); close(hubDone) }()

@@ -74,7 +74,7 @@ func TestHeadlessAutopilotLogSaysItStartsPaused(t *testing.T) {
 	cmd.SetArgs([]string{"autopilot", "--endpoint", addr, "--region", "cn-hangzhou", "--policy", pol})
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
-	out.WaitMatch(t, regexp.MustCompile(`level=WARN msg="autopilot starts paused: it sends nothing until it is resumed" name=autopilot:night .* because="it was paused before the restart" why="paused by alice \(operator\)" resume="this headless run has no console: resume it in .ecs-redeploy serve --policy \S+night.yaml. on the same state directory`))
+	out.WaitMatch(t, regexp.MustCompile(`level=WARN msg="autopilot starts paused: it sends nothing until it is resumed" name=autopilot:night .* because="it was paused before the restart" why="paused by alice \(operator\)" resume="this headless run has no console: resume it in .ecs-redeploy serve --policy \S+night.yaml --endpoint `+regexp.QuoteMeta(addr)+` --region cn-hangzhou. on the same state directory`))
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("stopped: %v\n%s", err, out.String())

@@ -143,6 +143,9 @@ type batchRun struct {
 	wait  bool
 	// mu orders the transitions of plans the hub runs at once (--resume of several).
 	mu sync.Mutex
+	// resuming is set while --resume reconciles the saved plans, under mu: what it says
+	// ended before this run.
+	resuming bool
 }
 
 // planStore is the state directory's plan store, or nil on the in-process simulator,
@@ -195,6 +198,12 @@ func openBatch(cmd *cobra.Command, g *globalOptions, o batchOptions, ids []strin
 }
 
 // transition prints one item's change: a JSON line with --json, else a line for people.
+func (br *batchRun) setResuming(on bool) {
+	br.mu.Lock()
+	br.resuming = on
+	br.mu.Unlock()
+}
+
 func (br *batchRun) transition(t fleet.Transition) {
 	br.mu.Lock()
 	defer br.mu.Unlock()
@@ -207,7 +216,14 @@ func (br *batchRun) transition(t fleet.Transition) {
 		br.out.printf("%s\n", safetext.JSON(line)) // values exact, U+202E and the like as \u escapes
 		return
 	}
-	elapsed := model.FormatDuration(t.Time.Sub(br.start))
+	// One clock for the column: the hub's, when this run saw the change. A task's
+	// FinishedTime is on ECS's clock, a submit on the hub's: mixed, the column jumped
+	// ("38s submitting", then "23m finished"; tester2's defect 10). An item a resumed
+	// plan found ended while nobody followed it ended before this run: "earlier".
+	elapsed := model.FormatDuration(br.hub.Now().Sub(br.start))
+	if br.resuming {
+		elapsed = "earlier"
+	}
 	line := fmt.Sprintf("%7s  %-24s %-16s", elapsed, t.Instance, t.Status)
 	if t.Task != "" {
 		line += " task " + t.Task
@@ -474,7 +490,10 @@ func (br *batchRun) report(st fleet.PlanStatus, runErr error) error {
 		info.printf("still running: %s task %s\n", it.InstanceID, orDash(it.TaskID))
 	}
 	if !rec.Ended() && rec.Phase != fleet.PhaseAborted && br.store != nil {
-		info.printf("follow or continue it with: ecs-redeploy redeploy --resume --wait (plan %s, kept in %s)\n", rec.ID, br.store.Dir)
+		// With the flags that chose the account and scope: without them the pasted
+		// command asks another account, or no region at all.
+		info.printf("follow or continue it with: %s (plan %s, kept in %s)\n",
+			withFlags("ecs-redeploy redeploy --resume --wait", br.g.scopeFlags()), rec.ID, br.store.Dir)
 	}
 	if err := errors.Join(br.out.Err(), br.info.Err()); err != nil {
 		return err
@@ -514,7 +533,21 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 		return err
 	}
 	where, who := g.planWhere(), g.localIdentity()
+	// The header of each plan first: resuming reconciles the items that were in flight
+	// through DescribeTasks, and says how each ended (OnTransition) before the hub runs
+	// the plan; those lines came before the header (tester2's defect 10).
+	recs, err := br.store.Unfinished()
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if rec.Where == where {
+			br.info.printf("resuming plan %s (%s), created %s\n", rec.ID, rec.Describe(), rec.Created.UTC().Format(time.RFC3339))
+		}
+	}
+	br.setResuming(true)
 	others, n, err := br.hub.ResumePlans(cmd.Context(), who)
+	br.setResuming(false)
 	for _, rec := range others {
 		br.info.printf("plan %s was made against %s, not %s: resume it with the same --endpoint and --profile\n", rec.ID, rec.Where, where)
 	}
@@ -526,7 +559,6 @@ func runResume(cmd *cobra.Command, g *globalOptions, o batchOptions, wait bool, 
 	var ids []string
 	for _, st := range br.hub.Plans() {
 		ids = append(ids, st.ID)
-		br.info.printf("resuming plan %s (%s), created %s\n", st.ID, st.Describe(), st.Created.UTC().Format(time.RFC3339))
 	}
 	errs = append(errs, br.run(cmd.Context(), ids, func() error {
 		// Asked for by whoever runs --resume: a paused plan goes on.

@@ -371,9 +371,9 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 		!strings.Contains(errorLine(err), "interrupted: nothing more is sent; the rest is kept for redeploy --resume") {
 		t.Fatalf("interrupted run: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "redeploy --resume --wait") {
-		t.Errorf("the interrupted run does not say how to go on:\n%s", out.String())
-	}
+	// Tester2's defect 4: the command printed to go on runs as printed (it lacked
+	// --region, and exited 2 "no region: pass --region").
+	resume := printedCommand(t, out.String(), "ecs-redeploy redeploy --resume --wait", " (plan")
 	recs, err := (&fleet.PlanStore{Dir: dir}).Unfinished()
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("unfinished plans: %d, %v", len(recs), err)
@@ -393,7 +393,7 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 		t.Fatalf("saved at the interruption: %d sent, %d queued; want 4 sent and 8 queued", sent, queued)
 	}
 	cs.afterCall = nil
-	out2, err := run(t, cs.args("--resume", "--wait")...)
+	out2, err := run(t, resume...)
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out2)
 	}
@@ -407,6 +407,33 @@ func TestHeadlessBatchResumesWithoutSendingTwice(t *testing.T) {
 	}
 	if !strings.Contains(out2, "done: 12 redeployed, 0 failed, 0 skipped") {
 		t.Errorf("resume output:\n%s", out2)
+	}
+	// Tester2's defect 10: the header comes first, and the elapsed column is on one
+	// clock: what ended before this run says "earlier", the rest never goes backwards
+	// (submits were on the hub's clock, ends on ECS's: "38s submitting", then "23m
+	// finished").
+	lines := strings.Split(strings.TrimSpace(out2), "\n")
+	if !strings.HasPrefix(lines[0], "resuming plan ") {
+		t.Fatalf("the resume output does not start with its header:\n%s", out2)
+	}
+	last, live := time.Duration(0), false
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) < 2 || !strings.HasPrefix(f[1], "i-") {
+			continue
+		}
+		if f[0] == "earlier" {
+			if live {
+				t.Fatalf("an earlier line after this run's:\n%s", out2)
+			}
+			continue
+		}
+		live = true
+		d, err := time.ParseDuration(f[0])
+		if err != nil || d < last {
+			t.Fatalf("elapsed %q after %s (%v):\n%s", f[0], last, err, out2)
+		}
+		last = d
 	}
 	out3, err := run(t, cs.args("--resume")...)
 	if err != nil || !strings.Contains(out3, "no unfinished plan") {

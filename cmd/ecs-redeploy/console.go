@@ -99,11 +99,14 @@ func runConsole(cmd *cobra.Command, g *globalOptions) error {
 	if e.Engine != nil {
 		deps.Regions, deps.Simulated = regionIDs(e.Engine), true
 	} else {
-		deps.AccountFlags = g.accountFlags()
+		deps.AccountFlags, deps.ScopeFlags = g.accountFlags(), g.scopeFlags()
 	}
-	if err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, cmd.ErrOrStderr()); err != nil {
+	resumeCmd := withFlags("ecs-redeploy redeploy --resume --wait", g.scopeFlags())
+	startNotes, err := resumeConsolePlans(ctx, view, store, g.planWhere(), deps.Identity, resumeCmd, cmd.ErrOrStderr())
+	if err != nil {
 		return quietIfCanceled(ctx, err)
 	}
+	deps.StartNotes = startNotes
 	var notifyLost string // said after the screen is given back
 	if notifier != nil {
 		drain := runNotifier(ctx, notifier, view, func(line string) { notifyLost = line })
@@ -206,41 +209,78 @@ func quietIfCanceled(ctx context.Context, err error) error {
 
 // resumeConsolePlans picks up the unfinished plans of this account, reconciled through
 // DescribeTasks, for the hub to run (Hub.ResumePlans). A --demo console keeps nothing; a
-// --read-only one (who a viewer) resumes nothing and says how many plans wait for an
-// operator. What cannot be resumed is said on w, and the console starts anyway: those
-// plans stay on disk for --resume.
-func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStore, where string, who backend.Identity, w io.Writer) error {
+// --read-only one (who a viewer) resumes nothing and says which plans wait for an
+// operator, and how resumeCmd goes on with them. What cannot be resumed is said on w, and
+// the console starts anyway: those plans stay on disk for --resume. The notes are what
+// the screen must say once it opens (the notice line and L): a batch that goes on
+// without a word looks like redeploys nobody started (tester2's defect 6).
+func resumeConsolePlans(ctx context.Context, h *fleet.Hub, store *fleet.PlanStore, where string, who backend.Identity,
+	resumeCmd string, w io.Writer) ([]ui.NoteMsg, error) {
 	if store == nil {
-		return nil
+		return nil, nil
 	}
 	pr := &printer{w: w}
 	defer func() { _ = pr.Err() }() // only notes before the screen opens
+	var notes []ui.NoteMsg
 	if !who.CanRedeploy() {
 		// A viewer (--read-only) runs no batch: the hub would refuse it, and must not
 		// touch an operator's plan (not even its lock).
 		recs, err := store.Unfinished()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		n := 0
 		for _, rec := range recs {
 			if rec.Where == where {
 				n++
+				// What matters first, so that a narrow notice line keeps it.
+				notes = append(notes, ui.NoteMsg{Notice: true, Text: fmt.Sprintf(
+					"read-only: a saved batch waits for an operator, %d of %d not done: %s%s; an operator's console, or %s, goes on with it",
+					left(rec.Items), len(rec.Items), rec.ID, startedBy(rec.Identity), resumeCmd)})
 			}
 		}
 		if n > 0 {
-			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: ecs-redeploy redeploy --resume\n", n)
+			pr.printf("ecs-redeploy: read-only: %d unfinished plan(s) left for an operator: %s\n", n, resumeCmd)
 		}
-		return nil
+		return notes, nil
 	}
+	before := len(h.Plans())
 	others, _, err := h.ResumePlans(ctx, who)
 	for _, rec := range others {
 		pr.printf("ecs-redeploy: plan %s was made against %s; left alone\n", rec.ID, rec.Where)
 	}
 	if err != nil {
 		pr.printf("ecs-redeploy: %s\n", err)
+		notes = append(notes, ui.NoteMsg{Error: true, Notice: true, Text: "resuming the saved batches: " + err.Error()})
 	}
-	return nil
+	for _, st := range h.Plans()[before:] {
+		text := fmt.Sprintf("resumed a saved batch, %d of %d not done (%d in flight, %d queued): %s%s",
+			left(st.Items), len(st.Items), st.Summary.InFlight, st.Summary.Queued, st.ID, startedBy(st.Identity))
+		if st.Phase == fleet.PhasePaused {
+			text = "resumed a saved batch, PAUSED (c continues, x aborts)" + strings.TrimPrefix(text, "resumed a saved batch")
+		}
+		notes = append(notes, ui.NoteMsg{Notice: true, Text: text})
+	}
+	return notes, nil
+}
+
+// startedBy is " started by alice (operator)", or "" when the plan names nobody.
+func startedBy(id backend.Identity) string {
+	if id.Name == "" {
+		return ""
+	}
+	return " started by " + id.String()
+}
+
+// left counts the items of a plan that have not ended.
+func left(items []fleet.PlanItem) int {
+	n := 0
+	for _, it := range items {
+		if !it.Status.Final() {
+			n++
+		}
+	}
+	return n
 }
 
 // consoleFPS caps how often the renderer looks for a new frame, as serve's sessions do
@@ -335,19 +375,58 @@ func releaseStartup(ctx context.Context, h *fleet.Hub, loaded func()) {
 // engineer to paste (the console's exit hints) carries them, so that it addresses this
 // account and not the default profile's.
 func (g *globalOptions) accountFlags() string {
+	args := g.accountArgs()
+	for i := 1; i < len(args); i += 2 {
+		args[i] = shellQuote(args[i])
+	}
+	return strings.Join(args, " ")
+}
+
+// accountArgs are accountFlags as arguments, unquoted: flag, value, flag, value.
+func (g *globalOptions) accountArgs() []string {
 	var out []string
 	add := func(flag, v, env string) {
 		if v == "" && env != "" {
 			v = os.Getenv(env)
 		}
 		if v != "" {
-			out = append(out, flag, shellQuote(v))
+			out = append(out, flag, v)
 		}
 	}
 	add("--endpoint", g.Endpoint, aliyun.EnvEndpoint)
 	add("--profile", g.Profile, aliyun.EnvProfile)
 	add("--ecs-metadata-role", g.MetadataRole, "")
-	return strings.Join(out, " ")
+	return out
+}
+
+// scopeFlags are accountFlags and the --region this command was given (its scope, as
+// given: "all" too), shell-quoted: what a command that lists or resumes needs to address
+// the same account and regions as printed. The region from the environment or the
+// profile is left to them: the pasted command finds it the same way.
+func (g *globalOptions) scopeFlags() string {
+	out := g.accountFlags()
+	if len(g.Regions) > 0 {
+		if out != "" {
+			out += " "
+		}
+		out += "--region " + shellQuote(strings.Join(g.Regions, ","))
+	}
+	return out
+}
+
+// listCommand is `ecs-redeploy events` with extra and the flags that chose this
+// command's account and regions, in backquotes: the list a refusal points at, as it runs
+// when pasted.
+func (g *globalOptions) listCommand(extra string) string {
+	return "`" + withFlags("ecs-redeploy events"+extra, g.scopeFlags()) + "`"
+}
+
+// withFlags is cmd followed by flags, when there are any.
+func withFlags(cmd, flags string) string {
+	if flags == "" {
+		return cmd
+	}
+	return cmd + " " + flags
 }
 
 // shellQuote is s as one POSIX shell word: as is when it holds only characters no shell

@@ -155,8 +155,8 @@ func runDrill(cmd *cobra.Command, g *globalOptions, o *drillOptions, ids []strin
 	case errors.Is(err, backend.ErrOutcomeUnknown), errors.Is(err, fleet.ErrDetached):
 		// Sent, and no proof either way: never sent again (it would make a second drill on
 		// each instance).
-		return fmt.Errorf("whether the drills were made is unknown: %s; look with `ecs-redeploy events --json` for events of that type and deadline on those instances, and cancel what is there with drill --cancel EVENT_ID",
-			drillRefusal(err, "CreateSimulatedSystemEvents"))
+		return fmt.Errorf("whether the drills were made is unknown: %s; look with %s for events of that type and deadline on those instances, and cancel what is there with drill --cancel EVENT_ID",
+			drillRefusal(err, "CreateSimulatedSystemEvents"), g.listCommand(" --json"))
 	case len(ref.EventIDs) == 0 && err != nil:
 		return fmt.Errorf("no drill made: %s", drillRefusal(err, "CreateSimulatedSystemEvents"))
 	}
@@ -447,13 +447,7 @@ func cancelAllCommand(g *globalOptions, region string) string {
 // accountFlags is args with the account flags this command was given: its endpoint and
 // profile.
 func accountFlags(g *globalOptions, args []string) []string {
-	if g.Endpoint != "" {
-		args = append(args, "--endpoint", g.Endpoint)
-	}
-	if g.Profile != "" {
-		args = append(args, "--profile", g.Profile)
-	}
-	return args
+	return append(args, g.accountArgs()...)
 }
 
 // shellJoin is args as one command line, each value quoted for a POSIX shell when it needs

@@ -77,6 +77,9 @@ type env struct {
 	// Drills keeps the drill events this tool made (the state directory), so every hub
 	// marks them; nil on --demo, whose simulator marks its own and ends with the process.
 	Drills *fleet.DrillBook
+	// AccountFlags are the flags that chose the account (globalOptions.accountFlags): every
+	// hub's refusals print commands that carry them. Empty on --demo.
+	AccountFlags string
 }
 
 // newHub is the one place a command reaches the account: a hub over the backend the flags
@@ -92,6 +95,9 @@ func (e *env) newHub(opt fleet.Options) *fleet.Hub {
 	}
 	if opt.Drills == nil {
 		opt.Drills = e.Drills
+	}
+	if opt.AccountFlags == "" {
+		opt.AccountFlags = e.AccountFlags
 	}
 	if adjustHubOptions != nil {
 		adjustHubOptions(&opt)
@@ -381,7 +387,7 @@ func (g *globalOptions) open(ctx context.Context) (*env, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Backend, e.Regions = b, regions
+		e.Backend, e.Regions, e.AccountFlags = b, regions, g.accountFlags()
 		if dir, err := fleet.StateDir(); err == nil {
 			e.Drills = fleet.NewDrillBook(dir)
 		}

@@ -65,7 +65,7 @@ every redeploy this process knows of counts, not only the batch's.`,
 				return usageError{errors.New("--follow TASK takes no instance ids: it follows one task that is already running")}
 			}
 			if len(args) == 0 && bo.fromFile == "" && !bo.resume && follow == "" {
-				return usageError{errors.New("redeploy needs an INSTANCE_ID (several, --from-file F or - for a batch); list them with `ecs-redeploy events`")}
+				return usageError{errors.New("redeploy needs an INSTANCE_ID (several, --from-file F or - for a batch); list them with " + g.listCommand(""))}
 			}
 			if bo.resume && (len(args) > 0 || bo.fromFile != "") {
 				return usageError{errors.New("--resume takes no instance ids: it goes on with the saved plans")}
@@ -168,7 +168,7 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 	}()
 	r := findRow(h.Snapshot(), id)
 	if r == nil {
-		return fmt.Errorf("%s has no pending system event in %s (or does not exist); list them with `ecs-redeploy events`", id, scopeName(e.Regions))
+		return fmt.Errorf("%s has no pending system event in %s (or does not exist); list them with %s", id, scopeName(e.Regions), g.listCommand(""))
 	}
 	in := r.Inst
 	now := e.Now()
@@ -192,7 +192,7 @@ func runSingle(cmd *cobra.Command, g *globalOptions, id string, forceStop, yes, 
 		}
 		err := fmt.Errorf("refused: %w (%s)", fleet.ErrInProgress, r.Underway())
 		if r.Task != nil {
-			err = fmt.Errorf("%w; follow it: ecs-redeploy redeploy --follow %s --region %s", err, r.Task.ID, r.Task.RegionID)
+			err = fmt.Errorf("%w; follow it: %s", err, withFlags("ecs-redeploy redeploy --follow "+r.Task.ID+" --region "+r.Task.RegionID, g.accountFlags()))
 		}
 		return err
 	}

@@ -13,8 +13,9 @@ type KeyMap struct {
 	// what the view shows to a file.
 	SelectAll, ClearSelection, Save key.Binding
 
-	// A batch that paused on a failure: go on with it, or send nothing more.
-	Continue, Abort key.Binding
+	// A batch that runs: stop sending (Pause; what is in flight goes on). A batch that
+	// paused (on a failure or by Pause): go on with it, or send nothing more.
+	Pause, Continue, Abort key.Binding
 
 	// Accept opens the accept dialog of the row's Inquiring event (AcceptInquiredSystemEvent).
 	Accept key.Binding
@@ -66,6 +67,7 @@ func DefaultKeyMap() KeyMap {
 		Help:           key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:           key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 		Back:           key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Pause:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause a running batch")),
 		Continue:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue a paused batch")),
 		Abort:          key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort a paused batch")),
 		Accept:         key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "accept an Inquiring event")),
@@ -90,6 +92,7 @@ func (k KeyMap) ReadOnly() KeyMap {
 	k.SelectAll.SetEnabled(false)
 	k.ForceStop.SetEnabled(false)
 	k.InWindow.SetEnabled(false)
+	k.Pause.SetEnabled(false)
 	k.Continue.SetEnabled(false)
 	k.Abort.SetEnabled(false)
 	k.Accept.SetEnabled(false)
@@ -107,7 +110,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown},
 		{k.Detail, k.Filter, k.Command, k.Sort, k.SortColumn, k.Select, k.SelectAll, k.ClearSelection, k.Redeploy, k.Refresh},
 		{k.Copy, k.CopyJSON, k.Save, k.Tasks, k.Log, k.Help, k.Back, k.Quit},
-		{k.Continue, k.Abort, k.Accept},
+		{k.Pause, k.Continue, k.Abort, k.Accept},
 	}
 }
 

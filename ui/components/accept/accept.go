@@ -1,15 +1,15 @@
 // Package accept is the dialog that accepts an Inquiring system event: it says what the
 // platform will do and when, starts with Cancel focused, and asks the root to accept only
 // when Accept is focused and chosen, with everything it says on screen. When the event's
-// action wipes data (a damaged disk re-initialized), Accept arms only once the event id is
-// typed, as a destructive redeploy's does.
+// action loses data (the instance released, local disks re-initialized, a damaged disk
+// isolated or re-initialized: model.AcceptLoss), that comes first, marked DATA LOSS, and
+// Accept arms only once the instance id is typed, as a destructive redeploy's does.
 package accept
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -45,7 +45,9 @@ type Model struct {
 	// accept is true when the Accept button has the focus; Cancel has it at first.
 	accept bool
 	why    string
-	// input takes the event id when the action wipes data; typing goes to it whatever
+	// loss is what accepting destroys (model.AcceptLoss), "" when nothing.
+	loss string
+	// input takes the instance id when the action loses data; typing goes to it whatever
 	// has the focus.
 	input textinput.Model
 	// settle holds keys off until common.DialogSettles has passed since the dialog opened
@@ -64,25 +66,18 @@ type SettledMsg = common.SettledMsg
 // New opens the dialog for event ev of row r. The command settles it: run it, or the
 // dialog never takes a key but esc.
 func New(c common.Common, r *fleet.Row, ev *model.Event) (*Model, tea.Cmd) {
-	ti := textinput.New()
-	ti.Prompt = "  "
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	ns := c.Styles.R.NewStyle
-	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
-	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
-	ti.CharLimit = 64
-	ti.Placeholder = "(type it here)"
-	d := &Model{Common: c, row: r, ev: *ev, input: ti}
+	d := &Model{Common: c, row: r, ev: *ev, input: common.NewTypedField(c.Styles)}
+	d.loss = model.AcceptLoss(r.Inst, &d.ev)
 	return d, d.settle.Start(d, c.Timers)
 }
 
-// Destructive reports whether accepting wipes data, so the event id must be typed.
-func (d *Model) Destructive() bool { return d.ev.Type.DestroysData() }
+// Destructive reports whether accepting loses data, so the instance id must be typed.
+func (d *Model) Destructive() bool { return d.loss != "" }
 
 // Armed reports whether choosing Accept would accept: always for a harmless action; for
-// one that wipes data, once the event id is typed.
+// one that loses data, once the instance id is typed.
 func (d *Model) Armed() bool {
-	return !d.Destructive() || strings.TrimSpace(d.input.Value()) == d.ev.ID
+	return !d.Destructive() || common.TypedMatches(d.input.Value(), d.row.Inst.ID)
 }
 
 // Event is the event the dialog would accept.
@@ -94,11 +89,25 @@ func (d *Model) Row() *fleet.Row { return d.row }
 // Init does nothing.
 func (d *Model) Init() tea.Cmd { return nil }
 
-// SetSize gives the dialog its room.
-func (d *Model) SetSize(width, height int) { d.Common.SetSize(width, height) }
+// SetSize gives the dialog its room. A change of size puts the focus back on Cancel: what
+// was focused was seen on another screen, and an Accept focused while the dialog did not
+// fit was never seen focused at all.
+func (d *Model) SetSize(width, height int) {
+	if width != d.Width || height != d.Height {
+		d.accept = false
+		if d.why != "" && d.Width > 0 {
+			d.why = ""
+		}
+	}
+	d.Common.SetSize(width, height)
+	d.input.Width = inner(width) - 4
+}
 
-// ShortHelp is the dialog's footer.
+// ShortHelp is the dialog's footer: on a screen too small to accept, only cancelling.
 func (d *Model) ShortHelp() []key.Binding {
+	if !d.Fits() {
+		return d.Keys.CrampedDialogHelp(false)
+	}
 	k := d.Keys
 	return []key.Binding{k.NextButton, k.Choose, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
 }
@@ -107,9 +116,16 @@ func (d *Model) ShortHelp() []key.Binding {
 func (d *Model) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
 
 // Fits reports whether everything the dialog says and both buttons are on screen: only
-// then does choosing Accept send anything.
+// then does choosing Accept send anything. The rule is the redeploy dialog's: at least
+// common.DialogMinWidth columns, and the rows the whole box takes.
 func (d *Model) Fits() bool {
-	return d.Width > 0 && d.Height > 0 && len(strings.Split(d.View(), "\n")) <= d.Height && d.inner() >= 30
+	return d.Width >= common.DialogMinWidth && d.Height >= len(d.box(inner(d.Width), false))
+}
+
+// needs is the size the dialog asks for on a screen too small, in columns and rows
+// (header, info line and footer included, as the redeploy dialog counts them).
+func (d *Model) needs() (width, height int) {
+	return common.DialogMinWidth, len(d.box(inner(common.DialogMinWidth), false)) + 3
 }
 
 // Update moves the focus between the buttons and answers enter and esc. Text (a paste, a
@@ -137,6 +153,15 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			d.why = earlyEnter
 		}
 		return d, d.settle.Start(d, d.Timers)
+	}
+	if !d.Fits() {
+		// Part of what must be said is off screen: enter cancels, as the redeploy dialog's
+		// does, and nothing else acts.
+		d.accept = false
+		if km.Type == tea.KeyEnter {
+			return d, common.Emit(CancelMsg{d})
+		}
+		return d, nil
 	}
 	if d.Destructive() && km.Type == tea.KeyRunes && !km.Alt {
 		// Text is for the field, typed or pasted, whatever has the focus.
@@ -172,11 +197,7 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return d, common.Emit(CancelMsg{d})
 		}
 		if !d.Armed() {
-			d.why = "Accept is not armed: type the event id " + d.ev.ID + " first"
-			return d, nil
-		}
-		if !d.Fits() {
-			d.why = "the terminal is too small to show all the dialog says: enlarge it, then choose Accept"
+			d.why = "Accept is not armed: type the instance id " + d.row.Inst.ID + " first"
 			return d, nil
 		}
 		return d, common.Emit(SubmitMsg{d: d, RegionID: d.row.Inst.RegionID, InstanceID: d.row.Inst.ID, EventID: d.ev.ID})
@@ -184,19 +205,46 @@ func (d *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return d, nil
 }
 
-func (d *Model) inner() int { return max(min(d.Width-4, 84), 20) }
+// inner is the dialog's text width on a screen width columns wide.
+func inner(width int) int { return max(min(width-4, 84), 20) }
 
 const stamp = "2006-01-02 15:04 MST"
 
-// View draws the dialog: the event, what the platform does if it is accepted and when it
-// would do it otherwise, the disk a disk event names, then the buttons.
+// View draws the dialog: what is lost first, when anything is; the event, what the
+// platform does if it is accepted and when it would do it otherwise, the disk a disk event
+// names, then the buttons. On a screen too small for all of it, the size it needs.
 func (d *Model) View() string {
+	st := d.Styles
+	if !d.Fits() {
+		w, h := d.needs()
+		var out []string
+		for _, s := range []string{
+			st.Header.On(safetext.Terminal("Accept the Inquiring event of " + d.row.Inst.ID + "?")), "",
+			fmt.Sprintf("make the terminal at least %dx%d to accept", w, h),
+			"(this one is too small to show all the dialog must say)",
+			"enter or esc cancels: nothing is accepted",
+		} {
+			out = append(out, common.Wrap(s, max(d.Width, 1))...)
+		}
+		return strings.Join(out, "\n")
+	}
+	return strings.Join(d.box(inner(d.Width), d.Height > 0), "\n")
+}
+
+// box is the dialog's box at inner columns, line by line; with why, the answer to the last
+// key, when it leaves the box within the dialog's height (an answer to a key never makes
+// a dialog that fit stop fitting).
+func (d *Model) box(inner int, why bool) []string {
 	st := d.Styles
 	in, ev := d.row.Inst, d.ev
 	now := d.Now()
-	inner := d.inner()
 	var text []string
 	add := func(s string) { text = append(text, common.Wrap(safetext.Terminal(s), inner)...) }
+	if d.loss != "" {
+		// The worst comes first and unindented (docs/console.md): it is read before
+		// anything else the dialog says.
+		text = append(text, common.PaintWarning(st, true, common.Wrap(common.DangerMark+" "+safetext.Terminal(d.loss), inner))...)
+	}
 	text = append(text, st.Header.On("Accept the Inquiring event?"))
 	title := in.ID
 	if in.Name != "" {
@@ -211,22 +259,31 @@ func (d *Model) View() string {
 		deadline += fmt.Sprintf("; the platform moved it from %s", ev.Attr().InitialNotBefore.UTC().Format(stamp))
 	}
 	add(deadline + ".")
-	if disks := ev.DiskNames(); disks != "" {
-		text = append(text, common.Wrap(common.WarningLine(true, safetext.Terminal("damaged disk: "+disks)), inner)...)
+	if disks := ev.DiskNames(); disks != "" && d.loss == "" {
+		add("damaged disk: " + disks)
 	}
 	if a := ev.Attr(); a.HostID != "" || a.Rack != "" {
 		add(fmt.Sprintf("host %s · rack %s", common.OrDash(a.HostID), common.OrDash(a.Rack)))
 	}
-	add("A redeploy answers the event instead, when it is allowed: cancel here and press R.")
+	if d.row.Eligibility.Allowed && !d.row.InProgress {
+		// Only where R can answer it: a row that says NO REDEPLOY is never told to press R.
+		add("A redeploy answers the event instead: cancel here and press R.")
+	}
 	if d.Destructive() {
-		add("This loses data. Type the event id (" + d.ev.ID + ") to arm Accept:")
+		add("This loses data. Type the instance id (" + in.ID + ") to arm Accept:")
 		text = append(text, d.input.View())
 	}
-	if d.why != "" {
-		text = append(text, st.Notice.On(d.why))
+	if why && d.why != "" {
+		for _, l := range common.Wrap(d.why, inner) {
+			text = append(text, st.Notice.On(l))
+		}
 	}
 	text = append(text, "", d.buttons())
-	return st.Box.Width(inner + 2).Render(strings.Join(text, "\n"))
+	lines := strings.Split(st.Box.Width(inner+2).Render(strings.Join(text, "\n")), "\n")
+	if why && d.why != "" && len(lines) > d.Height {
+		return d.box(inner, false)
+	}
+	return lines
 }
 
 func (d *Model) buttons() string {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -164,16 +163,7 @@ func (c *Model) reset() {
 // members that cannot be redeployed, with why; leftOut are selected rows the filter hides.
 // The command settles it: run it, or the dialog never takes a key but esc.
 func New(c common.Common, targets []*fleet.Row, skipped []string, leftOut []*fleet.Row) (*Model, tea.Cmd) {
-	st := c.Styles
-	ti := textinput.New()
-	ti.Prompt = "  "
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	ns := st.R.NewStyle
-	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle, ti.CompletionStyle = ns(), ns(), ns(), ns()
-	ti.Cursor.Style, ti.Cursor.TextStyle = ns().Reverse(true), ns()
-	ti.CharLimit = 64
-	// Without colour an empty field is invisible: say where it is.
-	ti.Placeholder = "(type it here)"
+	ti := common.NewTypedField(c.Styles)
 	out := make([]string, len(leftOut))
 	for i, r := range leftOut {
 		out[i] = safetext.Terminal(r.Inst.ID + " (" + r.Inst.Name + ")")
@@ -326,7 +316,7 @@ func (c *Model) armed(now time.Time) bool {
 
 // typedOK reports whether the field holds what arms Redeploy, or none is needed.
 func (c *Model) typedOK(now time.Time) bool {
-	return !c.destructive() || strings.Join(strings.Fields(c.input.Value()), " ") == c.want()
+	return !c.destructive() || common.TypedMatches(c.input.Value(), c.want())
 }
 
 // notArmed says why enter did not press Redeploy.
@@ -903,7 +893,7 @@ func (c *Model) content(now time.Time, inner int, sp *span) []dialogLine {
 // MinWidth is the narrowest terminal, in columns, a dialog can be confirmed on: narrower,
 // its lines wrap into more rows than most terminals have. It is the one constant of the
 // one rule (SizeRule) that the dialog, the help and the docs state.
-const MinWidth = 60
+const MinWidth = common.DialogMinWidth
 
 // SizeRule is the dialog's size rule in one sentence, as the docs state it.
 func SizeRule() string {
@@ -1133,11 +1123,19 @@ func (c *Model) buttons(now time.Time) string {
 
 // toArm says on a disarmed button what arms it.
 func (c *Model) toArm(now time.Time) string {
-	if c.noneGo() {
+	switch {
+	case c.noneGo():
 		return "nothing can go"
+	case !c.fresh && c.rereadErr != "":
+		return "not read again"
+	case !c.fresh:
+		// What holds it is the read, not the engineer: "scroll" would send them looking
+		// for a list one instance does not have.
+		return "reading from ECS"
+	case !c.typedOK(now):
+		return "type to arm"
+	case !c.scheduleOK():
+		return "reading windows"
 	}
-	if c.typedOK(now) {
-		return "scroll to arm"
-	}
-	return "type to arm"
+	return "scroll to arm"
 }

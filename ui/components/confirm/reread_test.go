@@ -29,15 +29,23 @@ func TestTheDialogArmsOnlyOnAFreshRead(t *testing.T) {
 		t.Fatalf("the re-read asked for %v (from this dialog: %v)", asked, msg.From(d))
 	}
 
-	// Not read yet: Cancel → Redeploy and enter do nothing, and it says why.
+	// Not read yet: Cancel → Redeploy and enter do nothing, and it says why. The button
+	// says it is reading, not "scroll to arm": one instance has nothing to scroll
+	// (tester2's defect 18).
 	said(d, keyTab)
 	if d.Armed() || said(d, keyEnter) != nil || !strings.Contains(d.View(), "reading it again from ECS") {
 		t.Fatalf("a dialog not yet read again armed or confirmed (armed %v):\n%s", d.Armed(), d.View())
+	}
+	if v := d.View(); strings.Contains(v, "scroll to arm") || !strings.Contains(v, "Redeploy (reading from ECS)") {
+		t.Errorf("the button of a dialog being read again:\n%s", v)
 	}
 
 	d.SetReread(msg.At, errors.New("DescribeTasks in cn-hangzhou: Throttling"))
 	if v := d.View(); d.Armed() || !strings.Contains(v, "NOT READ AGAIN") || !strings.Contains(v, "Throttling") {
 		t.Fatalf("a failed re-read must leave the dialog disarmed and say why (armed %v):\n%s", d.Armed(), v)
+	}
+	if v := d.View(); strings.Contains(v, "scroll to arm") || !strings.Contains(v, "Redeploy (not read again)") {
+		t.Errorf("the button of a dialog whose re-read failed:\n%s", v)
 	}
 
 	d.SetReread(msg.At, nil)

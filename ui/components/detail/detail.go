@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/safetext"
@@ -32,9 +33,11 @@ type Model struct {
 	id string
 	// row is the instance's row in the latest snapshot (nil once it is no longer listed),
 	// found once per snapshot rather than per frame.
-	row    *fleet.Row
-	tasks  []fleet.Task
-	offset int
+	row   *fleet.Row
+	tasks []fleet.Task
+	// accepted are the events an accept through the hub answered (Snapshot.Accepted).
+	accepted map[string]fleet.Acceptance
+	offset   int
 	// lines are the pane's content, built in Update when what they show changes (View
 	// only renders); built says from what.
 	lines []string
@@ -74,7 +77,7 @@ func (d *Model) SetSnapshot(s *fleet.Snapshot) {
 			break
 		}
 	}
-	d.tasks = s.Tasks
+	d.tasks, d.accepted = s.Tasks, s.Accepted
 	d.build()
 }
 
@@ -118,7 +121,7 @@ func (d *Model) build() {
 			k.tasks = &d.tasks[0]
 		}
 		if k != d.built || d.lines == nil {
-			d.lines, d.built = detailLines(d.row, d.tasks, d.maint, k.now, d.Styles, d.Width), k
+			d.lines, d.built = detailLines(d.row, d.tasks, d.accepted, d.maint, k.now, d.Styles, d.Width, d.Identity), k
 		}
 	}
 	d.offset = max(min(d.offset, len(d.lines)-d.Height), 0)
@@ -149,9 +152,9 @@ const stamp = "2006-01-02 15:04 MST"
 
 // detailLines builds the pane's content for row r, wrapped to width: the pane is where
 // a failure's whole reason and RequestId must be readable, so nothing here is cut.
-func detailLines(r *fleet.Row, tasks []fleet.Task, maint *MaintenanceMsg, now time.Time, st *common.Styles, width int) []string {
+func detailLines(r *fleet.Row, tasks []fleet.Task, accepted map[string]fleet.Acceptance, maint *MaintenanceMsg, now time.Time, st *common.Styles, width int, who backend.Identity) []string {
 	var out []string
-	for _, l := range append(detailText(r, tasks, now, st), maintenanceLines(maint, now, st)...) {
+	for _, l := range append(detailText(r, tasks, accepted, now, st, who), maintenanceLines(maint, now, st)...) {
 		if w, ok := strings.CutPrefix(l, warning); ok {
 			// A consequence is painted once wrapped: data loss on every line it takes.
 			out = append(out, common.PaintWarning(st, strings.HasPrefix(w, "  "+common.DangerMark), common.Wrap(w, width))...)
@@ -178,7 +181,7 @@ func losesData(el model.Eligibility) bool {
 }
 
 // detailText is the pane's content, one line per fact.
-func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styles) []string {
+func detailText(r *fleet.Row, tasks []fleet.Task, accepted map[string]fleet.Acceptance, now time.Time, st *common.Styles, who backend.Identity) []string {
 	in := r.Inst
 	var out []string
 	// Every add line is plain text, much of it the API's (tags, reasons, messages): no
@@ -236,8 +239,13 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 			when = "final"
 		}
 		answer := ""
+		acc, wasAccepted := accepted[ev.ID]
 		switch {
 		case !ev.CycleStatus.Pending():
+		case wasAccepted:
+			// Every session says who answered it, and that the platform acts now, not at
+			// the deadline.
+			answer = fmt.Sprintf(" · accepted by %s %s ago: the platform acts now", acc.By, model.FormatDuration(now.Sub(acc.At)))
 		case model.AnswersEvent(in, ev):
 			answer = " · a redeploy answers it"
 		default:
@@ -273,9 +281,13 @@ func detailText(r *fleet.Row, tasks []fleet.Task, now time.Time, st *common.Styl
 			add("    host %s · rack %s", host, common.OrDash(a.Rack))
 		}
 		if ev.CycleStatus == model.CycleInquiring {
-			if ev.Acceptable() {
+			switch err := backend.AuthorizeTo(who, backend.ActionAccept); {
+			case ev.Acceptable() && err != nil:
+				// A viewer is not told a key it cannot use: the guard's own words say why.
+				add("    the platform asks; accepting it %s now; %s", ev.Type.DefaultAction(), err)
+			case ev.Acceptable():
 				add("    the platform asks: A accepts it, and it %s now", ev.Type.DefaultAction())
-			} else {
+			default:
 				add("    the platform asks, but says it cannot be accepted (CanAccept=false)")
 			}
 		}

@@ -240,6 +240,18 @@ func countdown(r *fleet.Row, now time.Time) string {
 	return model.Countdown(r.Deadline, now)
 }
 
+// actingNow is the deadline cell of a row whose event an accept answered
+// (fleet.Snapshot.Accepted): the platform does its default action now.
+const actingNow = "acting now"
+
+// eventID is the id of the event row r shows, "" when none.
+func eventID(r *fleet.Row) string {
+	if r.Event == nil {
+		return ""
+	}
+	return r.Event.ID
+}
+
 // renderRow renders one row's cells to exactly l.width-gutter columns, once styled and
 // once plain (the cursor row is painted over the plain text).
 func (l layout) renderRow(r *fleet.Row, cd string, now time.Time, st *common.Styles) (styled, plain string) {

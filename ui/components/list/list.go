@@ -860,6 +860,11 @@ func (l *Model) Render(b *strings.Builder) {
 		}
 		if c.styled == "" || !c.at.Equal(now) {
 			cd := countdown(r, now)
+			if _, ok := l.snap.Accepted[eventID(r)]; ok {
+				// Accepted here or in another session: the platform acts now, and a
+				// countdown to a deadline it no longer waits for would say otherwise.
+				cd = actingNow
+			}
 			if c.styled == "" || cd != c.cd {
 				c.styled, c.plain = l.lay.renderRow(r, cd, now, st)
 				if l.lay.overflow {
