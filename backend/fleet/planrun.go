@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"ecs-redeploy/backend"
@@ -300,7 +301,7 @@ func (p *Plan) fromTask(it *PlanItem, t *Task, now time.Time) {
 	case model.TaskFinished:
 		it.Status, it.Ended = ItemFinished, orTime(t.Finished, now)
 	case model.TaskFailed:
-		it.Status, it.Reason, it.Ended = ItemFailed, "Failed: "+orWord(t.FailedReason, "no reason given")+"; the instance is back on its original host", orTime(t.Finished, now)
+		it.Status, it.Reason, it.Ended = ItemFailed, "Failed: "+BackOnItsHost(orWord(t.FailedReason, "no reason given")), orTime(t.Finished, now)
 	default:
 		it.Status = ItemRunning
 	}
@@ -494,4 +495,14 @@ func (p *Plan) submitted(it *PlanItem, ref backend.TaskRef, err error, now time.
 	if it.Status == ItemFailed {
 		p.failedLocked(it, now)
 	}
+}
+
+// BackOnItsHost is a failed redeploy's reason with what the RedeployInstance page says of
+// every failure: the instance is back on its original host and in its state before. Said
+// once: a reason that says it already (the platform's own words may) is left as it is.
+func BackOnItsHost(reason string) string {
+	if strings.Contains(strings.ToLower(reason), "original host") {
+		return reason
+	}
+	return reason + "; the instance is back on its original host"
 }

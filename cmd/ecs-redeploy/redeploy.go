@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/user"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -323,7 +322,7 @@ func followTask(ctx context.Context, h *fleet.Hub, ref backend.TaskRef, poll, wa
 		return err
 	}
 	if final.Status != model.TaskFinished {
-		return fmt.Errorf("task %s %s: %s", final.ID, final.Status, backOnItsHost(orDash(final.FailedReason)))
+		return fmt.Errorf("task %s %s: %s", final.ID, final.Status, fleet.BackOnItsHost(orDash(final.FailedReason)))
 	}
 	return nil
 }
@@ -359,14 +358,4 @@ func runFollow(cmd *cobra.Command, g *globalOptions, id string, poll, waitTimeou
 	}
 	pr.printf("redeployed: %s is Running on a new host; its event is Avoided\n", found.ResourceID)
 	return pr.Err()
-}
-
-// backOnItsHost is a failed redeploy's reason with what the RedeployInstance page says of
-// every failure: the instance is back on its original host and in its state before. Said
-// once: a reason that says it already is left as it is (tester2 #21).
-func backOnItsHost(reason string) string {
-	if strings.Contains(strings.ToLower(reason), "original host") {
-		return reason
-	}
-	return reason + "; the instance is back on its original host"
 }
