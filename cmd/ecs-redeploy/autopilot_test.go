@@ -19,7 +19,6 @@ import (
 	"ecs-redeploy/backend/autopilot"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
-	"ecs-redeploy/backend/sim/ecsapi"
 	"ecs-redeploy/model"
 	"ecs-redeploy/model/policy"
 )
@@ -81,19 +80,13 @@ func newAPServer(t *testing.T, start time.Time) *apServer {
 		s.insts[in.ID] = in
 	}
 	s.eng = sim.New(f, s.clock, sim.Options{Seed: 1})
-	ep, err := ecsapi.NewServer(s.eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	epAddr := serveSim(t, s.eng)
 	noWait(t)
-	s.checker, _, err = openCloudBackend(&globalOptions{Endpoint: ep.Addr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
+	s.checker, _, err = openCloudBackend(&globalOptions{Endpoint: epAddr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse("http://" + ep.Addr)
+	u, _ := url.Parse("http://" + epAddr)
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("Action") != "RedeployInstance" {

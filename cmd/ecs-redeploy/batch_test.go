@@ -64,6 +64,20 @@ func stateDir(t *testing.T) string {
 	return filepath.Join(d, "ecs-redeploy")
 }
 
+// serveSim serves eng's ECS API on 127.0.0.1, as sim-server does, until the test ends,
+// and gives the commands the access key it checks; it returns the address.
+func serveSim(t *testing.T, eng *sim.Engine) string {
+	t.Helper()
+	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ep.Close() })
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	return ep.Addr
+}
+
 // scenarioServer serves the on-call scenario on 127.0.0.1, as sim-server does.
 func scenarioServer(t *testing.T) (*sim.Engine, string) {
 	t.Helper()
@@ -76,14 +90,7 @@ func scenarioServer(t *testing.T) (*sim.Engine, string) {
 		t.Fatal(err)
 	}
 	eng := sim.New(f, sim.NewStepClock(time.Now()), sim.Options{})
-	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
-	return eng, ep.Addr
+	return eng, serveSim(t, eng)
 }
 
 func TestBatchWithDataLossNeedsYesAndSavesNothingWithout(t *testing.T) {
@@ -251,21 +258,14 @@ func newClusterServer(t *testing.T) *clusterServer {
 	f, ids, meta := clusterFleet(start)
 	cs := &clusterServer{clock: sim.NewStepClock(start), ids: ids, calls: map[string]int{}}
 	cs.eng = sim.New(f, cs.clock, sim.Options{Seed: 1})
-	srv := ecsapi.NewServer(cs.eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"})
-	ep, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	epAddr := serveSim(t, cs.eng)
 	noWait(t)
 	// The checker asks the server itself, through the real SDK.
-	checker, _, err := openCloudBackend(&globalOptions{Endpoint: ep.Addr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
+	checker, _, err := openCloudBackend(&globalOptions{Endpoint: epAddr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse("http://" + ep.Addr)
+	u, _ := url.Parse("http://" + epAddr)
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("Action") != "RedeployInstance" {
@@ -450,14 +450,7 @@ func TestFollowATaskStartedElsewhere(t *testing.T) {
 	}
 	clock := sim.NewStepClock(sim.Epoch)
 	eng := sim.New(sim.Generate(3, 50, sim.Epoch), clock, sim.Options{Seed: 3})
-	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
-	addr := ep.Addr
+	addr := serveSim(t, eng)
 	noWait(t)
 	in := redeployable(t, eng)
 	task, err := eng.Redeploy("cn-hangzhou", in.ID, false)

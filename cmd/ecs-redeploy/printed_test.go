@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"ecs-redeploy/backend"
-	"ecs-redeploy/backend/aliyun"
 	"ecs-redeploy/backend/sim"
-	"ecs-redeploy/backend/sim/ecsapi"
 )
 
 // printedCommand is the command out printed for a person to paste: from the first
@@ -68,26 +66,20 @@ func TestInProgressFollowHintRunsAsPrinted(t *testing.T) {
 	}
 	clock := sim.NewStepClock(sim.Epoch)
 	eng := sim.New(sim.Generate(3, 50, sim.Epoch), clock, sim.Options{Seed: 3})
-	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv(aliyun.EnvAccessKeyID, "clitest")
-	t.Setenv(aliyun.EnvAccessKeySecret, "clisecret")
+	epAddr := serveSim(t, eng)
 	noWait(t)
 	in := redeployable(t, eng)
 	task, err := eng.Redeploy(in.RegionID, in.ID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = run(t, "redeploy", in.ID, "--endpoint", ep.Addr, "--region", in.RegionID, "--yes")
+	_, err = run(t, "redeploy", in.ID, "--endpoint", epAddr, "--region", in.RegionID, "--yes")
 	if !errors.Is(err, backend.ErrAlreadyInProgress) {
 		t.Fatalf("error %v; want ErrAlreadyInProgress", err)
 	}
 	follow := printedCommand(t, err.Error(), "ecs-redeploy redeploy --follow", "`")
-	if !slices.Contains(follow, ep.Addr) || !slices.Contains(follow, task.ID) {
-		t.Fatalf("the follow hint %q has no --endpoint %s", follow, ep.Addr)
+	if !slices.Contains(follow, epAddr) || !slices.Contains(follow, task.ID) {
+		t.Fatalf("the follow hint %q has no --endpoint %s", follow, epAddr)
 	}
 	clock.Advance(10 * time.Minute) // the redeploy has ended by the first poll
 	out, err := run(t, follow...)

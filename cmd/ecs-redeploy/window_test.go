@@ -19,7 +19,6 @@ import (
 	"ecs-redeploy/backend"
 	"ecs-redeploy/backend/fleet"
 	"ecs-redeploy/backend/sim"
-	"ecs-redeploy/backend/sim/ecsapi"
 	"ecs-redeploy/model"
 )
 
@@ -74,15 +73,9 @@ func newWindowServer(t *testing.T) *windowServer {
 	}
 	clock := sim.NewStepClock(ws.start)
 	eng := sim.New(f, clock, sim.Options{Seed: 1})
-	ep, err := ecsapi.NewServer(eng, ecsapi.Options{AccessKeyID: "clitest", AccessKeySecret: "clisecret"}).Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "clitest")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "clisecret")
+	epAddr := serveSim(t, eng)
 	noWait(t)
-	checker, _, err := openCloudBackend(&globalOptions{Endpoint: ep.Addr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
+	checker, _, err := openCloudBackend(&globalOptions{Endpoint: epAddr, Regions: []string{"cn-hangzhou"}, APITimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +83,7 @@ func newWindowServer(t *testing.T) *windowServer {
 	for _, in := range f.Instances {
 		app[in.ID] = in.Tags["app"]
 	}
-	u, _ := url.Parse("http://" + ep.Addr)
+	u, _ := url.Parse("http://" + epAddr)
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws.mu.Lock()
