@@ -305,21 +305,31 @@ const consoleHeapTarget = 256 << 20
 // its live heap, over issue 20's 350 MiB.
 const consoleMinGCPercent = 20
 
-// gcFloorSet sets consoleMinGCPercent once a process, before its first tuner.
+// listingMinGCPercent is the lowest GOGC gctuner sets for `events`: its own default floor.
+// A listing throws away many times what it keeps, and a lower floor would collect it more
+// often than the target needs.
+const listingMinGCPercent = 50
+
+// gcFloorSet writes gctuner's floor once a process, before its first tuner.
 var gcFloorSet sync.Once
 
-// tuneCollector lets gctuner aim the heap at consoleHeapTarget until the returned func is
-// called. gctuner's tuner runs in a finalizer after every collection and reads its floor
-// with a plain load (bytedance/gopkg v0.1.4, tuner.go calcGCPercent), so the floor is
-// written once, before any tuner exists, and never restored: setting it on the way in
-// and out of each console raced the collector when a process ran consoles one after
-// another (tests; a CI run failed under -race). Outside a console no tuner runs and the
-// floor means nothing.
-func tuneCollector() (stop func()) {
-	gcFloorSet.Do(func() { gctuner.SetMinGCPercent(consoleMinGCPercent) })
-	gctuner.Tuning(consoleHeapTarget)
+// startTuning lets gctuner aim the heap at target bytes, with floor as the lowest GOGC it
+// sets, until the returned func is called. gctuner's floor is one global that its tuner
+// reads with a plain load from a finalizer after every collection (bytedance/gopkg
+// v0.1.4, tuner.go calcGCPercent): writing it while any tuner exists, or after one has
+// run, races the collector. So every tuner starts here, and the floor is written once, by
+// the first command a process runs, before its tuner, and never again. A process runs one
+// command; tests run many in one process, and keep the first one's floor. Writing it on
+// the way in and out of each console, and then tuning `events` without it, both failed
+// CI under -race.
+func startTuning(target uint64, floor uint32) (stop func()) {
+	gcFloorSet.Do(func() { gctuner.SetMinGCPercent(floor) })
+	gctuner.Tuning(target)
 	return func() { gctuner.Tuning(0) }
 }
+
+// tuneCollector is the console's tuning: consoleHeapTarget, down to consoleMinGCPercent.
+func tuneCollector() (stop func()) { return startTuning(consoleHeapTarget, consoleMinGCPercent) }
 
 // startupMemoryLimit bounds the heap while the collector is off for a demo's start
 // (quietStart): the start of a 100,000-instance demo allocates about 700 MiB, of which it

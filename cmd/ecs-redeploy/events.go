@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bytedance/gopkg/util/gctuner"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
@@ -39,8 +38,7 @@ soonest deadline first, with its warnings and whether a redeploy is allowed.`,
 			// the environment is the user's choice, and kept.
 			if os.Getenv("GOGC") == "" {
 				defer debug.SetGCPercent(debug.SetGCPercent(100)) // until the tuner's first collection
-				gctuner.Tuning(listingHeapTarget)
-				defer gctuner.Tuning(0)
+				defer startTuning(listingHeapTarget, listingMinGCPercent)()
 			}
 			oneShotBudget(cmd, g)
 			e, err := g.open(cmd.Context())
