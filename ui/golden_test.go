@@ -241,12 +241,26 @@ func openDialog(t *testing.T, tm *teatest.TestModel) {
 	// A dialog's buttons once its targets were read again (it says how long ago), or the
 	// size a dialog too large for the screen asks for; on a short screen the age line gives
 	// way, and the buttons say enough.
-	var seen []byte
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen = append(seen, b...)
-		return bytes.Contains(b, []byte("as read from ECS")) || bytes.Contains(b, []byte("make the terminal")) ||
-			(bytes.Contains(b, []byte("Cancel")) && !bytes.Contains(seen, []byte("reading it again")) && !bytes.Contains(seen, []byte("as read")))
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	teatest.WaitFor(t, tm.Output(), dialogRead, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+// dialogRead reports whether the output b (all of it since the wait began) shows a dialog
+// whose targets were read again: it says how long ago, or it asks for a larger terminal,
+// or, on a screen too short for either heading, its buttons no longer say it is reading
+// (the last drawn button line: a dialog drawn while reading, then read, draws it twice).
+func dialogRead(b []byte) bool {
+	if bytes.Contains(b, []byte("as read from ECS")) || bytes.Contains(b, []byte("make the terminal")) {
+		return true
+	}
+	i := bytes.LastIndex(b, []byte("Cancel"))
+	if i < 0 || bytes.Contains(b, []byte("reading it again")) {
+		return false
+	}
+	buttons := b[i:]
+	if j := bytes.IndexByte(buttons, '\n'); j >= 0 {
+		buttons = buttons[:j]
+	}
+	return !bytes.Contains(buttons, []byte("reading from ECS"))
 }
 
 // redeploy confirms a plain redeploy of idPlain and waits for the task to be tracked.
