@@ -1,15 +1,10 @@
 package main
 
 import (
-	"io"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // Tester's defect 5: `--demo --notify http://127.0.0.1:1/x` said nothing for minutes (`L`
@@ -37,22 +32,7 @@ func TestConsoleSaysADeadWebhookAndWhatItLost(t *testing.T) {
 		}
 	}()
 	dead := "http://" + l.Addr().String() + "/T0/SECRET"
-	cmd := exec.Command(os.Args[0], "--demo", "--instances", "50", "--notify", dead)
-	cmd.Env = append(os.Environ(), listingChild+"=events", "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	out := &ptyOutput{changed: make(chan struct{})}
-	go func() { _, _ = io.Copy(out, tty) }()
-	exited, gone := make(chan error, 1), make(chan struct{})
-	go func() { exited <- cmd.Wait(); close(gone) }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-gone
-	}()
-	go out.answerQueries(tty, gone)
+	_, tty, out, exited := startConsole(t, 200, "--demo", "--instances", "50", "--notify", dead)
 	// Either may come first: the notifier sees the first listing as the screen does, and
 	// a notice drawn while the header still says loading is not drawn again (the renderer
 	// writes only the lines that changed), so each is looked for from the start.

@@ -51,6 +51,30 @@ func (o *ptyOutput) answerQueries(tty io.Writer, gone <-chan struct{}) {
 	}
 }
 
+// startConsole runs this binary as the console with args on a 40-row pty cols wide, as
+// a person's terminal would (its queries answered), until the test ends: it returns the
+// command, the pty, what the console wrote, and the console's exit.
+func startConsole(t *testing.T, cols uint16, args ...string) (*exec.Cmd, *os.File, *ptyOutput, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), listingChild+"=events", "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &ptyOutput{changed: make(chan struct{})}
+	go func() { _, _ = io.Copy(out, tty) }()
+	exited, gone := make(chan error, 1), make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(gone) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // a console that did not end
+		<-gone
+		_ = tty.Close()
+	})
+	go out.answerQueries(tty, gone)
+	return cmd, tty, out, exited
+}
+
 // waitFor waits until the output from offset on holds s, and returns where it ends.
 func (o *ptyOutput) waitFor(t *testing.T, offset int, s string, within time.Duration) int {
 	t.Helper()
@@ -94,23 +118,7 @@ func TestConsoleRestoresTheTerminalOnEverySignal(t *testing.T) {
 		{"SIGHUP", syscall.SIGHUP}, {"SIGINT", syscall.SIGINT}, {"q", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "--demo", "--instances", "200")
-			cmd.Env = append(os.Environ(), listingChild+"=events", "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
-			tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tty.Close()
-			out := &ptyOutput{changed: make(chan struct{})}
-			go func() { _, _ = io.Copy(out, tty) }()
-			exited, gone := make(chan error, 1), make(chan struct{})
-			go func() { exited <- cmd.Wait(); close(gone) }()
-			defer func() {
-				_ = cmd.Process.Kill() // a console that did not end
-				<-gone
-			}()
-
-			go out.answerQueries(tty, gone)
+			cmd, tty, out, exited := startConsole(t, 120, "--demo", "--instances", "200")
 			at := out.waitFor(t, 0, "\x1b[?1049h", 30*time.Second) // the console took the screen
 			at = out.waitFor(t, at, "pending", 30*time.Second)     // and drew the list
 			if c.sig == 0 {
